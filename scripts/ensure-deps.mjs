@@ -1,0 +1,45 @@
+// Installs what Sotto and its test suites need on a fresh Debian 12 machine
+// with Node 20: npm packages from the lockfile, and (for tests) the Debian
+// packages of the real peers the interop suites drive.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function ensureNodeModules(root) {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  process.stderr.write('sotto: installing npm dependencies (npm ci)…\n');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+/** Debian packages the test suites need, keyed by a file each one installs. */
+export const testDebianPackages = [
+  // PostgreSQL server: repository and API tests run on it as well as SQLite.
+  { pkg: 'postgresql', probe: () => findPgBin('initdb') !== undefined },
+];
+
+export function findPgBin(name) {
+  for (const version of ['17', '16', '15']) {
+    const p = `/usr/lib/postgresql/${version}/bin/${name}`;
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+export function ensureDebianPackages(packages = testDebianPackages) {
+  const missing = packages.filter((p) => !p.probe()).map((p) => p.pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing Debian packages: ${missing.join(' ')} (run: sudo apt-get install -y ${missing.join(' ')})`);
+  }
+  process.stderr.write(`sotto: installing Debian packages: ${missing.join(' ')}…\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('sh', ['-c', 'echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections'], { env, stdio: 'inherit' });
+  execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'inherit' });
+}
+
+export function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
