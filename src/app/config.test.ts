@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to SQLite and a master key in ./data', () => {
+    const c = loadConfig({}, '/srv/sotto');
+    expect(c.dataDir).toBe('/srv/sotto/data');
+    expect(c.database).toEqual({ kind: 'sqlite', path: '/srv/sotto/data/sotto.db' });
+    expect(c.masterKeyFile).toBe('/srv/sotto/data/master.key');
+    expect([c.httpPort, c.sipPort, c.sipTlsPort]).toEqual([8080, 5060, 5061]);
+    expect(c.rtpPorts).toEqual({ min: 20000, max: 20999 });
+  });
+
+  it('selects PostgreSQL from a postgres:// URL', () => {
+    expect(loadConfig({ SOTTO_DATABASE_URL: 'postgres://u:p@db:5432/sotto' }, '/x').database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@db:5432/sotto',
+    });
+  });
+
+  it.each([
+    ['SOTTO_HTTP_PORT', 'eighty'],
+    ['SOTTO_SIP_PORT', '70000'],
+    ['SOTTO_RTP_PORTS', '30000'],
+    ['SOTTO_DATABASE_URL', 'mysql://x'],
+    ['SOTTO_SMTP_URL', 'not a url'],
+    ['SOTTO_PUBLIC_URL', 'ftp://x'],
+    ['SOTTO_LOG_LEVEL', 'loud'],
+  ])('names the bad variable %s', (name, value) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value }, '/x');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+    expect((err as Error).message).toContain(name);
+  });
+
+  it('never echoes a URL that may hold a password', () => {
+    expect(() => loadConfig({ SOTTO_SMTP_URL: 'smtp://user:s3cret@:bad' }, '/x')).toThrow(/^(?!.*s3cret)/);
+  });
+
+  it('reads an optional JSON file, overridden by the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-cfg-'));
+    const file = join(dir, 'sotto.json');
+    writeFileSync(file, JSON.stringify({ SOTTO_HTTP_PORT: 9000, SOTTO_SIP_PORT: '5070' }));
+    const c = loadConfig({ SOTTO_CONFIG_FILE: file, SOTTO_SIP_PORT: '5080' }, dir);
+    expect([c.httpPort, c.sipPort]).toEqual([9000, 5080]);
+    writeFileSync(file, JSON.stringify({ SOTTO_BOGUS: 1 }));
+    expect(() => loadConfig({ SOTTO_CONFIG_FILE: file }, dir)).toThrow(/unknown setting SOTTO_BOGUS/);
+  });
+});

@@ -1,0 +1,158 @@
+// Configuration from the environment and an optional JSON file
+// (SOTTO_CONFIG_FILE). The environment wins over the file. Every value is
+// validated at start; a bad one stops Sotto with a message naming it.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+export interface SottoConfig {
+  dataDir: string;
+  bind: string;
+  httpPort: number;
+  sipPort: number;
+  sipTlsPort: number;
+  rtpPorts: { min: number; max: number };
+  publicUrl: string;
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  smtpUrl: string | undefined;
+  masterKeyFile: string;
+  sipDomain: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+const KNOWN = [
+  'SOTTO_CONFIG_FILE',
+  'SOTTO_DATA_DIR',
+  'SOTTO_BIND',
+  'SOTTO_HTTP_PORT',
+  'SOTTO_SIP_PORT',
+  'SOTTO_SIP_TLS_PORT',
+  'SOTTO_RTP_PORTS',
+  'SOTTO_PUBLIC_URL',
+  'SOTTO_DATABASE_URL',
+  'SOTTO_SMTP_URL',
+  'SOTTO_MASTER_KEY_FILE',
+  'SOTTO_SIP_DOMAIN',
+  'SOTTO_LOG_LEVEL',
+] as const;
+
+function port(src: Source, name: string, fallback: number): number {
+  const raw = src[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,5}$/.test(raw)) throw new ConfigError(name, `must be a port number (0-65535), got "${raw}"`);
+  const n = Number(raw);
+  if (n > 65535) throw new ConfigError(name, `must be a port number (0-65535), got ${n}`);
+  return n;
+}
+
+function portRange(src: Source, name: string): { min: number; max: number } {
+  const raw = src[name] ?? '20000-20999';
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(raw);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1024 || max > 65535 || min >= max || min % 2 !== 0) {
+    throw new ConfigError(name, `must be an even-start port range like 20000-20999 within 1024-65535, got "${raw}"`);
+  }
+  return { min, max };
+}
+
+function url(src: Source, name: string, protocols: string[]): URL | undefined {
+  const raw = src[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    // The value may hold a password: never echo it back.
+    throw new ConfigError(name, `is not a valid URL (expected ${protocols.join(' or ')}…)`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return parsed;
+}
+
+function readFileSource(path: string): Source {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('SOTTO_CONFIG_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError('SOTTO_CONFIG_FILE', `${path} is not valid JSON`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError('SOTTO_CONFIG_FILE', `${path} must hold a JSON object of SOTTO_* settings`);
+  }
+  const out: Source = {};
+  for (const [k, v] of Object.entries(json)) {
+    if (!(KNOWN as readonly string[]).includes(k)) throw new ConfigError('SOTTO_CONFIG_FILE', `${path}: unknown setting ${k}`);
+    if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(k, `in ${path} must be a string or number`);
+    out[k] = String(v);
+  }
+  return out;
+}
+
+export function loadConfig(env: Source = process.env, cwd: string = process.cwd()): SottoConfig {
+  const fileSource = env.SOTTO_CONFIG_FILE ? readFileSource(resolve(cwd, env.SOTTO_CONFIG_FILE)) : {};
+  const src: Source = { ...fileSource };
+  for (const k of KNOWN) if (env[k] !== undefined && env[k] !== '') src[k] = env[k];
+
+  const dataDir = resolve(cwd, src.SOTTO_DATA_DIR ?? 'data');
+  const bind = src.SOTTO_BIND ?? '0.0.0.0';
+  if (!/^[0-9a-fA-F:.]+$/.test(bind)) throw new ConfigError('SOTTO_BIND', `must be an IP address, got "${bind}"`);
+  const httpPort = port(src, 'SOTTO_HTTP_PORT', 8080);
+  const sipPort = port(src, 'SOTTO_SIP_PORT', 5060);
+  const sipTlsPort = port(src, 'SOTTO_SIP_TLS_PORT', 5061);
+  const rtpPorts = portRange(src, 'SOTTO_RTP_PORTS');
+
+  const publicUrl = url(src, 'SOTTO_PUBLIC_URL', ['http:', 'https:']);
+  const dbUrl = url(src, 'SOTTO_DATABASE_URL', ['postgres:', 'postgresql:', 'sqlite:']);
+  let database: SottoConfig['database'];
+  if (!dbUrl) database = { kind: 'sqlite', path: join(dataDir, 'sotto.db') };
+  else if (dbUrl.protocol === 'sqlite:') {
+    const p = decodeURIComponent(dbUrl.pathname);
+    database = { kind: 'sqlite', path: isAbsolute(p) ? p : resolve(cwd, p) };
+  } else database = { kind: 'postgres', url: dbUrl.toString() };
+
+  const smtp = url(src, 'SOTTO_SMTP_URL', ['smtp:', 'smtps:']);
+  const logLevel = (src.SOTTO_LOG_LEVEL ?? 'info') as SottoConfig['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('SOTTO_LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  const sipDomain = src.SOTTO_SIP_DOMAIN;
+  if (sipDomain !== undefined && !/^[A-Za-z0-9.-]{1,253}$/.test(sipDomain)) {
+    throw new ConfigError('SOTTO_SIP_DOMAIN', 'must be a host name or IP address');
+  }
+
+  return {
+    dataDir,
+    bind,
+    httpPort,
+    sipPort,
+    sipTlsPort,
+    rtpPorts,
+    publicUrl: (publicUrl?.toString() ?? `http://localhost:${httpPort}/`).replace(/\/$/, ''),
+    database,
+    smtpUrl: smtp?.toString(),
+    masterKeyFile: resolve(cwd, src.SOTTO_MASTER_KEY_FILE ?? join(dataDir, 'master.key')),
+    sipDomain,
+    logLevel,
+  };
+}

@@ -1,0 +1,55 @@
+// Opens Sotto's database: SQLite in the data dir by default, PostgreSQL when
+// a postgres:// URL is configured. Both run the same Kysely migrations.
+import { closeSync, existsSync, openSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider, type MigrationDialect } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: MigrationDialect;
+  close(): Promise<void>;
+}
+
+export class DatabaseError extends Error {
+  constructor(
+    readonly code: 'DB_MIGRATION_FAILED' | 'DB_UNREACHABLE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+export function openDatabase(target: DatabaseTarget): DatabaseHandle {
+  if (target.kind === 'sqlite') {
+    if (target.path !== ':memory:' && !existsSync(target.path)) {
+      // Create the file owner-only before SQLite opens it with the umask's mode.
+      closeSync(openSync(target.path, 'a', 0o600));
+    }
+    const sqlite = new SQLite(target.path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+export async function migrateToLatest(handle: DatabaseHandle): Promise<void> {
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider(handle.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseError('DB_MIGRATION_FAILED', `database migration ${failed} failed: ${reason}`);
+  }
+}

@@ -1,0 +1,3 @@
+export { openDatabase, migrateToLatest, DatabaseError, type DatabaseHandle, type DatabaseTarget } from './connection.ts';
+export { newId, flag, isUniqueViolation } from './ids.ts';
+export type * from './schema.ts';

@@ -1,0 +1,22 @@
+// Migrations are listed here in order, so the set that runs is explicit and
+// identical on SQLite and PostgreSQL (no directory scanning at runtime).
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-directory.ts';
+
+export type MigrationDialect = 'sqlite' | 'postgres';
+
+interface DialectMigration {
+  up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void>;
+}
+
+const ordered: Array<[string, DialectMigration]> = [['0001-directory', m0001]];
+
+export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of ordered) out[name] = { up: (db) => m.up(db, dialect) };
+      return out;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// Table types for Kysely. Booleans are stored as 0/1 integers and timestamps
+// as ISO-8601 UTC text so one schema runs unchanged on SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export type Flag = 0 | 1;
+
+export interface PracticesTable {
+  id: string;
+  name: string;
+  tier: string;
+  sip_domain: string;
+  created_at: string;
+}
+
+export interface PracticePolicyTable {
+  practice_id: string;
+  voicemail_email_notices: Flag;
+  email_attachments_allowed: Flag;
+  email_transcripts_allowed: Flag;
+  voicemail_transcription: Flag;
+  virtual_fax: Flag;
+  texting: Flag;
+  call_recording: Flag;
+  video_meetings: Flag;
+  meeting_recording: Flag;
+  call_queues: Flag;
+  require_srtp: Flag;
+  retention_voicemail_days: number;
+  retention_fax_days: number;
+  retention_text_days: number;
+  retention_transcript_days: number;
+  retention_call_recording_days: number;
+  retention_meeting_recording_days: number;
+  retention_audit_days: number;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  practice_id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  status: string;
+  password_hash: string | null;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface ExtensionsTable {
+  id: string;
+  practice_id: string;
+  number: string;
+  user_id: string | null;
+  created_at: string;
+}
+
+export interface VoicemailBoxesTable {
+  id: string;
+  practice_id: string;
+  extension_id: string;
+  owner_user_id: string | null;
+  pin_hash: string | null;
+  created_at: string;
+}
+
+export interface VoicemailBoxGrantsTable {
+  box_id: string;
+  user_id: string;
+  granted_by: string | null;
+  granted_at: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  extension_id: string;
+  kind: string;
+  label: string;
+  sip_username: string;
+  realm: string;
+  ha1_md5: string;
+  ha1_sha256: string;
+  status: string;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface VoicemailSettingsTable {
+  user_id: string;
+  practice_id: string;
+  email_notifications: Flag;
+  attach_audio: Flag;
+  include_transcript: Flag;
+  transcription: Flag;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  role: string;
+  label: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface FeatureChangesTable {
+  seq: Generated<number>;
+  id: string;
+  practice_id: string;
+  actor_type: string;
+  actor_id: string | null;
+  scope: string;
+  subject_id: string;
+  feature: string;
+  old_value: string | null;
+  new_value: string;
+  at: string;
+}
+
+export interface Database {
+  practices: PracticesTable;
+  practice_policy: PracticePolicyTable;
+  users: UsersTable;
+  extensions: ExtensionsTable;
+  voicemail_boxes: VoicemailBoxesTable;
+  voicemail_box_grants: VoicemailBoxGrantsTable;
+  devices: DevicesTable;
+  voicemail_settings: VoicemailSettingsTable;
+  api_tokens: ApiTokensTable;
+  feature_changes: FeatureChangesTable;
+}

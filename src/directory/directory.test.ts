@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestDatabase } from '../../test/support/db.ts';
+import type { DatabaseHandle } from '../db/index.ts';
+import { SAFE_DEFAULT_POLICY } from '../policy/index.ts';
+import {
+  addDevice,
+  addUser,
+  authenticateApiToken,
+  CLI_ACTOR,
+  createApiToken,
+  createPractice,
+  digestHa1,
+  disableUser,
+  findSipCredential,
+  getPolicy,
+  getVoicemailSettings,
+  listFeatureChanges,
+  listUsers,
+  updatePolicy,
+  updateUser,
+  updateVoicemailSettings,
+  verifyPin,
+  type Practice,
+} from './index.ts';
+
+describe.each(DIALECTS)('directory on %s', (dialect) => {
+  let h: DatabaseHandle;
+  let practice: Practice;
+
+  beforeAll(async () => {
+    h = await openTestDatabase(dialect);
+    practice = await createPractice(h.db, { name: 'Maple Dental', tier: 'pro', sipDomain: `maple-${dialect}.example` });
+  });
+  afterAll(() => h.close());
+
+  it('starts a practice on the HIPAA-safe default policy', async () => {
+    expect(await getPolicy(h.db, practice.id)).toEqual(SAFE_DEFAULT_POLICY);
+  });
+
+  it('adds a user with an extension, a hashed PIN and safe voicemail settings', async () => {
+    const { user, voicemailPin } = await addUser(h.db, practice.id, { email: 'Front.Desk@maple.example', displayName: 'Front Desk', role: 'staff', extension: '101' }, CLI_ACTOR);
+    expect(user).toMatchObject({ email: 'front.desk@maple.example', extension: '101', role: 'staff', status: 'active' });
+    expect(voicemailPin).toMatch(/^\d{6}$/);
+    const box = await h.db.selectFrom('voicemail_boxes').select('pin_hash').where('owner_user_id', '=', user.id).executeTakeFirstOrThrow();
+    expect(box.pin_hash).toMatch(/^\$argon2id\$/);
+    expect(await verifyPin(box.pin_hash!, voicemailPin!)).toBe(true);
+    const vm = await getVoicemailSettings(h.db, practice.id, user.id);
+    expect(vm.settings).toEqual({ emailNotifications: true, attachAudio: false, includeTranscript: false, transcription: true });
+  });
+
+  it('refuses a taken email or extension and writes nothing', async () => {
+    const before = (await listUsers(h.db, practice.id)).length;
+    await expect(addUser(h.db, practice.id, { email: 'front.desk@maple.example', displayName: 'X', role: 'staff', extension: '150' }, CLI_ACTOR)).rejects.toMatchObject({
+      code: 'EMAIL_TAKEN',
+    });
+    await expect(addUser(h.db, practice.id, { email: 'other@maple.example', displayName: 'X', role: 'staff', extension: '101' }, CLI_ACTOR)).rejects.toMatchObject({
+      code: 'EXTENSION_TAKEN',
+    });
+    await expect(addUser(h.db, practice.id, { email: 'e@maple.example', displayName: 'X', role: 'staff', extension: '911' }, CLI_ACTOR)).rejects.toMatchObject({
+      code: 'EXTENSION_RESERVED',
+    });
+    expect((await listUsers(h.db, practice.id)).length).toBe(before);
+  });
+
+  it('stores only digest HA1 values for a device, usable for MD5 and SHA-256', async () => {
+    const { user } = await addUser(h.db, practice.id, { email: 'dr.lee@maple.example', displayName: 'Dr Lee', role: 'provider', extension: '102' }, CLI_ACTOR);
+    const { device, sipPassword } = await addDevice(h.db, practice.id, user.id, { kind: 'desk_phone' });
+    expect(device.sipUsername).toBe('102');
+    expect(sipPassword).toMatch(/^[A-Za-z2-9]{20}$/);
+    const row = await h.db.selectFrom('devices').selectAll().where('id', '=', device.id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(sipPassword);
+    const cred = await findSipCredential(h.db, practice.sipDomain, '102');
+    expect(cred?.ha1Md5).toBe(digestHa1('MD5', '102', practice.sipDomain, sipPassword));
+    expect(cred?.ha1Sha256).toBe(digestHa1('SHA-256', '102', practice.sipDomain, sipPassword));
+    const second = await addDevice(h.db, practice.id, user.id, { kind: 'softphone' });
+    expect(second.device.sipUsername).toBe('102-2');
+  });
+
+  it('refuses a voicemail switch the tier or policy forbids, writing nothing', async () => {
+    const essentials = await createPractice(h.db, { name: 'Small Clinic', tier: 'essentials', sipDomain: `small-${dialect}.example` });
+    const { user } = await addUser(h.db, essentials.id, { email: 'a@small.example', displayName: 'A', role: 'staff', extension: '201' }, CLI_ACTOR);
+    expect((await getVoicemailSettings(h.db, essentials.id, user.id)).settings.transcription).toBe(false);
+    await expect(updateVoicemailSettings(h.db, essentials.id, user.id, { emailNotifications: false, transcription: true }, CLI_ACTOR)).rejects.toMatchObject({
+      code: 'FEATURE_NOT_IN_TIER',
+    });
+    await expect(updateVoicemailSettings(h.db, essentials.id, user.id, { attachAudio: true }, CLI_ACTOR)).rejects.toMatchObject({ code: 'FEATURE_OFF_BY_POLICY' });
+    expect((await getVoicemailSettings(h.db, essentials.id, user.id)).settings.emailNotifications).toBe(true);
+  });
+
+  it('records who turned on a PHI-bearing feature and when', async () => {
+    const admin = { type: 'user' as const, id: 'admin-1' };
+    await updatePolicy(h.db, practice.id, { emailAttachmentsAllowed: true, retention: { voicemailDays: 30 } }, admin);
+    const changes = await listFeatureChanges(h.db, practice.id);
+    expect(changes.map((c) => [c.feature, c.oldValue, c.newValue, c.actor.id])).toEqual(
+      expect.arrayContaining([
+        ['policy.emailAttachmentsAllowed', false, true, 'admin-1'],
+        ['policy.retention.voicemailDays', 90, 30, 'admin-1'],
+      ]),
+    );
+    expect(changes[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await expect(updatePolicy(h.db, practice.id, { retention: { auditDays: 365 } }, admin)).rejects.toMatchObject({ code: 'RETENTION_TOO_SHORT' });
+  });
+
+  it('disabling a user revokes their tokens and devices at once', async () => {
+    const { user } = await addUser(h.db, practice.id, { email: 'temp@maple.example', displayName: 'Temp', role: 'staff', extension: '103' }, CLI_ACTOR);
+    await addDevice(h.db, practice.id, user.id, { kind: 'softphone' });
+    const { token } = await createApiToken(h.db, practice.id, user.id, 'staff', 'test');
+    expect(await authenticateApiToken(h.db, token)).toMatchObject({ userId: user.id, role: 'staff' });
+    const { disabledDeviceIds } = await disableUser(h.db, practice.id, user.id);
+    expect(disabledDeviceIds).toHaveLength(1);
+    expect(await authenticateApiToken(h.db, token)).toBeUndefined();
+    expect(await findSipCredential(h.db, practice.sipDomain, '103')).toBeUndefined();
+  });
+
+  it('caps a token at its user role and keeps one active owner', async () => {
+    const { user: owner } = await addUser(h.db, practice.id, { email: 'owner@maple.example', displayName: 'Owner', role: 'owner' }, CLI_ACTOR);
+    const { user: staff } = await addUser(h.db, practice.id, { email: 's@maple.example', displayName: 'S', role: 'staff' }, CLI_ACTOR);
+    const { token } = await createApiToken(h.db, practice.id, staff.id, 'admin', 'too-strong');
+    expect((await authenticateApiToken(h.db, token))?.role).toBe('staff');
+    await expect(updateUser(h.db, practice.id, owner.id, { role: 'admin' })).rejects.toMatchObject({ code: 'LAST_OWNER' });
+    await expect(disableUser(h.db, practice.id, owner.id)).rejects.toMatchObject({ code: 'LAST_OWNER' });
+  });
+});

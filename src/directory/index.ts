@@ -1,0 +1,10 @@
+export * from './model.ts';
+export * from './errors.ts';
+export * from './practices.ts';
+export * from './users.ts';
+export * from './devices.ts';
+export * from './extensions.ts';
+export * from './voicemail-settings.ts';
+export * from './api-tokens.ts';
+export * from './feature-changes.ts';
+export { digestHa1, generatePin, generateSipPassword, verifyPin } from './secrets.ts';

@@ -1,0 +1,141 @@
+import type { Kysely, Transaction } from 'kysely';
+import { flag, newId, type Database, type PracticePolicyTable } from '../db/index.ts';
+import {
+  AUDIT_RETENTION_FLOOR_DAYS,
+  isTier,
+  SAFE_DEFAULT_POLICY,
+  type PracticePolicy,
+  type RetentionPolicy,
+  type Tier,
+} from '../policy/index.ts';
+import { DirectoryError } from './errors.ts';
+import { recordFeatureChange } from './feature-changes.ts';
+import type { Actor, Practice } from './model.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function createPractice(db: Kysely<Database>, input: { name: string; tier: Tier; sipDomain: string }): Promise<Practice> {
+  const now = new Date().toISOString();
+  const practice: Practice = { id: newId(), name: input.name, tier: input.tier, sipDomain: input.sipDomain, createdAt: now };
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('practices')
+      .values({ id: practice.id, name: practice.name, tier: practice.tier, sip_domain: practice.sipDomain, created_at: now })
+      .execute();
+    await trx.insertInto('practice_policy').values(policyToRow(practice.id, SAFE_DEFAULT_POLICY, now, null)).execute();
+  });
+  return practice;
+}
+
+export async function listPractices(db: Db): Promise<Practice[]> {
+  const rows = await db.selectFrom('practices').selectAll().orderBy('created_at').execute();
+  return rows.map(practiceFromRow);
+}
+
+export async function getPractice(db: Db, id: string): Promise<Practice> {
+  const row = await db.selectFrom('practices').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new DirectoryError('NOT_FOUND', 'practice not found');
+  return practiceFromRow(row);
+}
+
+export async function updatePractice(db: Kysely<Database>, id: string, patch: { name?: string; tier?: Tier }): Promise<Practice> {
+  const update: { name?: string; tier?: string } = {};
+  if (patch.name !== undefined) update.name = patch.name;
+  if (patch.tier !== undefined) update.tier = patch.tier;
+  if (Object.keys(update).length > 0) await db.updateTable('practices').set(update).where('id', '=', id).execute();
+  return getPractice(db, id);
+}
+
+function practiceFromRow(row: { id: string; name: string; tier: string; sip_domain: string; created_at: string }): Practice {
+  if (!isTier(row.tier)) throw new Error(`practice ${row.id} has unknown tier in database`);
+  return { id: row.id, name: row.name, tier: row.tier, sipDomain: row.sip_domain, createdAt: row.created_at };
+}
+
+export async function getPolicy(db: Db, practiceId: string): Promise<PracticePolicy> {
+  const row = await db.selectFrom('practice_policy').selectAll().where('practice_id', '=', practiceId).executeTakeFirst();
+  if (!row) throw new DirectoryError('NOT_FOUND', 'practice policy not found');
+  return policyFromRow(row);
+}
+
+export type PolicyPatch = Partial<Omit<PracticePolicy, 'retention'>> & { retention?: Partial<RetentionPolicy> };
+
+/**
+ * Changes the practice policy in one transaction, recording who switched
+ * which feature and when (a PHI-bearing feature turned on is a decision an
+ * auditor asks about).
+ */
+export async function updatePolicy(db: Kysely<Database>, practiceId: string, patch: PolicyPatch, actor: Actor): Promise<PracticePolicy> {
+  if (patch.retention?.auditDays !== undefined && patch.retention.auditDays < AUDIT_RETENTION_FLOOR_DAYS) {
+    throw new DirectoryError('RETENTION_TOO_SHORT', `audit log retention cannot be shorter than ${AUDIT_RETENTION_FLOOR_DAYS} days (six years)`, {
+      field: 'retention.auditDays',
+    });
+  }
+  return db.transaction().execute(async (trx) => {
+    const before = await getPolicy(trx, practiceId);
+    const after: PracticePolicy = { ...before, ...patch, retention: { ...before.retention, ...patch.retention } };
+    const now = new Date().toISOString();
+    const row = policyToRow(practiceId, after, now, actor.id);
+    await trx.updateTable('practice_policy').set(row).where('practice_id', '=', practiceId).execute();
+    for (const [key, value] of Object.entries(after) as Array<[keyof PracticePolicy, unknown]>) {
+      if (key === 'retention') continue;
+      if (before[key] !== value) await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.${key}`, before[key], value, now);
+    }
+    for (const [key, value] of Object.entries(after.retention) as Array<[keyof RetentionPolicy, number]>) {
+      if (before.retention[key] !== value) {
+        await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.retention.${key}`, before.retention[key], value, now);
+      }
+    }
+    return after;
+  });
+}
+
+function policyFromRow(r: PracticePolicyTable): PracticePolicy {
+  return {
+    voicemailEmailNotices: r.voicemail_email_notices === 1,
+    emailAttachmentsAllowed: r.email_attachments_allowed === 1,
+    emailTranscriptsAllowed: r.email_transcripts_allowed === 1,
+    voicemailTranscription: r.voicemail_transcription === 1,
+    virtualFax: r.virtual_fax === 1,
+    texting: r.texting === 1,
+    callRecording: r.call_recording === 1,
+    videoMeetings: r.video_meetings === 1,
+    meetingRecording: r.meeting_recording === 1,
+    callQueues: r.call_queues === 1,
+    requireSrtp: r.require_srtp === 1,
+    retention: {
+      voicemailDays: r.retention_voicemail_days,
+      faxDays: r.retention_fax_days,
+      textDays: r.retention_text_days,
+      transcriptDays: r.retention_transcript_days,
+      callRecordingDays: r.retention_call_recording_days,
+      meetingRecordingDays: r.retention_meeting_recording_days,
+      auditDays: r.retention_audit_days,
+    },
+  };
+}
+
+function policyToRow(practiceId: string, p: PracticePolicy, now: string, updatedBy: string | null): PracticePolicyTable {
+  return {
+    practice_id: practiceId,
+    voicemail_email_notices: flag(p.voicemailEmailNotices),
+    email_attachments_allowed: flag(p.emailAttachmentsAllowed),
+    email_transcripts_allowed: flag(p.emailTranscriptsAllowed),
+    voicemail_transcription: flag(p.voicemailTranscription),
+    virtual_fax: flag(p.virtualFax),
+    texting: flag(p.texting),
+    call_recording: flag(p.callRecording),
+    video_meetings: flag(p.videoMeetings),
+    meeting_recording: flag(p.meetingRecording),
+    call_queues: flag(p.callQueues),
+    require_srtp: flag(p.requireSrtp),
+    retention_voicemail_days: p.retention.voicemailDays,
+    retention_fax_days: p.retention.faxDays,
+    retention_text_days: p.retention.textDays,
+    retention_transcript_days: p.retention.transcriptDays,
+    retention_call_recording_days: p.retention.callRecordingDays,
+    retention_meeting_recording_days: p.retention.meetingRecordingDays,
+    retention_audit_days: p.retention.auditDays,
+    updated_at: now,
+    updated_by: updatedBy,
+  };
+}

@@ -1,0 +1,200 @@
+import type { Kysely, Transaction } from 'kysely';
+import { flag, isUniqueViolation, newId, type Database } from '../db/index.ts';
+import { SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes } from '../policy/index.ts';
+import { DirectoryError } from './errors.ts';
+import { type Actor, type Role, type User, type UserStatus } from './model.ts';
+import { getPractice } from './practices.ts';
+import { generatePin, hashPin } from './secrets.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Numbers a desk phone must always be able to dial out, never an extension. */
+const RESERVED_EXTENSIONS = new Set(['911', '933', '988', '112', '999', '000', '411', '611']);
+
+export function checkExtensionNumber(number: string): void {
+  if (!/^[1-9]\d{1,5}$/.test(number)) {
+    throw new DirectoryError('INVALID_INPUT', 'an extension is 2 to 6 digits and does not start with 0', { field: 'extension' });
+  }
+  if (RESERVED_EXTENSIONS.has(number)) {
+    throw new DirectoryError('EXTENSION_RESERVED', `${number} is reserved for emergency and carrier services`, { field: 'extension' });
+  }
+}
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  role: Role;
+  extension?: string;
+  passwordHash?: string;
+}
+
+export interface AddedUser {
+  user: User;
+  /** The voicemail PIN, shown once; only its hash is kept. */
+  voicemailPin: string | null;
+}
+
+/** Adds a user, with their extension, voicemail box and default settings, in one transaction. */
+export async function addUser(db: Kysely<Database>, practiceId: string, input: NewUser, actor: Actor, pin?: string): Promise<AddedUser> {
+  if (input.extension !== undefined) checkExtensionNumber(input.extension);
+  const email = input.email.trim().toLowerCase();
+  const now = new Date().toISOString();
+  const userId = newId();
+  const voicemailPin = input.extension !== undefined ? (pin ?? generatePin()) : null;
+  const pinHash = voicemailPin ? await hashPin(voicemailPin) : null;
+  try {
+    await db.transaction().execute(async (trx) => {
+      const practice = await getPractice(trx, practiceId);
+      const taken = await trx.selectFrom('users').select('id').where('practice_id', '=', practiceId).where('email', '=', email).executeTakeFirst();
+      if (taken) throw new DirectoryError('EMAIL_TAKEN', 'a user with this email already exists', { field: 'email' });
+      await trx
+        .insertInto('users')
+        .values({
+          id: userId,
+          practice_id: practiceId,
+          email,
+          display_name: input.displayName,
+          role: input.role,
+          status: 'active',
+          password_hash: input.passwordHash ?? null,
+          created_at: now,
+          disabled_at: null,
+        })
+        .execute();
+      if (input.extension !== undefined) {
+        await assignExtension(trx, practiceId, userId, input.extension, pinHash, now);
+      }
+      await trx
+        .insertInto('voicemail_settings')
+        .values({
+          user_id: userId,
+          practice_id: practiceId,
+          email_notifications: flag(SAFE_DEFAULT_VOICEMAIL_SETTINGS.emailNotifications),
+          attach_audio: flag(SAFE_DEFAULT_VOICEMAIL_SETTINGS.attachAudio),
+          include_transcript: flag(SAFE_DEFAULT_VOICEMAIL_SETTINGS.includeTranscript),
+          transcription: flag(SAFE_DEFAULT_VOICEMAIL_SETTINGS.transcription && tierIncludes(practice.tier, 'voicemail_transcription')),
+          updated_at: now,
+          updated_by: actor.id,
+        })
+        .execute();
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new DirectoryError('EMAIL_TAKEN', 'a user with this email or extension already exists');
+    throw e;
+  }
+  return { user: await getUser(db, practiceId, userId), voicemailPin };
+}
+
+async function assignExtension(trx: Transaction<Database>, practiceId: string, userId: string, number: string, pinHash: string | null, now: string): Promise<void> {
+  const existing = await trx.selectFrom('extensions').select('id').where('practice_id', '=', practiceId).where('number', '=', number).executeTakeFirst();
+  if (existing) throw new DirectoryError('EXTENSION_TAKEN', `extension ${number} is already in use`, { field: 'extension' });
+  const extensionId = newId();
+  await trx.insertInto('extensions').values({ id: extensionId, practice_id: practiceId, number, user_id: userId, created_at: now }).execute();
+  await trx
+    .insertInto('voicemail_boxes')
+    .values({ id: newId(), practice_id: practiceId, extension_id: extensionId, owner_user_id: userId, pin_hash: pinHash, created_at: now })
+    .execute();
+}
+
+function userQuery(db: Db, practiceId: string) {
+  return db
+    .selectFrom('users')
+    .leftJoin('extensions', 'extensions.user_id', 'users.id')
+    .select([
+      'users.id',
+      'users.practice_id',
+      'users.email',
+      'users.display_name',
+      'users.role',
+      'users.status',
+      'users.created_at',
+      'extensions.number as extension',
+    ])
+    .where('users.practice_id', '=', practiceId);
+}
+
+type UserRow = {
+  id: string;
+  practice_id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  status: string;
+  created_at: string;
+  extension: string | null;
+};
+
+function userFromRow(r: UserRow): User {
+  return {
+    id: r.id,
+    practiceId: r.practice_id,
+    email: r.email,
+    displayName: r.display_name,
+    role: r.role as Role,
+    status: r.status as UserStatus,
+    extension: r.extension,
+    createdAt: r.created_at,
+  };
+}
+
+export async function getUser(db: Db, practiceId: string, userId: string): Promise<User> {
+  const row = await userQuery(db, practiceId).where('users.id', '=', userId).executeTakeFirst();
+  if (!row) throw new DirectoryError('NOT_FOUND', 'user not found');
+  return userFromRow(row);
+}
+
+export async function findUserByEmail(db: Db, practiceId: string, email: string): Promise<User | undefined> {
+  const row = await userQuery(db, practiceId).where('users.email', '=', email.trim().toLowerCase()).executeTakeFirst();
+  return row ? userFromRow(row) : undefined;
+}
+
+export async function listUsers(db: Db, practiceId: string): Promise<User[]> {
+  const rows = await userQuery(db, practiceId).orderBy('extensions.number').orderBy('users.created_at').execute();
+  return rows.map(userFromRow);
+}
+
+export async function updateUser(
+  db: Kysely<Database>,
+  practiceId: string,
+  userId: string,
+  patch: { displayName?: string; role?: Role },
+): Promise<User> {
+  return db.transaction().execute(async (trx) => {
+    const user = await getUser(trx, practiceId, userId);
+    if (patch.role !== undefined && user.role === 'owner' && patch.role !== 'owner') await ensureAnotherOwner(trx, practiceId, userId);
+    const set: { display_name?: string; role?: string } = {};
+    if (patch.displayName !== undefined) set.display_name = patch.displayName;
+    if (patch.role !== undefined) set.role = patch.role;
+    if (Object.keys(set).length > 0) await trx.updateTable('users').set(set).where('id', '=', userId).execute();
+    return getUser(trx, practiceId, userId);
+  });
+}
+
+async function ensureAnotherOwner(trx: Transaction<Database>, practiceId: string, userId: string): Promise<void> {
+  const others = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('practice_id', '=', practiceId)
+    .where('role', '=', 'owner')
+    .where('status', '=', 'active')
+    .where('id', '!=', userId)
+    .execute();
+  if (others.length === 0) throw new DirectoryError('LAST_OWNER', 'a practice must keep at least one active owner');
+}
+
+/**
+ * Disables a user at once: their API tokens are revoked and their SIP devices
+ * disabled in the same transaction, so no credential outlives the decision.
+ */
+export async function disableUser(db: Kysely<Database>, practiceId: string, userId: string): Promise<{ user: User; disabledDeviceIds: string[] }> {
+  return db.transaction().execute(async (trx) => {
+    const user = await getUser(trx, practiceId, userId);
+    if (user.role === 'owner') await ensureAnotherOwner(trx, practiceId, userId);
+    const now = new Date().toISOString();
+    await trx.updateTable('users').set({ status: 'disabled', disabled_at: now }).where('id', '=', userId).execute();
+    await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    const devices = await trx.selectFrom('devices').select('id').where('user_id', '=', userId).where('status', '=', 'active').execute();
+    await trx.updateTable('devices').set({ status: 'disabled', disabled_at: now }).where('user_id', '=', userId).where('status', '=', 'active').execute();
+    return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id) };
+  });
+}

@@ -1,0 +1,108 @@
+// (tier, practice policy, user settings) -> what is on, and why.
+// Pure: no I/O, no clock. Every caller that acts on a PHI feature asks here.
+import { FEATURES, tierIncludes, type Feature, type Tier } from './tiers.ts';
+import type { PracticePolicy, VoicemailSettings } from './practice-policy.ts';
+
+/** Why a feature is off: the first gate that closed it. */
+export type OffReason = 'tier' | 'policy' | 'requires' | 'user';
+
+export type Decision = { enabled: true } | { enabled: false; reason: OffReason; requires?: Feature };
+
+export type Decisions = Record<Feature, Decision>;
+
+function practiceSwitch(policy: PracticePolicy, feature: Feature): boolean {
+  switch (feature) {
+    case 'voicemail':
+      return true;
+    case 'voicemail_email_notice':
+      return policy.voicemailEmailNotices;
+    case 'voicemail_email_audio':
+      return policy.emailAttachmentsAllowed;
+    case 'voicemail_email_transcript':
+      return policy.emailTranscriptsAllowed;
+    case 'voicemail_transcription':
+      return policy.voicemailTranscription;
+    case 'virtual_fax':
+      return policy.virtualFax;
+    case 'texting':
+      return policy.texting;
+    case 'call_recording':
+      return policy.callRecording;
+    case 'video_meetings':
+      return policy.videoMeetings;
+    case 'meeting_recording':
+      return policy.meetingRecording;
+    case 'call_queues':
+      return policy.callQueues;
+  }
+}
+
+/** Features that only make sense when another one is on. */
+const REQUIRES: Partial<Record<Feature, Feature[]>> = {
+  voicemail_email_audio: ['voicemail_email_notice'],
+  voicemail_email_transcript: ['voicemail_email_notice', 'voicemail_transcription'],
+  meeting_recording: ['video_meetings'],
+};
+
+function userSwitch(settings: VoicemailSettings, feature: Feature): boolean {
+  switch (feature) {
+    case 'voicemail_email_notice':
+      return settings.emailNotifications;
+    case 'voicemail_email_audio':
+      return settings.attachAudio;
+    case 'voicemail_email_transcript':
+      return settings.includeTranscript;
+    case 'voicemail_transcription':
+      return settings.transcription;
+    default:
+      return true;
+  }
+}
+
+/** What the practice allows, before any user's own choice. */
+export function decidePractice(tier: Tier, policy: PracticePolicy): Decisions {
+  return decideWith(tier, policy, undefined);
+}
+
+/** What is on for one user: tier, then practice policy, then the user's switch. */
+export function decideForUser(tier: Tier, policy: PracticePolicy, settings: VoicemailSettings): Decisions {
+  return decideWith(tier, policy, settings);
+}
+
+function decideWith(tier: Tier, policy: PracticePolicy, settings: VoicemailSettings | undefined): Decisions {
+  const out = {} as Decisions;
+  const gate = (feature: Feature): Decision => {
+    if (!tierIncludes(tier, feature)) return { enabled: false, reason: 'tier' };
+    if (!practiceSwitch(policy, feature)) return { enabled: false, reason: 'policy' };
+    for (const dep of REQUIRES[feature] ?? []) {
+      const d = out[dep] ?? gate(dep);
+      if (!d.enabled) return { enabled: false, reason: 'requires', requires: dep };
+    }
+    if (settings && !userSwitch(settings, feature)) return { enabled: false, reason: 'user' };
+    return { enabled: true };
+  };
+  for (const feature of FEATURES) out[feature] = gate(feature);
+  return out;
+}
+
+export type SettingsViolation = { field: keyof VoicemailSettings; feature: Feature; reason: 'tier' | 'policy' };
+
+/**
+ * Which of a user's requested switches the tier or the practice forbids.
+ * Turning a switch off is always allowed; only turning one on is checked.
+ */
+export function checkVoicemailSettings(tier: Tier, policy: PracticePolicy, requested: Partial<VoicemailSettings>): SettingsViolation[] {
+  const fields: Array<[keyof VoicemailSettings, Feature]> = [
+    ['emailNotifications', 'voicemail_email_notice'],
+    ['attachAudio', 'voicemail_email_audio'],
+    ['includeTranscript', 'voicemail_email_transcript'],
+    ['transcription', 'voicemail_transcription'],
+  ];
+  const out: SettingsViolation[] = [];
+  for (const [field, feature] of fields) {
+    if (requested[field] !== true) continue;
+    if (!tierIncludes(tier, feature)) out.push({ field, feature, reason: 'tier' });
+    else if (!practiceSwitch(policy, feature)) out.push({ field, feature, reason: 'policy' });
+  }
+  return out;
+}

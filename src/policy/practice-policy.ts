@@ -1,0 +1,67 @@
+// The practice-wide policy: switches for every PHI-bearing feature and the
+// retention period of each artifact type, with HIPAA-safe defaults.
+
+export interface PracticePolicy {
+  voicemailEmailNotices: boolean;
+  emailAttachmentsAllowed: boolean;
+  emailTranscriptsAllowed: boolean;
+  voicemailTranscription: boolean;
+  virtualFax: boolean;
+  texting: boolean;
+  callRecording: boolean;
+  videoMeetings: boolean;
+  meetingRecording: boolean;
+  callQueues: boolean;
+  requireSrtp: boolean;
+  retention: RetentionPolicy;
+}
+
+export interface RetentionPolicy {
+  voicemailDays: number;
+  faxDays: number;
+  textDays: number;
+  transcriptDays: number;
+  callRecordingDays: number;
+  meetingRecordingDays: number;
+  auditDays: number;
+}
+
+/** HIPAA requires policy and audit documentation be kept six years (45 CFR 164.316(b)(2)). */
+export const AUDIT_RETENTION_FLOOR_DAYS = 6 * 366;
+
+export const SAFE_DEFAULT_POLICY: Readonly<PracticePolicy> = Object.freeze({
+  voicemailEmailNotices: true,
+  emailAttachmentsAllowed: false,
+  emailTranscriptsAllowed: false,
+  voicemailTranscription: true,
+  virtualFax: true,
+  texting: false,
+  callRecording: false,
+  videoMeetings: true,
+  meetingRecording: false,
+  callQueues: true,
+  requireSrtp: false,
+  retention: Object.freeze({
+    voicemailDays: 90,
+    faxDays: 365,
+    textDays: 365,
+    transcriptDays: 90,
+    callRecordingDays: 90,
+    meetingRecordingDays: 90,
+    auditDays: AUDIT_RETENTION_FLOOR_DAYS,
+  }),
+});
+
+export interface VoicemailSettings {
+  emailNotifications: boolean;
+  attachAudio: boolean;
+  includeTranscript: boolean;
+  transcription: boolean;
+}
+
+export const SAFE_DEFAULT_VOICEMAIL_SETTINGS: Readonly<VoicemailSettings> = Object.freeze({
+  emailNotifications: true,
+  attachAudio: false,
+  includeTranscript: false,
+  transcription: true,
+});
