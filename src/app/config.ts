@@ -156,3 +156,11 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     logLevel,
   };
 }
+
+/**
+ * The SIP domain (and digest realm) of a new practice: SOTTO_SIP_DOMAIN, else
+ * the host of SOTTO_PUBLIC_URL, which phones on the network can resolve.
+ */
+export function defaultSipDomain(config: SottoConfig): string {
+  return config.sipDomain ?? new URL(config.publicUrl).hostname;
+}

@@ -1,4 +1,84 @@
+// `sotto` command line. Every command that prints data takes --json.
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../app/config.ts';
+import { MasterKeyError } from '../app/master-key.ts';
+import { PortInUseError } from '../app/server.ts';
+import { DatabaseError } from '../db/index.ts';
+import { DirectoryError } from '../directory/index.ts';
+import { adminCreateCommand } from './commands/admin.ts';
+import { demoCommand } from './commands/demo.ts';
+import { startCommand } from './commands/start.ts';
+import { tokenCreateCommand } from './commands/token.ts';
+import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
+import { CliError } from './output.ts';
+
+const USAGE = `usage: sotto <command> [options]
+
+  start                                  run Sotto (what \`npm start\` runs)
+  demo [--tier essentials|pro|pro-plus]  seed a demo practice (idempotent) and print its credentials
+  admin create --email E --name N [--password P] [--practice-name N] [--tier T] [--sip-domain D]
+  user add --email E --name N [--role owner|admin|provider|staff] [--extension 104] [--device desk_phone|softphone|ata]
+  user list
+  user disable <user id or email>
+  token create --role admin|staff [--user EMAIL|ID] [--label L]
+
+Options: --json (machine-readable output), --practice ID (when several practices exist).
+Configuration comes from SOTTO_* environment variables; see README.md.`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  tier: { type: 'string' },
+  email: { type: 'string' },
+  name: { type: 'string' },
+  password: { type: 'string' },
+  'practice-name': { type: 'string' },
+  'sip-domain': { type: 'string' },
+  practice: { type: 'string' },
+  role: { type: 'string' },
+  extension: { type: 'string' },
+  device: { type: 'string' },
+  user: { type: 'string' },
+  label: { type: 'string' },
+} as const;
+
 export async function main(argv: string[]): Promise<number> {
-  process.stdout.write(`sotto: ${argv.join(' ')}\n`);
-  return 0;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`sotto: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values: v, positionals: pos } = parsed;
+  const json = v.json === true;
+  const cmd = pos.slice(0, 2).join(' ');
+  try {
+    if (v.help || pos.length === 0) {
+      process.stdout.write(USAGE + '\n');
+      return pos.length === 0 && !v.help ? 2 : 0;
+    }
+    if (pos[0] === 'start') return await startCommand();
+    if (pos[0] === 'demo') return await demoCommand({ tier: v.tier, json });
+    if (cmd === 'admin create') {
+      return await adminCreateCommand({ email: v.email, name: v.name, password: v.password, practiceName: v['practice-name'], tier: v.tier, sipDomain: v['sip-domain'], practice: v.practice, json });
+    }
+    if (cmd === 'user add') return await userAddCommand({ email: v.email, name: v.name, role: v.role, extension: v.extension, device: v.device, practice: v.practice, json });
+    if (cmd === 'user list') return await userListCommand({ practice: v.practice, json });
+    if (cmd === 'user disable') return await userDisableCommand(pos[2], { practice: v.practice, json });
+    if (cmd === 'token create') return await tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json });
+    process.stderr.write(`sotto: unknown command "${pos.join(' ')}"\n\n${USAGE}\n`);
+    return 2;
+  } catch (e) {
+    return reportFailure(e, json);
+  }
+}
+
+function reportFailure(e: unknown, json: boolean): number {
+  const known = e instanceof CliError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof MasterKeyError || e instanceof DatabaseError;
+  if (!known) throw e;
+  const err = e as Error & { code: string };
+  if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
+  else process.stderr.write(`sotto: ${err.message} (${err.code})\n`);
+  return 1;
 }

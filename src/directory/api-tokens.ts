@@ -26,10 +26,23 @@ const PREFIX = 'sotto_';
 
 /** 256 random bits; stored as SHA-256 (a slow hash adds nothing at this entropy). */
 export async function createApiToken(db: Kysely<Database>, practiceId: string, userId: string, role: Role, label: string): Promise<{ token: string; info: ApiTokenInfo }> {
+  const token = PREFIX + randomBytes(32).toString('base64url');
+  return { token, info: await registerApiToken(db, practiceId, userId, role, label, token) };
+}
+
+/**
+ * Stores a token minted elsewhere (the demo derives its token from the master
+ * key so reruns print the same one). Idempotent for the same token.
+ */
+export async function registerApiToken(db: Kysely<Database>, practiceId: string, userId: string, role: Role, label: string, token: string): Promise<ApiTokenInfo> {
+  if (!token.startsWith(PREFIX) || token.length < PREFIX.length + 43) throw new DirectoryError('INVALID_INPUT', 'not a Sotto API token');
   const user = await db.selectFrom('users').select(['id', 'status']).where('practice_id', '=', practiceId).where('id', '=', userId).executeTakeFirst();
   if (!user) throw new DirectoryError('NOT_FOUND', 'user not found');
   if (user.status !== 'active') throw new DirectoryError('USER_DISABLED', 'cannot issue a token to a disabled user');
-  const token = PREFIX + randomBytes(32).toString('base64url');
+  const existing = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+  if (existing) {
+    return { id: existing.id, practiceId: existing.practice_id, userId: existing.user_id, role: existing.role as Role, label: existing.label, createdAt: existing.created_at };
+  }
   const info: ApiTokenInfo = { id: newId(), practiceId, userId, role, label, createdAt: new Date().toISOString() };
   await db
     .insertInto('api_tokens')
@@ -45,7 +58,7 @@ export async function createApiToken(db: Kysely<Database>, practiceId: string, u
       revoked_at: null,
     })
     .execute();
-  return { token, info };
+  return info;
 }
 
 /** Resolves a bearer token to its practice, user and effective role; undefined for anything not valid now. */

@@ -1,0 +1,60 @@
+// One table from every layer's stable error code to an HTTP status, and the
+// single JSON error shape: { "error": { "code", "message", "details"? } }.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const DIRECTORY_STATUS: Record<DirectoryErrorCode, number> = {
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  EXTENSION_TAKEN: 409,
+  EXTENSION_RESERVED: 400,
+  SIP_USERNAME_TAKEN: 409,
+  LAST_OWNER: 409,
+  USER_DISABLED: 409,
+  FEATURE_NOT_IN_TIER: 403,
+  FEATURE_OFF_BY_POLICY: 403,
+  RETENTION_TOO_SHORT: 400,
+  INVALID_INPUT: 400,
+};
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+  return { error: { code, message, ...(details ? { details } : {}) } };
+}
+
+export function handleError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof ApiError) {
+    void reply.status(err.status).send(errorBody(err.code, err.message, err.details));
+    return;
+  }
+  if (err instanceof DirectoryError) {
+    void reply.status(DIRECTORY_STATUS[err.code]).send(errorBody(err.code, err.message, err.details));
+    return;
+  }
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    // Ajv's messages name the field and the rule, never the submitted value.
+    const issues = fe.validation.map((v) => ({ path: `${fe.validationContext ?? 'body'}${v.instancePath || ''}`, rule: v.keyword, message: v.message ?? 'invalid' }));
+    void reply.status(400).send(errorBody('VALIDATION_FAILED', `invalid request ${fe.validationContext ?? 'body'}: ${issues[0]?.path} ${issues[0]?.message}`, { issues }));
+    return;
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    // Fastify's own client errors (bad JSON, body too large, wrong content type).
+    const code = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BODY_TOO_LARGE' : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+    void reply.status(fe.statusCode).send(errorBody(code, code === 'BAD_REQUEST' ? 'the request could not be parsed' : fe.message));
+    return;
+  }
+  request.log.error({ err, reqId: request.id }, 'unhandled error');
+  void reply.status(500).send(errorBody('INTERNAL', 'internal error; see the server log for request id ' + request.id));
+}

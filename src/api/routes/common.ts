@@ -1,0 +1,26 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../../directory/index.ts';
+import { principalOf } from '../principal.ts';
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable code' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' }) });
+
+/** Standard error responses every authenticated route documents. */
+export function withErrors<T extends Record<number, TSchema>>(ok: T) {
+  return { ...ok, 400: Type.Ref(ErrorResponse), 401: Type.Ref(ErrorResponse), 403: Type.Ref(ErrorResponse), 404: Type.Ref(ErrorResponse), 409: Type.Ref(ErrorResponse) };
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  return { type: 'user', id: principalOf(request).userId };
+}

@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { addDevice, disableDevice, getPractice, getUser, listDevices } from '../../../directory/index.ts';
+import { principalOf } from '../../principal.ts';
+import type { ApiDeps } from '../../server.ts';
+import { IdParams, withErrors } from '../common.ts';
+import { presentDevice } from './presenter.ts';
+import { CreatedDevice, DeviceList, DeviceView, NewDeviceBody } from './schema.ts';
+
+export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled }) => {
+  app.get(
+    '/users/:id/devices',
+    { config: { access: 'self-or-admin' }, schema: { tags: ['devices'], summary: "A user's SIP devices", params: IdParams, response: withErrors({ 200: DeviceList }) } },
+    async (req) => {
+      const p = principalOf(req);
+      await getUser(db, p.practiceId, req.params.id);
+      return { items: (await listDevices(db, p.practiceId, req.params.id)).map(presentDevice) };
+    },
+  );
+
+  app.post(
+    '/users/:id/devices',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['devices'], summary: 'Add a SIP device (desk phone, softphone, ATA); returns its credentials once', params: IdParams, body: NewDeviceBody, response: withErrors({ 201: CreatedDevice }) },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const { device, sipPassword } = await addDevice(db, p.practiceId, req.params.id, req.body);
+      const practice = await getPractice(db, p.practiceId);
+      void reply.header('cache-control', 'no-store');
+      return reply.status(201).send({ device: presentDevice(device), sip: { username: device.sipUsername, password: sipPassword, domain: practice.sipDomain } });
+    },
+  );
+
+  app.delete(
+    '/devices/:id',
+    { config: { access: 'admin' }, schema: { tags: ['devices'], summary: 'Disable a device: its registrations end and it can no longer register', params: IdParams, response: withErrors({ 200: DeviceView }) } },
+    async (req) => {
+      const device = await disableDevice(db, principalOf(req).practiceId, req.params.id);
+      onDeviceDisabled?.(device.id);
+      return presentDevice(device);
+    },
+  );
+};

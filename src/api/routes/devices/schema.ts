@@ -1,0 +1,33 @@
+import { Type } from '@sinclair/typebox';
+import { DEVICE_KINDS } from '../../../directory/index.ts';
+
+export const DeviceView = Type.Object({
+  id: Type.String(),
+  userId: Type.String(),
+  extension: Type.String(),
+  kind: Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k))),
+  label: Type.String(),
+  sipUsername: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const DeviceList = Type.Object({ items: Type.Array(DeviceView) });
+
+export const NewDeviceBody = Type.Object(
+  {
+    kind: Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k))),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+    sipUsername: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreatedDevice = Type.Object({
+  device: DeviceView,
+  sip: Type.Object({
+    username: Type.String(),
+    password: Type.String({ description: 'Shown once; only digest HA1 values are kept' }),
+    domain: Type.String(),
+  }),
+});

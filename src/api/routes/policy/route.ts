@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { getPolicy, updatePolicy, type PolicyPatch as DirectoryPolicyPatch } from '../../../directory/index.ts';
+import { principalOf } from '../../principal.ts';
+import type { ApiDeps } from '../../server.ts';
+import { actorOf, withErrors } from '../common.ts';
+import { presentPolicy } from './presenter.ts';
+import { PolicyPatch, PolicyView } from './schema.ts';
+
+export const policyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
+  app.get(
+    '/policy',
+    { config: { access: 'member' }, schema: { tags: ['policy'], summary: 'The practice policy: PHI feature switches and retention', response: withErrors({ 200: PolicyView }) } },
+    async (req) => presentPolicy(await getPolicy(db, principalOf(req).practiceId)),
+  );
+
+  app.patch(
+    '/policy',
+    { config: { access: 'admin' }, schema: { tags: ['policy'], summary: 'Change practice policy switches or retention', body: PolicyPatch, response: withErrors({ 200: PolicyView }) } },
+    async (req) => presentPolicy(await updatePolicy(db, principalOf(req).practiceId, req.body as DirectoryPolicyPatch, actorOf(req))),
+  );
+};

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { addUser, disableUser, getUser, listUsers, roleAtLeast, updateUser } from '../../../directory/index.ts';
+import { ApiError } from '../../errors.ts';
+import { principalOf } from '../../principal.ts';
+import type { ApiDeps } from '../../server.ts';
+import { actorOf, IdParams, withErrors } from '../common.ts';
+import { presentUser } from './presenter.ts';
+import { CreatedUser, NewUserBody, UserList, UserPatch, UserView } from './schema.ts';
+
+export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled }) => {
+  app.get('/users', { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'List users', response: withErrors({ 200: UserList }) } }, async (req) => ({
+    items: (await listUsers(db, principalOf(req).practiceId)).map(presentUser),
+  }));
+
+  app.post(
+    '/users',
+    { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'Add a user, with an extension and voicemail box', body: NewUserBody, response: withErrors({ 201: CreatedUser }) } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      if (req.body.role === 'owner' && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', 'only an owner can add another owner');
+      const { user, voicemailPin } = await addUser(db, p.practiceId, req.body, actorOf(req));
+      return reply.status(201).send({ user: presentUser(user), voicemailPin });
+    },
+  );
+
+  app.get('/users/:id', { config: { access: 'self-or-admin' }, schema: { tags: ['users'], params: IdParams, response: withErrors({ 200: UserView }) } }, async (req) =>
+    presentUser(await getUser(db, principalOf(req).practiceId, req.params.id)),
+  );
+
+  app.patch(
+    '/users/:id',
+    { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'Rename a user or change their role', params: IdParams, body: UserPatch, response: withErrors({ 200: UserView }) } },
+    async (req) => {
+      const p = principalOf(req);
+      const target = await getUser(db, p.practiceId, req.params.id);
+      if ((req.body.role === 'owner' || target.role === 'owner') && !roleAtLeast(p.role, 'owner')) {
+        throw new ApiError(403, 'FORBIDDEN', 'only an owner can grant or change the owner role');
+      }
+      return presentUser(await updateUser(db, p.practiceId, req.params.id, req.body));
+    },
+  );
+
+  app.post(
+    '/users/:id/disable',
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['users'], summary: 'Disable a user: ends their tokens and SIP devices at once', params: IdParams, response: withErrors({ 200: UserView }) },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (req.params.id === p.userId) throw new ApiError(409, 'CANNOT_DISABLE_SELF', 'you cannot disable your own account');
+      const { user, disabledDeviceIds } = await disableUser(db, p.practiceId, req.params.id);
+      onUserDisabled?.(user.id, disabledDeviceIds);
+      return presentUser(user);
+    },
+  );
+};

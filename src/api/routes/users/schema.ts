@@ -1,0 +1,36 @@
+import { Type } from '@sinclair/typebox';
+import { ROLES } from '../../../directory/index.ts';
+
+export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
+
+export const UserView = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  displayName: Type.String(),
+  role: RoleSchema,
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  extension: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const UserList = Type.Object({ items: Type.Array(UserView) });
+
+export const NewUserBody = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    displayName: Type.String({ minLength: 1, maxLength: 120 }),
+    role: RoleSchema,
+    extension: Type.Optional(Type.String({ pattern: '^[0-9]{2,6}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreatedUser = Type.Object({
+  user: UserView,
+  voicemailPin: Type.Union([Type.String(), Type.Null()], { description: 'Shown once; only a hash is kept' }),
+});
+
+export const UserPatch = Type.Object(
+  { displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), role: Type.Optional(RoleSchema) },
+  { additionalProperties: false, minProperties: 1 },
+);

@@ -1,0 +1,103 @@
+// The HTTP API (Fastify). Every handler runs in the same order:
+// authenticate (onRequest) -> validate schema -> authorise (preHandler,
+// deny by default) -> command -> present.
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/index.ts';
+import { errorBody, handleError } from './errors.ts';
+import { authenticate, authorize } from './principal.ts';
+import { ErrorResponse } from './routes/common.ts';
+import { complianceRoutes } from './routes/compliance/route.ts';
+import type { Safeguard } from './routes/compliance/presenter.ts';
+import { deviceRoutes } from './routes/devices/route.ts';
+import { extensionRoutes } from './routes/extensions/route.ts';
+import { policyRoutes } from './routes/policy/route.ts';
+import { practiceRoutes } from './routes/practice/route.ts';
+import { userRoutes } from './routes/users/route.ts';
+import { voicemailSettingsRoutes } from './routes/voicemail-settings/route.ts';
+
+export interface ApiDeps {
+  db: Kysely<Database>;
+  /** Platform safeguards shown on the posture page (encryption at rest, audit, transcription engine …). */
+  safeguards: () => Safeguard[];
+  /** Called after a user is disabled, so live SIP registrations end at once. */
+  onUserDisabled?: (userId: string, deviceIds: string[]) => void;
+  onDeviceDisabled?: (deviceId: string) => void;
+}
+
+export interface ApiOptions extends ApiDeps {
+  logger: Logger;
+  version: string;
+}
+
+export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Log ids and codes only: method, route pattern (never the raw URL, which
+  // may carry identifiers a user typed), status and time.
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ reqId: req.id, method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    void reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} for this path`));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Sotto API', version: opts.version, description: 'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message"}}.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.addSchema(ErrorResponse);
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authenticate(opts.db));
+      v1.addHook('preHandler', authorize);
+
+      v1.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [] } }, async () => ({ status: 'ok', version: opts.version }));
+      v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled };
+      await v1.register(practiceRoutes, deps);
+      await v1.register(policyRoutes, deps);
+      await v1.register(userRoutes, deps);
+      await v1.register(deviceRoutes, deps);
+      await v1.register(extensionRoutes, deps);
+      await v1.register(voicemailSettingsRoutes, deps);
+      await v1.register(complianceRoutes, deps);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .send(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sotto</title></head><body><main><h1>Sotto</h1>' +
+          '<p>The admin portal is not built yet. The REST API is at <a href="/api/v1/openapi.json">/api/v1</a>.</p></main></body></html>',
+      ),
+  );
+
+  return app as unknown as FastifyInstance;
+}

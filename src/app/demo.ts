@@ -1,0 +1,130 @@
+// `sotto demo`: a demo practice, seeded idempotently. Its secrets are derived
+// from the master key (HKDF), so a second run prints the same credentials
+// without any plain secret being stored; only hashes and HA1 values are.
+import { hkdfSync } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.ts';
+import {
+  addDevice,
+  addUser,
+  CLI_ACTOR,
+  createPractice,
+  findUserByEmail,
+  grantVoicemailBox,
+  listDevices,
+  listExtensions,
+  listPractices,
+  registerApiToken,
+  updatePractice,
+  type Practice,
+  type Role,
+} from '../directory/index.ts';
+import type { Tier } from '../policy/index.ts';
+import { defaultSipDomain } from './config.ts';
+import type { Runtime } from './runtime.ts';
+import { hashPassword } from './passwords.ts';
+
+export const DEMO_PRACTICE_NAME = 'Sotto Demo Practice';
+
+const DEMO_USERS: Array<{ extension: string; email: string; displayName: string; role: Role }> = [
+  { extension: '101', email: 'front.desk@demo.sotto.invalid', displayName: 'Front Desk', role: 'staff' },
+  { extension: '102', email: 'dr.rivera@demo.sotto.invalid', displayName: 'Dr. Rivera', role: 'provider' },
+  { extension: '103', email: 'billing@demo.sotto.invalid', displayName: 'Billing Office', role: 'staff' },
+];
+
+const DEMO_ADMIN = { email: 'admin@demo.sotto.invalid', displayName: 'Demo Admin' };
+
+export interface DemoOutput {
+  practice: { id: string; name: string; tier: Tier };
+  admin: { email: string; password: string; totpSecret: string };
+  apiToken: string;
+  sip: { domain: string; udpPort: number; tcpPort: number; tlsPort: number };
+  extensions: Array<{ extension: string; userId: string; sipUsername: string; sipPassword: string; voicemailPin: string }>;
+}
+
+const SECRET_ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function derive(masterKey: Buffer, label: string, length: number): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, 'sotto-demo-v1', label, length));
+}
+
+function deriveSecret(masterKey: Buffer, label: string, length = 20): string {
+  // One byte per symbol with rejection of the biased tail keeps it uniform.
+  const bytes = derive(masterKey, label, length * 4);
+  let out = '';
+  for (const b of bytes) {
+    if (b >= 256 - (256 % SECRET_ALPHABET.length)) continue;
+    out += SECRET_ALPHABET[b % SECRET_ALPHABET.length];
+    if (out.length === length) break;
+  }
+  return out;
+}
+
+function derivePin(masterKey: Buffer, label: string): string {
+  return (derive(masterKey, label, 4).readUInt32BE(0) % 1_000_000).toString().padStart(6, '0');
+}
+
+function base32(bytes: Buffer): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+async function findDemoPractice(db: Kysely<Database>): Promise<Practice | undefined> {
+  return (await listPractices(db)).find((p) => p.name === DEMO_PRACTICE_NAME);
+}
+
+export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<DemoOutput> {
+  const db = rt.database.db;
+  const mk = rt.masterKey;
+  let practice = await findDemoPractice(db);
+  if (!practice) {
+    practice = await createPractice(db, { name: DEMO_PRACTICE_NAME, tier: opts.tier ?? 'pro', sipDomain: defaultSipDomain(rt.config) });
+  } else if (opts.tier && opts.tier !== practice.tier) {
+    practice = await updatePractice(db, practice.id, { tier: opts.tier });
+  }
+
+  const adminPassword = deriveSecret(mk, 'admin-password');
+  let admin = await findUserByEmail(db, practice.id, DEMO_ADMIN.email);
+  if (!admin) {
+    admin = (await addUser(db, practice.id, { ...DEMO_ADMIN, role: 'owner', passwordHash: await hashPassword(adminPassword) }, CLI_ACTOR)).user;
+  }
+
+  const extensions: DemoOutput['extensions'] = [];
+  for (const u of DEMO_USERS) {
+    const pin = derivePin(mk, `pin:${u.extension}`);
+    let user = await findUserByEmail(db, practice.id, u.email);
+    if (!user) user = (await addUser(db, practice.id, u, CLI_ACTOR, pin)).user;
+    const sipPassword = deriveSecret(mk, `sip:${u.extension}`);
+    let device = (await listDevices(db, practice.id, user.id)).find((d) => d.sipUsername === u.extension);
+    if (!device) device = (await addDevice(db, practice.id, user.id, { kind: 'softphone', label: 'Demo softphone', sipUsername: u.extension, sipPassword })).device;
+    extensions.push({ extension: u.extension, userId: user.id, sipUsername: device.sipUsername, sipPassword, voicemailPin: pin });
+  }
+
+  for (const ext of await listExtensions(db, practice.id)) {
+    if (ext.voicemailBoxId && DEMO_USERS.some((u) => u.extension === ext.number)) await grantVoicemailBox(db, ext.voicemailBoxId, admin.id, null);
+  }
+
+  const apiToken = 'sotto_' + derive(mk, 'api-token', 32).toString('base64url');
+  await registerApiToken(db, practice.id, admin.id, 'owner', 'demo', apiToken);
+
+  return {
+    practice: { id: practice.id, name: practice.name, tier: practice.tier },
+    admin: { email: DEMO_ADMIN.email, password: adminPassword, totpSecret: base32(derive(mk, 'admin-totp', 20)) },
+    apiToken,
+    sip: { domain: practice.sipDomain, udpPort: rt.config.sipPort, tcpPort: rt.config.sipPort, tlsPort: rt.config.sipTlsPort },
+    extensions,
+  };
+}
+

@@ -1,0 +1,44 @@
+// `sotto start`: the running system. Wires the API (and, as they land, SIP,
+// media, voicemail) onto one runtime and shuts them down in reverse order.
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../api/server.ts';
+import type { Runtime } from './runtime.ts';
+import { platformSafeguards } from './safeguards.ts';
+
+export class PortInUseError extends Error {
+  readonly code = 'PORT_IN_USE';
+  constructor(
+    readonly variable: string,
+    readonly port: number,
+  ) {
+    super(`${variable}: port ${port} is already in use (another Sotto, or another service); choose another with ${variable}=…`);
+    this.name = 'PortInUseError';
+  }
+}
+
+export interface RunningSotto {
+  httpUrl: string;
+  api: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+export async function startServer(rt: Runtime): Promise<RunningSotto> {
+  const api = await buildApi({ db: rt.database.db, logger: rt.logger, version: rt.version, safeguards: () => platformSafeguards(rt) });
+  try {
+    await api.listen({ host: rt.config.bind, port: rt.config.httpPort });
+  } catch (e) {
+    await api.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('SOTTO_HTTP_PORT', rt.config.httpPort);
+    throw e;
+  }
+  const addr = api.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : rt.config.httpPort;
+  const host = rt.config.bind === '0.0.0.0' || rt.config.bind === '::' ? 'localhost' : rt.config.bind;
+  return {
+    httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    api,
+    async stop() {
+      await api.close();
+    },
+  };
+}

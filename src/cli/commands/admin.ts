@@ -1,0 +1,55 @@
+import { hashPassword } from '../../app/passwords.ts';
+import { addUser, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
+import { isTier, type Tier } from '../../policy/index.ts';
+import { defaultSipDomain } from '../../app/config.ts';
+import { withRuntime } from '../context.ts';
+import { CliError, printJson, printLines } from '../output.ts';
+
+export interface AdminCreateOptions {
+  email?: string;
+  name?: string;
+  password?: string;
+  practiceName?: string;
+  tier?: string;
+  sipDomain?: string;
+  practice?: string;
+  json?: boolean;
+}
+
+/**
+ * Creates an owner account. On an empty install it first creates the
+ * practice (name, tier, SIP domain), so this is how a new box is set up.
+ */
+export async function adminCreateCommand(o: AdminCreateOptions): Promise<number> {
+  if (!o.email || !o.name) throw new CliError('MISSING_ARGUMENT', 'usage: sotto admin create --email EMAIL --name "NAME" [--password P] [--practice-name N] [--tier T]');
+  if (o.tier !== undefined && !isTier(o.tier)) throw new CliError('INVALID_TIER', '--tier must be essentials, pro or pro-plus');
+  if (o.password !== undefined && o.password.length < 12) throw new CliError('WEAK_PASSWORD', 'the password must be at least 12 characters');
+  const password = o.password ?? generateSipPassword();
+  const result = await withRuntime(async (rt) => {
+    const practices = await listPractices(rt.database.db);
+    let practice = o.practice ? practices.find((p) => p.id === o.practice) : practices.length === 1 ? practices[0] : undefined;
+    if (!practice && practices.length > 1) throw new CliError('PRACTICE_AMBIGUOUS', `${practices.length} practices exist: choose one with --practice <id>`);
+    if (!practice && o.practice) throw new CliError('PRACTICE_NOT_FOUND', `no practice with id ${o.practice}`);
+    if (!practice) {
+      practice = await createPractice(rt.database.db, {
+        name: o.practiceName ?? 'My Practice',
+        tier: (o.tier as Tier | undefined) ?? 'essentials',
+        sipDomain: o.sipDomain ?? defaultSipDomain(rt.config),
+      });
+    }
+    const { user } = await addUser(rt.database.db, practice.id, { email: o.email!, displayName: o.name!, role: 'owner', passwordHash: await hashPassword(password) }, CLI_ACTOR);
+    return { practice, user };
+  });
+  const out = {
+    practice: { id: result.practice.id, name: result.practice.name, tier: result.practice.tier, sipDomain: result.practice.sipDomain },
+    admin: { id: result.user.id, email: result.user.email, role: result.user.role, password: o.password === undefined ? password : undefined },
+  };
+  if (o.json) printJson(out);
+  else {
+    printLines([
+      `Owner ${out.admin.email} created (id ${out.admin.id}) for practice "${out.practice.name}" (${out.practice.tier}).`,
+      ...(out.admin.password ? [`Password (shown once): ${out.admin.password}`] : []),
+    ]);
+  }
+  return 0;
+}

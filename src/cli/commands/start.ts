@@ -1,0 +1,42 @@
+import { loadConfig } from '../../app/config.ts';
+import { createLogger } from '../../app/logger.ts';
+import { openRuntime } from '../../app/runtime.ts';
+import { startServer } from '../../app/server.ts';
+import { listPractices } from '../../directory/index.ts';
+
+export async function startCommand(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const rt = await openRuntime(config, logger);
+  let running;
+  try {
+    running = await startServer(rt);
+  } catch (e) {
+    await rt.close();
+    throw e;
+  }
+  const practices = await listPractices(rt.database.db);
+  const lines = [
+    '',
+    `Sotto ${rt.version} is running.`,
+    `  Portal and API   ${running.httpUrl}/   (API: ${running.httpUrl}/api/v1, OpenAPI: ${running.httpUrl}/api/v1/openapi.json)`,
+    `  Data dir         ${config.dataDir}`,
+    `  Database         ${config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL (SOTTO_DATABASE_URL)'}`,
+    `  Master key       ${config.masterKeyFile}   (back it up apart from the data dir)`,
+  ];
+  if (practices.length === 0) {
+    lines.push('', 'No practice yet. Create the first admin:', '  npx sotto admin create --email you@yourpractice.example --name "Your Name"', 'or seed a demo practice:  npx sotto demo');
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+  logger.info({ event: 'started', http: running.httpUrl }, 'sotto started');
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  logger.info({ event: 'stopping' }, 'sotto stopping');
+  await running.stop();
+  await rt.close();
+  return 0;
+}

@@ -1,0 +1,34 @@
+import pino from 'pino';
+import { loadConfig } from '../app/config.ts';
+import { createLogger } from '../app/logger.ts';
+import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { listPractices, type Practice } from '../directory/index.ts';
+import { CliError } from './output.ts';
+
+/** Commands other than `start` log warnings only, to stderr, so stdout stays clean for --json. */
+export async function cliRuntime(): Promise<Runtime> {
+  const config = loadConfig();
+  return openRuntime(config, createLogger('warn', pino.destination(2)));
+}
+
+export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await cliRuntime();
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** The practice a command acts on: --practice, or the only one there is. */
+export async function selectPractice(rt: Runtime, practiceId: string | undefined): Promise<Practice> {
+  const practices = await listPractices(rt.database.db);
+  if (practiceId) {
+    const p = practices.find((x) => x.id === practiceId);
+    if (!p) throw new CliError('PRACTICE_NOT_FOUND', `no practice with id ${practiceId}`);
+    return p;
+  }
+  if (practices.length === 0) throw new CliError('NO_PRACTICE', 'no practice yet: run `npx sotto admin create --email … --name …` or `npx sotto demo`');
+  if (practices.length > 1) throw new CliError('PRACTICE_AMBIGUOUS', `${practices.length} practices exist: choose one with --practice <id>`);
+  return practices[0]!;
+}

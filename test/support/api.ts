@@ -1,0 +1,61 @@
+// An in-process API over a real database, with a demo-like practice:
+// an owner (admin token), a staff user with extension 101 (staff token).
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { createLogger } from '../../src/app/logger.ts';
+import { buildApi } from '../../src/api/server.ts';
+import type { DatabaseHandle } from '../../src/db/index.ts';
+import { addUser, CLI_ACTOR, createApiToken, createPractice, type Practice, type User } from '../../src/directory/index.ts';
+import type { Tier } from '../../src/policy/index.ts';
+import { openTestDatabase, type TestDialect } from './db.ts';
+
+export interface TestApi {
+  app: FastifyInstance;
+  handle: DatabaseHandle;
+  practice: Practice;
+  owner: User;
+  staff: User;
+  ownerToken: string;
+  staffToken: string;
+  /** Every log line the API wrote, as raw text. */
+  logText(): string;
+  close(): Promise<void>;
+}
+
+export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro'): Promise<TestApi> {
+  const handle = await openTestDatabase(dialect);
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger('trace', sink as unknown as pino.DestinationStream);
+  const practice = await createPractice(handle.db, { name: 'Cedar Family Medicine', tier, sipDomain: `cedar-${Math.random().toString(36).slice(2)}.example` });
+  const { user: owner } = await addUser(handle.db, practice.id, { email: 'owner@cedar.example', displayName: 'Olive Owner', role: 'owner' }, CLI_ACTOR);
+  const { user: staff } = await addUser(handle.db, practice.id, { email: 'desk@cedar.example', displayName: 'Dana Desk', role: 'staff', extension: '101' }, CLI_ACTOR);
+  const ownerToken = (await createApiToken(handle.db, practice.id, owner.id, 'owner', 'test')).token;
+  const staffToken = (await createApiToken(handle.db, practice.id, staff.id, 'staff', 'test')).token;
+  const app = await buildApi({ db: handle.db, logger, version: 'test', safeguards: () => [] });
+  await app.ready();
+  return {
+    app,
+    handle,
+    practice,
+    owner,
+    staff,
+    ownerToken,
+    staffToken,
+    logText: () => lines.join(''),
+    async close() {
+      await app.close();
+      await handle.close();
+    },
+  };
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
