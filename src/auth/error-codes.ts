@@ -1,8 +1,8 @@
 /**
  * Every expected failure code this layer returns, with the HTTP status the
  * API should answer it with. Sign-in answers must not reveal which check
- * failed: the API should map all of 'password.wrong_credentials',
- * 'totp.*' and 'recovery_code.*' during sign-in to one message.
+ * failed: an unknown email, a wrong password (neither has a code here: the
+ * hasher just says false) and a lock must read the same to the client.
  */
 import type { Base32Error } from './base32.ts';
 import type { CsrfFailureCode } from './csrf.ts';
