@@ -104,3 +104,15 @@ describe('PHI guard', () => {
     expect(code({ before: { attachAudio: false }, after: { attachAudio: true }, ids: ['u1', 'u2'] })).toBe('ok');
   });
 });
+
+describe('action catalogue', () => {
+  it('every catalogued action passes event validation', async () => {
+    const { AUDIT_ACTIONS } = await import('./actions.ts');
+    const { validateEventInput } = await import('./event.ts');
+    for (const action of Object.values(AUDIT_ACTIONS)) {
+      expect(() =>
+        validateEventInput({ practiceId: 'p', actor: { type: 'system', id: 's' }, action, object: null, sourceIp: null, outcome: 'success' }),
+      ).not.toThrow();
+    }
+  });
+});

@@ -31,3 +31,4 @@ export {
 export { verifyStore, verifyStoredChain, type ChainReport } from './verify-store.ts';
 export { MemoryAuditStore, type AuditRange, type AuditStore, type MemoryAuditTx } from './store.ts';
 export { EXPORT_FORMAT, EXPORT_VERSION, exportChain, verifyExport, type ExportFailure, type ExportHeader, type ExportVerification } from './export.ts';
+export { AUDIT_ACTIONS, isBreakGlassAction, type AuditAction } from './actions.ts';

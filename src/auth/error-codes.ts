@@ -1,14 +1,15 @@
 /**
  * Every expected failure code this layer returns, with the HTTP status the
  * API should answer it with. Sign-in answers must not reveal which check
- * failed: an unknown email, a wrong password (neither has a code here: the
- * hasher just says false) and a lock must read the same to the client.
+ * failed: sign-in.ts folds unknown email, wrong password, deactivated user
+ * and wrong second factor into 'auth.invalid_credentials'.
  */
 import type { Base32Error } from './base32.ts';
 import type { CsrfFailureCode } from './csrf.ts';
 import type { PasswordPolicyViolation } from './password-policy.ts';
 import type { RecoveryCodeFailure } from './recovery-codes.ts';
 import type { SessionConfigError, SessionFailureCode } from './session.ts';
+import type { SignInFailure } from './sign-in.ts';
 import type { SignInThrottleRefusal } from './throttle.ts';
 import type { TotpFailureCode } from './totp.ts';
 
@@ -21,7 +22,8 @@ export type AuthErrorCode =
   | SessionFailureCode
   | SessionConfigError['code']
   | CsrfFailureCode
-  | SignInThrottleRefusal['code'];
+  | SignInThrottleRefusal['code']
+  | SignInFailure['code'];
 
 export const AUTH_ERROR_HTTP_STATUS: Readonly<Record<AuthErrorCode, number>> = Object.freeze({
   'password.too_short': 400,
@@ -47,6 +49,7 @@ export const AUTH_ERROR_HTTP_STATUS: Readonly<Record<AuthErrorCode, number>> = O
   'csrf.cross_origin': 403,
   'csrf.no_origin': 403,
   'csrf.bad_token': 403,
+  'auth.invalid_credentials': 401,
   'throttle.account_locked': 429,
   'throttle.address_slowed': 429,
 });

@@ -80,3 +80,13 @@ export {
 } from './throttle.ts';
 export { LruMap } from './lru-map.ts';
 export { AUTH_ERROR_HTTP_STATUS, type AuthErrorCode } from './error-codes.ts';
+export {
+  verifyPasswordSignIn,
+  verifySecondFactor,
+  type PasswordAccount,
+  type PasswordSignInDeps,
+  type PasswordSignInSuccess,
+  type SecondFactorState,
+  type SecondFactorSuccess,
+  type SignInFailure,
+} from './sign-in.ts';
