@@ -69,7 +69,7 @@ function isCommon(password: string): boolean {
   for (const c of candidates) {
     if (list.has(c)) return true;
     const unit = repeatedUnit(c);
-    if (unit !== null && (unit.length <= 4 || list.has(unit))) return true;
+    if (unit !== null && (unit.length <= 4 || list.has(unit) || list.has(core(unit)))) return true;
   }
   return isRun(squashed);
 }

@@ -60,6 +60,11 @@ export interface PasswordHasher {
   verifyUnknownUser(password: string): Promise<false>;
   /** True when the stored hash was made with other parameters or another algorithm; rehash after a successful sign-in. */
   needsRehash(storedHash: string): boolean;
+  /**
+   * Computes the placeholder hash verifyUnknownUser compares against. Call at
+   * startup; otherwise the first unknown email pays for it and takes longer.
+   */
+  prepare(): Promise<void>;
 }
 
 export function createPasswordHasher(params: Argon2Params = ARGON2_DEFAULTS): PasswordHasher {
@@ -81,6 +86,10 @@ export function createPasswordHasher(params: Argon2Params = ARGON2_DEFAULTS): Pa
     params: frozen,
     hash: (password) => argon2.hash(normalizePassword(password), options),
     verify,
+    async prepare() {
+      dummy ??= argon2.hash('sotto-unknown-user-placeholder', options);
+      await dummy;
+    },
     async verifyUnknownUser(password) {
       dummy ??= argon2.hash('sotto-unknown-user-placeholder', options);
       await verify(await dummy, password);
