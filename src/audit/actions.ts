@@ -1,0 +1,61 @@
+/**
+ * The action codes Sotto records, in one place so API routes, the portal's
+ * audit view and tests agree on spelling. Codes are stable once shipped:
+ * auditors search old logs by them. A failed or refused attempt keeps its
+ * action and says so in `outcome`.
+ */
+export const AUDIT_ACTIONS = {
+  // Authentication (45 CFR 164.312(d)) and sessions.
+  signIn: 'auth.sign_in',
+  signOut: 'auth.sign_out',
+  sessionExpired: 'auth.session_expired',
+  mfaVerify: 'auth.mfa_verify',
+  mfaEnroll: 'auth.mfa_enroll',
+  mfaReset: 'auth.mfa_reset',
+  recoveryCodeUse: 'auth.recovery_code_use',
+  recoveryCodesRegenerate: 'auth.recovery_codes_regenerate',
+  passwordChange: 'auth.password_change',
+  accountLocked: 'auth.account_locked',
+  // People, tokens and access.
+  userCreate: 'user.create',
+  userUpdate: 'user.update',
+  userRoleChange: 'user.role_change',
+  userDeactivate: 'user.deactivate',
+  tokenCreate: 'token.create',
+  tokenRevoke: 'token.revoke',
+  grantCreate: 'grant.create',
+  grantRevoke: 'grant.revoke',
+  breakGlassOpen: 'breakglass.open',
+  breakGlassClose: 'breakglass.close',
+  settingsUpdate: 'settings.update',
+  // PHI artifacts: every read, play, download, forward, deletion.
+  voicemailList: 'voicemail.list',
+  voicemailRead: 'voicemail.read',
+  voicemailPlay: 'voicemail.play',
+  voicemailDownload: 'voicemail.download',
+  voicemailForward: 'voicemail.forward',
+  voicemailDelete: 'voicemail.delete',
+  transcriptRead: 'transcript.read',
+  recordingPlay: 'recording.play',
+  recordingDownload: 'recording.download',
+  recordingDelete: 'recording.delete',
+  faxRead: 'fax.read',
+  faxDownload: 'fax.download',
+  faxDelete: 'fax.delete',
+  messageRead: 'message.read',
+  messageDelete: 'message.delete',
+  retentionPurge: 'retention.purge',
+  // Keys and the audit log itself.
+  keyCreate: 'key.create',
+  keyRotate: 'key.rotate',
+  keyDestroy: 'key.destroy',
+  auditView: 'audit.view',
+  auditExport: 'audit.export',
+} as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
+
+/** Actions the portal shows prominently (break-glass access to someone else's PHI). */
+export function isBreakGlassAction(action: string): boolean {
+  return action.startsWith('breakglass.');
+}

@@ -1,0 +1,151 @@
+/**
+ * `sotto audit export`: a chain (or a seq range of it) as JSON Lines
+ * (one JSON object per line, "\n"-terminated), verifiable offline with
+ * nothing but SHA-256 and an RFC 8785 canonicaliser.
+ *
+ *   {"kind":"header","format":"sotto-audit-export","version":1,"chain":"<key>",
+ *    "practiceId":"<id>"|null,"exportedAt":"<ISO>","start":{"seq":N,"hash":"<hex>"},
+ *    "hash":"sha256(prevHash||rfc8785(event without prevHash,hash))"}
+ *   {"kind":"event","event":{...every field, prevHash and hash included...}}
+ *   ...
+ *   {"kind":"end","count":N,"head":{"seq":N,"hash":"<hex>"}}
+ *
+ * `start` is the head just before the first exported event (seq 0 and 64
+ * zeros for a whole chain). To check an export: for each event, its
+ * prevHash must equal the previous hash (start.hash for the first), its seq
+ * the previous seq + 1, and its hash SHA-256(bytes(prevHash) ||
+ * canonical(event minus prevHash and hash)); the end line must name the last
+ * event. A ranged export is anchored by `start`: compare it with the head of
+ * an earlier export or the live chain. Lines are themselves canonical JSON.
+ */
+import { canonicalJson, type CanonicalValue } from './canonical.ts';
+import { EMPTY_HEAD, type ChainHead } from './chain.ts';
+import type { AuditEvent } from './event.ts';
+import type { AuditStore } from './store.ts';
+import { ChainVerifier, type ChainBreak, type ChainVerification } from './verify.ts';
+
+export const EXPORT_FORMAT = 'sotto-audit-export';
+export const EXPORT_VERSION = 1;
+const HASH_RULE = 'sha256(prevHash||rfc8785(event without prevHash,hash))';
+
+export interface ExportHeader {
+  kind: 'header';
+  format: typeof EXPORT_FORMAT;
+  version: typeof EXPORT_VERSION;
+  chain: string;
+  practiceId: string | null;
+  exportedAt: string;
+  start: ChainHead;
+  hash: string;
+}
+
+const line = (value: unknown) => canonicalJson(value as CanonicalValue) + '\n';
+
+/**
+ * Streams an export of `chainKey`, reading the store in pages so a long chain
+ * never sits in memory. Yields complete lines.
+ */
+export async function* exportChain<Tx>(
+  store: AuditStore<Tx>,
+  chainKey: string,
+  options: { practiceId: string | null; exportedAt: string; fromSeq?: number; toSeq?: number; pageSize?: number },
+): AsyncGenerator<string> {
+  const fromSeq = Math.max(1, options.fromSeq ?? 1);
+  const pageSize = options.pageSize ?? 1000;
+  let start: ChainHead = { ...EMPTY_HEAD };
+  if (fromSeq > 1) {
+    const [before] = await store.readRange(chainKey, { fromSeq: fromSeq - 1, toSeq: fromSeq - 1 });
+    if (!before) throw new Error(`chain ${chainKey} has no event ${fromSeq - 1} to anchor the export`);
+    start = { seq: before.seq, hash: before.hash };
+  }
+  const header: ExportHeader = {
+    kind: 'header',
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    chain: chainKey,
+    practiceId: options.practiceId,
+    exportedAt: options.exportedAt,
+    start,
+    hash: HASH_RULE,
+  };
+  yield line(header);
+  let head = start;
+  let count = 0;
+  for (;;) {
+    const page = await store.readRange(chainKey, { fromSeq: head.seq + 1, toSeq: options.toSeq, limit: pageSize });
+    for (const event of page) {
+      yield line({ kind: 'event', event });
+      head = { seq: event.seq, hash: event.hash };
+      count++;
+    }
+    if (page.length < pageSize) break;
+  }
+  yield line({ kind: 'end', count, head });
+}
+
+export type ExportFailure =
+  | { code: 'export.unreadable'; line: number }
+  | { code: 'export.bad_header' }
+  | { code: 'export.missing_end' }
+  | { code: 'export.end_mismatch' }
+  | { code: 'export.chain_broken'; line: number; break: ChainBreak };
+
+export type ExportVerification = { ok: true; header: ExportHeader; count: number; head: ChainHead } | { ok: false; error: ExportFailure };
+
+/** Verifies an export given as lines (e.g. from readline over a file). Never throws on bad input. */
+export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>): Promise<ExportVerification> {
+  let header: ExportHeader | null = null;
+  let verifier: ChainVerifier | null = null;
+  let end: { count: unknown; head: unknown } | null = null;
+  let n = 0;
+  for await (const raw of lines) {
+    n++;
+    const text = raw.trim();
+    if (text === '') continue;
+    if (end !== null) return { ok: false, error: { code: 'export.unreadable', line: n } };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { ok: false, error: { code: 'export.unreadable', line: n } };
+    }
+    const record = parsed as Record<string, unknown>;
+    if (header === null) {
+      if (!isHeader(record)) return { ok: false, error: { code: 'export.bad_header' } };
+      header = record;
+      verifier = new ChainVerifier({ practiceId: header.practiceId, start: header.start });
+    } else if (record['kind'] === 'event') {
+      const broken = verifier!.push(record['event'] as AuditEvent);
+      if (broken) return { ok: false, error: { code: 'export.chain_broken', line: n, break: broken } };
+    } else if (record['kind'] === 'end') {
+      end = { count: record['count'], head: record['head'] };
+    } else {
+      return { ok: false, error: { code: 'export.unreadable', line: n } };
+    }
+  }
+  if (header === null || verifier === null) return { ok: false, error: { code: 'export.bad_header' } };
+  if (end === null) return { ok: false, error: { code: 'export.missing_end' } };
+  const result: ChainVerification = verifier.finish();
+  if (!result.ok) return { ok: false, error: { code: 'export.chain_broken', line: n, break: result.break } };
+  const endHead = end.head as ChainHead | null;
+  if (end.count !== result.count || endHead?.seq !== result.head.seq || endHead?.hash !== result.head.hash) {
+    return { ok: false, error: { code: 'export.end_mismatch' } };
+  }
+  return { ok: true, header, count: result.count, head: result.head };
+}
+
+function isHeader(r: Record<string, unknown>): r is ExportHeader & Record<string, unknown> {
+  const start = r['start'] as Record<string, unknown> | undefined;
+  return (
+    r['kind'] === 'header' &&
+    r['format'] === EXPORT_FORMAT &&
+    r['version'] === EXPORT_VERSION &&
+    typeof r['chain'] === 'string' &&
+    (r['practiceId'] === null || typeof r['practiceId'] === 'string') &&
+    typeof start === 'object' &&
+    start !== null &&
+    Number.isSafeInteger(start['seq']) &&
+    typeof start['hash'] === 'string' &&
+    /^[0-9a-f]{64}$/.test(start['hash'])
+  );
+}

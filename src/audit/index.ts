@@ -1,0 +1,34 @@
+/** Public API of the audit layer. */
+export { AuditLog, type AuditClock, type AuditLogOptions } from './audit-log.ts';
+export {
+  ACTOR_TYPES,
+  INSTALLATION_CHAIN,
+  OUTCOMES,
+  chainKeyFor,
+  validateEventInput,
+  type ActorType,
+  type AuditActor,
+  type AuditEvent,
+  type AuditEventBody,
+  type AuditEventInput,
+  type AuditObject,
+  type AuditOutcome,
+} from './event.ts';
+export { AuditError, type AuditErrorCode } from './errors.ts';
+export { assertSafeDetails, phiKindOf, type AuditDetailValue, type AuditDetails, type PhiKind } from './phi-guard.ts';
+export { canonicalJson, type CanonicalValue } from './canonical.ts';
+export { EMPTY_HEAD, GENESIS_HASH, canonicalEventBody, computeEventHash, linkEvent, type ChainHead } from './chain.ts';
+export {
+  ChainVerifier,
+  isAuditEvent,
+  verifyChain,
+  verifyChainAsync,
+  type ChainBreak,
+  type ChainBreakReason,
+  type ChainVerification,
+  type VerifyOptions,
+} from './verify.ts';
+export { verifyStore, verifyStoredChain, type ChainReport } from './verify-store.ts';
+export { MemoryAuditStore, type AuditRange, type AuditStore, type MemoryAuditTx } from './store.ts';
+export { EXPORT_FORMAT, EXPORT_VERSION, exportChain, verifyExport, type ExportFailure, type ExportHeader, type ExportVerification } from './export.ts';
+export { AUDIT_ACTIONS, isBreakGlassAction, type AuditAction } from './actions.ts';
