@@ -1,5 +1,6 @@
 // `npm test`: installs what the suites need, type-checks, then runs every suite.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDebianPackages, ensureNodeModules } from './ensure-deps.mjs';
@@ -17,4 +18,18 @@ function run(cmd, args) {
 }
 
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
-run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...process.argv.slice(2)]);
+const report = join(root, '.test-tmp', 'vitest.json');
+mkdirSync(dirname(report), { recursive: true });
+const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
+// One plain closing line that any CI reads the same way.
+try {
+  const j = JSON.parse(readFileSync(report, 'utf8'));
+  process.stdout.write(`\ntests: ${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests + j.numTodoTests} skipped\n`);
+} catch {
+  process.stdout.write('\ntests: no report written\n');
+}
+process.exit(r.status ?? 1);
