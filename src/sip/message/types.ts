@@ -47,7 +47,7 @@ export interface SipUri {
   readonly user?: string;
   /** Unescaped password (deprecated by RFC 3261, still parsed). */
   readonly password?: string;
-  /** Host name (lower-cased), IPv4 address, or IPv6 address WITHOUT brackets. */
+  /** Host name as written, IPv4 address, or IPv6 address WITHOUT brackets. */
   readonly host: string;
   readonly hostKind: 'domain' | 'ipv4' | 'ipv6';
   readonly port?: number;

@@ -1,0 +1,307 @@
+/**
+ * SIP message parser (RFC 3261 7, 18.3, 25).
+ *
+ *   generic-message = start-line *message-header CRLF [ message-body ]
+ *   start-line      = Request-Line / Status-Line
+ *   Request-Line    = Method SP Request-URI SP SIP-Version CRLF
+ *   Status-Line     = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+ *
+ * parseMessage() takes one whole message, as a datagram carries it or as
+ * StreamFramer cuts it from a TCP/TLS stream. It never throws on peer bytes:
+ * every failure is a ParseError with a stable code and what to answer
+ * (RFC 4475 is the yardstick). Octets after Content-Length are discarded
+ * (RFC 3261 18.3); without Content-Length the body runs to the end.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import { parseCSeq } from './headers/cseq.ts';
+import { parseContacts, parseOptionTags, parseRoutes, parseVias } from './headers/accessors.ts';
+import { isToken, isTokenChar, parseBoundedInt, skipWs } from './headers/lexer.ts';
+import { parseMediaType } from './headers/media-type.ts';
+import { headerKey } from './headers/names.ts';
+import { parseFromTo } from './headers/name-addr.ts';
+import { parseUri } from './uri.ts';
+import {
+  DEFAULT_PARSE_LIMITS,
+  err,
+  ok,
+  type ErrorDisposition,
+  type HeaderField,
+  type ParseError,
+  type ParseErrorCode,
+  type ParseLimits,
+  type Result,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+  type Uri,
+} from './types.ts';
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+/** Headers that may appear at most once (RFC 4475 3.3.8 multi01, 3.3.9 mcl01). */
+const SINGLETONS = ['call-id', 'from', 'to', 'cseq', 'max-forwards', 'content-length', 'content-type', 'expires'];
+
+/** Headers without which no response can be formed (RFC 3261 8.1.1, 8.2.6.2). */
+const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'];
+
+interface StartLine {
+  readonly kind: 'request' | 'response';
+  readonly method: string;
+  readonly uri: Uri;
+  readonly status: number;
+  readonly reason: string;
+  readonly version: string;
+}
+
+/** Failure context: enough to attach a partial request to the error. */
+interface Partial {
+  start?: StartLine;
+  headers: HeaderField[];
+}
+
+function fail(code: ParseErrorCode, status: ErrorDisposition, reason: string, partial: Partial, header?: string): { ok: false; error: ParseError } {
+  const start = partial.start;
+  // Only requests are ever answered (RFC 3261 18.1.2: a bad response is
+  // discarded), and only when the fields a response copies are present.
+  let disposition: ErrorDisposition = 'drop';
+  let request: SipRequest | undefined;
+  if (status !== 'drop' && start && start.kind === 'request') {
+    const keys = new Set(partial.headers.map((h) => headerKey(h.name)));
+    if (REQUIRED.every((k) => keys.has(k))) {
+      disposition = status;
+      request = {
+        kind: 'request',
+        method: start.method,
+        uri: start.uri,
+        version: start.version,
+        headers: partial.headers,
+        body: Buffer.alloc(0),
+      };
+    }
+  }
+  return err({
+    code,
+    status: disposition,
+    reason,
+    ...(header !== undefined ? { header } : {}),
+    ...(request ? { request } : {}),
+  });
+}
+
+/** Placeholder Request-URI for a partial request whose Request-URI was refused. */
+const INVALID_URI: Uri = Object.freeze({ scheme: 'invalid', opaque: '' });
+
+function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode; status: ErrorDisposition; reason: string; start?: StartLine }> {
+  if (line.startsWith('SIP/')) {
+    // Status-Line. Any defect means a response we cannot use: drop it.
+    const m = /^SIP\/(\d+\.\d+) ([0-9]{3})(?: (.*))?$/.exec(line);
+    if (!m) return err({ code: 'SIP_BAD_STATUS', status: 'drop', reason: 'Bad Status-Line' });
+    if (m[1] !== '2.0') return err({ code: 'SIP_BAD_VERSION', status: 'drop', reason: 'Version Not Supported' });
+    const status = Number(m[2]);
+    if (status < 100 || status > 699) return err({ code: 'SIP_BAD_STATUS', status: 'drop', reason: 'Bad Status-Code' });
+    return ok({ kind: 'response', method: '', uri: INVALID_URI, status, reason: m[3] ?? '', version: 'SIP/2.0' });
+  }
+  // Request-Line: exactly two single spaces (RFC 4475 3.1.2.9/3.1.2.10 may be refused).
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.lastIndexOf(' ');
+  if (sp1 <= 0 || sp2 === sp1) return err({ code: 'SIP_BAD_START_LINE', status: 'drop', reason: 'Bad Request-Line' });
+  const method = line.slice(0, sp1);
+  const uriText = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!isToken(method)) return err({ code: 'SIP_BAD_METHOD', status: 'drop', reason: 'Bad Method' });
+  const base = { kind: 'request' as const, method, uri: INVALID_URI, status: 0, reason: '', version };
+  if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) {
+    return err({ code: 'SIP_BAD_START_LINE', status: 400, reason: 'Bad Request-Line', start: base });
+  }
+  // RFC 3261 7.1: the version string is case-insensitive; anything but 2.0 gets 505 (21.5.15).
+  if (version.toUpperCase() !== 'SIP/2.0') {
+    return err({ code: 'SIP_BAD_VERSION', status: 505, reason: 'Version Not Supported', start: base });
+  }
+  const uri = parseUri(uriText);
+  if (!uri.ok) return err({ code: 'SIP_BAD_REQUEST_URI', status: 400, reason: 'Bad Request-URI', start: base });
+  return ok({ ...base, uri: uri.value, version: 'SIP/2.0' });
+}
+
+/**
+ * A header value is TEXT-UTF8 with LWS; control characters may appear only
+ * escaped as a quoted-pair inside a quoted string (RFC 4475 3.1.1.2 intmeth).
+ */
+function hasBareControl(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
+      if (i === 0 || v.charCodeAt(i - 1) !== 0x5c) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Splits the header block into fields, undoing folding (RFC 3261 7.3.1).
+ * `lines` excludes the start line.
+ */
+function parseHeaderLines(
+  lines: string[],
+  limits: ParseLimits,
+  partial: Partial,
+): { ok: true } | { ok: false; code: ParseErrorCode; reason: string; status: ErrorDisposition } {
+  let name = '';
+  let value = '';
+  const flush = (): boolean => {
+    if (!name) return true;
+    partial.headers.push(Object.freeze({ name, value: value.trimEnd() }));
+    return true;
+  };
+  for (const line of lines) {
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
+      if (!name) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Folding', status: 400 };
+      value = value.trimEnd() + ' ' + line.trim();
+    } else {
+      flush();
+      name = '';
+      const colon = line.indexOf(':');
+      if (colon <= 0) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Line', status: 400 };
+      // HCOLON = *( SP / HTAB ) ":" SWS
+      let end = colon;
+      while (end > 0 && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
+      const n = line.slice(0, end);
+      for (let i = 0; i < n.length; i++) {
+        if (!isTokenChar(n.charCodeAt(i))) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Name', status: 400 };
+      }
+      if (n.length === 0) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Name', status: 400 };
+      if (partial.headers.length >= limits.maxHeaders) {
+        return { ok: false, code: 'SIP_TOO_MANY_HEADERS', reason: 'Too Many Headers', status: 400 };
+      }
+      name = n;
+      value = line.slice(skipWs(line, colon + 1));
+    }
+    if (name.length + value.length > limits.maxHeaderBytes) {
+      return { ok: false, code: 'SIP_HEADER_TOO_LONG', reason: 'Header Too Long', status: 400 };
+    }
+    if (hasBareControl(value)) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Value', status: 400 };
+  }
+  flush();
+  return { ok: true };
+}
+
+/** Checks the headers every message must get right before anyone acts on it. */
+function validateHeaders(
+  start: StartLine,
+  headers: readonly HeaderField[],
+): { code: ParseErrorCode; reason: string; header?: string } | undefined {
+  const counts = new Map<string, number>();
+  for (const h of headers) {
+    const k = headerKey(h.name);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  for (const k of SINGLETONS) {
+    if ((counts.get(k) ?? 0) > 1) return { code: 'SIP_DUPLICATE_HEADER', reason: 'Duplicate Header', header: k };
+  }
+  for (const k of REQUIRED) {
+    if (!counts.has(k)) return { code: 'SIP_MISSING_HEADER', reason: 'Missing Header', header: k };
+  }
+  const bad = (header: string) => ({ code: 'SIP_BAD_HEADER_VALUE' as const, reason: 'Bad Header', header });
+  const value = (k: string): string => headers.find((h) => headerKey(h.name) === k)?.value ?? '';
+
+  const vias = parseVias(headers);
+  if (!vias || vias.length === 0) return bad('via');
+  if (!parseFromTo(value('from'))) return bad('from');
+  if (!parseFromTo(value('to'))) return bad('to');
+  // Call-ID = word [ "@" word ]: no whitespace, not empty.
+  if (!/^[^\s]+$/.test(value('call-id'))) return bad('call-id');
+  const cseq = parseCSeq(value('cseq'));
+  if (!cseq) return bad('cseq');
+  if (start.kind === 'request' && cseq.method !== start.method) {
+    return { code: 'SIP_CSEQ_METHOD_MISMATCH', reason: 'CSeq Method Mismatch', header: 'cseq' };
+  }
+  if (counts.has('max-forwards') && parseBoundedInt(value('max-forwards'), 255) === undefined) return bad('max-forwards');
+  if (counts.has('expires') && !/^[0-9]+$/.test(value('expires'))) return bad('expires');
+  if (counts.has('content-type') && !parseMediaType(value('content-type'))) return bad('content-type');
+  if (counts.has('contact') && !parseContacts(headers)) return bad('contact');
+  if (counts.has('route') && !parseRoutes(headers, 'route')) return bad('route');
+  if (counts.has('record-route') && !parseRoutes(headers, 'record-route')) return bad('record-route');
+  for (const k of ['require', 'proxy-require', 'supported']) {
+    if (counts.has(k) && !parseOptionTags(headers, k)) return bad(k);
+  }
+  return undefined;
+}
+
+export interface ParseOptions {
+  readonly limits?: ParseLimits;
+}
+
+/**
+ * Parses one SIP message. See the file comment for the framing rules; see
+ * ParseError for what to do with a failure.
+ */
+export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<SipMessage, ParseError> {
+  const limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+  const partial: Partial = { headers: [] };
+  // RFC 3261 7.5: CRLFs before the start-line are ignored.
+  let start = 0;
+  while (start + 1 < bytes.length && bytes[start] === 0x0d && bytes[start + 1] === 0x0a) start += 2;
+  if (start >= bytes.length) return fail('SIP_EMPTY', 'drop', 'Empty Message', partial);
+
+  const searchEnd = Math.min(bytes.length, start + limits.maxMessageBytes);
+  let headEnd = bytes.subarray(0, searchEnd).indexOf(CRLF_CRLF, start);
+  let bodyStart = headEnd + 4;
+  let truncatedHead = false;
+  if (headEnd < 0) {
+    if (searchEnd < bytes.length) return fail('SIP_MESSAGE_TOO_LARGE', 'drop', 'Message Too Large', partial);
+    // No empty line: the header block runs to the last complete line and the
+    // message is incomplete (a datagram cut short, RFC 4475 3.1.2.15 archive).
+    const lastCrlf = bytes.lastIndexOf('\r\n');
+    headEnd = lastCrlf > start ? lastCrlf : bytes.length;
+    bodyStart = bytes.length;
+    truncatedHead = true;
+  }
+
+  const head = bytes.subarray(start, headEnd);
+  if (!isUtf8(head)) return fail('SIP_INVALID_UTF8', 'drop', 'Invalid UTF-8', partial);
+  const lines = head.toString('utf8').split('\r\n');
+  const firstLine = lines[0] ?? '';
+  if (firstLine.length > limits.maxStartLineBytes) return fail('SIP_HEADER_TOO_LONG', 'drop', 'Start Line Too Long', partial);
+  const startLine = parseStartLine(firstLine);
+  if (startLine.ok) partial.start = startLine.value;
+  else if (startLine.error.start) partial.start = startLine.error.start;
+
+  lines.shift();
+  const headerResult = parseHeaderLines(lines, limits, partial);
+  if (!startLine.ok) return fail(startLine.error.code, startLine.error.status, startLine.error.reason, partial);
+  if (!headerResult.ok) return fail(headerResult.code, headerResult.status, headerResult.reason, partial);
+  if (truncatedHead) return fail('SIP_NO_HEADER_END', 400, 'Incomplete Message', partial);
+
+  const sl = startLine.value;
+  const headers = partial.headers;
+  const invalid = validateHeaders(sl, headers);
+  if (invalid) return fail(invalid.code, 400, invalid.reason, partial, invalid.header);
+
+  // Body framing (RFC 3261 18.3, 20.14).
+  let body: Buffer;
+  const clField = headers.find((h) => headerKey(h.name) === 'content-length');
+  if (clField) {
+    const cl = parseBoundedInt(clField.value, limits.maxMessageBytes);
+    if (cl === undefined) {
+      const tooBig = /^[0-9]+$/.test(clField.value);
+      return tooBig
+        ? fail('SIP_BODY_TOO_LARGE', 413, 'Request Entity Too Large', partial, 'content-length')
+        : fail('SIP_BAD_CONTENT_LENGTH', 400, 'Bad Content-Length', partial, 'content-length');
+    }
+    if (bytes.length - bodyStart < cl) return fail('SIP_BODY_TRUNCATED', 400, 'Content-Length Exceeds Message', partial, 'content-length');
+    body = cl === 0 ? Buffer.alloc(0) : Buffer.from(bytes.subarray(bodyStart, bodyStart + cl));
+  } else {
+    body = bodyStart >= bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(bodyStart));
+  }
+  if (headEnd - start + 4 + body.length > limits.maxMessageBytes) {
+    return fail('SIP_MESSAGE_TOO_LARGE', 513, 'Message Too Large', partial);
+  }
+
+  if (sl.kind === 'request') {
+    const req: SipRequest = { kind: 'request', method: sl.method, uri: sl.uri, version: sl.version, headers, body };
+    return ok(req);
+  }
+  const res: SipResponse = { kind: 'response', status: sl.status, reason: sl.reason, version: sl.version, headers, body };
+  return ok(res);
+}
