@@ -148,16 +148,15 @@ function parseHeaderLines(
 ): { ok: true } | { ok: false; code: ParseErrorCode; reason: string; status: ErrorDisposition } {
   let name = '';
   let value = '';
-  const flush = (): boolean => {
-    if (!name) return true;
-    partial.headers.push(Object.freeze({ name, value: value.trimEnd() }));
-    return true;
+  const flush = (): void => {
+    if (name) partial.headers.push(Object.freeze({ name, value: value.trimEnd() }));
   };
   for (const line of lines) {
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) {
       if (!name) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Folding', status: 400 };
-      value = value.trimEnd() + ' ' + line.trim();
+      const prev = value.trimEnd();
+      value = prev.length > 0 ? prev + ' ' + line.trim() : line.trim();
     } else {
       flush();
       name = '';
