@@ -137,52 +137,69 @@ function hasBareControl(v: string): boolean {
   return false;
 }
 
+type HeaderLinesResult = { ok: true } | { ok: false; code: ParseErrorCode; reason: string; status: ErrorDisposition };
+
 /**
  * Splits the header block into fields, undoing folding (RFC 3261 7.3.1).
- * `lines` excludes the start line.
+ * `lines` excludes the start line. A bad line is skipped but remembered:
+ * the fields after it are still collected so that the 400 can be answered
+ * (it needs Via, From, To, Call-ID and CSeq, wherever they are).
  */
-function parseHeaderLines(
-  lines: string[],
-  limits: ParseLimits,
-  partial: Partial,
-): { ok: true } | { ok: false; code: ParseErrorCode; reason: string; status: ErrorDisposition } {
+function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial): HeaderLinesResult {
+  let firstError: HeaderLinesResult = { ok: true };
   let name = '';
   let value = '';
   const flush = (): void => {
     if (name) partial.headers.push(Object.freeze({ name, value: value.trimEnd() }));
+    name = '';
   };
+  const bad = (code: ParseErrorCode, reason: string): void => {
+    if (firstError.ok) firstError = { ok: false, code, reason, status: 400 };
+    name = '';
+  };
+  let skipping = false;
   for (const line of lines) {
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) {
-      if (!name) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Folding', status: 400 };
+      if (skipping) continue;
+      if (!name) {
+        bad('SIP_BAD_HEADER_LINE', 'Bad Header Folding');
+        continue;
+      }
       const prev = value.trimEnd();
       value = prev.length > 0 ? prev + ' ' + line.trim() : line.trim();
     } else {
       flush();
-      name = '';
+      skipping = false;
       const colon = line.indexOf(':');
-      if (colon <= 0) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Line', status: 400 };
       // HCOLON = *( SP / HTAB ) ":" SWS
       let end = colon;
       while (end > 0 && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
-      const n = line.slice(0, end);
-      for (let i = 0; i < n.length; i++) {
-        if (!isTokenChar(n.charCodeAt(i))) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Name', status: 400 };
+      const n = colon > 0 ? line.slice(0, end) : '';
+      let valid = n.length > 0;
+      for (let i = 0; valid && i < n.length; i++) valid = isTokenChar(n.charCodeAt(i));
+      if (!valid) {
+        bad('SIP_BAD_HEADER_LINE', 'Bad Header Line');
+        skipping = true;
+        continue;
       }
-      if (n.length === 0) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Name', status: 400 };
       if (partial.headers.length >= limits.maxHeaders) {
-        return { ok: false, code: 'SIP_TOO_MANY_HEADERS', reason: 'Too Many Headers', status: 400 };
+        // Stop here: an attacker must not make us walk an unbounded list.
+        return firstError.ok ? { ok: false, code: 'SIP_TOO_MANY_HEADERS', reason: 'Too Many Headers', status: 400 } : firstError;
       }
       name = n;
       value = line.slice(skipWs(line, colon + 1));
     }
     if (name.length + value.length > limits.maxHeaderBytes) {
-      return { ok: false, code: 'SIP_HEADER_TOO_LONG', reason: 'Header Too Long', status: 400 };
+      bad('SIP_HEADER_TOO_LONG', 'Header Too Long');
+      skipping = true;
+    } else if (hasBareControl(value)) {
+      bad('SIP_BAD_HEADER_LINE', 'Bad Header Value');
+      skipping = true;
     }
-    if (hasBareControl(value)) return { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Value', status: 400 };
   }
   flush();
-  return { ok: true };
+  return firstError;
 }
 
 /** Checks the headers every message must get right before anyone acts on it. */
