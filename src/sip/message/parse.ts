@@ -126,6 +126,8 @@ function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode;
 }
 
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Controls other than CR and LF, tested once over the whole header block. */
+const CONTROL_NOT_CRLF = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 /**
  * A header value is TEXT-UTF8 with LWS; control characters may appear only
@@ -157,7 +159,7 @@ const LINES_OK: HeaderLinesResult = { ok: true };
  * the fields after it are still collected so that the 400 can be answered
  * (it needs Via, From, To, Call-ID and CSeq, wherever they are).
  */
-function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial): HeaderLinesResult {
+function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial, mayHaveControls: boolean): HeaderLinesResult {
   const out = partial.headers;
   let firstError: HeaderLinesResult = LINES_OK;
   let name = '';
@@ -195,7 +197,8 @@ function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial
       name = line.slice(0, end);
       value = line.slice(skipWs(line, colon + 1));
     }
-    if (name.length + value.length > limits.maxHeaderBytes || hasBareControl(value)) {
+    const stray = mayHaveControls || line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0;
+    if (name.length + value.length > limits.maxHeaderBytes || (stray && hasBareControl(value))) {
       if (firstError.ok) {
         firstError = name.length + value.length > limits.maxHeaderBytes
           ? { ok: false, code: 'SIP_HEADER_TOO_LONG', reason: 'Header Too Long', status: 400 }
@@ -299,7 +302,8 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
 
   const head = bytes.subarray(start, headEnd);
   if (!isUtf8(head)) return fail('SIP_INVALID_UTF8', 'drop', 'Invalid UTF-8', partial);
-  const lines = head.toString('utf8').split('\r\n');
+  const headText = head.toString('utf8');
+  const lines = headText.split('\r\n');
   const firstLine = lines[0] ?? '';
   if (firstLine.length > limits.maxStartLineBytes) return fail('SIP_HEADER_TOO_LONG', 'drop', 'Start Line Too Long', partial);
   const startLine = parseStartLine(firstLine);
@@ -307,7 +311,7 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
   else if (startLine.error.start) partial.start = startLine.error.start;
 
   lines.shift();
-  const headerResult = parseHeaderLines(lines, limits, partial);
+  const headerResult = parseHeaderLines(lines, limits, partial, CONTROL_NOT_CRLF.test(headText));
   if (!startLine.ok) return fail(startLine.error.code, startLine.error.status, startLine.error.reason, partial);
   if (!headerResult.ok) return fail(headerResult.code, headerResult.status, headerResult.reason, partial);
   if (truncatedHead) return fail('SIP_NO_HEADER_END', 400, 'Incomplete Message', partial);
