@@ -322,24 +322,21 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
   if (invalid) return fail(invalid.code, 400, invalid.reason, partial, invalid.header);
 
   // Body framing (RFC 3261 18.3, 20.14).
-  let body: Buffer;
+  let bodyEnd = bytes.length;
   const clField = headers.find((h) => headerKey(h.name) === 'content-length');
   if (clField) {
     const cl = parseBoundedInt(clField.value, limits.maxMessageBytes);
     if (cl === undefined) {
-      const tooBig = /^[0-9]+$/.test(clField.value);
-      return tooBig
+      return isDigits(clField.value)
         ? fail('SIP_BODY_TOO_LARGE', 413, 'Request Entity Too Large', partial, 'content-length')
         : fail('SIP_BAD_CONTENT_LENGTH', 400, 'Bad Content-Length', partial, 'content-length');
     }
     if (bytes.length - bodyStart < cl) return fail('SIP_BODY_TRUNCATED', 400, 'Content-Length Exceeds Message', partial, 'content-length');
-    body = cl === 0 ? Buffer.alloc(0) : Buffer.from(bytes.subarray(bodyStart, bodyStart + cl));
-  } else {
-    body = bodyStart >= bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(bodyStart));
+    bodyEnd = bodyStart + cl;
   }
-  if (headEnd - start + 4 + body.length > limits.maxMessageBytes) {
-    return fail('SIP_MESSAGE_TOO_LARGE', 513, 'Message Too Large', partial);
-  }
+  if (bodyEnd - start > limits.maxMessageBytes) return fail('SIP_MESSAGE_TOO_LARGE', 513, 'Message Too Large', partial);
+  // A copy, so the message does not pin the whole datagram or stream buffer.
+  const body = bodyEnd > bodyStart ? Buffer.from(bytes.subarray(bodyStart, bodyEnd)) : Buffer.alloc(0);
 
   if (sl.kind === 'request') {
     const req: SipRequest = { kind: 'request', method: sl.method, uri: sl.uri, version: sl.version, headers, body };
