@@ -1,0 +1,74 @@
+/**
+ * Stateless server nonces (RFC 7616 3.3 suggests "time-stamp H(time-stamp
+ * ":" ETag ":" secret-data)"; Sotto signs with HMAC-SHA-256 instead).
+ *
+ *   nonce = base64url( issued-at (8 octets, ms) | random (8) | MAC (16) )
+ *   MAC   = HMAC-SHA-256(secret, issued-at | random | realm), first 16 octets
+ *
+ * Nothing is stored per challenge: a flood of unauthenticated REGISTERs
+ * costs no memory. The server knows a nonce is its own (MAC), how old it is
+ * (issued-at) and for which realm it was issued.
+ */
+
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type NonceCheck =
+  | { readonly state: 'valid'; readonly issuedAt: number }
+  | { readonly state: 'stale'; readonly issuedAt: number }
+  | { readonly state: 'invalid' };
+
+export interface NonceIssuerOptions {
+  /** HMAC key, at least 32 octets. Share it between processes that serve the same realm. */
+  readonly secret: Buffer;
+  /** How long a nonce is accepted, in ms (default 5 minutes). */
+  readonly lifetimeMs?: number;
+  readonly now: () => number;
+  /** Source of randomness (tests may inject a fixed one). */
+  readonly random?: (n: number) => Buffer;
+}
+
+const TS = 8;
+const RAND = 8;
+const MAC = 16;
+const RAW = TS + RAND + MAC;
+/** Clock skew tolerated for a nonce "from the future" (another process, a stepped clock). */
+const FUTURE_SLACK_MS = 5_000;
+
+export class NonceIssuer {
+  readonly lifetimeMs: number;
+  private readonly secret: Buffer;
+  private readonly now: () => number;
+  private readonly random: (n: number) => Buffer;
+
+  constructor(options: NonceIssuerOptions) {
+    if (options.secret.length < 32) throw new Error('nonce secret must be at least 32 octets');
+    this.secret = Buffer.from(options.secret);
+    this.lifetimeMs = options.lifetimeMs ?? 300_000;
+    this.now = options.now;
+    this.random = options.random ?? randomBytes;
+  }
+
+  issue(realm: string): string {
+    const raw = Buffer.alloc(RAW);
+    raw.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
+    this.random(RAND).copy(raw, TS, 0, RAND);
+    this.mac(raw.subarray(0, TS + RAND), realm).copy(raw, TS + RAND);
+    return raw.toString('base64url');
+  }
+
+  check(nonce: string, realm: string): NonceCheck {
+    if (nonce.length !== Math.ceil((RAW * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(nonce)) return { state: 'invalid' };
+    const raw = Buffer.from(nonce, 'base64url');
+    if (raw.length !== RAW) return { state: 'invalid' };
+    const expected = this.mac(raw.subarray(0, TS + RAND), realm);
+    if (!timingSafeEqual(expected, raw.subarray(TS + RAND))) return { state: 'invalid' };
+    const issuedAt = Number(raw.readBigUInt64BE(0));
+    const age = this.now() - issuedAt;
+    if (age < -FUTURE_SLACK_MS) return { state: 'invalid' };
+    return age > this.lifetimeMs ? { state: 'stale', issuedAt } : { state: 'valid', issuedAt };
+  }
+
+  private mac(data: Buffer, realm: string): Buffer {
+    return createHmac('sha256', this.secret).update(data).update(realm, 'utf8').digest().subarray(0, MAC);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Typed views of a message's headers. Each accessor parses the raw fields on
+ * demand; fields made by the parser remember their parse (MemoHeaderField),
+ * so what parseMessage() validated is not parsed again. Lists come back empty and singletons
+ * undefined when the header is absent OR malformed; parseMessage() has
+ * already refused messages whose core headers (Via, From, To, Call-ID,
+ * CSeq, Max-Forwards, Content-Length, Content-Type, Contact, Expires, Route,
+ * Record-Route, Require, Proxy-Require, Supported) are malformed.
+ */
+
+import type { AuthField, Contact, CSeq, FromTo, HeaderField, MediaType, NameAddr, SipMessage, Via } from '../types.ts';
+import { parseAuthField } from './auth-field.ts';
+import { MemoHeaderField } from './header-field.ts';
+import { parseCSeq } from './cseq.ts';
+import { getHeaderFields } from './header-list.ts';
+import { parseBoundedInt, parseClampedInt, splitList } from './lexer.ts';
+import { parseMediaType } from './media-type.ts';
+import { MAX_DELTA_SECONDS, parseContact, parseFromTo, parseNameAddr } from './name-addr.ts';
+import { parseTokenList } from './option-tags.ts';
+import { parseVia } from './via.ts';
+
+type Headers = readonly HeaderField[];
+type Source = SipMessage | Headers;
+
+function headersOf(src: Source): Headers {
+  return Array.isArray(src) ? (src as Headers) : (src as SipMessage).headers;
+}
+
+/** Makes "parse this field's value as a list of T" (undefined when any element is malformed). */
+function listOf<T>(parseOne: (s: string) => T | undefined): (value: string) => T[] | undefined {
+  return (value) => {
+    const parts = splitList(value);
+    if (!parts) return undefined;
+    const out: T[] = [];
+    for (const p of parts) {
+      const v = parseOne(p);
+      if (v === undefined) return undefined;
+      out.push(v);
+    }
+    return out;
+  };
+}
+
+// Stable parser identities: MemoHeaderField remembers results per parser.
+export const parseViaList = listOf(parseVia);
+export const parseContactList = listOf(parseContact);
+export const parseNameAddrList = listOf(parseNameAddr);
+const parseAcceptList = listOf((s) => (s === '' ? undefined : parseMediaType(s)));
+
+const viaField = (f: HeaderField) => MemoHeaderField.parse(f, parseViaList);
+const contactField = (f: HeaderField) => MemoHeaderField.parse(f, parseContactList);
+const routeField = (f: HeaderField) => MemoHeaderField.parse(f, parseNameAddrList);
+const acceptField = (f: HeaderField) => MemoHeaderField.parse(f, parseAcceptList);
+const fromToField = (f: HeaderField) => MemoHeaderField.parse(f, parseFromTo);
+const cseqField = (f: HeaderField) => MemoHeaderField.parse(f, parseCSeq);
+const mediaTypeField = (f: HeaderField) => MemoHeaderField.parse(f, parseMediaType);
+const authField = (f: HeaderField) => MemoHeaderField.parse(f, parseAuthField);
+const tokenListField = (f: HeaderField) => MemoHeaderField.parse(f, parseTokenList);
+
+/** Every element of a list header, or undefined when any field is malformed. */
+function collect<T>(src: Source, name: string, parse: (f: HeaderField) => T[] | undefined): T[] | undefined {
+  const out: T[] = [];
+  for (const f of getHeaderFields(headersOf(src), name)) {
+    const v = parse(f);
+    if (!v) return undefined;
+    for (const x of v) out.push(x);
+  }
+  return out;
+}
+
+function single<T>(src: Source, name: string, parse: (f: HeaderField) => T | undefined): T | undefined {
+  const fields = getHeaderFields(headersOf(src), name);
+  return fields.length === 1 ? parse(fields[0] as HeaderField) : undefined;
+}
+
+// ------------------------------------------------------------ validated forms (used by the parser)
+
+/** Via list, undefined when malformed. */
+export const parseVias = (src: Source): Via[] | undefined => collect(src, 'via', viaField);
+export const parseContacts = (src: Source): Contact[] | undefined => collect(src, 'contact', contactField);
+export const parseRoutes = (src: Source, name: 'route' | 'record-route' | 'path' | 'service-route'): NameAddr[] | undefined =>
+  collect(src, name, routeField);
+export const parseOptionTags = (src: Source, name: string): string[] | undefined => {
+  const out: string[] = [];
+  for (const f of getHeaderFields(headersOf(src), name)) {
+    const v = tokenListField(f);
+    if (!v) return undefined;
+    out.push(...v);
+  }
+  return out;
+};
+
+// ------------------------------------------------------------ convenient accessors
+
+export const getVias = (src: Source): Via[] => parseVias(src) ?? [];
+export const getTopVia = (src: Source): Via | undefined => getVias(src)[0];
+export const getFrom = (src: Source): FromTo | undefined => single(src, 'from', fromToField);
+export const getTo = (src: Source): FromTo | undefined => single(src, 'to', fromToField);
+export const getCallId = (src: Source): string | undefined => {
+  const f = getHeaderFields(headersOf(src), 'call-id');
+  return f.length === 1 ? (f[0] as HeaderField).value : undefined;
+};
+export const getCSeq = (src: Source): CSeq | undefined => single(src, 'cseq', cseqField);
+export const getMaxForwards = (src: Source): number | undefined => {
+  const f = getHeaderFields(headersOf(src), 'max-forwards');
+  return f.length === 1 ? parseBoundedInt((f[0] as HeaderField).value, 255) : undefined;
+};
+export const getExpires = (src: Source): number | undefined => {
+  const f = getHeaderFields(headersOf(src), 'expires');
+  return f.length === 1 ? parseClampedInt((f[0] as HeaderField).value, MAX_DELTA_SECONDS) : undefined;
+};
+export const getContentLength = (src: Source): number | undefined => {
+  const f = getHeaderFields(headersOf(src), 'content-length');
+  return f.length === 1 ? parseBoundedInt((f[0] as HeaderField).value, Number.MAX_SAFE_INTEGER) : undefined;
+};
+export const getContentType = (src: Source): MediaType | undefined => single(src, 'content-type', mediaTypeField);
+export const getContacts = (src: Source): Contact[] => parseContacts(src) ?? [];
+export const getRoutes = (src: Source): NameAddr[] => parseRoutes(src, 'route') ?? [];
+export const getRecordRoutes = (src: Source): NameAddr[] => parseRoutes(src, 'record-route') ?? [];
+/** Accept media ranges; undefined when there is no Accept header (RFC 3261 20.1: then application/sdp is assumed). */
+export const getAccept = (src: Source): MediaType[] | undefined =>
+  getHeaderFields(headersOf(src), 'accept').length === 0 ? undefined : (collect(src, 'accept', acceptField) ?? []);
+export const getSupported = (src: Source): string[] => parseOptionTags(src, 'supported') ?? [];
+export const getRequire = (src: Source): string[] => parseOptionTags(src, 'require') ?? [];
+export const getProxyRequire = (src: Source): string[] => parseOptionTags(src, 'proxy-require') ?? [];
+export const getUnsupported = (src: Source): string[] => parseOptionTags(src, 'unsupported') ?? [];
+export const getAllow = (src: Source): string[] => parseOptionTags(src, 'allow') ?? [];
+
+/** Authorization (or Proxy-Authorization) fields, each parsed; malformed ones are skipped. */
+export function getAuthorizations(src: Source, proxy = false): AuthField[] {
+  return authFields(src, proxy ? 'proxy-authorization' : 'authorization');
+}
+
+/** WWW-Authenticate (or Proxy-Authenticate) challenges. */
+export function getChallenges(src: Source, proxy = false): AuthField[] {
+  return authFields(src, proxy ? 'proxy-authenticate' : 'www-authenticate');
+}
+
+function authFields(src: Source, name: string): AuthField[] {
+  const out: AuthField[] = [];
+  for (const f of getHeaderFields(headersOf(src), name)) {
+    const v = authField(f);
+    if (v) out.push(v);
+  }
+  return out;
+}

@@ -1,0 +1,347 @@
+/**
+ * SIP message parser (RFC 3261 7, 18.3, 25).
+ *
+ *   generic-message = start-line *message-header CRLF [ message-body ]
+ *   start-line      = Request-Line / Status-Line
+ *   Request-Line    = Method SP Request-URI SP SIP-Version CRLF
+ *   Status-Line     = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+ *
+ * parseMessage() takes one whole message, as a datagram carries it or as
+ * StreamFramer cuts it from a TCP/TLS stream. It never throws on peer bytes:
+ * every failure is a ParseError with a stable code and what to answer
+ * (RFC 4475 is the yardstick). Octets after Content-Length are discarded
+ * (RFC 3261 18.3); without Content-Length the body runs to the end.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import { parseCSeq } from './headers/cseq.ts';
+import { isDigits, isToken, isTokenChar, parseBoundedInt, skipWs } from './headers/lexer.ts';
+import { parseMediaType } from './headers/media-type.ts';
+import { headerKey } from './headers/names.ts';
+import { parseContactList, parseNameAddrList, parseViaList } from './headers/accessors.ts';
+import { MemoHeaderField } from './headers/header-field.ts';
+import { parseFromTo } from './headers/name-addr.ts';
+import { parseTokenList } from './headers/option-tags.ts';
+import { parseUri } from './uri.ts';
+import {
+  DEFAULT_PARSE_LIMITS,
+  err,
+  ok,
+  type ErrorDisposition,
+  type HeaderField,
+  type ParseError,
+  type ParseErrorCode,
+  type ParseLimits,
+  type Result,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+  type Uri,
+} from './types.ts';
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+/** Headers that may appear at most once (RFC 4475 3.3.8 multi01, 3.3.9 mcl01). */
+const SINGLETONS = ['call-id', 'from', 'to', 'cseq', 'max-forwards', 'content-length', 'content-type', 'expires'];
+
+/** Headers without which no response can be formed (RFC 3261 8.1.1, 8.2.6.2). */
+const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'];
+
+interface StartLine {
+  readonly kind: 'request' | 'response';
+  readonly method: string;
+  readonly uri: Uri;
+  readonly status: number;
+  readonly reason: string;
+  readonly version: string;
+}
+
+/** Failure context: enough to attach a partial request to the error. */
+interface Partial {
+  start?: StartLine;
+  headers: HeaderField[];
+}
+
+function fail(code: ParseErrorCode, status: ErrorDisposition, reason: string, partial: Partial, header?: string): { ok: false; error: ParseError } {
+  const start = partial.start;
+  // Only requests are ever answered (RFC 3261 18.1.2: a bad response is
+  // discarded), and only when the fields a response copies are present.
+  let disposition: ErrorDisposition = 'drop';
+  let request: SipRequest | undefined;
+  if (status !== 'drop' && start && start.kind === 'request') {
+    const keys = new Set(partial.headers.map((h) => headerKey(h.name)));
+    if (REQUIRED.every((k) => keys.has(k))) {
+      disposition = status;
+      request = {
+        kind: 'request',
+        method: start.method,
+        uri: start.uri,
+        version: start.version,
+        headers: partial.headers,
+        body: Buffer.alloc(0),
+      };
+    }
+  }
+  return err({
+    code,
+    status: disposition,
+    reason,
+    ...(header !== undefined ? { header } : {}),
+    ...(request ? { request } : {}),
+  });
+}
+
+/** Placeholder Request-URI for a partial request whose Request-URI was refused. */
+const INVALID_URI: Uri = Object.freeze({ scheme: 'invalid', opaque: '' });
+
+function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode; status: ErrorDisposition; reason: string; start?: StartLine }> {
+  if (line.startsWith('SIP/')) {
+    // Status-Line. Any defect means a response we cannot use: drop it.
+    const m = /^SIP\/(\d+\.\d+) ([0-9]{3})(?: (.*))?$/.exec(line);
+    if (!m) return err({ code: 'SIP_BAD_STATUS', status: 'drop', reason: 'Bad Status-Line' });
+    if (m[1] !== '2.0') return err({ code: 'SIP_BAD_VERSION', status: 'drop', reason: 'Version Not Supported' });
+    const status = Number(m[2]);
+    if (status < 100 || status > 699) return err({ code: 'SIP_BAD_STATUS', status: 'drop', reason: 'Bad Status-Code' });
+    return ok({ kind: 'response', method: '', uri: INVALID_URI, status, reason: m[3] ?? '', version: 'SIP/2.0' });
+  }
+  // Request-Line: exactly two single spaces (RFC 4475 3.1.2.9/3.1.2.10 may be refused).
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.lastIndexOf(' ');
+  if (sp1 <= 0 || sp2 === sp1) return err({ code: 'SIP_BAD_START_LINE', status: 'drop', reason: 'Bad Request-Line' });
+  const method = line.slice(0, sp1);
+  const uriText = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!isToken(method)) return err({ code: 'SIP_BAD_METHOD', status: 'drop', reason: 'Bad Method' });
+  const base = { kind: 'request' as const, method, uri: INVALID_URI, status: 0, reason: '', version };
+  if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) {
+    return err({ code: 'SIP_BAD_START_LINE', status: 400, reason: 'Bad Request-Line', start: base });
+  }
+  // RFC 3261 7.1: the version string is case-insensitive; anything but 2.0 gets 505 (21.5.15).
+  if (version.toUpperCase() !== 'SIP/2.0') {
+    return err({ code: 'SIP_BAD_VERSION', status: 505, reason: 'Version Not Supported', start: base });
+  }
+  const uri = parseUri(uriText);
+  if (!uri.ok) return err({ code: 'SIP_BAD_REQUEST_URI', status: 400, reason: 'Bad Request-URI', start: base });
+  return ok({ ...base, uri: uri.value, version: 'SIP/2.0' });
+}
+
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Controls other than CR and LF, tested once over the whole header block. */
+const CONTROL_NOT_CRLF = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
+/**
+ * A header value is TEXT-UTF8 with LWS; control characters may appear only
+ * escaped as a quoted-pair inside a quoted string (RFC 4475 3.1.1.2 intmeth).
+ */
+function hasBareControl(v: string): boolean {
+  if (!CONTROL.test(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
+      if (i === 0 || v.charCodeAt(i - 1) !== 0x5c) return true;
+    }
+  }
+  return false;
+}
+
+function isHeaderName(line: string, end: number): boolean {
+  if (end <= 0) return false;
+  for (let i = 0; i < end; i++) if (!isTokenChar(line.charCodeAt(i))) return false;
+  return true;
+}
+
+type HeaderLinesResult = { ok: true } | { ok: false; code: ParseErrorCode; reason: string; status: ErrorDisposition };
+const LINES_OK: HeaderLinesResult = { ok: true };
+
+/**
+ * Splits the header block into fields, undoing folding (RFC 3261 7.3.1).
+ * `lines` excludes the start line. A bad line is skipped but remembered:
+ * the fields after it are still collected so that the 400 can be answered
+ * (it needs Via, From, To, Call-ID and CSeq, wherever they are).
+ */
+function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial, mayHaveControls: boolean): HeaderLinesResult {
+  const out = partial.headers;
+  let firstError: HeaderLinesResult = LINES_OK;
+  let name = '';
+  let value = '';
+  let skipping = false;
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n] as string;
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
+      // Continuation of a folded header (LWS = [*WSP CRLF] 1*WSP).
+      if (skipping) continue;
+      if (!name) {
+        if (firstError.ok) firstError = { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Folding', status: 400 };
+        continue;
+      }
+      const prev = value.trimEnd();
+      value = prev.length > 0 ? prev + ' ' + line.trim() : line.trim();
+    } else {
+      if (name) out.push(new MemoHeaderField(name, value.trimEnd()));
+      name = '';
+      skipping = false;
+      const colon = line.indexOf(':');
+      // HCOLON = *( SP / HTAB ) ":" SWS
+      let end = colon;
+      while (end > 0 && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
+      if (colon <= 0 || !isHeaderName(line, end)) {
+        if (firstError.ok) firstError = { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Line', status: 400 };
+        skipping = true;
+        continue;
+      }
+      if (out.length >= limits.maxHeaders) {
+        // Stop here: an attacker must not make us walk an unbounded list.
+        return firstError.ok ? { ok: false, code: 'SIP_TOO_MANY_HEADERS', reason: 'Too Many Headers', status: 400 } : firstError;
+      }
+      name = line.slice(0, end);
+      value = line.slice(skipWs(line, colon + 1));
+    }
+    const stray = mayHaveControls || line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0;
+    if (name.length + value.length > limits.maxHeaderBytes || (stray && hasBareControl(value))) {
+      if (firstError.ok) {
+        firstError = name.length + value.length > limits.maxHeaderBytes
+          ? { ok: false, code: 'SIP_HEADER_TOO_LONG', reason: 'Header Too Long', status: 400 }
+          : { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Value', status: 400 };
+      }
+      name = '';
+      skipping = true;
+    }
+  }
+  if (name) out.push(new MemoHeaderField(name, value.trimEnd()));
+  return firstError;
+}
+
+/** Whether every field parses as a list (absent fields are fine). */
+function listsParse(fields: readonly HeaderField[] | undefined, parser: (value: string) => unknown[] | undefined): boolean {
+  if (!fields) return true;
+  for (const f of fields) if (!MemoHeaderField.parse(f, parser)) return false;
+  return true;
+}
+
+function badHeader(header: string): { code: ParseErrorCode; reason: string; header: string } {
+  return { code: 'SIP_BAD_HEADER_VALUE', reason: 'Bad Header', header };
+}
+
+/** Checks the headers every message must get right before anyone acts on it. */
+function validateHeaders(
+  start: StartLine,
+  headers: readonly HeaderField[],
+): { code: ParseErrorCode; reason: string; header?: string } | undefined {
+  // One pass to group fields by canonical name; every check below reads this index.
+  const index = new Map<string, HeaderField[]>();
+  for (const h of headers) {
+    const k = headerKey(h.name);
+    const list = index.get(k);
+    if (list) list.push(h);
+    else index.set(k, [h]);
+  }
+  for (const k of SINGLETONS) {
+    if ((index.get(k)?.length ?? 0) > 1) return { code: 'SIP_DUPLICATE_HEADER', reason: 'Duplicate Header', header: k };
+  }
+  for (const k of REQUIRED) {
+    if (!index.has(k)) return { code: 'SIP_MISSING_HEADER', reason: 'Missing Header', header: k };
+  }
+  const one = (k: string): string | undefined => index.get(k)?.[0]?.value;
+  const first = (k: string): HeaderField => index.get(k)?.[0] as HeaderField;
+
+  if (!listsParse(index.get('via'), parseViaList)) return badHeader('via');
+  if (!MemoHeaderField.parse(first('from'), parseFromTo)) return badHeader('from');
+  if (!MemoHeaderField.parse(first('to'), parseFromTo)) return badHeader('to');
+  // Call-ID = word [ "@" word ]: no whitespace, not empty.
+  if (!/^[^\s]+$/.test(one('call-id') ?? '')) return badHeader('call-id');
+  const cseq = MemoHeaderField.parse(first('cseq'), parseCSeq);
+  if (!cseq) return badHeader('cseq');
+  if (start.kind === 'request' && cseq.method !== start.method) {
+    return { code: 'SIP_CSEQ_METHOD_MISMATCH', reason: 'CSeq Method Mismatch', header: 'cseq' };
+  }
+  const maxForwards = one('max-forwards');
+  if (maxForwards !== undefined && parseBoundedInt(maxForwards, 255) === undefined) return badHeader('max-forwards');
+  const expires = one('expires');
+  if (expires !== undefined && !isDigits(expires)) return badHeader('expires');
+  const contentType = one('content-type');
+  if (contentType !== undefined && !MemoHeaderField.parse(first('content-type'), parseMediaType)) return badHeader('content-type');
+  if (!listsParse(index.get('contact'), parseContactList)) return badHeader('contact');
+  if (!listsParse(index.get('route'), parseNameAddrList)) return badHeader('route');
+  if (!listsParse(index.get('record-route'), parseNameAddrList)) return badHeader('record-route');
+  for (const k of ['require', 'proxy-require', 'supported']) {
+    if (!listsParse(index.get(k), parseTokenList)) return badHeader(k);
+  }
+  return undefined;
+}
+
+export interface ParseOptions {
+  readonly limits?: ParseLimits;
+}
+
+/**
+ * Parses one SIP message. See the file comment for the framing rules; see
+ * ParseError for what to do with a failure.
+ */
+export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<SipMessage, ParseError> {
+  const limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+  const partial: Partial = { headers: [] };
+  // RFC 3261 7.5: CRLFs before the start-line are ignored.
+  let start = 0;
+  while (start + 1 < bytes.length && bytes[start] === 0x0d && bytes[start + 1] === 0x0a) start += 2;
+  if (start >= bytes.length) return fail('SIP_EMPTY', 'drop', 'Empty Message', partial);
+
+  const searchEnd = Math.min(bytes.length, start + limits.maxMessageBytes);
+  let headEnd = bytes.subarray(0, searchEnd).indexOf(CRLF_CRLF, start);
+  let bodyStart = headEnd + 4;
+  let truncatedHead = false;
+  if (headEnd < 0) {
+    if (searchEnd < bytes.length) return fail('SIP_MESSAGE_TOO_LARGE', 'drop', 'Message Too Large', partial);
+    // No empty line: the header block runs to the last complete line and the
+    // message is incomplete (a datagram cut short, RFC 4475 3.1.2.15 archive).
+    const lastCrlf = bytes.lastIndexOf('\r\n');
+    headEnd = lastCrlf > start ? lastCrlf : bytes.length;
+    bodyStart = bytes.length;
+    truncatedHead = true;
+  }
+
+  const head = bytes.subarray(start, headEnd);
+  if (!isUtf8(head)) return fail('SIP_INVALID_UTF8', 'drop', 'Invalid UTF-8', partial);
+  const headText = head.toString('utf8');
+  const lines = headText.split('\r\n');
+  const firstLine = lines[0] ?? '';
+  if (firstLine.length > limits.maxStartLineBytes) return fail('SIP_HEADER_TOO_LONG', 'drop', 'Start Line Too Long', partial);
+  const startLine = parseStartLine(firstLine);
+  if (startLine.ok) partial.start = startLine.value;
+  else if (startLine.error.start) partial.start = startLine.error.start;
+
+  lines.shift();
+  const headerResult = parseHeaderLines(lines, limits, partial, CONTROL_NOT_CRLF.test(headText));
+  if (!startLine.ok) return fail(startLine.error.code, startLine.error.status, startLine.error.reason, partial);
+  if (!headerResult.ok) return fail(headerResult.code, headerResult.status, headerResult.reason, partial);
+  if (truncatedHead) return fail('SIP_NO_HEADER_END', 400, 'Incomplete Message', partial);
+
+  const sl = startLine.value;
+  const headers = partial.headers;
+  const invalid = validateHeaders(sl, headers);
+  if (invalid) return fail(invalid.code, 400, invalid.reason, partial, invalid.header);
+
+  // Body framing (RFC 3261 18.3, 20.14).
+  let bodyEnd = bytes.length;
+  const clField = headers.find((h) => headerKey(h.name) === 'content-length');
+  if (clField) {
+    const cl = parseBoundedInt(clField.value, limits.maxMessageBytes);
+    if (cl === undefined) {
+      return isDigits(clField.value)
+        ? fail('SIP_BODY_TOO_LARGE', 413, 'Request Entity Too Large', partial, 'content-length')
+        : fail('SIP_BAD_CONTENT_LENGTH', 400, 'Bad Content-Length', partial, 'content-length');
+    }
+    if (bytes.length - bodyStart < cl) return fail('SIP_BODY_TRUNCATED', 400, 'Content-Length Exceeds Message', partial, 'content-length');
+    bodyEnd = bodyStart + cl;
+  }
+  if (bodyEnd - start > limits.maxMessageBytes) return fail('SIP_MESSAGE_TOO_LARGE', 513, 'Message Too Large', partial);
+  // A copy, so the message does not pin the whole datagram or stream buffer.
+  const body = bodyEnd > bodyStart ? Buffer.from(bytes.subarray(bodyStart, bodyEnd)) : Buffer.alloc(0);
+
+  if (sl.kind === 'request') {
+    const req: SipRequest = { kind: 'request', method: sl.method, uri: sl.uri, version: sl.version, headers, body };
+    return ok(req);
+  }
+  const res: SipResponse = { kind: 'response', status: sl.status, reason: sl.reason, version: sl.version, headers, body };
+  return ok(res);
+}
