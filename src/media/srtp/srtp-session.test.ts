@@ -131,6 +131,21 @@ describe('SRTP protect/unprotect', () => {
     expect(rx.rolloverCounter(0xcafebabe)).toBe(1);
   });
 
+  it('carries a negotiated MKI between payload and tag, and checks it', () => {
+    const mki = hex('00000001');
+    const tx = new SrtpSession({ suite: AES_CM_128_HMAC_SHA1_80, masterKey, masterSalt, mki });
+    const out = tx.protectRtp(rtpPlain);
+    // Same ciphertext and tag as without an MKI: the MKI is not authenticated.
+    expect(out.ok && out.value.toString('hex')).toBe(srtpCipher.subarray(0, 28).toString('hex') + '00000001' + srtpCipher.subarray(28).toString('hex'));
+    const rx = new SrtpSession({ suite: AES_CM_128_HMAC_SHA1_80, masterKey, masterSalt, mki });
+    expect(out.ok && rx.unprotectRtp(out.value).ok).toBe(true);
+    const other = new SrtpSession({ suite: AES_CM_128_HMAC_SHA1_80, masterKey, masterSalt, mki: hex('00000002') });
+    expect(out.ok && codeOf(other.unprotectRtp(out.value))).toBe('SRTP_UNKNOWN_MKI');
+    const rtcp = tx.protectRtcp(rtcpPlain);
+    expect(rtcp.ok && rtcp.value.toString('hex')).toBe(srtcpCipher.subarray(0, 28).toString('hex') + '00000001' + srtcpCipher.subarray(28).toString('hex'));
+    expect(rtcp.ok && rx.unprotectRtcp(rtcp.value).ok).toBe(true);
+  });
+
   it('rejects a packet from behind the replay window', () => {
     const tx = new SrtpSession({ suite: AES_CM_128_HMAC_SHA1_80, masterKey, masterSalt });
     const rx = new SrtpSession({ suite: AES_CM_128_HMAC_SHA1_80, masterKey, masterSalt });

@@ -19,7 +19,8 @@ export type SrtpErrorCode =
   | 'SRTP_AUTH_FAILED'
   | 'SRTP_REPLAYED'
   | 'SRTP_TOO_OLD'
-  | 'SRTP_KEY_EXHAUSTED';
+  | 'SRTP_KEY_EXHAUSTED'
+  | 'SRTP_UNKNOWN_MKI';
 
 export type SrtpError = MediaError<SrtpErrorCode>;
 
@@ -28,6 +29,11 @@ export interface SrtpSessionOptions {
   readonly masterKey: Buffer;
   readonly masterSalt: Buffer;
   readonly replayWindowSize?: number;
+  /**
+   * Master key identifier carried in every packet under this key (RFC 3711
+   * §3.1), when SDES negotiated one: sent on protect, checked on unprotect.
+   */
+  readonly mki?: Buffer;
 }
 
 interface RtpStreamState {
@@ -53,6 +59,7 @@ export class SrtpSession {
   private readonly rtpStreams = new Map<number, RtpStreamState>();
   private readonly rtcpStreams = new Map<number, RtcpStreamState>();
   private readonly replayWindowSize: number;
+  private readonly mki: Buffer;
 
   constructor(options: SrtpSessionOptions) {
     const { suite, masterKey, masterSalt } = options;
@@ -63,6 +70,7 @@ export class SrtpSession {
     this.rtpKeys = deriveSessionKeys(suite, masterKey, masterSalt, 'rtp');
     this.rtcpKeys = deriveSessionKeys(suite, masterKey, masterSalt, 'rtcp');
     this.replayWindowSize = options.replayWindowSize ?? 128;
+    this.mki = options.mki ?? Buffer.alloc(0);
   }
 
   /** Encrypts and tags one of our RTP packets. */
@@ -77,21 +85,27 @@ export class SrtpSession {
     advance(stream, roc, seq);
 
     const tagLength = this.suite.rtpTagLength;
-    const out = Buffer.allocUnsafe(packet.length + tagLength);
+    const out = Buffer.allocUnsafe(packet.length + this.mki.length + tagLength);
     packet.copy(out, 0, 0, headerLength);
     const cipher = createCipheriv('aes-128-ctr', this.rtpKeys.encryptionKey, packetIv(this.rtpKeys.salt, ssrc, roc, seq));
     const encrypted = cipher.update(packet.subarray(headerLength));
     encrypted.copy(out, headerLength);
+    // The MKI sits between payload and tag and is not authenticated (§3.1).
+    this.mki.copy(out, packet.length);
     const tag = rtpTag(this.rtpKeys.authenticationKey, out.subarray(0, packet.length), roc);
-    tag.copy(out, packet.length, 0, tagLength);
+    tag.copy(out, packet.length + this.mki.length, 0, tagLength);
     return ok(out);
   }
 
   /** Authenticates, replay-checks and decrypts a peer's SRTP packet. */
   unprotectRtp(packet: Buffer): Result<Buffer, SrtpError> {
     const tagLength = this.suite.rtpTagLength;
-    if (packet.length < 12 + tagLength) return err('SRTP_TOO_SHORT', 'SRTP packet shorter than header and tag');
-    const body = packet.subarray(0, packet.length - tagLength);
+    const trailer = this.mki.length + tagLength;
+    if (packet.length < 12 + trailer) return err('SRTP_TOO_SHORT', 'SRTP packet shorter than header and tag');
+    const body = packet.subarray(0, packet.length - trailer);
+    if (this.mki.length > 0 && !this.mki.equals(packet.subarray(body.length, body.length + this.mki.length))) {
+      return err('SRTP_UNKNOWN_MKI', 'SRTP packet names another master key');
+    }
     const headerLength = rtpHeaderLength(body);
     if (headerLength < 0) return err('SRTP_BAD_HEADER', 'RTP header runs past the packet');
     const ssrc = body.readUInt32BE(8);
@@ -136,22 +150,29 @@ export class SrtpSession {
     stream.nextSendIndex++;
 
     const tagLength = this.suite.rtcpTagLength;
-    const out = Buffer.allocUnsafe(packet.length + 4 + tagLength);
+    const out = Buffer.allocUnsafe(packet.length + 4 + this.mki.length + tagLength);
     packet.copy(out, 0, 0, 8);
     const cipher = createCipheriv('aes-128-ctr', this.rtcpKeys.encryptionKey, rtcpIv(this.rtcpKeys.salt, ssrc, index));
     cipher.update(packet.subarray(8)).copy(out, 8);
     out.writeUInt32BE((SRTCP_E_FLAG | index) >>> 0, packet.length);
+    this.mki.copy(out, packet.length + 4);
     const authenticated = out.subarray(0, packet.length + 4);
-    createHmac('sha1', this.rtcpKeys.authenticationKey).update(authenticated).digest().copy(out, packet.length + 4, 0, tagLength);
+    const tag = createHmac('sha1', this.rtcpKeys.authenticationKey).update(authenticated).digest();
+    tag.copy(out, packet.length + 4 + this.mki.length, 0, tagLength);
     return ok(out);
   }
 
   /** Authenticates, replay-checks and (when E is set) decrypts a peer's SRTCP packet. */
   unprotectRtcp(packet: Buffer): Result<Buffer, SrtpError> {
     const tagLength = this.suite.rtcpTagLength;
-    if (packet.length < 8 + 4 + tagLength) return err('SRTP_TOO_SHORT', 'SRTCP packet shorter than header, index and tag');
-    const trailer = packet.length - tagLength - 4;
-    const authenticated = packet.subarray(0, packet.length - tagLength);
+    if (packet.length < 8 + 4 + this.mki.length + tagLength) {
+      return err('SRTP_TOO_SHORT', 'SRTCP packet shorter than header, index and tag');
+    }
+    const trailer = packet.length - tagLength - this.mki.length - 4;
+    const authenticated = packet.subarray(0, trailer + 4);
+    if (this.mki.length > 0 && !this.mki.equals(packet.subarray(trailer + 4, trailer + 4 + this.mki.length))) {
+      return err('SRTP_UNKNOWN_MKI', 'SRTCP packet names another master key');
+    }
     const expected = createHmac('sha1', this.rtcpKeys.authenticationKey).update(authenticated).digest().subarray(0, tagLength);
     // Tag before replay here: the index itself is only trustworthy once authenticated.
     if (!timingSafeEqual(expected, packet.subarray(packet.length - tagLength))) {
