@@ -7,8 +7,9 @@
 // SRTCP packet (§3.4): the first 8 octets stay clear, the rest is encrypted,
 // then E-flag || 31-bit SRTCP index, then the tag over all of that.
 
-import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { err, ok, type MediaError, type Result } from '../result.ts';
+import { AesCounterMode } from './aes-counter-mode.ts';
 import type { SrtpCryptoSuite } from './crypto-suite.ts';
 import { deriveSessionKeys, type SrtpSessionKeys } from './key-derivation.ts';
 import { ReplayWindow } from './replay-window.ts';
@@ -56,6 +57,8 @@ export class SrtpSession {
   readonly suite: SrtpCryptoSuite;
   private readonly rtpKeys: SrtpSessionKeys;
   private readonly rtcpKeys: SrtpSessionKeys;
+  private readonly rtpCipher: AesCounterMode;
+  private readonly rtcpCipher: AesCounterMode;
   private readonly rtpStreams = new Map<number, RtpStreamState>();
   private readonly rtcpStreams = new Map<number, RtcpStreamState>();
   private readonly replayWindowSize: number;
@@ -69,6 +72,8 @@ export class SrtpSession {
     this.suite = suite;
     this.rtpKeys = deriveSessionKeys(suite, masterKey, masterSalt, 'rtp');
     this.rtcpKeys = deriveSessionKeys(suite, masterKey, masterSalt, 'rtcp');
+    this.rtpCipher = new AesCounterMode(this.rtpKeys.encryptionKey);
+    this.rtcpCipher = new AesCounterMode(this.rtcpKeys.encryptionKey);
     this.replayWindowSize = options.replayWindowSize ?? 128;
     this.mki = options.mki ?? Buffer.alloc(0);
   }
@@ -87,9 +92,7 @@ export class SrtpSession {
     const tagLength = this.suite.rtpTagLength;
     const out = Buffer.allocUnsafe(packet.length + this.mki.length + tagLength);
     packet.copy(out, 0, 0, headerLength);
-    const cipher = createCipheriv('aes-128-ctr', this.rtpKeys.encryptionKey, packetIv(this.rtpKeys.salt, ssrc, roc, seq));
-    const encrypted = cipher.update(packet.subarray(headerLength));
-    encrypted.copy(out, headerLength);
+    this.rtpCipher.transform(packetIv(this.rtpKeys.salt, ssrc, roc, seq), packet.subarray(headerLength), out, headerLength);
     // The MKI sits between payload and tag and is not authenticated (§3.1).
     this.mki.copy(out, packet.length);
     const tag = rtpTag(this.rtpKeys.authenticationKey, out.subarray(0, packet.length), roc);
@@ -131,8 +134,7 @@ export class SrtpSession {
 
     const out = Buffer.allocUnsafe(body.length);
     body.copy(out, 0, 0, headerLength);
-    const cipher = createCipheriv('aes-128-ctr', this.rtpKeys.encryptionKey, packetIv(this.rtpKeys.salt, ssrc, roc, seq));
-    cipher.update(body.subarray(headerLength)).copy(out, headerLength);
+    this.rtpCipher.transform(packetIv(this.rtpKeys.salt, ssrc, roc, seq), body.subarray(headerLength), out, headerLength);
     return ok(out);
   }
 
@@ -152,8 +154,7 @@ export class SrtpSession {
     const tagLength = this.suite.rtcpTagLength;
     const out = Buffer.allocUnsafe(packet.length + 4 + this.mki.length + tagLength);
     packet.copy(out, 0, 0, 8);
-    const cipher = createCipheriv('aes-128-ctr', this.rtcpKeys.encryptionKey, rtcpIv(this.rtcpKeys.salt, ssrc, index));
-    cipher.update(packet.subarray(8)).copy(out, 8);
+    this.rtcpCipher.transform(rtcpIv(this.rtcpKeys.salt, ssrc, index), packet.subarray(8), out, 8);
     out.writeUInt32BE((SRTCP_E_FLAG | index) >>> 0, packet.length);
     this.mki.copy(out, packet.length + 4);
     const authenticated = out.subarray(0, packet.length + 4);
@@ -195,8 +196,7 @@ export class SrtpSession {
     const out = Buffer.allocUnsafe(trailer);
     packet.copy(out, 0, 0, 8);
     if (encrypted) {
-      const cipher = createCipheriv('aes-128-ctr', this.rtcpKeys.encryptionKey, rtcpIv(this.rtcpKeys.salt, ssrc, index));
-      cipher.update(packet.subarray(8, trailer)).copy(out, 8);
+      this.rtcpCipher.transform(rtcpIv(this.rtcpKeys.salt, ssrc, index), packet.subarray(8, trailer), out, 8);
     } else {
       packet.copy(out, 8, 8, trailer);
     }
