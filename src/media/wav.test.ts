@@ -68,6 +68,17 @@ describe('WAV', () => {
     expect(!r.ok && r.error.code).toBe(code);
   });
 
+  it('never throws on truncated or mangled files', () => {
+    const good = hex(SOX_ULAW);
+    let seed = 5;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(good.subarray(0, rand(good.length + 1)));
+      for (let k = rand(4); k > 0; k--) if (bytes.length > 0) bytes[rand(bytes.length)] = rand(256);
+      expect(() => parseWav(bytes)).not.toThrow();
+    }
+  });
+
   it.skipIf(spawnSync('sox', ['--version']).status !== 0)('round-trips through sox', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sotto-wav-'));
     const pcm = Int16Array.from({ length: 800 }, (_, i) => Math.round(9000 * Math.sin(i / 3)));

@@ -9,7 +9,10 @@
 //  - a packet with a new timestamp while a key is still open means its end
 //    packets were all lost (§2.5.2.1): the open key is reported with the
 //    longest duration seen, then the new one starts;
-//  - packets older than the last key (reordered stragglers) are dropped.
+//  - packets older than the last key (reordered stragglers) are dropped;
+//  - a key held past 0xFFFF timestamp units continues in a new segment
+//    whose timestamp is the old one plus 0xFFFF, without the marker bit
+//    (§2.5.1.5); the segments are joined into one event.
 
 import { eventToDigit, type DtmfDigit } from './keypad.ts';
 import { parseTelephoneEvent } from './telephone-event.ts';
@@ -34,8 +37,13 @@ export interface ReceivedTelephoneEvent {
 }
 
 interface OpenEvent {
+  /** Timestamp of the first segment: the event's start. */
   readonly timestamp: number;
+  /** Timestamp the current segment's packets carry. */
+  segment: number;
   readonly event: number;
+  /** Duration of the completed earlier segments. */
+  carried: number;
   duration: number;
   volume: number;
 }
@@ -57,9 +65,21 @@ export class TelephoneEventReceiver {
     this.lastTimestamp = ts;
 
     const completed: ReceivedTelephoneEvent[] = [];
-    if (this.open && this.open.timestamp !== ts) completed.push(this.close(false));
-    if (!this.open) this.open = { timestamp: ts, event: te.event, duration: te.duration, volume: te.volume };
-    else {
+    const open = this.open;
+    if (open && open.segment !== ts) {
+      const continues =
+        !packet.marker && te.event === open.event && open.duration === 0xffff && ts === ((open.segment + 0xffff) >>> 0);
+      if (continues) {
+        open.carried += 0xffff;
+        open.segment = ts;
+        open.duration = 0;
+      } else {
+        completed.push(this.close(false));
+      }
+    }
+    if (!this.open) {
+      this.open = { timestamp: ts, segment: ts, event: te.event, carried: 0, duration: te.duration, volume: te.volume };
+    } else {
       this.open.duration = Math.max(this.open.duration, te.duration);
       this.open.volume = te.volume;
     }
@@ -78,12 +98,12 @@ export class TelephoneEventReceiver {
   private close(endSeen: boolean): ReceivedTelephoneEvent {
     const open = this.open!;
     this.open = undefined;
-    this.closedTimestamp = open.timestamp;
+    this.closedTimestamp = open.segment;
     const digit = eventToDigit(open.event);
     return {
       event: open.event,
       timestamp: open.timestamp,
-      duration: open.duration,
+      duration: open.carried + open.duration,
       volume: open.volume,
       endSeen,
       ...(digit ? { digit } : {}),

@@ -106,6 +106,23 @@ describe('telephone-event receiver', () => {
     expect(reordered.flatMap((p) => rx.receive(p)).map((e) => e.digit)).toEqual(['1', '2']);
   });
 
+  it('joins the segments of a key held longer than 0xFFFF timestamp units (§2.5.1.5)', () => {
+    const rx = new TelephoneEventReceiver();
+    const seg = (ts: number, duration: number, marker: boolean, end: boolean): TelephoneEventPacket => ({
+      timestamp: ts,
+      marker,
+      payload: serializeTelephoneEvent({ event: 0, end, volume: 10, duration }),
+    });
+    const events = [
+      seg(1000, 160, true, false),
+      seg(1000, 0xffff, false, false),
+      seg(1000 + 0xffff, 160, false, false),
+      seg(1000 + 0xffff, 800, false, true),
+      seg(1000 + 0xffff, 800, false, true),
+    ].flatMap((p) => rx.receive(p));
+    expect(events).toEqual([{ event: 0, digit: '0', timestamp: 1000, duration: 0xffff + 800, volume: 10, endSeen: true }]);
+  });
+
   it('handles the RTP timestamp wrapping between keys', () => {
     const rx = new TelephoneEventReceiver();
     const events = asPackets([{ digit: '1', ts: 0xffffff00, seq: 1 }, { digit: '2', ts: 0x100, seq: 8 }]).flatMap((p) => rx.receive(p));

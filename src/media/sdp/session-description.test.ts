@@ -118,3 +118,20 @@ describe('SDES a=crypto (RFC 4568)', () => {
     expect(!r.ok && r.error.code).toBe(code);
   });
 });
+
+describe('SDP from a peer', () => {
+  it('never throws on mangled descriptions', () => {
+    let seed = 3;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const pieces = ['v=0', 'o=- 1 1 IN IP4 1.2.3.4', 's=-', 'c=IN IP4 1.2.3.4', 't=0 0', 'm=audio 4000 RTP/AVP 0 101', 'a=rtpmap:101', 'a=fmtp:', 'a=crypto:1 X inline:', 'a=ptime:x', 'm=', 'c=', 'b=AS', '\u0000', '=', 'a=rtpmap:0 PCMU/abc'];
+    for (let i = 0; i < 3000; i++) {
+      const lines = Array.from({ length: rand(12) }, () => pieces[rand(pieces.length)]!);
+      const text = lines.join(rand(2) ? '\r\n' : '\n');
+      expect(() => {
+        const r = parseSdp(text);
+        if (r.ok) for (const m of r.value.media) rtpMaps(m);
+      }).not.toThrow();
+      expect(() => parseCryptoAttribute(lines.join(' '))).not.toThrow();
+    }
+  });
+});
