@@ -31,7 +31,14 @@ function steady(count: number, from = 0, startMs = 0): Arrival[] {
 }
 
 /** Runs the script on a fake clock, pulling every 20 ms at phase 10; returns frame labels. */
-function run(arrivals: Arrival[], untilMs: number, base = 1000, afterPull?: (jb: JitterBuffer) => void) {
+function run(
+  arrivals: Arrival[],
+  untilMs: number,
+  base = 1000,
+  afterPull?: (jb: JitterBuffer) => void,
+  timestampOf: (n: number) => number = (n) => base + n * FRAME,
+  ssrcOf?: (n: number) => number,
+) {
   let now = 0;
   const jb = new JitterBuffer({ clock: { now: () => now }, law: 'pcmu' });
   const outcomes: JitterPushOutcome[] = [];
@@ -41,7 +48,15 @@ function run(arrivals: Arrival[], untilMs: number, base = 1000, afterPull?: (jb:
   for (now = 0; now <= untilMs; now++) {
     while (next < sorted.length && sorted[next]!.atMs === now) {
       const { n, quiet } = sorted[next++]!;
-      outcomes.push(jb.push({ sequenceNumber: (n + 5) & 0xffff, timestamp: (base + n * FRAME) >>> 0, payload: payloadFor(n, quiet) }));
+      const ssrc = ssrcOf?.(n);
+      outcomes.push(
+        jb.push({
+          sequenceNumber: (n + 5) & 0xffff,
+          timestamp: timestampOf(n) >>> 0,
+          payload: payloadFor(n, quiet),
+          ...(ssrc !== undefined ? { ssrc } : {}),
+        }),
+      );
     }
     if (now % 20 === 10) {
       const f = jb.pull();
@@ -165,6 +180,26 @@ describe('jitter buffer', () => {
   it('plays across the 32-bit timestamp wrap', () => {
     const { frames, jb } = run(steady(20), 420, 0xffffffff - 5 * FRAME);
     expect(audio(frames)).toEqual(Array.from({ length: 20 }, (_, i) => `a${i}`));
+    expect(jb.stats.lost).toBe(0);
+  });
+
+  it('starts over for a new SSRC instead of calling its packets late', () => {
+    // Packets 20.. come from a new source whose timestamps start far behind.
+    const { frames, jb } = run(steady(40), 860, 1000, undefined, (n) => (n < 20 ? 500000 + n * FRAME : 7 + n * FRAME), (n) => (n < 20 ? 1 : 2));
+    expect(audio(frames).filter((f) => Number(f.slice(1)) >= 20)).toEqual(Array.from({ length: 20 }, (_, i) => `a${20 + i}`));
+    expect(jb.stats).toMatchObject({ restarts: 1, late: 0 });
+  });
+
+  it('starts over when the timestamps jump back under the same SSRC', () => {
+    const { frames, jb } = run(steady(60), 1300, 1000, undefined, (n) => (n < 20 ? 500000 + n * FRAME : 7 + n * FRAME));
+    const played = audio(frames).map((f) => Number(f.slice(1)));
+    expect(played.slice(-30)).toEqual(Array.from({ length: 30 }, (_, i) => 30 + i));
+    expect(jb.stats.restarts).toBe(1);
+  });
+
+  it('skips a forward timestamp jump instead of concealing the whole gap', () => {
+    const { frames, jb } = run(steady(40), 860, 1000, undefined, (n) => (n < 20 ? 1000 + n * FRAME : 9_000_000 + n * FRAME));
+    expect(audio(frames)).toEqual(Array.from({ length: 40 }, (_, i) => `a${i}`));
     expect(jb.stats.lost).toBe(0);
   });
 });

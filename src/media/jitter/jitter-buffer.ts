@@ -8,6 +8,10 @@
 //   buffering   -> playing      enough audio queued (target delay reached)
 //   playing     -> rebuffering  the queue ran dry (underrun)
 //   rebuffering -> playing      enough audio queued again
+//   playing | rebuffering -> buffering
+//                               the stream restarted: a new SSRC, or the
+//                               timestamps jumped back (a new source behind
+//                               the same SSRC after a transfer)
 //
 // Packets are placed by RTP timestamp (RFC 3550 §5.1: it is the sampling
 // instant), so reordering is undone and silence-suppression gaps keep their
@@ -45,6 +49,8 @@ export interface JitterPacket {
   readonly sequenceNumber: number;
   readonly timestamp: number;
   readonly payload: Buffer;
+  /** When given, a change of SSRC restarts the buffer for the new stream. */
+  readonly ssrc?: number;
 }
 
 export type JitterPushOutcome = 'queued' | 'duplicate' | 'late';
@@ -74,6 +80,8 @@ export interface JitterBufferStats {
   underruns: number;
   /** Frames dropped to bring the delay back to the target. */
   dropped: number;
+  /** Times the stream started over (new SSRC, timestamp jump). */
+  restarts: number;
 }
 
 interface QueuedPacket {
@@ -85,11 +93,13 @@ interface QueuedPacket {
 const CALM_FRAMES_TO_SHRINK = 500; // 10 s at 20 ms
 const MAX_EXTRA_FRAMES = 8;
 const RECENT_PLAYED = 64;
+// This many late packets in a row are not late: the timestamps went back.
+const LATE_RUN_RESTART = 10;
 // Below about -40 dBFS a frame is a pause, safe to drop when catching up.
 const QUIET_MEAN_SQUARE = 330 * 330;
 
 export class JitterBuffer {
-  readonly stats: JitterBufferStats = { received: 0, duplicates: 0, late: 0, lost: 0, underruns: 0, dropped: 0 };
+  readonly stats: JitterBufferStats = { received: 0, duplicates: 0, late: 0, lost: 0, underruns: 0, dropped: 0, restarts: 0 };
   private readonly clock: JitterClock;
   private readonly law: G711Law;
   private readonly clockRate: number;
@@ -113,6 +123,8 @@ export class JitterBuffer {
   private calmFrames = 0;
   private lastAudio: Int16Array | undefined;
   private concealedRun = 0;
+  private ssrc: number | undefined;
+  private lateRun = 0;
 
   constructor(options: JitterBufferOptions) {
     this.clock = options.clock;
@@ -141,18 +153,27 @@ export class JitterBuffer {
     return Math.min(this.maxDelayMs, Math.max(this.minDelayMs, withExtra));
   }
 
-  /** Audio queued ahead of the playout point, in milliseconds. */
+  /**
+   * Audio queued, in milliseconds: the packets held, not the timestamp span,
+   * so a timestamp jump is not mistaken for a backlog.
+   */
   get queuedMs(): number {
-    const first = this.queue[0];
-    const last = this.queue[this.queue.length - 1];
-    if (!first || !last) return 0;
-    const from = this.nextTs !== undefined && this.stateValue === 'playing' ? this.nextTs : first.ts;
-    return this.samplesToMs(last.ts + last.payload.length - from);
+    let samples = 0;
+    for (const p of this.queue) samples += p.payload.length;
+    return this.samplesToMs(samples);
   }
 
   push(packet: JitterPacket): JitterPushOutcome {
     const now = this.clock.now();
-    const ts = this.extend(packet.timestamp >>> 0);
+    if (packet.ssrc !== undefined) {
+      if (this.ssrc !== undefined && packet.ssrc !== this.ssrc) this.restart();
+      this.ssrc = packet.ssrc;
+    }
+    let ts = this.extend(packet.timestamp >>> 0);
+    if (this.nextTs !== undefined && ts < this.nextTs && !this.recentlyPlayed.includes(ts) && ++this.lateRun >= LATE_RUN_RESTART) {
+      this.restart();
+      ts = this.extend(packet.timestamp >>> 0);
+    }
     this.updateJitter(ts, now);
     if (this.nextTs !== undefined && ts < this.nextTs) {
       if (this.recentlyPlayed.includes(ts)) {
@@ -163,6 +184,7 @@ export class JitterBuffer {
       this.bumpTarget();
       return 'late';
     }
+    this.lateRun = 0;
     const at = this.insertionPoint(ts);
     if (this.queue[at]?.ts === ts) {
       this.stats.duplicates++;
@@ -195,6 +217,13 @@ export class JitterBuffer {
       }
       return { kind: 'audio', payload: head.payload };
     }
+    if (head && this.samplesToMs(head.ts - this.nextTs!) > this.maxDelayMs) {
+      // A jump forward larger than any delay we keep: the sender skipped
+      // ahead (a new source, a clock jump). Resume at its audio, not after
+      // minutes of concealment.
+      this.nextTs = head.ts;
+      return this.pull();
+    }
     if (head) {
       // A hole with audio queued after it: the packet is lost (or later than we can wait).
       this.stats.lost++;
@@ -209,11 +238,29 @@ export class JitterBuffer {
     return this.conceal(true);
   }
 
+  /** Forgets the old stream; its queued audio is dropped, the jitter estimate kept. */
+  private restart(): void {
+    this.stats.restarts++;
+    // The run of "late" packets that led here was a jump, not lateness.
+    const notLate = Math.max(0, this.lateRun - 1);
+    this.stats.late = Math.max(0, this.stats.late - notLate);
+    this.extraFrames = Math.max(0, this.extraFrames - notLate);
+    this.stats.dropped += this.queue.length;
+    this.queue = [];
+    this.nextTs = undefined;
+    this.lastRawTs = undefined;
+    this.lastTransitMs = undefined;
+    this.recentlyPlayed.length = 0;
+    this.lateRun = 0;
+    if (this.stateValue !== 'buffering') this.enter('buffering');
+  }
+
   private enter(next: JitterBufferState): void {
     const legal =
       (this.stateValue === 'buffering' && next === 'playing') ||
       (this.stateValue === 'playing' && next === 'rebuffering') ||
-      (this.stateValue === 'rebuffering' && next === 'playing');
+      (this.stateValue === 'rebuffering' && next === 'playing') ||
+      (this.stateValue !== 'buffering' && next === 'buffering');
     if (!legal) throw new Error(`jitter buffer: illegal transition ${this.stateValue} -> ${next}`);
     this.stateValue = next;
   }
@@ -301,7 +348,8 @@ export class JitterBuffer {
     const transit = arrivalMs - this.samplesToMs(ts);
     if (this.lastTransitMs !== undefined) {
       const d = Math.abs(transit - this.lastTransitMs);
-      this.jitterMsValue += (d - this.jitterMsValue) / 16;
+      // A difference beyond any delay we would keep is a timestamp jump, not jitter.
+      if (d <= this.maxDelayMs) this.jitterMsValue += (d - this.jitterMsValue) / 16;
     }
     this.lastTransitMs = transit;
   }
