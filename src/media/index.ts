@@ -126,6 +126,7 @@ export {
   mediaConnectionAddress,
   mediaDirection,
   ptimeMs,
+  rtcpPort,
   rtpMaps,
   type MediaDirection,
   type RtpMap,

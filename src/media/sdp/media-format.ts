@@ -93,3 +93,16 @@ export function isHeld(sdp: SessionDescription, media: SdpMedia): boolean {
   const d = mediaDirection(sdp, media);
   return d === 'sendonly' || d === 'inactive' || mediaConnectionAddress(sdp, media) === '0.0.0.0';
 }
+
+/**
+ * Where the peer wants RTCP: RFC 3605 a=rtcp:<port> [IN IP4 <address>], or
+ * the RTP port plus one (RFC 3550 §11) when absent. With a=rtcp-mux (RFC
+ * 5761) it is the RTP port itself.
+ */
+export function rtcpPort(media: SdpMedia): number {
+  if (media.attributes.some((a) => a.name === 'rtcp-mux')) return media.port;
+  const a = media.attributes.find((x) => x.name === 'rtcp');
+  const m = a?.value !== undefined ? /^(\d{1,5})\b/.exec(a.value) : null;
+  const port = m ? Number(m[1]) : NaN;
+  return port > 0 && port <= 65535 ? port : media.port + 1;
+}

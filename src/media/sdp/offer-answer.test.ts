@@ -86,6 +86,7 @@ describe('audio answer (RFC 3264 §6)', () => {
     expect(r.value.audio).toEqual({
       remoteAddress: '192.0.2.10',
       remotePort: 11780,
+      remoteRtcpPort: 11781,
       codec: 'PCMU',
       payloadType: 0,
       telephoneEventPayloadType: 96,
@@ -170,6 +171,7 @@ describe('reading the answer (offerer side)', () => {
     expect(r.ok && { ...r.value, srtp: r.value.srtp && { local: r.value.srtp.localKeySalt[0], remote: r.value.srtp.remoteKeySalt[0] } }).toEqual({
       remoteAddress: '198.51.100.7',
       remotePort: 30000,
+      remoteRtcpPort: 30001,
       codec: 'PCMA',
       payloadType: 8,
       telephoneEventPayloadType: 101,

@@ -19,6 +19,7 @@ import {
   mediaConnectionAddress,
   mediaDirection,
   ptimeMs,
+  rtcpPort,
   rtpMaps,
   type MediaDirection,
   type RtpMap,
@@ -72,9 +73,11 @@ export interface NegotiatedSrtp {
 }
 
 export interface NegotiatedAudio {
-  /** Where to send RTP; RTCP goes to port + 1 (RFC 3550 §11). */
+  /** Where to send RTP. */
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** Where to send RTCP (a=rtcp, a=rtcp-mux, else RTP port + 1). */
+  readonly remoteRtcpPort: number;
   readonly codec: G711Codec;
   readonly payloadType: number;
   readonly telephoneEventPayloadType?: number;
@@ -248,6 +251,7 @@ function acceptAudio(
     audio: {
       remoteAddress,
       remotePort: m.port,
+      remoteRtcpPort: rtcpPort(m),
       codec: codec.name,
       payloadType: codec.map.payloadType,
       ptimeMs: ptime,
@@ -317,6 +321,7 @@ export function readAudioAnswer(
   return ok({
     remoteAddress,
     remotePort: theirs.port,
+    remoteRtcpPort: rtcpPort(theirs),
     codec: codec.name,
     payloadType: codec.payloadType,
     ptimeMs: ptimeMs(theirs) ?? ptimeMs(ours) ?? 20,

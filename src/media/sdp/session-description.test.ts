@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCryptoAttribute, serializeCryptoAttribute } from './crypto-attribute.ts';
-import { fmtp, isHeld, mediaDirection, ptimeMs, rtpMaps } from './media-format.ts';
+import { fmtp, isHeld, mediaDirection, ptimeMs, rtcpPort, rtpMaps } from './media-format.ts';
 import { parseSdp, serializeSdp } from './session-description.ts';
 
 // An offer in the shape desk phones send (fields invented; no real numbers).
@@ -62,6 +62,18 @@ describe('SDP parse/serialize (RFC 8866)', () => {
     expect(m.connection?.address).toBe('198.51.100.2');
     expect(rtpMaps(m)).toEqual([{ payloadType: 8, encoding: 'PCMA', clockRate: 8000 }]);
     expect(isHeld(r.value, m)).toBe(true);
+  });
+
+  it('finds the RTCP port from a=rtcp, a=rtcp-mux, or RTP + 1', () => {
+    const base = 'v=0\r\no=a 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+    const port = (extra: string) => {
+      const r = parseSdp(base + extra);
+      if (!r.ok) throw new Error(r.error.code);
+      return rtcpPort(r.value.media[0]!);
+    };
+    expect(port('')).toBe(4001);
+    expect(port('a=rtcp:5555 IN IP4 1.2.3.5\r\n')).toBe(5555);
+    expect(port('a=rtcp-mux\r\n')).toBe(4000);
   });
 
   it('sees RFC 2543 hold (c=0.0.0.0) and a session-level direction', () => {
