@@ -15,6 +15,7 @@ export {
   type RtpParseError,
   type RtpParseErrorCode,
 } from './rtp/packet.ts';
+export { RtpPacketizer, type RtpPacketizerOptions } from './rtp/packetizer.ts';
 export { PeerLatch, type LatchPolicy, type LatchVerdict, type MediaAddress, type PeerLatchState } from './rtp/peer-latch.ts';
 export {
   parseRtcpCompound,
