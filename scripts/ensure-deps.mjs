@@ -17,6 +17,8 @@ export function ensureNodeModules(root) {
 export const testDebianPackages = [
   // PostgreSQL server: repository and API tests run on it as well as SQLite.
   { pkg: 'postgresql', probe: () => findPgBin('initdb') !== undefined },
+  // sox: the G.711 and WAV tests cross-check Sotto's codecs against it.
+  { pkg: 'sox', probe: () => existsSync('/usr/bin/sox') },
 ];
 
 export function findPgBin(name) {
