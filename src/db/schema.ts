@@ -125,6 +125,23 @@ export interface FeatureChangesTable {
   at: string;
 }
 
+export interface SipBindingsTable {
+  aor: string;
+  contact: string;
+  practice_id: string;
+  device_id: string;
+  call_id: string;
+  cseq: number;
+  expires_at: string;
+  q: string | null;
+  instance_id: string | null;
+  reg_id: number | null;
+  source_transport: string;
+  source_address: string;
+  source_port: number;
+  user_agent: string | null;
+}
+
 export interface Database {
   practices: PracticesTable;
   practice_policy: PracticePolicyTable;
@@ -136,4 +153,5 @@ export interface Database {
   voicemail_settings: VoicemailSettingsTable;
   api_tokens: ApiTokensTable;
   feature_changes: FeatureChangesTable;
+  sip_bindings: SipBindingsTable;
 }

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestDatabase } from '../../../test/support/db.ts';
+import type { DatabaseHandle } from '../../db/index.ts';
+import { addDevice, addUser, CLI_ACTOR, createPractice } from '../../directory/index.ts';
+import type { Binding } from './binding.ts';
+import { KyselyLocationStore } from './location-store.ts';
+
+describe.each(DIALECTS)('location store on %s', (dialect) => {
+  let h: DatabaseHandle;
+  let store: KyselyLocationStore;
+  let practiceId: string;
+  let deviceId: string;
+  const now = Date.parse('2026-11-28T10:00:00Z');
+  const binding = (contact: string, expiresAt = now + 60_000): Binding => ({
+    aor: `${practiceId}:101`,
+    contact,
+    callId: 'c1',
+    cseq: 7,
+    expiresAt,
+    q: 0.5,
+    instanceId: null,
+    regId: 1,
+    source: { transport: 'tcp', address: '::1', port: 5070 },
+    deviceId,
+    userAgent: 'Test Phone 1.0',
+  });
+
+  beforeAll(async () => {
+    h = await openTestDatabase(dialect);
+    store = new KyselyLocationStore(h.db);
+    const p = await createPractice(h.db, { name: 'P', tier: 'pro', sipDomain: `loc-${dialect}.example` });
+    practiceId = p.id;
+    const { user } = await addUser(h.db, p.id, { email: 'a@p.example', displayName: 'A', role: 'staff', extension: '101' }, CLI_ACTOR);
+    deviceId = (await addDevice(h.db, p.id, user.id, { kind: 'desk_phone' })).device.id;
+  });
+  afterAll(() => h.close());
+
+  it('round-trips bindings and applies updates atomically', async () => {
+    const aor = `${practiceId}:101`;
+    await store.apply(practiceId, aor, [binding('sip:101@192.0.2.1'), binding('sip:101@192.0.2.2')], []);
+    expect(await store.lookup(aor)).toEqual([binding('sip:101@192.0.2.1'), binding('sip:101@192.0.2.2')]);
+    await store.apply(practiceId, aor, [{ ...binding('sip:101@192.0.2.1'), cseq: 8 }], ['sip:101@192.0.2.2']);
+    expect((await store.lookup(aor)).map((b) => [b.contact, b.cseq])).toEqual([['sip:101@192.0.2.1', 8]]);
+  });
+
+  it('expires bindings on time and drops a disabled device’s bindings', async () => {
+    const aor = `${practiceId}:101`;
+    await store.apply(practiceId, aor, [binding('sip:101@192.0.2.3', now - 1)], []);
+    expect(await store.purgeExpired(now)).toBe(1);
+    expect(await store.removeDevice(deviceId)).toBe(1);
+    expect(await store.lookup(aor)).toEqual([]);
+  });
+});

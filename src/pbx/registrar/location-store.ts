@@ -1,0 +1,78 @@
+// The location service (RFC 3261 10.3): bindings per address-of-record,
+// kept in the database so they survive a restart.
+import type { Kysely } from 'kysely';
+import type { Database, SipBindingsTable } from '../../db/index.ts';
+import type { Binding } from './binding.ts';
+
+export interface LocationStore {
+  /** Live and expired bindings of one AOR (the registrar filters by time). */
+  lookup(aor: string): Promise<Binding[]>;
+  /** Applies one REGISTER's outcome atomically. */
+  apply(practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void>;
+  /** Drops every binding of a device (disabled device or user). Returns how many. */
+  removeDevice(deviceId: string): Promise<number>;
+  /** Deletes bindings whose time is up. Returns how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
+export class KyselyLocationStore implements LocationStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async lookup(aor: string): Promise<Binding[]> {
+    const rows = await this.db.selectFrom('sip_bindings').selectAll().where('aor', '=', aor).orderBy('contact').execute();
+    return rows.map(fromRow);
+  }
+
+  async apply(practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const contacts = [...remove, ...upsert.map((b) => b.contact)];
+      if (contacts.length > 0) await trx.deleteFrom('sip_bindings').where('aor', '=', aor).where('contact', 'in', contacts).execute();
+      if (upsert.length > 0) await trx.insertInto('sip_bindings').values(upsert.map((b) => toRow(practiceId, b))).execute();
+    });
+  }
+
+  async removeDevice(deviceId: string): Promise<number> {
+    const r = await this.db.deleteFrom('sip_bindings').where('device_id', '=', deviceId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const r = await this.db.deleteFrom('sip_bindings').where('expires_at', '<=', new Date(now).toISOString()).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
+
+function toRow(practiceId: string, b: Binding): SipBindingsTable {
+  return {
+    aor: b.aor,
+    contact: b.contact,
+    practice_id: practiceId,
+    device_id: b.deviceId,
+    call_id: b.callId,
+    cseq: b.cseq,
+    expires_at: new Date(b.expiresAt).toISOString(),
+    q: b.q === null ? null : String(b.q),
+    instance_id: b.instanceId,
+    reg_id: b.regId,
+    source_transport: b.source.transport,
+    source_address: b.source.address,
+    source_port: b.source.port,
+    user_agent: b.userAgent,
+  };
+}
+
+function fromRow(r: SipBindingsTable): Binding {
+  return {
+    aor: r.aor,
+    contact: r.contact,
+    callId: r.call_id,
+    cseq: Number(r.cseq),
+    expiresAt: Date.parse(r.expires_at),
+    q: r.q === null ? null : Number(r.q),
+    instanceId: r.instance_id,
+    regId: r.reg_id === null ? null : Number(r.reg_id),
+    source: { transport: r.source_transport, address: r.source_address, port: Number(r.source_port) },
+    deviceId: r.device_id,
+    userAgent: r.user_agent,
+  };
+}
