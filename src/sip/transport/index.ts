@@ -22,3 +22,4 @@ export { responseDestination } from './response-routing.ts';
 export { stampReceived } from './received-stamp.ts';
 export { generateSelfSignedCertificate, checkKeyPair, type SelfSignedCertificate, type SelfSignedOptions } from './self-signed-certificate.ts';
 export { unmapIpv4 } from './address.ts';
+export { FakeTransport, fakeTransportPair, type SentRecord } from './fake-transport.ts';
