@@ -15,6 +15,8 @@ import {
   createResponse,
   createVia,
   formatVia,
+  getTopVia,
+  headerField,
   prependHeader,
   serializeMessage,
   err,
@@ -24,7 +26,10 @@ import {
   type SipResponse,
 } from '../message/index.ts';
 import {
+  cancelFor,
+  InviteClientState,
   NonInviteServerTransaction,
+  type InviteClientTransaction,
   TransactionLayer,
   type ClientTransaction,
   type ClientTransactionUser,
@@ -109,6 +114,25 @@ export class SipStack {
    */
   sendRequest(request: SipRequest, destination: Destination, user: ClientTransactionUser): ClientTransaction {
     const { message, transport, to } = this.prepareRequest(request, destination);
+    return this.startClientOn(message, transport, to, user);
+  }
+
+  /**
+   * Cancels a pending INVITE (RFC 3261 9.1): the CANCEL goes in its own
+   * client transaction, with the INVITE's branch, to the INVITE's
+   * destination. Only after a provisional arrived (9.1: "SHOULD NOT be sent
+   * ... until a provisional response"); returns undefined otherwise.
+   */
+  sendCancel(invite: InviteClientTransaction, destination: Destination, user: ClientTransactionUser): ClientTransaction | undefined {
+    if (invite.state !== InviteClientState.Proceeding) return undefined;
+    const via = getTopVia(invite.request);
+    const transport = (via && this.transports.find((t) => t.protocol === via.transport)) ?? this.transport(destination.protocol);
+    if (!transport) return undefined;
+    const to = transport.protocol === destination.protocol ? destination : { protocol: transport.protocol, address: destination.address, port: destination.port };
+    return this.startClientOn(cancelFor(invite.request), transport, to, user);
+  }
+
+  private startClientOn(message: SipRequest, transport: Transport, to: Destination, user: ClientTransactionUser): ClientTransaction {
     const channel: TransactionChannel = {
       reliable: transport.reliable,
       send: (m) => transport.send(m, to).then((r) => r.ok),
@@ -244,7 +268,10 @@ export class SipStack {
     const local = transport.local;
     const host = this.options.advertisedHost ?? (isUnspecified(local.address) ? defaultAdvertisedAddress(local.address === '::' ? 6 : 4) : local.address);
     const via = createVia({ transport: transport.protocol, host, port: local.port, branch: newBranch(), rport: true });
-    return { ...request, headers: prependHeader(request.headers, 'Via', formatVia(via)) };
+    const value = formatVia(via);
+    // Our Via goes on top of any others, and first in the message when there are none.
+    const headers = getTopVia(request) ? prependHeader(request.headers, 'Via', value) : [headerField('Via', value), ...request.headers];
+    return { ...request, headers };
   }
 }
 

@@ -12,5 +12,6 @@ export { NonInviteClientTransaction, NonInviteClientState } from './non-invite-c
 export { InviteServerTransaction, InviteServerState } from './invite-server-transaction.ts';
 export { NonInviteServerTransaction, NonInviteServerState } from './non-invite-server-transaction.ts';
 export { ackForNon2xx } from './ack-for-non-2xx.ts';
+export { cancelFor } from './cancel-request.ts';
 export { clientKeyOfRequest, clientKeyOfResponse, serverKeyOfRequest } from './transaction-key.ts';
 export { TransactionLayer, type ClientTransaction, type ServerTransaction, type TransactionLayerOptions } from './transaction-layer.ts';
