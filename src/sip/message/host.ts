@@ -17,17 +17,23 @@ function isAlnum(c: number): boolean {
 
 /** RFC 3261 25.1 IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each 0..255. */
 export function isIpv4(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return false;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) return false;
+  let dots = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || ++dots > 3) return false;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
     }
-    if (Number(p) > 255) return false;
   }
-  return true;
+  return dots === 3 && digits > 0;
 }
 
 /**
@@ -82,15 +88,19 @@ export function isIpv6(s: string): boolean {
 /** RFC 3261 25.1 hostname = *( domainlabel "." ) toplabel [ "." ]. */
 export function isHostname(s: string): boolean {
   if (s.length === 0 || s.length > 255) return false;
-  const labels = s.endsWith('.') ? s.slice(0, -1).split('.') : s.split('.');
-  for (const label of labels) {
-    if (label.length === 0 || label.length > 63) return false;
-    if (!isAlnum(label.charCodeAt(0)) || !isAlnum(label.charCodeAt(label.length - 1))) return false;
-    for (let i = 1; i < label.length - 1; i++) {
-      const c = label.charCodeAt(i);
-      // '_' is not in RFC 3261's grammar but appears in real SRV-style names.
-      if (!isAlnum(c) && c !== 0x2d && c !== 0x5f) return false;
+  const end = s.charCodeAt(s.length - 1) === 0x2e ? s.length - 1 : s.length;
+  let labelStart = 0;
+  for (let i = 0; i <= end; i++) {
+    if (i === end || s.charCodeAt(i) === 0x2e) {
+      const len = i - labelStart;
+      if (len === 0 || len > 63) return false;
+      if (!isAlnum(s.charCodeAt(labelStart)) || !isAlnum(s.charCodeAt(i - 1))) return false;
+      labelStart = i + 1;
+      continue;
     }
+    const c = s.charCodeAt(i);
+    // '_' is not in RFC 3261's grammar but appears in real SRV-style names.
+    if (!isAlnum(c) && c !== 0x2d && c !== 0x5f) return false;
   }
   return true;
 }

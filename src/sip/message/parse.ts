@@ -15,11 +15,13 @@
 
 import { isUtf8 } from 'node:buffer';
 import { parseCSeq } from './headers/cseq.ts';
-import { parseContacts, parseOptionTags, parseRoutes, parseVias } from './headers/accessors.ts';
-import { isToken, isTokenChar, parseBoundedInt, skipWs } from './headers/lexer.ts';
+import { isDigits, isToken, isTokenChar, parseBoundedInt, skipWs } from './headers/lexer.ts';
 import { parseMediaType } from './headers/media-type.ts';
 import { headerKey } from './headers/names.ts';
+import { parseContactList, parseNameAddrList, parseViaList } from './headers/accessors.ts';
+import { MemoHeaderField } from './headers/header-field.ts';
 import { parseFromTo } from './headers/name-addr.ts';
+import { parseTokenList } from './headers/option-tags.ts';
 import { parseUri } from './uri.ts';
 import {
   DEFAULT_PARSE_LIMITS,
@@ -123,11 +125,16 @@ function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode;
   return ok({ ...base, uri: uri.value, version: 'SIP/2.0' });
 }
 
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Controls other than CR and LF, tested once over the whole header block. */
+const CONTROL_NOT_CRLF = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
 /**
  * A header value is TEXT-UTF8 with LWS; control characters may appear only
  * escaped as a quoted-pair inside a quoted string (RFC 4475 3.1.1.2 intmeth).
  */
 function hasBareControl(v: string): boolean {
+  if (!CONTROL.test(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
@@ -137,7 +144,14 @@ function hasBareControl(v: string): boolean {
   return false;
 }
 
+function isHeaderName(line: string, end: number): boolean {
+  if (end <= 0) return false;
+  for (let i = 0; i < end; i++) if (!isTokenChar(line.charCodeAt(i))) return false;
+  return true;
+}
+
 type HeaderLinesResult = { ok: true } | { ok: false; code: ParseErrorCode; reason: string; status: ErrorDisposition };
+const LINES_OK: HeaderLinesResult = { ok: true };
 
 /**
  * Splits the header block into fields, undoing folding (RFC 3261 7.3.1).
@@ -145,61 +159,68 @@ type HeaderLinesResult = { ok: true } | { ok: false; code: ParseErrorCode; reaso
  * the fields after it are still collected so that the 400 can be answered
  * (it needs Via, From, To, Call-ID and CSeq, wherever they are).
  */
-function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial): HeaderLinesResult {
-  let firstError: HeaderLinesResult = { ok: true };
+function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial, mayHaveControls: boolean): HeaderLinesResult {
+  const out = partial.headers;
+  let firstError: HeaderLinesResult = LINES_OK;
   let name = '';
   let value = '';
-  const flush = (): void => {
-    if (name) partial.headers.push(Object.freeze({ name, value: value.trimEnd() }));
-    name = '';
-  };
-  const bad = (code: ParseErrorCode, reason: string): void => {
-    if (firstError.ok) firstError = { ok: false, code, reason, status: 400 };
-    name = '';
-  };
   let skipping = false;
-  for (const line of lines) {
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n] as string;
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) {
+      // Continuation of a folded header (LWS = [*WSP CRLF] 1*WSP).
       if (skipping) continue;
       if (!name) {
-        bad('SIP_BAD_HEADER_LINE', 'Bad Header Folding');
+        if (firstError.ok) firstError = { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Folding', status: 400 };
         continue;
       }
       const prev = value.trimEnd();
       value = prev.length > 0 ? prev + ' ' + line.trim() : line.trim();
     } else {
-      flush();
+      if (name) out.push(new MemoHeaderField(name, value.trimEnd()));
+      name = '';
       skipping = false;
       const colon = line.indexOf(':');
       // HCOLON = *( SP / HTAB ) ":" SWS
       let end = colon;
       while (end > 0 && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
-      const n = colon > 0 ? line.slice(0, end) : '';
-      let valid = n.length > 0;
-      for (let i = 0; valid && i < n.length; i++) valid = isTokenChar(n.charCodeAt(i));
-      if (!valid) {
-        bad('SIP_BAD_HEADER_LINE', 'Bad Header Line');
+      if (colon <= 0 || !isHeaderName(line, end)) {
+        if (firstError.ok) firstError = { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Line', status: 400 };
         skipping = true;
         continue;
       }
-      if (partial.headers.length >= limits.maxHeaders) {
+      if (out.length >= limits.maxHeaders) {
         // Stop here: an attacker must not make us walk an unbounded list.
         return firstError.ok ? { ok: false, code: 'SIP_TOO_MANY_HEADERS', reason: 'Too Many Headers', status: 400 } : firstError;
       }
-      name = n;
+      name = line.slice(0, end);
       value = line.slice(skipWs(line, colon + 1));
     }
-    if (name.length + value.length > limits.maxHeaderBytes) {
-      bad('SIP_HEADER_TOO_LONG', 'Header Too Long');
-      skipping = true;
-    } else if (hasBareControl(value)) {
-      bad('SIP_BAD_HEADER_LINE', 'Bad Header Value');
+    const stray = mayHaveControls || line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0;
+    if (name.length + value.length > limits.maxHeaderBytes || (stray && hasBareControl(value))) {
+      if (firstError.ok) {
+        firstError = name.length + value.length > limits.maxHeaderBytes
+          ? { ok: false, code: 'SIP_HEADER_TOO_LONG', reason: 'Header Too Long', status: 400 }
+          : { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Value', status: 400 };
+      }
+      name = '';
       skipping = true;
     }
   }
-  flush();
+  if (name) out.push(new MemoHeaderField(name, value.trimEnd()));
   return firstError;
+}
+
+/** Whether every field parses as a list (absent fields are fine). */
+function listsParse(fields: readonly HeaderField[] | undefined, parser: (value: string) => unknown[] | undefined): boolean {
+  if (!fields) return true;
+  for (const f of fields) if (!MemoHeaderField.parse(f, parser)) return false;
+  return true;
+}
+
+function badHeader(header: string): { code: ParseErrorCode; reason: string; header: string } {
+  return { code: 'SIP_BAD_HEADER_VALUE', reason: 'Bad Header', header };
 }
 
 /** Checks the headers every message must get right before anyone acts on it. */
@@ -207,39 +228,44 @@ function validateHeaders(
   start: StartLine,
   headers: readonly HeaderField[],
 ): { code: ParseErrorCode; reason: string; header?: string } | undefined {
-  const counts = new Map<string, number>();
+  // One pass to group fields by canonical name; every check below reads this index.
+  const index = new Map<string, HeaderField[]>();
   for (const h of headers) {
     const k = headerKey(h.name);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
+    const list = index.get(k);
+    if (list) list.push(h);
+    else index.set(k, [h]);
   }
   for (const k of SINGLETONS) {
-    if ((counts.get(k) ?? 0) > 1) return { code: 'SIP_DUPLICATE_HEADER', reason: 'Duplicate Header', header: k };
+    if ((index.get(k)?.length ?? 0) > 1) return { code: 'SIP_DUPLICATE_HEADER', reason: 'Duplicate Header', header: k };
   }
   for (const k of REQUIRED) {
-    if (!counts.has(k)) return { code: 'SIP_MISSING_HEADER', reason: 'Missing Header', header: k };
+    if (!index.has(k)) return { code: 'SIP_MISSING_HEADER', reason: 'Missing Header', header: k };
   }
-  const bad = (header: string) => ({ code: 'SIP_BAD_HEADER_VALUE' as const, reason: 'Bad Header', header });
-  const value = (k: string): string => headers.find((h) => headerKey(h.name) === k)?.value ?? '';
+  const one = (k: string): string | undefined => index.get(k)?.[0]?.value;
+  const first = (k: string): HeaderField => index.get(k)?.[0] as HeaderField;
 
-  const vias = parseVias(headers);
-  if (!vias || vias.length === 0) return bad('via');
-  if (!parseFromTo(value('from'))) return bad('from');
-  if (!parseFromTo(value('to'))) return bad('to');
+  if (!listsParse(index.get('via'), parseViaList)) return badHeader('via');
+  if (!MemoHeaderField.parse(first('from'), parseFromTo)) return badHeader('from');
+  if (!MemoHeaderField.parse(first('to'), parseFromTo)) return badHeader('to');
   // Call-ID = word [ "@" word ]: no whitespace, not empty.
-  if (!/^[^\s]+$/.test(value('call-id'))) return bad('call-id');
-  const cseq = parseCSeq(value('cseq'));
-  if (!cseq) return bad('cseq');
+  if (!/^[^\s]+$/.test(one('call-id') ?? '')) return badHeader('call-id');
+  const cseq = MemoHeaderField.parse(first('cseq'), parseCSeq);
+  if (!cseq) return badHeader('cseq');
   if (start.kind === 'request' && cseq.method !== start.method) {
     return { code: 'SIP_CSEQ_METHOD_MISMATCH', reason: 'CSeq Method Mismatch', header: 'cseq' };
   }
-  if (counts.has('max-forwards') && parseBoundedInt(value('max-forwards'), 255) === undefined) return bad('max-forwards');
-  if (counts.has('expires') && !/^[0-9]+$/.test(value('expires'))) return bad('expires');
-  if (counts.has('content-type') && !parseMediaType(value('content-type'))) return bad('content-type');
-  if (counts.has('contact') && !parseContacts(headers)) return bad('contact');
-  if (counts.has('route') && !parseRoutes(headers, 'route')) return bad('route');
-  if (counts.has('record-route') && !parseRoutes(headers, 'record-route')) return bad('record-route');
+  const maxForwards = one('max-forwards');
+  if (maxForwards !== undefined && parseBoundedInt(maxForwards, 255) === undefined) return badHeader('max-forwards');
+  const expires = one('expires');
+  if (expires !== undefined && !isDigits(expires)) return badHeader('expires');
+  const contentType = one('content-type');
+  if (contentType !== undefined && !MemoHeaderField.parse(first('content-type'), parseMediaType)) return badHeader('content-type');
+  if (!listsParse(index.get('contact'), parseContactList)) return badHeader('contact');
+  if (!listsParse(index.get('route'), parseNameAddrList)) return badHeader('route');
+  if (!listsParse(index.get('record-route'), parseNameAddrList)) return badHeader('record-route');
   for (const k of ['require', 'proxy-require', 'supported']) {
-    if (counts.has(k) && !parseOptionTags(headers, k)) return bad(k);
+    if (!listsParse(index.get(k), parseTokenList)) return badHeader(k);
   }
   return undefined;
 }
@@ -276,7 +302,8 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
 
   const head = bytes.subarray(start, headEnd);
   if (!isUtf8(head)) return fail('SIP_INVALID_UTF8', 'drop', 'Invalid UTF-8', partial);
-  const lines = head.toString('utf8').split('\r\n');
+  const headText = head.toString('utf8');
+  const lines = headText.split('\r\n');
   const firstLine = lines[0] ?? '';
   if (firstLine.length > limits.maxStartLineBytes) return fail('SIP_HEADER_TOO_LONG', 'drop', 'Start Line Too Long', partial);
   const startLine = parseStartLine(firstLine);
@@ -284,7 +311,7 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
   else if (startLine.error.start) partial.start = startLine.error.start;
 
   lines.shift();
-  const headerResult = parseHeaderLines(lines, limits, partial);
+  const headerResult = parseHeaderLines(lines, limits, partial, CONTROL_NOT_CRLF.test(headText));
   if (!startLine.ok) return fail(startLine.error.code, startLine.error.status, startLine.error.reason, partial);
   if (!headerResult.ok) return fail(headerResult.code, headerResult.status, headerResult.reason, partial);
   if (truncatedHead) return fail('SIP_NO_HEADER_END', 400, 'Incomplete Message', partial);
@@ -295,24 +322,21 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
   if (invalid) return fail(invalid.code, 400, invalid.reason, partial, invalid.header);
 
   // Body framing (RFC 3261 18.3, 20.14).
-  let body: Buffer;
+  let bodyEnd = bytes.length;
   const clField = headers.find((h) => headerKey(h.name) === 'content-length');
   if (clField) {
     const cl = parseBoundedInt(clField.value, limits.maxMessageBytes);
     if (cl === undefined) {
-      const tooBig = /^[0-9]+$/.test(clField.value);
-      return tooBig
+      return isDigits(clField.value)
         ? fail('SIP_BODY_TOO_LARGE', 413, 'Request Entity Too Large', partial, 'content-length')
         : fail('SIP_BAD_CONTENT_LENGTH', 400, 'Bad Content-Length', partial, 'content-length');
     }
     if (bytes.length - bodyStart < cl) return fail('SIP_BODY_TRUNCATED', 400, 'Content-Length Exceeds Message', partial, 'content-length');
-    body = cl === 0 ? Buffer.alloc(0) : Buffer.from(bytes.subarray(bodyStart, bodyStart + cl));
-  } else {
-    body = bodyStart >= bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(bodyStart));
+    bodyEnd = bodyStart + cl;
   }
-  if (headEnd - start + 4 + body.length > limits.maxMessageBytes) {
-    return fail('SIP_MESSAGE_TOO_LARGE', 513, 'Message Too Large', partial);
-  }
+  if (bodyEnd - start > limits.maxMessageBytes) return fail('SIP_MESSAGE_TOO_LARGE', 513, 'Message Too Large', partial);
+  // A copy, so the message does not pin the whole datagram or stream buffer.
+  const body = bodyEnd > bodyStart ? Buffer.from(bytes.subarray(bodyStart, bodyEnd)) : Buffer.alloc(0);
 
   if (sl.kind === 'request') {
     const req: SipRequest = { kind: 'request', method: sl.method, uri: sl.uri, version: sl.version, headers, body };

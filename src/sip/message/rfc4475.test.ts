@@ -27,6 +27,7 @@ import {
   type SipUri,
 } from './index.ts';
 import { sameRequestUri, semanticView } from './test-support.ts';
+import { DigestAuthenticator } from '../auth/index.ts';
 
 const DIR = fileURLToPath(new URL('../../../test/fixtures/sip/rfc4475/', import.meta.url));
 
@@ -271,6 +272,12 @@ describe('RFC 4475 3.3 application-level answers', () => {
   it('regescrt: an escaped Route header inside a Contact URI', () => {
     const [c] = getContacts(request('regescrt'));
     expect(c && !c.star && (c.uri as SipUri).headers).toEqual([{ name: 'Route', value: '<sip:sip.example.com>' }]);
+  });
+
+  it('regaut01: an unknown Authorization scheme gets a fresh 401 challenge', async () => {
+    const auth = new DigestAuthenticator({ realm: 'example.com', nonceSecret: Buffer.alloc(32, 1), now: () => 1_700_000_000_000 });
+    const r = await auth.authenticate(request('regaut01'), () => undefined);
+    expect(!r.ok && [r.error.code, r.error.status]).toEqual(['SIP_AUTH_NO_CREDENTIALS', 401]);
   });
 
   it('multi01 / mcl01: repeated singleton headers are a 400', () => {

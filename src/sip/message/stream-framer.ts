@@ -30,10 +30,16 @@ export interface FramerResult {
 }
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
-const EMPTY = Buffer.alloc(0);
 
 export class StreamFramer {
-  private buffer: Buffer = EMPTY;
+  /**
+   * Pending octets live in store[start, end). The store doubles when full,
+   * so a peer trickling one octet at a time costs linear, not quadratic,
+   * copying.
+   */
+  private store: Buffer = Buffer.allocUnsafe(4096);
+  private start = 0;
+  private end = 0;
   /** Where to resume the search for the empty line, so big headers are scanned once. */
   private searchFrom = 0;
   private failure: ParseError | undefined;
@@ -42,15 +48,15 @@ export class StreamFramer {
 
   /** Octets held waiting for the rest of a message. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.end - this.start;
   }
 
   push(chunk: Buffer): FramerResult {
     if (this.failure) return { events: [], error: this.failure };
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.append(chunk);
     const events: FramerEvent[] = [];
     for (;;) {
-      const b = this.buffer;
+      const b = this.store.subarray(this.start, this.end);
       // Keep-alives and stray CRLFs between messages.
       if (b.length >= 2 && b[0] === 0x0d && b[1] === 0x0a) {
         if (b.length >= 4 && b[2] === 0x0d && b[3] === 0x0a) {
@@ -84,8 +90,29 @@ export class StreamFramer {
     return { events };
   }
 
+  private append(chunk: Buffer): void {
+    const pending = this.end - this.start;
+    if (this.end + chunk.length > this.store.length) {
+      let size = this.store.length;
+      while (size < pending + chunk.length) size *= 2;
+      const next = size === this.store.length ? this.store : Buffer.allocUnsafe(size);
+      this.store.copy(next, 0, this.start, this.end);
+      this.store = next;
+      this.start = 0;
+      this.end = pending;
+    }
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
+  }
+
   private consume(n: number): void {
-    this.buffer = this.buffer.length === n ? EMPTY : this.buffer.subarray(n);
+    this.start += n;
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+      // Give back a store that grew for one large message.
+      if (this.store.length > 65_536) this.store = Buffer.allocUnsafe(4096);
+    }
     this.searchFrom = 0;
   }
 
@@ -110,7 +137,9 @@ export class StreamFramer {
       };
     }
     this.failure = error;
-    this.buffer = EMPTY;
+    this.store = Buffer.alloc(0);
+    this.start = 0;
+    this.end = 0;
     return { events, error };
   }
 }

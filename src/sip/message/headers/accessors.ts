@@ -1,7 +1,7 @@
 /**
  * Typed views of a message's headers. Each accessor parses the raw fields on
- * demand and caches the result per field object (fields are immutable), so
- * asking twice costs one parse. Lists come back empty and singletons
+ * demand; fields made by the parser remember their parse (MemoHeaderField),
+ * so what parseMessage() validated is not parsed again. Lists come back empty and singletons
  * undefined when the header is absent OR malformed; parseMessage() has
  * already refused messages whose core headers (Via, From, To, Call-ID,
  * CSeq, Max-Forwards, Content-Length, Content-Type, Contact, Expires, Route,
@@ -10,6 +10,7 @@
 
 import type { AuthField, Contact, CSeq, FromTo, HeaderField, MediaType, NameAddr, SipMessage, Via } from '../types.ts';
 import { parseAuthField } from './auth-field.ts';
+import { MemoHeaderField } from './header-field.ts';
 import { parseCSeq } from './cseq.ts';
 import { getHeaderFields } from './header-list.ts';
 import { parseBoundedInt, parseClampedInt, splitList } from './lexer.ts';
@@ -25,50 +26,36 @@ function headersOf(src: Source): Headers {
   return Array.isArray(src) ? (src as Headers) : (src as SipMessage).headers;
 }
 
-/** A per-field cache of "this field's value, parsed as a list of T". */
-function listParser<T>(parseOne: (s: string) => T | undefined): (field: HeaderField) => T[] | undefined {
-  const cache = new WeakMap<HeaderField, T[] | null>();
-  return (field) => {
-    const hit = cache.get(field);
-    if (hit !== undefined) return hit ?? undefined;
-    const parts = splitList(field.value);
-    let out: T[] | null = null;
-    if (parts) {
-      out = [];
-      for (const p of parts) {
-        const v = parseOne(p);
-        if (v === undefined) {
-          out = null;
-          break;
-        }
-        out.push(v);
-      }
+/** Makes "parse this field's value as a list of T" (undefined when any element is malformed). */
+function listOf<T>(parseOne: (s: string) => T | undefined): (value: string) => T[] | undefined {
+  return (value) => {
+    const parts = splitList(value);
+    if (!parts) return undefined;
+    const out: T[] = [];
+    for (const p of parts) {
+      const v = parseOne(p);
+      if (v === undefined) return undefined;
+      out.push(v);
     }
-    cache.set(field, out);
-    return out ?? undefined;
+    return out;
   };
 }
 
-function singleParser<T>(parseOne: (s: string) => T | undefined): (field: HeaderField) => T | undefined {
-  const cache = new WeakMap<HeaderField, T | null>();
-  return (field) => {
-    const hit = cache.get(field);
-    if (hit !== undefined) return hit ?? undefined;
-    const v = parseOne(field.value);
-    cache.set(field, v ?? null);
-    return v;
-  };
-}
+// Stable parser identities: MemoHeaderField remembers results per parser.
+export const parseViaList = listOf(parseVia);
+export const parseContactList = listOf(parseContact);
+export const parseNameAddrList = listOf(parseNameAddr);
+const parseAcceptList = listOf((s) => (s === '' ? undefined : parseMediaType(s)));
 
-const viaField = listParser(parseVia);
-const contactField = listParser(parseContact);
-const routeField = listParser(parseNameAddr);
-const acceptField = listParser((s) => (s === '' ? undefined : parseMediaType(s)));
-const fromToField = singleParser(parseFromTo);
-const cseqField = singleParser(parseCSeq);
-const mediaTypeField = singleParser(parseMediaType);
-const authField = singleParser(parseAuthField);
-const tokenListField = singleParser(parseTokenList);
+const viaField = (f: HeaderField) => MemoHeaderField.parse(f, parseViaList);
+const contactField = (f: HeaderField) => MemoHeaderField.parse(f, parseContactList);
+const routeField = (f: HeaderField) => MemoHeaderField.parse(f, parseNameAddrList);
+const acceptField = (f: HeaderField) => MemoHeaderField.parse(f, parseAcceptList);
+const fromToField = (f: HeaderField) => MemoHeaderField.parse(f, parseFromTo);
+const cseqField = (f: HeaderField) => MemoHeaderField.parse(f, parseCSeq);
+const mediaTypeField = (f: HeaderField) => MemoHeaderField.parse(f, parseMediaType);
+const authField = (f: HeaderField) => MemoHeaderField.parse(f, parseAuthField);
+const tokenListField = (f: HeaderField) => MemoHeaderField.parse(f, parseTokenList);
 
 /** Every element of a list header, or undefined when any field is malformed. */
 function collect<T>(src: Source, name: string, parse: (f: HeaderField) => T[] | undefined): T[] | undefined {

@@ -5,11 +5,12 @@
  */
 
 import type { HeaderField } from '../types.ts';
+import { MemoHeaderField } from './header-field.ts';
 import { splitList } from './lexer.ts';
 import { canonicalHeaderName, headerKey } from './names.ts';
 
 export function headerField(name: string, value: string): HeaderField {
-  return Object.freeze({ name, value });
+  return new MemoHeaderField(name, value);
 }
 
 /** All fields with this name (any spelling or compact form), in order. */

@@ -55,7 +55,7 @@ export function parseNameAddr(s: string): NameAddr | undefined {
   if (!uri.ok) return undefined;
   const params = parseParams(s, after);
   if (!params) return undefined;
-  return { ...(displayName !== undefined ? { displayName } : {}), uri: uri.value, params };
+  return { displayName, uri: uri.value, params };
 }
 
 export function parseFromTo(s: string): FromTo | undefined {
@@ -63,7 +63,7 @@ export function parseFromTo(s: string): FromTo | undefined {
   if (!na) return undefined;
   const tag = paramValue(na.params, 'tag');
   if (tag === null) return undefined;
-  return tag === undefined ? na : { ...na, tag };
+  return { displayName: na.displayName, uri: na.uri, params: na.params, tag };
 }
 
 /** RFC 3261 20.10 qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ). */
@@ -84,12 +84,7 @@ export function parseContact(s: string): Contact | undefined {
   // expires; a bad q is likewise ignored rather than refusing the REGISTER.
   const expires = typeof exp === 'string' ? parseClampedInt(exp, MAX_DELTA_SECONDS) : undefined;
   const qv = typeof q === 'string' ? parseQ(q) : undefined;
-  return {
-    ...na,
-    star: false,
-    ...(expires !== undefined ? { expires } : {}),
-    ...(qv !== undefined ? { q: qv } : {}),
-  };
+  return { star: false, displayName: na.displayName, uri: na.uri, params: na.params, expires, q: qv };
 }
 
 /** Writes a name-addr, always in the angle-bracket form (safe for any URI). */

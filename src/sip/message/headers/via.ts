@@ -85,13 +85,13 @@ function buildVia(
     transport,
     host,
     hostKind,
-    ...(port !== undefined ? { port } : {}),
+    port,
     params,
-    ...(typeof branch === 'string' ? { branch } : {}),
-    ...(typeof received === 'string' ? { received } : {}),
-    ...(rport !== undefined ? { rport } : {}),
-    ...(typeof maddr === 'string' ? { maddr } : {}),
-    ...(ttl !== undefined ? { ttl } : {}),
+    branch: typeof branch === 'string' ? branch : undefined,
+    received: typeof received === 'string' ? received : undefined,
+    rport,
+    maddr: typeof maddr === 'string' ? maddr : undefined,
+    ttl,
   };
 }
 

@@ -1,0 +1,34 @@
+/**
+ * The header field object the parser and the editing helpers create. It is
+ * a plain HeaderField to every reader; privately it remembers the one typed
+ * parse of its value, so the parser's validation and the accessors that
+ * run later (Via, Contact, From …) parse each field once per message.
+ * Fields are immutable, so the memo can never go stale.
+ */
+
+import type { HeaderField } from '../types.ts';
+
+export class MemoHeaderField implements HeaderField {
+  readonly name: string;
+  readonly value: string;
+  #parser: ((value: string) => unknown) | undefined = undefined;
+  #result: unknown = undefined;
+
+  constructor(name: string, value: string) {
+    this.name = name;
+    this.value = value;
+  }
+
+  /**
+   * `parser(field.value)`, remembered on fields this module created. Any
+   * other HeaderField (an object literal a caller built) is parsed afresh.
+   */
+  static parse<T>(field: HeaderField, parser: (value: string) => T): T {
+    if (!(field instanceof MemoHeaderField)) return parser(field.value);
+    if (field.#parser !== parser) {
+      field.#result = parser(field.value);
+      field.#parser = parser;
+    }
+    return field.#result as T;
+  }
+}
