@@ -22,6 +22,14 @@ class Inbox {
     });
   }
 
+  /** The first message containing `text`, once it has arrived. */
+  async find(text: string): Promise<string> {
+    for (let n = 0; ; n++) {
+      const m = await this.at(n);
+      if (m.includes(text)) return m;
+    }
+  }
+
   /** The message at index n (0-based) once it has arrived. */
   at(n: number): Promise<string> {
     const hit = this.items[n];
