@@ -1,0 +1,281 @@
+/**
+ * SipStack: transports below, the transaction layer in the middle, one
+ * transaction user above (RFC 3261 5: the layers of a SIP element).
+ *
+ * Inbound: a transport parses and stamps a message; a response goes to its
+ * client transaction (17.1.3), a request to its server transaction (17.2.3)
+ * or, when new, to a fresh server transaction and the TU. Outbound: the TU
+ * sends a request through a client transaction (the stack adds the top Via
+ * with a fresh branch) or statelessly, and answers through the server
+ * transaction, which routes per 18.2.2.
+ */
+
+import { randomBytes } from 'node:crypto';
+import {
+  createResponse,
+  createVia,
+  formatVia,
+  getTopVia,
+  headerField,
+  prependHeader,
+  serializeMessage,
+  err,
+  type Result,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../message/index.ts';
+import {
+  cancelFor,
+  InviteClientState,
+  NonInviteServerTransaction,
+  type InviteClientTransaction,
+  TransactionLayer,
+  type ClientTransaction,
+  type ClientTransactionUser,
+  type Clock,
+  type ServerTransaction,
+  type TimerConfig,
+  type TransactionChannel,
+} from '../transaction/index.ts';
+import {
+  responseDestination,
+  silentLogger,
+  type Destination,
+  type MessageSource,
+  type SipLogger,
+  type Transport,
+  type TransportError,
+  type TransportProtocol,
+} from '../transport/index.ts';
+import { defaultAdvertisedAddress, isUnspecified } from './local-address.ts';
+import type { TransactionUser } from './transaction-user.ts';
+
+export interface SipStackOptions {
+  /** Transports to run, not yet started; the stack starts and closes them. */
+  readonly transports: readonly Transport[];
+  readonly user: TransactionUser;
+  /** Host for our Via sent-by; default: the bound address, or this machine's first address when bound to all. */
+  readonly advertisedHost?: string;
+  readonly clock?: Clock;
+  readonly timers?: Partial<TimerConfig>;
+  readonly logger?: SipLogger;
+  /**
+   * RFC 3261 18.1.1: a request within 200 octets of the path MTU must go
+   * over TCP. With the MTU unknown that means over 1300 octets.
+   */
+  readonly udpSizeLimit?: number;
+}
+
+export class SipStack {
+  readonly transactions: TransactionLayer;
+  private readonly logger: SipLogger;
+  private readonly udpSizeLimit: number;
+  private closed = false;
+
+  private constructor(
+    private readonly transports: readonly Transport[],
+    private readonly user: TransactionUser,
+    private readonly options: SipStackOptions,
+  ) {
+    this.transactions = new TransactionLayer({
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
+    this.logger = options.logger ?? silentLogger;
+    this.udpSizeLimit = options.udpSizeLimit ?? 1300;
+  }
+
+  /** Starts every transport; if one cannot bind, closes the others and rethrows its TransportStartError. */
+  static async start(options: SipStackOptions): Promise<SipStack> {
+    const stack = new SipStack(options.transports, options.user, options);
+    const started: Transport[] = [];
+    try {
+      for (const t of options.transports) {
+        await t.start({ onMessage: (message, source) => stack.receive(t, message, source) });
+        started.push(t);
+      }
+    } catch (e) {
+      await Promise.all(started.map((t) => t.close()));
+      throw e;
+    }
+    return stack;
+  }
+
+  /** The first transport of this protocol. */
+  transport(protocol: TransportProtocol): Transport | undefined {
+    return this.transports.find((t) => t.protocol === protocol);
+  }
+
+  /**
+   * Sends `request` in a client transaction to `destination`. The stack
+   * adds the top Via (fresh RFC 3261 branch, rport); the user hears every
+   * response, or a timeout (which a UAC treats as 408, RFC 3261 8.1.3.1).
+   */
+  sendRequest(request: SipRequest, destination: Destination, user: ClientTransactionUser): ClientTransaction {
+    const { message, transport, to } = this.prepareRequest(request, destination);
+    return this.startClientOn(message, transport, to, user);
+  }
+
+  /**
+   * Cancels a pending INVITE (RFC 3261 9.1): the CANCEL goes in its own
+   * client transaction, with the INVITE's branch, to the INVITE's
+   * destination. Only after a provisional arrived (9.1: "SHOULD NOT be sent
+   * ... until a provisional response"); returns undefined otherwise.
+   */
+  sendCancel(invite: InviteClientTransaction, destination: Destination, user: ClientTransactionUser): ClientTransaction | undefined {
+    if (invite.state !== InviteClientState.Proceeding) return undefined;
+    const via = getTopVia(invite.request);
+    const transport = (via && this.transports.find((t) => t.protocol === via.transport)) ?? this.transport(destination.protocol);
+    if (!transport) return undefined;
+    const to = transport.protocol === destination.protocol ? destination : { protocol: transport.protocol, address: destination.address, port: destination.port };
+    return this.startClientOn(cancelFor(invite.request), transport, to, user);
+  }
+
+  private startClientOn(message: SipRequest, transport: Transport, to: Destination, user: ClientTransactionUser): ClientTransaction {
+    const channel: TransactionChannel = {
+      reliable: transport.reliable,
+      send: (m) => transport.send(m, to).then((r) => r.ok),
+    };
+    return this.transactions.startClient(message, channel, user);
+  }
+
+  /**
+   * sendRequest() as a promise of the final response: a timeout becomes a
+   * 408 and a transport failure a 503 (RFC 3261 8.1.3.1), synthesized here.
+   */
+  request(request: SipRequest, destination: Destination, onProvisional?: (response: SipResponse) => void): Promise<SipResponse> {
+    return new Promise((resolve) => {
+      let tx: ClientTransaction | undefined;
+      const synthesize = (status: number): void => resolve(createResponse(tx?.request ?? request, status));
+      tx = this.sendRequest(request, destination, {
+        onResponse: (r) => (r.status < 200 ? onProvisional?.(r) : resolve(r)),
+        onTimeout: () => synthesize(408),
+        onTransportError: () => synthesize(503),
+      });
+    });
+  }
+
+  /**
+   * Sends a message with no transaction: the ACK of a 2xx (RFC 3261
+   * 13.2.2.4), or a stateless proxy's forwarding. A request gets a top Via
+   * when `addVia` is set (an ACK of a 2xx needs a new branch).
+   */
+  sendStateless(message: SipMessage, destination: Destination, addVia = message.kind === 'request'): Promise<Result<void, TransportError>> {
+    if (message.kind === 'request' && addVia) {
+      const { message: m, transport, to } = this.prepareRequest(message, destination);
+      return transport.send(m, to);
+    }
+    const transport = this.transport(destination.protocol);
+    if (!transport) return Promise.resolve(err({ code: 'TRANSPORT_NOT_STARTED', message: `no ${destination.protocol} transport` }));
+    return transport.send(message, destination);
+  }
+
+  /** Answers a request without a transaction, routed per RFC 3261 18.2.2. */
+  respondStateless(response: SipResponse, source: MessageSource): Promise<Result<void, TransportError>> {
+    const transport = this.transport(source.protocol);
+    if (!transport) return Promise.resolve(err({ code: 'TRANSPORT_NOT_STARTED', message: `no ${source.protocol} transport` }));
+    return transport.send(response, this.routeResponse(response, source));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.transactions.terminateAll();
+    await Promise.all(this.transports.map((t) => t.close()));
+  }
+
+  // ------------------------------------------------------------ inbound
+
+  private receive(transport: Transport, message: SipMessage, source: MessageSource): void {
+    if (this.closed) return;
+    if (message.kind === 'response') {
+      // RFC 3261 18.1.2 / 17.1.3: to the client transaction, else to the TU.
+      if (!this.transactions.receiveResponse(message)) this.user.onStrayResponse?.(message, source);
+      return;
+    }
+    // RFC 3261 17.2.3: retransmissions and non-2xx ACKs are absorbed here.
+    if (this.transactions.receiveRequest(message)) return;
+    if (message.method === 'ACK') {
+      this.user.onAck?.(message, source);
+      return;
+    }
+    const channel: TransactionChannel = {
+      reliable: transport.reliable,
+      send: (response) => transport.send(response, this.routeResponse(response as SipResponse, source)).then((r) => r.ok),
+    };
+    const tx = this.transactions.startServer(message, channel);
+    if (!tx) return;
+    if (message.method === 'CANCEL') {
+      this.receiveCancel(tx, message, source);
+      return;
+    }
+    this.hand(tx, () => this.user.onRequest(tx, message, source));
+  }
+
+  /** RFC 3261 9.2: CANCEL. */
+  private receiveCancel(tx: ServerTransaction, cancel: SipRequest, source: MessageSource): void {
+    const invite = this.transactions.findInviteForCancel(cancel);
+    if (!invite) {
+      // "If the UAS did not find a matching transaction for the CANCEL ... it SHOULD respond ... with a 481."
+      tx.respond(createResponse(cancel, 481));
+      return;
+    }
+    if (this.user.onCancel && tx instanceof NonInviteServerTransaction) {
+      const onCancel = this.user.onCancel.bind(this.user);
+      this.hand(tx, () => onCancel(tx, invite, cancel, source));
+      return;
+    }
+    // Default UAS behaviour: 200 to the CANCEL, 487 to the INVITE if still unanswered.
+    tx.respond(createResponse(cancel, 200));
+    if (!invite.answered) invite.respond(createResponse(invite.request, 487));
+  }
+
+  /** Runs TU code; a throw answers 500 rather than leaving the peer retransmitting (RFC 3261 8.2). */
+  private hand(tx: ServerTransaction, call: () => void): void {
+    try {
+      call();
+    } catch (e) {
+      this.logger.warn({ code: 'SIP_TU_THREW', method: tx.request.method, error: e instanceof Error ? e.name : 'unknown' }, 'sip: transaction user threw');
+      if (!tx.answered) tx.respond(createResponse(tx.request, 500));
+    }
+  }
+
+  private routeResponse(response: SipResponse, source: MessageSource): Destination {
+    return responseDestination(response, source.connectionId) ?? { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
+  }
+
+  // ------------------------------------------------------------ outbound
+
+  private prepareRequest(request: SipRequest, destination: Destination): { message: SipRequest; transport: Transport; to: Destination } {
+    let to = destination;
+    let transport = this.transport(to.protocol);
+    if (!transport) throw new Error(`no ${to.protocol} transport`);
+    let message = this.withVia(request, transport);
+    if (to.protocol === 'UDP' && request.method !== 'ACK') {
+      // RFC 3261 18.1.1: too big for a datagram under an unknown MTU: use TCP if we have it.
+      const tcp = this.transport('TCP');
+      if (tcp && serializeMessage(message).length > this.udpSizeLimit) {
+        to = { protocol: 'TCP', address: to.address, port: to.port };
+        transport = tcp;
+        message = this.withVia(request, tcp);
+      }
+    }
+    return { message, transport, to };
+  }
+
+  private withVia(request: SipRequest, transport: Transport): SipRequest {
+    const local = transport.local;
+    const host = this.options.advertisedHost ?? (isUnspecified(local.address) ? defaultAdvertisedAddress(local.address === '::' ? 6 : 4) : local.address);
+    const via = createVia({ transport: transport.protocol, host, port: local.port, branch: newBranch(), rport: true });
+    const value = formatVia(via);
+    // Our Via goes on top of any others, and first in the message when there are none.
+    const headers = getTopVia(request) ? prependHeader(request.headers, 'Via', value) : [headerField('Via', value), ...request.headers];
+    return { ...request, headers };
+  }
+}
+
+/** RFC 3261 8.1.1.7: the magic cookie, then enough randomness to be unique in space and time. */
+export function newBranch(): string {
+  return `z9hG4bK${randomBytes(12).toString('hex')}`;
+}

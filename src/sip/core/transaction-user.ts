@@ -1,0 +1,28 @@
+/**
+ * The transaction user (RFC 3261 17): the element above the transaction
+ * layer (registrar, B2BUA, proxy core). SipStack calls these; nothing else
+ * reaches the TU.
+ */
+
+import type { SipRequest, SipResponse } from '../message/index.ts';
+import type { InviteServerTransaction, NonInviteServerTransaction, ServerTransaction } from '../transaction/index.ts';
+import type { MessageSource } from '../transport/index.ts';
+
+export interface TransactionUser {
+  /**
+   * A new request (never ACK, never a retransmission). Answer with
+   * `transaction.respond(createResponse(request, status, …))`; for INVITE a
+   * 100 Trying has already gone out. A TU that throws gets a 500 sent for it.
+   */
+  onRequest(transaction: ServerTransaction, request: SipRequest, source: MessageSource): void;
+  /** An ACK that matched no transaction: the ACK of a 2xx (RFC 3261 13.2.2.4, 17.1.1.3). */
+  onAck?(ack: SipRequest, source: MessageSource): void;
+  /**
+   * A CANCEL that matched an INVITE still in a transaction (RFC 3261 9.2).
+   * When omitted, the stack answers the CANCEL 200 and the INVITE 487.
+   * A CANCEL that matches nothing is answered 481 by the stack.
+   */
+  onCancel?(cancel: NonInviteServerTransaction, invite: InviteServerTransaction, request: SipRequest, source: MessageSource): void;
+  /** A response no client transaction owns (a 2xx retransmission after the transaction ended). */
+  onStrayResponse?(response: SipResponse, source: MessageSource): void;
+}

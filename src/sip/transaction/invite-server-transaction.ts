@@ -1,0 +1,225 @@
+/**
+ * INVITE server transaction (RFC 3261 17.2.1, Figure 7, as updated by
+ * RFC 6026 7.1 with the Accepted state).
+ *
+ *                       |INVITE; pass to TU; send 100 Trying
+ *                       v
+ *   INVITE: resend  +-----------+  1xx from TU: send
+ *   last 1xx     +--| Proceeding|--+
+ *                +->|           |<-+
+ *                   +-----------+
+ *   300-699 from TU  |         | 2xx from TU: send (RFC 6026)
+ *   send, G, H       v         v
+ *               +-----------+ +-----------+  2xx from TU: send
+ *   INVITE,  +--| Completed | | Accepted  |--+ INVITE: absorb
+ *   Timer G: +->|           | |           |<-+ ACK: to TU
+ *   resend      +-----------+ +-----------+
+ *          ACK |   | Timer H       | Timer L
+ *              v   +-----------+   |
+ *        +-----------+         v   v
+ *        | Confirmed |------> Terminated
+ *        +-----------+ Timer I
+ */
+
+import { createResponse, type SipRequest, type SipResponse } from '../message/index.ts';
+import type { TransactionChannel } from './channel.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+import { checkTransition, type TransitionTable } from './state-table.ts';
+import { timerT4, transactionTimeout, type TimerConfig } from './timers.ts';
+import type { ServerTransactionUser, TerminationListener } from './user.ts';
+
+export enum InviteServerState {
+  Proceeding = 'Proceeding',
+  Completed = 'Completed',
+  Confirmed = 'Confirmed',
+  Accepted = 'Accepted',
+  Terminated = 'Terminated',
+}
+
+const S = InviteServerState;
+const MOVES: TransitionTable<InviteServerState> = {
+  [S.Proceeding]: [S.Completed, S.Accepted, S.Terminated],
+  [S.Completed]: [S.Confirmed, S.Terminated],
+  [S.Confirmed]: [S.Terminated],
+  [S.Accepted]: [S.Terminated],
+  [S.Terminated]: [],
+};
+
+export type InviteServerEvent =
+  | { readonly kind: 'request'; readonly request: SipRequest }
+  | { readonly kind: 'respond'; readonly response: SipResponse }
+  | { readonly kind: 'timerG' }
+  | { readonly kind: 'timerH' }
+  | { readonly kind: 'timerI' }
+  | { readonly kind: 'timerL' }
+  | { readonly kind: 'transportError' };
+
+type TimerName = 'G' | 'H' | 'I' | 'L';
+
+export class InviteServerTransaction {
+  private current = S.Proceeding;
+  private lastResponse: SipResponse | undefined;
+  private readonly armed = new Map<TimerName, TimerHandle>();
+  private intervalG: number;
+  user: ServerTransactionUser = {};
+
+  constructor(
+    readonly id: string,
+    readonly request: SipRequest,
+    private readonly channel: TransactionChannel,
+    private readonly clock: Clock,
+    private readonly timers: TimerConfig,
+    private readonly onTerminated: TerminationListener,
+  ) {
+    this.intervalG = timers.T1;
+  }
+
+  get state(): InviteServerState {
+    return this.current;
+  }
+
+  /**
+   * RFC 3261 17.2.1: the server transaction MUST send a 100 Trying unless the
+   * TU answers within 200 ms. Sending it at once costs one small datagram and
+   * stops the client's Timer A retransmissions early.
+   */
+  start(): void {
+    this.handle({ kind: 'respond', response: createResponse(this.request, 100) });
+  }
+
+  /** True once a non-2xx final was sent; in Accepted the TU may still send 2xx retransmissions. */
+  get answered(): boolean {
+    return this.current !== S.Proceeding && this.current !== S.Accepted;
+  }
+
+  respond(response: SipResponse): boolean {
+    if (this.current === S.Accepted ? response.status < 200 || response.status >= 300 : this.answered) return false;
+    this.handle({ kind: 'respond', response });
+    return true;
+  }
+
+  /** An INVITE retransmission or an ACK matched this transaction (17.2.3). */
+  receiveRequest(request: SipRequest): void {
+    this.handle({ kind: 'request', request });
+  }
+
+  handle(event: InviteServerEvent): void {
+    switch (this.current) {
+      case S.Proceeding:
+        if (event.kind === 'request') {
+          // RFC 3261 17.2.1: a retransmitted INVITE gets the latest provisional again.
+          if (event.request.method === 'INVITE' && this.lastResponse) this.send(this.lastResponse);
+          return;
+        }
+        if (event.kind === 'transportError') {
+          this.moveTo(S.Terminated);
+          this.user.onTransportError?.();
+          return;
+        }
+        if (event.kind !== 'respond') return;
+        this.lastResponse = event.response;
+        if (event.response.status < 200) {
+          this.send(event.response);
+          return;
+        }
+        if (event.response.status < 300) {
+          // RFC 6026 7.1: a 2xx moves to Accepted and starts Timer L = 64*T1;
+          // the TU (not the transaction) retransmits the 2xx until its ACK.
+          this.moveTo(S.Accepted);
+          this.send(event.response);
+          this.arm('L', transactionTimeout(this.timers));
+          return;
+        }
+        // RFC 3261 17.2.1: 300-699: Completed, Timer G (unreliable) and Timer H.
+        this.moveTo(S.Completed);
+        this.send(event.response);
+        if (!this.channel.reliable) this.arm('G', this.intervalG);
+        this.arm('H', transactionTimeout(this.timers));
+        return;
+      case S.Completed:
+        if (event.kind === 'request') {
+          if (event.request.method === 'INVITE') {
+            // RFC 3261 17.2.1: retransmitted INVITE: send the final again.
+            if (this.lastResponse) this.send(this.lastResponse);
+          } else if (event.request.method === 'ACK') {
+            // RFC 3261 17.2.1: ACK: Confirmed, Timer I = T4 (UDP) or 0; G stops.
+            this.moveTo(S.Confirmed);
+            this.arm('I', timerT4(this.timers, this.channel.reliable));
+          }
+          return;
+        }
+        if (event.kind === 'timerG') {
+          // RFC 3261 17.2.1: resend the final; G doubles up to T2.
+          if (this.lastResponse) this.send(this.lastResponse);
+          this.intervalG = Math.min(2 * this.intervalG, this.timers.T2);
+          this.arm('G', this.intervalG);
+          return;
+        }
+        if (event.kind === 'timerH' || event.kind === 'transportError') {
+          // RFC 3261 17.2.1: Timer H: the ACK never came; tell the TU.
+          this.moveTo(S.Terminated);
+          if (event.kind === 'timerH') this.user.onTimeout?.();
+          else this.user.onTransportError?.();
+        }
+        return;
+      case S.Confirmed:
+        // RFC 3261 17.2.1: Confirmed absorbs further ACKs until Timer I fires.
+        if (event.kind === 'timerI') this.moveTo(S.Terminated);
+        return;
+      case S.Accepted:
+        if (event.kind === 'request') {
+          // RFC 6026 7.1: INVITE retransmissions are absorbed; an ACK goes to the TU.
+          if (event.request.method === 'ACK') this.user.onAck?.(event.request);
+          return;
+        }
+        if (event.kind === 'respond') {
+          // RFC 6026 7.1: 2xx retransmissions from the TU are sent.
+          this.send(event.response);
+          return;
+        }
+        if (event.kind === 'timerL') this.moveTo(S.Terminated);
+        // RFC 6026 7.1: a transport error in Accepted does not end the state; the TU is told.
+        else if (event.kind === 'transportError') this.user.onTransportError?.();
+        return;
+      case S.Terminated:
+        return;
+    }
+  }
+
+  terminate(): void {
+    if (this.current !== S.Terminated) this.moveTo(S.Terminated);
+  }
+
+  private moveTo(next: InviteServerState): void {
+    checkTransition('InviteServerTransaction', MOVES, this.current, next);
+    this.current = next;
+    if (next === S.Confirmed) {
+      this.disarm('G');
+      this.disarm('H');
+    }
+    if (next === S.Terminated) {
+      for (const n of ['G', 'H', 'I', 'L'] as const) this.disarm(n);
+      this.onTerminated();
+    }
+  }
+
+  private arm(name: TimerName, ms: number): void {
+    const event = { kind: `timer${name}` } as InviteServerEvent;
+    this.armed.set(name, this.clock.setTimer(ms, () => {
+      this.armed.delete(name);
+      this.handle(event);
+    }));
+  }
+
+  private disarm(name: TimerName): void {
+    const h = this.armed.get(name);
+    if (h) this.clock.clearTimer(h);
+    this.armed.delete(name);
+  }
+
+  private send(response: SipResponse): void {
+    void this.channel.send(response).then((sent) => {
+      if (!sent) this.handle({ kind: 'transportError' });
+    });
+  }
+}

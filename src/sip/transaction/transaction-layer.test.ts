@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { createResponse } from '../message/index.ts';
+import { FakeClock } from './clock.ts';
+import { InviteServerTransaction } from './invite-server-transaction.ts';
+import { checkTransition, IllegalTransitionError } from './state-table.ts';
+import { recordingChannel, request, response } from './test-support.ts';
+import { TransactionLayer } from './transaction-layer.ts';
+
+describe('transaction matching (RFC 3261 17.1.3, 17.2.3)', () => {
+  it('matches retransmissions and the non-2xx ACK to the INVITE server transaction, CANCEL to its own', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const invite = request('INVITE', 'z9hG4bKabc');
+    const tx = layer.startServer(invite, recordingChannel(clock, false));
+    expect(tx).toBeInstanceOf(InviteServerTransaction);
+    expect(layer.receiveRequest(invite)).toBe(true);
+    expect(layer.receiveRequest(request('INVITE', 'z9hG4bKother'))).toBe(false);
+    const cancel = request('CANCEL', 'z9hG4bKabc');
+    expect(layer.receiveRequest(cancel)).toBe(false);
+    expect(layer.findInviteForCancel(cancel)).toBe(tx);
+    tx?.respond(createResponse(invite, 486));
+    expect(layer.receiveRequest(request('ACK', 'z9hG4bKabc'))).toBe(true);
+    // A 2xx ACK has its own branch and matches nothing: it belongs to the TU.
+    expect(layer.receiveRequest(request('ACK', 'z9hG4bKnew'))).toBe(false);
+  });
+
+  it('keys on sent-by as well as branch', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    layer.startServer(request('OPTIONS', 'z9hG4bKsame'), recordingChannel(clock, false));
+    const other = request('OPTIONS', 'z9hG4bKsame');
+    const moved = { ...other, headers: other.headers.map((h) => (h.name === 'Via' ? { name: 'Via', value: 'SIP/2.0/UDP 192.0.2.99:5060;branch=z9hG4bKsame' } : h)) };
+    expect(layer.receiveRequest(moved)).toBe(false);
+  });
+
+  it('falls back to RFC 2543 matching for branches without the magic cookie, ACK included', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const invite = request('INVITE', 'oldstyle1');
+    const tx = layer.startServer(invite, recordingChannel(clock, false));
+    expect(layer.receiveRequest(invite)).toBe(true);
+    tx?.respond(createResponse(invite, 480));
+    const ack = request('ACK', 'oldstyle1');
+    expect(layer.receiveRequest(ack)).toBe(true);
+    expect(layer.findInviteForCancel(request('CANCEL', 'oldstyle1'))).toBe(tx);
+    const later = { ...invite, headers: invite.headers.map((h) => (h.name === 'CSeq' ? { name: 'CSeq', value: '2 INVITE' } : h)) };
+    expect(layer.receiveRequest(later)).toBe(false);
+  });
+
+  it('matches responses by branch and CSeq method, and forgets terminated transactions', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const seen: number[] = [];
+    layer.startClient(request('OPTIONS', 'z9hG4bKc1'), recordingChannel(clock, true), {
+      onResponse: (r) => seen.push(r.status),
+      onTimeout: () => undefined,
+      onTransportError: () => undefined,
+    });
+    expect(layer.receiveResponse(response(200, 'INVITE', 'z9hG4bKc1'))).toBe(false);
+    expect(layer.receiveResponse(response(200, 'OPTIONS', 'z9hG4bKc2'))).toBe(false);
+    expect(layer.receiveResponse(response(200, 'OPTIONS', 'z9hG4bKc1'))).toBe(true);
+    expect(seen).toEqual([200]);
+    clock.advance(0);
+    expect(layer.clientCount).toBe(0);
+  });
+
+  it('refuses illegal transitions', () => {
+    expect(() => checkTransition('T', { A: ['B'], B: [] }, 'B', 'A')).toThrow(IllegalTransitionError);
+  });
+});
