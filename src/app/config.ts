@@ -1,7 +1,7 @@
 // Configuration from the environment and an optional JSON file
 // (SOTTO_CONFIG_FILE). The environment wins over the file. Every value is
 // validated at start; a bad one stops Sotto with a message naming it.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export interface SottoConfig {
@@ -16,6 +16,8 @@ export interface SottoConfig {
   smtpUrl: string | undefined;
   masterKeyFile: string;
   sipDomain: string | undefined;
+  sipTlsCertFile: string | undefined;
+  sipTlsKeyFile: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -45,6 +47,8 @@ const KNOWN = [
   'SOTTO_SMTP_URL',
   'SOTTO_MASTER_KEY_FILE',
   'SOTTO_SIP_DOMAIN',
+  'SOTTO_SIP_TLS_CERT',
+  'SOTTO_SIP_TLS_KEY',
   'SOTTO_LOG_LEVEL',
 ] as const;
 
@@ -141,6 +145,15 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     throw new ConfigError('SOTTO_SIP_DOMAIN', 'must be a host name or IP address');
   }
 
+  const sipTlsCertFile = src.SOTTO_SIP_TLS_CERT ? resolve(cwd, src.SOTTO_SIP_TLS_CERT) : undefined;
+  const sipTlsKeyFile = src.SOTTO_SIP_TLS_KEY ? resolve(cwd, src.SOTTO_SIP_TLS_KEY) : undefined;
+  if ((sipTlsCertFile === undefined) !== (sipTlsKeyFile === undefined)) {
+    throw new ConfigError(sipTlsCertFile ? 'SOTTO_SIP_TLS_KEY' : 'SOTTO_SIP_TLS_CERT', 'SOTTO_SIP_TLS_CERT and SOTTO_SIP_TLS_KEY go together');
+  }
+  for (const [name, file] of [['SOTTO_SIP_TLS_CERT', sipTlsCertFile], ['SOTTO_SIP_TLS_KEY', sipTlsKeyFile]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(name, `file not found: ${file}`);
+  }
+
   return {
     dataDir,
     bind,
@@ -153,6 +166,8 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     smtpUrl: smtp?.toString(),
     masterKeyFile: resolve(cwd, src.SOTTO_MASTER_KEY_FILE ?? join(dataDir, 'master.key')),
     sipDomain,
+    sipTlsCertFile,
+    sipTlsKeyFile,
     logLevel,
   };
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
 import type { Runtime } from './runtime.ts';
 import { platformSafeguards } from './safeguards.ts';
+import { startSipService, type SipService } from './sip-service.ts';
 
 export class PortInUseError extends Error {
   readonly code = 'PORT_IN_USE';
@@ -19,15 +20,33 @@ export class PortInUseError extends Error {
 export interface RunningSotto {
   httpUrl: string;
   api: FastifyInstance;
+  sip: SipService;
   stop(): Promise<void>;
 }
 
 export async function startServer(rt: Runtime): Promise<RunningSotto> {
-  const api = await buildApi({ db: rt.database.db, logger: rt.logger, version: rt.version, safeguards: () => platformSafeguards(rt) });
+  const sip = await startSipService(rt);
+  const dropBindings = (deviceIds: string[]) =>
+    void sip.removeDeviceBindings(deviceIds).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.remove_failed' }, 'could not remove bindings'));
+  let api: FastifyInstance;
+  try {
+    api = await buildApi({
+      db: rt.database.db,
+      logger: rt.logger,
+      version: rt.version,
+      safeguards: () => platformSafeguards(rt),
+      onUserDisabled: (_userId, deviceIds) => dropBindings(deviceIds),
+      onDeviceDisabled: (deviceId) => dropBindings([deviceId]),
+    });
+  } catch (e) {
+    await sip.stop();
+    throw e;
+  }
   try {
     await api.listen({ host: rt.config.bind, port: rt.config.httpPort });
   } catch (e) {
     await api.close();
+    await sip.stop();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('SOTTO_HTTP_PORT', rt.config.httpPort);
     throw e;
   }
@@ -37,8 +56,10 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
   return {
     httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     api,
+    sip,
     async stop() {
       await api.close();
+      await sip.stop();
     },
   };
 }

@@ -1,0 +1,148 @@
+// The SIP side of `sotto start`: one stack on UDP and TCP (SOTTO_SIP_PORT)
+// and TLS (SOTTO_SIP_TLS_PORT), with the registrar behind it.
+import { hkdfSync } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AddressBackoff, systemClock } from '../auth/index.ts';
+import { findSipCredential, listPractices } from '../directory/index.ts';
+import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
+import { Registrar } from '../pbx/registrar/registrar.ts';
+import { optionsResponse, SipStack, type TransactionUser } from '../sip/core/index.ts';
+import { createResponse, headerField } from '../sip/message/index.ts';
+import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport } from '../sip/transport/index.ts';
+import type { Runtime } from './runtime.ts';
+import { PortInUseError } from './server.ts';
+
+export interface SipService {
+  stack: SipStack;
+  registrar: Registrar;
+  store: KyselyLocationStore;
+  ports: { udp: number; tcp: number; tls: number };
+  removeDeviceBindings(deviceIds: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ALLOW = 'REGISTER, OPTIONS';
+
+/** The TLS certificate: from SOTTO_SIP_TLS_CERT/KEY, else a self-signed one made once in the data dir. */
+export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
+  if (rt.config.sipTlsCertFile && rt.config.sipTlsKeyFile) {
+    return { cert: readFileSync(rt.config.sipTlsCertFile, 'utf8'), key: readFileSync(rt.config.sipTlsKeyFile, 'utf8') };
+  }
+  const dir = join(rt.config.dataDir, 'tls');
+  const certFile = join(dir, 'sip-cert.pem');
+  const keyFile = join(dir, 'sip-key.pem');
+  if (!existsSync(certFile) || !existsSync(keyFile)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const host = rt.config.sipDomain ?? new URL(rt.config.publicUrl).hostname;
+    const { certPem, keyPem } = generateSelfSignedCertificate({ commonName: host, altNames: [host, '127.0.0.1', '::1'], keyType: 'ec' });
+    writeFileSync(keyFile, keyPem, { mode: 0o600 });
+    chmodSync(keyFile, 0o600);
+    writeFileSync(certFile, certPem, { mode: 0o644 });
+  }
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+}
+
+export async function startSipService(rt: Runtime): Promise<SipService> {
+  const db = rt.database.db;
+  const store = new KyselyLocationStore(db);
+  let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
+  const practices = async () => {
+    if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
+    return practiceCache.list;
+  };
+  const registrar = new Registrar({
+    directory: {
+      async practiceForDomain(domain) {
+        const list = await practices();
+        const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
+        return p ? { id: p.id, realm: p.sipDomain } : undefined;
+      },
+      credential: (realm, username) => findSipCredential(db, realm, username),
+    },
+    store,
+    backoff: new AddressBackoff({ clock: systemClock }),
+    // Derived from the master key so nonces stay valid across a restart.
+    nonceSecret: Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32)),
+    now: () => Date.now(),
+    logger: rt.logger,
+  });
+
+  const user: TransactionUser = {
+    onRequest(tx, request, source) {
+      if (request.method === 'REGISTER') {
+        registrar.handle(tx, request, source).catch((err: unknown) => {
+          rt.logger.error({ err, event: 'sip.register.error' }, 'register failed');
+          tx.respond(createResponse(request, 500, 'Server Internal Error'));
+        });
+        return;
+      }
+      if (request.method === 'OPTIONS') return void tx.respond(optionsResponse(request));
+      tx.respond(createResponse(request, 405, 'Method Not Allowed', { headers: [headerField('Allow', ALLOW)] }));
+    },
+  };
+
+  const tls = sipTlsCredentials(rt);
+  // Port 0 (tests): one free port shared by UDP and TCP, as on the default 5060.
+  const sipPort = rt.config.sipPort === 0 ? await freeUdpTcpPort(rt.config.bind) : rt.config.sipPort;
+  const sipLogger = { debug: (f: Record<string, unknown>, m: string) => rt.logger.debug(f, m), warn: (f: Record<string, unknown>, m: string) => rt.logger.warn(f, m) };
+  let stack: SipStack;
+  try {
+    stack = await SipStack.start({
+      transports: [
+        new UdpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
+        new TcpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
+        new TlsTransport({ host: rt.config.bind, port: rt.config.sipTlsPort, cert: tls.cert, key: tls.key, logger: sipLogger }),
+      ],
+      user,
+      logger: sipLogger,
+    });
+  } catch (e) {
+    if (e instanceof TransportStartError && e.code === 'TRANSPORT_ADDRESS_IN_USE') {
+      const tlsPort = /^TLS /.test(e.message);
+      throw new PortInUseError(tlsPort ? 'SOTTO_SIP_TLS_PORT' : 'SOTTO_SIP_PORT', tlsPort ? rt.config.sipTlsPort : rt.config.sipPort);
+    }
+    throw e;
+  }
+
+  const purge = setInterval(() => {
+    store.purgeExpired(Date.now()).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.purge_failed' }, 'purge failed'));
+  }, 30_000);
+  purge.unref();
+
+  return {
+    stack,
+    registrar,
+    store,
+    ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
+    async removeDeviceBindings(deviceIds) {
+      for (const id of deviceIds) await store.removeDevice(id);
+    },
+    async stop() {
+      clearInterval(purge);
+      await stack.close();
+    },
+  };
+}
+
+async function freeUdpTcpPort(host: string): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      s.once('error', reject);
+      s.bind(0, host, () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+    if (tcpFree) return port;
+  }
+  throw new Error('no free port for SIP');
+}

@@ -1,0 +1,118 @@
+// The registrar (RFC 3261 10.3) as a pipeline of small steps:
+// throttle -> identify (domain -> practice) -> authenticate (digest) ->
+// authorise (a device binds only its own AOR) -> bind -> answer.
+// Logs carry ids and codes only, never URIs, user names or addresses.
+import type { AddressBackoff } from '../../auth/index.ts';
+import { DigestAuthenticator } from '../../sip/auth/index.ts';
+import { createResponse, getTo, headerField, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
+import type { ServerTransaction } from '../../sip/transaction/index.ts';
+import type { MessageSource } from '../../sip/transport/index.ts';
+import { applyRegister, contactHeaders } from './apply-register.ts';
+import { DEFAULT_REGISTRAR_LIMITS, type RegistrarLimits } from './binding.ts';
+import type { LocationStore } from './location-store.ts';
+
+/** What the registrar needs to know of the directory; no plain secret crosses it. */
+export interface RegistrarDirectory {
+  /** The practice a request's domain belongs to (single-practice installs accept any domain). */
+  practiceForDomain(domain: string): Promise<{ id: string; realm: string } | undefined>;
+  credential(realm: string, username: string): Promise<{ deviceId: string; practiceId: string; extension: string; ha1Md5: string; ha1Sha256: string } | undefined>;
+}
+
+export interface RegistrarLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface RegistrarOptions {
+  directory: RegistrarDirectory;
+  store: LocationStore;
+  /** Failed-auth throttle per source address (failures only; success never counts). */
+  backoff: AddressBackoff;
+  nonceSecret: Buffer;
+  now: () => number;
+  limits?: RegistrarLimits;
+  algorithms?: Array<'MD5' | 'SHA-256'>;
+  logger: RegistrarLogger;
+}
+
+export interface RegistrarStats {
+  registered: number;
+  challenged: number;
+  authFailed: number;
+  throttled: number;
+  forbidden: number;
+}
+
+export class Registrar {
+  readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };
+  private readonly authenticators = new Map<string, DigestAuthenticator>();
+  private readonly limits: RegistrarLimits;
+
+  constructor(private readonly o: RegistrarOptions) {
+    this.limits = o.limits ?? DEFAULT_REGISTRAR_LIMITS;
+  }
+
+  async handle(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
+    const reply = (status: number, reason?: string, headers: HeaderField[] = []) => tx.respond(createResponse(request, status, reason, { headers }));
+
+    // Throttle: an address that keeps failing is refused before any digest work.
+    const gate = this.o.backoff.check(source.address);
+    if (!gate.allowed) {
+      this.stats.throttled++;
+      return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
+    }
+
+    // Identify: the To header names the address-of-record (RFC 3261 10.2).
+    const to = getTo(request);
+    if (!to || !isSipUri(to.uri) || to.uri.user === undefined) return void reply(400, 'Invalid To');
+    const practice = await this.o.directory.practiceForDomain(to.uri.host);
+    if (!practice) return void reply(404, 'Not Found');
+
+    // Authenticate: same answer for an unknown user and a wrong password.
+    const auth = this.authenticator(practice.realm);
+    const lookups = new Map<string, Awaited<ReturnType<RegistrarDirectory['credential']>>>();
+    const result = await auth.authenticate(request, async (username, realm, algorithm) => {
+      const cred = await this.o.directory.credential(realm, username);
+      lookups.set(username, cred);
+      if (!cred || cred.practiceId !== practice.id) return undefined;
+      return algorithm === 'SHA-256' ? cred.ha1Sha256 : cred.ha1Md5;
+    });
+    if (!result.ok) {
+      const e = result.error;
+      if (e.countsAsFailure) {
+        this.stats.authFailed++;
+        this.o.backoff.recordFailure(source.address);
+        this.o.logger.info({ event: 'sip.register.auth_failed', code: e.code, transport: source.protocol }, 'register refused');
+      } else this.stats.challenged++;
+      if (e.status === 401 || e.status === 407) return void reply(401, 'Unauthorized', auth.challenge(e.stale));
+      return void reply(e.status, undefined);
+    }
+    const cred = lookups.get(result.value.username);
+    if (!cred) return void reply(500, 'Server Internal Error');
+
+    // Authorise: a device may only bind its own extension's AOR.
+    if (to.uri.user !== cred.extension) {
+      this.stats.forbidden++;
+      this.o.logger.warn({ event: 'sip.register.foreign_aor', deviceId: cred.deviceId }, 'device tried to bind another address-of-record');
+      return void reply(403, 'Forbidden');
+    }
+
+    const aor = `${practice.id}:${cred.extension}`;
+    const now = this.o.now();
+    const outcome = applyRegister(request, { aor, deviceId: cred.deviceId, now, limits: this.limits, source: { transport: source.protocol.toLowerCase(), address: source.address, port: source.port } }, await this.o.store.lookup(aor));
+    if (!outcome.ok) return void reply(outcome.status, outcome.reason, outcome.headers ?? []);
+    if (outcome.upsert.length > 0 || outcome.remove.length > 0) await this.o.store.apply(practice.id, aor, outcome.upsert, outcome.remove);
+    this.stats.registered++;
+    this.o.logger.info({ event: 'sip.register.ok', deviceId: cred.deviceId, bound: outcome.bindings.length, removed: outcome.remove.length }, 'register');
+    reply(200, 'OK', [...contactHeaders(outcome.bindings, now), headerField('Date', new Date(now).toUTCString())]);
+  }
+
+  private authenticator(realm: string): DigestAuthenticator {
+    let a = this.authenticators.get(realm);
+    if (!a) {
+      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, ...(this.o.algorithms ? { algorithms: this.o.algorithms } : {}) });
+      this.authenticators.set(realm, a);
+    }
+    return a;
+  }
+}
