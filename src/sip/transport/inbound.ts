@@ -22,6 +22,17 @@ export interface InboundContext {
 export type InboundOutcome = 'delivered' | 'rejected' | 'dropped';
 
 export function receiveBytes(bytes: Buffer, source: MessageSource, ctx: InboundContext): InboundOutcome {
+  try {
+    return receive(bytes, source, ctx);
+  } catch (error) {
+    // The parser promises never to throw on peer bytes; if that promise is
+    // ever broken, one bad packet must still not take the socket down.
+    ctx.logger.warn({ code: 'SIP_INBOUND_THREW', protocol: source.protocol, error: error instanceof Error ? error.name : 'unknown' }, 'sip: inbound processing threw');
+    return 'dropped';
+  }
+}
+
+function receive(bytes: Buffer, source: MessageSource, ctx: InboundContext): InboundOutcome {
   const parsed = parseMessage(bytes, { limits: ctx.limits });
   if (!parsed.ok) {
     const e = parsed.error;

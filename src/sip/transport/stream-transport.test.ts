@@ -118,6 +118,20 @@ describe.each(['TCP', 'TLS'] as const)('%s transport on loopback', (protocol) =>
   });
 });
 
+describe('outgoing connection reuse', () => {
+  it('sends successive requests to one peer over one connection', async () => {
+    const server = await start(tcp());
+    const uac = await SipStack.start({ transports: [tcp()], user: { onRequest: () => undefined } });
+    cleanup.push(() => uac.close());
+    const request = parseMessage(Buffer.from(optionsText({ transport: 'TCP', sentBy: 'x', branch: 'unused' }))) as { ok: true; value: SipRequest };
+    const withoutVia = { ...request.value, headers: request.value.headers.filter((h) => h.name !== 'Via') };
+    const to = { protocol: 'TCP' as const, address: '127.0.0.1', port: server.transport.local.port };
+    expect((await uac.request(withoutVia, to)).status).toBe(200);
+    expect((await uac.request(withoutVia, to)).status).toBe(200);
+    expect(server.requests.map((r) => r.source.connectionId)).toEqual(['tcp-1', 'tcp-1']);
+  });
+});
+
 describe('TLS specifics', () => {
   it('refuses TLS 1.1 clients', async () => {
     const { transport } = await start(new TlsTransport({ host: '127.0.0.1', port: 0, cert: cert.certPem, key: cert.keyPem }));

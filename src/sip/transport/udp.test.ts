@@ -36,6 +36,14 @@ describe('UDP transport on loopback', () => {
     expect(await phone.inbox.at(0)).toContain(`Via: SIP/2.0/UDP [::1]:5062;branch=z9hG4bKudp6;rport=${phone.port};received=::1\r\n`);
   });
 
+  it('a dual-stack bind on :: answers IPv4 peers at their plain IPv4 address', async () => {
+    const { udp } = await stackOn('::');
+    const phone = await UdpPeer.open(4);
+    cleanup.push(() => phone.close());
+    phone.send(optionsText({ transport: 'UDP', sentBy: '10.1.1.1', branch: 'z9hG4bKdual' }), udp.local.port);
+    expect(await phone.inbox.at(0)).toContain(`branch=z9hG4bKdual;rport=${phone.port};received=127.0.0.1\r\n`);
+  });
+
   it('asks the kernel for a large receive buffer', async () => {
     const { udp } = await stackOn('127.0.0.1');
     // Linux doubles the request and caps it at rmem_max; either way well above the ~200 KiB default.
