@@ -20,6 +20,7 @@ export async function startCommand(): Promise<number> {
     '',
     `Sotto ${rt.version} is running.`,
     `  Portal and API   ${running.httpUrl}/   (API: ${running.httpUrl}/api/v1, OpenAPI: ${running.httpUrl}/api/v1/openapi.json)`,
+    `  SIP              UDP and TCP ${running.sip.ports.udp}, TLS ${running.sip.ports.tls}   (register phones with the credentials from \`npx sotto demo\` or \`npx sotto user add --device …\`)`,
     `  Data dir         ${config.dataDir}`,
     `  Database         ${config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL (SOTTO_DATABASE_URL)'}`,
     `  Master key       ${config.masterKeyFile}   (back it up apart from the data dir)`,

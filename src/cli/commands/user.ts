@@ -12,6 +12,7 @@ import {
   type User,
 } from '../../directory/index.ts';
 import type { Runtime } from '../../app/runtime.ts';
+import { KyselyLocationStore } from '../../pbx/registrar/location-store.ts';
 import { selectPractice, withRuntime } from '../context.ts';
 import { CliError, printJson, printLines, table } from '../output.ts';
 
@@ -62,6 +63,9 @@ export async function userDisableCommand(ref: string | undefined, o: { practice?
     const practice = await selectPractice(rt, o.practice);
     const user = await resolveUser(rt, practice.id, ref);
     const { disabledDeviceIds } = await disableUser(rt.database.db, practice.id, user.id);
+    // Registrations end now, not at their expiry (a running server refuses the next REGISTER too).
+    const bindings = new KyselyLocationStore(rt.database.db);
+    for (const id of disabledDeviceIds) await bindings.removeDevice(id);
     return { user: { id: user.id, status: 'disabled' }, disabledDevices: disabledDeviceIds };
   });
   if (o.json) printJson(out);
