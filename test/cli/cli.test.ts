@@ -91,7 +91,7 @@ describe('sotto start', { timeout: 60_000 }, () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
-    const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: String(port) });
+    const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: String(port), SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' });
     blocker.close();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('SOTTO_HTTP_PORT');
@@ -99,7 +99,7 @@ describe('sotto start', { timeout: 60_000 }, () => {
   });
 
   it('serves the API, prints where, and says how to create the first admin', async () => {
-    const child = spawn(process.execPath, [SOTTO_BIN, 'start'], { env: { ...process.env, SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0' } });
+    const child = spawn(process.execPath, [SOTTO_BIN, 'start'], { env: { ...process.env, SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' } });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d) => {
@@ -114,5 +114,19 @@ describe('sotto start', { timeout: 60_000 }, () => {
     const closed = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
+  });
+});
+
+describe('sotto start with SIP', { timeout: 60_000 }, () => {
+  it('reports a SIP port already in use, naming SOTTO_SIP_PORT', async () => {
+    const { createSocket } = await import('node:dgram');
+    const blocker = createSocket('udp4');
+    await new Promise<void>((r) => blocker.bind(0, '127.0.0.1', r));
+    const port = blocker.address().port;
+    const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: String(port), SOTTO_SIP_TLS_PORT: '0' });
+    blocker.close();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('SOTTO_SIP_PORT');
+    expect(r.stderr).toContain('PORT_IN_USE');
   });
 });
