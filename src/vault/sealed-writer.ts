@@ -109,6 +109,11 @@ export class SealedWriter {
     }
   }
 
+  /** Resolves when every chunk sealed so far is durable (seals nothing new). */
+  async settled(): Promise<void> {
+    await this.#tail.catch(() => {});
+  }
+
   /** Seals and syncs whatever is buffered now. */
   async flush(): Promise<void> {
     this.#assertOpen();
