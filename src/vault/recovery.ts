@@ -26,6 +26,8 @@ export interface RecoveryReport {
   failed: string[];
   shredsFinished: number;
   orphanBlobsRemoved: number;
+  /** Sealed bytes of torn chunks cut off pending blobs (a chunk the crash interrupted). */
+  tornBytesDropped: number;
 }
 
 export interface RecoverOptions {
@@ -36,7 +38,7 @@ export interface RecoverOptions {
 }
 
 export async function recover(ctx: VaultContext, options: RecoverOptions = {}): Promise<RecoveryReport> {
-  const report: RecoveryReport = { partial: [], committed: [], aborted: [], failed: [], shredsFinished: 0, orphanBlobsRemoved: 0 };
+  const report: RecoveryReport = { partial: [], committed: [], aborted: [], failed: [], shredsFinished: 0, orphanBlobsRemoved: 0, tornBytesDropped: 0 };
   const active = options.activeObjectIds ?? new Set<string>();
 
   for (const record of await ctx.repos.objects.listByState('shredded', Number.MAX_SAFE_INTEGER)) {
@@ -51,7 +53,7 @@ export async function recover(ctx: VaultContext, options: RecoverOptions = {}): 
     for (const record of page) {
       seen.add(record.id);
       if (active.has(record.id)) continue;
-      const outcome = await recoverOne(ctx, record);
+      const outcome = await recoverOne(ctx, record, report);
       report[outcome].push(record.id);
       ctx.logger.info({ objectId: record.id, practiceId: record.practiceId, outcome }, 'vault recovery');
     }
@@ -70,7 +72,7 @@ export async function recover(ctx: VaultContext, options: RecoverOptions = {}): 
 
 type Outcome = 'partial' | 'committed' | 'aborted' | 'failed';
 
-async function recoverOne(ctx: VaultContext, record: ObjectRecord): Promise<Outcome> {
+async function recoverOne(ctx: VaultContext, record: ObjectRecord, report: RecoveryReport): Promise<Outcome> {
   const pending = await ctx.store.readPending(record.blobRef);
   const committed = pending ? undefined : await ctx.store.read(record.blobRef);
   const blob = pending ?? committed;
@@ -96,6 +98,7 @@ async function recoverOne(ctx: VaultContext, record: ObjectRecord): Promise<Outc
     }
     const complete = pushed.ok && end.final;
     if (pending) {
+      report.tornBytesDropped += pending.length - end.validLength;
       await ctx.store.commitPending(record.blobRef, end.validLength);
     } else if (!complete) {
       // A committed blob is only ever whole; anything else is damage, not a crash.
