@@ -38,7 +38,7 @@
 // content key ever be reused by a bug. A writer never re-seals an index: a
 // timer flush closes the chunk it seals and later data goes to the next one.
 
-import { gcmOpen, gcmSeal, TAG_BYTES } from './aead.ts';
+import { gcmOpen, gcmSealParts, TAG_BYTES } from './aead.ts';
 
 export const MAGIC = Buffer.from('SVLT', 'ascii');
 export const FORMAT_VERSION = 1;
@@ -127,6 +127,25 @@ function chunkAad(headerBytes: Buffer, index: number, final: boolean): Buffer {
   return aad;
 }
 
+/**
+ * Seals one chunk and returns its frame as pieces (frame head, ciphertext,
+ * tag) so a large blob is assembled with a single copy.
+ */
+export function sealChunkParts(
+  contentKey: Uint8Array,
+  headerBytes: Buffer,
+  noncePrefix: Buffer,
+  index: number,
+  final: boolean,
+  plaintext: Uint8Array,
+): Buffer[] {
+  if (index > 0xffffffff) throw new Error('too many chunks');
+  const head = Buffer.alloc(5);
+  head[0] = final ? FINAL_FLAG : 0;
+  head.writeUInt32BE(plaintext.length, 1);
+  return [head, ...gcmSealParts(contentKey, chunkNonce(noncePrefix, index), chunkAad(headerBytes, index, final), plaintext)];
+}
+
 /** Seals one chunk and returns its complete frame. */
 export function sealChunk(
   contentKey: Uint8Array,
@@ -136,13 +155,7 @@ export function sealChunk(
   final: boolean,
   plaintext: Uint8Array,
 ): Buffer {
-  if (index > 0xffffffff) throw new Error('too many chunks');
-  const sealed = gcmSeal(contentKey, chunkNonce(noncePrefix, index), chunkAad(headerBytes, index, final), plaintext);
-  const frame = Buffer.alloc(5 + sealed.length);
-  frame[0] = final ? FINAL_FLAG : 0;
-  frame.writeUInt32BE(plaintext.length, 1);
-  sealed.copy(frame, 5);
-  return frame;
+  return Buffer.concat(sealChunkParts(contentKey, headerBytes, noncePrefix, index, final, plaintext));
 }
 
 export type FrameScan =

@@ -17,7 +17,8 @@ export interface BlobEntry {
 /** A blob still being written. Each append is durable when its promise resolves. */
 export interface BlobAppender {
   readonly ref: string;
-  append(data: Uint8Array): Promise<void>;
+  /** Appends the pieces in order (one sealed chunk: frame head, ciphertext, tag). */
+  append(pieces: readonly Uint8Array[]): Promise<void>;
   /** Makes the blob committed atomically: readers see all of it or none of it. */
   commit(): Promise<void>;
   /** Releases resources, leaving the pending blob for recovery or delete. */

@@ -13,6 +13,7 @@ export { rotateMasterKey, keyStatus } from './key-rotation.ts';
 export type { RotationReport, KeyStatus, DataKeyStatus } from './key-rotation.ts';
 export type { BlobStore, BlobAppender, BlobEntry, BlobState } from './blob-store.ts';
 export { LocalBlobStore, newBlobRef } from './local-blob-store.ts';
+export { MemoryBlobStore } from './memory-blob-store.ts';
 export {
   DEFAULT_RETENTION_DAYS,
   AUDIT_LOG_MIN_YEARS,

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { freshRandom } from './aead.ts';
 import type { BlobAppender, BlobEntry, BlobStore } from './blob-store.ts';
 import { fsyncDir } from './file-key-provider.ts';
 
@@ -17,7 +18,7 @@ const PENDING = '.pending';
 
 /** A fresh, unguessable blob reference (not derived from any record id). */
 export function newBlobRef(): string {
-  return randomBytes(16).toString('hex');
+  return freshRandom(16).toString('hex');
 }
 
 export class LocalBlobStore implements BlobStore {
@@ -76,8 +77,8 @@ export class LocalBlobStore implements BlobStore {
     let open = true;
     return {
       ref,
-      async append(data: Uint8Array): Promise<void> {
-        await writeAll(handle, data);
+      async append(pieces: readonly Uint8Array[]): Promise<void> {
+        await writevAll(handle, pieces);
         // fdatasync also persists the grown file size, which is all an
         // append changes besides the data.
         await handle.datasync();
@@ -174,6 +175,13 @@ async function writeAll(handle: fsp.FileHandle, data: Uint8Array): Promise<void>
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);
     offset += bytesWritten;
   }
+}
+
+async function writevAll(handle: fsp.FileHandle, pieces: readonly Uint8Array[]): Promise<void> {
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  const { bytesWritten } = await handle.writev(pieces as Uint8Array[]);
+  // A short writev is rare (disk full, signals); finish it piece by piece.
+  if (bytesWritten < total) await writeAll(handle, Buffer.concat(pieces).subarray(bytesWritten));
 }
 
 async function readIfExists(path: string): Promise<Buffer | undefined> {

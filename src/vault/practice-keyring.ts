@@ -40,6 +40,7 @@ export class PracticeKeyring {
   readonly #clock: Clock;
   // Unwrapped data keys, so a KMS-backed provider is not called per object.
   readonly #cache = new Map<string, CachedKey>();
+  readonly #byPractice = new Map<string, string>();
   readonly #creating = new Map<string, Promise<{ keyId: string; key: Buffer }>>();
 
   constructor(repo: DataKeyRepository, provider: KeyProvider, clock: Clock) {
@@ -50,7 +51,9 @@ export class PracticeKeyring {
 
   /** The practice's data key, created and wrapped under the master key on first use. */
   async forPractice(practiceId: string): Promise<{ keyId: string; key: Buffer }> {
-    for (const [keyId, cached] of this.#cache) if (cached.practiceId === practiceId) return { keyId, key: cached.key };
+    const cachedId = this.#byPractice.get(practiceId);
+    const cached = cachedId === undefined ? undefined : this.#cache.get(cachedId);
+    if (cachedId !== undefined && cached) return { keyId: cachedId, key: cached.key };
     let pending = this.#creating.get(practiceId);
     if (!pending) {
       pending = this.#loadOrCreate(practiceId).finally(() => this.#creating.delete(practiceId));
@@ -79,7 +82,7 @@ export class PracticeKeyring {
       if (!winner) throw new Error('data key insert conflicted but no key exists');
       return { keyId: winner.keyId, key: await this.#unwrapRecord(winner) };
     }
-    this.#cache.set(keyId, { practiceId, key });
+    this.#remember(keyId, practiceId, key);
     return { keyId, key };
   }
 
@@ -103,14 +106,20 @@ export class PracticeKeyring {
       );
     }
     const key = await this.#provider.unwrap(record.wrappedKey, dataKeyAad(record.practiceId, record.keyId));
-    this.#cache.set(record.keyId, { practiceId: record.practiceId, key });
+    this.#remember(record.keyId, record.practiceId, key);
     return key;
+  }
+
+  #remember(keyId: string, practiceId: string, key: Buffer): void {
+    this.#cache.set(keyId, { practiceId, key });
+    this.#byPractice.set(practiceId, keyId);
   }
 
   /** Forgets every unwrapped data key held in memory. */
   clear(): void {
     for (const cached of this.#cache.values()) cached.key.fill(0);
     this.#cache.clear();
+    this.#byPractice.clear();
   }
 }
 

@@ -3,6 +3,7 @@
 // reads (whole or streamed) and by crash recovery, which wants to know how
 // far a torn blob still authenticates.
 
+import { TAG_BYTES } from './aead.ts';
 import { decodeHeader, openChunk, scanFrame, type BlobHeader } from './blob-format.ts';
 
 export interface ReaderExpectation {
@@ -49,24 +50,58 @@ export class SealedBlobReader {
   /** Feeds more blob bytes; returns the plaintext of every chunk they completed. */
   push(data: Uint8Array): PushResult {
     if (this.#failed) return { ok: false, reason: this.#failed };
-    this.#pending = this.#pending.length === 0 ? Buffer.from(data) : Buffer.concat([this.#pending, data]);
+    // Views, not copies: a blob read whole is never duplicated, and a
+    // streamed one copies only the frame that straddles two reads.
+    let input = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const chunks: Buffer[] = [];
-    let offset = 0;
     if (!this.#header) {
-      const decoded = decodeHeader(this.#pending);
+      const buf = this.#pending.length === 0 ? input : Buffer.concat([this.#pending, input]);
+      const decoded = decodeHeader(buf);
       if (!decoded.ok) {
-        if (decoded.error === 'incomplete') return { ok: true, chunks };
-        return this.#fail('bad_header');
+        if (decoded.error !== 'incomplete') return this.#fail('bad_header');
+        this.#pending = buf;
+        return { ok: true, chunks };
       }
       const { header, length } = decoded.value;
       if (header.recordId !== this.#expect.recordId) return this.#fail('record_mismatch');
       if (header.keyId !== this.#expect.keyId) return this.#fail('key_mismatch');
-      this.#header = { header, bytes: Buffer.from(this.#pending.subarray(0, length)) };
-      offset = length;
+      this.#header = { header, bytes: Buffer.from(buf.subarray(0, length)) };
+      this.#consumed = length;
+      this.#pending = Buffer.alloc(0);
+      input = buf.subarray(length);
+    } else if (this.#pending.length > 0) {
+      // Complete the frame begun in an earlier push, copying only its bytes.
+      const headNeed = Math.max(0, 5 - this.#pending.length);
+      const withHead = Buffer.concat([this.#pending, input.subarray(0, headNeed)]);
+      input = input.subarray(headNeed);
+      if (withHead.length < 5) {
+        this.#pending = withHead;
+        return { ok: true, chunks };
+      }
+      const total = 5 + withHead.readUInt32BE(1) + TAG_BYTES;
+      if (withHead.readUInt32BE(1) > this.#header.header.chunkSize) return this.#fail('bad_frame');
+      const need = total - withHead.length;
+      if (input.length < need) {
+        this.#pending = Buffer.concat([withHead, input]);
+        return { ok: true, chunks };
+      }
+      const frame = Buffer.concat([withHead, input.subarray(0, need)]);
+      input = input.subarray(need);
+      this.#pending = Buffer.alloc(0);
+      const done = this.#frames(frame, chunks);
+      if (!done.ok) return done;
     }
-    const { header, bytes } = this.#header;
+    const done = this.#frames(input, chunks);
+    if (!done.ok) return done;
+    return { ok: true, chunks };
+  }
+
+  /** Opens every whole frame in `buf`; keeps the incomplete rest as pending. */
+  #frames(buf: Buffer, chunks: Buffer[]): PushResult {
+    const { header, bytes } = this.#header!;
+    let offset = 0;
     for (;;) {
-      const frame = scanFrame(this.#pending, offset, header.chunkSize);
+      const frame = scanFrame(buf, offset, header.chunkSize);
       if (frame.kind === 'incomplete') break;
       if (frame.kind === 'invalid') return this.#fail('bad_frame');
       if (this.#final) return this.#fail('data_after_final');
@@ -79,7 +114,7 @@ export class SealedBlobReader {
       offset = frame.next;
     }
     this.#consumed += offset;
-    this.#pending = this.#pending.subarray(offset);
+    this.#pending = buf.subarray(offset);
     return { ok: true, chunks };
   }
 

@@ -11,7 +11,7 @@
 // no (key, nonce) pair is ever used twice.
 
 import type { BlobAppender } from './blob-store.ts';
-import { sealChunk } from './blob-format.ts';
+import { sealChunkParts } from './blob-format.ts';
 import { VaultError, VaultErrorCode } from './errors.ts';
 import type { ObjectRecord } from './repositories.ts';
 
@@ -161,7 +161,7 @@ export class SealedWriter {
     this.#queued += plaintext.length;
     const run = async (): Promise<void> => {
       if (this.#error !== undefined) throw this.#error;
-      const frame = sealChunk(this.#s.contentKey, this.#s.headerBytes, this.#s.noncePrefix, index, final, plaintext);
+      const frame = sealChunkParts(this.#s.contentKey, this.#s.headerBytes, this.#s.noncePrefix, index, final, plaintext);
       try {
         await this.#s.appender.append(frame);
       } catch (err) {

@@ -2,10 +2,9 @@
 // artifacts. It composes the keyring (envelope keys), the sealed blob format,
 // a blob store and the repositories; see DESIGN.md "vault/".
 
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { KEY_BYTES } from './aead.ts';
-import { encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealChunk } from './blob-format.ts';
+import { freshRandom, KEY_BYTES } from './aead.ts';
+import { encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealChunkParts } from './blob-format.ts';
 import type { BlobStore } from './blob-store.ts';
 import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
@@ -55,7 +54,7 @@ export interface ObjectRef {
 }
 
 export function newObjectId(): string {
-  return 'obj_' + randomBytes(12).toString('hex');
+  return 'obj_' + freshRandom(12).toString('hex');
 }
 
 export class Vault {
@@ -89,7 +88,7 @@ export class Vault {
       let index = 0;
       for (let offset = 0; offset < data.length || index === 0; offset += chunkSize) {
         const end = Math.min(offset + chunkSize, data.length);
-        frames.push(sealChunk(contentKey, headerBytes, noncePrefix, index++, end === data.length, data.subarray(offset, end)));
+        frames.push(...sealChunkParts(contentKey, headerBytes, noncePrefix, index++, end === data.length, data.subarray(offset, end)));
       }
       // Record first, then blob, then commit: a crash leaves a 'writing'
       // record that recover() resolves, never a blob nobody knows about.
@@ -237,8 +236,8 @@ export class Vault {
     }
     const id = input.id ?? newObjectId();
     const { keyId, key: dataKey } = await this.#ctx.keyring.forPractice(input.practiceId);
-    const contentKey = randomBytes(KEY_BYTES);
-    const noncePrefix = randomBytes(NONCE_PREFIX_BYTES);
+    const contentKey = freshRandom(KEY_BYTES);
+    const noncePrefix = freshRandom(NONCE_PREFIX_BYTES);
     const headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
     const createdAt = this.#ctx.clock.now();
     const record: ObjectRecord = {
