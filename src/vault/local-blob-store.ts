@@ -107,7 +107,7 @@ export class LocalBlobStore implements BlobStore {
     const { committed } = this.#paths(ref);
     try {
       const handle = await fsp.open(committed, fsc.O_RDONLY);
-      return handle.createReadStream({ highWaterMark: 256 * 1024 });
+      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;

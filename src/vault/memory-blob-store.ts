@@ -38,7 +38,7 @@ export class MemoryBlobStore implements BlobStore {
     const blob = this.committed.get(ref);
     if (!blob) return undefined;
     const pieces: Buffer[] = [];
-    for (let i = 0; i < blob.length; i += 256 * 1024) pieces.push(blob.subarray(i, i + 256 * 1024));
+    for (let i = 0; i < blob.length; i += 1024 * 1024) pieces.push(blob.subarray(i, i + 1024 * 1024));
     return Readable.from(pieces, { objectMode: false });
   }
 

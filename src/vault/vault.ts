@@ -21,8 +21,12 @@ import { SealedWriter, type SealedWriterOptions, type Scheduler } from './sealed
 import { purgeExpired, shredObject, type PurgeReport } from './shred.ts';
 import { silentLogger, type TamperEvent, type VaultContext, type VaultLogger } from './vault-context.ts';
 
-/** 64 KiB: large enough that per-chunk cost vanishes against AES-GCM itself. */
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/**
+ * 256 KiB: per-chunk cost (a cipher setup, 21 bytes of framing) vanishes
+ * against AES-GCM itself; a streaming writer seals smaller chunks anyway
+ * whenever its timer or maxUnsyncedBytes says so.
+ */
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
 export interface VaultOptions {
   repos: VaultRepositories;
