@@ -44,3 +44,7 @@ export type {
 export { MemoryVaultRepositories } from './memory-repositories.ts';
 export type { MemorySnapshot } from './memory-repositories.ts';
 export { canTransition } from './object-state.ts';
+export { rotateMasterKeyFile } from './key-file-rotation.ts';
+export type { KeyFileRotation } from './key-file-rotation.ts';
+export { openLocalVault } from './local-vault.ts';
+export type { LocalVaultOptions, LocalVault } from './local-vault.ts';

@@ -117,3 +117,43 @@ describe('master key rotation', () => {
     await expect(rotateMasterKey(h.repos.dataKeys, h.provider, same)).rejects.toMatchObject({ code: VaultErrorCode.InvalidArgument });
   });
 });
+
+describe('rotateMasterKeyFile (sotto keys rotate)', () => {
+  it('swaps in a new key file, keeps the old one retired, and everything stays readable', async () => {
+    const { openLocalVault, rotateMasterKeyFile } = await import('../../src/vault/index.ts');
+    const { stat } = await import('node:fs/promises');
+    const objects = await seedObjects();
+    const oldId = await h.provider.masterKeyId();
+    const { report, retiredKeyPath } = await rotateMasterKeyFile(h.repos.dataKeys, h.keyPath, h.clock);
+    expect(report).toMatchObject({ fromMasterKeyId: oldId, rewrapped: 3 });
+    expect(retiredKeyPath).toBe(`${h.keyPath}.retired-${oldId}`);
+    expect((await stat(retiredKeyPath)).mode & 0o777).toBe(0o600);
+    expect((await stat(h.keyPath)).mode & 0o777).toBe(0o600);
+
+    // A restart with the same configuration picks up the new key.
+    const { vault, keyProvider, recovery } = await openLocalVault({ dataDir: h.dataDir, repos: h.repos });
+    expect(await keyProvider.masterKeyId()).toBe(report.toMasterKeyId);
+    expect(recovery).toMatchObject({ partial: [], failed: [] });
+    for (const { rec, data } of objects) {
+      expect((await vault.openBytes({ practiceId: rec.practiceId, objectId: rec.id })).equals(data)).toBe(true);
+    }
+  });
+
+  it('resumes after a crash that left the re-wrap half done', async () => {
+    const { rotateMasterKeyFile, openLocalVault } = await import('../../src/vault/index.ts');
+    const objects = await seedObjects();
+    // First run died after re-wrapping one data key under <key>.next.
+    const next = await FileKeyProvider.open({ path: `${h.keyPath}.next` });
+    const one = (await h.repos.dataKeys.listAll()).slice(0, 1);
+    const partial: DataKeyRepository = Object.create(h.repos.dataKeys) as DataKeyRepository;
+    partial.listAll = async () => one;
+    await rotateMasterKey(partial, h.provider, next, h.clock);
+
+    const { report } = await rotateMasterKeyFile(h.repos.dataKeys, h.keyPath, h.clock);
+    expect(report).toMatchObject({ rewrapped: 2, alreadyCurrent: 1, toMasterKeyId: await next.masterKeyId() });
+    const { vault } = await openLocalVault({ dataDir: h.dataDir, repos: h.repos });
+    for (const { rec, data } of objects) {
+      expect((await vault.openBytes({ practiceId: rec.practiceId, objectId: rec.id })).equals(data)).toBe(true);
+    }
+  });
+});
