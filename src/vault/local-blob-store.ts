@@ -4,7 +4,6 @@
 // <ref>.pending; committing renames it to <ref>.blob and fsyncs the
 // directory, so a committed blob is never seen half-written.
 
-import { randomBytes } from 'node:crypto';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,6 +14,8 @@ import { fsyncDir } from './file-key-provider.ts';
 const REF = /^[0-9a-f]{32}$/;
 const COMMITTED = '.blob';
 const PENDING = '.pending';
+// A whole-blob put in progress; a crash can leave one, which delete() removes.
+const PUTTING = '.put';
 
 /** A fresh, unguessable blob reference (not derived from any record id). */
 export function newBlobRef(): string {
@@ -29,11 +30,16 @@ export class LocalBlobStore implements BlobStore {
     this.root = root;
   }
 
-  #paths(ref: string): { dir: string; committed: string; pending: string } {
+  #paths(ref: string): { dir: string; committed: string; pending: string; putting: string } {
     // Refs come from newBlobRef(); anything else could walk out of the root.
     if (!REF.test(ref)) throw new Error('invalid blob ref');
     const dir = join(this.root, ref.slice(0, 2), ref.slice(2, 4));
-    return { dir, committed: join(dir, ref + COMMITTED), pending: join(dir, ref + PENDING) };
+    return {
+      dir,
+      committed: join(dir, ref + COMMITTED),
+      pending: join(dir, ref + PENDING),
+      putting: join(dir, ref + PUTTING),
+    };
   }
 
   async #ensureDir(dir: string): Promise<void> {
@@ -48,17 +54,17 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(ref: string, data: Uint8Array): Promise<void> {
-    const { dir, committed } = this.#paths(ref);
+    const { dir, committed, putting } = this.#paths(ref);
     await this.#ensureDir(dir);
-    const tmp = join(dir, `${ref}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await fsp.open(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
+    // One writer per ref (refs are fresh), so truncating a leftover is safe.
+    const handle = await fsp.open(putting, fsc.O_CREAT | fsc.O_TRUNC | fsc.O_WRONLY, 0o600);
     try {
       await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fsp.rename(tmp, committed);
+    await fsp.rename(putting, committed);
     await fsyncDir(dir);
   }
 
@@ -139,9 +145,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async delete(ref: string): Promise<void> {
-    const { dir, committed, pending } = this.#paths(ref);
+    const { dir, committed, pending, putting } = this.#paths(ref);
     let removed = false;
-    for (const path of [committed, pending]) {
+    for (const path of [committed, pending, putting]) {
       try {
         await fsp.unlink(path);
         removed = true;

@@ -40,13 +40,10 @@ export function normalizeRetention(policy: RetentionPolicy = {}): NormalizedRete
     }
     days[kind] = value;
   }
-  const audit = days.audit_log;
-  if (audit !== null && audit < AUDIT_LOG_MIN_YEARS * 366) {
-    // Day counts cannot express "six calendar years" exactly; the deadline
-    // below applies the calendar floor, so flag anything that might be short.
-    const minDays = Math.ceil((addYears(new Date(0), AUDIT_LOG_MIN_YEARS).getTime() - 0) / DAY_MS);
-    if (audit < minDays) raisedToFloor.push('audit_log');
-  }
+  // Day counts cannot say "six calendar years" exactly (leap days); the
+  // deadline applies the calendar floor, and anything that could fall short
+  // of it is flagged here.
+  if (days.audit_log !== null && days.audit_log < AUDIT_LOG_MIN_YEARS * 365 + 2) raisedToFloor.push('audit_log');
   return { days, raisedToFloor };
 }
 
