@@ -43,7 +43,7 @@ export type {
 } from './repositories.ts';
 export { MemoryVaultRepositories } from './memory-repositories.ts';
 export type { MemorySnapshot } from './memory-repositories.ts';
-export { canTransition } from './object-state.ts';
+export { canTransition, Transitions } from './object-state.ts';
 export { rotateMasterKeyFile } from './key-file-rotation.ts';
 export type { KeyFileRotation } from './key-file-rotation.ts';
 export { openLocalVault } from './local-vault.ts';

@@ -11,6 +11,7 @@
 
 import type { ObjectRecord } from './repositories.ts';
 import { contentKeyFor } from './object-reader.ts';
+import { Transitions } from './object-state.ts';
 import { SealedBlobReader } from './sealed-reader.ts';
 import { finishShred, shredObject } from './shred.ts';
 import type { VaultContext } from './vault-context.ts';
@@ -104,8 +105,9 @@ async function recoverOne(ctx: VaultContext, record: ObjectRecord, report: Recov
       // A committed blob is only ever whole; anything else is damage, not a crash.
       return 'failed';
     }
-    const next = await ctx.repos.objects.transition(record.id, ['writing'], {
-      state: complete ? 'committed' : 'partial',
+    const move = complete ? Transitions.recoverComplete : Transitions.recoverPartial;
+    const next = await ctx.repos.objects.transition(record.id, move.from, {
+      state: move.to,
       size: end.plaintextBytes,
       sealedAt: ctx.clock.now(),
     });
@@ -117,5 +119,5 @@ async function recoverOne(ctx: VaultContext, record: ObjectRecord, report: Recov
 }
 
 async function abort(ctx: VaultContext, record: ObjectRecord): Promise<boolean> {
-  return (await shredObject(ctx, record.id, 'aborted', ['writing'])) !== undefined;
+  return (await shredObject(ctx, record.id, 'aborted', Transitions.abort)) !== undefined;
 }

@@ -6,21 +6,22 @@
 // A crash after 1 or 2 leaves a 'shredded' record that recover() finishes.
 
 import { randomBytes } from 'node:crypto';
-import type { DeletionReason, DeletionReceipt, ObjectRecord, ObjectState } from './repositories.ts';
+import { Transitions, type Transition } from './object-state.ts';
+import type { DeletionReason, DeletionReceipt, ObjectRecord } from './repositories.ts';
 import type { VaultContext } from './vault-context.ts';
 
 export function newReceiptId(): string {
   return 'rcpt_' + randomBytes(12).toString('hex');
 }
 
-/** Shreds one object if it is in one of `from` and not under an object hold. */
+/** Shreds one object if `move` applies to its state and it is not under an object hold. */
 export async function shredObject(
   ctx: VaultContext,
   objectId: string,
   reason: DeletionReason,
-  from: readonly ObjectState[],
+  move: Transition,
 ): Promise<DeletionReceipt | undefined> {
-  const before = await ctx.repos.objects.shred(objectId, from, reason);
+  const before = await ctx.repos.objects.shred(objectId, move.from, reason);
   if (!before) return undefined;
   before.wrappedContentKey?.fill(0);
   return finishShred(ctx, { ...before, wrappedContentKey: null, state: 'shredded', shredReason: reason });
@@ -77,7 +78,7 @@ export async function purgeExpired(ctx: VaultContext, now: Date, batchSize = 100
           continue;
         }
       }
-      const receipt = await shredObject(ctx, record.id, 'retention_expired', ['committed', 'partial']);
+      const receipt = await shredObject(ctx, record.id, 'retention_expired', Transitions.shredStored);
       // undefined: a hold was placed or the object went away since listing.
       if (receipt) report.receipts.push(receipt);
       else skipped.add(record.id);

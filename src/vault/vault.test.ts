@@ -58,6 +58,30 @@ describe('Vault', () => {
     await expect(h.vault.openBytes({ practiceId: 'prac_b', objectId: a.id })).rejects.toMatchObject({ code: VaultErrorCode.NotFound });
   });
 
+  it('two processes sealing for a new practice at once converge on one data key', async () => {
+    const { Vault } = await import('./vault.ts');
+    const other = new Vault({ repos: h.repos, keyProvider: h.provider, store: h.store, clock: h.clock });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? other : h.vault).sealBytes({ practiceId: 'prac_new', kind: 'text' }, pattern(10, i + 1))),
+    );
+    expect(new Set(results.map((r) => r.dataKeyId)).size).toBe(1);
+    expect((await h.repos.dataKeys.listAll()).filter((k) => k.practiceId === 'prac_new')).toHaveLength(1);
+    for (const [i, r] of results.entries()) {
+      expect(await (i % 2 ? h.vault : other).openBytes({ practiceId: 'prac_new', objectId: r.id })).toEqual(pattern(10, i + 1));
+    }
+  });
+
+  it('only moves objects along the lifecycle', async () => {
+    const { canTransition, Transitions } = await import('./object-state.ts');
+    expect(canTransition('committed', 'writing')).toBe(false);
+    expect(canTransition('shredded', 'committed')).toBe(false);
+    expect(canTransition('partial', 'committed')).toBe(false);
+    expect(Transitions.shredStored).toEqual({ from: ['committed', 'partial'], to: 'shredded' });
+    const rec = await h.vault.sealBytes({ practiceId: P, kind: 'text' }, Buffer.from('x'));
+    // A second commit of the same object is refused by the compare-and-set.
+    expect(await h.repos.objects.transition(rec.id, Transitions.commit.from, { state: 'committed' })).toBeUndefined();
+  });
+
   it('a timer flush makes buffered audio durable without further writes', async () => {
     const w = await h.vault.createWriter({ practiceId: P, kind: 'voicemail' }, { maxUnsyncedBytes: 1 << 20 });
     await w.write(pattern(5000));

@@ -11,7 +11,7 @@ import type { KeyProvider } from './key-provider.ts';
 import { keyStatus, type KeyStatus } from './key-rotation.ts';
 import { newBlobRef } from './local-blob-store.ts';
 import { readStream, readWhole } from './object-reader.ts';
-import { isReadable } from './object-state.ts';
+import { isReadable, Transitions } from './object-state.ts';
 import { PracticeKeyring, systemClock, wrapContentKey, type Clock } from './practice-keyring.ts';
 import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
 import type { ArtifactKind, DeletionReason, DeletionReceipt, ObjectRecord, VaultRepositories } from './repositories.ts';
@@ -115,7 +115,7 @@ export class Vault {
     } catch (err) {
       this.#active.delete(record.id);
       contentKey.fill(0);
-      await shredObject(this.#ctx, record.id, 'aborted', ['writing']).catch(() => undefined);
+      await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
       throw err;
     }
     return new SealedWriter(
@@ -132,7 +132,7 @@ export class Vault {
         },
         onAborted: async () => {
           this.#active.delete(record.id);
-          await shredObject(this.#ctx, record.id, 'aborted', ['writing']);
+          await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort);
         },
       },
       { scheduler: this.#scheduler, ...options },
@@ -172,7 +172,7 @@ export class Vault {
     if (!isReadable(record.state)) {
       throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} is ${record.state}`, { objectId: record.id });
     }
-    const receipt = await shredObject(this.#ctx, record.id, reason, ['committed', 'partial']);
+    const receipt = await shredObject(this.#ctx, record.id, reason, Transitions.shredStored);
     if (!receipt) {
       throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} changed while being destroyed`, { objectId: record.id });
     }
@@ -264,8 +264,8 @@ export class Vault {
   }
 
   async #markCommitted(objectId: string, size: number): Promise<ObjectRecord> {
-    const record = await this.#ctx.repos.objects.transition(objectId, ['writing'], {
-      state: 'committed',
+    const record = await this.#ctx.repos.objects.transition(objectId, Transitions.commit.from, {
+      state: Transitions.commit.to,
       size,
       sealedAt: this.#ctx.clock.now(),
     });

@@ -99,6 +99,13 @@ describe('tamper detection', () => {
     expectTampered(await openError(a.rec), 'content key of b on record a');
   });
 
+  it('detects an object pointed at another practice\'s data key', async () => {
+    const a = await sealSmall(1);
+    const foreign = await h.vault.sealBytes({ practiceId: 'prac_other', kind: 'text' }, Buffer.from('x'));
+    h.repos.objects.rows.get(a.rec.id)!.dataKeyId = foreign.dataKeyId;
+    expectTampered(await openError(a.rec), 'data key of another practice');
+  });
+
   it('detects bytes appended after the final chunk', async () => {
     const { rec, path, blob } = await sealSmall();
     await writeFile(path, Buffer.concat([blob, blob.subarray(blob.length - 29)]));
