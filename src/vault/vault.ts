@@ -97,7 +97,12 @@ export class Vault {
       // Record first, then blob, then commit: a crash leaves a 'writing'
       // record that recover() resolves, never a blob nobody knows about.
       await this.#ctx.repos.objects.insert(record);
-      await this.#ctx.store.put(record.blobRef, Buffer.concat(frames));
+      try {
+        await this.#ctx.store.put(record.blobRef, Buffer.concat(frames));
+      } catch (err) {
+        await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
+        throw err;
+      }
     } finally {
       contentKey.fill(0);
     }
