@@ -18,7 +18,7 @@ import {
   type ObjectRecord,
 } from '../src/vault/index.ts';
 
-const LARGE_MB = Number(process.env.SOTTO_BENCH_MB ?? 32);
+const LARGE_MB = Number(process.env.SOTTO_BENCH_MB ?? 16);
 const SMALL_BYTES = 1024;
 const SMALL_COUNT = 5000;
 const ROUNDS = 5;
