@@ -36,13 +36,24 @@ export function gcmSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pla
   return Buffer.concat(gcmSealParts(key, nonce, aad, plaintext));
 }
 
-/** As gcmSeal, returning [ciphertext, tag] (GCM's final() adds no bytes). */
-export function gcmSealParts(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer[] {
+/**
+ * As gcmSeal, for a plaintext given in pieces (one message, not one per
+ * piece); returns the ciphertext pieces followed by the tag.
+ */
+export function gcmSealParts(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array | readonly Uint8Array[],
+): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
-  const ciphertext = cipher.update(plaintext);
+  const out: Buffer[] = [];
+  for (const piece of plaintext instanceof Uint8Array ? [plaintext] : plaintext) out.push(cipher.update(piece));
   const tail = cipher.final();
-  return tail.length === 0 ? [ciphertext, cipher.getAuthTag()] : [ciphertext, tail, cipher.getAuthTag()];
+  if (tail.length > 0) out.push(tail);
+  out.push(cipher.getAuthTag());
+  return out;
 }
 
 /** Opens ciphertext || tag; returns undefined on any authentication failure. */

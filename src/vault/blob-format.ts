@@ -128,8 +128,8 @@ function chunkAad(headerBytes: Buffer, index: number, final: boolean): Buffer {
 }
 
 /**
- * Seals one chunk and returns its frame as pieces (frame head, ciphertext,
- * tag) so a large blob is assembled with a single copy.
+ * Seals one chunk (plaintext whole or in pieces) and returns its frame as
+ * pieces (frame head, ciphertext, tag), so no byte is copied to assemble it.
  */
 export function sealChunkParts(
   contentKey: Uint8Array,
@@ -137,12 +137,13 @@ export function sealChunkParts(
   noncePrefix: Buffer,
   index: number,
   final: boolean,
-  plaintext: Uint8Array,
+  plaintext: Uint8Array | readonly Uint8Array[],
 ): Buffer[] {
   if (index > 0xffffffff) throw new Error('too many chunks');
+  const length = plaintext instanceof Uint8Array ? plaintext.length : plaintext.reduce((n, p) => n + p.length, 0);
   const head = Buffer.alloc(5);
   head[0] = final ? FINAL_FLAG : 0;
-  head.writeUInt32BE(plaintext.length, 1);
+  head.writeUInt32BE(length, 1);
   return [head, ...gcmSealParts(contentKey, chunkNonce(noncePrefix, index), chunkAad(headerBytes, index, final), plaintext)];
 }
 

@@ -157,8 +157,9 @@ export class SealedWriter {
 
   #enqueue(bytes: number, final: boolean): Promise<void> {
     const plaintext = this.#take(bytes);
+    const length = bytes;
     const index = this.#index++;
-    this.#queued += plaintext.length;
+    this.#queued += length;
     const run = async (): Promise<void> => {
       if (this.#error !== undefined) throw this.#error;
       const frame = sealChunkParts(this.#s.contentKey, this.#s.headerBytes, this.#s.noncePrefix, index, final, plaintext);
@@ -169,19 +170,32 @@ export class SealedWriter {
         this.#state = this.#state === 'open' ? 'failed' : this.#state;
         throw err;
       }
-      this.#queued -= plaintext.length;
-      this.#durable += plaintext.length;
+      this.#queued -= length;
+      this.#durable += length;
     };
     this.#tail = this.#tail.then(run, run);
     return this.#tail;
   }
 
-  #take(bytes: number): Buffer {
-    const all = this.#buffer.length === 1 ? this.#buffer[0]! : Buffer.concat(this.#buffer);
-    const taken = all.subarray(0, bytes);
-    const rest = all.subarray(bytes);
-    this.#buffer = rest.length > 0 ? [rest] : [];
-    this.#buffered = rest.length;
+  /** Removes the first `bytes` buffered bytes, as pieces (views, no copy). */
+  #take(bytes: number): Buffer[] {
+    const taken: Buffer[] = [];
+    let need = bytes;
+    let whole = 0;
+    while (need > 0) {
+      const piece = this.#buffer[whole]!;
+      if (piece.length <= need) {
+        taken.push(piece);
+        need -= piece.length;
+        whole += 1;
+      } else {
+        taken.push(piece.subarray(0, need));
+        this.#buffer[whole] = piece.subarray(need);
+        need = 0;
+      }
+    }
+    this.#buffer.splice(0, whole);
+    this.#buffered -= bytes;
     return taken;
   }
 

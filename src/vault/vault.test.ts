@@ -99,6 +99,20 @@ describe('Vault', () => {
     expect(scheduler.timers.size).toBe(0);
   });
 
+  it('assembles chunks from writes of any size', async () => {
+    const w = await h.vault.createWriter({ practiceId: P, kind: 'call_recording', chunkSize: 500 }, { maxUnsyncedBytes: 100_000 });
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      const piece = pattern(1 + ((i * 7919) % 700), i + 1);
+      sent.push(piece);
+      await w.write(piece);
+    }
+    const rec = await w.commit();
+    const all = Buffer.concat(sent);
+    expect(rec.size).toBe(all.length);
+    expect((await h.vault.openBytes({ practiceId: P, objectId: rec.id })).equals(all)).toBe(true);
+  });
+
   it('write() resolves only when at most maxUnsyncedBytes are not durable', async () => {
     const w = await h.vault.createWriter({ practiceId: P, kind: 'voicemail' }, { maxUnsyncedBytes: 8000 });
     for (let i = 0; i < 200; i++) {
