@@ -1,0 +1,224 @@
+// Vault throughput beside plain node:crypto AES-256-GCM on the same data in
+// the same run (the issue's target: >= 0.8x of it), plus openssl's own AES-GCM
+// figure when openssl is installed, and the full path to disk with fsync.
+// Run: npx tsx bench/vault.ts   (SOTTO_BENCH_MB to change the large size)
+
+import { execFileSync } from 'node:child_process';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FileKeyProvider,
+  LocalBlobStore,
+  MemoryBlobStore,
+  MemoryVaultRepositories,
+  Vault,
+  type BlobStore,
+  type ObjectRecord,
+} from '../src/vault/index.ts';
+
+const LARGE_MB = Number(process.env.SOTTO_BENCH_MB ?? 16);
+const SMALL_BYTES = 1024;
+const SMALL_COUNT = 5000;
+const ROUNDS = 5;
+
+/** Process CPU time (user + system) in ms: on a shared machine it counts the work, not the wait for a core. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Runs each function once per round, in turn; returns each one's best CPU time (ms). */
+async function alternate(...fns: (() => void | Promise<void>)[]): Promise<number[]> {
+  const bestMs = fns.map(() => Infinity);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, fn] of fns.entries()) {
+      const t0 = cpuMs();
+      await fn();
+      bestMs[i] = Math.min(bestMs[i]!, Math.max(cpuMs() - t0, 0.001));
+    }
+  }
+  return bestMs;
+}
+
+function plainSeal(key: Buffer, data: Buffer): { iv: Buffer; ct: Buffer; tag: Buffer } {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const ct = Buffer.concat([c.update(data), c.final()]);
+  return { iv, ct, tag: c.getAuthTag() };
+}
+
+/** The same AES-256-GCM work cut into 64 KiB messages, as a streaming peer would do it. */
+function plainSealPieces(key: Buffer, data: Buffer): { iv: Buffer; ct: Buffer; tag: Buffer }[] {
+  const out = [];
+  for (let i = 0; i < data.length; i += 64 * 1024) out.push(plainSeal(key, data.subarray(i, i + 64 * 1024)));
+  return out;
+}
+
+function plainOpen(key: Buffer, s: { iv: Buffer; ct: Buffer; tag: Buffer }): Buffer {
+  const d = createDecipheriv('aes-256-gcm', key, s.iv);
+  d.setAuthTag(s.tag);
+  return Buffer.concat([d.update(s.ct), d.final()]);
+}
+
+async function makeVault(store: BlobStore, dir: string): Promise<Vault> {
+  return new Vault({
+    repos: new MemoryVaultRepositories(),
+    keyProvider: await FileKeyProvider.open({ path: join(dir, 'master.key') }),
+    store,
+  });
+}
+
+const rows: string[][] = [];
+function row(what: string, vault: string, peer: string, ratio: string, peer2 = '-'): void {
+  rows.push([what, vault, peer, peer2, ratio]);
+}
+const mbps = (bytes: number, ms: number): number => bytes / (1024 * 1024) / (ms / 1000);
+const fmt = (n: number): string => n.toFixed(n >= 100 ? 0 : 1);
+
+const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-vault-'));
+try {
+  const key = randomBytes(32);
+  const large = randomBytes(LARGE_MB * 1024 * 1024);
+  const smalls = Array.from({ length: SMALL_COUNT }, () => randomBytes(SMALL_BYTES));
+  const P = 'prac_bench';
+
+  // --- crypto path (in-memory store): what the format costs over raw AES-GCM
+  const memStore = new MemoryBlobStore();
+  const mem = await makeVault(memStore, dir);
+  // Peers drop their previous output each round; so does the vault's store.
+  const dropPrevious = (r: ObjectRecord | undefined): void => {
+    if (r) memStore.committed.delete(r.blobRef);
+  };
+  await mem.sealBytes({ practiceId: P, kind: 'fax' }, Buffer.from('warm-up'));
+
+  // Each vault figure is measured alternately with its peers, best of
+  // ROUNDS each, so a busy machine slows both sides alike.
+  let sealed = plainSeal(key, large);
+  let pieces = plainSealPieces(key, large);
+  let rec = await mem.sealBytes({ practiceId: P, kind: 'call_recording' }, large);
+  const [vSeal, peerSeal, peerSealPieces] = await alternate(
+    async () => {
+      const previous = rec;
+      rec = await mem.sealBytes({ practiceId: P, kind: 'call_recording' }, large);
+      dropPrevious(previous);
+    },
+    () => {
+      sealed = plainSeal(key, large);
+    },
+    () => {
+      pieces = plainSealPieces(key, large);
+    },
+  );
+  // The open peers hand back one plaintext buffer, as openBytes does.
+  const [vOpen, peerOpen, peerOpenPieces] = await alternate(
+    async () => {
+      await mem.openBytes({ practiceId: P, objectId: rec.id });
+    },
+    () => {
+      plainOpen(key, sealed);
+    },
+    () => {
+      Buffer.concat(pieces.map((p) => plainOpen(key, p)));
+    },
+  );
+  const [vStream, peerStreamPieces] = await alternate(
+    async () => {
+      const s = await mem.openStream({ practiceId: P, objectId: rec.id });
+      for await (const _ of s) void _;
+    },
+    () => {
+      for (const p of pieces) plainOpen(key, p);
+    },
+  );
+  const [vWriter] = await alternate(async () => {
+    const w = await mem.createWriter({ practiceId: P, kind: 'meeting_recording' }, { maxUnsyncedBytes: 1 << 20 });
+    for (let i = 0; i < large.length; i += 64 * 1024) await w.write(large.subarray(i, i + 64 * 1024));
+    dropPrevious(await w.commit());
+  });
+  const bytes = large.length;
+  // Ratios are against the faster of the two peers.
+  const large3 = (what: string, ms: number, oneShot: number, piecesMs: number): void =>
+    row(
+      what,
+      fmt(mbps(bytes, ms)),
+      Number.isFinite(oneShot) ? fmt(mbps(bytes, oneShot)) : '-',
+      (Math.min(oneShot, piecesMs) / ms).toFixed(2),
+      fmt(mbps(bytes, piecesMs)),
+    );
+  large3(`seal ${LARGE_MB} MiB (MB/s)`, vSeal!, peerSeal!, peerSealPieces!);
+  large3(`open ${LARGE_MB} MiB (MB/s)`, vOpen!, peerOpen!, peerOpenPieces!);
+  large3(`open stream ${LARGE_MB} MiB (MB/s)`, vStream!, Infinity, peerStreamPieces!);
+  large3(`writer, 64 KiB appends (MB/s)`, vWriter!, peerSeal!, peerSealPieces!);
+
+  const smallSealed = smalls.map((s) => plainSeal(key, s));
+  const recs: ObjectRecord[] = [];
+  for (const s of smalls) recs.push(await mem.sealBytes({ practiceId: P, kind: 'text' }, s));
+  const [vSmallSeal, peerSmallSeal] = await alternate(
+    async () => {
+      for (const s of smalls) await mem.sealBytes({ practiceId: P, kind: 'text' }, s);
+    },
+    () => {
+      for (const s of smalls) plainSeal(key, s);
+    },
+  );
+  const [vSmallOpen, peerSmallOpen] = await alternate(
+    async () => {
+      for (const r of recs) await mem.openBytes({ practiceId: P, objectId: r.id });
+    },
+    () => {
+      for (const s of smallSealed) plainOpen(key, s);
+    },
+  );
+  const ops = (ms: number): number => SMALL_COUNT / (ms / 1000);
+  row(`seal ${SMALL_BYTES} B objects (obj/s)`, fmt(ops(vSmallSeal!)), fmt(ops(peerSmallSeal!)), (peerSmallSeal! / vSmallSeal!).toFixed(2));
+  row(`open ${SMALL_BYTES} B objects (obj/s)`, fmt(ops(vSmallOpen!)), fmt(ops(peerSmallOpen!)), (peerSmallOpen! / vSmallOpen!).toFixed(2));
+
+  // --- full path to disk, fsync included (no crypto-only peer: it is the disk)
+  const disk = await makeVault(new LocalBlobStore(join(dir, 'blobs')), dir);
+  const diskBytes = Math.min(bytes, 16 * 1024 * 1024);
+  const t0 = performance.now();
+  const drec = await disk.sealBytes({ practiceId: P, kind: 'fax' }, large.subarray(0, diskBytes));
+  const diskSeal = performance.now() - t0;
+  const t1 = performance.now();
+  await disk.openBytes({ practiceId: P, objectId: drec.id });
+  const diskOpen = performance.now() - t1;
+  const n = 200;
+  const t2 = performance.now();
+  for (let i = 0; i < n; i++) await disk.sealBytes({ practiceId: P, kind: 'text' }, smalls[i]!);
+  const diskSmall = performance.now() - t2;
+  const t3 = performance.now();
+  const w = await disk.createWriter({ practiceId: P, kind: 'voicemail' });
+  const second = randomBytes(8000);
+  for (let s = 0; s < 60; s++) for (let i = 0; i < 8000; i += 160) await w.write(second.subarray(i, i + 160));
+  await w.commit();
+  const diskVm = performance.now() - t3;
+  row(`disk+fsync: seal ${diskBytes >> 20} MiB (MB/s)`, fmt(mbps(diskBytes, diskSeal)), '-', '-');
+  row(`disk+fsync: open ${diskBytes >> 20} MiB (MB/s)`, fmt(mbps(diskBytes, diskOpen)), '-', '-');
+  row(`disk+fsync: seal 1 KiB objects (obj/s)`, fmt(n / (diskSmall / 1000)), '-', '-');
+  row(`disk+fsync: 60 s G.711 voicemail, 160 B frames (ms)`, fmt(diskVm), '-', '-');
+
+  console.log(`vault bench (node ${process.version}, best of ${ROUNDS}, CPU time; disk rows: wall time)`);
+  console.log(`peers = plain node:crypto AES-256-GCM on the same data in the same run: one message per`);
+  console.log(`object/blob, or the blob cut into 64 KiB messages; ratio = vault / faster peer (target >= 0.8)`);
+  const head = ['', 'vault', 'peer 1-shot', 'peer 64K', 'ratio'];
+  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...[head, ...rows].map((r) => r[c]!.length)));
+  for (const r of [head, ...rows]) {
+    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  }
+
+  try {
+    const out = execFileSync('openssl', ['speed', '-seconds', '1', '-bytes', '65536', '-evp', 'aes-256-gcm'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const line = out.split('\n').find((l) => /^aes-256-gcm/i.test(l.trim()));
+    const kbs = line && Number(line.trim().split(/\s+/).pop()!.replace(/k$/, ''));
+    if (kbs) console.log(`openssl speed -evp aes-256-gcm, 64 KiB blocks: ${fmt((kbs * 1000) / (1024 * 1024))} MB/s (encrypt, one core)`);
+  } catch {
+    console.log('openssl not available: no openssl baseline');
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

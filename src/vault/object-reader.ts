@@ -1,0 +1,94 @@
+// Reading an object back: unwrap its content key, verify every chunk in
+// order, and refuse with VAULT_TAMPERED on the first thing that does not
+// authenticate (and report it, so audit/ can record it).
+
+import { Readable } from 'node:stream';
+import { tampered, VaultError, VaultErrorCode } from './errors.ts';
+import { unwrapContentKey } from './practice-keyring.ts';
+import type { ObjectRecord } from './repositories.ts';
+import { SealedBlobReader, type ReaderEnd } from './sealed-reader.ts';
+import type { VaultContext } from './vault-context.ts';
+
+/** The object's content key; throws VAULT_SHREDDED or VAULT_TAMPERED. */
+export async function contentKeyFor(ctx: VaultContext, record: ObjectRecord): Promise<Buffer> {
+  const details = { objectId: record.id, practiceId: record.practiceId };
+  if (record.state === 'shredded' || record.wrappedContentKey === null) {
+    throw new VaultError(VaultErrorCode.Shredded, `object ${record.id} was destroyed`, details);
+  }
+  const dataKey = await ctx.keyring.byId(record.dataKeyId);
+  if (dataKey.practiceId !== record.practiceId) throw await reportTamper(ctx, record, 'key_practice_mismatch');
+  const key = unwrapContentKey(dataKey.key, record.practiceId, record.id, record.dataKeyId, record.wrappedContentKey);
+  if (!key) throw await reportTamper(ctx, record, 'content_key_unwrap');
+  return key;
+}
+
+export async function reportTamper(ctx: VaultContext, record: ObjectRecord, reason: string): Promise<VaultError> {
+  const error = tampered(reason, { objectId: record.id, practiceId: record.practiceId });
+  ctx.logger.warn({ objectId: record.id, practiceId: record.practiceId, code: error.code, reason }, 'vault object failed authentication');
+  try {
+    await ctx.onTampered({ objectId: record.id, practiceId: record.practiceId, kind: record.kind, reason, at: ctx.clock.now() });
+  } catch (err) {
+    ctx.logger.error({ objectId: record.id, code: (err as { code?: unknown }).code }, 'tamper hook failed');
+  }
+  return error;
+}
+
+/** The reason the blob's end is unacceptable for this record, if any. */
+function endProblem(record: ObjectRecord, end: ReaderEnd): string | undefined {
+  if (record.state === 'committed' && !end.final) return 'truncated';
+  if (end.plaintextBytes !== record.size) return 'size_mismatch';
+  return undefined;
+}
+
+export async function readWhole(ctx: VaultContext, record: ObjectRecord): Promise<Buffer> {
+  const key = await contentKeyFor(ctx, record);
+  try {
+    const blob = await ctx.store.read(record.blobRef);
+    if (!blob) {
+      throw new VaultError(VaultErrorCode.BlobMissing, `blob for object ${record.id} is missing`, { objectId: record.id });
+    }
+    const reader = new SealedBlobReader(key, { recordId: record.id, keyId: record.dataKeyId });
+    const pushed = reader.push(blob);
+    if (!pushed.ok) throw await reportTamper(ctx, record, pushed.reason);
+    const end = reader.end();
+    if (!end.ok) throw await reportTamper(ctx, record, end.reason);
+    const problem = endProblem(record, end.value);
+    if (problem) throw await reportTamper(ctx, record, problem);
+    return pushed.chunks.length === 1 ? pushed.chunks[0]! : Buffer.concat(pushed.chunks);
+  } finally {
+    key.fill(0);
+  }
+}
+
+/**
+ * Streams the plaintext; each chunk is emitted only after it authenticated.
+ * A failure later in the blob errors the stream (VAULT_TAMPERED) after the
+ * earlier, authentic chunks were delivered: callers that must not act on a
+ * prefix (e.g. transcription) should use readWhole.
+ */
+export async function readStream(ctx: VaultContext, record: ObjectRecord): Promise<Readable> {
+  const key = await contentKeyFor(ctx, record);
+  const source = await ctx.store.stream(record.blobRef);
+  if (!source) {
+    key.fill(0);
+    throw new VaultError(VaultErrorCode.BlobMissing, `blob for object ${record.id} is missing`, { objectId: record.id });
+  }
+  async function* plaintext(): AsyncGenerator<Buffer> {
+    const reader = new SealedBlobReader(key, { recordId: record.id, keyId: record.dataKeyId });
+    try {
+      for await (const data of source as AsyncIterable<Buffer>) {
+        const pushed = reader.push(data);
+        if (!pushed.ok) throw await reportTamper(ctx, record, pushed.reason);
+        for (const chunk of pushed.chunks) yield chunk;
+      }
+      const end = reader.end();
+      if (!end.ok) throw await reportTamper(ctx, record, end.reason);
+      const problem = endProblem(record, end.value);
+      if (problem) throw await reportTamper(ctx, record, problem);
+    } finally {
+      key.fill(0);
+      source!.destroy();
+    }
+  }
+  return Readable.from(plaintext(), { objectMode: false });
+}

@@ -1,0 +1,282 @@
+// The vault: the one object the rest of Sotto uses to store and read PHI
+// artifacts. It composes the keyring (envelope keys), the sealed blob format,
+// a blob store and the repositories; see DESIGN.md "vault/".
+
+import type { Readable } from 'node:stream';
+import { freshRandom, KEY_BYTES } from './aead.ts';
+import { encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealChunkParts } from './blob-format.ts';
+import type { BlobStore } from './blob-store.ts';
+import { VaultError, VaultErrorCode } from './errors.ts';
+import type { KeyProvider } from './key-provider.ts';
+import { keyStatus, type KeyStatus } from './key-rotation.ts';
+import { newBlobRef } from './local-blob-store.ts';
+import { readStream, readWhole } from './object-reader.ts';
+import { isReadable, Transitions } from './object-state.ts';
+import { PracticeKeyring, systemClock, wrapContentKey, type Clock } from './practice-keyring.ts';
+import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
+import type { ArtifactKind, DeletionReason, DeletionReceipt, ObjectRecord, VaultRepositories } from './repositories.ts';
+import { isArtifactKind } from './repositories.ts';
+import { retentionDeadline, type RetentionPolicy } from './retention.ts';
+import { SealedWriter, type SealedWriterOptions, type Scheduler } from './sealed-writer.ts';
+import { purgeExpired, shredObject, type PurgeReport } from './shred.ts';
+import { silentLogger, type TamperEvent, type VaultContext, type VaultLogger } from './vault-context.ts';
+
+/**
+ * 256 KiB: per-chunk cost (a cipher setup, 21 bytes of framing) vanishes
+ * against AES-GCM itself; a streaming writer seals smaller chunks anyway
+ * whenever its timer or maxUnsyncedBytes says so.
+ */
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
+
+export interface VaultOptions {
+  repos: VaultRepositories;
+  keyProvider: KeyProvider;
+  store: BlobStore;
+  clock?: Clock;
+  logger?: VaultLogger;
+  scheduler?: Scheduler;
+  /** The practice's retention policy (from policy/); defaults apply when absent. */
+  retentionPolicy?: (practiceId: string) => RetentionPolicy | Promise<RetentionPolicy>;
+  /** Called on every authentication failure, for the audit log. */
+  onTampered?: (event: TamperEvent) => void | Promise<void>;
+}
+
+export interface NewObject {
+  practiceId: string;
+  kind: ArtifactKind;
+  /** Owner for per-user legal holds (mailbox owner, recorded user). */
+  ownerUserId?: string | null;
+  /** Record id to use (e.g. the voicemail's id); generated when absent. */
+  id?: string;
+  chunkSize?: number;
+}
+
+/** Addresses an object within its practice, so one practice can never read another's. */
+export interface ObjectRef {
+  practiceId: string;
+  objectId: string;
+}
+
+export function newObjectId(): string {
+  return 'obj_' + freshRandom(12).toString('hex');
+}
+
+export class Vault {
+  readonly #ctx: VaultContext;
+  readonly #provider: KeyProvider;
+  readonly #scheduler: Scheduler | undefined;
+  readonly #retention: (practiceId: string) => RetentionPolicy | Promise<RetentionPolicy>;
+  readonly #active = new Set<string>();
+
+  constructor(options: VaultOptions) {
+    const clock = options.clock ?? systemClock;
+    this.#provider = options.keyProvider;
+    this.#scheduler = options.scheduler;
+    this.#retention = options.retentionPolicy ?? (() => ({}));
+    this.#ctx = {
+      repos: options.repos,
+      store: options.store,
+      keyring: new PracticeKeyring(options.repos.dataKeys, options.keyProvider, clock),
+      clock,
+      logger: options.logger ?? silentLogger,
+      onTampered: options.onTampered ?? (() => {}),
+    };
+  }
+
+  /** Seals a small object in one go (fax page, text, transcript); committed on return. */
+  async sealBytes(input: NewObject, data: Uint8Array): Promise<ObjectRecord> {
+    const prepared = await this.#prepare(input);
+    const { record, contentKey, headerBytes, noncePrefix, chunkSize } = prepared;
+    try {
+      const frames: Buffer[] = [headerBytes];
+      let index = 0;
+      for (let offset = 0; offset < data.length || index === 0; offset += chunkSize) {
+        const end = Math.min(offset + chunkSize, data.length);
+        frames.push(...sealChunkParts(contentKey, headerBytes, noncePrefix, index++, end === data.length, data.subarray(offset, end)));
+      }
+      // Record first, then blob, then commit: a crash leaves a 'writing'
+      // record that recover() resolves, never a blob nobody knows about.
+      await this.#ctx.repos.objects.insert(record);
+      try {
+        await this.#ctx.store.put(record.blobRef, Buffer.concat(frames));
+      } catch (err) {
+        await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      contentKey.fill(0);
+    }
+    return this.#markCommitted(record.id, data.length);
+  }
+
+  /** Opens a streaming writer (voicemail, recording); see SealedWriter. */
+  async createWriter(input: NewObject, options: SealedWriterOptions = {}): Promise<SealedWriter> {
+    const { record, contentKey, headerBytes, noncePrefix, chunkSize } = await this.#prepare(input);
+    await this.#ctx.repos.objects.insert(record);
+    this.#active.add(record.id);
+    let appender;
+    try {
+      appender = await this.#ctx.store.create(record.blobRef, headerBytes);
+    } catch (err) {
+      this.#active.delete(record.id);
+      contentKey.fill(0);
+      await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
+      throw err;
+    }
+    return new SealedWriter(
+      {
+        objectId: record.id,
+        appender,
+        contentKey,
+        headerBytes,
+        noncePrefix,
+        chunkSize,
+        onCommitted: async (size) => {
+          this.#active.delete(record.id);
+          return this.#markCommitted(record.id, size);
+        },
+        onAborted: async () => {
+          this.#active.delete(record.id);
+          await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort);
+        },
+      },
+      { scheduler: this.#scheduler, ...options },
+    );
+  }
+
+  /** The object's record (metadata only). */
+  async stat(ref: ObjectRef): Promise<ObjectRecord> {
+    const record = await this.#ctx.repos.objects.get(ref.objectId);
+    if (!record || record.practiceId !== ref.practiceId) {
+      throw new VaultError(VaultErrorCode.NotFound, `object ${ref.objectId} not found`, { objectId: ref.objectId });
+    }
+    return record;
+  }
+
+  /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
+  async openBytes(ref: ObjectRef): Promise<Buffer> {
+    return readWhole(this.#ctx, await this.#readableRecord(ref));
+  }
+
+  /** The plaintext as a stream; each chunk is verified before it is emitted. */
+  async openStream(ref: ObjectRef): Promise<Readable> {
+    return readStream(this.#ctx, await this.#readableRecord(ref));
+  }
+
+  /** Crash recovery; call once at startup before accepting calls. */
+  async recover(options: Omit<RecoverOptions, 'activeObjectIds'> = {}): Promise<RecoveryReport> {
+    return recover(this.#ctx, { ...options, activeObjectIds: this.#active });
+  }
+
+  /** Destroys one object now (erasure request). Refused under a legal hold. */
+  async destroy(ref: ObjectRef, reason: DeletionReason = 'requested'): Promise<DeletionReceipt> {
+    const record = await this.stat(ref);
+    if (record.legalHold || (record.ownerUserId !== null && (await this.#ctx.repos.userHolds.isHeld(record.practiceId, record.ownerUserId)))) {
+      throw new VaultError(VaultErrorCode.LegalHold, `object ${record.id} is under legal hold`, { objectId: record.id });
+    }
+    if (!isReadable(record.state)) {
+      throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} is ${record.state}`, { objectId: record.id });
+    }
+    const receipt = await shredObject(this.#ctx, record.id, reason, Transitions.shredStored);
+    if (!receipt) {
+      throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} changed while being destroyed`, { objectId: record.id });
+    }
+    return receipt;
+  }
+
+  /** Scheduled purge: crypto-shreds every expired object not under a legal hold. */
+  async purgeExpired(options: { now?: Date; batchSize?: number } = {}): Promise<PurgeReport> {
+    return purgeExpired(this.#ctx, options.now ?? this.#ctx.clock.now(), options.batchSize);
+  }
+
+  async setLegalHold(ref: ObjectRef, hold: boolean): Promise<void> {
+    await this.stat(ref);
+    await this.#ctx.repos.objects.setLegalHold(ref.objectId, hold);
+  }
+
+  async placeUserHold(practiceId: string, userId: string, reference: string): Promise<void> {
+    await this.#ctx.repos.userHolds.place({ practiceId, userId, reference, placedAt: this.#ctx.clock.now() });
+  }
+
+  async releaseUserHold(practiceId: string, userId: string): Promise<boolean> {
+    return this.#ctx.repos.userHolds.release(practiceId, userId);
+  }
+
+  /** Re-applies a (changed) policy to one object, e.g. after the practice edits retention. */
+  async applyRetention(ref: ObjectRef, policy: RetentionPolicy): Promise<Date | null> {
+    const record = await this.stat(ref);
+    const deadline = retentionDeadline(record.kind, record.createdAt, policy);
+    await this.#ctx.repos.objects.setRetentionDeadline(record.id, deadline);
+    return deadline;
+  }
+
+  async receipts(filter: { practiceId?: string; since?: Date } = {}): Promise<DeletionReceipt[]> {
+    return this.#ctx.repos.receipts.list(filter);
+  }
+
+  async keyStatus(): Promise<KeyStatus> {
+    return keyStatus(this.#ctx.repos.dataKeys, this.#provider, this.#ctx.clock);
+  }
+
+  /** Drops unwrapped data keys from memory (shutdown, or after rotation). */
+  close(): void {
+    this.#ctx.keyring.clear();
+  }
+
+  async #readableRecord(ref: ObjectRef): Promise<ObjectRecord> {
+    const record = await this.stat(ref);
+    if (record.state === 'writing') {
+      throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} is still being written`, { objectId: record.id });
+    }
+    return record;
+  }
+
+  async #prepare(input: NewObject): Promise<{
+    record: ObjectRecord;
+    contentKey: Buffer;
+    headerBytes: Buffer;
+    noncePrefix: Buffer;
+    chunkSize: number;
+  }> {
+    if (!isArtifactKind(input.kind)) throw new VaultError(VaultErrorCode.InvalidArgument, `unknown artifact kind`);
+    const chunkSize = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+      throw new VaultError(VaultErrorCode.InvalidArgument, `chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
+    }
+    const id = input.id ?? newObjectId();
+    const { keyId, key: dataKey } = await this.#ctx.keyring.forPractice(input.practiceId);
+    const contentKey = freshRandom(KEY_BYTES);
+    const noncePrefix = freshRandom(NONCE_PREFIX_BYTES);
+    const headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
+    const createdAt = this.#ctx.clock.now();
+    const record: ObjectRecord = {
+      id,
+      practiceId: input.practiceId,
+      kind: input.kind,
+      ownerUserId: input.ownerUserId ?? null,
+      dataKeyId: keyId,
+      wrappedContentKey: wrapContentKey(dataKey, input.practiceId, id, keyId, contentKey),
+      blobRef: newBlobRef(),
+      size: null,
+      state: 'writing',
+      createdAt,
+      sealedAt: null,
+      retentionDeadline: retentionDeadline(input.kind, createdAt, await this.#retention(input.practiceId)),
+      legalHold: false,
+      shredReason: null,
+    };
+    return { record, contentKey, headerBytes, noncePrefix, chunkSize };
+  }
+
+  async #markCommitted(objectId: string, size: number): Promise<ObjectRecord> {
+    const record = await this.#ctx.repos.objects.transition(objectId, Transitions.commit.from, {
+      state: Transitions.commit.to,
+      size,
+      sealedAt: this.#ctx.clock.now(),
+    });
+    if (!record) {
+      throw new VaultError(VaultErrorCode.InvalidState, `object ${objectId} left 'writing' before commit`, { objectId });
+    }
+    return record;
+  }
+}
