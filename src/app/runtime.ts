@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.ts';
+import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
+import { openLocalVault, type RecoveryReport, type Vault } from '../vault/index.ts';
 import type { SottoConfig } from './config.ts';
 import { ensureDataDir } from './data-dir.ts';
 import { loadOrCreateMasterKey } from './master-key.ts';
@@ -14,6 +16,10 @@ export interface Runtime {
   logger: Logger;
   database: DatabaseHandle;
   masterKey: Buffer;
+  /** Sealed storage of every PHI artifact (vault/). */
+  vault: Vault;
+  /** What start-up recovery found: objects left mid-write by a crash, now marked partial. */
+  vaultRecovery: RecoveryReport;
   version: string;
   close(): Promise<void>;
 }
@@ -28,18 +34,32 @@ export async function openRuntime(config: SottoConfig, logger: Logger): Promise<
   ensureDataDir(config.dataDir);
   const masterKey = loadOrCreateMasterKey(config.masterKeyFile);
   const database = openDatabase(config.database);
+  let local;
   try {
     await migrateToLatest(database);
+    local = await openLocalVault({
+      dataDir: config.dataDir,
+      masterKeyFile: config.masterKeyFile,
+      repos: new KyselyVaultRepositories(database.db),
+      logger,
+    });
   } catch (e) {
     await database.close();
     throw e;
   }
+  if (local.recovery.partial.length > 0) logger.warn({ event: 'vault.recovered', partial: local.recovery.partial.length }, 'recovered objects interrupted by a crash');
+  const vault = local.vault;
   return {
     config,
     logger,
     database,
     masterKey,
+    vault,
+    vaultRecovery: local.recovery,
     version: sottoVersion(),
-    close: () => database.close(),
+    async close() {
+      await vault.close();
+      await database.close();
+    },
   };
 }

@@ -5,8 +5,10 @@ import { MasterKeyError } from '../app/master-key.ts';
 import { PortInUseError } from '../app/server.ts';
 import { DatabaseError } from '../db/index.ts';
 import { DirectoryError } from '../directory/index.ts';
+import { isVaultError } from '../vault/index.ts';
 import { adminCreateCommand } from './commands/admin.ts';
 import { demoCommand } from './commands/demo.ts';
+import { keysRotateCommand, keysStatusCommand } from './commands/keys.ts';
 import { startCommand } from './commands/start.ts';
 import { tokenCreateCommand } from './commands/token.ts';
 import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
@@ -21,6 +23,8 @@ const USAGE = `usage: sotto <command> [options]
   user list
   user disable <user id or email>
   token create --role admin|staff [--user EMAIL|ID] [--label L]
+  keys status                            master key id and age, practice data keys
+  keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
 
 Options: --json (machine-readable output), --practice ID (when several practices exist).
 Configuration comes from SOTTO_* environment variables; see README.md.`;
@@ -66,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'user add') return await userAddCommand({ email: v.email, name: v.name, role: v.role, extension: v.extension, device: v.device, practice: v.practice, json });
     if (cmd === 'user list') return await userListCommand({ practice: v.practice, json });
     if (cmd === 'user disable') return await userDisableCommand(pos[2], { practice: v.practice, json });
+    if (cmd === 'keys status') return await keysStatusCommand({ json });
+    if (cmd === 'keys rotate') return await keysRotateCommand({ json });
     if (cmd === 'token create') return await tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json });
     process.stderr.write(`sotto: unknown command "${pos.join(' ')}"\n\n${USAGE}\n`);
     return 2;
@@ -75,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportFailure(e: unknown, json: boolean): number {
-  const known = e instanceof CliError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof MasterKeyError || e instanceof DatabaseError;
+  const known = e instanceof CliError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e);
   if (!known) throw e;
   const err = e as Error & { code: string };
   if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');

@@ -142,6 +142,49 @@ export interface SipBindingsTable {
   user_agent: string | null;
 }
 
+export interface VaultDataKeysTable {
+  key_id: string;
+  practice_id: string;
+  wrapped_key: Buffer;
+  master_key_id: string;
+  created_at: string;
+  rotated_at: string | null;
+}
+
+export interface VaultObjectsTable {
+  id: string;
+  practice_id: string;
+  kind: string;
+  owner_user_id: string | null;
+  data_key_id: string;
+  wrapped_content_key: Buffer | null;
+  blob_ref: string;
+  size: number | string | null;
+  state: string;
+  created_at: string;
+  sealed_at: string | null;
+  retention_deadline: string | null;
+  legal_hold: Flag;
+  shred_reason: string | null;
+}
+
+export interface VaultDeletionReceiptsTable {
+  id: string;
+  object_id: string;
+  practice_id: string;
+  kind: string;
+  deleted_at: string;
+  reason: string;
+  method: string;
+}
+
+export interface VaultUserHoldsTable {
+  practice_id: string;
+  user_id: string;
+  placed_at: string;
+  reference: string;
+}
+
 export interface Database {
   practices: PracticesTable;
   practice_policy: PracticePolicyTable;
@@ -154,4 +197,8 @@ export interface Database {
   api_tokens: ApiTokensTable;
   feature_changes: FeatureChangesTable;
   sip_bindings: SipBindingsTable;
+  vault_data_keys: VaultDataKeysTable;
+  vault_objects: VaultObjectsTable;
+  vault_deletion_receipts: VaultDeletionReceiptsTable;
+  vault_user_holds: VaultUserHoldsTable;
 }

@@ -1,0 +1,46 @@
+import { KyselyVaultRepositories } from '../../vault/kysely-repositories.ts';
+import { rotateMasterKeyFile } from '../../vault/index.ts';
+import { withRuntime } from '../context.ts';
+import { printJson, printLines, table } from '../output.ts';
+
+/** `sotto keys status`: master key id and age, each practice's data key and whether it is wrapped by the current master key. */
+export async function keysStatusCommand(o: { json?: boolean }): Promise<number> {
+  const status = await withRuntime((rt) => rt.vault.keyStatus());
+  const out = {
+    provider: status.provider,
+    masterKeyId: status.masterKeyId,
+    masterKeyAgeDays: status.masterKeyAgeDays,
+    staleDataKeys: status.staleDataKeys,
+    dataKeys: status.dataKeys.map((k) => ({
+      practiceId: k.practiceId,
+      keyId: k.keyId,
+      masterKeyId: k.masterKeyId,
+      current: k.current,
+      ageDays: k.ageDays,
+      createdAt: k.createdAt.toISOString(),
+      rotatedAt: k.rotatedAt?.toISOString() ?? null,
+    })),
+  };
+  if (o.json) printJson(out);
+  else {
+    printLines([
+      `Master key ${out.masterKeyId} (${out.provider}), ${out.masterKeyAgeDays ?? '?'} days old; ${out.staleDataKeys} data key(s) under an older master key.`,
+      ...table([['PRACTICE', 'DATA KEY', 'WRAPPED BY', 'CURRENT', 'AGE (DAYS)'], ...out.dataKeys.map((k) => [k.practiceId, k.keyId, k.masterKeyId, String(k.current), String(k.ageDays)])]),
+    ]);
+  }
+  return 0;
+}
+
+/**
+ * `sotto keys rotate`: a new master key file; every practice data key is
+ * re-wrapped under it (blobs are not re-encrypted). Run it with Sotto stopped.
+ */
+export async function keysRotateCommand(o: { json?: boolean }): Promise<number> {
+  const out = await withRuntime(async (rt) => {
+    const r = await rotateMasterKeyFile(new KyselyVaultRepositories(rt.database.db).dataKeys, rt.config.masterKeyFile);
+    return { from: r.report.fromMasterKeyId, to: r.report.toMasterKeyId, rewrapped: r.report.rewrapped, alreadyCurrent: r.report.alreadyCurrent, retiredKeyPath: r.retiredKeyPath };
+  });
+  if (o.json) printJson(out);
+  else printLines([`Master key rotated ${out.from} -> ${out.to}: ${out.rewrapped} data key(s) re-wrapped.`, `The old key is kept at ${out.retiredKeyPath}: destroy it once backups made with it have expired.`]);
+  return 0;
+}

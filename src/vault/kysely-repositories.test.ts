@@ -1,0 +1,64 @@
+// The vault over its real repositories: the same behaviour on SQLite and
+// PostgreSQL as over the in-memory ones its unit tests use.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestDatabase } from '../../test/support/db.ts';
+import type { DatabaseHandle } from '../db/index.ts';
+import { createPractice } from '../directory/index.ts';
+import { openLocalVault, rotateMasterKeyFile, VaultErrorCode, type Vault } from './index.ts';
+import { KyselyVaultRepositories } from './kysely-repositories.ts';
+
+describe.each(DIALECTS)('vault on %s', (dialect) => {
+  let h: DatabaseHandle;
+  let vault: Vault;
+  let practiceId: string;
+  const dataDir = mkdtempSync(join(tmpdir(), 'sotto-vault-db-'));
+  const repos = () => new KyselyVaultRepositories(h.db);
+
+  beforeAll(async () => {
+    h = await openTestDatabase(dialect);
+    practiceId = (await createPractice(h.db, { name: 'V', tier: 'pro', sipDomain: `vault-${dialect}.example` })).id;
+    vault = (await openLocalVault({ dataDir, repos: repos() })).vault;
+  });
+  afterAll(async () => {
+    await vault.close();
+    await h.close();
+  });
+
+  it('seals and opens an object, bound to its record', async () => {
+    const rec = await vault.sealBytes({ practiceId, kind: 'voicemail', ownerUserId: null }, Buffer.from('message audio'));
+    expect(rec.state).toBe('committed');
+    expect((await vault.openBytes({ practiceId, objectId: rec.id })).toString()).toBe('message audio');
+    const other = (await createPractice(h.db, { name: 'W', tier: 'pro', sipDomain: `vault2-${dialect}.example` })).id;
+    await expect(vault.openBytes({ practiceId: other, objectId: rec.id })).rejects.toMatchObject({ code: VaultErrorCode.NotFound });
+  });
+
+  it('streams a recording and commits it', async () => {
+    const w = await vault.createWriter({ practiceId, kind: 'voicemail' });
+    await w.write(Buffer.alloc(20_000, 7));
+    await w.write(Buffer.alloc(5_000, 9));
+    const rec = await w.commit();
+    expect(rec.size).toBe(25_000);
+    expect((await vault.openBytes({ practiceId, objectId: rec.id })).equals(Buffer.concat([Buffer.alloc(20_000, 7), Buffer.alloc(5_000, 9)]))).toBe(true);
+  });
+
+  it('purges expired objects by destroying their keys, leaving receipts', async () => {
+    const rec = await vault.sealBytes({ practiceId, kind: 'fax' }, Buffer.from('fax page'));
+    await vault.applyRetention({ practiceId, objectId: rec.id }, { fax: 1 });
+    const report = await vault.purgeExpired({ now: new Date(Date.now() + 3 * 86_400_000) });
+    expect(report.receipts.map((r) => r.objectId)).toContain(rec.id);
+    await expect(vault.openBytes({ practiceId, objectId: rec.id })).rejects.toBeDefined();
+    expect((await repos().receipts.list({ practiceId })).some((r) => r.objectId === rec.id && r.method === 'crypto_shred')).toBe(true);
+  });
+
+  it('re-wraps data keys under a new master key without touching blobs', async () => {
+    const rec = await vault.sealBytes({ practiceId, kind: 'text' }, Buffer.from('text body'));
+    await vault.close();
+    const report = await rotateMasterKeyFile(repos().dataKeys, join(dataDir, 'master.key'));
+    expect(report.report.rewrapped).toBeGreaterThan(0);
+    vault = (await openLocalVault({ dataDir, repos: repos() })).vault;
+    expect((await vault.openBytes({ practiceId, objectId: rec.id })).toString()).toBe('text body');
+  });
+});

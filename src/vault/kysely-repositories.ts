@@ -1,0 +1,275 @@
+// The vault's repositories on Kysely: SQLite and PostgreSQL. Compare-and-set
+// updates run as a conditional UPDATE inside a transaction, so two workers
+// never both win a state change.
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, VaultDataKeysTable, VaultObjectsTable } from '../db/index.ts';
+import type {
+  ArtifactKind,
+  DataKeyRecord,
+  DataKeyRepository,
+  DeletionReason,
+  DeletionReceipt,
+  DeletionReceiptRepository,
+  ObjectRecord,
+  ObjectRepository,
+  ObjectState,
+  UserHold,
+  UserHoldRepository,
+  VaultRepositories,
+} from './repositories.ts';
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
+const buf = (b: Buffer | Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b));
+
+function isUnique(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+function keyFromRow(r: Selectable<VaultDataKeysTable>): DataKeyRecord {
+  return {
+    keyId: r.key_id,
+    practiceId: r.practice_id,
+    wrappedKey: Buffer.from(r.wrapped_key),
+    masterKeyId: r.master_key_id,
+    createdAt: new Date(r.created_at),
+    rotatedAt: date(r.rotated_at),
+  };
+}
+
+function objectFromRow(r: Selectable<VaultObjectsTable>): ObjectRecord {
+  return {
+    id: r.id,
+    practiceId: r.practice_id,
+    kind: r.kind as ArtifactKind,
+    ownerUserId: r.owner_user_id,
+    dataKeyId: r.data_key_id,
+    wrappedContentKey: buf(r.wrapped_content_key),
+    blobRef: r.blob_ref,
+    size: r.size === null ? null : Number(r.size),
+    state: r.state as ObjectState,
+    createdAt: new Date(r.created_at),
+    sealedAt: date(r.sealed_at),
+    retentionDeadline: date(r.retention_deadline),
+    legalHold: r.legal_hold === 1,
+    shredReason: r.shred_reason as DeletionReason | null,
+  };
+}
+
+class KyselyDataKeys implements DataKeyRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findByPractice(practiceId: string): Promise<DataKeyRecord | undefined> {
+    const r = await this.db.selectFrom('vault_data_keys').selectAll().where('practice_id', '=', practiceId).executeTakeFirst();
+    return r && keyFromRow(r);
+  }
+
+  async get(keyId: string): Promise<DataKeyRecord | undefined> {
+    const r = await this.db.selectFrom('vault_data_keys').selectAll().where('key_id', '=', keyId).executeTakeFirst();
+    return r && keyFromRow(r);
+  }
+
+  async insert(record: DataKeyRecord): Promise<'inserted' | 'conflict'> {
+    try {
+      await this.db
+        .insertInto('vault_data_keys')
+        .values({
+          key_id: record.keyId,
+          practice_id: record.practiceId,
+          wrapped_key: Buffer.from(record.wrappedKey),
+          master_key_id: record.masterKeyId,
+          created_at: record.createdAt.toISOString(),
+          rotated_at: iso(record.rotatedAt),
+        })
+        .execute();
+      return 'inserted';
+    } catch (e) {
+      if (isUnique(e)) return 'conflict';
+      throw e;
+    }
+  }
+
+  async listAll(): Promise<DataKeyRecord[]> {
+    return (await this.db.selectFrom('vault_data_keys').selectAll().orderBy('created_at').execute()).map(keyFromRow);
+  }
+
+  async rewrap(keyId: string, expectedMasterKeyId: string, next: { wrappedKey: Buffer; masterKeyId: string; rotatedAt: Date }): Promise<boolean> {
+    const r = await this.db
+      .updateTable('vault_data_keys')
+      .set({ wrapped_key: Buffer.from(next.wrappedKey), master_key_id: next.masterKeyId, rotated_at: next.rotatedAt.toISOString() })
+      .where('key_id', '=', keyId)
+      .where('master_key_id', '=', expectedMasterKeyId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+}
+
+class KyselyObjects implements ObjectRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(r: ObjectRecord): Promise<void> {
+    await this.db
+      .insertInto('vault_objects')
+      .values({
+        id: r.id,
+        practice_id: r.practiceId,
+        kind: r.kind,
+        owner_user_id: r.ownerUserId,
+        data_key_id: r.dataKeyId,
+        wrapped_content_key: buf(r.wrappedContentKey),
+        blob_ref: r.blobRef,
+        size: r.size,
+        state: r.state,
+        created_at: r.createdAt.toISOString(),
+        sealed_at: iso(r.sealedAt),
+        retention_deadline: iso(r.retentionDeadline),
+        legal_hold: r.legalHold ? 1 : 0,
+        shred_reason: r.shredReason,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<ObjectRecord | undefined> {
+    const r = await this.db.selectFrom('vault_objects').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && objectFromRow(r);
+  }
+
+  async findByBlobRef(blobRef: string): Promise<ObjectRecord | undefined> {
+    const r = await this.db.selectFrom('vault_objects').selectAll().where('blob_ref', '=', blobRef).executeTakeFirst();
+    return r && objectFromRow(r);
+  }
+
+  async transition(id: string, from: readonly ObjectState[], patch: { state: ObjectState; size?: number | null; sealedAt?: Date | null }): Promise<ObjectRecord | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const set: { state: string; size?: number | null; sealed_at?: string | null } = { state: patch.state };
+      if (patch.size !== undefined) set.size = patch.size;
+      if (patch.sealedAt !== undefined) set.sealed_at = iso(patch.sealedAt);
+      const u = await trx.updateTable('vault_objects').set(set).where('id', '=', id).where('state', 'in', [...from]).executeTakeFirst();
+      if (Number(u.numUpdatedRows) !== 1) return undefined;
+      const r = await trx.selectFrom('vault_objects').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return objectFromRow(r);
+    });
+  }
+
+  async listByState(state: ObjectState, limit: number): Promise<ObjectRecord[]> {
+    return (await this.db.selectFrom('vault_objects').selectAll().where('state', '=', state).orderBy('created_at').limit(limit).execute()).map(objectFromRow);
+  }
+
+  async listExpired(now: Date, limit: number): Promise<ObjectRecord[]> {
+    const rows = await this.db
+      .selectFrom('vault_objects')
+      .selectAll()
+      .where('state', 'in', ['committed', 'partial'])
+      .where('legal_hold', '=', 0)
+      .where('retention_deadline', 'is not', null)
+      .where('retention_deadline', '<=', now.toISOString())
+      .orderBy('retention_deadline')
+      .limit(limit)
+      .execute();
+    return rows.map(objectFromRow);
+  }
+
+  async setLegalHold(id: string, hold: boolean): Promise<boolean> {
+    const r = await this.db.updateTable('vault_objects').set({ legal_hold: hold ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async setRetentionDeadline(id: string, deadline: Date | null): Promise<boolean> {
+    const r = await this.db.updateTable('vault_objects').set({ retention_deadline: iso(deadline) }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async shred(id: string, from: readonly ObjectState[], reason: DeletionReason): Promise<ObjectRecord | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('vault_objects').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!before) return undefined;
+      const u = await trx
+        .updateTable('vault_objects')
+        .set({ wrapped_content_key: null, state: 'shredded', shred_reason: reason })
+        .where('id', '=', id)
+        .where('legal_hold', '=', 0)
+        .where('state', 'in', [...from])
+        .executeTakeFirst();
+      return Number(u.numUpdatedRows) === 1 ? objectFromRow(before) : undefined;
+    });
+  }
+
+  async finishShred(id: string, receipt: DeletionReceipt): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('vault_objects').where('id', '=', id).execute();
+      await trx
+        .insertInto('vault_deletion_receipts')
+        .values({
+          id: receipt.id,
+          object_id: receipt.objectId,
+          practice_id: receipt.practiceId,
+          kind: receipt.kind,
+          deleted_at: receipt.deletedAt.toISOString(),
+          reason: receipt.reason,
+          method: receipt.method,
+        })
+        .execute();
+    });
+  }
+}
+
+class KyselyReceipts implements DeletionReceiptRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async list(filter: { practiceId?: string; since?: Date }): Promise<DeletionReceipt[]> {
+    let q = this.db.selectFrom('vault_deletion_receipts').selectAll();
+    if (filter.practiceId !== undefined) q = q.where('practice_id', '=', filter.practiceId);
+    if (filter.since !== undefined) q = q.where('deleted_at', '>=', filter.since.toISOString());
+    const rows = await q.orderBy('deleted_at').execute();
+    return rows.map((r) => ({
+      id: r.id,
+      objectId: r.object_id,
+      practiceId: r.practice_id,
+      kind: r.kind as ArtifactKind,
+      deletedAt: new Date(r.deleted_at),
+      reason: r.reason as DeletionReason,
+      method: 'crypto_shred',
+    }));
+  }
+}
+
+class KyselyUserHolds implements UserHoldRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async place(hold: UserHold): Promise<void> {
+    await this.db
+      .insertInto('vault_user_holds')
+      .values({ practice_id: hold.practiceId, user_id: hold.userId, placed_at: hold.placedAt.toISOString(), reference: hold.reference })
+      .onConflict((oc) => oc.columns(['practice_id', 'user_id']).doUpdateSet({ placed_at: hold.placedAt.toISOString(), reference: hold.reference }))
+      .execute();
+  }
+
+  async release(practiceId: string, userId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('vault_user_holds').where('practice_id', '=', practiceId).where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  }
+
+  async isHeld(practiceId: string, userId: string): Promise<boolean> {
+    return (await this.db.selectFrom('vault_user_holds').select('user_id').where('practice_id', '=', practiceId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;
+  }
+
+  async list(practiceId: string): Promise<UserHold[]> {
+    const rows = await this.db.selectFrom('vault_user_holds').selectAll().where('practice_id', '=', practiceId).orderBy('placed_at').execute();
+    return rows.map((r) => ({ practiceId: r.practice_id, userId: r.user_id, placedAt: new Date(r.placed_at), reference: r.reference }));
+  }
+}
+
+export class KyselyVaultRepositories implements VaultRepositories {
+  readonly dataKeys: KyselyDataKeys;
+  readonly objects: KyselyObjects;
+  readonly receipts: KyselyReceipts;
+  readonly userHolds: KyselyUserHolds;
+
+  constructor(db: Kysely<Database>) {
+    this.dataKeys = new KyselyDataKeys(db);
+    this.objects = new KyselyObjects(db);
+    this.receipts = new KyselyReceipts(db);
+    this.userHolds = new KyselyUserHolds(db);
+  }
+}
