@@ -36,8 +36,8 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro'): P
   const practice = await createPractice(handle.db, { name: 'Cedar Family Medicine', tier, sipDomain: `cedar-${Math.random().toString(36).slice(2)}.example` });
   const { user: owner } = await addUser(handle.db, practice.id, { email: 'owner@cedar.example', displayName: 'Olive Owner', role: 'owner' }, CLI_ACTOR);
   const { user: staff } = await addUser(handle.db, practice.id, { email: 'desk@cedar.example', displayName: 'Dana Desk', role: 'staff', extension: '101' }, CLI_ACTOR);
-  const ownerToken = (await createApiToken(handle.db, practice.id, owner.id, 'owner', 'test')).token;
-  const staffToken = (await createApiToken(handle.db, practice.id, staff.id, 'staff', 'test')).token;
+  const ownerToken = (await createApiToken(handle.db, practice.id, owner.id, 'owner', 'test', CLI_ACTOR)).token;
+  const staffToken = (await createApiToken(handle.db, practice.id, staff.id, 'staff', 'test', CLI_ACTOR)).token;
   const app = await buildApi({ db: handle.db, logger, version: 'test', safeguards: () => [] });
   await app.ready();
   return {

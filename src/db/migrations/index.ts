@@ -2,6 +2,7 @@
 // identical on SQLite and PostgreSQL (no directory scanning at runtime).
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-directory.ts';
+import * as m0002 from './0002-access.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
 
@@ -9,7 +10,10 @@ interface DialectMigration {
   up(db: Kysely<unknown>, dialect: MigrationDialect): Promise<void>;
 }
 
-const ordered: Array<[string, DialectMigration]> = [['0001-directory', m0001]];
+const ordered: Array<[string, DialectMigration]> = [
+  ['0001-directory', m0001],
+  ['0002-access', m0002],
+];
 
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
