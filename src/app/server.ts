@@ -2,6 +2,7 @@
 // media, voicemail) onto one runtime and shuts them down in reverse order.
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
+import { KyselySessionStore } from '../db/index.ts';
 import type { Runtime } from './runtime.ts';
 import { platformSafeguards } from './safeguards.ts';
 
@@ -23,7 +24,17 @@ export interface RunningSotto {
 }
 
 export async function startServer(rt: Runtime): Promise<RunningSotto> {
-  const api = await buildApi({ db: rt.database.db, logger: rt.logger, version: rt.version, safeguards: () => platformSafeguards(rt) });
+  const sessions = new KyselySessionStore(rt.database.db);
+  const api = await buildApi({
+    db: rt.database.db,
+    logger: rt.logger,
+    version: rt.version,
+    safeguards: () => platformSafeguards(rt),
+    masterKey: rt.masterKey,
+    sessions,
+    publicUrl: rt.config.publicUrl,
+    idleTimeoutMinutes: rt.config.sessionIdleMinutes,
+  });
   try {
     await api.listen({ host: rt.config.bind, port: rt.config.httpPort });
   } catch (e) {
@@ -31,6 +42,11 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('SOTTO_HTTP_PORT', rt.config.httpPort);
     throw e;
   }
+  // Ended sessions are refused on sight; this only clears out the rows.
+  const sweep = setInterval(() => {
+    sessions.deleteExpired(Date.now()).catch((e: unknown) => rt.logger.warn({ err: e }, 'session sweep failed'));
+  }, 5 * 60_000);
+  sweep.unref();
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : rt.config.httpPort;
   const host = rt.config.bind === '0.0.0.0' || rt.config.bind === '::' ? 'localhost' : rt.config.bind;
@@ -38,6 +54,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     api,
     async stop() {
+      clearInterval(sweep);
       await api.close();
     },
   };
