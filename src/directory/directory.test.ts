@@ -120,4 +120,21 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
     await expect(updateUser(h.db, practice.id, owner.id, { role: 'admin' }, CLI_ACTOR)).rejects.toMatchObject({ code: 'LAST_OWNER' });
     await expect(disableUser(h.db, practice.id, owner.id, CLI_ACTOR)).rejects.toMatchObject({ code: 'LAST_OWNER' });
   });
+
+  it('writes each change and its audit event together, or neither', async () => {
+    const events = async () => (await h.db.selectFrom('audit_events').select(['action', 'actor_type', 'actor_id', 'source_ip']).where('chain_key', '=', practice.id).orderBy('seq').execute());
+    const before = (await events()).length;
+    const admin = { type: 'user' as const, id: 'admin-2', sourceIp: '192.0.2.44' };
+    await updatePolicy(h.db, practice.id, { videoMeetings: false }, admin);
+    expect((await events()).at(-1)).toEqual({ action: 'settings.update', actor_type: 'user', actor_id: 'admin-2', source_ip: '192.0.2.44' });
+    // An actor id that looks like PHI makes the event unwritable: the command fails whole.
+    const users = (await listUsers(h.db, practice.id)).length;
+    await expect(
+      addUser(h.db, practice.id, { email: 'x9@maple.example', displayName: 'X', role: 'staff', extension: '190' }, { type: 'user', id: 'someone@maple.example' }),
+    ).rejects.toMatchObject({ code: 'audit.phi_suspected' });
+    expect((await listUsers(h.db, practice.id)).length).toBe(users);
+    await expect(updatePolicy(h.db, practice.id, { texting: true }, { type: 'user', id: '+15551234567' })).rejects.toMatchObject({ code: 'audit.phi_suspected' });
+    expect((await getPolicy(h.db, practice.id)).texting).toBe(false);
+    expect((await events()).length).toBe(before + 1);
+  });
 });

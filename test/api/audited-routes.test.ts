@@ -2,7 +2,7 @@
 // its actor, in the same transaction as what it did. The routes come from
 // Fastify itself, so a new route without an entry in AUDITED_ROUTES (and a
 // scenario here that proves its event) fails this suite.
-import type { LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDITED_ROUTES, STATE_CHANGING_METHODS } from '../../src/api/audited-routes.ts';
 import { registeredRoutes } from '../../src/api/server.ts';
@@ -156,7 +156,7 @@ describe.each(DIALECTS)('audited routes on %s', (dialect) => {
     // log stood just before each request, so setup events never count.
     const inject = t.app.inject.bind(t.app);
     let before = 0;
-    (t.app as { inject: unknown }).inject = async (opts: Parameters<typeof inject>[0]) => {
+    (t.app as { inject: unknown }).inject = async (opts: InjectOptions) => {
       before = await lastSeq();
       return inject(opts);
     };
