@@ -1,6 +1,7 @@
 // One table from every layer's stable error code to an HTTP status, and the
 // single JSON error shape: { "error": { "code", "message", "details"? } }.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AuditError } from '../audit/index.ts';
 import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
 
 export class ApiError extends Error {
@@ -44,6 +45,12 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     void reply.status(DIRECTORY_STATUS[err.code]).send(errorBody(err.code, err.message, err.details));
     return;
   }
+  if (err instanceof AuditError && err.code === 'audit.chain_conflict') {
+    // Another writer won the race for this practice's chain; nothing was kept, a retry will do.
+    void reply.status(503).header('retry-after', '1').send(errorBody('AUDIT_BUSY', 'the audit log was busy and nothing was changed; try again'));
+    return;
+  }
+  // Any other AuditError is a bug (an event that could not be recorded): the action was rolled back; answer 500 below.
   const fe = err as FastifyError;
   if (fe.validation) {
     // Ajv's messages name the field and the rule, never the submitted value.
