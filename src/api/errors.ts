@@ -1,6 +1,7 @@
 // One table from every layer's stable error code to an HTTP status, and the
 // single JSON error shape: { "error": { "code", "message", "details"? } }.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AuditError } from '../audit/index.ts';
 import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
 
 export class ApiError extends Error {
@@ -26,6 +27,8 @@ const DIRECTORY_STATUS: Record<DirectoryErrorCode, number> = {
   FEATURE_NOT_IN_TIER: 403,
   FEATURE_OFF_BY_POLICY: 403,
   RETENTION_TOO_SHORT: 400,
+  MFA_ALREADY_ENROLLED: 409,
+  MFA_NOT_PENDING: 409,
   INVALID_INPUT: 400,
 };
 
@@ -42,6 +45,12 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     void reply.status(DIRECTORY_STATUS[err.code]).send(errorBody(err.code, err.message, err.details));
     return;
   }
+  if (err instanceof AuditError && err.code === 'audit.chain_conflict') {
+    // Another writer won the race for this practice's chain; nothing was kept, a retry will do.
+    void reply.status(503).header('retry-after', '1').send(errorBody('AUDIT_BUSY', 'the audit log was busy and nothing was changed; try again'));
+    return;
+  }
+  // Any other AuditError is a bug (an event that could not be recorded): the action was rolled back; answer 500 below.
   const fe = err as FastifyError;
   if (fe.validation) {
     // Ajv's messages name the field and the rule, never the submitted value.

@@ -1,14 +1,31 @@
 // The HTTP API (Fastify). Every handler runs in the same order:
 // authenticate (onRequest) -> validate schema -> authorise (preHandler,
 // deny by default) -> command -> present.
+import { hkdfSync } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import {
+  ARGON2_DEFAULTS,
+  createPasswordHasher,
+  createTotpSecretBox,
+  IDLE_TIMEOUT_DEFAULT_MINUTES,
+  idleTimeoutMs,
+  SignInThrottle,
+  systemClock,
+  type Clock,
+  type PasswordHasher,
+  type SessionStore,
+  type TotpSecretBox,
+} from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
 import { errorBody, handleError } from './errors.ts';
-import { authenticate, authorize } from './principal.ts';
+import { authenticate, authorize, type SessionGate } from './principal.ts';
+import { auditEventRoutes } from './routes/audit-events/route.ts';
+import { breakGlassRoutes } from './routes/break-glass/route.ts';
+import { sessionRoutes } from './routes/session/route.ts';
 import { ErrorResponse } from './routes/common.ts';
 import { complianceRoutes } from './routes/compliance/route.ts';
 import type { Safeguard } from './routes/compliance/presenter.ts';
@@ -26,11 +43,65 @@ export interface ApiDeps {
   /** Called after a user is disabled, so live SIP registrations end at once. */
   onUserDisabled?: (userId: string, deviceIds: string[]) => void;
   onDeviceDisabled?: (deviceId: string) => void;
+  portal: PortalDeps;
 }
 
-export interface ApiOptions extends ApiDeps {
+/** Portal sign-in: sessions, throttles, password and TOTP checks. */
+export interface PortalDeps {
+  gate: SessionGate;
+  clock: Clock;
+  hasher: PasswordHasher;
+  throttle: SignInThrottle;
+  totpBox: TotpSecretBox;
+  /** Idle logoff for new sessions, 5 to 30 minutes (default 15). */
+  idleTimeoutMinutes: number;
+}
+
+export interface ApiOptions extends Omit<ApiDeps, 'portal'> {
   logger: Logger;
   version: string;
+  /** Keys for the CSRF token and sealed TOTP secrets are derived from it. */
+  masterKey: Uint8Array;
+  sessions: SessionStore;
+  /** Where the portal is served; its origin is the only one allowed to post with a cookie, https makes cookies Secure. */
+  publicUrl?: string;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+  throttle?: SignInThrottle;
+  idleTimeoutMinutes?: number;
+}
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: string | undefined;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route the app registered (one entry per method), for the audited-routes and access tests. */
+export function registeredRoutes(app: FastifyInstance): RouteInfo[] {
+  return [...(routeTables.get(app) ?? [])];
+}
+
+function portalDeps(opts: ApiOptions): PortalDeps {
+  const clock = opts.clock ?? systemClock;
+  const idle = opts.idleTimeoutMinutes ?? IDLE_TIMEOUT_DEFAULT_MINUTES;
+  if (!idleTimeoutMs(idle).ok) throw new Error('idleTimeoutMinutes must be 5 to 30');
+  const publicUrl = new URL(opts.publicUrl ?? 'http://localhost:8080');
+  return {
+    gate: {
+      sessions: { store: opts.sessions, clock },
+      csrfSecret: Buffer.from(hkdfSync('sha256', opts.masterKey, 'sotto-csrf', 'sotto csrf v1', 32)),
+      allowedOrigins: [publicUrl.origin],
+      cookieSecure: publicUrl.protocol === 'https:',
+    },
+    clock,
+    hasher: opts.hasher ?? createPasswordHasher(ARGON2_DEFAULTS),
+    throttle: opts.throttle ?? SignInThrottle.create(clock),
+    totpBox: createTotpSecretBox(opts.masterKey),
+    idleTimeoutMinutes: idle,
+  };
 }
 
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
@@ -42,6 +113,12 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const routes: RouteInfo[] = [];
+  routeTables.set(app as unknown as FastifyInstance, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, access: (r.config as { access?: string } | undefined)?.access });
+  });
+  const portal = portalDeps(opts);
 
   // Log ids and codes only: method, route pattern (never the raw URL, which
   // may carry identifiers a user typed), status and time.
@@ -72,13 +149,16 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authenticate(opts.db));
+      v1.addHook('onRequest', authenticate(opts.db, portal.gate));
       v1.addHook('preHandler', authorize);
 
       v1.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [] } }, async () => ({ status: 'ok', version: opts.version }));
       v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled };
+      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled, portal };
+      await v1.register(sessionRoutes, deps);
+      await v1.register(breakGlassRoutes, deps);
+      await v1.register(auditEventRoutes, deps);
       await v1.register(practiceRoutes, deps);
       await v1.register(policyRoutes, deps);
       await v1.register(userRoutes, deps);

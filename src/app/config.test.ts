@@ -29,6 +29,7 @@ describe('loadConfig', () => {
     ['SOTTO_SMTP_URL', 'not a url'],
     ['SOTTO_PUBLIC_URL', 'ftp://x'],
     ['SOTTO_LOG_LEVEL', 'loud'],
+    ['SOTTO_SESSION_IDLE_MINUTES', '45'],
   ])('names the bad variable %s', (name, value) => {
     let err: unknown;
     try {

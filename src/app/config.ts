@@ -19,6 +19,8 @@ export interface SottoConfig {
   sipTlsCertFile: string | undefined;
   sipTlsKeyFile: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Portal idle logoff, 5 to 30 minutes (HIPAA 164.312(a)(2)(iii) automatic logoff). */
+  sessionIdleMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +52,7 @@ const KNOWN = [
   'SOTTO_SIP_TLS_CERT',
   'SOTTO_SIP_TLS_KEY',
   'SOTTO_LOG_LEVEL',
+  'SOTTO_SESSION_IDLE_MINUTES',
 ] as const;
 
 function port(src: Source, name: string, fallback: number): number {
@@ -140,6 +143,11 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('SOTTO_LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  const idleRaw = src.SOTTO_SESSION_IDLE_MINUTES ?? '15';
+  const sessionIdleMinutes = Number(idleRaw);
+  if (!/^\d{1,2}$/.test(idleRaw) || sessionIdleMinutes < 5 || sessionIdleMinutes > 30) {
+    throw new ConfigError('SOTTO_SESSION_IDLE_MINUTES', `must be a whole number of minutes from 5 to 30, got "${idleRaw}"`);
+  }
   const sipDomain = src.SOTTO_SIP_DOMAIN;
   if (sipDomain !== undefined && !/^[A-Za-z0-9.-]{1,253}$/.test(sipDomain)) {
     throw new ConfigError('SOTTO_SIP_DOMAIN', 'must be a host name or IP address');
@@ -169,6 +177,7 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     sipTlsCertFile,
     sipTlsKeyFile,
     logLevel,
+    sessionIdleMinutes,
   };
 }
 

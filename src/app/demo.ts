@@ -1,14 +1,17 @@
 // `sotto demo`: a demo practice, seeded idempotently. Its secrets are derived
 // from the master key (HKDF), so a second run prints the same credentials
-// without any plain secret being stored; only hashes and HA1 values are.
+// without any plain secret being stored; only hashes and HA1 values are
+// (and the admin's TOTP secret, sealed under a key derived from the master key).
 import { hkdfSync } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { createTotpSecretBox } from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
 import {
   addDevice,
   addUser,
   CLI_ACTOR,
   createPractice,
+  enrolTotpIfAbsent,
   findUserByEmail,
   grantVoicemailBox,
   listDevices,
@@ -92,7 +95,7 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
   if (!practice) {
     practice = await createPractice(db, { name: DEMO_PRACTICE_NAME, tier: opts.tier ?? 'pro', sipDomain: defaultSipDomain(rt.config) });
   } else if (opts.tier && opts.tier !== practice.tier) {
-    practice = await updatePractice(db, practice.id, { tier: opts.tier });
+    practice = await updatePractice(db, practice.id, { tier: opts.tier }, CLI_ACTOR);
   }
 
   const adminPassword = deriveSecret(mk, 'admin-password');
@@ -100,6 +103,9 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
   if (!admin) {
     admin = (await addUser(db, practice.id, { ...DEMO_ADMIN, role: 'owner', passwordHash: await hashPassword(adminPassword) }, CLI_ACTOR)).user;
   }
+  // Owners must use two-factor sign-in; the demo admin is enrolled with the secret it prints.
+  const totpSecret = derive(mk, 'admin-totp', 20);
+  await enrolTotpIfAbsent(db, practice.id, admin.id, createTotpSecretBox(mk).seal(admin.id, totpSecret), CLI_ACTOR);
 
   const extensions: DemoOutput['extensions'] = [];
   for (const u of DEMO_USERS) {
@@ -108,20 +114,20 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
     if (!user) user = (await addUser(db, practice.id, u, CLI_ACTOR, pin)).user;
     const sipPassword = deriveSecret(mk, `sip:${u.extension}`);
     let device = (await listDevices(db, practice.id, user.id)).find((d) => d.sipUsername === u.extension);
-    if (!device) device = (await addDevice(db, practice.id, user.id, { kind: 'softphone', label: 'Demo softphone', sipUsername: u.extension, sipPassword })).device;
+    if (!device) device = (await addDevice(db, practice.id, user.id, { kind: 'softphone', label: 'Demo softphone', sipUsername: u.extension, sipPassword }, CLI_ACTOR)).device;
     extensions.push({ extension: u.extension, userId: user.id, sipUsername: device.sipUsername, sipPassword, voicemailPin: pin });
   }
 
   for (const ext of await listExtensions(db, practice.id)) {
-    if (ext.voicemailBoxId && DEMO_USERS.some((u) => u.extension === ext.number)) await grantVoicemailBox(db, ext.voicemailBoxId, admin.id, null);
+    if (ext.voicemailBoxId && DEMO_USERS.some((u) => u.extension === ext.number)) await grantVoicemailBox(db, practice.id, ext.voicemailBoxId, admin.id, CLI_ACTOR);
   }
 
   const apiToken = 'sotto_' + derive(mk, 'api-token', 32).toString('base64url');
-  await registerApiToken(db, practice.id, admin.id, 'owner', 'demo', apiToken);
+  await registerApiToken(db, practice.id, admin.id, 'owner', 'demo', apiToken, CLI_ACTOR);
 
   return {
     practice: { id: practice.id, name: practice.name, tier: practice.tier },
-    admin: { email: DEMO_ADMIN.email, password: adminPassword, totpSecret: base32(derive(mk, 'admin-totp', 20)) },
+    admin: { email: DEMO_ADMIN.email, password: adminPassword, totpSecret: base32(totpSecret) },
     apiToken,
     sip: { domain: practice.sipDomain, udpPort: rt.config.sipPort, tcpPort: rt.config.sipPort, tlsPort: rt.config.sipTlsPort },
     extensions,

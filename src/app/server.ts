@@ -2,6 +2,7 @@
 // media, voicemail) onto one runtime and shuts them down in reverse order.
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
+import { KyselySessionStore } from '../db/index.ts';
 import type { Runtime } from './runtime.ts';
 import { platformSafeguards } from './safeguards.ts';
 import { startSipService, type SipService } from './sip-service.ts';
@@ -28,6 +29,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
   const sip = await startSipService(rt);
   const dropBindings = (deviceIds: string[]) =>
     void sip.removeDeviceBindings(deviceIds).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.remove_failed' }, 'could not remove bindings'));
+  const sessions = new KyselySessionStore(rt.database.db);
   let api: FastifyInstance;
   try {
     api = await buildApi({
@@ -35,6 +37,10 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       logger: rt.logger,
       version: rt.version,
       safeguards: () => platformSafeguards(rt),
+      masterKey: rt.masterKey,
+      sessions,
+      publicUrl: rt.config.publicUrl,
+      idleTimeoutMinutes: rt.config.sessionIdleMinutes,
       onUserDisabled: (_userId, deviceIds) => dropBindings(deviceIds),
       onDeviceDisabled: (deviceId) => dropBindings([deviceId]),
     });
@@ -50,6 +56,11 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('SOTTO_HTTP_PORT', rt.config.httpPort);
     throw e;
   }
+  // Ended sessions are refused on sight; this only clears out the rows.
+  const sweep = setInterval(() => {
+    sessions.deleteExpired(Date.now()).catch((e: unknown) => rt.logger.warn({ err: e }, 'session sweep failed'));
+  }, 5 * 60_000);
+  sweep.unref();
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : rt.config.httpPort;
   const host = rt.config.bind === '0.0.0.0' || rt.config.bind === '::' ? 'localhost' : rt.config.bind;
@@ -58,6 +69,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     api,
     sip,
     async stop() {
+      clearInterval(sweep);
       await api.close();
       await sip.stop();
     },

@@ -90,3 +90,4 @@ export {
   type SecondFactorSuccess,
   type SignInFailure,
 } from './sign-in.ts';
+export { createTotpSecretBox, type TotpSecretBox } from './totp-secret-box.ts';

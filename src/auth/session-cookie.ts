@@ -6,9 +6,12 @@
  * drops the prefix. No Max-Age: the cookie dies with the browser, and the
  * server enforces idle and absolute expiry regardless.
  *
- * SameSite=Lax rather than Strict so the link in a voicemail email lands on a
- * signed-in portal; state-changing requests are covered by csrf.ts.
+ * SameSite=Lax by default so the link in a voicemail email lands on a
+ * signed-in portal; the API asks for Strict (the portal is its own origin and
+ * a link from an email then opens the sign-in page). State-changing requests
+ * are covered by csrf.ts either way.
  */
+export type SameSite = 'Strict' | 'Lax';
 export const SECURE_COOKIE_NAME = '__Host-sotto_session';
 export const PLAIN_COOKIE_NAME = 'sotto_session';
 
@@ -16,16 +19,16 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? SECURE_COOKIE_NAME : PLAIN_COOKIE_NAME;
 }
 
-export function serializeSessionCookie(token: string, options: { secure: boolean }): string {
+export function serializeSessionCookie(token: string, options: { secure: boolean; sameSite?: SameSite }): string {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('session token must be base64url');
-  const attrs = [`${sessionCookieName(options.secure)}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+  const attrs = [`${sessionCookieName(options.secure)}=${token}`, 'Path=/', 'HttpOnly', `SameSite=${options.sameSite ?? 'Lax'}`];
   if (options.secure) attrs.push('Secure');
   return attrs.join('; ');
 }
 
 /** The Set-Cookie that removes the cookie at sign-out. */
-export function clearSessionCookie(options: { secure: boolean }): string {
-  const attrs = [`${sessionCookieName(options.secure)}=`, 'Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=0'];
+export function clearSessionCookie(options: { secure: boolean; sameSite?: SameSite }): string {
+  const attrs = [`${sessionCookieName(options.secure)}=`, 'Path=/', 'HttpOnly', `SameSite=${options.sameSite ?? 'Lax'}`, 'Max-Age=0'];
   if (options.secure) attrs.push('Secure');
   return attrs.join('; ');
 }

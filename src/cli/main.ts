@@ -7,6 +7,7 @@ import { DatabaseError } from '../db/index.ts';
 import { DirectoryError } from '../directory/index.ts';
 import { isVaultError } from '../vault/index.ts';
 import { adminCreateCommand } from './commands/admin.ts';
+import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
 import { demoCommand } from './commands/demo.ts';
 import { keysRotateCommand, keysStatusCommand } from './commands/keys.ts';
 import { startCommand } from './commands/start.ts';
@@ -25,6 +26,8 @@ const USAGE = `usage: sotto <command> [options]
   token create --role admin|staff [--user EMAIL|ID] [--label L]
   keys status                            master key id and age, practice data keys
   keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
+  audit verify [--file EXPORT.jsonl]     check the audit hash chains (exit 0 when intact, 1 naming the first broken seq)
+  audit export [--from T] [--to T] > FILE   the practice's audit log as JSON Lines, verifiable offline
 
 Options: --json (machine-readable output), --practice ID (when several practices exist).
 Configuration comes from SOTTO_* environment variables; see README.md.`;
@@ -44,6 +47,9 @@ const OPTIONS = {
   device: { type: 'string' },
   user: { type: 'string' },
   label: { type: 'string' },
+  file: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -72,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'user disable') return await userDisableCommand(pos[2], { practice: v.practice, json });
     if (cmd === 'keys status') return await keysStatusCommand({ json });
     if (cmd === 'keys rotate') return await keysRotateCommand({ json });
+    if (cmd === 'audit verify') return await auditVerifyCommand({ file: v.file, json });
+    if (cmd === 'audit export') return await auditExportCommand({ from: v.from, to: v.to, practice: v.practice });
     if (cmd === 'token create') return await tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json });
     process.stderr.write(`sotto: unknown command "${pos.join(' ')}"\n\n${USAGE}\n`);
     return 2;

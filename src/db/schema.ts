@@ -46,6 +46,80 @@ export interface UsersTable {
   password_hash: string | null;
   created_at: string;
   disabled_at: string | null;
+  /** The TOTP secret sealed by auth/totp-secret-box.ts; never stored plain. Null until enrolment is confirmed. */
+  totp_secret_sealed: string | null;
+  /** A secret handed out by enrolment start, sealed, waiting for its first code. */
+  totp_pending_sealed: string | null;
+  /** RFC 6238 step of the last accepted code: codes at or before it are replays. */
+  totp_last_step: number | null;
+  mfa_enrolled_at: string | null;
+}
+
+export interface UserRecoveryCodesTable {
+  user_id: string;
+  idx: number;
+  /** "sha256:<hex>" (auth/recovery-codes.ts). */
+  code_hash: string;
+  used_at: string | null;
+}
+
+/**
+ * One row per audit event; a chain per practice (chain_key = practice id)
+ * plus the installation chain. Append-only: triggers refuse UPDATE and DELETE.
+ */
+export interface AuditEventsTable {
+  chain_key: string;
+  seq: number;
+  id: string;
+  at: string;
+  practice_id: string | null;
+  actor_type: string;
+  actor_id: string;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  source_ip: string | null;
+  outcome: string;
+  /** Canonical JSON text, exactly as hashed. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainHeadsTable {
+  chain_key: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Portal sessions. Times are epoch milliseconds (not ISO text like the rest
+ * of the schema) because expiry is arithmetic: last_seen_at + idle_timeout_ms.
+ */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  practice_id: string;
+  stage: string;
+  created_at: number;
+  last_seen_at: number;
+  absolute_expires_at: number;
+  idle_timeout_ms: number;
+  source_ip: string | null;
+}
+
+export interface BreakGlassGrantsTable {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  /** "voicemail_box" or "user" (every PHI artifact of that user). */
+  target_type: string;
+  target_id: string;
+  /** The reason the user typed; shown to admins beside the audit event, never put into the event itself. */
+  reason: string;
+  created_at: string;
+  expires_at: string;
+  source_ip: string | null;
 }
 
 export interface ExtensionsTable {
@@ -201,4 +275,9 @@ export interface Database {
   vault_objects: VaultObjectsTable;
   vault_deletion_receipts: VaultDeletionReceiptsTable;
   vault_user_holds: VaultUserHoldsTable;
+  user_recovery_codes: UserRecoveryCodesTable;
+  audit_events: AuditEventsTable;
+  audit_chain_heads: AuditChainHeadsTable;
+  sessions: SessionsTable;
+  break_glass_grants: BreakGlassGrantsTable;
 }

@@ -1,7 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation, newId, type Database } from '../db/index.ts';
+import { recordAudit } from './audit.ts';
 import { DirectoryError } from './errors.ts';
-import type { Device, DeviceKind } from './model.ts';
+import type { Actor, Device, DeviceKind } from './model.ts';
 import { getPractice } from './practices.ts';
 import { digestHa1, generateSipPassword } from './secrets.ts';
 
@@ -24,7 +25,7 @@ export interface AddedDevice {
 
 const SIP_USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export async function addDevice(db: Kysely<Database>, practiceId: string, userId: string, input: NewDevice): Promise<AddedDevice> {
+export async function addDevice(db: Kysely<Database>, practiceId: string, userId: string, input: NewDevice, actor: Actor): Promise<AddedDevice> {
   const sipPassword = input.sipPassword ?? generateSipPassword();
   try {
     return await db.transaction().execute(async (trx) => {
@@ -60,6 +61,7 @@ export async function addDevice(db: Kysely<Database>, practiceId: string, userId
           disabled_at: null,
         })
         .execute();
+      await recordAudit(trx, practiceId, actor, { action: 'device.create', object: { type: 'device', id }, details: { userId, kind: input.kind } });
       return { device: { id, userId, extension: ext.number, kind: input.kind, label, sipUsername, status: 'active', createdAt: now }, sipPassword };
     });
   } catch (e) {
@@ -121,10 +123,13 @@ export async function getDevice(db: Db, practiceId: string, deviceId: string): P
   return deviceFromRow(row);
 }
 
-export async function disableDevice(db: Kysely<Database>, practiceId: string, deviceId: string): Promise<Device> {
-  await getDevice(db, practiceId, deviceId);
-  await db.updateTable('devices').set({ status: 'disabled', disabled_at: new Date().toISOString() }).where('id', '=', deviceId).where('status', '=', 'active').execute();
-  return getDevice(db, practiceId, deviceId);
+export async function disableDevice(db: Kysely<Database>, practiceId: string, deviceId: string, actor: Actor): Promise<Device> {
+  return db.transaction().execute(async (trx) => {
+    const before = await getDevice(trx, practiceId, deviceId);
+    await trx.updateTable('devices').set({ status: 'disabled', disabled_at: new Date().toISOString() }).where('id', '=', deviceId).where('status', '=', 'active').execute();
+    await recordAudit(trx, practiceId, actor, { action: 'device.disable', object: { type: 'device', id: deviceId }, details: { userId: before.userId, wasActive: before.status === 'active' } });
+    return getDevice(trx, practiceId, deviceId);
+  });
 }
 
 /** What the SIP registrar needs to check a digest response; no secret leaves the database but HA1. */

@@ -64,7 +64,7 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
 
   it('stores only digest HA1 values for a device, usable for MD5 and SHA-256', async () => {
     const { user } = await addUser(h.db, practice.id, { email: 'dr.lee@maple.example', displayName: 'Dr Lee', role: 'provider', extension: '102' }, CLI_ACTOR);
-    const { device, sipPassword } = await addDevice(h.db, practice.id, user.id, { kind: 'desk_phone' });
+    const { device, sipPassword } = await addDevice(h.db, practice.id, user.id, { kind: 'desk_phone' }, CLI_ACTOR);
     expect(device.sipUsername).toBe('102');
     expect(sipPassword).toMatch(/^[A-Za-z2-9]{20}$/);
     const row = await h.db.selectFrom('devices').selectAll().where('id', '=', device.id).executeTakeFirstOrThrow();
@@ -72,7 +72,7 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
     const cred = await findSipCredential(h.db, practice.sipDomain, '102');
     expect(cred?.ha1Md5).toBe(digestHa1('MD5', '102', practice.sipDomain, sipPassword));
     expect(cred?.ha1Sha256).toBe(digestHa1('SHA-256', '102', practice.sipDomain, sipPassword));
-    const second = await addDevice(h.db, practice.id, user.id, { kind: 'softphone' });
+    const second = await addDevice(h.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR);
     expect(second.device.sipUsername).toBe('102-2');
   });
 
@@ -103,10 +103,10 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
 
   it('disabling a user revokes their tokens and devices at once', async () => {
     const { user } = await addUser(h.db, practice.id, { email: 'temp@maple.example', displayName: 'Temp', role: 'staff', extension: '103' }, CLI_ACTOR);
-    await addDevice(h.db, practice.id, user.id, { kind: 'softphone' });
-    const { token } = await createApiToken(h.db, practice.id, user.id, 'staff', 'test');
+    await addDevice(h.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR);
+    const { token } = await createApiToken(h.db, practice.id, user.id, 'staff', 'test', CLI_ACTOR);
     expect(await authenticateApiToken(h.db, token)).toMatchObject({ userId: user.id, role: 'staff' });
-    const { disabledDeviceIds } = await disableUser(h.db, practice.id, user.id);
+    const { disabledDeviceIds } = await disableUser(h.db, practice.id, user.id, CLI_ACTOR);
     expect(disabledDeviceIds).toHaveLength(1);
     expect(await authenticateApiToken(h.db, token)).toBeUndefined();
     expect(await findSipCredential(h.db, practice.sipDomain, '103')).toBeUndefined();
@@ -115,9 +115,26 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
   it('caps a token at its user role and keeps one active owner', async () => {
     const { user: owner } = await addUser(h.db, practice.id, { email: 'owner@maple.example', displayName: 'Owner', role: 'owner' }, CLI_ACTOR);
     const { user: staff } = await addUser(h.db, practice.id, { email: 's@maple.example', displayName: 'S', role: 'staff' }, CLI_ACTOR);
-    const { token } = await createApiToken(h.db, practice.id, staff.id, 'admin', 'too-strong');
+    const { token } = await createApiToken(h.db, practice.id, staff.id, 'admin', 'too-strong', CLI_ACTOR);
     expect((await authenticateApiToken(h.db, token))?.role).toBe('staff');
-    await expect(updateUser(h.db, practice.id, owner.id, { role: 'admin' })).rejects.toMatchObject({ code: 'LAST_OWNER' });
-    await expect(disableUser(h.db, practice.id, owner.id)).rejects.toMatchObject({ code: 'LAST_OWNER' });
+    await expect(updateUser(h.db, practice.id, owner.id, { role: 'admin' }, CLI_ACTOR)).rejects.toMatchObject({ code: 'LAST_OWNER' });
+    await expect(disableUser(h.db, practice.id, owner.id, CLI_ACTOR)).rejects.toMatchObject({ code: 'LAST_OWNER' });
+  });
+
+  it('writes each change and its audit event together, or neither', async () => {
+    const events = async () => (await h.db.selectFrom('audit_events').select(['action', 'actor_type', 'actor_id', 'source_ip']).where('chain_key', '=', practice.id).orderBy('seq').execute());
+    const before = (await events()).length;
+    const admin = { type: 'user' as const, id: 'admin-2', sourceIp: '192.0.2.44' };
+    await updatePolicy(h.db, practice.id, { videoMeetings: false }, admin);
+    expect((await events()).at(-1)).toEqual({ action: 'settings.update', actor_type: 'user', actor_id: 'admin-2', source_ip: '192.0.2.44' });
+    // An actor id that looks like PHI makes the event unwritable: the command fails whole.
+    const users = (await listUsers(h.db, practice.id)).length;
+    await expect(
+      addUser(h.db, practice.id, { email: 'x9@maple.example', displayName: 'X', role: 'staff', extension: '190' }, { type: 'user', id: 'someone@maple.example' }),
+    ).rejects.toMatchObject({ code: 'audit.phi_suspected' });
+    expect((await listUsers(h.db, practice.id)).length).toBe(users);
+    await expect(updatePolicy(h.db, practice.id, { texting: true }, { type: 'user', id: '+15551234567' })).rejects.toMatchObject({ code: 'audit.phi_suspected' });
+    expect((await getPolicy(h.db, practice.id)).texting).toBe(false);
+    expect((await events()).length).toBe(before + 1);
   });
 });

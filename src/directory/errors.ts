@@ -12,6 +12,8 @@ export type DirectoryErrorCode =
   | 'FEATURE_NOT_IN_TIER'
   | 'FEATURE_OFF_BY_POLICY'
   | 'RETENTION_TOO_SHORT'
+  | 'MFA_ALREADY_ENROLLED'
+  | 'MFA_NOT_PENDING'
   | 'INVALID_INPUT';
 
 export class DirectoryError extends Error {

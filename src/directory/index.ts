@@ -7,4 +7,8 @@ export * from './extensions.ts';
 export * from './voicemail-settings.ts';
 export * from './api-tokens.ts';
 export * from './feature-changes.ts';
+export * from './portal-accounts.ts';
+export * from './break-glass.ts';
+export { auditActorOf, recordAudit, type AuditRecord } from './audit.ts';
+export * from './audit-log-view.ts';
 export { digestHa1, generatePin, generateSipPassword, verifyPin } from './secrets.ts';

@@ -12,6 +12,8 @@ export type UserStatus = 'active' | 'disabled';
 export interface Actor {
   type: 'user' | 'token' | 'cli' | 'system';
   id: string | null;
+  /** Where the request came from (the API's client address); recorded in the audit log. */
+  sourceIp?: string | null;
 }
 
 export const CLI_ACTOR: Actor = { type: 'cli', id: null };

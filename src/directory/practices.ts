@@ -8,13 +8,14 @@ import {
   type RetentionPolicy,
   type Tier,
 } from '../policy/index.ts';
+import { recordAudit } from './audit.ts';
 import { DirectoryError } from './errors.ts';
 import { recordFeatureChange } from './feature-changes.ts';
-import type { Actor, Practice } from './model.ts';
+import { CLI_ACTOR, type Actor, type Practice } from './model.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export async function createPractice(db: Kysely<Database>, input: { name: string; tier: Tier; sipDomain: string }): Promise<Practice> {
+export async function createPractice(db: Kysely<Database>, input: { name: string; tier: Tier; sipDomain: string }, actor: Actor = CLI_ACTOR): Promise<Practice> {
   const now = new Date().toISOString();
   const practice: Practice = { id: newId(), name: input.name, tier: input.tier, sipDomain: input.sipDomain, createdAt: now };
   await db.transaction().execute(async (trx) => {
@@ -23,6 +24,7 @@ export async function createPractice(db: Kysely<Database>, input: { name: string
       .values({ id: practice.id, name: practice.name, tier: practice.tier, sip_domain: practice.sipDomain, created_at: now })
       .execute();
     await trx.insertInto('practice_policy').values(policyToRow(practice.id, SAFE_DEFAULT_POLICY, now, null)).execute();
+    await recordAudit(trx, practice.id, actor, { action: 'practice.create', object: { type: 'practice', id: practice.id }, details: { tier: practice.tier } });
   });
   return practice;
 }
@@ -38,12 +40,22 @@ export async function getPractice(db: Db, id: string): Promise<Practice> {
   return practiceFromRow(row);
 }
 
-export async function updatePractice(db: Kysely<Database>, id: string, patch: { name?: string; tier?: Tier }): Promise<Practice> {
-  const update: { name?: string; tier?: string } = {};
-  if (patch.name !== undefined) update.name = patch.name;
-  if (patch.tier !== undefined) update.tier = patch.tier;
-  if (Object.keys(update).length > 0) await db.updateTable('practices').set(update).where('id', '=', id).execute();
-  return getPractice(db, id);
+export async function updatePractice(db: Kysely<Database>, id: string, patch: { name?: string; tier?: Tier }, actor: Actor): Promise<Practice> {
+  return db.transaction().execute(async (trx) => {
+    const before = await getPractice(trx, id);
+    const update: { name?: string; tier?: string } = {};
+    if (patch.name !== undefined) update.name = patch.name;
+    if (patch.tier !== undefined) update.tier = patch.tier;
+    if (Object.keys(update).length > 0) await trx.updateTable('practices').set(update).where('id', '=', id).execute();
+    const after = await getPractice(trx, id);
+    // The name is the practice's own text: the event says that it changed, not to what.
+    await recordAudit(trx, id, actor, {
+      action: 'settings.update',
+      object: { type: 'practice', id },
+      details: { renamed: before.name !== after.name, before: { tier: before.tier }, after: { tier: after.tier } },
+    });
+    return after;
+  });
 }
 
 function practiceFromRow(row: { id: string; name: string; tier: string; sip_domain: string; created_at: string }): Practice {
@@ -80,11 +92,20 @@ export async function updatePolicy(db: Kysely<Database>, practiceId: string, pat
       if (key === 'retention') continue;
       if (before[key] !== value) await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.${key}`, before[key], value, now);
     }
+    const changes: { before: Record<string, boolean | number>; after: Record<string, boolean | number> } = { before: {}, after: {} };
+    for (const [key, value] of Object.entries(after) as Array<[keyof PracticePolicy, unknown]>) {
+      if (key === 'retention' || before[key] === value) continue;
+      changes.before[key] = before[key] as boolean;
+      changes.after[key] = value as boolean;
+    }
     for (const [key, value] of Object.entries(after.retention) as Array<[keyof RetentionPolicy, number]>) {
       if (before.retention[key] !== value) {
         await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.retention.${key}`, before.retention[key], value, now);
+        changes.before[`retention_${key}`] = before.retention[key];
+        changes.after[`retention_${key}`] = value;
       }
     }
+    await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'policy', id: practiceId }, details: changes });
     return after;
   });
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { flag, isUniqueViolation, newId, type Database } from '../db/index.ts';
 import { SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes } from '../policy/index.ts';
+import { recordAudit } from './audit.ts';
 import { DirectoryError } from './errors.ts';
 import { type Actor, type Role, type User, type UserStatus } from './model.ts';
 import { getPractice } from './practices.ts';
@@ -77,6 +78,11 @@ export async function addUser(db: Kysely<Database>, practiceId: string, input: N
           updated_by: actor.id,
         })
         .execute();
+      await recordAudit(trx, practiceId, actor, {
+        action: 'user.create',
+        object: { type: 'user', id: userId },
+        details: { role: input.role, extension: input.extension ?? null, password: input.passwordHash !== undefined },
+      });
     });
   } catch (e) {
     if (isUniqueViolation(e)) throw new DirectoryError('EMAIL_TAKEN', 'a user with this email or extension already exists');
@@ -158,6 +164,7 @@ export async function updateUser(
   practiceId: string,
   userId: string,
   patch: { displayName?: string; role?: Role },
+  actor: Actor,
 ): Promise<User> {
   return db.transaction().execute(async (trx) => {
     const user = await getUser(trx, practiceId, userId);
@@ -166,7 +173,13 @@ export async function updateUser(
     if (patch.displayName !== undefined) set.display_name = patch.displayName;
     if (patch.role !== undefined) set.role = patch.role;
     if (Object.keys(set).length > 0) await trx.updateTable('users').set(set).where('id', '=', userId).execute();
-    return getUser(trx, practiceId, userId);
+    const after = await getUser(trx, practiceId, userId);
+    await recordAudit(trx, practiceId, actor, {
+      action: after.role !== user.role ? 'user.role_change' : 'user.update',
+      object: { type: 'user', id: userId },
+      details: { renamed: after.displayName !== user.displayName, before: { role: user.role }, after: { role: after.role } },
+    });
+    return after;
   });
 }
 
@@ -183,18 +196,34 @@ async function ensureAnotherOwner(trx: Transaction<Database>, practiceId: string
 }
 
 /**
- * Disables a user at once: their API tokens are revoked and their SIP devices
- * disabled in the same transaction, so no credential outlives the decision.
+ * Disables a user at once: their portal sessions end, their API tokens are
+ * revoked and their SIP devices disabled in the same transaction, so no
+ * credential outlives the decision. (Live SIP registrations are the caller's
+ * to drop, with the returned device ids.)
  */
-export async function disableUser(db: Kysely<Database>, practiceId: string, userId: string): Promise<{ user: User; disabledDeviceIds: string[] }> {
+export async function disableUser(
+  db: Kysely<Database>,
+  practiceId: string,
+  userId: string,
+  actor: Actor,
+): Promise<{ user: User; disabledDeviceIds: string[]; endedSessions: number }> {
   return db.transaction().execute(async (trx) => {
     const user = await getUser(trx, practiceId, userId);
     if (user.role === 'owner') await ensureAnotherOwner(trx, practiceId, userId);
     const now = new Date().toISOString();
     await trx.updateTable('users').set({ status: 'disabled', disabled_at: now }).where('id', '=', userId).execute();
-    await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    const tokens = await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
     const devices = await trx.selectFrom('devices').select('id').where('user_id', '=', userId).where('status', '=', 'active').execute();
     await trx.updateTable('devices').set({ status: 'disabled', disabled_at: now }).where('user_id', '=', userId).where('status', '=', 'active').execute();
-    return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id) };
+    const sessions = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+    // Open break-glass grants end too; the rows stay, they explain audit events.
+    await trx.updateTable('break_glass_grants').set({ expires_at: now }).where('user_id', '=', userId).where('expires_at', '>', now).execute();
+    const endedSessions = Number(sessions.numDeletedRows);
+    await recordAudit(trx, practiceId, actor, {
+      action: 'user.deactivate',
+      object: { type: 'user', id: userId },
+      details: { tokensRevoked: Number(tokens.numUpdatedRows), devicesDisabled: devices.length, sessionsEnded: endedSessions },
+    });
+    return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id), endedSessions };
   });
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { flag, type Database } from '../db/index.ts';
 import { checkVoicemailSettings, decideForUser, lowestTierFor, tierLabel, type Decisions, type VoicemailSettings } from '../policy/index.ts';
+import { recordAudit } from './audit.ts';
 import { DirectoryError } from './errors.ts';
 import { recordFeatureChange } from './feature-changes.ts';
 import type { Actor } from './model.ts';
@@ -80,9 +81,14 @@ export async function updateVoicemailSettings(
       })
       .where('user_id', '=', userId)
       .execute();
+    const changed: { before: Record<string, boolean>; after: Record<string, boolean> } = { before: {}, after: {} };
     for (const key of Object.keys(after) as Array<keyof VoicemailSettings>) {
-      if (before[key] !== after[key]) await recordFeatureChange(trx, practiceId, actor, 'user', userId, `voicemail.${key}`, before[key], after[key], now);
+      if (before[key] === after[key]) continue;
+      await recordFeatureChange(trx, practiceId, actor, 'user', userId, `voicemail.${key}`, before[key], after[key], now);
+      changed.before[key] = before[key];
+      changed.after[key] = after[key];
     }
+    await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'voicemail_settings', id: userId }, details: changed });
   });
   return getVoicemailSettings(db, practiceId, userId);
 }

@@ -181,8 +181,8 @@ describe.each(DIALECTS)('REST API on %s', (dialect) => {
     it('ends their API token at once', async () => {
       const add = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: bearer(t.ownerToken), payload: { email: 'leaver@cedar.example', displayName: 'L', role: 'admin' } });
       const id = add.json().user.id;
-      const { createApiToken } = await import('../../src/directory/index.ts');
-      const { token } = await createApiToken(t.handle.db, t.practice.id, id, 'admin', 't');
+      const { createApiToken, CLI_ACTOR } = await import('../../src/directory/index.ts');
+      const { token } = await createApiToken(t.handle.db, t.practice.id, id, 'admin', 't', CLI_ACTOR);
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(token) })).statusCode).toBe(200);
       expect((await t.app.inject({ method: 'POST', url: `/api/v1/users/${id}/disable`, headers: bearer(t.ownerToken) })).json().status).toBe('disabled');
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(token) })).statusCode).toBe(401);

@@ -41,7 +41,7 @@ describe('registrar in a running Sotto', { timeout: 60_000 }, () => {
     practiceId = practice.id;
     const { user } = await addUser(rt.database.db, practice.id, { email: 'a@reg.example', displayName: 'A', role: 'staff', extension: '101' }, CLI_ACTOR);
     await addUser(rt.database.db, practice.id, { email: 'b@reg.example', displayName: 'B', role: 'staff', extension: '102' }, CLI_ACTOR);
-    const added = await addDevice(rt.database.db, practice.id, user.id, { kind: 'desk_phone' });
+    const added = await addDevice(rt.database.db, practice.id, user.id, { kind: 'desk_phone' }, CLI_ACTOR);
     password = added.sipPassword;
     deviceId = added.device.id;
   });
@@ -120,7 +120,7 @@ describe('registrar in a running Sotto', { timeout: 60_000 }, () => {
     const bindings = await sotto.sip.store.lookup(`${practiceId}:101`);
     expect(bindings.some((b) => b.contact === `sip:101@127.0.0.1:${p.port}`)).toBe(true);
 
-    await disableDevice(rt.database.db, practiceId, deviceId);
+    await disableDevice(rt.database.db, practiceId, deviceId, CLI_ACTOR);
     await sotto.sip.removeDeviceBindings([deviceId]);
     expect(await sotto.sip.store.lookup(`${practiceId}:101`)).toEqual([]);
     const again = await phone();

@@ -1,14 +1,19 @@
 // An in-process API over a real database, with a demo-like practice:
 // an owner (admin token), a staff user with extension 101 (staff token).
+// Time is a ManualClock so session and lockout tests move it by hand.
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createLogger } from '../../src/app/logger.ts';
 import { buildApi } from '../../src/api/server.ts';
-import type { DatabaseHandle } from '../../src/db/index.ts';
+import { createPasswordHasher, ManualClock, OWASP_MINIMUM, type PasswordHasher } from '../../src/auth/index.ts';
+import { KyselySessionStore, type DatabaseHandle } from '../../src/db/index.ts';
 import { addUser, CLI_ACTOR, createApiToken, createPractice, type Practice, type User } from '../../src/directory/index.ts';
 import type { Tier } from '../../src/policy/index.ts';
 import { openTestDatabase, type TestDialect } from './db.ts';
+
+export const PORTAL_ORIGIN = 'https://pbx.cedar.example';
 
 export interface TestApi {
   app: FastifyInstance;
@@ -18,6 +23,11 @@ export interface TestApi {
   staff: User;
   ownerToken: string;
   staffToken: string;
+  clock: ManualClock;
+  hasher: PasswordHasher;
+  masterKey: Buffer;
+  /** Calls of the onUserDisabled hook (user id, device ids). */
+  disabledUsers: Array<[string, string[]]>;
   /** Every log line the API wrote, as raw text. */
   logText(): string;
   close(): Promise<void>;
@@ -36,9 +46,24 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro'): P
   const practice = await createPractice(handle.db, { name: 'Cedar Family Medicine', tier, sipDomain: `cedar-${Math.random().toString(36).slice(2)}.example` });
   const { user: owner } = await addUser(handle.db, practice.id, { email: 'owner@cedar.example', displayName: 'Olive Owner', role: 'owner' }, CLI_ACTOR);
   const { user: staff } = await addUser(handle.db, practice.id, { email: 'desk@cedar.example', displayName: 'Dana Desk', role: 'staff', extension: '101' }, CLI_ACTOR);
-  const ownerToken = (await createApiToken(handle.db, practice.id, owner.id, 'owner', 'test')).token;
-  const staffToken = (await createApiToken(handle.db, practice.id, staff.id, 'staff', 'test')).token;
-  const app = await buildApi({ db: handle.db, logger, version: 'test', safeguards: () => [] });
+  const ownerToken = (await createApiToken(handle.db, practice.id, owner.id, 'owner', 'test', CLI_ACTOR)).token;
+  const staffToken = (await createApiToken(handle.db, practice.id, staff.id, 'staff', 'test', CLI_ACTOR)).token;
+  const clock = new ManualClock(Date.now());
+  const hasher = createPasswordHasher(OWASP_MINIMUM);
+  const masterKey = randomBytes(32);
+  const disabledUsers: Array<[string, string[]]> = [];
+  const app = await buildApi({
+    db: handle.db,
+    logger,
+    version: 'test',
+    safeguards: () => [],
+    masterKey,
+    sessions: new KyselySessionStore(handle.db),
+    publicUrl: PORTAL_ORIGIN,
+    clock,
+    hasher,
+    onUserDisabled: (id, devices) => disabledUsers.push([id, devices]),
+  });
   await app.ready();
   return {
     app,
@@ -48,6 +73,10 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro'): P
     staff,
     ownerToken,
     staffToken,
+    clock,
+    hasher,
+    masterKey,
+    disabledUsers,
     logText: () => lines.join(''),
     async close() {
       await app.close();

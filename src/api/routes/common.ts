@@ -21,6 +21,7 @@ export function withErrors<T extends Record<number, TSchema>>(ok: T) {
   return { ...ok, 400: Type.Ref(ErrorResponse), 401: Type.Ref(ErrorResponse), 403: Type.Ref(ErrorResponse), 404: Type.Ref(ErrorResponse), 409: Type.Ref(ErrorResponse) };
 }
 
+/** The acting user and the address the request came from, for the audit log. */
 export function actorOf(request: FastifyRequest): Actor {
-  return { type: 'user', id: principalOf(request).userId };
+  return { type: 'user', id: principalOf(request).userId, sourceIp: request.ip };
 }

@@ -1,4 +1,4 @@
-import { createApiToken, listUsers, roleAtLeast } from '../../directory/index.ts';
+import { CLI_ACTOR, createApiToken, listUsers, roleAtLeast } from '../../directory/index.ts';
 import { selectPractice, withRuntime } from '../context.ts';
 import { CliError, printJson, printLines } from '../output.ts';
 import { resolveUser } from './user.ts';
@@ -17,7 +17,7 @@ export async function tokenCreateCommand(o: { role?: string; user?: string; labe
       if (!user) throw new CliError('USER_NOT_FOUND', 'no active owner: name a user with --user');
     }
     if (role === 'admin' && !roleAtLeast(user.role, 'admin')) throw new CliError('ROLE_TOO_HIGH', 'an admin token needs an owner or admin user');
-    const { token, info } = await createApiToken(rt.database.db, practice.id, user.id, role, o.label ?? 'cli');
+    const { token, info } = await createApiToken(rt.database.db, practice.id, user.id, role, o.label ?? 'cli', CLI_ACTOR);
     return { token, id: info.id, userId: info.userId, role: info.role, practiceId: practice.id };
   });
   if (o.json) printJson(out);

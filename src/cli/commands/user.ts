@@ -31,7 +31,7 @@ export async function userAddCommand(o: { email?: string; name?: string; role?: 
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     const added = await addUser(rt.database.db, practice.id, { email: o.email!, displayName: o.name!, role, ...(o.extension ? { extension: o.extension } : {}) }, CLI_ACTOR);
-    const device = o.device ? await addDevice(rt.database.db, practice.id, added.user.id, { kind: o.device as DeviceKind }) : undefined;
+    const device = o.device ? await addDevice(rt.database.db, practice.id, added.user.id, { kind: o.device as DeviceKind }, CLI_ACTOR) : undefined;
     return {
       user: { id: added.user.id, email: added.user.email, displayName: added.user.displayName, role: added.user.role, extension: added.user.extension },
       voicemailPin: added.voicemailPin,
@@ -62,7 +62,7 @@ export async function userDisableCommand(ref: string | undefined, o: { practice?
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     const user = await resolveUser(rt, practice.id, ref);
-    const { disabledDeviceIds } = await disableUser(rt.database.db, practice.id, user.id);
+    const { disabledDeviceIds } = await disableUser(rt.database.db, practice.id, user.id, CLI_ACTOR);
     // Registrations end now, not at their expiry (a running server refuses the next REGISTER too).
     const bindings = new KyselyLocationStore(rt.database.db);
     for (const id of disabledDeviceIds) await bindings.removeDevice(id);

@@ -2,6 +2,7 @@
 // identical on SQLite and PostgreSQL (no directory scanning at runtime).
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-directory.ts';
+import * as m0002 from './0002-access.ts';
 import * as m0003 from './0003-vault.ts';
 import * as m0004 from './0004-registrations.ts';
 
@@ -13,6 +14,7 @@ interface DialectMigration {
 
 const ordered: Array<[string, DialectMigration]> = [
   ['0001-directory', m0001],
+  ['0002-access', m0002],
   ['0003-vault', m0003],
   ['0004-registrations', m0004],
 ];

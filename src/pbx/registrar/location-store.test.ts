@@ -31,7 +31,7 @@ describe.each(DIALECTS)('location store on %s', (dialect) => {
     const p = await createPractice(h.db, { name: 'P', tier: 'pro', sipDomain: `loc-${dialect}.example` });
     practiceId = p.id;
     const { user } = await addUser(h.db, p.id, { email: 'a@p.example', displayName: 'A', role: 'staff', extension: '101' }, CLI_ACTOR);
-    deviceId = (await addDevice(h.db, p.id, user.id, { kind: 'desk_phone' })).device.id;
+    deviceId = (await addDevice(h.db, p.id, user.id, { kind: 'desk_phone' }, CLI_ACTOR)).device.id;
   });
   afterAll(() => h.close());
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { addDevice, disableDevice, getPractice, getUser, listDevices } from '../../../directory/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { IdParams, withErrors } from '../common.ts';
+import { actorOf, IdParams, withErrors } from '../common.ts';
 import { presentDevice } from './presenter.ts';
 import { CreatedDevice, DeviceList, DeviceView, NewDeviceBody } from './schema.ts';
 
@@ -25,7 +25,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const { device, sipPassword } = await addDevice(db, p.practiceId, req.params.id, req.body);
+      const { device, sipPassword } = await addDevice(db, p.practiceId, req.params.id, req.body, actorOf(req));
       const practice = await getPractice(db, p.practiceId);
       void reply.header('cache-control', 'no-store');
       return reply.status(201).send({ device: presentDevice(device), sip: { username: device.sipUsername, password: sipPassword, domain: practice.sipDomain } });
@@ -36,7 +36,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
     '/devices/:id',
     { config: { access: 'admin' }, schema: { tags: ['devices'], summary: 'Disable a device: its registrations end and it can no longer register', params: IdParams, response: withErrors({ 200: DeviceView }) } },
     async (req) => {
-      const device = await disableDevice(db, principalOf(req).practiceId, req.params.id);
+      const device = await disableDevice(db, principalOf(req).practiceId, req.params.id, actorOf(req));
       onDeviceDisabled?.(device.id);
       return presentDevice(device);
     },

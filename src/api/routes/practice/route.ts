@@ -3,7 +3,7 @@ import { getPractice, roleAtLeast, updatePractice } from '../../../directory/ind
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { withErrors } from '../common.ts';
+import { actorOf, withErrors } from '../common.ts';
 import { presentPractice } from './presenter.ts';
 import { PracticePatch, PracticeView } from './schema.ts';
 
@@ -19,7 +19,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       const p = principalOf(req);
       // Changing the plan is a contract decision: owners only.
       if (req.body.tier !== undefined && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', 'only an owner can change the plan tier');
-      return presentPractice(await updatePractice(db, p.practiceId, req.body));
+      return presentPractice(await updatePractice(db, p.practiceId, req.body, actorOf(req)));
     },
   );
 };

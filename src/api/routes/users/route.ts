@@ -36,7 +36,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
       if ((req.body.role === 'owner' || target.role === 'owner') && !roleAtLeast(p.role, 'owner')) {
         throw new ApiError(403, 'FORBIDDEN', 'only an owner can grant or change the owner role');
       }
-      return presentUser(await updateUser(db, p.practiceId, req.params.id, req.body));
+      return presentUser(await updateUser(db, p.practiceId, req.params.id, req.body, actorOf(req)));
     },
   );
 
@@ -49,7 +49,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
     async (req) => {
       const p = principalOf(req);
       if (req.params.id === p.userId) throw new ApiError(409, 'CANNOT_DISABLE_SELF', 'you cannot disable your own account');
-      const { user, disabledDeviceIds } = await disableUser(db, p.practiceId, req.params.id);
+      const { user, disabledDeviceIds } = await disableUser(db, p.practiceId, req.params.id, actorOf(req));
       onUserDisabled?.(user.id, disabledDeviceIds);
       return presentUser(user);
     },

@@ -1,0 +1,22 @@
+import type { Static } from '@sinclair/typebox';
+import { isBreakGlassAction, type AuditEvent } from '../../../audit/index.ts';
+import type { AuditEventView } from './schema.ts';
+
+export function presentAuditEvent(e: AuditEvent, reasons: Map<string, string>): Static<typeof AuditEventView> {
+  const grantId = typeof e.details['grantId'] === 'string' ? e.details['grantId'] : null;
+  return {
+    seq: e.seq,
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    object: e.object,
+    sourceIp: e.sourceIp,
+    outcome: e.outcome,
+    details: e.details,
+    prominent: isBreakGlassAction(e.action),
+    breakGlassReason: isBreakGlassAction(e.action) && grantId !== null ? (reasons.get(grantId) ?? null) : null,
+    hash: e.hash,
+    prevHash: e.prevHash,
+  };
+}

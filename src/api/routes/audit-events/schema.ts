@@ -1,0 +1,38 @@
+import { Type } from '@sinclair/typebox';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const AuditEventQuery = Type.Object(
+  {
+    actor: Type.Optional(Id),
+    action: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*){1,3}$' })),
+    objectType: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' })),
+    object: Type.Optional(Id),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
+    before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'Page cursor: nextBefore of the previous page' })),
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1-500, default 100' })),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditEventView = Type.Object({
+  seq: Type.Integer(),
+  id: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.Object({ type: Type.String(), id: Type.String() }),
+  action: Type.String(),
+  object: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+  sourceIp: Type.Union([Type.String(), Type.Null()]),
+  outcome: Type.String(),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  prominent: Type.Boolean({ description: 'Break-glass: show it at the top, in red' }),
+  breakGlassReason: Type.Union([Type.String(), Type.Null()]),
+  hash: Type.String(),
+  prevHash: Type.String(),
+});
+
+export const AuditEventPageView = Type.Object({
+  items: Type.Array(AuditEventView),
+  nextBefore: Type.Union([Type.String(), Type.Null()]),
+});

@@ -1,0 +1,220 @@
+// Portal sessions: sign-in (password, then the second factor), who-am-I,
+// sign-out, and two-factor enrolment. Every failure to sign in reads the same
+// whatever went wrong (unknown email, wrong password, disabled user, wrong
+// code); only a throttle refusal differs, and it is given alike for accounts
+// that exist and accounts that do not.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  clearSessionCookie,
+  completeMfa,
+  endSession,
+  generateRecoveryCodes,
+  generateTotpSecret,
+  otpauthUri,
+  serializeSessionCookie,
+  startSession,
+  totpSecretToBase32,
+  verifyPasswordSignIn,
+  verifySecondFactor,
+  verifyTotp,
+  type SignInFailure,
+} from '../../../auth/index.ts';
+import {
+  accountEmail,
+  confirmTotpEnrolment,
+  findPortalAccounts,
+  getPortalAccount,
+  getSecondFactor,
+  recordAuthEvent,
+  replacePasswordHash,
+  spendSecondFactor,
+  startTotpEnrolment,
+  type Actor,
+  type PortalAccount,
+} from '../../../directory/index.ts';
+import { ApiError } from '../../errors.ts';
+import { principalOf, sessionTokenOf } from '../../principal.ts';
+import type { ApiDeps } from '../../server.ts';
+import { actorOf, ErrorResponse, withErrors } from '../common.ts';
+import { presentSession, presentTokenPrincipal } from './presenter.ts';
+import { CodeBody, EnrolmentConfirmed, EnrolmentView, SessionView, SignInBody } from './schema.ts';
+
+const INVALID = () => new ApiError(401, 'INVALID_CREDENTIALS', 'the sign-in details are not right');
+
+/** An account nobody can name in the audit log: failures against unknown emails go to the installation chain. */
+const UNKNOWN_ACCOUNT: Actor = { type: 'system', id: 'unknown-account' };
+
+export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, portal }) => {
+  const { gate, clock, throttle, hasher, totpBox } = portal;
+  const cookieOptions = { secure: gate.cookieSecure, sameSite: 'Strict' as const };
+
+  function refuse(reply: FastifyReply, failure: SignInFailure): never {
+    if (failure.code === 'auth.invalid_credentials') throw INVALID();
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(failure.retryAfterMs / 1000))));
+    throw new ApiError(429, 'SIGN_IN_THROTTLED', 'too many failed sign-ins; wait a while and try again');
+  }
+
+  /** Login CSRF: a sign-in posted from another site's page is refused. */
+  function checkSignInOrigin(req: FastifyRequest): void {
+    const site = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    const crossSite = (typeof site === 'string' && site !== 'same-origin' && site !== 'none') || (typeof origin === 'string' && origin !== 'null' && !gate.allowedOrigins.includes(origin));
+    if (crossSite) throw new ApiError(403, 'CSRF_REJECTED', 'sign in from the portal itself');
+  }
+
+  app.post(
+    '/session',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['session'], summary: 'Sign in with email and password; then POST /session/mfa when asked', security: [], body: SignInBody, response: { ...withErrors({ 200: SessionView }), 429: Type.Ref(ErrorResponse) } },
+    },
+    async (req, reply) => {
+      checkSignInOrigin(req);
+      const ip = req.ip;
+      const accounts = (await findPortalAccounts(db, req.body.email)).filter((a) => req.body.practiceId === undefined || a.practiceId === req.body.practiceId);
+      // One email in several practices: without practiceId, the oldest active account.
+      const account: PortalAccount | undefined = accounts.find((a) => a.active) ?? accounts[0];
+      const result = await verifyPasswordSignIn(
+        {
+          hasher,
+          throttle,
+          findAccountByEmail: async () => (account && account.passwordHash !== null ? { userId: account.userId, passwordHash: account.passwordHash, active: account.active } : null),
+        },
+        { email: req.body.email, password: req.body.password, sourceIp: ip },
+      );
+      if (!result.ok) {
+        if (result.error.code === 'auth.invalid_credentials') {
+          if (account) {
+            const actor: Actor = { type: 'user', id: account.userId, sourceIp: ip };
+            await recordAuthEvent(db, account.practiceId, actor, { action: 'auth.sign_in', object: { type: 'user', id: account.userId }, outcome: 'failure' });
+            if (throttle.check(req.body.email, ip)?.code === 'throttle.account_locked') {
+              await recordAuthEvent(db, account.practiceId, actor, { action: 'auth.account_locked', object: { type: 'user', id: account.userId }, outcome: 'failure' });
+            }
+          } else {
+            await recordAuthEvent(db, null, { ...UNKNOWN_ACCOUNT, sourceIp: ip }, { action: 'auth.sign_in', object: null, outcome: 'failure' });
+          }
+        }
+        refuse(reply, result.error);
+      }
+      const signedIn = account!;
+      if (result.value.newPasswordHash !== null) await replacePasswordHash(db, signedIn.userId, result.value.newPasswordHash);
+      const issued = await startSession(gate.sessions, {
+        userId: signedIn.userId,
+        practiceId: signedIn.practiceId,
+        mfaRequired: signedIn.mfaEnrolled,
+        idleTimeoutMinutes: portal.idleTimeoutMinutes,
+        sourceIp: ip,
+        previousToken: sessionTokenOf(req, gate),
+      });
+      await recordAuthEvent(db, signedIn.practiceId, { type: 'user', id: signedIn.userId, sourceIp: ip }, {
+        action: 'auth.sign_in',
+        object: { type: 'user', id: signedIn.userId },
+        details: { stage: issued.session.stage },
+      });
+      void reply.header('set-cookie', serializeSessionCookie(issued.token, cookieOptions));
+      return presentSession(issued.session, issued.token, signedIn, gate.csrfSecret);
+    },
+  );
+
+  app.post(
+    '/session/mfa',
+    {
+      config: { access: 'mfa-pending' },
+      schema: { tags: ['session'], summary: 'Second sign-in step: a TOTP code or a recovery code', body: CodeBody, response: { ...withErrors({ 200: SessionView }), 429: Type.Ref(ErrorResponse) } },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const pending = p.session!;
+      const stored = await getSecondFactor(db, p.practiceId, p.userId);
+      const secret = stored.totpSecretSealed === null ? null : totpBox.open(p.userId, stored.totpSecretSealed);
+      if (stored.totpSecretSealed !== null && secret === null) throw new Error('a stored TOTP secret does not open under the current master key');
+      const email = await accountEmail(db, p.userId);
+      const checked = verifySecondFactor(
+        { throttle, nowMs: clock.now() },
+        { email, sourceIp: req.ip, code: req.body.code, state: { totpSecret: secret, totpLastUsedStep: stored.totpLastUsedStep, recoveryCodes: stored.recoveryCodes } },
+      );
+      const actor = actorOf(req);
+      if (!checked.ok || !(await spendSecondFactor(db, p.practiceId, p.userId, checked.value, actor))) {
+        await recordAuthEvent(db, p.practiceId, actor, { action: 'auth.mfa_verify', object: { type: 'user', id: p.userId }, outcome: 'failure' });
+        if (!checked.ok) refuse(reply, checked.error);
+        throw INVALID();
+      }
+      const done = await completeMfa(gate.sessions, pending.token);
+      if (!done.ok) throw new ApiError(401, 'UNAUTHENTICATED', 'the session is not valid; sign in again');
+      void reply.header('set-cookie', serializeSessionCookie(done.value.token, cookieOptions));
+      return presentSession(done.value.session, done.value.token, { role: p.role, mfaEnrolled: true }, gate.csrfSecret);
+    },
+  );
+
+  app.get(
+    '/session',
+    {
+      config: { access: 'member', allowWithoutMfa: true },
+      schema: { tags: ['session'], summary: 'Who is signed in, and when the session ends if left idle', response: withErrors({ 200: SessionView }) },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (p.via === 'token') {
+        const account = await getPortalAccount(db, p.practiceId, p.userId);
+        return presentTokenPrincipal({ ...p, mfaEnrolled: account?.mfaEnrolled ?? false });
+      }
+      return presentSession(p.session!.record, p.session!.token, p, gate.csrfSecret);
+    },
+  );
+
+  app.delete(
+    '/session',
+    { config: { access: 'member', allowWithoutMfa: true }, schema: { tags: ['session'], summary: 'Sign out: the session ends at once', response: withErrors({ 204: Type.Null() }) } },
+    async (req, reply) => {
+      const p = principalOf(req);
+      if (p.via !== 'session') throw new ApiError(409, 'NOT_A_SESSION', 'API tokens do not sign out; revoke the token instead');
+      await endSession(gate.sessions, p.session!.token);
+      await recordAuthEvent(db, p.practiceId, actorOf(req), { action: 'auth.sign_out', object: { type: 'user', id: p.userId } });
+      void reply.header('set-cookie', clearSessionCookie(cookieOptions));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/session/mfa/enrolment',
+    {
+      config: { access: 'member', allowWithoutMfa: true },
+      schema: { tags: ['session'], summary: 'Start two-factor enrolment: a new TOTP secret, shown once', response: withErrors({ 200: EnrolmentView }) },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const secret = generateTotpSecret();
+      await startTotpEnrolment(db, p.practiceId, p.userId, totpBox.seal(p.userId, secret), actorOf(req));
+      const email = await accountEmail(db, p.userId);
+      return { otpauthUri: otpauthUri({ issuer: 'Sotto', accountName: email, secret }), secret: totpSecretToBase32(secret) };
+    },
+  );
+
+  app.post(
+    '/session/mfa/enrolment/confirm',
+    {
+      config: { access: 'member', allowWithoutMfa: true },
+      schema: { tags: ['session'], summary: 'Finish enrolment with a code from the app; returns recovery codes once', body: CodeBody, response: withErrors({ 200: EnrolmentConfirmed }) },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const stored = await getSecondFactor(db, p.practiceId, p.userId);
+      if (stored.totpSecretSealed !== null) throw new ApiError(409, 'MFA_ALREADY_ENROLLED', 'two-factor sign-in is already set up for this account');
+      const secret = stored.totpPendingSealed === null ? null : totpBox.open(p.userId, stored.totpPendingSealed);
+      if (secret === null) throw new ApiError(409, 'MFA_NOT_PENDING', 'start two-factor enrolment first');
+      const checked = verifyTotp({ secret, code: req.body.code, nowMs: clock.now(), lastUsedStep: null });
+      if (!checked.ok) throw new ApiError(400, 'MFA_CODE_INVALID', 'that code does not match; check the time on your phone and try the next one');
+      const recovery = generateRecoveryCodes();
+      await confirmTotpEnrolment(
+        db,
+        p.practiceId,
+        p.userId,
+        { pendingSealed: stored.totpPendingSealed!, step: checked.value.step, recoveryCodeHashes: recovery.stored.map((c) => c.hash) },
+        actorOf(req),
+      );
+      return { recoveryCodes: recovery.codes };
+    },
+  );
+};

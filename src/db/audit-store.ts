@@ -1,0 +1,149 @@
+/**
+ * The audit log's store on SQLite and PostgreSQL (the contract is in
+ * audit/store.ts). One writer per chain at a time: `append` first makes sure
+ * the chain's head row exists, then touches it with an UPDATE ... RETURNING.
+ * That UPDATE is what serialises writers on both databases: on PostgreSQL it
+ * takes the head row's lock until commit (a second writer waits, then reads
+ * the head the first one left); on SQLite it turns the transaction into the
+ * database's single writer at that point. The primary key (chain_key, seq)
+ * is the backstop: a writer that got past both fails instead of forking.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { AuditEvent, AuditRange, AuditStore, ChainHead } from '../audit/index.ts';
+import { AuditError, canonicalJson, EMPTY_HEAD, GENESIS_HASH, type AuditDetails } from '../audit/index.ts';
+import { isUniqueViolation } from './ids.ts';
+import type { AuditEventsTable, Database } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface AuditQuery {
+  chainKey: string;
+  actorId?: string;
+  action?: string;
+  objectType?: string;
+  objectId?: string;
+  /** Inclusive, ISO 8601. */
+  from?: string;
+  /** Exclusive, ISO 8601. */
+  to?: string;
+  /** Only events with seq below this (the previous page's last seq). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
+  constructor(private readonly db: Db) {}
+
+  async append(tx: Transaction<Database>, chainKey: string, build: (head: ChainHead) => AuditEvent): Promise<AuditEvent> {
+    await tx
+      .insertInto('audit_chain_heads')
+      .values({ chain_key: chainKey, seq: 0, hash: GENESIS_HASH })
+      .onConflict((oc) => oc.column('chain_key').doNothing())
+      .execute();
+    const locked = await tx
+      .updateTable('audit_chain_heads')
+      .set((eb) => ({ seq: eb.ref('seq') }))
+      .where('chain_key', '=', chainKey)
+      .returning(['seq', 'hash'])
+      .executeTakeFirstOrThrow();
+    const head: ChainHead = { seq: Number(locked.seq), hash: locked.hash };
+    const event = build(head);
+    if (event.seq !== head.seq + 1 || event.prevHash !== head.hash) throw new Error('built event does not extend the head');
+    try {
+      await tx.insertInto('audit_events').values(toRow(chainKey, event)).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new AuditError('audit.chain_conflict', `another writer appended seq ${event.seq} to this chain first`);
+      throw e;
+    }
+    await tx.updateTable('audit_chain_heads').set({ seq: event.seq, hash: event.hash }).where('chain_key', '=', chainKey).execute();
+    return event;
+  }
+
+  async readRange(chainKey: string, range: AuditRange = {}): Promise<AuditEvent[]> {
+    let q = this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('chain_key', '=', chainKey)
+      .where('seq', '>=', range.fromSeq ?? 1);
+    if (range.toSeq !== undefined) q = q.where('seq', '<=', range.toSeq);
+    if (range.limit !== undefined) q = q.limit(range.limit);
+    return (await q.orderBy('seq').execute()).map(fromRow);
+  }
+
+  async head(chainKey: string): Promise<ChainHead> {
+    const row = await this.db.selectFrom('audit_chain_heads').select(['seq', 'hash']).where('chain_key', '=', chainKey).executeTakeFirst();
+    return row ? { seq: Number(row.seq), hash: row.hash } : { ...EMPTY_HEAD };
+  }
+
+  async chainKeys(): Promise<string[]> {
+    const rows = await this.db.selectFrom('audit_chain_heads').select('chain_key').where('seq', '>', 0).orderBy('chain_key').execute();
+    return rows.map((r) => r.chain_key);
+  }
+
+  /** The seq range of events with from <= at < to, for exports by time; null when there are none. */
+  async seqRangeForTime(chainKey: string, from: string | undefined, to: string | undefined): Promise<{ fromSeq: number; toSeq: number } | null> {
+    let q = this.db.selectFrom('audit_events').select((eb) => [eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')]).where('chain_key', '=', chainKey);
+    if (from !== undefined) q = q.where('at', '>=', from);
+    if (to !== undefined) q = q.where('at', '<', to);
+    const row = await q.executeTakeFirst();
+    if (!row || row.lo === null || row.hi === null) return null;
+    return { fromSeq: Number(row.lo), toSeq: Number(row.hi) };
+  }
+
+  /** Newest first, for the admin's audit view. */
+  async query(q: AuditQuery): Promise<AuditEvent[]> {
+    let s = this.db.selectFrom('audit_events').selectAll().where('chain_key', '=', q.chainKey);
+    if (q.actorId !== undefined) s = s.where('actor_id', '=', q.actorId);
+    if (q.action !== undefined) s = s.where('action', '=', q.action);
+    if (q.objectType !== undefined) s = s.where('object_type', '=', q.objectType);
+    if (q.objectId !== undefined) s = s.where('object_id', '=', q.objectId);
+    if (q.from !== undefined) s = s.where('at', '>=', q.from);
+    if (q.to !== undefined) s = s.where('at', '<', q.to);
+    if (q.beforeSeq !== undefined) s = s.where('seq', '<', q.beforeSeq);
+    return (await s.orderBy('seq', 'desc').limit(q.limit).execute()).map(fromRow);
+  }
+}
+
+function toRow(chainKey: string, e: AuditEvent): AuditEventsTable {
+  return {
+    chain_key: chainKey,
+    seq: e.seq,
+    id: e.id,
+    at: e.at,
+    practice_id: e.practiceId,
+    actor_type: e.actor.type,
+    actor_id: e.actor.id,
+    action: e.action,
+    object_type: e.object?.type ?? null,
+    object_id: e.object?.id ?? null,
+    source_ip: e.sourceIp,
+    outcome: e.outcome,
+    details: canonicalJson(e.details),
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+/** Rows read back exactly as hashed; a row someone mangled is passed on as is for verify to flag. */
+function fromRow(r: AuditEventsTable): AuditEvent {
+  let details: AuditDetails;
+  try {
+    details = JSON.parse(r.details) as AuditDetails;
+  } catch {
+    details = null as unknown as AuditDetails;
+  }
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    at: r.at,
+    practiceId: r.practice_id,
+    actor: { type: r.actor_type as AuditEvent['actor']['type'], id: r.actor_id },
+    action: r.action,
+    object: r.object_type === null || r.object_id === null ? null : { type: r.object_type, id: r.object_id },
+    sourceIp: r.source_ip,
+    outcome: r.outcome as AuditEvent['outcome'],
+    details,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
