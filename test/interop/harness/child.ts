@@ -66,15 +66,25 @@ export class PeerProcess {
    * @param maxLifetimeMs the process is killed after this long whatever the
    *   test does, so a hung peer cannot outlive its test by much.
    */
-  constructor(name: string, command: string, args: string[], options: SpawnOptions & { maxLifetimeMs?: number } = {}) {
+  constructor(
+    name: string,
+    command: string,
+    args: string[],
+    options: SpawnOptions & {
+      maxLifetimeMs?: number;
+      /** Rewrites output as it arrives (e.g. removes colour codes) before it is kept and matched. */
+      outputFilter?: (text: string) => string;
+    } = {},
+  ) {
     installExitHook();
     this.name = name;
     // Own process group, so stopping it also stops the peer's own children
     // (Kamailio forks its workers).
-    this.child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { maxLifetimeMs: _lifetime, outputFilter: _filter, ...spawnOptions } = options;
+    this.child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.child);
     const onData = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
+      const text = options.outputFilter ? options.outputFilter(chunk.toString('utf8')) : chunk.toString('utf8');
       this.out += text;
       this.produced += text.length;
       if (this.out.length > MAX_KEPT_CHARS) this.out = this.out.slice(-MAX_KEPT_CHARS / 2);

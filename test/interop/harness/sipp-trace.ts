@@ -77,7 +77,7 @@ export function parseSippTrace(text: string): ParsedTrace {
     while (i < lines.length && (lines[i] ?? '') === '') i++;
     const block: string[] = [];
     while (i < lines.length && !SEPARATOR.test(lines[i] ?? '')) block.push(lines[i++] ?? '');
-    const msg = parseBlock(block, direction as TraceDirection, transport);
+    const msg = parseSipMessageLines(block, direction as TraceDirection, transport);
     if (!msg) continue;
     if (unexpectedMark) unexpected.push(msg.firstLine);
     else messages.push(msg);
@@ -85,7 +85,8 @@ export function parseSippTrace(text: string): ParsedTrace {
   return { messages, unexpected };
 }
 
-function parseBlock(block: string[], direction: TraceDirection, transport: string): TracedSipMessage | undefined {
+/** One SIP message as text lines (start line, headers, blank, body). */
+export function parseSipMessageLines(block: readonly string[], direction: TraceDirection, transport: string): TracedSipMessage | undefined {
   const firstLine = (block[0] ?? '').trim();
   if (firstLine === '') return undefined;
   const headers: TracedHeader[] = [];
@@ -125,6 +126,62 @@ export function headerValues(msg: TracedSipMessage, name: string): string[] {
 /** The single value of a header, or undefined when absent. */
 export function headerValue(msg: TracedSipMessage, name: string): string | undefined {
   return headerValues(msg, name)[0];
+}
+
+export interface ContactBinding {
+  /** The URI inside <…> (or the bare URI). */
+  uri: string;
+  /** The expires parameter, when present. */
+  expires: number | undefined;
+}
+
+/**
+ * The bindings a REGISTER response lists (RFC 3261 10.3 step 8): every
+ * Contact header, each split at commas outside <…> and quotes.
+ */
+export function contactBindings(msg: TracedSipMessage): ContactBinding[] {
+  const out: ContactBinding[] = [];
+  for (const value of headerValues(msg, 'contact')) {
+    let depth = 0;
+    let quoted = false;
+    let start = 0;
+    const parts: string[] = [];
+    for (let k = 0; k < value.length; k++) {
+      const ch = value[k];
+      if (ch === '"') quoted = !quoted;
+      else if (!quoted && ch === '<') depth++;
+      else if (!quoted && ch === '>') depth--;
+      else if (!quoted && depth === 0 && ch === ',') {
+        parts.push(value.slice(start, k));
+        start = k + 1;
+      }
+    }
+    parts.push(value.slice(start));
+    for (const raw of parts.map((p) => p.trim()).filter((p) => p !== '' && p !== '*')) {
+      const angle = /<([^>]*)>(.*)$/.exec(raw);
+      const uri = angle ? (angle[1] ?? '') : (raw.split(';')[0] ?? '');
+      const params = angle ? (angle[2] ?? '') : raw.slice(uri.length);
+      const exp = /;\s*expires\s*=\s*(\d+)/i.exec(params);
+      out.push({ uri, expires: exp ? Number(exp[1]) : undefined });
+    }
+  }
+  return out;
+}
+
+/** The Digest challenge parameters of a 401/407 (RFC 3261 22.4, RFC 7616 3.3). */
+export function digestChallenges(msg: TracedSipMessage): Array<Record<string, string>> {
+  return [...headerValues(msg, 'www-authenticate'), ...headerValues(msg, 'proxy-authenticate')]
+    .filter((v) => /^digest\s/i.test(v))
+    .map((v) => {
+      const params: Record<string, string> = {};
+      const text = v.slice(6);
+      const re = /([A-Za-z0-9_-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^,\s]+)/g;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        const key = (m[1] ?? '').toLowerCase();
+        params[key] = m[3] !== undefined ? m[3] : (m[2] ?? '');
+      }
+      return params;
+    });
 }
 
 /**
