@@ -17,6 +17,12 @@ export function ensureNodeModules(root) {
 export const testDebianPackages = [
   // PostgreSQL server: repository and API tests run on it as well as SQLite.
   { pkg: 'postgresql', probe: () => findPgBin('initdb') !== undefined },
+  // sipp: REGISTER/OPTIONS scenarios driven at Sotto and Kamailio (test/interop, bench/).
+  { pkg: 'sip-tester', probe: () => existsSync('/usr/bin/sipp') },
+  // baresip: a real softphone registering over UDP and TCP (no sound card needed).
+  { pkg: 'baresip-core', probe: () => existsSync('/usr/bin/baresip') },
+  // Kamailio: the reference registrar the interop harness is proven against (db_text and auth_db ship in it).
+  { pkg: 'kamailio', probe: () => existsSync('/usr/sbin/kamailio') },
 ];
 
 export function findPgBin(name) {
