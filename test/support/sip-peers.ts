@@ -55,3 +55,4 @@ export {
   type KamailioOptions,
   type KamailioServer,
 } from '../interop/harness/kamailio.ts';
+export { processTree, processTreeCpuMs } from '../interop/harness/process-cpu.ts';

@@ -55,6 +55,11 @@ export interface SippCounts {
   unexpectedMessages: number;
   timeouts: number;
   regexpMismatches: number;
+  /**
+   * Traffic time by sipp's own clock (StartTime to the final CurrentTime),
+   * without process start-up; undefined when the statistics file lacks it.
+   */
+  elapsedMs: number | undefined;
   /** Every column of sipp's final statistics line, by name. */
   raw: Record<string, string>;
 }
@@ -123,7 +128,15 @@ function parseStats(text: string): SippCounts {
   const raw: Record<string, string> = {};
   if (lines.length >= 2) header.forEach((name, idx) => name && (raw[name] = last[idx] ?? ''));
   const n = (name: string): number => Number(raw[name] ?? 0) || 0;
+  // Timestamps read "2026-11-28\t02:37:53.965582\t1795833473.965582": the last part is epoch seconds.
+  const epoch = (name: string): number | undefined => {
+    const v = Number((raw[name] ?? '').split('\t').pop());
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const startS = epoch('StartTime');
+  const endS = epoch('CurrentTime');
   return {
+    elapsedMs: startS !== undefined && endS !== undefined ? (endS - startS) * 1000 : undefined,
     created: n('TotalCallCreated'),
     successful: n('SuccessfulCall(C)'),
     failed: n('FailedCall(C)'),
