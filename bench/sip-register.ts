@@ -20,21 +20,9 @@
  *
  * users.csv: one "username;password;domain" per line.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  freeSipPort,
-  LOOPBACK,
-  PeerProcess,
-  processTreeCpuMs,
-  runSipp,
-  startKamailio,
-  waitForSip,
-  type SipCredentials,
-} from '../test/support/sip-peers.ts';
-import { PROJECT_ROOT } from '../src/app/runtime.ts';
+import { processTreeCpuMs, runSipp, startKamailio, startSotto, type SipCredentials, type SottoServer } from '../test/support/sip-peers.ts';
 
 interface Server {
   name: string;
@@ -190,43 +178,20 @@ function printSideBySide(k: ServerFigures, s: ServerFigures | undefined): void {
   say(' When "server CPU" stays well under 100%, sipp was the limit and the CPU figures are the comparison.)');
 }
 
-async function startSotto(): Promise<Server | undefined> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sotto-bench-'));
-  const sipPort = await freeSipPort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SOTTO_DATA_DIR: dataDir,
-    SOTTO_BIND: LOOPBACK,
-    SOTTO_SIP_PORT: String(sipPort),
-    SOTTO_SIP_TLS_PORT: String(await freeSipPort()),
-    SOTTO_HTTP_PORT: String(await freeSipPort()),
-  };
-  const removeData = (): void => rmSync(dataDir, { recursive: true, force: true });
-  const demo = new PeerProcess('sotto demo', 'npx', ['sotto', 'demo', '--json'], { cwd: PROJECT_ROOT, env, maxLifetimeMs: 120_000 });
-  const demoExit = await demo.exited;
-  let users: SipCredentials[];
+async function startSottoForBench(): Promise<Server | undefined> {
+  let sotto: SottoServer;
   try {
-    if (demoExit.code !== 0) throw new Error(`exit ${demoExit.code}`);
-    const json = demo.output.slice(demo.output.indexOf('{'));
-    const out = JSON.parse(json) as { sip: { domain: string }; extensions: Array<{ sipUsername: string; sipPassword: string }> };
-    users = out.extensions.map((e) => ({ username: e.sipUsername, password: e.sipPassword, domain: out.sip.domain }));
+    sotto = await startSotto({ sipWaitMs: 20_000, maxLifetimeMs: 15 * 60_000 });
   } catch (err) {
-    say(`Sotto: not available yet (sotto demo failed: ${(err as Error).message})`);
-    removeData();
+    say(`Sotto: not available yet (${(err as Error).message.split('\n')[0]})`);
     return undefined;
   }
-  const proc = new PeerProcess('sotto start', 'npx', ['sotto', 'start'], { cwd: PROJECT_ROOT, env, maxLifetimeMs: 15 * 60_000 });
-  const stop = async (): Promise<void> => {
-    await proc.stop('SIGTERM', 5000);
-    removeData();
-  };
-  const answered = await Promise.race([waitForSip(LOOPBACK, sipPort, 20_000), proc.exited.then(() => false)]);
-  if (!answered || proc.pid === undefined) {
-    say(`Sotto: not available yet (nothing answered OPTIONS on ${LOOPBACK}:${sipPort} within 20 s)`);
-    await stop();
+  if (!sotto.sipAnswering) {
+    say(`Sotto: not available yet (nothing answered OPTIONS on ${sotto.target} within 20 s)`);
+    await sotto.stop();
     return undefined;
   }
-  return { name: 'Sotto', target: `${LOOPBACK}:${sipPort}`, pid: proc.pid, users, stop };
+  return { name: 'Sotto', target: sotto.target, pid: sotto.pid, users: sotto.users, stop: sotto.stop };
 }
 
 async function main(): Promise<void> {
@@ -244,7 +209,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const sotto = await startSotto();
+  const sotto = await startSottoForBench();
   // Kamailio gets the same credentials as Sotto when Sotto is there.
   const users = sotto?.users ?? (args.users ? readUsersCsv(args.users) : generatedUsers(1000));
   const kam = await startKamailio({ users, children: 1, debug: -1 });

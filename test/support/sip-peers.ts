@@ -56,3 +56,4 @@ export {
   type KamailioServer,
 } from '../interop/harness/kamailio.ts';
 export { processTree, processTreeCpuMs } from '../interop/harness/process-cpu.ts';
+export { SottoStartError, startSotto, type SottoOptions, type SottoServer } from '../interop/harness/sotto.ts';
