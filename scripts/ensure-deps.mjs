@@ -23,6 +23,10 @@ export const testDebianPackages = [
   { pkg: 'baresip-core', probe: () => existsSync('/usr/bin/baresip') },
   // Kamailio: the reference registrar the interop harness is proven against (db_text and auth_db ship in it).
   { pkg: 'kamailio', probe: () => existsSync('/usr/sbin/kamailio') },
+  // Kamailio's TLS listener, so baresip's TLS registration is proven too.
+  { pkg: 'kamailio-tls-modules', probe: () => ['x86_64-linux-gnu', 'aarch64-linux-gnu'].some((a) => existsSync(`/usr/lib/${a}/kamailio/modules/tls.so`)) },
+  // openssl CLI: throwaway self-signed certificates for TLS peers in tests.
+  { pkg: 'openssl', probe: () => existsSync('/usr/bin/openssl') },
 ];
 
 export function findPgBin(name) {

@@ -11,7 +11,10 @@ import {
   digestChallenges,
   headerValue,
   kamailioAvailable,
+  kamailioTlsAvailable,
   runSipp,
+  sippSupportsTls,
+  SippTransportUnavailableError,
   startBaresip,
   startKamailio,
   type KamailioServer,
@@ -23,12 +26,13 @@ import {
 const DOMAIN = 'interop.sotto.test';
 const TRANSPORTS = ['udp', 'tcp'] as const;
 const CASES = ['auth', 'wrongpw', 'rereg', 'unreg', 'fetch', 'options', 'failing', 'phone', 'phonebad'] as const;
+const TLS = kamailioTlsAvailable();
 
 function user(name: string): SipCredentials {
   // One user per test, so the bindings each 200 lists are exactly that test's.
   return { username: name, domain: DOMAIN, password: `pw-${name}-Xq7` };
 }
-const users = TRANSPORTS.flatMap((t) => CASES.map((c) => user(`${c}-${t}`)));
+const users = [...TRANSPORTS, 'tls'].flatMap((t) => CASES.map((c) => user(`${c}-${t}`)));
 const userFor = (c: (typeof CASES)[number], t: string): SipCredentials => user(`${c}-${t}`);
 
 let kamailio: KamailioServer;
@@ -58,7 +62,7 @@ function shape(msg: TracedSipMessage): unknown {
 
 describe.skipIf(!kamailioAvailable())('interop harness proven against Kamailio', () => {
   beforeAll(async () => {
-    kamailio = await startKamailio({ users });
+    kamailio = await startKamailio({ users, tls: TLS });
   });
   afterAll(async () => {
     await kamailio?.stop();
@@ -166,6 +170,28 @@ describe.skipIf(!kamailioAvailable())('interop harness proven against Kamailio',
     expect(run.ok).toBe(false);
     expect(run.flow[0]).toBe('> OPTIONS');
     expect(run.flow).not.toContain('< 200');
+  });
+
+  it.skipIf(!TLS)('baresip over tls registers against a TLS 1.2+ listener with a self-signed certificate', async () => {
+    const tls = kamailio.tls;
+    if (!tls) throw new Error('kamailio started without TLS');
+    const u = userFor('phone', 'tls');
+    const phone = await startBaresip({ aor: `sip:${u.username}@${DOMAIN}`, password: u.password, transport: 'tls', outboundProxy: tls.target, tlsCaFile: tls.caFile });
+    try {
+      expect(phone.registration?.status).toBe(200);
+      const msgs = phone.messages();
+      expect(msgs.map((m) => `${m.direction === 'sent' ? '>' : '<'} ${m.status ?? m.method}`)).toEqual(['> REGISTER', '< 401', '> REGISTER', '< 200']);
+      expect(msgs.every((m) => m.transport === 'TLS')).toBe(true);
+      expect(headerValue(msgs[0]!, 'via')).toMatch(/^SIP\/2\.0\/TLS /);
+    } finally {
+      await phone.stop();
+    }
+  });
+
+  it.skipIf(sippSupportsTls())('sipp over tls is refused up front with a clear error (Debian builds sipp without OpenSSL)', async () => {
+    await expect(runSipp({ scenario: 'options', target: kamailio.target, transport: 'tls', ...userFor('options', 'tls') })).rejects.toBeInstanceOf(
+      SippTransportUnavailableError,
+    );
   });
 
   describe.each(TRANSPORTS)('baresip over %s', (transport) => {

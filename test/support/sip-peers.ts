@@ -49,6 +49,7 @@ export {
 } from '../interop/harness/baresip.ts';
 export {
   kamailioAvailable,
+  kamailioTlsAvailable,
   kamailioConfig,
   startKamailio,
   subscriberTable,

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selfSignedCertificate } from './certificate.ts';
 import { PeerProcess, PeerTimeoutError } from './child.ts';
 import { freeSipPort, LOOPBACK } from './ports.ts';
 import { waitForSip } from './sip-probe.ts';
@@ -27,6 +28,8 @@ export interface KamailioOptions {
   startTimeoutMs?: number;
   /** Killed after this long whatever happens; default 10 minutes. */
   maxLifetimeMs?: number;
+  /** Also listen for TLS (TLS 1.2+) on a free port, with a fresh self-signed certificate for 127.0.0.1. */
+  tls?: boolean;
 }
 
 export interface KamailioServer {
@@ -34,6 +37,8 @@ export interface KamailioServer {
   port: number;
   /** "127.0.0.1:port", as runSipp wants it. */
   target: string;
+  /** TLS listener, when started with `tls: true`. */
+  tls: { port: number; target: string; caFile: string } | undefined;
   /** The main process; its workers are its children. */
   pid: number;
   /** Kamailio's log so far. */
@@ -43,6 +48,12 @@ export interface KamailioServer {
 
 export function kamailioAvailable(): boolean {
   return existsSync('/usr/sbin/kamailio') && findModulesDir() !== undefined;
+}
+
+/** Whether Kamailio's TLS module (Debian package kamailio-tls-modules) is there. */
+export function kamailioTlsAvailable(): boolean {
+  const dir = findModulesDir();
+  return dir !== undefined && existsSync(join(dir, 'tls.so'));
 }
 
 function findModulesDir(): string | undefined {
@@ -94,6 +105,35 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioS
   mkdirSync(dbDir);
   writeFileSync(join(dbDir, 'version'), VERSION_TABLE);
   writeFileSync(join(dbDir, 'subscriber'), subscriberTable(options.users), { mode: 0o600 });
+  let tls: KamailioServer['tls'];
+  let tlsListen = '';
+  let tlsModule = '';
+  if (options.tls) {
+    const cert = selfSignedCertificate(dir);
+    const tlsPort = await freeSipPort();
+    const tlsCfg = join(dir, 'tls.cfg');
+    // Clients are phones without certificates: the server does not ask for one.
+    writeFileSync(
+      tlsCfg,
+      [
+        '[server:default]',
+        'method = TLSv1.2+',
+        'verify_certificate = no',
+        'require_certificate = no',
+        `private_key = ${cert.keyFile}`,
+        `certificate = ${cert.certFile}`,
+        '',
+        '[client:default]',
+        'method = TLSv1.2+',
+        'verify_certificate = no',
+        'require_certificate = no',
+        '',
+      ].join('\n'),
+    );
+    tlsListen = `listen=tls:${LOOPBACK}:${tlsPort}\nenable_tls=yes`;
+    tlsModule = `loadmodule "tls.so"\nmodparam("tls", "config", "${tlsCfg}")`;
+    tls = { port: tlsPort, target: `${LOOPBACK}:${tlsPort}`, caFile: cert.certFile };
+  }
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(
     cfg,
@@ -104,6 +144,8 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioS
       DEBUG: options.debug ?? 1,
       DB_DIR: dbDir,
       MODULES_DIR: modulesDir,
+      TLS_LISTEN: tlsListen,
+      TLS_MODULE: tlsModule,
     }),
   );
   const mem = String(options.sharedMemoryMb ?? 64);
@@ -127,6 +169,7 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioS
     host: LOOPBACK,
     port,
     target: `${LOOPBACK}:${port}`,
+    tls,
     pid: proc.pid,
     get output() {
       return proc.output;

@@ -1,7 +1,7 @@
 // Runs a sipp scenario against a SIP server and hands back what happened:
 // exit code, sipp's call counters, and every message exchanged, parsed, so a
 // test can assert the exact flow. On failure the whole trace is printed.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -95,8 +95,10 @@ let sippVersionText: string | undefined;
 
 /** Whether the installed sipp can speak TLS (Debian 12's cannot). */
 export function sippSupportsTls(): boolean {
-  sippVersionText ??= execFileSync('sipp', ['-v'], { encoding: 'utf8' });
-  return /TLS/.test(sippVersionText);
+  // `sipp -v` prints its build ("v3.6.1-SCTP-PCAP-RTPSTREAM", "-TLS" when
+  // built with OpenSSL) and exits non-zero.
+  sippVersionText ??= `${spawnSync('sipp', ['-v'], { encoding: 'utf8' }).stdout ?? ''}`;
+  return /SIPp v\S*TLS/.test(sippVersionText);
 }
 
 export function scenarioPath(scenario: string): string {
