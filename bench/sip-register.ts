@@ -19,6 +19,11 @@
  * and time.
  *
  * users.csv: one "username;password;domain" per line.
+ *
+ * On a 2-core machine sipp itself (MD5 digests, one socket) tops out near
+ * 2,000 registrations/s, well before a one-worker Kamailio does (its "server
+ * CPU" stays near 20%): the rates then measure sipp, and CPU per flow is the
+ * figure to compare.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
