@@ -4,10 +4,11 @@
  *
  *   npx tsx bench/sip-register.ts                 both servers, started here
  *   npx tsx bench/sip-register.ts --quick         fewer calls per step
+ *   npx tsx bench/sip-register.ts --transport tcp one TCP connection instead of one UDP socket
  *   npx tsx bench/sip-register.ts --target 127.0.0.1:5060 --users users.csv [--pid N]
  *                                                 one server already running
  *
- * Loads (sipp 3.6 over UDP, one socket, as one busy NAT address would send):
+ * Loads (sipp 3.6 over UDP, or TCP, one socket, as one busy NAT address would send):
  * - REGISTER with digest auth (REGISTER -> 401 -> REGISTER+Authorization ->
  *   200) at increasing rates; one "registration" is those two transactions.
  * - OPTIONS pings.
@@ -64,8 +65,10 @@ const { values: args } = parseArgs({
     users: { type: 'string' },
     pid: { type: 'string' },
     'max-rate': { type: 'string' },
+    transport: { type: 'string', default: 'udp' },
   },
 });
+const TRANSPORT = args.transport === 'tcp' ? 'tcp' : 'udp';
 const QUICK = args.quick ?? false;
 const REGISTER_RATES = [500, 1000, 2000, 4000, 8000].filter((r) => r <= Number(args['max-rate'] ?? Infinity));
 /** At most 6000 per step and 19,000 in all with the rates above. */
@@ -96,7 +99,7 @@ async function measure(server: Server, load: string, scenario: string, rate: num
   const run = await runSipp({
     scenario,
     target: server.target,
-    transport: 'udp',
+    transport: TRANSPORT,
     users,
     calls,
     rate,
@@ -161,7 +164,7 @@ function cpuPerRegistration(f: ServerFigures): number | undefined {
 }
 
 function printSideBySide(k: ServerFigures, s: ServerFigures | undefined): void {
-  say('\n== Side by side (UDP, loopback, one worker each)');
+  say(`\n== Side by side (${TRANSPORT.toUpperCase()}, loopback, one worker each)`);
   const row = (label: string, kv: number | undefined, sv: number | undefined, unit: string, higherIsBetter: boolean): void => {
     const f = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.toFixed(0)} ${unit}`);
     const ratio = kv !== undefined && sv !== undefined && kv > 0 && sv > 0 ? `${(higherIsBetter ? sv / kv : kv / sv).toFixed(2)}×` : 'n/a';
@@ -200,7 +203,7 @@ async function startSottoForBench(): Promise<Server | undefined> {
 }
 
 async function main(): Promise<void> {
-  say(`SIP registrar benchmark${QUICK ? ' (quick)' : ''}: sipp 3.6, UDP on loopback, digest MD5 qop=auth`);
+  say(`SIP registrar benchmark${QUICK ? ' (quick)' : ''}: sipp 3.6, ${TRANSPORT.toUpperCase()} on loopback, digest MD5 qop=auth`);
   if (args.target) {
     if (!args.users) throw new Error('--target needs --users users.csv');
     const server: Server = {
