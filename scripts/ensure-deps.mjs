@@ -19,6 +19,16 @@ export const testDebianPackages = [
   { pkg: 'postgresql', probe: () => findPgBin('initdb') !== undefined },
   // sox: the G.711 and WAV tests cross-check Sotto's codecs against it.
   { pkg: 'sox', probe: () => existsSync('/usr/bin/sox') },
+  // sipp: REGISTER/OPTIONS scenarios driven at Sotto and Kamailio (test/interop, bench/).
+  { pkg: 'sip-tester', probe: () => existsSync('/usr/bin/sipp') },
+  // baresip: a real softphone registering over UDP and TCP (no sound card needed).
+  { pkg: 'baresip-core', probe: () => existsSync('/usr/bin/baresip') },
+  // Kamailio: the reference registrar the interop harness is proven against (db_text and auth_db ship in it).
+  { pkg: 'kamailio', probe: () => existsSync('/usr/sbin/kamailio') },
+  // Kamailio's TLS listener, so baresip's TLS registration is proven too.
+  { pkg: 'kamailio-tls-modules', probe: () => ['x86_64-linux-gnu', 'aarch64-linux-gnu'].some((a) => existsSync(`/usr/lib/${a}/kamailio/modules/tls.so`)) },
+  // openssl CLI: throwaway self-signed certificates for TLS peers in tests.
+  { pkg: 'openssl', probe: () => existsSync('/usr/bin/openssl') },
 ];
 
 export function findPgBin(name) {
