@@ -116,6 +116,15 @@ export class Notifier {
     return entry;
   }
 
+  /** Resolves once no pass is running or queued (tests wait on this, then move the clock). */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown>;
+    do {
+      seen = this.#tail;
+      await seen;
+    } while (seen !== this.#tail);
+  }
+
   /** One delivery pass over everything due now. */
   runDue(): Promise<DeliveryOutcome[]> {
     if (this.#queued !== undefined) return this.#queued;
