@@ -47,6 +47,8 @@ export interface NotifierOptions {
   leaseMs?: number;
   /** Entries handled per claim. */
   batchSize?: number;
+  /** Sends in flight at once. A server's greeting alone can take 100 ms, so one at a time is slow for a burst. */
+  concurrency?: number;
   onTlsUnavailable?: 'send-without-phi' | 'fail';
   logger?: NotifyLogger;
   /** Called after every attempt (tests wait on it; the app may count it). */
@@ -68,6 +70,7 @@ export class Notifier {
   readonly #retry: RetryPolicy;
   readonly #leaseMs: number;
   readonly #batchSize: number;
+  readonly #concurrency: number;
   readonly #fallback: boolean;
   readonly #logger: NotifyLogger;
   readonly #onOutcome: ((o: DeliveryOutcome) => void) | undefined;
@@ -86,6 +89,7 @@ export class Notifier {
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#leaseMs = options.leaseMs ?? 5 * 60_000;
     this.#batchSize = options.batchSize ?? 20;
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
     this.#fallback = (options.onTlsUnavailable ?? 'send-without-phi') === 'send-without-phi';
     this.#logger = options.logger ?? silentLogger;
     this.#onOutcome = options.onOutcome;
@@ -146,11 +150,15 @@ export class Notifier {
     for (;;) {
       const now = this.#scheduler.now();
       const batch = await this.#store.claimDue(now, now + this.#leaseMs, this.#batchSize);
-      for (const entry of batch) {
-        const outcome = await this.#deliver(entry);
-        outcomes.push(outcome);
-        this.#onOutcome?.(outcome);
-      }
+      const waiting = [...batch];
+      const worker = async () => {
+        for (let entry = waiting.shift(); entry !== undefined; entry = waiting.shift()) {
+          const outcome = await this.#deliver(entry);
+          outcomes.push(outcome);
+          this.#onOutcome?.(outcome);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, batch.length) }, worker));
       if (batch.length < this.#batchSize) break;
     }
     const due = await this.#store.nextDueAt();

@@ -75,6 +75,8 @@ export async function startSmtpServer(opts: { tls?: { key: Buffer; cert: Buffer 
     secure: opts.implicitTls === true,
     authOptional: true,
     logger: false,
+    // Loopback has no PTR worth waiting for.
+    disableReverseLookup: true,
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : { disabledCommands: ['STARTTLS'] }),
     onMailFrom(_address, _session, callback) {
       state.mailFromCount += 1;

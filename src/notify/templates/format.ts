@@ -4,21 +4,35 @@
  * "Jan 5, 2026, 3:04 PM EST". An unknown time zone falls back to UTC rather
  * than losing the notice: the time is a convenience, the portal has it too.
  */
-export function formatWhen(at: Date, timeZone = 'UTC'): string {
-  const opts: Intl.DateTimeFormatOptions = {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  };
-  if (Number.isNaN(at.getTime())) throw new Error('formatWhen: invalid date');
-  try {
-    return new Intl.DateTimeFormat('en-US', { ...opts, timeZone }).format(at);
-  } catch {
-    return new Intl.DateTimeFormat('en-US', { ...opts, timeZone: 'UTC' }).format(at);
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Building a formatter costs far more than using one; zones are few. */
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZoneName: 'short',
+      timeZone,
+    });
+    if (formatters.size < 64) formatters.set(timeZone, f);
   }
+  return f;
+}
+
+export function formatWhen(at: Date, timeZone = 'UTC'): string {
+  if (Number.isNaN(at.getTime())) throw new Error('formatWhen: invalid date');
+  let f: Intl.DateTimeFormat;
+  try {
+    f = formatterFor(timeZone);
+  } catch {
+    f = formatterFor('UTC');
+  }
+  return f.format(at);
 }
 
 /** "42 seconds", "1 minute 5 seconds", "3 minutes". Rounded to the second; never "0 seconds" for a real message. */
