@@ -183,8 +183,12 @@ describe('audio attachment', () => {
   it('through the notifier: the server without TLS gets only the PHI-free notice, saying why', async () => {
     const store = new MemoryOutboxStore();
     const outcomes: DeliveryOutcome[] = [];
+    const logLines: string[] = [];
+    const capture = (fields: object, message: string) => logLines.push(JSON.stringify({ ...fields, message }));
+    const logger = { info: capture, warn: capture, error: capture };
     const notifier = new Notifier({
-      mailer: mailer({ smtpUrl: plainServer.url }),
+      logger,
+      mailer: mailer({ smtpUrl: plainServer.url, logger }),
       store,
       resolver: resolverFor(decisions('pro', { emailAttachmentsAllowed: true, emailTranscriptsAllowed: true }, { attachAudio: true, includeTranscript: true })),
       scheduler: new ManualScheduler(),
@@ -202,6 +206,11 @@ describe('audio attachment', () => {
     expectNoPhi(got);
     expect(got.parsed.text).toContain('left out of this email because the mail server would not encrypt the connection');
     expect(await store.list()).toEqual([]);
+    // The logs tell an operator what happened by id and code, and nothing else.
+    const log = logLines.join('\n');
+    expect(log).toContain('NOTIFY_TLS_REQUIRED');
+    expect(log).toContain(MESSAGE_ID);
+    for (const needle of [...PHI_NEEDLES, TO, 'clinic.example', 'Extension 101']) expect(log).not.toContain(needle);
     await notifier.stop();
   });
 });
