@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
 import { recordAudit, type AuditRecord } from './audit.ts';
+import type { TotpSecretBox } from '../auth/totp-secret-box.ts';
 import { DirectoryError } from './errors.ts';
 import type { Actor, Role } from './model.ts';
 
@@ -179,4 +180,36 @@ export async function spendSecondFactor(db: Kysely<Database>, practiceId: string
 /** Records an authentication event that changes nothing else (sign-in, sign-out, failures). */
 export async function recordAuthEvent(db: Kysely<Database>, practiceId: string | null, actor: Actor, record: AuditRecord): Promise<void> {
   await db.transaction().execute((trx) => recordAudit(trx, practiceId, actor, record).then(() => undefined));
+}
+
+/**
+ * Re-seals every stored TOTP secret from one box to another, in one
+ * transaction: `sotto keys rotate` calls it, since the box key is derived
+ * from the master key. Returns how many secrets moved; refuses (throws, and
+ * changes nothing) if any one does not open with the old box.
+ */
+export async function resealTotpSecrets(db: Kysely<Database>, from: TotpSecretBox, to: TotpSecretBox): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('users')
+      .select(['id', 'totp_secret_sealed', 'totp_pending_sealed'])
+      .where((eb) => eb.or([eb('totp_secret_sealed', 'is not', null), eb('totp_pending_sealed', 'is not', null)]))
+      .execute();
+    let moved = 0;
+    const move = (userId: string, sealed: string | null): string | null => {
+      if (sealed === null) return null;
+      const secret = from.open(userId, sealed);
+      if (!secret) throw new Error(`TOTP secret of user ${userId} does not open with the current master key`);
+      moved++;
+      return to.seal(userId, secret);
+    };
+    for (const r of rows) {
+      await trx
+        .updateTable('users')
+        .set({ totp_secret_sealed: move(r.id, r.totp_secret_sealed), totp_pending_sealed: move(r.id, r.totp_pending_sealed) })
+        .where('id', '=', r.id)
+        .execute();
+    }
+    return moved;
+  });
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createTotpSecretBox } from '../../auth/totp-secret-box.ts';
+import { resealTotpSecrets } from '../../directory/index.ts';
 import { KyselyVaultRepositories } from '../../vault/kysely-repositories.ts';
 import { rotateMasterKeyFile } from '../../vault/index.ts';
 import { withRuntime } from '../context.ts';
@@ -37,10 +40,21 @@ export async function keysStatusCommand(o: { json?: boolean }): Promise<number> 
  */
 export async function keysRotateCommand(o: { json?: boolean }): Promise<number> {
   const out = await withRuntime(async (rt) => {
+    const oldKey = readFileSync(rt.config.masterKeyFile);
     const r = await rotateMasterKeyFile(new KyselyVaultRepositories(rt.database.db).dataKeys, rt.config.masterKeyFile);
-    return { from: r.report.fromMasterKeyId, to: r.report.toMasterKeyId, rewrapped: r.report.rewrapped, alreadyCurrent: r.report.alreadyCurrent, retiredKeyPath: r.retiredKeyPath };
+    // Secrets sealed under keys derived from the master key follow it.
+    const totp = await resealTotpSecrets(rt.database.db, createTotpSecretBox(oldKey), createTotpSecretBox(readFileSync(rt.config.masterKeyFile)));
+    oldKey.fill(0);
+    return {
+      from: r.report.fromMasterKeyId,
+      to: r.report.toMasterKeyId,
+      rewrapped: r.report.rewrapped,
+      alreadyCurrent: r.report.alreadyCurrent,
+      totpSecretsResealed: totp,
+      retiredKeyPath: r.retiredKeyPath,
+    };
   });
   if (o.json) printJson(out);
-  else printLines([`Master key rotated ${out.from} -> ${out.to}: ${out.rewrapped} data key(s) re-wrapped.`, `The old key is kept at ${out.retiredKeyPath}: destroy it once backups made with it have expired.`]);
+  else printLines([`Master key rotated ${out.from} -> ${out.to}: ${out.rewrapped} data key(s) re-wrapped, ${out.totpSecretsResealed} MFA secret(s) re-sealed.`, `The old key is kept at ${out.retiredKeyPath}: destroy it once backups made with it have expired.`]);
   return 0;
 }

@@ -1,0 +1,33 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createTotpSecretBox, totpSecretFromBase32 } from '../../src/auth/index.ts';
+import { sotto } from '../support/cli.ts';
+
+describe('sotto keys', { timeout: 180_000 }, () => {
+  it('rotates the master key, re-sealing MFA secrets so admins can still sign in', () => {
+    const env = { SOTTO_DATA_DIR: mkdtempSync(join(tmpdir(), 'sotto-keys-')) };
+    const demo = JSON.parse(sotto(['demo', '--json'], env).stdout);
+    const before = JSON.parse(sotto(['keys', 'status', '--json'], env).stdout);
+    expect(before.masterKeyId).toMatch(/^mk_/);
+
+    const rotated = sotto(['keys', 'rotate', '--json'], env);
+    expect(rotated.status, rotated.stderr).toBe(0);
+    const r = JSON.parse(rotated.stdout);
+    expect(r).toMatchObject({ from: before.masterKeyId, totpSecretsResealed: 1 });
+    expect(r.to).not.toBe(r.from);
+
+    const after = JSON.parse(sotto(['keys', 'status', '--json'], env).stdout);
+    expect(after).toMatchObject({ masterKeyId: r.to, staleDataKeys: 0 });
+    expect(after.dataKeys.every((k: { current: boolean }) => k.current)).toBe(true);
+
+    const db = new Database(join(env.SOTTO_DATA_DIR, 'sotto.db'), { readonly: true });
+    const row = db.prepare('select id, totp_secret_sealed from users where email = ?').get(demo.admin.email) as { id: string; totp_secret_sealed: string };
+    db.close();
+    const opened = createTotpSecretBox(readFileSync(join(env.SOTTO_DATA_DIR, 'master.key'))).open(row.id, row.totp_secret_sealed);
+    const printed = totpSecretFromBase32(demo.admin.totpSecret);
+    expect(printed.ok && opened).toEqual(printed.ok ? printed.value : null);
+  });
+});
