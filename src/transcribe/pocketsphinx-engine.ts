@@ -1,0 +1,150 @@
+// The default engine: CMU pocketsphinx (Debian's pocketsphinx_continuous,
+// 0.8/5prealpha) with the en-us continuous acoustic model, our practice
+// language model and dictionary, fed by the telephone-band front end.
+// Audio goes to the decoder on stdin as raw 16 kHz PCM, so no plaintext
+// audio is ever written to disk; the decoder runs in a private temp dir that
+// is removed after each job.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BandFillOptions } from './band-fill.ts';
+import { defaultPocketsphinxPaths, type EngineStatus, type PocketsphinxPaths, pocketsphinxStatus } from './engine-status.ts';
+import { TranscribeError } from './errors.ts';
+import { DECODER_RATE, prepareAudio } from './front-end.ts';
+import { ensureDomainModel } from './lm/domain-model.ts';
+import { normalizeTranscript } from './normalize.ts';
+import { parsePocketsphinxTimes } from './pocketsphinx-output.ts';
+import type { AudioInput, TranscribeOptions, Transcriber, Transcript } from './transcriber.ts';
+import { readRaw, readWav } from './wav.ts';
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool.ts';
+
+export interface PocketsphinxOptions {
+  readonly paths?: Partial<PocketsphinxPaths>;
+  /** 'practice' (default): the domain model built by the project; 'general': the stock en-us model. */
+  readonly languageModel?: 'practice' | 'general';
+  /** Where the practice model is built and cached (no PHI: it is made from shipped word lists). */
+  readonly cacheDir?: string;
+  /** Front end: how to fill the empty upper band of telephone audio. */
+  readonly bandFill?: BandFillOptions;
+  /** Extra decoder flags, e.g. { '-lw': '9' }. */
+  readonly decoderArgs?: Readonly<Record<string, string>>;
+  /** An existing pool to share with other engines, or options for a private one. */
+  readonly pool?: WorkerPool | WorkerPoolOptions;
+  readonly scratchDir?: string;
+}
+
+/** Decoder output beyond this is not a voicemail transcript: stop reading. */
+const MAX_STDOUT = 4 * 1024 * 1024;
+
+export const DEFAULT_CACHE_DIR = join(tmpdir(), 'sotto-transcribe-models');
+
+export class PocketsphinxTranscriber implements Transcriber {
+  readonly engine: string;
+  private readonly paths: PocketsphinxPaths;
+  private readonly pool: WorkerPool;
+  private readonly ownsPool: boolean;
+
+  constructor(private readonly opts: PocketsphinxOptions = {}) {
+    this.paths = { ...defaultPocketsphinxPaths(), ...opts.paths };
+    this.engine = opts.languageModel === 'general' ? 'pocketsphinx/en-us' : 'pocketsphinx/en-us+practice-lm';
+    this.ownsPool = !(opts.pool instanceof WorkerPool);
+    this.pool = opts.pool instanceof WorkerPool ? opts.pool : new WorkerPool(opts.pool);
+  }
+
+  async status(): Promise<EngineStatus> {
+    return { ...pocketsphinxStatus(this.paths), engine: this.engine };
+  }
+
+  async transcribe(input: AudioInput, opts: TranscribeOptions = {}): Promise<Transcript> {
+    const started = performance.now();
+    const read = input.kind === 'wav' ? readWav(input.bytes) : readRaw(input.bytes, input.format);
+    if (!read.ok) throw new TranscribeError(read.code, read.message);
+    const status = await this.status();
+    if (!status.available) {
+      throw new TranscribeError('ENGINE_UNAVAILABLE', `${status.problems.map((p) => p.message).join('; ')}; install with: ${status.install}`);
+    }
+    const prepared = await prepareAudio(read.audio, this.opts.bandFill ? { bandFill: this.opts.bandFill } : {});
+    const model = await this.models();
+    const stdout = await this.pool.run((signal) => this.decode(prepared.pcm, model, signal), {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+    const words = parsePocketsphinxTimes(stdout);
+    const rawText = words.map((w) => w.word).join(' ');
+    return {
+      text: normalizeTranscript(rawText),
+      rawText,
+      words,
+      engine: this.engine,
+      audioMs: prepared.durationMs,
+      processingMs: Math.round(performance.now() - started),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.close();
+  }
+
+  private async models(): Promise<{ lm: string; dict: string }> {
+    if (this.opts.languageModel === 'general') return { lm: this.paths.defaultLm, dict: this.paths.defaultDict };
+    const m = await ensureDomainModel({
+      cacheDir: this.opts.cacheDir ?? DEFAULT_CACHE_DIR,
+      baseDictPath: this.paths.defaultDict,
+      lmConvert: this.paths.lmConvert,
+    });
+    return { lm: m.lmPath, dict: m.dictPath };
+  }
+
+  private async decode(pcm: Buffer, model: { lm: string; dict: string }, signal: AbortSignal): Promise<string> {
+    const scratch = await mkdtemp(join(this.opts.scratchDir ?? tmpdir(), 'sotto-asr-'));
+    try {
+      return await this.runDecoder(pcm, model, scratch, signal);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private runDecoder(pcm: Buffer, model: { lm: string; dict: string }, cwd: string, signal: AbortSignal): Promise<string> {
+    const flags: Record<string, string> = {
+      '-hmm': this.paths.acousticModel,
+      '-lm': model.lm,
+      '-dict': model.dict,
+      '-samprate': String(DECODER_RATE),
+      '-infile': '/dev/stdin',
+      '-time': 'yes',
+      '-logfn': '/dev/null',
+      ...this.opts.decoderArgs,
+    };
+    const args = Object.entries(flags).flat();
+    return new Promise<string>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const child = spawn(this.paths.binary, args, { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onAbort = (): void => { child.kill('SIGKILL'); };
+      signal.addEventListener('abort', onAbort, { once: true });
+      child.stdout.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_STDOUT) child.kill('SIGKILL');
+        else chunks.push(c);
+      });
+      // The decoder may exit before reading all input (bad model path): ignore EPIPE.
+      child.stdin.on('error', () => {});
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e.code === 'ENOENT'
+          ? new TranscribeError('ENGINE_UNAVAILABLE', `pocketsphinx decoder not found; install with: apt-get install -y pocketsphinx pocketsphinx-en-us`)
+          : new TranscribeError('ENGINE_FAILED', `could not start the decoder (${e.code ?? 'error'})`));
+      });
+      child.on('close', (code, sig) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) return reject(signal.reason);
+        if (code !== 0) return reject(new TranscribeError('ENGINE_FAILED', `decoder exited with ${code ?? sig}`));
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+      child.stdin.end(pcm);
+    });
+  }
+}
