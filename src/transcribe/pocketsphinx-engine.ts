@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BandFillOptions } from './band-fill.ts';
-import { defaultPocketsphinxPaths, type EngineStatus, type PocketsphinxPaths, pocketsphinxStatus } from './engine-status.ts';
+import { defaultPocketsphinxPaths, type EngineStatus, INSTALL_HINT, type PocketsphinxPaths, pocketsphinxStatus } from './engine-status.ts';
 import { TranscribeError } from './errors.ts';
 import { DECODER_RATE, prepareAudio } from './front-end.ts';
 import { ensureDomainModel } from './lm/domain-model.ts';
@@ -26,6 +26,8 @@ export interface PocketsphinxOptions {
   readonly languageModel?: 'practice' | 'general';
   /** Where the practice model is built and cached (no PHI: it is made from shipped word lists). */
   readonly cacheDir?: string;
+  /** Tuning of the practice model (background words and weight, corpus size). */
+  readonly domainModel?: { readonly backgroundWords?: number; readonly backgroundLambda?: number; readonly sentences?: number };
   /** Front end: how to fill the empty upper band of telephone audio. */
   readonly bandFill?: BandFillOptions;
   /** Extra decoder flags, e.g. { '-lw': '9' }. */
@@ -58,16 +60,29 @@ export class PocketsphinxTranscriber implements Transcriber {
   }
 
   async transcribe(input: AudioInput, opts: TranscribeOptions = {}): Promise<Transcript> {
-    const started = performance.now();
     const read = input.kind === 'wav' ? readWav(input.bytes) : readRaw(input.bytes, input.format);
     if (!read.ok) throw new TranscribeError(read.code, read.message);
     const status = await this.status();
     if (!status.available) {
       throw new TranscribeError('ENGINE_UNAVAILABLE', `${status.problems.map((p) => p.message).join('; ')}; install with: ${status.install}`);
     }
-    const prepared = await prepareAudio(read.audio, this.opts.bandFill ? { bandFill: this.opts.bandFill } : {});
     const model = await this.models();
-    const stdout = await this.pool.run((signal) => this.decode(prepared.pcm, model, signal), {
+    let frontEndMs = 0;
+    let decodeMs = 0;
+    let audioMs = 0;
+    // The front end runs inside the job too, so a burst of messages is bounded as a whole.
+    const stdout = await this.pool.run(async (signal) => {
+      const t0 = performance.now();
+      const prepared = await prepareAudio(read.audio, this.opts.bandFill ? { bandFill: this.opts.bandFill } : {});
+      audioMs = prepared.durationMs;
+      const t1 = performance.now();
+      frontEndMs = t1 - t0;
+      try {
+        return await this.decode(prepared.pcm, model, signal);
+      } finally {
+        decodeMs = performance.now() - t1;
+      }
+    }, {
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
@@ -78,8 +93,8 @@ export class PocketsphinxTranscriber implements Transcriber {
       rawText,
       words,
       engine: this.engine,
-      audioMs: prepared.durationMs,
-      processingMs: Math.round(performance.now() - started),
+      audioMs,
+      processingMs: Math.round(frontEndMs + decodeMs),
     };
   }
 
@@ -93,6 +108,8 @@ export class PocketsphinxTranscriber implements Transcriber {
       cacheDir: this.opts.cacheDir ?? DEFAULT_CACHE_DIR,
       baseDictPath: this.paths.defaultDict,
       lmConvert: this.paths.lmConvert,
+      generalLmPath: this.paths.defaultLm,
+      ...this.opts.domainModel,
     });
     return { lm: m.lmPath, dict: m.dictPath };
   }
@@ -120,14 +137,27 @@ export class PocketsphinxTranscriber implements Transcriber {
     const args = Object.entries(flags).flat();
     return new Promise<string>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      const child = spawn(this.paths.binary, args, { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+      // Node gives a child a socket, not a pipe, for stdin, and the decoder's
+      // fopen("/dev/stdin") fails on a socket (ENXIO). `cat` relays it into
+      // a real pipe. The child leads its own process group so a timeout can
+      // kill the pair together.
+      const child = spawn('sh', ['-c', 'cat | exec "$0" "$@"', this.paths.binary, ...args], {
+        cwd, stdio: ['pipe', 'pipe', 'ignore'], detached: true,
+      });
       const chunks: Buffer[] = [];
       let size = 0;
-      const onAbort = (): void => { child.kill('SIGKILL'); };
+      const killGroup = (): void => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const onAbort = killGroup;
       signal.addEventListener('abort', onAbort, { once: true });
       child.stdout.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_STDOUT) child.kill('SIGKILL');
+        if (size > MAX_STDOUT) killGroup();
         else chunks.push(c);
       });
       // The decoder may exit before reading all input (bad model path): ignore EPIPE.
@@ -135,12 +165,14 @@ export class PocketsphinxTranscriber implements Transcriber {
       child.on('error', (e: NodeJS.ErrnoException) => {
         signal.removeEventListener('abort', onAbort);
         reject(e.code === 'ENOENT'
-          ? new TranscribeError('ENGINE_UNAVAILABLE', `pocketsphinx decoder not found; install with: apt-get install -y pocketsphinx pocketsphinx-en-us`)
+          ? new TranscribeError('ENGINE_UNAVAILABLE', `could not start the decoder; install with: ${INSTALL_HINT}`)
           : new TranscribeError('ENGINE_FAILED', `could not start the decoder (${e.code ?? 'error'})`));
       });
       child.on('close', (code, sig) => {
         signal.removeEventListener('abort', onAbort);
         if (signal.aborted) return reject(signal.reason);
+        // 127: the shell could not find the decoder binary.
+        if (code === 127) return reject(new TranscribeError('ENGINE_UNAVAILABLE', `pocketsphinx decoder not found; install with: ${INSTALL_HINT}`));
         if (code !== 0) return reject(new TranscribeError('ENGINE_FAILED', `decoder exited with ${code ?? sig}`));
         resolve(Buffer.concat(chunks).toString('utf8'));
       });

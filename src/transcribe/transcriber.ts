@@ -31,6 +31,7 @@ export interface Transcript {
   /** Engine id, e.g. "pocketsphinx/domain-lm". */
   readonly engine: string;
   readonly audioMs: number;
+  /** CPU-side time of this job (front end + decoder), excluding time queued: RTF = processingMs / audioMs. */
   readonly processingMs: number;
 }
 

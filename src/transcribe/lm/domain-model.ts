@@ -14,12 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { generateCorpus } from '../corpus/generate-corpus.ts';
 import { estimateKneserNey } from './kneser-ney.ts';
 import { serializeArpa } from './arpa.ts';
+import { generalUnigrams } from './background-unigrams.ts';
 import { dictionaryForVocabulary, mergeDictionaries, parseDictionary } from './pronunciation-dictionary.ts';
 
 const run = promisify(execFile);
 
 /** Bump when the generator or estimator changes in a way the hash cannot see. */
 const MODEL_VERSION = 3;
+export const DEFAULT_BACKGROUND_WORDS = 5000;
+export const DEFAULT_BACKGROUND_LAMBDA = 0.1;
 
 export const EXTRA_PRONUNCIATIONS_PATH = fileURLToPath(new URL('../data/medication-pronunciations.dict', import.meta.url));
 
@@ -29,6 +32,11 @@ export interface DomainModelOptions {
   readonly baseDictPath: string;
   /** sphinx_lm_convert; without it the ARPA file is used directly. */
   readonly lmConvert?: string | undefined;
+  /** The stock general-English model, source of the background unigrams. */
+  readonly generalLmPath?: string;
+  /** How many general-English words to add, and their share of unigram mass. */
+  readonly backgroundWords?: number;
+  readonly backgroundLambda?: number;
   readonly sentences?: number;
   readonly order?: number;
   readonly seed?: number;
@@ -48,7 +56,7 @@ const inFlight = new Map<string, Promise<DomainModel>>();
 
 /** Returns the cached model, building it first if needed (concurrent callers share one build). */
 export function ensureDomainModel(opts: DomainModelOptions): Promise<DomainModel> {
-  const key = `${opts.cacheDir}|${opts.sentences ?? 0}|${opts.order ?? 3}|${opts.seed ?? 7}`;
+  const key = JSON.stringify(opts);
   let p = inFlight.get(key);
   if (!p) {
     p = buildDomainModel(opts).finally(() => inFlight.delete(key));
@@ -63,7 +71,7 @@ async function buildDomainModel(opts: DomainModelOptions): Promise<DomainModel> 
   const extraText = await readFile(EXTRA_PRONUNCIATIONS_PATH, 'utf8');
   const corpus = generateCorpus(count, opts.seed ?? 7);
   const hash = createHash('sha256')
-    .update(`v${MODEL_VERSION}|${order}|`)
+    .update(`v${MODEL_VERSION}|${order}|${opts.backgroundWords ?? DEFAULT_BACKGROUND_WORDS}|${opts.backgroundLambda ?? DEFAULT_BACKGROUND_LAMBDA}|${opts.generalLmPath ?? ''}|`)
     .update(corpus.join('\n'))
     .update(extraText)
     .digest('hex')
@@ -78,10 +86,15 @@ async function buildDomainModel(opts: DomainModelOptions): Promise<DomainModel> 
     if (existsSync(m.lmPath) && existsSync(m.dictPath)) return m;
   }
   await mkdir(dir, { recursive: true });
-  const model = estimateKneserNey(corpus.map((s) => s.split(' ')), order);
-  await writeAtomic(arpaPath, serializeArpa(model));
   const base = parseDictionary(await readFile(opts.baseDictPath, 'utf8'));
   const dict = mergeDictionaries(base, parseDictionary(extraText));
+  const words = opts.backgroundWords ?? DEFAULT_BACKGROUND_WORDS;
+  const weights = opts.generalLmPath && words > 0
+    ? await generalUnigrams(opts.lmConvert, opts.generalLmPath, dir, words, (w) => dict.has(w))
+    : new Map<string, number>();
+  const background = weights.size > 0 ? { weights, lambda: opts.backgroundLambda ?? DEFAULT_BACKGROUND_LAMBDA } : undefined;
+  const model = estimateKneserNey(corpus.map((s) => s.split(' ')), order, background);
+  await writeAtomic(arpaPath, serializeArpa(model));
   const vocab = model.entries[0]!.map((e) => e.words[0]!);
   const subset = dictionaryForVocabulary(dict, vocab);
   await writeAtomic(dictPath, subset.text);

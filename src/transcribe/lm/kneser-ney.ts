@@ -99,7 +99,24 @@ function contextStats(counts: Map<string, number>, isUnigram: boolean): Map<stri
  * Estimates an interpolated modified-KN model of the given order from
  * tokenised sentences. The vocabulary is closed: every word seen, plus </s>.
  */
-export function estimateKneserNey(sentences: readonly (readonly string[])[], order = 3): NgramModel {
+export interface BackgroundUnigrams {
+  /** word -> relative frequency in general English (need not sum to 1). */
+  readonly weights: ReadonlyMap<string, number>;
+  /** Share of unigram mass given to the background (0..1). */
+  readonly lambda: number;
+}
+
+/**
+ * With `background`, the unigram level becomes (1 - lambda) p_KN + lambda
+ * p_general over the union vocabulary, so ordinary words the practice corpus
+ * never says ("sorry", "possible") stay reachable through back-off; every
+ * higher order backs off into that mixture, so each context still sums to 1.
+ */
+export function estimateKneserNey(
+  sentences: readonly (readonly string[])[],
+  order = 3,
+  background?: BackgroundUnigrams,
+): NgramModel {
   if (order < 1) throw new Error('n-gram order must be at least 1');
   const counts = knCounts(rawCounts(sentences, order));
   const discounts = counts.map(modifiedDiscounts);
@@ -124,12 +141,13 @@ export function estimateKneserNey(sentences: readonly (readonly string[])[], ord
       const lower = n === 1 ? 1 / vocabSize : lowerProb(prob, key.slice(key.indexOf(SEP) + 1), gammas);
       p.set(key, Math.max(count - d, 0) / s.total + gamma.get(ctx)! * lower);
     }
+    if (n === 1 && background) mixBackground(p, background);
     prob.push(p);
   }
   const entries: NgramEntry[][] = [];
   for (let n = 1; n <= order; n++) {
     const list: NgramEntry[] = [];
-    const keys = [...counts[n - 1]!.keys()].sort();
+    const keys = n === 1 ? [SENTENCE_START, ...prob[0]!.keys()].sort() : [...counts[n - 1]!.keys()].sort();
     for (const key of keys) {
       const p = prob[n - 1]!.get(key);
       const log10Prob = p === undefined ? LOG10_ZERO : Math.log10(p);
@@ -155,4 +173,16 @@ function lowerProb(prob: Map<string, number>[], key: string, gammas: Map<string,
   const ctx = key.slice(0, key.lastIndexOf(SEP));
   const g = gammas[n - 1]!.get(ctx) ?? 1;
   return g * lowerProb(prob, key.slice(key.indexOf(SEP) + 1), gammas);
+}
+
+function mixBackground(p: Map<string, number>, bg: BackgroundUnigrams): void {
+  let z = 0;
+  for (const [w, v] of bg.weights) if (w !== SENTENCE_START && v > 0) z += v;
+  if (z === 0 || bg.lambda <= 0) return;
+  const lambda = Math.min(bg.lambda, 1);
+  for (const [w, v] of p) p.set(w, (1 - lambda) * v);
+  for (const [w, v] of bg.weights) {
+    if (w === SENTENCE_START || v <= 0) continue;
+    p.set(w, (p.get(w) ?? 0) + (lambda * v) / z);
+  }
 }
