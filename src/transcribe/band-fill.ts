@@ -29,7 +29,8 @@ export interface BandFillOptions {
   readonly seed?: number;
 }
 
-export const DEFAULT_BAND_FILL: BandFillOptions = { mode: 'noise', noiseRms: 0.008 };
+/** Chosen by bench/transcribe.ts (fold beat plain noise and envelope noise on the fixture set). */
+export const DEFAULT_BAND_FILL: BandFillOptions = { mode: 'fold', noiseRms: 0.004, foldGain: 0.15 };
 
 const NOISE_TABLE_LENGTH = 1 << 16; // ~4 s at 16 kHz, tiled: long enough not to be heard as a pattern
 const noiseTables = new Map<number, Float32Array>();

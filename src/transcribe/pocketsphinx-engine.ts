@@ -132,6 +132,9 @@ export class PocketsphinxTranscriber implements Transcriber {
       '-infile': '/dev/stdin',
       '-time': 'yes',
       '-logfn': '/dev/null',
+      // The practice model is sharper than the general one; a lower language
+      // weight than the default 6.5 let the acoustics win more often (bench).
+      ...(this.opts.languageModel === 'general' ? {} : { '-lw': '5' }),
       ...this.opts.decoderArgs,
     };
     const args = Object.entries(flags).flat();

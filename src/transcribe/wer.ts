@@ -12,8 +12,21 @@ export interface WerResult {
   readonly wer: number;
 }
 
+/**
+ * Contractions count as their expansion on both sides ("i'm" = "i am"), as
+ * common WER normalisers do: the reader gets the same words either way.
+ */
+const EXPANSIONS: Readonly<Record<string, string>> = {
+  "i'm": 'i am', "it's": 'it is', "that's": 'that is', "i'd": 'i would', "i've": 'i have', "i'll": 'i will',
+  "don't": 'do not', "haven't": 'have not', "can't": 'can not', "cannot": 'can not', "won't": 'will not',
+  "didn't": 'did not', "doesn't": 'does not', "isn't": 'is not', "you're": 'you are', "we're": 'we are',
+  "what's": 'what is', "there's": 'there is', "let's": 'let us', "he's": 'he is', "she's": 'she is',
+};
+
 export function tokenizeForWer(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z0-9'\s]/g, ' ').split(/\s+/).filter((w) => w !== '');
+  return text.toLowerCase().replace(/[^a-z0-9'\s]/g, ' ').split(/\s+/)
+    .filter((w) => w !== '')
+    .flatMap((w) => (EXPANSIONS[w] ?? w).split(' '));
 }
 
 export function wordErrorRate(reference: string, hypothesis: string): WerResult {

@@ -157,7 +157,37 @@ const TEMPLATES: ReadonlyArray<(r: Rng) => string> = [
   (r) => `you can leave a message if i don't answer`,
   (r) => `please call back ${sayDay(r)} before ${sayClock(r)}`,
   (r) => `okay bye`,
+  (r) => `sorry i missed your call`,
+  (r) => `i was returning a call from ${pick(r, PROVIDERS)}`,
+  (r) => `someone from your office called me ${sayDay(r)}`,
+  (r) => `i would like to talk to ${pick(r, PROVIDERS)} about ${pick(r, RELATIONS)}`,
+  (r) => `i was told to call back ${sayDay(r)}`,
+  (r) => `i have been feeling ${pick(r, ['worse', 'better', 'sick', 'tired', 'dizzy'])} since ${sayDay(r)}`,
+  (r) => `the ${pick(r, MEDICATIONS)} is not working`,
+  (r) => `can you call in a new prescription for ${pick(r, MEDICATIONS)}`,
+  (r) => `i would like to come in ${sayDay(r)} if possible`,
+  (r) => `i will be out of town until ${sayDay(r)}`,
+  (r) => `let me know if you need anything else`,
+  (r) => `i just have a quick question`,
+  (r) => `my ${pick(r, ['new', 'old'])} doctor needs a copy of my ${pick(r, ['records', 'x rays', 'lab results', 'chart'])}`,
+  (r) => `i lost my ${pick(r, ['prescription', 'card', 'insurance card', 'medication'])}`,
 ];
+
+/**
+ * Callers say "i am" as often as "i'm"; TTS and people both vary. Spelling
+ * out a share of contractions gives the model both forms.
+ */
+const CONTRACTIONS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\bi'm\b/g, 'i am'], [/\bit's\b/g, 'it is'], [/\bthat's\b/g, 'that is'], [/\bi'd\b/g, 'i would'],
+  [/\bi've\b/g, 'i have'], [/\bi'll\b/g, 'i will'], [/\bdon't\b/g, 'do not'], [/\bhaven't\b/g, 'have not'],
+];
+
+function varyContractions(rng: Rng, s: string): string {
+  if (rng() < 0.5) return s;
+  let out = s;
+  for (const [re, full] of CONTRACTIONS) out = out.replace(re, full);
+  return out;
+}
 
 /**
  * Generates `count` sentences (lowercase words separated by single spaces).
@@ -170,7 +200,7 @@ export function generateCorpus(count: number, seed = 7): string[] {
   for (let i = 0; i < count; i++) {
     let s = pick(rng, TEMPLATES)(rng);
     if (rng() < 0.5) s = `${s} ${pick(rng, TEMPLATES)(rng)}`;
-    out.push(s.replace(/\s+/g, ' ').trim());
+    out.push(varyContractions(rng, s).replace(/\s+/g, ' ').trim());
   }
   return out;
 }
