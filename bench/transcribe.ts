@@ -46,7 +46,7 @@ try {
   }
   console.log(`rendered ${items.length} voicemails in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   const pool = new WorkerPool();
-  console.log(`| configuration | WER | keyword recall | RTF per core |`);
+  console.log(`| configuration | WER | keyword recall | RTF per core (CPU s / audio s) |`);
   console.log(`|---|---|---|---|`);
   for (const [name, opts] of Object.entries(CONFIGS)) {
     if (only && !only.some((o) => name.includes(o))) continue;
@@ -65,7 +65,7 @@ try {
         if (t.text.toLowerCase().includes(fact.toLowerCase())) found++;
       }
     }
-    const proc = results.reduce((a, r) => a + r.t.processingMs, 0);
+    const proc = results.reduce((a, r) => a + (r.t.cpuMs ?? r.t.processingMs), 0);
     const audio = results.reduce((a, r) => a + r.t.audioMs, 0);
     console.log(`| ${name} | ${(wer.wer * 100).toFixed(1)} % | ${((found / facts) * 100).toFixed(0)} % (${found}/${facts}) | ${(proc / audio).toFixed(3)} |`);
     if (args.includes('--verbose')) for (const { it, t } of results) console.log(`   ${it.id}: ${t.text}`);

@@ -17,6 +17,15 @@ export function ensureNodeModules(root) {
 export const testDebianPackages = [
   // PostgreSQL server: repository and API tests run on it as well as SQLite.
   { pkg: 'postgresql', probe: () => findPgBin('initdb') !== undefined },
+  // On-box transcription: the decoder, its en-us model, the LM converter.
+  { pkg: 'pocketsphinx', probe: () => existsSync('/usr/bin/pocketsphinx_continuous') },
+  { pkg: 'pocketsphinx-en-us', probe: () => existsSync('/usr/share/pocketsphinx/model/en-us/en-us/mdef') },
+  { pkg: 'sphinxbase-utils', probe: () => existsSync('/usr/bin/sphinx_lm_convert') },
+  // Transcription tests synthesise voicemails (festival HTS slt, flite) and send them through G.711 (sox).
+  { pkg: 'sox', probe: () => existsSync('/usr/bin/sox') },
+  { pkg: 'festival', probe: () => existsSync('/usr/bin/text2wave') },
+  { pkg: 'festvox-us-slt-hts', probe: () => existsSync('/usr/share/festival/voices/us/cmu_us_slt_arctic_hts') },
+  { pkg: 'flite', probe: () => existsSync('/usr/bin/flite') },
 ];
 
 export function findPgBin(name) {

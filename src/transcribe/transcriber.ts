@@ -33,6 +33,8 @@ export interface Transcript {
   readonly audioMs: number;
   /** CPU-side time of this job (front end + decoder), excluding time queued: RTF = processingMs / audioMs. */
   readonly processingMs: number;
+  /** CPU time spent (front end + decoder user/system), when the engine can tell; RTF per core = cpuMs / audioMs. */
+  readonly cpuMs?: number;
 }
 
 export interface TranscribeOptions {

@@ -108,3 +108,22 @@ export function readRaw(data: Uint8Array, format: RawFormat): AudioReadResult {
   }
   return { ok: true, audio: { samples: mono, sampleRate: format.sampleRate } };
 }
+
+/** A 16-bit PCM mono WAV around little-endian samples (for engines that read files). */
+export function encodeWavPcm16(pcm: Uint8Array, sampleRate: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(WAVE_FORMAT_PCM, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
