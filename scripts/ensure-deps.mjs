@@ -29,6 +29,14 @@ export const testDebianPackages = [
   { pkg: 'kamailio-tls-modules', probe: () => ['x86_64-linux-gnu', 'aarch64-linux-gnu'].some((a) => existsSync(`/usr/lib/${a}/kamailio/modules/tls.so`)) },
   // openssl CLI: throwaway self-signed certificates for TLS peers in tests.
   { pkg: 'openssl', probe: () => existsSync('/usr/bin/openssl') },
+  // On-box transcription: the decoder, its en-us model, the LM converter.
+  { pkg: 'pocketsphinx', probe: () => existsSync('/usr/bin/pocketsphinx_continuous') },
+  { pkg: 'pocketsphinx-en-us', probe: () => existsSync('/usr/share/pocketsphinx/model/en-us/en-us/mdef') },
+  { pkg: 'sphinxbase-utils', probe: () => existsSync('/usr/bin/sphinx_lm_convert') },
+  // Transcription tests synthesise voicemails (festival HTS slt, flite) and send them through G.711 (sox, above).
+  { pkg: 'festival', probe: () => existsSync('/usr/bin/text2wave') },
+  { pkg: 'festvox-us-slt-hts', probe: () => existsSync('/usr/share/festival/voices/us/cmu_us_slt_arctic_hts') },
+  { pkg: 'flite', probe: () => existsSync('/usr/bin/flite') },
 ];
 
 export function findPgBin(name) {
