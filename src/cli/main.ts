@@ -5,12 +5,14 @@ import { MasterKeyError } from '../app/master-key.ts';
 import { PortInUseError } from '../app/server.ts';
 import { DatabaseError } from '../db/index.ts';
 import { DirectoryError } from '../directory/index.ts';
+import { TranscribeError } from '../transcribe/index.ts';
 import { isVaultError } from '../vault/index.ts';
 import { adminCreateCommand } from './commands/admin.ts';
 import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
 import { demoCommand } from './commands/demo.ts';
 import { keysRotateCommand, keysStatusCommand } from './commands/keys.ts';
 import { startCommand } from './commands/start.ts';
+import { transcribeCommand } from './commands/transcribe.ts';
 import { tokenCreateCommand } from './commands/token.ts';
 import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
 import { CliError } from './output.ts';
@@ -24,6 +26,7 @@ const USAGE = `usage: sotto <command> [options]
   user list
   user disable <user id or email>
   token create --role admin|staff [--user EMAIL|ID] [--label L]
+  transcribe FILE.wav                    on-box speech to text of a recording (--json: text, engine, words)
   keys status                            master key id and age, practice data keys
   keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
   audit verify [--file EXPORT.jsonl]     check the audit hash chains (exit 0 when intact, 1 naming the first broken seq)
@@ -76,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'user add') return await userAddCommand({ email: v.email, name: v.name, role: v.role, extension: v.extension, device: v.device, practice: v.practice, json });
     if (cmd === 'user list') return await userListCommand({ practice: v.practice, json });
     if (cmd === 'user disable') return await userDisableCommand(pos[2], { practice: v.practice, json });
+    if (pos[0] === 'transcribe') return await transcribeCommand(pos[1], { json });
     if (cmd === 'keys status') return await keysStatusCommand({ json });
     if (cmd === 'keys rotate') return await keysRotateCommand({ json });
     if (cmd === 'audit verify') return await auditVerifyCommand({ file: v.file, json });
@@ -89,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportFailure(e: unknown, json: boolean): number {
-  const known = e instanceof CliError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e);
+  const known = e instanceof CliError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError;
   if (!known) throw e;
   const err = e as Error & { code: string };
   if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');

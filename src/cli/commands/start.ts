@@ -3,6 +3,8 @@ import { createLogger } from '../../app/logger.ts';
 import { openRuntime } from '../../app/runtime.ts';
 import { startServer } from '../../app/server.ts';
 import { listPractices } from '../../directory/index.ts';
+import { engineStatus } from '../../transcribe/index.ts';
+import { transcriberConfig } from './transcribe.ts';
 
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
@@ -16,11 +18,13 @@ export async function startCommand(): Promise<number> {
     throw e;
   }
   const practices = await listPractices(rt.database.db);
+  const stt = await engineStatus(transcriberConfig(config.dataDir)).catch(() => undefined);
   const lines = [
     '',
     `Sotto ${rt.version} is running.`,
     `  Portal and API   ${running.httpUrl}/   (API: ${running.httpUrl}/api/v1, OpenAPI: ${running.httpUrl}/api/v1/openapi.json)`,
     `  SIP              UDP and TCP ${running.sip.ports.udp}, TLS ${running.sip.ports.tls}   (register phones with the credentials from \`npx sotto demo\` or \`npx sotto user add --device …\`)`,
+    `  Transcription    ${stt?.available ? `${stt.engine}, on this machine (no audio leaves it)` : `not available${stt?.install ? `: install with \`${stt.install}\`` : ''}`}`,
     `  Data dir         ${config.dataDir}`,
     `  Database         ${config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL (SOTTO_DATABASE_URL)'}`,
     `  Master key       ${config.masterKeyFile}   (back it up apart from the data dir)`,
