@@ -10,6 +10,11 @@ import { JitterBuffer, type JitterFrameKind } from '../jitter/jitter-buffer.ts';
 import type { MessagePortLike } from './control-messages.ts';
 
 export const RECORD_FRAME_MS = 20;
+// A recording is not a conversation: latency costs nothing, while a packet
+// dropped as late is audio lost for good. So the buffer waits far longer
+// than a playout buffer would.
+const RECORD_MIN_DELAY_MS = 200;
+const RECORD_MAX_DELAY_MS = 1000;
 
 /** What the worker posts on a recording's port. */
 export type RecordingPortMessage =
@@ -35,7 +40,7 @@ export class CallRecorder {
     private readonly port: MessagePortLike,
   ) {
     const clock = { now: () => performance.now() };
-    this.taps = sources.map((s) => ({ legId: s.legId, law: s.law, buffer: new JitterBuffer({ clock, law: s.law, frameMs: RECORD_FRAME_MS }) }));
+    this.taps = sources.map((s) => ({ legId: s.legId, law: s.law, buffer: new JitterBuffer({ clock, law: s.law, frameMs: RECORD_FRAME_MS, minDelayMs: RECORD_MIN_DELAY_MS, maxDelayMs: RECORD_MAX_DELAY_MS }) }));
     this.startedAtMs = performance.now();
     // Pull what is due against the start time, so a late timer does not shorten the recording.
     this.timer = setInterval(() => this.pullDue(), RECORD_FRAME_MS / 2);

@@ -84,6 +84,8 @@ export interface DtmfNotice {
 }
 
 export type WorkerEvent =
+  /** The worker loaded its code and takes requests. */
+  | { readonly kind: 'ready' }
   | { readonly kind: 'dtmf'; readonly notice: DtmfNotice }
   | { readonly kind: 'inactive'; readonly callId: string; readonly idleMs: number }
   | { readonly kind: 'play-ended'; readonly callId: string; readonly playId: number; readonly reason: 'finished' | 'stopped' };

@@ -80,6 +80,8 @@ export interface ForkHandle {
 
 interface WorkerSlot {
   readonly worker: Worker;
+  /** Settles when the worker has loaded its code. */
+  readonly ready: Promise<void>;
   calls: number;
   readonly pending: Map<number, { resolve: (v: unknown) => void; reject: (e: RelayError) => void }>;
 }
@@ -126,17 +128,25 @@ export class MediaRelay {
   /** Starts the workers; resolves once every worker is running. */
   static async start(options: MediaRelayOptions): Promise<MediaRelay> {
     const relay = new MediaRelay(options, Math.max(1, options.workers ?? availableParallelism()));
-    await Promise.all(relay.slots.map((s) => new Promise<void>((resolve, reject) => {
-      s.worker.once('online', () => resolve());
-      s.worker.once('error', reject);
-    })));
+    try {
+      await Promise.all(relay.slots.map((s) => s.ready));
+    } catch (e) {
+      await Promise.all(relay.slots.map((s) => s.worker.terminate()));
+      throw e;
+    }
     return relay;
   }
 
   private spawn(settings: WorkerSettings): WorkerSlot {
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { settings } });
-    const slot: WorkerSlot = { worker, calls: 0, pending: new Map() };
-    worker.on('message', (m: WorkerMessage) => this.onWorkerMessage(slot, m));
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      worker.once('error', (e) => reject(new RelayError('RELAY_CLOSED', `media worker failed to start: ${e.message}`)));
+    });
+    ready.catch(() => {});
+    const slot: WorkerSlot = { worker, ready, calls: 0, pending: new Map() };
+    worker.on('message', (m: WorkerMessage) => (m.kind === 'ready' ? markReady() : this.onWorkerMessage(slot, m)));
     worker.on('error', () => this.failSlot(slot));
     worker.on('exit', () => this.failSlot(slot));
     return slot;
@@ -149,6 +159,8 @@ export class MediaRelay {
 
   private onWorkerMessage(slot: WorkerSlot, m: WorkerMessage): void {
     switch (m.kind) {
+      case 'ready':
+        return;
       case 'reply': {
         const p = slot.pending.get(m.id);
         slot.pending.delete(m.id);

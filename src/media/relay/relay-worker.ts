@@ -149,3 +149,5 @@ setInterval(() => {
   const now = performance.now();
   for (const call of calls.values()) call.tick(now, settings.inactivityTimeoutMs);
 }, tickMs);
+
+emit({ kind: 'ready' });
