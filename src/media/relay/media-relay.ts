@@ -369,9 +369,12 @@ export class MediaRelay {
     return { inUse: this.pool.inUse, capacity: this.pool.capacity };
   }
 
-  /** Per worker, the share of time its event loop was busy since start (for benchmarks and health). */
-  workerUtilization(): number[] {
-    return this.slots.map((s) => s.worker.performance.eventLoopUtilization().utilization);
+  /** Per worker, milliseconds its event loop has been busy since start, and that as a share of its life (benchmarks, health). */
+  workerLoad(): { activeMs: number; utilization: number }[] {
+    return this.slots.map((s) => {
+      const elu = s.worker.performance.eventLoopUtilization();
+      return { activeMs: elu.active, utilization: elu.utilization };
+    });
   }
 
   async close(): Promise<void> {
