@@ -108,7 +108,7 @@ export class RelayLeg {
     });
   }
 
-  /** A new offer/answer: new addresses, keys and a fresh latch (a re-INVITE may move the phone). */
+  /** A new offer/answer: new addresses and keys, and a fresh latch if the phone moved (a re-INVITE may move it). */
   configure(config: LegMediaConfig): void {
     const negotiated: MediaAddress = { address: config.remoteAddress, port: config.remotePort };
     const flags = directionFlags(config.direction);
@@ -124,16 +124,24 @@ export class RelayLeg {
       srtpIn = new SrtpSession({ suite, ...split(config.srtp.remoteKeySalt), ...(mki ? { mki } : {}) });
       srtpOut = new SrtpSession({ suite, ...split(config.srtp.localKeySalt) });
     }
+    // A re-INVITE that keeps the phone's address (a session refresh, hold)
+    // keeps the latch: reopening it would give a stranger a fresh chance.
+    const previous = this.negotiated;
+    const keep =
+      previous !== undefined &&
+      previous.config.remoteAddress === config.remoteAddress &&
+      previous.config.remotePort === config.remotePort &&
+      previous.config.latch === config.latch;
     this.negotiated = {
       config,
-      latch: new PeerLatch(negotiated, config.latch),
-      check: new LatchCheck(negotiated),
+      latch: keep ? previous.latch : new PeerLatch(negotiated, config.latch),
+      check: keep ? previous.check : new LatchCheck(negotiated),
       sendsToUs: flags.recv,
       weSend: flags.send && config.remoteAddress !== '0.0.0.0',
       samplesPerPacket: (config.ptimeMs * 8000) / 1000,
       ...(srtpIn ? { srtpIn, srtpOut } : {}),
     };
-    this.rtcpPeer = undefined;
+    if (!keep) this.rtcpPeer = undefined;
   }
 
   get config(): LegMediaConfig | undefined {
