@@ -5,7 +5,10 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  concatPcm,
   detectToneSegments,
+  generateDtmfTone,
+  silentPcm,
   dominantFrequency,
   encodeUlaw,
   generateTone,
@@ -40,14 +43,15 @@ interface Call {
 }
 
 async function call(
-  options: { aCodecs?: G711Codec[]; bCodecs?: G711Codec[]; aSrtp?: boolean; bSrtp?: boolean; te?: number; offer?: OfferOptions } = {},
+  options: { aCodecs?: G711Codec[]; bCodecs?: G711Codec[]; aSrtp?: boolean; bSrtp?: boolean; te?: number | null; offer?: OfferOptions } = {},
   on: MediaRelay = relay,
 ): Promise<Call> {
   const a = await FakePhone.open();
   const b = await FakePhone.open();
   phones.push(a, b);
   const callId = `call-${++nextCall}`;
-  const offer = a.offer({ codecs: options.aCodecs ?? ['PCMU'], telephoneEventPayloadType: options.te ?? 101, srtp: options.aSrtp ?? false });
+  const te = options.te === null ? {} : { telephoneEventPayloadType: options.te ?? 101 };
+  const offer = a.offer({ codecs: options.aCodecs ?? ['PCMU'], ...te, srtp: options.aSrtp ?? false });
   const toB = await on.offer(callId, 'a', offer, options.offer ?? {});
   const answer = b.answer(toB, { codecs: options.bCodecs ?? ['PCMU', 'PCMA'], srtp: options.bSrtp ?? false });
   const toA = await on.answer(callId, 'b', answer);
@@ -175,6 +179,58 @@ describe('media relay', () => {
       ['a', '#', 'rfc4733'],
     ]);
     expect(b.received.filter((r) => r.packet.payloadType === 96)).toHaveLength(sent);
+  });
+
+  it('hears in-band keys on a leg without telephone-event, once each', async () => {
+    const { callId, a } = await call({ te: null });
+    const keys: DtmfNotice[] = [];
+    let allKeys: () => void = () => {};
+    const gotKeys = new Promise<void>((resolve) => (allKeys = resolve));
+    relay.onDtmf(
+      callId,
+      (n) => {
+        keys.push(n);
+        if (keys.length === 2) allKeys();
+      },
+      { inband: true },
+    );
+    await relay.stats(callId); // the worker has taken the setting once this returns
+    const pcm = concatPcm([generateDtmfTone('7', 100), silentPcm(100), generateDtmfTone('9', 100), silentPcm(200)]);
+    for (const p of a.packets(pcm)) a.sendPacket(p);
+    await gotKeys;
+    expect(keys.map((k) => [k.digit, k.source])).toEqual([
+      ['7', 'inband'],
+      ['9', 'inband'],
+    ]);
+  });
+
+  it('forks the plain RTP one phone sends to another address', async () => {
+    const { callId, a, b } = await call({ aSrtp: true, offer: { srtp: 'plain' } });
+    const tap = await FakePhone.open();
+    phones.push(tap);
+    await relay.fork(callId, 'a', { address: '127.0.0.1', port: tap.port });
+    const packets = a.packets(tone(1000, 100));
+    for (const p of packets) a.sendPacket(p);
+    await tap.until(() => tap.received.length === packets.length);
+    await b.until(() => b.received.length === packets.length);
+    // Decrypted, as A's phone sent it: its own SSRC and sequence numbers.
+    expect(tap.received.map((r) => r.packet.sequenceNumber)).toEqual(packets.map((p) => p.sequenceNumber));
+    expect(tap.received.every((r) => r.packet.ssrc === packets[0]!.ssrc)).toBe(true);
+  });
+
+  it('drops SRTP from a stranger that cannot authenticate, and keeps the call', async () => {
+    const { callId, a, b } = await call({ aSrtp: true, bSrtp: true });
+    const stranger = await FakePhone.open();
+    phones.push(stranger);
+    // Before A's first packet: the stranger tries to be first to latch.
+    const forged = a.packets(tone(3000, 100)).map((p) => serializeRtpPacket(p));
+    for (const f of forged) stranger.socket.send(Buffer.concat([f, Buffer.alloc(10)]), a.negotiated!.remotePort, '127.0.0.1');
+    const real = a.packets(tone(1000, 200));
+    for (const p of real) a.sendPacket(p);
+    await b.until(() => b.received.length === real.length);
+    expectTone(b.decodedAudio(), 1000, 200);
+    const legA = (await relay.stats(callId)).legs.find((l) => l.legId === 'a')!;
+    expect(legA.srtpFailures).toBe(forged.length);
   });
 
   it('records what A says, in order, through reordering and a loss', async () => {
