@@ -83,7 +83,8 @@ export class RelayedCall {
     if (isEvent) this.receiveEvent(from, packet);
     else if (packet.payloadType === config.payloadType) this.tap(from, packet);
 
-    for (const f of this.forks.values()) if (f.legId === from.legId) f.socket.send(bytes, f.port, f.address);
+    // A copy: the send completes later, after relaying below has rewritten `bytes` in place.
+    for (const f of this.forks.values()) if (f.legId === from.legId) f.socket.send(Buffer.from(bytes), f.port, f.address);
 
     const to = this.legs.get(this.peers.get(from.legId) ?? '');
     const toConfig = to?.config;
