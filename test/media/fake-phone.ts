@@ -17,6 +17,7 @@ import {
   serializeSdp,
   SrtpSession,
   type G711Codec,
+  type MediaDirection,
   type NegotiatedAudio,
   type RtpPacket,
   type SdesKey,
@@ -76,7 +77,7 @@ export class FakePhone {
     return new Promise((resolve) => this.waiters.push({ test, resolve }));
   }
 
-  offer(options: { codecs: G711Codec[]; telephoneEventPayloadType?: number; srtp?: boolean }): string {
+  offer(options: { codecs: G711Codec[]; telephoneEventPayloadType?: number; srtp?: boolean; direction?: MediaDirection }): string {
     this.offerKeys = options.srtp ? [{ suite: 'AES_CM_128_HMAC_SHA1_80', keySalt: randomBytes(30) }] : [];
     this.offerSent = createAudioOffer({
       identity: { sessionId: String(this.port), sessionVersion: '1' },
@@ -84,6 +85,7 @@ export class FakePhone {
       codecs: options.codecs,
       ...(options.telephoneEventPayloadType !== undefined ? { telephoneEventPayloadType: options.telephoneEventPayloadType } : {}),
       srtpKeys: this.offerKeys,
+      ...(options.direction ? { direction: options.direction } : {}),
     });
     return serializeSdp(this.offerSent);
   }

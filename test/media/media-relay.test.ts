@@ -132,6 +132,25 @@ describe('media relay', () => {
     expect(legA.latched).toBe(true);
   });
 
+  it('puts a call on hold from the answerer side (re-INVITE) without re-latching', async () => {
+    const { callId, a, b } = await call();
+    for (const p of a.packets(tone(1000, 60))) a.sendPacket(p);
+    await b.until(() => b.received.length === 3);
+    const portTowardA = a.negotiated!.remotePort;
+    // B re-offers sendonly: B will talk (music on hold), A only listens.
+    const toA = await relay.offer(callId, 'b', b.offer({ codecs: ['PCMU'], telephoneEventPayloadType: 101, direction: 'sendonly' }));
+    expect(toA).toContain('a=sendonly');
+    expect(toA).toContain(`m=audio ${portTowardA} `);
+    const toB = await relay.answer(callId, 'a', a.answer(toA, { codecs: ['PCMU'] }));
+    expect(toB).toContain('a=recvonly');
+    b.takeAnswer(toB);
+    for (const p of b.packets(tone(440, 200))) b.sendPacket(p);
+    await a.until(() => a.received.length === 10);
+    expectTone(a.decodedAudio(), 440, 200);
+    const stats = await relay.stats(callId);
+    expect(stats.legs.every((l) => l.latched && l.packetsRefused === 0)).toBe(true);
+  });
+
   it('relays SRTP on one leg to plain RTP on the other', async () => {
     const { a, b } = await call({ aSrtp: true, offer: { srtp: 'plain' } });
     expect(a.negotiated!.srtp).toBeDefined();
