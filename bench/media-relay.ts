@@ -152,18 +152,27 @@ async function forwarder(): Promise<RelayUnderTest> {
 interface Phone {
   readonly socket: Socket;
   sendTo: number;
-  received: number;
 }
 
-async function openPhone(latencies: number[], measuring: () => boolean): Promise<Phone> {
+/** The measurement window, by send time: only packets sent inside it count, wherever they are when it closes. */
+interface Window {
+  start: number;
+  end: number;
+  received: number;
+  readonly latencies: number[];
+}
+
+async function openPhone(window: Window): Promise<Phone> {
   const socket = createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
   await new Promise<void>((resolve) => socket.bind(0, LOCAL, resolve));
-  const phone: Phone = { socket, sendTo: 0, received: 0 };
   socket.on('message', (m) => {
-    phone.received++;
-    if (measuring() && m.length >= 20) latencies.push(performance.now() - m.readDoubleBE(12));
+    if (m.length < 20) return;
+    const sentAt = m.readDoubleBE(12);
+    if (sentAt < window.start || sentAt >= window.end) return;
+    window.received++;
+    window.latencies.push(performance.now() - sentAt);
   });
-  return phone;
+  return { socket, sendTo: 0 };
 }
 
 interface Figures {
@@ -175,12 +184,11 @@ interface Figures {
 }
 
 async function measure(relay: RelayUnderTest): Promise<Figures> {
-  const latencies: number[] = [];
-  let measuring = false;
+  const window: Window = { start: Infinity, end: Infinity, received: 0, latencies: [] };
   const pairs: [Phone, Phone][] = [];
   for (let c = 0; c < CALLS; c++) {
-    const a = await openPhone(latencies, () => measuring);
-    const b = await openPhone(latencies, () => measuring);
+    const a = await openPhone(window);
+    const b = await openPhone(window);
     const ports = await relay.connect(`bench-${c}`, a.socket.address().port, b.socket.address().port);
     a.sendTo = ports.aSendTo;
     b.sendTo = ports.bSendTo;
@@ -202,9 +210,10 @@ async function measure(relay: RelayUnderTest): Promise<Figures> {
         packet.writeUInt16BE(s, 2);
         packet.writeUInt32BE(s * 160, 4);
         packet.writeUInt32BE(c * 2 + side + 1, 8);
-        packet.writeDoubleBE(performance.now(), 12);
+        const now = performance.now();
+        packet.writeDoubleBE(now, 12);
         phone.socket.send(packet, phone.sendTo, LOCAL);
-        if (measuring) sent++;
+        if (now >= window.start && now < window.end) sent++;
       }
     }
   };
@@ -214,29 +223,25 @@ async function measure(relay: RelayUnderTest): Promise<Figures> {
     while (slices < due) sendSlice(slices++ % 10);
   }, 2);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
-  const received0 = pairs.reduce((n, [a, b]) => n + a.received + b.received, 0);
   const cpu0 = relay.cpuMs();
-  const t0 = performance.now();
-  measuring = true;
+  window.start = performance.now();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  measuring = false;
-  const t1 = performance.now();
+  window.end = performance.now();
   const cpu1 = relay.cpuMs();
-  const received1 = pairs.reduce((n, [a, b]) => n + a.received + b.received, 0);
+  // Packets sent in the window but still in flight arrive just after it: give them time.
+  await new Promise((r) => setTimeout(r, 300));
   clearInterval(timer);
-  // Packets still in flight when the window closed arrive just after: count them against the sends.
-  await new Promise((r) => setTimeout(r, 200));
-  const relayed = received1 - received0;
   for (const [a, b] of pairs) {
     a.socket.close();
     b.socket.close();
   }
-  latencies.sort((x, y) => x - y);
+  const latencies = window.latencies.sort((x, y) => x - y);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  const seconds = (window.end - window.start) / 1000;
   return {
-    pps: (relayed * 1000) / (t1 - t0),
-    loss: sent > 0 ? Math.max(0, 1 - relayed / sent) : 1,
-    cpuUsPerPacket: ((cpu1 - cpu0) * 1000) / Math.max(1, relayed),
+    pps: window.received / seconds,
+    loss: sent > 0 ? Math.max(0, 1 - window.received / sent) : 1,
+    cpuUsPerPacket: ((cpu1 - cpu0) * 1000) / Math.max(1, window.received),
     p50: pick(0.5),
     p99: pick(0.99),
   };
