@@ -83,6 +83,8 @@ interface WorkerSlot {
   /** Settles when the worker has loaded its code. */
   readonly ready: Promise<void>;
   calls: number;
+  /** The worker exited or failed: its calls are gone and requests fail at once. */
+  dead: boolean;
   readonly pending: Map<number, { resolve: (v: unknown) => void; reject: (e: RelayError) => void }>;
 }
 
@@ -145,7 +147,7 @@ export class MediaRelay {
       worker.once('error', (e) => reject(new RelayError('RELAY_CLOSED', `media worker failed to start: ${e.message}`)));
     });
     ready.catch(() => {});
-    const slot: WorkerSlot = { worker, ready, calls: 0, pending: new Map() };
+    const slot: WorkerSlot = { worker, ready, calls: 0, dead: false, pending: new Map() };
     worker.on('message', (m: WorkerMessage) => (m.kind === 'ready' ? markReady() : this.onWorkerMessage(slot, m)));
     worker.on('error', () => this.failSlot(slot));
     worker.on('exit', () => this.failSlot(slot));
@@ -153,6 +155,7 @@ export class MediaRelay {
   }
 
   private failSlot(slot: WorkerSlot): void {
+    slot.dead = true;
     for (const p of slot.pending.values()) p.reject(new RelayError('RELAY_CLOSED', 'media worker stopped'));
     slot.pending.clear();
   }
@@ -183,7 +186,7 @@ export class MediaRelay {
   }
 
   private request<T = void>(slot: WorkerSlot, request: ControlRequest, transfer: readonly TransferListItem[] = []): Promise<T> {
-    if (this.closed) return Promise.reject(new RelayError('RELAY_CLOSED', 'media relay is closed'));
+    if (this.closed || slot.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'media relay is closed or its worker stopped'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -231,7 +234,9 @@ export class MediaRelay {
     const parsed = parseOfferSdp(sdp);
     let record = this.calls.get(callId);
     if (!record) {
-      const slot = this.slots.reduce((a, b) => (b.calls < a.calls ? b : a));
+      const live = this.slots.filter((s) => !s.dead);
+      if (live.length === 0) throw new RelayError('RELAY_CLOSED', 'no media worker is running');
+      const slot = live.reduce((a, b) => (b.calls < a.calls ? b : a));
       record = { slot, ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map() };
       slot.calls++;
       this.calls.set(callId, record);
@@ -304,7 +309,12 @@ export class MediaRelay {
     const pcm = toPcm(source);
     const playId = this.nextId++;
     const done = new Promise<'finished' | 'stopped'>((resolve) => this.playbacks.set(playId, resolve));
-    await this.request(record.slot, { op: 'play', callId, legId, playId, pcm, loop: options.loop ?? false });
+    try {
+      await this.request(record.slot, { op: 'play', callId, legId, playId, pcm, loop: options.loop ?? false });
+    } catch (e) {
+      this.playbacks.delete(playId);
+      throw e;
+    }
     return { done, stop: () => this.request(record.slot, { op: 'stop-play', callId, playId }) };
   }
 
