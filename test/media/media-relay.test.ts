@@ -8,6 +8,7 @@ import {
   concatPcm,
   detectToneSegments,
   generateDtmfTone,
+  parseRtcpCompound,
   silentPcm,
   dominantFrequency,
   encodeUlaw,
@@ -279,6 +280,27 @@ describe('media relay', () => {
     expect(frames[lostAt - 1]!.kind).toBe('concealed');
   });
 
+  it('records both sides mixed', async () => {
+    const { callId, a, b } = await call();
+    const frames: RecordedFrame[] = [];
+    let enough: () => void = () => {};
+    const heardBoth = new Promise<void>((resolve) => (enough = resolve));
+    const recording = await relay.record(callId, 'mix', {
+      frame: (f) => {
+        if (f.kind === 'silence' && frames.length === 0) return;
+        frames.push(f);
+        if (frames.length === 25) enough();
+      },
+    });
+    await Promise.all([sendPaced(a, a.packets(tone(700, 600))), sendPaced(b, b.packets(tone(1300, 600)))]);
+    await heardBoth;
+    await recording.stop();
+    const pcm = new Int16Array(frames.length * 160);
+    frames.forEach((f, i) => pcm.set(f.pcm, i * 160));
+    expect(detectToneSegments(pcm, { frequencyHz: 700, minPurity: 0.3 }).length).toBeGreaterThan(0);
+    expect(detectToneSegments(pcm, { frequencyHz: 1300, minPurity: 0.3 }).length).toBeGreaterThan(0);
+  });
+
   it('plays a WAV prompt to B with continuous timing fields', async () => {
     const { callId, b } = await call();
     const wav = writeWav({ encoding: 'pcm16', sampleRate: 8000, channels: 1 }, pcm16ToBytes(tone(1000, 600)));
@@ -299,6 +321,38 @@ describe('media relay', () => {
     const { callId } = await call();
     const wav = writeWav({ encoding: 'pcm16', sampleRate: 16000, channels: 1 }, pcm16ToBytes(tone(1000, 100)));
     await expect(relay.play(callId, 'b', { wav })).rejects.toMatchObject({ code: 'RELAY_UNSUPPORTED_AUDIO' });
+  });
+
+  it('terminates RTCP: the phone gets our SR for the stream it receives, with our CNAME', async () => {
+    const chatty = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42100, max: 42199 }, workers: 1, rtcpIntervalMs: 100 });
+    const rtcp = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve) => rtcp.bind(0, '127.0.0.1', resolve));
+      const report = new Promise<Buffer>((resolve) => rtcp.once('message', resolve));
+      const a = await FakePhone.open();
+      const b = await FakePhone.open();
+      phones.push(a, b);
+      const toB = await chatty.offer('rtcp-call', 'a', a.offer({ codecs: ['PCMU'] }));
+      // B asks for RTCP on its own socket (RFC 3605 a=rtcp).
+      const answer = b.answer(toB, { codecs: ['PCMU'] }).replace('a=ptime', `a=rtcp:${rtcp.address().port}\r\na=ptime`);
+      a.takeAnswer(await chatty.answer('rtcp-call', 'b', answer));
+      for (const p of a.packets(tone(1000, 100))) a.sendPacket(p);
+      for (const p of b.packets(tone(1000, 40))) b.sendPacket(p);
+      await b.until(() => b.received.length === 5);
+      const parsed = parseRtcpCompound(await report);
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      const [sr, sdes] = parsed.value;
+      expect(sr?.type).toBe('sender-report');
+      if (sr?.type !== 'sender-report') return;
+      expect(sr.ssrc).toBe(b.received[0]!.packet.ssrc);
+      // Its report block is about what B sent us.
+      expect(sr.reports.map((r) => r.ssrc)).toEqual([b.packetizer!.ssrc]);
+      expect(sdes?.type).toBe('source-description');
+    } finally {
+      rtcp.close();
+      await chatty.close();
+    }
   });
 
   it('reports a call with no RTP as inactive', async () => {
