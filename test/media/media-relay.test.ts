@@ -317,6 +317,35 @@ describe('media relay', () => {
     expectTone(b.decodedAudio(), 1000, 600);
   });
 
+  it('answers a caller itself (voicemail): plays the greeting and records the message', async () => {
+    const caller = await FakePhone.open();
+    phones.push(caller);
+    const callId = `vm-${++nextCall}`;
+    caller.takeAnswer(await relay.answerOffer(callId, 'caller', caller.offer({ codecs: ['PCMA'], telephoneEventPayloadType: 101 })));
+    expect(caller.negotiated!.codec).toBe('PCMA');
+    const greeting = await relay.play(callId, 'caller', { pcm: tone(440, 200) });
+    expect(await greeting.done).toBe('finished');
+    await caller.until(() => caller.received.length === 10);
+    expectTone(caller.decodedAudio(), 440, 200);
+
+    const frames: RecordedFrame[] = [];
+    let heard: () => void = () => {};
+    const gotMessage = new Promise<void>((resolve) => (heard = resolve));
+    const recording = await relay.record(callId, 'caller', {
+      frame: (f) => {
+        if (f.kind === 'audio') frames.push(f);
+        if (frames.length === 15) heard();
+      },
+    });
+    await sendPaced(caller, caller.packets(tone(900, 300)));
+    await gotMessage;
+    await recording.stop();
+    const pcm = new Int16Array(frames.length * 160);
+    frames.forEach((f, i) => pcm.set(f.pcm, i * 160));
+    expectTone(pcm, 900, 300);
+    await relay.delete(callId);
+  });
+
   it('refuses a prompt that is not 8 kHz mono, with a typed error', async () => {
     const { callId } = await call();
     const wav = writeWav({ encoding: 'pcm16', sampleRate: 16000, channels: 1 }, pcm16ToBytes(tone(1000, 100)));

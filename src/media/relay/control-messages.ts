@@ -46,7 +46,8 @@ export type PlayAudio = { readonly pcm: Int16Array };
 
 export type ControlRequest =
   | { readonly op: 'bind'; readonly callId: string; readonly legId: string; readonly address: string; readonly port: number }
-  | { readonly op: 'configure'; readonly callId: string; readonly legId: string; readonly peerLegId: string; readonly config: LegMediaConfig }
+  /** Without peerLegId the leg ends at the relay (Sotto answered it: voicemail, prompts). */
+  | { readonly op: 'configure'; readonly callId: string; readonly legId: string; readonly peerLegId?: string; readonly config: LegMediaConfig }
   | { readonly op: 'rename-leg'; readonly callId: string; readonly from: string; readonly to: string }
   | { readonly op: 'delete'; readonly callId: string }
   | { readonly op: 'play'; readonly callId: string; readonly legId: string; readonly playId: number; readonly pcm: Int16Array; readonly loop: boolean }

@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
 import { decodeG711 } from '../codecs/g711.ts';
+import type { LatchPolicy } from '../rtp/peer-latch.ts';
+import type { G711Codec } from '../sdp/offer-answer.ts';
 import { serializeSdp } from '../sdp/session-description.ts';
 import { bytesToPcm16, parseWav } from '../wav.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
@@ -18,6 +20,7 @@ import type { CallStats, ControlRequest, DtmfNotice, ReplyEnvelope, WorkerMessag
 import { RtpPortPool, type PortRange } from './port-pool.ts';
 import { RelayError } from './relay-error.ts';
 import {
+  answerLocally,
   bridgeAnswer,
   bridgeOffer,
   parseOfferSdp,
@@ -232,15 +235,7 @@ export class MediaRelay {
    */
   async offer(callId: string, legId: string, sdp: string, options: OfferOptions & { peerLegId?: string } = {}): Promise<string> {
     const parsed = parseOfferSdp(sdp);
-    let record = this.calls.get(callId);
-    if (!record) {
-      const live = this.slots.filter((s) => !s.dead);
-      if (live.length === 0) throw new RelayError('RELAY_CLOSED', 'no media worker is running');
-      const slot = live.reduce((a, b) => (b.calls < a.calls ? b : a));
-      record = { slot, ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map() };
-      slot.calls++;
-      this.calls.set(callId, record);
-    }
+    const record = this.calls.get(callId) ?? this.newCall(callId);
     const peerLegId = options.peerLegId ?? record.peers.get(legId);
     try {
       await this.bindLeg(callId, record, legId);
@@ -276,6 +271,41 @@ export class MediaRelay {
     record.peers.set(legId, exchange.offererLegId);
     delete record.exchange;
     return bridged.answerToOfferer;
+  }
+
+  /**
+   * Sotto itself answers the offer from `legId`'s phone (voicemail, an
+   * announcement): the leg ends at the relay, and play/record/onDtmf work
+   * on it. Returns the answer for the phone.
+   */
+  async answerOffer(callId: string, legId: string, sdp: string, options: AnswerOptions & { codecs?: readonly G711Codec[]; latch?: LatchPolicy } = {}): Promise<string> {
+    const offer = parseOfferSdp(sdp);
+    const isNew = !this.calls.has(callId);
+    const record = isNew ? this.newCall(callId) : this.call(callId);
+    try {
+      const port = await this.bindLeg(callId, record, legId);
+      let key = record.offererKeys.get(legId);
+      if (!key) {
+        key = randomBytes(30);
+        record.offererKeys.set(legId, key);
+      }
+      const local = answerLocally(offer, { address: this.advertised, port }, record.identity, key, options);
+      await this.request(record.slot, { op: 'configure', callId, legId, config: local.leg });
+      return local.answer;
+    } catch (e) {
+      if (isNew) await this.delete(callId);
+      throw e;
+    }
+  }
+
+  private newCall(callId: string): CallRecord {
+    const live = this.slots.filter((s) => !s.dead);
+    if (live.length === 0) throw new RelayError('RELAY_CLOSED', 'no media worker is running');
+    const slot = live.reduce((a, b) => (b.calls < a.calls ? b : a));
+    const record: CallRecord = { slot, ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map() };
+    slot.calls++;
+    this.calls.set(callId, record);
+    return record;
   }
 
   /** The leg bound at offer time under a placeholder id becomes `legId`. */

@@ -56,8 +56,11 @@ async function handle(request: ControlRequest): Promise<unknown> {
     case 'configure': {
       const call = callOf(request.callId);
       legOf(call, request.legId).configure(request.config);
-      legOf(call, request.peerLegId);
-      call.pair(request.legId, request.peerLegId);
+      if (request.peerLegId === undefined) call.activate();
+      else {
+        legOf(call, request.peerLegId);
+        call.pair(request.legId, request.peerLegId);
+      }
       return undefined;
     }
     case 'rename-leg': {

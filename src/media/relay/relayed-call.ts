@@ -63,6 +63,11 @@ export class RelayedCall {
   pair(legId: string, peerLegId: string): void {
     this.peers.set(legId, peerLegId);
     this.peers.set(peerLegId, legId);
+    this.activate();
+  }
+
+  /** Media negotiated: the inactivity check starts. */
+  activate(): void {
     this.activeSinceMs ??= performance.now();
     this.inactiveReported = false;
   }

@@ -138,6 +138,19 @@ export function bridgeAnswer(
   };
 }
 
+/** Sotto answers the offer itself (voicemail, an announcement): no other leg. */
+export function answerLocally(
+  offer: SessionDescription,
+  local: LocalPort,
+  identity: SdpIdentityCounter,
+  key: Buffer,
+  options: AnswerOptions & { readonly codecs?: readonly G711Codec[]; readonly latch?: LatchPolicy },
+): { answer: string; leg: LegMediaConfig } {
+  const r = answerAudioOffer(offer, offererAnswerOptions(local, identity, options.codecs ?? ['PCMU', 'PCMA'], 'sendrecv', options, key));
+  if (!r.ok) throw new RelayError('RELAY_NEGOTIATION_FAILED', `offer cannot be answered (${r.error.code})`);
+  return { answer: serializeSdp(r.value.answer), leg: legConfig(r.value.audio, options.latch ?? 'latch-once') };
+}
+
 function offererAnswerOptions(
   endpoint: LocalPort,
   identity: SdpIdentityCounter,
