@@ -269,7 +269,8 @@ export class MediaRelay {
     await this.request(record.slot, { op: 'configure', callId, legId, peerLegId: exchange.offererLegId, config: bridged.answererLeg });
     record.peers.set(exchange.offererLegId, legId);
     record.peers.set(legId, exchange.offererLegId);
-    delete record.exchange;
+    // Kept, so a later answer from the same leg (183 early media, then 200 with new SDP) updates it.
+    record.exchange = { exchange, peerLegId: legId };
     return bridged.answerToOfferer;
   }
 
