@@ -170,3 +170,4 @@ export {
 export { deriveSessionKeys, deriveSrtpKey, SrtpLabel, type SrtpSessionKeys } from './srtp/key-derivation.ts';
 export { ReplayWindow, type ReplayVerdict } from './srtp/replay-window.ts';
 export { SrtpSession, type SrtpError, type SrtpErrorCode, type SrtpSessionOptions } from './srtp/srtp-session.ts';
+export * from './relay/index.ts';
