@@ -63,7 +63,10 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
       credential: (realm, username) => findSipCredential(db, realm, username),
     },
     store,
-    backoff: new AddressBackoff({ clock: systemClock }),
+    backoff: {
+      perUser: new AddressBackoff({ clock: systemClock, freeFailures: 3 }),
+      perAddress: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
+    },
     // Derived from the master key so nonces stay valid across a restart.
     nonceSecret: Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32)),
     now: () => Date.now(),

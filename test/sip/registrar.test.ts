@@ -26,6 +26,7 @@ describe('registrar in a running Sotto', { timeout: 60_000 }, () => {
   let rt: Runtime;
   let sotto: RunningSotto;
   let password: string;
+  let password102: string;
   let deviceId: string;
   let practiceId: string;
   const phones: UdpPhone[] = [];
@@ -40,7 +41,8 @@ describe('registrar in a running Sotto', { timeout: 60_000 }, () => {
     const practice = await createPractice(rt.database.db, { name: 'Reg Clinic', tier: 'pro', sipDomain: DOMAIN });
     practiceId = practice.id;
     const { user } = await addUser(rt.database.db, practice.id, { email: 'a@reg.example', displayName: 'A', role: 'staff', extension: '101' }, CLI_ACTOR);
-    await addUser(rt.database.db, practice.id, { email: 'b@reg.example', displayName: 'B', role: 'staff', extension: '102' }, CLI_ACTOR);
+    const { user: b } = await addUser(rt.database.db, practice.id, { email: 'b@reg.example', displayName: 'B', role: 'staff', extension: '102' }, CLI_ACTOR);
+    password102 = (await addDevice(rt.database.db, practice.id, b.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
     const added = await addDevice(rt.database.db, practice.id, user.id, { kind: 'desk_phone' }, CLI_ACTOR);
     password = added.sipPassword;
     deviceId = added.device.id;
@@ -109,6 +111,26 @@ describe('registrar in a running Sotto', { timeout: 60_000 }, () => {
     const good = await phone({ localAddress: '127.0.0.1' });
     expect((await good.register()).final.status).toBe(200);
     expect(sotto.sip.registrar.stats.throttled).toBeGreaterThan(0);
+  });
+
+  it('lets a wrong password block only itself, not other phones behind the same address', async () => {
+    const broken = await phone({ localAddress: '127.0.0.10', password: 'stale-password' });
+    for (let i = 0; i < 6; i++) await broken.register();
+    expect((await broken.register()).final.status).toBe(403);
+    const neighbour = await phone({ localAddress: '127.0.0.10', username: '102', password: password102 });
+    expect((await neighbour.register()).final.status).toBe(200);
+  });
+
+  it('blocks an address spraying many user names', async () => {
+    const sprayer = await phone({ localAddress: '127.0.0.11', password: 'x' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const p = await phone({ localAddress: '127.0.0.11', username: `9${String(i).padStart(2, '0')}`, aorUser: '101', password: 'x' });
+      statuses.push((await p.register()).final.status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(-3)).toEqual([403, 403, 403]);
+    sprayer.close();
   });
 
   it('survives a restart with its bindings, and forgets a disabled device at once', async () => {

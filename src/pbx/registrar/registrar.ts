@@ -4,7 +4,7 @@
 // Logs carry ids and codes only, never URIs, user names or addresses.
 import type { AddressBackoff } from '../../auth/index.ts';
 import { DigestAuthenticator } from '../../sip/auth/index.ts';
-import { createResponse, getTo, headerField, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
+import { createResponse, getAuthorizations, getHeader, getTo, headerField, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
 import type { ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource } from '../../sip/transport/index.ts';
 import { applyRegister, contactHeaders } from './apply-register.ts';
@@ -26,8 +26,14 @@ export interface RegistrarLogger {
 export interface RegistrarOptions {
   directory: RegistrarDirectory;
   store: LocationStore;
-  /** Failed-auth throttle per source address (failures only; success never counts). */
-  backoff: AddressBackoff;
+  /**
+   * Failed-auth throttles (failures only; success never counts): one keyed by
+   * source address and user name, strict, against guessing one password; one
+   * keyed by address alone, looser, against spraying many names. A phone
+   * with a wrong password thus blocks itself, not the whole office behind
+   * the same NAT address.
+   */
+  backoff: { perUser: AddressBackoff; perAddress: AddressBackoff };
   nonceSecret: Buffer;
   now: () => number;
   limits?: RegistrarLimits;
@@ -43,6 +49,8 @@ export interface RegistrarStats {
   forbidden: number;
 }
 
+const MD5_ONLY_AGENTS: RegExp[] = [/^baresip v[01]\./];
+
 export class Registrar {
   readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };
   private readonly authenticators = new Map<string, DigestAuthenticator>();
@@ -55,11 +63,15 @@ export class Registrar {
   async handle(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
     const reply = (status: number, reason?: string, headers: HeaderField[] = []) => tx.respond(createResponse(request, status, reason, { headers }));
 
-    // Throttle: an address that keeps failing is refused before any digest work.
-    const gate = this.o.backoff.check(source.address);
-    if (!gate.allowed) {
-      this.stats.throttled++;
-      return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
+    // Throttle: an address, or a user name from an address, that keeps
+    // failing is refused before any digest work.
+    const claimed = getAuthorizations(request)[0]?.params.get('username');
+    const userKey = claimed !== undefined ? `${source.address}\u0000${claimed}` : undefined;
+    for (const gate of [this.o.backoff.perAddress.check(source.address), userKey ? this.o.backoff.perUser.check(userKey) : { allowed: true as const }]) {
+      if (!gate.allowed) {
+        this.stats.throttled++;
+        return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
+      }
     }
 
     // Identify: the To header names the address-of-record (RFC 3261 10.2).
@@ -81,10 +93,11 @@ export class Registrar {
       const e = result.error;
       if (e.countsAsFailure) {
         this.stats.authFailed++;
-        this.o.backoff.recordFailure(source.address);
+        this.o.backoff.perAddress.recordFailure(source.address);
+        if (userKey) this.o.backoff.perUser.recordFailure(userKey);
         this.o.logger.info({ event: 'sip.register.auth_failed', code: e.code, transport: source.protocol }, 'register refused');
       } else this.stats.challenged++;
-      if (e.status === 401 || e.status === 407) return void reply(401, 'Unauthorized', auth.challenge(e.stale));
+      if (e.status === 401 || e.status === 407) return void reply(401, 'Unauthorized', this.challenger(practice.realm, request).challenge(e.stale));
       return void reply(e.status, undefined);
     }
     const cred = lookups.get(result.value.username);
@@ -107,12 +120,27 @@ export class Registrar {
     reply(200, 'OK', [...contactHeaders(outcome.bindings, now), headerField('Date', new Date(now).toUTCString())]);
   }
 
-  private authenticator(realm: string): DigestAuthenticator {
-    let a = this.authenticators.get(realm);
+  private authenticator(realm: string, algorithms?: Array<'MD5' | 'SHA-256'>): DigestAuthenticator {
+    const offered = algorithms ?? this.o.algorithms;
+    const key = `${realm}\u0000${offered?.join(',') ?? ''}`;
+    let a = this.authenticators.get(key);
     if (!a) {
-      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, ...(this.o.algorithms ? { algorithms: this.o.algorithms } : {}) });
-      this.authenticators.set(realm, a);
+      // Every instance shares the nonce secret, so any of them verifies any nonce.
+      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, ...(offered ? { algorithms: offered } : {}) });
+      this.authenticators.set(key, a);
     }
     return a;
+  }
+
+  /**
+   * The authenticator whose challenge this phone can answer. Some user agents
+   * fail the whole registration when any challenge names an algorithm they
+   * lack, instead of picking one they support (RFC 8760 2.4); they get MD5
+   * alone. baresip/libre up to 1.x ("Register: Function not implemented") is
+   * the one seen here.
+   */
+  private challenger(realm: string, request: SipRequest): DigestAuthenticator {
+    const ua = getHeader(request.headers, 'user-agent') ?? '';
+    return MD5_ONLY_AGENTS.some((re) => re.test(ua)) ? this.authenticator(realm, ['MD5']) : this.authenticator(realm);
   }
 }
