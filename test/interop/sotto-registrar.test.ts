@@ -1,19 +1,9 @@
 // The scenarios proven against Kamailio (kamailio-harness.test.ts), pointed at
-// Sotto started as an operator would (`sotto demo`, `sotto start`). Until
-// Sotto's SIP side answers OPTIONS (issue 3) every test here is skipped with
-// that reason; from the moment it does, they run in `npm test`.
-//
-// Starting Sotto costs seconds (the demo seeds argon2id hashes), so the file
-// is skipped outright while no start-up code under src/app/ reads the SIP
-// port (config.sipPort) besides config and demo: the moment `sotto start`
-// wires a SIP listener, it runs.
+// Sotto started as an operator would (`sotto demo`, `sotto start`).
 //
 // Sotto's demo has three extensions shared by the tests, so bindings are
 // checked as "ours is listed" rather than "only ours is listed".
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { PROJECT_ROOT } from '../../src/app/runtime.ts';
 import {
   contactBindings,
   describeSippRun,
@@ -30,20 +20,11 @@ import {
 
 const TRANSPORTS = ['udp', 'tcp'] as const;
 
-function sottoStartWiresSip(): boolean {
-  const appDir = join(PROJECT_ROOT, 'src', 'app');
-  return readdirSync(appDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'config.ts' && f !== 'demo.ts')
-    .some((f) => /\bsipPort\b/.test(readFileSync(join(appDir, f), 'utf8')));
-}
-
 let sotto: SottoServer | undefined;
 
-function requireSip(ctx: TestContext): SottoServer {
-  if (!sotto?.sipAnswering) {
-    ctx.skip('Sotto does not answer SIP OPTIONS yet (issue 3)');
-    throw new Error('unreachable');
-  }
+/** Sotto must be up and answering OPTIONS: a silent SIP side fails, never skips. */
+function requireSip(_ctx: TestContext): SottoServer {
+  if (!sotto?.sipAnswering) throw new Error('Sotto did not answer SIP OPTIONS after `sotto start`');
   return sotto;
 }
 function ext(s: SottoServer, index: number): SipCredentials {
@@ -63,7 +44,7 @@ const shape = (m: TracedSipMessage): unknown => ({
   challenge: digestChallenges(m).map((c) => Object.keys(c).sort()),
 });
 
-describe.skipIf(!sottoStartWiresSip())('Sotto registrar with real peers (sipp, baresip)', () => {
+describe('Sotto registrar with real peers (sipp, baresip)', () => {
   beforeAll(async () => {
     sotto = await startSotto({ sipWaitMs: 10_000 });
   }, 120_000);
