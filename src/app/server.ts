@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
 import { KyselySessionStore } from '../db/index.ts';
 import type { Runtime } from './runtime.ts';
+import { engineStatus } from '../transcribe/index.ts';
 import { platformSafeguards } from './safeguards.ts';
+import { transcriberConfig } from './transcription.ts';
 import { startSipService, type SipService } from './sip-service.ts';
 
 export class PortInUseError extends Error {
@@ -26,6 +28,7 @@ export interface RunningSotto {
 }
 
 export async function startServer(rt: Runtime): Promise<RunningSotto> {
+  const stt = await engineStatus(transcriberConfig(rt.config.dataDir)).catch(() => undefined);
   const sip = await startSipService(rt);
   const dropBindings = (deviceIds: string[]) =>
     void sip.removeDeviceBindings(deviceIds).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.remove_failed' }, 'could not remove bindings'));
@@ -36,7 +39,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       db: rt.database.db,
       logger: rt.logger,
       version: rt.version,
-      safeguards: () => platformSafeguards(rt),
+      safeguards: () => platformSafeguards(rt, stt),
       masterKey: rt.masterKey,
       sessions,
       publicUrl: rt.config.publicUrl,
@@ -56,6 +59,18 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('SOTTO_HTTP_PORT', rt.config.httpPort);
     throw e;
   }
+  // Retention: expired artifacts are crypto-shredded (keys destroyed, files
+  // removed, receipts kept) once at start and every hour after.
+  const purge = () =>
+    rt.vault
+      .purgeExpired()
+      .then((r) => {
+        if (r.receipts.length > 0 || r.heldByUser > 0) rt.logger.info({ event: 'vault.purged', shredded: r.receipts.length, held: r.heldByUser }, 'retention purge');
+      })
+      .catch((e: unknown) => rt.logger.error({ err: e, event: 'vault.purge_failed' }, 'retention purge failed'));
+  void purge();
+  const purgeTimer = setInterval(purge, 60 * 60_000);
+  purgeTimer.unref();
   // Ended sessions are refused on sight; this only clears out the rows.
   const sweep = setInterval(() => {
     sessions.deleteExpired(Date.now()).catch((e: unknown) => rt.logger.warn({ err: e }, 'session sweep failed'));
@@ -70,6 +85,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     sip,
     async stop() {
       clearInterval(sweep);
+      clearInterval(purgeTimer);
       await api.close();
       await sip.stop();
     },

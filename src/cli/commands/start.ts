@@ -4,7 +4,7 @@ import { openRuntime } from '../../app/runtime.ts';
 import { startServer } from '../../app/server.ts';
 import { listPractices } from '../../directory/index.ts';
 import { engineStatus } from '../../transcribe/index.ts';
-import { transcriberConfig } from './transcribe.ts';
+import { transcriberConfig } from '../../app/transcription.ts';
 
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
