@@ -2,7 +2,7 @@
 // updates run as a conditional UPDATE inside a transaction, so two workers
 // never both win a state change.
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, VaultDataKeysTable, VaultObjectsTable } from '../db/index.ts';
+import { isUniqueViolation, type Database, type VaultDataKeysTable, type VaultObjectsTable } from '../db/index.ts';
 import type {
   ArtifactKind,
   DataKeyRecord,
@@ -21,11 +21,6 @@ import type {
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
 const buf = (b: Buffer | Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b));
-
-function isUnique(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
-}
 
 function keyFromRow(r: Selectable<VaultDataKeysTable>): DataKeyRecord {
   return {
@@ -85,7 +80,7 @@ class KyselyDataKeys implements DataKeyRepository {
         .execute();
       return 'inserted';
     } catch (e) {
-      if (isUnique(e)) return 'conflict';
+      if (isUniqueViolation(e)) return 'conflict';
       throw e;
     }
   }
