@@ -28,7 +28,9 @@ const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mj
 // One plain closing line that any CI reads the same way.
 try {
   const j = JSON.parse(readFileSync(report, 'utf8'));
-  process.stdout.write(`\ntests: ${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests + j.numTodoTests} skipped\n`);
+  // A suite can fail outside any test (a hook, an import): count it as a failure.
+  const failed = j.numFailedTests > 0 ? j.numFailedTests : r.status !== 0 ? Math.max(1, j.numFailedTestSuites) : 0;
+  process.stdout.write(`\ntests: ${j.numPassedTests} passed, ${failed} failed, ${j.numPendingTests + j.numTodoTests} skipped\n`);
 } catch {
   process.stdout.write('\ntests: no report written\n');
 }

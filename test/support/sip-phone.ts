@@ -93,7 +93,11 @@ export class UdpPhone {
     return { challenge, final: await this.send({ ...opts, authorization }) };
   }
 
+  private closed = false;
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.socket.close();
   }
 }
