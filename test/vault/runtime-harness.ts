@@ -15,6 +15,8 @@ export interface RuntimeHarness {
   dataDir: string;
   logFile: string;
   practiceId: string;
+  /** Closes the runtime (SQLite checkpoints its WAL into sotto.db) and the log; the data dir stays. */
+  close(): Promise<void>;
   /** Closes the runtime (idempotent) and removes the data dir. */
   cleanup(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function bootRuntime(): Promise<RuntimeHarness> {
     dataDir,
     logFile,
     practiceId: practice.id,
+    close,
     async cleanup() {
       await close();
       await rm(dataDir, { recursive: true, force: true });
