@@ -36,6 +36,8 @@ export function sottoVersion(): string {
  * A sealed object that failed authentication becomes an audit event in its
  * own transaction: the read that found it fails whatever happens here, and
  * the event must not be rolled back with anything else. Ids and codes only.
+ * Callers must not open vault objects inside a database transaction: on
+ * SQLite's single connection this transaction would wait on theirs.
  */
 async function recordTamper(database: DatabaseHandle, event: TamperEvent): Promise<void> {
   await database.db.transaction().execute((trx) =>
