@@ -5,8 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.ts';
+import { AUDIT_ACTIONS } from '../audit/index.ts';
+import { recordAudit } from '../directory/audit.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
-import { openLocalVault, type RecoveryReport, type Vault } from '../vault/index.ts';
+import { openLocalVault, type RecoveryReport, type TamperEvent, type Vault } from '../vault/index.ts';
 import type { SottoConfig } from './config.ts';
 import { ensureDataDir } from './data-dir.ts';
 import { loadOrCreateMasterKey } from './master-key.ts';
@@ -30,6 +32,24 @@ export function sottoVersion(): string {
   return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * A sealed object that failed authentication becomes an audit event in its
+ * own transaction: the read that found it fails whatever happens here, and
+ * the event must not be rolled back with anything else. Ids and codes only.
+ * Callers must not open vault objects inside a database transaction: on
+ * SQLite's single connection this transaction would wait on theirs.
+ */
+async function recordTamper(database: DatabaseHandle, event: TamperEvent): Promise<void> {
+  await database.db.transaction().execute((trx) =>
+    recordAudit(trx, event.practiceId, { type: 'system', id: 'vault' }, {
+      action: AUDIT_ACTIONS.vaultTamperDetected,
+      object: { type: event.kind, id: event.objectId },
+      outcome: 'failure',
+      details: { reason: event.reason },
+    }),
+  );
+}
+
 export async function openRuntime(config: SottoConfig, logger: Logger): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const masterKey = loadOrCreateMasterKey(config.masterKeyFile);
@@ -42,6 +62,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger): Promise<
       masterKeyFile: config.masterKeyFile,
       repos: new KyselyVaultRepositories(database.db),
       logger,
+      onTampered: (event) => recordTamper(database, event),
     });
   } catch (e) {
     await database.close();

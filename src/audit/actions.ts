@@ -49,6 +49,9 @@ export const AUDIT_ACTIONS = {
   messageRead: 'message.read',
   messageDelete: 'message.delete',
   retentionPurge: 'retention.purge',
+  // A sealed object failed authentication on read (flipped byte, swapped or
+  // truncated blob): someone or something changed stored PHI.
+  vaultTamperDetected: 'vault.tamper_detected',
   // Keys and the audit log itself.
   keyCreate: 'key.create',
   keyRotate: 'key.rotate',

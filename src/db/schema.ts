@@ -259,6 +259,22 @@ export interface VaultUserHoldsTable {
   reference: string;
 }
 
+/**
+ * notify/'s outbox: one row per notice waiting to be sent. `job` is the JSON
+ * of a stored NoticeJob (ids; see notify/notice-job.ts), never a rendered
+ * mail. Times are epoch milliseconds (PostgreSQL returns bigint as text).
+ */
+export interface NotifyOutboxTable {
+  id: string;
+  key: string;
+  job: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number | string;
+  created_at: number | string;
+  last_error_code: string | null;
+}
+
 export interface Database {
   practices: PracticesTable;
   practice_policy: PracticePolicyTable;
@@ -275,6 +291,7 @@ export interface Database {
   vault_objects: VaultObjectsTable;
   vault_deletion_receipts: VaultDeletionReceiptsTable;
   vault_user_holds: VaultUserHoldsTable;
+  notify_outbox: NotifyOutboxTable;
   user_recovery_codes: UserRecoveryCodesTable;
   audit_events: AuditEventsTable;
   audit_chain_heads: AuditChainHeadsTable;

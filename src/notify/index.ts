@@ -21,6 +21,7 @@ export { escapeHtml } from './templates/html.ts';
 export { formatDuration, formatWhen } from './templates/format.ts';
 export { isMailAddress, jobKey, toStoredJob, type NoticeJob, type SecurityJob, type VoicemailJob } from './notice-job.ts';
 export { MemoryOutboxStore, type OutboxEntry, type OutboxState, type OutboxStore } from './outbox.ts';
+export { KyselyOutboxStore, type OutboxDialect } from './kysely-outbox-store.ts';
 export { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.ts';
 export { ManualScheduler, systemScheduler, type Scheduler } from './scheduler.ts';
 export { Notifier, type DeliveryOutcome, type NoticeResolver, type NotifierOptions } from './notifier.ts';

@@ -3,11 +3,12 @@
 // image, logs) and the temp dir are searched byte for byte. Zero hits.
 
 import { randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeHarness, pattern, wavFile, type Harness } from './harness.ts';
+import { hits, markerNeedles as needlesOf } from './plaintext-search.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -16,41 +17,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.cleanup();
 });
-
-async function* files(dir: string, since = 0): AsyncGenerator<string> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return; // unreadable or vanished (other processes share /tmp)
-  }
-  for (const name of names) {
-    const path = join(dir, name);
-    const st = await lstat(path).catch(() => undefined);
-    if (!st) continue;
-    if (st.isDirectory()) yield* files(path, since);
-    else if (st.isFile() && st.size <= 64 * 1024 * 1024 && st.mtimeMs >= since) yield path;
-  }
-}
-
-async function hits(dir: string, needles: Buffer[], riff: boolean, since = 0): Promise<string[]> {
-  const found: string[] = [];
-  for await (const path of files(dir, since)) {
-    const bytes = await readFile(path).catch(() => undefined);
-    if (!bytes) continue;
-    for (const needle of needles) if (bytes.includes(needle)) found.push(`${path}: ${needle.toString('latin1')}`);
-    if (riff && hasWavHeader(bytes)) found.push(`${path}: RIFF....WAVE`);
-  }
-  return found;
-}
-
-/** A RIFF/WAVE header: 'RIFF', a 4-byte size, 'WAVE' (12 bytes, 8 fixed: no false hits in ciphertext). */
-function hasWavHeader(bytes: Buffer): boolean {
-  for (let i = bytes.indexOf('RIFF'); i !== -1; i = bytes.indexOf('RIFF', i + 1)) {
-    if (bytes.subarray(i + 8, i + 12).toString('latin1') === 'WAVE') return true;
-  }
-  return bytes.includes('WAVEfmt ');
-}
 
 describe('no plaintext at rest', () => {
   it('leaves no marker and no RIFF/WAVE header anywhere in the data dir, database, logs or temp dir', async () => {
@@ -84,7 +50,7 @@ describe('no plaintext at rest', () => {
     await writeFile(join(h.dataDir, 'sotto.db.json'), JSON.stringify(h.repos.snapshot()));
     await writeFile(join(h.dataDir, 'sotto.log'), h.logger.lines.join('\n'));
 
-    const markerNeedles = markers.flatMap((m) => [Buffer.from(m, 'utf8'), Buffer.from(m, 'utf16le')]);
+    const markerNeedles = needlesOf(markers);
     // The search itself works: plaintext planted in a scratch dir is found.
     const scratch = join(h.dataDir, '..', `sotto-markers-control-${tag}`);
     await import('node:fs/promises').then(async (fs) => {

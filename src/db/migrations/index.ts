@@ -5,6 +5,7 @@ import * as m0001 from './0001-directory.ts';
 import * as m0002 from './0002-access.ts';
 import * as m0003 from './0003-vault.ts';
 import * as m0004 from './0004-registrations.ts';
+import * as m0005 from './0005-notify-outbox.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
 
@@ -17,6 +18,7 @@ const ordered: Array<[string, DialectMigration]> = [
   ['0002-access', m0002],
   ['0003-vault', m0003],
   ['0004-registrations', m0004],
+  ['0005-notify-outbox', m0005],
 ];
 
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
