@@ -80,9 +80,9 @@ export class B2bua {
     return new Set([...this.ringing.values(), ...[...this.dialogs.values()].map((l) => l.call)]).size;
   }
 
-  /** The methods this handler takes from the stack's transaction user. */
-  handles(method: string): boolean {
-    return method === 'INVITE' || method === 'BYE';
+  /** Whether a new request is this handler's: INVITE and BYE, and anything inside a call's dialog. */
+  takes(request: SipRequest): boolean {
+    return request.method === 'INVITE' || request.method === 'BYE' || this.findDialog(request) !== undefined;
   }
 
   onRequest(tx: ServerTransaction, request: SipRequest, source: MessageSource): void {
