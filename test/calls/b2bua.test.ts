@@ -181,6 +181,23 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(b2bua.activeCalls).toBe(0);
   });
 
+  it('passes a hold re-INVITE from the caller through the relay to the callee', async () => {
+    const { a, b, ma, mb, call } = await answeredCall();
+    const final = await call.reInvite(ma.offer({ codecs: ['PCMU'], direction: 'sendonly' }));
+    await b.waitFor((m) => m.kind === 'request' && m.method === 'ACK' && b.flow.filter((f) => f === '< ACK').length === 2);
+    expect(final.status).toBe(200);
+    const reOffer = b.received.filter((m) => m.kind === 'request' && m.method === 'INVITE')[1]!;
+    expect(reOffer.body.toString('utf8')).toContain('a=sendonly');
+    expect(final.body.toString('utf8')).toContain('a=recvonly');
+    // The relay keeps its ports across the re-offer: the callee still hears Sotto, not the caller.
+    expect(sdpPort(reOffer.body.toString('utf8'))).toBe(sdpPort(b.lastInvite!.body.toString('utf8')));
+    expect(mb.port).not.toBe(ma.port);
+    call.bye();
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 100', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
   it('cancels the ringing phone when the caller hangs up first (487 to the caller)', async () => {
     const a = await phone('101');
     const b = await phone('102');

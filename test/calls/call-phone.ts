@@ -109,6 +109,11 @@ export class CallPhone {
   // ------------------------------------------------------------ UAS side
 
   private onRequest(r: SipRequest): void {
+    if (r.method === 'INVITE' && /;\s*tag=/.test(getHeader(r.headers, 'to') ?? '')) {
+      // A re-INVITE inside the call: answer the new offer, same dialog.
+      if (this.incoming.kind === 'answer') this.reply(r, 200, this.incoming.sdp(r.body.toString('utf8')));
+      return;
+    }
     if (r.method === 'INVITE') {
       this.lastInvite = r;
       this.inviteTag = tag();
@@ -252,12 +257,23 @@ export class OutgoingCall {
     this.phone.sendRaw([`CANCEL ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: <${this.uri}>`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} CANCEL`], '', 'CANCEL');
   }
 
+  /** A re-INVITE with a new offer (hold: sendonly); ACKs the 2xx. */
+  async reInvite(sdp: string): Promise<SipResponse> {
+    this.cseq++;
+    const seq = this.cseq;
+    this.inDialog('INVITE', seq, sdp);
+    const final = await this.phone.waitResponse('INVITE', 200, seq - 1);
+    if (final.status < 300) this.inDialog('ACK', seq);
+    return final;
+  }
+
   bye(): void {
     this.cseq++;
     this.inDialog('BYE', this.cseq);
   }
 
-  private inDialog(method: string, seq: number): void {
-    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`], '', method);
+  private inDialog(method: string, seq: number, sdp = ''): void {
+    const extra = method === 'INVITE' ? [`Contact: <sip:${this.phone.o.username}@${this.phone.local}>`, 'Content-Type: application/sdp'] : [];
+    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], sdp, method);
   }
 }

@@ -152,8 +152,7 @@ export class B2bua {
       ref.call.hangUp(ref.leg);
       return;
     }
-    // Hold/resume re-INVITEs are not passed through yet: refuse without harming the call (RFC 3261 14.2).
-    if (request.method === 'INVITE') return void tx.respond(createResponse(request, 488));
+    if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return ref.call.reInvite(ref.leg, tx, request);
     tx.respond(createResponse(request, 501));
   }
 

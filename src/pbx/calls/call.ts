@@ -11,6 +11,8 @@ import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
 import type { Caller } from './caller-auth.ts';
 import { Fork, type ForkEvents } from './fork.ts';
+import { OkRetransmitter } from './ok-retransmitter.ts';
+import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
 
 export enum CallState {
@@ -52,7 +54,8 @@ export class Call implements UnavailableCall, ForkEvents {
   aDialog: Dialog | undefined;
   bDialog: Dialog | undefined;
   private winner: Fork | undefined;
-  private okRetransmit: NodeJS.Timeout | undefined;
+  private okRetransmit: OkRetransmitter | undefined;
+  private reInviting = false;
 
   constructor(
     readonly id: string,
@@ -176,30 +179,34 @@ export class Call implements UnavailableCall, ForkEvents {
     });
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.ctx.contact, this.aDestination);
     this.moveTo(CallState.Connected);
-    this.inviteTx.user = { onAck: () => this.acked() };
-    this.inviteTx.respond(ok);
-    this.retransmitOk(ok, this.ctx.t1Ms);
+    this.okRetransmit = new OkRetransmitter(this.inviteTx, ok, this.ctx.t1Ms, () => {
+      this.ctx.log('call.ack_timeout', this.id, {});
+      this.hangUp('a');
+    });
+    this.okRetransmit.start();
     this.ctx.connected(this);
     this.ctx.log('call.connected', this.id, {});
   }
 
-  /** RFC 3261 13.3.1.4: the UAS core resends its 2xx at T1, doubling to T2, until the ACK; 64*T1 without one ends the call. */
-  private retransmitOk(ok: SipResponse, interval: number, waited = 0): void {
-    if (waited >= 64 * this.ctx.t1Ms) {
-      this.ctx.log('call.ack_timeout', this.id, {});
-      this.hangUp('a');
-      return;
-    }
-    this.okRetransmit = setTimeout(() => {
-      this.inviteTx.respond(ok);
-      this.retransmitOk(ok, Math.min(2 * interval, 8 * this.ctx.t1Ms), waited + interval);
-    }, interval);
-    this.okRetransmit.unref?.();
+  acked(): void {
+    this.okRetransmit?.stop();
   }
 
-  acked(): void {
-    if (this.okRetransmit) clearTimeout(this.okRetransmit);
-    this.okRetransmit = undefined;
+  /** A re-INVITE from one phone (hold/resume): through the relay to the other phone. */
+  reInvite(from: 'a' | 'b', tx: InviteServerTransaction, request: SipRequest): void {
+    const toDialog = from === 'a' ? this.bDialog : this.aDialog;
+    if (this.current !== CallState.Connected || !toDialog) return void tx.respond(createResponse(request, 481));
+    // RFC 3261 14.2: one offer at a time.
+    if (this.reInviting) return void tx.respond(createResponse(request, 491));
+    this.reInviting = true;
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, { callId: this.id, fromLeg: from, toDialog, contact: this.ctx.contact }, tx, request)
+      .then(({ status }) => this.ctx.log('call.reinvite', this.id, { by: from, status }))
+      .catch(() => {
+        if (!tx.answered) tx.respond(createResponse(request, 500));
+      })
+      .finally(() => {
+        this.reInviting = false;
+      });
   }
 
   /** CANCEL from the caller (RFC 3261 9.2): 487 to the INVITE, every branch cancelled. */
