@@ -13,7 +13,7 @@ import type { LocationStore } from '../../src/pbx/registrar/location-store.ts';
 import { Registrar, type RegistrarDirectory } from '../../src/pbx/registrar/registrar.ts';
 import { computeHa1 } from '../../src/sip/auth/index.ts';
 import { SipStack } from '../../src/sip/core/index.ts';
-import { createResponse, type SipResponse } from '../../src/sip/message/index.ts';
+import { createResponse, getHeader, type SipResponse } from '../../src/sip/message/index.ts';
 import { UdpTransport } from '../../src/sip/transport/index.ts';
 import { FakePhone, sendPaced } from '../media/fake-phone.ts';
 import { CallPhone } from './call-phone.ts';
@@ -196,6 +196,32 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     await b.waitRequest('BYE');
     expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 100', '< 200', '> ACK', '> BYE', '< 200']);
     expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it('rings every registered phone of the callee, connects the first to answer and cancels the others', async () => {
+    const a = await phone('101');
+    const desk = await phone('102');
+    const soft = await phone('102');
+    await desk.register();
+    await soft.register();
+    const ma = await media();
+    const mb = await media();
+    soft.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    await soft.waitRequest('ACK');
+    await desk.waitRequest('ACK');
+    expect(ok.status).toBe(200);
+    expect(desk.flow).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+    expect(soft.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK']);
+    // Both branches are one B-leg dialog-to-be: same Call-ID and From tag, one per contact.
+    const bCallIds = new Set([desk, soft].map((p) => getHeader(p.lastInvite!.headers, 'call-id')));
+    expect(bCallIds.size).toBe(1);
+    expect(bCallIds.has(call.callId)).toBe(false);
+    call.bye();
+    await soft.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
   });
 
   it('cancels the ringing phone when the caller hangs up first (487 to the caller)', async () => {
