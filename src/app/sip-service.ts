@@ -168,6 +168,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     },
     async stop() {
       clearInterval(purge);
+      calls?.close();
       await stack.close();
       await relay.close();
     },

@@ -58,10 +58,11 @@ let stack: SipStack;
 let b2bua: B2bua;
 const closers: Array<{ close(): void }> = [];
 
-function newB2bua(ringTimeoutMs = 20_000): B2bua {
+function newB2bua(ringTimeoutMs = 20_000, on: MediaRelay = relay): B2bua {
+  b2bua?.close();
   return new B2bua({
     stack,
-    relay,
+    relay: on,
     directory,
     locations: store,
     nonceSecret,
@@ -279,6 +280,22 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(unavailable).toEqual(['no-answer']);
     expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 480', '> ACK']);
     expect(b.flow).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+  });
+
+  it('hangs up both phones when the media stops both ways', async () => {
+    const quick = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 43200, max: 43299 }, workers: 1, inactivityTimeoutMs: 400 });
+    try {
+      b2bua = newB2bua(20_000, quick);
+      const { a, b } = await answeredCall();
+      await a.waitRequest('BYE');
+      await b.waitRequest('BYE');
+      expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '< BYE', '> 200']);
+      expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+      expect(b2bua.activeCalls).toBe(0);
+    } finally {
+      b2bua.close();
+      await quick.close();
+    }
   });
 
   it('refuses a caller with the wrong password with another 407', async () => {

@@ -50,6 +50,9 @@ export class B2bua {
   /** Connected legs by dialog key (Call-ID + our tag). */
   private readonly dialogs = new Map<string, LegRef>();
   private readonly ctx: CallContext;
+  /** Connected calls by id (the relay reports by id). */
+  private readonly connectedCalls = new Map<string, Call>();
+  private readonly stopInactive: (() => void) | undefined;
 
   constructor(private readonly o: B2buaOptions) {
     this.auth = new CallerAuthenticator({ directory: o.directory, nonceSecret: o.nonceSecret, now: o.now });
@@ -65,14 +68,29 @@ export class B2bua {
         for (const k of this.ringingKeys(call)) this.ringing.delete(k);
         if (call.aDialog) this.dialogs.set(call.aDialog.key, { call, leg: 'a' });
         if (call.bDialog) this.dialogs.set(call.bDialog.key, { call, leg: 'b' });
+        this.connectedCalls.set(call.id, call);
       },
       ended: (call) => {
         for (const k of this.ringingKeys(call)) this.ringing.delete(k);
         if (call.aDialog) this.dialogs.delete(call.aDialog.key);
         if (call.bDialog) this.dialogs.delete(call.bDialog.key);
+        this.connectedCalls.delete(call.id);
       },
       log,
     };
+    // No call stays up forever: a call whose media stopped both ways (a phone
+    // lost power, a NAT binding expired) is hung up on both legs.
+    this.stopInactive = o.relay.onInactive?.((callId) => {
+      const call = this.connectedCalls.get(callId);
+      if (!call) return;
+      log('call.media_inactive', callId, {});
+      call.terminate();
+    });
+  }
+
+  /** Stops listening to the relay (shutdown). Calls in progress are left to the stack's close. */
+  close(): void {
+    this.stopInactive?.();
   }
 
   /** Calls ringing or connected (tests, health). */

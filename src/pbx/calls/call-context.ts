@@ -8,6 +8,8 @@ export interface CallMediaRelay {
   offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string }): Promise<string>;
   answer(callId: string, legId: string, sdp: string): Promise<string>;
   delete(callId: string): Promise<void>;
+  /** No RTP from either leg for a while (the relay's inactivity detection); returns the unsubscribe. */
+  onInactive?(listener: (callId: string, idleMs: number) => void): () => void;
 }
 
 export interface CallContext {

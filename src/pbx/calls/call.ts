@@ -226,6 +226,15 @@ export class Call implements UnavailableCall, ForkEvents {
     this.end();
   }
 
+  /** Sotto ends a connected call itself (dead media, shutdown): BYE to both phones. */
+  terminate(): void {
+    if (this.current !== CallState.Connected) return;
+    this.hangUpB();
+    if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
+    this.ctx.log('call.ended', this.id, { by: 'sotto' });
+    this.end();
+  }
+
   reject(status: number): void {
     if (!this.inviteTx.answered) this.inviteTx.respond(createResponse(this.invite, status, undefined, { toTag: this.aTag }));
   }
