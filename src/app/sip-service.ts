@@ -148,6 +148,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     nonceSecret: Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32)),
     now: () => Date.now(),
     contact: `<sip:${advertised.includes(':') ? `[${advertised}]` : advertised}:${sipPort}>`,
+    backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
   });
 

@@ -58,9 +58,10 @@ let stack: SipStack;
 let b2bua: B2bua;
 const closers: Array<{ close(): void }> = [];
 
-function newB2bua(ringTimeoutMs = 20_000, on: MediaRelay = relay): B2bua {
+function newB2bua(ringTimeoutMs = 20_000, on: MediaRelay = relay, backoff?: AddressBackoff): B2bua {
   b2bua?.close();
   return new B2bua({
+    ...(backoff ? { backoff } : {}),
     stack,
     relay: on,
     directory,
@@ -305,5 +306,24 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     const final = await a.waitResponse('INVITE', 300, 1);
     expect(final.status).toBe(407);
     expect(b2bua.activeCalls).toBe(0);
+  });
+
+  it('refuses an address that keeps failing caller authentication with 403 and Retry-After', async () => {
+    b2bua = newB2bua(20_000, relay, new AddressBackoff({ clock: systemClock, freeFailures: 1, baseDelayMs: 60_000 }));
+    const offer = (await media()).offer({ codecs: ['PCMU'] });
+    let refusal: SipResponse | undefined;
+    // Each attempt from a new phone on the same address: the throttle is per address.
+    for (let attempt = 0; attempt < 4 && !refusal; attempt++) {
+      const p = await CallPhone.open({ server: { host: '127.0.0.1', port: stack.transport('UDP')!.local.port }, domain: DOMAIN, username: '101', password: 'wrong' });
+      closers.push(p);
+      try {
+        await p.call('102', offer);
+        expect((await p.waitResponse('INVITE', 300, 1)).status).toBe(407);
+      } catch {
+        refusal = p.received.find((m): m is SipResponse => m.kind === 'response' && m.status === 403);
+      }
+    }
+    expect(refusal?.status).toBe(403);
+    expect(Number(getHeader(refusal!.headers, 'retry-after'))).toBeGreaterThan(0);
   });
 });

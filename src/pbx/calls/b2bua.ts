@@ -4,6 +4,7 @@
 // find their call by dialog id (RFC 3261 12.2.2); CANCEL by the INVITE it
 // names (9.2). Logs carry call ids and status codes only.
 import { randomBytes } from 'node:crypto';
+import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import { dialogKey } from '../../sip/dialog/index.ts';
 import { createResponse, getCallId, getFrom, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
@@ -34,6 +35,12 @@ export interface B2buaOptions {
   /** Busy, no answer, unregistered: the voicemail app takes the call here. Default: 480. */
   onUnavailable?: (call: UnavailableCall, reason: UnavailableReason) => void;
   logger?: B2buaLogger;
+  /**
+   * Failed caller authentication, per source address (failures only, as
+   * the registrar's): password guessing through INVITE is refused with 403
+   * before any digest work.
+   */
+  backoff?: AddressBackoff;
 }
 
 export const DEFAULT_RING_TIMEOUT_MS = 20_000;
@@ -128,8 +135,14 @@ export class B2bua {
   // ------------------------------------------------------------ new calls
 
   private async newCall(tx: InviteServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
+    const gate = this.o.backoff?.check(source.address);
+    if (gate && !gate.allowed) {
+      this.o.logger?.info({ event: 'call.auth_throttled' }, 'call');
+      return void tx.respond(createResponse(request, 403, undefined, { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))] }));
+    }
     const authed = await this.auth.authenticate(request);
     if (!authed.ok) {
+      if (authed.countsAsFailure) this.o.backoff?.recordFailure(source.address);
       this.o.logger?.info({ event: 'call.auth_refused', code: authed.code, status: authed.status }, 'call');
       return void tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
     }

@@ -180,8 +180,9 @@ export class Call implements UnavailableCall, ForkEvents {
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.ctx.contact, this.aDestination);
     this.moveTo(CallState.Connected);
     this.okRetransmit = new OkRetransmitter(this.inviteTx, ok, this.ctx.t1Ms, () => {
+      // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE, both legs here.
       this.ctx.log('call.ack_timeout', this.id, {});
-      this.hangUp('a');
+      this.terminate();
     });
     this.okRetransmit.start();
     this.ctx.connected(this);

@@ -15,7 +15,7 @@ export interface Caller {
 
 export type CallerAuthOutcome =
   | { readonly ok: true; readonly caller: Caller }
-  | { readonly ok: false; readonly status: number; readonly headers: readonly HeaderField[]; readonly code: string };
+  | { readonly ok: false; readonly status: number; readonly headers: readonly HeaderField[]; readonly code: string; readonly countsAsFailure?: boolean };
 
 export class CallerAuthenticator {
   private readonly authenticators = new Map<string, DigestAuthenticator>();
@@ -41,8 +41,8 @@ export class CallerAuthenticator {
     if (!result.ok) {
       const e = result.error;
       // Same answer for an unknown user and a wrong password: a fresh challenge.
-      if (e.status === 401 || e.status === 407) return { ok: false, status: 407, headers: auth.challenge(e.stale), code: e.code };
-      return { ok: false, status: e.status, headers: [], code: e.code };
+      if (e.status === 401 || e.status === 407) return { ok: false, status: 407, headers: auth.challenge(e.stale), code: e.code, countsAsFailure: e.countsAsFailure };
+      return { ok: false, status: e.status, headers: [], code: e.code, countsAsFailure: e.countsAsFailure };
     }
     if (!found) return { ok: false, status: 500, headers: [], code: 'CALL_CREDENTIAL_LOST' };
     return { ok: true, caller: { practiceId: practice.id, realm: practice.realm, deviceId: found.deviceId, extension: found.extension } };
