@@ -7,9 +7,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { AddressBackoff, systemClock } from '../auth/index.ts';
 import { findSipCredential, listPractices } from '../directory/index.ts';
+import { MediaRelay } from '../media/relay/index.ts';
+import { B2bua } from '../pbx/calls/b2bua.ts';
 import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
 import { optionsResponse, SipStack, type TransactionUser } from '../sip/core/index.ts';
+import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport } from '../sip/transport/index.ts';
 import type { Runtime } from './runtime.ts';
@@ -18,13 +21,16 @@ import { PortInUseError } from './server.ts';
 export interface SipService {
   stack: SipStack;
   registrar: Registrar;
+  /** Extension-to-extension calls; media anchored in `relay`. */
+  calls: B2bua;
+  relay: MediaRelay;
   store: KyselyLocationStore;
   ports: { udp: number; tcp: number; tls: number };
   removeDeviceBindings(deviceIds: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-const ALLOW = 'REGISTER, OPTIONS';
+const ALLOW = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL';
 
 /** The TLS certificate: from SOTTO_SIP_TLS_CERT/KEY, else a self-signed one made once in the data dir. */
 export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
@@ -73,8 +79,17 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     logger: rt.logger,
   });
 
+  // Calls: the B2BUA is built once the stack exists (it sends through it).
+  let calls: B2bua | undefined;
   const user: TransactionUser = {
+    onAck: (ack) => calls?.onAck(ack),
+    onCancel(cancelTx, invite, cancel) {
+      if (calls) return calls.onCancel(cancelTx, invite, cancel);
+      cancelTx.respond(createResponse(cancel, 200));
+      if (!invite.answered) invite.respond(createResponse(invite.request, 487));
+    },
     onRequest(tx, request, source) {
+      if (calls && request.method !== 'REGISTER' && request.method !== 'OPTIONS' && calls.takes(request)) return calls.onRequest(tx, request, source);
       if (request.method === 'REGISTER') {
         registrar.handle(tx, request, source).catch((err: unknown) => {
           rt.logger.error({ err, event: 'sip.register.error' }, 'register failed');
@@ -110,6 +125,33 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     throw e;
   }
 
+  const advertised = isUnspecified(rt.config.bind) ? defaultAdvertisedAddress(rt.config.bind.includes(':') ? 6 : 4) : rt.config.bind;
+  let relay: MediaRelay;
+  try {
+    relay = await MediaRelay.start({ bindAddress: rt.config.bind, advertisedAddress: advertised, portRange: rt.config.rtpPorts });
+  } catch (e) {
+    await stack.close();
+    throw e;
+  }
+  calls = new B2bua({
+    stack,
+    relay,
+    directory: {
+      async practiceForDomain(domain) {
+        const list = await practices();
+        const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
+        return p ? { id: p.id, realm: p.sipDomain } : undefined;
+      },
+      credential: (realm, username) => findSipCredential(db, realm, username),
+    },
+    locations: store,
+    nonceSecret: Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32)),
+    now: () => Date.now(),
+    contact: `<sip:${advertised.includes(':') ? `[${advertised}]` : advertised}:${sipPort}>`,
+    backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
+    logger: rt.logger,
+  });
+
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.purge_failed' }, 'purge failed'));
   }, 30_000);
@@ -118,6 +160,8 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
   return {
     stack,
     registrar,
+    calls,
+    relay,
     store,
     ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
     async removeDeviceBindings(deviceIds) {
@@ -125,7 +169,9 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     },
     async stop() {
       clearInterval(purge);
+      calls?.close();
       await stack.close();
+      await relay.close();
     },
   };
 }

@@ -1,0 +1,203 @@
+// The B2BUA for extension-to-extension calls, as a pipeline of small steps
+// for a new INVITE: authenticate (407) -> route (the callee's bindings) ->
+// ring (fork through the relay). In-dialog requests (BYE, ACK, re-INVITE)
+// find their call by dialog id (RFC 3261 12.2.2); CANCEL by the INVITE it
+// names (9.2). Logs carry call ids and status codes only.
+import { randomBytes } from 'node:crypto';
+import type { AddressBackoff } from '../../auth/index.ts';
+import type { SipStack } from '../../sip/core/index.ts';
+import { dialogKey } from '../../sip/dialog/index.ts';
+import { createResponse, getCallId, getFrom, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
+import { InviteServerTransaction, type NonInviteServerTransaction, type ServerTransaction } from '../../sip/transaction/index.ts';
+import type { Destination, MessageSource, TransportProtocol } from '../../sip/transport/index.ts';
+import type { LocationStore } from '../registrar/location-store.ts';
+import type { RegistrarDirectory } from '../registrar/registrar.ts';
+import { CallerAuthenticator } from './caller-auth.ts';
+import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
+import type { CallContext, CallMediaRelay } from './call-context.ts';
+
+export interface B2buaLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface B2buaOptions {
+  stack: SipStack;
+  relay: CallMediaRelay;
+  directory: RegistrarDirectory;
+  locations: Pick<LocationStore, 'lookup'>;
+  nonceSecret: Buffer;
+  now: () => number;
+  /** Our Contact (name-addr) in both legs, e.g. `<sip:10.0.0.5:5060>`. */
+  contact: string;
+  /** How long the callee's phones ring before onUnavailable('no-answer'); default 20 s. */
+  ringTimeoutMs?: number;
+  t1Ms?: number;
+  /** Busy, no answer, unregistered: the voicemail app takes the call here. Default: 480. */
+  onUnavailable?: (call: UnavailableCall, reason: UnavailableReason) => void;
+  logger?: B2buaLogger;
+  /**
+   * Failed caller authentication, per source address (failures only, as
+   * the registrar's): password guessing through INVITE is refused with 403
+   * before any digest work.
+   */
+  backoff?: AddressBackoff;
+}
+
+export const DEFAULT_RING_TIMEOUT_MS = 20_000;
+
+interface LegRef {
+  readonly call: Call;
+  readonly leg: 'a' | 'b';
+}
+
+export class B2bua {
+  private readonly auth: CallerAuthenticator;
+  /** Calls still ringing, by the caller's Call-ID and From tag (what a CANCEL carries). */
+  private readonly ringing = new Map<string, Call>();
+  /** Connected legs by dialog key (Call-ID + our tag). */
+  private readonly dialogs = new Map<string, LegRef>();
+  private readonly ctx: CallContext;
+  /** Connected calls by id (the relay reports by id). */
+  private readonly connectedCalls = new Map<string, Call>();
+  private readonly stopInactive: (() => void) | undefined;
+
+  constructor(private readonly o: B2buaOptions) {
+    this.auth = new CallerAuthenticator({ directory: o.directory, nonceSecret: o.nonceSecret, now: o.now });
+    const log = (event: string, callId: string, fields: Record<string, string | number>): void => o.logger?.info({ event, callId, ...fields }, 'call');
+    this.ctx = {
+      stack: o.stack,
+      relay: o.relay,
+      contact: o.contact,
+      ringTimeoutMs: o.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS,
+      t1Ms: o.t1Ms ?? 500,
+      onUnavailable: o.onUnavailable ?? ((call) => call.reject(480)),
+      connected: (call) => {
+        for (const k of this.ringingKeys(call)) this.ringing.delete(k);
+        if (call.aDialog) this.dialogs.set(call.aDialog.key, { call, leg: 'a' });
+        if (call.bDialog) this.dialogs.set(call.bDialog.key, { call, leg: 'b' });
+        this.connectedCalls.set(call.id, call);
+      },
+      ended: (call) => {
+        for (const k of this.ringingKeys(call)) this.ringing.delete(k);
+        if (call.aDialog) this.dialogs.delete(call.aDialog.key);
+        if (call.bDialog) this.dialogs.delete(call.bDialog.key);
+        this.connectedCalls.delete(call.id);
+      },
+      log,
+    };
+    // No call stays up forever: a call whose media stopped both ways (a phone
+    // lost power, a NAT binding expired) is hung up on both legs.
+    this.stopInactive = o.relay.onInactive?.((callId) => {
+      const call = this.connectedCalls.get(callId);
+      if (!call) return;
+      log('call.media_inactive', callId, {});
+      call.terminate();
+    });
+  }
+
+  /** Stops listening to the relay (shutdown). Calls in progress are left to the stack's close. */
+  close(): void {
+    this.stopInactive?.();
+  }
+
+  /** Calls ringing or connected (tests, health). */
+  get activeCalls(): number {
+    return new Set([...this.ringing.values(), ...[...this.dialogs.values()].map((l) => l.call)]).size;
+  }
+
+  /** Whether a new request is this handler's: INVITE and BYE, and anything inside a call's dialog. */
+  takes(request: SipRequest): boolean {
+    return request.method === 'INVITE' || request.method === 'BYE' || this.findDialog(request) !== undefined;
+  }
+
+  onRequest(tx: ServerTransaction, request: SipRequest, source: MessageSource): void {
+    if (getTo(request)?.tag !== undefined) return this.inDialog(tx, request);
+    if (request.method !== 'INVITE' || !(tx instanceof InviteServerTransaction)) return void tx.respond(createResponse(request, 481));
+    this.newCall(tx, request, source).catch(() => {
+      if (!tx.answered) tx.respond(createResponse(request, 500));
+    });
+  }
+
+  /** The ACK of a 2xx whose INVITE transaction has ended (RFC 3261 13.3.1.4). */
+  onAck(ack: SipRequest): void {
+    const ref = this.findDialog(ack);
+    if (ref?.leg === 'a') ref.call.acked();
+  }
+
+  /** CANCEL of a ringing call (RFC 3261 9.2): 200 to the CANCEL, then 487 to the INVITE. */
+  onCancel(cancelTx: NonInviteServerTransaction, invite: InviteServerTransaction, cancel: SipRequest): void {
+    cancelTx.respond(createResponse(cancel, 200));
+    const call = this.ringing.get(ringingKey(invite.request));
+    if (call) call.cancelByCaller();
+    else if (!invite.answered) invite.respond(createResponse(invite.request, 487));
+  }
+
+  // ------------------------------------------------------------ new calls
+
+  private async newCall(tx: InviteServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
+    const gate = this.o.backoff?.check(source.address);
+    if (gate && !gate.allowed) {
+      this.o.logger?.info({ event: 'call.auth_throttled' }, 'call');
+      return void tx.respond(createResponse(request, 403, undefined, { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))] }));
+    }
+    const authed = await this.auth.authenticate(request);
+    if (!authed.ok) {
+      if (authed.countsAsFailure) this.o.backoff?.recordFailure(source.address);
+      this.o.logger?.info({ event: 'call.auth_refused', code: authed.code, status: authed.status }, 'call');
+      return void tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
+    }
+    const caller = authed.caller;
+    const callee = isSipUri(request.uri) ? request.uri.user : undefined;
+    if (callee === undefined) return void tx.respond(createResponse(request, 404));
+    if (!Call.hasOffer(request)) return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', '399 sotto "offer required"')] }));
+
+    const id = randomBytes(8).toString('hex');
+    const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
+    const call = new Call(id, caller, callee, request, tx, destination, this.ctx);
+    this.ringing.set(ringingKey(request), call);
+    this.o.logger?.info({ event: 'call.started', callId: id, deviceId: caller.deviceId }, 'call');
+
+    const now = this.o.now();
+    const targets = (await this.o.locations.lookup(`${caller.practiceId}:${callee}`))
+      .filter((b) => b.expiresAt > now)
+      .flatMap((b) => {
+        const uri = parseUri(b.contact);
+        const protocol = b.source.transport.toUpperCase() as TransportProtocol;
+        // Requests to a phone go back along the flow it registered from (NAT), not to its Contact host.
+        return uri.ok && this.o.stack.transport(protocol) ? [{ uri: uri.value, destination: { protocol, address: b.source.address, port: b.source.port } }] : [];
+      });
+    if (targets.length === 0) return call.unavailable('unregistered');
+    await call.ring(targets);
+  }
+
+  // ------------------------------------------------------------ in-dialog
+
+  private inDialog(tx: ServerTransaction, request: SipRequest): void {
+    const ref = this.findDialog(request);
+    const dialog = ref && (ref.leg === 'a' ? ref.call.aDialog : ref.call.bDialog);
+    // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
+    if (!ref || !dialog) return void tx.respond(createResponse(request, 481));
+    if (dialog.receiveRequest(request) === 'out-of-order') return void tx.respond(createResponse(request, 500));
+    if (request.method === 'BYE') {
+      tx.respond(createResponse(request, 200));
+      ref.call.hangUp(ref.leg);
+      return;
+    }
+    if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return ref.call.reInvite(ref.leg, tx, request);
+    tx.respond(createResponse(request, 501));
+  }
+
+  private findDialog(request: SipRequest): LegRef | undefined {
+    const callId = getCallId(request);
+    const tag = getTo(request)?.tag;
+    return callId && tag ? this.dialogs.get(dialogKey(callId, tag)) : undefined;
+  }
+
+  private ringingKeys(call: Call): string[] {
+    return [ringingKey(call.invite)];
+  }
+}
+
+function ringingKey(invite: SipRequest): string {
+  return `${getCallId(invite) ?? ''}\u0000${getFrom(invite)?.tag ?? ''}`;
+}

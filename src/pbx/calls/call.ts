@@ -1,0 +1,287 @@
+// One extension-to-extension call through the B2BUA: the A leg (the
+// caller's INVITE, answered by us) and the B leg (our INVITE forked to each
+// contact of the callee), media anchored in the relay between them.
+//
+//   Ringing --first 2xx from a fork--> Answering --200 sent to A--> Connected --BYE--> Ended
+//      |  \--CANCEL from A (487 to A)-----------------------------------------------> Ended
+//      \---- busy / no answer / every fork failed: onUnavailable(call, reason) -------> Ended
+import { createResponse, generateTag, getHeader, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
+import { Dialog } from '../../sip/dialog/index.ts';
+import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
+import type { Destination } from '../../sip/transport/index.ts';
+import type { Caller } from './caller-auth.ts';
+import { Fork, type ForkEvents } from './fork.ts';
+import { OkRetransmitter } from './ok-retransmitter.ts';
+import { passReInvite } from './re-invite.ts';
+import type { CallContext } from './call-context.ts';
+
+export enum CallState {
+  Ringing = 'ringing',
+  Answering = 'answering',
+  Connected = 'connected',
+  Ended = 'ended',
+}
+
+export type UnavailableReason = 'busy' | 'no-answer' | 'unregistered' | 'failed';
+
+/** What the onUnavailable hook (voicemail) is handed: the unanswered caller. */
+export interface UnavailableCall {
+  readonly id: string;
+  readonly practiceId: string;
+  readonly caller: Caller;
+  readonly calleeExtension: string;
+  /** The caller's INVITE, its SDP offer in the body. */
+  readonly invite: SipRequest;
+  /** Answers the caller with a final failure status (the default hook: 480). */
+  reject(status: number): void;
+}
+
+const TRANSITIONS: Record<CallState, readonly CallState[]> = {
+  [CallState.Ringing]: [CallState.Answering, CallState.Ended],
+  [CallState.Answering]: [CallState.Connected, CallState.Ended],
+  [CallState.Connected]: [CallState.Ended],
+  [CallState.Ended]: [],
+};
+
+export class Call implements UnavailableCall, ForkEvents {
+  private current = CallState.Ringing;
+  readonly aTag = generateTag();
+  private forks: Fork[] = [];
+  private ringTimer: NodeJS.Timeout | undefined;
+  private ringingSent = false;
+  private failures: number[] = [];
+  private relayed = false;
+  aDialog: Dialog | undefined;
+  bDialog: Dialog | undefined;
+  private winner: Fork | undefined;
+  private okRetransmit: OkRetransmitter | undefined;
+  private reInviting = false;
+
+  constructor(
+    readonly id: string,
+    readonly caller: Caller,
+    readonly calleeExtension: string,
+    readonly invite: SipRequest,
+    private readonly inviteTx: InviteServerTransaction,
+    private readonly aDestination: Destination,
+    private readonly ctx: CallContext,
+  ) {}
+
+  get practiceId(): string {
+    return this.caller.practiceId;
+  }
+
+  get state(): CallState {
+    return this.current;
+  }
+
+  private moveTo(next: CallState): void {
+    if (!TRANSITIONS[this.current].includes(next)) throw new Error(`call: illegal transition ${this.current} -> ${next}`);
+    this.current = next;
+  }
+
+  /** Rings every destination in parallel with the relay's offer (RFC 3261 16.6-style parallel forking). */
+  async ring(destinations: readonly { uri: SipRequest['uri']; destination: Destination }[]): Promise<void> {
+    const offer = this.invite.body.toString('utf8');
+    let sdpForB: string;
+    try {
+      this.relayed = true;
+      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b' });
+    } catch (e) {
+      this.ctx.log('call.relay_offer_failed', this.id, { code: relayCode(e) });
+      return this.end(488);
+    }
+    if (this.current !== CallState.Ringing) return;
+    const from = this.caller.extension;
+    const bCallId = `${generateTag()}${generateTag()}`;
+    const bTag = generateTag();
+    this.forks = destinations.map((d, i) => new Fork(i, this.ctx.stack, d.destination, this));
+    this.forks.forEach((fork, i) => {
+      const target = destinations[i]!;
+      const body = Buffer.from(sdpForB, 'utf8');
+      // Each branch is a new dialog-to-be: a fresh Call-ID and From tag (not A's), shared by the branches.
+      const headers = [
+        headerField('Max-Forwards', '70'),
+        headerField('From', `<sip:${from}@${this.caller.realm}>;tag=${bTag}`),
+        headerField('To', `<sip:${this.calleeExtension}@${this.caller.realm}>`),
+        headerField('Call-ID', bCallId),
+        headerField('CSeq', '1 INVITE'),
+        headerField('Contact', this.ctx.contact),
+        headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'),
+        headerField('Content-Type', 'application/sdp'),
+        headerField('Content-Length', String(body.length)),
+      ];
+      fork.start({ kind: 'request', method: 'INVITE', uri: target.uri, version: 'SIP/2.0', headers, body });
+    });
+    this.ringTimer = setTimeout(() => this.noAnswer(), this.ctx.ringTimeoutMs);
+    this.ringTimer.unref?.();
+  }
+
+  // ------------------------------------------------------------ fork events
+
+  onProvisional(_fork: Fork, response: SipResponse): void {
+    // Ringing is passed once, whichever branch rings first; no early media through forks yet.
+    if (this.current !== CallState.Ringing || this.ringingSent || response.status === 100) return;
+    this.ringingSent = true;
+    this.inviteTx.respond(createResponse(this.invite, 180, undefined, { toTag: this.aTag, headers: [headerField('Contact', this.ctx.contact)] }));
+  }
+
+  onSuccess(fork: Fork, response: SipResponse): void {
+    if (this.winner === fork) {
+      // RFC 3261 13.2.2.4: a retransmitted 2xx gets the same ACK again.
+      if (this.bDialog) void this.ctx.stack.sendStateless(this.bDialog.createAck(fork.inviteSeq), fork.destination);
+      return;
+    }
+    const request = fork.request;
+    const dialog = request ? Dialog.asUac(request, response, this.ctx.contact, fork.destination) : undefined;
+    if (!dialog) return;
+    // A 2xx must be ACKed whatever we do with it (13.2.2.4).
+    void this.ctx.stack.sendStateless(dialog.createAck(fork.inviteSeq), fork.destination);
+    if (this.current !== CallState.Ringing) {
+      // Lost the race (or the call was cancelled): ACK and hang up that phone.
+      void this.ctx.stack.request(dialog.createRequest('BYE'), fork.destination);
+      return;
+    }
+    this.winner = fork;
+    this.bDialog = dialog;
+    this.moveTo(CallState.Answering);
+    this.stopRinging();
+    for (const other of this.forks) if (other !== fork) other.cancel();
+    void this.connect(response);
+  }
+
+  onFailure(_fork: Fork, status: number): void {
+    if (this.current !== CallState.Ringing) return;
+    this.failures.push(status);
+    if (this.failures.length < this.forks.length) return;
+    // RFC 3261 16.7 step 6 picks the best response; for the caller here only busy or not matters.
+    const busy = this.failures.some((s) => s === 486 || s === 600 || s === 603);
+    this.unavailable(busy ? 'busy' : 'failed');
+  }
+
+  // ------------------------------------------------------------ transitions
+
+  private async connect(response: SipResponse): Promise<void> {
+    let sdpForA: string;
+    try {
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'));
+    } catch (e) {
+      this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
+      this.hangUpB();
+      return this.end(500);
+    }
+    if (this.current !== CallState.Answering) return;
+    const body = Buffer.from(sdpForA, 'utf8');
+    const ok = createResponse(this.invite, 200, undefined, {
+      toTag: this.aTag,
+      body,
+      headers: [headerField('Contact', this.ctx.contact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+    });
+    this.aDialog = Dialog.asUas(this.invite, this.aTag, this.ctx.contact, this.aDestination);
+    this.moveTo(CallState.Connected);
+    this.okRetransmit = new OkRetransmitter(this.inviteTx, ok, this.ctx.t1Ms, () => {
+      // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE, both legs here.
+      this.ctx.log('call.ack_timeout', this.id, {});
+      this.terminate();
+    });
+    this.okRetransmit.start();
+    this.ctx.connected(this);
+    this.ctx.log('call.connected', this.id, {});
+  }
+
+  acked(): void {
+    this.okRetransmit?.stop();
+  }
+
+  /** A re-INVITE from one phone (hold/resume): through the relay to the other phone. */
+  reInvite(from: 'a' | 'b', tx: InviteServerTransaction, request: SipRequest): void {
+    const toDialog = from === 'a' ? this.bDialog : this.aDialog;
+    if (this.current !== CallState.Connected || !toDialog) return void tx.respond(createResponse(request, 481));
+    // RFC 3261 14.2: one offer at a time.
+    if (this.reInviting) return void tx.respond(createResponse(request, 491));
+    this.reInviting = true;
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, { callId: this.id, fromLeg: from, toDialog, contact: this.ctx.contact }, tx, request)
+      .then(({ status }) => this.ctx.log('call.reinvite', this.id, { by: from, status }))
+      .catch(() => {
+        if (!tx.answered) tx.respond(createResponse(request, 500));
+      })
+      .finally(() => {
+        this.reInviting = false;
+      });
+  }
+
+  /** CANCEL from the caller (RFC 3261 9.2): 487 to the INVITE, every branch cancelled. */
+  cancelByCaller(): void {
+    if (this.current !== CallState.Ringing) return;
+    for (const f of this.forks) f.cancel();
+    this.ctx.log('call.cancelled', this.id, {});
+    this.end(487);
+  }
+
+  /** BYE from one side (already answered 200): BYE the other side, free the media. */
+  hangUp(from: 'a' | 'b'): void {
+    if (this.current === CallState.Ended) return;
+    if (from === 'a') this.hangUpB();
+    else if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
+    this.ctx.log('call.ended', this.id, { by: from });
+    this.end();
+  }
+
+  /** Sotto ends a connected call itself (dead media, shutdown): BYE to both phones. */
+  terminate(): void {
+    if (this.current !== CallState.Connected) return;
+    this.hangUpB();
+    if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
+    this.ctx.log('call.ended', this.id, { by: 'sotto' });
+    this.end();
+  }
+
+  reject(status: number): void {
+    if (!this.inviteTx.answered) this.inviteTx.respond(createResponse(this.invite, status, undefined, { toTag: this.aTag }));
+  }
+
+  private hangUpB(): void {
+    if (this.bDialog && this.winner) void this.ctx.stack.request(this.bDialog.createRequest('BYE'), this.winner.destination);
+  }
+
+  private noAnswer(): void {
+    if (this.current !== CallState.Ringing) return;
+    for (const f of this.forks) f.cancel();
+    this.unavailable('no-answer');
+  }
+
+  /** No one took the call: the hook decides (voicemail later; 480 by default). */
+  unavailable(reason: UnavailableReason): void {
+    this.ctx.log('call.unavailable', this.id, { reason });
+    this.stopRinging();
+    try {
+      this.ctx.onUnavailable(this, reason);
+    } finally {
+      this.end();
+    }
+  }
+
+  private end(status?: number): void {
+    if (this.current === CallState.Ended) return;
+    this.moveTo(CallState.Ended);
+    this.stopRinging();
+    this.acked();
+    if (status !== undefined) this.reject(status);
+    if (this.relayed) this.ctx.relay.delete(this.id).catch(() => {});
+    this.ctx.ended(this);
+  }
+
+  private stopRinging(): void {
+    if (this.ringTimer) clearTimeout(this.ringTimer);
+    this.ringTimer = undefined;
+  }
+
+  /** The caller's SDP, when the INVITE carries one (offerless INVITEs are not supported yet). */
+  static hasOffer(invite: SipRequest): boolean {
+    return invite.body.length > 0 && (getHeader(invite.headers, 'content-type') ?? '').toLowerCase().startsWith('application/sdp');
+  }
+}
+
+function relayCode(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unknown';
+}

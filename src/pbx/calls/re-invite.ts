@@ -1,0 +1,72 @@
+// A re-INVITE from one leg of a connected call (hold, resume, a codec
+// change) passed through to the other leg (RFC 3261 14): the offer goes
+// through the relay (which keeps its ports and latches), the other phone's
+// answer comes back through it. One re-INVITE at a time per call; a second
+// one meanwhile gets 491 (14.2).
+import type { SipStack } from '../../sip/core/index.ts';
+import type { Dialog } from '../../sip/dialog/index.ts';
+import { createResponse, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
+import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
+import type { CallMediaRelay } from './call-context.ts';
+import { OkRetransmitter } from './ok-retransmitter.ts';
+
+export interface ReInviteLegs {
+  readonly callId: string;
+  readonly fromLeg: 'a' | 'b';
+  /** The dialog the re-INVITE is sent on (the other phone's). */
+  readonly toDialog: Dialog;
+  readonly contact: string;
+}
+
+export type ReInviteOutcome = { readonly status: number };
+
+export async function passReInvite(
+  deps: { stack: SipStack; relay: CallMediaRelay; t1Ms: number },
+  legs: ReInviteLegs,
+  tx: InviteServerTransaction,
+  request: SipRequest,
+): Promise<ReInviteOutcome> {
+  const reply = (status: number, sdp?: string): number => {
+    if (status >= 200 && status < 300 && sdp !== undefined) {
+      const body = Buffer.from(sdp, 'utf8');
+      const ok = createResponse(request, status, undefined, {
+        body,
+        headers: [headerField('Contact', legs.contact), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      });
+      new OkRetransmitter(tx, ok, deps.t1Ms, () => {}).start();
+    } else tx.respond(createResponse(request, status));
+    return status;
+  };
+  // An offerless re-INVITE would need the offer from the other side; not supported yet.
+  if (request.body.length === 0) return { status: reply(488) };
+  const toLeg = legs.fromLeg === 'a' ? 'b' : 'a';
+  let offer: string;
+  try {
+    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg });
+  } catch {
+    return { status: reply(488) };
+  }
+  const dialog = legs.toDialog;
+  const body = Buffer.from(offer, 'utf8');
+  const reInvite = dialog.createRequest('INVITE', { body, contentType: 'application/sdp' });
+  const seq = dialog.localSeq;
+  const response = await new Promise<SipResponse | number>((resolve) => {
+    deps.stack.sendRequest(reInvite, dialog.destination, {
+      onResponse: (r) => {
+        if (r.status >= 200) resolve(r);
+      },
+      onTimeout: () => resolve(408),
+      onTransportError: () => resolve(503),
+    });
+  });
+  if (typeof response === 'number') return { status: reply(response) };
+  if (response.status >= 300) return { status: reply(response.status) };
+  // RFC 3261 13.2.2.4: ACK the 2xx on the other leg, then answer the phone that asked.
+  void deps.stack.sendStateless(dialog.createAck(seq), dialog.destination);
+  try {
+    const answer = await deps.relay.answer(legs.callId, toLeg, response.body.toString('utf8'));
+    return { status: reply(200, answer) };
+  } catch {
+    return { status: reply(488) };
+  }
+}

@@ -1,0 +1,329 @@
+// Extension-to-extension calls through the B2BUA over real loopback UDP:
+// scripted phones register, call and answer; each test asserts the exact
+// SIP flow each phone saw, and the answered call carries RTP through
+// Sotto's relay port (never phone to phone).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AddressBackoff, systemClock } from '../../src/auth/index.ts';
+import { parseSdp } from '../../src/media/index.ts';
+import { MediaRelay } from '../../src/media/relay/index.ts';
+import { B2bua } from '../../src/pbx/calls/b2bua.ts';
+import type { UnavailableReason } from '../../src/pbx/calls/call.ts';
+import type { Binding } from '../../src/pbx/registrar/binding.ts';
+import type { LocationStore } from '../../src/pbx/registrar/location-store.ts';
+import { Registrar, type RegistrarDirectory } from '../../src/pbx/registrar/registrar.ts';
+import { computeHa1 } from '../../src/sip/auth/index.ts';
+import { SipStack } from '../../src/sip/core/index.ts';
+import { createResponse, getHeader, type SipResponse } from '../../src/sip/message/index.ts';
+import { UdpTransport } from '../../src/sip/transport/index.ts';
+import { FakePhone, sendPaced } from '../media/fake-phone.ts';
+import { CallPhone } from './call-phone.ts';
+
+const DOMAIN = 'calls.example.test';
+const PASSWORDS: Record<string, string> = { '101': 'pw-101-secret', '102': 'pw-102-secret', '103': 'pw-103-secret' };
+
+class MemoryLocationStore implements LocationStore {
+  readonly bindings = new Map<string, Binding[]>();
+  async lookup(aor: string): Promise<Binding[]> {
+    return this.bindings.get(aor) ?? [];
+  }
+  async apply(_practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void> {
+    const gone = new Set([...remove, ...upsert.map((b) => b.contact)]);
+    this.bindings.set(aor, [...(this.bindings.get(aor) ?? []).filter((b) => !gone.has(b.contact)), ...upsert]);
+  }
+  async removeDevice(): Promise<number> {
+    return 0;
+  }
+  async purgeExpired(): Promise<number> {
+    return 0;
+  }
+}
+
+const directory: RegistrarDirectory = {
+  async practiceForDomain(domain) {
+    return domain === DOMAIN ? { id: 'practice-1', realm: DOMAIN } : undefined;
+  },
+  async credential(realm, username) {
+    const pw = PASSWORDS[username];
+    if (!pw) return undefined;
+    return { deviceId: `dev-${username}`, practiceId: 'practice-1', extension: username, ha1Md5: computeHa1('MD5', username, realm, pw), ha1Sha256: computeHa1('SHA-256', username, realm, pw) };
+  },
+};
+
+const quiet = { info: () => {}, warn: () => {} };
+const nonceSecret = Buffer.alloc(32, 7);
+const store = new MemoryLocationStore();
+const unavailable: UnavailableReason[] = [];
+let relay: MediaRelay;
+let stack: SipStack;
+let b2bua: B2bua;
+const closers: Array<{ close(): void }> = [];
+
+function newB2bua(ringTimeoutMs = 20_000, on: MediaRelay = relay, backoff?: AddressBackoff): B2bua {
+  b2bua?.close();
+  return new B2bua({
+    ...(backoff ? { backoff } : {}),
+    stack,
+    relay: on,
+    directory,
+    locations: store,
+    nonceSecret,
+    now: () => Date.now(),
+    contact: `<sip:127.0.0.1:${stack.transport('UDP')!.local.port}>`,
+    ringTimeoutMs,
+    onUnavailable: (call, reason) => {
+      unavailable.push(reason);
+      call.reject(480);
+    },
+  });
+}
+
+beforeAll(async () => {
+  relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 43000, max: 43199 }, workers: 1 });
+  const registrar = new Registrar({
+    directory,
+    store,
+    backoff: { perUser: new AddressBackoff({ clock: systemClock, freeFailures: 100 }), perAddress: new AddressBackoff({ clock: systemClock, freeFailures: 100 }) },
+    nonceSecret,
+    now: () => Date.now(),
+    logger: quiet,
+  });
+  stack = await SipStack.start({
+    transports: [new UdpTransport({ host: '127.0.0.1', port: 0 })],
+    user: {
+      onRequest(tx, request, source) {
+        if (request.method === 'REGISTER') return void registrar.handle(tx, request, source).catch(() => tx.respond(createResponse(request, 500)));
+        b2bua.onRequest(tx, request, source);
+      },
+      onAck: (ack) => b2bua.onAck(ack),
+      onCancel: (cancelTx, invite, cancel) => b2bua.onCancel(cancelTx, invite, cancel),
+    },
+  });
+  b2bua = newB2bua();
+});
+
+afterAll(async () => {
+  for (const c of closers) c.close();
+  await stack?.close();
+  await relay?.close();
+});
+
+beforeEach(() => {
+  store.bindings.clear();
+  unavailable.length = 0;
+  b2bua = newB2bua();
+});
+
+async function phone(username: string): Promise<CallPhone> {
+  const p = await CallPhone.open({ server: { host: '127.0.0.1', port: stack.transport('UDP')!.local.port }, domain: DOMAIN, username, password: PASSWORDS[username]! });
+  closers.push(p);
+  return p;
+}
+
+async function media(): Promise<FakePhone> {
+  const m = await FakePhone.open();
+  closers.push(m);
+  return m;
+}
+
+const CALLER_SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
+
+/** 101 calls 102, 102 answers; both ACKed. */
+async function answeredCall() {
+  const a = await phone('101');
+  const b = await phone('102');
+  expect((await b.register()).status).toBe(200);
+  const ma = await media();
+  const mb = await media();
+  b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
+  const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+  const ok = await a.waitResponse('INVITE', 200, 1);
+  expect(ok.status).toBe(200);
+  call.ack2xx(ok);
+  ma.takeAnswer(ok.body.toString('utf8'));
+  await b.waitRequest('ACK');
+  return { a, b, ma, mb, call, ok };
+}
+
+function sdpPort(sdp: string): number {
+  const parsed = parseSdp(sdp);
+  if (!parsed.ok) throw new Error('bad SDP');
+  return parsed.value.media[0]!.port;
+}
+
+describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
+  it('connects an answered call, relays RTP through Sotto, and ends both legs on the caller\'s BYE', async () => {
+    const { a, b, ma, mb, call, ok } = await answeredCall();
+
+    // Each phone was told to send media to Sotto, not to the other phone.
+    const relayPortForB = sdpPort(b.lastInvite!.body.toString('utf8'));
+    const relayPortForA = sdpPort(ok.body.toString('utf8'));
+    expect([relayPortForA, relayPortForB]).not.toContain(mb.port);
+    expect([relayPortForA, relayPortForB]).not.toContain(ma.port);
+
+    const packets = ma.packets(new Int16Array(160 * 10).fill(1000));
+    await sendPaced(ma, packets);
+    await mb.until(() => mb.received.length >= 5);
+    expect(mb.received.every((r) => r.from.port === relayPortForB && r.from.port !== ma.port)).toBe(true);
+
+    call.bye();
+    await a.waitResponse('BYE');
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+    expect(b2bua.activeCalls).toBe(0);
+  });
+
+  it('ends both legs when the callee hangs up', async () => {
+    const { a, b } = await answeredCall();
+    b.hangUpIncoming();
+    await b.waitResponse('BYE');
+    await a.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '< BYE', '> 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '> BYE', '< 200']);
+    expect(b2bua.activeCalls).toBe(0);
+  });
+
+  it('passes a hold re-INVITE from the caller through the relay to the callee', async () => {
+    const { a, b, ma, mb, call } = await answeredCall();
+    const final = await call.reInvite(ma.offer({ codecs: ['PCMU'], direction: 'sendonly' }));
+    await b.waitFor((m) => m.kind === 'request' && m.method === 'ACK' && b.flow.filter((f) => f === '< ACK').length === 2);
+    expect(final.status).toBe(200);
+    const reOffer = b.received.filter((m) => m.kind === 'request' && m.method === 'INVITE')[1]!;
+    expect(reOffer.body.toString('utf8')).toContain('a=sendonly');
+    expect(final.body.toString('utf8')).toContain('a=recvonly');
+    // The relay keeps its ports across the re-offer: the callee still hears Sotto, not the caller.
+    expect(sdpPort(reOffer.body.toString('utf8'))).toBe(sdpPort(b.lastInvite!.body.toString('utf8')));
+    expect(mb.port).not.toBe(ma.port);
+    call.bye();
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 100', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it('rings every registered phone of the callee, connects the first to answer and cancels the others', async () => {
+    const a = await phone('101');
+    const desk = await phone('102');
+    const soft = await phone('102');
+    await desk.register();
+    await soft.register();
+    const ma = await media();
+    const mb = await media();
+    soft.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    await soft.waitRequest('ACK');
+    await desk.waitRequest('ACK');
+    expect(ok.status).toBe(200);
+    expect(desk.flow).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+    expect(soft.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK']);
+    // Both branches are one B-leg dialog-to-be: same Call-ID and From tag, one per contact.
+    const bCallIds = new Set([desk, soft].map((p) => getHeader(p.lastInvite!.headers, 'call-id')));
+    expect(bCallIds.size).toBe(1);
+    expect(bCallIds.has(call.callId)).toBe(false);
+    call.bye();
+    await soft.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+  });
+
+  it('cancels the ringing phone when the caller hangs up first (487 to the caller)', async () => {
+    const a = await phone('101');
+    const b = await phone('102');
+    await b.register();
+    const ma = await media();
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    await a.waitResponse('INVITE', 180, 1);
+    call.cancel();
+    const final = (await a.waitResponse('INVITE', 300, 1)) as SipResponse;
+    call.ackNon2xx(final);
+    await b.waitRequest('ACK');
+    expect(final.status).toBe(487);
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '> CANCEL', '< 200', '< 487', '> ACK']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+    expect(b2bua.activeCalls).toBe(0);
+  });
+
+  it('hands a busy callee to onUnavailable (480 to the caller for now)', async () => {
+    const a = await phone('101');
+    const b = await phone('102');
+    await b.register();
+    b.incoming = { kind: 'busy' };
+    const call = await a.call('102', (await media()).offer({ codecs: ['PCMU'] }));
+    const final = await a.waitResponse('INVITE', 300, 1);
+    call.ackNon2xx(final);
+    await b.waitRequest('ACK');
+    expect(final.status).toBe(480);
+    expect(unavailable).toEqual(['busy']);
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 480', '> ACK']);
+    expect(b.flow).toEqual(['< INVITE', '> 486', '< ACK']);
+  });
+
+  it('hands an unregistered callee to onUnavailable', async () => {
+    const a = await phone('101');
+    const call = await a.call('103', (await media()).offer({ codecs: ['PCMU'] }));
+    const final = await a.waitResponse('INVITE', 300, 1);
+    call.ackNon2xx(final);
+    expect(final.status).toBe(480);
+    expect(unavailable).toEqual(['unregistered']);
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 480', '> ACK']);
+  });
+
+  it('cancels the callee and hands the call to onUnavailable after the ring timeout', async () => {
+    b2bua = newB2bua(300);
+    const a = await phone('101');
+    const b = await phone('102');
+    await b.register();
+    const call = await a.call('102', (await media()).offer({ codecs: ['PCMU'] }));
+    const final = await a.waitResponse('INVITE', 300, 1);
+    call.ackNon2xx(final);
+    await b.waitRequest('ACK');
+    expect(final.status).toBe(480);
+    expect(unavailable).toEqual(['no-answer']);
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 480', '> ACK']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+  });
+
+  it('hangs up both phones when the media stops both ways', async () => {
+    const quick = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 43200, max: 43299 }, workers: 1, inactivityTimeoutMs: 400 });
+    try {
+      b2bua = newB2bua(20_000, quick);
+      const { a, b } = await answeredCall();
+      await a.waitRequest('BYE');
+      await b.waitRequest('BYE');
+      expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '< BYE', '> 200']);
+      expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+      expect(b2bua.activeCalls).toBe(0);
+    } finally {
+      b2bua.close();
+      await quick.close();
+    }
+  });
+
+  it('refuses a caller with the wrong password with another 407', async () => {
+    const a = await CallPhone.open({ server: { host: '127.0.0.1', port: stack.transport('UDP')!.local.port }, domain: DOMAIN, username: '101', password: 'wrong' });
+    closers.push(a);
+    await a.call('102', (await media()).offer({ codecs: ['PCMU'] }));
+    const final = await a.waitResponse('INVITE', 300, 1);
+    expect(final.status).toBe(407);
+    expect(b2bua.activeCalls).toBe(0);
+  });
+
+  it('refuses an address that keeps failing caller authentication with 403 and Retry-After', async () => {
+    b2bua = newB2bua(20_000, relay, new AddressBackoff({ clock: systemClock, freeFailures: 1, baseDelayMs: 60_000 }));
+    const offer = (await media()).offer({ codecs: ['PCMU'] });
+    let refusal: SipResponse | undefined;
+    // Each attempt from a new phone on the same address: the throttle is per address.
+    for (let attempt = 0; attempt < 4 && !refusal; attempt++) {
+      const p = await CallPhone.open({ server: { host: '127.0.0.1', port: stack.transport('UDP')!.local.port }, domain: DOMAIN, username: '101', password: 'wrong' });
+      closers.push(p);
+      try {
+        await p.call('102', offer);
+        expect((await p.waitResponse('INVITE', 300, 1)).status).toBe(407);
+      } catch {
+        refusal = p.received.find((m): m is SipResponse => m.kind === 'response' && m.status === 403);
+      }
+    }
+    expect(refusal?.status).toBe(403);
+    expect(Number(getHeader(refusal!.headers, 'retry-after'))).toBeGreaterThan(0);
+  });
+});

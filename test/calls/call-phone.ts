@@ -1,0 +1,279 @@
+// A scripted UDP phone for call tests: registers with digest, places calls
+// (answering the 407), and answers INVITEs the way the test says (ring,
+// answer, busy). Every SIP message it sends or receives goes into `flow`
+// as `> INVITE` / `< 180` (retransmissions once), so tests assert the flow.
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { createAuthorization, selectChallenge } from '../../src/sip/auth/index.ts';
+import { getCSeq, getHeader, getHeaderFields, parseMessage, type SipMessage, type SipRequest, type SipResponse } from '../../src/sip/message/index.ts';
+
+export type IncomingPolicy = { kind: 'ring' } | { kind: 'busy' } | { kind: 'answer'; sdp: (offer: string) => string };
+
+export interface CallPhoneOptions {
+  server: { host: string; port: number };
+  domain: string;
+  username: string;
+  password: string;
+}
+
+interface Waiter {
+  test: (m: SipMessage) => boolean;
+  resolve: (m: SipMessage) => void;
+}
+
+const tag = (): string => randomBytes(6).toString('hex');
+
+export class CallPhone {
+  readonly flow: string[] = [];
+  readonly received: SipMessage[] = [];
+  private readonly seen = new Set<string>();
+  private waiters: Waiter[] = [];
+  incoming: IncomingPolicy = { kind: 'ring' };
+  /** The last INVITE this phone received, and our To tag for it. */
+  lastInvite: SipRequest | undefined;
+  private inviteTag = tag();
+  private cseq = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly o: CallPhoneOptions,
+  ) {
+    socket.on('message', (buf) => this.onMessage(buf));
+  }
+
+  static async open(o: CallPhoneOptions): Promise<CallPhone> {
+    const s = createSocket('udp4');
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+    return new CallPhone(s, o);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  get local(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  // ------------------------------------------------------------ wire
+
+  private onMessage(buf: Buffer): void {
+    const key = buf.toString('latin1');
+    const parsed = parseMessage(buf);
+    if (!parsed.ok) return;
+    const m = parsed.value;
+    if (this.seen.has(key)) {
+      // A retransmission: answer it again if it is a request we answered, but keep the flow clean.
+      if (m.kind === 'request' && m.method === 'INVITE' && this.incoming.kind === 'busy') this.reply(m, 486);
+      return;
+    }
+    this.seen.add(key);
+    this.flow.push(`< ${m.kind === 'request' ? m.method : m.status}`);
+    this.received.push(m);
+    if (m.kind === 'request') this.onRequest(m);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.test(m)) return true;
+      w.resolve(m);
+      return false;
+    });
+  }
+
+  sendRaw(lines: string[], body = '', label: string): void {
+    const text = [...lines, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+    this.flow.push(`> ${label}`);
+    this.socket.send(Buffer.from(text), this.o.server.port, this.o.server.host);
+  }
+
+  /** Settles with the first message (already received or arriving) that passes `test`. */
+  waitFor(test: (m: SipMessage) => boolean, timeoutMs = 10_000): Promise<SipMessage> {
+    const done = this.received.find(test);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`phone ${this.o.username}: no message; flow ${this.flow.join(', ')}`)), timeoutMs);
+      this.waiters.push({ test, resolve: (m) => (clearTimeout(t), resolve(m)) });
+    });
+  }
+
+  waitResponse(method: string, min = 200, after = 0): Promise<SipResponse> {
+    return this.waitFor((m) => m.kind === 'response' && m.status >= min && getCSeq(m)?.method === method && (getCSeq(m)?.seq ?? 0) > after) as Promise<SipResponse>;
+  }
+
+  waitRequest(method: string): Promise<SipRequest> {
+    return this.waitFor((m) => m.kind === 'request' && m.method === method) as Promise<SipRequest>;
+  }
+
+  // ------------------------------------------------------------ UAS side
+
+  private onRequest(r: SipRequest): void {
+    if (r.method === 'INVITE' && /;\s*tag=/.test(getHeader(r.headers, 'to') ?? '')) {
+      // A re-INVITE inside the call: answer the new offer, same dialog.
+      if (this.incoming.kind === 'answer') this.reply(r, 200, this.incoming.sdp(r.body.toString('utf8')));
+      return;
+    }
+    if (r.method === 'INVITE') {
+      this.lastInvite = r;
+      this.inviteTag = tag();
+      if (this.incoming.kind === 'busy') return this.reply(r, 486);
+      this.reply(r, 180);
+      if (this.incoming.kind === 'answer') this.reply(r, 200, this.incoming.sdp(r.body.toString('utf8')));
+      return;
+    }
+    if (r.method === 'CANCEL') {
+      this.reply(r, 200);
+      if (this.lastInvite) this.reply(this.lastInvite, 487);
+      return;
+    }
+    if (r.method === 'BYE') return this.reply(r, 200);
+  }
+
+  /** A response to `r`, copying Via/From/To/Call-ID/CSeq (RFC 3261 8.2.6). */
+  reply(r: SipRequest, status: number, sdp = ''): void {
+    const copy = (name: string) => getHeaderFields(r.headers, name).map((h) => `${name}: ${h.value}`);
+    const to = getHeader(r.headers, 'to') ?? '';
+    const lines = [
+      `SIP/2.0 ${status} ${status === 200 ? 'OK' : 'X'}`,
+      ...copy('Via'),
+      ...copy('From'),
+      `To: ${/;tag=/.test(to) || status === 100 ? to : `${to};tag=${this.inviteTag}`}`,
+      ...copy('Call-ID'),
+      ...copy('CSeq'),
+      ...(r.method === 'INVITE' && status < 300 ? [`Contact: <sip:${this.o.username}@${this.local}>`] : []),
+      ...(sdp ? ['Content-Type: application/sdp'] : []),
+    ];
+    this.sendRaw(lines, sdp, String(status));
+  }
+
+  /** The callee hangs up: BYE inside the dialog of the last INVITE it answered (RFC 3261 15.1.1). */
+  hangUpIncoming(): void {
+    const r = this.lastInvite;
+    if (!r) throw new Error('no incoming call');
+    const from = getHeader(r.headers, 'from') ?? '';
+    const to = getHeader(r.headers, 'to') ?? '';
+    const contact = /<([^>]+)>/.exec(getHeader(r.headers, 'contact') ?? '')?.[1] ?? 'sip:invalid';
+    this.sendRaw([`BYE ${contact} SIP/2.0`, `Via: SIP/2.0/UDP ${this.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', `From: ${to};tag=${this.inviteTag}`, `To: ${from}`, `Call-ID: ${getHeader(r.headers, 'call-id')}`, 'CSeq: 1 BYE'], '', 'BYE');
+  }
+
+  // ------------------------------------------------------------ UAC side
+
+  private request(method: string, uri: string, headers: string[], body = ''): void {
+    this.sendRaw([`${method} ${uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', ...headers], body, method);
+  }
+
+  async register(): Promise<SipResponse> {
+    const callId = tag();
+    const send = (auth?: string) => {
+      this.cseq++;
+      this.request('REGISTER', `sip:${this.o.domain}`, [
+        `From: <sip:${this.o.username}@${this.o.domain}>;tag=${tag()}`,
+        `To: <sip:${this.o.username}@${this.o.domain}>`,
+        `Call-ID: ${callId}`,
+        `CSeq: ${this.cseq} REGISTER`,
+        `Contact: <sip:${this.o.username}@${this.local}>`,
+        'Expires: 300',
+        ...(auth ? [`Authorization: ${auth}`] : []),
+      ]);
+      return this.waitResponse('REGISTER', 200, this.cseq - 1);
+    };
+    const challenge = await send();
+    if (challenge.status !== 401) return challenge;
+    const c = selectChallenge(challenge, ['MD5']);
+    const auth = c && createAuthorization(c, { username: this.o.username, password: this.o.password, method: 'REGISTER', uri: `sip:${this.o.domain}` });
+    if (!auth) throw new Error('cannot answer the REGISTER challenge');
+    const final = await send(auth);
+    this.flow.length = 0; // registration is set-up, not the call under test
+    return final;
+  }
+
+  /** Places a call: INVITE, answer the 407 (ACK it, INVITE again with credentials). */
+  async call(extension: string, sdp: string): Promise<OutgoingCall> {
+    const c = new OutgoingCall(this, `sip:${extension}@${this.o.domain}`, sdp);
+    c.invite();
+    const challenge = await this.waitResponse('INVITE', 200, 0);
+    if (challenge.status !== 407) throw new Error(`expected 407, got ${challenge.status}`);
+    c.ackNon2xx(challenge);
+    const ch = selectChallenge(challenge, ['MD5']);
+    const auth = ch && createAuthorization(ch, { username: this.o.username, password: this.o.password, method: 'INVITE', uri: c.uri });
+    if (!auth) throw new Error('cannot answer the INVITE challenge');
+    c.cseq = 2;
+    c.invite(auth);
+    return c;
+  }
+}
+
+/** The caller's side of one call: the INVITE it sent and what it needs for ACK, CANCEL and BYE. */
+export class OutgoingCall {
+  readonly callId = tag();
+  readonly fromTag = tag();
+  cseq = 1;
+  private branch = '';
+  private toValue: string | undefined;
+
+  constructor(
+    readonly phone: CallPhone,
+    readonly uri: string,
+    private readonly sdp: string,
+  ) {}
+
+  private get from(): string {
+    return `From: <sip:${this.phone.o.username}@${this.phone.o.domain}>;tag=${this.fromTag}`;
+  }
+
+  invite(auth?: string): void {
+    this.branch = `z9hG4bK${tag()}`;
+    this.phone.sendRaw(
+      [
+        `INVITE ${this.uri} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${this.phone.local};branch=${this.branch};rport`,
+        'Max-Forwards: 70',
+        this.from,
+        `To: <${this.uri}>`,
+        `Call-ID: ${this.callId}`,
+        `CSeq: ${this.cseq} INVITE`,
+        `Contact: <sip:${this.phone.o.username}@${this.phone.local}>`,
+        ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
+        'Content-Type: application/sdp',
+      ],
+      this.sdp,
+      'INVITE',
+    );
+  }
+
+  /** RFC 3261 17.1.1.3: the ACK of a non-2xx: same branch, the response's To. */
+  ackNon2xx(r: SipResponse): void {
+    this.phone.sendRaw([`ACK ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: ${getHeader(r.headers, 'to')}`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} ACK`], '', 'ACK');
+  }
+
+  /** RFC 3261 13.2.2.4: the ACK of the 2xx, a new transaction to the remote target. */
+  ack2xx(r: SipResponse): void {
+    this.toValue = getHeader(r.headers, 'to');
+    this.inDialog('ACK', this.cseq);
+  }
+
+  cancel(): void {
+    this.phone.sendRaw([`CANCEL ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: <${this.uri}>`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} CANCEL`], '', 'CANCEL');
+  }
+
+  /** A re-INVITE with a new offer (hold: sendonly); ACKs the 2xx. */
+  async reInvite(sdp: string): Promise<SipResponse> {
+    this.cseq++;
+    const seq = this.cseq;
+    this.inDialog('INVITE', seq, sdp);
+    const final = await this.phone.waitResponse('INVITE', 200, seq - 1);
+    if (final.status < 300) this.inDialog('ACK', seq);
+    return final;
+  }
+
+  bye(): void {
+    this.cseq++;
+    this.inDialog('BYE', this.cseq);
+  }
+
+  private inDialog(method: string, seq: number, sdp = ''): void {
+    const extra = method === 'INVITE' ? [`Contact: <sip:${this.phone.o.username}@${this.phone.local}>`, 'Content-Type: application/sdp'] : [];
+    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], sdp, method);
+  }
+}

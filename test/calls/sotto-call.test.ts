@@ -1,0 +1,67 @@
+// A call through a running Sotto (`startServer`: real database, the
+// registrar, the B2BUA and the media relay wired by sip-service): 102
+// registers, 101 calls it, 102 answers, 101 hangs up.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
+import { startServer, type RunningSotto } from '../../src/app/server.ts';
+import { addDevice, addUser, CLI_ACTOR, createPractice } from '../../src/directory/index.ts';
+import { FakePhone } from '../media/fake-phone.ts';
+import { CallPhone } from './call-phone.ts';
+
+const DOMAIN = 'pbx.calls.test';
+
+describe('a call through a running Sotto', { timeout: 60_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sotto-call-'));
+  let rt: Runtime;
+  let sotto: RunningSotto;
+  const passwords: Record<string, string> = {};
+  const closers: Array<{ close(): void }> = [];
+
+  beforeAll(async () => {
+    const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0', SOTTO_RTP_PORTS: '44000-44199' });
+    rt = await openRuntime(config, createLogger('silent', pino.destination(2)));
+    sotto = await startServer(rt);
+    const practice = await createPractice(rt.database.db, { name: 'Call Clinic', tier: 'pro', sipDomain: DOMAIN });
+    for (const ext of ['101', '102']) {
+      const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@calls.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR);
+      passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
+    }
+  });
+  afterAll(async () => {
+    for (const c of closers) c.close();
+    await sotto?.stop();
+    await rt?.close();
+  });
+
+  const phone = async (ext: string) => {
+    const p = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: ext, password: passwords[ext]! });
+    closers.push(p);
+    return p;
+  };
+
+  it('rings, connects and hangs up both legs', async () => {
+    const a = await phone('101');
+    const b = await phone('102');
+    expect((await b.register()).status).toBe(200);
+    const ma = await FakePhone.open();
+    const mb = await FakePhone.open();
+    closers.push(ma, mb);
+    b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    expect(ok.status).toBe(200);
+    call.ack2xx(ok);
+    await b.waitRequest('ACK');
+    call.bye();
+    await a.waitResponse('BYE');
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual(['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100', '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+});
