@@ -47,7 +47,7 @@ export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
 
 export async function startSipService(rt: Runtime): Promise<SipService> {
   const db = rt.database.db;
-  const store = new KyselyLocationStore(db);
+  const store = new KyselyLocationStore(db, rt.database.sqlite);
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
   const practices = async () => {
     if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
