@@ -9,6 +9,7 @@ import { AddressBackoff, systemClock } from '../auth/index.ts';
 import { findSipCredential, listPractices } from '../directory/index.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
+import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
 import { optionsResponse, SipStack, type TransactionUser } from '../sip/core/index.ts';
@@ -53,12 +54,15 @@ export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
 
 export async function startSipService(rt: Runtime): Promise<SipService> {
   const db = rt.database.db;
-  const store = new KyselyLocationStore(db);
+  const store = new KyselyLocationStore(db, rt.database.sqlite);
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
   const practices = async () => {
     if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
     return practiceCache.list;
   };
+  // Emptied whenever a device or user is disabled (removeDeviceBindings), so
+  // its next REGISTER is refused; otherwise entries live at most 2 s.
+  const credentials = new CredentialCache({ load: (realm: string, username: string) => findSipCredential(db, realm, username), now: () => Date.now() });
   const registrar = new Registrar({
     directory: {
       async practiceForDomain(domain) {
@@ -66,7 +70,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
         const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
         return p ? { id: p.id, realm: p.sipDomain } : undefined;
       },
-      credential: (realm, username) => findSipCredential(db, realm, username),
+      credential: (realm, username) => credentials.get(realm, username),
     },
     store,
     backoff: {
@@ -165,6 +169,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     store,
     ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
     async removeDeviceBindings(deviceIds) {
+      credentials.invalidateAll();
       for (const id of deviceIds) await store.removeDevice(id);
     },
     async stop() {

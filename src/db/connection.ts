@@ -12,6 +12,12 @@ export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgre
 export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: MigrationDialect;
+  /**
+   * The SQLite connection under `db` (SQLite only), for hot paths that keep
+   * prepared statements. Use it only when `!sqlite.inTransaction`: Kysely
+   * shares this one connection and may hold a transaction open across awaits.
+   */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -37,7 +43,7 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, dialect: 'sqlite', close: () => db.destroy() };
+    return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: target.url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

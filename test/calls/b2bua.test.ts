@@ -49,7 +49,7 @@ const directory: RegistrarDirectory = {
   },
 };
 
-const quiet = { info: () => {}, warn: () => {} };
+const quiet = { debug: () => {}, info: () => {}, warn: () => {} };
 const nonceSecret = Buffer.alloc(32, 7);
 const store = new MemoryLocationStore();
 const unavailable: UnavailableReason[] = [];

@@ -27,7 +27,8 @@ describe.each(DIALECTS)('location store on %s', (dialect) => {
 
   beforeAll(async () => {
     h = await openTestDatabase(dialect);
-    store = new KyselyLocationStore(h.db);
+    // SQLite: the prepared-statement path (what `sotto start` runs); PostgreSQL: Kysely.
+    store = new KyselyLocationStore(h.db, h.sqlite);
     const p = await createPractice(h.db, { name: 'P', tier: 'pro', sipDomain: `loc-${dialect}.example` });
     practiceId = p.id;
     const { user } = await addUser(h.db, p.id, { email: 'a@p.example', displayName: 'A', role: 'staff', extension: '101' }, CLI_ACTOR);
@@ -49,5 +50,25 @@ describe.each(DIALECTS)('location store on %s', (dialect) => {
     expect(await store.purgeExpired(now)).toBe(1);
     expect(await store.removeDevice(deviceId)).toBe(1);
     expect(await store.lookup(aor)).toEqual([]);
+  });
+
+  it('a write while another Kysely transaction is open neither joins nor is lost with its rollback', async () => {
+    const aor = `${practiceId}:101`;
+    let began!: () => void;
+    const open = new Promise<void>((r) => (began = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const other = h.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('sip_bindings').select('aor').execute();
+      began();
+      await released;
+      throw new Error('roll back');
+    });
+    await open;
+    const write = store.apply(practiceId, aor, [binding('sip:101@192.0.2.9')], []);
+    release();
+    await expect(other).rejects.toThrow('roll back');
+    await write;
+    expect((await store.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.9']);
   });
 });

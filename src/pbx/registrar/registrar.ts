@@ -19,6 +19,7 @@ export interface RegistrarDirectory {
 }
 
 export interface RegistrarLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
 }
@@ -116,7 +117,9 @@ export class Registrar {
     if (!outcome.ok) return void reply(outcome.status, outcome.reason, outcome.headers ?? []);
     if (outcome.upsert.length > 0 || outcome.remove.length > 0) await this.o.store.apply(practice.id, aor, outcome.upsert, outcome.remove);
     this.stats.registered++;
-    this.o.logger.info({ event: 'sip.register.ok', deviceId: cred.deviceId, bound: outcome.bindings.length, removed: outcome.remove.length }, 'register');
+    // Debug: phones re-register every few minutes; an info line each time
+    // cost more than the registration and buries the events that matter.
+    this.o.logger.debug({ event: 'sip.register.ok', deviceId: cred.deviceId, bound: outcome.bindings.length, removed: outcome.remove.length }, 'register');
     reply(200, 'OK', [...contactHeaders(outcome.bindings, now), headerField('Date', new Date(now).toUTCString())]);
   }
 

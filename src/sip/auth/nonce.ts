@@ -10,7 +10,8 @@
  * (issued-at) and for which realm it was issued.
  */
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomOctets } from '../message/random-pool.ts';
 
 export type NonceCheck =
   | { readonly state: 'valid'; readonly issuedAt: number }
@@ -45,7 +46,7 @@ export class NonceIssuer {
     this.secret = Buffer.from(options.secret);
     this.lifetimeMs = options.lifetimeMs ?? 300_000;
     this.now = options.now;
-    this.random = options.random ?? randomBytes;
+    this.random = options.random ?? randomOctets;
   }
 
   issue(realm: string): string {

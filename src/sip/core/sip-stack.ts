@@ -10,7 +10,6 @@
  * transaction, which routes per 18.2.2.
  */
 
-import { randomBytes } from 'node:crypto';
 import {
   createResponse,
   createVia,
@@ -25,6 +24,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../message/index.ts';
+import { randomHex } from '../message/random-pool.ts';
 import {
   cancelFor,
   InviteClientState,
@@ -277,5 +277,5 @@ export class SipStack {
 
 /** RFC 3261 8.1.1.7: the magic cookie, then enough randomness to be unique in space and time. */
 export function newBranch(): string {
-  return `z9hG4bK${randomBytes(12).toString('hex')}`;
+  return `z9hG4bK${randomHex(12)}`;
 }

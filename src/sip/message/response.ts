@@ -2,10 +2,10 @@
  * Building responses to a request (RFC 3261 8.2.6).
  */
 
-import { randomBytes } from 'node:crypto';
 import { getHeaderFields, headerField } from './headers/header-list.ts';
 import { paramValue, parseParams } from './headers/lexer.ts';
 import { headerKey } from './headers/names.ts';
+import { randomHex } from './random-pool.ts';
 import type { HeaderField, SipRequest, SipResponse } from './types.ts';
 
 /** Default reason phrases (RFC 3261 21 and extensions Sotto answers with). */
@@ -27,7 +27,7 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
 
 /** A fresh To/From tag: 64 random bits (RFC 3261 19.3 asks for at least 32). */
 export function generateTag(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 export interface CreateResponseOptions {
