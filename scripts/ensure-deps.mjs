@@ -2,15 +2,36 @@
 // with Node 20: npm packages from the lockfile, and (for tests) the Debian
 // packages of the real peers the interop suites drive.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function ensureNodeModules(root) {
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  const lock = join(root, 'package-lock.json');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  if (nodeModulesMatchLockfile(root)) return;
   process.stderr.write('sotto: installing npm dependencies (npm ci)…\n');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+/**
+ * True when every package the lockfile names is installed at its version
+ * (npm's own record of the tree, node_modules/.package-lock.json). Compared
+ * by content, not file times: a checkout or merge touching the lockfile
+ * must not wipe a good install.
+ */
+function nodeModulesMatchLockfile(root) {
+  const installedPath = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(installedPath)) return false;
+  try {
+    const wanted = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages ?? {};
+    const have = JSON.parse(readFileSync(installedPath, 'utf8')).packages ?? {};
+    for (const [path, entry] of Object.entries(wanted)) {
+      // Optional packages for other platforms (esbuild, rollup binaries) are never installed here.
+      if (path === '' || (entry.optional && !have[path])) continue;
+      if (have[path]?.version !== entry.version) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Debian packages the test suites need, keyed by a file each one installs. */
