@@ -153,6 +153,27 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     expect(await page.getByRole('button', { name: 'Apply safe defaults' }).isVisible()).toBe(true);
   });
 
+  it('warns before the idle logoff, keeps the session on "Stay signed in", and returns to sign-in when idle runs out', async () => {
+    // The same session in a second tab whose clock the test moves (the server's idle limit is 15 minutes).
+    const context = await browser.newContext({ storageState: await page.context().storageState() });
+    try {
+      const tab = await context.newPage();
+      await tab.clock.install();
+      await tab.goto(base + '/users');
+      await tab.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      await tab.clock.fastForward('14:30');
+      const warning = tab.getByRole('alertdialog', { name: 'Still there?' });
+      await warning.waitFor();
+      await warning.getByRole('button', { name: 'Stay signed in' }).click();
+      await warning.waitFor({ state: 'detached' });
+      await tab.clock.fastForward('15:05');
+      await tab.getByRole('heading', { level: 1, name: 'Sign in to Sotto' }).waitFor();
+      expect(await tab.getByRole('status').textContent()).toContain('inactivity');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('signs out, and a reload stays signed out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign in to Sotto' }).waitFor();

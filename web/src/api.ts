@@ -82,6 +82,17 @@ export class ApiError extends Error {
 
 let csrfToken: string | null = null;
 
+/** What the shell wants to hear: the server saw the user (idle timer restarts), or the session is gone. */
+export interface SessionListener {
+  onActivity(): void;
+  onSessionEnded(): void;
+}
+let listener: SessionListener | null = null;
+
+export function listenToSession(l: SessionListener | null): void {
+  listener = l;
+}
+
 /** Remembers the CSRF token of the current session; null after sign-out. */
 export function rememberSession(session: SessionView | null): void {
   csrfToken = session?.csrfToken ?? null;
@@ -97,6 +108,9 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: 
     credentials: 'same-origin',
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
+  // Sign-in's own refusals are 401s too; only elsewhere does 401 mean the session ended.
+  if (res.status === 401 && !path.startsWith('/session')) listener?.onSessionEnded();
+  else if (res.ok) listener?.onActivity();
   if (res.status === 204) return undefined as T;
   const payload: unknown = await res.json().catch(() => null);
   if (!res.ok) {

@@ -2,6 +2,7 @@
 // admin pages; the URL decides which admin page.
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, rememberSession, type SessionView } from './api.ts';
+import { IdleLogoff } from './idle-logoff.tsx';
 import { PageHeading } from './page-heading.tsx';
 import { PosturePage } from './pages/posture-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
@@ -35,6 +36,15 @@ export function App() {
     navigate('/', { replace: true });
   }, [adopt]);
 
+  // The server already ended the session (idle, expiry, revoked): the page stays where it is, for after sign-in.
+  const ended = useCallback(
+    (reason: string) => {
+      adopt(null);
+      setSignedOutNotice(reason);
+    },
+    [adopt],
+  );
+
   if (session === undefined) return <p className="loading">Loading…</p>;
   if (session === null || session.stage !== 'active') {
     return (
@@ -48,7 +58,12 @@ export function App() {
       />
     );
   }
-  return <SignedIn session={session} onSignOut={signOut} />;
+  return (
+    <>
+      <IdleLogoff session={session} onEnded={ended} />
+      <SignedIn session={session} onSignOut={signOut} />
+    </>
+  );
 }
 
 function SignedIn({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {
