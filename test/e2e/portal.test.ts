@@ -15,7 +15,9 @@ import { seedDemo, type DemoOutput } from '../../src/app/demo.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { openRuntime, PROJECT_ROOT, type Runtime } from '../../src/app/runtime.ts';
 import { startServer, type RunningSotto } from '../../src/app/server.ts';
+import { hashPassword } from '../../src/app/passwords.ts';
 import { totpAt, totpSecretFromBase32 } from '../../src/auth/index.ts';
+import { addUser, CLI_ACTOR } from '../../src/directory/index.ts';
 import { ensurePortalBuilt } from '../../web/build.mjs';
 import { freePort } from '../notify/smtp-harness.ts';
 
@@ -160,7 +162,8 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
       const tab = await context.newPage();
       await tab.clock.install();
       await tab.goto(base + '/users');
-      await tab.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      // Every answered call restarts the idle clock: let the users list arrive before time moves.
+      await tab.getByRole('row', { name: /Dr\. Rivera/ }).waitFor();
       await tab.clock.fastForward('14:30');
       const warning = tab.getByRole('alertdialog', { name: 'Still there?' });
       await warning.waitFor();
@@ -197,5 +200,31 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     const api = await rawGet(base, '/api/v1/no-such-route');
     expect(api.status).toBe(404);
     expect(JSON.parse(api.body)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('has a new administrator set up two-factor sign-in before any admin page, and shows the recovery codes once', async () => {
+    const password = 'correct horse battery staple 42';
+    await addUser(rt.database.db, demo.practice.id, { email: 'new.admin@demo.sotto.invalid', displayName: 'New Admin', role: 'admin', passwordHash: await hashPassword(password) }, CLI_ACTOR);
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newPage();
+      await tab.goto(base + '/posture');
+      await tab.getByLabel('Email').fill('new.admin@demo.sotto.invalid');
+      await tab.getByLabel('Password').fill(password);
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await tab.getByRole('heading', { level: 1, name: 'Set up two-factor sign-in' }).waitFor();
+      const key = (await tab.getByLabel('Setup key').textContent())!.replace(/\s+/g, '');
+      const secret = totpSecretFromBase32(key);
+      if (!secret.ok) throw new Error('the setup key shown is not base32');
+      await tab.getByLabel('Code shown by the app').fill(totpAt(secret.value, Date.now()));
+      await tab.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+      await tab.getByRole('heading', { level: 1, name: 'Two-factor sign-in is on' }).waitFor();
+      expect(await tab.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).toBeGreaterThanOrEqual(8);
+      await tab.getByRole('button', { name: 'I have saved them, continue' }).click();
+      // The page asked for at first opens once two-factor sign-in is on.
+      await tab.getByRole('heading', { level: 1, name: 'HIPAA posture' }).waitFor();
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, rememberSession, type SessionView } from './api.ts';
 import { IdleLogoff } from './idle-logoff.tsx';
 import { PageHeading } from './page-heading.tsx';
+import { MfaEnrolmentPage } from './pages/mfa-enrolment-page.tsx';
 import { PosturePage } from './pages/posture-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { UserPage } from './pages/user-page.tsx';
@@ -20,7 +21,7 @@ export function App() {
     setSession(s);
   }, []);
 
-  useEffect(() => {
+  const refresh = useCallback(() => {
     api<SessionView>('GET', '/session')
       .then(adopt)
       .catch((e: unknown) => {
@@ -28,6 +29,8 @@ export function App() {
         adopt(null);
       });
   }, [adopt]);
+
+  useEffect(refresh, [refresh]);
 
   const signOut = useCallback(async () => {
     await api('DELETE', '/session').catch(() => undefined);
@@ -61,12 +64,12 @@ export function App() {
   return (
     <>
       <IdleLogoff session={session} onEnded={ended} />
-      <SignedIn session={session} onSignOut={signOut} />
+      <SignedIn session={session} onSignOut={signOut} onEnrolled={refresh} />
     </>
   );
 }
 
-function SignedIn({ session, onSignOut }: { session: SessionView; onSignOut: () => void }) {
+function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; onSignOut: () => void; onEnrolled: () => void }) {
   const path = usePath();
   const route = matchRoute(path);
   const isAdmin = session.user?.role === 'owner' || session.user?.role === 'admin';
@@ -96,12 +99,9 @@ function SignedIn({ session, onSignOut }: { session: SessionView; onSignOut: () 
         </button>
       </header>
       <main id="main">
-        {session.mfaEnrolmentRequired && (
-          <p className="notice warning" role="alert">
-            Your role must use two-factor sign-in. Set it up with <code>sotto</code> on the server before changing settings.
-          </p>
-        )}
-        {!isAdmin ? (
+        {session.mfaEnrolmentRequired ? (
+          <MfaEnrolmentPage onDone={onEnrolled} />
+        ) : !isAdmin ? (
           <p className="notice">These pages are for practice owners and administrators.</p>
         ) : route.page === 'users' ? (
           <UsersPage />
