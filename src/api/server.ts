@@ -141,7 +141,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const portalFiles = opts.portalDir ?? PORTAL_DIST;
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
-    if ((req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/')) return servePortal(portalFiles, path, reply);
+    if ((req.method === 'GET' || req.method === 'HEAD') && path !== '/api' && !path.startsWith('/api/')) return servePortal(portalFiles, path, reply);
     return reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} for this path`));
   });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => servePortal(portalFiles, '/', reply));

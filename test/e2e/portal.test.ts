@@ -57,6 +57,7 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
   let base: string;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
 
   const apiGet = async <T,>(path: string): Promise<T> => {
     const res = await fetch(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${demo.apiToken}` } });
@@ -81,6 +82,9 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     sotto = await startServer(rt);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   });
 
   afterAll(async () => {
@@ -122,8 +126,13 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     expect(await attach.isDisabled()).toBe(true);
     expect(await page.locator('#vm-attachAudio-help').textContent()).toContain('HIPAA policy');
 
-    await transcription.uncheck();
-    await page.getByRole('button', { name: 'Save' }).click();
+    // By keyboard alone: Space toggles the box, Tab reaches Save, Enter saves.
+    await transcription.focus();
+    await page.keyboard.press('Space');
+    expect(await transcription.isChecked()).toBe(false);
+    await page.keyboard.press('Tab');
+    expect(await page.getByRole('button', { name: 'Save' }).evaluate((el) => el.ownerDocument.activeElement === el)).toBe(true);
+    await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Voicemail settings saved.' }).waitFor();
 
     // A reload lands on the same tab (the server falls back to index.html) and the box stays clear.
@@ -175,6 +184,10 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('runs under its Content-Security-Policy without a violation', () => {
+    expect(cspViolations).toEqual([]);
   });
 
   it('signs out, and a reload stays signed out', async () => {
