@@ -164,6 +164,16 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     expect(await page.getByRole('button', { name: 'Apply safe defaults' }).isVisible()).toBe(true);
   });
 
+  it('changes a retention period on the practice settings page, and the API agrees', async () => {
+    await page.getByRole('link', { name: 'Practice' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Practice settings' }).waitFor();
+    expect(await page.getByRole('checkbox', { name: 'Business texting (SMS)' }).isChecked()).toBe(false);
+    await page.getByRole('spinbutton', { name: 'Voicemail' }).fill('400');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Practice settings saved.' }).waitFor();
+    expect((await apiGet<{ retention: { voicemailDays: number } }>('/policy')).retention.voicemailDays).toBe(400);
+  });
+
   it('warns before the idle logoff, keeps the session on "Stay signed in", and returns to sign-in when idle runs out', async () => {
     // The same session in a second tab whose clock the test moves (the server's idle limit is 15 minutes).
     const context = await browser.newContext({ storageState: await page.context().storageState() });

@@ -5,6 +5,7 @@ import { api, ApiError, rememberSession, type SessionView } from './api.ts';
 import { IdleLogoff } from './idle-logoff.tsx';
 import { PageHeading } from './page-heading.tsx';
 import { MfaEnrolmentPage } from './pages/mfa-enrolment-page.tsx';
+import { PracticePage } from './pages/practice-page.tsx';
 import { PosturePage } from './pages/posture-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { UserPage } from './pages/user-page.tsx';
@@ -88,6 +89,11 @@ function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; on
               </Link>
             </li>
             <li>
+              <Link to="/practice" aria-current={route.page === 'practice' ? 'page' : undefined}>
+                Practice
+              </Link>
+            </li>
+            <li>
               <Link to="/posture" aria-current={route.page === 'posture' ? 'page' : undefined}>
                 HIPAA posture
               </Link>
@@ -107,6 +113,8 @@ function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; on
           <UsersPage />
         ) : route.page === 'user' ? (
           <UserPage key={route.userId} userId={route.userId} tab={route.tab} />
+        ) : route.page === 'practice' ? (
+          <PracticePage />
         ) : route.page === 'posture' ? (
           <PosturePage />
         ) : (

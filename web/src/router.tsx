@@ -38,11 +38,13 @@ export type Route =
   | { page: 'users' }
   | { page: 'user'; userId: string; tab: 'profile' | 'voicemail' }
   | { page: 'posture' }
+  | { page: 'practice' }
   | { page: 'not-found' };
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/users') return { page: 'users' };
   if (path === '/posture') return { page: 'posture' };
+  if (path === '/practice') return { page: 'practice' };
   const user = /^\/users\/([A-Za-z0-9_-]+)(?:\/(voicemail))?$/.exec(path);
   if (user) return { page: 'user', userId: user[1]!, tab: user[2] === 'voicemail' ? 'voicemail' : 'profile' };
   return { page: 'not-found' };
