@@ -174,6 +174,20 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     expect((await apiGet<{ retention: { voicemailDays: number } }>('/policy')).retention.voicemailDays).toBe(400);
   });
 
+  it('fits a tablet screen without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    try {
+      const fits = () => page.locator('body').evaluate((b) => b.ownerDocument.documentElement.scrollWidth <= b.ownerDocument.documentElement.clientWidth);
+      for (const [link, heading] of [['Users', 'Users'], ['HIPAA posture', 'HIPAA posture'], ['Practice', 'Practice settings']] as const) {
+        await page.getByRole('link', { name: link, exact: true }).click();
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        expect(await fits()).toBe(true);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it('warns before the idle logoff, keeps the session on "Stay signed in", and returns to sign-in when idle runs out', async () => {
     // The same session in a second tab whose clock the test moves (the server's idle limit is 15 minutes).
     const context = await browser.newContext({ storageState: await page.context().storageState() });
