@@ -22,6 +22,8 @@ import { ensurePortalBuilt } from '../../web/build.mjs';
 import { freePort } from '../notify/smtp-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of the main pages, for the README and for a look after a failure (not compared). */
+const SCREENSHOTS = join(PROJECT_ROOT, '.test-tmp', 'screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 interface VoicemailSettings {
@@ -114,6 +116,7 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     const row = page.getByRole('row', { name: /Dr\. Rivera/ });
     await expect.poll(() => row.getByRole('cell').allTextContents()).toEqual(['102', 'Provider', 'Active']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'users.png'), fullPage: true });
     await row.getByRole('link', { name: 'Dr. Rivera' }).click();
     await page.getByRole('heading', { level: 1, name: 'Dr. Rivera' }).waitFor();
     await page.getByRole('link', { name: 'Voicemail' }).click();
@@ -134,6 +137,7 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     expect(await page.getByRole('button', { name: 'Save' }).evaluate((el) => el.ownerDocument.activeElement === el)).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Voicemail settings saved.' }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'voicemail-tab.png'), fullPage: true });
 
     // A reload lands on the same tab (the server falls back to index.html) and the box stays clear.
     await page.reload();
@@ -162,6 +166,7 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     // The admin and the three demo users have voicemail settings; Dr. Rivera's transcription is now off.
     expect(text).toContain('On for 3 of 4');
     expect(await page.getByRole('button', { name: 'Apply safe defaults' }).isVisible()).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'hipaa-posture.png'), fullPage: true });
   });
 
   it('changes a retention period on the practice settings page, and the API agrees', async () => {
