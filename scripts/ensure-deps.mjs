@@ -50,6 +50,8 @@ export const testDebianPackages = [
   { pkg: 'kamailio-tls-modules', probe: () => ['x86_64-linux-gnu', 'aarch64-linux-gnu'].some((a) => existsSync(`/usr/lib/${a}/kamailio/modules/tls.so`)) },
   // openssl CLI: throwaway self-signed certificates for TLS peers in tests.
   { pkg: 'openssl', probe: () => existsSync('/usr/bin/openssl') },
+  // Chromium: the portal's browser tests drive it headless through playwright-core (test/e2e).
+  { pkg: 'chromium', probe: () => existsSync('/usr/bin/chromium') },
   // On-box transcription: the decoder, its en-us model, the LM converter.
   { pkg: 'pocketsphinx', probe: () => existsSync('/usr/bin/pocketsphinx_continuous') },
   { pkg: 'pocketsphinx-en-us', probe: () => existsSync('/usr/share/pocketsphinx/model/en-us/en-us/mdef') },

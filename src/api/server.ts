@@ -2,9 +2,12 @@
 // authenticate (onRequest) -> validate schema -> authorise (preHandler,
 // deny by default) -> command -> present.
 import { hkdfSync } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
@@ -69,6 +72,8 @@ export interface ApiOptions extends Omit<ApiDeps, 'portal'> {
   hasher?: PasswordHasher;
   throttle?: SignInThrottle;
   idleTimeoutMinutes?: number;
+  /** The built portal (web/dist); defaults to the one beside the sources. */
+  portalDir?: string;
 }
 
 export interface RouteInfo {
@@ -133,9 +138,13 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} for this path`));
+  const portalFiles = opts.portalDir ?? PORTAL_DIST;
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    if ((req.method === 'GET' || req.method === 'HEAD') && path !== '/api' && !path.startsWith('/api/')) return servePortal(portalFiles, path, reply);
+    return reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} for this path`));
   });
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => servePortal(portalFiles, '/', reply));
 
   await app.register(swagger, {
     openapi: {
@@ -170,14 +179,63 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .send(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sotto</title></head><body><main><h1>Sotto</h1>' +
-          '<p>The admin portal is not built yet. The REST API is at <a href="/api/v1/openapi.json">/api/v1</a>.</p></main></body></html>',
-      ),
-  );
-
   return app as unknown as FastifyInstance;
+}
+
+// The portal: the single-page app Vite builds into web/dist. Its files are
+// served from that folder only; any other path that is not the API gets
+// index.html, so a reload on /users/42/voicemail lands in the app, which
+// routes on the client.
+const PORTAL_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
+// Scripts and styles come from the portal's own files only: no inline
+// script, no third-party origin, and no framing (clickjacking).
+const PORTAL_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const NOT_BUILT =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sotto</title></head><body><main><h1>Sotto</h1>' +
+  '<p>The admin portal is not built. <code>npm start</code> builds it; the REST API is at <a href="/api/v1/openapi.json">/api/v1</a>.</p></main></body></html>';
+
+/** A file under `root` named by a URL path, or null for anything that would step outside it or is not a plain file. */
+async function portalFile(root: string, urlPath: string): Promise<string | null> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').some((seg) => seg === '..' || seg.startsWith('.'))) return null;
+  const base = resolve(root);
+  const full = resolve(base, '.' + decoded);
+  if (!full.startsWith(base + sep)) return null;
+  const info = await stat(full).catch(() => null);
+  return info?.isFile() ? full : null;
+}
+
+async function servePortal(root: string, urlPath: string, reply: FastifyReply): Promise<FastifyReply> {
+  void reply.header('content-security-policy', PORTAL_CSP);
+  const file = urlPath === '/' ? null : await portalFile(root, urlPath);
+  if (file) {
+    // Vite names built assets by content hash, so they never change under a name.
+    if (urlPath.startsWith('/assets/')) void reply.header('cache-control', 'public, max-age=31536000, immutable');
+    return reply.type(CONTENT_TYPES[extname(file)] ?? 'application/octet-stream').send(await readFile(file));
+  }
+  // A missing asset is a 404, not the app: a browser would otherwise run HTML as a script.
+  if (urlPath.startsWith('/assets/') || extname(urlPath) !== '') return reply.status(404).type('text/plain; charset=utf-8').send('not found');
+  const index = await readFile(join(root, 'index.html')).catch(() => null);
+  return reply.type('text/html; charset=utf-8').send(index ?? NOT_BUILT);
 }

@@ -1,0 +1,2 @@
+export function portalBuildIsStale(root: string): boolean;
+export function ensurePortalBuilt(root: string): void;

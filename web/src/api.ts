@@ -1,0 +1,127 @@
+// The portal's only door to Sotto: same-origin fetches to /api/v1 with the
+// session cookie, and the CSRF token (from the session view) echoed on every
+// state-changing request, as src/auth/csrf.ts expects.
+
+export type Role = 'owner' | 'admin' | 'provider' | 'staff';
+
+export interface SessionView {
+  stage: 'active' | 'mfa_pending';
+  via: 'session' | 'token';
+  user: { id: string; practiceId: string; role: Role } | null;
+  mfaEnrolled: boolean;
+  mfaEnrolmentRequired: boolean;
+  idleTimeoutMinutes: number | null;
+  idleExpiresAt: string | null;
+  csrfToken: string | null;
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  status: 'active' | 'disabled';
+  extension: string | null;
+  createdAt: string;
+}
+
+export type OffReason = 'tier' | 'policy' | 'requires' | 'user';
+
+export interface Decision {
+  enabled: boolean;
+  reason?: OffReason;
+  requires?: string;
+}
+
+export type VoicemailSwitch = 'emailNotifications' | 'attachAudio' | 'includeTranscript' | 'transcription';
+
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+export interface VoicemailSettingsView extends Record<VoicemailSwitch, boolean> {
+  userId: string;
+  effective: Record<VoicemailSwitch, Decision>;
+  warnings: Warning[];
+  updatedAt: string;
+}
+
+export interface PostureItem {
+  feature: string;
+  title: string;
+  stores: boolean;
+  sendsOffBox: boolean;
+  practice: Decision;
+  users: Array<Decision & { userId: string }>;
+  level: 'ok' | 'attention' | 'risk';
+  risk: string;
+  action: string;
+  safeDefault: boolean;
+}
+
+export interface PostureView {
+  practiceId: string;
+  tier: string;
+  summary: { risk: number; attention: number; ok: number };
+  safeguards: Array<{ id: string; title: string; state: string; detail: string }>;
+  items: PostureItem[];
+}
+
+/** A refusal from the API, with its stable code (see src/api/errors.ts). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken: string | null = null;
+
+/** What the shell wants to hear: the server saw the user (idle timer restarts), or the session is gone. */
+export interface SessionListener {
+  onActivity(): void;
+  onSessionEnded(): void;
+}
+let listener: SessionListener | null = null;
+
+export function listenToSession(l: SessionListener | null): void {
+  listener = l;
+}
+
+/** Remembers the CSRF token of the current session; null after sign-out. */
+export function rememberSession(session: SessionView | null): void {
+  csrfToken = session?.csrfToken ?? null;
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  // Sign-in's own refusals are 401s too; only elsewhere does 401 mean the session ended.
+  if (res.status === 401 && !path.startsWith('/session')) listener?.onSessionEnded();
+  else if (res.ok) listener?.onActivity();
+  if (res.status === 204) return undefined as T;
+  const payload: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, error?.code ?? 'HTTP_' + res.status, error?.message ?? `the server answered ${res.status}`);
+  }
+  return payload as T;
+}
+
+/** Words for a failure, fit to show a user. */
+export function describeError(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  return 'Sotto could not be reached. Check the connection and try again.';
+}

@@ -1,0 +1,68 @@
+// One user's page: Profile and Voicemail tabs. The tabs are links (each has
+// its own URL, reload keeps it), marked with aria-current for the open one.
+import { useEffect, useState } from 'react';
+import { api, describeError, type UserView } from '../api.ts';
+import { PageHeading } from '../page-heading.tsx';
+import { Link } from '../router.tsx';
+import { ROLE_LABELS } from './users-page.tsx';
+import { VoicemailTab } from './voicemail-tab.tsx';
+
+export function UserPage({ userId, tab }: { userId: string; tab: 'profile' | 'voicemail' }) {
+  const [user, setUser] = useState<UserView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api<UserView>('GET', `/users/${encodeURIComponent(userId)}`)
+      .then(setUser)
+      .catch((e: unknown) => setError(describeError(e)));
+  }, [userId]);
+
+  if (error)
+    return (
+      <>
+        <PageHeading>User</PageHeading>
+        <p className="notice error" role="alert">
+          {error}
+        </p>
+        <Link to="/users">Back to users</Link>
+      </>
+    );
+  if (!user) return <p>Loading…</p>;
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/users">Users</Link>
+      </p>
+      <PageHeading>{user.displayName}</PageHeading>
+      <nav aria-label="User settings" className="tabs">
+        <Link to={`/users/${user.id}`} aria-current={tab === 'profile' ? 'page' : undefined}>
+          Profile
+        </Link>
+        <Link to={`/users/${user.id}/voicemail`} aria-current={tab === 'voicemail' ? 'page' : undefined}>
+          Voicemail
+        </Link>
+      </nav>
+      <section className="tab-panel" aria-labelledby="tab-heading">
+        {tab === 'profile' ? (
+          <>
+            <h2 id="tab-heading">Profile</h2>
+            <dl className="facts">
+              <dt>Email</dt>
+              <dd>{user.email}</dd>
+              <dt>Extension</dt>
+              <dd>{user.extension ?? 'None'}</dd>
+              <dt>Role</dt>
+              <dd>{ROLE_LABELS[user.role]}</dd>
+              <dt>Status</dt>
+              <dd>{user.status === 'active' ? 'Active' : 'Disabled'}</dd>
+              <dt>Added</dt>
+              <dd>{new Date(user.createdAt).toLocaleDateString()}</dd>
+            </dl>
+          </>
+        ) : (
+          <VoicemailTab userId={user.id} />
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,165 @@
+// The Voicemail tab: the four switches phone vendors' HIPAA guides tell
+// admins to check. A switch the plan or the practice policy forbids is shown
+// disabled, with the API's reason in words; the API's PHI warnings show after
+// every load and save, and a pending choice that would put PHI into email is
+// flagged before Save.
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, describeError, type Decision, type VoicemailSettingsView, type VoicemailSwitch, type Warning } from '../api.ts';
+
+const SWITCHES: Array<{ key: VoicemailSwitch; label: string; help: string }> = [
+  { key: 'emailNotifications', label: 'Email notifications', help: 'Send an email when a new voicemail arrives. The email itself names no caller.' },
+  { key: 'attachAudio', label: 'Attach audio', help: 'Attach the recording to the notification email.' },
+  { key: 'includeTranscript', label: 'Include transcript', help: 'Put the transcript in the notification email.' },
+  { key: 'transcription', label: 'Transcription', help: 'Transcribe voicemail on this server, for reading in the portal.' },
+];
+
+const FEATURE_LABELS: Record<string, string> = {
+  voicemail_email_notice: 'Email notifications',
+  voicemail_email_audio: 'Attach audio',
+  voicemail_email_transcript: 'Include transcript',
+  voicemail_transcription: 'Transcription',
+};
+
+/** Why a switch cannot be turned on here, or null when the admin may change it. */
+function lockedBecause(d: Decision): string | null {
+  if (d.enabled) return null;
+  if (d.reason === 'tier') return "Not included in this practice's plan.";
+  if (d.reason === 'policy') return "Switched off for the whole practice by its HIPAA policy.";
+  return null;
+}
+
+function dependsOn(d: Decision): string | null {
+  if (d.enabled || d.reason !== 'requires' || !d.requires) return null;
+  return `Has no effect while ${FEATURE_LABELS[d.requires] ?? d.requires} is off.`;
+}
+
+/** PHI-into-email warnings for choices not saved yet. */
+function pendingWarnings(saved: VoicemailSettingsView, draft: Record<VoicemailSwitch, boolean>): Warning[] {
+  const out: Warning[] = [];
+  const emailOn = draft.emailNotifications;
+  if (emailOn && draft.attachAudio && !(saved.emailNotifications && saved.attachAudio)) {
+    out.push({ code: 'PENDING_AUDIO', message: 'Saving will attach voicemail audio to email: recordings leave the server and stay in mailboxes outside your control.' });
+  }
+  if (emailOn && draft.includeTranscript && !(saved.emailNotifications && saved.includeTranscript)) {
+    out.push({ code: 'PENDING_TRANSCRIPT', message: 'Saving will send transcripts in email: what callers said leaves the server as plain text.' });
+  }
+  return out;
+}
+
+function draftOf(v: VoicemailSettingsView): Record<VoicemailSwitch, boolean> {
+  return { emailNotifications: v.emailNotifications, attachAudio: v.attachAudio, includeTranscript: v.includeTranscript, transcription: v.transcription };
+}
+
+export function VoicemailTab({ userId }: { userId: string }) {
+  const [saved, setSaved] = useState<VoicemailSettingsView | null>(null);
+  const [draft, setDraft] = useState<Record<VoicemailSwitch, boolean> | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const path = `/users/${encodeURIComponent(userId)}/voicemail-settings`;
+
+  useEffect(() => {
+    api<VoicemailSettingsView>('GET', path)
+      .then((v) => {
+        setSaved(v);
+        setDraft(draftOf(v));
+      })
+      .catch((e: unknown) => setError(describeError(e)));
+  }, [path]);
+
+  if (!saved || !draft) {
+    return (
+      <>
+        <h2 id="tab-heading">Voicemail</h2>
+        {error ? (
+          <p className="notice error" role="alert">
+            {error}
+          </p>
+        ) : (
+          <p>Loading…</p>
+        )}
+      </>
+    );
+  }
+
+  const changed = SWITCHES.filter((s) => draft[s.key] !== saved[s.key]).map((s) => s.key);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (!saved || !draft || changed.length === 0) return;
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const patch = Object.fromEntries(changed.map((k) => [k, draft[k]]));
+      const v = await api<VoicemailSettingsView>('PATCH', path, patch);
+      setSaved(v);
+      setDraft(draftOf(v));
+      setStatus('Voicemail settings saved.');
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const warnings = [...saved.warnings, ...pendingWarnings(saved, draft)];
+  return (
+    <form onSubmit={save} aria-labelledby="tab-heading">
+      <h2 id="tab-heading">Voicemail</h2>
+      <fieldset>
+        <legend>What happens to this user's voicemail</legend>
+        {SWITCHES.map((s) => {
+          const decision = saved.effective[s.key];
+          const locked = lockedBecause(decision);
+          const note = locked ?? dependsOn(decision);
+          const id = `vm-${s.key}`;
+          return (
+            <div className="check" key={s.key}>
+              <input
+                type="checkbox"
+                id={id}
+                checked={draft[s.key]}
+                // A locked switch can still be turned off, never on.
+                disabled={busy || (locked !== null && !draft[s.key])}
+                aria-describedby={`${id}-help`}
+                onChange={(e) => {
+                  setStatus(null);
+                  setDraft({ ...draft, [s.key]: e.target.checked });
+                }}
+              />
+              <label htmlFor={id}>{s.label}</label>
+              <p id={`${id}-help`} className="help">
+                {s.help}
+                {note && <span className={locked ? 'why-locked' : 'why-inert'}> {note}</span>}
+              </p>
+            </div>
+          );
+        })}
+      </fieldset>
+      {warnings.length > 0 && (
+        <div className="notice warning" role="alert">
+          <h3>Protected health information leaves the server</h3>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w.code}>{w.message}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {error && (
+        <p className="notice error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" disabled={busy || changed.length === 0}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <p role="status" className="status">
+          {status ?? (changed.length > 0 ? 'Unsaved changes.' : '')}
+        </p>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,51 @@
+// Client-side routes on the History API; the server answers every non-API
+// path with index.html, so any of these URLs can be reloaded or bookmarked.
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+
+const NAVIGATED = 'sotto:navigate';
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  window.addEventListener(NAVIGATED, onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener(NAVIGATED, onChange);
+  };
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  window.dispatchEvent(new Event(NAVIGATED));
+}
+
+/** A real link (middle-click, copy address work) that navigates in place on a plain click. */
+export function Link({ to, onClick, ...rest }: { to: string } & AnchorHTMLAttributes<HTMLAnchorElement>) {
+  const follow = (e: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(e);
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(to);
+  };
+  return <a href={to} onClick={follow} {...rest} />;
+}
+
+export type Route =
+  | { page: 'users' }
+  | { page: 'user'; userId: string; tab: 'profile' | 'voicemail' }
+  | { page: 'posture' }
+  | { page: 'practice' }
+  | { page: 'not-found' };
+
+export function matchRoute(path: string): Route {
+  if (path === '/' || path === '/users') return { page: 'users' };
+  if (path === '/posture') return { page: 'posture' };
+  if (path === '/practice') return { page: 'practice' };
+  const user = /^\/users\/([A-Za-z0-9_-]+)(?:\/(voicemail))?$/.exec(path);
+  if (user) return { page: 'user', userId: user[1]!, tab: user[2] === 'voicemail' ? 'voicemail' : 'profile' };
+  return { page: 'not-found' };
+}
