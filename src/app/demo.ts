@@ -4,7 +4,7 @@
 // (and the admin's TOTP secret, sealed under a key derived from the master key).
 import { hkdfSync } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { createTotpSecretBox } from '../auth/index.ts';
+import { base32Encode, createPasswordHasher, createTotpSecretBox } from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
 import {
   addDevice,
@@ -18,6 +18,7 @@ import {
   listExtensions,
   listPractices,
   registerApiToken,
+  SECRET_ALPHABET,
   updatePractice,
   type Practice,
   type Role,
@@ -25,7 +26,6 @@ import {
 import type { Tier } from '../policy/index.ts';
 import { defaultSipDomain } from './config.ts';
 import type { Runtime } from './runtime.ts';
-import { hashPassword } from './passwords.ts';
 
 export const DEMO_PRACTICE_NAME = 'Sotto Demo Practice';
 
@@ -45,8 +45,6 @@ export interface DemoOutput {
   extensions: Array<{ extension: string; userId: string; sipUsername: string; sipPassword: string; voicemailPin: string }>;
 }
 
-const SECRET_ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 function derive(masterKey: Buffer, label: string, length: number): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, 'sotto-demo-v1', label, length));
@@ -68,21 +66,6 @@ function derivePin(masterKey: Buffer, label: string): string {
   return (derive(masterKey, label, 4).readUInt32BE(0) % 1_000_000).toString().padStart(6, '0');
 }
 
-function base32(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return out;
-}
 
 async function findDemoPractice(db: Kysely<Database>): Promise<Practice | undefined> {
   return (await listPractices(db)).find((p) => p.name === DEMO_PRACTICE_NAME);
@@ -101,7 +84,7 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
   const adminPassword = deriveSecret(mk, 'admin-password');
   let admin = await findUserByEmail(db, practice.id, DEMO_ADMIN.email);
   if (!admin) {
-    admin = (await addUser(db, practice.id, { ...DEMO_ADMIN, role: 'owner', passwordHash: await hashPassword(adminPassword) }, CLI_ACTOR)).user;
+    admin = (await addUser(db, practice.id, { ...DEMO_ADMIN, role: 'owner', passwordHash: await createPasswordHasher().hash(adminPassword) }, CLI_ACTOR)).user;
   }
   // Owners must use two-factor sign-in; the demo admin is enrolled with the secret it prints.
   const totpSecret = derive(mk, 'admin-totp', 20);
@@ -127,7 +110,7 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
 
   return {
     practice: { id: practice.id, name: practice.name, tier: practice.tier },
-    admin: { email: DEMO_ADMIN.email, password: adminPassword, totpSecret: base32(totpSecret) },
+    admin: { email: DEMO_ADMIN.email, password: adminPassword, totpSecret: base32Encode(totpSecret) },
     apiToken,
     sip: { domain: practice.sipDomain, udpPort: rt.config.sipPort, tcpPort: rt.config.sipPort, tlsPort: rt.config.sipTlsPort },
     extensions,

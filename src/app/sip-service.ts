@@ -60,16 +60,20 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
     return practiceCache.list;
   };
+  // The practice a request's domain belongs to; a one-practice box accepts any domain (phones often use the IP).
+  const practiceForDomain = async (domain: string) => {
+    const list = await practices();
+    const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
+    return p ? { id: p.id, realm: p.sipDomain } : undefined;
+  };
+  // Derived from the master key so nonces stay valid across a restart; shared by REGISTER and INVITE challenges.
+  const nonceSecret = Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32));
   // Emptied whenever a device or user is disabled (removeDeviceBindings), so
   // its next REGISTER is refused; otherwise entries live at most 2 s.
   const credentials = new CredentialCache({ load: (realm: string, username: string) => findSipCredential(db, realm, username), now: () => Date.now() });
   const registrar = new Registrar({
     directory: {
-      async practiceForDomain(domain) {
-        const list = await practices();
-        const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
-        return p ? { id: p.id, realm: p.sipDomain } : undefined;
-      },
+      practiceForDomain,
       credential: (realm, username) => credentials.get(realm, username),
     },
     store,
@@ -77,8 +81,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
       perUser: new AddressBackoff({ clock: systemClock, freeFailures: 3 }),
       perAddress: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     },
-    // Derived from the master key so nonces stay valid across a restart.
-    nonceSecret: Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32)),
+    nonceSecret,
     now: () => Date.now(),
     logger: rt.logger,
   });
@@ -141,15 +144,11 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     stack,
     relay,
     directory: {
-      async practiceForDomain(domain) {
-        const list = await practices();
-        const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
-        return p ? { id: p.id, realm: p.sipDomain } : undefined;
-      },
+      practiceForDomain,
       credential: (realm, username) => findSipCredential(db, realm, username),
     },
     locations: store,
-    nonceSecret: Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32)),
+    nonceSecret,
     now: () => Date.now(),
     contact: `<sip:${advertised.includes(':') ? `[${advertised}]` : advertised}:${sipPort}>`,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),

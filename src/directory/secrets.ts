@@ -2,14 +2,15 @@
 // needs is stored (digest HA1 values, argon2id hashes, SHA-256 of tokens).
 import { createHash, randomInt } from 'node:crypto';
 import argon2 from 'argon2';
+import { computeHa1 } from '../sip/auth/index.ts';
 
 // No look-alikes (0/O, 1/l/I) so a secret can be typed into a phone's keypad UI.
-const ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export const SECRET_ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /** 20 symbols of a 57-letter alphabet: about 117 bits. */
 export function generateSipPassword(): string {
   let s = '';
-  for (let i = 0; i < 20; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  for (let i = 0; i < 20; i++) s += SECRET_ALPHABET[randomInt(SECRET_ALPHABET.length)];
   return s;
 }
 
@@ -19,11 +20,9 @@ export function generatePin(digits = 6): string {
   return s;
 }
 
-/** RFC 3261 §22.4 / RFC 7616 §3.4.2: HA1 = H(username ":" realm ":" password). */
+/** RFC 3261 §22.4 / RFC 7616 §3.4.2: HA1 = H(username ":" realm ":" password), as the registrar checks it. */
 export function digestHa1(algorithm: 'MD5' | 'SHA-256', username: string, realm: string, password: string): string {
-  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
-    .update(`${username}:${realm}:${password}`)
-    .digest('hex');
+  return computeHa1(algorithm, username, realm, password);
 }
 
 // A PIN has ~20 bits of entropy: the hash only keeps it from being read off

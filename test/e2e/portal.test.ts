@@ -15,8 +15,7 @@ import { seedDemo, type DemoOutput } from '../../src/app/demo.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { openRuntime, PROJECT_ROOT, type Runtime } from '../../src/app/runtime.ts';
 import { startServer, type RunningSotto } from '../../src/app/server.ts';
-import { hashPassword } from '../../src/app/passwords.ts';
-import { totpAt, totpSecretFromBase32 } from '../../src/auth/index.ts';
+import { createPasswordHasher, totpAt, totpSecretFromBase32 } from '../../src/auth/index.ts';
 import { addUser, CLI_ACTOR } from '../../src/directory/index.ts';
 import { ensurePortalBuilt } from '../../web/build.mjs';
 import { freePort } from '../notify/smtp-harness.ts';
@@ -246,7 +245,7 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
 
   it('has a new administrator set up two-factor sign-in before any admin page, and shows the recovery codes once', async () => {
     const password = 'correct horse battery staple 42';
-    await addUser(rt.database.db, demo.practice.id, { email: 'new.admin@demo.sotto.invalid', displayName: 'New Admin', role: 'admin', passwordHash: await hashPassword(password) }, CLI_ACTOR);
+    await addUser(rt.database.db, demo.practice.id, { email: 'new.admin@demo.sotto.invalid', displayName: 'New Admin', role: 'admin', passwordHash: await createPasswordHasher().hash(password) }, CLI_ACTOR);
     const context = await browser.newContext();
     try {
       const tab = await context.newPage();

@@ -1,4 +1,4 @@
-import { hashPassword } from '../../app/passwords.ts';
+import { createPasswordHasher } from '../../auth/index.ts';
 import { addUser, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
 import { isTier, type Tier } from '../../policy/index.ts';
 import { defaultSipDomain } from '../../app/config.ts';
@@ -37,7 +37,7 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
         sipDomain: o.sipDomain ?? defaultSipDomain(rt.config),
       });
     }
-    const { user } = await addUser(rt.database.db, practice.id, { email: o.email!, displayName: o.name!, role: 'owner', passwordHash: await hashPassword(password) }, CLI_ACTOR);
+    const { user } = await addUser(rt.database.db, practice.id, { email: o.email!, displayName: o.name!, role: 'owner', passwordHash: await createPasswordHasher().hash(password) }, CLI_ACTOR);
     return { practice, user };
   });
   const out = {
