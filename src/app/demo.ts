@@ -1,8 +1,9 @@
 // `sotto demo`: a demo practice, seeded idempotently. Its secrets are derived
-// from the master key (HKDF), so a second run prints the same credentials
-// without any plain secret being stored; only hashes and HA1 values are
-// (and the admin's TOTP secret, sealed under a key derived from the master key).
-import { hkdfSync } from 'node:crypto';
+// from the practice's vault data key (HKDF), so a second run prints the same
+// credentials without any plain secret being stored; only hashes and HA1
+// values are (and the admin's TOTP secret, sealed under the master key).
+// Data keys survive `sotto keys rotate` (re-wrapped, not replaced), so the
+// printed credentials keep working after a rotation.
 import type { Kysely } from 'kysely';
 import { base32Encode, createPasswordHasher, createTotpSecretBox } from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
@@ -46,13 +47,11 @@ export interface DemoOutput {
 }
 
 
-function derive(masterKey: Buffer, label: string, length: number): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey, 'sotto-demo-v1', label, length));
-}
+type Derive = (label: string, length: number) => Promise<Buffer>;
 
-function deriveSecret(masterKey: Buffer, label: string, length = 20): string {
+async function deriveSecret(derive: Derive, label: string, length = 20): Promise<string> {
   // One byte per symbol with rejection of the biased tail keeps it uniform.
-  const bytes = derive(masterKey, label, length * 4);
+  const bytes = await derive(label, length * 4);
   let out = '';
   for (const b of bytes) {
     if (b >= 256 - (256 % SECRET_ALPHABET.length)) continue;
@@ -62,8 +61,8 @@ function deriveSecret(masterKey: Buffer, label: string, length = 20): string {
   return out;
 }
 
-function derivePin(masterKey: Buffer, label: string): string {
-  return (derive(masterKey, label, 4).readUInt32BE(0) % 1_000_000).toString().padStart(6, '0');
+async function derivePin(derive: Derive, label: string): Promise<string> {
+  return ((await derive(label, 4)).readUInt32BE(0) % 1_000_000).toString().padStart(6, '0');
 }
 
 
@@ -81,21 +80,23 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
     practice = await updatePractice(db, practice.id, { tier: opts.tier }, CLI_ACTOR);
   }
 
-  const adminPassword = deriveSecret(mk, 'admin-password');
+  const practiceId = practice.id;
+  const derive: Derive = (label, length) => rt.vault.deriveSecret(practiceId, `demo:${label}`, length);
+  const adminPassword = await deriveSecret(derive, 'admin-password');
   let admin = await findUserByEmail(db, practice.id, DEMO_ADMIN.email);
   if (!admin) {
     admin = (await addUser(db, practice.id, { ...DEMO_ADMIN, role: 'owner', passwordHash: await createPasswordHasher().hash(adminPassword) }, CLI_ACTOR)).user;
   }
   // Owners must use two-factor sign-in; the demo admin is enrolled with the secret it prints.
-  const totpSecret = derive(mk, 'admin-totp', 20);
+  const totpSecret = await derive('admin-totp', 20);
   await enrolTotpIfAbsent(db, practice.id, admin.id, createTotpSecretBox(mk).seal(admin.id, totpSecret), CLI_ACTOR);
 
   const extensions: DemoOutput['extensions'] = [];
   for (const u of DEMO_USERS) {
-    const pin = derivePin(mk, `pin:${u.extension}`);
+    const pin = await derivePin(derive, `pin:${u.extension}`);
     let user = await findUserByEmail(db, practice.id, u.email);
     if (!user) user = (await addUser(db, practice.id, u, CLI_ACTOR, pin)).user;
-    const sipPassword = deriveSecret(mk, `sip:${u.extension}`);
+    const sipPassword = await deriveSecret(derive, `sip:${u.extension}`);
     let device = (await listDevices(db, practice.id, user.id)).find((d) => d.sipUsername === u.extension);
     if (!device) device = (await addDevice(db, practice.id, user.id, { kind: 'softphone', label: 'Demo softphone', sipUsername: u.extension, sipPassword }, CLI_ACTOR)).device;
     extensions.push({ extension: u.extension, userId: user.id, sipUsername: device.sipUsername, sipPassword, voicemailPin: pin });
@@ -105,7 +106,7 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
     if (ext.voicemailBoxId && DEMO_USERS.some((u) => u.extension === ext.number)) await grantVoicemailBox(db, practice.id, ext.voicemailBoxId, admin.id, CLI_ACTOR);
   }
 
-  const apiToken = 'sotto_' + derive(mk, 'api-token', 32).toString('base64url');
+  const apiToken = 'sotto_' + (await derive('api-token', 32)).toString('base64url');
   await registerApiToken(db, practice.id, admin.id, 'owner', 'demo', apiToken, CLI_ACTOR);
 
   return {

@@ -2,6 +2,7 @@
 // artifacts. It composes the keyring (envelope keys), the sealed blob format,
 // a blob store and the repositories; see DESIGN.md "vault/".
 
+import { hkdfSync } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { freshRandom, KEY_BYTES } from './aead.ts';
 import { encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealChunkParts } from './blob-format.ts';
@@ -20,6 +21,8 @@ import { retentionDeadline, type RetentionPolicy } from './retention.ts';
 import { SealedWriter, type SealedWriterOptions, type Scheduler } from './sealed-writer.ts';
 import { purgeExpired, shredObject, type PurgeReport } from './shred.ts';
 import { silentLogger, type TamperEvent, type VaultContext, type VaultLogger } from './vault-context.ts';
+
+const DERIVED_SECRET_SALT = 'sotto-vault-derived-secret-v1';
 
 /**
  * 256 KiB: per-chunk cost (a cipher setup, 21 bytes of framing) vanishes
@@ -142,6 +145,18 @@ export class Vault {
       },
       { scheduler: this.#scheduler, ...options },
     );
+  }
+
+  /**
+   * A secret derived from the practice's data key (HKDF-SHA256, `label` as
+   * info, a fixed salt separating it from every sealing use). Data keys are
+   * re-wrapped, never replaced, by master-key rotation, so the value is
+   * stable across `sotto keys rotate` — what the demo's printed credentials
+   * need — and gone with the practice's key.
+   */
+  async deriveSecret(practiceId: string, label: string, length: number): Promise<Buffer> {
+    const { key } = await this.#ctx.keyring.forPractice(practiceId);
+    return Buffer.from(hkdfSync('sha256', key, DERIVED_SECRET_SALT, label, length));
   }
 
   /** The object's record (metadata only). */

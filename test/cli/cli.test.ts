@@ -47,6 +47,13 @@ describe('sotto admin, user and token', { timeout: 180_000 }, () => {
     expect(none.status).toBe(1);
     expect(none.stderr).toContain('NO_PRACTICE');
 
+    // The portal's password rules apply to the first admin too, and a refusal writes nothing.
+    const weak = sotto(['admin', 'create', '--email', 'owner@oak.example', '--name', 'Oak Owner', '--practice-name', 'Oak Dental', '--password', 'password1234'], env);
+    expect(weak.status).toBe(1);
+    expect(weak.stderr).toContain('WEAK_PASSWORD');
+    expect(weak.stderr).toContain('commonly used');
+    expect(sotto(['user', 'list'], env).stderr).toContain('NO_PRACTICE');
+
     const admin = sotto(['admin', 'create', '--email', 'Owner@Oak.example', '--name', 'Oak Owner', '--practice-name', 'Oak Dental', '--tier', 'essentials', '--json'], env);
     expect(admin.status, admin.stderr).toBe(0);
     const created = JSON.parse(admin.stdout);

@@ -29,5 +29,11 @@ describe('sotto keys', { timeout: 180_000 }, () => {
     const opened = createTotpSecretBox(readFileSync(join(env.SOTTO_DATA_DIR, 'master.key'))).open(row.id, row.totp_secret_sealed);
     const printed = totpSecretFromBase32(demo.admin.totpSecret);
     expect(printed.ok && opened).toEqual(printed.ok ? printed.value : null);
+
+    // The demo's credentials come from the practice's data key, which rotation re-wraps but keeps:
+    // a second `sotto demo` after the rotation prints the same, still-valid credentials.
+    const again = sotto(['demo', '--json'], env);
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual(demo);
   });
 });

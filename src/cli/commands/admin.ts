@@ -1,4 +1,4 @@
-import { createPasswordHasher } from '../../auth/index.ts';
+import { checkPasswordPolicy, createPasswordHasher, type PasswordPolicyViolation } from '../../auth/index.ts';
 import { addUser, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
 import { isTier, type Tier } from '../../policy/index.ts';
 import { defaultSipDomain } from '../../app/config.ts';
@@ -23,7 +23,11 @@ export interface AdminCreateOptions {
 export async function adminCreateCommand(o: AdminCreateOptions): Promise<number> {
   if (!o.email || !o.name) throw new CliError('MISSING_ARGUMENT', 'usage: sotto admin create --email EMAIL --name "NAME" [--password P] [--practice-name N] [--tier T]');
   if (o.tier !== undefined && !isTier(o.tier)) throw new CliError('INVALID_TIER', '--tier must be essentials, pro or pro-plus');
-  if (o.password !== undefined && o.password.length < 12) throw new CliError('WEAK_PASSWORD', 'the password must be at least 12 characters');
+  if (o.password !== undefined) {
+    // The same rules as the portal's password change: length, the common-password list, no name or email in it.
+    const violations = checkPasswordPolicy(o.password, { email: o.email, displayName: o.name, extraWords: o.practiceName ? [o.practiceName] : [] });
+    if (violations.length > 0) throw new CliError('WEAK_PASSWORD', `the password is not accepted: ${violations.map(describeViolation).join('; ')}`);
+  }
   const password = o.password ?? generateSipPassword();
   const result = await withRuntime(async (rt) => {
     const practices = await listPractices(rt.database.db);
@@ -52,4 +56,17 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
     ]);
   }
   return 0;
+}
+
+function describeViolation(v: PasswordPolicyViolation): string {
+  switch (v.code) {
+    case 'password.too_short':
+      return `it must be at least ${v.minLength} characters`;
+    case 'password.too_long':
+      return `it must be at most ${v.maxLength} characters`;
+    case 'password.common':
+      return 'it is on the list of commonly used passwords';
+    case 'password.contains_personal_info':
+      return 'it must not contain the name or email address';
+  }
 }
