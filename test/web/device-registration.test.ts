@@ -11,7 +11,7 @@ describe('device registration settings', () => {
       { name: 'Domain / realm', value: 'cedar.example' },
       { name: 'User name / auth user', value: '101-2' },
       { name: 'Password', value: 'Abcdefghjkmnpqrs2345', secret: true },
-      { name: 'Transport', value: 'TLS, port 5061 (preferred where the phone supports it); UDP, port 5060; TCP, port 5060' },
+      { name: 'Transport', value: 'TLS, port 5061 (preferred where the phone supports it); UDP, port 5060; TCP, port 5060', prose: true },
     ]);
   });
 

@@ -10,6 +10,8 @@ export interface RegistrationSetting {
   value: string;
   /** Secret: shown once, offered for copying, never written anywhere else. */
   secret?: boolean;
+  /** Words rather than a value to type character for character. */
+  prose?: boolean;
 }
 
 /** The transports a phone may register over, best first: TLS keeps the signalling private on the network. */
@@ -34,7 +36,7 @@ export function registrationSettings(sip: CreatedDevice['sip'], serverHost: stri
     { name: 'Domain / realm', value: sip.domain },
     { name: 'User name / auth user', value: sip.username },
     { name: 'Password', value: sip.password, secret: true },
-    { name: 'Transport', value: transportsOf(sip).join('; ') },
+    { name: 'Transport', value: transportsOf(sip).join('; '), prose: true },
   ];
 }
 

@@ -106,13 +106,15 @@ export function AuditLogPage() {
     <>
       <PageHeading>Audit log</PageHeading>
       <section className={`panel chain chain-${words?.level ?? 'pending'}`} aria-labelledby="chain-heading" aria-busy={verifying}>
-        <h2 id="chain-heading">{words ? words.title : 'Verifying the audit chain…'}</h2>
-        {words && (
-          <p>
-            <span className={`badge ${words.level}`}>{words.level === 'ok' ? 'Intact' : 'Broken'}</span> {words.detail}
-          </p>
-        )}
-        {chain && <p className="help">Checked {new Date(chain.checkedAt).toLocaleString()}.</p>}
+        <div>
+          <h2 id="chain-heading">{words ? words.title : 'Verifying the audit chain…'}</h2>
+          {words && (
+            <p>
+              <span className={`badge ${words.level}`}>{words.level === 'ok' ? 'Intact' : 'Broken'}</span> {words.detail}
+              {chain && <span className="help"> Checked {new Date(chain.checkedAt).toLocaleString()}.</span>}
+            </p>
+          )}
+        </div>
         <button type="button" className="secondary" onClick={verify} disabled={verifying}>
           {verifying ? 'Verifying…' : 'Verify again'}
         </button>
@@ -164,14 +166,14 @@ export function AuditLogPage() {
             <input type="datetime-local" {...field('to')} />
             {problemText('to')}
           </div>
-        </div>
-        <div className="actions">
-          <button type="submit" disabled={problems.length > 0}>
-            Apply filters
-          </button>
-          <button type="button" className="secondary" onClick={clear}>
-            Clear
-          </button>
+          <div className="actions filter-actions">
+            <button type="submit" disabled={problems.length > 0}>
+              Apply filters
+            </button>
+            <button type="button" className="secondary" onClick={clear}>
+              Clear
+            </button>
+          </div>
         </div>
       </form>
 

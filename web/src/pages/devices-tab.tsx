@@ -207,9 +207,13 @@ function Credentials({ created, headingRef, onDone }: { created: CreatedDevice; 
           <div key={s.name} className="fact">
             <dt>{s.name}</dt>
             <dd>
-              <code className="wrap" aria-label={s.secret ? 'SIP password' : undefined}>
-                {s.value}
-              </code>
+              {s.prose ? (
+                s.value
+              ) : (
+                <code className="wrap" aria-label={s.secret ? 'SIP password' : undefined}>
+                  {s.value}
+                </code>
+              )}
               {s.secret && (
                 <button type="button" className="secondary small" onClick={() => void copy('Password', s.value)}>
                   Copy password
