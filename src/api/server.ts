@@ -212,7 +212,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 // Scripts and styles come from the portal's own files only: no inline
 // script, no third-party origin, and no framing (clickjacking).
-const PORTAL_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const PORTAL_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const NOT_BUILT =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sotto</title></head><body><main><h1>Sotto</h1>' +

@@ -326,6 +326,8 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     expect(route.type).toBe('text/html; charset=utf-8');
     expect(route.body).toContain('<div id="root"></div>');
     expect(route.csp).toContain("frame-ancestors 'none'");
+    // Voicemail plays from blob: URLs made in the page (audio fetched with the session); nothing else may be a media source.
+    expect(route.csp).toContain("media-src 'self' blob:");
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(route.body)![1]!;
     expect((await rawGet(base, script)).type).toBe('text/javascript; charset=utf-8');
     for (const evil of ['/../package.json', '/%2e%2e/package.json', '/assets/..%2f..%2fpackage.json', '/..%5cpackage.json', '/.env']) {
