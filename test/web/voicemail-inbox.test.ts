@@ -56,7 +56,9 @@ describe('voicemail wording', () => {
     expect(spokenDuration(0)).toBe('0 seconds');
   });
 
-  it('marks every transcript as a machine draft and names the engine', () => {
-    expect(transcriptCaption({ text: 'please call back', engine: 'whisper.cpp base.en' })).toBe('Machine draft by whisper.cpp base.en: check it against the recording before acting on it.');
+  it('names the engine and tells the reader to check the recording (the page adds the "Machine draft" badge)', () => {
+    expect(transcriptCaption({ text: 'please call back', engine: 'whisper.cpp base.en' })).toBe(
+      'Transcribed on this server by whisper.cpp base.en. It can mishear names, numbers and medicines: check it against the recording before acting on it.',
+    );
   });
 });

@@ -64,5 +64,5 @@ export function afterDelete(items: readonly VoicemailItem[], id: string): string
 
 /** Machine transcripts are drafts: they mishear names, numbers and drugs. The label says so, every time. */
 export function transcriptCaption(t: NonNullable<VoicemailItem['transcript']>): string {
-  return `Machine draft by ${t.engine}: check it against the recording before acting on it.`;
+  return `Transcribed on this server by ${t.engine}. It can mishear names, numbers and medicines: check it against the recording before acting on it.`;
 }
