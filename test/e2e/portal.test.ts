@@ -215,6 +215,7 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     await added.getByRole('button', { name: 'Disable Exam room 2' }).click();
     await added.getByRole('button', { name: 'Yes, disable' }).click();
     await page.getByRole('status').filter({ hasText: 'Exam room 2 is disabled' }).waitFor();
+    expect(await added.getByRole('rowheader').evaluate((el) => el.ownerDocument.activeElement === el)).toBe(true);
     expect(await added.getByRole('cell').allTextContents()).toContain('Disabled');
     const devices = await apiGet<{ items: Array<{ sipUsername: string; status: string }> }>(`/users/${rivera.userId}/devices`);
     expect(devices.items.find((d) => d.sipUsername === username)?.status).toBe('disabled');

@@ -59,6 +59,8 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
       setDevices((list) => (list ?? []).map((x) => (x.id === d.id ? d : x)));
       setStatus(`${d.label} is disabled: it can no longer register or call.`);
       setConfirming(null);
+      // The confirm buttons are gone; keep the keyboard on the same row.
+      document.getElementById(`device-${d.id}`)?.focus();
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -104,7 +106,9 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
             <tbody>
               {devices.map((d) => (
                 <tr key={d.id}>
-                  <th scope="row">{d.label}</th>
+                  <th scope="row" id={`device-${d.id}`} tabIndex={-1}>
+                    {d.label}
+                  </th>
                   <td>{DEVICE_KIND_LABELS[d.kind]}</td>
                   <td>
                     <code>{d.sipUsername}</code>
