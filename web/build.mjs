@@ -23,6 +23,8 @@ export function portalBuildIsStale(root) {
 export function ensurePortalBuilt(root) {
   if (!portalBuildIsStale(root)) return;
   process.stderr.write('sotto: building the portal (web/dist)…\n');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', join(root, 'web')], { cwd: root, stdio: 'inherit' });
+  // NODE_ENV from the caller (vitest sets "test") would make Vite bundle React's development build.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', join(root, 'web')], { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) throw new Error(`portal build failed (exit ${r.status ?? r.signal})`);
 }

@@ -46,7 +46,15 @@ export interface ApiDeps {
   /** Called after a user is disabled, so live SIP registrations end at once. */
   onUserDisabled?: (userId: string, deviceIds: string[]) => void;
   onDeviceDisabled?: (deviceId: string) => void;
+  /** The SIP ports phones register on, shown with a new device's credentials; omitted when SIP is not running. */
+  sipPorts?: () => SipPorts;
   portal: PortalDeps;
+}
+
+export interface SipPorts {
+  udp: number;
+  tcp: number;
+  tls: number;
 }
 
 /** Portal sign-in: sessions, throttles, password and TOTP checks. */
@@ -164,7 +172,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       v1.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [] } }, async () => ({ status: 'ok', version: opts.version }));
       v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled, portal };
+      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled, sipPorts: opts.sipPorts, portal };
       await v1.register(sessionRoutes, deps);
       await v1.register(breakGlassRoutes, deps);
       await v1.register(auditEventRoutes, deps);
@@ -204,7 +212,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 // Scripts and styles come from the portal's own files only: no inline
 // script, no third-party origin, and no framing (clickjacking).
-const PORTAL_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const PORTAL_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const NOT_BUILT =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sotto</title></head><body><main><h1>Sotto</h1>' +

@@ -46,6 +46,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       idleTimeoutMinutes: rt.config.sessionIdleMinutes,
       onUserDisabled: (_userId, deviceIds) => dropBindings(deviceIds),
       onDeviceDisabled: (deviceId) => dropBindings([deviceId]),
+      sipPorts: () => sip.ports,
     });
   } catch (e) {
     await sip.stop();

@@ -58,6 +58,7 @@ export const AUDIT_ACTIONS = {
   keyDestroy: 'key.destroy',
   auditView: 'audit.view',
   auditExport: 'audit.export',
+  auditVerify: 'audit.verify',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

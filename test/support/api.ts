@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createLogger } from '../../src/app/logger.ts';
-import { buildApi } from '../../src/api/server.ts';
+import { buildApi, type ApiOptions } from '../../src/api/server.ts';
 import { createPasswordHasher, ManualClock, OWASP_MINIMUM, type PasswordHasher } from '../../src/auth/index.ts';
 import { KyselySessionStore, type DatabaseHandle } from '../../src/db/index.ts';
 import { addUser, CLI_ACTOR, createApiToken, createPractice, type Practice, type User } from '../../src/directory/index.ts';
@@ -33,7 +33,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro'): Promise<TestApi> {
+export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', extra: Pick<ApiOptions, 'sipPorts'> = {}): Promise<TestApi> {
   const handle = await openTestDatabase(dialect);
   const lines: string[] = [];
   const sink = new Writable({
@@ -63,6 +63,7 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro'): P
     clock,
     hasher,
     onUserDisabled: (id, devices) => disabledUsers.push([id, devices]),
+    ...extra,
   });
   await app.ready();
   return {

@@ -68,6 +68,65 @@ export interface PostureView {
   items: PostureItem[];
 }
 
+export type DeviceKind = 'desk_phone' | 'softphone' | 'ata';
+
+export interface DeviceView {
+  id: string;
+  userId: string;
+  extension: string;
+  kind: DeviceKind;
+  label: string;
+  sipUsername: string;
+  status: 'active' | 'disabled';
+  createdAt: string;
+}
+
+/** POST /users/{id}/devices: the only answer that ever carries the SIP password. */
+export interface CreatedDevice {
+  device: DeviceView;
+  sip: { username: string; password: string; domain: string; ports?: { udp: number; tcp: number; tls: number } };
+}
+
+export interface AuditEventView {
+  seq: number;
+  id: string;
+  at: string;
+  actor: { type: string; id: string };
+  action: string;
+  object: { type: string; id: string } | null;
+  sourceIp: string | null;
+  outcome: string;
+  details: Record<string, unknown>;
+  prominent: boolean;
+  breakGlassReason: string | null;
+  hash: string;
+  prevHash: string;
+}
+
+export interface AuditEventPage {
+  items: AuditEventView[];
+  nextBefore: string | null;
+}
+
+export interface ChainStatus {
+  ok: boolean;
+  checkedAt: string;
+  verifiedCount: number;
+  head: { seq: number; hash: string } | null;
+  break: { seq: number; reason: string } | null;
+}
+
+/** One message in GET /voicemails (DESIGN.md, operator surface). */
+export interface VoicemailItem {
+  id: string;
+  extension: string;
+  receivedAt: string;
+  durationMs: number;
+  heard: boolean;
+  partial: boolean;
+  transcript: { text: string; engine: string } | null;
+}
+
 /** A refusal from the API, with its stable code (see src/api/errors.ts). */
 export class ApiError extends Error {
   constructor(
@@ -124,4 +183,21 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: 
 export function describeError(e: unknown): string {
   if (e instanceof ApiError) return e.message;
   return 'Sotto could not be reached. Check the connection and try again.';
+}
+
+/**
+ * A recording fetched with the session (cookie, never a shareable URL) and
+ * handed to the page as a blob: URL that lives only in this tab. The caller
+ * revokes it when the player goes away.
+ */
+export async function fetchAudio(path: string): Promise<string> {
+  const res = await fetch(`/api/v1${path}`, { headers: { accept: 'audio/wav' }, credentials: 'same-origin' });
+  if (res.status === 401) listener?.onSessionEnded();
+  if (!res.ok) {
+    const payload: unknown = await res.json().catch(() => null);
+    const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, error?.code ?? 'HTTP_' + res.status, error?.message ?? `the server answered ${res.status}`);
+  }
+  listener?.onActivity();
+  return URL.createObjectURL(await res.blob());
 }

@@ -6,10 +6,12 @@ import { IdleLogoff } from './idle-logoff.tsx';
 import { PageHeading } from './page-heading.tsx';
 import { MfaEnrolmentPage } from './pages/mfa-enrolment-page.tsx';
 import { PracticePage } from './pages/practice-page.tsx';
+import { AuditLogPage } from './pages/audit-log-page.tsx';
 import { PosturePage } from './pages/posture-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { UserPage } from './pages/user-page.tsx';
 import { UsersPage } from './pages/users-page.tsx';
+import { VoicemailInboxPage } from './pages/voicemail-inbox-page.tsx';
 import { Link, matchRoute, navigate, usePath } from './router.tsx';
 
 export function App() {
@@ -83,21 +85,37 @@ function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; on
         <span className="brand">Sotto</span>
         <nav aria-label="Main">
           <ul>
+            {isAdmin && (
+              <li>
+                <Link to="/users" aria-current={route.page === 'users' || route.page === 'user' ? 'page' : undefined}>
+                  Users
+                </Link>
+              </li>
+            )}
             <li>
-              <Link to="/users" aria-current={route.page === 'users' || route.page === 'user' ? 'page' : undefined}>
-                Users
+              <Link to="/voicemail" aria-current={route.page === 'inbox' ? 'page' : undefined}>
+                Voicemail inbox
               </Link>
             </li>
-            <li>
-              <Link to="/practice" aria-current={route.page === 'practice' ? 'page' : undefined}>
-                Practice
-              </Link>
-            </li>
-            <li>
-              <Link to="/posture" aria-current={route.page === 'posture' ? 'page' : undefined}>
-                HIPAA posture
-              </Link>
-            </li>
+            {isAdmin && (
+              <>
+                <li>
+                  <Link to="/practice" aria-current={route.page === 'practice' ? 'page' : undefined}>
+                    Practice
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/posture" aria-current={route.page === 'posture' ? 'page' : undefined}>
+                    HIPAA posture
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/audit" aria-current={route.page === 'audit' ? 'page' : undefined}>
+                    Audit log
+                  </Link>
+                </li>
+              </>
+            )}
           </ul>
         </nav>
         <button type="button" className="secondary" onClick={onSignOut}>
@@ -107,6 +125,8 @@ function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; on
       <main id="main">
         {session.mfaEnrolmentRequired ? (
           <MfaEnrolmentPage onDone={onEnrolled} />
+        ) : route.page === 'inbox' || (!isAdmin && path === '/') ? (
+          <VoicemailInboxPage />
         ) : !isAdmin ? (
           <p className="notice">These pages are for practice owners and administrators.</p>
         ) : route.page === 'users' ? (
@@ -117,6 +137,8 @@ function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; on
           <PracticePage />
         ) : route.page === 'posture' ? (
           <PosturePage />
+        ) : route.page === 'audit' ? (
+          <AuditLogPage />
         ) : (
           <>
             <PageHeading>Page not found</PageHeading>

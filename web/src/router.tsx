@@ -34,18 +34,24 @@ export function Link({ to, onClick, ...rest }: { to: string } & AnchorHTMLAttrib
   return <a href={to} onClick={follow} {...rest} />;
 }
 
+export type UserTab = 'profile' | 'devices' | 'voicemail';
+
 export type Route =
   | { page: 'users' }
-  | { page: 'user'; userId: string; tab: 'profile' | 'voicemail' }
+  | { page: 'user'; userId: string; tab: UserTab }
   | { page: 'posture' }
   | { page: 'practice' }
+  | { page: 'audit' }
+  | { page: 'inbox' }
   | { page: 'not-found' };
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/users') return { page: 'users' };
   if (path === '/posture') return { page: 'posture' };
   if (path === '/practice') return { page: 'practice' };
-  const user = /^\/users\/([A-Za-z0-9_-]+)(?:\/(voicemail))?$/.exec(path);
-  if (user) return { page: 'user', userId: user[1]!, tab: user[2] === 'voicemail' ? 'voicemail' : 'profile' };
+  if (path === '/audit') return { page: 'audit' };
+  if (path === '/voicemail') return { page: 'inbox' };
+  const user = /^\/users\/([A-Za-z0-9_-]+)(?:\/(devices|voicemail))?$/.exec(path);
+  if (user) return { page: 'user', userId: user[1]!, tab: user[2] === 'voicemail' ? 'voicemail' : user[2] === 'devices' ? 'devices' : 'profile' };
   return { page: 'not-found' };
 }

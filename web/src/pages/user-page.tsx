@@ -1,13 +1,14 @@
-// One user's page: Profile and Voicemail tabs. The tabs are links (each has
+// One user's page: Profile, Devices and Voicemail tabs. The tabs are links (each has
 // its own URL, reload keeps it), marked with aria-current for the open one.
 import { useEffect, useState } from 'react';
 import { api, describeError, type UserView } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
-import { Link } from '../router.tsx';
+import { Link, type UserTab } from '../router.tsx';
+import { DevicesTab } from './devices-tab.tsx';
 import { ROLE_LABELS } from './users-page.tsx';
 import { VoicemailTab } from './voicemail-tab.tsx';
 
-export function UserPage({ userId, tab }: { userId: string; tab: 'profile' | 'voicemail' }) {
+export function UserPage({ userId, tab }: { userId: string; tab: UserTab }) {
   const [user, setUser] = useState<UserView | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -38,6 +39,9 @@ export function UserPage({ userId, tab }: { userId: string; tab: 'profile' | 'vo
         <Link to={`/users/${user.id}`} aria-current={tab === 'profile' ? 'page' : undefined}>
           Profile
         </Link>
+        <Link to={`/users/${user.id}/devices`} aria-current={tab === 'devices' ? 'page' : undefined}>
+          Devices
+        </Link>
         <Link to={`/users/${user.id}/voicemail`} aria-current={tab === 'voicemail' ? 'page' : undefined}>
           Voicemail
         </Link>
@@ -59,6 +63,8 @@ export function UserPage({ userId, tab }: { userId: string; tab: 'profile' | 'vo
               <dd>{new Date(user.createdAt).toLocaleDateString()}</dd>
             </dl>
           </>
+        ) : tab === 'devices' ? (
+          <DevicesTab userId={user.id} hasExtension={user.extension !== null} />
         ) : (
           <VoicemailTab userId={user.id} />
         )}

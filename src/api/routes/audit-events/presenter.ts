@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import { isBreakGlassAction, type AuditEvent } from '../../../audit/index.ts';
-import type { AuditEventView } from './schema.ts';
+import { isBreakGlassAction, type AuditEvent, type ChainVerification } from '../../../audit/index.ts';
+import type { AuditEventView, ChainStatusView } from './schema.ts';
 
 export function presentAuditEvent(e: AuditEvent, reasons: Map<string, string>): Static<typeof AuditEventView> {
   const grantId = typeof e.details['grantId'] === 'string' ? e.details['grantId'] : null;
@@ -19,4 +19,9 @@ export function presentAuditEvent(e: AuditEvent, reasons: Map<string, string>): 
     hash: e.hash,
     prevHash: e.prevHash,
   };
+}
+
+export function presentChainStatus(v: ChainVerification, checkedAt: Date): Static<typeof ChainStatusView> {
+  if (v.ok) return { ok: true, checkedAt: checkedAt.toISOString(), verifiedCount: v.count, head: { ...v.head }, break: null };
+  return { ok: false, checkedAt: checkedAt.toISOString(), verifiedCount: v.verifiedCount, head: null, break: { ...v.break } };
 }

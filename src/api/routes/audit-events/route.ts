@@ -4,8 +4,9 @@ import { breakGlassReasons, listAuditEvents } from '../../../directory/index.ts'
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
 import { actorOf, withErrors } from '../common.ts';
-import { presentAuditEvent } from './presenter.ts';
-import { AuditEventPageView, AuditEventQuery } from './schema.ts';
+import { verifyPracticeChain } from './chain-status.ts';
+import { presentAuditEvent, presentChainStatus } from './presenter.ts';
+import { AuditEventPageView, AuditEventQuery, ChainStatusView } from './schema.ts';
 
 export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
   app.get(
@@ -40,6 +41,24 @@ export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
       const grantIds = page.items.filter((e) => isBreakGlassAction(e.action) && typeof e.details['grantId'] === 'string').map((e) => e.details['grantId'] as string);
       const reasons = await breakGlassReasons(db, p.practiceId, grantIds);
       return { items: page.items.map((e) => presentAuditEvent(e, reasons)), nextBefore: page.nextBeforeSeq === null ? null : String(page.nextBeforeSeq) };
+    },
+  );
+
+  app.get(
+    '/audit-events/verify',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['audit'],
+        summary: "Verify the practice's audit chain (what `sotto audit verify` does): ok, or the first broken link and why",
+        response: withErrors({ 200: ChainStatusView }),
+      },
+    },
+    async (req, reply) => {
+      const checkedAt = new Date();
+      const result = await verifyPracticeChain(db, principalOf(req).practiceId, actorOf(req));
+      void reply.header('cache-control', 'no-store');
+      return presentChainStatus(result, checkedAt);
     },
   );
 };

@@ -36,3 +36,17 @@ export const AuditEventPageView = Type.Object({
   items: Type.Array(AuditEventView),
   nextBefore: Type.Union([Type.String(), Type.Null()]),
 });
+
+export const ChainStatusView = Type.Object({
+  ok: Type.Boolean({ description: 'Every event re-hashes to its stored hash, links to the one before, and the last is the recorded head' }),
+  checkedAt: Type.String({ format: 'date-time' }),
+  verifiedCount: Type.Integer({ description: 'Events checked before the first break (all of them when ok)' }),
+  head: Type.Union([Type.Object({ seq: Type.Integer(), hash: Type.String() }), Type.Null()], { description: 'The last event checked, when ok' }),
+  break: Type.Union([
+    Type.Object({
+      seq: Type.Integer(),
+      reason: Type.String({ description: 'malformed, wrong_chain, missing_events, out_of_order, prev_hash_mismatch, hash_mismatch, truncated, head_mismatch' }),
+    }),
+    Type.Null(),
+  ]),
+});

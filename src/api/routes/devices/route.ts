@@ -6,7 +6,7 @@ import { actorOf, IdParams, withErrors } from '../common.ts';
 import { presentDevice } from './presenter.ts';
 import { CreatedDevice, DeviceList, DeviceView, NewDeviceBody } from './schema.ts';
 
-export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled }) => {
+export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled, sipPorts }) => {
   app.get(
     '/users/:id/devices',
     { config: { access: 'self-or-admin' }, schema: { tags: ['devices'], summary: "A user's SIP devices", params: IdParams, response: withErrors({ 200: DeviceList }) } },
@@ -28,7 +28,11 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
       const { device, sipPassword } = await addDevice(db, p.practiceId, req.params.id, req.body, actorOf(req));
       const practice = await getPractice(db, p.practiceId);
       void reply.header('cache-control', 'no-store');
-      return reply.status(201).send({ device: presentDevice(device), sip: { username: device.sipUsername, password: sipPassword, domain: practice.sipDomain } });
+      const ports = sipPorts?.();
+      return reply.status(201).send({
+        device: presentDevice(device),
+        sip: { username: device.sipUsername, password: sipPassword, domain: practice.sipDomain, ...(ports ? { ports: { ...ports } } : {}) },
+      });
     },
   );
 

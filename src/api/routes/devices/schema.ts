@@ -29,5 +29,11 @@ export const CreatedDevice = Type.Object({
     username: Type.String(),
     password: Type.String({ description: 'Shown once; only digest HA1 values are kept' }),
     domain: Type.String(),
+    ports: Type.Optional(
+      Type.Object(
+        { udp: Type.Integer(), tcp: Type.Integer(), tls: Type.Integer() },
+        { description: 'Where the phone registers: UDP and TCP share a port, TLS has its own. Absent when SIP is not running.' },
+      ),
+    ),
   }),
 });

@@ -1,0 +1,46 @@
+// What to type into a phone's account settings, from the one answer that
+// carries a new device's password. Pure (no DOM), so it is unit-tested.
+import type { CreatedDevice, DeviceKind } from './api.ts';
+
+export const DEVICE_KIND_LABELS: Record<DeviceKind, string> = { desk_phone: 'Desk phone', softphone: 'Softphone', ata: 'Analog adapter (ATA)' };
+
+export interface RegistrationSetting {
+  /** The phone's own word for the field, as most configuration pages name it. */
+  name: string;
+  value: string;
+  /** Secret: shown once, offered for copying, never written anywhere else. */
+  secret?: boolean;
+  /** Words rather than a value to type character for character. */
+  prose?: boolean;
+}
+
+/** The transports a phone may register over, best first: TLS keeps the signalling private on the network. */
+export function transportsOf(sip: CreatedDevice['sip']): string[] {
+  const p = sip.ports;
+  if (!p) return ['UDP or TCP, port 5060', 'TLS, port 5061 (preferred where the phone supports it)'];
+  const out: string[] = [];
+  if (p.tls > 0) out.push(`TLS, port ${p.tls} (preferred where the phone supports it)`);
+  if (p.udp > 0) out.push(`UDP, port ${p.udp}`);
+  if (p.tcp > 0) out.push(`TCP, port ${p.tcp}`);
+  return out;
+}
+
+/**
+ * The settings for a phone. `serverHost` is the host the portal was opened
+ * on: the address the phone reaches Sotto at when the SIP domain is not in
+ * the practice's DNS.
+ */
+export function registrationSettings(sip: CreatedDevice['sip'], serverHost: string): RegistrationSetting[] {
+  return [
+    { name: 'SIP server / registrar', value: serverHost },
+    { name: 'Domain / realm', value: sip.domain },
+    { name: 'User name / auth user', value: sip.username },
+    { name: 'Password', value: sip.password, secret: true },
+    { name: 'Transport', value: transportsOf(sip).join('; '), prose: true },
+  ];
+}
+
+/** Text for the clipboard: every setting, one a line, for pasting into a provisioning note. */
+export function registrationText(settings: RegistrationSetting[]): string {
+  return settings.map((s) => `${s.name}: ${s.value}`).join('\n');
+}

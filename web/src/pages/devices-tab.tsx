@@ -1,0 +1,246 @@
+// The Devices tab: a user's desk phones, softphones and ATAs. Adding one shows
+// its SIP password exactly once (the server keeps only digest hashes), with
+// what to type into the phone; leaving the tab or pressing "Done" forgets it.
+// Disabling a device ends its registrations at once, after a confirmation.
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
+import { api, describeError, type CreatedDevice, type DeviceKind, type DeviceView } from '../api.ts';
+import { DEVICE_KIND_LABELS, registrationSettings, registrationText } from '../device-registration.ts';
+
+const KINDS = Object.keys(DEVICE_KIND_LABELS) as DeviceKind[];
+
+export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtension: boolean }) {
+  const [devices, setDevices] = useState<DeviceView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [created, setCreated] = useState<CreatedDevice | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [kind, setKind] = useState<DeviceKind>('desk_phone');
+  const [label, setLabel] = useState('');
+  const [sipUsername, setSipUsername] = useState('');
+  const credentialsHeading = useRef<HTMLHeadingElement>(null);
+  const addHeading = useRef<HTMLHeadingElement>(null);
+  const path = `/users/${encodeURIComponent(userId)}/devices`;
+
+  useEffect(() => {
+    api<{ items: DeviceView[] }>('GET', path)
+      .then((r) => setDevices(r.items))
+      .catch((e: unknown) => setError(describeError(e)));
+  }, [path]);
+
+  useEffect(() => {
+    if (created) credentialsHeading.current?.focus();
+  }, [created]);
+
+  async function add(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const body = { kind, ...(label.trim() ? { label: label.trim() } : {}), ...(sipUsername.trim() ? { sipUsername: sipUsername.trim() } : {}) };
+      const r = await api<CreatedDevice>('POST', path, body);
+      setDevices((list) => [...(list ?? []), r.device]);
+      setCreated(r);
+      setLabel('');
+      setSipUsername('');
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function disable(device: DeviceView) {
+    setBusy(true);
+    setError(null);
+    try {
+      const d = await api<DeviceView>('DELETE', `/devices/${encodeURIComponent(device.id)}`);
+      setDevices((list) => (list ?? []).map((x) => (x.id === d.id ? d : x)));
+      setStatus(`${d.label} is disabled: it can no longer register or call.`);
+      setConfirming(null);
+      // The confirm buttons are gone; keep the keyboard on the same row.
+      document.getElementById(`device-${d.id}`)?.focus();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function done() {
+    setCreated(null);
+    setStatus('The password is no longer shown anywhere. Add a new device if it was lost.');
+    addHeading.current?.focus();
+  }
+
+  return (
+    <>
+      <h2 id="tab-heading">Devices</h2>
+      {error && (
+        <p className="notice error" role="alert">
+          {error}
+        </p>
+      )}
+      <p role="status" className="status">
+        {status}
+      </p>
+      {created && <Credentials created={created} headingRef={credentialsHeading} onDone={done} />}
+      {devices === null && !error && <p>Loading devices…</p>}
+      {devices && devices.length === 0 && <p>No devices yet. Add the user's desk phone, softphone or analog adapter below.</p>}
+      {devices && devices.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption>Phones that register as this user's extension.</caption>
+            <thead>
+              <tr>
+                <th scope="col">Label</th>
+                <th scope="col">Kind</th>
+                <th scope="col">SIP username</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {devices.map((d) => (
+                <tr key={d.id}>
+                  <th scope="row" id={`device-${d.id}`} tabIndex={-1}>
+                    {d.label}
+                  </th>
+                  <td>{DEVICE_KIND_LABELS[d.kind]}</td>
+                  <td>
+                    <code>{d.sipUsername}</code>
+                  </td>
+                  <td>
+                    <span className={`badge ${d.status === 'active' ? 'ok' : 'muted'}`}>{d.status === 'active' ? 'Active' : 'Disabled'}</span>
+                  </td>
+                  <td>
+                    {d.status === 'active' &&
+                      (confirming === d.id ? (
+                        <div className="actions tight" role="group" aria-label={`Confirm disabling ${d.label}`}>
+                          <button type="button" className="danger" disabled={busy} onClick={() => void disable(d)} autoFocus>
+                            Yes, disable
+                          </button>
+                          <button type="button" className="secondary" disabled={busy} onClick={() => setConfirming(null)}>
+                            Cancel
+                          </button>
+                        </div>
+                      ) : (
+                        <button type="button" className="secondary" aria-label={`Disable ${d.label}`} onClick={() => setConfirming(d.id)}>
+                          Disable
+                        </button>
+                      ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <form onSubmit={add} aria-labelledby="add-device-heading" className="add-device">
+        <h3 id="add-device-heading" ref={addHeading} tabIndex={-1}>
+          Add a device
+        </h3>
+        {!hasExtension && <p className="notice">This user has no extension yet; give them one before adding a device.</p>}
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor="device-kind">Kind</label>
+            <select id="device-kind" value={kind} onChange={(e) => setKind(e.target.value as DeviceKind)}>
+              {KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {DEVICE_KIND_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="device-label">Label</label>
+            <input id="device-label" value={label} maxLength={80} onChange={(e) => setLabel(e.target.value)} aria-describedby="device-label-help" />
+            <p id="device-label-help" className="help">
+              Where the phone is, e.g. "Front desk". Do not use patient names.
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor="device-username">SIP username</label>
+            <input
+              id="device-username"
+              value={sipUsername}
+              maxLength={64}
+              pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}"
+              onChange={(e) => setSipUsername(e.target.value)}
+              aria-describedby="device-username-help"
+            />
+            <p id="device-username-help" className="help">
+              Optional. Leave empty for the extension number (a second phone gets "-2").
+            </p>
+          </div>
+        </div>
+        <button type="submit" disabled={busy || !hasExtension || created !== null}>
+          {busy ? 'Adding…' : 'Add device'}
+        </button>
+      </form>
+    </>
+  );
+}
+
+function Credentials({ created, headingRef, onDone }: { created: CreatedDevice; headingRef: RefObject<HTMLHeadingElement | null>; onDone: () => void }) {
+  const settings = registrationSettings(created.sip, window.location.hostname);
+  const [copied, setCopied] = useState<string | null>(null);
+
+  async function copy(what: string, text: string) {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(`${what} copied.`);
+    } catch {
+      setCopied('The browser did not allow copying: select the text and copy it by hand.');
+    }
+  }
+
+  return (
+    <section className="credentials" aria-labelledby="credentials-heading">
+      <h3 id="credentials-heading" ref={headingRef} tabIndex={-1}>
+        SIP credentials for {created.device.label}
+      </h3>
+      <p className="once">
+        <strong>Copy these now: the password will not be shown again.</strong> Sotto keeps only a one-way hash of it. If it is lost, disable this device and add a new one.
+      </p>
+      <dl className="facts">
+        {settings.map((s) => (
+          <div key={s.name} className="fact">
+            <dt>{s.name}</dt>
+            <dd>
+              {s.prose ? (
+                s.value
+              ) : (
+                <code className="wrap" aria-label={s.secret ? 'SIP password' : undefined}>
+                  {s.value}
+                </code>
+              )}
+              {s.secret && (
+                <button type="button" className="secondary small" onClick={() => void copy('Password', s.value)}>
+                  Copy password
+                </button>
+              )}
+            </dd>
+          </div>
+        ))}
+      </dl>
+      <p className="help">
+        On the phone, create a SIP account with these settings. Registration expiry 60–3600 seconds. Use the domain as the SIP server instead if it resolves to this server on your network.
+      </p>
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => void copy('All settings', registrationText(settings))}>
+          Copy all settings
+        </button>
+        <button type="button" onClick={onDone}>
+          Done, I have copied them
+        </button>
+        <p role="status" className="status">
+          {copied}
+        </p>
+      </div>
+    </section>
+  );
+}
