@@ -20,7 +20,12 @@ export type CallerAuthOutcome =
 export class CallerAuthenticator {
   private readonly authenticators = new Map<string, DigestAuthenticator>();
 
-  constructor(private readonly o: { directory: RegistrarDirectory; nonceSecret: Buffer; now: () => number }) {}
+  /**
+   * `proxy` (default true): challenge with 407 Proxy-Authenticate, as an
+   * intermediary does for INVITE. False for requests Sotto answers as their
+   * final target (SUBSCRIBE for MWI): 401 WWW-Authenticate (RFC 3261 22.2).
+   */
+  constructor(private readonly o: { directory: RegistrarDirectory; nonceSecret: Buffer; now: () => number; proxy?: boolean }) {}
 
   async authenticate(request: SipRequest): Promise<CallerAuthOutcome> {
     // The practice is the one the callee's domain names (To, as the registrar reads it).
@@ -41,7 +46,7 @@ export class CallerAuthenticator {
     if (!result.ok) {
       const e = result.error;
       // Same answer for an unknown user and a wrong password: a fresh challenge.
-      if (e.status === 401 || e.status === 407) return { ok: false, status: 407, headers: auth.challenge(e.stale), code: e.code, countsAsFailure: e.countsAsFailure };
+      if (e.status === 401 || e.status === 407) return { ok: false, status: this.o.proxy === false ? 401 : 407, headers: auth.challenge(e.stale), code: e.code, countsAsFailure: e.countsAsFailure };
       return { ok: false, status: e.status, headers: [], code: e.code, countsAsFailure: e.countsAsFailure };
     }
     if (!found) return { ok: false, status: 500, headers: [], code: 'CALL_CREDENTIAL_LOST' };
@@ -51,7 +56,7 @@ export class CallerAuthenticator {
   private authenticator(realm: string): DigestAuthenticator {
     let a = this.authenticators.get(realm);
     if (!a) {
-      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, proxy: true });
+      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, proxy: this.o.proxy ?? true });
       this.authenticators.set(realm, a);
     }
     return a;

@@ -80,9 +80,9 @@ export class NotifierSubscription {
     return this.dialog.key;
   }
 
-  /** Seconds left, rounded down (what Subscription-State's expires says). */
+  /** Seconds left, rounded up so the NOTIFY right after a 200 repeats its Expires (what Subscription-State's expires says). */
   get remainingSeconds(): number {
-    return Math.max(0, Math.floor((this.expiresAt - this.deps.clock.now()) / 1000));
+    return Math.max(0, Math.ceil((this.expiresAt - this.deps.clock.now()) / 1000));
   }
 
   /**
