@@ -185,6 +185,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
     async removeDeviceBindings(deviceIds) {
       credentials.invalidateAll();
+      mwi?.removeDevices(deviceIds);
       for (const id of deviceIds) await store.removeDevice(id);
     },
     async stop() {

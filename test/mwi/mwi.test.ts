@@ -138,6 +138,16 @@ describe('MWI through a running Sotto', { timeout: 60_000 }, () => {
     expect(p.responses[0]!.headers.some((h) => h.name.toLowerCase() === 'www-authenticate')).toBe(true);
   });
 
+  it("ends a disabled device's subscription with a final NOTIFY (reason rejected)", async () => {
+    const p = await phone('101');
+    expect((await p.subscribe(600)).status).toBe(200);
+    await p.notifyNumber(1);
+    const devices = await rt.database.db.selectFrom('devices').select('id').where('sip_username', '=', '101').execute();
+    await sotto.sip.removeDeviceBindings(devices.map((d) => d.id));
+    const last = await p.notifyNumber(2);
+    expect(wire(last)).toContain('Subscription-State: terminated;reason=rejected\r\n');
+  });
+
   it('ends the subscription when the phone answers a NOTIFY with 481', async () => {
     const p = await phone('102');
     expect((await p.subscribe(600)).status).toBe(200);

@@ -11,7 +11,7 @@
 // corrected by the next NOTIFY. Logs carry ids and codes, never URIs.
 import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
-import { EventNotifier, type SubscriptionEnd } from '../../sip/event/index.ts';
+import { EventNotifier, type NotifierSubscription, type SubscriptionEnd } from '../../sip/event/index.ts';
 import { createResponse, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
 import { systemClock, type Clock, type ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource } from '../../sip/transport/index.ts';
@@ -57,6 +57,8 @@ export class MwiService {
   private readonly watched = new Map<string, WatchedBox>();
   private mailbox: MwiMailbox | undefined;
   private readonly endListeners = new Set<(boxId: string, end: SubscriptionEnd) => void>();
+  /** Subscriptions by the device that made them, so a disabled device's end at once. */
+  private readonly byDevice = new Map<string, Set<NotifierSubscription>>();
   private stopListening: (() => void) | undefined;
 
   constructor(private readonly o: MwiServiceOptions) {
@@ -124,6 +126,18 @@ export class MwiService {
     });
   }
 
+  /**
+   * Ends the subscriptions of disabled devices (or a disabled user's) with a
+   * final NOTIFY, reason "rejected" (RFC 6665 4.1.3: do not retry).
+   */
+  removeDevices(deviceIds: readonly string[]): void {
+    for (const id of deviceIds) {
+      const subs = this.byDevice.get(id);
+      this.byDevice.delete(id);
+      for (const s of subs ?? []) s.terminate('rejected');
+    }
+  }
+
   /** Shutdown: subscriptions are forgotten (phones re-subscribe). */
   close(): void {
     this.stopListening?.();
@@ -153,7 +167,11 @@ export class MwiService {
     const box = await this.o.boxes.boxForExtension(caller.practiceId, caller.extension);
     if (!box) return void tx.respond(createResponse(request, 404, 'No Voicemail Box'));
     this.watched.set(box.boxId, { account: mailboxAccount(box.extension, caller.realm) });
-    if (this.notifier.subscribe(tx, request, source, box.boxId)) {
+    const sub = this.notifier.subscribe(tx, request, source, box.boxId);
+    if (sub) {
+      let set = this.byDevice.get(caller.deviceId);
+      if (!set) this.byDevice.set(caller.deviceId, (set = new Set()));
+      set.add(sub);
       this.o.logger?.info({ event: 'mwi.subscribed', deviceId: caller.deviceId, boxId: box.boxId }, 'mwi');
     } else if (this.notifier.subscriptionsOf(box.boxId).length === 0) this.watched.delete(box.boxId);
   }
@@ -165,6 +183,10 @@ export class MwiService {
   }
 
   private ended(boxId: string, end: SubscriptionEnd): void {
+    for (const [device, subs] of this.byDevice) {
+      for (const sub of subs) if (sub.state === 'terminated') subs.delete(sub);
+      if (subs.size === 0) this.byDevice.delete(device);
+    }
     if (this.notifier.subscriptionsOf(boxId).length === 0) this.watched.delete(boxId);
     this.o.logger?.info({ event: 'mwi.ended', boxId, ...(end.kind === 'terminated' ? { reason: end.reason } : { status: end.status }) }, 'mwi');
     for (const l of this.endListeners) l(boxId, end);

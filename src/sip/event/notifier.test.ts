@@ -53,7 +53,7 @@ describe('EventNotifier (RFC 6665 notifier)', () => {
   it('answers a new SUBSCRIBE 200 with the granted Expires, then NOTIFIES the state at once', async () => {
     const h = harness();
     const tx = fakeTx(subscribeRequest());
-    expect(h.notifier.subscribe(tx, tx.request, source, 'box-1')).toBe(true);
+    expect(h.notifier.subscribe(tx, tx.request, source, 'box-1')?.state).toBe('active');
     const res = tx.responses[0]!;
     expect(res.status).toBe(200);
     expect(getHeader(res.headers, 'expires')).toBe('600');

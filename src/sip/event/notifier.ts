@@ -74,18 +74,19 @@ export class EventNotifier {
 
   /**
    * Accepts a new, already authorised SUBSCRIBE for `resource`. Answers it
-   * (200, or 423/400) and sends the first NOTIFY. Returns false when refused.
+   * (200, or 423/400) and sends the first NOTIFY. Returns the subscription,
+   * or undefined when refused (or when it was a fetch, over at once).
    */
-  subscribe(tx: ServerTransaction, request: SipRequest, source: MessageSource, resource: string): boolean {
+  subscribe(tx: ServerTransaction, request: SipRequest, source: MessageSource, resource: string): NotifierSubscription | undefined {
     const event = getEventHeader(request.headers);
-    if (!event || event.package !== this.o.eventPackage) return this.refuse(tx, request, 489);
+    if (!event || event.package !== this.o.eventPackage) return void this.refuse(tx, request, 489);
     const granted = this.grant(tx, request);
-    if (granted === undefined) return false;
+    if (granted === undefined) return undefined;
     const localTag = generateTag();
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
     const dialog = Dialog.asUas(request, localTag, this.o.contact, destination);
     // RFC 6665 4.1.2.1 / RFC 3261 12.1.1: a dialog needs a From tag and a Contact.
-    if (!dialog) return this.refuse(tx, request, 400, 'Missing Contact or From tag');
+    if (!dialog) return void this.refuse(tx, request, 400, 'Missing Contact or From tag');
     // An unsubscribe-only SUBSCRIBE (Expires: 0 with no dialog) is a fetch: RFC 6665 4.4.3.
     tx.respond(createResponse(request, 200, 'OK', { toTag: localTag, headers: [headerField('Expires', String(granted)), headerField('Contact', this.o.contact)] }));
     const sub = new NotifierSubscription(dialog, event, resource, this.o.contact, Math.max(granted, 1), {
@@ -97,7 +98,7 @@ export class EventNotifier {
     this.track(sub);
     if (granted === 0) sub.terminate('timeout');
     else sub.changed();
-    return true;
+    return sub.state === 'active' ? sub : undefined;
   }
 
   /** An in-dialog SUBSCRIBE: refresh, or unsubscribe with Expires: 0 (RFC 6665 4.2.1.2). */
