@@ -91,7 +91,7 @@ function press(phone: FakePhone, digit: DtmfDigit): void {
 }
 const type = (phone: FakePhone, keys: string) => [...keys].forEach((k) => press(phone, k as DtmfDigit));
 
-function session(callId: string, rec: Recorder, messages: MailboxMessage[], o: { boxId?: string; relay?: MailboxRelay } = {}) {
+function session(callId: string, rec: Recorder, messages: MailboxMessage[], o: { boxId?: string; relay?: MailboxRelay; inputTimeoutMs?: number } = {}) {
   return startMailboxSession({
     relay: o.relay ?? relay,
     callId,
@@ -113,7 +113,7 @@ function session(callId: string, rec: Recorder, messages: MailboxMessage[], o: {
     },
     pins: pins(rec),
     hangUp: () => rec.add('hang-up'),
-    inputTimeoutMs: 20_000,
+    inputTimeoutMs: o.inputTimeoutMs ?? 20_000,
   });
 }
 
@@ -164,6 +164,25 @@ describe('mailbox session on a real media relay', { timeout: 60_000 }, () => {
     s.hangup();
     await s.done;
     expect(rec.log.filter((h) => h.startsWith('verify'))).toEqual(['verify box-101 111111 from device-7']);
+    await relay.delete(callId);
+  });
+
+  it('a caller who stops typing is still heard, and one who says nothing is hung up on', async () => {
+    const { callId, phone } = await connect();
+    const rec = new Recorder();
+    const s = session(callId, rec, [], { boxId: 'box-101', inputTimeoutMs: 300 });
+    await rec.when(/^say Please enter your PIN/);
+    type(phone, '402917');
+    await rec.when(/^verify box-101 402917/);
+    await s.done;
+    expect(rec.log.slice(-6)).toEqual([
+      'say You have no messages.',
+      'say To listen to your messages, press 1. To change your greeting, press 3. To change your PIN, press 4. To hang up, press star.',
+      'say To listen to your messages, press 1. To change your greeting, press 3. To change your PIN, press 4. To hang up, press star.',
+      'say To listen to your messages, press 1. To change your greeting, press 3. To change your PIN, press 4. To hang up, press star.',
+      'say Goodbye.',
+      'hang-up',
+    ]);
     await relay.delete(callId);
   });
 

@@ -25,7 +25,8 @@ function drive(start: { state: MenuState; actions: readonly MenuAction[] }, even
   for (const e of events) {
     const next = step(state, e);
     state = next.state;
-    note(next.actions);
+    // The timer restarted by each key typed is shown once per entry, not per digit.
+    note(e.kind === 'dtmf' ? next.actions.filter((a) => a.kind !== 'await-input') : next.actions);
   }
   return { state, log };
 }
@@ -182,9 +183,11 @@ describe('mailbox menu', () => {
     expect(state.name).toBe('ended');
   });
 
-  it('takes digits typed without # when the caller goes quiet', () => {
+  it('takes digits typed without # when the caller goes quiet, restarting the silence timer with each key', () => {
     const { log } = drive(startMenu('box-1'), [done, ...keys('402917'), { kind: 'timeout' }]);
     expect(log.at(-1)).toBe('verify-pin box-1 402917');
+    const typed = step(startMenu('box-1').state, { kind: 'dtmf', digit: '4' });
+    expect(typed.actions).toEqual([{ kind: 'await-input' }]);
   });
 
   it('stops a greeting recording when the caller hangs up, and ignores everything after', () => {

@@ -211,7 +211,8 @@ function onCollect(state: Extract<MenuState, { name: 'collect' }>, ctx: Ctx, eve
   if (!/^[0-9]$/.test(event.digit)) return { state: { ...state, ctx }, actions: [] };
   const digits = state.digits + event.digit;
   if (digits.length >= MENU_LIMITS.maxDigits) return submit(state.what, digits, ctx);
-  return { state: { ...state, digits, ctx }, actions: [] };
+  // The silence timer restarts with each key, so a caller who stops before # is still heard.
+  return { state: { ...state, digits, ctx }, actions: [{ kind: 'await-input' }] };
 }
 
 function submit(what: Collecting, digits: string, ctx: Ctx): Step {

@@ -113,12 +113,14 @@ class SessionRunner {
 
   dispatch(event: MenuEvent): void {
     if (this.over) return;
-    if (event.kind === 'dtmf' || event.kind === 'timeout') this.clearTimer();
     const before = this.state;
     const next = step(before, event);
     this.state = next.state;
-    // Barge-in: a key the menu acted on silences whatever was playing.
-    if (event.kind === 'dtmf' && (next.state !== before || next.actions.length > 0)) this.stopPlayback();
+    const actedOn = next.state !== before || next.actions.length > 0;
+    // A key the menu ignores leaves the silence timer running; one it acts on
+    // stops it (and barges in: silences whatever was playing).
+    if (event.kind === 'timeout' || (event.kind === 'dtmf' && actedOn)) this.clearTimer();
+    if (event.kind === 'dtmf' && actedOn) this.stopPlayback();
     this.perform(next.actions);
     if (this.state.name === 'ended') this.end(event.kind === 'hangup' ? 'caller-hung-up' : 'goodbye');
   }
