@@ -20,6 +20,10 @@ export class MwiPhone {
   readonly responses: SipResponse[] = [];
   /** Status this phone answers NOTIFYs with. */
   notifyAnswer = 200;
+  /** NOTIFY copies received, retransmissions included. */
+  notifyCopies = 0;
+  /** Leaves this many NOTIFYs unanswered (as if lost), so the server must retransmit. */
+  dropNotifies = 0;
   private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
   private readonly callId = tag();
   private readonly fromTag = tag();
@@ -54,9 +58,11 @@ export class MwiPhone {
     const m: SipMessage = parsed.value;
     if (m.kind === 'request') {
       if (m.method === 'NOTIFY') {
+        this.notifyCopies++;
         // A retransmission carries the same CSeq: answer again, keep once.
         if (!this.notifies.some((n) => getCSeq(n)?.seq === getCSeq(m)?.seq)) this.notifies.push(m);
-        this.reply(m, this.notifyAnswer);
+        if (this.dropNotifies > 0) this.dropNotifies--;
+        else this.reply(m, this.notifyAnswer);
       }
     } else this.responses.push(m);
     this.waiters = this.waiters.filter((w) => (w.test() ? (w.resolve(), false) : true));

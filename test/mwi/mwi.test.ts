@@ -122,6 +122,19 @@ describe('MWI through a running Sotto', { timeout: 60_000 }, () => {
     expect(sotto.sip.mwi.subscriptions).toBe(0);
   });
 
+  it('retransmits a NOTIFY the phone did not answer (RFC 3261 17.1.2 Timer E), over UDP', async () => {
+    const p = await phone('102');
+    p.dropNotifies = 1;
+    expect((await p.subscribe(600)).status).toBe(200);
+    await p.until(() => p.notifyCopies >= 2, 'the retransmitted NOTIFY');
+    expect(p.notifies).toHaveLength(1);
+    // Answered the second time: the subscription lives on and hears the next change.
+    mailbox.set(boxes['102']!, 3, 0);
+    expect((await p.notifyNumber(2)).body.toString('latin1')).toContain('Voice-Message: 3/0 (0/0)');
+    expect((await p.subscribe(0)).status).toBe(200);
+    await p.notifyNumber(3);
+  });
+
   it("refuses another extension's box with 403", async () => {
     const p = await phone('102');
     const res = await p.subscribe(600, '101');
