@@ -13,6 +13,8 @@ export {
   pinRejectionText,
   setPin,
   verifyMailboxPin,
+  /** contracts.md's name for it. */
+  verifyMailboxPin as verifyPin,
   type PinAttempt,
   type PinCheck,
   type PinRejection,
