@@ -21,10 +21,12 @@ import {
   registerApiToken,
   SECRET_ALPHABET,
   updatePractice,
+  verifyPin,
   type Practice,
   type Role,
 } from '../directory/index.ts';
 import type { Tier } from '../policy/index.ts';
+import { findBoxByExtension, setPin } from '../voicemail/mailbox/index.ts';
 import { defaultSipDomain } from './config.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -66,6 +68,19 @@ async function derivePin(derive: Derive, label: string): Promise<string> {
 }
 
 
+/**
+ * The demo prints each box's PIN, so it must be the one that works: a PIN
+ * changed by phone or CLI since the last run is set back (audited). The
+ * hash is compared directly, so the check never counts toward a PIN lockout.
+ */
+async function restoreDemoPin(db: Kysely<Database>, practiceId: string, extension: string, pin: string): Promise<void> {
+  const box = await findBoxByExtension(db, practiceId, extension);
+  if (!box) return;
+  const row = await db.selectFrom('voicemail_boxes').select('pin_hash').where('id', '=', box.boxId).executeTakeFirst();
+  if (row?.pin_hash && (await verifyPin(row.pin_hash, pin).catch(() => false))) return;
+  await setPin(db, box.boxId, pin, CLI_ACTOR).catch(() => {});
+}
+
 async function findDemoPractice(db: Kysely<Database>): Promise<Practice | undefined> {
   return (await listPractices(db)).find((p) => p.name === DEMO_PRACTICE_NAME);
 }
@@ -99,6 +114,7 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
     const sipPassword = await deriveSecret(derive, `sip:${u.extension}`);
     let device = (await listDevices(db, practice.id, user.id)).find((d) => d.sipUsername === u.extension);
     if (!device) device = (await addDevice(db, practice.id, user.id, { kind: 'softphone', label: 'Demo softphone', sipUsername: u.extension, sipPassword }, CLI_ACTOR)).device;
+    await restoreDemoPin(db, practice.id, u.extension, pin);
     extensions.push({ extension: u.extension, userId: user.id, sipUsername: device.sipUsername, sipPassword, voicemailPin: pin });
   }
 

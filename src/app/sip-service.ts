@@ -9,6 +9,8 @@ import { AddressBackoff, systemClock } from '../auth/index.ts';
 import { findSipCredential, listPractices } from '../directory/index.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
+import { CallerAuthenticator } from '../pbx/calls/caller-auth.ts';
+import { KyselyMwiBoxDirectory, MwiService } from '../pbx/mwi/index.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
@@ -25,13 +27,15 @@ export interface SipService {
   /** Extension-to-extension calls; media anchored in `relay`. */
   calls: B2bua;
   relay: MediaRelay;
+  /** Message-waiting indicator; `mwi.useMailbox(store)` connects the voicemail store's counts. */
+  mwi: MwiService;
   store: KyselyLocationStore;
   ports: { udp: number; tcp: number; tls: number };
   removeDeviceBindings(deviceIds: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-const ALLOW = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL';
+const ALLOW = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, SUBSCRIBE';
 
 /** The TLS certificate: from SOTTO_SIP_TLS_CERT/KEY, else a self-signed one made once in the data dir. */
 export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
@@ -88,6 +92,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
 
   // Calls: the B2BUA is built once the stack exists (it sends through it).
   let calls: B2bua | undefined;
+  let mwi: MwiService | undefined;
   const user: TransactionUser = {
     onAck: (ack) => calls?.onAck(ack),
     onCancel(cancelTx, invite, cancel) {
@@ -96,6 +101,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
       if (!invite.answered) invite.respond(createResponse(invite.request, 487));
     },
     onRequest(tx, request, source) {
+      if (mwi?.takes(request)) return mwi.handle(tx, request, source);
       if (calls && request.method !== 'REGISTER' && request.method !== 'OPTIONS' && calls.takes(request)) return calls.onRequest(tx, request, source);
       if (request.method === 'REGISTER') {
         registrar.handle(tx, request, source).catch((err: unknown) => {
@@ -155,6 +161,15 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     logger: rt.logger,
   });
 
+  mwi = new MwiService({
+    stack,
+    auth: new CallerAuthenticator({ directory: { practiceForDomain, credential: (realm, username) => credentials.get(realm, username) }, nonceSecret, now: () => Date.now(), proxy: false }),
+    boxes: new KyselyMwiBoxDirectory(db),
+    contact: `<sip:${advertised.includes(':') ? `[${advertised}]` : advertised}:${sipPort}>`,
+    backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
+    logger: rt.logger,
+  });
+
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.purge_failed' }, 'purge failed'));
   }, 30_000);
@@ -165,14 +180,17 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     registrar,
     calls,
     relay,
+    mwi,
     store,
     ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
     async removeDeviceBindings(deviceIds) {
       credentials.invalidateAll();
+      mwi?.removeDevices(deviceIds);
       for (const id of deviceIds) await store.removeDevice(id);
     },
     async stop() {
       clearInterval(purge);
+      mwi?.close();
       calls?.close();
       await stack.close();
       await relay.close();

@@ -15,6 +15,7 @@ import { startCommand } from './commands/start.ts';
 import { transcribeCommand } from './commands/transcribe.ts';
 import { tokenCreateCommand } from './commands/token.ts';
 import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
+import { voicemailPinSetCommand } from './commands/voicemail.ts';
 import { CliError } from './output.ts';
 
 const USAGE = `usage: sotto <command> [options]
@@ -26,6 +27,7 @@ const USAGE = `usage: sotto <command> [options]
   user list
   user disable <user id or email>
   token create --role admin|staff [--user EMAIL|ID] [--label L]
+  voicemail pin set --extension 101      set a voicemail PIN (6+ digits) read from stdin, or --pin P
   transcribe FILE.wav                    on-box speech to text of a recording (--json: text, engine, words)
   keys status                            master key id and age, practice data keys
   keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
@@ -53,6 +55,7 @@ const OPTIONS = {
   file: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  pin: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -84,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'keys rotate') return await keysRotateCommand({ json });
     if (cmd === 'audit verify') return await auditVerifyCommand({ file: v.file, json });
     if (cmd === 'audit export') return await auditExportCommand({ from: v.from, to: v.to, practice: v.practice });
+    if (cmd === 'voicemail pin' && pos[2] === 'set') return await voicemailPinSetCommand({ extension: v.extension, pin: v.pin, practice: v.practice, json });
     if (cmd === 'token create') return await tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json });
     process.stderr.write(`sotto: unknown command "${pos.join(' ')}"\n\n${USAGE}\n`);
     return 2;

@@ -275,6 +275,15 @@ export interface NotifyOutboxTable {
   last_error_code: string | null;
 }
 
+/** Failed voicemail PIN entries per box ("box:<id>") and per caller ("caller:<sha256>"); times in epoch ms. */
+export interface VoicemailPinFailuresTable {
+  key: string;
+  practice_id: string;
+  failures: number;
+  first_failure_at: number | string;
+  locked_until: number | string | null;
+}
+
 export interface Database {
   practices: PracticesTable;
   practice_policy: PracticePolicyTable;
@@ -297,4 +306,5 @@ export interface Database {
   audit_chain_heads: AuditChainHeadsTable;
   sessions: SessionsTable;
   break_glass_grants: BreakGlassGrantsTable;
+  voicemail_pin_failures: VoicemailPinFailuresTable;
 }

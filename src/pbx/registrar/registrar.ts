@@ -52,6 +52,18 @@ export interface RegistrarStats {
 
 const MD5_ONLY_AGENTS: RegExp[] = [/^baresip v[01]\./];
 
+/**
+ * Whether this user agent must be challenged with MD5 alone: some fail the
+ * whole request when any challenge names an algorithm they lack, instead of
+ * picking one they support (RFC 8760 2.4). baresip/libre up to 1.x
+ * ("Function not implemented") is the one seen here. Shared by every
+ * digest challenge Sotto sends (REGISTER, INVITE, SUBSCRIBE).
+ */
+export function needsMd5OnlyChallenge(request: SipRequest): boolean {
+  const ua = getHeader(request.headers, 'user-agent') ?? '';
+  return MD5_ONLY_AGENTS.some((re) => re.test(ua));
+}
+
 export class Registrar {
   readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };
   private readonly authenticators = new Map<string, DigestAuthenticator>();
@@ -143,7 +155,6 @@ export class Registrar {
    * the one seen here.
    */
   private challenger(realm: string, request: SipRequest): DigestAuthenticator {
-    const ua = getHeader(request.headers, 'user-agent') ?? '';
-    return MD5_ONLY_AGENTS.some((re) => re.test(ua)) ? this.authenticator(realm, ['MD5']) : this.authenticator(realm);
+    return needsMd5OnlyChallenge(request) ? this.authenticator(realm, ['MD5']) : this.authenticator(realm);
   }
 }

@@ -24,6 +24,8 @@ export interface BaresipOptions {
   waitForRegistration?: boolean;
   /** CA file for TLS (sip_cafile). */
   tlsCaFile?: string;
+  /** Extra application modules to load, e.g. ["mwi.so"] (subscribes to message-summary after registering). */
+  appModules?: readonly string[];
   startTimeoutMs?: number;
   /** baresip quits by itself after this long; default 120 s. */
   maxLifetimeMs?: number;
@@ -55,6 +57,8 @@ export interface BaresipAgent {
   messages(): TracedSipMessage[];
   /** baresip's output, colour codes removed. */
   readonly output: string;
+  /** Settles with the first match of `pattern` in baresip's output (its SIP trace included) from the start. */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
   /** The next registration outcome printed from now on. */
   nextRegistration(timeoutMs: number): Promise<RegistrationOutcome>;
   /** Quits baresip (it unregisters first) and waits for it to be gone. */
@@ -77,7 +81,7 @@ function outcomeFrom(text: string): RegistrationOutcome | undefined {
   return { status: Number(first[1]), reason: (first[2] ?? '').trim(), bindings: first[3] !== undefined ? Number(first[3]) : undefined };
 }
 
-function baresipConfig(sipPort: number, transport: SipTransport, tlsCaFile: string | undefined): string {
+function baresipConfig(sipPort: number, transport: SipTransport, tlsCaFile: string | undefined, appModules: readonly string[] = []): string {
   return [
     'poll_method epoll',
     `sip_listen ${LOOPBACK}:${sipPort}`,
@@ -94,6 +98,7 @@ function baresipConfig(sipPort: number, transport: SipTransport, tlsCaFile: stri
     'module aufile.so',
     'module ausine.so',
     'module_app account.so',
+    ...appModules.map((m) => `module_app ${m}`),
     '',
   ].join('\n');
 }
@@ -104,7 +109,7 @@ export async function startBaresip(options: BaresipOptions): Promise<BaresipAgen
   const dir = mkdtempSync(join(tmpdir(), 'sotto-baresip-'));
   const sipPort = await freeSipPort();
   const t = options.transport;
-  writeFileSync(join(dir, 'config'), baresipConfig(sipPort, t, options.tlsCaFile));
+  writeFileSync(join(dir, 'config'), baresipConfig(sipPort, t, options.tlsCaFile, options.appModules));
   const account =
     `<${options.aor};transport=${t}>` +
     `;auth_pass=${options.password}` +
@@ -155,6 +160,7 @@ export async function startBaresip(options: BaresipOptions): Promise<BaresipAgen
     },
     messages,
     nextRegistration: (timeoutMs) => nextRegistration(timeoutMs),
+    waitForOutput: (pattern, timeoutMs) => proc.waitForOutput(pattern, timeoutMs, 0),
     stop,
   };
 }
