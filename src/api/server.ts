@@ -38,6 +38,14 @@ import { policyRoutes } from './routes/policy/route.ts';
 import { practiceRoutes } from './routes/practice/route.ts';
 import { userRoutes } from './routes/users/route.ts';
 import { voicemailSettingsRoutes } from './routes/voicemail-settings/route.ts';
+import { voicemailRoutes } from './routes/voicemails/route.ts';
+import type { GreetingStore, VoicemailStore } from '../voicemail/index.ts';
+
+/** The voicemail store and greetings (src/voicemail), when voicemail runs. */
+export interface VoicemailDeps {
+  store: VoicemailStore;
+  greetings: GreetingStore;
+}
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -46,6 +54,8 @@ export interface ApiDeps {
   /** Called after a user is disabled, so live SIP registrations end at once. */
   onUserDisabled?: (userId: string, deviceIds: string[]) => void;
   onDeviceDisabled?: (deviceId: string) => void;
+  /** Absent: the voicemail routes answer 503 VOICEMAIL_UNAVAILABLE. */
+  voicemail?: VoicemailDeps;
   portal: PortalDeps;
 }
 
@@ -164,7 +174,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       v1.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [] } }, async () => ({ status: 'ok', version: opts.version }));
       v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled, portal };
+      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled, voicemail: opts.voicemail, portal };
       await v1.register(sessionRoutes, deps);
       await v1.register(breakGlassRoutes, deps);
       await v1.register(auditEventRoutes, deps);
@@ -175,6 +185,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       await v1.register(extensionRoutes, deps);
       await v1.register(voicemailSettingsRoutes, deps);
       await v1.register(complianceRoutes, deps);
+      await v1.register(voicemailRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -9,6 +9,7 @@ import { AddressBackoff, systemClock } from '../auth/index.ts';
 import { findSipCredential, listPractices } from '../directory/index.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
+import type { UnavailableCall, UnavailableReason } from '../pbx/calls/call.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
@@ -28,6 +29,8 @@ export interface SipService {
   store: KyselyLocationStore;
   ports: { udp: number; tcp: number; tls: number };
   removeDeviceBindings(deviceIds: string[]): Promise<void>;
+  /** Who takes a call nobody answered (voicemail); until set, callers get 480. */
+  setUnavailableHandler(handler: (call: UnavailableCall, reason: UnavailableReason) => void): void;
   stop(): Promise<void>;
 }
 
@@ -140,7 +143,9 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     await stack.close();
     throw e;
   }
+  let onUnavailable: (call: UnavailableCall, reason: UnavailableReason) => void = (call) => call.reject(480);
   calls = new B2bua({
+    onUnavailable: (call, reason) => onUnavailable(call, reason),
     stack,
     relay,
     directory: {
@@ -167,6 +172,9 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     relay,
     store,
     ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
+    setUnavailableHandler(handler) {
+      onUnavailable = handler;
+    },
     async removeDeviceBindings(deviceIds) {
       credentials.invalidateAll();
       for (const id of deviceIds) await store.removeDevice(id);

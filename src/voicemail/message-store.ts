@@ -308,6 +308,13 @@ export class VoicemailStore implements MailboxAccess {
     await this.db.transaction().execute((trx) => recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, details }));
   }
 
+  /** A listing of messages (API): one event with the count, and any break-glass grants it rested on. */
+  async auditList(practiceId: string, actor: Actor, count: number, breakGlassIds: readonly string[]): Promise<void> {
+    await this.db.transaction().execute((trx) =>
+      recordAudit(trx, practiceId, actor, { action: AUDIT_ACTIONS.voicemailList, object: null, details: { count, ...(breakGlassIds.length > 0 ? { breakGlassIds: [...breakGlassIds] } : {}) } }),
+    );
+  }
+
   onChange(listener: (boxId: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
