@@ -72,6 +72,7 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
     logger: log,
   });
   sip.setUnavailableHandler(deposit.onUnavailable);
+  void deposit.warm();
 
   await notifier?.start();
   void followups.resume().catch((e: unknown) => log.warn({ event: 'voicemail.resume_failed', err: e }, 'voicemail'));

@@ -3,8 +3,8 @@
 // phone answers with the same digest credentials it registers with, so
 // the lookup is the registrar's.
 import { DigestAuthenticator } from '../../sip/auth/index.ts';
-import { getTo, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
-import type { RegistrarDirectory } from '../registrar/registrar.ts';
+import { getHeader, getTo, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
+import { MD5_ONLY_AGENTS, type RegistrarDirectory } from '../registrar/registrar.ts';
 
 export interface Caller {
   readonly practiceId: string;
@@ -30,7 +30,9 @@ export class CallerAuthenticator {
     const practice = await this.o.directory.practiceForDomain(host);
     if (!practice) return { ok: false, status: 404, headers: [], code: 'CALL_UNKNOWN_DOMAIN' };
 
-    const auth = this.authenticator(practice.realm);
+    // As the registrar: agents that fail on any challenge they cannot answer (baresip 1.x) get MD5 alone.
+    const md5Only = MD5_ONLY_AGENTS.some((re) => re.test(getHeader(request.headers, 'user-agent') ?? ''));
+    const auth = this.authenticator(practice.realm, md5Only);
     let found: Awaited<ReturnType<RegistrarDirectory['credential']>>;
     const result = await auth.authenticate(request, async (username, realm, algorithm) => {
       const cred = await this.o.directory.credential(realm, username);
@@ -48,11 +50,12 @@ export class CallerAuthenticator {
     return { ok: true, caller: { practiceId: practice.id, realm: practice.realm, deviceId: found.deviceId, extension: found.extension } };
   }
 
-  private authenticator(realm: string): DigestAuthenticator {
-    let a = this.authenticators.get(realm);
+  private authenticator(realm: string, md5Only: boolean): DigestAuthenticator {
+    const key = `${realm}\u0000${md5Only ? 'md5' : 'all'}`;
+    let a = this.authenticators.get(key);
     if (!a) {
-      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, proxy: true });
-      this.authenticators.set(realm, a);
+      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, proxy: true, ...(md5Only ? { algorithms: ['MD5' as const] } : {}) });
+      this.authenticators.set(key, a);
     }
     return a;
   }

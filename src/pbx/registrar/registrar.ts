@@ -50,7 +50,7 @@ export interface RegistrarStats {
   forbidden: number;
 }
 
-const MD5_ONLY_AGENTS: RegExp[] = [/^baresip v[01]\./];
+export const MD5_ONLY_AGENTS: readonly RegExp[] = [/^baresip v[01]\./];
 
 export class Registrar {
   readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };

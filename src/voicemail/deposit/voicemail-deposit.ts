@@ -64,6 +64,14 @@ export class VoicemailDeposit {
     return this.active.size;
   }
 
+  /** Renders the default greetings now, so the first caller does not wait for the TTS voice. */
+  async warm(): Promise<void> {
+    for (const kind of ['unavailable', 'busy'] as const) {
+      await this.o.speech(defaultGreetingText(kind)).catch((e: unknown) => this.log.warn({ event: 'voicemail.greeting_unavailable', code: codeOf(e) }, 'voicemail'));
+    }
+    this.log.info({ event: 'voicemail.greetings_ready' }, 'voicemail');
+  }
+
   close(): void {
     this.stopInactive();
     for (const stop of this.active.values()) stop();
@@ -107,7 +115,7 @@ export class VoicemailDeposit {
     const which = reason === 'busy' ? 'busy' : 'unavailable';
     let greeting = await this.o.greetings.greeting(box.id, which).catch(() => undefined);
     if (!greeting) {
-      greeting = await this.o.speech(defaultGreetingText(which, box.extension)).catch((e: unknown) => {
+      greeting = await this.o.speech(defaultGreetingText(which)).catch((e: unknown) => {
         this.log.warn({ event: 'voicemail.greeting_unavailable', boxId: box.id, code: codeOf(e) }, 'voicemail');
         return undefined;
       });
@@ -118,7 +126,10 @@ export class VoicemailDeposit {
       if (n.digit === '#' || n.digit === '*') void playback.stop().catch(() => {});
     });
     try {
-      if ((await Promise.race([playback.done, gone])) === 'hangup') return 'hangup';
+      if ((await Promise.race([playback.done, gone])) === 'hangup') {
+        this.log.info({ event: 'voicemail.left_during_greeting', boxId: box.id }, 'voicemail');
+        return 'hangup';
+      }
     } finally {
       skip();
     }

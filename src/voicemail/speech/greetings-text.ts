@@ -5,9 +5,12 @@
 
 export type GreetingKind = 'unavailable' | 'busy';
 
-export function defaultGreetingText(kind: GreetingKind, extension: string): string {
-  const who = `extension ${extension.split('').join(' ')}`;
-  const lead = kind === 'busy' ? `The person at ${who} is on another call.` : `The person at ${who} is not available.`;
+/**
+ * The same text for every box (no extension number in it), so each kind is
+ * synthesised once per process and can be warmed at start-up.
+ */
+export function defaultGreetingText(kind: GreetingKind): string {
+  const lead = kind === 'busy' ? 'The person you are calling is on another call.' : 'The person you are calling is not available.';
   return (
     `${lead} Please leave your name and a number to call you back. ` +
     'For your privacy, please do not leave medical details in this message; ask us to call you back instead. ' +
