@@ -3,7 +3,9 @@
 // at least every second). The message ends on the first of: the caller's
 // hang-up, '#', the maximum length, or a long silence. Silence is held back
 // in memory and written only once the caller speaks again, so a message
-// ended by silence does not keep its silent tail.
+// ended by silence does not keep its silent tail. Quiet before the caller's
+// first word is dropped too, but for a short pre-roll: a message starts when
+// the caller speaks (and recognisers do badly on a long silent lead-in).
 import { encodeUlaw } from '../../media/codecs/g711.ts';
 import type { RecordedFrame, RecordingSink } from '../../media/relay/index.ts';
 import type { SealedWriter } from '../../vault/index.ts';
@@ -22,6 +24,8 @@ export interface RecorderLimits {
 export const DEFAULT_LIMITS: RecorderLimits = { maxMs: 180_000, silenceMs: 10_000, silenceRms: 200 };
 
 const FRAME_MS = 20;
+/** Quiet kept before the first word, so its onset is not clipped. */
+const PRE_ROLL_FRAMES = 15;
 
 function rms(pcm: Int16Array): number {
   let sum = 0;
@@ -32,6 +36,8 @@ function rms(pcm: Int16Array): number {
 export class MessageRecorder implements RecordingSink {
   private recordedMs = 0;
   private heldSilence: Buffer[] = [];
+  private spoken = false;
+  private silentRun = 0;
   private bytes = 0;
   private stopped = false;
   private failure: unknown;
@@ -65,8 +71,12 @@ export class MessageRecorder implements RecordingSink {
     this.recordedMs += FRAME_MS;
     if (silent) {
       this.heldSilence.push(encoded);
-      if (this.heldSilence.length * FRAME_MS >= this.limits.silenceMs) return this.stop('silence');
+      if (!this.spoken && this.heldSilence.length > PRE_ROLL_FRAMES) this.heldSilence.shift();
+      this.silentRun += 1;
+      if (this.silentRun * FRAME_MS >= this.limits.silenceMs) return this.stop('silence');
     } else {
+      this.spoken = true;
+      this.silentRun = 0;
       const held = this.heldSilence;
       this.heldSilence = [];
       for (const piece of [...held, encoded]) this.write(piece);

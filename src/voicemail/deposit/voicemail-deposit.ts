@@ -140,6 +140,7 @@ export class VoicemailDeposit {
   private async record(relayCallId: string, box: BoxInfo, leg: LocalCallLeg, gone: Promise<'hangup'>): Promise<VoicemailMessage | undefined> {
     const { messageId, writer } = await this.o.store.startRecording(box, this.o.flushIntervalMs !== undefined ? { flushIntervalMs: this.o.flushIntervalMs } : {});
     const recorder = new MessageRecorder(writer, this.limits);
+    this.log.info({ event: 'voicemail.recording', callId: leg.callId, messageId }, 'voicemail');
     const stopDtmf = this.o.relay.onDtmf(relayCallId, (n) => {
       if (n.digit === '#') recorder.stop('dtmf');
     });
