@@ -17,6 +17,7 @@ import { parseWav, bytesToPcm16 } from '../../src/media/wav.ts';
 import { CallPhone } from '../calls/call-phone.ts';
 import { FakePhone } from '../media/fake-phone.ts';
 import { boxOf, tone } from '../support/voicemail.ts';
+import { telephoneEventTrain } from '../../src/media/dtmf/telephone-event-sender.ts';
 
 const DOMAIN = 'pbx.voicemail.test';
 
@@ -121,5 +122,27 @@ describe('leaving a voicemail through a running Sotto', { timeout: 40_000 }, () 
     expect(rms(pcm)).toBeGreaterThan(2000);
     const events = await rt.database.db.selectFrom('audit_events').select(['action', 'actor_id']).where('practice_id', '=', practiceId).where('action', 'like', 'voicemail.%').orderBy('seq').execute();
     expect(events.map((e) => e.action)).toEqual(['voicemail.greeting_update', 'voicemail.deposit', 'voicemail.list', 'voicemail.play']);
+  });
+
+  it("ends the message on '#' and hangs up the caller", async () => {
+    const committed = new Promise<string>((resolve) => sotto.voicemail.store.onChange((boxId) => resolve(boxId)));
+    const a = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: '101', password: passwords['101']! });
+    const media = await FakePhone.open();
+    closers.push(a, media);
+    const call = await a.call('102', media.offer({ codecs: ['PCMU'], telephoneEventPayloadType: 101 }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    media.takeAnswer(ok.body.toString('utf8'));
+    const mic = microphone(media);
+    closers.push(mic);
+    await media.until(() => media.received.filter((r) => r.packet.payloadType === 0).length >= 85);
+    await mic.say(tone(1500, 300));
+    for (const { packet } of telephoneEventTrain({ digit: '#', durationMs: 120, payloadType: 101, ssrc: 0x1234, firstSequenceNumber: 100, timestamp: 5000 })) media.sendPacket(packet);
+    await a.waitRequest('BYE');
+    const boxId = await committed;
+    const messages = await sotto.voicemail.store.list(boxId);
+    const latest = [...messages].sort((x, y) => (x.receivedAt < y.receivedAt ? 1 : -1))[0]!;
+    expect(latest.durationMs).toBeGreaterThan(1000);
+    expect(latest.durationMs).toBeLessThan(2500);
   });
 });
