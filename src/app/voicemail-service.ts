@@ -75,7 +75,7 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
   void deposit.warm();
 
   await notifier?.start();
-  void followups.resume().catch((e: unknown) => log.warn({ event: 'voicemail.resume_failed', err: e }, 'voicemail'));
+  void followups.resume().catch((e: unknown) => log.warn({ event: 'voicemail.resume_failed', code: (e as { code?: string }).code ?? 'error' }, 'voicemail'));
 
   return {
     store,
