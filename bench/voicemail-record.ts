@@ -11,7 +11,10 @@
 //   - durability keeps up: the largest backlog of written-but-not-yet-synced
 //     audio stays under 2 s for every recording (the relay's frame queue
 //     would otherwise grow without bound), and
-//   - the 20 ms tick stays on time (p99 lateness under 20 ms).
+//   - the thread keeps headroom: its event loop is busy under 80% of the
+//     time (beyond that the relay's frame queue grows). Tick lateness is
+//     printed too; on a shared machine it mostly measures other processes
+//     (late frames wait in the relay's port; they are not dropped).
 // Run: npx tsx bench/voicemail-record.ts [seconds] [counts…]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +28,7 @@ import { MessageRecorder } from '../src/voicemail/index.ts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const counts = process.argv.slice(3).map(Number).filter((n) => n > 0);
-const levels = counts.length > 0 ? counts : [100, 200, 300, 400, 500];
+const levels = counts.length > 0 ? counts : [100, 300, 600, 900, 1200];
 
 // A voice-like frame (loud enough never to count as silence).
 const speech = new Int16Array(160).map((_, i) => Math.round(5000 * Math.sin((2 * Math.PI * 220 * i) / 8000) + 1500 * Math.sin((2 * Math.PI * 1300 * i) / 8000)));
@@ -70,7 +73,7 @@ async function run(n: number): Promise<void> {
   lateness.sort((a, b) => a - b);
   const p99 = lateness[Math.floor(lateness.length * 0.99)] ?? 0;
   const worstBacklogMs = Math.max(...maxBacklog) / 8;
-  const ok = complete === n && worstBacklogMs < 2000 && p99 < 20;
+  const ok = complete === n && worstBacklogMs < 2000 && elu.utilization < 0.8;
   console.log(
     `${String(n).padStart(4)} recordings: complete ${complete}/${n}, worst unsynced backlog ${worstBacklogMs.toFixed(0)} ms, ` +
       `tick lateness p99 ${p99.toFixed(1)} ms, event loop busy ${(elu.utilization * 100).toFixed(0)}%  ${ok ? 'OK' : 'LOSES AUDIO'}`,
