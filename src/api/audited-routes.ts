@@ -44,6 +44,13 @@ export const AUDITED_ROUTES: Readonly<Record<string, RouteAudit>> = {
   'GET /api/v1/compliance/posture': { exempt: NO_PHI_READ },
   'POST /api/v1/compliance/apply-safe-defaults': { actions: ['settings.update'] },
   'GET /api/v1/compliance/changes': { exempt: 'who changed which switch; the same facts are in the audit log' },
+
+  'GET /api/v1/voicemails': { actions: ['voicemail.list'] },
+  'GET /api/v1/voicemails/:id': { actions: ['voicemail.read'] },
+  'GET /api/v1/voicemails/:id/audio': { actions: ['voicemail.play'] },
+  'PATCH /api/v1/voicemails/:id': { actions: ['voicemail.mark_heard'] },
+  'DELETE /api/v1/voicemails/:id': { actions: ['voicemail.delete'] },
+  'PUT /api/v1/voicemail-boxes/:id/greetings/:which': { actions: ['voicemail.greeting_update'] },
 };
 
 export const STATE_CHANGING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditError } from '../audit/index.ts';
 import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
+import { VoicemailError, type VoicemailErrorCode } from '../voicemail/index.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -32,6 +33,13 @@ const DIRECTORY_STATUS: Record<DirectoryErrorCode, number> = {
   INVALID_INPUT: 400,
 };
 
+const VOICEMAIL_STATUS: Record<VoicemailErrorCode, number> = {
+  VOICEMAIL_NOT_FOUND: 404,
+  VOICEMAIL_RECORDING: 409,
+  VOICEMAIL_BAD_AUDIO: 400,
+  VOICEMAIL_LEGAL_HOLD: 409,
+};
+
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
@@ -43,6 +51,10 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
   }
   if (err instanceof DirectoryError) {
     void reply.status(DIRECTORY_STATUS[err.code]).send(errorBody(err.code, err.message, err.details));
+    return;
+  }
+  if (err instanceof VoicemailError) {
+    void reply.status(VOICEMAIL_STATUS[err.code]).send(errorBody(err.code, err.message));
     return;
   }
   if (err instanceof AuditError && err.code === 'audit.chain_conflict') {

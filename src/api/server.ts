@@ -38,6 +38,14 @@ import { policyRoutes } from './routes/policy/route.ts';
 import { practiceRoutes } from './routes/practice/route.ts';
 import { userRoutes } from './routes/users/route.ts';
 import { voicemailSettingsRoutes } from './routes/voicemail-settings/route.ts';
+import { voicemailRoutes } from './routes/voicemails/route.ts';
+import type { GreetingStore, VoicemailStore } from '../voicemail/index.ts';
+
+/** The voicemail store and greetings (src/voicemail), when voicemail runs. */
+export interface VoicemailDeps {
+  store: VoicemailStore;
+  greetings: GreetingStore;
+}
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -48,6 +56,8 @@ export interface ApiDeps {
   onDeviceDisabled?: (deviceId: string) => void;
   /** The SIP ports phones register on, shown with a new device's credentials; omitted when SIP is not running. */
   sipPorts?: () => SipPorts;
+  /** Absent: the voicemail routes answer 503 VOICEMAIL_UNAVAILABLE. */
+  voicemail?: VoicemailDeps;
   portal: PortalDeps;
 }
 
@@ -172,7 +182,15 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       v1.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [] } }, async () => ({ status: 'ok', version: opts.version }));
       v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-      const deps: ApiDeps = { db: opts.db, safeguards: opts.safeguards, onUserDisabled: opts.onUserDisabled, onDeviceDisabled: opts.onDeviceDisabled, sipPorts: opts.sipPorts, portal };
+      const deps: ApiDeps = {
+        db: opts.db,
+        safeguards: opts.safeguards,
+        onUserDisabled: opts.onUserDisabled,
+        onDeviceDisabled: opts.onDeviceDisabled,
+        sipPorts: opts.sipPorts,
+        voicemail: opts.voicemail,
+        portal,
+      };
       await v1.register(sessionRoutes, deps);
       await v1.register(breakGlassRoutes, deps);
       await v1.register(auditEventRoutes, deps);
@@ -183,6 +201,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       await v1.register(extensionRoutes, deps);
       await v1.register(voicemailSettingsRoutes, deps);
       await v1.register(complianceRoutes, deps);
+      await v1.register(voicemailRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -14,6 +14,12 @@ export interface SottoConfig {
   publicUrl: string;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   smtpUrl: string | undefined;
+  /** From header of notices (SOTTO_SMTP_FROM); default sotto@<public host>. */
+  smtpFrom: string;
+  /** PEM CA file that replaces the default trust store for SMTP (SOTTO_SMTP_CA_FILE). */
+  smtpCaFile: string | undefined;
+  /** Longest voicemail message, seconds (SOTTO_VOICEMAIL_MAX_SECONDS, 10..900, default 180). */
+  voicemailMaxSeconds: number;
   masterKeyFile: string;
   sipDomain: string | undefined;
   sipTlsCertFile: string | undefined;
@@ -47,6 +53,9 @@ const KNOWN = [
   'SOTTO_PUBLIC_URL',
   'SOTTO_DATABASE_URL',
   'SOTTO_SMTP_URL',
+  'SOTTO_SMTP_FROM',
+  'SOTTO_SMTP_CA_FILE',
+  'SOTTO_VOICEMAIL_MAX_SECONDS',
   'SOTTO_MASTER_KEY_FILE',
   'SOTTO_SIP_DOMAIN',
   'SOTTO_SIP_TLS_CERT',
@@ -153,6 +162,14 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     throw new ConfigError('SOTTO_SIP_DOMAIN', 'must be a host name or IP address');
   }
 
+  const smtpCaFile = src.SOTTO_SMTP_CA_FILE ? resolve(cwd, src.SOTTO_SMTP_CA_FILE) : undefined;
+  if (smtpCaFile !== undefined && !existsSync(smtpCaFile)) throw new ConfigError('SOTTO_SMTP_CA_FILE', `file not found: ${smtpCaFile}`);
+  const maxRaw = src.SOTTO_VOICEMAIL_MAX_SECONDS ?? '180';
+  const voicemailMaxSeconds = Number(maxRaw);
+  if (!/^\d{2,3}$/.test(maxRaw) || voicemailMaxSeconds < 10 || voicemailMaxSeconds > 900) {
+    throw new ConfigError('SOTTO_VOICEMAIL_MAX_SECONDS', `must be a whole number of seconds from 10 to 900, got "${maxRaw}"`);
+  }
+
   const sipTlsCertFile = src.SOTTO_SIP_TLS_CERT ? resolve(cwd, src.SOTTO_SIP_TLS_CERT) : undefined;
   const sipTlsKeyFile = src.SOTTO_SIP_TLS_KEY ? resolve(cwd, src.SOTTO_SIP_TLS_KEY) : undefined;
   if ((sipTlsCertFile === undefined) !== (sipTlsKeyFile === undefined)) {
@@ -172,6 +189,9 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     publicUrl: (publicUrl?.toString() ?? `http://localhost:${httpPort}/`).replace(/\/$/, ''),
     database,
     smtpUrl: smtp?.toString(),
+    smtpFrom: src.SOTTO_SMTP_FROM ?? `"Sotto" <sotto@${publicUrl?.hostname ?? 'localhost'}>`,
+    smtpCaFile,
+    voicemailMaxSeconds,
     masterKeyFile: resolve(cwd, src.SOTTO_MASTER_KEY_FILE ?? join(dataDir, 'master.key')),
     sipDomain,
     sipTlsCertFile,

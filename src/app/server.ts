@@ -8,6 +8,7 @@ import { engineStatus } from '../transcribe/index.ts';
 import { platformSafeguards } from './safeguards.ts';
 import { transcriberConfig } from './transcription.ts';
 import { startSipService, type SipService } from './sip-service.ts';
+import { startVoicemailService, type VoicemailService } from './voicemail-service.ts';
 
 export class PortInUseError extends Error {
   readonly code = 'PORT_IN_USE';
@@ -24,6 +25,7 @@ export interface RunningSotto {
   httpUrl: string;
   api: FastifyInstance;
   sip: SipService;
+  voicemail: VoicemailService;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,13 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
   const dropBindings = (deviceIds: string[]) =>
     void sip.removeDeviceBindings(deviceIds).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.remove_failed' }, 'could not remove bindings'));
   const sessions = new KyselySessionStore(rt.database.db);
+  let voicemail: VoicemailService;
+  try {
+    voicemail = await startVoicemailService(rt, sip);
+  } catch (e) {
+    await sip.stop();
+    throw e;
+  }
   let api: FastifyInstance;
   try {
     api = await buildApi({
@@ -47,8 +56,10 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       onUserDisabled: (_userId, deviceIds) => dropBindings(deviceIds),
       onDeviceDisabled: (deviceId) => dropBindings([deviceId]),
       sipPorts: () => sip.ports,
+      voicemail: { store: voicemail.store, greetings: voicemail.greetings },
     });
   } catch (e) {
+    await voicemail.stop();
     await sip.stop();
     throw e;
   }
@@ -56,6 +67,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     await api.listen({ host: rt.config.bind, port: rt.config.httpPort });
   } catch (e) {
     await api.close();
+    await voicemail.stop();
     await sip.stop();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('SOTTO_HTTP_PORT', rt.config.httpPort);
     throw e;
@@ -84,10 +96,12 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     api,
     sip,
+    voicemail,
     async stop() {
       clearInterval(sweep);
       clearInterval(purgeTimer);
       await api.close();
+      await voicemail.stop();
       await sip.stop();
     },
   };

@@ -11,6 +11,7 @@ import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
 import { CallerAuthenticator } from '../pbx/calls/caller-auth.ts';
 import { KyselyMwiBoxDirectory, MwiService } from '../pbx/mwi/index.ts';
+import type { UnavailableCall, UnavailableReason } from '../pbx/calls/call.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
@@ -32,6 +33,8 @@ export interface SipService {
   store: KyselyLocationStore;
   ports: { udp: number; tcp: number; tls: number };
   removeDeviceBindings(deviceIds: string[]): Promise<void>;
+  /** Who takes a call nobody answered (voicemail); until set, callers get 480. */
+  setUnavailableHandler(handler: (call: UnavailableCall, reason: UnavailableReason) => void): void;
   stop(): Promise<void>;
 }
 
@@ -146,7 +149,9 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     await stack.close();
     throw e;
   }
+  let onUnavailable: (call: UnavailableCall, reason: UnavailableReason) => void = (call) => call.reject(480);
   calls = new B2bua({
+    onUnavailable: (call, reason) => onUnavailable(call, reason),
     stack,
     relay,
     directory: {
@@ -183,6 +188,9 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     mwi,
     store,
     ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
+    setUnavailableHandler(handler) {
+      onUnavailable = handler;
+    },
     async removeDeviceBindings(deviceIds) {
       credentials.invalidateAll();
       mwi?.removeDevices(deviceIds);

@@ -39,6 +39,11 @@ export const AUDIT_ACTIONS = {
   voicemailDownload: 'voicemail.download',
   voicemailForward: 'voicemail.forward',
   voicemailDelete: 'voicemail.delete',
+  // A message left by a caller (system actor), heard-marks, greetings, machine transcripts.
+  voicemailDeposit: 'voicemail.deposit',
+  voicemailMarkHeard: 'voicemail.mark_heard',
+  voicemailGreetingUpdate: 'voicemail.greeting_update',
+  transcriptCreate: 'transcript.create',
   transcriptRead: 'transcript.read',
   recordingPlay: 'recording.play',
   recordingDownload: 'recording.download',

@@ -284,6 +284,35 @@ export interface VoicemailPinFailuresTable {
   locked_until: number | string | null;
 }
 
+/** One voicemail (migration 0006). Audio and transcript are vault object ids; no caller number is kept. */
+export interface VoicemailMessagesTable {
+  id: string;
+  practice_id: string;
+  box_id: string;
+  /** 'recording' until committed (or recovered after a crash). */
+  state: string;
+  received_at: string;
+  duration_ms: number;
+  heard: Flag;
+  partial: Flag;
+  audio_object_id: string;
+  transcript_object_id: string | null;
+  transcript_engine: string | null;
+  /** 'pending' (notices/transcription not queued yet), 'transcribing', 'done'. */
+  followups: string;
+}
+
+/** A box's recorded greeting (sealed in the vault), per kind. */
+export interface VoicemailGreetingsTable {
+  box_id: string;
+  which: string;
+  practice_id: string;
+  object_id: string;
+  duration_ms: number;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   practices: PracticesTable;
   practice_policy: PracticePolicyTable;
@@ -307,4 +336,6 @@ export interface Database {
   sessions: SessionsTable;
   break_glass_grants: BreakGlassGrantsTable;
   voicemail_pin_failures: VoicemailPinFailuresTable;
+  voicemail_messages: VoicemailMessagesTable;
+  voicemail_greetings: VoicemailGreetingsTable;
 }

@@ -11,6 +11,7 @@ import { addUser, CLI_ACTOR, listExtensions } from '../../src/directory/index.ts
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
 import { DIALECTS } from '../support/db.ts';
 import { asPortal, sessionFrom, signIn } from '../support/portal.ts';
+import { boxOf, leaveMessage, pcmWav, tone } from '../support/voicemail.ts';
 
 const PASSWORD = 'a long enough portal passphrase';
 
@@ -43,7 +44,39 @@ async function enrolled(t: TestApi) {
   return { user, email, key: key.value };
 }
 
+/** A message in the staff user's own box (extension 101). */
+async function staffMessage(t: TestApi) {
+  return leaveMessage(t.voicemail.store, await boxOf(t.handle.db, t.practice.id, '101'));
+}
+
 const SCENARIOS: Record<string, Scenario> = {
+  'GET /api/v1/voicemails': async (t) => {
+    await staffMessage(t);
+    return { response: await t.app.inject({ method: 'GET', url: '/api/v1/voicemails', headers: bearer(t.staffToken) }), actorId: t.staff.id };
+  },
+  'GET /api/v1/voicemails/:id': async (t) => {
+    const m = await staffMessage(t);
+    return { response: await t.app.inject({ method: 'GET', url: `/api/v1/voicemails/${m.id}`, headers: bearer(t.staffToken) }), actorId: t.staff.id };
+  },
+  'GET /api/v1/voicemails/:id/audio': async (t) => {
+    const m = await staffMessage(t);
+    return { response: await t.app.inject({ method: 'GET', url: `/api/v1/voicemails/${m.id}/audio`, headers: bearer(t.staffToken) }), actorId: t.staff.id };
+  },
+  'PATCH /api/v1/voicemails/:id': async (t) => {
+    const m = await staffMessage(t);
+    return { response: await t.app.inject({ method: 'PATCH', url: `/api/v1/voicemails/${m.id}`, headers: bearer(t.staffToken), payload: { heard: true } }), actorId: t.staff.id };
+  },
+  'DELETE /api/v1/voicemails/:id': async (t) => {
+    const m = await staffMessage(t);
+    return { response: await t.app.inject({ method: 'DELETE', url: `/api/v1/voicemails/${m.id}`, headers: bearer(t.staffToken) }), actorId: t.staff.id };
+  },
+  'PUT /api/v1/voicemail-boxes/:id/greetings/:which': async (t) => {
+    const box = await boxOf(t.handle.db, t.practice.id, '101');
+    return {
+      response: await t.app.inject({ method: 'PUT', url: `/api/v1/voicemail-boxes/${box.id}/greetings/busy`, headers: { ...bearer(t.staffToken), 'content-type': 'audio/wav' }, payload: pcmWav(tone(1500)) }),
+      actorId: t.staff.id,
+    };
+  },
   'POST /api/v1/session': async (t) => {
     const { user, email } = await withPassword(t, 'staff');
     return { response: await signIn(t.app, email, PASSWORD), actorId: user.id };

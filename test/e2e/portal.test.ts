@@ -262,67 +262,11 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     await table.waitFor();
   });
 
-  it('opens the voicemail inbox without an error, empty until the voicemail routes land', async () => {
+  it('opens the voicemail inbox without an error', async () => {
     await page.getByRole('link', { name: 'Voicemail inbox' }).click();
     await page.getByRole('heading', { level: 1, name: 'Voicemail inbox' }).waitFor();
     await page.locator('.empty-state, table').first().waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
-  });
-
-  it('plays, marks heard and deletes in the inbox against the voicemail API contract (answered in the browser until the routes land)', async () => {
-    // The contract of DESIGN.md's operator surface, answered by the test: what the page sends is recorded.
-    const sent: string[] = [];
-    let items = [
-      { id: 'vm-2', extension: '102', receivedAt: '2026-11-28T09:41:00Z', durationMs: 2000, heard: false, partial: false, transcript: { text: 'Hi, this is a test message, please call me back.', engine: 'test-engine' } },
-      { id: 'vm-1', extension: '101', receivedAt: '2026-11-27T16:05:00Z', durationMs: 2000, heard: true, partial: true, transcript: null },
-    ];
-    await page.route('**/api/v1/voicemails**', async (route) => {
-      const req = route.request();
-      const path = new URL(req.url()).pathname;
-      sent.push(`${req.method()} ${path}${req.method() !== 'GET' && req.headers()['x-csrf-token'] ? ' +csrf' : ''}`);
-      if (req.method() === 'GET' && path === '/api/v1/voicemails') return route.fulfill({ json: { items } });
-      const m = /^\/api\/v1\/voicemails\/([^/]+)(\/audio|\/heard)?$/.exec(path)!;
-      if (m[2] === '/audio') return route.fulfill({ status: 200, contentType: 'audio/wav', body: wavTone(2) });
-      if (m[2] === '/heard') {
-        items = items.map((v) => (v.id === m[1] ? { ...v, heard: true } : v));
-        return route.fulfill({ status: 204 });
-      }
-      items = items.filter((v) => v.id !== m[1]);
-      return route.fulfill({ status: 204 });
-    });
-    try {
-      await page.getByRole('link', { name: 'Users', exact: true }).click();
-      await page.getByRole('link', { name: 'Voicemail inbox' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Voicemail inbox' }).waitFor();
-      await page.getByText('2 messages, 1 new.').waitFor();
-      await page.locator('#vm-open-vm-2').click();
-      const panel = page.getByRole('region', { name: /^Voicemail for 102/ });
-      const player = panel.locator('audio');
-      await player.waitFor();
-      expect(await player.getAttribute('src')).toMatch(/^blob:/);
-      const seconds = await player.evaluate((a) => new Promise<number>((resolve) => (a.readyState >= 1 ? resolve(a.duration) : a.addEventListener('loadedmetadata', () => resolve(a.duration), { once: true }))));
-      expect(seconds).toBeCloseTo(2, 1);
-      await player.evaluate((a) => new Promise<void>((resolve) => {
-        a.addEventListener('timeupdate', () => a.currentTime > 0 && resolve());
-        void a.play();
-      }));
-      expect(await panel.locator('figcaption').textContent()).toMatch(/^Machine draft Transcribed on this server by test-engine\./);
-      await screenshot(page, 'voicemail-inbox');
-
-      await panel.getByRole('button', { name: 'Mark as heard' }).click();
-      await page.getByRole('status').filter({ hasText: 'Marked as heard.' }).waitFor();
-      await page.getByText('2 messages, 0 new.').waitFor();
-      await panel.getByRole('button', { name: 'Delete' }).click();
-      await panel.getByRole('button', { name: 'Yes, delete it for good' }).click();
-      await page.getByRole('status').filter({ hasText: 'Voicemail deleted.' }).waitFor();
-      // The keyboard lands on the next message, not at the top of the page.
-      expect(await page.locator('#vm-open-vm-1').evaluate((el) => el.ownerDocument.activeElement === el)).toBe(true);
-      expect(sent).toEqual(['GET /api/v1/voicemails', 'GET /api/v1/voicemails/vm-2/audio', 'POST /api/v1/voicemails/vm-2/heard +csrf', 'DELETE /api/v1/voicemails/vm-2 +csrf']);
-      // The blob: URL dies with the player: the recording does not linger in the tab.
-      expect(await page.locator('audio').count()).toBe(0);
-    } finally {
-      await page.unroute('**/api/v1/voicemails**');
-    }
   });
 
   it('is usable by keyboard and screen reader at laptop and tablet widths: labelled controls, readable contrast, focus on the new page, no sideways scrolling', async () => {

@@ -4,12 +4,8 @@
 // alone, without the session, is refused), sees the transcript marked as a
 // machine draft, marks it heard and deletes it after confirming; the API and
 // the audit log agree with each step.
-//
-// Skipped, with the reason in the report, while `GET /api/v1/voicemails`
-// answers 404 on this build: the voicemail routes are built on their own
-// branch to the contract in DESIGN.md (operator surface). Once they are
-// merged, the 404 goes away and this suite runs by itself.
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectToneSegments } from '../../src/media/index.ts';
 import { CallPhone } from '../calls/call-phone.ts';
 import { FakePhone, sendPaced } from '../media/fake-phone.ts';
 import { screenshot, signInAsAdmin, startPortal, type PortalHarness } from './portal-harness.ts';
@@ -30,8 +26,6 @@ interface AuditEvent {
   object: { type: string; id: string } | null;
 }
 
-const NOT_YET = 'GET /api/v1/voicemails answers 404 on this build: the voicemail routes have not been merged yet (DESIGN.md operator surface). This suite runs once they are.';
-
 /** A second of a 440 Hz tone at 8 kHz, loud enough that no silence detector drops it. */
 function tone(seconds: number): Int16Array {
   const pcm = new Int16Array(8000 * seconds);
@@ -41,22 +35,16 @@ function tone(seconds: number): Int16Array {
 
 describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
   let h: PortalHarness;
-  let available = false;
   let adminId = '';
 
   beforeAll(async () => {
     h = await startPortal('sotto-inbox-', { SOTTO_RTP_PORTS: '45000-45199' });
-    available = (await h.apiGet('/voicemails')).status !== 404;
     const users = (await h.apiGet<{ items: Array<{ id: string; email: string }> }>('/users')).body.items;
     adminId = users.find((u) => u.email === h.demo.admin.email)!.id;
   });
   afterAll(async () => {
     await h?.close();
   });
-
-  const skipUntilRoutesLand = (ctx: TestContext) => {
-    if (!available) ctx.skip(NOT_YET);
-  };
 
   const voicemails = async () => (await h.apiGet<{ items: Voicemail[] }>('/voicemails')).body.items;
   const auditOf = async (action: string, objectId: string) => (await h.apiGet<{ items: AuditEvent[] }>(`/audit-events?action=${action}&object=${objectId}`)).body.items;
@@ -72,8 +60,9 @@ describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
       expect(ok.status).toBe(200);
       call.ack2xx(ok);
       media.takeAnswer(ok.body.toString('utf8'));
-      // Past the greeting and the beep, then the message itself.
-      await sendPaced(media, media.packets(tone(8)));
+      // Like a caller: listen to the greeting, wait for the record tone (1 kHz), then speak.
+      await media.until(() => detectToneSegments(media.decodedAudio(), { frequencyHz: 1000 }).some((t) => t.durationMs >= 300));
+      await sendPaced(media, media.packets(tone(4)));
       call.bye();
       await phone.waitResponse('BYE');
     } finally {
@@ -82,8 +71,7 @@ describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
     }
   }
 
-  it('plays a message left by a real call from a blob: URL fetched with the session, and records the play', async (ctx) => {
-    skipUntilRoutesLand(ctx);
+  it('plays a message left by a real call from a blob: URL fetched with the session, and records the play', async () => {
     const before = (await voicemails()).length;
     await leaveVoicemail();
     await expect.poll(async () => (await voicemails()).length, { timeout: 30_000 }).toBe(before + 1);
@@ -127,8 +115,7 @@ describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
     expect(plays.some((e) => e.actor.id === adminId)).toBe(true);
   });
 
-  it('marks a message heard, and deletes it only after confirming; the API agrees', async (ctx) => {
-    skipUntilRoutesLand(ctx);
+  it('marks a message heard, and deletes it only after confirming; the API agrees', async () => {
     const { page } = h;
     const message = (await voicemails()).find((v) => !v.heard);
     expect(message, 'the previous test leaves an unheard message').toBeDefined();

@@ -12,6 +12,12 @@ import { KyselySessionStore, type DatabaseHandle } from '../../src/db/index.ts';
 import { addUser, CLI_ACTOR, createApiToken, createPractice, type Practice, type User } from '../../src/directory/index.ts';
 import type { Tier } from '../../src/policy/index.ts';
 import { openTestDatabase, type TestDialect } from './db.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileKeyProvider, MemoryBlobStore, Vault } from '../../src/vault/index.ts';
+import { KyselyVaultRepositories } from '../../src/vault/kysely-repositories.ts';
+import { VaultGreetingStore, VoicemailStore } from '../../src/voicemail/index.ts';
 
 export const PORTAL_ORIGIN = 'https://pbx.cedar.example';
 
@@ -28,6 +34,8 @@ export interface TestApi {
   masterKey: Buffer;
   /** Calls of the onUserDisabled hook (user id, device ids). */
   disabledUsers: Array<[string, string[]]>;
+  /** The voicemail store and vault behind the voicemail routes (memory blobs, real key file). */
+  voicemail: { store: VoicemailStore; greetings: VaultGreetingStore; vault: Vault };
   /** Every log line the API wrote, as raw text. */
   logText(): string;
   close(): Promise<void>;
@@ -52,7 +60,11 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', ex
   const hasher = createPasswordHasher(OWASP_MINIMUM);
   const masterKey = randomBytes(32);
   const disabledUsers: Array<[string, string[]]> = [];
+  const keyDir = mkdtempSync(join(tmpdir(), 'sotto-api-key-'));
+  const vault = new Vault({ repos: new KyselyVaultRepositories(handle.db), keyProvider: await FileKeyProvider.open({ path: join(keyDir, 'master.key') }), store: new MemoryBlobStore() });
+  const voicemail = { store: new VoicemailStore(handle.db, vault), greetings: new VaultGreetingStore(handle.db, vault), vault };
   const app = await buildApi({
+    voicemail,
     db: handle.db,
     logger,
     version: 'test',
@@ -78,10 +90,12 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', ex
     hasher,
     masterKey,
     disabledUsers,
+    voicemail,
     logText: () => lines.join(''),
     async close() {
       await app.close();
       await handle.close();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }

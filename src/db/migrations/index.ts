@@ -6,6 +6,7 @@ import * as m0002 from './0002-access.ts';
 import * as m0003 from './0003-vault.ts';
 import * as m0004 from './0004-registrations.ts';
 import * as m0005 from './0005-notify-outbox.ts';
+import * as m0006 from './0006-voicemail.ts';
 import * as m0007 from './0007-mailbox.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
@@ -20,6 +21,7 @@ const ordered: Array<[string, DialectMigration]> = [
   ['0003-vault', m0003],
   ['0004-registrations', m0004],
   ['0005-notify-outbox', m0005],
+  ['0006-voicemail', m0006],
   ['0007-mailbox', m0007],
 ];
 

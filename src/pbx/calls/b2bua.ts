@@ -15,6 +15,7 @@ import type { RegistrarDirectory } from '../registrar/registrar.ts';
 import { CallerAuthenticator } from './caller-auth.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
+import type { LocalLeg } from './local-leg.ts';
 
 export interface B2buaLogger {
   info(fields: Record<string, unknown>, message: string): void;
@@ -59,6 +60,8 @@ export class B2bua {
   private readonly ctx: CallContext;
   /** Connected calls by id (the relay reports by id). */
   private readonly connectedCalls = new Map<string, Call>();
+  /** Callers' legs Sotto answered itself (voicemail), by dialog key. */
+  private readonly localLegs = new Map<string, LocalLeg>();
   private readonly stopInactive: (() => void) | undefined;
 
   constructor(private readonly o: B2buaOptions) {
@@ -83,6 +86,8 @@ export class B2bua {
         if (call.bDialog) this.dialogs.delete(call.bDialog.key);
         this.connectedCalls.delete(call.id);
       },
+      localAnswered: (leg) => void this.localLegs.set(leg.dialog.key, leg),
+      localEnded: (leg) => void this.localLegs.delete(leg.dialog.key),
       log,
     };
     // No call stays up forever: a call whose media stopped both ways (a phone
@@ -102,12 +107,12 @@ export class B2bua {
 
   /** Calls ringing or connected (tests, health). */
   get activeCalls(): number {
-    return new Set([...this.ringing.values(), ...[...this.dialogs.values()].map((l) => l.call)]).size;
+    return new Set([...this.ringing.values(), ...[...this.dialogs.values()].map((l) => l.call)]).size + this.localLegs.size;
   }
 
   /** Whether a new request is this handler's: INVITE and BYE, and anything inside a call's dialog. */
   takes(request: SipRequest): boolean {
-    return request.method === 'INVITE' || request.method === 'BYE' || this.findDialog(request) !== undefined;
+    return request.method === 'INVITE' || request.method === 'BYE' || this.findDialog(request) !== undefined || this.findLocalLeg(request) !== undefined;
   }
 
   onRequest(tx: ServerTransaction, request: SipRequest, source: MessageSource): void {
@@ -120,6 +125,7 @@ export class B2bua {
 
   /** The ACK of a 2xx whose INVITE transaction has ended (RFC 3261 13.3.1.4). */
   onAck(ack: SipRequest): void {
+    this.findLocalLeg(ack)?.acked();
     const ref = this.findDialog(ack);
     if (ref?.leg === 'a') ref.call.acked();
   }
@@ -173,6 +179,8 @@ export class B2bua {
   // ------------------------------------------------------------ in-dialog
 
   private inDialog(tx: ServerTransaction, request: SipRequest): void {
+    const local = this.findLocalLeg(request);
+    if (local) return local.onRequest(request, (status) => void tx.respond(createResponse(request, status)));
     const ref = this.findDialog(request);
     const dialog = ref && (ref.leg === 'a' ? ref.call.aDialog : ref.call.bDialog);
     // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
@@ -191,6 +199,12 @@ export class B2bua {
     const callId = getCallId(request);
     const tag = getTo(request)?.tag;
     return callId && tag ? this.dialogs.get(dialogKey(callId, tag)) : undefined;
+  }
+
+  private findLocalLeg(request: SipRequest): LocalLeg | undefined {
+    const callId = getCallId(request);
+    const tag = getTo(request)?.tag;
+    return callId && tag ? this.localLegs.get(dialogKey(callId, tag)) : undefined;
   }
 
   private ringingKeys(call: Call): string[] {

@@ -2,6 +2,7 @@
 // driven in tests without the rest of Sotto.
 import type { SipStack } from '../../sip/core/index.ts';
 import type { Call, UnavailableCall, UnavailableReason } from './call.ts';
+import type { LocalLeg } from './local-leg.ts';
 
 /** The media relay's control verbs a call uses (MediaRelay implements them). */
 export interface CallMediaRelay {
@@ -24,6 +25,9 @@ export interface CallContext {
   /** Both legs' dialogs exist: route their in-dialog requests to this call. */
   connected(call: Call): void;
   ended(call: Call): void;
+  /** A caller's leg answered by Sotto itself (voicemail): route its in-dialog requests to it. */
+  localAnswered(leg: LocalLeg): void;
+  localEnded(leg: LocalLeg): void;
   /** Ids and codes only: never numbers, URIs or bodies. */
   log(event: string, callId: string, fields: Record<string, string | number>): void;
 }

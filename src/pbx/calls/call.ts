@@ -14,6 +14,7 @@ import { Fork, type ForkEvents } from './fork.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
 import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
+import { LocalLeg, type LocalCallLeg } from './local-leg.ts';
 
 export enum CallState {
   Ringing = 'ringing',
@@ -34,6 +35,12 @@ export interface UnavailableCall {
   readonly invite: SipRequest;
   /** Answers the caller with a final failure status (the default hook: 480). */
   reject(status: number): void;
+  /**
+   * Answers the caller ourselves with `sdpAnswer` (voicemail): a dialog that
+   * ends with the caller's BYE or hangup(). Undefined if the caller already
+   * gave up (CANCEL) while the answer was being prepared.
+   */
+  answer(sdpAnswer: string): LocalCallLeg | undefined;
 }
 
 const TRANSITIONS: Record<CallState, readonly CallState[]> = {
@@ -62,8 +69,8 @@ export class Call implements UnavailableCall, ForkEvents {
     readonly caller: Caller,
     readonly calleeExtension: string,
     readonly invite: SipRequest,
-    private readonly inviteTx: InviteServerTransaction,
-    private readonly aDestination: Destination,
+    readonly inviteTx: InviteServerTransaction,
+    readonly aDestination: Destination,
     private readonly ctx: CallContext,
   ) {}
 
@@ -238,6 +245,10 @@ export class Call implements UnavailableCall, ForkEvents {
 
   reject(status: number): void {
     if (!this.inviteTx.answered) this.inviteTx.respond(createResponse(this.invite, status, undefined, { toTag: this.aTag }));
+  }
+
+  answer(sdpAnswer: string): LocalCallLeg | undefined {
+    return LocalLeg.answer(this, this.ctx, sdpAnswer);
   }
 
   private hangUpB(): void {

@@ -50,7 +50,7 @@ export interface RegistrarStats {
   forbidden: number;
 }
 
-const MD5_ONLY_AGENTS: RegExp[] = [/^baresip v[01]\./];
+export const MD5_ONLY_AGENTS: readonly RegExp[] = [/^baresip v[01]\./];
 
 /**
  * Whether this user agent must be challenged with MD5 alone: some fail the

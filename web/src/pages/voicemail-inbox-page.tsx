@@ -46,7 +46,7 @@ export function VoicemailInboxPage() {
   const markHeard = useCallback(async (v: VoicemailItem) => {
     setError(null);
     try {
-      await api('POST', `/voicemails/${encodeURIComponent(v.id)}/heard`);
+      await api('PATCH', `/voicemails/${encodeURIComponent(v.id)}`, { heard: true });
       setInbox((s) => (s.kind === 'ready' ? { kind: 'ready', items: withHeard(s.items, v.id) } : s));
       setStatus('Marked as heard.');
     } catch (e) {

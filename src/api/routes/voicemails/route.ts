@@ -1,0 +1,167 @@
+// Voicemail messages through the API. Same order as every handler:
+// authenticate -> validate -> authorise (the box: owner, grant or running
+// break-glass; being an admin is not enough) -> command -> present. Every
+// read of PHI (list, read, play) and every change is an audit event,
+// recorded before the data goes out.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { loadAccessGrants } from '../../../directory/index.ts';
+import { parseWav, bytesToPcm16 } from '../../../media/wav.ts';
+import { decodeG711 } from '../../../media/codecs/g711.ts';
+import { getBox, listBoxes, VoicemailError, type BoxInfo } from '../../../voicemail/index.ts';
+import { canReadVoicemailBox, type PhiAccessDecision } from '../../access-policy.ts';
+import { ApiError } from '../../errors.ts';
+import { principalOf } from '../../principal.ts';
+import type { ApiDeps, VoicemailDeps } from '../../server.ts';
+import { actorOf, IdParams, withErrors } from '../common.ts';
+import { presentVoicemail } from './presenter.ts';
+import { GreetingParams, GreetingSaved, VoicemailListView, VoicemailPatch, VoicemailView } from './schema.ts';
+
+/** A WAV greeting: up to 2 minutes of 8 kHz PCM16 is 1.9 MB. */
+const GREETING_BODY_LIMIT = 4 * 1024 * 1024;
+
+type Readable = { box: BoxInfo; decision: Extract<PhiAccessDecision, { allowed: true }> };
+
+export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, voicemail }) => {
+  const deps = (): VoicemailDeps => {
+    if (!voicemail) throw new ApiError(503, 'VOICEMAIL_UNAVAILABLE', 'voicemail is not running on this server');
+    return voicemail;
+  };
+
+  /** The boxes this caller may read, with the basis of each (break-glass must show in the audit event). */
+  async function readableBoxes(req: FastifyRequest): Promise<Map<string, Readable>> {
+    const p = principalOf(req);
+    const grants = await loadAccessGrants(db, p.practiceId, p.userId);
+    const principal = { practiceId: p.practiceId, userId: p.userId, role: p.role, voicemailBoxIds: grants.voicemailBoxIds, breakGlass: grants.breakGlass };
+    const out = new Map<string, Readable>();
+    for (const box of await listBoxes(db, p.practiceId)) {
+      const decision = canReadVoicemailBox(principal, { id: box.id, practiceId: box.practiceId, ownerUserId: box.ownerUserId });
+      if (decision.allowed) out.set(box.id, { box, decision });
+    }
+    return out;
+  }
+
+  /** One message the caller may read; 404 alike for "no such message" and "not yours" (no probing). */
+  async function readableMessage(req: FastifyRequest, id: string) {
+    const p = principalOf(req);
+    const message = await deps().store.get(p.practiceId, id);
+    const access = (await readableBoxes(req)).get(message.boxId);
+    if (!access) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
+    const glass: Record<string, string> = access.decision.basis === 'break_glass' ? { breakGlassId: access.decision.breakGlassId } : {};
+    return { message, access, glass };
+  }
+
+  app.get(
+    '/voicemails',
+    {
+      config: { access: 'member' },
+      schema: { tags: ['voicemail'], summary: 'Voicemails in the boxes you may read, unheard first then newest', response: withErrors({ 200: VoicemailListView }) },
+    },
+    async (req) => {
+      const { store } = deps();
+      const p = principalOf(req);
+      const boxes = await readableBoxes(req);
+      const messages = await store.listBoxes([...boxes.keys()]);
+      const glass = [...new Set(messages.map((m) => boxes.get(m.boxId)!.decision).flatMap((d) => (d.basis === 'break_glass' ? [d.breakGlassId] : [])))];
+      await store.auditList(p.practiceId, actorOf(req), messages.length, glass);
+      const items = [];
+      for (const m of messages) items.push(presentVoicemail(m, boxes.get(m.boxId)!.box.extension, await store.transcript(m)));
+      return { items };
+    },
+  );
+
+  app.get(
+    '/voicemails/:id',
+    {
+      config: { access: 'member' },
+      schema: { tags: ['voicemail'], summary: 'One voicemail: metadata and machine transcript', params: IdParams, response: withErrors({ 200: VoicemailView }) },
+    },
+    async (req) => {
+      const { store } = deps();
+      const { message, access, glass } = await readableMessage(req, req.params.id);
+      await store.audit(message, actorOf(req), 'voicemail.read', { transcript: message.transcriptObjectId !== null, ...glass });
+      return presentVoicemail(message, access.box.extension, await store.transcript(message));
+    },
+  );
+
+  app.get(
+    '/voicemails/:id/audio',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags: ['voicemail'],
+        summary: 'The recording as audio/wav (8 kHz PCM16), streamed from the vault; audited as a play',
+        params: IdParams,
+        response: withErrors({ 200: Type.String({ contentMediaType: 'audio/wav', description: 'RIFF/WAVE, 8 kHz mono PCM16' }) }),
+      },
+    },
+    async (req, reply) => {
+      const { store } = deps();
+      const { message, glass } = await readableMessage(req, req.params.id);
+      const audio = await store.openAudioWav(message.practiceId, message.id, actorOf(req), { via: 'api', ...glass });
+      return reply.type('audio/wav').header('content-length', String(audio.length)).header('content-disposition', 'inline; filename="voicemail.wav"').send(audio.stream as unknown as string);
+    },
+  );
+
+  app.patch(
+    '/voicemails/:id',
+    {
+      config: { access: 'member' },
+      schema: { tags: ['voicemail'], summary: 'Mark a voicemail heard or new', params: IdParams, body: VoicemailPatch, response: withErrors({ 200: VoicemailView }) },
+    },
+    async (req) => {
+      const { store } = deps();
+      const { message, access } = await readableMessage(req, req.params.id);
+      await store.markHeard(message.id, actorOf(req), req.body.heard);
+      return presentVoicemail({ ...message, heard: req.body.heard }, access.box.extension, await store.transcript(message));
+    },
+  );
+
+  app.delete(
+    '/voicemails/:id',
+    {
+      config: { access: 'member' },
+      schema: { tags: ['voicemail'], summary: 'Delete a voicemail: its recording and transcript are crypto-shredded', params: IdParams, response: withErrors({ 204: Type.Null() }) },
+    },
+    async (req, reply) => {
+      const { store } = deps();
+      const { message } = await readableMessage(req, req.params.id);
+      await store.delete(message.id, actorOf(req));
+      return reply.status(204).send(null);
+    },
+  );
+
+  const greetingRoutes: FastifyPluginAsyncTypebox = async (greetingApp) => {
+    greetingApp.addContentTypeParser(['audio/wav', 'audio/x-wav', 'audio/wave'], { parseAs: 'buffer', bodyLimit: GREETING_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    greetingApp.put(
+      '/voicemail-boxes/:id/greetings/:which',
+      {
+        bodyLimit: GREETING_BODY_LIMIT,
+        config: { access: 'member' },
+        schema: {
+          tags: ['voicemail'],
+          summary: "Upload a box's unavailable or busy greeting (audio/wav, 8 kHz mono PCM16 or G.711); the box owner or an admin",
+          params: GreetingParams,
+          response: withErrors({ 200: GreetingSaved }),
+        },
+      },
+      async (req) => {
+        const { greetings } = deps();
+        const p = principalOf(req);
+        const box = await getBox(db, req.params.id);
+        if (!box || box.practiceId !== p.practiceId) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail box not found');
+        if (box.ownerUserId !== p.userId && p.role !== 'admin' && p.role !== 'owner') throw new ApiError(403, 'FORBIDDEN', "only the box's owner or an admin can change its greeting");
+        const body = req.body;
+        if (!Buffer.isBuffer(body)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the greeting as audio/wav');
+        const wav = parseWav(body);
+        if (!wav.ok || wav.value.sampleRate !== 8000 || wav.value.channels !== 1) throw new VoicemailError('VOICEMAIL_BAD_AUDIO', 'the greeting must be a WAV file, 8 kHz mono, PCM16 or G.711');
+        const { encoding, data } = wav.value;
+        const pcm = encoding === 'pcm16' ? bytesToPcm16(data) : decodeG711(encoding === 'ulaw' ? 'pcmu' : 'pcma', data);
+        await greetings.saveGreeting(box.id, req.params.which, pcm, actorOf(req));
+        return { boxId: box.id, which: req.params.which, durationMs: Math.floor(pcm.length / 8) };
+      },
+    );
+  };
+  await app.register(greetingRoutes);
+};

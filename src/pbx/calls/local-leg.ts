@@ -1,0 +1,115 @@
+// A caller's leg answered by Sotto itself (voicemail, an announcement): the
+// B2BUA's INVITE server transaction gets our 2xx with the relay's SDP answer,
+// and the leg becomes a UAS dialog that ends with the caller's BYE or ours.
+// No B leg exists; media terminates in the relay (play/record/DTMF).
+//
+//   Answering --ACK--> Connected --BYE from caller / hangup()--> Ended
+//        \--------- no ACK after 64*T1 (RFC 3261 13.3.1.4) ------> Ended
+import { createResponse, headerField, type SipRequest } from '../../sip/message/index.ts';
+import { Dialog } from '../../sip/dialog/index.ts';
+import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
+import type { Destination } from '../../sip/transport/index.ts';
+import type { CallContext } from './call-context.ts';
+import { OkRetransmitter } from './ok-retransmitter.ts';
+
+/** How a locally answered leg ended. */
+export type LocalLegEnd = 'caller-hangup' | 'local-hangup' | 'no-ack';
+
+/** What the app that answered (voicemail) holds: hang up, or learn that the caller did. */
+export interface LocalCallLeg {
+  /** The relay-facing call id to use with the media relay for this leg is the app's own choice. */
+  readonly callId: string;
+  /** Settles once, when the dialog ends for any reason. */
+  readonly ended: Promise<LocalLegEnd>;
+  /** Sends BYE to the caller (RFC 3261 15.1.1); a no-op once ended. */
+  hangup(): void;
+}
+
+/** The part of a Call a local answer needs. */
+export interface AnswerableInvite {
+  readonly id: string;
+  readonly invite: SipRequest;
+  readonly inviteTx: InviteServerTransaction;
+  readonly aTag: string;
+  readonly aDestination: Destination;
+}
+
+export class LocalLeg implements LocalCallLeg {
+  readonly dialog: Dialog;
+  readonly ended: Promise<LocalLegEnd>;
+  private settle: (how: LocalLegEnd) => void = () => {};
+  private done = false;
+  private readonly ok: OkRetransmitter;
+
+  private constructor(
+    private readonly source: AnswerableInvite,
+    private readonly ctx: CallContext,
+    dialog: Dialog,
+    sdpAnswer: string,
+  ) {
+    this.dialog = dialog;
+    this.ended = new Promise((resolve) => (this.settle = resolve));
+    const body = Buffer.from(sdpAnswer, 'utf8');
+    const response = createResponse(source.invite, 200, undefined, {
+      toTag: source.aTag,
+      body,
+      headers: [headerField('Contact', ctx.contact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+    });
+    this.ok = new OkRetransmitter(source.inviteTx, response, ctx.t1Ms, () => {
+      // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE.
+      ctx.log('call.ack_timeout', source.id, { leg: 'local' });
+      this.end('no-ack', true);
+    });
+  }
+
+  get callId(): string {
+    return this.source.id;
+  }
+
+  /**
+   * Answers the caller with `sdpAnswer`. Undefined when the INVITE was already
+   * answered (the caller cancelled while the answer was being prepared).
+   */
+  static answer(source: AnswerableInvite, ctx: CallContext, sdpAnswer: string): LocalLeg | undefined {
+    if (source.inviteTx.answered) return undefined;
+    const dialog = Dialog.asUas(source.invite, source.aTag, ctx.contact, source.aDestination);
+    if (!dialog) return undefined;
+    const leg = new LocalLeg(source, ctx, dialog, sdpAnswer);
+    ctx.localAnswered(leg);
+    leg.ok.start();
+    ctx.log('call.answered_locally', source.id, {});
+    return leg;
+  }
+
+  acked(): void {
+    this.ok.stop();
+  }
+
+  /** A request inside this dialog, routed here by the B2BUA (RFC 3261 12.2.2). */
+  onRequest(request: SipRequest, respond: (status: number) => void): void {
+    if (this.dialog.receiveRequest(request) === 'out-of-order') return respond(500);
+    if (request.method === 'BYE') {
+      respond(200);
+      this.ctx.log('call.ended', this.source.id, { by: 'a' });
+      return this.end('caller-hangup', false);
+    }
+    // RFC 3261 14.2: a re-INVITE we cannot take is refused; the session carries on unchanged.
+    if (request.method === 'INVITE') return respond(488);
+    respond(501);
+  }
+
+  hangup(): void {
+    if (this.done) return;
+    this.ctx.log('call.ended', this.source.id, { by: 'sotto' });
+    this.end('local-hangup', true);
+  }
+
+  private end(how: LocalLegEnd, sendBye: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.ok.stop();
+    if (sendBye) void this.ctx.stack.request(this.dialog.createRequest('BYE'), this.dialog.destination).catch(() => {});
+    this.ctx.localEnded(this);
+    this.settle(how);
+  }
+}

@@ -1,0 +1,148 @@
+// The deposit path through a running Sotto (startServer: real database,
+// registrar, B2BUA, relay, vault): 101 calls 102, who is not registered;
+// Sotto answers, plays 102's greeting and the tone, records what 101 sends,
+// and on 101's BYE commits the message. The API then lists it and serves
+// its audio.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
+import { startServer, type RunningSotto } from '../../src/app/server.ts';
+import { addDevice, addUser, CLI_ACTOR, createApiToken, createPractice } from '../../src/directory/index.ts';
+import { parseWav, bytesToPcm16 } from '../../src/media/wav.ts';
+import { CallPhone } from '../calls/call-phone.ts';
+import { FakePhone } from '../media/fake-phone.ts';
+import { boxOf, tone } from '../support/voicemail.ts';
+import { telephoneEventTrain } from '../../src/media/dtmf/telephone-event-sender.ts';
+
+const DOMAIN = 'pbx.voicemail.test';
+
+/**
+ * A phone's microphone: a packet every 20 ms from answer on (silence unless
+ * something is queued), as real phones send, so the relay latches at once.
+ */
+function microphone(phone: FakePhone) {
+  const queue: Int16Array[] = [];
+  let drained: () => void = () => {};
+  const timer = setInterval(() => {
+    const next = queue.shift();
+    phone.sendPacket(phone.packets(next ?? new Int16Array(160))[0]!);
+    if (next && queue.length === 0) drained();
+  }, 20);
+  return {
+    /** Queues `pcm` in 20 ms frames; resolves once the last one is sent. */
+    say(pcm: Int16Array): Promise<void> {
+      for (let i = 0; i < pcm.length; i += 160) queue.push(pcm.subarray(i, i + 160));
+      return new Promise((resolve) => (drained = resolve));
+    },
+    close: () => clearInterval(timer),
+  };
+}
+
+function rms(x: Int16Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return Math.sqrt(s / Math.max(1, x.length));
+}
+
+describe('leaving a voicemail through a running Sotto', { timeout: 40_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sotto-vm-'));
+  let rt: Runtime;
+  let sotto: RunningSotto;
+  let token: string;
+  let practiceId: string;
+  const passwords: Record<string, string> = {};
+  const closers: Array<{ close(): void }> = [];
+
+  beforeAll(async () => {
+    const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0', SOTTO_RTP_PORTS: '44400-44599' });
+    rt = await openRuntime(config, createLogger((process.env.VM_LOG as 'info') ?? 'silent', pino.destination(2)));
+    sotto = await startServer(rt);
+    const practice = await createPractice(rt.database.db, { name: 'Voicemail Clinic', tier: 'essentials', sipDomain: DOMAIN });
+    practiceId = practice.id;
+    for (const ext of ['101', '102']) {
+      const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@vm.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR);
+      passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
+      if (ext === '102') token = (await createApiToken(rt.database.db, practice.id, user.id, 'staff', 'test', CLI_ACTOR)).token;
+    }
+    // A short recorded greeting keeps the test quick (the default is spoken by the TTS voice).
+    const box = await boxOf(rt.database.db, practice.id, '102');
+    await sotto.voicemail.greetings.saveGreeting(box.id, 'unavailable', tone(1000, 600), CLI_ACTOR);
+  });
+  afterAll(async () => {
+    for (const c of closers) c.close();
+    await sotto?.stop();
+    await rt?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers an unregistered extension, records until BYE, and serves the message', async () => {
+    const committed = new Promise<string>((resolve) => sotto.voicemail.store.onChange((boxId) => resolve(boxId)));
+    const a = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: '101', password: passwords['101']! });
+    const media = await FakePhone.open();
+    closers.push(a, media);
+    const call = await a.call('102', media.offer({ codecs: ['PCMU'] }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    expect(ok.status).toBe(200);
+    call.ack2xx(ok);
+    media.takeAnswer(ok.body.toString('utf8'));
+    const mic = microphone(media);
+    closers.push(mic);
+    // The relay sends while it plays: 0.3 s lead-in, the 1 s greeting, the 0.4 s tone = 85 packets; then speak.
+    await media.until(() => media.received.length >= 85);
+    const heard = media.decodedAudio();
+    expect(rms(heard)).toBeGreaterThan(1000);
+    await mic.say(tone(3000, 300));
+    call.bye();
+    await a.waitResponse('BYE');
+    const boxId = await committed;
+
+    const list = await sotto.api.inject({ method: 'GET', url: '/api/v1/voicemails', headers: { authorization: `Bearer ${token}` } });
+    expect(list.statusCode).toBe(200);
+    const items = list.json().items as Array<{ id: string; extension: string; durationMs: number; heard: boolean; partial: boolean; boxId: string }>;
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ extension: '102', heard: false, partial: false, boxId });
+    expect(items[0]!.durationMs).toBeGreaterThan(2500);
+    expect(items[0]!.durationMs).toBeLessThan(6000);
+    expect(JSON.stringify(list.json())).not.toContain('101');
+
+    const audio = await sotto.api.inject({ method: 'GET', url: `/api/v1/voicemails/${items[0]!.id}/audio`, headers: { authorization: `Bearer ${token}` } });
+    expect(audio.statusCode).toBe(200);
+    expect(audio.headers['content-type']).toBe('audio/wav');
+    const wav = parseWav(audio.rawPayload);
+    expect(wav.ok).toBe(true);
+    if (!wav.ok) return;
+    expect(wav.value.sampleRate).toBe(8000);
+    const pcm = bytesToPcm16(wav.value.data);
+    expect(pcm.length / 8).toBe(items[0]!.durationMs);
+    expect(rms(pcm)).toBeGreaterThan(2000);
+    const events = await rt.database.db.selectFrom('audit_events').select(['action', 'actor_id']).where('practice_id', '=', practiceId).where('action', 'like', 'voicemail.%').orderBy('seq').execute();
+    expect(events.map((e) => e.action)).toEqual(['voicemail.greeting_update', 'voicemail.deposit', 'voicemail.list', 'voicemail.play']);
+  });
+
+  it("ends the message on '#' and hangs up the caller", async () => {
+    const committed = new Promise<string>((resolve) => sotto.voicemail.store.onChange((boxId) => resolve(boxId)));
+    const a = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: '101', password: passwords['101']! });
+    const media = await FakePhone.open();
+    closers.push(a, media);
+    const call = await a.call('102', media.offer({ codecs: ['PCMU'], telephoneEventPayloadType: 101 }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    media.takeAnswer(ok.body.toString('utf8'));
+    const mic = microphone(media);
+    closers.push(mic);
+    await media.until(() => media.received.filter((r) => r.packet.payloadType === 0).length >= 85);
+    await mic.say(tone(1500, 300));
+    for (const { packet } of telephoneEventTrain({ digit: '#', durationMs: 120, payloadType: 101, ssrc: 0x1234, firstSequenceNumber: 100, timestamp: 5000 })) media.sendPacket(packet);
+    await a.waitRequest('BYE');
+    const boxId = await committed;
+    const messages = await sotto.voicemail.store.list(boxId);
+    const latest = [...messages].sort((x, y) => (x.receivedAt < y.receivedAt ? 1 : -1))[0]!;
+    expect(latest.durationMs).toBeGreaterThan(1000);
+    expect(latest.durationMs).toBeLessThan(2500);
+  });
+});
