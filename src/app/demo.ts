@@ -76,9 +76,9 @@ async function derivePin(derive: Derive, label: string): Promise<string> {
 async function restoreDemoPin(db: Kysely<Database>, practiceId: string, extension: string, pin: string): Promise<void> {
   const box = await findBoxByExtension(db, practiceId, extension);
   if (!box) return;
-  const row = await db.selectFrom('voicemail_boxes').select('pin_hash').where('id', '=', box.boxId).executeTakeFirst();
+  const row = await db.selectFrom('voicemail_boxes').select('pin_hash').where('id', '=', box.id).executeTakeFirst();
   if (row?.pin_hash && (await verifyPin(row.pin_hash, pin).catch(() => false))) return;
-  await setPin(db, box.boxId, pin, CLI_ACTOR).catch(() => {});
+  await setPin(db, box.id, pin, CLI_ACTOR).catch(() => {});
 }
 
 async function findDemoPractice(db: Kysely<Database>): Promise<Practice | undefined> {

@@ -35,6 +35,8 @@ export interface SipService {
   removeDeviceBindings(deviceIds: string[]): Promise<void>;
   /** Who takes a call nobody answered (voicemail); until set, callers get 480. */
   setUnavailableHandler(handler: (call: UnavailableCall, reason: UnavailableReason) => void): void;
+  /** Who takes `*97` and calls to one's own extension (the mailbox menu); until set, 404. */
+  setMailboxHandler(handler: (call: UnavailableCall, target: { own: boolean }) => void): void;
   stop(): Promise<void>;
 }
 
@@ -150,8 +152,10 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     throw e;
   }
   let onUnavailable: (call: UnavailableCall, reason: UnavailableReason) => void = (call) => call.reject(480);
+  let onMailbox: (call: UnavailableCall, target: { own: boolean }) => void = (call) => call.reject(404);
   calls = new B2bua({
     onUnavailable: (call, reason) => onUnavailable(call, reason),
+    onMailbox: (call, target) => onMailbox(call, target),
     stack,
     relay,
     directory: {
@@ -190,6 +194,9 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
     setUnavailableHandler(handler) {
       onUnavailable = handler;
+    },
+    setMailboxHandler(handler) {
+      onMailbox = handler;
     },
     async removeDeviceBindings(deviceIds) {
       credentials.invalidateAll();

@@ -16,6 +16,7 @@ import {
   VoicemailStore,
 } from '../voicemail/index.ts';
 import type { Runtime } from './runtime.ts';
+import { createMailboxLine, type MailboxLine } from './mailbox-line.ts';
 import type { SipService } from './sip-service.ts';
 import { transcriberConfig } from './transcription.ts';
 
@@ -25,10 +26,12 @@ export interface VoicemailService {
   deposit: VoicemailDeposit;
   followups: VoicemailFollowups;
   notifier: Notifier | undefined;
+  /** `*97` and one's own extension: the mailbox menu. */
+  mailboxLine: MailboxLine;
   stop(): Promise<void>;
 }
 
-export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, 'relay' | 'setUnavailableHandler'>, options: { transcriber?: Transcriber | null } = {}): Promise<VoicemailService> {
+export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, 'relay' | 'setUnavailableHandler' | 'setMailboxHandler' | 'mwi'>, options: { transcriber?: Transcriber | null } = {}): Promise<VoicemailService> {
   const db = rt.database.db;
   const log = rt.logger;
   const store = new VoicemailStore(db, rt.vault);
@@ -73,6 +76,10 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
   });
   sip.setUnavailableHandler(deposit.onUnavailable);
   void deposit.warm();
+  const mailboxLine = createMailboxLine({ db, relay: sip.relay as MediaRelay, mailbox: store, greetings, logger: log });
+  sip.setMailboxHandler(mailboxLine.onMailbox);
+  // Message-waiting lamps follow every commit, heard-mark and delete.
+  const stopMwi = sip.mwi.useMailbox(store);
 
   await notifier?.start();
   void followups.resume().catch((e: unknown) => log.warn({ event: 'voicemail.resume_failed', code: (e as { code?: string }).code ?? 'error' }, 'voicemail'));
@@ -83,8 +90,12 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
     deposit,
     followups,
     notifier,
+    mailboxLine,
     async stop() {
       sip.setUnavailableHandler((call) => call.reject(480));
+      sip.setMailboxHandler((call) => call.reject(404));
+      stopMwi();
+      mailboxLine.close();
       deposit.close();
       await followups.idle();
       await notifier?.stop();

@@ -29,7 +29,7 @@ describe('sotto voicemail pin set', { timeout: 180_000 }, () => {
     const rt = await openRuntime(loadConfig(env), createLogger('silent', pino.destination(2)));
     try {
       const box = (await findBoxByExtension(rt.database.db, demo.practice.id, '101'))!;
-      const check = (pin: string) => verifyMailboxPin(rt.database.db, { practiceId: demo.practice.id, boxId: box.boxId, pin, callerKey: 'cli-test' });
+      const check = (pin: string) => verifyMailboxPin(rt.database.db, { practiceId: demo.practice.id, boxId: box.id, pin, callerKey: 'cli-test' });
       expect((await check('660193')).outcome).toBe('ok');
       expect((await check(demo.extensions[0]!.voicemailPin)).outcome).toBe('wrong');
     } finally {
@@ -41,7 +41,7 @@ describe('sotto voicemail pin set', { timeout: 180_000 }, () => {
     const rt2 = await openRuntime(loadConfig(env), createLogger('silent', pino.destination(2)));
     try {
       const box = (await findBoxByExtension(rt2.database.db, demo.practice.id, '101'))!;
-      expect((await verifyMailboxPin(rt2.database.db, { practiceId: demo.practice.id, boxId: box.boxId, pin: demo.extensions[0]!.voicemailPin, callerKey: 'cli-test-2' })).outcome).toBe('ok');
+      expect((await verifyMailboxPin(rt2.database.db, { practiceId: demo.practice.id, boxId: box.id, pin: demo.extensions[0]!.voicemailPin, callerKey: 'cli-test-2' })).outcome).toBe('ok');
     } finally {
       await rt2.close();
     }

@@ -16,12 +16,12 @@ export async function voicemailPinSetCommand(o: { extension?: string; pin?: stri
     const box = await findBoxByExtension(rt.database.db, practice.id, o.extension!);
     if (!box) throw new CliError('VOICEMAIL_BOX_NOT_FOUND', `extension ${o.extension} has no voicemail box`);
     try {
-      await setPin(rt.database.db, box.boxId, pin, CLI_ACTOR);
+      await setPin(rt.database.db, box.id, pin, CLI_ACTOR);
     } catch (e) {
       if (e instanceof MailboxPinError) throw new CliError(e.code, e.message);
       throw e;
     }
-    return { boxId: box.boxId, extension: o.extension! };
+    return { boxId: box.id, extension: o.extension! };
   });
   if (o.json) printJson({ voicemailBox: { id: out.boxId, extension: out.extension }, pinChanged: true });
   else printLines([`Voicemail PIN changed for extension ${out.extension}.`]);

@@ -13,6 +13,7 @@ import type { Destination, MessageSource, TransportProtocol } from '../../sip/tr
 import type { LocationStore } from '../registrar/location-store.ts';
 import type { RegistrarDirectory } from '../registrar/registrar.ts';
 import { CallerAuthenticator } from './caller-auth.ts';
+import { classifyDialled } from './dial-plan.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
 import type { LocalLeg } from './local-leg.ts';
@@ -35,6 +36,11 @@ export interface B2buaOptions {
   t1Ms?: number;
   /** Busy, no answer, unregistered: the voicemail app takes the call here. Default: 480. */
   onUnavailable?: (call: UnavailableCall, reason: UnavailableReason) => void;
+  /**
+   * The mailbox menu (`*97`, or one's own extension: see dial-plan.ts); the
+   * call is handed over unanswered, as to onUnavailable. Default: 404.
+   */
+  onMailbox?: (call: UnavailableCall, target: { own: boolean }) => void;
   logger?: B2buaLogger;
   /**
    * Failed caller authentication, per source address (failures only, as
@@ -162,6 +168,12 @@ export class B2bua {
     const call = new Call(id, caller, callee, request, tx, destination, this.ctx);
     this.ringing.set(ringingKey(request), call);
     this.o.logger?.info({ event: 'call.started', callId: id, deviceId: caller.deviceId }, 'call');
+
+    const dialled = classifyDialled(callee, caller.extension);
+    if (dialled.kind === 'mailbox') {
+      const onMailbox = this.o.onMailbox ?? ((c: UnavailableCall) => c.reject(404));
+      return call.serveLocally((c) => onMailbox(c, { own: dialled.own }));
+    }
 
     const now = this.o.now();
     const targets = (await this.o.locations.lookup(`${caller.practiceId}:${callee}`))

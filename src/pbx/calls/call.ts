@@ -261,6 +261,16 @@ export class Call implements UnavailableCall, ForkEvents {
     this.unavailable('no-answer');
   }
 
+  /** A local service (the mailbox menu) takes the call before any phone rings; it answers or rejects it. */
+  serveLocally(serve: (call: UnavailableCall) => void): void {
+    this.ctx.log('call.local_service', this.id, {});
+    try {
+      serve(this);
+    } finally {
+      this.end();
+    }
+  }
+
   /** No one took the call: the hook decides (voicemail later; 480 by default). */
   unavailable(reason: UnavailableReason): void {
     this.ctx.log('call.unavailable', this.id, { reason });

@@ -1,9 +1,10 @@
 // The mailbox by phone: PINs (pin.ts), the menu state machine (menu.ts), its
 // prompts (prompts.ts) and the session that runs it on a call (session.ts).
 export { startMailboxSession, kyselyMailboxPins, type MailboxPins, type MailboxSession, type MailboxSessionLogger, type MailboxSessionOptions } from './session.ts';
+/** The box of an extension (the *97 flow asks for the extension first). */
+export { findBoxByExtension } from '../boxes.ts';
 export {
   checkPinChoice,
-  findBoxByExtension,
   MAILBOX_AUDIT,
   MailboxPinError,
   phoneActor,

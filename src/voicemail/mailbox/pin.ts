@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/index.ts';
+import { getBox } from '../boxes.ts';
 import { recordAudit, verifyPin as verifyPinHash } from '../../directory/index.ts';
 import { hashPin } from '../../directory/secrets.ts';
 import type { Actor } from './ports.ts';
@@ -65,7 +66,7 @@ export function checkPinChoice(pin: string, extension?: string): PinRejection | 
 
 /** Sets a box's PIN (hashed), audited in the same transaction. Throws MailboxPinError for a PIN that may not be chosen. */
 export async function setPin(db: Kysely<Database>, boxId: string, pin: string, actor: Actor): Promise<void> {
-  const box = await boxInfo(db, boxId);
+  const box = await getBox(db, boxId);
   if (!box) throw new MailboxPinError('BOX_NOT_FOUND', 'no such voicemail box');
   const rejected = checkPinChoice(pin, box.extension);
   if (rejected) throw new MailboxPinError('PIN_INVALID', pinRejectionText(rejected), rejected);
@@ -184,26 +185,4 @@ let placeholder: Promise<string> | undefined;
 function placeholderHash(): Promise<string> {
   placeholder ??= hashPin('sotto-no-such-box');
   return placeholder;
-}
-
-async function boxInfo(db: Kysely<Database>, boxId: string): Promise<{ practiceId: string; extension: string } | undefined> {
-  const row = await db
-    .selectFrom('voicemail_boxes')
-    .innerJoin('extensions', 'extensions.id', 'voicemail_boxes.extension_id')
-    .select(['voicemail_boxes.practice_id', 'extensions.number'])
-    .where('voicemail_boxes.id', '=', boxId)
-    .executeTakeFirst();
-  return row ? { practiceId: row.practice_id, extension: row.number } : undefined;
-}
-
-/** The box of an extension in a practice (the *97 flow asks for the extension first). */
-export async function findBoxByExtension(db: Kysely<Database>, practiceId: string, extension: string): Promise<{ boxId: string; ownerUserId: string | null } | undefined> {
-  const row = await db
-    .selectFrom('voicemail_boxes')
-    .innerJoin('extensions', 'extensions.id', 'voicemail_boxes.extension_id')
-    .select(['voicemail_boxes.id', 'voicemail_boxes.owner_user_id'])
-    .where('voicemail_boxes.practice_id', '=', practiceId)
-    .where('extensions.number', '=', extension)
-    .executeTakeFirst();
-  return row ? { boxId: row.id, ownerUserId: row.owner_user_id } : undefined;
 }

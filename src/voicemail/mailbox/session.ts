@@ -7,7 +7,8 @@
 // Barge-in: a key that the menu acts on stops the prompt playing, so a
 // caller who knows the menu need not wait for it. Logs carry the session's
 // call id and codes only: never digits, PINs or message contents.
-import { verifyMailboxPin, setPin, findBoxByExtension, phoneActor, MailboxPinError, type PinAttempt, type PinCheck } from './pin.ts';
+import { findBoxByExtension } from '../boxes.ts';
+import { verifyMailboxPin, setPin, phoneActor, MailboxPinError, type PinAttempt, type PinCheck } from './pin.ts';
 import { startMenu, step, type MenuAction, type MenuEvent, type MenuState } from './menu.ts';
 import type { Actor, GreetingStore, MailboxAccess, MailboxRelay, RenderSpeech } from './ports.ts';
 import { promptText, type PromptRef } from './prompts.ts';
@@ -24,7 +25,7 @@ export interface MailboxPins {
 
 export function kyselyMailboxPins(db: Kysely<Database>): MailboxPins {
   return {
-    findBox: async (practiceId, extension) => (await findBoxByExtension(db, practiceId, extension))?.boxId ?? null,
+    findBox: async (practiceId, extension) => (await findBoxByExtension(db, practiceId, extension))?.id ?? null,
     verify: (attempt) => verifyMailboxPin(db, attempt),
     async change(boxId, pin, actor) {
       try {
