@@ -140,6 +140,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     await stack.close();
     throw e;
   }
+  const host = advertised.includes(':') ? `[${advertised}]` : advertised;
   calls = new B2bua({
     stack,
     relay,
@@ -150,7 +151,8 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     locations: store,
     nonceSecret,
     now: () => Date.now(),
-    contact: `<sip:${advertised.includes(':') ? `[${advertised}]` : advertised}:${sipPort}>`,
+    contact: `<sip:${host}:${sipPort}>`,
+    contacts: { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')!.local.port};transport=tls>` },
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
   });

@@ -27,8 +27,10 @@ export interface B2buaOptions {
   locations: Pick<LocationStore, 'lookup'>;
   nonceSecret: Buffer;
   now: () => number;
-  /** Our Contact (name-addr) in both legs, e.g. `<sip:10.0.0.5:5060>`. */
+  /** Our Contact (name-addr) in UDP legs, e.g. `<sip:10.0.0.5:5060>`. */
   contact: string;
+  /** Our Contact for legs on TCP and TLS, e.g. `<sip:10.0.0.5:5061;transport=tls>`; default `contact`. */
+  contacts?: Partial<Record<TransportProtocol, string>>;
   /** How long the callee's phones ring before onUnavailable('no-answer'); default 20 s. */
   ringTimeoutMs?: number;
   t1Ms?: number;
@@ -67,7 +69,7 @@ export class B2bua {
     this.ctx = {
       stack: o.stack,
       relay: o.relay,
-      contact: o.contact,
+      contactFor: (protocol) => o.contacts?.[protocol] ?? o.contact,
       ringTimeoutMs: o.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS,
       t1Ms: o.t1Ms ?? 500,
       onUnavailable: o.onUnavailable ?? ((call) => call.reject(480)),

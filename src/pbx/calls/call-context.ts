@@ -1,6 +1,7 @@
 // What a Call needs from the B2BUA around it: narrow, so a call can be
 // driven in tests without the rest of Sotto.
 import type { SipStack } from '../../sip/core/index.ts';
+import type { TransportProtocol } from '../../sip/transport/index.ts';
 import type { Call, UnavailableCall, UnavailableReason } from './call.ts';
 
 /** The media relay's control verbs a call uses (MediaRelay implements them). */
@@ -15,8 +16,12 @@ export interface CallMediaRelay {
 export interface CallContext {
   readonly stack: SipStack;
   readonly relay: CallMediaRelay;
-  /** Our Contact header value (name-addr), where phones send in-dialog requests. */
-  readonly contact: string;
+  /**
+   * Our Contact header value (name-addr) for a leg on this transport, where
+   * that phone sends in-dialog requests: a phone on TCP or TLS must be told
+   * to come back over TCP or TLS (RFC 3261 8.1.1.8), never over UDP.
+   */
+  contactFor(protocol: TransportProtocol): string;
   readonly ringTimeoutMs: number;
   /** RFC 3261 T1, for 2xx retransmission (13.3.1.4). */
   readonly t1Ms: number;

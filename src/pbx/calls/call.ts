@@ -67,6 +67,11 @@ export class Call implements UnavailableCall, ForkEvents {
     private readonly ctx: CallContext,
   ) {}
 
+  /** Our Contact toward the caller, on the caller's transport. */
+  private get aContact(): string {
+    return this.ctx.contactFor(this.aDestination.protocol);
+  }
+
   get practiceId(): string {
     return this.caller.practiceId;
   }
@@ -106,7 +111,7 @@ export class Call implements UnavailableCall, ForkEvents {
         headerField('To', `<sip:${this.calleeExtension}@${this.caller.realm}>`),
         headerField('Call-ID', bCallId),
         headerField('CSeq', '1 INVITE'),
-        headerField('Contact', this.ctx.contact),
+        headerField('Contact', this.ctx.contactFor(fork.destination.protocol)),
         headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'),
         headerField('Content-Type', 'application/sdp'),
         headerField('Content-Length', String(body.length)),
@@ -123,7 +128,7 @@ export class Call implements UnavailableCall, ForkEvents {
     // Ringing is passed once, whichever branch rings first; no early media through forks yet.
     if (this.current !== CallState.Ringing || this.ringingSent || response.status === 100) return;
     this.ringingSent = true;
-    this.inviteTx.respond(createResponse(this.invite, 180, undefined, { toTag: this.aTag, headers: [headerField('Contact', this.ctx.contact)] }));
+    this.inviteTx.respond(createResponse(this.invite, 180, undefined, { toTag: this.aTag, headers: [headerField('Contact', this.aContact)] }));
   }
 
   onSuccess(fork: Fork, response: SipResponse): void {
@@ -133,7 +138,7 @@ export class Call implements UnavailableCall, ForkEvents {
       return;
     }
     const request = fork.request;
-    const dialog = request ? Dialog.asUac(request, response, this.ctx.contact, fork.destination) : undefined;
+    const dialog = request ? Dialog.asUac(request, response, this.ctx.contactFor(fork.destination.protocol), fork.destination) : undefined;
     if (!dialog) return;
     // A 2xx must be ACKed whatever we do with it (13.2.2.4).
     void this.ctx.stack.sendStateless(dialog.createAck(fork.inviteSeq), fork.destination);
@@ -175,9 +180,9 @@ export class Call implements UnavailableCall, ForkEvents {
     const ok = createResponse(this.invite, 200, undefined, {
       toTag: this.aTag,
       body,
-      headers: [headerField('Contact', this.ctx.contact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      headers: [headerField('Contact', this.aContact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
     });
-    this.aDialog = Dialog.asUas(this.invite, this.aTag, this.ctx.contact, this.aDestination);
+    this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aContact, this.aDestination);
     this.moveTo(CallState.Connected);
     this.okRetransmit = new OkRetransmitter(this.inviteTx, ok, this.ctx.t1Ms, () => {
       // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE, both legs here.
@@ -200,7 +205,7 @@ export class Call implements UnavailableCall, ForkEvents {
     // RFC 3261 14.2: one offer at a time.
     if (this.reInviting) return void tx.respond(createResponse(request, 491));
     this.reInviting = true;
-    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, { callId: this.id, fromLeg: from, toDialog, contact: this.ctx.contact }, tx, request)
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, { callId: this.id, fromLeg: from, toDialog, contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP') }, tx, request)
       .then(({ status }) => this.ctx.log('call.reinvite', this.id, { by: from, status }))
       .catch(() => {
         if (!tx.answered) tx.respond(createResponse(request, 500));
