@@ -38,6 +38,8 @@ import { policyRoutes } from './routes/policy/route.ts';
 import { practiceRoutes } from './routes/practice/route.ts';
 import { userRoutes } from './routes/users/route.ts';
 import { voicemailSettingsRoutes } from './routes/voicemail-settings/route.ts';
+import { callSettingsRoutes } from './routes/call-settings/route.ts';
+import { callRoutes } from './routes/calls/route.ts';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -174,6 +176,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       await v1.register(deviceRoutes, deps);
       await v1.register(extensionRoutes, deps);
       await v1.register(voicemailSettingsRoutes, deps);
+      await v1.register(callSettingsRoutes, deps);
+      await v1.register(callRoutes, deps);
       await v1.register(complianceRoutes, deps);
     },
     { prefix: '/api/v1' },

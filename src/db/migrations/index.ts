@@ -6,6 +6,7 @@ import * as m0002 from './0002-access.ts';
 import * as m0003 from './0003-vault.ts';
 import * as m0004 from './0004-registrations.ts';
 import * as m0005 from './0005-notify-outbox.ts';
+import * as m0008 from './0008-calls.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
 
@@ -19,6 +20,7 @@ const ordered: Array<[string, DialectMigration]> = [
   ['0003-vault', m0003],
   ['0004-registrations', m0004],
   ['0005-notify-outbox', m0005],
+  ['0008-calls', m0008],
 ];
 
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
