@@ -6,9 +6,10 @@ import { createServer } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddressBackoff, systemClock } from '../auth/index.ts';
-import { findSipCredential, listPractices } from '../directory/index.ts';
+import { callSettingsForExtension, findSipCredential, listPractices } from '../directory/index.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
+import { KyselyCallRecordSink } from '../pbx/cdr/index.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
@@ -155,6 +156,8 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     contacts: { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')!.local.port};transport=tls>` },
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
+    calleeSettings: (practiceId, extension) => callSettingsForExtension(db, practiceId, extension),
+    records: new KyselyCallRecordSink(db, (code, recordId) => rt.logger.warn({ event: 'call.record_failed', code, callId: recordId }, 'call record not written')),
   });
 
   const purge = setInterval(() => {

@@ -67,5 +67,9 @@ describe('a call through a running Sotto', { timeout: 60_000 }, () => {
     await b.waitRequest('BYE');
     expect(a.flow).toEqual(['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100', '< 180', '< 200', '> ACK', '> BYE', '< 200']);
     expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+    // The call left its detail record in the database.
+    const row = async () => rt.database.db.selectFrom('call_records').selectAll().where('callee_extension', '=', callee).executeTakeFirst();
+    for (let i = 0; i < 100 && !(await row()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await row()).toMatchObject({ caller_extension: '101', callee_extension: callee, outcome: 'answered', caller_number_ref: null });
   });
 });

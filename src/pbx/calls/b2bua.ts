@@ -15,6 +15,13 @@ import type { RegistrarDirectory } from '../registrar/registrar.ts';
 import { CallerAuthenticator } from './caller-auth.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
+import type { CallRecordSink } from '../cdr/call-record.ts';
+
+/** A callee's call settings as the B2BUA reads them, per call. */
+export interface CalleeCallSettings {
+  doNotDisturb: boolean;
+  ringTimeoutSeconds: number;
+}
 
 export interface B2buaLogger {
   info(fields: Record<string, unknown>, message: string): void;
@@ -31,8 +38,17 @@ export interface B2buaOptions {
   contact: string;
   /** Our Contact for legs on TCP and TLS, e.g. `<sip:10.0.0.5:5061;transport=tls>`; default `contact`. */
   contacts?: Partial<Record<TransportProtocol, string>>;
-  /** How long the callee's phones ring before onUnavailable('no-answer'); default 20 s. */
+  /** How long the callee's phones ring before onUnavailable('no-answer'), when the callee has no setting; default 20 s. */
   ringTimeoutMs?: number;
+  /**
+   * The callee's settings (the user behind the extension): do-not-disturb
+   * sends the caller to onUnavailable('busy') without ringing; the ring
+   * timeout replaces `ringTimeoutMs`. Read per call, so a change applies to
+   * the next call.
+   */
+  calleeSettings?: (practiceId: string, extension: string) => Promise<CalleeCallSettings>;
+  /** Where each finished call's detail record goes. */
+  records?: CallRecordSink;
   t1Ms?: number;
   /** Busy, no answer, unregistered: the voicemail app takes the call here. Default: 480. */
   onUnavailable?: (call: UnavailableCall, reason: UnavailableReason) => void;
@@ -84,6 +100,19 @@ export class B2bua {
         if (call.aDialog) this.dialogs.delete(call.aDialog.key);
         if (call.bDialog) this.dialogs.delete(call.bDialog.key);
         this.connectedCalls.delete(call.id);
+        if (call.outcome) {
+          o.records?.record({
+            id: call.id,
+            practiceId: call.practiceId,
+            callerExtension: call.caller.extension,
+            callerNumberRef: null,
+            calleeExtension: call.calleeExtension,
+            startedAt: call.startedAt,
+            answeredAt: call.answeredAt,
+            endedAt: Date.now(),
+            outcome: call.outcome,
+          });
+        }
       },
       log,
     };
@@ -159,6 +188,11 @@ export class B2bua {
     this.ringing.set(ringingKey(request), call);
     this.o.logger?.info({ event: 'call.started', callId: id, deviceId: caller.deviceId }, 'call');
 
+    const settings = await this.o.calleeSettings?.(caller.practiceId, callee);
+    if (settings?.doNotDisturb) {
+      this.o.logger?.info({ event: 'call.dnd', callId: id }, 'call');
+      return call.unavailable('busy');
+    }
     const now = this.o.now();
     const targets = (await this.o.locations.lookup(`${caller.practiceId}:${callee}`))
       .filter((b) => b.expiresAt > now)
@@ -169,7 +203,7 @@ export class B2bua {
         return uri.ok && this.o.stack.transport(protocol) ? [{ uri: uri.value, destination: { protocol, address: b.source.address, port: b.source.port } }] : [];
       });
     if (targets.length === 0) return call.unavailable('unregistered');
-    await call.ring(targets);
+    await call.ring(targets, settings ? settings.ringTimeoutSeconds * 1000 : undefined);
   }
 
   // ------------------------------------------------------------ in-dialog

@@ -14,6 +14,7 @@ import { Fork, type ForkEvents } from './fork.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
 import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
+import type { CallOutcome } from '../cdr/call-record.ts';
 
 export enum CallState {
   Ringing = 'ringing',
@@ -56,6 +57,12 @@ export class Call implements UnavailableCall, ForkEvents {
   private winner: Fork | undefined;
   private okRetransmit: OkRetransmitter | undefined;
   private reInviting = false;
+  /** For the call detail record (epoch ms). */
+  readonly startedAt = Date.now();
+  answeredAt: number | null = null;
+  /** How the call ended, once it has. */
+  outcome: CallOutcome | undefined;
+  private rejected = false;
 
   constructor(
     readonly id: string,
@@ -86,7 +93,7 @@ export class Call implements UnavailableCall, ForkEvents {
   }
 
   /** Rings every destination in parallel with the relay's offer (RFC 3261 16.6-style parallel forking). */
-  async ring(destinations: readonly { uri: SipRequest['uri']; destination: Destination }[]): Promise<void> {
+  async ring(destinations: readonly { uri: SipRequest['uri']; destination: Destination }[], ringTimeoutMs = this.ctx.ringTimeoutMs): Promise<void> {
     const offer = this.invite.body.toString('utf8');
     let sdpForB: string;
     try {
@@ -94,7 +101,7 @@ export class Call implements UnavailableCall, ForkEvents {
       sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b' });
     } catch (e) {
       this.ctx.log('call.relay_offer_failed', this.id, { code: relayCode(e) });
-      return this.end(488);
+      return this.end(488, 'failed');
     }
     if (this.current !== CallState.Ringing) return;
     const from = this.caller.extension;
@@ -118,7 +125,7 @@ export class Call implements UnavailableCall, ForkEvents {
       ];
       fork.start({ kind: 'request', method: 'INVITE', uri: target.uri, version: 'SIP/2.0', headers, body });
     });
-    this.ringTimer = setTimeout(() => this.noAnswer(), this.ctx.ringTimeoutMs);
+    this.ringTimer = setTimeout(() => this.noAnswer(), ringTimeoutMs);
     this.ringTimer.unref?.();
   }
 
@@ -173,7 +180,7 @@ export class Call implements UnavailableCall, ForkEvents {
     } catch (e) {
       this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
       this.hangUpB();
-      return this.end(500);
+      return this.end(500, 'failed');
     }
     if (this.current !== CallState.Answering) return;
     const body = Buffer.from(sdpForA, 'utf8');
@@ -184,6 +191,7 @@ export class Call implements UnavailableCall, ForkEvents {
     });
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aContact, this.aDestination);
     this.moveTo(CallState.Connected);
+    this.answeredAt = Date.now();
     this.okRetransmit = new OkRetransmitter(this.inviteTx, ok, this.ctx.t1Ms, () => {
       // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE, both legs here.
       this.ctx.log('call.ack_timeout', this.id, {});
@@ -220,7 +228,7 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.current !== CallState.Ringing) return;
     for (const f of this.forks) f.cancel();
     this.ctx.log('call.cancelled', this.id, {});
-    this.end(487);
+    this.end(487, 'cancelled');
   }
 
   /** BYE from one side (already answered 200): BYE the other side, free the media. */
@@ -229,7 +237,7 @@ export class Call implements UnavailableCall, ForkEvents {
     if (from === 'a') this.hangUpB();
     else if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
     this.ctx.log('call.ended', this.id, { by: from });
-    this.end();
+    this.end(undefined, 'answered');
   }
 
   /** Sotto ends a connected call itself (dead media, shutdown): BYE to both phones. */
@@ -238,10 +246,11 @@ export class Call implements UnavailableCall, ForkEvents {
     this.hangUpB();
     if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
     this.ctx.log('call.ended', this.id, { by: 'sotto' });
-    this.end();
+    this.end(undefined, 'answered');
   }
 
   reject(status: number): void {
+    this.rejected = true;
     if (!this.inviteTx.answered) this.inviteTx.respond(createResponse(this.invite, status, undefined, { toTag: this.aTag }));
   }
 
@@ -262,13 +271,15 @@ export class Call implements UnavailableCall, ForkEvents {
     try {
       this.ctx.onUnavailable(this, reason);
     } finally {
-      this.end();
+      // A hook that did not refuse the caller took the call (voicemail).
+      this.end(undefined, this.rejected ? UNAVAILABLE_OUTCOME[reason] : 'voicemail');
     }
   }
 
-  private end(status?: number): void {
+  private end(status: number | undefined, outcome: CallOutcome): void {
     if (this.current === CallState.Ended) return;
     this.moveTo(CallState.Ended);
+    this.outcome = outcome;
     this.stopRinging();
     this.acked();
     if (status !== undefined) this.reject(status);
@@ -286,6 +297,14 @@ export class Call implements UnavailableCall, ForkEvents {
     return invite.body.length > 0 && (getHeader(invite.headers, 'content-type') ?? '').toLowerCase().startsWith('application/sdp');
   }
 }
+
+/** What the caller experienced when nobody answered and the hook refused the call. */
+const UNAVAILABLE_OUTCOME: Record<UnavailableReason, CallOutcome> = {
+  busy: 'busy',
+  'no-answer': 'no-answer',
+  unregistered: 'no-answer',
+  failed: 'failed',
+};
 
 function relayCode(e: unknown): string {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unknown';
