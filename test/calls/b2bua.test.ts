@@ -111,6 +111,36 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
   });
 
+  it("passes the callee's early media (183 with SDP) through the relay before the answer", async () => {
+    const a = await phone('101');
+    const b = await phone('102');
+    await b.register();
+    const ma = await media();
+    const mb = await media();
+    let answer = '';
+    b.incoming = { kind: 'early', sdp: (offer) => (answer = mb.answer(offer, { codecs: ['PCMU'] })) };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const early = await a.waitResponse('INVITE', 183, 1);
+    expect(early.status).toBe(183);
+    ma.takeAnswer(early.body.toString('utf8'));
+    const relayPortForA = sdpPort(early.body.toString('utf8'));
+    expect(relayPortForA).not.toBe(mb.port);
+    // The callee plays an announcement before answering: the caller hears it, from Sotto's port.
+    await sendPaced(mb, mb.packets(new Int16Array(160 * 10).fill(2000)));
+    await ma.until(() => ma.received.length >= 5);
+    expect(ma.received.every((r) => r.from.port === relayPortForA)).toBe(true);
+    b.answerIncoming(answer);
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    await b.waitRequest('ACK');
+    // The answer names the same relay port the early media came from.
+    expect(sdpPort(ok.body.toString('utf8'))).toBe(relayPortForA);
+    call.bye();
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 183', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 183', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
   it('ends both legs when the callee hangs up', async () => {
     const { a, b } = await answeredCall();
     b.hangUpIncoming();

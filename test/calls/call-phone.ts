@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { createAuthorization, selectChallenge } from '../../src/sip/auth/index.ts';
 import { getCSeq, getHeader, getHeaderFields, parseMessage, StreamFramer, type SipMessage, type SipRequest, type SipResponse } from '../../src/sip/message/index.ts';
 
-export type IncomingPolicy = { kind: 'ring' } | { kind: 'busy' } | { kind: 'answer'; sdp: (offer: string) => string };
+export type IncomingPolicy = { kind: 'ring' } | { kind: 'busy' } | { kind: 'answer'; sdp: (offer: string) => string } | { kind: 'early'; sdp: (offer: string) => string };
 
 export type PhoneTransport = 'UDP' | 'TCP' | 'TLS';
 
@@ -168,6 +168,8 @@ export class CallPhone {
       this.lastInvite = r;
       this.inviteTag = tag();
       if (this.incoming.kind === 'busy') return this.reply(r, 486);
+      // Early media (an announcement, ringback from the far end): 183 with the answer; 200 when the test says.
+      if (this.incoming.kind === 'early') return this.reply(r, 183, this.incoming.sdp(r.body.toString('utf8')));
       this.reply(r, 180);
       if (this.incoming.kind === 'answer') this.reply(r, 200, this.incoming.sdp(r.body.toString('utf8')));
       return;
@@ -191,10 +193,16 @@ export class CallPhone {
       `To: ${/;tag=/.test(to) || status === 100 ? to : `${to};tag=${this.inviteTag}`}`,
       ...copy('Call-ID'),
       ...copy('CSeq'),
-      ...(r.method === 'INVITE' && status < 300 ? [`Contact: ${this.contact}`] : []),
+      ...(r.method === 'INVITE' && status < 300 && status > 100 ? [`Contact: ${this.contact}`] : []),
       ...(sdp ? ['Content-Type: application/sdp'] : []),
     ];
     this.sendRaw(lines, sdp, String(status));
+  }
+
+  /** Answers the last INVITE now (after early media), with the same SDP answer as its 183. */
+  answerIncoming(sdp: string): void {
+    if (!this.lastInvite) throw new Error('no incoming call');
+    this.reply(this.lastInvite, 200, sdp);
   }
 
   /** The callee hangs up: BYE inside the dialog of the last INVITE it answered (RFC 3261 15.1.1). */

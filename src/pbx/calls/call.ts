@@ -63,6 +63,8 @@ export class Call implements UnavailableCall, ForkEvents {
   /** How the call ended, once it has. */
   outcome: CallOutcome | undefined;
   private rejected = false;
+  /** The branch whose 183 SDP the caller's early media comes from. */
+  private earlyFork: Fork | undefined;
 
   constructor(
     readonly id: string,
@@ -131,11 +133,41 @@ export class Call implements UnavailableCall, ForkEvents {
 
   // ------------------------------------------------------------ fork events
 
-  onProvisional(_fork: Fork, response: SipResponse): void {
-    // Ringing is passed once, whichever branch rings first; no early media through forks yet.
-    if (this.current !== CallState.Ringing || this.ringingSent || response.status === 100) return;
+  onProvisional(fork: Fork, response: SipResponse): void {
+    if (this.current !== CallState.Ringing || response.status === 100) return;
+    // Early media (RFC 3960): the first branch whose provisional carries SDP
+    // gets the caller's media path through the relay; later ones do not.
+    if (!this.earlyFork && Call.hasSdp(response)) {
+      this.earlyFork = fork;
+      void this.earlyMedia(response);
+      return;
+    }
+    // Ringing is passed once, whichever branch rings first; after early
+    // media a 180 would make the caller's phone drop it for local ringback.
+    if (this.ringingSent || this.earlyFork) return;
     this.ringingSent = true;
     this.inviteTx.respond(createResponse(this.invite, 180, undefined, { toTag: this.aTag, headers: [headerField('Contact', this.aContact)] }));
+  }
+
+  /** 183 Session Progress with the relay's answer, so the caller hears the callee's early media through Sotto. */
+  private async earlyMedia(response: SipResponse): Promise<void> {
+    let sdpForA: string;
+    try {
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'));
+    } catch (e) {
+      this.ctx.log('call.early_media_failed', this.id, { code: relayCode(e) });
+      return;
+    }
+    if (this.current !== CallState.Ringing) return;
+    const body = Buffer.from(sdpForA, 'utf8');
+    this.inviteTx.respond(
+      createResponse(this.invite, 183, undefined, {
+        toTag: this.aTag,
+        body,
+        headers: [headerField('Contact', this.aContact), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      }),
+    );
+    this.ctx.log('call.early_media', this.id, {});
   }
 
   onSuccess(fork: Fork, response: SipResponse): void {
@@ -294,7 +326,11 @@ export class Call implements UnavailableCall, ForkEvents {
 
   /** The caller's SDP, when the INVITE carries one (offerless INVITEs are not supported yet). */
   static hasOffer(invite: SipRequest): boolean {
-    return invite.body.length > 0 && (getHeader(invite.headers, 'content-type') ?? '').toLowerCase().startsWith('application/sdp');
+    return Call.hasSdp(invite);
+  }
+
+  static hasSdp(message: SipRequest | SipResponse): boolean {
+    return message.body.length > 0 && (getHeader(message.headers, 'content-type') ?? '').toLowerCase().startsWith('application/sdp');
   }
 }
 
