@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddressBackoff, systemClock } from '../auth/index.ts';
-import { callSettingsForExtension, findSipCredential, listPractices } from '../directory/index.ts';
+import { callSettingsForExtension, findSipCredential, getPolicy, listPractices } from '../directory/index.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
 import { KyselyCallRecordSink } from '../pbx/cdr/index.ts';
@@ -157,6 +157,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
     calleeSettings: (practiceId, extension) => callSettingsForExtension(db, practiceId, extension),
+    requireSrtp: async (practiceId) => (await getPolicy(db, practiceId)).requireSrtp,
     records: new KyselyCallRecordSink(db, (code, recordId) => rt.logger.warn({ event: 'call.record_failed', code, callId: recordId }, 'call record not written')),
   });
 

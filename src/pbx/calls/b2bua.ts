@@ -13,6 +13,7 @@ import type { Destination, MessageSource, TransportProtocol } from '../../sip/tr
 import type { LocationStore } from '../registrar/location-store.ts';
 import type { RegistrarDirectory } from '../registrar/registrar.ts';
 import { CallerAuthenticator } from './caller-auth.ts';
+import { checkCaller, planCallee } from './media-security.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
 import type { CallRecordSink } from '../cdr/call-record.ts';
@@ -47,6 +48,8 @@ export interface B2buaOptions {
    * the next call.
    */
   calleeSettings?: (practiceId: string, extension: string) => Promise<CalleeCallSettings>;
+  /** The practice policy's "require SRTP" switch: both legs on TLS with SDES-SRTP, or no call. */
+  requireSrtp?: (practiceId: string) => Promise<boolean>;
   /** Where each finished call's detail record goes. */
   records?: CallRecordSink;
   t1Ms?: number;
@@ -182,6 +185,14 @@ export class B2bua {
     if (callee === undefined) return void tx.respond(createResponse(request, 404));
     if (!Call.hasOffer(request)) return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', '399 sotto "offer required"')] }));
 
+    const requireSrtp = (await this.o.requireSrtp?.(caller.practiceId)) ?? false;
+    const refusal = checkCaller(source.protocol, request.body.toString('utf8'), requireSrtp);
+    if (refusal) {
+      this.o.logger?.info({ event: 'call.media_refused', code: refusal }, 'call');
+      const why = refusal === 'CALL_SRTP_REQUIRED' ? 'SRTP over TLS required' : 'SRTP keys sent over unencrypted signalling';
+      return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', `399 sotto "${why}"`)] }));
+    }
+
     const id = randomBytes(8).toString('hex');
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
     const call = new Call(id, caller, callee, request, tx, destination, this.ctx);
@@ -202,8 +213,11 @@ export class B2bua {
         // Requests to a phone go back along the flow it registered from (NAT), not to its Contact host.
         return uri.ok && this.o.stack.transport(protocol) ? [{ uri: uri.value, destination: { protocol, address: b.source.address, port: b.source.port } }] : [];
       });
-    if (targets.length === 0) return call.unavailable('unregistered');
-    await call.ring(targets, settings ? settings.ringTimeoutSeconds * 1000 : undefined);
+    // Policy may leave only the phones on TLS; keys go only to phones on TLS.
+    const plan = planCallee(targets.map((t) => t.destination.protocol), requireSrtp);
+    const chosen = plan.targets.map((i) => targets[i]!);
+    if (chosen.length === 0) return call.unavailable('unregistered');
+    await call.ring(chosen, settings ? settings.ringTimeoutSeconds * 1000 : undefined, { srtp: plan.towardCallee, requireSrtp });
   }
 
   // ------------------------------------------------------------ in-dialog

@@ -6,8 +6,10 @@ import type { Call, UnavailableCall, UnavailableReason } from './call.ts';
 
 /** The media relay's control verbs a call uses (MediaRelay implements them). */
 export interface CallMediaRelay {
-  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string }): Promise<string>;
-  answer(callId: string, legId: string, sdp: string): Promise<string>;
+  /** `srtp`: SDES toward the answerer ('sdes'), plain RTP ('plain'), or as the offerer did ('same'). */
+  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain' }): Promise<string>;
+  /** `requireSrtp`: refuse an offerer that did not offer SRTP. */
+  answer(callId: string, legId: string, sdp: string, options?: { requireSrtp?: boolean }): Promise<string>;
   delete(callId: string): Promise<void>;
   /** No RTP from either leg for a while (the relay's inactivity detection); returns the unsubscribe. */
   onInactive?(listener: (callId: string, idleMs: number) => void): () => void;

@@ -12,6 +12,7 @@ import type { Destination } from '../../sip/transport/index.ts';
 import type { Caller } from './caller-auth.ts';
 import { Fork, type ForkEvents } from './fork.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
+import { srtpToward } from './media-security.ts';
 import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
 import type { CallOutcome } from '../cdr/call-record.ts';
@@ -65,6 +66,8 @@ export class Call implements UnavailableCall, ForkEvents {
   private rejected = false;
   /** The branch whose 183 SDP the caller's early media comes from. */
   private earlyFork: Fork | undefined;
+  /** SRTP toward the callee's phones, and whether policy requires SRTP on both legs. */
+  private media = { srtp: 'plain' as 'sdes' | 'plain', requireSrtp: false };
 
   constructor(
     readonly id: string,
@@ -95,12 +98,17 @@ export class Call implements UnavailableCall, ForkEvents {
   }
 
   /** Rings every destination in parallel with the relay's offer (RFC 3261 16.6-style parallel forking). */
-  async ring(destinations: readonly { uri: SipRequest['uri']; destination: Destination }[], ringTimeoutMs = this.ctx.ringTimeoutMs): Promise<void> {
+  async ring(
+    destinations: readonly { uri: SipRequest['uri']; destination: Destination }[],
+    ringTimeoutMs = this.ctx.ringTimeoutMs,
+    media: { srtp: 'sdes' | 'plain'; requireSrtp: boolean } = { srtp: 'plain', requireSrtp: false },
+  ): Promise<void> {
     const offer = this.invite.body.toString('utf8');
+    this.media = media;
     let sdpForB: string;
     try {
       this.relayed = true;
-      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b' });
+      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp });
     } catch (e) {
       this.ctx.log('call.relay_offer_failed', this.id, { code: relayCode(e) });
       return this.end(488, 'failed');
@@ -153,7 +161,7 @@ export class Call implements UnavailableCall, ForkEvents {
   private async earlyMedia(response: SipResponse): Promise<void> {
     let sdpForA: string;
     try {
-      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'));
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp });
     } catch (e) {
       this.ctx.log('call.early_media_failed', this.id, { code: relayCode(e) });
       return;
@@ -208,7 +216,7 @@ export class Call implements UnavailableCall, ForkEvents {
   private async connect(response: SipResponse): Promise<void> {
     let sdpForA: string;
     try {
-      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'));
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp });
     } catch (e) {
       this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
       this.hangUpB();
@@ -245,7 +253,15 @@ export class Call implements UnavailableCall, ForkEvents {
     // RFC 3261 14.2: one offer at a time.
     if (this.reInviting) return void tx.respond(createResponse(request, 491));
     this.reInviting = true;
-    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, { callId: this.id, fromLeg: from, toDialog, contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP') }, tx, request)
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, {
+        callId: this.id,
+        fromLeg: from,
+        toDialog,
+        contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP'),
+        srtpToward: from === 'a' ? this.media.srtp : srtpToward(this.aDestination.protocol, this.media.requireSrtp),
+        fromTls: (from === 'a' ? this.aDestination.protocol : this.winner?.destination.protocol) === 'TLS',
+        requireSrtp: this.media.requireSrtp,
+      }, tx, request)
       .then(({ status }) => this.ctx.log('call.reinvite', this.id, { by: from, status }))
       .catch(() => {
         if (!tx.answered) tx.respond(createResponse(request, 500));
