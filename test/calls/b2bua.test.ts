@@ -44,7 +44,8 @@ async function answeredCall(callee: PhoneTransport = 'UDP', caller: PhoneTranspo
   expect((await b.register()).status).toBe(200);
   const ma = await media();
   const mb = await media();
-  b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
+  // A phone on TLS is offered SDES-SRTP and takes it.
+  b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'], srtp: /^a=crypto:/m.test(offer) }) };
   const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
   const ok = await a.waitResponse('INVITE', 200, 1);
   expect(ok.status).toBe(200);
@@ -89,6 +90,8 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
       // The phone listens nowhere: the INVITE can only have come back over its own connection.
       expect(getHeader(b.lastInvite!.headers, 'via')).toMatch(new RegExp(`^SIP/2\\.0/${transport} `));
       expect(getHeader(b.lastInvite!.headers, 'contact')).toContain(`;transport=${transport.toLowerCase()}`);
+      // SRTP keys only over TLS (RFC 4568 8.3).
+      expect(/^a=crypto:/m.test(b.lastInvite!.body.toString('utf8'))).toBe(transport === 'TLS');
       await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(1000)));
       await mb.until(() => mb.received.length >= 5);
       // The callee hangs up over its connection; the caller (UDP) hears the BYE.
