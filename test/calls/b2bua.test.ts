@@ -4,7 +4,7 @@
 // Sotto's relay port (never phone to phone).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AddressBackoff, systemClock } from '../../src/auth/index.ts';
-import { parseSdp } from '../../src/media/index.ts';
+import { parseSdp, serializeRtpPacket } from '../../src/media/index.ts';
 import { MediaRelay } from '../../src/media/relay/index.ts';
 import { getHeader, type SipResponse } from '../../src/sip/message/index.ts';
 import { sendPaced } from '../media/fake-phone.ts';
@@ -142,6 +142,42 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     await b.waitRequest('BYE');
     expect(a.flow).toEqual([...CALLER_SETUP, '< 183', '< 200', '> ACK', '> BYE', '< 200']);
     expect(b.flow).toEqual(['< INVITE', '> 183', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it('neither forwards nor latches onto RTP from a third address in the middle of a call', async () => {
+    const { a, b, ma, mb, call, ok } = await answeredCall();
+    const relayPortForA = sdpPort(ok.body.toString('utf8'));
+    const relayPortForB = sdpPort(b.lastInvite!.body.toString('utf8'));
+    // Both phones talk, so both legs have latched to them.
+    await sendPaced(ma, ma.packets(new Int16Array(160 * 5).fill(1000)));
+    await sendPaced(mb, mb.packets(new Int16Array(160 * 5).fill(1000)));
+    await mb.until(() => mb.received.length >= 3);
+    await ma.until(() => ma.received.length >= 3);
+
+    // A stranger sends well-formed RTP to both relay ports, copying the caller's SSRC and continuing its sequence.
+    const stranger = await media();
+    const last = ma.received.length;
+    const forged = ma.packets(new Int16Array(160 * 20).fill(-7777)).map((p) => serializeRtpPacket(p));
+    const strangerHeard: number[] = [];
+    stranger.socket.on('message', (m) => strangerHeard.push(m.length));
+    for (const bytes of forged) {
+      stranger.socket.send(bytes, relayPortForA, '127.0.0.1');
+      stranger.socket.send(bytes, relayPortForB, '127.0.0.1');
+    }
+    // The real caller keeps talking, and its audio still reaches the callee.
+    const before = mb.received.length;
+    await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(1000)));
+    await mb.until(() => mb.received.length >= before + 5);
+    await sendPaced(mb, mb.packets(new Int16Array(160 * 10).fill(1000)));
+    await ma.until(() => ma.received.length >= last + 5);
+    // Nothing of the stranger's reached either phone, and nothing was sent to the stranger.
+    const heard = [...mb.decodedAudio(), ...ma.decodedAudio()];
+    expect(heard.some((v) => v < -5000)).toBe(false);
+    expect(mb.received.every((r) => r.from.port === relayPortForB)).toBe(true);
+    expect(strangerHeard).toEqual([]);
+    call.bye();
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
   });
 
   it('ends both legs when the callee hangs up', async () => {
