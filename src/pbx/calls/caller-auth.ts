@@ -4,7 +4,7 @@
 // the lookup is the registrar's.
 import { DigestAuthenticator } from '../../sip/auth/index.ts';
 import { getTo, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
-import type { RegistrarDirectory } from '../registrar/registrar.ts';
+import { needsMd5OnlyChallenge, type RegistrarDirectory } from '../registrar/registrar.ts';
 
 export interface Caller {
   readonly practiceId: string;
@@ -41,18 +41,23 @@ export class CallerAuthenticator {
     if (!result.ok) {
       const e = result.error;
       // Same answer for an unknown user and a wrong password: a fresh challenge.
-      if (e.status === 401 || e.status === 407) return { ok: false, status: 407, headers: auth.challenge(e.stale), code: e.code, countsAsFailure: e.countsAsFailure };
+      if (e.status === 401 || e.status === 407) {
+        const challenger = needsMd5OnlyChallenge(request) ? this.authenticator(practice.realm, ['MD5']) : auth;
+        return { ok: false, status: 407, headers: challenger.challenge(e.stale), code: e.code, countsAsFailure: e.countsAsFailure };
+      }
       return { ok: false, status: e.status, headers: [], code: e.code, countsAsFailure: e.countsAsFailure };
     }
     if (!found) return { ok: false, status: 500, headers: [], code: 'CALL_CREDENTIAL_LOST' };
     return { ok: true, caller: { practiceId: practice.id, realm: practice.realm, deviceId: found.deviceId, extension: found.extension } };
   }
 
-  private authenticator(realm: string): DigestAuthenticator {
-    let a = this.authenticators.get(realm);
+  private authenticator(realm: string, algorithms?: Array<'MD5' | 'SHA-256'>): DigestAuthenticator {
+    const key = `${realm}\u0000${algorithms?.join(',') ?? ''}`;
+    let a = this.authenticators.get(key);
     if (!a) {
-      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, proxy: true });
-      this.authenticators.set(realm, a);
+      // Same nonce secret: a nonce from either challenger verifies in the other.
+      a = new DigestAuthenticator({ realm, nonceSecret: this.o.nonceSecret, now: this.o.now, proxy: true, ...(algorithms ? { algorithms } : {}) });
+      this.authenticators.set(key, a);
     }
     return a;
   }

@@ -52,6 +52,17 @@ export interface RegistrarStats {
 
 const MD5_ONLY_AGENTS: RegExp[] = [/^baresip v[01]\./];
 
+/**
+ * Whether this user agent fails the whole request when any challenge names
+ * an algorithm it lacks, instead of picking one it supports (RFC 8760 2.4);
+ * such agents get MD5 alone. baresip/libre up to 1.x ("Function not
+ * implemented") is the one seen here, on REGISTER and INVITE alike.
+ */
+export function needsMd5OnlyChallenge(request: SipRequest): boolean {
+  const ua = getHeader(request.headers, 'user-agent') ?? '';
+  return MD5_ONLY_AGENTS.some((re) => re.test(ua));
+}
+
 export class Registrar {
   readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };
   private readonly authenticators = new Map<string, DigestAuthenticator>();
@@ -143,7 +154,6 @@ export class Registrar {
    * the one seen here.
    */
   private challenger(realm: string, request: SipRequest): DigestAuthenticator {
-    const ua = getHeader(request.headers, 'user-agent') ?? '';
-    return MD5_ONLY_AGENTS.some((re) => re.test(ua)) ? this.authenticator(realm, ['MD5']) : this.authenticator(realm);
+    return needsMd5OnlyChallenge(request) ? this.authenticator(realm, ['MD5']) : this.authenticator(realm);
   }
 }
