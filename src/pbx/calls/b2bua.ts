@@ -92,6 +92,9 @@ export class B2bua {
       ringTimeoutMs: o.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS,
       t1Ms: o.t1Ms ?? 500,
       onUnavailable: o.onUnavailable ?? ((call) => call.reject(480)),
+      answered: (call) => {
+        if (call.bDialog) this.dialogs.set(call.bDialog.key, { call, leg: 'b' });
+      },
       connected: (call) => {
         for (const k of this.ringingKeys(call)) this.ringing.delete(k);
         if (call.aDialog) this.dialogs.set(call.aDialog.key, { call, leg: 'a' });

@@ -28,6 +28,8 @@ export interface CallContext {
   /** RFC 3261 T1, for 2xx retransmission (13.3.1.4). */
   readonly t1Ms: number;
   onUnavailable(call: UnavailableCall, reason: UnavailableReason): void;
+  /** The callee answered (B dialog exists, A not yet told): route B's in-dialog requests (a quick BYE) to this call. */
+  answered(call: Call): void;
   /** Both legs' dialogs exist: route their in-dialog requests to this call. */
   connected(call: Call): void;
   ended(call: Call): void;

@@ -197,6 +197,8 @@ export class Call implements UnavailableCall, ForkEvents {
     this.winner = fork;
     this.bDialog = dialog;
     this.moveTo(CallState.Answering);
+    // The callee may hang up as soon as it has our ACK, before the caller has the 200.
+    this.ctx.answered(this);
     this.stopRinging();
     for (const other of this.forks) if (other !== fork) other.cancel();
     void this.connect(response);
@@ -282,6 +284,11 @@ export class Call implements UnavailableCall, ForkEvents {
   /** BYE from one side (already answered 200): BYE the other side, free the media. */
   hangUp(from: 'a' | 'b'): void {
     if (this.current === CallState.Ended) return;
+    if (this.current === CallState.Answering) {
+      // The callee hung up before the caller got the 200: the caller gets a final failure instead.
+      this.ctx.log('call.ended', this.id, { by: from });
+      return this.end(480, 'failed');
+    }
     if (from === 'a') this.hangUpB();
     else if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
     this.ctx.log('call.ended', this.id, { by: from });
