@@ -6,23 +6,26 @@
 //    call, no parsing: the ceiling for any relay on Node's dgram) are each
 //    offered N calls (two phones each sending 20 ms PCMU both ways: 100
 //    packets/s per call reach the relay), N stepped up until loss reaches
-//    0.1 %. Printed: the largest N under 0.1 % loss, and the jitter the relay
+//    0.1 %. Printed: the largest N under 0.1 % loss, the jitter the relay
 //    adds at that N (one-way delay minus the smallest delay seen, p50/p99,
-//    load generator included).
+//    load generator included), and the relay thread's CPU per packet with
+//    the calls per core it implies (the loss search is bounded by what one
+//    generator thread can send on a shared 2-core machine; CPU is not).
 // 2. Call setups per second through the B2BUA: `sotto start` (real database,
 //    registrar, B2BUA, relay) with sipp as caller (INVITE, 407, INVITE with
 //    digest, 180, 200, ACK, BYE) and sipp as callee (registered, answers),
 //    bounded in calls and concurrency. Printed: setups/s by the wall clock,
 //    and by Sotto's own CPU (utime+stime of its process tree), i.e. per core.
 //
-// Run: npx tsx bench/calls.ts   (BENCH_STEPS=250,500,750,1000 BENCH_SECONDS=2 BENCH_SETUPS=600 BENCH_PART=media|setups)
+// Run: npx tsx bench/calls.ts   (BENCH_STEPS=100,200,300,400,600 BENCH_SECONDS=2 BENCH_SETUPS=600 BENCH_PART=media|setups)
 
 import { createSocket, type Socket } from 'node:dgram';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { MediaRelay } from '../src/media/relay/index.ts';
 import { freeSipPort, processTreeCpuMs, runSipp, startSotto } from '../test/support/sip-peers.ts';
 
-const STEPS = (process.env.BENCH_STEPS ?? '250,500,750,1000,1250').split(',').map(Number).filter((n) => n > 0 && n <= 2000);
+const STEPS = (process.env.BENCH_STEPS ?? '100,200,300,400,600').split(',').map(Number).filter((n) => n > 0 && n <= 2000);
 const SECONDS = Math.min(10, Number(process.env.BENCH_SECONDS ?? 2));
 const SETUPS = Math.min(5000, Number(process.env.BENCH_SETUPS ?? 600));
 const LOCAL = '127.0.0.1';
@@ -30,6 +33,8 @@ const LOCAL = '127.0.0.1';
 // ------------------------------------------------------------ part 1: media
 
 interface Relay {
+  /** CPU milliseconds of the relay's own threads so far. */
+  cpuMs(): number;
   connect(callId: string, aPort: number, bPort: number): Promise<{ aSendTo: number; bSendTo: number }>;
   close(): Promise<void>;
 }
@@ -38,9 +43,25 @@ const sdp = (port: number, id: number) =>
   `v=0\r\no=- ${id} 1 IN IP4 ${LOCAL}\r\ns=-\r\nc=IN IP4 ${LOCAL}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n`;
 const portOf = (text: string) => Number(/m=audio (\d+)/.exec(text)?.[1] ?? NaN);
 
+/** utime + stime of a /proc stat file, in milliseconds. */
+function statCpuMs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+const threadIds = () => new Set(readdirSync('/proc/self/task'));
+
+/** The threads `start` creates (a worker and its helpers), so their CPU alone is measured. */
+async function newThreads<T>(start: () => Promise<T>): Promise<{ value: T; cpuMs: () => number }> {
+  const before = threadIds();
+  const value = await start();
+  const created = [...threadIds()].filter((t) => !before.has(t));
+  return { value, cpuMs: () => created.reduce((ms, t) => ms + (existsSync(`/proc/self/task/${t}/stat`) ? statCpuMs(`/proc/self/task/${t}/stat`) : 0), 0) };
+}
+
 async function sottoRelay(): Promise<Relay> {
-  const relay = await MediaRelay.start({ bindAddress: LOCAL, portRange: { min: 30000, max: 34999 }, workers: 1, inactivityTimeoutMs: 600_000 });
+  const { value: relay, cpuMs } = await newThreads(() => MediaRelay.start({ bindAddress: LOCAL, portRange: { min: 30000, max: 34999 }, workers: 1, inactivityTimeoutMs: 600_000 }));
   return {
+    cpuMs,
     async connect(callId, aPort, bPort) {
       const toB = await relay.offer(callId, 'a', sdp(aPort, 1));
       const toA = await relay.answer(callId, 'b', sdp(bPort, 2));
@@ -67,12 +88,16 @@ parentPort.on('message', ({ id, aPort, bPort }) => {
 });`;
 
 async function rawForwarder(): Promise<Relay> {
-  const worker = new Worker(FORWARDER, { eval: true });
-  await new Promise((resolve) => worker.once('online', resolve));
+  const { value: worker, cpuMs } = await newThreads(async () => {
+    const w = new Worker(FORWARDER, { eval: true });
+    await new Promise((resolve) => w.once('online', resolve));
+    return w;
+  });
   let next = 0;
   const waiting = new Map<number, (r: { aSendTo: number; bSendTo: number }) => void>();
   worker.on('message', (m: { id: number; aSendTo: number; bSendTo: number }) => waiting.get(m.id)?.(m));
   return {
+    cpuMs,
     connect(_callId, aPort, bPort) {
       const id = next++;
       return new Promise((resolve) => {
@@ -95,7 +120,8 @@ async function openPhone(window: Window): Promise<Socket> {
   const socket = createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
   await new Promise<void>((resolve) => socket.bind(0, LOCAL, resolve));
   socket.on('message', (m) => {
-    if (m.length < 20) return;
+    // Only the generator's own packets (PCMU, 172 octets): not the relay's RTCP.
+    if (m.length !== 172 || (m[1]! & 0x7f) !== 0) return;
     const sentAt = m.readDoubleBE(12);
     if (sentAt < window.start || sentAt >= window.end) return;
     window.received++;
@@ -105,7 +131,7 @@ async function openPhone(window: Window): Promise<Socket> {
 }
 
 /** Offers `calls` calls to a fresh relay for SECONDS; loss and delay percentiles. */
-async function offer(make: () => Promise<Relay>, calls: number): Promise<{ loss: number; jitterP50: number; jitterP99: number }> {
+async function offer(make: () => Promise<Relay>, calls: number): Promise<{ loss: number; jitterP50: number; jitterP99: number; cpuUsPerPacket: number }> {
   const relay = await make();
   const window: Window = { start: Infinity, end: Infinity, received: 0, delays: [] };
   const phones: Array<{ socket: Socket; sendTo: number }> = [];
@@ -142,15 +168,22 @@ async function offer(make: () => Promise<Relay>, calls: number): Promise<{ loss:
       while (slices < due) sendSlice(slices++ % 10);
     }, 2);
     await new Promise((r) => setTimeout(r, 1000));
+    const cpu0 = relay.cpuMs();
     window.start = performance.now();
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     window.end = performance.now();
+    const cpu1 = relay.cpuMs();
     await new Promise((r) => setTimeout(r, 300));
     clearInterval(timer);
     const d = window.delays.sort((x, y) => x - y);
     const min = d[0] ?? 0;
     const pick = (q: number) => (d[Math.min(d.length - 1, Math.floor(q * d.length))] ?? NaN) - min;
-    return { loss: sent > 0 ? Math.max(0, 1 - window.received / sent) : 1, jitterP50: pick(0.5), jitterP99: pick(0.99) };
+    return {
+      loss: sent > 0 ? Math.max(0, 1 - window.received / sent) : 1,
+      jitterP50: pick(0.5),
+      jitterP99: pick(0.99),
+      cpuUsPerPacket: ((cpu1 - cpu0) * 1000) / Math.max(1, window.received),
+    };
   } finally {
     for (const p of phones) p.socket.close();
     await relay.close();
@@ -158,18 +191,26 @@ async function offer(make: () => Promise<Relay>, calls: number): Promise<{ loss:
 }
 
 async function largestUnderLoss(name: string, make: () => Promise<Relay>): Promise<string[]> {
-  let best: { calls: number; jitterP50: number; jitterP99: number } | undefined;
+  let best: { calls: number; jitterP50: number; jitterP99: number; cpuUsPerPacket: number } | undefined;
   let firstLoss = '';
   for (const calls of STEPS) {
     const r = await offer(make, calls);
-    process.stderr.write(`  ${name}: ${calls} calls, loss ${(r.loss * 100).toFixed(3)} %, jitter p50 ${r.jitterP50.toFixed(2)} ms p99 ${r.jitterP99.toFixed(2)} ms\n`);
+    process.stderr.write(`  ${name}: ${calls} calls, loss ${(r.loss * 100).toFixed(3)} %, jitter p50 ${r.jitterP50.toFixed(2)} ms p99 ${r.jitterP99.toFixed(2)} ms, ${r.cpuUsPerPacket.toFixed(1)} µs CPU/packet\n`);
     if (r.loss >= 0.001) {
       firstLoss = `${calls} (${(r.loss * 100).toFixed(2)} %)`;
       break;
     }
     best = { calls, ...r };
   }
-  return [name, best ? String(best.calls) : `< ${STEPS[0]}`, firstLoss || `none up to ${STEPS.at(-1)}`, best ? `${best.jitterP50.toFixed(2)} ms` : '', best ? `${best.jitterP99.toFixed(2)} ms` : ''];
+  return [
+    name,
+    best ? String(best.calls) : `< ${STEPS[0]}`,
+    firstLoss || `none up to ${STEPS.at(-1)}`,
+    best ? `${best.jitterP50.toFixed(2)} ms` : '',
+    best ? `${best.jitterP99.toFixed(2)} ms` : '',
+    best ? `${best.cpuUsPerPacket.toFixed(1)} µs` : '',
+    best ? (1e6 / (best.cpuUsPerPacket * 100)).toFixed(0) : '',
+  ];
 }
 
 // ------------------------------------------------------------ part 2: setups
@@ -213,7 +254,7 @@ async function setups(): Promise<string[]> {
 
 console.log(`calls: concurrent relayed PCMU calls (steps ${STEPS.join(', ')}, ${SECONDS} s each) and call setups (${SETUPS}) on loopback`);
 const part = process.env.BENCH_PART ?? 'all';
-const rows = [['relay (1 worker thread)', 'max calls < 0.1 % loss', 'first step with loss', 'added jitter p50', 'p99']];
+const rows = [['relay (1 worker thread)', 'max calls < 0.1 % loss', 'first step with loss', 'added jitter p50', 'p99', 'CPU/packet', 'calls/core (CPU)']];
 if (part !== 'setups') {
   rows.push(await largestUnderLoss('Sotto media relay', sottoRelay));
   rows.push(await largestUnderLoss('raw Node UDP forwarder', rawForwarder));

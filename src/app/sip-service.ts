@@ -147,7 +147,8 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     relay,
     directory: {
       practiceForDomain,
-      credential: (realm, username) => findSipCredential(db, realm, username),
+      // The registrar's 2-s cache (emptied when a device is disabled): one query fewer per call.
+      credential: (realm, username) => credentials.get(realm, username),
     },
     locations: store,
     nonceSecret,
