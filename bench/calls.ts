@@ -234,7 +234,7 @@ async function setups(): Promise<string[]> {
       ...from,
       calls: SETUPS,
       rate: Number(process.env.BENCH_SETUP_RATE ?? 400),
-      concurrency: 100,
+      concurrency: 50,
       timeoutMs,
       traceMessages: false,
       printOnFailure: false,
