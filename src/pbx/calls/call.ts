@@ -260,7 +260,7 @@ export class Call implements UnavailableCall, ForkEvents {
         fromLeg: from,
         toDialog,
         contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP'),
-        srtpToward: from === 'a' ? this.media.srtp : srtpToward(this.aDestination.protocol, this.media.requireSrtp),
+        srtpToward: from === 'a' ? this.media.srtp : srtpToward(this.aDestination.protocol),
         fromTls: (from === 'a' ? this.aDestination.protocol : this.winner?.destination.protocol) === 'TLS',
         requireSrtp: this.media.requireSrtp,
       }, tx, request)

@@ -33,7 +33,7 @@ export function planCallee(targetTransports: readonly TransportProtocol[], requi
   return { towardCallee: allTls ? 'sdes' : 'plain', targets };
 }
 
-/** What the relay offers a leg on this transport in a re-INVITE: keys only over TLS. */
-export function srtpToward(transport: TransportProtocol, requireSrtp: boolean): 'sdes' | 'plain' {
-  return transport === 'TLS' || requireSrtp ? 'sdes' : 'plain';
+/** What the relay offers a leg on this transport in a re-INVITE: keys only over TLS, whatever the policy. */
+export function srtpToward(transport: TransportProtocol): 'sdes' | 'plain' {
+  return transport === 'TLS' ? 'sdes' : 'plain';
 }
