@@ -46,6 +46,8 @@ export interface VoicemailDeps {
   store: VoicemailStore;
   greetings: GreetingStore;
 }
+import { callSettingsRoutes } from './routes/call-settings/route.ts';
+import { callRoutes } from './routes/calls/route.ts';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -200,6 +202,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       await v1.register(deviceRoutes, deps);
       await v1.register(extensionRoutes, deps);
       await v1.register(voicemailSettingsRoutes, deps);
+      await v1.register(callSettingsRoutes, deps);
+      await v1.register(callRoutes, deps);
       await v1.register(complianceRoutes, deps);
       await v1.register(voicemailRoutes, deps);
     },

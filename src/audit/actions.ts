@@ -54,6 +54,8 @@ export const AUDIT_ACTIONS = {
   messageRead: 'message.read',
   messageDelete: 'message.delete',
   retentionPurge: 'retention.purge',
+  // Call detail records: who called whom and when.
+  callRecordList: 'call_record.list',
   // A sealed object failed authentication on read (flipped byte, swapped or
   // truncated blob): someone or something changed stored PHI.
   vaultTamperDetected: 'vault.tamper_detected',

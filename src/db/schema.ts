@@ -313,6 +313,29 @@ export interface VoicemailGreetingsTable {
   updated_by: string | null;
 }
 
+export interface CallSettingsTable {
+  user_id: string;
+  practice_id: string;
+  do_not_disturb: number;
+  ring_timeout_seconds: number;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface CallRecordsTable {
+  id: string;
+  practice_id: string;
+  caller_extension: string | null;
+  /** A vault object id holding an outside caller's number; never the number. */
+  caller_number_ref: string | null;
+  callee_extension: string;
+  started_at: number | string;
+  answered_at: number | string | null;
+  ended_at: number | string;
+  duration_ms: number | string;
+  outcome: string;
+}
+
 export interface Database {
   practices: PracticesTable;
   practice_policy: PracticePolicyTable;
@@ -330,6 +353,8 @@ export interface Database {
   vault_deletion_receipts: VaultDeletionReceiptsTable;
   vault_user_holds: VaultUserHoldsTable;
   notify_outbox: NotifyOutboxTable;
+  call_settings: CallSettingsTable;
+  call_records: CallRecordsTable;
   user_recovery_codes: UserRecoveryCodesTable;
   audit_events: AuditEventsTable;
   audit_chain_heads: AuditChainHeadsTable;

@@ -143,6 +143,11 @@ const SCENARIOS: Record<string, Scenario> = {
     response: await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${t.staff.id}/voicemail-settings`, headers: bearer(t.staffToken), payload: { includeTranscript: false } }),
     actorId: t.staff.id,
   }),
+  'PATCH /api/v1/users/:id/call-settings': async (t) => ({
+    response: await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${t.staff.id}/call-settings`, headers: bearer(t.staffToken), payload: { doNotDisturb: true, ringTimeoutSeconds: 30 } }),
+    actorId: t.staff.id,
+  }),
+  'GET /api/v1/calls': async (t) => ({ response: await t.app.inject({ method: 'GET', url: '/api/v1/calls', headers: bearer(t.ownerToken) }), actorId: t.owner.id }),
   'POST /api/v1/compliance/apply-safe-defaults': async (t) => ({
     response: await t.app.inject({ method: 'POST', url: '/api/v1/compliance/apply-safe-defaults', headers: bearer(t.ownerToken) }),
     actorId: t.owner.id,

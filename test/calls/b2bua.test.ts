@@ -4,137 +4,48 @@
 // Sotto's relay port (never phone to phone).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AddressBackoff, systemClock } from '../../src/auth/index.ts';
-import { parseSdp } from '../../src/media/index.ts';
+import { parseSdp, serializeRtpPacket } from '../../src/media/index.ts';
 import { MediaRelay } from '../../src/media/relay/index.ts';
-import { B2bua } from '../../src/pbx/calls/b2bua.ts';
-import type { UnavailableReason } from '../../src/pbx/calls/call.ts';
-import type { Binding } from '../../src/pbx/registrar/binding.ts';
-import type { LocationStore } from '../../src/pbx/registrar/location-store.ts';
-import { Registrar, type RegistrarDirectory } from '../../src/pbx/registrar/registrar.ts';
-import { computeHa1 } from '../../src/sip/auth/index.ts';
-import { SipStack } from '../../src/sip/core/index.ts';
-import { createResponse, getHeader, type SipResponse } from '../../src/sip/message/index.ts';
-import { UdpTransport } from '../../src/sip/transport/index.ts';
-import { FakePhone, sendPaced } from '../media/fake-phone.ts';
-import { CallPhone } from './call-phone.ts';
+import { getHeader, type SipResponse } from '../../src/sip/message/index.ts';
+import { sendPaced } from '../media/fake-phone.ts';
+import type { PhoneTransport } from './call-phone.ts';
+import { CallServer } from './call-server.ts';
 
-const DOMAIN = 'calls.example.test';
-const PASSWORDS: Record<string, string> = { '101': 'pw-101-secret', '102': 'pw-102-secret', '103': 'pw-103-secret' };
+let server: CallServer;
+let b2bua: CallServer['b2bua'];
+let unavailable: CallServer['unavailable'];
 
-class MemoryLocationStore implements LocationStore {
-  readonly bindings = new Map<string, Binding[]>();
-  async lookup(aor: string): Promise<Binding[]> {
-    return this.bindings.get(aor) ?? [];
-  }
-  async apply(_practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void> {
-    const gone = new Set([...remove, ...upsert.map((b) => b.contact)]);
-    this.bindings.set(aor, [...(this.bindings.get(aor) ?? []).filter((b) => !gone.has(b.contact)), ...upsert]);
-  }
-  async removeDevice(): Promise<number> {
-    return 0;
-  }
-  async purgeExpired(): Promise<number> {
-    return 0;
-  }
-}
-
-const directory: RegistrarDirectory = {
-  async practiceForDomain(domain) {
-    return domain === DOMAIN ? { id: 'practice-1', realm: DOMAIN } : undefined;
-  },
-  async credential(realm, username) {
-    const pw = PASSWORDS[username];
-    if (!pw) return undefined;
-    return { deviceId: `dev-${username}`, practiceId: 'practice-1', extension: username, ha1Md5: computeHa1('MD5', username, realm, pw), ha1Sha256: computeHa1('SHA-256', username, realm, pw) };
-  },
-};
-
-const quiet = { debug: () => {}, info: () => {}, warn: () => {} };
-const nonceSecret = Buffer.alloc(32, 7);
-const store = new MemoryLocationStore();
-const unavailable: UnavailableReason[] = [];
-let relay: MediaRelay;
-let stack: SipStack;
-let b2bua: B2bua;
-const closers: Array<{ close(): void }> = [];
-
-function newB2bua(ringTimeoutMs = 20_000, on: MediaRelay = relay, backoff?: AddressBackoff): B2bua {
-  b2bua?.close();
-  return new B2bua({
-    ...(backoff ? { backoff } : {}),
-    stack,
-    relay: on,
-    directory,
-    locations: store,
-    nonceSecret,
-    now: () => Date.now(),
-    contact: `<sip:127.0.0.1:${stack.transport('UDP')!.local.port}>`,
-    ringTimeoutMs,
-    onUnavailable: (call, reason) => {
-      unavailable.push(reason);
-      call.reject(480);
-    },
-  });
+function newB2bua(ringTimeoutMs = 20_000, on?: MediaRelay, backoff?: AddressBackoff) {
+  return server.use({ ringTimeoutMs, ...(on ? { relay: on } : {}), ...(backoff ? { backoff } : {}) });
 }
 
 beforeAll(async () => {
-  relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 43000, max: 43199 }, workers: 1 });
-  const registrar = new Registrar({
-    directory,
-    store,
-    backoff: { perUser: new AddressBackoff({ clock: systemClock, freeFailures: 100 }), perAddress: new AddressBackoff({ clock: systemClock, freeFailures: 100 }) },
-    nonceSecret,
-    now: () => Date.now(),
-    logger: quiet,
-  });
-  stack = await SipStack.start({
-    transports: [new UdpTransport({ host: '127.0.0.1', port: 0 })],
-    user: {
-      onRequest(tx, request, source) {
-        if (request.method === 'REGISTER') return void registrar.handle(tx, request, source).catch(() => tx.respond(createResponse(request, 500)));
-        b2bua.onRequest(tx, request, source);
-      },
-      onAck: (ack) => b2bua.onAck(ack),
-      onCancel: (cancelTx, invite, cancel) => b2bua.onCancel(cancelTx, invite, cancel),
-    },
-  });
-  b2bua = newB2bua();
+  server = await CallServer.start({ min: 43000, max: 43199 });
+  unavailable = server.unavailable;
 });
 
 afterAll(async () => {
-  for (const c of closers) c.close();
-  await stack?.close();
-  await relay?.close();
+  await server?.close();
 });
 
 beforeEach(() => {
-  store.bindings.clear();
-  unavailable.length = 0;
-  b2bua = newB2bua();
+  b2bua = server.reset();
 });
 
-async function phone(username: string): Promise<CallPhone> {
-  const p = await CallPhone.open({ server: { host: '127.0.0.1', port: stack.transport('UDP')!.local.port }, domain: DOMAIN, username, password: PASSWORDS[username]! });
-  closers.push(p);
-  return p;
-}
-
-async function media(): Promise<FakePhone> {
-  const m = await FakePhone.open();
-  closers.push(m);
-  return m;
-}
+const phone = (username: string, transport?: PhoneTransport) => server.phone(username, transport);
+const media = () => server.media();
 
 const CALLER_SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
 
 /** 101 calls 102, 102 answers; both ACKed. */
-async function answeredCall() {
-  const a = await phone('101');
-  const b = await phone('102');
+async function answeredCall(callee: PhoneTransport = 'UDP', caller: PhoneTransport = 'UDP') {
+  const a = await phone('101', caller);
+  const b = await phone('102', callee);
   expect((await b.register()).status).toBe(200);
   const ma = await media();
   const mb = await media();
-  b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
+  // A phone on TLS is offered SDES-SRTP and takes it.
+  b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'], srtp: /^a=crypto:/m.test(offer) }) };
   const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
   const ok = await a.waitResponse('INVITE', 200, 1);
   expect(ok.status).toBe(200);
@@ -171,6 +82,102 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
     expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
     expect(b2bua.activeCalls).toBe(0);
+  });
+
+  for (const transport of ['TCP', 'TLS'] as const) {
+    it(`calls a phone registered over ${transport} back over the connection it registered on`, async () => {
+      const { a, b, ma, mb, call } = await answeredCall(transport);
+      // The phone listens nowhere: the INVITE can only have come back over its own connection.
+      expect(getHeader(b.lastInvite!.headers, 'via')).toMatch(new RegExp(`^SIP/2\\.0/${transport} `));
+      expect(getHeader(b.lastInvite!.headers, 'contact')).toContain(`;transport=${transport.toLowerCase()}`);
+      // SRTP keys only over TLS (RFC 4568 8.3).
+      expect(/^a=crypto:/m.test(b.lastInvite!.body.toString('utf8'))).toBe(transport === 'TLS');
+      await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(1000)));
+      await mb.until(() => mb.received.length >= 5);
+      // The callee hangs up over its connection; the caller (UDP) hears the BYE.
+      b.hangUpIncoming();
+      await b.waitResponse('BYE');
+      await a.waitRequest('BYE');
+      expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '< BYE', '> 200']);
+      expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '> BYE', '< 200']);
+      expect(call.callId).toBeTruthy();
+      expect(b2bua.activeCalls).toBe(0);
+    });
+  }
+
+  it('a caller over TLS reaches a callee over TCP, and hangs up over TLS', async () => {
+    const { a, b, call } = await answeredCall('TCP', 'TLS');
+    call.bye();
+    await a.waitResponse('BYE');
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it("passes the callee's early media (183 with SDP) through the relay before the answer", async () => {
+    const a = await phone('101');
+    const b = await phone('102');
+    await b.register();
+    const ma = await media();
+    const mb = await media();
+    let answer = '';
+    b.incoming = { kind: 'early', sdp: (offer) => (answer = mb.answer(offer, { codecs: ['PCMU'] })) };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const early = await a.waitResponse('INVITE', 183, 1);
+    expect(early.status).toBe(183);
+    ma.takeAnswer(early.body.toString('utf8'));
+    const relayPortForA = sdpPort(early.body.toString('utf8'));
+    expect(relayPortForA).not.toBe(mb.port);
+    // The callee plays an announcement before answering: the caller hears it, from Sotto's port.
+    await sendPaced(mb, mb.packets(new Int16Array(160 * 10).fill(2000)));
+    await ma.until(() => ma.received.length >= 5);
+    expect(ma.received.every((r) => r.from.port === relayPortForA)).toBe(true);
+    b.answerIncoming(answer);
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    await b.waitRequest('ACK');
+    // The answer names the same relay port the early media came from.
+    expect(sdpPort(ok.body.toString('utf8'))).toBe(relayPortForA);
+    call.bye();
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 183', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(b.flow).toEqual(['< INVITE', '> 183', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it('neither forwards nor latches onto RTP from a third address in the middle of a call', async () => {
+    const { a, b, ma, mb, call, ok } = await answeredCall();
+    const relayPortForA = sdpPort(ok.body.toString('utf8'));
+    const relayPortForB = sdpPort(b.lastInvite!.body.toString('utf8'));
+    // Both phones talk, so both legs have latched to them.
+    await sendPaced(ma, ma.packets(new Int16Array(160 * 5).fill(1000)));
+    await sendPaced(mb, mb.packets(new Int16Array(160 * 5).fill(1000)));
+    await mb.until(() => mb.received.length >= 3);
+    await ma.until(() => ma.received.length >= 3);
+
+    // A stranger sends well-formed RTP to both relay ports, copying the caller's SSRC and continuing its sequence.
+    const stranger = await media();
+    const last = ma.received.length;
+    const forged = ma.packets(new Int16Array(160 * 20).fill(-7777)).map((p) => serializeRtpPacket(p));
+    const strangerHeard: number[] = [];
+    stranger.socket.on('message', (m) => strangerHeard.push(m.length));
+    for (const bytes of forged) {
+      stranger.socket.send(bytes, relayPortForA, '127.0.0.1');
+      stranger.socket.send(bytes, relayPortForB, '127.0.0.1');
+    }
+    // The real caller keeps talking, and its audio still reaches the callee.
+    const before = mb.received.length;
+    await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(1000)));
+    await mb.until(() => mb.received.length >= before + 5);
+    await sendPaced(mb, mb.packets(new Int16Array(160 * 10).fill(1000)));
+    await ma.until(() => ma.received.length >= last + 5);
+    // Nothing of the stranger's reached either phone, and nothing was sent to the stranger.
+    const heard = [...mb.decodedAudio(), ...ma.decodedAudio()];
+    expect(heard.some((v) => v < -5000)).toBe(false);
+    expect(mb.received.every((r) => r.from.port === relayPortForB)).toBe(true);
+    expect(strangerHeard).toEqual([]);
+    call.bye();
+    await b.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
   });
 
   it('ends both legs when the callee hangs up', async () => {
@@ -300,8 +307,7 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
   });
 
   it('refuses a caller with the wrong password with another 407', async () => {
-    const a = await CallPhone.open({ server: { host: '127.0.0.1', port: stack.transport('UDP')!.local.port }, domain: DOMAIN, username: '101', password: 'wrong' });
-    closers.push(a);
+    const a = await server.phone('101', 'UDP', 'wrong');
     await a.call('102', (await media()).offer({ codecs: ['PCMU'] }));
     const final = await a.waitResponse('INVITE', 300, 1);
     expect(final.status).toBe(407);
@@ -309,13 +315,12 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
   });
 
   it('refuses an address that keeps failing caller authentication with 403 and Retry-After', async () => {
-    b2bua = newB2bua(20_000, relay, new AddressBackoff({ clock: systemClock, freeFailures: 1, baseDelayMs: 60_000 }));
+    b2bua = newB2bua(20_000, undefined, new AddressBackoff({ clock: systemClock, freeFailures: 1, baseDelayMs: 60_000 }));
     const offer = (await media()).offer({ codecs: ['PCMU'] });
     let refusal: SipResponse | undefined;
     // Each attempt from a new phone on the same address: the throttle is per address.
     for (let attempt = 0; attempt < 4 && !refusal; attempt++) {
-      const p = await CallPhone.open({ server: { host: '127.0.0.1', port: stack.transport('UDP')!.local.port }, domain: DOMAIN, username: '101', password: 'wrong' });
-      closers.push(p);
+      const p = await server.phone('101', 'UDP', 'wrong');
       try {
         await p.call('102', offer);
         expect((await p.waitResponse('INVITE', 300, 1)).status).toBe(407);

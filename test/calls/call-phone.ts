@@ -1,19 +1,59 @@
-// A scripted UDP phone for call tests: registers with digest, places calls
-// (answering the 407), and answers INVITEs the way the test says (ring,
-// answer, busy). Every SIP message it sends or receives goes into `flow`
-// as `> INVITE` / `< 180` (retransmissions once), so tests assert the flow.
+// A scripted phone for call tests, over UDP, TCP or TLS: registers with
+// digest, places calls (answering the 407), and answers INVITEs the way the
+// test says (ring, answer, busy). Every SIP message it sends or receives goes
+// into `flow` as `> INVITE` / `< 180` (retransmissions once), so tests
+// assert the flow. Over TCP/TLS it keeps the one connection it registered
+// on and never listens: the server can only reach it back over that flow.
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
+import net from 'node:net';
+import tls from 'node:tls';
 import { createAuthorization, selectChallenge } from '../../src/sip/auth/index.ts';
-import { getCSeq, getHeader, getHeaderFields, parseMessage, type SipMessage, type SipRequest, type SipResponse } from '../../src/sip/message/index.ts';
+import { getCSeq, getHeader, getHeaderFields, parseMessage, StreamFramer, type SipMessage, type SipRequest, type SipResponse } from '../../src/sip/message/index.ts';
 
-export type IncomingPolicy = { kind: 'ring' } | { kind: 'busy' } | { kind: 'answer'; sdp: (offer: string) => string };
+export type IncomingPolicy = { kind: 'ring' } | { kind: 'busy' } | { kind: 'answer'; sdp: (offer: string) => string } | { kind: 'early'; sdp: (offer: string) => string };
+
+export type PhoneTransport = 'UDP' | 'TCP' | 'TLS';
 
 export interface CallPhoneOptions {
   server: { host: string; port: number };
   domain: string;
   username: string;
   password: string;
+  /** Default UDP. */
+  transport?: PhoneTransport;
+  /** TLS: the server certificate to trust. */
+  ca?: string;
+}
+
+/** The phone's one way to the server: a UDP socket or the one stream connection. */
+interface PhoneWire {
+  readonly port: number;
+  send(bytes: Buffer): void;
+  close(): void;
+}
+
+async function openWire(o: CallPhoneOptions, deliver: (bytes: Buffer) => void): Promise<PhoneWire> {
+  const transport = o.transport ?? 'UDP';
+  if (transport === 'UDP') {
+    const s = createSocket('udp4');
+    s.on('message', deliver);
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+    return { port: s.address().port, send: (b) => s.send(b, o.server.port, o.server.host), close: () => s.close() };
+  }
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const sock =
+      transport === 'TLS'
+        ? tls.connect({ host: o.server.host, port: o.server.port, ...(o.ca ? { ca: o.ca } : {}), servername: 'localhost', checkServerIdentity: () => undefined }, () => resolve(sock))
+        : net.connect({ host: o.server.host, port: o.server.port }, () => resolve(sock));
+    sock.once('error', reject);
+  });
+  const framer = new StreamFramer();
+  socket.on('data', (chunk: Buffer) => {
+    for (const e of framer.push(chunk).events) if (e.kind === 'message') deliver(e.bytes);
+  });
+  socket.on('error', () => {});
+  return { port: socket.localPort ?? 0, send: (b) => void socket.write(b), close: () => socket.destroy() };
 }
 
 interface Waiter {
@@ -34,29 +74,39 @@ export class CallPhone {
   private inviteTag = tag();
   private cseq = 0;
 
-  private constructor(
-    private readonly socket: Socket,
-    readonly o: CallPhoneOptions,
-  ) {
-    socket.on('message', (buf) => this.onMessage(buf));
-  }
+  private wire!: PhoneWire;
+
+  private constructor(readonly o: CallPhoneOptions) {}
 
   static async open(o: CallPhoneOptions): Promise<CallPhone> {
-    const s = createSocket('udp4');
-    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-    return new CallPhone(s, o);
+    const phone = new CallPhone(o);
+    phone.wire = await openWire(o, (buf) => phone.onMessage(buf));
+    return phone;
   }
 
   get port(): number {
-    return this.socket.address().port;
+    return this.wire.port;
   }
 
   get local(): string {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** The Via transport token, and the Contact URI parameter for stream transports. */
+  get transport(): PhoneTransport {
+    return this.o.transport ?? 'UDP';
+  }
+
+  get via(): string {
+    return `Via: SIP/2.0/${this.transport} ${this.local}`;
+  }
+
+  get contact(): string {
+    return `<sip:${this.o.username}@${this.local}${this.transport === 'UDP' ? '' : `;transport=${this.transport.toLowerCase()}`}>`;
+  }
+
   close(): void {
-    this.socket.close();
+    this.wire.close();
   }
 
   // ------------------------------------------------------------ wire
@@ -85,7 +135,7 @@ export class CallPhone {
   sendRaw(lines: string[], body = '', label: string): void {
     const text = [...lines, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
     this.flow.push(`> ${label}`);
-    this.socket.send(Buffer.from(text), this.o.server.port, this.o.server.host);
+    this.wire.send(Buffer.from(text));
   }
 
   /** Settles with the first message (already received or arriving) that passes `test`. */
@@ -118,6 +168,8 @@ export class CallPhone {
       this.lastInvite = r;
       this.inviteTag = tag();
       if (this.incoming.kind === 'busy') return this.reply(r, 486);
+      // Early media (an announcement, ringback from the far end): 183 with the answer; 200 when the test says.
+      if (this.incoming.kind === 'early') return this.reply(r, 183, this.incoming.sdp(r.body.toString('utf8')));
       this.reply(r, 180);
       if (this.incoming.kind === 'answer') this.reply(r, 200, this.incoming.sdp(r.body.toString('utf8')));
       return;
@@ -141,10 +193,16 @@ export class CallPhone {
       `To: ${/;tag=/.test(to) || status === 100 ? to : `${to};tag=${this.inviteTag}`}`,
       ...copy('Call-ID'),
       ...copy('CSeq'),
-      ...(r.method === 'INVITE' && status < 300 ? [`Contact: <sip:${this.o.username}@${this.local}>`] : []),
+      ...(r.method === 'INVITE' && status < 300 && status > 100 ? [`Contact: ${this.contact}`] : []),
       ...(sdp ? ['Content-Type: application/sdp'] : []),
     ];
     this.sendRaw(lines, sdp, String(status));
+  }
+
+  /** Answers the last INVITE now (after early media), with the same SDP answer as its 183. */
+  answerIncoming(sdp: string): void {
+    if (!this.lastInvite) throw new Error('no incoming call');
+    this.reply(this.lastInvite, 200, sdp);
   }
 
   /** The callee hangs up: BYE inside the dialog of the last INVITE it answered (RFC 3261 15.1.1). */
@@ -154,13 +212,13 @@ export class CallPhone {
     const from = getHeader(r.headers, 'from') ?? '';
     const to = getHeader(r.headers, 'to') ?? '';
     const contact = /<([^>]+)>/.exec(getHeader(r.headers, 'contact') ?? '')?.[1] ?? 'sip:invalid';
-    this.sendRaw([`BYE ${contact} SIP/2.0`, `Via: SIP/2.0/UDP ${this.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', `From: ${to};tag=${this.inviteTag}`, `To: ${from}`, `Call-ID: ${getHeader(r.headers, 'call-id')}`, 'CSeq: 1 BYE'], '', 'BYE');
+    this.sendRaw([`BYE ${contact} SIP/2.0`, `${this.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', `From: ${to};tag=${this.inviteTag}`, `To: ${from}`, `Call-ID: ${getHeader(r.headers, 'call-id')}`, 'CSeq: 1 BYE'], '', 'BYE');
   }
 
   // ------------------------------------------------------------ UAC side
 
   private request(method: string, uri: string, headers: string[], body = ''): void {
-    this.sendRaw([`${method} ${uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', ...headers], body, method);
+    this.sendRaw([`${method} ${uri} SIP/2.0`, `${this.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', ...headers], body, method);
   }
 
   async register(): Promise<SipResponse> {
@@ -172,7 +230,7 @@ export class CallPhone {
         `To: <sip:${this.o.username}@${this.o.domain}>`,
         `Call-ID: ${callId}`,
         `CSeq: ${this.cseq} REGISTER`,
-        `Contact: <sip:${this.o.username}@${this.local}>`,
+        `Contact: ${this.contact}`,
         'Expires: 300',
         ...(auth ? [`Authorization: ${auth}`] : []),
       ]);
@@ -227,13 +285,13 @@ export class OutgoingCall {
     this.phone.sendRaw(
       [
         `INVITE ${this.uri} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${this.phone.local};branch=${this.branch};rport`,
+        `${this.phone.via};branch=${this.branch};rport`,
         'Max-Forwards: 70',
         this.from,
         `To: <${this.uri}>`,
         `Call-ID: ${this.callId}`,
         `CSeq: ${this.cseq} INVITE`,
-        `Contact: <sip:${this.phone.o.username}@${this.phone.local}>`,
+        `Contact: ${this.phone.contact}`,
         ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
         'Content-Type: application/sdp',
       ],
@@ -244,7 +302,7 @@ export class OutgoingCall {
 
   /** RFC 3261 17.1.1.3: the ACK of a non-2xx: same branch, the response's To. */
   ackNon2xx(r: SipResponse): void {
-    this.phone.sendRaw([`ACK ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: ${getHeader(r.headers, 'to')}`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} ACK`], '', 'ACK');
+    this.phone.sendRaw([`ACK ${this.uri} SIP/2.0`, `${this.phone.via};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: ${getHeader(r.headers, 'to')}`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} ACK`], '', 'ACK');
   }
 
   /** RFC 3261 13.2.2.4: the ACK of the 2xx, a new transaction to the remote target. */
@@ -254,7 +312,7 @@ export class OutgoingCall {
   }
 
   cancel(): void {
-    this.phone.sendRaw([`CANCEL ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: <${this.uri}>`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} CANCEL`], '', 'CANCEL');
+    this.phone.sendRaw([`CANCEL ${this.uri} SIP/2.0`, `${this.phone.via};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: <${this.uri}>`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} CANCEL`], '', 'CANCEL');
   }
 
   /** A re-INVITE with a new offer (hold: sendonly); ACKs the 2xx. */
@@ -273,7 +331,7 @@ export class OutgoingCall {
   }
 
   private inDialog(method: string, seq: number, sdp = ''): void {
-    const extra = method === 'INVITE' ? [`Contact: <sip:${this.phone.o.username}@${this.phone.local}>`, 'Content-Type: application/sdp'] : [];
-    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.phone.local};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], sdp, method);
+    const extra = method === 'INVITE' ? [`Contact: ${this.phone.contact}`, 'Content-Type: application/sdp'] : [];
+    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `${this.phone.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], sdp, method);
   }
 }

@@ -28,7 +28,7 @@ describe('a call through a running Sotto', { timeout: 60_000 }, () => {
     rt = await openRuntime(config, createLogger('silent', pino.destination(2)));
     sotto = await startServer(rt);
     const practice = await createPractice(rt.database.db, { name: 'Call Clinic', tier: 'pro', sipDomain: DOMAIN });
-    for (const ext of ['101', '102']) {
+    for (const ext of ['101', '102', '103']) {
       const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@calls.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR);
       passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
     }
@@ -39,21 +39,25 @@ describe('a call through a running Sotto', { timeout: 60_000 }, () => {
     await rt?.close();
   });
 
-  const phone = async (ext: string) => {
-    const p = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: ext, password: passwords[ext]! });
+  const phone = async (ext: string, transport: 'UDP' | 'TCP' = 'UDP') => {
+    const port = transport === 'TCP' ? sotto.sip.ports.tcp : sotto.sip.ports.udp;
+    const p = await CallPhone.open({ server: { host: '127.0.0.1', port }, domain: DOMAIN, username: ext, password: passwords[ext]!, transport });
     closers.push(p);
     return p;
   };
 
-  it('rings, connects and hangs up both legs', async () => {
+  it.each([
+    ['UDP', '102'],
+    ['TCP', '103'],
+  ] as const)('rings a phone registered over %s, connects and hangs up both legs', async (transport, callee) => {
     const a = await phone('101');
-    const b = await phone('102');
+    const b = await phone(callee, transport);
     expect((await b.register()).status).toBe(200);
     const ma = await FakePhone.open();
     const mb = await FakePhone.open();
     closers.push(ma, mb);
     b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
-    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const call = await a.call(callee, ma.offer({ codecs: ['PCMU'] }));
     const ok = await a.waitResponse('INVITE', 200, 1);
     expect(ok.status).toBe(200);
     call.ack2xx(ok);
@@ -63,5 +67,9 @@ describe('a call through a running Sotto', { timeout: 60_000 }, () => {
     await b.waitRequest('BYE');
     expect(a.flow).toEqual(['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100', '< 180', '< 200', '> ACK', '> BYE', '< 200']);
     expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+    // The call left its detail record in the database.
+    const row = async () => rt.database.db.selectFrom('call_records').selectAll().where('callee_extension', '=', callee).executeTakeFirst();
+    for (let i = 0; i < 100 && !(await row()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await row()).toMatchObject({ caller_extension: '101', callee_extension: callee, outcome: 'answered', caller_number_ref: null });
   });
 });

@@ -8,6 +8,7 @@ import * as m0004 from './0004-registrations.ts';
 import * as m0005 from './0005-notify-outbox.ts';
 import * as m0006 from './0006-voicemail.ts';
 import * as m0007 from './0007-mailbox.ts';
+import * as m0008 from './0008-calls.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
 
@@ -23,6 +24,7 @@ const ordered: Array<[string, DialectMigration]> = [
   ['0005-notify-outbox', m0005],
   ['0006-voicemail', m0006],
   ['0007-mailbox', m0007],
+  ['0008-calls', m0008],
 ];
 
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {

@@ -14,9 +14,17 @@ import type { LocationStore } from '../registrar/location-store.ts';
 import type { RegistrarDirectory } from '../registrar/registrar.ts';
 import { CallerAuthenticator } from './caller-auth.ts';
 import { classifyDialled } from './dial-plan.ts';
+import { checkCaller, planCallee } from './media-security.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
 import type { LocalLeg } from './local-leg.ts';
+import type { CallRecordSink } from '../cdr/call-record.ts';
+
+/** A callee's call settings as the B2BUA reads them, per call. */
+export interface CalleeCallSettings {
+  doNotDisturb: boolean;
+  ringTimeoutSeconds: number;
+}
 
 export interface B2buaLogger {
   info(fields: Record<string, unknown>, message: string): void;
@@ -29,10 +37,23 @@ export interface B2buaOptions {
   locations: Pick<LocationStore, 'lookup'>;
   nonceSecret: Buffer;
   now: () => number;
-  /** Our Contact (name-addr) in both legs, e.g. `<sip:10.0.0.5:5060>`. */
+  /** Our Contact (name-addr) in UDP legs, e.g. `<sip:10.0.0.5:5060>`. */
   contact: string;
-  /** How long the callee's phones ring before onUnavailable('no-answer'); default 20 s. */
+  /** Our Contact for legs on TCP and TLS, e.g. `<sip:10.0.0.5:5061;transport=tls>`; default `contact`. */
+  contacts?: Partial<Record<TransportProtocol, string>>;
+  /** How long the callee's phones ring before onUnavailable('no-answer'), when the callee has no setting; default 20 s. */
   ringTimeoutMs?: number;
+  /**
+   * The callee's settings (the user behind the extension): do-not-disturb
+   * sends the caller to onUnavailable('busy') without ringing; the ring
+   * timeout replaces `ringTimeoutMs`. Read per call, so a change applies to
+   * the next call.
+   */
+  calleeSettings?: (practiceId: string, extension: string) => Promise<CalleeCallSettings>;
+  /** The practice policy's "require SRTP" switch: both legs on TLS with SDES-SRTP, or no call. */
+  requireSrtp?: (practiceId: string) => Promise<boolean>;
+  /** Where each finished call's detail record goes. */
+  records?: CallRecordSink;
   t1Ms?: number;
   /** Busy, no answer, unregistered: the voicemail app takes the call here. Default: 480. */
   onUnavailable?: (call: UnavailableCall, reason: UnavailableReason) => void;
@@ -76,10 +97,13 @@ export class B2bua {
     this.ctx = {
       stack: o.stack,
       relay: o.relay,
-      contact: o.contact,
+      contactFor: (protocol) => o.contacts?.[protocol] ?? o.contact,
       ringTimeoutMs: o.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS,
       t1Ms: o.t1Ms ?? 500,
       onUnavailable: o.onUnavailable ?? ((call) => call.reject(480)),
+      answered: (call) => {
+        if (call.bDialog) this.dialogs.set(call.bDialog.key, { call, leg: 'b' });
+      },
       connected: (call) => {
         for (const k of this.ringingKeys(call)) this.ringing.delete(k);
         if (call.aDialog) this.dialogs.set(call.aDialog.key, { call, leg: 'a' });
@@ -91,6 +115,19 @@ export class B2bua {
         if (call.aDialog) this.dialogs.delete(call.aDialog.key);
         if (call.bDialog) this.dialogs.delete(call.bDialog.key);
         this.connectedCalls.delete(call.id);
+        if (call.outcome) {
+          o.records?.record({
+            id: call.id,
+            practiceId: call.practiceId,
+            callerExtension: call.caller.extension,
+            callerNumberRef: null,
+            calleeExtension: call.calleeExtension,
+            startedAt: call.startedAt,
+            answeredAt: call.answeredAt,
+            endedAt: Date.now(),
+            outcome: call.outcome,
+          });
+        }
       },
       localAnswered: (leg) => void this.localLegs.set(leg.dialog.key, leg),
       localEnded: (leg) => void this.localLegs.delete(leg.dialog.key),
@@ -163,6 +200,14 @@ export class B2bua {
     if (callee === undefined) return void tx.respond(createResponse(request, 404));
     if (!Call.hasOffer(request)) return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', '399 sotto "offer required"')] }));
 
+    const requireSrtp = (await this.o.requireSrtp?.(caller.practiceId)) ?? false;
+    const refusal = checkCaller(source.protocol, request.body.toString('utf8'), requireSrtp);
+    if (refusal) {
+      this.o.logger?.info({ event: 'call.media_refused', code: refusal }, 'call');
+      const why = refusal === 'CALL_SRTP_REQUIRED' ? 'SRTP over TLS required' : 'SRTP keys sent over unencrypted signalling';
+      return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', `399 sotto "${why}"`)] }));
+    }
+
     const id = randomBytes(8).toString('hex');
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
     const call = new Call(id, caller, callee, request, tx, destination, this.ctx);
@@ -175,6 +220,11 @@ export class B2bua {
       return call.serveLocally((c) => onMailbox(c, { own: dialled.own }));
     }
 
+    const settings = await this.o.calleeSettings?.(caller.practiceId, callee);
+    if (settings?.doNotDisturb) {
+      this.o.logger?.info({ event: 'call.dnd', callId: id }, 'call');
+      return call.unavailable('busy');
+    }
     const now = this.o.now();
     const targets = (await this.o.locations.lookup(`${caller.practiceId}:${callee}`))
       .filter((b) => b.expiresAt > now)
@@ -184,8 +234,11 @@ export class B2bua {
         // Requests to a phone go back along the flow it registered from (NAT), not to its Contact host.
         return uri.ok && this.o.stack.transport(protocol) ? [{ uri: uri.value, destination: { protocol, address: b.source.address, port: b.source.port } }] : [];
       });
-    if (targets.length === 0) return call.unavailable('unregistered');
-    await call.ring(targets);
+    // Policy may leave only the phones on TLS; keys go only to phones on TLS.
+    const plan = planCallee(targets.map((t) => t.destination.protocol), requireSrtp);
+    const chosen = plan.targets.map((i) => targets[i]!);
+    if (chosen.length === 0) return call.unavailable('unregistered');
+    await call.ring(chosen, settings ? settings.ringTimeoutSeconds * 1000 : undefined, { srtp: plan.towardCallee, requireSrtp });
   }
 
   // ------------------------------------------------------------ in-dialog

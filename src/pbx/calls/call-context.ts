@@ -1,13 +1,16 @@
 // What a Call needs from the B2BUA around it: narrow, so a call can be
 // driven in tests without the rest of Sotto.
 import type { SipStack } from '../../sip/core/index.ts';
+import type { TransportProtocol } from '../../sip/transport/index.ts';
 import type { Call, UnavailableCall, UnavailableReason } from './call.ts';
 import type { LocalLeg } from './local-leg.ts';
 
 /** The media relay's control verbs a call uses (MediaRelay implements them). */
 export interface CallMediaRelay {
-  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string }): Promise<string>;
-  answer(callId: string, legId: string, sdp: string): Promise<string>;
+  /** `srtp`: SDES toward the answerer ('sdes'), plain RTP ('plain'), or as the offerer did ('same'). */
+  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain' }): Promise<string>;
+  /** `requireSrtp`: refuse an offerer that did not offer SRTP. */
+  answer(callId: string, legId: string, sdp: string, options?: { requireSrtp?: boolean }): Promise<string>;
   delete(callId: string): Promise<void>;
   /** No RTP from either leg for a while (the relay's inactivity detection); returns the unsubscribe. */
   onInactive?(listener: (callId: string, idleMs: number) => void): () => void;
@@ -16,12 +19,18 @@ export interface CallMediaRelay {
 export interface CallContext {
   readonly stack: SipStack;
   readonly relay: CallMediaRelay;
-  /** Our Contact header value (name-addr), where phones send in-dialog requests. */
-  readonly contact: string;
+  /**
+   * Our Contact header value (name-addr) for a leg on this transport, where
+   * that phone sends in-dialog requests: a phone on TCP or TLS must be told
+   * to come back over TCP or TLS (RFC 3261 8.1.1.8), never over UDP.
+   */
+  contactFor(protocol: TransportProtocol): string;
   readonly ringTimeoutMs: number;
   /** RFC 3261 T1, for 2xx retransmission (13.3.1.4). */
   readonly t1Ms: number;
   onUnavailable(call: UnavailableCall, reason: UnavailableReason): void;
+  /** The callee answered (B dialog exists, A not yet told): route B's in-dialog requests (a quick BYE) to this call. */
+  answered(call: Call): void;
   /** Both legs' dialogs exist: route their in-dialog requests to this call. */
   connected(call: Call): void;
   ended(call: Call): void;

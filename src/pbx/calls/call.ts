@@ -12,9 +12,11 @@ import type { Destination } from '../../sip/transport/index.ts';
 import type { Caller } from './caller-auth.ts';
 import { Fork, type ForkEvents } from './fork.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
+import { srtpToward } from './media-security.ts';
 import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
 import { LocalLeg, type LocalCallLeg } from './local-leg.ts';
+import type { CallOutcome } from '../cdr/call-record.ts';
 
 export enum CallState {
   Ringing = 'ringing',
@@ -63,6 +65,16 @@ export class Call implements UnavailableCall, ForkEvents {
   private winner: Fork | undefined;
   private okRetransmit: OkRetransmitter | undefined;
   private reInviting = false;
+  /** For the call detail record (epoch ms). */
+  readonly startedAt = Date.now();
+  answeredAt: number | null = null;
+  /** How the call ended, once it has. */
+  outcome: CallOutcome | undefined;
+  private rejected = false;
+  /** The branch whose 183 SDP the caller's early media comes from. */
+  private earlyFork: Fork | undefined;
+  /** SRTP toward the callee's phones, and whether policy requires SRTP on both legs. */
+  private media = { srtp: 'plain' as 'sdes' | 'plain', requireSrtp: false };
 
   constructor(
     readonly id: string,
@@ -73,6 +85,11 @@ export class Call implements UnavailableCall, ForkEvents {
     readonly aDestination: Destination,
     private readonly ctx: CallContext,
   ) {}
+
+  /** Our Contact toward the caller, on the caller's transport. */
+  private get aContact(): string {
+    return this.ctx.contactFor(this.aDestination.protocol);
+  }
 
   get practiceId(): string {
     return this.caller.practiceId;
@@ -88,15 +105,20 @@ export class Call implements UnavailableCall, ForkEvents {
   }
 
   /** Rings every destination in parallel with the relay's offer (RFC 3261 16.6-style parallel forking). */
-  async ring(destinations: readonly { uri: SipRequest['uri']; destination: Destination }[]): Promise<void> {
+  async ring(
+    destinations: readonly { uri: SipRequest['uri']; destination: Destination }[],
+    ringTimeoutMs = this.ctx.ringTimeoutMs,
+    media: { srtp: 'sdes' | 'plain'; requireSrtp: boolean } = { srtp: 'plain', requireSrtp: false },
+  ): Promise<void> {
     const offer = this.invite.body.toString('utf8');
+    this.media = media;
     let sdpForB: string;
     try {
       this.relayed = true;
-      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b' });
+      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp });
     } catch (e) {
       this.ctx.log('call.relay_offer_failed', this.id, { code: relayCode(e) });
-      return this.end(488);
+      return this.end(488, 'failed');
     }
     if (this.current !== CallState.Ringing) return;
     const from = this.caller.extension;
@@ -113,24 +135,54 @@ export class Call implements UnavailableCall, ForkEvents {
         headerField('To', `<sip:${this.calleeExtension}@${this.caller.realm}>`),
         headerField('Call-ID', bCallId),
         headerField('CSeq', '1 INVITE'),
-        headerField('Contact', this.ctx.contact),
+        headerField('Contact', this.ctx.contactFor(fork.destination.protocol)),
         headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'),
         headerField('Content-Type', 'application/sdp'),
         headerField('Content-Length', String(body.length)),
       ];
       fork.start({ kind: 'request', method: 'INVITE', uri: target.uri, version: 'SIP/2.0', headers, body });
     });
-    this.ringTimer = setTimeout(() => this.noAnswer(), this.ctx.ringTimeoutMs);
+    this.ringTimer = setTimeout(() => this.noAnswer(), ringTimeoutMs);
     this.ringTimer.unref?.();
   }
 
   // ------------------------------------------------------------ fork events
 
-  onProvisional(_fork: Fork, response: SipResponse): void {
-    // Ringing is passed once, whichever branch rings first; no early media through forks yet.
-    if (this.current !== CallState.Ringing || this.ringingSent || response.status === 100) return;
+  onProvisional(fork: Fork, response: SipResponse): void {
+    if (this.current !== CallState.Ringing || response.status === 100) return;
+    // Early media (RFC 3960): the first branch whose provisional carries SDP
+    // gets the caller's media path through the relay; later ones do not.
+    if (!this.earlyFork && Call.hasSdp(response)) {
+      this.earlyFork = fork;
+      void this.earlyMedia(response);
+      return;
+    }
+    // Ringing is passed once, whichever branch rings first; after early
+    // media a 180 would make the caller's phone drop it for local ringback.
+    if (this.ringingSent || this.earlyFork) return;
     this.ringingSent = true;
-    this.inviteTx.respond(createResponse(this.invite, 180, undefined, { toTag: this.aTag, headers: [headerField('Contact', this.ctx.contact)] }));
+    this.inviteTx.respond(createResponse(this.invite, 180, undefined, { toTag: this.aTag, headers: [headerField('Contact', this.aContact)] }));
+  }
+
+  /** 183 Session Progress with the relay's answer, so the caller hears the callee's early media through Sotto. */
+  private async earlyMedia(response: SipResponse): Promise<void> {
+    let sdpForA: string;
+    try {
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp });
+    } catch (e) {
+      this.ctx.log('call.early_media_failed', this.id, { code: relayCode(e) });
+      return;
+    }
+    if (this.current !== CallState.Ringing) return;
+    const body = Buffer.from(sdpForA, 'utf8');
+    this.inviteTx.respond(
+      createResponse(this.invite, 183, undefined, {
+        toTag: this.aTag,
+        body,
+        headers: [headerField('Contact', this.aContact), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      }),
+    );
+    this.ctx.log('call.early_media', this.id, {});
   }
 
   onSuccess(fork: Fork, response: SipResponse): void {
@@ -140,7 +192,7 @@ export class Call implements UnavailableCall, ForkEvents {
       return;
     }
     const request = fork.request;
-    const dialog = request ? Dialog.asUac(request, response, this.ctx.contact, fork.destination) : undefined;
+    const dialog = request ? Dialog.asUac(request, response, this.ctx.contactFor(fork.destination.protocol), fork.destination) : undefined;
     if (!dialog) return;
     // A 2xx must be ACKed whatever we do with it (13.2.2.4).
     void this.ctx.stack.sendStateless(dialog.createAck(fork.inviteSeq), fork.destination);
@@ -152,6 +204,8 @@ export class Call implements UnavailableCall, ForkEvents {
     this.winner = fork;
     this.bDialog = dialog;
     this.moveTo(CallState.Answering);
+    // The callee may hang up as soon as it has our ACK, before the caller has the 200.
+    this.ctx.answered(this);
     this.stopRinging();
     for (const other of this.forks) if (other !== fork) other.cancel();
     void this.connect(response);
@@ -171,21 +225,22 @@ export class Call implements UnavailableCall, ForkEvents {
   private async connect(response: SipResponse): Promise<void> {
     let sdpForA: string;
     try {
-      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'));
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp });
     } catch (e) {
       this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
       this.hangUpB();
-      return this.end(500);
+      return this.end(500, 'failed');
     }
     if (this.current !== CallState.Answering) return;
     const body = Buffer.from(sdpForA, 'utf8');
     const ok = createResponse(this.invite, 200, undefined, {
       toTag: this.aTag,
       body,
-      headers: [headerField('Contact', this.ctx.contact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      headers: [headerField('Contact', this.aContact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
     });
-    this.aDialog = Dialog.asUas(this.invite, this.aTag, this.ctx.contact, this.aDestination);
+    this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aContact, this.aDestination);
     this.moveTo(CallState.Connected);
+    this.answeredAt = Date.now();
     this.okRetransmit = new OkRetransmitter(this.inviteTx, ok, this.ctx.t1Ms, () => {
       // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE, both legs here.
       this.ctx.log('call.ack_timeout', this.id, {});
@@ -207,7 +262,15 @@ export class Call implements UnavailableCall, ForkEvents {
     // RFC 3261 14.2: one offer at a time.
     if (this.reInviting) return void tx.respond(createResponse(request, 491));
     this.reInviting = true;
-    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, { callId: this.id, fromLeg: from, toDialog, contact: this.ctx.contact }, tx, request)
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, {
+        callId: this.id,
+        fromLeg: from,
+        toDialog,
+        contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP'),
+        srtpToward: from === 'a' ? this.media.srtp : srtpToward(this.aDestination.protocol),
+        fromTls: (from === 'a' ? this.aDestination.protocol : this.winner?.destination.protocol) === 'TLS',
+        requireSrtp: this.media.requireSrtp,
+      }, tx, request)
       .then(({ status }) => this.ctx.log('call.reinvite', this.id, { by: from, status }))
       .catch(() => {
         if (!tx.answered) tx.respond(createResponse(request, 500));
@@ -222,16 +285,21 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.current !== CallState.Ringing) return;
     for (const f of this.forks) f.cancel();
     this.ctx.log('call.cancelled', this.id, {});
-    this.end(487);
+    this.end(487, 'cancelled');
   }
 
   /** BYE from one side (already answered 200): BYE the other side, free the media. */
   hangUp(from: 'a' | 'b'): void {
     if (this.current === CallState.Ended) return;
+    if (this.current === CallState.Answering) {
+      // The callee hung up before the caller got the 200: the caller gets a final failure instead.
+      this.ctx.log('call.ended', this.id, { by: from });
+      return this.end(480, 'failed');
+    }
     if (from === 'a') this.hangUpB();
     else if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
     this.ctx.log('call.ended', this.id, { by: from });
-    this.end();
+    this.end(undefined, 'answered');
   }
 
   /** Sotto ends a connected call itself (dead media, shutdown): BYE to both phones. */
@@ -240,10 +308,11 @@ export class Call implements UnavailableCall, ForkEvents {
     this.hangUpB();
     if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
     this.ctx.log('call.ended', this.id, { by: 'sotto' });
-    this.end();
+    this.end(undefined, 'answered');
   }
 
   reject(status: number): void {
+    this.rejected = true;
     if (!this.inviteTx.answered) this.inviteTx.respond(createResponse(this.invite, status, undefined, { toTag: this.aTag }));
   }
 
@@ -267,7 +336,7 @@ export class Call implements UnavailableCall, ForkEvents {
     try {
       serve(this);
     } finally {
-      this.end();
+      this.end(undefined, this.rejected ? 'failed' : 'voicemail');
     }
   }
 
@@ -278,13 +347,15 @@ export class Call implements UnavailableCall, ForkEvents {
     try {
       this.ctx.onUnavailable(this, reason);
     } finally {
-      this.end();
+      // A hook that did not refuse the caller took the call (voicemail).
+      this.end(undefined, this.rejected ? UNAVAILABLE_OUTCOME[reason] : 'voicemail');
     }
   }
 
-  private end(status?: number): void {
+  private end(status: number | undefined, outcome: CallOutcome): void {
     if (this.current === CallState.Ended) return;
     this.moveTo(CallState.Ended);
+    this.outcome = outcome;
     this.stopRinging();
     this.acked();
     if (status !== undefined) this.reject(status);
@@ -299,9 +370,21 @@ export class Call implements UnavailableCall, ForkEvents {
 
   /** The caller's SDP, when the INVITE carries one (offerless INVITEs are not supported yet). */
   static hasOffer(invite: SipRequest): boolean {
-    return invite.body.length > 0 && (getHeader(invite.headers, 'content-type') ?? '').toLowerCase().startsWith('application/sdp');
+    return Call.hasSdp(invite);
+  }
+
+  static hasSdp(message: SipRequest | SipResponse): boolean {
+    return message.body.length > 0 && (getHeader(message.headers, 'content-type') ?? '').toLowerCase().startsWith('application/sdp');
   }
 }
+
+/** What the caller experienced when nobody answered and the hook refused the call. */
+const UNAVAILABLE_OUTCOME: Record<UnavailableReason, CallOutcome> = {
+  busy: 'busy',
+  'no-answer': 'no-answer',
+  unregistered: 'no-answer',
+  failed: 'failed',
+};
 
 function relayCode(e: unknown): string {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unknown';

@@ -8,6 +8,7 @@ import type { Dialog } from '../../sip/dialog/index.ts';
 import { createResponse, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { CallMediaRelay } from './call-context.ts';
+import { offersSrtp } from './media-security.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
 
 export interface ReInviteLegs {
@@ -16,6 +17,11 @@ export interface ReInviteLegs {
   /** The dialog the re-INVITE is sent on (the other phone's). */
   readonly toDialog: Dialog;
   readonly contact: string;
+  /** SRTP toward the other leg: SDES keys only to a phone on TLS. */
+  readonly srtpToward: 'sdes' | 'plain';
+  /** The asking phone's signalling is TLS (it may send SDES keys). */
+  readonly fromTls: boolean;
+  readonly requireSrtp: boolean;
 }
 
 export type ReInviteOutcome = { readonly status: number };
@@ -39,10 +45,12 @@ export async function passReInvite(
   };
   // An offerless re-INVITE would need the offer from the other side; not supported yet.
   if (request.body.length === 0) return { status: reply(488) };
+  // RFC 4568 §8.3: keys sent in the clear are not keys; refuse rather than use them.
+  if (offersSrtp(request.body.toString('utf8')) && !legs.fromTls) return { status: reply(488) };
   const toLeg = legs.fromLeg === 'a' ? 'b' : 'a';
   let offer: string;
   try {
-    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg });
+    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward });
   } catch {
     return { status: reply(488) };
   }
@@ -64,7 +72,7 @@ export async function passReInvite(
   // RFC 3261 13.2.2.4: ACK the 2xx on the other leg, then answer the phone that asked.
   void deps.stack.sendStateless(dialog.createAck(seq), dialog.destination);
   try {
-    const answer = await deps.relay.answer(legs.callId, toLeg, response.body.toString('utf8'));
+    const answer = await deps.relay.answer(legs.callId, toLeg, response.body.toString('utf8'), { requireSrtp: legs.requireSrtp });
     return { status: reply(200, answer) };
   } catch {
     return { status: reply(488) };

@@ -29,6 +29,14 @@ export interface BaresipOptions {
   startTimeoutMs?: number;
   /** baresip quits by itself after this long; default 120 s. */
   maxLifetimeMs?: number;
+  /** What the phone sends: `aufile,/path/tone.wav` plays a WAV file; default a 440 Hz sine. */
+  audioSource?: string;
+  /** Records what the phone hears (sndfile module): `dump-<peer>-dec.wav` files in this directory. */
+  recordDir?: string;
+  /** `auto`: answers incoming calls at once (account answermode). */
+  answerMode?: 'auto' | 'manual';
+  /** Commands run at start (`-e`, with the menu module), e.g. `/dial sip:102@example.test`. */
+  commands?: string[];
 }
 
 export interface RegistrationOutcome {
@@ -81,7 +89,7 @@ function outcomeFrom(text: string): RegistrationOutcome | undefined {
   return { status: Number(first[1]), reason: (first[2] ?? '').trim(), bindings: first[3] !== undefined ? Number(first[3]) : undefined };
 }
 
-function baresipConfig(sipPort: number, transport: SipTransport, tlsCaFile: string | undefined, appModules: readonly string[] = []): string {
+function baresipConfig(sipPort: number, transport: SipTransport, tlsCaFile: string | undefined, o: Pick<BaresipOptions, 'audioSource' | 'recordDir' | 'commands' | 'appModules'> = {}): string {
   return [
     'poll_method epoll',
     `sip_listen ${LOOPBACK}:${sipPort}`,
@@ -92,13 +100,15 @@ function baresipConfig(sipPort: number, transport: SipTransport, tlsCaFile: stri
     // No sound card: a sine source, and players that write nowhere.
     'audio_player aufile,/dev/null',
     'audio_alert aufile,/dev/null',
-    'audio_source ausine,440',
+    `audio_source ${o.audioSource ?? 'ausine,440'}`,
     'module_path /usr/lib/baresip/modules',
     'module g711.so',
     'module aufile.so',
     'module ausine.so',
+    ...(o.recordDir ? ['module sndfile.so', `snd_path ${o.recordDir}`] : []),
+    ...(o.commands?.length ? ['module_app menu.so'] : []),
     'module_app account.so',
-    ...appModules.map((m) => `module_app ${m}`),
+    ...(o.appModules ?? []).map((m) => `module_app ${m}`),
     '',
   ].join('\n');
 }
@@ -109,15 +119,17 @@ export async function startBaresip(options: BaresipOptions): Promise<BaresipAgen
   const dir = mkdtempSync(join(tmpdir(), 'sotto-baresip-'));
   const sipPort = await freeSipPort();
   const t = options.transport;
-  writeFileSync(join(dir, 'config'), baresipConfig(sipPort, t, options.tlsCaFile, options.appModules));
+  writeFileSync(join(dir, 'config'), baresipConfig(sipPort, t, options.tlsCaFile, options));
   const account =
     `<${options.aor};transport=${t}>` +
     `;auth_pass=${options.password}` +
     `;outbound="sip:${options.outboundProxy};transport=${t}"` +
-    `;regint=${options.registerIntervalSec ?? 600}`;
+    `;regint=${options.registerIntervalSec ?? 600}` +
+    (options.answerMode ? `;answermode=${options.answerMode}` : '');
   writeFileSync(join(dir, 'accounts'), `${account}\n`, { mode: 0o600 });
   const lifetimeSec = Math.ceil((options.maxLifetimeMs ?? 120_000) / 1000);
-  const proc = new PeerProcess('baresip', 'baresip', ['-f', dir, '-s', '-t', String(lifetimeSec)], {
+  const commands = (options.commands ?? []).flatMap((c) => ['-e', c]);
+  const proc = new PeerProcess('baresip', 'baresip', ['-f', dir, '-s', '-t', String(lifetimeSec), ...commands], {
     cwd: dir,
     maxLifetimeMs: lifetimeSec * 1000 + 5000,
     outputFilter: (text) => text.replace(ANSI, ''),
@@ -159,8 +171,8 @@ export async function startBaresip(options: BaresipOptions): Promise<BaresipAgen
       return clean();
     },
     messages,
-    nextRegistration: (timeoutMs) => nextRegistration(timeoutMs),
     waitForOutput: (pattern, timeoutMs) => proc.waitForOutput(pattern, timeoutMs, 0),
+    nextRegistration: (timeoutMs) => nextRegistration(timeoutMs),
     stop,
   };
 }

@@ -45,6 +45,10 @@ export interface SippRunOptions {
   /** Print the trace to stderr when the run fails; default true. */
   printOnFailure?: boolean;
   extraArgs?: readonly string[];
+  /** The local SIP port (default a free one): a callee scenario listens where its REGISTER came from. */
+  localPort?: number;
+  /** Called once sipp has started (it may not have bound its socket yet). */
+  onStart?: () => void;
 }
 
 export interface SippCounts {
@@ -174,7 +178,7 @@ export async function runSipp(options: SippRunOptions): Promise<SippRunResult> {
     stats: join(dir, 'stats.csv'),
   };
   writeFileSync(files.users, injectionFile(users), { mode: 0o600 });
-  const localPort = await freeSipPort();
+  const localPort = options.localPort ?? (await freeSipPort());
   const args = [
     options.target,
     '-sf', scenarioFile,
@@ -202,6 +206,7 @@ export async function runSipp(options: SippRunOptions): Promise<SippRunResult> {
   ];
   const started = performance.now();
   const proc = new PeerProcess('sipp', 'sipp', args, { cwd: dir, maxLifetimeMs: timeoutMs + 3000 });
+  options.onStart?.();
   const exit = await proc.exited;
   const wallMs = performance.now() - started;
   const timedOut = exit.code === null || (exit.code !== 0 && wallMs >= timeoutMs);

@@ -1,0 +1,91 @@
+// Calls through a running Sotto between two sipp instances, one scenario
+// each side, with the exact SIP flow each side saw asserted: busy, no
+// answer (the 20 s default ring timeout), CANCEL, re-INVITE (hold), BYE
+// from the caller and from the callee. The callee REGISTERs from the port
+// its UAS scenario then listens on, and unregisters after.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeSippRun, freeSipPort, runSipp, startSotto, type SippRunResult, type SottoServer } from '../support/sip-peers.ts';
+
+let sotto: SottoServer | undefined;
+
+beforeAll(async () => {
+  sotto = await startSotto({ sipWaitMs: 10_000 });
+}, 120_000);
+afterAll(async () => {
+  await sotto?.stop();
+});
+
+/** Settles once something has bound UDP `port` on loopback (the callee's sipp is listening). */
+async function udpBound(port: number, timeoutMs = 10_000): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const until = Date.now() + timeoutMs;
+  while (!readFileSync('/proc/net/udp', 'utf8').includes(hex)) {
+    if (Date.now() > until) throw new Error(`nothing bound UDP port ${port}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function call(callerScenario: string, calleeScenario: string, timeoutMs = 20_000): Promise<{ caller: SippRunResult; callee: SippRunResult }> {
+  const s = sotto;
+  if (!s?.sipAnswering) throw new Error('Sotto did not answer SIP OPTIONS after `sotto start`');
+  const [from, to] = s.users;
+  if (!from || !to) throw new Error('demo has fewer than two extensions');
+  const port = await freeSipPort();
+  const reg = await runSipp({ scenario: 'register-auth', target: s.target, ...to, localPort: port });
+  expect(reg.ok, describeSippRun(reg)).toBe(true);
+  try {
+    const calleeRun = runSipp({ scenario: calleeScenario, target: s.target, ...to, localPort: port, timeoutMs });
+    await udpBound(port);
+    const caller = await runSipp({
+      scenario: callerScenario,
+      target: s.target,
+      ...from,
+      timeoutMs,
+      extraArgs: ['-key', 'callee', to.username, '-auth_uri', `${to.username}@${to.domain}`],
+    });
+    return { caller, callee: await calleeRun };
+  } finally {
+    await runSipp({ scenario: 'unregister', target: s.target, ...to, localPort: port });
+  }
+}
+
+const SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
+
+describe('calls between sipp phones through Sotto', { timeout: 60_000 }, () => {
+  it('busy: the callee answers 486, the caller gets 480 (no voicemail yet)', async () => {
+    const { caller, callee } = await call('call-rejected', 'callee-busy');
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 480', '> ACK']);
+    expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 486', '< ACK']);
+  });
+
+  it('CANCEL: the caller hangs up while it rings', async () => {
+    const { caller, callee } = await call('call-cancel', 'callee-ring');
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 180', '> CANCEL', '< 200', '< 487', '> ACK']);
+    expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+  });
+
+  it('BYE from the caller ends both legs', async () => {
+    const { caller, callee } = await call('call-bye', 'callee-answer');
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it('BYE from the callee ends both legs', async () => {
+    const { caller, callee } = await call('call-callee-hangs-up', 'callee-hangs-up');
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '< BYE', '> 200']);
+    expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '> BYE', '< 200']);
+  });
+
+  it('re-INVITE: hold passes through to the callee and back', async () => {
+    const { caller, callee } = await call('call-reinvite', 'callee-answer-reinvite');
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 100', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it('no answer: after the ring timeout the callee is cancelled and the caller gets 480', async () => {
+    const { caller, callee } = await call('call-rejected', 'callee-ring', 40_000);
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 180', '< 480', '> ACK']);
+    expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+  });
+});
