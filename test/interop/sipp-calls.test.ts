@@ -1,7 +1,7 @@
 // Calls through a running Sotto between two sipp instances, one scenario
-// each side, with the exact SIP flow each side saw asserted: busy, no
-// answer (the 20 s default ring timeout), CANCEL, re-INVITE (hold), BYE
-// from the caller and from the callee. The callee REGISTERs from the port
+// each side, with the exact SIP flow each side saw asserted: busy and no
+// answer (the 20 s default ring timeout) going to the callee's voicemail,
+// CANCEL, re-INVITE (hold), BYE from the caller and from the callee. The callee REGISTERs from the port
 // its UAS scenario then listens on, and unregisters after.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,9 +53,9 @@ async function call(callerScenario: string, calleeScenario: string, timeoutMs = 
 const SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
 
 describe('calls between sipp phones through Sotto', { timeout: 60_000 }, () => {
-  it('busy: the callee answers 486, the caller gets 480 (no voicemail yet)', async () => {
-    const { caller, callee } = await call('call-rejected', 'callee-busy');
-    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 480', '> ACK']);
+  it("busy: the callee answers 486, the callee's voicemail answers the caller", async () => {
+    const { caller, callee } = await call('call-bye', 'callee-busy');
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 200', '> ACK', '> BYE', '< 200']);
     expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 486', '< ACK']);
   });
 
@@ -83,9 +83,9 @@ describe('calls between sipp phones through Sotto', { timeout: 60_000 }, () => {
     expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
   });
 
-  it('no answer: after the ring timeout the callee is cancelled and the caller gets 480', async () => {
-    const { caller, callee } = await call('call-rejected', 'callee-ring', 40_000);
-    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 180', '< 480', '> ACK']);
+  it("no answer: after the ring timeout the callee is cancelled and the callee's voicemail answers the caller", async () => {
+    const { caller, callee } = await call('call-bye', 'callee-ring', 40_000);
+    expect(caller.flow, describeSippRun(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
     expect(callee.flow, describeSippRun(callee)).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
   });
 });
