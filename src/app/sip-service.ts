@@ -15,7 +15,7 @@ import { Registrar } from '../pbx/registrar/registrar.ts';
 import { optionsResponse, SipStack, type TransactionUser } from '../sip/core/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
-import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport } from '../sip/transport/index.ts';
+import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
 import type { Runtime } from './runtime.ts';
 import { PortInUseError } from './server.ts';
 
@@ -52,7 +52,12 @@ export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
 }
 
-export async function startSipService(rt: Runtime): Promise<SipService> {
+export interface SipServiceOptions {
+  /** Transports to run instead of UDP, TCP and TLS on the configured ports (benchmarks drive the stack in memory). */
+  transports?: Transport[];
+}
+
+export async function startSipService(rt: Runtime, options: SipServiceOptions = {}): Promise<SipService> {
   const db = rt.database.db;
   const store = new KyselyLocationStore(db, rt.database.sqlite);
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
@@ -116,7 +121,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
   let stack: SipStack;
   try {
     stack = await SipStack.start({
-      transports: [
+      transports: options.transports ?? [
         new UdpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
         new TcpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
         new TlsTransport({ host: rt.config.bind, port: rt.config.sipTlsPort, cert: tls.cert, key: tls.key, logger: sipLogger }),
@@ -166,7 +171,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     calls,
     relay,
     store,
-    ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
+    ports: { udp: stack.transport('UDP')?.local.port ?? 0, tcp: stack.transport('TCP')?.local.port ?? 0, tls: stack.transport('TLS')?.local.port ?? 0 },
     async removeDeviceBindings(deviceIds) {
       credentials.invalidateAll();
       for (const id of deviceIds) await store.removeDevice(id);
