@@ -10,7 +10,8 @@ import { findSipCredential, listPractices } from '../directory/index.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
-import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
+import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
+import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
 import { optionsResponse, SipStack, type TransactionUser } from '../sip/core/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
@@ -25,7 +26,7 @@ export interface SipService {
   /** Extension-to-extension calls; media anchored in `relay`. */
   calls: B2bua;
   relay: MediaRelay;
-  store: KyselyLocationStore;
+  store: LocationStore;
   ports: { udp: number; tcp: number; tls: number };
   removeDeviceBindings(deviceIds: string[]): Promise<void>;
   stop(): Promise<void>;
@@ -59,7 +60,13 @@ export interface SipServiceOptions {
 
 export async function startSipService(rt: Runtime, options: SipServiceOptions = {}): Promise<SipService> {
   const db = rt.database.db;
-  const store = new KyselyLocationStore(db, rt.database.sqlite);
+  // SQLite (one server process): bindings in memory, written behind in group
+  // commits within 100 ms. PostgreSQL (possibly several processes): straight through.
+  const bindings = new KyselyLocationStore(db, rt.database.sqlite);
+  const cached = rt.database.sqlite
+    ? await CachedLocationStore.open(bindings, { onFlushError: (err) => rt.logger.warn({ err, event: 'sip.bindings.flush_failed' }, 'binding write failed; retrying') })
+    : undefined;
+  const store: LocationStore = cached ?? bindings;
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
   const practices = async () => {
     if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
@@ -181,6 +188,8 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
       calls?.close();
       await stack.close();
       await relay.close();
+      // Bindings answered but not yet committed reach the database before the runtime closes it.
+      await cached?.close();
     },
   };
 }
