@@ -169,8 +169,10 @@ export class CachedLocationStore implements LocationStore {
     this.checkedAt = now;
     const v = this.backend.externalVersion();
     if (v === undefined || v === this.version) return;
-    // Our own writes go first, then the table is read back whole.
-    await this.flush();
+    // Our own writes go first, then the table is read back whole. A failed
+    // flush keeps its writes pending (reload() lays them over what it reads),
+    // and the lookup is still answered.
+    await this.flush().catch(() => undefined);
     await this.reload();
   }
 
