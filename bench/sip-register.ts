@@ -134,6 +134,10 @@ function fmtStep(s: Step): string {
 
 async function benchServer(server: Server): Promise<ServerFigures> {
   say(`\n== ${server.name} (${server.target}, ${server.users.length} users)`);
+  // Warm-up, not counted: a server that has been up a while (JIT-compiled,
+  // caches filled), which is what phones meet; a fresh Node process spends
+  // its first thousand registrations compiling.
+  await measure(server, 'warm-up', 'register-auth', 500, QUICK ? 500 : 1000, server.users);
   const registerSteps: Step[] = [];
   for (const rate of REGISTER_RATES) {
     const step = await measure(server, 'REGISTER+digest', 'register-auth', rate, callsAt(rate), server.users);

@@ -14,12 +14,13 @@ import { KyselyMwiBoxDirectory, MwiService } from '../pbx/mwi/index.ts';
 import type { UnavailableCall, UnavailableReason } from '../pbx/calls/call.ts';
 import { KyselyCallRecordSink } from '../pbx/cdr/index.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
-import { KyselyLocationStore } from '../pbx/registrar/location-store.ts';
+import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
+import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
 import { optionsResponse, SipStack, type TransactionUser } from '../sip/core/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
-import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport } from '../sip/transport/index.ts';
+import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
 import type { Runtime } from './runtime.ts';
 import { PortInUseError } from './server.ts';
 
@@ -31,7 +32,7 @@ export interface SipService {
   relay: MediaRelay;
   /** Message-waiting indicator; `mwi.useMailbox(store)` connects the voicemail store's counts. */
   mwi: MwiService;
-  store: KyselyLocationStore;
+  store: LocationStore;
   ports: { udp: number; tcp: number; tls: number };
   removeDeviceBindings(deviceIds: string[]): Promise<void>;
   /** Who takes a call nobody answered (voicemail); until set, callers get 480. */
@@ -62,9 +63,20 @@ export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
 }
 
-export async function startSipService(rt: Runtime): Promise<SipService> {
+export interface SipServiceOptions {
+  /** Transports to run instead of UDP, TCP and TLS on the configured ports (benchmarks drive the stack in memory). */
+  transports?: Transport[];
+}
+
+export async function startSipService(rt: Runtime, options: SipServiceOptions = {}): Promise<SipService> {
   const db = rt.database.db;
-  const store = new KyselyLocationStore(db, rt.database.sqlite);
+  // SQLite (one server process): bindings in memory, written behind in group
+  // commits within 100 ms. PostgreSQL (possibly several processes): straight through.
+  const bindings = new KyselyLocationStore(db, rt.database.sqlite);
+  const cached = rt.database.sqlite
+    ? await CachedLocationStore.open(bindings, { onFlushError: (err) => rt.logger.warn({ err, event: 'sip.bindings.flush_failed' }, 'binding write failed; retrying') })
+    : undefined;
+  const store: LocationStore = cached ?? bindings;
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
   const practices = async () => {
     if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
@@ -128,7 +140,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
   let stack: SipStack;
   try {
     stack = await SipStack.start({
-      transports: [
+      transports: options.transports ?? [
         new UdpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
         new TcpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
         new TlsTransport({ host: rt.config.bind, port: rt.config.sipTlsPort, cert: tls.cert, key: tls.key, logger: sipLogger }),
@@ -198,7 +210,7 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
     relay,
     mwi,
     store,
-    ports: { udp: stack.transport('UDP')!.local.port, tcp: stack.transport('TCP')!.local.port, tls: stack.transport('TLS')!.local.port },
+    ports: { udp: stack.transport('UDP')?.local.port ?? 0, tcp: stack.transport('TCP')?.local.port ?? 0, tls: stack.transport('TLS')?.local.port ?? 0 },
     setUnavailableHandler(handler) {
       onUnavailable = handler;
     },
@@ -216,6 +228,8 @@ export async function startSipService(rt: Runtime): Promise<SipService> {
       calls?.close();
       await stack.close();
       await relay.close();
+      // Bindings answered but not yet committed reach the database before the runtime closes it.
+      await cached?.close();
     },
   };
 }

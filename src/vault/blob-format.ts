@@ -76,7 +76,10 @@ export function encodeHeader(h: BlobHeader): Buffer {
   if (!Number.isInteger(h.chunkSize) || h.chunkSize < MIN_CHUNK_SIZE || h.chunkSize > MAX_CHUNK_SIZE) {
     throw new Error('chunk size out of range');
   }
-  const out = Buffer.alloc(4 + 1 + 1 + 4 + NONCE_PREFIX_BYTES + 1 + keyId.length + 2 + recordId.length);
+  // Every byte is written below; allocUnsafe takes a slice of Node's pool
+  // instead of a fresh zeroed ArrayBuffer (the same for the small buffers
+  // below: per-object allocations were a visible cost for 1 KiB objects).
+  const out = Buffer.allocUnsafe(4 + 1 + 1 + 4 + NONCE_PREFIX_BYTES + 1 + keyId.length + 2 + recordId.length);
   let o = MAGIC.copy(out, 0);
   out[o++] = FORMAT_VERSION;
   out[o++] = 0;
@@ -113,14 +116,14 @@ export function decodeHeader(buf: Uint8Array): Result<{ header: BlobHeader; leng
 }
 
 function chunkNonce(prefix: Buffer, index: number): Buffer {
-  const nonce = Buffer.alloc(NONCE_PREFIX_BYTES + 4);
+  const nonce = Buffer.allocUnsafe(NONCE_PREFIX_BYTES + 4);
   prefix.copy(nonce, 0);
   nonce.writeUInt32BE(index, NONCE_PREFIX_BYTES);
   return nonce;
 }
 
 function chunkAad(headerBytes: Buffer, index: number, final: boolean): Buffer {
-  const aad = Buffer.alloc(headerBytes.length + 5);
+  const aad = Buffer.allocUnsafe(headerBytes.length + 5);
   headerBytes.copy(aad, 0);
   aad.writeUInt32BE(index, headerBytes.length);
   aad[headerBytes.length + 4] = final ? 1 : 0;
@@ -141,7 +144,7 @@ export function sealChunkParts(
 ): Buffer[] {
   if (index > 0xffffffff) throw new Error('too many chunks');
   const length = plaintext instanceof Uint8Array ? plaintext.length : plaintext.reduce((n, p) => n + p.length, 0);
-  const head = Buffer.alloc(5);
+  const head = Buffer.allocUnsafe(5);
   head[0] = final ? FINAL_FLAG : 0;
   head.writeUInt32BE(length, 1);
   return [head, ...gcmSealParts(contentKey, chunkNonce(noncePrefix, index), chunkAad(headerBytes, index, final), plaintext)];

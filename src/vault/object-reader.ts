@@ -17,7 +17,7 @@ export async function contentKeyFor(ctx: VaultContext, record: ObjectRecord): Pr
   }
   const dataKey = await ctx.keyring.byId(record.dataKeyId);
   if (dataKey.practiceId !== record.practiceId) throw await reportTamper(ctx, record, 'key_practice_mismatch');
-  const key = unwrapContentKey(dataKey.key, record.practiceId, record.id, record.dataKeyId, record.wrappedContentKey);
+  const key = unwrapContentKey(dataKey, record.practiceId, record.id, record.dataKeyId, record.wrappedContentKey);
   if (!key) throw await reportTamper(ctx, record, 'content_key_unwrap');
   return key;
 }

@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { associatedData, KEY_BYTES, unwrapKey, wrapKey } from './aead.ts';
+import { CONTENT_KEY_WRAP_V2, ContentKeyWrapper } from './content-key-wrap.ts';
 import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
 import type { DataKeyRecord, DataKeyRepository } from './repositories.ts';
@@ -32,6 +33,15 @@ export function newDataKeyId(): string {
 interface CachedKey {
   practiceId: string;
   key: Buffer;
+  /** Wraps and unwraps content keys under this data key (v2, content-key-wrap.ts). */
+  wrapper: ContentKeyWrapper;
+}
+
+/** A practice's data key, ready to wrap content keys. */
+export interface PracticeDataKey {
+  keyId: string;
+  key: Buffer;
+  wrapper: ContentKeyWrapper;
 }
 
 export class PracticeKeyring {
@@ -41,7 +51,7 @@ export class PracticeKeyring {
   // Unwrapped data keys, so a KMS-backed provider is not called per object.
   readonly #cache = new Map<string, CachedKey>();
   readonly #byPractice = new Map<string, string>();
-  readonly #creating = new Map<string, Promise<{ keyId: string; key: Buffer }>>();
+  readonly #creating = new Map<string, Promise<PracticeDataKey>>();
 
   constructor(repo: DataKeyRepository, provider: KeyProvider, clock: Clock) {
     this.#repo = repo;
@@ -50,10 +60,10 @@ export class PracticeKeyring {
   }
 
   /** The practice's data key, created and wrapped under the master key on first use. */
-  async forPractice(practiceId: string): Promise<{ keyId: string; key: Buffer }> {
+  async forPractice(practiceId: string): Promise<PracticeDataKey> {
     const cachedId = this.#byPractice.get(practiceId);
     const cached = cachedId === undefined ? undefined : this.#cache.get(cachedId);
-    if (cachedId !== undefined && cached) return { keyId: cachedId, key: cached.key };
+    if (cachedId !== undefined && cached) return { keyId: cachedId, key: cached.key, wrapper: cached.wrapper };
     let pending = this.#creating.get(practiceId);
     if (!pending) {
       pending = this.#loadOrCreate(practiceId).finally(() => this.#creating.delete(practiceId));
@@ -62,9 +72,9 @@ export class PracticeKeyring {
     return pending;
   }
 
-  async #loadOrCreate(practiceId: string): Promise<{ keyId: string; key: Buffer }> {
+  async #loadOrCreate(practiceId: string): Promise<PracticeDataKey> {
     const existing = await this.#repo.findByPractice(practiceId);
-    if (existing) return { keyId: existing.keyId, key: await this.#unwrapRecord(existing) };
+    if (existing) return { keyId: existing.keyId, ...(await this.#unwrapRecord(existing)) };
     const keyId = newDataKeyId();
     const key = randomBytes(KEY_BYTES);
     const record: DataKeyRecord = {
@@ -80,23 +90,22 @@ export class PracticeKeyring {
       key.fill(0);
       const winner = await this.#repo.findByPractice(practiceId);
       if (!winner) throw new Error('data key insert conflicted but no key exists');
-      return { keyId: winner.keyId, key: await this.#unwrapRecord(winner) };
+      return { keyId: winner.keyId, ...(await this.#unwrapRecord(winner)) };
     }
-    this.#remember(keyId, practiceId, key);
-    return { keyId, key };
+    const cached = this.#remember(keyId, practiceId, key);
+    return { keyId, key, wrapper: cached.wrapper };
   }
 
   /** A data key by id (as named in a blob header or object record). */
-  async byId(keyId: string): Promise<{ practiceId: string; key: Buffer }> {
+  async byId(keyId: string): Promise<{ practiceId: string; key: Buffer; wrapper: ContentKeyWrapper }> {
     const cached = this.#cache.get(keyId);
     if (cached) return cached;
     const record = await this.#repo.get(keyId);
     if (!record) throw new VaultError(VaultErrorCode.KeyNotFound, `data key ${keyId} not found`, { keyId });
-    const key = await this.#unwrapRecord(record);
-    return { practiceId: record.practiceId, key };
+    return { practiceId: record.practiceId, ...(await this.#unwrapRecord(record)) };
   }
 
-  async #unwrapRecord(record: DataKeyRecord): Promise<Buffer> {
+  async #unwrapRecord(record: DataKeyRecord): Promise<{ key: Buffer; wrapper: ContentKeyWrapper }> {
     const masterKeyId = await this.#provider.masterKeyId();
     if (record.masterKeyId !== masterKeyId) {
       throw new VaultError(
@@ -106,13 +115,14 @@ export class PracticeKeyring {
       );
     }
     const key = await this.#provider.unwrap(record.wrappedKey, dataKeyAad(record.practiceId, record.keyId));
-    this.#remember(record.keyId, record.practiceId, key);
-    return key;
+    return this.#remember(record.keyId, record.practiceId, key);
   }
 
-  #remember(keyId: string, practiceId: string, key: Buffer): void {
-    this.#cache.set(keyId, { practiceId, key });
+  #remember(keyId: string, practiceId: string, key: Buffer): CachedKey {
+    const cached = { practiceId, key, wrapper: new ContentKeyWrapper(key) };
+    this.#cache.set(keyId, cached);
     this.#byPractice.set(practiceId, keyId);
+    return cached;
   }
 
   /** Forgets every unwrapped data key held in memory. */
@@ -123,16 +133,28 @@ export class PracticeKeyring {
   }
 }
 
-export function wrapContentKey(dataKey: Buffer, practiceId: string, objectId: string, dataKeyId: string, contentKey: Buffer): Buffer {
+/** Wraps a new object's content key (format v2, see content-key-wrap.ts). */
+export function wrapContentKey(dataKey: PracticeDataKey, contentKey: Buffer): Buffer {
+  return dataKey.wrapper.wrap(contentKey);
+}
+
+/**
+ * The v1 wrapping (AES-256-GCM under the data key, AAD = practice, object,
+ * data key id). Objects sealed before v2 carry it; new ones never do. Kept
+ * so tests can make such objects and show they stay readable.
+ */
+export function wrapContentKeyV1(dataKey: Buffer, practiceId: string, objectId: string, dataKeyId: string, contentKey: Buffer): Buffer {
   return wrapKey(dataKey, contentKeyAad(practiceId, objectId, dataKeyId), contentKey);
 }
 
+/** The content key of an object, from a v2 or v1 wrapping; undefined when v1's tag fails or the format is unknown. */
 export function unwrapContentKey(
-  dataKey: Buffer,
+  dataKey: { key: Buffer; wrapper: ContentKeyWrapper },
   practiceId: string,
   objectId: string,
   dataKeyId: string,
   wrapped: Buffer,
 ): Buffer | undefined {
-  return unwrapKey(dataKey, contentKeyAad(practiceId, objectId, dataKeyId), wrapped);
+  if (wrapped[0] === CONTENT_KEY_WRAP_V2) return dataKey.wrapper.unwrap(wrapped);
+  return unwrapKey(dataKey.key, contentKeyAad(practiceId, objectId, dataKeyId), wrapped);
 }

@@ -6,6 +6,9 @@
 import { TAG_BYTES } from './aead.ts';
 import { decodeHeader, openChunk, scanFrame, type BlobHeader } from './blob-format.ts';
 
+/** Shared empty buffer (never written): an object read whole resets `#pending` twice. */
+const EMPTY = Buffer.alloc(0);
+
 export interface ReaderExpectation {
   recordId: string;
   keyId: string;
@@ -34,7 +37,7 @@ export interface ReaderEnd {
 export class SealedBlobReader {
   readonly #key: Uint8Array;
   readonly #expect: ReaderExpectation;
-  #pending: Buffer = Buffer.alloc(0);
+  #pending: Buffer = EMPTY;
   #consumed = 0;
   #header: { header: BlobHeader; bytes: Buffer } | undefined;
   #index = 0;
@@ -67,7 +70,7 @@ export class SealedBlobReader {
       if (header.keyId !== this.#expect.keyId) return this.#fail('key_mismatch');
       this.#header = { header, bytes: Buffer.from(buf.subarray(0, length)) };
       this.#consumed = length;
-      this.#pending = Buffer.alloc(0);
+      this.#pending = EMPTY;
       input = buf.subarray(length);
     } else if (this.#pending.length > 0) {
       // Complete the frame begun in an earlier push, copying only its bytes.
@@ -87,7 +90,7 @@ export class SealedBlobReader {
       }
       const frame = Buffer.concat([withHead, input.subarray(0, need)]);
       input = input.subarray(need);
-      this.#pending = Buffer.alloc(0);
+      this.#pending = EMPTY;
       const done = this.#frames(frame, chunks);
       if (!done.ok) return done;
     }
@@ -133,7 +136,7 @@ export class SealedBlobReader {
 
   #fail(reason: ReaderFailure): PushResult {
     this.#failed = reason;
-    this.#pending = Buffer.alloc(0);
+    this.#pending = EMPTY;
     return { ok: false, reason };
   }
 }

@@ -259,7 +259,8 @@ export class Vault {
       throw new VaultError(VaultErrorCode.InvalidArgument, `chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
     }
     const id = input.id ?? newObjectId();
-    const { keyId, key: dataKey } = await this.#ctx.keyring.forPractice(input.practiceId);
+    const dataKey = await this.#ctx.keyring.forPractice(input.practiceId);
+    const keyId = dataKey.keyId;
     const contentKey = freshRandom(KEY_BYTES);
     const noncePrefix = freshRandom(NONCE_PREFIX_BYTES);
     const headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
@@ -270,7 +271,7 @@ export class Vault {
       kind: input.kind,
       ownerUserId: input.ownerUserId ?? null,
       dataKeyId: keyId,
-      wrappedContentKey: wrapContentKey(dataKey, input.practiceId, id, keyId, contentKey),
+      wrappedContentKey: wrapContentKey(dataKey, contentKey),
       blobRef: newBlobRef(),
       size: null,
       state: 'writing',

@@ -5,6 +5,21 @@ import type { Kysely } from 'kysely';
 import type { Database, SipBindingsTable } from '../../db/index.ts';
 import type { Binding } from './binding.ts';
 
+/** One binding change as the database receives it: a row to write, or a contact to drop. */
+export type BindingWrite =
+  | { readonly kind: 'upsert'; readonly practiceId: string; readonly binding: Binding }
+  | { readonly kind: 'remove'; readonly aor: string; readonly contact: string };
+
+/** What a CachedLocationStore needs of the database: a full load, a batch write, and (SQLite) a change counter. */
+export interface LocationBackend {
+  loadAll(): Promise<Binding[]>;
+  applyBatch(writes: BindingWrite[]): Promise<void>;
+  /** Changes when another connection commits (SQLite PRAGMA data_version); undefined when unknown. */
+  externalVersion(): number | undefined;
+  removeDevice(deviceId: string): Promise<number>;
+  purgeExpired(now: number): Promise<number>;
+}
+
 export interface LocationStore {
   /** Live and expired bindings of one AOR (the registrar filters by time). */
   lookup(aor: string): Promise<Binding[]>;
@@ -29,6 +44,9 @@ class PreparedBindings {
   private readonly update: SQLite.Statement<SipBindingsTable>;
   private readonly insert: SQLite.Statement<SipBindingsTable>;
   private readonly applyTx: (aor: string, rows: SipBindingsTable[], remove: string[]) => void;
+  private readonly selectAll: SQLite.Statement<[], SipBindingsTable>;
+  private readonly dataVersion: SQLite.Statement<[], number>;
+  private readonly batchTx: (writes: BindingWrite[]) => void;
 
   constructor(private readonly sqlite: SQLite.Database) {
     this.select = sqlite.prepare<[string], SipBindingsTable>('SELECT * FROM sip_bindings WHERE aor = ? ORDER BY contact');
@@ -38,8 +56,22 @@ class PreparedBindings {
     this.insert = sqlite.prepare<SipBindingsTable>(`INSERT INTO sip_bindings (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
     this.applyTx = sqlite.transaction((aor: string, rows: SipBindingsTable[], remove: string[]) => {
       for (const c of remove) this.del.run(aor, c);
-      for (const r of rows) if (this.update.run(r).changes === 0) this.insert.run(r);
+      for (const r of rows) this.upsert(r);
     });
+    this.selectAll = sqlite.prepare<[], SipBindingsTable>('SELECT * FROM sip_bindings ORDER BY aor, contact');
+    this.dataVersion = sqlite.prepare<[], number>('PRAGMA data_version').pluck();
+    this.batchTx = sqlite.transaction((writes: BindingWrite[]) => {
+      for (const w of writes) this.write(w);
+    });
+  }
+
+  private upsert(r: SipBindingsTable): void {
+    if (this.update.run(r).changes === 0) this.insert.run(r);
+  }
+
+  private write(w: BindingWrite): void {
+    if (w.kind === 'remove') this.del.run(w.aor, w.contact);
+    else this.upsert(toRow(w.practiceId, w.binding));
   }
 
   /**
@@ -57,6 +89,38 @@ class PreparedBindings {
 
   apply(aor: string, rows: SipBindingsTable[], remove: string[]): void {
     this.applyTx(aor, rows, remove);
+  }
+
+  loadAll(): SipBindingsTable[] {
+    return this.selectAll.all();
+  }
+
+  /** SQLite's count of commits by other connections (PRAGMA data_version). */
+  version(): number {
+    return this.dataVersion.get() as number;
+  }
+
+  /**
+   * All writes in one transaction. If it fails (a row whose device another
+   * process deleted breaks the foreign key), each write is retried alone and
+   * the ones that still fail are dropped: one stale row must not hold back
+   * every other phone's binding.
+   */
+  applyBatch(writes: BindingWrite[]): number {
+    try {
+      this.batchTx(writes);
+      return 0;
+    } catch {
+      let dropped = 0;
+      for (const w of writes) {
+        try {
+          this.write(w);
+        } catch {
+          dropped++;
+        }
+      }
+      return dropped;
+    }
   }
 }
 
@@ -77,7 +141,7 @@ const COLUMNS: ReadonlyArray<keyof SipBindingsTable> = [
   'user_agent',
 ];
 
-export class KyselyLocationStore implements LocationStore {
+export class KyselyLocationStore implements LocationStore, LocationBackend {
   private readonly prepared: PreparedBindings | undefined;
 
   /** `sqlite`: the raw connection under `db` when it is SQLite, for prepared statements. */
@@ -107,6 +171,39 @@ export class KyselyLocationStore implements LocationStore {
       if (contacts.length > 0) await trx.deleteFrom('sip_bindings').where('aor', '=', aor).where('contact', 'in', contacts).execute();
       if (upsert.length > 0) await trx.insertInto('sip_bindings').values(upsert.map((b) => toRow(practiceId, b))).execute();
     });
+  }
+
+  async loadAll(): Promise<Binding[]> {
+    if (this.prepared?.usable) return this.prepared.loadAll().map(fromRow);
+    const rows = await this.db.selectFrom('sip_bindings').selectAll().orderBy('aor').orderBy('contact').execute();
+    return rows.map(fromRow);
+  }
+
+  externalVersion(): number | undefined {
+    return this.prepared?.version();
+  }
+
+  /** Writes many bindings of many AORs in one transaction (a CachedLocationStore's group commit). */
+  async applyBatch(writes: BindingWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    if (this.prepared?.usable) {
+      this.prepared.applyBatch(writes);
+      return;
+    }
+    const write = async (trx: Kysely<Database>, w: BindingWrite): Promise<void> => {
+      const aor = w.kind === 'remove' ? w.aor : w.binding.aor;
+      const contact = w.kind === 'remove' ? w.contact : w.binding.contact;
+      await trx.deleteFrom('sip_bindings').where('aor', '=', aor).where('contact', '=', contact).execute();
+      if (w.kind === 'upsert') await trx.insertInto('sip_bindings').values(toRow(w.practiceId, w.binding)).execute();
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const w of writes) await write(trx, w);
+      });
+    } catch {
+      // As on the prepared path: one failing row (its device deleted elsewhere) must not hold back the rest.
+      for (const w of writes) await this.db.transaction().execute((trx) => write(trx, w)).catch(() => undefined);
+    }
   }
 
   async removeDevice(deviceId: string): Promise<number> {

@@ -68,6 +68,8 @@ export class Registrar {
   readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };
   private readonly authenticators = new Map<string, DigestAuthenticator>();
   private readonly limits: RegistrarLimits;
+  /** Last auth-failure log line per source address, and failures since (see logAuthFailure). */
+  private readonly failureLog = new Map<string, { at: number; suppressed: number }>();
 
   constructor(private readonly o: RegistrarOptions) {
     this.limits = o.limits ?? DEFAULT_REGISTRAR_LIMITS;
@@ -108,7 +110,7 @@ export class Registrar {
         this.stats.authFailed++;
         this.o.backoff.perAddress.recordFailure(source.address);
         if (userKey) this.o.backoff.perUser.recordFailure(userKey);
-        this.o.logger.info({ event: 'sip.register.auth_failed', code: e.code, transport: source.protocol }, 'register refused');
+        this.logAuthFailure(source.address, e.code, source.protocol);
       } else this.stats.challenged++;
       if (e.status === 401 || e.status === 407) return void reply(401, 'Unauthorized', this.challenger(practice.realm, request).challenge(e.stale));
       return void reply(e.status, undefined);
@@ -133,6 +135,24 @@ export class Registrar {
     // cost more than the registration and buries the events that matter.
     this.o.logger.debug({ event: 'sip.register.ok', deviceId: cred.deviceId, bound: outcome.bindings.length, removed: outcome.remove.length }, 'register');
     reply(200, 'OK', [...contactHeaders(outcome.bindings, now), headerField('Date', new Date(now).toUTCString())]);
+  }
+
+  /**
+   * One info line per source address per second, carrying how many failures
+   * it stands for. A flood of bad REGISTERs (thousands a second) must not
+   * cost a log write each: that was a large share of a failed attempt's CPU
+   * and would fill the disk for the attacker.
+   */
+  private logAuthFailure(address: string, code: string, transport: string): void {
+    const now = this.o.now();
+    const seen = this.failureLog.get(address);
+    if (seen && now - seen.at < 1000 && now >= seen.at) {
+      seen.suppressed++;
+      return;
+    }
+    if (this.failureLog.size >= 10_000) this.failureLog.clear();
+    this.failureLog.set(address, { at: now, suppressed: 0 });
+    this.o.logger.info({ event: 'sip.register.auth_failed', code, transport, suppressedSinceLast: seen?.suppressed ?? 0 }, 'register refused');
   }
 
   private authenticator(realm: string, algorithms?: Array<'MD5' | 'SHA-256'>): DigestAuthenticator {

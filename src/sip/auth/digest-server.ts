@@ -137,7 +137,7 @@ export class DigestAuthenticator {
     if (!match || stored === undefined) return this.fail('SIP_AUTH_FAILED');
 
     if (nonceCheck.state === 'stale') return this.fail('SIP_AUTH_STALE_NONCE');
-    const verdict = this.replay.use(cred.nonce, nonceCheck.issuedAt, cred.ncValue, this.now());
+    const verdict = this.replay.use(nonceCheck.id, nonceCheck.issuedAt, cred.ncValue, this.now());
     if (verdict === 'replay') return this.fail('SIP_AUTH_REPLAY');
     if (verdict === 'forgotten') return this.fail('SIP_AUTH_STALE_NONCE');
     return ok({ username: cred.username, algorithm: cred.algorithm });

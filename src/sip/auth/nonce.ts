@@ -14,8 +14,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { randomOctets } from '../message/random-pool.ts';
 
 export type NonceCheck =
-  | { readonly state: 'valid'; readonly issuedAt: number }
-  | { readonly state: 'stale'; readonly issuedAt: number }
+  | { readonly state: 'valid'; readonly issuedAt: number; readonly id: string }
+  | { readonly state: 'stale'; readonly issuedAt: number; readonly id: string }
   | { readonly state: 'invalid' };
 
 export interface NonceIssuerOptions {
@@ -66,7 +66,12 @@ export class NonceIssuer {
     const issuedAt = Number(raw.readBigUInt64BE(0));
     const age = this.now() - issuedAt;
     if (age < -FUTURE_SLACK_MS) return { state: 'invalid' };
-    return age > this.lifetimeMs ? { state: 'stale', issuedAt } : { state: 'valid', issuedAt };
+    // The replay guard's key: issued-at and random identify the nonce (its
+    // MAC was just checked), as a small string of its own; the nonce text
+    // itself is a slice of the request and would keep the whole request in
+    // memory for the nonce's lifetime.
+    const id = raw.toString('latin1', 0, TS + RAND);
+    return age > this.lifetimeMs ? { state: 'stale', issuedAt, id } : { state: 'valid', issuedAt, id };
   }
 
   private mac(data: Buffer, realm: string): Buffer {

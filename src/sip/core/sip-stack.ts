@@ -49,6 +49,7 @@ import {
   type TransportProtocol,
 } from '../transport/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from './local-address.ts';
+import { ResponseChannel, type ResponseRouter } from './response-channel.ts';
 import type { TransactionUser } from './transaction-user.ts';
 
 export interface SipStackOptions {
@@ -200,10 +201,7 @@ export class SipStack {
       this.user.onAck?.(message, source);
       return;
     }
-    const channel: TransactionChannel = {
-      reliable: transport.reliable,
-      send: (response) => transport.send(response, this.routeResponse(response as SipResponse, source)).then((r) => r.ok),
-    };
+    const channel = new ResponseChannel(transport, source, this.router);
     const tx = this.transactions.startServer(message, channel);
     if (!tx) return;
     if (message.method === 'CANCEL') {
@@ -240,6 +238,8 @@ export class SipStack {
       if (!tx.answered) tx.respond(createResponse(tx.request, 500));
     }
   }
+
+  private readonly router: ResponseRouter = (response, source) => this.routeResponse(response, source);
 
   private routeResponse(response: SipResponse, source: MessageSource): Destination {
     return responseDestination(response, source.connectionId) ?? { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };

@@ -12,4 +12,11 @@ export interface TransactionChannel {
   readonly reliable: boolean;
   /** Resolves false when the transport could not send (RFC 3261 17.1.4, 17.2.4). Never rejects. */
   send(message: SipMessage): Promise<boolean>;
+  /**
+   * Sends the last message again as the same bytes to the same place (a
+   * retransmission). Optional; with it a completed transaction can let go
+   * of the parsed request and response and keep only those bytes while it
+   * waits out Timer J, which is most of what a busy registrar holds.
+   */
+  resend?(): Promise<boolean>;
 }

@@ -49,4 +49,21 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
     await settle();
     expect(tx.state).toBe(NonInviteServerState.Terminated);
   });
+
+  it('with a channel that can resend, answers a retransmission in Completed with the same response and keeps only the method', () => {
+    const { clock, channel, req, tx } = setup();
+    let resent = 0;
+    channel.resend = () => {
+      resent++;
+      channel.sent.push({ at: clock.now(), message: channel.sent[channel.sent.length - 1]!.message });
+      return Promise.resolve(true);
+    };
+    tx.respond(createResponse(req, 200));
+    tx.receiveRequest(req);
+    tx.receiveRequest(req);
+    expect(channel.lines()).toEqual(['200', '200', '200']);
+    expect(resent).toBe(2);
+    expect(tx.request.method).toBe('REGISTER');
+    expect(tx.request.headers).toEqual([]);
+  });
 });

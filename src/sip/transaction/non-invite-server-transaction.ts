@@ -16,12 +16,16 @@
  *                +-----------+------------> Terminated
  */
 
-import type { SipRequest, SipResponse } from '../message/index.ts';
+import type { SipRequest, SipResponse, Uri } from '../message/index.ts';
 import type { TransactionChannel } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { checkTransition, type TransitionTable } from './state-table.ts';
 import { timerJ, type TimerConfig } from './timers.ts';
 import type { ServerTransactionUser, TerminationListener } from './user.ts';
+
+const EMPTY = Buffer.alloc(0);
+/** Stands for the Request-URI of a released request (see `request`): the parsed URI would pin the whole message text. */
+const RELEASED_URI: Uri = Object.freeze({ scheme: 'released', opaque: '' });
 
 export enum NonInviteServerState {
   Trying = 'Trying',
@@ -46,6 +50,7 @@ export type NonInviteServerEvent =
 
 export class NonInviteServerTransaction {
   private current = S.Trying;
+  private held: SipRequest;
   private lastResponse: SipResponse | undefined;
   private timer: TimerHandle | undefined;
   /** Optional TU hooks (RFC 3261 17.2.4 transport errors). */
@@ -53,12 +58,25 @@ export class NonInviteServerTransaction {
 
   constructor(
     readonly id: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     private readonly channel: TransactionChannel,
     private readonly clock: Clock,
     private readonly timers: TimerConfig,
     private readonly onTerminated: TerminationListener,
-  ) {}
+  ) {
+    this.held = request;
+  }
+
+  /**
+   * The request. Once the final response is sent over a channel that can
+   * resend it, only its method is kept (no Request-URI, header fields or body):
+   * RFC 3261 17.2.2 needs nothing else for the 32 s of Timer J, and at
+   * thousands of REGISTERs a second those parsed messages were what the
+   * garbage collector spent its time copying.
+   */
+  get request(): SipRequest {
+    return this.held;
+  }
 
   get state(): NonInviteServerState {
     return this.current;
@@ -107,11 +125,16 @@ export class NonInviteServerTransaction {
         // RFC 3261 17.2.2: a final from the TU: send, Completed, Timer J.
         this.moveTo(S.Completed);
         this.send(event.response);
+        if (this.channel.resend) {
+          this.lastResponse = undefined;
+          const r = this.held;
+          this.held = { kind: 'request', method: r.method, uri: RELEASED_URI, version: r.version, headers: [], body: EMPTY };
+        }
         this.timer = this.clock.setTimer(timerJ(this.timers, this.channel.reliable), () => this.handle({ kind: 'timerJ' }));
         return;
       case S.Completed:
         // RFC 3261 17.2.2: a retransmitted request gets the final again.
-        if (event.kind === 'request' && this.lastResponse) this.send(this.lastResponse);
+        if (event.kind === 'request') this.sendFinalAgain();
         else if (event.kind === 'timerJ' || event.kind === 'transportError') {
           // RFC 3261 17.2.2: Timer J, or a transport error while Completed, terminates.
           this.timer = undefined;
@@ -135,6 +158,13 @@ export class NonInviteServerTransaction {
       this.timer = undefined;
       this.onTerminated();
     }
+  }
+
+  private sendFinalAgain(): void {
+    if (this.lastResponse) return this.send(this.lastResponse);
+    void this.channel.resend?.().then((sent) => {
+      if (!sent) this.handle({ kind: 'transportError' });
+    });
   }
 
   private send(response: SipResponse): void {

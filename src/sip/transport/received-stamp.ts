@@ -20,5 +20,5 @@ export function stampReceived(request: SipRequest, address: string, port: number
   parts[0] = formatVia(stamped);
   const headers = [...request.headers];
   headers[at] = headerField(field.name, parts.join(', '));
-  return { ...request, headers };
+  return { kind: 'request', method: request.method, uri: request.uri, version: request.version, headers, body: request.body };
 }

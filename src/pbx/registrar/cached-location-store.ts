@@ -1,0 +1,207 @@
+// The location service kept in memory, written behind to the database
+// (what Kamailio's usrloc calls write-back mode). A REGISTER is answered
+// once the in-memory table holds its outcome; the database gets it in the
+// next group commit, at most `flushIntervalMs` later (50 ms by default, so a
+// binding is durable within 100 ms of its 200 OK).
+//
+// Why: reading the AOR's rows and committing one transaction per REGISTER
+// cost more CPU than everything else a registration does. One commit for
+// every REGISTER of a flush window, with repeated updates of the same
+// contact coalesced, makes the database cost per REGISTER small and
+// independent of the rate.
+//
+// Durability: a graceful stop flushes (close()); a crash (kill -9, power
+// loss) loses at most the last window of binding changes. A phone whose 200
+// OK fell in that window is then unreachable until its next re-registration,
+// exactly as if the 200 had been lost on the way: RFC 3261 10.2.4 already
+// has phones refresh well before expiry.
+//
+// Coherence: this process is the only writer of sip_bindings while it runs,
+// except for CLI commands run beside it (`sotto user disable`). Those commit
+// on another connection, which SQLite's data_version reveals; the table is
+// then reloaded from the database, within `reloadCheckMs` (250 ms). A
+// device disabled by the CLI is in any case refused on its next REGISTER
+// (its credential is gone; the credential cache lives at most 2 s).
+import type { Binding } from './binding.ts';
+import type { BindingWrite, LocationBackend, LocationStore } from './location-store.ts';
+
+export interface CachedLocationStoreOptions {
+  /** Longest a binding change waits for its group commit; default 50 ms. */
+  flushIntervalMs?: number;
+  /** How often at most data_version is read to see other processes' writes; default 250 ms. */
+  reloadCheckMs?: number;
+  now?: () => number;
+  /** Told when a group commit fails (the writes are retried on the next flush). */
+  onFlushError?: (err: unknown) => void;
+}
+
+/** One pending write per (aor, contact). */
+function writeKey(w: BindingWrite): string {
+  return w.kind === 'remove' ? `${w.aor}\u0000${w.contact}` : `${w.binding.aor}\u0000${w.binding.contact}`;
+}
+
+export class CachedLocationStore implements LocationStore {
+  private readonly byAor = new Map<string, Binding[]>();
+  /** Writes not yet committed, one per (aor, contact): the last one wins. */
+  private pending = new Map<string, BindingWrite>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private version: number | undefined;
+  private checkedAt = 0;
+  private closed = false;
+  private readonly flushIntervalMs: number;
+  private readonly reloadCheckMs: number;
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly backend: LocationBackend,
+    private readonly o: CachedLocationStoreOptions,
+  ) {
+    this.flushIntervalMs = o.flushIntervalMs ?? 50;
+    this.reloadCheckMs = o.reloadCheckMs ?? 250;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Loads every binding from the database and starts serving from memory. */
+  static async open(backend: LocationBackend, options: CachedLocationStoreOptions = {}): Promise<CachedLocationStore> {
+    const store = new CachedLocationStore(backend, options);
+    await store.reload();
+    return store;
+  }
+
+  /** Writes waiting for their group commit (for figures and tests). */
+  get pendingWrites(): number {
+    return this.pending.size;
+  }
+
+  async lookup(aor: string): Promise<Binding[]> {
+    await this.reloadIfChangedElsewhere();
+    return this.byAor.get(aor)?.slice() ?? [];
+  }
+
+  apply(practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void> {
+    if (this.closed) throw new Error('location store closed');
+    const rows = this.byAor.get(aor)?.slice() ?? [];
+    for (const contact of remove) {
+      const at = rows.findIndex((b) => b.contact === contact);
+      if (at >= 0) rows.splice(at, 1);
+      const w: BindingWrite = { kind: 'remove', aor, contact };
+      this.pending.set(writeKey(w), w);
+    }
+    for (const b of upsert) {
+      const at = rows.findIndex((x) => x.contact === b.contact);
+      if (at >= 0) rows[at] = b;
+      else rows.push(b);
+      const w: BindingWrite = { kind: 'upsert', practiceId, binding: b };
+      this.pending.set(writeKey(w), w);
+    }
+    this.put(aor, rows);
+    this.scheduleFlush();
+    return Promise.resolve();
+  }
+
+  async removeDevice(deviceId: string): Promise<number> {
+    // Commit first, so the delete below also catches a binding still pending.
+    await this.flush();
+    for (const [aor, rows] of this.byAor) {
+      const kept = rows.filter((b) => b.deviceId !== deviceId);
+      if (kept.length !== rows.length) this.put(aor, kept);
+    }
+    return this.backend.removeDevice(deviceId);
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    await this.flush();
+    for (const [aor, rows] of this.byAor) {
+      const live = rows.filter((b) => b.expiresAt > now);
+      if (live.length !== rows.length) this.put(aor, live);
+    }
+    return this.backend.purgeExpired(now);
+  }
+
+  /** Commits every pending write now; resolves once they are in the database. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    // One group commit at a time; writes that arrive meanwhile go in the next.
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.flushing = this.backend.applyBatch(batch).then(
+      () => undefined,
+      (err: unknown) => {
+        // Put the batch back under any newer writes, and try again later.
+        const newer = this.pending;
+        this.pending = new Map(batch.map((w) => [writeKey(w), w]));
+        for (const [k, w] of newer) this.pending.set(k, w);
+        if (!this.closed) this.scheduleFlush();
+        this.o.onFlushError?.(err);
+        throw err;
+      },
+    );
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Flushes and stops accepting writes (graceful shutdown). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(() => undefined);
+    }, this.flushIntervalMs);
+  }
+
+  private async reloadIfChangedElsewhere(): Promise<void> {
+    const now = this.now();
+    if (now - this.checkedAt < this.reloadCheckMs && now >= this.checkedAt) return;
+    this.checkedAt = now;
+    const v = this.backend.externalVersion();
+    if (v === undefined || v === this.version) return;
+    // Our own writes go first, then the table is read back whole. A failed
+    // flush keeps its writes pending (reload() lays them over what it reads),
+    // and the lookup is still answered.
+    await this.flush().catch(() => undefined);
+    await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    this.version = this.backend.externalVersion();
+    const all = await this.backend.loadAll();
+    this.byAor.clear();
+    for (const b of all) {
+      const rows = this.byAor.get(b.aor);
+      if (rows) rows.push(b);
+      else this.byAor.set(b.aor, [b]);
+    }
+    // Writes still pending (made while the load ran) stay in force.
+    for (const w of this.pending.values()) {
+      const aor = w.kind === 'remove' ? w.aor : w.binding.aor;
+      const contact = w.kind === 'remove' ? w.contact : w.binding.contact;
+      const rows = (this.byAor.get(aor) ?? []).filter((b) => b.contact !== contact);
+      if (w.kind === 'upsert') rows.push(w.binding);
+      this.put(aor, rows);
+    }
+  }
+
+  /** Stores an AOR's rows ordered by contact, as the database returns them; none means no entry. */
+  private put(aor: string, rows: Binding[]): void {
+    if (rows.length === 0) {
+      this.byAor.delete(aor);
+      return;
+    }
+    rows.sort((a, b) => (a.contact < b.contact ? -1 : a.contact > b.contact ? 1 : 0));
+    this.byAor.set(aor, rows);
+  }
+}

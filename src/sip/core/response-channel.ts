@@ -1,0 +1,50 @@
+/**
+ * How a server transaction answers: along the request's Via (RFC 3261
+ * 18.2.2), over the transport the request came on. The channel keeps the
+ * bytes and destination of the last response it sent, so a retransmitted
+ * request is answered again (17.2.2 Completed, 17.2.1 for 2xx-less INVITE
+ * finals) without the transaction holding on to parsed messages.
+ *
+ * A class of its own, not closures in the stack's receive path: closures
+ * made there would share their scope with the parsed request and keep it
+ * alive for as long as the transaction (32 s of Timer J over UDP).
+ */
+
+import { serializeMessage, type SipMessage, type SipResponse } from '../message/index.ts';
+import type { TransactionChannel } from '../transaction/index.ts';
+import type { Destination, MessageSource, Transport } from '../transport/index.ts';
+
+export type ResponseRouter = (response: SipResponse, source: MessageSource) => Destination;
+
+export class ResponseChannel implements TransactionChannel {
+  readonly reliable: boolean;
+  private lastBytes: Buffer | undefined;
+  private lastTo: Destination | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly source: MessageSource,
+    private readonly route: ResponseRouter,
+  ) {
+    this.reliable = transport.reliable;
+  }
+
+  send(message: SipMessage): Promise<boolean> {
+    // A server transaction only ever answers; anything else is a bug upstream.
+    if (message.kind !== 'response') return Promise.resolve(false);
+    const bytes = serializeMessage(message);
+    const to = this.route(message, this.source);
+    this.lastBytes = bytes;
+    this.lastTo = to;
+    return this.transport.send(bytes, to).then(sent);
+  }
+
+  resend(): Promise<boolean> {
+    if (!this.lastBytes || !this.lastTo) return Promise.resolve(false);
+    return this.transport.send(this.lastBytes, this.lastTo).then(sent);
+  }
+}
+
+function sent(r: { ok: boolean }): boolean {
+  return r.ok;
+}
