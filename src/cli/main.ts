@@ -15,7 +15,7 @@ import { startCommand } from './commands/start.ts';
 import { transcribeCommand } from './commands/transcribe.ts';
 import { tokenCreateCommand } from './commands/token.ts';
 import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
-import { voicemailPinSetCommand } from './commands/voicemail.ts';
+import { voicemailAudioCommand, voicemailDeleteCommand, voicemailGetCommand, voicemailHeardCommand, voicemailListCommand, voicemailPinSetCommand } from './commands/voicemail.ts';
 import { CliError } from './output.ts';
 
 const USAGE = `usage: sotto <command> [options]
@@ -28,6 +28,10 @@ const USAGE = `usage: sotto <command> [options]
   user disable <user id or email>
   token create --role admin|staff [--user EMAIL|ID] [--label L]
   voicemail pin set --extension 101      set a voicemail PIN (6+ digits) read from stdin, or --pin P
+  voicemail list [--extension 101]       voicemail messages (ids, times, flags, machine transcripts)
+  voicemail get ID                       one message with its transcript
+  voicemail audio ID --out FILE.wav      the recording as 8 kHz WAV (a PHI copy: the file is owner-only)
+  voicemail heard ID | delete ID         mark heard; delete (audio and transcript crypto-shredded)
   transcribe FILE.wav                    on-box speech to text of a recording (--json: text, engine, words)
   keys status                            master key id and age, practice data keys
   keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
@@ -56,9 +60,15 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   pin: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
+  // `sotto audit export | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -88,6 +98,11 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'audit verify') return await auditVerifyCommand({ file: v.file, json });
     if (cmd === 'audit export') return await auditExportCommand({ from: v.from, to: v.to, practice: v.practice });
     if (cmd === 'voicemail pin' && pos[2] === 'set') return await voicemailPinSetCommand({ extension: v.extension, pin: v.pin, practice: v.practice, json });
+    if (cmd === 'voicemail list') return await voicemailListCommand({ extension: v.extension, practice: v.practice, json });
+    if (cmd === 'voicemail get') return await voicemailGetCommand(pos[2], { practice: v.practice, json });
+    if (cmd === 'voicemail audio') return await voicemailAudioCommand(pos[2], { out: v.out, practice: v.practice, json });
+    if (cmd === 'voicemail heard') return await voicemailHeardCommand(pos[2], { practice: v.practice, json });
+    if (cmd === 'voicemail delete') return await voicemailDeleteCommand(pos[2], { practice: v.practice, json });
     if (cmd === 'token create') return await tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json });
     process.stderr.write(`sotto: unknown command "${pos.join(' ')}"\n\n${USAGE}\n`);
     return 2;
