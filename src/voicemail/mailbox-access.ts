@@ -1,7 +1,7 @@
-// The contract between the voicemail store (this folder) and the
-// mailbox-by-phone menu and MWI (src/voicemail/mailbox/, src/pbx/mwi/), which
-// declare a structurally identical port and code against it. See
-// /work/wt/prompts/contracts.md; do not change one side alone.
+// The contract between the voicemail store (this folder) and its readers
+// other than the API: the mailbox-by-phone menu (mailbox/, which imports
+// these types) and the message-waiting lamp (pbx/mwi, which may not import
+// voicemail/ and declares the two methods it needs structurally).
 import type { Actor } from '../directory/index.ts';
 
 export interface MailboxMessage {
