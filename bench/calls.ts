@@ -20,9 +20,8 @@
 // Run: npx tsx bench/calls.ts   (BENCH_STEPS=100,200,300,400,600 BENCH_SECONDS=2 BENCH_SETUPS=600 BENCH_PART=media|setups)
 
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { MediaRelay } from '../src/media/relay/index.ts';
+import { newThreads, portOf, startUdpForwarder } from './support/relay-baselines.ts';
 import { freeSipPort, processTreeCpuMs, runSipp, startSotto } from '../test/support/sip-peers.ts';
 
 const STEPS = (process.env.BENCH_STEPS ?? '100,200,300,400,600').split(',').map(Number).filter((n) => n > 0 && n <= 2000);
@@ -41,22 +40,6 @@ interface Relay {
 
 const sdp = (port: number, id: number) =>
   `v=0\r\no=- ${id} 1 IN IP4 ${LOCAL}\r\ns=-\r\nc=IN IP4 ${LOCAL}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n`;
-const portOf = (text: string) => Number(/m=audio (\d+)/.exec(text)?.[1] ?? NaN);
-
-/** utime + stime of a /proc stat file, in milliseconds. */
-function statCpuMs(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-const threadIds = () => new Set(readdirSync('/proc/self/task'));
-
-/** The threads `start` creates (a worker and its helpers), so their CPU alone is measured. */
-async function newThreads<T>(start: () => Promise<T>): Promise<{ value: T; cpuMs: () => number }> {
-  const before = threadIds();
-  const value = await start();
-  const created = [...threadIds()].filter((t) => !before.has(t));
-  return { value, cpuMs: () => created.reduce((ms, t) => ms + (existsSync(`/proc/self/task/${t}/stat`) ? statCpuMs(`/proc/self/task/${t}/stat`) : 0), 0) };
-}
 
 async function sottoRelay(): Promise<Relay> {
   const { value: relay, cpuMs } = await newThreads(() => MediaRelay.start({ bindAddress: LOCAL, portRange: { min: 30000, max: 34999 }, workers: 1, inactivityTimeoutMs: 600_000 }));
@@ -71,42 +54,8 @@ async function sottoRelay(): Promise<Relay> {
   };
 }
 
-const FORWARDER = `
-const { parentPort } = require('node:worker_threads');
-const dgram = require('node:dgram');
-const sockets = [];
-parentPort.on('message', ({ id, aPort, bPort }) => {
-  const a = dgram.createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
-  const b = dgram.createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
-  let ready = 0;
-  const done = () => { if (++ready === 2) parentPort.postMessage({ id, aSendTo: a.address().port, bSendTo: b.address().port }); };
-  a.bind(0, '${LOCAL}', done);
-  b.bind(0, '${LOCAL}', done);
-  a.on('message', (m) => b.send(m, bPort, '${LOCAL}'));
-  b.on('message', (m) => a.send(m, aPort, '${LOCAL}'));
-  sockets.push(a, b);
-});`;
-
 async function rawForwarder(): Promise<Relay> {
-  const { value: worker, cpuMs } = await newThreads(async () => {
-    const w = new Worker(FORWARDER, { eval: true });
-    await new Promise((resolve) => w.once('online', resolve));
-    return w;
-  });
-  let next = 0;
-  const waiting = new Map<number, (r: { aSendTo: number; bSendTo: number }) => void>();
-  worker.on('message', (m: { id: number; aSendTo: number; bSendTo: number }) => waiting.get(m.id)?.(m));
-  return {
-    cpuMs,
-    connect(_callId, aPort, bPort) {
-      const id = next++;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        worker.postMessage({ id, aPort, bPort });
-      });
-    },
-    close: () => worker.terminate().then(() => undefined),
-  };
+  return startUdpForwarder(LOCAL);
 }
 
 interface Window {

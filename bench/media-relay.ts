@@ -16,10 +16,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
 import { MediaRelay } from '../src/media/relay/index.ts';
 import { NgClient } from '../src/media/relay/ng-client.ts';
+import { newThreads, portOf, startUdpForwarder, statCpuMs } from './support/relay-baselines.ts';
 
 const CALLS = Math.min(1000, Number(process.env.BENCH_CALLS ?? 200));
 const SECONDS = Math.min(10, Number(process.env.BENCH_SECONDS ?? 3));
@@ -37,28 +37,6 @@ interface RelayUnderTest {
 
 const sdp = (port: number, id: number) =>
   `v=0\r\no=- ${id} 1 IN IP4 ${LOCAL}\r\ns=-\r\nc=IN IP4 ${LOCAL}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n`;
-const CLK_TCK = 100;
-
-/** utime + stime of a /proc stat file, in milliseconds. */
-function statCpuMs(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-const threadIds = () => new Set(readdirSync('/proc/self/task'));
-
-/** The threads that `start` creates (a worker and its helpers), for measuring their CPU alone. */
-async function newThreads<T>(start: () => Promise<T>): Promise<{ value: T; cpuMs: () => number }> {
-  const before = threadIds();
-  const value = await start();
-  const created = [...threadIds()].filter((t) => !before.has(t));
-  return {
-    value,
-    cpuMs: () => created.reduce((ms, t) => ms + (existsSync(`/proc/self/task/${t}/stat`) ? statCpuMs(`/proc/self/task/${t}/stat`) : 0), 0),
-  };
-}
-
-const portOf = (text: string) => Number(/m=audio (\d+)/.exec(text)?.[1] ?? NaN);
 
 async function sotto(): Promise<RelayUnderTest> {
   const { value: relay, cpuMs } = await newThreads(() =>
@@ -109,44 +87,8 @@ async function rtpengine(): Promise<RelayUnderTest | string> {
   };
 }
 
-// The raw forwarder: per call one socket facing each phone; a datagram in on one goes out of the other.
-const FORWARDER = `
-const { parentPort } = require('node:worker_threads');
-const dgram = require('node:dgram');
-const sockets = [];
-parentPort.on('message', ({ id, aPort, bPort }) => {
-  const a = dgram.createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
-  const b = dgram.createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
-  let ready = 0;
-  const done = () => { if (++ready === 2) parentPort.postMessage({ id, aSendTo: a.address().port, bSendTo: b.address().port }); };
-  a.bind(0, '${LOCAL}', done);
-  b.bind(0, '${LOCAL}', done);
-  a.on('message', (m) => b.send(m, bPort, '${LOCAL}'));
-  b.on('message', (m) => a.send(m, aPort, '${LOCAL}'));
-  sockets.push(a, b);
-});`;
-
 async function forwarder(): Promise<RelayUnderTest> {
-  const { value: worker, cpuMs } = await newThreads(async () => {
-    const w = new Worker(FORWARDER, { eval: true });
-    await new Promise((resolve) => w.once('online', resolve));
-    return w;
-  });
-  let next = 0;
-  const waiting = new Map<number, (r: { aSendTo: number; bSendTo: number }) => void>();
-  worker.on('message', (m: { id: number; aSendTo: number; bSendTo: number }) => waiting.get(m.id)?.(m));
-  return {
-    name: 'raw Node UDP forwarder (1 worker)',
-    connect(_callId, aPort, bPort) {
-      const id = next++;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        worker.postMessage({ id, aPort, bPort });
-      });
-    },
-    cpuMs,
-    close: () => worker.terminate().then(() => undefined),
-  };
+  return { name: 'raw Node UDP forwarder (1 worker)', ...(await startUdpForwarder(LOCAL)) };
 }
 
 interface Phone {
