@@ -26,6 +26,7 @@ import { freeSipPort } from '../interop/harness/ports.ts';
 import { makeSelfSignedCert, startSmtpServer, type SelfSignedCert, type TestSmtpServer } from '../notify/smtp-harness.ts';
 import { festivalVoiceInstalled } from '../transcribe/render-voicemail.ts';
 import { startBaresipCaller } from './baresip-caller.ts';
+import { MwiPhone } from '../mwi/mwi-phone.ts';
 
 const DOMAIN = 'vm-e2e.test';
 const SPOKEN = 'Hi, this is John Smith, please call me back about my appointment on Tuesday at 3 pm.';
@@ -76,6 +77,7 @@ describe.runIf(canRun)('voicemail end to end (baresip, festival, SMTP, kill -9)'
   let env: NodeJS.ProcessEnv;
   let server: { proc: PeerProcess; httpUrl: string; sipPort: number } | undefined;
   let callerPassword = '';
+  let lampPassword = '';
   const tokens: Record<string, string> = {};
   let fixture = '';
   let speechMs = 0;
@@ -118,6 +120,8 @@ describe.runIf(canRun)('voicemail end to end (baresip, festival, SMTP, kill -9)'
     for (const ext of ['102', '103', '104']) {
       const { user } = await addUser(rt.database.db, practice.id, { email: `box${ext}@e2e.example`, displayName: `Box ${ext}`, role: 'provider', extension: ext }, CLI_ACTOR);
       tokens[ext] = (await createApiToken(rt.database.db, practice.id, user.id, 'provider', 'e2e', CLI_ACTOR)).token;
+      // 102's desk phone watches its box's message-waiting lamp (it does not answer calls).
+      if (ext === '102') lampPassword = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'desk_phone' }, CLI_ACTOR)).sipPassword;
       if (ext === '103') await updateVoicemailSettings(rt.database.db, practice.id, user.id, { attachAudio: true }, CLI_ACTOR);
     }
     await rt.close();
@@ -140,7 +144,21 @@ describe.runIf(canRun)('voicemail end to end (baresip, festival, SMTP, kill -9)'
     rmSync(fixtureDir, { recursive: true, force: true });
   });
 
-  it('records the voicemail, lists it, serves its audio and transcript, and mails a PHI-free notice', async () => {
+  it('records the voicemail, lists it, serves its audio and transcript, mails a PHI-free notice and lights the lamp', async () => {
+    const lamp = await MwiPhone.open({ server: { host: '127.0.0.1', port: server!.sipPort }, domain: DOMAIN, username: '102', password: lampPassword });
+    try {
+      expect((await lamp.subscribe()).status).toBe(200);
+      expect((await lamp.notifyNumber(1)).body.toString('utf8')).toContain('Voice-Message: 0/0');
+      await leaveAndCheck();
+      const lit = (await lamp.notifyNumber(2)).body.toString('utf8');
+      expect(lit).toContain('Messages-Waiting: yes');
+      expect(lit).toContain('Voice-Message: 1/0');
+    } finally {
+      lamp.close();
+    }
+  });
+
+  async function leaveAndCheck(): Promise<void> {
     const caller = await callAndLeave('102', fixture);
     try {
       await caller.callEstablished(20_000);
@@ -181,7 +199,7 @@ describe.runIf(canRun)('voicemail end to end (baresip, festival, SMTP, kill -9)'
     expect(whole).not.toContain('101');
     expect(whole.toLowerCase()).not.toContain('john');
     expect(whole.toLowerCase()).not.toContain('appointment');
-  });
+  }
 
   it('attaches the recording over TLS when the user switched attachAudio on', async () => {
     const caller = await callAndLeave('103', fixture);
