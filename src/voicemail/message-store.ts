@@ -18,7 +18,7 @@ import { flag, newId, type Database, type VoicemailMessagesTable } from '../db/i
 import { recordAudit, type Actor } from '../directory/index.ts';
 import { decodeUlaw } from '../media/codecs/g711.ts';
 import { pcm16ToBytes, wavHeader } from '../media/wav.ts';
-import { isVaultError, newObjectId, type SealedWriter, type Vault } from '../vault/index.ts';
+import { isVaultError, newObjectId, VaultErrorCode, type SealedWriter, type Vault } from '../vault/index.ts';
 import type { MailboxAccess, MailboxMessage } from './mailbox-access.ts';
 import { VoicemailError } from './voicemail-error.ts';
 
@@ -291,8 +291,16 @@ export class VoicemailStore implements MailboxAccess {
   async delete(messageId: string, actor: Actor): Promise<void> {
     const message = await this.find(messageId);
     if (!message) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
-    const audio = await this.vault.stat({ practiceId: message.practiceId, objectId: message.audioObjectId }).catch(() => undefined);
-    if (audio?.legalHold) throw new VoicemailError('VOICEMAIL_LEGAL_HOLD', 'this voicemail is under a legal hold');
+    // A hold on the recording or the transcript refuses the delete. Fail closed: only an object
+    // already gone (shredded by retention, never written) is no reason to keep the message.
+    for (const objectId of [message.audioObjectId, message.transcriptObjectId]) {
+      if (!objectId) continue;
+      const record = await this.vault.stat({ practiceId: message.practiceId, objectId }).catch((e: unknown) => {
+        if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) return undefined;
+        throw e;
+      });
+      if (record?.legalHold) throw new VoicemailError('VOICEMAIL_LEGAL_HOLD', 'this voicemail is under a legal hold');
+    }
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('voicemail_messages').where('id', '=', messageId).execute();
       await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailDelete, object: { type: 'voicemail', id: messageId }, details: { boxId: message.boxId } });
@@ -309,9 +317,14 @@ export class VoicemailStore implements MailboxAccess {
   }
 
   /** A listing of messages (API): one event with the count, and any break-glass grants it rested on. */
-  async auditList(practiceId: string, actor: Actor, count: number, breakGlassIds: readonly string[]): Promise<void> {
+  async auditList(practiceId: string, actor: Actor, messageIds: readonly string[], breakGlassIds: readonly string[]): Promise<void> {
+    // The ids, not just a count: an auditor must be able to tell whose messages (and transcripts) were read.
     await this.db.transaction().execute((trx) =>
-      recordAudit(trx, practiceId, actor, { action: AUDIT_ACTIONS.voicemailList, object: null, details: { count, ...(breakGlassIds.length > 0 ? { breakGlassIds: [...breakGlassIds] } : {}) } }),
+      recordAudit(trx, practiceId, actor, {
+        action: AUDIT_ACTIONS.voicemailList,
+        object: null,
+        details: { count: messageIds.length, messageIds: [...messageIds], ...(breakGlassIds.length > 0 ? { breakGlassIds: [...breakGlassIds] } : {}) },
+      }),
     );
   }
 

@@ -33,6 +33,27 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     expect((await get(`/api/v1/voicemails/${m.id}`, token)).statusCode).toBe(200);
   });
 
+  it('lets break-glass read a box (audited with the grant) but not mark heard or delete', async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    const { user } = await addUser(t.handle.db, t.practice.id, { email: `glass-${dialect}@cedar.example`, displayName: 'Dr Glass', role: 'provider' }, CLI_ACTOR);
+    const token = (await createApiToken(t.handle.db, t.practice.id, user.id, 'provider', 'x', CLI_ACTOR)).token;
+    const reason = 'The box owner is away and a lab is waiting on a callback';
+    const opened = await t.app.inject({ method: 'POST', url: '/api/v1/break-glass', headers: bearer(token), payload: { targetType: 'voicemail_box', targetId: box.id, reason, minutes: 15 } });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const list = await get('/api/v1/voicemails', token);
+    expect(list.json().items.map((i: { id: string }) => i.id)).toContain(m.id);
+    const listed = await t.handle.db.selectFrom('audit_events').select('details').where('action', '=', 'voicemail.list').where('actor_id', '=', user.id).executeTakeFirstOrThrow();
+    expect(String(listed.details)).toContain(m.id);
+    expect(String(listed.details)).toContain(opened.json().id);
+
+    const heard = await t.app.inject({ method: 'PATCH', url: `/api/v1/voicemails/${m.id}`, headers: bearer(token), payload: { heard: true } });
+    expect(heard.statusCode).toBe(403);
+    expect(heard.json().error.code).toBe('BREAK_GLASS_READ_ONLY');
+    const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/voicemails/${m.id}`, headers: bearer(token) });
+    expect(del.statusCode).toBe(403);
+    expect((await get(`/api/v1/voicemails/${m.id}`, t.staffToken)).json()).toMatchObject({ id: m.id, heard: false });
+  });
+
   it('answers unknown ids with 404 and bad input with 400, in the standard error shape', async () => {
     const missing = await get('/api/v1/voicemails/01a22097-0000-7000-8000-000000000000/audio', t.staffToken);
     expect(missing.statusCode).toBe(404);

@@ -65,7 +65,7 @@ export async function voicemailListCommand(o: Common & { extension?: string }): 
     const chosen = o.extension === undefined ? boxes : boxes.filter((b) => b.extension === o.extension);
     if (o.extension !== undefined && chosen.length === 0) throw new CliError('VOICEMAIL_BOX_NOT_FOUND', `extension ${o.extension} has no voicemail box`);
     const messages = await store.listBoxes(chosen.map((b) => b.id));
-    await store.auditList(practiceId, CLI_ACTOR, messages.length, []);
+    await store.auditList(practiceId, CLI_ACTOR, messages.map((m) => m.id), []);
     return Promise.all(messages.map((m) => view(store, m, extensionOf(m.boxId))));
   });
   if (o.json) printJson({ items });

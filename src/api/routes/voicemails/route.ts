@@ -23,6 +23,11 @@ const GREETING_BODY_LIMIT = 4 * 1024 * 1024;
 
 type Readable = { box: BoxInfo; decision: Extract<PhiAccessDecision, { allowed: true }> };
 
+/** Break-glass opens a box to read in an emergency; changing or shredding its messages stays with the owner and grantees. */
+function refuseBreakGlassChange(access: Readable): void {
+  if (access.decision.basis === 'break_glass') throw new ApiError(403, 'BREAK_GLASS_READ_ONLY', 'break-glass access may read this voicemail, not change or delete it');
+}
+
 export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, voicemail }) => {
   const deps = (): VoicemailDeps => {
     if (!voicemail) throw new ApiError(503, 'VOICEMAIL_UNAVAILABLE', 'voicemail is not running on this server');
@@ -64,7 +69,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
       const boxes = await readableBoxes(req);
       const messages = await store.listBoxes([...boxes.keys()]);
       const glass = [...new Set(messages.map((m) => boxes.get(m.boxId)!.decision).flatMap((d) => (d.basis === 'break_glass' ? [d.breakGlassId] : [])))];
-      await store.auditList(p.practiceId, actorOf(req), messages.length, glass);
+      await store.auditList(p.practiceId, actorOf(req), messages.map((m) => m.id), glass);
       const items = [];
       for (const m of messages) items.push(presentVoicemail(m, boxes.get(m.boxId)!.box.extension, await store.transcript(m)));
       return { items };
@@ -113,6 +118,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     async (req) => {
       const { store } = deps();
       const { message, access } = await readableMessage(req, req.params.id);
+      refuseBreakGlassChange(access);
       await store.markHeard(message.id, actorOf(req), req.body.heard);
       return presentVoicemail({ ...message, heard: req.body.heard }, access.box.extension, await store.transcript(message));
     },
@@ -126,7 +132,8 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req, reply) => {
       const { store } = deps();
-      const { message } = await readableMessage(req, req.params.id);
+      const { message, access } = await readableMessage(req, req.params.id);
+      refuseBreakGlassChange(access);
       await store.delete(message.id, actorOf(req));
       return reply.status(204).send(null);
     },
