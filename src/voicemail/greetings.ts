@@ -22,8 +22,12 @@ export interface GreetingStore {
 }
 
 export class VaultGreetingStore implements GreetingStore {
-  /** Decoded greetings by object id: played on every call to the box. */
-  private readonly cache = new Map<string, Int16Array>();
+  /**
+   * Decoded greetings by box and kind (played on every call to the box), with
+   * the object they came from: a new greeting replaces the entry, so a
+   * shredded greeting's audio does not stay in memory.
+   */
+  private readonly cache = new Map<string, { objectId: string; pcm: Int16Array }>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,10 +58,11 @@ export class VaultGreetingStore implements GreetingStore {
     const rows = await this.db.selectFrom('voicemail_greetings').select(['which', 'object_id', 'practice_id']).where('box_id', '=', boxId).execute();
     const row = rows.find((r) => r.which === which) ?? rows.find((r) => r.which === 'unavailable');
     if (!row) return undefined;
-    const cached = this.cache.get(row.object_id);
-    if (cached) return cached;
+    const key = `${boxId}:${row.which}`;
+    const cached = this.cache.get(key);
+    if (cached?.objectId === row.object_id) return cached.pcm;
     const pcm = decodeUlaw(await this.vault.openBytes({ practiceId: row.practice_id, objectId: row.object_id }));
-    this.cache.set(row.object_id, pcm);
+    this.cache.set(key, { objectId: row.object_id, pcm });
     return pcm;
   }
 }

@@ -10,7 +10,8 @@ import { writeWav, pcm16ToBytes } from '../media/wav.ts';
 import { decodeUlaw } from '../media/codecs/g711.ts';
 import type { NoticeResolver, SecurityJob, VoicemailJob, VoicemailNoticeInput } from '../notify/index.ts';
 import { getBox } from './boxes.ts';
-import type { VoicemailStore } from './message-store.ts';
+import { VOICEMAIL_ACTOR, type VoicemailStore } from './message-store.ts';
+import { AUDIT_ACTIONS } from '../audit/index.ts';
 
 export class VoicemailNoticeResolver implements NoticeResolver {
   constructor(
@@ -44,6 +45,10 @@ export class VoicemailNoticeResolver implements NoticeResolver {
     }
     if (decisions.voicemail_email_audio.enabled) {
       input.audio = writeWav({ encoding: 'pcm16' }, pcm16ToBytes(decodeUlaw(await this.store.audioBytes(message))));
+    }
+    // PHI about to leave the box by email (what the practice chose): recorded like any other disclosure.
+    if (input.audio !== undefined || input.transcript !== undefined) {
+      await this.store.audit(message, VOICEMAIL_ACTOR, AUDIT_ACTIONS.voicemailForward, { via: 'email', recipientId: job.recipientId, audio: input.audio !== undefined, transcript: input.transcript !== undefined });
     }
     return { to: user.email, input };
   }

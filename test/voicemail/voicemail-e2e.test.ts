@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.ts';
@@ -215,6 +216,15 @@ describe.runIf(canRun)('voicemail end to end (baresip, festival, SMTP, kill -9)'
     const attached = parseWav(new Uint8Array(mail.parsed.attachments[0]!.content));
     expect(attached.ok && attached.value.sampleRate).toBe(8000);
     expect(`${mail.parsed.text ?? ''}`).not.toContain('101');
+    // The recording left the box by email: that disclosure is in the audit log, naming the recipient.
+    const db = new Database(join(dataDir, 'sotto.db'), { readonly: true });
+    try {
+      const forwarded = db.prepare("select details from audit_events where action = 'voicemail.forward'").all() as Array<{ details: string }>;
+      expect(forwarded).toHaveLength(1);
+      expect(JSON.parse(forwarded[0]!.details)).toMatchObject({ via: 'email', audio: true, transcript: false });
+    } finally {
+      db.close();
+    }
   });
 
   it('keeps a message cut by kill -9 mid-recording, marked partial, and still announces it', async () => {

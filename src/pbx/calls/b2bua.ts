@@ -207,6 +207,8 @@ export class B2bua {
       const why = refusal === 'CALL_SRTP_REQUIRED' ? 'SRTP over TLS required' : 'SRTP keys sent over unencrypted signalling';
       return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', `399 sotto "${why}"`)] }));
     }
+    // The caller gave up (CANCEL, answered 487) while the checks above were awaited: nothing to ring.
+    if (tx.answered) return;
 
     const id = randomBytes(8).toString('hex');
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };

@@ -110,6 +110,8 @@ export class Call implements UnavailableCall, ForkEvents {
     ringTimeoutMs = this.ctx.ringTimeoutMs,
     media: { srtp: 'sdes' | 'plain'; requireSrtp: boolean } = { srtp: 'plain', requireSrtp: false },
   ): Promise<void> {
+    // A CANCEL may have ended the call while the callee's settings and phones were looked up.
+    if (this.current !== CallState.Ringing) return;
     const offer = this.invite.body.toString('utf8');
     this.media = media;
     let sdpForB: string;
@@ -120,7 +122,11 @@ export class Call implements UnavailableCall, ForkEvents {
       this.ctx.log('call.relay_offer_failed', this.id, { code: relayCode(e) });
       return this.end(488, 'failed');
     }
-    if (this.current !== CallState.Ringing) return;
+    if (this.current !== CallState.Ringing) {
+      // Ended while the relay was binding: end() may have asked for the delete before the offer existed.
+      this.ctx.relay.delete(this.id).catch(() => {});
+      return;
+    }
     const from = this.caller.extension;
     const bCallId = `${generateTag()}${generateTag()}`;
     const bTag = generateTag();
@@ -342,6 +348,8 @@ export class Call implements UnavailableCall, ForkEvents {
 
   /** No one took the call: the hook decides (voicemail later; 480 by default). */
   unavailable(reason: UnavailableReason): void {
+    // Already over (the caller cancelled while we looked the callee up): nobody to hand over.
+    if (this.current === CallState.Ended) return;
     this.ctx.log('call.unavailable', this.id, { reason });
     this.stopRinging();
     try {

@@ -163,10 +163,11 @@ export class EventNotifier {
     if (!set) this.byResource.set(sub.resource, (set = new Set()));
     set.add(sub);
     const max = this.o.maxPerResource ?? 16;
-    // A phone that re-subscribes after every reboot leaves old dialogs behind; the oldest go first.
+    // A phone that re-subscribes after every reboot leaves old dialogs behind; the oldest go first,
+    // ended with "rejected" (RFC 6665 4.2.2: "deactivated" invites an immediate re-SUBSCRIBE, a loop here).
     while (set.size > max) {
       const oldest = set.values().next().value as NotifierSubscription;
-      oldest.terminate('deactivated');
+      oldest.terminate('rejected');
       set.delete(oldest);
     }
   }

@@ -140,7 +140,16 @@ export class NotifierSubscription {
     this.owed = 'nothing';
     this.inFlight = true;
     this.deps.content(this.resource).then(
-      (content) => this.sendNotify(owed, content),
+      (content) => {
+        // A throw here would be an unhandled rejection (fatal in Node 20): no transport, a listener's
+        // bug. The NOTIFY cannot go out, so the subscription ends as if the phone were unreachable.
+        try {
+          this.sendNotify(owed, content);
+        } catch {
+          this.inFlight = false;
+          this.fail(503);
+        }
+      },
       () => {
         // The state cannot be read right now: nothing can be said truthfully; end cleanly.
         this.inFlight = false;
