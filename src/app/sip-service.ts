@@ -220,7 +220,10 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     async removeDeviceBindings(deviceIds) {
       credentials.invalidateAll();
       mwi?.removeDevices(deviceIds);
-      for (const id of deviceIds) await store.removeDevice(id);
+      // Every device, even if one fails: each is out of the in-memory store before its database write.
+      const failed: unknown[] = [];
+      for (const id of deviceIds) await store.removeDevice(id).catch((e: unknown) => failed.push(e));
+      if (failed.length > 0) throw failed[0];
     },
     async stop() {
       clearInterval(purge);

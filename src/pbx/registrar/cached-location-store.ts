@@ -101,12 +101,14 @@ export class CachedLocationStore implements LocationStore {
   }
 
   async removeDevice(deviceId: string): Promise<number> {
-    // Commit first, so the delete below also catches a binding still pending.
-    await this.flush();
+    // Out of memory first, pending writes included: from here no lookup reaches a disabled (or
+    // stolen) phone, whether or not the database writes below succeed.
     for (const [aor, rows] of this.byAor) {
       const kept = rows.filter((b) => b.deviceId !== deviceId);
       if (kept.length !== rows.length) this.put(aor, kept);
     }
+    for (const [key, w] of this.pending) if (w.kind === 'upsert' && w.binding.deviceId === deviceId) this.pending.delete(key);
+    await this.flush();
     return this.backend.removeDevice(deviceId);
   }
 
