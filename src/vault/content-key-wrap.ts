@@ -32,8 +32,9 @@
 //   is refused as record_mismatch.
 // - Crypto-shredding is unchanged: erasing the 33 bytes destroys the only
 //   copy of the content key; the data key alone opens nothing.
-// - Domain separation: KWK is derived from the data key, so the data key
-//   itself is used by one construction only (GCM, for v1 unwraps).
+// - Domain separation: the data key feeds GCM (v1 unwraps) and HKDF, and
+//   each HKDF use has its own salt and info (this KWK; Vault.deriveSecret),
+//   so no two constructions ever share a key.
 //
 // The cipher objects hold the KWK's key schedule in OpenSSL memory, which
 // JavaScript cannot wipe; they live as long as the keyring caches the data

@@ -173,7 +173,9 @@ export class MwiService {
       if (!set) this.byDevice.set(caller.deviceId, (set = new Set()));
       set.add(sub);
       this.o.logger?.info({ event: 'mwi.subscribed', deviceId: caller.deviceId, boxId: box.boxId }, 'mwi');
-    } else if (this.notifier.subscriptionsOf(box.boxId).length === 0) this.watched.delete(box.boxId);
+    }
+    // A fetch (Expires: 0) still owes its final NOTIFY, whose body names the account: the entry goes
+    // when the box's last subscription has ended (ended() below), not here. At most one per box.
   }
 
   private async content(boxId: string): Promise<{ contentType: string; body: Buffer }> {

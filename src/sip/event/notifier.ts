@@ -96,8 +96,12 @@ export class EventNotifier {
       ended: (s, end) => this.forget(s, end),
     });
     this.track(sub);
-    if (granted === 0) sub.terminate('timeout');
-    else sub.changed();
+    // A fetch is answered by one final NOTIFY and is never an active subscription to track.
+    if (granted === 0) {
+      sub.terminate('timeout');
+      return undefined;
+    }
+    sub.changed();
     return sub.state === 'active' ? sub : undefined;
   }
 
