@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { startServer, type RunningSotto } from '../../src/app/server.ts';
-import { addDevice, addUser, CLI_ACTOR, createPractice, listExtensions } from '../../src/directory/index.ts';
+import { addDevice, addUser, CLI_ACTOR, createPractice, disableDevice, listExtensions } from '../../src/directory/index.ts';
 import { serializeMessage, type SipRequest } from '../../src/sip/message/index.ts';
 import { MwiPhone } from './mwi-phone.ts';
 
@@ -50,6 +50,7 @@ describe('MWI through a running Sotto', { timeout: 60_000 }, () => {
   const passwords: Record<string, string> = {};
   const boxes: Record<string, string> = {};
   const phones: MwiPhone[] = [];
+  let practiceId = '';
 
   beforeAll(async () => {
     const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0', SOTTO_RTP_PORTS: '44400-44499' });
@@ -57,6 +58,7 @@ describe('MWI through a running Sotto', { timeout: 60_000 }, () => {
     sotto = await startServer(rt);
     sotto.sip.mwi.useMailbox(mailbox);
     const practice = await createPractice(rt.database.db, { name: 'Lamp Clinic', tier: 'pro', sipDomain: DOMAIN });
+    practiceId = practice.id;
     for (const ext of ['101', '102']) {
       const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@mwi.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR);
       passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'desk_phone' }, CLI_ACTOR)).sipPassword;
@@ -159,6 +161,19 @@ describe('MWI through a running Sotto', { timeout: 60_000 }, () => {
     await sotto.sip.removeDeviceBindings(devices.map((d) => d.id));
     const last = await p.notifyNumber(2);
     expect(wire(last)).toContain('Subscription-State: terminated;reason=rejected\r\n');
+  });
+
+  it('authenticates refreshes: a device disabled outside this process (the CLI) cannot keep its lamp subscription', async () => {
+    const { user } = await addUser(rt.database.db, practiceId, { email: 'u103@mwi.example', displayName: 'U103', role: 'staff', extension: '103' }, CLI_ACTOR);
+    const added = await addDevice(rt.database.db, practiceId, user.id, { kind: 'desk_phone' }, CLI_ACTOR);
+    passwords['103'] = added.sipPassword;
+    const p = await phone('103');
+    expect((await p.subscribe(600)).status).toBe(200);
+    await p.notifyNumber(1);
+    // What `sotto user disable` does from another process: the database only, no in-process hook.
+    await disableDevice(rt.database.db, practiceId, added.device.id, CLI_ACTOR);
+    // Refused once the server's short credential cache has let the old answer go.
+    await expect.poll(async () => (await p.subscribe(600)).status, { timeout: 15_000, interval: 500 }).toBe(401);
   });
 
   it('ends the subscription when the phone answers a NOTIFY with 481', async () => {

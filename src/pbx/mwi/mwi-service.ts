@@ -12,10 +12,10 @@
 import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import { EventNotifier, type NotifierSubscription, type SubscriptionEnd } from '../../sip/event/index.ts';
-import { createResponse, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
+import { createResponse, getHeader, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
 import { systemClock, type Clock, type ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource } from '../../sip/transport/index.ts';
-import type { CallerAuthOutcome } from '../calls/caller-auth.ts';
+import type { Caller, CallerAuthOutcome } from '../calls/caller-auth.ts';
 import type { MwiBoxDirectory } from './box-directory.ts';
 import { formatMessageSummary, mailboxAccount, MESSAGE_SUMMARY_CONTENT_TYPE, MESSAGE_SUMMARY_DEFAULT_EXPIRES } from './message-summary.ts';
 
@@ -118,7 +118,20 @@ export class MwiService {
       return void tx.respond(createResponse(request, 489, 'Bad Event', { headers: [headerField('Allow-Events', MWI_EVENT_PACKAGE)] }));
     }
     const kind = this.notifier.classify(request);
-    if (kind === 'refresh') return this.notifier.refresh(tx, request);
+    if (kind === 'refresh') {
+      // A refresh keeps PHI-adjacent counts flowing, so it is authenticated like a new SUBSCRIBE: a
+      // device disabled elsewhere (the CLI, another node) stops at its next refresh. Ending one
+      // (Expires: 0) needs no credentials.
+      if (expiresOf(request) === 0) return this.notifier.refresh(tx, request);
+      return void this.authenticated(tx, request, source)
+        .then((caller) => {
+          if (caller) this.notifier.refresh(tx, request);
+        })
+        .catch((err: unknown) => {
+          this.o.logger?.warn({ event: 'mwi.refresh_failed', error: err instanceof Error ? err.name : 'unknown' }, 'mwi');
+          if (!tx.answered) tx.respond(createResponse(request, 500));
+        });
+    }
     if (kind === 'unknown-dialog') return void tx.respond(createResponse(request, 481));
     this.subscribe(tx, request, source).catch((err: unknown) => {
       this.o.logger?.warn({ event: 'mwi.subscribe_failed', error: err instanceof Error ? err.name : 'unknown' }, 'mwi');
@@ -144,19 +157,27 @@ export class MwiService {
     this.notifier.close();
   }
 
-  private async subscribe(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
+  /** Throttle, then digest: the caller, or undefined once the request has been answered (403, 401). */
+  private async authenticated(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<Caller | undefined> {
     const gate = this.o.backoff?.check(source.address);
     if (gate && !gate.allowed) {
       this.o.logger?.info({ event: 'mwi.auth_throttled' }, 'mwi');
-      return void tx.respond(createResponse(request, 403, undefined, { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))] }));
+      tx.respond(createResponse(request, 403, undefined, { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))] }));
+      return undefined;
     }
     const authed = await this.o.auth.authenticate(request);
     if (!authed.ok) {
       if (authed.countsAsFailure) this.o.backoff?.recordFailure(source.address);
       if (authed.countsAsFailure) this.o.logger?.info({ event: 'mwi.auth_refused', code: authed.code }, 'mwi');
-      return void tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
+      tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
+      return undefined;
     }
-    const caller = authed.caller;
+    return authed.caller;
+  }
+
+  private async subscribe(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
+    const caller = await this.authenticated(tx, request, source);
+    if (!caller) return;
     // The box named: the To user (RFC 6665: the subscribed resource), else the Request-URI's user.
     const to = getTo(request);
     const named = to && isSipUri(to.uri) && to.uri.user !== undefined ? to.uri.user : isSipUri(request.uri) ? request.uri.user : undefined;
@@ -193,4 +214,9 @@ export class MwiService {
     this.o.logger?.info({ event: 'mwi.ended', boxId, ...(end.kind === 'terminated' ? { reason: end.reason } : { status: end.status }) }, 'mwi');
     for (const l of this.endListeners) l(boxId, end);
   }
+}
+
+function expiresOf(request: SipRequest): number | undefined {
+  const value = getHeader(request.headers, 'expires');
+  return value === undefined ? undefined : Number(value.trim());
 }
