@@ -96,7 +96,8 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
       sip.setMailboxHandler((call) => call.reject(404));
       stopMwi();
       mailboxLine.close();
-      deposit.close();
+      // Messages being left are hung up and committed whole before the database closes.
+      await deposit.drain();
       await followups.idle();
       await notifier?.stop();
       mailer?.close();

@@ -145,4 +145,27 @@ describe('leaving a voicemail through a running Sotto', { timeout: 40_000 }, () 
     expect(latest.durationMs).toBeGreaterThan(1000);
     expect(latest.durationMs).toBeLessThan(2500);
   });
+
+  it('on a graceful stop hangs up the caller and commits the message whole, before returning', async () => {
+    const a = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: '101', password: passwords['101']! });
+    const media = await FakePhone.open();
+    closers.push(a, media);
+    const call = await a.call('102', media.offer({ codecs: ['PCMU'] }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    media.takeAnswer(ok.body.toString('utf8'));
+    const mic = microphone(media);
+    closers.push(mic);
+    await media.until(() => media.received.filter((r) => r.packet.payloadType === 0).length >= 85);
+    await mic.say(tone(1500, 300));
+    const before = new Set((await sotto.voicemail.store.list((await boxOf(rt.database.db, practiceId, '102')).id)).map((m) => m.id));
+    // What `sotto start` does on SIGTERM, voicemail first: the caller is still talking.
+    await sotto.voicemail.deposit.drain();
+    await a.waitRequest('BYE');
+    const after = await sotto.voicemail.store.list((await boxOf(rt.database.db, practiceId, '102')).id);
+    const left = after.filter((m) => !before.has(m.id));
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatchObject({ partial: false });
+    expect(left[0]!.durationMs).toBeGreaterThan(1000);
+  });
 });

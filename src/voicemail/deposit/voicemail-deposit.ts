@@ -43,6 +43,8 @@ export class VoicemailDeposit {
   private readonly log: DepositLogger;
   /** Deposits in progress, by relay call id, for the relay's inactivity report. */
   private readonly active = new Map<string, () => void>();
+  /** Every deposit still running (answering, greeting, recording, committing). */
+  private readonly running = new Set<Promise<void>>();
   private readonly stopInactive: () => void;
 
   constructor(private readonly o: VoicemailDepositOptions) {
@@ -53,11 +55,28 @@ export class VoicemailDeposit {
 
   /** The B2BUA's onUnavailable hook. Returns at once; the deposit runs on. */
   onUnavailable = (call: UnavailableCall, reason: UnavailableReason): void => {
-    void this.deposit(call, reason).catch((e: unknown) => {
-      this.log.warn({ event: 'voicemail.deposit_failed', callId: call.id, code: codeOf(e) }, 'voicemail');
-      call.reject(500);
-    });
+    const running = this.deposit(call, reason)
+      .catch((e: unknown) => {
+        this.log.warn({ event: 'voicemail.deposit_failed', callId: call.id, code: codeOf(e) }, 'voicemail');
+        call.reject(500);
+      })
+      .finally(() => this.running.delete(running));
+    this.running.add(running);
   };
+
+  /**
+   * Hangs up every deposit and waits (up to `deadlineMs`) until each has
+   * committed what it recorded: a graceful stop delivers whole messages,
+   * not partial ones for the next start to recover.
+   */
+  async drain(deadlineMs = 5000): Promise<void> {
+    this.close();
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([Promise.allSettled([...this.running]).then(() => undefined), deadline]);
+    clearTimeout(timer);
+  }
 
   /** Deposits in progress (health, tests). */
   get inProgress(): number {
