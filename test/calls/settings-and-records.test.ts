@@ -102,18 +102,33 @@ describe('call settings and call detail records', { timeout: 30_000 }, () => {
     expect(await waitRecord()).toMatchObject({ outcome: 'cancelled', answeredAt: null });
   });
 
-  it('records voicemail when the unavailable hook takes the call instead of refusing it', async () => {
+  it('records voicemail, with its answer time, when the unavailable hook answers the caller itself', async () => {
     fresh();
+    const media = await server.media();
     server.use({
       records: { record: (r) => records.push(r) },
-      onUnavailable: (call) => {
-        // A stand-in for the voicemail app: it answers the caller itself.
-        void call;
-      },
+      // A stand-in for the voicemail app: it answers after a lookup, as the real one does.
+      onUnavailable: (call) => void setImmediate(() => call.answer(media.answer(call.invite.body.toString('utf8'), { codecs: ['PCMU'] }))),
     });
     const a = await server.phone('101');
     const call = await a.call('103', (await server.media()).offer({ codecs: ['PCMU'] }));
-    void call;
-    expect(await waitRecord()).toMatchObject({ outcome: 'voicemail', calleeExtension: '103' });
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    expect(records).toEqual([]);
+    call.bye();
+    await a.waitResponse('BYE');
+    const r = await waitRecord();
+    expect(r).toMatchObject({ outcome: 'voicemail', calleeExtension: '103' });
+    expect(r.answeredAt).not.toBeNull();
+  });
+
+  it('records the refusal when the hook rejects the caller later (no box, a failure)', async () => {
+    fresh();
+    server.use({ records: { record: (r) => records.push(r) }, onUnavailable: (call) => void setImmediate(() => call.reject(480)) });
+    const a = await server.phone('101');
+    const call = await a.call('103', (await server.media()).offer({ codecs: ['PCMU'] }));
+    call.ackNon2xx(await a.waitResponse('INVITE', 300, 1));
+    // 103 has no registered phone: the outcome a refusal records for an unregistered callee.
+    expect(await waitRecord()).toMatchObject({ outcome: 'no-answer', answeredAt: null });
   });
 });

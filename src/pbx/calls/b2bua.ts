@@ -94,6 +94,20 @@ export class B2bua {
   constructor(private readonly o: B2buaOptions) {
     this.auth = new CallerAuthenticator({ directory: o.directory, nonceSecret: o.nonceSecret, now: o.now });
     const log = (event: string, callId: string, fields: Record<string, string | number>): void => o.logger?.info({ event, callId, ...fields }, 'call');
+    const record = (call: Call): void => {
+      if (!call.outcome) return;
+      o.records?.record({
+        id: call.id,
+        practiceId: call.practiceId,
+        callerExtension: call.caller.extension,
+        callerNumberRef: null,
+        calleeExtension: call.calleeExtension,
+        startedAt: call.startedAt,
+        answeredAt: call.answeredAt,
+        endedAt: Date.now(),
+        outcome: call.outcome,
+      });
+    };
     this.ctx = {
       stack: o.stack,
       relay: o.relay,
@@ -115,20 +129,9 @@ export class B2bua {
         if (call.aDialog) this.dialogs.delete(call.aDialog.key);
         if (call.bDialog) this.dialogs.delete(call.bDialog.key);
         this.connectedCalls.delete(call.id);
-        if (call.outcome) {
-          o.records?.record({
-            id: call.id,
-            practiceId: call.practiceId,
-            callerExtension: call.caller.extension,
-            callerNumberRef: null,
-            calleeExtension: call.calleeExtension,
-            startedAt: call.startedAt,
-            answeredAt: call.answeredAt,
-            endedAt: Date.now(),
-            outcome: call.outcome,
-          });
-        }
+        if (call.outcome) record(call);
       },
+      record: (call) => record(call),
       localAnswered: (leg) => void this.localLegs.set(leg.dialog.key, leg),
       localEnded: (leg) => void this.localLegs.delete(leg.dialog.key),
       log,

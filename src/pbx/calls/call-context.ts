@@ -34,6 +34,8 @@ export interface CallContext {
   /** Both legs' dialogs exist: route their in-dialog requests to this call. */
   connected(call: Call): void;
   ended(call: Call): void;
+  /** Writes the call's detail record (its outcome set); for calls whose outcome comes after they end. */
+  record(call: Call): void;
   /** A caller's leg answered by Sotto itself (voicemail): route its in-dialog requests to it. */
   localAnswered(leg: LocalLeg): void;
   localEnded(leg: LocalLeg): void;

@@ -71,6 +71,8 @@ export class Call implements UnavailableCall, ForkEvents {
   /** How the call ended, once it has. */
   outcome: CallOutcome | undefined;
   private rejected = false;
+  /** Handed over to a local service that has neither answered nor rejected yet: the outcome if it rejects. */
+  private pendingOutcome: CallOutcome | undefined;
   /** The branch whose 183 SDP the caller's early media comes from. */
   private earlyFork: Fork | undefined;
   /** SRTP toward the callee's phones, and whether policy requires SRTP on both legs. */
@@ -320,10 +322,18 @@ export class Call implements UnavailableCall, ForkEvents {
   reject(status: number): void {
     this.rejected = true;
     if (!this.inviteTx.answered) this.inviteTx.respond(createResponse(this.invite, status, undefined, { toTag: this.aTag }));
+    if (this.pendingOutcome !== undefined) this.settleHandOver(this.pendingOutcome);
   }
 
   answer(sdpAnswer: string): LocalCallLeg | undefined {
-    return LocalLeg.answer(this, this.ctx, sdpAnswer);
+    const leg = LocalLeg.answer(this, this.ctx, sdpAnswer);
+    if (!leg) {
+      this.settleHandOver('cancelled');
+      return undefined;
+    }
+    this.answeredAt = Date.now();
+    void leg.ended.then(() => this.settleHandOver('voicemail'));
+    return leg;
   }
 
   private hangUpB(): void {
@@ -339,11 +349,7 @@ export class Call implements UnavailableCall, ForkEvents {
   /** A local service (the mailbox menu) takes the call before any phone rings; it answers or rejects it. */
   serveLocally(serve: (call: UnavailableCall) => void): void {
     this.ctx.log('call.local_service', this.id, {});
-    try {
-      serve(this);
-    } finally {
-      this.end(undefined, this.rejected ? 'failed' : 'voicemail');
-    }
+    this.handOver(() => serve(this), 'failed');
   }
 
   /** No one took the call: the hook decides (voicemail later; 480 by default). */
@@ -352,15 +358,37 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.current === CallState.Ended) return;
     this.ctx.log('call.unavailable', this.id, { reason });
     this.stopRinging();
+    this.handOver(() => this.ctx.onUnavailable(this, reason), UNAVAILABLE_OUTCOME[reason]);
+  }
+
+  /**
+   * The call leaves the B2BUA for a local service (voicemail, the mailbox
+   * menu), which answers or rejects it, often later (after a lookup). Its
+   * record waits for that: `ifRefused` if the service rejects it,
+   * "voicemail" with the answer and end times if it answers, "cancelled" if
+   * the caller gave up first.
+   */
+  private handOver(serve: () => void, ifRefused: CallOutcome): void {
     try {
-      this.ctx.onUnavailable(this, reason);
+      serve();
     } finally {
-      // A hook that did not refuse the caller took the call (voicemail).
-      this.end(undefined, this.rejected ? UNAVAILABLE_OUTCOME[reason] : 'voicemail');
+      if (this.rejected) this.end(undefined, ifRefused);
+      else {
+        this.pendingOutcome = ifRefused;
+        this.end(undefined, undefined);
+      }
     }
   }
 
-  private end(status: number | undefined, outcome: CallOutcome): void {
+  /** Writes the record of a handed-over call, once. */
+  private settleHandOver(outcome: CallOutcome): void {
+    if (this.pendingOutcome === undefined) return;
+    this.pendingOutcome = undefined;
+    this.outcome = outcome;
+    this.ctx.record(this);
+  }
+
+  private end(status: number | undefined, outcome: CallOutcome | undefined): void {
     if (this.current === CallState.Ended) return;
     this.moveTo(CallState.Ended);
     this.outcome = outcome;
