@@ -167,6 +167,9 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   let onUnavailable: (call: UnavailableCall, reason: UnavailableReason) => void = (call) => call.reject(480);
   let onMailbox: (call: UnavailableCall, target: { own: boolean }) => void = (call) => call.reject(404);
   const host = advertised.includes(':') ? `[${advertised}]` : advertised;
+  // Our Contact in dialogs, per transport: a phone on TLS must send its in-dialog requests over TLS.
+  const contact = `<sip:${host}:${sipPort}>`;
+  const contacts = { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')!.local.port};transport=tls>` };
   calls = new B2bua({
     onUnavailable: (call, reason) => onUnavailable(call, reason),
     onMailbox: (call, target) => onMailbox(call, target),
@@ -180,8 +183,8 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     locations: store,
     nonceSecret,
     now: () => Date.now(),
-    contact: `<sip:${host}:${sipPort}>`,
-    contacts: { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')!.local.port};transport=tls>` },
+    contact,
+    contacts,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
     calleeSettings: (practiceId, extension) => callSettingsForExtension(db, practiceId, extension),
@@ -193,7 +196,8 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     stack,
     auth: new CallerAuthenticator({ directory: { practiceForDomain, credential: (realm, username) => credentials.get(realm, username) }, nonceSecret, now: () => Date.now(), proxy: false }),
     boxes: new KyselyMwiBoxDirectory(db),
-    contact: `<sip:${advertised.includes(':') ? `[${advertised}]` : advertised}:${sipPort}>`,
+    contact,
+    contacts,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
   });

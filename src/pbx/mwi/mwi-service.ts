@@ -14,7 +14,7 @@ import type { SipStack } from '../../sip/core/index.ts';
 import { EventNotifier, type NotifierSubscription, type SubscriptionEnd } from '../../sip/event/index.ts';
 import { createResponse, getHeader, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
 import { systemClock, type Clock, type ServerTransaction } from '../../sip/transaction/index.ts';
-import type { MessageSource } from '../../sip/transport/index.ts';
+import type { MessageSource, TransportProtocol } from '../../sip/transport/index.ts';
 import type { Caller, CallerAuthOutcome } from '../calls/caller-auth.ts';
 import type { MwiBoxDirectory } from './box-directory.ts';
 import { formatMessageSummary, mailboxAccount, MESSAGE_SUMMARY_CONTENT_TYPE, MESSAGE_SUMMARY_DEFAULT_EXPIRES } from './message-summary.ts';
@@ -39,6 +39,8 @@ export interface MwiServiceOptions {
   boxes: MwiBoxDirectory;
   /** Our Contact (name-addr) in the 200 and every NOTIFY. */
   contact: string;
+  /** Our Contact per transport (TCP, TLS); default `contact`. */
+  contacts?: Partial<Record<TransportProtocol, string>>;
   /** Failed authentication per source address (failures only), as for INVITE. */
   backoff?: AddressBackoff;
   clock?: Clock;
@@ -65,6 +67,7 @@ export class MwiService {
     this.notifier = new EventNotifier({
       eventPackage: MWI_EVENT_PACKAGE,
       contact: o.contact,
+      ...(o.contacts ? { contacts: o.contacts } : {}),
       clock: o.clock ?? systemClock,
       send: (request, destination, user) => o.stack.sendRequest(request, destination, user),
       content: (boxId) => this.content(boxId),

@@ -15,7 +15,7 @@
 import { Dialog, dialogKey } from '../dialog/index.ts';
 import { createResponse, generateTag, getCallId, getExpires, getHeaderFields, getTo, headerField, type SipRequest } from '../message/index.ts';
 import type { Clock, ClientTransactionUser, ServerTransaction } from '../transaction/index.ts';
-import type { Destination, MessageSource } from '../transport/index.ts';
+import type { Destination, MessageSource, TransportProtocol } from '../transport/index.ts';
 import { getEventHeader } from './event-header.ts';
 import { NotifierSubscription, type NotifyContent, type SubscriptionEnd } from './subscription.ts';
 
@@ -24,6 +24,8 @@ export interface NotifierOptions {
   readonly eventPackage: string;
   /** Our Contact (a name-addr), in the 200 and every NOTIFY. */
   readonly contact: string;
+  /** Our Contact on a given transport (a subscriber on TLS must refresh over TLS); default `contact`. */
+  readonly contacts?: Partial<Record<TransportProtocol, string>>;
   readonly clock: Clock;
   /** Sends a request in a client non-INVITE transaction: SipStack.sendRequest. */
   send(request: SipRequest, destination: Destination, user: ClientTransactionUser): unknown;
@@ -84,12 +86,13 @@ export class EventNotifier {
     if (granted === undefined) return undefined;
     const localTag = generateTag();
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
-    const dialog = Dialog.asUas(request, localTag, this.o.contact, destination);
+    const contact = this.contactOn(source.protocol);
+    const dialog = Dialog.asUas(request, localTag, contact, destination);
     // RFC 6665 4.1.2.1 / RFC 3261 12.1.1: a dialog needs a From tag and a Contact.
     if (!dialog) return void this.refuse(tx, request, 400, 'Missing Contact or From tag');
     // An unsubscribe-only SUBSCRIBE (Expires: 0 with no dialog) is a fetch: RFC 6665 4.4.3.
-    tx.respond(createResponse(request, 200, 'OK', { toTag: localTag, headers: [headerField('Expires', String(granted)), headerField('Contact', this.o.contact)] }));
-    const sub = new NotifierSubscription(dialog, event, resource, this.o.contact, Math.max(granted, 1), {
+    tx.respond(createResponse(request, 200, 'OK', { toTag: localTag, headers: [headerField('Expires', String(granted)), headerField('Contact', contact)] }));
+    const sub = new NotifierSubscription(dialog, event, resource, contact, Math.max(granted, 1), {
       clock: this.o.clock,
       send: (r, d, u) => void this.o.send(r, d, u),
       content: (res) => this.o.content(res),
@@ -118,7 +121,7 @@ export class EventNotifier {
     if (sub.dialog.receiveRequest(request) === 'out-of-order') return void tx.respond(createResponse(request, 500));
     const granted = this.grant(tx, request);
     if (granted === undefined) return;
-    tx.respond(createResponse(request, 200, 'OK', { headers: [headerField('Expires', String(granted)), headerField('Contact', this.o.contact)] }));
+    tx.respond(createResponse(request, 200, 'OK', { headers: [headerField('Expires', String(granted)), headerField('Contact', this.contactOn(sub.dialog.destination.protocol))] }));
     sub.refresh(granted);
   }
 
@@ -159,6 +162,10 @@ export class EventNotifier {
     const allow = status === 489 ? [headerField('Allow-Events', this.o.eventPackage)] : [];
     tx.respond(createResponse(request, status, reason, { headers: [...allow, ...headers] }));
     return false;
+  }
+
+  private contactOn(protocol: TransportProtocol): string {
+    return this.o.contacts?.[protocol] ?? this.o.contact;
   }
 
   private track(sub: NotifierSubscription): void {
