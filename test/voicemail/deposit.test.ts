@@ -3,20 +3,14 @@
 // Sotto answers, plays 102's greeting and the tone, records what 101 sends,
 // and on 101's BYE commits the message. The API then lists it and serves
 // its audio.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
-import { startServer, type RunningSotto } from '../../src/app/server.ts';
-import { addDevice, addUser, CLI_ACTOR, createApiToken, createPractice } from '../../src/directory/index.ts';
+import type { Runtime } from '../../src/app/runtime.ts';
+import type { RunningSotto } from '../../src/app/server.ts';
+import { CLI_ACTOR } from '../../src/directory/index.ts';
 import { parseWav, bytesToPcm16 } from '../../src/media/wav.ts';
 import { CallPhone } from '../calls/call-phone.ts';
 import { FakePhone } from '../media/fake-phone.ts';
-import { boxOf, tone } from '../support/voicemail.ts';
+import { boxOf, startVoicemailClinic, tone, type VoicemailClinic } from '../support/voicemail.ts';
 import { telephoneEventTrain } from '../../src/media/dtmf/telephone-event-sender.ts';
 
 const DOMAIN = 'pbx.voicemail.test';
@@ -50,34 +44,24 @@ function rms(x: Int16Array): number {
 }
 
 describe('leaving a voicemail through a running Sotto', { timeout: 40_000 }, () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sotto-vm-'));
+  let clinic: VoicemailClinic;
   let rt: Runtime;
   let sotto: RunningSotto;
   let token: string;
   let practiceId: string;
-  const passwords: Record<string, string> = {};
+  let passwords: Record<string, string>;
   const closers: Array<{ close(): void }> = [];
 
   beforeAll(async () => {
-    const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0', SOTTO_RTP_PORTS: '44400-44599' });
-    rt = await openRuntime(config, createLogger((process.env.VM_LOG as 'info') ?? 'silent', pino.destination(2)));
-    sotto = await startServer(rt);
-    const practice = await createPractice(rt.database.db, { name: 'Voicemail Clinic', tier: 'essentials', sipDomain: DOMAIN });
-    practiceId = practice.id;
-    for (const ext of ['101', '102']) {
-      const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@vm.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR);
-      passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
-      if (ext === '102') token = (await createApiToken(rt.database.db, practice.id, user.id, 'staff', 'test', CLI_ACTOR)).token;
-    }
+    clinic = await startVoicemailClinic({ domain: DOMAIN, rtpPorts: '44400-44599' });
+    ({ rt, sotto, token, practiceId, passwords } = clinic);
     // A short recorded greeting keeps the test quick (the default is spoken by the TTS voice).
-    const box = await boxOf(rt.database.db, practice.id, '102');
+    const box = await boxOf(rt.database.db, practiceId, '102');
     await sotto.voicemail.greetings.saveGreeting(box.id, 'unavailable', tone(1000, 600), CLI_ACTOR);
   });
   afterAll(async () => {
     for (const c of closers) c.close();
-    await sotto?.stop();
-    await rt?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await clinic?.close();
   });
 
   it('answers an unregistered extension, records until BYE, and serves the message', async () => {

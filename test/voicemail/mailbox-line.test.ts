@@ -5,21 +5,14 @@
 // deletes it with 7 (lamp off: NOTIFY 0/0, the API lists nothing) and
 // leaves with * (Sotto says goodbye and sends BYE). A wrong PIN on *97 is
 // refused and audited.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
-import { startServer, type RunningSotto } from '../../src/app/server.ts';
-import { addDevice, addUser, CLI_ACTOR, createApiToken, createPractice } from '../../src/directory/index.ts';
+import type { Runtime } from '../../src/app/runtime.ts';
+import type { RunningSotto } from '../../src/app/server.ts';
 import { detectToneSegments, telephoneEventTrain, type DtmfDigit } from '../../src/media/index.ts';
 import { CallPhone } from '../calls/call-phone.ts';
 import { FakePhone } from '../media/fake-phone.ts';
 import { MwiPhone } from '../mwi/mwi-phone.ts';
-import { boxOf, leaveMessage, tone } from '../support/voicemail.ts';
+import { boxOf, leaveMessage, startVoicemailClinic, tone, type VoicemailClinic } from '../support/voicemail.ts';
 
 const DOMAIN = 'pbx.mailbox-line.test';
 const PIN = '482916';
@@ -44,31 +37,21 @@ function keepTalking(phone: FakePhone): { close(): void } {
 const voiceMessages = (n: MwiPhone, i: number) => n.notifyNumber(i).then((r) => /Voice-Message: (\d+\/\d+)/.exec(r.body.toString('utf8'))?.[1]);
 
 describe('the mailbox by phone and the lamp, through a running Sotto', { timeout: 120_000 }, () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sotto-mbline-'));
+  let clinic: VoicemailClinic;
   let rt: Runtime;
   let sotto: RunningSotto;
   let token: string;
   let practiceId: string;
-  const passwords: Record<string, string> = {};
+  let passwords: Record<string, string>;
   const closers: Array<{ close(): void }> = [];
 
   beforeAll(async () => {
-    const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0', SOTTO_RTP_PORTS: '44800-44899' });
-    rt = await openRuntime(config, createLogger((process.env.VM_LOG as 'info') ?? 'silent', pino.destination(2)));
-    sotto = await startServer(rt);
-    const practice = await createPractice(rt.database.db, { name: 'Mailbox Clinic', tier: 'essentials', sipDomain: DOMAIN });
-    practiceId = practice.id;
-    for (const ext of ['101', '102']) {
-      const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@mb.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR, PIN);
-      passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
-      if (ext === '102') token = (await createApiToken(rt.database.db, practice.id, user.id, 'staff', 'test', CLI_ACTOR)).token;
-    }
+    clinic = await startVoicemailClinic({ domain: DOMAIN, rtpPorts: '44800-44899', pin: PIN });
+    ({ rt, sotto, token, practiceId, passwords } = clinic);
   });
   afterAll(async () => {
     for (const c of closers) c.close();
-    await sotto?.stop();
-    await rt?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await clinic?.close();
   });
 
   async function dial(from: string, to: string) {
