@@ -19,9 +19,9 @@
 //
 // Run: npx tsx bench/calls.ts   (BENCH_STEPS=100,200,300,400,600 BENCH_SECONDS=2 BENCH_SETUPS=600 BENCH_PART=media|setups)
 
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { MediaRelay } from '../src/media/relay/index.ts';
-import { newThreads, portOf, startUdpForwarder } from './support/relay-baselines.ts';
+import { newMeasureWindow, newThreads, openMeasuringSocket, portOf, startUdpForwarder, type MeasureWindow } from './support/relay-baselines.ts';
 import { freeSipPort, processTreeCpuMs, runSipp, startSotto } from '../test/support/sip-peers.ts';
 
 const STEPS = (process.env.BENCH_STEPS ?? '100,200,300,400,600').split(',').map(Number).filter((n) => n > 0 && n <= 2000);
@@ -58,31 +58,13 @@ async function rawForwarder(): Promise<Relay> {
   return startUdpForwarder(LOCAL);
 }
 
-interface Window {
-  start: number;
-  end: number;
-  received: number;
-  readonly delays: number[];
-}
-
-async function openPhone(window: Window): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
-  await new Promise<void>((resolve) => socket.bind(0, LOCAL, resolve));
-  socket.on('message', (m) => {
-    // Only the generator's own packets (PCMU, 172 octets): not the relay's RTCP.
-    if (m.length !== 172 || (m[1]! & 0x7f) !== 0) return;
-    const sentAt = m.readDoubleBE(12);
-    if (sentAt < window.start || sentAt >= window.end) return;
-    window.received++;
-    window.delays.push(performance.now() - sentAt);
-  });
-  return socket;
-}
+/** Only the generator's own packets (PCMU, 172 octets): not the relay's RTCP. */
+const openPhone = (window: MeasureWindow): Promise<Socket> => openMeasuringSocket(LOCAL, window, (m) => m.length === 172 && (m[1]! & 0x7f) === 0);
 
 /** Offers `calls` calls to a fresh relay for SECONDS; loss and delay percentiles. */
 async function offer(make: () => Promise<Relay>, calls: number): Promise<{ loss: number; jitterP50: number; jitterP99: number; cpuUsPerPacket: number }> {
   const relay = await make();
-  const window: Window = { start: Infinity, end: Infinity, received: 0, delays: [] };
+  const window = newMeasureWindow();
   const phones: Array<{ socket: Socket; sendTo: number }> = [];
   try {
     for (let c = 0; c < calls; c++) {

@@ -15,11 +15,11 @@
 // Run: npx tsx bench/media-relay.ts   (BENCH_CALLS=200 BENCH_SECONDS=3)
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { MediaRelay } from '../src/media/relay/index.ts';
 import { NgClient } from '../src/media/relay/ng-client.ts';
-import { newThreads, portOf, startUdpForwarder, statCpuMs } from './support/relay-baselines.ts';
+import { newMeasureWindow, newThreads, openMeasuringSocket, portOf, startUdpForwarder, statCpuMs, type MeasureWindow } from './support/relay-baselines.ts';
 
 const CALLS = Math.min(1000, Number(process.env.BENCH_CALLS ?? 200));
 const SECONDS = Math.min(10, Number(process.env.BENCH_SECONDS ?? 3));
@@ -96,25 +96,8 @@ interface Phone {
   sendTo: number;
 }
 
-/** The measurement window, by send time: only packets sent inside it count, wherever they are when it closes. */
-interface Window {
-  start: number;
-  end: number;
-  received: number;
-  readonly latencies: number[];
-}
-
-async function openPhone(window: Window): Promise<Phone> {
-  const socket = createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
-  await new Promise<void>((resolve) => socket.bind(0, LOCAL, resolve));
-  socket.on('message', (m) => {
-    if (m.length < 20) return;
-    const sentAt = m.readDoubleBE(12);
-    if (sentAt < window.start || sentAt >= window.end) return;
-    window.received++;
-    window.latencies.push(performance.now() - sentAt);
-  });
-  return { socket, sendTo: 0 };
+async function openPhone(window: MeasureWindow): Promise<Phone> {
+  return { socket: await openMeasuringSocket(LOCAL, window, (m) => m.length >= 20), sendTo: 0 };
 }
 
 interface Figures {
@@ -126,7 +109,7 @@ interface Figures {
 }
 
 async function measure(relay: RelayUnderTest): Promise<Figures> {
-  const window: Window = { start: Infinity, end: Infinity, received: 0, latencies: [] };
+  const window = newMeasureWindow();
   const pairs: [Phone, Phone][] = [];
   for (let c = 0; c < CALLS; c++) {
     const a = await openPhone(window);
@@ -177,7 +160,7 @@ async function measure(relay: RelayUnderTest): Promise<Figures> {
     a.socket.close();
     b.socket.close();
   }
-  const latencies = window.latencies.sort((x, y) => x - y);
+  const latencies = window.delays.sort((x, y) => x - y);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   const seconds = (window.end - window.start) / 1000;
   return {

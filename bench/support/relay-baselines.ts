@@ -3,6 +3,7 @@
 // raw Node UDP forwarder they compare Sotto's relay with: per call one
 // socket facing each phone, a datagram in on one goes out of the other, no
 // parsing — the ceiling for any relay written on Node's dgram.
+import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
@@ -73,4 +74,31 @@ export async function startUdpForwarder(address: string): Promise<UdpForwarder> 
     },
     close: () => worker.terminate().then(() => undefined),
   };
+}
+
+/** The measurement window, by send time: only packets sent inside it count, wherever they are when it closes. */
+export interface MeasureWindow {
+  start: number;
+  end: number;
+  received: number;
+  /** One-way delay of each counted packet, ms (the sender stamps performance.now() at RTP octet 12). */
+  readonly delays: number[];
+}
+
+export function newMeasureWindow(): MeasureWindow {
+  return { start: Infinity, end: Infinity, received: 0, delays: [] };
+}
+
+/** A phone's socket that counts the generator's packets it receives into `window`; `accept` filters out others (RTCP). */
+export async function openMeasuringSocket(address: string, window: MeasureWindow, accept: (m: Buffer) => boolean): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4', recvBufferSize: 2 << 20 });
+  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+  socket.on('message', (m) => {
+    if (!accept(m)) return;
+    const sentAt = m.readDoubleBE(12);
+    if (sentAt < window.start || sentAt >= window.end) return;
+    window.received++;
+    window.delays.push(performance.now() - sentAt);
+  });
+  return socket;
 }
