@@ -76,6 +76,6 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     void reply.status(fe.statusCode).send(errorBody(code, code === 'BAD_REQUEST' ? 'the request could not be parsed' : fe.message));
     return;
   }
-  request.log.error({ err, reqId: request.id }, 'unhandled error');
+  request.log.error({ err }, 'unhandled error');
   void reply.status(500).send(errorBody('INTERNAL', 'internal error; see the server log for request id ' + request.id));
 }

@@ -148,7 +148,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   // Log ids and codes only: method, route pattern (never the raw URL, which
   // may carry identifiers a user typed), status and time.
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ reqId: req.id, method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
+    req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff');
