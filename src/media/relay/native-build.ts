@@ -22,7 +22,7 @@ export type NativeBuildErrorCode =
 
 export type NativeBuildError = MediaError<NativeBuildErrorCode>;
 
-const SOURCE_DIR = fileURLToPath(new URL('../../../native/relay/', import.meta.url));
+const NATIVE_DIR = fileURLToPath(new URL('../../../native/', import.meta.url));
 const CFLAGS = ['-O2', '-std=gnu11', '-Wall', '-Wextra'];
 
 /** Where binaries are cached: SOTTO_NATIVE_CACHE, else node_modules/.cache/sotto-relay (no data dir: it holds no data). */
@@ -31,17 +31,23 @@ export function nativeCacheDir(): string {
 }
 
 /** The path of an up-to-date sotto-relay binary, compiling it first when needed. */
-export async function buildNativeRelay(): Promise<Result<string, NativeBuildError>> {
+export function buildNativeRelay(): Promise<Result<string, NativeBuildError>> {
+  return buildNativeProgram('relay');
+}
+
+/** Builds native/<program>/*.c into one binary named sotto-<program>-<hash> (the relay; the benchmarks' load generator). */
+export async function buildNativeProgram(program: string): Promise<Result<string, NativeBuildError>> {
+  const SOURCE_DIR = join(NATIVE_DIR, program);
   let files: string[];
   try {
     files = readdirSync(SOURCE_DIR).filter((f) => f.endsWith('.c') || f.endsWith('.h')).sort();
   } catch {
-    return err('RELAY_NATIVE_BUILD_FAILED', 'native relay sources not found');
+    return err('RELAY_NATIVE_BUILD_FAILED', 'native sources not found');
   }
-  if (!files.some((f) => f.endsWith('.c'))) return err('RELAY_NATIVE_BUILD_FAILED', 'native relay sources not found');
+  if (!files.some((f) => f.endsWith('.c'))) return err('RELAY_NATIVE_BUILD_FAILED', 'native sources not found');
   const hash = createHash('sha256').update(CFLAGS.join(' '));
   for (const f of files) hash.update(f).update('\0').update(readFileSync(join(SOURCE_DIR, f))).update('\0');
-  const name = `sotto-relay-${hash.digest('hex').slice(0, 16)}`;
+  const name = `sotto-${program}-${hash.digest('hex').slice(0, 16)}`;
   for (const dir of [nativeCacheDir(), join(tmpdir(), `sotto-relay-${process.getuid?.() ?? 0}`)]) {
     const binary = join(dir, name);
     if (existsSync(binary)) return ok(binary);
