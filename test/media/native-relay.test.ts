@@ -7,7 +7,9 @@
 // not build, they fail (dataPlane: 'native' refuses to start without it).
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaRelay } from '../../src/media/relay/index.ts';
 
@@ -323,6 +325,26 @@ describe('native media relay', { timeout: 20_000 }, () => {
     await relay.offer('native-srtp', 'a', offer, { peerLegId: 'b' });
     expect(relay.planeOf('native-srtp')).toBe('js');
     await relay.delete('native-srtp');
+  });
+
+  it('without a C compiler, relays on the JS workers and logs a code; dataPlane native refuses to start', async () => {
+    const saved = { path: process.env.PATH, cache: process.env.SOTTO_NATIVE_CACHE };
+    process.env.PATH = '/nonexistent';
+    const cache = mkdtempSync(join(tmpdir(), 'sotto-no-cc-'));
+    process.env.SOTTO_NATIVE_CACHE = cache;
+    try {
+      const logged: string[] = [];
+      const fallback = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42600, max: 42699 }, workers: 1, log: (code) => logged.push(code) });
+      expect(fallback.dataPlane).toBe('js');
+      expect(logged).toEqual(['RELAY_NATIVE_NO_COMPILER']);
+      await fallback.close();
+      await expect(MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42600, max: 42699 }, workers: 1, dataPlane: 'native' })).rejects.toMatchObject({ code: 'RELAY_CLOSED' });
+    } finally {
+      process.env.PATH = saved.path;
+      rmSync(cache, { recursive: true, force: true });
+      if (saved.cache === undefined) delete process.env.SOTTO_NATIVE_CACHE;
+      else process.env.SOTTO_NATIVE_CACHE = saved.cache;
+    }
   });
 
   it('dies with its parent, even when the parent is killed outright', async () => {
