@@ -199,18 +199,20 @@ export class MediaRelay {
         if (callId !== undefined) for (const cb of this.inactiveListeners) cb(callId, idleMs);
       },
     );
+    const log = this.options.log ?? ((code: string) => process.stderr.write(`sotto media relay: native data plane unavailable (${code}); relaying on JS workers\n`));
     if (started.ok) {
       this.native = started.value;
+      // Its calls are lost with it (as a worker's are); new calls go to the workers.
+      this.native.onUnexpectedExit = () => log('RELAY_NATIVE_EXITED');
       return;
     }
     if (wanted === 'native') throw new RelayError('RELAY_CLOSED', `native media relay unavailable (${started.error.code})`);
-    const log = this.options.log ?? ((code: string) => process.stderr.write(`sotto media relay: native data plane unavailable (${code}); relaying on JS workers\n`));
     log(started.error.code);
   }
 
   /** 'native' when plain calls go to the native plane, else 'js'. */
   get dataPlane(): 'native' | 'js' {
-    return this.native ? 'native' : 'js';
+    return this.native?.alive ? 'native' : 'js';
   }
 
   /** The native plane's process id (benchmarks read its CPU time), if it runs. */
@@ -329,6 +331,7 @@ export class MediaRelay {
     const parsed = parseOfferSdp(sdp);
     const native = this.nativeFitsOffer(parsed, options);
     const existing = this.calls.get(callId);
+    await existing?.moving;
     const record = existing ?? this.newCall(callId, native);
     const peerLegId = options.peerLegId ?? record.peers.get(legId);
     try {
@@ -348,6 +351,7 @@ export class MediaRelay {
   /** The answer arrived from `legId`'s phone. Returns the answer for the offerer, naming the port facing it. */
   async answer(callId: string, legId: string, sdp: string, options: AnswerOptions = {}): Promise<string> {
     const record = this.call(callId);
+    await record.moving;
     const pending = record.exchange;
     if (!pending) throw new RelayError('RELAY_NO_PENDING_OFFER', 'answer without an offer');
     const { exchange } = pending;
@@ -409,7 +413,7 @@ export class MediaRelay {
 
   /** The offer can be carried byte-exact by the native plane: plain RTP/AVP, G.711, nothing to transcode or rewrite. */
   private nativeFitsOffer(offer: SessionDescription, options: OfferOptions): boolean {
-    if (!this.native || options.dataPlane === 'js' || options.srtp === 'sdes') return false;
+    if (!this.native?.alive || options.dataPlane === 'js' || options.srtp === 'sdes') return false;
     const audio = offer.media.find((m) => m.type === 'audio' && m.port !== 0);
     if (!audio || audio.protocol !== 'RTP/AVP' || audio.attributes.some((a) => a.name === 'crypto' || a.name === 'rtcp-mux')) return false;
     const maps = rtpMaps(audio);

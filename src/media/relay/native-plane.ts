@@ -41,8 +41,18 @@ export class NativeDataPlane {
     child.stdout.setEncoding('latin1');
     child.stdout.on('data', (chunk: string) => this.read(chunk, ready));
     child.stdin.on('error', () => this.fail());
+    child.on('error', () => this.fail());
     child.once('exit', () => this.fail());
   }
+
+  /** False once the child has exited (or its pipe broke): new calls must not be sent to it. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Called once if the child stops while we did not ask it to. */
+  onUnexpectedExit: (() => void) | undefined;
+  private closing = false;
 
   /** Builds (if needed) and starts the child; resolves once it is ready. */
   static async start(settings: NativePlaneSettings, onInactive: (call: number, idleMs: number) => void): Promise<Result<NativeDataPlane, MediaError<NativeStartErrorCode>>> {
@@ -125,12 +135,14 @@ export class NativeDataPlane {
   private fail(): void {
     if (this.dead) return;
     this.dead = true;
+    if (!this.closing) this.onUnexpectedExit?.();
     for (const p of this.pending.values()) p.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
     this.pending.clear();
   }
 
   /** Ends the child: EOF on its stdin, as a dying parent would give it. */
   async close(): Promise<void> {
+    this.closing = true;
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
     await this.exited;
