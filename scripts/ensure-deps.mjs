@@ -60,6 +60,9 @@ export const testDebianPackages = [
   { pkg: 'festival', probe: () => existsSync('/usr/bin/text2wave') },
   { pkg: 'festvox-us-slt-hts', probe: () => existsSync('/usr/share/festival/voices/us/cmu_us_slt_arctic_hts') },
   { pkg: 'flite', probe: () => existsSync('/usr/bin/flite') },
+  // C compiler and libc headers: the native media relay (native/relay) is built from source at first start.
+  { pkg: 'gcc', probe: () => existsSync('/usr/bin/cc') },
+  { pkg: 'libc6-dev', probe: () => existsSync('/usr/include/stdio.h') },
 ];
 
 export function findPgBin(name) {

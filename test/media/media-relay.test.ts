@@ -70,8 +70,9 @@ function expectTone(pcm: Int16Array, hz: number, ms: number): void {
 }
 
 describe('media relay', () => {
-  it('carries a tone from A to B, under the relay SSRC with consecutive sequence numbers', async () => {
-    const { a, b } = await call();
+  it('carries a tone from A to B, under the relay SSRC with consecutive sequence numbers (JS plane)', async () => {
+    // A plain call would go to the native plane, which passes packets byte-exact (test/media/native-relay.test.ts).
+    const { a, b } = await call({ offer: { dataPlane: 'js' } });
     const packets = a.packets(tone(1000, 1000));
     for (const p of packets) a.sendPacket(p);
     await b.until(() => b.received.length === packets.length);
@@ -352,8 +353,8 @@ describe('media relay', () => {
     await expect(relay.play(callId, 'b', { wav })).rejects.toMatchObject({ code: 'RELAY_UNSUPPORTED_AUDIO' });
   });
 
-  it('terminates RTCP: the phone gets our SR for the stream it receives, with our CNAME', async () => {
-    const chatty = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42100, max: 42199 }, workers: 1, rtcpIntervalMs: 100 });
+  it('terminates RTCP on the JS plane: the phone gets our SR for the stream it receives, with our CNAME', async () => {
+    const chatty = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42100, max: 42199 }, workers: 1, rtcpIntervalMs: 100, dataPlane: 'js' });
     const rtcp = createSocket('udp4');
     try {
       await new Promise<void>((resolve) => rtcp.bind(0, '127.0.0.1', resolve));

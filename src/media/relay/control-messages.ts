@@ -42,13 +42,23 @@ export interface WorkerSettings {
   readonly cname: string;
 }
 
+export interface LegToConfigure {
+  readonly legId: string;
+  readonly peerLegId?: string;
+  readonly config: LegMediaConfig;
+}
+
 export type PlayAudio = { readonly pcm: Int16Array };
 
 export type ControlRequest =
-  | { readonly op: 'bind'; readonly callId: string; readonly legId: string; readonly address: string; readonly port: number }
-  /** Without peerLegId the leg ends at the relay (Sotto answered it: voicemail, prompts). */
-  | { readonly op: 'configure'; readonly callId: string; readonly legId: string; readonly peerLegId?: string; readonly config: LegMediaConfig }
-  | { readonly op: 'rename-leg'; readonly callId: string; readonly from: string; readonly to: string }
+  /** Binds every leg an offer needs in one round trip; all or none (a failure closes what this request bound). */
+  | { readonly op: 'bind'; readonly callId: string; readonly address: string; readonly legs: readonly { readonly legId: string; readonly port: number }[] }
+  /**
+   * Configures the legs an answer negotiated in one round trip, after
+   * renaming the placeholder leg the offer bound (`rename`). A leg without
+   * peerLegId ends at the relay (Sotto answered it: voicemail, prompts).
+   */
+  | { readonly op: 'configure'; readonly callId: string; readonly rename?: { readonly from: string; readonly to: string }; readonly legs: readonly LegToConfigure[] }
   | { readonly op: 'delete'; readonly callId: string }
   | { readonly op: 'play'; readonly callId: string; readonly legId: string; readonly playId: number; readonly pcm: Int16Array; readonly loop: boolean }
   | { readonly op: 'stop-play'; readonly callId: string; readonly playId: number }

@@ -3,11 +3,26 @@
 // protocol has the same verbs: offer, answer, delete, play media, start
 // recording, start forwarding, statistics), so one could replace the other.
 //
-// Calls are spread over worker threads (one per core by default); a call's
-// legs all live on one worker, so relaying never crosses threads. Ports come
-// from one pool here, so workers never race for them.
+// Two data planes carry the packets, chosen per call:
+//   - native (native/relay/, a small C program driven over a pipe, see
+//     native-plane.ts): plain RTP/AVP on both legs, the same codec and
+//     payload types, nothing Sotto must hear or add. Packets pass
+//     byte-exact, RTCP end to end. This is almost every call, and it costs
+//     a few microseconds of CPU a packet instead of tens.
+//   - JS worker threads (relay-worker.ts; one per core by default, a
+//     call's legs all on one worker): SDES-SRTP, mu-law/A-law transcoding,
+//     prompts, recording, forks, DTMF detection.
+// The offer decides (nativeFitsOffer); the answer confirms (nativeFitsLegs).
+// A call on the native plane that later needs a JS feature (a re-offer
+// with SRTP or another codec, play, record, fork, onDtmf) is moved: the
+// native plane closes its sockets, a worker binds the same ports, and
+// each leg the native plane had latched is pinned to that same address
+// (latch policy negotiated-only), so a move never reopens a latch. Callers
+// that know up front may ask for the JS plane in the offer options.
+// Ports come from one pool here, so planes and workers never race for them.
 
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
 import { decodeG711 } from '../codecs/g711.ts';
@@ -16,7 +31,12 @@ import type { G711Codec } from '../sdp/offer-answer.ts';
 import { serializeSdp } from '../sdp/session-description.ts';
 import { bytesToPcm16, parseWav } from '../wav.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
-import type { CallStats, ControlRequest, DtmfNotice, ReplyEnvelope, WorkerMessage, WorkerSettings } from './control-messages.ts';
+import type { CallStats, ControlRequest, DtmfNotice, LegMediaConfig, LegStats, LegToConfigure, WorkerMessage, WorkerSettings } from './control-messages.ts';
+import { directionFlags, rtpMaps } from '../sdp/media-format.ts';
+import type { SessionDescription } from '../sdp/session-description.ts';
+import type { MediaAddress } from '../rtp/peer-latch.ts';
+import { NativeDataPlane } from './native-plane.ts';
+import type { NativeLegConfig } from './native-protocol.ts';
 import { RtpPortPool, type PortRange } from './port-pool.ts';
 import { RelayError } from './relay-error.ts';
 import {
@@ -44,6 +64,14 @@ export interface MediaRelayOptions {
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
   readonly rtcpIntervalMs?: number;
+  /**
+   * Which plane relays plain calls: 'auto' (default) the native one when it
+   * builds and starts, else the JS workers with a logged code; 'native'
+   * refuses to start without it; 'js' never uses it.
+   */
+  readonly dataPlane?: 'auto' | 'native' | 'js';
+  /** Where the 'auto' fallback's code goes; default one line on stderr (a code, nothing else). */
+  readonly log?: (code: string) => void;
 }
 
 export type PlaySource =
@@ -92,7 +120,10 @@ interface WorkerSlot {
 }
 
 interface CallRecord {
-  readonly slot: WorkerSlot;
+  /** The worker holding the call, while it is on the JS plane. */
+  slot?: WorkerSlot;
+  /** The call's number on the native plane, while it is there. */
+  native?: number;
   /** Leg id -> its even RTP port. */
   readonly ports: Map<string, number>;
   readonly identity: SdpIdentityCounter;
@@ -101,6 +132,12 @@ interface CallRecord {
   exchange?: { readonly exchange: Exchange; readonly peerLegId?: string };
   /** The other leg of each leg, once paired. */
   readonly peers: Map<string, string>;
+  /** What each leg last negotiated (to move the call between planes). */
+  readonly configs: Map<string, LegMediaConfig>;
+  /** Latches carried over from the native plane: while a leg's SDP address stays `sdp`, it accepts only `peer`. */
+  readonly pins: Map<string, { readonly sdp: MediaAddress; readonly latch: LegMediaConfig['latch']; readonly peer: MediaAddress }>;
+  /** A move to the JS plane under way. */
+  moving?: Promise<void>;
 }
 
 const BIND_ATTEMPTS = 8;
@@ -114,6 +151,10 @@ export class MediaRelay {
   private readonly playbacks = new Map<number, (reason: 'finished' | 'stopped') => void>();
   private nextId = 1;
   private closed = false;
+  private native: NativeDataPlane | undefined;
+  /** Native call number -> call id. */
+  private readonly nativeCalls = new Map<number, string>();
+  private nextNativeCall = 1;
 
   private constructor(
     private readonly options: MediaRelayOptions,
@@ -135,11 +176,48 @@ export class MediaRelay {
     const relay = new MediaRelay(options, Math.max(1, options.workers ?? availableParallelism()));
     try {
       await Promise.all(relay.slots.map((s) => s.ready));
+      await relay.startNative();
     } catch (e) {
       await Promise.all(relay.slots.map((s) => s.worker.terminate()));
       throw e;
     }
     return relay;
+  }
+
+  private async startNative(): Promise<void> {
+    const wanted = this.options.dataPlane ?? 'auto';
+    if (wanted === 'js') return;
+    const started = await NativeDataPlane.start(
+      {
+        bindAddress: this.options.bindAddress,
+        recvBufferSize: this.options.recvBufferSize ?? 2 * 1024 * 1024,
+        sendBufferSize: this.options.sendBufferSize ?? 1024 * 1024,
+        inactivityTimeoutMs: this.options.inactivityTimeoutMs ?? 60_000,
+      },
+      (call, idleMs) => {
+        const callId = this.nativeCalls.get(call);
+        if (callId !== undefined) for (const cb of this.inactiveListeners) cb(callId, idleMs);
+      },
+    );
+    const log = this.options.log ?? ((code: string) => process.stderr.write(`sotto media relay: native data plane unavailable (${code}); relaying on JS workers\n`));
+    if (started.ok) {
+      this.native = started.value;
+      // Its calls are lost with it (as a worker's are); new calls go to the workers.
+      this.native.onUnexpectedExit = () => log('RELAY_NATIVE_EXITED');
+      return;
+    }
+    if (wanted === 'native') throw new RelayError('RELAY_CLOSED', `native media relay unavailable (${started.error.code})`);
+    log(started.error.code);
+  }
+
+  /** 'native' when plain calls go to the native plane, else 'js'. */
+  get dataPlane(): 'native' | 'js' {
+    return this.native?.alive ? 'native' : 'js';
+  }
+
+  /** The native plane's process id (benchmarks read its CPU time), if it runs. */
+  get nativePid(): number | undefined {
+    return this.native?.pid;
   }
 
   private spawn(settings: WorkerSettings): WorkerSlot {
@@ -188,13 +266,18 @@ export class MediaRelay {
     }
   }
 
-  private request<T = void>(slot: WorkerSlot, request: ControlRequest, transfer: readonly TransferListItem[] = []): Promise<T> {
-    if (this.closed || slot.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'media relay is closed or its worker stopped'));
+  private request<T = void>(slot: WorkerSlot | undefined, request: ControlRequest, transfer: readonly TransferListItem[] = []): Promise<T> {
+    if (this.closed || !slot || slot.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'media relay is closed or its worker stopped'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       slot.worker.postMessage({ id, request }, [...transfer]);
     });
+  }
+
+  private nativePlane(): NativeDataPlane {
+    if (this.closed || !this.native) throw new RelayError('RELAY_CLOSED', 'media relay is closed');
+    return this.native;
   }
 
   private call(callId: string): CallRecord {
@@ -207,20 +290,31 @@ export class MediaRelay {
     return this.options.advertisedAddress ?? this.options.bindAddress;
   }
 
-  /** Allocates and binds an even/odd port pair for a leg, skipping ports another program holds. */
-  private async bindLeg(callId: string, record: CallRecord, legId: string): Promise<number> {
-    const existing = record.ports.get(legId);
-    if (existing !== undefined) return existing;
+  /**
+   * Allocates and binds an even/odd port pair for each leg not bound yet,
+   * in one request to the call's plane, skipping ports another program holds.
+   */
+  private async bindLegs(callId: string, record: CallRecord, legIds: readonly string[]): Promise<void> {
+    const missing = [...new Set(legIds)].filter((l) => !record.ports.has(l));
+    if (missing.length === 0) return;
     let lastError: RelayError | undefined;
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-      const port = this.pool.allocate();
-      if (!port.ok) throw new RelayError('RELAY_PORTS_EXHAUSTED', port.error.message);
+      const legs: { legId: string; port: number }[] = [];
+      for (const legId of missing) {
+        const port = this.pool.allocate();
+        if (!port.ok) {
+          for (const l of legs) this.pool.release(l.port);
+          throw new RelayError('RELAY_PORTS_EXHAUSTED', port.error.message);
+        }
+        legs.push({ legId, port: port.value });
+      }
       try {
-        await this.request(record.slot, { op: 'bind', callId, legId, address: this.options.bindAddress, port: port.value });
-        record.ports.set(legId, port.value);
-        return port.value;
+        if (record.native !== undefined) await this.nativePlane().request({ op: 'bind', call: record.native, ports: legs.map((l) => l.port) });
+        else await this.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs });
+        for (const l of legs) record.ports.set(l.legId, l.port);
+        return;
       } catch (e) {
-        this.pool.release(port.value);
+        for (const l of legs) this.pool.release(l.port);
         if (!(e instanceof RelayError) || e.code !== 'RELAY_BIND_FAILED') throw e;
         lastError = e;
       }
@@ -235,13 +329,17 @@ export class MediaRelay {
    */
   async offer(callId: string, legId: string, sdp: string, options: OfferOptions & { peerLegId?: string } = {}): Promise<string> {
     const parsed = parseOfferSdp(sdp);
-    const record = this.calls.get(callId) ?? this.newCall(callId);
+    const native = this.nativeFitsOffer(parsed, options);
+    const existing = this.calls.get(callId);
+    await existing?.moving;
+    const record = existing ?? this.newCall(callId, native);
     const peerLegId = options.peerLegId ?? record.peers.get(legId);
     try {
-      await this.bindLeg(callId, record, legId);
+      if (existing && existing.native !== undefined && !native) await this.moveToJs(callId, existing);
       // The port facing the answerer: the known peer leg's, or a fresh pair for a leg not named yet.
-      const towardPeer = peerLegId !== undefined ? await this.bindLeg(callId, record, peerLegId) : await this.bindLeg(callId, record, pendingLegId(legId));
-      const exchange = bridgeOffer(legId, parsed, { address: this.advertised, port: towardPeer }, record.identity, options);
+      const towardPeerLeg = peerLegId ?? pendingLegId(legId);
+      await this.bindLegs(callId, record, [legId, towardPeerLeg]);
+      const exchange = bridgeOffer(legId, parsed, { address: this.advertised, port: record.ports.get(towardPeerLeg)! }, record.identity, options);
       record.exchange = { exchange, ...(peerLegId !== undefined ? { peerLegId } : {}) };
       return serializeSdp(exchange.offerToPeer);
     } catch (e) {
@@ -253,45 +351,59 @@ export class MediaRelay {
   /** The answer arrived from `legId`'s phone. Returns the answer for the offerer, naming the port facing it. */
   async answer(callId: string, legId: string, sdp: string, options: AnswerOptions = {}): Promise<string> {
     const record = this.call(callId);
+    await record.moving;
     const pending = record.exchange;
     if (!pending) throw new RelayError('RELAY_NO_PENDING_OFFER', 'answer without an offer');
     const { exchange } = pending;
+    const offerer = exchange.offererLegId;
     if (pending.peerLegId !== undefined && pending.peerLegId !== legId) throw new RelayError('RELAY_UNKNOWN_LEG', 'answer from a leg the offer was not sent to');
-    if (pending.peerLegId === undefined) await this.adoptPendingLeg(callId, record, exchange.offererLegId, legId);
-    const offererPort = record.ports.get(exchange.offererLegId)!;
-    let key = record.offererKeys.get(exchange.offererLegId);
+    // The leg bound at offer time under a placeholder id becomes `legId`.
+    const placeholder = pendingLegId(offerer);
+    const rename = pending.peerLegId === undefined && record.ports.has(placeholder) && !record.ports.has(legId) ? { from: placeholder, to: legId } : undefined;
+    let key = record.offererKeys.get(offerer);
     if (!key) {
       key = randomBytes(30);
-      record.offererKeys.set(exchange.offererLegId, key);
+      record.offererKeys.set(offerer, key);
     }
-    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertised, port: offererPort }, record.identity, key, options);
-    await this.request(record.slot, { op: 'configure', callId, legId: exchange.offererLegId, peerLegId: legId, config: bridged.offererLeg });
-    await this.request(record.slot, { op: 'configure', callId, legId, peerLegId: exchange.offererLegId, config: bridged.answererLeg });
-    record.peers.set(exchange.offererLegId, legId);
-    record.peers.set(legId, exchange.offererLegId);
+    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertised, port: record.ports.get(offerer)! }, record.identity, key, options);
+    // The worker renames its leg in the configure request below; the native plane knows legs by port only.
+    const renameOnWorker = record.native === undefined ? rename : undefined;
+    if (rename) {
+      record.ports.set(legId, record.ports.get(placeholder)!);
+      record.ports.delete(placeholder);
+    }
+    // Moved under the settings its latches were made with; the new ones follow below.
+    if (record.native !== undefined && !this.nativeFitsLegs(bridged.offererLeg, bridged.answererLeg)) await this.moveToJs(callId, record);
+    record.configs.set(offerer, bridged.offererLeg);
+    record.configs.set(legId, bridged.answererLeg);
+    record.peers.set(offerer, legId);
+    record.peers.set(legId, offerer);
     // Kept, so a later answer from the same leg (183 early media, then 200 with new SDP) updates it.
     record.exchange = { exchange, peerLegId: legId };
+    await this.configureLegs(callId, record, [offerer, legId], renameOnWorker);
     return bridged.answerToOfferer;
   }
 
   /**
    * Sotto itself answers the offer from `legId`'s phone (voicemail, an
    * announcement): the leg ends at the relay, and play/record/onDtmf work
-   * on it. Returns the answer for the phone.
+   * on it. Always on the JS plane.
    */
   async answerOffer(callId: string, legId: string, sdp: string, options: AnswerOptions & { codecs?: readonly G711Codec[]; latch?: LatchPolicy } = {}): Promise<string> {
     const offer = parseOfferSdp(sdp);
     const isNew = !this.calls.has(callId);
-    const record = isNew ? this.newCall(callId) : this.call(callId);
+    const record = isNew ? this.newCall(callId, false) : this.call(callId);
     try {
-      const port = await this.bindLeg(callId, record, legId);
+      await this.moveToJs(callId, record);
+      await this.bindLegs(callId, record, [legId]);
       let key = record.offererKeys.get(legId);
       if (!key) {
         key = randomBytes(30);
         record.offererKeys.set(legId, key);
       }
-      const local = answerLocally(offer, { address: this.advertised, port }, record.identity, key, options);
-      await this.request(record.slot, { op: 'configure', callId, legId, config: local.leg });
+      const local = answerLocally(offer, { address: this.advertised, port: record.ports.get(legId)! }, record.identity, key, options);
+      record.configs.set(legId, local.leg);
+      await this.configureLegs(callId, record, [legId]);
       return local.answer;
     } catch (e) {
       if (isNew) await this.delete(callId);
@@ -299,24 +411,94 @@ export class MediaRelay {
     }
   }
 
-  private newCall(callId: string): CallRecord {
-    const live = this.slots.filter((s) => !s.dead);
-    if (live.length === 0) throw new RelayError('RELAY_CLOSED', 'no media worker is running');
-    const slot = live.reduce((a, b) => (b.calls < a.calls ? b : a));
-    const record: CallRecord = { slot, ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map() };
-    slot.calls++;
+  /** The offer can be carried byte-exact by the native plane: plain RTP/AVP, G.711, nothing to transcode or rewrite. */
+  private nativeFitsOffer(offer: SessionDescription, options: OfferOptions): boolean {
+    if (!this.native?.alive || options.dataPlane === 'js' || options.srtp === 'sdes') return false;
+    const audio = offer.media.find((m) => m.type === 'audio' && m.port !== 0);
+    if (!audio || audio.protocol !== 'RTP/AVP' || audio.attributes.some((a) => a.name === 'crypto' || a.name === 'rtcp-mux')) return false;
+    const maps = rtpMaps(audio);
+    const offered = new Set(maps.map((m) => m.encoding.toUpperCase()));
+    if (options.codecs?.some((c) => !offered.has(c))) return false;
+    const te = maps.find((m) => m.encoding.toLowerCase() === 'telephone-event' && m.clockRate === 8000);
+    if (options.telephoneEventPayloadType !== undefined && options.telephoneEventPayloadType !== te?.payloadType) return false;
+    const address = (audio.connection ?? offer.connection)?.address.split('/')[0] ?? '';
+    return this.nativeAddress(address);
+  }
+
+  /** What the answer settled still fits: same codec and payload types both ways, no SRTP, IP literals. */
+  private nativeFitsLegs(a: LegMediaConfig, b: LegMediaConfig): boolean {
+    return (
+      a.codec === b.codec &&
+      a.payloadType === b.payloadType &&
+      a.telephoneEventPayloadType === b.telephoneEventPayloadType &&
+      !a.srtp &&
+      !b.srtp &&
+      this.nativeAddress(a.remoteAddress) &&
+      this.nativeAddress(b.remoteAddress)
+    );
+  }
+
+  private nativeAddress(address: string): boolean {
+    const family = isIP(address);
+    return family !== 0 && family === (isIP(this.options.bindAddress) || 4);
+  }
+
+  private newCall(callId: string, native: boolean): CallRecord {
+    const record: CallRecord = { ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map(), configs: new Map(), pins: new Map() };
+    if (native) {
+      record.native = this.nextNativeCall++;
+      this.nativeCalls.set(record.native, callId);
+    } else record.slot = this.pickSlot();
     this.calls.set(callId, record);
     return record;
   }
 
-  /** The leg bound at offer time under a placeholder id becomes `legId`. */
-  private async adoptPendingLeg(callId: string, record: CallRecord, offererLegId: string, legId: string): Promise<void> {
-    const placeholder = pendingLegId(offererLegId);
-    const port = record.ports.get(placeholder);
-    if (port === undefined || record.ports.has(legId)) return;
-    record.ports.delete(placeholder);
-    record.ports.set(legId, port);
-    await this.request(record.slot, { op: 'rename-leg', callId, from: placeholder, to: legId });
+  private pickSlot(): WorkerSlot {
+    const live = this.slots.filter((s) => !s.dead);
+    if (live.length === 0) throw new RelayError('RELAY_CLOSED', 'no media worker is running');
+    const slot = live.reduce((a, b) => (b.calls < a.calls ? b : a));
+    slot.calls++;
+    return slot;
+  }
+
+  /** Sends the negotiated settings of `legIds` to the call's plane, in one request. */
+  private async configureLegs(callId: string, record: CallRecord, legIds: readonly string[], rename?: { from: string; to: string }): Promise<void> {
+    if (record.native !== undefined) {
+      const legs = legIds.map((legId) => nativeLeg(record.ports.get(legId)!, record.configs.get(legId)!));
+      await this.nativePlane().request({ op: 'configure', call: record.native, legs });
+      return;
+    }
+    const legs: LegToConfigure[] = legIds.map((legId) => {
+      const peerLegId = record.peers.get(legId);
+      return { legId, config: pinned(record, legId, record.configs.get(legId)!), ...(peerLegId !== undefined ? { peerLegId } : {}) };
+    });
+    await this.request(record.slot, { op: 'configure', callId, legs, ...(rename ? { rename } : {}) });
+  }
+
+  /**
+   * Moves a call from the native plane to a worker (see the top of this
+   * file). Packets arriving during the move (a millisecond or so) are lost.
+   */
+  private moveToJs(callId: string, record: CallRecord): Promise<void> {
+    if (record.native === undefined) return record.moving ?? Promise.resolve();
+    const id = record.native;
+    record.native = undefined;
+    record.moving = (async () => {
+      const plane = this.nativePlane();
+      const latched = await plane.request({ op: 'stats', call: id }).catch(() => []);
+      await plane.request({ op: 'delete', call: id });
+      this.nativeCalls.delete(id);
+      for (const [legId, port] of record.ports) {
+        const peer = latched.find((l) => l.port === port)?.peer;
+        const config = record.configs.get(legId);
+        if (peer && config) record.pins.set(legId, { sdp: { address: config.remoteAddress, port: config.remotePort }, latch: config.latch, peer });
+      }
+      record.slot = this.pickSlot();
+      await this.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs: [...record.ports].map(([legId, port]) => ({ legId, port })) });
+      const negotiated = [...record.configs.keys()].filter((l) => record.ports.has(l));
+      if (negotiated.length > 0) await this.configureLegs(callId, record, negotiated);
+    })();
+    return record.moving;
   }
 
   /** Ends the call: closes its sockets, stops its players and recorders, frees its ports. */
@@ -324,20 +506,33 @@ export class MediaRelay {
     const record = this.calls.get(callId);
     if (!record) return;
     this.calls.delete(callId);
-    record.slot.calls--;
     this.dtmfListeners.delete(callId);
+    await record.moving?.catch(() => {});
     try {
-      await this.request(record.slot, { op: 'delete', callId });
+      if (record.native !== undefined) {
+        this.nativeCalls.delete(record.native);
+        await this.nativePlane().request({ op: 'delete', call: record.native });
+      } else if (record.slot) {
+        record.slot.calls--;
+        await this.request(record.slot, { op: 'delete', callId });
+      }
     } finally {
-      // Freed only once the worker closed the sockets, so a new call cannot fail to bind them.
+      // Freed only once the plane closed the sockets, so a new call cannot fail to bind them.
       for (const port of record.ports.values()) this.pool.release(port);
     }
   }
 
+  /** The call on a worker (moved there if it was native): play, record, fork and DTMF detection live there. */
+  private async onWorker(callId: string): Promise<CallRecord> {
+    const record = this.call(callId);
+    await this.moveToJs(callId, record);
+    return record;
+  }
+
   /** Plays audio to `legId`'s phone (a greeting, a prompt). The other phone's audio to it pauses meanwhile. */
   async play(callId: string, legId: string, source: PlaySource, options: { loop?: boolean } = {}): Promise<PlaybackHandle> {
-    const record = this.call(callId);
     const pcm = toPcm(source);
+    const record = await this.onWorker(callId);
     const playId = this.nextId++;
     const done = new Promise<'finished' | 'stopped'>((resolve) => this.playbacks.set(playId, resolve));
     try {
@@ -354,7 +549,7 @@ export class MediaRelay {
    * 8 kHz frames in order through a jitter buffer.
    */
   async record(callId: string, source: string | 'mix', sink: RecordingSink): Promise<RecordingHandle> {
-    const record = this.call(callId);
+    const record = await this.onWorker(callId);
     const recordId = this.nextId++;
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (m: RecordingPortMessage) => {
@@ -375,7 +570,7 @@ export class MediaRelay {
 
   /** Sends a copy of the plain (decrypted) RTP `legId`'s phone sends to a UDP address (an external recorder or analyser). */
   async fork(callId: string, legId: string, target: { address: string; port: number }): Promise<ForkHandle> {
-    const record = this.call(callId);
+    const record = await this.onWorker(callId);
     const forkId = this.nextId++;
     await this.request(record.slot, { op: 'fork', callId, legId, forkId, address: target.address, port: target.port });
     return { stop: () => this.request(record.slot, { op: 'stop-fork', callId, forkId }) };
@@ -384,13 +579,16 @@ export class MediaRelay {
   /**
    * Reports each key pressed on either leg, once: RFC 4733 events always,
    * in-band tones (on legs without telephone-event) when `inband` is set.
+   * A native call moves to a worker first (keys pressed during the move may be missed).
    */
   onDtmf(callId: string, listener: (notice: DtmfNotice) => void, options: { inband?: boolean } = {}): () => void {
     const record = this.call(callId);
     let set = this.dtmfListeners.get(callId);
     if (!set) this.dtmfListeners.set(callId, (set = new Set()));
     set.add(listener);
-    if (options.inband) void this.request(record.slot, { op: 'dtmf', callId, inband: true }).catch(() => {});
+    const moved = this.moveToJs(callId, record);
+    if (options.inband) void moved.then(() => this.request(record.slot, { op: 'dtmf', callId, inband: true })).catch(() => {});
+    else void moved.catch(() => {});
     return () => set.delete(listener);
   }
 
@@ -400,9 +598,39 @@ export class MediaRelay {
     return () => this.inactiveListeners.delete(listener);
   }
 
+  /** Per-leg counters. On the native plane, srtpFailures is 0 (no SRTP there) and loss and jitter are not measured (0). */
   async stats(callId: string): Promise<CallStats> {
     const record = this.call(callId);
-    return this.request<CallStats>(record.slot, { op: 'stats', callId });
+    await record.moving;
+    if (record.native === undefined) return this.request<CallStats>(record.slot, { op: 'stats', callId });
+    const legs = await this.nativePlane().request({ op: 'stats', call: record.native });
+    const legIdOf = new Map([...record.ports].map(([legId, port]) => [port, legId]));
+    return {
+      callId,
+      legs: legs.map(
+        (l): LegStats => ({
+          legId: legIdOf.get(l.port) ?? String(l.port),
+          localPort: l.port,
+          latched: l.latched,
+          packetsReceived: l.packetsReceived,
+          packetsSent: l.packetsSent,
+          packetsRefused: l.packetsRefused,
+          packetsMalformed: l.packetsMalformed,
+          srtpFailures: 0,
+          unexpectedPayloadType: l.unexpectedPayloadType,
+          rtcpReceived: l.rtcpReceived,
+          rtcpSent: l.rtcpSent,
+          cumulativeLost: 0,
+          jitterMs: 0,
+          recvBufferSize: l.recvBufferSize,
+        }),
+      ),
+    };
+  }
+
+  /** Which plane carries the call now (tests, diagnostics). */
+  planeOf(callId: string): 'native' | 'js' {
+    return this.call(callId).native !== undefined ? 'native' : 'js';
   }
 
   /** Port pairs in use and in the range. */
@@ -422,7 +650,32 @@ export class MediaRelay {
     for (const callId of [...this.calls.keys()]) await this.delete(callId).catch(() => {});
     this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await this.native?.close();
   }
+}
+
+/** A leg's settings as the native plane takes them. */
+function nativeLeg(port: number, config: LegMediaConfig): NativeLegConfig {
+  const flags = directionFlags(config.direction);
+  return {
+    port,
+    remoteAddress: config.remoteAddress,
+    remotePort: config.remotePort,
+    remoteRtcpPort: config.remoteRtcpPort,
+    payloadType: config.payloadType,
+    ...(config.telephoneEventPayloadType !== undefined ? { telephoneEventPayloadType: config.telephoneEventPayloadType } : {}),
+    receivesFrom: flags.recv,
+    // As relay-leg.ts: nothing is sent to a phone that asked for none, or to 0.0.0.0 (RFC 3264 §8.4 hold).
+    sendsTo: flags.send && config.remoteAddress !== '0.0.0.0',
+    latch: config.latch,
+  };
+}
+
+/** The leg's config with a latch carried over from the native plane, while its SDP address is the one that latch was made under. */
+function pinned(record: CallRecord, legId: string, config: LegMediaConfig): LegMediaConfig {
+  const pin = record.pins.get(legId);
+  if (!pin || pin.sdp.address !== config.remoteAddress || pin.sdp.port !== config.remotePort || pin.latch !== config.latch) return config;
+  return { ...config, remoteAddress: pin.peer.address, remotePort: pin.peer.port, latch: 'negotiated-only' };
 }
 
 function pendingLegId(offererLegId: string): string {

@@ -43,32 +43,42 @@ async function handle(request: ControlRequest): Promise<unknown> {
         call = new RelayedCall(request.callId, callEvents);
         calls.set(request.callId, call);
       }
-      const leg = new RelayLeg(request.legId, request.address, request.port, settings, call.receive);
-      try {
-        await leg.bind();
-      } catch (e) {
-        if (call.legs.size === 0) calls.delete(request.callId);
-        throw new RelayError('RELAY_BIND_FAILED', `cannot bind media port ${request.port}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      const bound: RelayLeg[] = [];
+      for (const { legId, port } of request.legs) {
+        if (call.legs.has(legId)) continue;
+        const leg = new RelayLeg(legId, request.address, port, settings, call.receive);
+        try {
+          await leg.bind();
+        } catch (e) {
+          for (const b of bound) {
+            b.close();
+            call.legs.delete(b.legId);
+          }
+          if (call.legs.size === 0) calls.delete(request.callId);
+          throw new RelayError('RELAY_BIND_FAILED', `cannot bind media port ${port}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+        }
+        call.addLeg(leg);
+        bound.push(leg);
       }
-      call.addLeg(leg);
       return undefined;
     }
     case 'configure': {
       const call = callOf(request.callId);
-      legOf(call, request.legId).configure(request.config);
-      if (request.peerLegId === undefined) call.activate();
-      else {
-        legOf(call, request.peerLegId);
-        call.pair(request.legId, request.peerLegId);
+      if (request.rename) {
+        const leg = legOf(call, request.rename.from);
+        call.legs.delete(request.rename.from);
+        leg.legId = request.rename.to;
+        call.legs.set(request.rename.to, leg);
       }
-      return undefined;
-    }
-    case 'rename-leg': {
-      const call = callOf(request.callId);
-      const leg = legOf(call, request.from);
-      call.legs.delete(request.from);
-      leg.legId = request.to;
-      call.legs.set(request.to, leg);
+      for (const l of request.legs) {
+        legOf(call, l.legId);
+        if (l.peerLegId !== undefined) legOf(call, l.peerLegId);
+      }
+      for (const l of request.legs) {
+        legOf(call, l.legId).configure(l.config);
+        if (l.peerLegId === undefined) call.activate();
+        else call.pair(l.legId, l.peerLegId);
+      }
       return undefined;
     }
     case 'delete': {

@@ -37,6 +37,12 @@ export interface OfferOptions {
   readonly telephoneEventPayloadType?: number;
   /** How each leg's peer address is learned; default latch-once (phones behind NAT). */
   readonly latch?: LatchPolicy;
+  /**
+   * 'js' keeps the call on the JS workers from the start, for a caller that
+   * knows it will record, fork, play or detect DTMF on it (a later move
+   * works too, but loses the packets of a millisecond); default 'auto'.
+   */
+  readonly dataPlane?: 'auto' | 'js';
 }
 
 export interface AnswerOptions {

@@ -1,0 +1,87 @@
+/*
+ * The calls this process relays: found by the id MediaRelay gave them, and
+ * each local port's leg (so a port is never bound twice). Also the
+ * inactivity check, with relayed-call.ts tick()'s semantics: a call whose
+ * media was negotiated and that has had no accepted RTP from either leg
+ * for the timeout is reported once; RTP afterwards (or a new answer) arms
+ * the report again. The B2BUA ends dead calls on it.
+ */
+#include "relay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CALL_BUCKETS 4096
+
+static struct call *buckets[CALL_BUCKETS];
+static struct call *all_calls;
+static struct leg *port_legs[65536];
+
+struct call *call_find(uint32_t id) {
+  for (struct call *c = buckets[id % CALL_BUCKETS]; c; c = c->hash_next) {
+    if (c->id == id) return c;
+  }
+  return NULL;
+}
+
+struct call *call_get_or_create(uint32_t id) {
+  struct call *c = call_find(id);
+  if (c) return c;
+  c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->id = id;
+  c->active_since_ms = -1;
+  c->last_rtp_ms = -1;
+  c->hash_next = buckets[id % CALL_BUCKETS];
+  buckets[id % CALL_BUCKETS] = c;
+  c->next = all_calls;
+  if (all_calls) all_calls->prev = c;
+  all_calls = c;
+  return c;
+}
+
+/* Closes the call's sockets (its ports are free for reuse once this returns) and forgets it. */
+void call_destroy(struct call *call) {
+  struct leg *leg = call->legs;
+  while (leg) {
+    struct leg *next = leg->call_next;
+    leg_close(leg);
+    port_legs[leg->port] = NULL;
+    port_legs[(uint16_t)(leg->port + 1)] = NULL;
+    free(leg);
+    leg = next;
+  }
+  struct call **slot = &buckets[call->id % CALL_BUCKETS];
+  while (*slot && *slot != call) slot = &(*slot)->hash_next;
+  if (*slot) *slot = call->hash_next;
+  if (call->prev) call->prev->next = call->next;
+  else all_calls = call->next;
+  if (call->next) call->next->prev = call->prev;
+  free(call);
+}
+
+struct leg *call_leg_by_port(struct call *call, uint16_t port) {
+  struct leg *leg = port_legs[port];
+  return leg && leg->call == call && leg->port == port ? leg : NULL;
+}
+
+bool port_taken(uint16_t port) { return port_legs[port] != NULL; }
+
+void port_set(uint16_t port, struct leg *leg) { port_legs[port] = leg; }
+
+void calls_tick(void) {
+  for (struct call *c = all_calls; c; c = c->next) {
+    int64_t last = c->active_since_ms;
+    if (c->last_rtp_ms >= 0 && (last < 0 || c->last_rtp_ms > last)) last = c->last_rtp_ms;
+    if (c->inactive_reported && last != c->reported_for_ms) c->inactive_reported = false;
+    if (last < 0 || c->inactive_reported) continue;
+    int64_t idle = g_now_ms - last;
+    if (idle >= g_settings.inactivity_ms) {
+      c->inactive_reported = true;
+      c->reported_for_ms = last;
+      char line[64];
+      snprintf(line, sizeof line, "I %u %lld\n", c->id, (long long)idle);
+      emit_line(line);
+    }
+  }
+}

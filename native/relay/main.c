@@ -1,0 +1,128 @@
+/*
+ * sotto-relay <bind-address> <recv-buffer> <send-buffer> <inactivity-ms>
+ *
+ * One thread, one epoll set: the control pipe (stdin) and every leg's
+ * sockets, level-triggered. The program lives exactly as long as its
+ * parent: when MediaRelay's end of stdin closes (close(), or the parent
+ * died, even by SIGKILL, since the kernel closes its descriptors) read()
+ * returns 0 and we exit, so no orphan keeps ports bound.
+ * Nothing here logs addresses or payload; stderr carries codes only.
+ */
+#include "relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+struct settings g_settings;
+int64_t g_now_ms;
+int g_epoll;
+
+#define CONTROL_LINE_MAX 1024
+#define EPOLL_BATCH 256
+
+static int64_t monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes a whole line to stdout (blocking: replies are small and MediaRelay reads them at once). */
+void emit_line(const char *line) {
+  size_t len = strlen(line), done = 0;
+  while (done < len) {
+    ssize_t w = write(STDOUT_FILENO, line + done, len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) exit(0); /* the parent is gone */
+    done += (size_t)w;
+  }
+}
+
+static char control[CONTROL_LINE_MAX];
+static size_t control_used;
+static bool control_overflow;
+
+/* Reads what the pipe holds and runs each complete line; returns false on EOF. */
+static bool read_control(void) {
+  char chunk[4096];
+  ssize_t got = read(STDIN_FILENO, chunk, sizeof chunk);
+  if (got == 0) return false;
+  if (got < 0) return errno == EAGAIN || errno == EINTR;
+  for (ssize_t i = 0; i < got; i++) {
+    char c = chunk[i];
+    if (c != '\n') {
+      if (control_used < sizeof control - 1) control[control_used++] = c;
+      else control_overflow = true;
+      continue;
+    }
+    control[control_used] = 0;
+    if (control_overflow) emit_line("R 0 ERR RELAY_BAD_REQUEST\n");
+    else if (control_used > 0) control_line(control);
+    control_used = 0;
+    control_overflow = false;
+  }
+  return true;
+}
+
+static int usage(void) {
+  fputs("sotto-relay: usage: sotto-relay <bind-address> <recv-buffer> <send-buffer> <inactivity-ms>\n", stderr);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5) return usage();
+  signal(SIGPIPE, SIG_IGN); /* a write to a dead parent fails with EPIPE and we exit from emit_line */
+  int family = strchr(argv[1], ':') ? AF_INET6 : AF_INET;
+  if (!endpoint_parse(&g_settings.bind, argv[1], 0, family)) return usage();
+  g_settings.recv_buffer = atoi(argv[2]);
+  g_settings.send_buffer = atoi(argv[3]);
+  g_settings.inactivity_ms = atoll(argv[4]);
+  if (g_settings.inactivity_ms <= 0) return usage();
+  /* relayed-call.ts: a few ticks per timeout, between 20 ms and 1 s. */
+  int64_t tick_ms = g_settings.inactivity_ms / 4;
+  if (tick_ms < 20) tick_ms = 20;
+  if (tick_ms > 1000) tick_ms = 1000;
+
+  g_epoll = epoll_create1(EPOLL_CLOEXEC);
+  if (g_epoll < 0) {
+    fputs("sotto-relay: RELAY_NATIVE_EPOLL\n", stderr);
+    return 1;
+  }
+  fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+  if (epoll_ctl(g_epoll, EPOLL_CTL_ADD, STDIN_FILENO, &ev) != 0) {
+    fputs("sotto-relay: RELAY_NATIVE_CONTROL\n", stderr);
+    return 1;
+  }
+  g_now_ms = monotonic_ms();
+  int64_t next_tick = g_now_ms + tick_ms;
+  emit_line("READY 1\n");
+
+  struct epoll_event events[EPOLL_BATCH];
+  for (;;) {
+    int wait_ms = (int)(next_tick - g_now_ms);
+    if (wait_ms < 0) wait_ms = 0;
+    int n = epoll_wait(g_epoll, events, EPOLL_BATCH, wait_ms);
+    if (n < 0 && errno != EINTR) return 1;
+    g_now_ms = monotonic_ms();
+    for (int i = 0; i < n; i++) {
+      struct socket_ref *ref = events[i].data.ptr;
+      if (!ref) {
+        if (!read_control()) return 0;
+        /* A delete in this batch may have freed sockets whose events follow: take a fresh batch. */
+        break;
+      }
+      leg_readable(ref->leg, ref->rtcp);
+    }
+    if (g_now_ms >= next_tick) {
+      calls_tick();
+      next_tick = g_now_ms + tick_ms;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+// The native data plane as MediaRelay sees it: the sotto-relay child
+// process (native/relay/), requests written to its stdin and replies read
+// from its stdout in order (native-protocol.ts), inactivity events passed
+// on. The child exits when its stdin reaches EOF, which the kernel also
+// delivers when this process dies by SIGKILL, so it never outlives us.
+
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { err, ok, type MediaError, type Result } from '../result.ts';
+import { buildNativeRelay, type NativeBuildErrorCode } from './native-build.ts';
+import { encodeNativeRequest, parseNativeLine, type NativeLegStats, type NativeMessage, type NativeRequest } from './native-protocol.ts';
+import { RelayError } from './relay-error.ts';
+
+export interface NativePlaneSettings {
+  readonly bindAddress: string;
+  readonly recvBufferSize: number;
+  readonly sendBufferSize: number;
+  readonly inactivityTimeoutMs: number;
+}
+
+export type NativeStartErrorCode = NativeBuildErrorCode | 'RELAY_NATIVE_START_FAILED';
+
+const START_TIMEOUT_MS = 10_000;
+
+type Pending = { resolve: (legs: readonly NativeLegStats[]) => void; reject: (e: RelayError) => void };
+
+export class NativeDataPlane {
+  private readonly pending = new Map<number, Pending>();
+  private nextSeq = 1;
+  private buffered = '';
+  private dead = false;
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
+    private readonly onInactive: (call: number, idleMs: number) => void,
+    ready: () => void,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (chunk: string) => this.read(chunk, ready));
+    child.stdin.on('error', () => this.fail());
+    child.on('error', () => this.fail());
+    child.once('exit', () => this.fail());
+  }
+
+  /** False once the child has exited (or its pipe broke): new calls must not be sent to it. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Called once if the child stops while we did not ask it to. */
+  onUnexpectedExit: (() => void) | undefined;
+  private closing = false;
+
+  /** Builds (if needed) and starts the child; resolves once it is ready. */
+  static async start(settings: NativePlaneSettings, onInactive: (call: number, idleMs: number) => void): Promise<Result<NativeDataPlane, MediaError<NativeStartErrorCode>>> {
+    const binary = await buildNativeRelay();
+    if (!binary.ok) return binary;
+    const args = [settings.bindAddress, String(settings.recvBufferSize), String(settings.sendBufferSize), String(Math.max(1, Math.round(settings.inactivityTimeoutMs)))];
+    let child: ChildProcessByStdio<Writable, Readable, null>;
+    try {
+      child = spawn(binary.value, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    } catch {
+      return err('RELAY_NATIVE_START_FAILED', 'native relay did not start');
+    }
+    let markReady: () => void = () => {};
+    const ready = new Promise<boolean>((resolve) => {
+      markReady = () => resolve(true);
+      child.once('error', () => resolve(false));
+      child.once('exit', () => resolve(false));
+      setTimeout(() => resolve(false), START_TIMEOUT_MS).unref();
+    });
+    const plane = new NativeDataPlane(child, onInactive, () => markReady());
+    if (!(await ready)) {
+      child.kill('SIGKILL');
+      return err('RELAY_NATIVE_START_FAILED', 'native relay did not start');
+    }
+    return ok(plane);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** utime + stime of the child, ms (benchmarks). */
+  cpuMs(): number {
+    try {
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Sends one request; resolves with the reply's leg stats (empty but for stats), rejects with the child's error code. */
+  request(request: NativeRequest): Promise<readonly NativeLegStats[]> {
+    if (this.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
+    const seq = this.nextSeq++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.child.stdin.write(encodeNativeRequest(seq, request));
+    });
+  }
+
+  private read(chunk: string, ready: () => void): void {
+    this.buffered += chunk;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      const parsed = parseNativeLine(line);
+      if (parsed.ok) this.dispatch(parsed.value, ready);
+    }
+  }
+
+  private dispatch(m: NativeMessage, ready: () => void): void {
+    switch (m.kind) {
+      case 'ready':
+        return ready();
+      case 'inactive':
+        return this.onInactive(m.call, m.idleMs);
+      case 'ok':
+      case 'error': {
+        const p = this.pending.get(m.seq);
+        this.pending.delete(m.seq);
+        if (!p) return;
+        if (m.kind === 'ok') return p.resolve(m.legs);
+        return p.reject(nativeError(m.code, m.port, m.reason));
+      }
+    }
+  }
+
+  private fail(): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (!this.closing) this.onUnexpectedExit?.();
+    for (const p of this.pending.values()) p.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
+    this.pending.clear();
+  }
+
+  /** Ends the child: EOF on its stdin, as a dying parent would give it. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+function nativeError(code: string, port: number | undefined, reason: string | undefined): RelayError {
+  switch (code) {
+    case 'RELAY_BIND_FAILED':
+      return new RelayError('RELAY_BIND_FAILED', `cannot bind media port ${port ?? '?'}: ${reason ?? 'error'}`);
+    case 'RELAY_UNKNOWN_CALL':
+    case 'RELAY_UNKNOWN_LEG':
+      return new RelayError(code, 'the native relay does not know it');
+    default:
+      // RELAY_BAD_REQUEST or RELAY_NO_MEMORY: our bug or an exhausted machine, not the peer's doing.
+      return new RelayError('RELAY_CLOSED', `native relay refused the request (${code})`);
+  }
+}
