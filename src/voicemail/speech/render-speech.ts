@@ -1,10 +1,17 @@
 // Prompts spoken by Sotto (greetings, "record after the tone"), rendered
 // offline with a Debian TTS voice: festival's text2wave with the HTS us-slt
-// voice, flite when festival or the voice is missing. Audio comes back
-// through a pipe, never a file, and is cached in memory per text, so a
+// voice, flite when festival or the voice is missing. festival's audio
+// comes back through a pipe; flite can only write a named file (its `-o -`
+// makes a file called "-", and /dev/stdout cannot be opened on the socket
+// Node gives a child as stdout), so flite reads and writes inside a private
+// 0700 temporary directory that is removed at once. Prompts are generic
+// text, never PHI. Rendered audio is cached in memory per text, so a
 // greeting is synthesised once per process. 8 kHz mono PCM16 out.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SpeechError, SPEECH_INSTALL_HINT } from './speech-error.ts';
 import { readEngineWav, resampleTo8k } from './wav-samples.ts';
 
@@ -29,19 +36,31 @@ export function speechEngines(): Engine[] {
   return out;
 }
 
-function run(engine: Engine, text: string): Promise<Buffer> {
-  const [bin, args] =
-    engine === 'festival'
-      ? (['text2wave', ['-eval', '(voice_cmu_us_slt_arctic_hts)', '-F', '8000', '-otype', 'riff', '-o', '-']] as const)
-      : (['flite', ['-o', '-', '-t', text]] as const);
+function execEngine(bin: string, args: readonly string[], stdin: string | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = execFile(bin, [...args], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: ENGINE_TIMEOUT_MS }, (error, stdout) => {
-      if (error) reject(new SpeechError('SPEECH_ENGINE_FAILED', `${engine} failed (${(error as NodeJS.ErrnoException).code ?? 'exit'})`));
+      if (error) reject(new SpeechError('SPEECH_ENGINE_FAILED', `${bin} failed (${(error as NodeJS.ErrnoException).code ?? 'exit'})`));
       else resolve(stdout);
     });
-    if (engine === 'festival') child.stdin?.end(`${text}\n`);
-    else child.stdin?.end();
+    child.stdin?.end(stdin);
   });
+}
+
+async function run(engine: Engine, text: string): Promise<Buffer> {
+  if (engine === 'festival') {
+    return execEngine('text2wave', ['-eval', '(voice_cmu_us_slt_arctic_hts)', '-F', '8000', '-otype', 'riff', '-o', '-'], `${text}\n`);
+  }
+  // mkdtemp creates the directory with mode 0700.
+  const dir = await mkdtemp(join(tmpdir(), 'sotto-speech-'));
+  try {
+    const input = join(dir, 'prompt.txt');
+    const output = join(dir, 'prompt.wav');
+    await writeFile(input, `${text}\n`, { mode: 0o600 });
+    await execEngine('flite', ['-f', input, '-o', output], undefined);
+    return await readFile(output);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function synthesise(text: string): Promise<Int16Array> {

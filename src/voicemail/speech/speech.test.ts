@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultGreetingText, readEngineWav, renderSpeech, resampleTo8k, speechEngines } from './index.ts';
 
@@ -47,5 +50,25 @@ describe('speech', () => {
     expect(pcm.length).toBeLessThan(8000 * 10);
     expect(rms(pcm)).toBeGreaterThan(300);
     expect(await renderSpeech('Please leave a message  after the tone.')).toBe(pcm);
+  });
+
+  it.runIf(existsSync('/usr/bin/flite'))('falls back to flite without festival, leaving no file behind', { timeout: 60_000 }, async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'sotto-flite-path-'));
+    symlinkSync('/usr/bin/flite', join(bin, 'flite'));
+    const path = process.env.PATH;
+    const tempsBefore = readdirSync(tmpdir()).filter((f) => f.startsWith('sotto-speech-')).length;
+    process.env.PATH = bin;
+    try {
+      expect(speechEngines()).toEqual(['flite']);
+      const pcm = await renderSpeech('The flite voice answers when festival is missing.');
+      expect(pcm.length).toBeGreaterThan(8000);
+      expect(rms(pcm)).toBeGreaterThan(300);
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
+    // flite's old `-o -` wrote a WAV named "-" into the working directory.
+    expect(existsSync(join(process.cwd(), '-'))).toBe(false);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('sotto-speech-')).length).toBe(tempsBefore);
   });
 });
