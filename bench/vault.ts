@@ -88,9 +88,9 @@ function pooledNonce(): Buffer {
   return iv;
 }
 
-async function makeVault(store: BlobStore, dir: string): Promise<Vault> {
+async function makeVault(store: BlobStore, dir: string, repos = new MemoryVaultRepositories()): Promise<Vault> {
   return new Vault({
-    repos: new MemoryVaultRepositories(),
+    repos,
     keyProvider: await FileKeyProvider.open({ path: join(dir, 'master.key') }),
     store,
   });
@@ -115,10 +115,16 @@ try {
 
   // --- crypto path (in-memory store): what the format costs over raw AES-GCM
   const memStore = new MemoryBlobStore();
-  const mem = await makeVault(memStore, dir);
-  // Peers drop their previous output each round; so does the vault's store.
+  const memRepos = new MemoryVaultRepositories();
+  const mem = await makeVault(memStore, dir, memRepos);
+  // Peers drop their previous output each round; so does the vault, blob
+  // and record alike: in production the record lives in the database, not
+  // in this process, and tens of thousands of rows piling up in the
+  // in-memory repository would measure its garbage collection, not sealing.
   const dropPrevious = (r: ObjectRecord | undefined): void => {
-    if (r) memStore.committed.delete(r.blobRef);
+    if (!r) return;
+    memStore.committed.delete(r.blobRef);
+    memRepos.objects.rows.delete(r.id);
   };
   await mem.sealBytes({ practiceId: P, kind: 'fax' }, Buffer.from('warm-up'));
 

@@ -22,7 +22,18 @@ function cloneKey(r: DataKeyRecord): DataKeyRecord {
 }
 
 function cloneObject(r: ObjectRecord): ObjectRecord {
-  return { ...r, wrappedContentKey: r.wrappedContentKey ? Buffer.from(r.wrappedContentKey) : null };
+  return { ...r, wrappedContentKey: r.wrappedContentKey ? ownCopy(r.wrappedContentKey) : null };
+}
+
+/**
+ * A copy in its own memory. Buffer.from would slice Node's shared 8 KiB
+ * pool, and a row kept here would pin the whole slab (and whatever blob
+ * bytes share it) for as long as the row lives.
+ */
+function ownCopy(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
 }
 
 class MemoryDataKeys implements DataKeyRepository {
