@@ -15,7 +15,7 @@ export async function contentKeyFor(ctx: VaultContext, record: ObjectRecord): Pr
   if (record.state === 'shredded' || record.wrappedContentKey === null) {
     throw new VaultError(VaultErrorCode.Shredded, `object ${record.id} was destroyed`, details);
   }
-  const dataKey = await ctx.keyring.byId(record.dataKeyId);
+  const dataKey = ctx.keyring.cachedById(record.dataKeyId) ?? (await ctx.keyring.byId(record.dataKeyId));
   if (dataKey.practiceId !== record.practiceId) throw await reportTamper(ctx, record, 'key_practice_mismatch');
   const key = unwrapContentKey(dataKey, record.practiceId, record.id, record.dataKeyId, record.wrappedContentKey);
   if (!key) throw await reportTamper(ctx, record, 'content_key_unwrap');

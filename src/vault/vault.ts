@@ -4,8 +4,8 @@
 
 import { hkdfSync } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { freshRandom, KEY_BYTES } from './aead.ts';
-import { encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealChunkParts } from './blob-format.ts';
+import { freshHex, freshRandom, KEY_BYTES } from './aead.ts';
+import { ChunkParams, encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealFrame } from './blob-format.ts';
 import type { BlobStore } from './blob-store.ts';
 import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
@@ -61,7 +61,7 @@ export interface ObjectRef {
 }
 
 export function newObjectId(): string {
-  return 'obj_' + freshRandom(12).toString('hex');
+  return 'obj_' + freshHex(12);
 }
 
 export class Vault {
@@ -89,13 +89,14 @@ export class Vault {
   /** Seals a small object in one go (fax page, text, transcript); committed on return. */
   async sealBytes(input: NewObject, data: Uint8Array): Promise<ObjectRecord> {
     const prepared = await this.#prepare(input);
-    const { record, contentKey, headerBytes, noncePrefix, chunkSize } = prepared;
+    const { record, contentKey, headerBytes, chunkSize } = prepared;
     try {
+      const params = new ChunkParams(headerBytes);
       const frames: Buffer[] = [headerBytes];
       let index = 0;
       for (let offset = 0; offset < data.length || index === 0; offset += chunkSize) {
         const end = Math.min(offset + chunkSize, data.length);
-        frames.push(...sealChunkParts(contentKey, headerBytes, noncePrefix, index++, end === data.length, data.subarray(offset, end)));
+        for (const part of sealFrame(contentKey, params, index++, end === data.length, data.subarray(offset, end))) frames.push(part);
       }
       // Record first, then blob, then commit: a crash leaves a 'writing'
       // record that recover() resolves, never a blob nobody knows about.
@@ -239,7 +240,10 @@ export class Vault {
   }
 
   async #readableRecord(ref: ObjectRef): Promise<ObjectRecord> {
-    const record = await this.stat(ref);
+    const record = await this.#ctx.repos.objects.get(ref.objectId);
+    if (!record || record.practiceId !== ref.practiceId) {
+      throw new VaultError(VaultErrorCode.NotFound, `object ${ref.objectId} not found`, { objectId: ref.objectId });
+    }
     if (record.state === 'writing') {
       throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} is still being written`, { objectId: record.id });
     }
@@ -259,12 +263,13 @@ export class Vault {
       throw new VaultError(VaultErrorCode.InvalidArgument, `chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
     }
     const id = input.id ?? newObjectId();
-    const dataKey = await this.#ctx.keyring.forPractice(input.practiceId);
+    const dataKey = this.#ctx.keyring.cachedForPractice(input.practiceId) ?? (await this.#ctx.keyring.forPractice(input.practiceId));
     const keyId = dataKey.keyId;
     const contentKey = freshRandom(KEY_BYTES);
     const noncePrefix = freshRandom(NONCE_PREFIX_BYTES);
     const headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
     const createdAt = this.#ctx.clock.now();
+    const policy = this.#retention(input.practiceId);
     const record: ObjectRecord = {
       id,
       practiceId: input.practiceId,
@@ -277,7 +282,7 @@ export class Vault {
       state: 'writing',
       createdAt,
       sealedAt: null,
-      retentionDeadline: retentionDeadline(input.kind, createdAt, await this.#retention(input.practiceId)),
+      retentionDeadline: retentionDeadline(input.kind, createdAt, policy instanceof Promise ? await policy : policy),
       legalHold: false,
       shredReason: null,
     };
