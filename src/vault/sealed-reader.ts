@@ -113,6 +113,9 @@ export class SealedBlobReader {
    */
   #frames(buf: Buffer, chunks: Buffer[]): PushResult {
     const params = this.#params!;
+    // validLength must count every chunk that authenticated, also when a
+    // later one in the same buffer fails (recovery cuts the blob there).
+    const base = this.#consumed;
     let offset = 0;
     while (buf.length - offset >= FRAME_HEAD_BYTES) {
       const flags = buf[offset]!;
@@ -126,13 +129,13 @@ export class SealedBlobReader {
       const final = (flags & FINAL_FLAG) !== 0;
       const plain = openFrame(this.#key, params, this.#index, final, buf, ctStart, ctEnd);
       if (!plain) return this.#fail('chunk_auth');
+      this.#consumed = base + ctEnd + TAG_BYTES;
       this.#index += 1;
       this.#final = final;
       this.#plaintextBytes += plain.length;
       if (plain.length > 0) chunks.push(plain);
       offset = ctEnd + TAG_BYTES;
     }
-    this.#consumed += offset;
     this.#pending = offset === buf.length ? EMPTY : buf.subarray(offset);
     return { ok: true, chunks };
   }
