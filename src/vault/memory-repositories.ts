@@ -21,7 +21,13 @@ function cloneKey(r: DataKeyRecord): DataKeyRecord {
   return { ...r, wrappedKey: Buffer.from(r.wrappedKey) };
 }
 
+/** A copy for the caller (short-lived: a slice of Node's buffer pool is the cheapest). */
 function cloneObject(r: ObjectRecord): ObjectRecord {
+  return { ...r, wrappedContentKey: r.wrappedContentKey ? Buffer.from(r.wrappedContentKey) : null };
+}
+
+/** A copy to keep as a row: its key in memory of its own (see ownCopy). */
+function storedObject(r: ObjectRecord): ObjectRecord {
   return { ...r, wrappedContentKey: r.wrappedContentKey ? ownCopy(r.wrappedContentKey) : null };
 }
 
@@ -74,7 +80,7 @@ class MemoryObjects implements ObjectRepository {
 
   async insert(record: ObjectRecord): Promise<void> {
     if (this.rows.has(record.id)) throw new Error(`duplicate object id ${record.id}`);
-    this.rows.set(record.id, cloneObject(record));
+    this.rows.set(record.id, storedObject(record));
   }
   async get(id: string): Promise<ObjectRecord | undefined> {
     const r = this.rows.get(id);

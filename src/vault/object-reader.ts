@@ -9,6 +9,18 @@ import type { ObjectRecord } from './repositories.ts';
 import { SealedBlobReader, type ReaderEnd } from './sealed-reader.ts';
 import type { VaultContext } from './vault-context.ts';
 
+/**
+ * The object's content key when its data key is in memory and everything
+ * checks out, without a promise (the open path of small objects);
+ * undefined otherwise, and then {@link contentKeyFor} decides and reports.
+ */
+function contentKeyNow(ctx: VaultContext, record: ObjectRecord): Buffer | undefined {
+  if (record.state === 'shredded' || record.wrappedContentKey === null) return undefined;
+  const dataKey = ctx.keyring.cachedById(record.dataKeyId);
+  if (!dataKey || dataKey.practiceId !== record.practiceId) return undefined;
+  return unwrapContentKey(dataKey, record.practiceId, record.id, record.dataKeyId, record.wrappedContentKey);
+}
+
 /** The object's content key; throws VAULT_SHREDDED or VAULT_TAMPERED. */
 export async function contentKeyFor(ctx: VaultContext, record: ObjectRecord): Promise<Buffer> {
   const details = { objectId: record.id, practiceId: record.practiceId };
@@ -41,7 +53,7 @@ function endProblem(record: ObjectRecord, end: ReaderEnd): string | undefined {
 }
 
 export async function readWhole(ctx: VaultContext, record: ObjectRecord): Promise<Buffer> {
-  const key = await contentKeyFor(ctx, record);
+  const key = contentKeyNow(ctx, record) ?? (await contentKeyFor(ctx, record));
   try {
     const blob = await ctx.store.read(record.blobRef);
     if (!blob) {

@@ -171,12 +171,13 @@ export class Vault {
 
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
   async openBytes(ref: ObjectRef): Promise<Buffer> {
-    return readWhole(this.#ctx, await this.#readableRecord(ref));
+    const record = await this.#ctx.repos.objects.get(ref.objectId);
+    return readWhole(this.#ctx, this.#readable(ref, record));
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
   async openStream(ref: ObjectRef): Promise<Readable> {
-    return readStream(this.#ctx, await this.#readableRecord(ref));
+    return readStream(this.#ctx, this.#readable(ref, await this.#ctx.repos.objects.get(ref.objectId)));
   }
 
   /** Crash recovery; call once at startup before accepting calls. */
@@ -239,8 +240,8 @@ export class Vault {
     this.#ctx.keyring.clear();
   }
 
-  async #readableRecord(ref: ObjectRef): Promise<ObjectRecord> {
-    const record = await this.#ctx.repos.objects.get(ref.objectId);
+  /** The record if `ref` may be read now; throws VAULT_NOT_FOUND or VAULT_INVALID_STATE. */
+  #readable(ref: ObjectRef, record: ObjectRecord | undefined): ObjectRecord {
     if (!record || record.practiceId !== ref.practiceId) {
       throw new VaultError(VaultErrorCode.NotFound, `object ${ref.objectId} not found`, { objectId: ref.objectId });
     }
