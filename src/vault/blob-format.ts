@@ -185,11 +185,13 @@ export class ChunkParams {
    * may be a whole blob). The nonce prefix is the header's unless given.
    */
   constructor(header: Uint8Array, headerLength = header.length, noncePrefix?: Uint8Array) {
-    const prefix = noncePrefix ?? header.subarray(NONCE_PREFIX_OFFSET, NONCE_PREFIX_OFFSET + NONCE_PREFIX_BYTES);
-    if (prefix.length !== NONCE_PREFIX_BYTES) throw new Error('nonce prefix must be 8 bytes');
+    if (noncePrefix && noncePrefix.length !== NONCE_PREFIX_BYTES) throw new Error('nonce prefix must be 8 bytes');
     const space = Buffer.allocUnsafe(NONCE_PREFIX_BYTES + 4 + headerLength + 5);
-    space.set(prefix, 0);
-    space.set(header.subarray(0, headerLength), NONCE_PREFIX_BYTES + 4);
+    // Buffer.prototype.copy takes ranges, so no view is made for either copy.
+    const from = Buffer.isBuffer(header) ? header : Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+    if (noncePrefix) space.set(noncePrefix, 0);
+    else from.copy(space, 0, NONCE_PREFIX_OFFSET, NONCE_PREFIX_OFFSET + NONCE_PREFIX_BYTES);
+    from.copy(space, NONCE_PREFIX_BYTES + 4, 0, headerLength);
     this.#nonce = space.subarray(0, NONCE_PREFIX_BYTES + 4);
     this.#aad = space.subarray(NONCE_PREFIX_BYTES + 4);
     this.#headerLength = headerLength;
