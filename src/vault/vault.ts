@@ -172,7 +172,8 @@ export class Vault {
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
   async openBytes(ref: ObjectRef): Promise<Buffer> {
     const record = await this.#ctx.repos.objects.get(ref.objectId);
-    return readWhole(this.#ctx, this.#readable(ref, record));
+    // `return await` settles in fewer microtask turns than returning the promise.
+    return await readWhole(this.#ctx, this.#readable(ref, record));
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
