@@ -11,7 +11,7 @@ import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
 import { keyStatus, type KeyStatus } from './key-rotation.ts';
 import { newBlobRef } from './local-blob-store.ts';
-import { readStream, readWhole } from './object-reader.ts';
+import { readableRecord, readStream, readWhole } from './object-reader.ts';
 import { isReadable, Transitions } from './object-state.ts';
 import { PracticeKeyring, systemClock, wrapContentKey, type Clock } from './practice-keyring.ts';
 import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
@@ -170,15 +170,13 @@ export class Vault {
   }
 
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
-  async openBytes(ref: ObjectRef): Promise<Buffer> {
-    const record = await this.#ctx.repos.objects.get(ref.objectId);
-    // `return await` settles in fewer microtask turns than returning the promise.
-    return await readWhole(this.#ctx, this.#readable(ref, record));
+  openBytes(ref: ObjectRef): Promise<Buffer> {
+    return readWhole(this.#ctx, ref);
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
   async openStream(ref: ObjectRef): Promise<Readable> {
-    return readStream(this.#ctx, this.#readable(ref, await this.#ctx.repos.objects.get(ref.objectId)));
+    return readStream(this.#ctx, readableRecord(ref, await this.#ctx.repos.objects.get(ref.objectId)));
   }
 
   /** Crash recovery; call once at startup before accepting calls. */
@@ -239,17 +237,6 @@ export class Vault {
   /** Drops unwrapped data keys from memory (shutdown, or after rotation). */
   close(): void {
     this.#ctx.keyring.clear();
-  }
-
-  /** The record if `ref` may be read now; throws VAULT_NOT_FOUND or VAULT_INVALID_STATE. */
-  #readable(ref: ObjectRef, record: ObjectRecord | undefined): ObjectRecord {
-    if (!record || record.practiceId !== ref.practiceId) {
-      throw new VaultError(VaultErrorCode.NotFound, `object ${ref.objectId} not found`, { objectId: ref.objectId });
-    }
-    if (record.state === 'writing') {
-      throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} is still being written`, { objectId: record.id });
-    }
-    return record;
   }
 
   async #prepare(input: NewObject): Promise<{
