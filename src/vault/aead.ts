@@ -9,6 +9,8 @@ export const KEY_BYTES = 32;
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
 const WRAP_VERSION = 1;
+/** One options object for every cipher, not a fresh one per chunk. */
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES });
 
 // CSPRNG output drawn in 4 KiB refills: one getrandom call serves ~60
 // objects' keys, nonces and ids instead of five calls per object (node's own
@@ -17,18 +19,34 @@ const WRAP_VERSION = 1;
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 
-/** `n` fresh random bytes from the operating system's CSPRNG. */
-export function freshRandom(n: number): Buffer {
-  if (n > 256) return randomBytes(n);
+/** Offset of `n` fresh bytes in the pool (refilled when short); the caller takes them and wipes them. */
+function take(n: number): number {
   if (poolOffset + n > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const out = Buffer.alloc(n);
-  pool.copy(out, 0, poolOffset, poolOffset + n);
-  pool.fill(0, poolOffset, poolOffset + n);
+  const at = poolOffset;
   poolOffset += n;
+  return at;
+}
+
+/** `n` fresh random bytes from the operating system's CSPRNG. */
+export function freshRandom(n: number): Buffer {
+  if (n > 256) return randomBytes(n);
+  const at = take(n);
+  const out = Buffer.alloc(n);
+  pool.copy(out, 0, at, at + n);
+  pool.fill(0, at, at + n);
   return out;
+}
+
+/** `n` fresh random bytes as hex (ids, blob refs), without an intermediate buffer. */
+export function freshHex(n: number): string {
+  if (n > 256) return randomBytes(n).toString('hex');
+  const at = take(n);
+  const hex = pool.toString('hex', at, at + n);
+  pool.fill(0, at, at + n);
+  return hex;
 }
 
 /** Seals `plaintext` into a caller-provided nonce; returns ciphertext || tag. */
@@ -46,7 +64,7 @@ export function gcmSealParts(
   aad: Uint8Array,
   plaintext: Uint8Array | readonly Uint8Array[],
 ): Buffer[] {
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, GCM_OPTIONS);
   cipher.setAAD(aad);
   const out: Buffer[] = [];
   for (const piece of plaintext instanceof Uint8Array ? [plaintext] : plaintext) out.push(cipher.update(piece));
@@ -59,11 +77,17 @@ export function gcmSealParts(
 /** Opens ciphertext || tag; returns undefined on any authentication failure. */
 export function gcmOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Buffer | undefined {
   if (sealed.length < TAG_BYTES) return undefined;
-  const ctLen = sealed.length - TAG_BYTES;
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+  const buf = Buffer.isBuffer(sealed) ? sealed : Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  return gcmOpenAt(key, nonce, aad, buf, 0, sealed.length - TAG_BYTES);
+}
+
+/** Opens the ciphertext `buf[ctStart..ctEnd]` whose tag follows it; undefined on any authentication failure. */
+export function gcmOpenAt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, buf: Buffer, ctStart: number, ctEnd: number): Buffer | undefined {
+  if (ctStart < 0 || ctEnd < ctStart || buf.length < ctEnd + TAG_BYTES) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce, GCM_OPTIONS);
   decipher.setAAD(aad);
-  decipher.setAuthTag(sealed.subarray(ctLen));
-  const head = decipher.update(sealed.subarray(0, ctLen));
+  decipher.setAuthTag(buf.subarray(ctEnd, ctEnd + TAG_BYTES));
+  const head = decipher.update(buf.subarray(ctStart, ctEnd));
   try {
     const tail = decipher.final();
     return tail.length === 0 ? head : Buffer.concat([head, tail]);

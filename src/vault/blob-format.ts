@@ -38,15 +38,17 @@
 // content key ever be reused by a bug. A writer never re-seals an index: a
 // timer flush closes the chunk it seals and later data goes to the next one.
 
-import { gcmOpen, gcmSealParts, TAG_BYTES } from './aead.ts';
+import { gcmOpen, gcmOpenAt, gcmSealParts, TAG_BYTES } from './aead.ts';
 
 export const MAGIC = Buffer.from('SVLT', 'ascii');
 export const FORMAT_VERSION = 1;
 export const NONCE_PREFIX_BYTES = 8;
-export const FRAME_OVERHEAD = 1 + 4 + TAG_BYTES;
+/** Frame head: flags (1) and plaintext length (4). */
+export const FRAME_HEAD_BYTES = 1 + 4;
+export const FRAME_OVERHEAD = FRAME_HEAD_BYTES + TAG_BYTES;
 export const MIN_CHUNK_SIZE = 1;
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
-const FINAL_FLAG = 0x01;
+export const FINAL_FLAG = 0x01;
 
 export interface BlobHeader {
   chunkSize: number;
@@ -68,72 +70,189 @@ export type FormatError =
 export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
 
 export function encodeHeader(h: BlobHeader): Buffer {
-  const keyId = Buffer.from(h.keyId, 'ascii');
-  const recordId = Buffer.from(h.recordId, 'utf8');
-  if (keyId.length < 1 || keyId.length > 255) throw new Error('key id must be 1..255 bytes');
-  if (recordId.length < 1 || recordId.length > 0xffff) throw new Error('record id must be 1..65535 bytes');
+  // Ids are measured, then written straight into the header: no buffer per id.
+  const keyIdLength = Buffer.byteLength(h.keyId, 'latin1');
+  const recordIdLength = Buffer.byteLength(h.recordId, 'utf8');
+  if (keyIdLength < 1 || keyIdLength > 255) throw new Error('key id must be 1..255 bytes');
+  if (!/^[\x20-\x7e]+$/.test(h.keyId)) throw new Error('key id must be printable ASCII');
+  if (recordIdLength < 1 || recordIdLength > 0xffff) throw new Error('record id must be 1..65535 bytes');
   if (h.noncePrefix.length !== NONCE_PREFIX_BYTES) throw new Error('nonce prefix must be 8 bytes');
   if (!Number.isInteger(h.chunkSize) || h.chunkSize < MIN_CHUNK_SIZE || h.chunkSize > MAX_CHUNK_SIZE) {
     throw new Error('chunk size out of range');
   }
   // Every byte is written below; allocUnsafe takes a slice of Node's pool
-  // instead of a fresh zeroed ArrayBuffer (the same for the small buffers
-  // below: per-object allocations were a visible cost for 1 KiB objects).
-  const out = Buffer.allocUnsafe(4 + 1 + 1 + 4 + NONCE_PREFIX_BYTES + 1 + keyId.length + 2 + recordId.length);
+  // instead of a fresh zeroed ArrayBuffer (per-object allocations were a
+  // visible cost for 1 KiB objects).
+  const out = Buffer.allocUnsafe(FIXED_HEADER_BYTES + keyIdLength + 2 + recordIdLength);
   let o = MAGIC.copy(out, 0);
   out[o++] = FORMAT_VERSION;
   out[o++] = 0;
   o = out.writeUInt32BE(h.chunkSize, o);
   o += h.noncePrefix.copy(out, o);
-  out[o++] = keyId.length;
-  o += keyId.copy(out, o);
-  o = out.writeUInt16BE(recordId.length, o);
-  recordId.copy(out, o);
+  out[o++] = keyIdLength;
+  o += out.write(h.keyId, o, 'latin1');
+  o = out.writeUInt16BE(recordIdLength, o);
+  out.write(h.recordId, o, 'utf8');
   return out;
+}
+
+/** Where the variable fields of a header lie in its bytes; see {@link headerLayout}. */
+export interface HeaderLayout {
+  /** Header size in bytes. */
+  length: number;
+  chunkSize: number;
+  keyIdStart: number;
+  keyIdEnd: number;
+  recordIdStart: number;
+}
+
+const FIXED_HEADER_BYTES = 4 + 1 + 1 + 4 + NONCE_PREFIX_BYTES + 1;
+const NONCE_PREFIX_OFFSET = 10;
+
+/**
+ * Checks the header at the start of `buf` and locates its fields without
+ * copying or decoding any of them (the reader compares ids in place: a
+ * string decode and a nonce copy per object were a visible cost for small
+ * objects). The record id runs from `recordIdStart` to `length`.
+ */
+export function headerLayout(buf: Uint8Array): Result<HeaderLayout, FormatError> {
+  const fixed = FIXED_HEADER_BYTES;
+  const magicOk = buf.length >= 4 && buf[0] === MAGIC[0] && buf[1] === MAGIC[1] && buf[2] === MAGIC[2] && buf[3] === MAGIC[3];
+  if (buf.length < fixed) return { ok: false, error: buf.length >= 4 && !magicOk ? 'bad_magic' : 'incomplete' };
+  if (!magicOk) return { ok: false, error: 'bad_magic' };
+  if (buf[4] !== FORMAT_VERSION) return { ok: false, error: 'bad_version' };
+  if (buf[5] !== 0) return { ok: false, error: 'bad_flags' };
+  const chunkSize = ((buf[6]! << 24) >>> 0) + (buf[7]! << 16) + (buf[8]! << 8) + buf[9]!;
+  if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) return { ok: false, error: 'bad_chunk_size' };
+  const keyLen = buf[fixed - 1]!;
+  if (keyLen === 0) return { ok: false, error: 'bad_key_id' };
+  const keyIdEnd = fixed + keyLen;
+  if (buf.length < keyIdEnd + 2) return { ok: false, error: 'incomplete' };
+  const recLen = (buf[keyIdEnd]! << 8) + buf[keyIdEnd + 1]!;
+  if (recLen === 0) return { ok: false, error: 'bad_record_id' };
+  const length = keyIdEnd + 2 + recLen;
+  if (buf.length < length) return { ok: false, error: 'incomplete' };
+  return { ok: true, value: { length, chunkSize, keyIdStart: fixed, keyIdEnd, recordIdStart: keyIdEnd + 2 } };
 }
 
 /** Decodes the header at the start of `buf`; `length` is its size in bytes. */
 export function decodeHeader(buf: Uint8Array): Result<{ header: BlobHeader; length: number }, FormatError> {
+  const layout = headerLayout(buf);
+  if (!layout.ok) return layout;
+  const { length, chunkSize, keyIdStart, keyIdEnd, recordIdStart } = layout.value;
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const fixed = 4 + 1 + 1 + 4 + NONCE_PREFIX_BYTES + 1;
-  if (b.length < fixed) return { ok: false, error: b.length >= 4 && !b.subarray(0, 4).equals(MAGIC) ? 'bad_magic' : 'incomplete' };
-  if (!b.subarray(0, 4).equals(MAGIC)) return { ok: false, error: 'bad_magic' };
-  if (b[4] !== FORMAT_VERSION) return { ok: false, error: 'bad_version' };
-  if (b[5] !== 0) return { ok: false, error: 'bad_flags' };
-  const chunkSize = b.readUInt32BE(6);
-  if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) return { ok: false, error: 'bad_chunk_size' };
-  const noncePrefix = Buffer.from(b.subarray(10, 10 + NONCE_PREFIX_BYTES));
-  const keyLen = b[fixed - 1]!;
-  if (keyLen === 0) return { ok: false, error: 'bad_key_id' };
-  if (b.length < fixed + keyLen + 2) return { ok: false, error: 'incomplete' };
-  const keyId = b.subarray(fixed, fixed + keyLen).toString('ascii');
-  const recLen = b.readUInt16BE(fixed + keyLen);
-  if (recLen === 0) return { ok: false, error: 'bad_record_id' };
-  const length = fixed + keyLen + 2 + recLen;
-  if (b.length < length) return { ok: false, error: 'incomplete' };
-  const recordId = b.subarray(fixed + keyLen + 2, length).toString('utf8');
+  const noncePrefix = Buffer.from(b.subarray(NONCE_PREFIX_OFFSET, NONCE_PREFIX_OFFSET + NONCE_PREFIX_BYTES));
+  const keyId = b.toString('ascii', keyIdStart, keyIdEnd);
+  const recordId = b.toString('utf8', recordIdStart, length);
   return { ok: true, value: { header: { chunkSize, noncePrefix, keyId, recordId }, length } };
 }
 
-function chunkNonce(prefix: Buffer, index: number): Buffer {
-  const nonce = Buffer.allocUnsafe(NONCE_PREFIX_BYTES + 4);
-  prefix.copy(nonce, 0);
-  nonce.writeUInt32BE(index, NONCE_PREFIX_BYTES);
-  return nonce;
-}
-
-function chunkAad(headerBytes: Buffer, index: number, final: boolean): Buffer {
-  const aad = Buffer.allocUnsafe(headerBytes.length + 5);
-  headerBytes.copy(aad, 0);
-  aad.writeUInt32BE(index, headerBytes.length);
-  aad[headerBytes.length + 4] = final ? 1 : 0;
-  return aad;
+/**
+ * True when bytes `start..end` of `buf` are exactly `text` in UTF-8 (ids are
+ * compared as bytes, never decoded, so no two byte strings can match one id).
+ */
+export function bytesEqualText(buf: Uint8Array, start: number, end: number, text: string): boolean {
+  if (end - start === text.length) {
+    let ascii = true;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      if (buf[start + i] !== c) return false;
+    }
+    if (ascii) return true;
+  }
+  const encoded = Buffer.from(text, 'utf8');
+  return encoded.length === end - start && encoded.equals(buf.subarray(start, end));
 }
 
 /**
- * Seals one chunk (plaintext whole or in pieces) and returns its frame as
+ * The nonce and AAD of one object's chunks, in a single buffer rewritten
+ * in place for each chunk: nonce = prefix || index, AAD = header || index ||
+ * final flag. The cipher copies both when it is set up, so the next chunk
+ * may rewrite them; this saves two allocations and a header copy per chunk.
+ * One instance per object, used synchronously.
+ */
+export class ChunkParams {
+  readonly #nonce: Buffer;
+  readonly #aad: Buffer;
+  readonly #headerLength: number;
+
+  /**
+   * `header` starts with the encoded header, `headerLength` bytes long (it
+   * may be a whole blob). The nonce prefix is the header's unless given.
+   */
+  constructor(header: Uint8Array, headerLength = header.length, noncePrefix?: Uint8Array) {
+    if (noncePrefix && noncePrefix.length !== NONCE_PREFIX_BYTES) throw new Error('nonce prefix must be 8 bytes');
+    const space = Buffer.allocUnsafe(NONCE_PREFIX_BYTES + 4 + headerLength + 5);
+    // Buffer.prototype.copy takes ranges, so no view is made for either copy.
+    const from = Buffer.isBuffer(header) ? header : Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+    if (noncePrefix) space.set(noncePrefix, 0);
+    else from.copy(space, 0, NONCE_PREFIX_OFFSET, NONCE_PREFIX_OFFSET + NONCE_PREFIX_BYTES);
+    from.copy(space, NONCE_PREFIX_BYTES + 4, 0, headerLength);
+    this.#nonce = space.subarray(0, NONCE_PREFIX_BYTES + 4);
+    this.#aad = space.subarray(NONCE_PREFIX_BYTES + 4);
+    this.#headerLength = headerLength;
+  }
+
+  /** The header bytes (a view; valid as long as this object). */
+  get headerBytes(): Buffer {
+    return this.#aad.subarray(0, this.#headerLength);
+  }
+
+  /** Points nonce and AAD at chunk `index`; returns them (views, rewritten by the next call). */
+  at(index: number, final: boolean): { nonce: Buffer; aad: Buffer } {
+    if (index > 0xffffffff) throw new Error('too many chunks');
+    this.#nonce.writeUInt32BE(index, NONCE_PREFIX_BYTES);
+    this.#aad.writeUInt32BE(index, this.#headerLength);
+    this.#aad[this.#headerLength + 4] = final ? FINAL_FLAG : 0;
+    return { nonce: this.#nonce, aad: this.#aad };
+  }
+}
+
+/**
+ * Seals chunk `index` of the object `params` describes; returns its frame as
  * pieces (frame head, ciphertext, tag), so no byte is copied to assemble it.
  */
+export function sealFrame(
+  contentKey: Uint8Array,
+  params: ChunkParams,
+  index: number,
+  final: boolean,
+  plaintext: Uint8Array | readonly Uint8Array[],
+): Buffer[] {
+  const { nonce, aad } = params.at(index, final);
+  let length = 0;
+  if (plaintext instanceof Uint8Array) length = plaintext.length;
+  else for (const p of plaintext) length += p.length;
+  const head = Buffer.allocUnsafe(5);
+  head[0] = final ? FINAL_FLAG : 0;
+  head.writeUInt32BE(length, 1);
+  const out = gcmSealParts(contentKey, nonce, aad, plaintext);
+  out.unshift(head);
+  return out;
+}
+
+/**
+ * Opens chunk `index` whose ciphertext is `buf[ctStart..ctEnd]` followed by
+ * its tag; undefined when it does not authenticate at this index.
+ */
+export function openFrame(
+  contentKey: Uint8Array,
+  params: ChunkParams,
+  index: number,
+  final: boolean,
+  buf: Buffer,
+  ctStart: number,
+  ctEnd: number,
+): Buffer | undefined {
+  const { nonce, aad } = params.at(index, final);
+  return gcmOpenAt(contentKey, nonce, aad, buf, ctStart, ctEnd);
+}
+
+/** As {@link sealFrame}, for callers holding the header and prefix rather than a ChunkParams. */
 export function sealChunkParts(
   contentKey: Uint8Array,
   headerBytes: Buffer,
@@ -142,12 +261,7 @@ export function sealChunkParts(
   final: boolean,
   plaintext: Uint8Array | readonly Uint8Array[],
 ): Buffer[] {
-  if (index > 0xffffffff) throw new Error('too many chunks');
-  const length = plaintext instanceof Uint8Array ? plaintext.length : plaintext.reduce((n, p) => n + p.length, 0);
-  const head = Buffer.allocUnsafe(5);
-  head[0] = final ? FINAL_FLAG : 0;
-  head.writeUInt32BE(length, 1);
-  return [head, ...gcmSealParts(contentKey, chunkNonce(noncePrefix, index), chunkAad(headerBytes, index, final), plaintext)];
+  return sealFrame(contentKey, new ChunkParams(headerBytes, headerBytes.length, noncePrefix), index, final, plaintext);
 }
 
 /** Seals one chunk and returns its complete frame. */
@@ -179,7 +293,7 @@ export function scanFrame(buf: Buffer, offset: number, chunkSize: number): Frame
   return { kind: 'frame', final: (flags & FINAL_FLAG) !== 0, sealed: buf.subarray(offset + 5, end), next: end };
 }
 
-/** Opens one chunk; undefined when it does not authenticate at this index. */
+/** Opens one chunk (ciphertext || tag); undefined when it does not authenticate at this index. */
 export function openChunk(
   contentKey: Uint8Array,
   headerBytes: Buffer,
@@ -188,7 +302,8 @@ export function openChunk(
   final: boolean,
   sealed: Buffer,
 ): Buffer | undefined {
-  return gcmOpen(contentKey, chunkNonce(noncePrefix, index), chunkAad(headerBytes, index, final), sealed);
+  const { nonce, aad } = new ChunkParams(headerBytes, headerBytes.length, noncePrefix).at(index, final);
+  return gcmOpen(contentKey, nonce, aad, sealed);
 }
 
 /** Bytes on disk for a blob of `size` plaintext bytes sealed in one go. */

@@ -7,7 +7,7 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { freshRandom } from './aead.ts';
+import { freshHex } from './aead.ts';
 import type { BlobAppender, BlobEntry, BlobStore } from './blob-store.ts';
 import { fsyncDir } from './file-key-provider.ts';
 
@@ -19,7 +19,7 @@ const PUTTING = '.put';
 
 /** A fresh, unguessable blob reference (not derived from any record id). */
 export function newBlobRef(): string {
-  return freshRandom(16).toString('hex');
+  return freshHex(16);
 }
 
 export class LocalBlobStore implements BlobStore {

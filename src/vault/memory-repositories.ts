@@ -21,8 +21,25 @@ function cloneKey(r: DataKeyRecord): DataKeyRecord {
   return { ...r, wrappedKey: Buffer.from(r.wrappedKey) };
 }
 
+/** A copy for the caller (short-lived: a slice of Node's buffer pool is the cheapest). */
 function cloneObject(r: ObjectRecord): ObjectRecord {
   return { ...r, wrappedContentKey: r.wrappedContentKey ? Buffer.from(r.wrappedContentKey) : null };
+}
+
+/** A copy to keep as a row: its key in memory of its own (see ownCopy). */
+function storedObject(r: ObjectRecord): ObjectRecord {
+  return { ...r, wrappedContentKey: r.wrappedContentKey ? ownCopy(r.wrappedContentKey) : null };
+}
+
+/**
+ * A copy in its own memory. Buffer.from would slice Node's shared 8 KiB
+ * pool, and a row kept here would pin the whole slab (and whatever blob
+ * bytes share it) for as long as the row lives.
+ */
+function ownCopy(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
 }
 
 class MemoryDataKeys implements DataKeyRepository {
@@ -63,7 +80,7 @@ class MemoryObjects implements ObjectRepository {
 
   async insert(record: ObjectRecord): Promise<void> {
     if (this.rows.has(record.id)) throw new Error(`duplicate object id ${record.id}`);
-    this.rows.set(record.id, cloneObject(record));
+    this.rows.set(record.id, storedObject(record));
   }
   async get(id: string): Promise<ObjectRecord | undefined> {
     const r = this.rows.get(id);

@@ -72,6 +72,13 @@ export class PracticeKeyring {
     return pending;
   }
 
+  /** The practice's data key if it is held in memory now, without a promise (the seal path of small objects). */
+  cachedForPractice(practiceId: string): PracticeDataKey | undefined {
+    const keyId = this.#byPractice.get(practiceId);
+    const cached = keyId === undefined ? undefined : this.#cache.get(keyId);
+    return keyId !== undefined && cached ? { keyId, key: cached.key, wrapper: cached.wrapper } : undefined;
+  }
+
   async #loadOrCreate(practiceId: string): Promise<PracticeDataKey> {
     const existing = await this.#repo.findByPractice(practiceId);
     if (existing) return { keyId: existing.keyId, ...(await this.#unwrapRecord(existing)) };
@@ -100,6 +107,18 @@ export class PracticeKeyring {
   async byId(keyId: string): Promise<{ practiceId: string; key: Buffer; wrapper: ContentKeyWrapper }> {
     const cached = this.#cache.get(keyId);
     if (cached) return cached;
+    return this.#load(keyId);
+  }
+
+  /**
+   * The data key if it is held in memory now, without a promise: the open
+   * path of a small object awaits only what really waits (record, blob).
+   */
+  cachedById(keyId: string): { practiceId: string; key: Buffer; wrapper: ContentKeyWrapper } | undefined {
+    return this.#cache.get(keyId);
+  }
+
+  async #load(keyId: string): Promise<{ practiceId: string; key: Buffer; wrapper: ContentKeyWrapper }> {
     const record = await this.#repo.get(keyId);
     if (!record) throw new VaultError(VaultErrorCode.KeyNotFound, `data key ${keyId} not found`, { keyId });
     return { practiceId: record.practiceId, ...(await this.#unwrapRecord(record)) };

@@ -49,7 +49,8 @@ export function normalizeRetention(policy: RetentionPolicy = {}): NormalizedRete
 
 /** When an object of `kind` created at `createdAt` becomes eligible for purge; null = never. */
 export function retentionDeadline(kind: ArtifactKind, createdAt: Date, policy: RetentionPolicy = {}): Date | null {
-  const days = normalizeRetention(policy).days[kind];
+  // Every sealed object asks; a practice without a policy of its own needs no validation pass.
+  const days = (hasNoEntries(policy) ? DEFAULT_RETENTION_DAYS : normalizeRetention(policy).days)[kind];
   if (days === null) return null;
   const deadline = new Date(createdAt.getTime() + days * DAY_MS);
   if (kind === 'audit_log') {
@@ -57,6 +58,11 @@ export function retentionDeadline(kind: ArtifactKind, createdAt: Date, policy: R
     return deadline.getTime() < floor.getTime() ? floor : deadline;
   }
   return deadline;
+}
+
+function hasNoEntries(policy: RetentionPolicy): boolean {
+  for (const kind in policy) if (Object.hasOwn(policy, kind)) return false;
+  return true;
 }
 
 function addYears(date: Date, years: number): Date {

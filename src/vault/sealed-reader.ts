@@ -2,9 +2,13 @@
 // after its chunk authenticated; the first failure stops everything. Used by
 // reads (whole or streamed) and by crash recovery, which wants to know how
 // far a torn blob still authenticates.
+//
+// This is the open path of every small object, so it works on views of the
+// input and compares the header's ids as bytes: no id is decoded, no header
+// or nonce copied, no frame described by an object of its own.
 
 import { TAG_BYTES } from './aead.ts';
-import { decodeHeader, openChunk, scanFrame, type BlobHeader } from './blob-format.ts';
+import { bytesEqualText, ChunkParams, FINAL_FLAG, FRAME_HEAD_BYTES, headerLayout, openFrame } from './blob-format.ts';
 
 /** Shared empty buffer (never written): an object read whole resets `#pending` twice. */
 const EMPTY = Buffer.alloc(0);
@@ -39,7 +43,9 @@ export class SealedBlobReader {
   readonly #expect: ReaderExpectation;
   #pending: Buffer = EMPTY;
   #consumed = 0;
-  #header: { header: BlobHeader; bytes: Buffer } | undefined;
+  /** Nonce and AAD of this blob's chunks, set once the header checked out. */
+  #params: ChunkParams | undefined;
+  #chunkSize = 0;
   #index = 0;
   #final = false;
   #plaintextBytes = 0;
@@ -57,32 +63,34 @@ export class SealedBlobReader {
     // streamed one copies only the frame that straddles two reads.
     let input = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const chunks: Buffer[] = [];
-    if (!this.#header) {
+    if (!this.#params) {
       const buf = this.#pending.length === 0 ? input : Buffer.concat([this.#pending, input]);
-      const decoded = decodeHeader(buf);
-      if (!decoded.ok) {
-        if (decoded.error !== 'incomplete') return this.#fail('bad_header');
+      const layout = headerLayout(buf);
+      if (!layout.ok) {
+        if (layout.error !== 'incomplete') return this.#fail('bad_header');
         this.#pending = buf;
         return { ok: true, chunks };
       }
-      const { header, length } = decoded.value;
-      if (header.recordId !== this.#expect.recordId) return this.#fail('record_mismatch');
-      if (header.keyId !== this.#expect.keyId) return this.#fail('key_mismatch');
-      this.#header = { header, bytes: Buffer.from(buf.subarray(0, length)) };
+      const { length, chunkSize, keyIdStart, keyIdEnd, recordIdStart } = layout.value;
+      if (!bytesEqualText(buf, recordIdStart, length, this.#expect.recordId)) return this.#fail('record_mismatch');
+      if (!bytesEqualText(buf, keyIdStart, keyIdEnd, this.#expect.keyId)) return this.#fail('key_mismatch');
+      // ChunkParams copies the header, so `buf` may be reused by its owner.
+      this.#params = new ChunkParams(buf, length);
+      this.#chunkSize = chunkSize;
       this.#consumed = length;
       this.#pending = EMPTY;
       input = buf.subarray(length);
     } else if (this.#pending.length > 0) {
       // Complete the frame begun in an earlier push, copying only its bytes.
-      const headNeed = Math.max(0, 5 - this.#pending.length);
+      const headNeed = Math.max(0, FRAME_HEAD_BYTES - this.#pending.length);
       const withHead = Buffer.concat([this.#pending, input.subarray(0, headNeed)]);
       input = input.subarray(headNeed);
-      if (withHead.length < 5) {
+      if (withHead.length < FRAME_HEAD_BYTES) {
         this.#pending = withHead;
         return { ok: true, chunks };
       }
-      const total = 5 + withHead.readUInt32BE(1) + TAG_BYTES;
-      if (withHead.readUInt32BE(1) > this.#header.header.chunkSize) return this.#fail('bad_frame');
+      const total = FRAME_HEAD_BYTES + withHead.readUInt32BE(1) + TAG_BYTES;
+      if (withHead.readUInt32BE(1) > this.#chunkSize) return this.#fail('bad_frame');
       const need = total - withHead.length;
       if (input.length < need) {
         this.#pending = Buffer.concat([withHead, input]);
@@ -99,25 +107,36 @@ export class SealedBlobReader {
     return { ok: true, chunks };
   }
 
-  /** Opens every whole frame in `buf`; keeps the incomplete rest as pending. */
+  /**
+   * Opens every whole frame in `buf` (layout in blob-format.ts); keeps the
+   * incomplete rest as pending. The checks run in scanFrame's order.
+   */
   #frames(buf: Buffer, chunks: Buffer[]): PushResult {
-    const { header, bytes } = this.#header!;
+    const params = this.#params!;
+    // validLength must count every chunk that authenticated, also when a
+    // later one in the same buffer fails (recovery cuts the blob there).
+    const base = this.#consumed;
     let offset = 0;
-    for (;;) {
-      const frame = scanFrame(buf, offset, header.chunkSize);
-      if (frame.kind === 'incomplete') break;
-      if (frame.kind === 'invalid') return this.#fail('bad_frame');
+    while (buf.length - offset >= FRAME_HEAD_BYTES) {
+      const flags = buf[offset]!;
+      if ((flags & ~FINAL_FLAG) !== 0) return this.#fail('bad_frame');
+      const length = buf.readUInt32BE(offset + 1);
+      if (length > this.#chunkSize) return this.#fail('bad_frame');
+      const ctStart = offset + FRAME_HEAD_BYTES;
+      const ctEnd = ctStart + length;
+      if (buf.length < ctEnd + TAG_BYTES) break;
       if (this.#final) return this.#fail('data_after_final');
-      const plain = openChunk(this.#key, bytes, header.noncePrefix, this.#index, frame.final, frame.sealed);
+      const final = (flags & FINAL_FLAG) !== 0;
+      const plain = openFrame(this.#key, params, this.#index, final, buf, ctStart, ctEnd);
       if (!plain) return this.#fail('chunk_auth');
+      this.#consumed = base + ctEnd + TAG_BYTES;
       this.#index += 1;
-      this.#final = frame.final;
+      this.#final = final;
       this.#plaintextBytes += plain.length;
       if (plain.length > 0) chunks.push(plain);
-      offset = frame.next;
+      offset = ctEnd + TAG_BYTES;
     }
-    this.#consumed += offset;
-    this.#pending = buf.subarray(offset);
+    this.#pending = offset === buf.length ? EMPTY : buf.subarray(offset);
     return { ok: true, chunks };
   }
 
@@ -130,7 +149,7 @@ export class SealedBlobReader {
       chunkCount: this.#index,
     };
     if (this.#failed) return { ok: false, reason: this.#failed, value };
-    if (!this.#header || this.#pending.length > 0) return { ok: false, reason: 'truncated', value };
+    if (!this.#params || this.#pending.length > 0) return { ok: false, reason: 'truncated', value };
     return { ok: true, value };
   }
 

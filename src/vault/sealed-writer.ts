@@ -11,7 +11,7 @@
 // no (key, nonce) pair is ever used twice.
 
 import type { BlobAppender } from './blob-store.ts';
-import { sealChunkParts } from './blob-format.ts';
+import { ChunkParams, sealFrame } from './blob-format.ts';
 import { VaultError, VaultErrorCode } from './errors.ts';
 import type { ObjectRecord } from './repositories.ts';
 
@@ -60,6 +60,7 @@ export class SealedWriter {
   readonly #maxUnsynced: number;
   readonly #scheduler: Scheduler;
   readonly #timer: unknown;
+  readonly #params: ChunkParams;
   #state: WriterState = 'open';
   #buffer: Buffer[] = [];
   #buffered = 0;
@@ -73,6 +74,7 @@ export class SealedWriter {
   constructor(session: WriterSession, options: SealedWriterOptions = {}) {
     this.objectId = session.objectId;
     this.#s = session;
+    this.#params = new ChunkParams(session.headerBytes, session.headerBytes.length, session.noncePrefix);
     this.#maxUnsynced = options.maxUnsyncedBytes ?? 8000;
     this.#scheduler = options.scheduler ?? systemScheduler;
     if (!(this.#maxUnsynced >= 1)) throw new VaultError(VaultErrorCode.InvalidArgument, 'maxUnsyncedBytes must be >= 1');
@@ -162,7 +164,7 @@ export class SealedWriter {
     this.#queued += length;
     const run = async (): Promise<void> => {
       if (this.#error !== undefined) throw this.#error;
-      const frame = sealChunkParts(this.#s.contentKey, this.#s.headerBytes, this.#s.noncePrefix, index, final, plaintext);
+      const frame = sealFrame(this.#s.contentKey, this.#params, index, final, plaintext);
       try {
         await this.#s.appender.append(frame);
       } catch (err) {

@@ -4,14 +4,14 @@
 
 import { hkdfSync } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { freshRandom, KEY_BYTES } from './aead.ts';
-import { encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealChunkParts } from './blob-format.ts';
+import { freshHex, freshRandom, KEY_BYTES } from './aead.ts';
+import { ChunkParams, encodeHeader, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, NONCE_PREFIX_BYTES, sealFrame } from './blob-format.ts';
 import type { BlobStore } from './blob-store.ts';
 import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
 import { keyStatus, type KeyStatus } from './key-rotation.ts';
 import { newBlobRef } from './local-blob-store.ts';
-import { readStream, readWhole } from './object-reader.ts';
+import { readableRecord, readStream, readWhole } from './object-reader.ts';
 import { isReadable, Transitions } from './object-state.ts';
 import { PracticeKeyring, systemClock, wrapContentKey, type Clock } from './practice-keyring.ts';
 import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
@@ -61,7 +61,7 @@ export interface ObjectRef {
 }
 
 export function newObjectId(): string {
-  return 'obj_' + freshRandom(12).toString('hex');
+  return 'obj_' + freshHex(12);
 }
 
 export class Vault {
@@ -89,13 +89,14 @@ export class Vault {
   /** Seals a small object in one go (fax page, text, transcript); committed on return. */
   async sealBytes(input: NewObject, data: Uint8Array): Promise<ObjectRecord> {
     const prepared = await this.#prepare(input);
-    const { record, contentKey, headerBytes, noncePrefix, chunkSize } = prepared;
+    const { record, contentKey, headerBytes, chunkSize } = prepared;
     try {
+      const params = new ChunkParams(headerBytes);
       const frames: Buffer[] = [headerBytes];
       let index = 0;
       for (let offset = 0; offset < data.length || index === 0; offset += chunkSize) {
         const end = Math.min(offset + chunkSize, data.length);
-        frames.push(...sealChunkParts(contentKey, headerBytes, noncePrefix, index++, end === data.length, data.subarray(offset, end)));
+        for (const part of sealFrame(contentKey, params, index++, end === data.length, data.subarray(offset, end))) frames.push(part);
       }
       // Record first, then blob, then commit: a crash leaves a 'writing'
       // record that recover() resolves, never a blob nobody knows about.
@@ -169,13 +170,13 @@ export class Vault {
   }
 
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
-  async openBytes(ref: ObjectRef): Promise<Buffer> {
-    return readWhole(this.#ctx, await this.#readableRecord(ref));
+  openBytes(ref: ObjectRef): Promise<Buffer> {
+    return readWhole(this.#ctx, ref);
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
   async openStream(ref: ObjectRef): Promise<Readable> {
-    return readStream(this.#ctx, await this.#readableRecord(ref));
+    return readStream(this.#ctx, readableRecord(ref, await this.#ctx.repos.objects.get(ref.objectId)));
   }
 
   /** Crash recovery; call once at startup before accepting calls. */
@@ -238,14 +239,6 @@ export class Vault {
     this.#ctx.keyring.clear();
   }
 
-  async #readableRecord(ref: ObjectRef): Promise<ObjectRecord> {
-    const record = await this.stat(ref);
-    if (record.state === 'writing') {
-      throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} is still being written`, { objectId: record.id });
-    }
-    return record;
-  }
-
   async #prepare(input: NewObject): Promise<{
     record: ObjectRecord;
     contentKey: Buffer;
@@ -259,12 +252,13 @@ export class Vault {
       throw new VaultError(VaultErrorCode.InvalidArgument, `chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
     }
     const id = input.id ?? newObjectId();
-    const dataKey = await this.#ctx.keyring.forPractice(input.practiceId);
+    const dataKey = this.#ctx.keyring.cachedForPractice(input.practiceId) ?? (await this.#ctx.keyring.forPractice(input.practiceId));
     const keyId = dataKey.keyId;
     const contentKey = freshRandom(KEY_BYTES);
     const noncePrefix = freshRandom(NONCE_PREFIX_BYTES);
     const headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
     const createdAt = this.#ctx.clock.now();
+    const policy = this.#retention(input.practiceId);
     const record: ObjectRecord = {
       id,
       practiceId: input.practiceId,
@@ -277,7 +271,7 @@ export class Vault {
       state: 'writing',
       createdAt,
       sealedAt: null,
-      retentionDeadline: retentionDeadline(input.kind, createdAt, await this.#retention(input.practiceId)),
+      retentionDeadline: retentionDeadline(input.kind, createdAt, policy instanceof Promise ? await policy : policy),
       legalHold: false,
       shredReason: null,
     };

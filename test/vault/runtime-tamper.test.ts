@@ -1,11 +1,16 @@
 // Tampering found by the vault inside a running Sotto lands in the audit
 // log: a flipped byte in a sealed blob on disk makes the read fail with
 // VAULT_TAMPERED and leaves a hash-chained `vault.tamper_detected` event
-// naming the object, with codes only and nothing of what was sealed.
+// naming the object, with codes only and nothing of what was sealed. Crash
+// recovery at startup reports through the same path.
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_ACTIONS, verifyStore } from '../../src/audit/index.ts';
-import { KyselyAuditStore } from '../../src/db/index.ts';
+import { KyselyAuditStore, openDatabase } from '../../src/db/index.ts';
+import pino from 'pino';
+import { loadConfig } from '../../src/app/config.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { openRuntime } from '../../src/app/runtime.ts';
 import { isVaultError, VaultErrorCode } from '../../src/vault/index.ts';
 import { bootRuntime, runtimeBlobPath, type RuntimeHarness } from './runtime-harness.ts';
 
@@ -53,5 +58,33 @@ describe('tamper detection in a running Sotto', () => {
     for (const piece of ['Jane', 'Patient', '5551234567', '1961-04-12', 'Caller']) expect(text).not.toContain(piece);
     // The event extends the practice's chain: `sotto audit verify` still passes.
     expect((await verifyStore(new KyselyAuditStore(h.rt.database.db))).ok).toBe(true);
+  }, 60_000);
+
+  it('records vault.tamper_detected when startup recovery finds a recording whose wrapped key was altered', async () => {
+    const P = h.practiceId;
+    const w = await h.rt.vault.createWriter({ practiceId: P, kind: 'voicemail', chunkSize: 1000 }, { maxUnsyncedBytes: 1000 });
+    await w.write(Buffer.alloc(2500, 0x7f));
+    await w.flush();
+    // The process dies mid-recording; meanwhile someone alters the row's wrapped content key.
+    await h.close();
+    const config = loadConfig({ SOTTO_DATA_DIR: h.dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_LOG_LEVEL: 'debug' });
+    const db = openDatabase(config.database);
+    const row = await db.db.selectFrom('vault_objects').select('wrapped_content_key').where('id', '=', w.objectId).executeTakeFirstOrThrow();
+    const altered = Buffer.from(row.wrapped_content_key as Uint8Array);
+    altered[5]! ^= 0x01;
+    await db.db.updateTable('vault_objects').set({ wrapped_content_key: altered }).where('id', '=', w.objectId).execute();
+    await db.close();
+
+    const rt = await openRuntime(config, createLogger('silent', pino.destination({ dest: '/dev/null', sync: true })));
+    try {
+      expect(rt.vaultRecovery).toMatchObject({ tampered: [w.objectId], partial: [] });
+      const events = await rt.database.db.selectFrom('audit_events').selectAll().where('action', '=', AUDIT_ACTIONS.vaultTamperDetected).execute();
+      expect(events).toEqual([expect.objectContaining({ object_type: 'voicemail', object_id: w.objectId, outcome: 'failure' })]);
+      expect(JSON.parse(events[0]!.details)).toEqual({ reason: 'chunk_auth' });
+      expect(await rt.vault.stat({ practiceId: P, objectId: w.objectId })).toMatchObject({ state: 'writing' });
+      expect((await verifyStore(new KyselyAuditStore(rt.database.db))).ok).toBe(true);
+    } finally {
+      await rt.close();
+    }
   }, 60_000);
 });
