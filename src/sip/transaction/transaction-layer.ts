@@ -7,11 +7,12 @@
 
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { TransactionChannel } from './channel.ts';
-import { systemClock, type Clock } from './clock.ts';
+import type { Clock } from './clock.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
+import { TimerWheel } from './timer-wheel.ts';
 import { DEFAULT_TIMERS, type TimerConfig } from './timers.ts';
 import { clientKeyOfRequest, clientKeyOfResponse, serverKeyOfRequest } from './transaction-key.ts';
 import type { ClientTransactionUser } from './user.ts';
@@ -30,8 +31,12 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
 
+  /** The wheel this layer made for itself (no clock injected); emptied on terminateAll. */
+  private readonly ownWheel: TimerWheel | undefined;
+
   constructor(options: TransactionLayerOptions = {}) {
-    this.clock = options.clock ?? systemClock;
+    this.ownWheel = options.clock ? undefined : new TimerWheel();
+    this.clock = options.clock ?? (this.ownWheel as TimerWheel);
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
   }
 
@@ -122,5 +127,6 @@ export class TransactionLayer {
     for (const tx of [...this.clients.values(), ...this.servers.values()]) tx.terminate();
     this.clients.clear();
     this.servers.clear();
+    this.ownWheel?.clearAll();
   }
 }
