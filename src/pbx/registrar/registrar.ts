@@ -4,8 +4,8 @@
 // Logs carry ids and codes only, never URIs, user names or addresses.
 import type { AddressBackoff } from '../../auth/index.ts';
 import { DigestAuthenticator } from '../../sip/auth/index.ts';
-import { createResponse, getAuthorizations, getHeader, getTo, headerField, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
-import type { ServerTransaction } from '../../sip/transaction/index.ts';
+import { createResponse, getAuthorizations, getHeader, getTo, headerField, isSipUri, statelessToTag, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
+import { NonInviteServerTransaction, type ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource } from '../../sip/transport/index.ts';
 import { applyRegister, contactHeaders } from './apply-register.ts';
 import { DEFAULT_REGISTRAR_LIMITS, type RegistrarLimits } from './binding.ts';
@@ -112,7 +112,17 @@ export class Registrar {
         if (userKey) this.o.backoff.perUser.recordFailure(userKey);
         this.logAuthFailure(source.address, e.code, source.protocol);
       } else this.stats.challenged++;
-      if (e.status === 401 || e.status === 407) return void reply(401, 'Unauthorized', this.challenger(practice.realm, request).challenge(e.stale));
+      if (e.status === 401 || e.status === 407) {
+        const challenge = this.challenger(practice.realm, request).challenge(e.stale);
+        if (e.code === 'SIP_AUTH_NO_CREDENTIALS' && tx instanceof NonInviteServerTransaction) {
+          // RFC 3261 8.2.7: the challenge to a request without credentials is
+          // what a stateless UAS is for; no transaction is kept for it, half
+          // of every registration's state. A retransmission gets a fresh
+          // challenge (same To tag, new nonce), which any client accepts.
+          return void tx.respondStateless(createResponse(request, 401, 'Unauthorized', { headers: challenge, toTag: statelessToTag(request) }));
+        }
+        return void reply(401, 'Unauthorized', challenge);
+      }
       return void reply(e.status, undefined);
     }
     const cred = lookups.get(result.value.username);

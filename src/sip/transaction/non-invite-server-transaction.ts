@@ -94,6 +94,23 @@ export class NonInviteServerTransaction {
     return true;
   }
 
+  /**
+   * Answers as a stateless UAS (RFC 3261 8.2.7) and ends the transaction at
+   * once: no Completed state, no Timer J, nothing kept for 32 s. A
+   * retransmitted request then reaches the TU again and is answered anew.
+   * 8.2.7 allows this only where "the same response" would always be given
+   * to the same request: an OPTIONS 200, and the challenge to a request
+   * without credentials, the use 8.2.7 names. The response's To tag must be
+   * derived from the request (statelessToTag), not random. False when
+   * already answered, or for a provisional.
+   */
+  respondStateless(response: SipResponse): boolean {
+    if (this.answered || response.status < 200) return false;
+    this.moveTo(S.Terminated);
+    void this.channel.send(response);
+    return true;
+  }
+
   /** A retransmission of the request matched this transaction (17.2.3). */
   receiveRequest(request: SipRequest): void {
     this.handle({ kind: 'request', request });
