@@ -144,7 +144,16 @@ export class Registrar {
     // Debug: phones re-register every few minutes; an info line each time
     // cost more than the registration and buries the events that matter.
     this.o.logger.debug({ event: 'sip.register.ok', deviceId: cred.deviceId, bound: outcome.bindings.length, removed: outcome.remove.length }, 'register');
-    reply(200, 'OK', [...contactHeaders(outcome.bindings, now), headerField('Date', new Date(now).toUTCString())]);
+    reply(200, 'OK', [...contactHeaders(outcome.bindings, now), this.dateHeader(now)]);
+  }
+
+  private date: { second: number; field: HeaderField } | undefined;
+
+  /** RFC 3261 10.3 step 8 / 20.17: the Date field, made once per second (phones set their clocks from it). */
+  private dateHeader(now: number): HeaderField {
+    const second = Math.floor(now / 1000);
+    if (this.date?.second !== second) this.date = { second, field: headerField('Date', new Date(second * 1000).toUTCString()) };
+    return this.date.field;
   }
 
   /**

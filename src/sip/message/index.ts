@@ -35,6 +35,7 @@ export {
   removeFirstListElement,
 } from './headers/header-list.ts';
 export { headerKey, canonicalHeaderName } from './headers/names.ts';
+export { keyOf } from './headers/header-field.ts';
 export {
   getVias,
   getTopVia,

@@ -4,7 +4,7 @@
 
 import { getHeaderFields, headerField } from './headers/header-list.ts';
 import { paramValue, parseParams } from './headers/lexer.ts';
-import { headerKey } from './headers/names.ts';
+import { keyOf } from './headers/header-field.ts';
 import { randomHex } from './random-pool.ts';
 import type { HeaderField, SipRequest, SipResponse } from './types.ts';
 
@@ -47,7 +47,7 @@ export function statelessToTag(request: SipRequest): string {
   let b = STATELESS_SEED_B;
   let viaSeen = false;
   for (const h of request.headers) {
-    const k = headerKey(h.name);
+    const k = keyOf(h);
     if (k === 'via') {
       if (viaSeen) continue;
       viaSeen = true;
@@ -83,7 +83,7 @@ export interface CreateResponseOptions {
 export function createResponse(request: SipRequest, status: number, reason?: string, options: CreateResponseOptions = {}): SipResponse {
   const headers: HeaderField[] = [];
   for (const h of request.headers) {
-    const k = headerKey(h.name);
+    const k = keyOf(h);
     if (k === 'via' || k === 'from' || k === 'call-id' || k === 'cseq') headers.push(h);
     else if (k === 'to') headers.push(status === 100 || hasTag(h.value) ? h : headerField(h.name, `${h.value};tag=${options.toTag ?? generateTag()}`));
     else if (k === 'record-route' && options.copyRecordRoute) headers.push(h);

@@ -30,6 +30,9 @@ export class TransactionLayer {
   readonly timers: TimerConfig;
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
+  /** The last request keyed by receiveRequest, so startServer for the same new request does not key it again. */
+  private lastKeyed: SipRequest | undefined;
+  private lastKey: string | undefined;
 
   /** The wheel this layer made for itself (no clock injected); emptied on terminateAll. */
   private readonly ownWheel: TimerWheel | undefined;
@@ -86,6 +89,8 @@ export class TransactionLayer {
    */
   receiveRequest(request: SipRequest): boolean {
     const key = serverKeyOfRequest(request);
+    this.lastKeyed = request;
+    this.lastKey = key;
     const tx = key ? this.servers.get(key) : undefined;
     if (!tx) return false;
     // An ACK for a non-INVITE key cannot happen (ACK maps to INVITE); a
@@ -101,7 +106,10 @@ export class TransactionLayer {
    */
   startServer(request: SipRequest, channel: TransactionChannel): ServerTransaction | undefined {
     if (request.method === 'ACK') throw new Error('ACK never creates a server transaction');
-    const key = serverKeyOfRequest(request);
+    // Messages are immutable, so the key receiveRequest just made for this very object still holds.
+    const key = this.lastKeyed === request ? this.lastKey : serverKeyOfRequest(request);
+    this.lastKeyed = undefined;
+    this.lastKey = undefined;
     if (!key) return undefined;
     const forget = (): void => {
       if (this.servers.get(key) === tx) this.servers.delete(key);
