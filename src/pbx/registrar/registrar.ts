@@ -82,11 +82,11 @@ export class Registrar {
     // failing is refused before any digest work.
     const claimed = getAuthorizations(request)[0]?.params.get('username');
     const userKey = claimed !== undefined ? `${source.address}\u0000${claimed}` : undefined;
-    for (const gate of [this.o.backoff.perAddress.check(source.address), userKey ? this.o.backoff.perUser.check(userKey) : { allowed: true as const }]) {
-      if (!gate.allowed) {
-        this.stats.throttled++;
-        return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
-      }
+    const byAddress = this.o.backoff.perAddress.check(source.address);
+    const gate = byAddress.allowed && userKey ? this.o.backoff.perUser.check(userKey) : byAddress;
+    if (!gate.allowed) {
+      this.stats.throttled++;
+      return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
     }
 
     // Identify: the To header names the address-of-record (RFC 3261 10.2).
@@ -97,10 +97,11 @@ export class Registrar {
 
     // Authenticate: same answer for an unknown user and a wrong password.
     const auth = this.authenticator(practice.realm);
-    const lookups = new Map<string, Awaited<ReturnType<RegistrarDirectory['credential']>>>();
+    // The authenticator looks up the one user name the credentials carry.
+    let looked: { username: string; cred: Awaited<ReturnType<RegistrarDirectory['credential']>> } | undefined;
     const result = await auth.authenticate(request, async (username, realm, algorithm) => {
       const cred = await this.o.directory.credential(realm, username);
-      lookups.set(username, cred);
+      looked = { username, cred };
       if (!cred || cred.practiceId !== practice.id) return undefined;
       return algorithm === 'SHA-256' ? cred.ha1Sha256 : cred.ha1Md5;
     });
@@ -125,7 +126,7 @@ export class Registrar {
       }
       return void reply(e.status, undefined);
     }
-    const cred = lookups.get(result.value.username);
+    const cred = looked?.username === result.value.username ? looked.cred : undefined;
     if (!cred) return void reply(500, 'Server Internal Error');
 
     // Authorise: a device may only bind its own extension's AOR.
