@@ -86,7 +86,12 @@ export class Registrar {
     const gate = byAddress.allowed && userKey ? this.o.backoff.perUser.check(userKey) : byAddress;
     if (!gate.allowed) {
       this.stats.throttled++;
-      return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
+      const refusal = createResponse(request, 403, 'Forbidden', { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))], toTag: statelessToTag(request) });
+      // RFC 3261 8.2.7, stateless: a throttled source keeps getting this 403
+      // (refused before any digest work, counted nowhere), and a flood must
+      // not make the server hold 32 s of transaction state per packet.
+      if (tx instanceof NonInviteServerTransaction) return void tx.respondStateless(refusal);
+      return void tx.respond(refusal);
     }
 
     // Identify: the To header names the address-of-record (RFC 3261 10.2).
