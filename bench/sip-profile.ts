@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     prof: { type: 'string' },
     warm: { type: 'string', default: '1000' },
     perf: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -62,7 +63,7 @@ const parsed = JSON.parse(demo.output.slice(demo.output.indexOf('{'), demo.outpu
   extensions: Array<{ sipUsername: string; sipPassword: string }>;
 };
 const users = parsed.extensions.map((e) => ({ username: e.sipUsername, password: e.sipPassword, domain: parsed.sip.domain }));
-const nodeFlags = [...(args.prof ? ['--cpu-prof', `--cpu-prof-dir=${args.prof}`] : []), ...(args.perf ? ['--perf-basic-prof-only-functions'] : [])];
+const nodeFlags = [...(args.prof ? ['--cpu-prof', `--cpu-prof-dir=${args.prof}`] : []), ...(args.perf ? ['--perf-basic-prof-only-functions'] : []), ...(args['node-flags'] ? (args['node-flags'] as string).split(' ') : [])];
 const proc = new PeerProcess('sotto start', 'node', [...nodeFlags, 'bin/sotto.mjs', 'start'], { cwd: PROJECT_ROOT, env, maxLifetimeMs: 10 * 60_000 });
 await proc.waitForOutput(/Portal and API\s+http/, 60_000);
 await waitForSip(LOOPBACK, sipPort, 20_000);
