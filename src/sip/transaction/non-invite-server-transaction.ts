@@ -26,6 +26,20 @@ import type { ServerTransactionUser, TerminationListener } from './user.ts';
 const EMPTY = Buffer.alloc(0);
 /** Stands for the Request-URI of a released request (see `request`): the parsed URI would pin the whole message text. */
 const RELEASED_URI: Uri = Object.freeze({ scheme: 'released', opaque: '' });
+const NO_HEADERS: SipRequest['headers'] = Object.freeze([]) as unknown as SipRequest['headers'];
+/** One frozen stand-in per method (see `request`), shared by every released transaction. */
+const released = new Map<string, SipRequest>();
+
+function releasedRequest(method: string, version: string): SipRequest {
+  const key = `${method} ${version}`;
+  let r = released.get(key);
+  if (!r) {
+    r = Object.freeze({ kind: 'request', method, uri: RELEASED_URI, version, headers: NO_HEADERS, body: EMPTY }) as SipRequest;
+    // Peers choose method names: only a bounded number are remembered.
+    if (released.size < 64) released.set(key, r);
+  }
+  return r;
+}
 
 export enum NonInviteServerState {
   Trying = 'Trying',
@@ -144,8 +158,7 @@ export class NonInviteServerTransaction {
         this.send(event.response);
         if (this.channel.resend) {
           this.lastResponse = undefined;
-          const r = this.held;
-          this.held = { kind: 'request', method: r.method, uri: RELEASED_URI, version: r.version, headers: [], body: EMPTY };
+          this.held = releasedRequest(this.held.method, this.held.version);
         }
         this.timer = this.clock.setTimer(timerJ(this.timers, this.channel.reliable), () => this.handle({ kind: 'timerJ' }));
         return;
