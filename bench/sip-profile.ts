@@ -7,7 +7,7 @@
  *   npx tsx bench/sip-profile.ts [--load register|options|flood] [--calls N] [--rate R] [--prof DIR]
  *
  * With --prof, node writes a .cpuprofile into DIR on exit (open it in
- * Chrome DevTools, or summarise it with bench/support/cpuprofile-top.ts).
+ * Chrome DevTools, or summarise it with bench/sip-cpuprofile-top.ts).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time by
  * function, and total (inclusive) time for the functions that matter.
  *
- *   npx tsx bench/support/cpuprofile-top.ts FILE.cpuprofile [N] [--total]
+ *   npx tsx bench/sip-cpuprofile-top.ts FILE.cpuprofile [N] [--total]
  */
 import { readFileSync } from 'node:fs';
 
