@@ -19,6 +19,21 @@
  * after). Loops are bounded in count (at most ~20k registrations per server)
  * and time.
  *
+ * Fairness (both servers measured the same way):
+ * - CPU is the whole process tree, every thread of every process: Kamailio's
+ *   main, UDP worker, TCP worker and timer processes (children=1: one UDP
+ *   worker, one core); Sotto's node process (main thread, GC and compiler
+ *   helper threads, workers) and the idle npx above it.
+ * - Same sipp binary, scenarios, users (Sotto's demo extensions), rates and
+ *   call counts; the servers run one after the other, never together.
+ * - Before measuring, each server must be quiet (under 3% of a core over 1 s:
+ *   Sotto renders its voice prompts with an offline TTS child right after
+ *   start); its idle CPU is printed, and is part of every step's figure,
+ *   for both (a busy phone system pays it too).
+ * - "CPU per registration" is compared over the rates both servers
+ *   sustained (at most 1% failures), since CPU per flow falls as the rate
+ *   rises (fewer sleeps and wake-ups per datagram).
+ *
  * users.csv: one "username;password;domain" per line.
  *
  * On a 2-core machine sipp itself (MD5 digests, one socket) tops out near
@@ -53,6 +68,8 @@ interface Step {
 
 interface ServerFigures {
   name: string;
+  /** Idle CPU before the steps, in % of one core. */
+  idlePct: number | undefined;
   registerSteps: Step[];
   options: Step | undefined;
   flood: Step | undefined;
@@ -132,8 +149,22 @@ function fmtStep(s: Step): string {
   return `${s.load.padEnd(28)} target ${String(s.targetRate).padStart(5)}/s  achieved ${s.ratePerSec.toFixed(0).padStart(5)}/s  ok ${String(s.ok).padStart(5)}  failed ${String(s.failed).padStart(5)}  CPU/flow ${cpu.padStart(7)}  server CPU ${pct.padStart(4)}`;
 }
 
+/** Waits (at most 60 s) until the server uses under 3% of a core over 1 s; returns the last idle figure. */
+async function settle(server: Server): Promise<number | undefined> {
+  if (server.pid === undefined) return undefined;
+  let pct = Infinity;
+  for (let i = 0; i < 60 && pct > 3; i++) {
+    const before = processTreeCpuMs(server.pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    pct = (processTreeCpuMs(server.pid) - before) / 10;
+  }
+  return pct;
+}
+
 async function benchServer(server: Server): Promise<ServerFigures> {
   say(`\n== ${server.name} (${server.target}, ${server.users.length} users)`);
+  const idlePct = await settle(server);
+  if (idlePct !== undefined) say(`idle CPU before the steps: ${idlePct.toFixed(1)}% of a core`);
   // Warm-up, not counted: a server that has been up a while (JIT-compiled,
   // caches filled), which is what phones meet; a fresh Node process spends
   // its first thousand registrations compiling.
@@ -152,7 +183,7 @@ async function benchServer(server: Server): Promise<ServerFigures> {
   const wrong = server.users.map((u) => ({ ...u, password: `${u.password}-wrong` }));
   const flood = await measure(server, 'failed-auth flood 401/403', 'register-bad-credentials', 4000, QUICK ? 1500 : 4000, wrong);
   say(fmtStep(flood));
-  return { name: server.name, registerSteps, options, flood };
+  return { name: server.name, idlePct, registerSteps, options, flood };
 }
 
 /** The highest achieved rate of a step with at most 1% failures. */
@@ -160,9 +191,9 @@ function sustained(steps: Step[]): Step | undefined {
   return steps.filter((s) => s.failed <= s.calls * 0.01).sort((a, b) => b.ratePerSec - a.ratePerSec)[0];
 }
 
-/** CPU per registration at a rate every server sustains (the lowest step). */
-function cpuPerRegistration(f: ServerFigures): number | undefined {
-  const steps = f.registerSteps.filter((s) => s.failed <= s.calls * 0.01 && s.cpuUsPerFlow !== undefined);
+/** CPU per registration over the steps at `rates` (the rates both servers sustained). */
+function cpuPerRegistration(f: ServerFigures, rates: readonly number[]): number | undefined {
+  const steps = f.registerSteps.filter((s) => s.failed <= s.calls * 0.01 && s.cpuUsPerFlow !== undefined && rates.includes(s.targetRate));
   if (steps.length === 0) return undefined;
   return steps.reduce((sum, s) => sum + (s.cpuUsPerFlow ?? 0) * s.ok, 0) / steps.reduce((sum, s) => sum + s.ok, 0);
 }
@@ -174,11 +205,13 @@ function printSideBySide(k: ServerFigures, s: ServerFigures | undefined): void {
     const ratio = kv !== undefined && sv !== undefined && kv > 0 && sv > 0 ? `${(higherIsBetter ? sv / kv : kv / sv).toFixed(2)}×` : 'n/a';
     say(`${label.padEnd(38)} ${f(kv).padStart(14)} ${(s ? f(sv) : 'not available yet').padStart(18)}  ${ratio.padStart(7)}`);
   };
+  const sustainedRates = (f: ServerFigures): number[] => f.registerSteps.filter((x) => x.failed <= x.calls * 0.01).map((x) => x.targetRate);
+  const common = s ? sustainedRates(k).filter((r) => sustainedRates(s).includes(r)) : sustainedRates(k);
   say(`${''.padEnd(38)} ${'Kamailio'.padStart(14)} ${'Sotto'.padStart(18)}  ${'Sotto/K'.padStart(7)}`);
   row('REGISTER+digest, best sustained', sustained(k.registerSteps)?.ratePerSec, s && sustained(s.registerSteps)?.ratePerSec, '/s', true);
-  row('CPU per registration (2 REGISTERs)', cpuPerRegistration(k), s && cpuPerRegistration(s), 'µs', false);
+  row('CPU per registration (2 REGISTERs)', cpuPerRegistration(k, common), s && cpuPerRegistration(s, common), 'µs', false);
   const capacity = (f: ServerFigures | undefined): number | undefined => {
-    const us = f && cpuPerRegistration(f);
+    const us = f && cpuPerRegistration(f, common);
     return us ? 1e6 / us : undefined;
   };
   row('one-core capacity (1 s / CPU per reg)', capacity(k), capacity(s), '/s', true);
@@ -186,7 +219,10 @@ function printSideBySide(k: ServerFigures, s: ServerFigures | undefined): void {
   row('CPU per OPTIONS', k.options?.cpuUsPerFlow, s?.options?.cpuUsPerFlow, 'µs', false);
   row('CPU per failed-auth flow', k.flood?.cpuUsPerFlow, s?.flood?.cpuUsPerFlow, 'µs', false);
   row('failed-auth flood answered', k.flood?.ratePerSec, s?.flood?.ratePerSec, '/s', true);
-  say('(ratio > 1 means Sotto is ahead: more per second, or less CPU per flow.');
+  const idle = (f: ServerFigures | undefined): string => (f?.idlePct !== undefined ? `${f.idlePct.toFixed(1)}%` : 'n/a');
+  say(`(idle CPU before the steps, % of a core: Kamailio ${idle(k)}, Sotto ${idle(s)}.`);
+  say(` CPU per registration over the rates both sustained: ${common.join(', ')}/s.`);
+  say(' ratio > 1 means Sotto is ahead: more per second, or less CPU per flow.');
   say(' When "server CPU" stays well under 100%, sipp was the limit and the CPU figures are the comparison.)');
 }
 

@@ -17,7 +17,7 @@ import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
 import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
-import { optionsResponse, SipStack, type TransactionUser } from '../sip/core/index.ts';
+import { answerOptions, SipStack, type TransactionUser } from '../sip/core/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
@@ -128,7 +128,8 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
         });
         return;
       }
-      if (request.method === 'OPTIONS') return void tx.respond(optionsResponse(request));
+      // Keep-alives: a stateless 200 (RFC 3261 8.2.7), no transaction kept for them.
+      if (request.method === 'OPTIONS') return answerOptions(tx, request);
       tx.respond(createResponse(request, 405, 'Method Not Allowed', { headers: [headerField('Allow', ALLOW)] }));
     },
   };
@@ -169,7 +170,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   const host = advertised.includes(':') ? `[${advertised}]` : advertised;
   // Our Contact in dialogs, per transport: a phone on TLS must send its in-dialog requests over TLS.
   const contact = `<sip:${host}:${sipPort}>`;
-  const contacts = { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')!.local.port};transport=tls>` };
+  const contacts = { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')?.local.port ?? rt.config.sipTlsPort};transport=tls>` };
   calls = new B2bua({
     onUnavailable: (call, reason) => onUnavailable(call, reason),
     onMailbox: (call, target) => onMailbox(call, target),

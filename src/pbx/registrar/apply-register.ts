@@ -34,6 +34,8 @@ function fail(status: number, reason: string, headers?: HeaderField[]): Register
 }
 
 function sameContact(a: string, b: string): boolean {
+  // A phone re-registers with the very contact it bound: equal text is the common case and needs no parse.
+  if (a === b) return true;
   const ua = parseUri(a);
   const ub = parseUri(b);
   return ua.ok && ub.ok ? uriEquals(ua.value, ub.value) : a === b;

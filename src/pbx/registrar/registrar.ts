@@ -82,11 +82,11 @@ export class Registrar {
     // failing is refused before any digest work.
     const claimed = getAuthorizations(request)[0]?.params.get('username');
     const userKey = claimed !== undefined ? `${source.address}\u0000${claimed}` : undefined;
-    for (const gate of [this.o.backoff.perAddress.check(source.address), userKey ? this.o.backoff.perUser.check(userKey) : { allowed: true as const }]) {
-      if (!gate.allowed) {
-        this.stats.throttled++;
-        return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
-      }
+    const byAddress = this.o.backoff.perAddress.check(source.address);
+    const gate = byAddress.allowed && userKey ? this.o.backoff.perUser.check(userKey) : byAddress;
+    if (!gate.allowed) {
+      this.stats.throttled++;
+      return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
     }
 
     // Identify: the To header names the address-of-record (RFC 3261 10.2).
@@ -97,10 +97,11 @@ export class Registrar {
 
     // Authenticate: same answer for an unknown user and a wrong password.
     const auth = this.authenticator(practice.realm);
-    const lookups = new Map<string, Awaited<ReturnType<RegistrarDirectory['credential']>>>();
+    // The authenticator looks up the one user name the credentials carry.
+    let looked: { username: string; cred: Awaited<ReturnType<RegistrarDirectory['credential']>> } | undefined;
     const result = await auth.authenticate(request, async (username, realm, algorithm) => {
       const cred = await this.o.directory.credential(realm, username);
-      lookups.set(username, cred);
+      looked = { username, cred };
       if (!cred || cred.practiceId !== practice.id) return undefined;
       return algorithm === 'SHA-256' ? cred.ha1Sha256 : cred.ha1Md5;
     });
@@ -112,10 +113,17 @@ export class Registrar {
         if (userKey) this.o.backoff.perUser.recordFailure(userKey);
         this.logAuthFailure(source.address, e.code, source.protocol);
       } else this.stats.challenged++;
-      if (e.status === 401 || e.status === 407) return void reply(401, 'Unauthorized', this.challenger(practice.realm, request).challenge(e.stale));
+      if (e.status === 401 || e.status === 407) {
+        // Stateful, although RFC 3261 8.2.7 would allow a stateless
+        // challenge: each challenge carries a fresh nonce, so a retransmitted
+        // REGISTER answered anew gets a 401 that differs from the first, and
+        // sipp (the benchmark's and interop tests' client) aborts on it under
+        // load. The transaction resends the very same 401 instead.
+        return void reply(401, 'Unauthorized', this.challenger(practice.realm, request).challenge(e.stale));
+      }
       return void reply(e.status, undefined);
     }
-    const cred = lookups.get(result.value.username);
+    const cred = looked?.username === result.value.username ? looked.cred : undefined;
     if (!cred) return void reply(500, 'Server Internal Error');
 
     // Authorise: a device may only bind its own extension's AOR.
@@ -134,7 +142,16 @@ export class Registrar {
     // Debug: phones re-register every few minutes; an info line each time
     // cost more than the registration and buries the events that matter.
     this.o.logger.debug({ event: 'sip.register.ok', deviceId: cred.deviceId, bound: outcome.bindings.length, removed: outcome.remove.length }, 'register');
-    reply(200, 'OK', [...contactHeaders(outcome.bindings, now), headerField('Date', new Date(now).toUTCString())]);
+    reply(200, 'OK', [...contactHeaders(outcome.bindings, now), this.dateHeader(now)]);
+  }
+
+  private date: { second: number; field: HeaderField } | undefined;
+
+  /** RFC 3261 10.3 step 8 / 20.17: the Date field, made once per second (phones set their clocks from it). */
+  private dateHeader(now: number): HeaderField {
+    const second = Math.floor(now / 1000);
+    if (this.date?.second !== second) this.date = { second, field: headerField('Date', new Date(second * 1000).toUTCString()) };
+    return this.date.field;
   }
 
   /**

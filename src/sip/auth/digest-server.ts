@@ -100,16 +100,43 @@ export class DigestAuthenticator {
    */
   challenge(stale = false): HeaderField[] {
     const nonce = this.nonces.issue(this.realm);
-    return this.algorithms.map((algorithm) => {
-      const params: [string, string][] = [
-        ['realm', this.realm],
-        ['nonce', nonce],
-        ['algorithm', algorithm],
-        ['qop', 'auth'],
-      ];
-      if (stale) params.push(['stale', 'true']);
-      return headerField(this.challengeHeaderName, formatAuthField('Digest', params));
-    });
+    const templates = this.challengeTemplates(stale);
+    const name = this.challengeHeaderName;
+    const out: HeaderField[] = [];
+    for (const [before, after] of templates) out.push(headerField(name, before + nonce + after));
+    return out;
+  }
+
+  /** Per `stale`: each algorithm's challenge text split around the nonce. */
+  private readonly templates: Array<ReadonlyArray<readonly [string, string]> | undefined> = [undefined, undefined];
+
+  /**
+   * The challenge fields differ only by their nonce, so their text is
+   * formatted once and the nonce put in its place. A nonce is base64url,
+   * which a quoted-string holds as is: the result is what formatAuthField
+   * would write.
+   */
+  private challengeTemplates(stale: boolean): ReadonlyArray<readonly [string, string]> {
+    const slot = stale ? 1 : 0;
+    let t = this.templates[slot];
+    if (!t) {
+      const MARK = 'nonce0placeholder';
+      t = this.algorithms.map((algorithm) => {
+        const params: [string, string][] = [
+          ['realm', this.realm],
+          ['nonce', MARK],
+          ['algorithm', algorithm],
+          ['qop', 'auth'],
+        ];
+        if (stale) params.push(['stale', 'true']);
+        const text = formatAuthField('Digest', params);
+        // The nonce comes after the realm and before fixed tokens: its mark is the last one, whatever the realm holds.
+        const at = text.lastIndexOf(MARK);
+        return [text.slice(0, at), text.slice(at + MARK.length)] as const;
+      });
+      this.templates[slot] = t;
+    }
+    return t;
   }
 
   /** Verifies the request's credentials; on failure the error says what to answer. */

@@ -4,7 +4,8 @@
  * stay cheap and must not require authentication.
  */
 
-import { createResponse, headerField, type HeaderField, type SipRequest, type SipResponse } from '../message/index.ts';
+import { createResponse, headerField, statelessToTag, type HeaderField, type SipRequest, type SipResponse } from '../message/index.ts';
+import { NonInviteServerTransaction, type ServerTransaction } from '../transaction/index.ts';
 
 export interface OptionsCapabilities {
   /** Methods implemented (Allow). */
@@ -19,14 +20,40 @@ export interface OptionsCapabilities {
 
 export const DEFAULT_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'NOTIFY', 'SUBSCRIBE', 'INFO', 'MESSAGE', 'UPDATE', 'REFER', 'PRACK'];
 
-export function optionsResponse(request: SipRequest, capabilities: OptionsCapabilities = { allow: DEFAULT_ALLOW }): SipResponse {
-  const headers: HeaderField[] = [
-    headerField('Allow', capabilities.allow.join(', ')),
-    headerField('Accept', (capabilities.accept ?? ['application/sdp']).join(', ')),
-    headerField('Accept-Encoding', 'identity'),
-    headerField('Accept-Language', 'en'),
-  ];
-  if (capabilities.supported && capabilities.supported.length > 0) headers.push(headerField('Supported', capabilities.supported.join(', ')));
-  if (capabilities.server) headers.push(headerField('Server', capabilities.server));
-  return createResponse(request, 200, undefined, { headers });
+/** The capability fields, built once per capabilities object: keep-alives come by the thousand. */
+const fieldsFor = new WeakMap<OptionsCapabilities, readonly HeaderField[]>();
+
+function capabilityFields(capabilities: OptionsCapabilities): readonly HeaderField[] {
+  let fields = fieldsFor.get(capabilities);
+  if (!fields) {
+    const built: HeaderField[] = [
+      headerField('Allow', capabilities.allow.join(', ')),
+      headerField('Accept', (capabilities.accept ?? ['application/sdp']).join(', ')),
+      headerField('Accept-Encoding', 'identity'),
+      headerField('Accept-Language', 'en'),
+    ];
+    if (capabilities.supported && capabilities.supported.length > 0) built.push(headerField('Supported', capabilities.supported.join(', ')));
+    if (capabilities.server) built.push(headerField('Server', capabilities.server));
+    fields = built;
+    fieldsFor.set(capabilities, fields);
+  }
+  return fields;
+}
+
+const DEFAULT_CAPABILITIES: OptionsCapabilities = { allow: DEFAULT_ALLOW };
+
+/** `toTag`: the To tag to add (a stateless answer derives it from the request); random when omitted. */
+export function optionsResponse(request: SipRequest, capabilities: OptionsCapabilities = DEFAULT_CAPABILITIES, toTag?: string): SipResponse {
+  return createResponse(request, 200, undefined, { headers: capabilityFields(capabilities), ...(toTag !== undefined ? { toTag } : {}) });
+}
+
+/**
+ * Answers OPTIONS as a stateless UAS (RFC 3261 8.2.7): the 200 depends only
+ * on the request, so no transaction needs to outlive it (a phone's
+ * keep-alive would otherwise hold 32 s of Timer J state over UDP).
+ */
+export function answerOptions(tx: ServerTransaction, request: SipRequest, capabilities: OptionsCapabilities = DEFAULT_CAPABILITIES): void {
+  const response = optionsResponse(request, capabilities, statelessToTag(request));
+  if (tx instanceof NonInviteServerTransaction) tx.respondStateless(response);
+  else tx.respond(response);
 }

@@ -21,19 +21,25 @@ export class ResponseChannel implements TransactionChannel {
   private lastBytes: Buffer | undefined;
   private lastTo: Destination | undefined;
 
+  private source: MessageSource | undefined;
+
   constructor(
     private readonly transport: Transport,
-    private readonly source: MessageSource,
+    source: MessageSource,
     private readonly route: ResponseRouter,
   ) {
     this.reliable = transport.reliable;
+    this.source = source;
   }
 
   send(message: SipMessage): Promise<boolean> {
     // A server transaction only ever answers; anything else is a bug upstream.
     if (message.kind !== 'response') return Promise.resolve(false);
     const bytes = serializeMessage(message);
-    const to = this.route(message, this.source);
+    const to = this.source ? this.route(message, this.source) : this.lastTo;
+    if (!to) return Promise.resolve(false);
+    // After a final response only resend() is used: the source need not outlive it (Timer J is 32 s over UDP).
+    if (message.status >= 200) this.source = undefined;
     this.lastBytes = bytes;
     this.lastTo = to;
     return this.transport.send(bytes, to).then(sent);

@@ -7,7 +7,7 @@ export * from './types.ts';
 export { parseMessage, type ParseOptions } from './parse.ts';
 export { serializeMessage, formatStartLine } from './serialize.ts';
 export { StreamFramer, type FramerEvent, type FramerResult } from './stream-framer.ts';
-export { createResponse, generateTag, REASON_PHRASES, type CreateResponseOptions } from './response.ts';
+export { createResponse, generateTag, REASON_PHRASES, statelessToTag, type CreateResponseOptions } from './response.ts';
 export { checkRequest, acceptsMediaType, type RequestPolicy, type RequestRejection, type RequestCheckCode } from './request-checks.ts';
 export {
   parseUri,
@@ -35,6 +35,7 @@ export {
   removeFirstListElement,
 } from './headers/header-list.ts';
 export { headerKey, canonicalHeaderName } from './headers/names.ts';
+export { keyOf } from './headers/header-field.ts';
 export {
   getVias,
   getTopVia,

@@ -153,3 +153,18 @@ describe('createResponse (RFC 3261 8.2.6)', () => {
     expect(createResponse(m, 100).headers.find((h) => h.name === 'To')?.value).toBe('<sip:101@pbx.example.com>');
   });
 });
+
+describe('statelessToTag (RFC 3261 8.2.6.2: a stateless UAS tags consistently)', () => {
+  it('gives a retransmission the tag of its original and another request another tag', async () => {
+    const { statelessToTag } = await import('./response.ts');
+    const text = (branch: string) =>
+      `OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=${branch}\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:example.com>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    const a = parseMessage(Buffer.from(text('z9hG4bK1')));
+    const again = parseMessage(Buffer.from(text('z9hG4bK1')));
+    const other = parseMessage(Buffer.from(text('z9hG4bK2')));
+    if (!a.ok || !again.ok || !other.ok || a.value.kind !== 'request' || again.value.kind !== 'request' || other.value.kind !== 'request') throw new Error('parse');
+    expect(statelessToTag(a.value)).toMatch(/^[0-9a-f]{16}$/);
+    expect(statelessToTag(again.value)).toBe(statelessToTag(a.value));
+    expect(statelessToTag(other.value)).not.toBe(statelessToTag(a.value));
+  });
+});

@@ -17,9 +17,8 @@ import { isUtf8 } from 'node:buffer';
 import { parseCSeq } from './headers/cseq.ts';
 import { isDigits, isToken, isTokenChar, parseBoundedInt, skipWs } from './headers/lexer.ts';
 import { parseMediaType } from './headers/media-type.ts';
-import { headerKey } from './headers/names.ts';
 import { parseContactList, parseNameAddrList, parseViaList } from './headers/accessors.ts';
-import { MemoHeaderField } from './headers/header-field.ts';
+import { keyOf, MemoHeaderField } from './headers/header-field.ts';
 import { parseFromTo } from './headers/name-addr.ts';
 import { parseTokenList } from './headers/option-tags.ts';
 import { parseUri } from './uri.ts';
@@ -69,7 +68,7 @@ function fail(code: ParseErrorCode, status: ErrorDisposition, reason: string, pa
   let disposition: ErrorDisposition = 'drop';
   let request: SipRequest | undefined;
   if (status !== 'drop' && start && start.kind === 'request') {
-    const keys = new Set(partial.headers.map((h) => headerKey(h.name)));
+    const keys = new Set(partial.headers.map((h) => keyOf(h)));
     if (REQUIRED.every((k) => keys.has(k))) {
       disposition = status;
       request = {
@@ -231,7 +230,7 @@ function validateHeaders(
   // One pass to group fields by canonical name; every check below reads this index.
   const index = new Map<string, HeaderField[]>();
   for (const h of headers) {
-    const k = headerKey(h.name);
+    const k = keyOf(h);
     const list = index.get(k);
     if (list) list.push(h);
     else index.set(k, [h]);
@@ -323,7 +322,7 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
 
   // Body framing (RFC 3261 18.3, 20.14).
   let bodyEnd = bytes.length;
-  const clField = headers.find((h) => headerKey(h.name) === 'content-length');
+  const clField = headers.find((h) => keyOf(h) === 'content-length');
   if (clField) {
     const cl = parseBoundedInt(clField.value, limits.maxMessageBytes);
     if (cl === undefined) {

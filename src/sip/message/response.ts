@@ -4,7 +4,7 @@
 
 import { getHeaderFields, headerField } from './headers/header-list.ts';
 import { paramValue, parseParams } from './headers/lexer.ts';
-import { headerKey } from './headers/names.ts';
+import { keyOf } from './headers/header-field.ts';
 import { randomHex } from './random-pool.ts';
 import type { HeaderField, SipRequest, SipResponse } from './types.ts';
 
@@ -30,6 +30,40 @@ export function generateTag(): string {
   return randomHex(8);
 }
 
+/** Per-process key of statelessToTag: tags are not predictable from outside. */
+const STATELESS_SEED_A = Number.parseInt(randomHex(4), 16) >>> 0;
+const STATELESS_SEED_B = Number.parseInt(randomHex(4), 16) >>> 0;
+
+/**
+ * The To tag of a stateless UAS (RFC 3261 8.2.7, 8.2.6.2: "the same tag
+ * MUST be generated for the same request consistently"): a keyed 64-bit
+ * FNV-1a of the fields that name the request (top Via, From, Call-ID, CSeq),
+ * so a retransmission is answered with the tag its original got. These
+ * answers (a challenge, an OPTIONS 200) never create a dialog, so the tag
+ * needs to be consistent, not secret.
+ */
+export function statelessToTag(request: SipRequest): string {
+  let a = STATELESS_SEED_A;
+  let b = STATELESS_SEED_B;
+  let viaSeen = false;
+  for (const h of request.headers) {
+    const k = keyOf(h);
+    if (k === 'via') {
+      if (viaSeen) continue;
+      viaSeen = true;
+    } else if (k !== 'from' && k !== 'call-id' && k !== 'cseq') continue;
+    const v = h.value;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193) >>> 0;
+      b = Math.imul(b ^ c, 0x01000193) >>> 0;
+    }
+    a = Math.imul(a ^ 0x0a, 0x01000193) >>> 0;
+    b = Math.imul(b ^ 0x0d, 0x01000193) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
+
 export interface CreateResponseOptions {
   /** The To tag to add when the request's To has none; random when omitted. */
   readonly toTag?: string;
@@ -49,7 +83,7 @@ export interface CreateResponseOptions {
 export function createResponse(request: SipRequest, status: number, reason?: string, options: CreateResponseOptions = {}): SipResponse {
   const headers: HeaderField[] = [];
   for (const h of request.headers) {
-    const k = headerKey(h.name);
+    const k = keyOf(h);
     if (k === 'via' || k === 'from' || k === 'call-id' || k === 'cseq') headers.push(h);
     else if (k === 'to') headers.push(status === 100 || hasTag(h.value) ? h : headerField(h.name, `${h.value};tag=${options.toTag ?? generateTag()}`));
     else if (k === 'record-route' && options.copyRecordRoute) headers.push(h);

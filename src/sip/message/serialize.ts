@@ -7,7 +7,7 @@
  * keeps a stale value from ever desynchronising a TCP peer.
  */
 
-import { headerKey } from './headers/names.ts';
+import { keyOf } from './headers/header-field.ts';
 import { formatUri } from './uri.ts';
 import type { SipMessage } from './types.ts';
 
@@ -21,7 +21,7 @@ export function serializeMessage(msg: SipMessage): Buffer {
   let head = formatStartLine(msg) + '\r\n';
   let wroteLength = false;
   for (const h of msg.headers) {
-    if (headerKey(h.name) === 'content-length') {
+    if (keyOf(h) === 'content-length') {
       if (wroteLength) continue;
       head += `${h.name}: ${msg.body.length}\r\n`;
       wroteLength = true;

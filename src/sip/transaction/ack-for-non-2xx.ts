@@ -4,16 +4,16 @@
  * so the server transaction matches it (17.2.3).
  */
 
-import { getHeaderFields, headerField, headerKey, splitTopVia, type HeaderField, type SipRequest, type SipResponse } from './message-deps.ts';
+import { getHeaderFields, headerField, keyOf, splitTopVia, type HeaderField, type SipRequest, type SipResponse } from './message-deps.ts';
 
 export function ackForNon2xx(invite: SipRequest, response: SipResponse): SipRequest {
   const headers: HeaderField[] = [];
   for (const h of invite.headers) {
-    const k = headerKey(h.name);
+    const k = keyOf(h);
     // "The Via header field in the ACK MUST contain only a single value,
     // which MUST be equal to the top Via header field of the original request."
     if (k === 'via') {
-      if (!headers.some((x) => headerKey(x.name) === 'via')) headers.push(headerField(h.name, splitTopVia(h.value)));
+      if (!headers.some((x) => keyOf(x) === 'via')) headers.push(headerField(h.name, splitTopVia(h.value)));
     } else if (k === 'from' || k === 'call-id' || k === 'max-forwards') {
       headers.push(h);
     } else if (k === 'to') {

@@ -4,13 +4,13 @@
  * reuses the INVITE's top Via (same branch) and destination.
  */
 
-import { headerField, headerKey, splitTopVia, type HeaderField, type SipRequest } from './message-deps.ts';
+import { headerField, keyOf, splitTopVia, type HeaderField, type SipRequest } from './message-deps.ts';
 
 export function cancelFor(invite: SipRequest): SipRequest {
   const headers: HeaderField[] = [];
   let viaDone = false;
   for (const h of invite.headers) {
-    const k = headerKey(h.name);
+    const k = keyOf(h);
     if (k === 'via') {
       // "A CANCEL constructed by a client MUST have only a single Via header
       // field value matching the top Via value in the request being cancelled."

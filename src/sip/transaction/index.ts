@@ -3,6 +3,7 @@
  */
 
 export { systemClock, FakeClock, type Clock, type TimerHandle } from './clock.ts';
+export { TimerWheel } from './timer-wheel.ts';
 export { DEFAULT_TIMERS, type TimerConfig } from './timers.ts';
 export type { TransactionChannel } from './channel.ts';
 export type { ClientTransactionUser, ServerTransactionUser } from './user.ts';

@@ -13,6 +13,7 @@ export {
   getCallId,
   headerField,
   headerKey,
+  keyOf,
   formatUri,
   BRANCH_MAGIC_COOKIE,
   type HeaderField,

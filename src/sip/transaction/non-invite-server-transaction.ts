@@ -26,6 +26,20 @@ import type { ServerTransactionUser, TerminationListener } from './user.ts';
 const EMPTY = Buffer.alloc(0);
 /** Stands for the Request-URI of a released request (see `request`): the parsed URI would pin the whole message text. */
 const RELEASED_URI: Uri = Object.freeze({ scheme: 'released', opaque: '' });
+const NO_HEADERS: SipRequest['headers'] = Object.freeze([]) as unknown as SipRequest['headers'];
+/** One frozen stand-in per method (see `request`), shared by every released transaction. */
+const released = new Map<string, SipRequest>();
+
+function releasedRequest(method: string, version: string): SipRequest {
+  const key = `${method} ${version}`;
+  let r = released.get(key);
+  if (!r) {
+    r = Object.freeze({ kind: 'request', method, uri: RELEASED_URI, version, headers: NO_HEADERS, body: EMPTY }) as SipRequest;
+    // Peers choose method names: only a bounded number are remembered.
+    if (released.size < 64) released.set(key, r);
+  }
+  return r;
+}
 
 export enum NonInviteServerState {
   Trying = 'Trying',
@@ -94,6 +108,23 @@ export class NonInviteServerTransaction {
     return true;
   }
 
+  /**
+   * Answers as a stateless UAS (RFC 3261 8.2.7) and ends the transaction at
+   * once: no Completed state, no Timer J, nothing kept for 32 s. A
+   * retransmitted request then reaches the TU again and is answered anew.
+   * 8.2.7 allows this only where "the same response" would always be given
+   * to the same request: an OPTIONS 200, and the challenge to a request
+   * without credentials, the use 8.2.7 names. The response's To tag must be
+   * derived from the request (statelessToTag), not random. False when
+   * already answered, or for a provisional.
+   */
+  respondStateless(response: SipResponse): boolean {
+    if (this.answered || response.status < 200) return false;
+    this.moveTo(S.Terminated);
+    void this.channel.send(response);
+    return true;
+  }
+
   /** A retransmission of the request matched this transaction (17.2.3). */
   receiveRequest(request: SipRequest): void {
     this.handle({ kind: 'request', request });
@@ -127,8 +158,7 @@ export class NonInviteServerTransaction {
         this.send(event.response);
         if (this.channel.resend) {
           this.lastResponse = undefined;
-          const r = this.held;
-          this.held = { kind: 'request', method: r.method, uri: RELEASED_URI, version: r.version, headers: [], body: EMPTY };
+          this.held = releasedRequest(this.held.method, this.held.version);
         }
         this.timer = this.clock.setTimer(timerJ(this.timers, this.channel.reliable), () => this.handle({ kind: 'timerJ' }));
         return;

@@ -68,3 +68,23 @@ describe('transaction matching (RFC 3261 17.1.3, 17.2.3)', () => {
     expect(() => checkTransition('T', { A: ['B'], B: [] }, 'B', 'A')).toThrow(IllegalTransitionError);
   });
 });
+
+describe('stateless answers (RFC 3261 8.2.7)', () => {
+  it('sends the final, keeps no transaction and no timer, and hands a retransmission to the TU again', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const options = request('OPTIONS', 'z9hG4bKping');
+    const channel = recordingChannel(clock, false);
+    const tx = layer.startServer(options, channel);
+    expect(tx && 'respondStateless' in tx).toBe(true);
+    const nist = tx as import('./non-invite-server-transaction.ts').NonInviteServerTransaction;
+    expect(nist.respondStateless(createResponse(options, 100))).toBe(false);
+    expect(nist.respondStateless(createResponse(options, 200, undefined, { toTag: 'fixed' }))).toBe(true);
+    expect(nist.state).toBe('Terminated');
+    expect(nist.respond(createResponse(options, 500))).toBe(false);
+    expect(layer.serverCount).toBe(0);
+    expect(clock.pending).toBe(0);
+    // Not absorbed: the TU answers the retransmission itself.
+    expect(layer.receiveRequest(options)).toBe(false);
+  });
+});

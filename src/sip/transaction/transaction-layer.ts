@@ -7,11 +7,12 @@
 
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { TransactionChannel } from './channel.ts';
-import { systemClock, type Clock } from './clock.ts';
+import type { Clock } from './clock.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
+import { TimerWheel } from './timer-wheel.ts';
 import { DEFAULT_TIMERS, type TimerConfig } from './timers.ts';
 import { clientKeyOfRequest, clientKeyOfResponse, serverKeyOfRequest } from './transaction-key.ts';
 import type { ClientTransactionUser } from './user.ts';
@@ -29,9 +30,16 @@ export class TransactionLayer {
   readonly timers: TimerConfig;
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
+  /** The last request keyed by receiveRequest, so startServer for the same new request does not key it again. */
+  private lastKeyed: SipRequest | undefined;
+  private lastKey: string | undefined;
+
+  /** The wheel this layer made for itself (no clock injected); emptied on terminateAll. */
+  private readonly ownWheel: TimerWheel | undefined;
 
   constructor(options: TransactionLayerOptions = {}) {
-    this.clock = options.clock ?? systemClock;
+    this.ownWheel = options.clock ? undefined : new TimerWheel();
+    this.clock = options.clock ?? (this.ownWheel as TimerWheel);
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
   }
 
@@ -81,6 +89,8 @@ export class TransactionLayer {
    */
   receiveRequest(request: SipRequest): boolean {
     const key = serverKeyOfRequest(request);
+    this.lastKeyed = request;
+    this.lastKey = key;
     const tx = key ? this.servers.get(key) : undefined;
     if (!tx) return false;
     // An ACK for a non-INVITE key cannot happen (ACK maps to INVITE); a
@@ -96,7 +106,10 @@ export class TransactionLayer {
    */
   startServer(request: SipRequest, channel: TransactionChannel): ServerTransaction | undefined {
     if (request.method === 'ACK') throw new Error('ACK never creates a server transaction');
-    const key = serverKeyOfRequest(request);
+    // Messages are immutable, so the key receiveRequest just made for this very object still holds.
+    const key = this.lastKeyed === request ? this.lastKey : serverKeyOfRequest(request);
+    this.lastKeyed = undefined;
+    this.lastKey = undefined;
     if (!key) return undefined;
     const forget = (): void => {
       if (this.servers.get(key) === tx) this.servers.delete(key);
@@ -122,5 +135,6 @@ export class TransactionLayer {
     for (const tx of [...this.clients.values(), ...this.servers.values()]) tx.terminate();
     this.clients.clear();
     this.servers.clear();
+    this.ownWheel?.clearAll();
   }
 }

@@ -6,7 +6,9 @@
  * Responses are later routed on these (18.2.2).
  */
 
-import { formatVia, getTopVia, headerKey, headerField, withReceived, type HeaderField, type SipRequest } from '../message/index.ts';
+import { formatVia, getTopVia, keyOf, headerField, withReceived, type HeaderField, type SipRequest } from '../message/index.ts';
+import { parseViaList } from '../message/headers/accessors.ts';
+import { MemoHeaderField } from '../message/headers/header-field.ts';
 import { splitList } from '../message/headers/lexer.ts';
 
 export function stampReceived(request: SipRequest, address: string, port: number): SipRequest {
@@ -14,11 +16,16 @@ export function stampReceived(request: SipRequest, address: string, port: number
   if (!via) return request;
   const stamped = withReceived(via, address, port);
   if (stamped.received === via.received && stamped.rport === via.rport) return request;
-  const at = request.headers.findIndex((h) => headerKey(h.name) === 'via');
+  const at = request.headers.findIndex((h) => keyOf(h) === 'via');
   const field = request.headers[at] as HeaderField;
   const parts = splitList(field.value) ?? [field.value];
   parts[0] = formatVia(stamped);
   const headers = [...request.headers];
-  headers[at] = headerField(field.name, parts.join(', '));
+  // The new field carries its parse: the stamped Via and the field's other
+  // via-parms as they were, so nothing downstream parses it again.
+  const vias = MemoHeaderField.parse(field, parseViaList);
+  headers[at] = vias && vias.length === parts.length
+    ? MemoHeaderField.withParse(field.name, parts.join(', '), parseViaList, [stamped, ...vias.slice(1)])
+    : headerField(field.name, parts.join(', '));
   return { kind: 'request', method: request.method, uri: request.uri, version: request.version, headers, body: request.body };
 }

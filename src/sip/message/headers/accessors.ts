@@ -10,7 +10,7 @@
 
 import type { AuthField, Contact, CSeq, FromTo, HeaderField, MediaType, NameAddr, SipMessage, Via } from '../types.ts';
 import { parseAuthField } from './auth-field.ts';
-import { MemoHeaderField } from './header-field.ts';
+import { keyOf, MemoHeaderField } from './header-field.ts';
 import { parseCSeq } from './cseq.ts';
 import { getHeaderFields } from './header-list.ts';
 import { parseBoundedInt, parseClampedInt, splitList } from './lexer.ts';
@@ -93,7 +93,17 @@ export const parseOptionTags = (src: Source, name: string): string[] | undefined
 // ------------------------------------------------------------ convenient accessors
 
 export const getVias = (src: Source): Via[] => parseVias(src) ?? [];
-export const getTopVia = (src: Source): Via | undefined => getVias(src)[0];
+export const getTopVia = (src: Source): Via | undefined => {
+  // Every message is asked for its top Via several times (transaction key,
+  // received stamp, response routing): read the first field alone when it is the only one.
+  let first: HeaderField | undefined;
+  for (const f of headersOf(src)) {
+    if (keyOf(f) !== 'via') continue;
+    if (first) return getVias(src)[0];
+    first = f;
+  }
+  return first ? viaField(first)?.[0] : undefined;
+};
 export const getFrom = (src: Source): FromTo | undefined => single(src, 'from', fromToField);
 export const getTo = (src: Source): FromTo | undefined => single(src, 'to', fromToField);
 export const getCallId = (src: Source): string | undefined => {

@@ -7,16 +7,32 @@
  */
 
 import type { HeaderField } from '../types.ts';
+import { headerKey } from './names.ts';
 
 export class MemoHeaderField implements HeaderField {
   readonly name: string;
   readonly value: string;
+  /** headerKey(name), worked out once: every header lookup compares keys. Private, so a field still equals a plain { name, value }. */
+  readonly #key: string;
   #parser: ((value: string) => unknown) | undefined = undefined;
   #result: unknown = undefined;
 
   constructor(name: string, value: string) {
     this.name = name;
     this.value = value;
+    this.#key = headerKey(name);
+  }
+
+  get key(): string {
+    return this.#key;
+  }
+
+  /** A field whose typed parse is already known (a Via the transport just stamped), so nobody parses it again. */
+  static withParse<T>(name: string, value: string, parser: (value: string) => T, result: T): MemoHeaderField {
+    const field = new MemoHeaderField(name, value);
+    field.#parser = parser;
+    field.#result = result;
+    return field;
   }
 
   /**
@@ -31,4 +47,9 @@ export class MemoHeaderField implements HeaderField {
     }
     return field.#result as T;
   }
+}
+
+/** The lower-case long name of any HeaderField: remembered on fields this module made, worked out for others. */
+export function keyOf(field: HeaderField): string {
+  return field instanceof MemoHeaderField ? field.key : headerKey(field.name);
 }

@@ -5,7 +5,7 @@
  */
 
 import type { HeaderField } from '../types.ts';
-import { MemoHeaderField } from './header-field.ts';
+import { keyOf, MemoHeaderField } from './header-field.ts';
 import { splitList } from './lexer.ts';
 import { canonicalHeaderName, headerKey } from './names.ts';
 
@@ -17,14 +17,14 @@ export function headerField(name: string, value: string): HeaderField {
 export function getHeaderFields(headers: readonly HeaderField[], name: string): HeaderField[] {
   const key = headerKey(name);
   const out: HeaderField[] = [];
-  for (const h of headers) if (headerKey(h.name) === key) out.push(h);
+  for (const h of headers) if (keyOf(h) === key) out.push(h);
   return out;
 }
 
 /** The first field's value, or undefined. */
 export function getHeader(headers: readonly HeaderField[], name: string): string | undefined {
   const key = headerKey(name);
-  for (const h of headers) if (headerKey(h.name) === key) return h.value;
+  for (const h of headers) if (keyOf(h) === key) return h.value;
   return undefined;
 }
 
@@ -58,7 +58,7 @@ export function appendHeader(headers: readonly HeaderField[], name: string, valu
  */
 export function prependHeader(headers: readonly HeaderField[], name: string, value: string): HeaderField[] {
   const key = headerKey(name);
-  const at = headers.findIndex((h) => headerKey(h.name) === key);
+  const at = headers.findIndex((h) => keyOf(h) === key);
   const field = headerField(canonicalHeaderName(name), value);
   if (at < 0) return [...headers, field];
   return [...headers.slice(0, at), field, ...headers.slice(at)];
@@ -67,7 +67,7 @@ export function prependHeader(headers: readonly HeaderField[], name: string, val
 /** Removes every field with this name. */
 export function removeHeader(headers: readonly HeaderField[], name: string): HeaderField[] {
   const key = headerKey(name);
-  return headers.filter((h) => headerKey(h.name) !== key);
+  return headers.filter((h) => keyOf(h) !== key);
 }
 
 /** Replaces all fields of this name by one, at the place of the first (or at the end). */
@@ -77,7 +77,7 @@ export function setHeader(headers: readonly HeaderField[], name: string, value: 
   const out: HeaderField[] = [];
   let placed = false;
   for (const h of headers) {
-    if (headerKey(h.name) !== key) out.push(h);
+    if (keyOf(h) !== key) out.push(h);
     else if (!placed) {
       out.push(field);
       placed = true;
@@ -90,7 +90,7 @@ export function setHeader(headers: readonly HeaderField[], name: string, value: 
 /** Removes the first field of this name, or the first element of its list (top Via, 16.7 / 18.1.2). */
 export function removeFirstListElement(headers: readonly HeaderField[], name: string): HeaderField[] {
   const key = headerKey(name);
-  const at = headers.findIndex((h) => headerKey(h.name) === key);
+  const at = headers.findIndex((h) => keyOf(h) === key);
   if (at < 0) return [...headers];
   const field = headers[at] as HeaderField;
   const parts = splitList(field.value);
