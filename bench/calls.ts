@@ -43,12 +43,12 @@ const relays: [string, () => Promise<RelayUnderTest | string>][] = [
 ];
 
 /** Offers `calls` calls to a fresh relay for SECONDS; loss, added jitter, CPU. */
-async function offer(make: () => Promise<RelayUnderTest | string>, calls: number): Promise<{ loss: number; jitterP50: number; jitterP99: number; cpuUsPerPacket: number } | string> {
+async function offer(make: () => Promise<RelayUnderTest | string>, calls: number): Promise<{ loss: number; jitterP50: number; jitterP99: number; cpuUsPerPacket: number; generatorUsPerPacket: number } | string> {
   const relay = await make();
   if (typeof relay === 'string') return relay;
   try {
     const r = await offerLoad(relay, LOCAL, calls, 1000, SECONDS * 1000);
-    return { loss: r.loss, jitterP50: r.p50Ms - r.minMs, jitterP99: r.p99Ms - r.minMs, cpuUsPerPacket: r.cpuUsPerPacket };
+    return { loss: r.loss, jitterP50: r.p50Ms - r.minMs, jitterP99: r.p99Ms - r.minMs, cpuUsPerPacket: r.cpuUsPerPacket, generatorUsPerPacket: r.generatorUsPerPacket };
   } finally {
     await relay.close();
   }
@@ -60,7 +60,7 @@ async function largestUnderLoss(name: string, make: () => Promise<RelayUnderTest
   for (const calls of STEPS) {
     const r = await offer(make, calls);
     if (typeof r === 'string') return [name, `skipped: ${r}`];
-    process.stderr.write(`  ${name}: ${calls} calls, loss ${(r.loss * 100).toFixed(3)} %, jitter p50 ${r.jitterP50.toFixed(2)} ms p99 ${r.jitterP99.toFixed(2)} ms, ${r.cpuUsPerPacket.toFixed(1)} µs CPU/packet\n`);
+    process.stderr.write(`  ${name}: ${calls} calls, loss ${(r.loss * 100).toFixed(3)} %, jitter p50 ${r.jitterP50.toFixed(2)} ms p99 ${r.jitterP99.toFixed(2)} ms, ${r.cpuUsPerPacket.toFixed(1)} µs CPU/packet (generator ${r.generatorUsPerPacket.toFixed(1)} µs per packet sent or received)\n`);
     if (r.loss >= 0.001) {
       firstLoss = `${calls} (${(r.loss * 100).toFixed(2)} %)`;
       break;

@@ -193,6 +193,8 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** Relay CPU in the window, µs per packet received. */
   readonly cpuUsPerPacket: number;
+  /** The generator's own CPU in the window, µs per packet it sent and received (is it the bottleneck?). */
+  readonly generatorUsPerPacket: number;
 }
 
 /**
@@ -232,9 +234,12 @@ export async function offerLoad(relay: RelayUnderTest, address: string, calls: n
   child.stdin!.write(`TARGETS ${targets.join(' ')}\n`);
   // The window opens warmupMs after the generator starts sending; read the relay's CPU at its edges.
   await new Promise((r) => setTimeout(r, Math.max(0, warmupMs - (performance.now() - started))));
+  const generatorCpu = () => (existsSync(`/proc/${child.pid}/stat`) ? statCpuMs(`/proc/${child.pid}/stat`) : 0);
   const cpu0 = relay.cpuMs();
+  const gen0 = generatorCpu();
   await new Promise((r) => setTimeout(r, windowMs));
   const cpu1 = relay.cpuMs();
+  const gen1 = generatorCpu();
   const result = (await nextLine()).split(' ');
   const [sent, received, minUs, p50Us, p99Us] = result.slice(1).map(Number) as [number, number, number, number, number];
   return {
@@ -245,5 +250,6 @@ export async function offerLoad(relay: RelayUnderTest, address: string, calls: n
     p50Ms: p50Us / 1000,
     p99Ms: p99Us / 1000,
     cpuUsPerPacket: ((cpu1 - cpu0) * 1000) / Math.max(1, received),
+    generatorUsPerPacket: ((gen1 - gen0) * 1000) / Math.max(1, sent + received),
   };
 }

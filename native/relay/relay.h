@@ -33,7 +33,7 @@
 /* Peer bytes land in buffers this large; a longer datagram is malformed for G.711. */
 #define PACKET_BUFFER 2048
 /* Datagrams taken off one socket per wakeup (recvmmsg). */
-#define RECV_BATCH 16
+#define RECV_BATCH 8
 
 enum latch_policy {
   LATCH_NEGOTIATED_ONLY = 'n', /* only the SDP address */

@@ -258,6 +258,25 @@ describe('native media relay', { timeout: 20_000 }, () => {
     expect(legA).toMatchObject({ packetsMalformed: malformed.length, unexpectedPayloadType: 1, packetsReceived: 2 });
   });
 
+  it('follows SDP direction: on hold (A sendonly, B recvonly) B\'s audio does not reach A, and the latch survives the re-INVITE', async () => {
+    const { callId, a, b, relayForA, relayForB } = await plainCall();
+    await a.rtp.send(rtp(1, 0xa8, 1), relayForA);
+    await b.rtp.until(1);
+    // Re-INVITE from A putting B on hold: same addresses, so the same ports and latches.
+    const toB = await relay.offer(callId, 'a', sdp(a.rtp.port, 'sendonly'));
+    expect(portOf(toB)).toBe(relayForB);
+    expect(await relay.answer(callId, 'b', sdp(b.rtp.port, 'recvonly'))).toContain('a=recvonly');
+    await b.rtp.send(rtp(1, 0xb8, 2), relayForB); // refused by direction, not forwarded
+    await a.rtp.send(rtp(2, 0xa8, 3), relayForA);
+    await b.rtp.until(2);
+    expect(b.rtp.heard.map((h) => h.bytes)).toEqual([rtp(1, 0xa8, 1), rtp(2, 0xa8, 3)]);
+    // B's packet was taken in (counted) and dropped: nothing arrives for A once the relay has seen it.
+    while ((await relay.stats(callId)).legs.find((l) => l.legId === 'b')!.packetsReceived < 1);
+    expect(a.rtp.heard).toHaveLength(0);
+    expect((await relay.stats(callId)).legs.find((l) => l.legId === 'a')!.latched).toBe(true);
+    expect(relay.planeOf(callId)).toBe('native');
+  });
+
   it('delete closes the sockets and frees the ports', async () => {
     const before = relay.ports.inUse;
     const { callId, relayForA, relayForB } = await plainCall();

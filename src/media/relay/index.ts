@@ -9,6 +9,12 @@
 //   BYE:             await relay.delete(callId)
 //   play / record / fork / onDtmf / stats / onInactive as documented on MediaRelay.
 //
+// Plain calls (RTP/AVP both legs, one codec) are relayed byte-exact by the
+// native data plane (native/relay, built with `cc` at first start); SRTP,
+// transcoding, prompts, recording, forks and DTMF detection run on JS
+// worker threads, and a call moves there when it first needs one of them
+// (see media-relay.ts). relay.dataPlane says which plane plain calls get.
+//
 // Expected failures reject with RelayError (stable `code`).
 
 export { MediaRelay, type ForkHandle, type MediaRelayOptions, type PlaybackHandle, type PlaySource, type RecordedFrame, type RecordingHandle, type RecordingSink } from './media-relay.ts';
