@@ -160,7 +160,13 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   const advertised = isUnspecified(rt.config.bind) ? defaultAdvertisedAddress(rt.config.bind.includes(':') ? 6 : 4) : rt.config.bind;
   let relay: MediaRelay;
   try {
-    relay = await MediaRelay.start({ bindAddress: rt.config.bind, advertisedAddress: advertised, portRange: rt.config.rtpPorts });
+    relay = await MediaRelay.start({
+      bindAddress: rt.config.bind,
+      advertisedAddress: advertised,
+      portRange: rt.config.rtpPorts,
+      // The native data plane could not start (no `cc`, a failed build, a crash): calls relay on the JS workers.
+      log: (code) => rt.logger.warn({ event: 'media.native_plane_unavailable', code }, 'media relay on JS workers'),
+    });
   } catch (e) {
     await stack.close();
     throw e;
