@@ -69,6 +69,8 @@ export async function openRuntime(config: SottoConfig, logger: Logger): Promise<
     throw e;
   }
   if (local.recovery.partial.length > 0) logger.warn({ event: 'vault.recovered', partial: local.recovery.partial.length }, 'recovered objects interrupted by a crash');
+  // Each one is also in the audit log (vault.tamper_detected); left untouched, so restoring the key or blob and restarting recovers it.
+  if (local.recovery.tampered.length > 0) logger.error({ event: 'vault.recovery_tampered', code: 'VAULT_TAMPERED', count: local.recovery.tampered.length }, 'interrupted objects failed authentication at recovery');
   const vault = local.vault;
   return {
     config,
