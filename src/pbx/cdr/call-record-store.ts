@@ -2,6 +2,7 @@
 // way to read them: a page of a practice's calls, newest first, recorded in
 // the audit log as a read of PHI (who called whom, when) in the same
 // transaction as the read.
+import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { CallRecordsTable, Database } from '../../db/index.ts';
 import { recordAudit, type Actor } from '../../directory/index.ts';
@@ -45,6 +46,36 @@ export interface KyselyCallRecordSinkOptions {
   flushIntervalMs?: number;
   /** A batch this large is written at once, without waiting; default 256 (rows of one INSERT). */
   maxBatch?: number;
+  /**
+   * The SQLite connection under `db` (SQLite only): each batch is then one
+   * transaction of a statement prepared once, not a multi-row INSERT that
+   * Kysely compiles and SQLite prepares anew for every batch size.
+   */
+  sqlite?: SQLite.Database;
+}
+
+const COLUMNS: ReadonlyArray<keyof CallRecordsTable> = ['id', 'practice_id', 'caller_extension', 'caller_number_ref', 'callee_extension', 'started_at', 'answered_at', 'ended_at', 'duration_ms', 'outcome'];
+
+/** The batch insert prepared once on SQLite. */
+class PreparedRecordInsert {
+  private readonly insert: SQLite.Statement<CallRecordsTable>;
+  readonly batch: (rows: CallRecordsTable[]) => void;
+
+  constructor(private readonly sqlite: SQLite.Database) {
+    this.insert = sqlite.prepare<CallRecordsTable>(`INSERT INTO call_records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
+    this.batch = sqlite.transaction((rows: CallRecordsTable[]) => {
+      for (const r of rows) this.insert.run(r);
+    });
+  }
+
+  /** Kysely shares the connection and may hold a transaction open across awaits: a write now would join it. */
+  get usable(): boolean {
+    return !this.sqlite.inTransaction;
+  }
+
+  one(row: CallRecordsTable): void {
+    this.insert.run(row);
+  }
 }
 
 /**
@@ -70,6 +101,7 @@ export class KyselyCallRecordSink implements CallRecordSink {
   private closed = false;
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
+  private readonly prepared: PreparedRecordInsert | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -78,6 +110,7 @@ export class KyselyCallRecordSink implements CallRecordSink {
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 256, 500));
+    this.prepared = options.sqlite ? new PreparedRecordInsert(options.sqlite) : undefined;
   }
 
   record(record: CallRecord): void {
@@ -107,14 +140,16 @@ export class KyselyCallRecordSink implements CallRecordSink {
 
   private async write(batch: CallRecordsTable[]): Promise<void> {
     try {
-      await this.db.insertInto('call_records').values(batch).execute();
+      if (this.prepared?.usable) this.prepared.batch(batch);
+      else await this.db.insertInto('call_records').values(batch).execute();
     } catch {
       for (const row of batch) {
-        await this.db
-          .insertInto('call_records')
-          .values(row)
-          .execute()
-          .catch((e: unknown) => this.onError(typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'CDR_WRITE_FAILED', row.id));
+        try {
+          if (this.prepared?.usable) this.prepared.one(row);
+          else await this.db.insertInto('call_records').values(row).execute();
+        } catch (e) {
+          this.onError(typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'CDR_WRITE_FAILED', row.id);
+        }
       }
     }
   }
