@@ -3,60 +3,69 @@
 // caller (INVITE, 407, INVITE with digest, 180, 200, ACK, BYE) and sipp as
 // the callee (registered, answers, hears the BYE), bounded in rate and
 // concurrency. Printed per run: calls completed, setups/s by the wall clock
-// and by Sotto's CPU (utime+stime of its process tree, relay thread
-// included), i.e. per core, and the retransmissions either sipp saw (a
-// retransmission means Sotto was late, and costs it CPU twice).
+// and by the Sotto server process's CPU (utime+stime of every thread: main,
+// relay workers, V8's GC and compiler threads; not tsx's esbuild service
+// nor festival rendering greetings at start), i.e. per core; the
+// retransmissions either sipp saw (a retransmission means Sotto was late,
+// and costs it CPU twice); the busiest threads' CPU a call.
 //
 // A warm-up batch runs first on the same server (JIT, caches, SQLite pages),
 // then the measured batch; the runs are separate servers.
 //
 //   npx tsx bench/call-setups.ts
 //   BENCH_SETUPS=1000 BENCH_SETUP_RUNS=3 BENCH_SETUP_RATE=400 BENCH_SETUP_WARMUP=200
-//   BENCH_SETUP_PROFILE=/tmp/prof  (node --cpu-prof of the server into that folder)
+//   BENCH_SETUP_PROFILE=/tmp/prof  (V8 CPU profile of the server's main thread, measured batch only)
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freeSipPort, processTree, processTreeCpuMs, runSipp, startSotto, type SipCredentials } from '../test/support/sip-peers.ts';
 
 const PROFILER = fileURLToPath(new URL('./support/cpu-profile-on-signal.mjs', import.meta.url));
 
-/** CPU ms of every thread in the server's tree, summed by thread name (/proc/<pid>/task/<tid>). */
-function threadCpuMs(root: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of processTree(root)) {
-    let tids: string[] = [];
+/**
+ * The server itself: the node process under npx (its name is "node"; npx's
+ * is "npm exec …"). Its CPU is the figure: the tree also holds festival's
+ * text2wave while the voicemail greetings are rendered at start, which is
+ * not call work.
+ */
+function serverPid(root: number): number | undefined {
+  return processTree(root).find((pid) => {
     try {
-      tids = readdirSync(`/proc/${pid}/task`);
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether festival (text2wave) is still rendering greetings under the server (tsx's esbuild service stays). */
+function rendering(pid: number): boolean {
+  return processTree(pid).some((p) => {
+    try {
+      return /text2wave|festival|flite/.test(readFileSync(`/proc/${p}/comm`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** proc(5): utime and stime, fields 14 and 15 of a stat line, in clock ticks (100 a second on Linux). */
+function statCpuMs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) * 10;
+}
+
+/** CPU ms of each thread of the server, by thread id ("main", and "node/<tid>": Node names its workers "node" too). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(tid === String(pid) ? 'main' : `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}/${tid}`, statCpuMs(`/proc/${pid}/task/${tid}/stat`));
     } catch {
       continue;
-    }
-    for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        // Node names its worker threads "node" too: the main thread is the one whose id is the pid's.
-        const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // proc(5): utime and stime are fields 14 and 15, in clock ticks (100 a second on Linux).
-        const ms = (Number(rest[11]) + Number(rest[12])) * 10;
-        out.set(name, (out.get(name) ?? 0) + ms);
-      } catch {
-        continue;
-      }
     }
   }
   return out;
-}
-
-/** SIGUSR2 to the node processes of the server's tree (npx, tsx, the server): not to the shell between them. */
-function signalNodes(root: number): void {
-  for (const pid of processTree(root)) {
-    let comm = '';
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm === 'node' || comm.startsWith('node ') || comm === 'MainThread') process.kill(pid, 'SIGUSR2');
-  }
 }
 
 export interface SetupRun {
@@ -66,6 +75,8 @@ export interface SetupRun {
   cpuPerS: number;
   cpuMsPerCall: number;
   retransmissions: number;
+  /** CPU ms a call of the whole process tree (npx, festival rendering greetings at start …). */
+  treeMsPerCall: number;
   /** CPU ms a call by thread name (main thread, relay worker, libuv pool …). */
   threads: string;
 }
@@ -111,19 +122,25 @@ export async function measureCallSetups(o: SetupOptions): Promise<SetupRun | str
     const port = await freeSipPort();
     const reg = await runSipp({ scenario: 'register-auth', target: sotto.target, ...to, localPort: port, printOnFailure: false });
     if (!reg.ok) return 'skipped: callee did not register';
+    const pid = serverPid(sotto.pid);
+    if (pid === undefined) return 'skipped: no server process found under npx';
+    // The voicemail greetings are rendered by festival at start (seconds of CPU on a busy box): not during the measurement.
+    for (let i = 0; i < 1500 && rendering(pid); i++) await new Promise((r) => setTimeout(r, 200));
     if (o.warmup > 0) await batch(sotto.target, from, to, port, o.warmup, o);
-    const pid = sotto.pid;
-    if (o.profileDir) signalNodes(pid);
-    const cpu0 = processTreeCpuMs(pid);
+    if (o.profileDir) process.kill(pid, 'SIGUSR2');
+    const cpu0 = statCpuMs(`/proc/${pid}/stat`);
+    const tree0 = processTreeCpuMs(sotto.pid);
     const threads0 = threadCpuMs(pid);
     const r = await batch(sotto.target, from, to, port, o.calls, o);
-    const cpuMs = processTreeCpuMs(pid) - cpu0;
+    const cpuMs = statCpuMs(`/proc/${pid}/stat`) - cpu0;
+    const treeMs = processTreeCpuMs(sotto.pid) - tree0;
     const threads = [...threadCpuMs(pid)]
       .map(([name, ms]) => [name, ms - (threads0.get(name) ?? 0)] as const)
       .filter(([, ms]) => ms > 0)
-      .sort((a, b) => b[1] - a[1]);
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, Number(process.env.BENCH_SETUP_THREADS ?? 5));
     if (o.profileDir) {
-      signalNodes(pid);
+      process.kill(pid, 'SIGUSR2');
       // The profile is written from the server's event loop.
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -134,6 +151,7 @@ export async function measureCallSetups(o: SetupOptions): Promise<SetupRun | str
       cpuPerS: (r.ok * 1000) / Math.max(1, cpuMs),
       cpuMsPerCall: cpuMs / Math.max(1, r.ok),
       retransmissions: r.retransmissions,
+      treeMsPerCall: treeMs / Math.max(1, r.ok),
       threads: threads.map(([name, ms]) => `${name} ${(ms / Math.max(1, r.ok)).toFixed(2)}`).join(', '),
     };
   } finally {
@@ -172,8 +190,9 @@ export function describeSetupRun(r: SetupRun | string): string[] {
   return [
     `${r.ok} of ${r.calls} calls set up and torn down`,
     `${r.wallPerS.toFixed(0)} /s wall`,
-    `${r.cpuPerS.toFixed(0)} /s per core (Sotto CPU ${r.cpuMsPerCall.toFixed(2)} ms a call)`,
+    `${r.cpuPerS.toFixed(0)} /s per core (Sotto process CPU ${r.cpuMsPerCall.toFixed(2)} ms a call)`,
     `${r.retransmissions} retransmissions`,
+    `process tree ${r.treeMsPerCall.toFixed(2)} ms a call`,
     `CPU ms a call by thread: ${r.threads}`,
   ];
 }
