@@ -14,8 +14,8 @@
 //    CPU per packet with the calls per core it implies (the loss search is
 //    bounded by the CPU the shared 2-core machine leaves the generator and
 //    relay; the CPU figure is not).
-// 2. Call setups per second through the B2BUA: `sotto start` (real database,
-//    registrar, B2BUA, relay) with sipp as caller (INVITE, 407, INVITE with
+// 2. Call setups per second through the B2BUA (bench/call-setups.ts): `sotto
+//    start` (real database, registrar, B2BUA, relay) with sipp as caller (INVITE, 407, INVITE with
 //    digest, 180, 200, ACK, BYE) and sipp as callee (registered, answers),
 //    bounded in calls and concurrency. Printed: setups/s by the wall clock,
 //    and by Sotto's own CPU (utime+stime of its process tree), i.e. per core.
@@ -23,7 +23,7 @@
 // Run: npx tsx bench/calls.ts   (BENCH_STEPS=250,500,1000,1500 BENCH_SECONDS=2 BENCH_SETUPS=600 BENCH_PART=media|setups BENCH_ONLY=native)
 
 import { offerLoad, startRtpengine, startSottoRelay, startUdpForwarder, type RelayUnderTest } from './support/relay-baselines.ts';
-import { freeSipPort, processTreeCpuMs, runSipp, startSotto } from '../test/support/sip-peers.ts';
+import { describeSetupRun, measureCallSetups, setupOptionsFromEnv } from './call-setups.ts';
 
 const STEPS = (process.env.BENCH_STEPS ?? '250,500,1000,1500').split(',').map(Number).filter((n) => n > 0 && n <= 2500);
 const SECONDS = Math.min(10, Number(process.env.BENCH_SECONDS ?? 2));
@@ -80,39 +80,9 @@ async function largestUnderLoss(name: string, make: () => Promise<RelayUnderTest
 
 // ------------------------------------------------------------ part 2: setups
 
+// Measured in bench/call-setups.ts (its own runs, warm-up and per-thread figures).
 async function setups(): Promise<string[]> {
-  const sotto = await startSotto({ sipWaitMs: 10_000 });
-  try {
-    if (!sotto.sipAnswering || sotto.pid === undefined) return ['setups', 'skipped: Sotto did not answer SIP'];
-    const [from, to] = sotto.users;
-    if (!from || !to) return ['setups', 'skipped: demo has fewer than two extensions'];
-    const port = await freeSipPort();
-    const reg = await runSipp({ scenario: 'register-auth', target: sotto.target, ...to, localPort: port, printOnFailure: false });
-    if (!reg.ok) return ['setups', 'skipped: callee did not register'];
-    const timeoutMs = 120_000;
-    const callee = runSipp({ scenario: 'callee-answer', target: sotto.target, ...to, localPort: port, calls: SETUPS, timeoutMs, traceMessages: false, printOnFailure: false });
-    await new Promise((r) => setTimeout(r, 300));
-    const cpu0 = processTreeCpuMs(sotto.pid);
-    const caller = await runSipp({
-      scenario: 'call-bye',
-      target: sotto.target,
-      ...from,
-      calls: SETUPS,
-      rate: Number(process.env.BENCH_SETUP_RATE ?? 400),
-      concurrency: 50,
-      timeoutMs,
-      traceMessages: false,
-      printOnFailure: false,
-      extraArgs: ['-key', 'callee', to.username, '-auth_uri', `${to.username}@${to.domain}`],
-    });
-    const cpuMs = processTreeCpuMs(sotto.pid) - cpu0;
-    await callee;
-    const ok = caller.counts.successful;
-    const wallS = (caller.counts.elapsedMs ?? caller.wallMs) / 1000;
-    return [`${ok} of ${SETUPS} calls set up and torn down`, `${(ok / wallS).toFixed(0)} /s wall`, `${((ok * 1000) / Math.max(1, cpuMs)).toFixed(0)} /s per core (Sotto CPU ${(cpuMs / Math.max(1, ok)).toFixed(2)} ms a call)`];
-  } finally {
-    await sotto.stop();
-  }
+  return describeSetupRun(await measureCallSetups({ ...setupOptionsFromEnv(), calls: SETUPS }));
 }
 
 // ------------------------------------------------------------ run

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AddressBackoff, systemClock } from '../auth/index.ts';
-import { callSettingsForExtension, findSipCredential, getPolicy, listPractices } from '../directory/index.ts';
+import { findSipCredential, listPractices } from '../directory/index.ts';
+import { openCallReads } from '../directory/call-reads.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
 import { CallerAuthenticator } from '../pbx/calls/caller-auth.ts';
@@ -177,6 +178,9 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   // Our Contact in dialogs, per transport: a phone on TLS must send its in-dialog requests over TLS.
   const contact = `<sip:${host}:${sipPort}>`;
   const contacts = { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')?.local.port ?? rt.config.sipTlsPort};transport=tls>` };
+  // Per-call reads as statements prepared once (SQLite); nothing cached, so a
+  // change from the portal, the API or the CLI applies to the next call.
+  const callReads = openCallReads(db, rt.database.sqlite);
   calls = new B2bua({
     onUnavailable: (call, reason) => onUnavailable(call, reason),
     onMailbox: (call, target) => onMailbox(call, target),
@@ -184,8 +188,8 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     relay,
     directory: {
       practiceForDomain,
-      // The registrar's 2-s cache (emptied when a device is disabled): one query fewer per call.
-      credential: (realm, username) => credentials.get(realm, username),
+      // Read fresh per call: a device disabled from the CLI (another process) is refused on its next call.
+      credential: (realm, username) => callReads.credential(realm, username),
     },
     locations: store,
     nonceSecret,
@@ -194,9 +198,13 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     contacts,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
-    calleeSettings: (practiceId, extension) => callSettingsForExtension(db, practiceId, extension),
-    requireSrtp: async (practiceId) => (await getPolicy(db, practiceId)).requireSrtp,
-    records: new KyselyCallRecordSink(db, (code, recordId) => rt.logger.warn({ event: 'call.record_failed', code, callId: recordId }, 'call record not written')),
+    calleeSettings: (practiceId, extension) => callReads.calleeSettings(practiceId, extension),
+    requireSrtp: (practiceId) => callReads.requireSrtp(practiceId),
+    records: new KyselyCallRecordSink(
+      db,
+      (code, recordId) => rt.logger.warn({ event: 'call.record_failed', code, callId: recordId }, 'call record not written'),
+      rt.database.sqlite ? { sqlite: rt.database.sqlite } : {},
+    ),
   });
 
   mwi = new MwiService({
@@ -239,9 +247,10 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     async stop() {
       clearInterval(purge);
       mwi?.close();
-      calls?.close();
       await stack.close();
       await relay.close();
+      // Call records waiting for their group commit reach the database before the runtime closes it.
+      await calls?.close();
       // Bindings answered but not yet committed reach the database before the runtime closes it.
       await cached?.close();
     },

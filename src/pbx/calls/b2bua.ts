@@ -146,9 +146,14 @@ export class B2bua {
     });
   }
 
-  /** Stops listening to the relay (shutdown). Calls in progress are left to the stack's close. */
-  close(): void {
+  /**
+   * Stops listening to the relay (shutdown) and writes the call records still
+   * pending; resolves once they are written. Calls in progress are left to the
+   * stack's close: close after it, so the records of the calls it ends are written too.
+   */
+  close(): Promise<void> {
     this.stopInactive?.();
+    return this.o.records?.close?.() ?? Promise.resolve();
   }
 
   /** Calls ringing or connected (tests, health). */
@@ -195,7 +200,8 @@ export class B2bua {
     const authed = await this.auth.authenticate(request);
     if (!authed.ok) {
       if (authed.countsAsFailure) this.o.backoff?.recordFailure(source.address);
-      this.o.logger?.info({ event: 'call.auth_refused', code: authed.code, status: authed.status }, 'call');
+      // Every call's first INVITE is challenged (RFC 3261 22.1): that is no refusal worth a log line.
+      if (authed.code !== 'SIP_AUTH_NO_CREDENTIALS') this.o.logger?.info({ event: 'call.auth_refused', code: authed.code, status: authed.status }, 'call');
       return void tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
     }
     const caller = authed.caller;
@@ -213,7 +219,7 @@ export class B2bua {
     // The caller gave up (CANCEL, answered 487) while the checks above were awaited: nothing to ring.
     if (tx.answered) return;
 
-    const id = randomBytes(8).toString('hex');
+    const id = newCallId();
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
     const call = new Call(id, caller, callee, request, tx, destination, this.ctx);
     this.ringing.set(ringingKey(request), call);
@@ -280,6 +286,20 @@ export class B2bua {
   private ringingKeys(call: Call): string[] {
     return [ringingKey(call.invite)];
   }
+}
+
+/** Random bytes for call ids, drawn 256 at a time: one call to the CSPRNG per 32 calls instead of one per call. */
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+
+/** 16 hex digits from the CSPRNG: the call's id in logs, records and the relay. */
+function newCallId(): string {
+  if (idAt + 8 > idPool.length) {
+    idPool = randomBytes(256);
+    idAt = 0;
+  }
+  idAt += 8;
+  return idPool.toString('hex', idAt - 8, idAt);
 }
 
 function ringingKey(invite: SipRequest): string {

@@ -30,4 +30,6 @@ export function talkDurationMs(r: Pick<CallRecord, 'answeredAt' | 'endedAt'>): n
 /** Where the B2BUA hands finished calls. Must not throw; failures are the sink's to report. */
 export interface CallRecordSink {
   record(record: CallRecord): void;
+  /** Graceful stop: resolves once every record handed over is written (a sink that buffers). */
+  close?(): Promise<void>;
 }

@@ -1,2 +1,2 @@
 export { CALL_OUTCOMES, talkDurationMs, type CallOutcome, type CallRecord, type CallRecordSink } from './call-record.ts';
-export { insertCallRecord, KyselyCallRecordSink, listCallRecords, type CallRecordPage, type CallRecordQuery } from './call-record-store.ts';
+export { insertCallRecord, KyselyCallRecordSink, listCallRecords, type KyselyCallRecordSinkOptions, type CallRecordPage, type CallRecordQuery } from './call-record-store.ts';

@@ -1,0 +1,122 @@
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestDatabase, testDatabaseTarget } from '../../test/support/db.ts';
+import { migrateToLatest, newId, openDatabase, type DatabaseHandle } from '../db/index.ts';
+import { kyselyCallReads, openCallReads, type CallReads } from './call-reads.ts';
+import { addDevice, addUser, CLI_ACTOR, createPractice, disableDevice, disableUser, updateCallSettings, updatePolicy, type Practice } from './index.ts';
+
+describe.each(DIALECTS)('call reads on %s', (dialect) => {
+  let h: DatabaseHandle;
+  let practice: Practice;
+  let reads: CallReads;
+  let kysely: CallReads;
+  const users: Record<string, { userId: string; sipUsername: string }> = {};
+
+  beforeAll(async () => {
+    h = await openTestDatabase(dialect);
+    practice = await createPractice(h.db, { name: 'Birch Dental', tier: 'pro', sipDomain: `birch-${dialect}.example` });
+    for (const ext of ['201', '202', '203']) {
+      const { user } = await addUser(h.db, practice.id, { email: `u${ext}@birch.example`, displayName: `U${ext}`, role: ext === '201' ? 'owner' : 'staff', extension: ext }, CLI_ACTOR);
+      const device = await addDevice(h.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR);
+      users[ext] = { userId: user.id, sipUsername: device.device.sipUsername };
+    }
+    // An extension no user holds (a ring group's number, say).
+    await h.db.insertInto('extensions').values({ id: newId(), practice_id: practice.id, number: '299', user_id: null, created_at: new Date().toISOString() }).execute();
+    reads = openCallReads(h.db, h.sqlite);
+    kysely = kyselyCallReads(h.db);
+  });
+  afterAll(() => h.close());
+
+  /** Both paths, side by side: the prepared reads answer exactly as the directory's functions. */
+  const both = async <T>(read: (r: CallReads) => Promise<T>): Promise<T> => {
+    const [fast, reference] = await Promise.all([read(reads), read(kysely)]);
+    expect(fast).toEqual(reference);
+    return fast;
+  };
+
+  it('reads a device credential as findSipCredential does, and nothing for an unknown name or realm', async () => {
+    const cred = await both((r) => r.credential(practice.sipDomain, users['201']!.sipUsername));
+    expect(cred).toMatchObject({ practiceId: practice.id, userId: users['201']!.userId, extension: '201', sipUsername: users['201']!.sipUsername, realm: practice.sipDomain });
+    expect(cred?.ha1Md5).toMatch(/^[0-9a-f]{32}$/);
+    expect(await both((r) => r.credential(practice.sipDomain, 'nobody'))).toBeUndefined();
+    expect(await both((r) => r.credential('elsewhere.example', users['201']!.sipUsername))).toBeUndefined();
+  });
+
+  it('stops reading a credential the moment its device or its user is disabled', async () => {
+    const device = await reads.credential(practice.sipDomain, users['202']!.sipUsername);
+    await disableDevice(h.db, practice.id, device!.deviceId, CLI_ACTOR);
+    expect(await both((r) => r.credential(practice.sipDomain, users['202']!.sipUsername))).toBeUndefined();
+    expect(await reads.credential(practice.sipDomain, users['203']!.sipUsername)).toBeDefined();
+    await disableUser(h.db, practice.id, users['203']!.userId, CLI_ACTOR);
+    expect(await both((r) => r.credential(practice.sipDomain, users['203']!.sipUsername))).toBeUndefined();
+  });
+
+  it('reads call settings: the defaults, then each change on the next read', async () => {
+    expect(await both((r) => r.calleeSettings(practice.id, '201'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
+    await updateCallSettings(h.db, practice.id, users['201']!.userId, { doNotDisturb: true }, CLI_ACTOR);
+    expect(await both((r) => r.calleeSettings(practice.id, '201'))).toEqual({ doNotDisturb: true, ringTimeoutSeconds: 20 });
+    await updateCallSettings(h.db, practice.id, users['201']!.userId, { doNotDisturb: false, ringTimeoutSeconds: 45 }, CLI_ACTOR);
+    expect(await both((r) => r.calleeSettings(practice.id, '201'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 45 });
+    expect(await both((r) => r.calleeSettings(practice.id, '299'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
+    expect(await both((r) => r.calleeSettings(practice.id, '404'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
+  });
+
+  it('reads the require-SRTP switch as the policy has it, and NOT_FOUND for no policy', async () => {
+    expect(await both((r) => r.requireSrtp(practice.id))).toBe(false);
+    await updatePolicy(h.db, practice.id, { requireSrtp: true }, CLI_ACTOR);
+    expect(await both((r) => r.requireSrtp(practice.id))).toBe(true);
+    await updatePolicy(h.db, practice.id, { requireSrtp: false }, CLI_ACTOR);
+    expect(await reads.requireSrtp(practice.id)).toBe(false);
+    await expect(reads.requireSrtp('no-such-practice')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(kysely.requireSrtp('no-such-practice')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it.runIf(dialect === 'sqlite')('never reads a change another transaction has not committed, and sees it once committed', async () => {
+    let commit: () => void = () => {};
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    const trx = h.db.transaction().execute(async (t) => {
+      await t.updateTable('call_settings').set({ do_not_disturb: 1 }).where('user_id', '=', users['201']!.userId).execute();
+      await held;
+    });
+    // Wait until the transaction has its write in (Kysely holds the shared connection meanwhile).
+    while (!h.sqlite!.inTransaction) await new Promise((r) => setImmediate(r));
+    let settled = false;
+    const read = reads.calleeSettings(practice.id, '201').then((s) => ((settled = true), s));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    commit();
+    await trx;
+    expect(await read).toEqual({ doNotDisturb: true, ringTimeoutSeconds: 45 });
+  });
+});
+
+describe('call reads on SQLite, with the CLI writing from another connection', () => {
+  it('applies a change committed by another process to the next read', async () => {
+    const target = await testDatabaseTarget('sqlite');
+    if (target.kind !== 'sqlite') throw new Error('sqlite expected');
+    const h = openDatabase(target);
+    await migrateToLatest(h);
+    try {
+      const practice = await createPractice(h.db, { name: 'Cedar Clinic', tier: 'essentials', sipDomain: 'cedar.example' });
+      const { user } = await addUser(h.db, practice.id, { email: 'a@cedar.example', displayName: 'A', role: 'owner', extension: '101' }, CLI_ACTOR);
+      const added = await addDevice(h.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR);
+      const reads = openCallReads(h.db, h.sqlite);
+      expect(await reads.credential('cedar.example', added.device.sipUsername)).toBeDefined();
+      expect(await reads.requireSrtp(practice.id)).toBe(false);
+
+      const cli = new SQLite(target.path);
+      try {
+        cli.prepare("UPDATE devices SET status = 'disabled' WHERE id = ?").run(added.device.id);
+        cli.prepare('UPDATE practice_policy SET require_srtp = 1 WHERE practice_id = ?').run(practice.id);
+        cli.prepare('INSERT INTO call_settings (user_id, practice_id, do_not_disturb, ring_timeout_seconds, updated_at, updated_by) VALUES (?, ?, 1, 30, ?, NULL)').run(user.id, practice.id, new Date().toISOString());
+      } finally {
+        cli.close();
+      }
+      expect(await reads.credential('cedar.example', added.device.sipUsername)).toBeUndefined();
+      expect(await reads.requireSrtp(practice.id)).toBe(true);
+      expect(await reads.calleeSettings(practice.id, '101')).toEqual({ doNotDisturb: true, ringTimeoutSeconds: 30 });
+    } finally {
+      await h.close();
+    }
+  });
+});
