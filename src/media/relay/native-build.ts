@@ -4,12 +4,14 @@
 // directory, and rebuilt only when the sources change (a checkout that
 // touches them, an upgrade). A build takes about a second. Two processes
 // building at once each write their own temporary file and rename it into
-// place, so neither sees half a binary.
+// place, so neither sees half a binary. Sotto runs what it finds there, so
+// the directory and the binary must be ours and writable by no one else (no
+// shared /tmp fallback: another local user could plant a program under a
+// name anyone can compute from the public sources).
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type MediaError, type Result } from '../result.ts';
@@ -48,25 +50,44 @@ export async function buildNativeProgram(program: string): Promise<Result<string
   const hash = createHash('sha256').update(CFLAGS.join(' '));
   for (const f of files) hash.update(f).update('\0').update(readFileSync(join(SOURCE_DIR, f))).update('\0');
   const name = `sotto-${program}-${hash.digest('hex').slice(0, 16)}`;
-  for (const dir of [nativeCacheDir(), join(tmpdir(), `sotto-relay-${process.getuid?.() ?? 0}`)]) {
-    const binary = join(dir, name);
-    if (existsSync(binary)) return ok(binary);
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch {
-      continue; // not writable here (a read-only install): try the next place
-    }
-    const temporary = `${binary}.${process.pid}.tmp`;
-    const sources = files.filter((f) => f.endsWith('.c')).map((f) => join(SOURCE_DIR, f));
-    const built = await compile([...CFLAGS, '-o', temporary, ...sources]);
-    if (!built.ok) {
-      rmSync(temporary, { force: true });
-      return built;
-    }
-    renameSync(temporary, binary);
-    return ok(binary);
+  const dir = nativeCacheDir();
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return err('RELAY_NATIVE_BUILD_FAILED', 'the native relay cache directory cannot be created');
   }
-  return err('RELAY_NATIVE_BUILD_FAILED', 'no writable cache directory for the native relay');
+  if (!privateTo(lstatOrUndefined(dir), 'dir')) return err('RELAY_NATIVE_BUILD_FAILED', 'the native relay cache directory is not private to this user');
+  const binary = join(dir, name);
+  const existing = lstatOrUndefined(binary);
+  if (existing) {
+    if (privateTo(existing, 'file')) return ok(binary);
+    return err('RELAY_NATIVE_BUILD_FAILED', 'a native relay binary not private to this user is in the cache');
+  }
+  const temporary = `${binary}.${process.pid}.tmp`;
+  const sources = files.filter((f) => f.endsWith('.c')).map((f) => join(SOURCE_DIR, f));
+  const built = await compile([...CFLAGS, '-o', temporary, ...sources]);
+  if (!built.ok) {
+    rmSync(temporary, { force: true });
+    return built;
+  }
+  renameSync(temporary, binary);
+  return ok(binary);
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A real directory or file (no symlink), owned by this user, that neither group nor others may write. */
+function privateTo(st: Stats | undefined, kind: 'dir' | 'file'): boolean {
+  if (!st || (kind === 'dir' ? !st.isDirectory() : !st.isFile())) return false;
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return false;
+  return (st.mode & 0o022) === 0;
 }
 
 function compile(args: string[]): Promise<Result<void, NativeBuildError>> {
