@@ -120,8 +120,11 @@ static bool parse_leg(char *spec, long *port, struct leg_config *cfg) {
   char *fields[8];
   int n = 0;
   char *save = NULL;
-  for (char *t = strtok_r(spec, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save)) fields[n++] = t;
-  if (n != 8 || strtok_r(NULL, ",", &save)) return false;
+  for (char *t = strtok_r(spec, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (n == 8) return false; /* a ninth field: not a leg spec this code knows */
+    fields[n++] = t;
+  }
+  if (n != 8) return false;
   long rtp, rtcp, pt, te, dir;
   if (!parse_long(fields[0], 1, 65534, port)) return false;
   if (!parse_long(fields[2], 0, 65535, &rtp) || !parse_long(fields[3], 0, 65535, &rtcp)) return false;
