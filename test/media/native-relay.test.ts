@@ -314,6 +314,25 @@ describe('native media relay', { timeout: 20_000 }, () => {
     }
   });
 
+  it('reports its calls inactive at once when the native plane dies, and relays new calls on the workers', async () => {
+    const logged: string[] = [];
+    const doomed = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42600, max: 42699 }, workers: 1, dataPlane: 'native', log: (code) => logged.push(code) });
+    try {
+      const { callId, a, b, relayForA } = await plainCall(doomed);
+      await a.rtp.send(rtp(1, 0xb1, 1), relayForA);
+      await b.rtp.until(1);
+      const reported = new Promise<string>((resolve) => doomed.onInactive((id) => resolve(id)));
+      process.kill(doomed.nativePid!, 'SIGKILL');
+      // The B2BUA hangs up a call reported inactive: without the report it would stay up, silent.
+      expect(await reported).toBe(callId);
+      expect(logged).toEqual(['RELAY_NATIVE_EXITED']);
+      const next = await plainCall(doomed);
+      expect(doomed.planeOf(next.callId)).toBe('js');
+    } finally {
+      await doomed.close();
+    }
+  });
+
   it('moves a call to the JS workers when it needs a prompt, keeping the latched NAT address', async () => {
     const { callId, a, relayForA, relayForB } = await plainCall();
     const natB = await Endpoint.open();

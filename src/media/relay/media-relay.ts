@@ -202,8 +202,13 @@ export class MediaRelay {
     const log = this.options.log ?? ((code: string) => process.stderr.write(`sotto media relay: native data plane unavailable (${code}); relaying on JS workers\n`));
     if (started.ok) {
       this.native = started.value;
-      // Its calls are lost with it (as a worker's are); new calls go to the workers.
-      this.native.onUnexpectedExit = () => log('RELAY_NATIVE_EXITED');
+      // Its calls lose their media with it (as a worker's do): they are
+      // reported inactive at once, so the B2BUA hangs them up rather than
+      // leaving them up silent; new calls go to the workers.
+      this.native.onUnexpectedExit = () => {
+        log('RELAY_NATIVE_EXITED');
+        for (const callId of [...this.nativeCalls.values()]) for (const cb of this.inactiveListeners) cb(callId, 0);
+      };
       return;
     }
     if (wanted === 'native') throw new RelayError('RELAY_CLOSED', `native media relay unavailable (${started.error.code})`);

@@ -22,11 +22,15 @@ export interface NativePlaneSettings {
 export type NativeStartErrorCode = NativeBuildErrorCode | 'RELAY_NATIVE_START_FAILED';
 
 const START_TIMEOUT_MS = 10_000;
+/** No reply to anything for this long while requests wait: the program is wedged. */
+const REPLY_TIMEOUT_MS = 5_000;
 
 type Pending = { resolve: (legs: readonly NativeLegStats[]) => void; reject: (e: RelayError) => void };
 
 export class NativeDataPlane {
   private readonly pending = new Map<number, Pending>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastReplyAt = 0;
   private nextSeq = 1;
   private buffered = '';
   private dead = false;
@@ -97,11 +101,39 @@ export class NativeDataPlane {
   /** Sends one request; resolves with the reply's leg stats (empty but for stats), rejects with the child's error code. */
   request(request: NativeRequest): Promise<readonly NativeLegStats[]> {
     if (this.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
-    const seq = this.nextSeq++;
+    const seq = this.nextSeq;
+    // The program reads sequence numbers up to 2^31 - 1; 0 is its "unreadable request".
+    this.nextSeq = seq >= 0x7fffffff ? 1 : seq + 1;
+    this.armWatchdog();
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       this.child.stdin.write(encodeNativeRequest(seq, request));
     });
+  }
+
+  /**
+   * The program answers in request order within microseconds; one that has
+   * not answered anything for REPLY_TIMEOUT_MS while requests wait is wedged:
+   * it is killed (its calls are reported lost) rather than let offers and
+   * deletes wait for ever.
+   */
+  private armWatchdog(): void {
+    if (this.watchdog) return;
+    this.lastReplyAt = Date.now();
+    this.watchdog = setInterval(() => {
+      if (this.pending.size === 0) {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+      } else if (Date.now() - this.lastReplyAt > REPLY_TIMEOUT_MS) {
+        this.wedged();
+      }
+    }, REPLY_TIMEOUT_MS / 4);
+    this.watchdog.unref();
+  }
+
+  private wedged(): void {
+    this.child.kill('SIGKILL');
+    this.fail();
   }
 
   private read(chunk: string, ready: () => void): void {
@@ -111,7 +143,11 @@ export class NativeDataPlane {
       const line = this.buffered.slice(0, nl);
       this.buffered = this.buffered.slice(nl + 1);
       const parsed = parseNativeLine(line);
-      if (parsed.ok) this.dispatch(parsed.value, ready);
+      // A line we cannot read, or an error for request 0 (the program could
+      // not read one of ours): the two ends no longer agree, and a reply
+      // would never come. Replies come in order, so stop here.
+      if (!parsed.ok || (parsed.value.kind === 'error' && parsed.value.seq === 0)) return this.wedged();
+      this.dispatch(parsed.value, ready);
     }
   }
 
@@ -123,6 +159,7 @@ export class NativeDataPlane {
         return this.onInactive(m.call, m.idleMs);
       case 'ok':
       case 'error': {
+        this.lastReplyAt = Date.now();
         const p = this.pending.get(m.seq);
         this.pending.delete(m.seq);
         if (!p) return;
@@ -135,6 +172,7 @@ export class NativeDataPlane {
   private fail(): void {
     if (this.dead) return;
     this.dead = true;
+    clearInterval(this.watchdog);
     if (!this.closing) this.onUnexpectedExit?.();
     for (const p of this.pending.values()) p.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
     this.pending.clear();
