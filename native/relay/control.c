@@ -9,7 +9,7 @@
  *        leg = port,ip,rtpPort,rtcpPort,pt,eventPt,dir,latch
  *        dir: bit 1 receive from the phone, bit 2 send to it; eventPt -1 = none;
  *        two legs are paired (each relays to the other)
- *   D <seq> <call>            delete        R <seq> OK (its sockets are closed)
+ *   D <seq> <call>            delete        R <seq> OK <legstats>... (its last stats; its sockets are closed)
  *   S <seq> <call>            stats         R <seq> OK <legstats>...
  *        legstats = port,latched,received,sent,refused,malformed,unexpectedPt,
  *                   rtcpReceived,rtcpSent,recvBuffer,peerIp,peerPort
@@ -204,9 +204,14 @@ void control_line(char *line) {
   case 'B': return do_bind(seq, id, tokens + 3, n - 3);
   case 'C': return do_configure(seq, id, tokens + 3, n - 3);
   case 'D': {
+    /* The last stats and the close in one step: no packet is handled in
+       between, so a latch made just before the delete is in the reply (a
+       call moving to the JS workers carries its latches over). */
     struct call *call = call_find(id);
-    if (call) call_destroy(call);
-    return reply_ok(seq);
+    if (!call) return reply_ok(seq);
+    do_stats(seq, id);
+    call_destroy(call);
+    return;
   }
   case 'S': return do_stats(seq, id);
   default: return reply_err(seq, "RELAY_BAD_REQUEST", NULL);

@@ -38,16 +38,19 @@ describe('native relay control lines', () => {
   it('binds, configures and deletes a call with well-formed lines', async () => {
     expect(await ask('B 1 7 46100 46102')).toBe('R 1 OK');
     expect(await ask('C 2 7 46100,127.0.0.1,41000,41001,0,101,3,o 46102,127.0.0.1,42000,42001,0,101,3,o')).toBe('R 2 OK');
-    expect(await ask('D 3 7')).toBe('R 3 OK');
+    // The delete answers with each leg's last stats (port, latched, counters…, peer): nothing latched yet.
+    const deleted = await ask('D 3 7');
+    expect(deleted).toMatch(/^R 3 OK 4610[02],0,0,0,0,0,0,0,0,\d+,-,0 4610[02],0,0,0,0,0,0,0,0,\d+,-,0$/);
+    expect(await ask('D 4 7')).toBe('R 4 OK');
   });
 
   it('refuses a leg spec with a field too many or too few, and keeps answering', async () => {
-    expect(await ask('B 4 8 46104')).toBe('R 4 OK');
+    expect(await ask('B 40 8 46104')).toBe('R 40 OK');
     expect(await ask('C 5 8 46104,127.0.0.1,41000,41001,0,101,3,o,extra')).toBe('R 5 ERR RELAY_BAD_REQUEST');
     expect(await ask('C 6 8 46104,127.0.0.1,41000,41001,0,101,3')).toBe('R 6 ERR RELAY_BAD_REQUEST');
     expect(await ask('C 7 8 46104,127.0.0.1,41000,41001,0,101,3,x')).toBe('R 7 ERR RELAY_BAD_REQUEST');
     expect(await ask('B 8 8 46105')).toBe('R 8 ERR RELAY_BAD_REQUEST');
     expect(await ask('P 9')).toBe('R 9 OK');
-    expect(await ask('D 10 8')).toBe('R 10 OK');
+    expect(await ask('D 10 8')).toMatch(/^R 10 OK 46104,0,/);
   });
 });

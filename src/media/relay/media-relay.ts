@@ -490,8 +490,10 @@ export class MediaRelay {
     record.native = undefined;
     record.moving = (async () => {
       const plane = this.nativePlane();
-      const latched = await plane.request({ op: 'stats', call: id }).catch(() => []);
-      await plane.request({ op: 'delete', call: id });
+      // The delete answers with each leg's last latch. No catch: a move that
+      // cannot learn the latches fails (and the call with it) rather than
+      // reopen them on the worker.
+      const latched = await plane.request({ op: 'delete', call: id });
       this.nativeCalls.delete(id);
       for (const [legId, port] of record.ports) {
         const peer = latched.find((l) => l.port === port)?.peer;
@@ -679,7 +681,12 @@ function nativeLeg(port: number, config: LegMediaConfig): NativeLegConfig {
 /** The leg's config with a latch carried over from the native plane, while its SDP address is the one that latch was made under. */
 function pinned(record: CallRecord, legId: string, config: LegMediaConfig): LegMediaConfig {
   const pin = record.pins.get(legId);
-  if (!pin || pin.sdp.address !== config.remoteAddress || pin.sdp.port !== config.remotePort || pin.latch !== config.latch) return config;
+  if (!pin) return config;
+  if (pin.sdp.address !== config.remoteAddress || pin.sdp.port !== config.remotePort || pin.latch !== config.latch) {
+    // The phone moved: the old latch is history, even if it comes back to the old SDP address later.
+    record.pins.delete(legId);
+    return config;
+  }
   return { ...config, remoteAddress: pin.peer.address, remotePort: pin.peer.port, latch: 'negotiated-only' };
 }
 

@@ -8,7 +8,7 @@
 //   B <seq> <call> <port>...      bind pairs  R <seq> OK | R <seq> ERR RELAY_BIND_FAILED <port> <errno>
 //   C <seq> <call> <leg> [<leg>]  configure   R <seq> OK | R <seq> ERR <code>
 //       leg = port,ip,rtpPort,rtcpPort,pt,eventPt,dir,latch
-//   D <seq> <call>                delete      R <seq> OK
+//   D <seq> <call>                delete      R <seq> OK <legstats>...  (its last stats, then its sockets closed)
 //   S <seq> <call>                stats       R <seq> OK <legstats>...
 //       legstats = port,latched,received,sent,refused,malformed,unexpectedPt,
 //                  rtcpReceived,rtcpSent,recvBuffer,peerIp,peerPort
