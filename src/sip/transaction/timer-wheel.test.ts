@@ -84,4 +84,22 @@ describe('TimerWheel', () => {
     expect(fired).toEqual([]);
     expect(w.pending).toBe(0);
   });
+
+  it('stops a pass under way when a firing timer clears everything (stack shutdown from a callback)', () => {
+    const w = wheel();
+    const fired: string[] = [];
+    w.setTimer(500, () => {
+      fired.push('first');
+      w.clearAll();
+    });
+    w.setTimer(500, () => fired.push('same queue'));
+    w.setTimer(501, () => fired.push('other queue'));
+    vi.advanceTimersByTime(1_000);
+    expect(fired).toEqual(['first']);
+    expect(w.pending).toBe(0);
+    w.setTimer(100, () => fired.push('after'));
+    expect(w.pending).toBe(1);
+    vi.advanceTimersByTime(200);
+    expect(fired).toEqual(['first', 'after']);
+  });
 });

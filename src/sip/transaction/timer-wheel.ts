@@ -62,6 +62,8 @@ export class TimerWheel implements Clock {
   private armedAt = Infinity;
   private timeout: NodeJS.Timeout | undefined;
   private live = 0;
+  /** Bumped by clearAll(), so a pass under way stops firing what was cleared. */
+  private generation = 0;
 
   constructor(private readonly clockNow: () => number = () => performance.now()) {}
 
@@ -100,6 +102,7 @@ export class TimerWheel implements Clock {
 
   /** Drops every pending timer (stack shutdown). */
   clearAll(): void {
+    this.generation++;
     this.queues.clear();
     this.live = 0;
     if (this.timeout) clearTimeout(this.timeout);
@@ -125,8 +128,10 @@ export class TimerWheel implements Clock {
     // queue's tail; this pass fires only what was due when it began.
     let next = Infinity;
     let failure: { error: unknown } | undefined;
+    const generation = this.generation;
     for (const [delay, q] of this.queues) {
-      for (let e = q.next; e !== undefined; e = q.next) {
+      if (this.generation !== generation) break;
+      for (let e = q.next; e !== undefined && this.generation === generation; e = q.next) {
         if (e.at > now) {
           if (e.at < next) next = e.at;
           break;
@@ -145,6 +150,7 @@ export class TimerWheel implements Clock {
       }
       if (q.next === undefined) this.queues.delete(delay);
     }
+    if (this.generation !== generation) next = Infinity;
     // Queues that a fired timer armed anew may now hold an earlier head.
     for (const q of this.queues.values()) {
       const head = q.next;
