@@ -19,7 +19,7 @@ import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
 import { callSettingsForExtension, DEFAULT_CALL_SETTINGS, type CallSettings } from './call-settings.ts';
-import { findSipCredential, type SipCredential } from './devices.ts';
+import { findSipCredential, sipCredentialFromRow, type SipCredential, type SipCredentialRow } from './devices.ts';
 import { DirectoryError } from './errors.ts';
 import { getPolicy } from './practices.ts';
 
@@ -30,17 +30,6 @@ export interface CallReads {
   calleeSettings(practiceId: string, extension: string): Promise<CallSettings>;
   /** The practice policy's require-SRTP switch; NOT_FOUND without a policy row. */
   requireSrtp(practiceId: string): Promise<boolean>;
-}
-
-interface CredentialRow {
-  id: string;
-  practice_id: string;
-  user_id: string;
-  number: string;
-  sip_username: string;
-  realm: string;
-  ha1_md5: string;
-  ha1_sha256: string;
 }
 
 interface SettingsRow {
@@ -63,7 +52,7 @@ export function openCallReads(db: Kysely<Database>, sqlite: SQLite.Database | un
 }
 
 class PreparedCallReads implements CallReads {
-  private readonly credentialStmt: SQLite.Statement<[string, string], CredentialRow>;
+  private readonly credentialStmt: SQLite.Statement<[string, string], SipCredentialRow>;
   private readonly settingsStmt: SQLite.Statement<[string, string], SettingsRow>;
   private readonly srtpStmt: SQLite.Statement<[string], number>;
 
@@ -72,7 +61,7 @@ class PreparedCallReads implements CallReads {
     private readonly fallback: CallReads,
   ) {
     // The statements of devices.ts, call-settings.ts and practices.ts, as Kysely compiles them.
-    this.credentialStmt = sqlite.prepare<[string, string], CredentialRow>(
+    this.credentialStmt = sqlite.prepare<[string, string], SipCredentialRow>(
       `SELECT devices.id, devices.practice_id, devices.user_id, extensions.number, devices.sip_username, devices.realm, devices.ha1_md5, devices.ha1_sha256
          FROM devices
          INNER JOIN extensions ON extensions.id = devices.extension_id
@@ -96,18 +85,7 @@ class PreparedCallReads implements CallReads {
   credential(realm: string, sipUsername: string): Promise<SipCredential | undefined> {
     if (!this.usable) return this.fallback.credential(realm, sipUsername);
     const row = this.credentialStmt.get(realm, sipUsername);
-    return Promise.resolve(
-      row && {
-        deviceId: row.id,
-        practiceId: row.practice_id,
-        userId: row.user_id,
-        extension: row.number,
-        sipUsername: row.sip_username,
-        realm: row.realm,
-        ha1Md5: row.ha1_md5,
-        ha1Sha256: row.ha1_sha256,
-      },
-    );
+    return Promise.resolve(row && sipCredentialFromRow(row));
   }
 
   calleeSettings(practiceId: string, extension: string): Promise<CallSettings> {

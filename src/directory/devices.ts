@@ -155,7 +155,22 @@ export async function findSipCredential(db: Db, realm: string, sipUsername: stri
     .where('devices.status', '=', 'active')
     .where('users.status', '=', 'active')
     .executeTakeFirst();
-  if (!row) return undefined;
+  return row && sipCredentialFromRow(row);
+}
+
+/** The columns a credential is read from (the B2BUA's prepared read selects the same). */
+export interface SipCredentialRow {
+  id: string;
+  practice_id: string;
+  user_id: string;
+  number: string;
+  sip_username: string;
+  realm: string;
+  ha1_md5: string;
+  ha1_sha256: string;
+}
+
+export function sipCredentialFromRow(row: SipCredentialRow): SipCredential {
   return {
     deviceId: row.id,
     practiceId: row.practice_id,
