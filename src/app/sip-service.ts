@@ -11,7 +11,7 @@ import { openCallReads } from '../directory/call-reads.ts';
 import { MediaRelay } from '../media/relay/index.ts';
 import { B2bua } from '../pbx/calls/b2bua.ts';
 import { CallerAuthenticator } from '../pbx/calls/caller-auth.ts';
-import { KyselyMwiBoxDirectory, MwiService } from '../pbx/mwi/index.ts';
+import { KyselyMwiBoxDirectory, KyselyMwiSubscriptionStore, MwiService } from '../pbx/mwi/index.ts';
 import type { UnavailableCall, UnavailableReason } from '../pbx/calls/call.ts';
 import { KyselyCallRecordSink } from '../pbx/cdr/index.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
@@ -215,7 +215,15 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     contacts,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
+    store: new KyselyMwiSubscriptionStore(db),
   });
+  // Subscriptions accepted before a restart: phones still hold them active, and would not re-subscribe for up to an hour.
+  // A failed read leaves them to the phones' own re-SUBSCRIBE, as before this store existed; it does not stop the start.
+  const restored = await mwi.restore().catch((err: unknown) => {
+    rt.logger.warn({ event: 'mwi.restore_failed', error: err instanceof Error ? err.name : 'unknown' }, 'mwi subscriptions not restored');
+    return 0;
+  });
+  if (restored > 0) rt.logger.info({ event: 'mwi.restored_all', count: restored }, 'mwi subscriptions restored');
 
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.purge_failed' }, 'purge failed'));
@@ -246,7 +254,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     },
     async stop() {
       clearInterval(purge);
-      mwi?.close();
+      await mwi?.close();
       await stack.close();
       await relay.close();
       // Call records waiting for their group commit reach the database before the runtime closes it.

@@ -216,6 +216,28 @@ export interface SipBindingsTable {
   user_agent: string | null;
 }
 
+/** An active MWI subscription's dialog (migration 0009); bigint columns read back as strings on PostgreSQL. */
+export interface MwiSubscriptionsTable {
+  call_id: string;
+  local_tag: string;
+  remote_tag: string;
+  practice_id: string;
+  device_id: string;
+  box_id: string;
+  account: string;
+  event_id: string | null;
+  local_uri: string;
+  remote_uri: string;
+  remote_target: string;
+  route_set: string;
+  remote_cseq: number | string;
+  cseq_reserved: number | string;
+  transport: string;
+  address: string;
+  port: number;
+  expires_at: number | string;
+}
+
 export interface VaultDataKeysTable {
   key_id: string;
   practice_id: string;
@@ -348,6 +370,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   feature_changes: FeatureChangesTable;
   sip_bindings: SipBindingsTable;
+  mwi_subscriptions: MwiSubscriptionsTable;
   vault_data_keys: VaultDataKeysTable;
   vault_objects: VaultObjectsTable;
   vault_deletion_receipts: VaultDeletionReceiptsTable;

@@ -9,6 +9,7 @@ import * as m0005 from './0005-notify-outbox.ts';
 import * as m0006 from './0006-voicemail.ts';
 import * as m0007 from './0007-mailbox.ts';
 import * as m0008 from './0008-calls.ts';
+import * as m0009 from './0009-mwi.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
 
@@ -25,6 +26,7 @@ const ordered: Array<[string, DialectMigration]> = [
   ['0006-voicemail', m0006],
   ['0007-mailbox', m0007],
   ['0008-calls', m0008],
+  ['0009-mwi', m0009],
 ];
 
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {

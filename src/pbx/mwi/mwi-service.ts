@@ -6,17 +6,21 @@
 //   find the box (404) -> subscribe (sip/event: 200, immediate NOTIFY).
 // Refreshes and unsubscribes inside the dialog go straight to the notifier.
 //
-// Subscriptions live in memory only: phones refresh them within their
-// Expires and re-subscribe after a restart, and a lost lamp state is
-// corrected by the next NOTIFY. Logs carry ids and codes, never URIs.
+// Accepted subscriptions are kept in the database too (subscription-store.ts):
+// a phone believes its subscription active until its Expires (an hour,
+// typically) and does not re-subscribe after our restart, so restore() brings
+// them back in their dialogs and the lamp follows the box again at once.
+// Logs carry ids and codes, never URIs.
 import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
-import { EventNotifier, type NotifierSubscription, type SubscriptionEnd } from '../../sip/event/index.ts';
-import { createResponse, getHeader, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
+import { dialogKey } from '../../sip/dialog/index.ts';
+import { EventNotifier, storeDialog, type NotifierSubscription, type SubscriptionEnd } from '../../sip/event/index.ts';
+import { createResponse, getCallId, getCSeq, getFrom, getHeader, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
 import { systemClock, type Clock, type ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource, TransportProtocol } from '../../sip/transport/index.ts';
 import type { Caller, CallerAuthOutcome } from '../calls/caller-auth.ts';
 import type { MwiBoxDirectory } from './box-directory.ts';
+import { CSEQ_BLOCK, RESERVE_AHEAD, type MwiSubscriptionStore } from './subscription-store.ts';
 import { formatMessageSummary, mailboxAccount, MESSAGE_SUMMARY_CONTENT_TYPE, MESSAGE_SUMMARY_DEFAULT_EXPIRES } from './message-summary.ts';
 
 export const MWI_EVENT_PACKAGE = 'message-summary';
@@ -47,10 +51,21 @@ export interface MwiServiceOptions {
   minExpires?: number;
   maxExpires?: number;
   logger?: MwiLogger;
+  /** Keeps subscriptions across restarts; without it they live in memory only. */
+  store?: MwiSubscriptionStore;
 }
 
 interface WatchedBox {
   readonly account: string;
+}
+
+/** What a kept subscription's row holds beyond its dialog. */
+interface KeptSubscription {
+  readonly practiceId: string;
+  readonly deviceId: string;
+  readonly boxId: string;
+  readonly account: string;
+  cseqReserved: number;
 }
 
 export class MwiService {
@@ -62,6 +77,11 @@ export class MwiService {
   /** Subscriptions by the device that made them, so a disabled device's end at once. */
   private readonly byDevice = new Map<string, Set<NotifierSubscription>>();
   private stopListening: (() => void) | undefined;
+  /** Subscriptions with a database row, by dialog key. */
+  private readonly kept = new Map<string, KeptSubscription>();
+  /** Database writes, one at a time in order (a delete never overtakes the insert it undoes). */
+  private writes: Promise<void> = Promise.resolve();
+  private closing = false;
 
   constructor(private readonly o: MwiServiceOptions) {
     this.notifier = new EventNotifier({
@@ -69,12 +89,16 @@ export class MwiService {
       contact: o.contact,
       ...(o.contacts ? { contacts: o.contacts } : {}),
       clock: o.clock ?? systemClock,
-      send: (request, destination, user) => o.stack.sendRequest(request, destination, user),
+      send: (request, destination, user) => {
+        this.sending(request);
+        return o.stack.sendRequest(request, destination, user);
+      },
       content: (boxId) => this.content(boxId),
       defaultExpires: MESSAGE_SUMMARY_DEFAULT_EXPIRES,
       minExpires: o.minExpires ?? 60,
       maxExpires: o.maxExpires ?? MESSAGE_SUMMARY_DEFAULT_EXPIRES,
-      onEnded: (boxId, end) => this.ended(boxId, end),
+      onEnded: (boxId, end, sub) => this.ended(boxId, end, sub),
+      onActive: (sub) => this.keep(sub),
     });
   }
 
@@ -88,6 +112,8 @@ export class MwiService {
     this.mailbox = mailbox;
     const stop = mailbox.onChange((boxId) => void this.boxChanged(boxId));
     this.stopListening = stop;
+    // Subscriptions restored before the store was connected have not been told their box's state.
+    for (const boxId of this.watched.keys()) void this.boxChanged(boxId);
     return () => {
       stop();
       if (this.mailbox === mailbox) this.mailbox = undefined;
@@ -154,10 +180,49 @@ export class MwiService {
     }
   }
 
-  /** Shutdown: subscriptions are forgotten (phones re-subscribe). */
-  close(): void {
+  /**
+   * Brings back the subscriptions kept in the database that are still
+   * running (their device and user active), in their dialogs. Once the
+   * mailbox is connected each gets a NOTIFY of its box's state (RFC 6665
+   * allows one at any time in an active subscription): the lamp is right
+   * again after the downtime. Resolves with how many came back.
+   */
+  async restore(): Promise<number> {
+    const store = this.o.store;
+    if (!store) return 0;
+    const clock = this.o.clock ?? systemClock;
+    let restored = 0;
+    for (const row of await store.loadActive(Date.now())) {
+      // The row's expiry is wall-clock; the notifier's timers run on its clock.
+      const expiresAtMs = clock.now() + (row.expiresAt - Date.now());
+      const event = { package: MWI_EVENT_PACKAGE, ...(row.eventId !== undefined ? { id: row.eventId } : {}) };
+      // Before any NOTIFY: reserve the next block, so a crash right after this one also continues above it.
+      const cseqReserved = row.cseqReserved + CSEQ_BLOCK;
+      await store.reserve(row.dialog.callId, row.dialog.localTag, cseqReserved);
+      const sub = this.notifier.restore(row.dialog, event, row.boxId, expiresAtMs);
+      if (!sub) {
+        await store.remove(row.dialog.callId, row.dialog.localTag);
+        continue;
+      }
+      this.kept.set(sub.key, { practiceId: row.practiceId, deviceId: row.deviceId, boxId: row.boxId, account: row.account, cseqReserved });
+      this.watched.set(row.boxId, { account: row.account });
+      this.addDevice(row.deviceId, sub);
+      restored++;
+      this.o.logger?.info({ event: 'mwi.restored', deviceId: row.deviceId, boxId: row.boxId }, 'mwi');
+      if (this.mailbox) sub.changed();
+    }
+    return restored;
+  }
+
+  /**
+   * Shutdown: subscriptions end here without NOTIFY and their rows stay, so
+   * the next start restores them. Resolves once pending writes are done.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
     this.stopListening?.();
     this.notifier.close();
+    await this.writes;
   }
 
   /** Throttle, then digest: the caller, or undefined once the request has been answered (403, 401). */
@@ -191,15 +256,68 @@ export class MwiService {
     const box = await this.o.boxes.boxForExtension(caller.practiceId, caller.extension);
     if (!box) return void tx.respond(createResponse(request, 404, 'No Voicemail Box'));
     this.watched.set(box.boxId, { account: mailboxAccount(box.extension, caller.realm) });
+    this.accepting = { practiceId: caller.practiceId, deviceId: caller.deviceId, boxId: box.boxId, account: mailboxAccount(box.extension, caller.realm), cseqReserved: 0 };
     const sub = this.notifier.subscribe(tx, request, source, box.boxId);
+    this.accepting = undefined;
     if (sub) {
-      let set = this.byDevice.get(caller.deviceId);
-      if (!set) this.byDevice.set(caller.deviceId, (set = new Set()));
-      set.add(sub);
+      this.addDevice(caller.deviceId, sub);
       this.o.logger?.info({ event: 'mwi.subscribed', deviceId: caller.deviceId, boxId: box.boxId }, 'mwi');
     }
     // A fetch (Expires: 0) still owes its final NOTIFY, whose body names the account: the entry goes
     // when the box's last subscription has ended (ended() below), not here. At most one per box.
+  }
+
+  /** The subscription being accepted, for keep() (called from inside notifier.subscribe). */
+  private accepting: KeptSubscription | undefined;
+
+  private addDevice(deviceId: string, sub: NotifierSubscription): void {
+    let set = this.byDevice.get(deviceId);
+    if (!set) this.byDevice.set(deviceId, (set = new Set()));
+    set.add(sub);
+  }
+
+  /** Accepted or refreshed: its row written (new expiry, the subscriber's CSeq). */
+  private keep(sub: NotifierSubscription): void {
+    const store = this.o.store;
+    if (!store) return;
+    let kept = this.kept.get(sub.key);
+    if (!kept) {
+      if (!this.accepting) return;
+      kept = { ...this.accepting, cseqReserved: sub.dialog.localSeq + CSEQ_BLOCK };
+      this.kept.set(sub.key, kept);
+    }
+    const clock = this.o.clock ?? systemClock;
+    const row = {
+      dialog: storeDialog(sub.dialog),
+      practiceId: kept.practiceId,
+      deviceId: kept.deviceId,
+      boxId: kept.boxId,
+      account: kept.account,
+      eventId: sub.event.id,
+      expiresAt: Date.now() + (sub.expiresAtMs - clock.now()),
+      cseqReserved: kept.cseqReserved,
+    };
+    this.write('save', () => store.save(row));
+  }
+
+  /** A NOTIFY about to go out: extends its dialog's CSeq reservation well before it is reached. */
+  private sending(request: SipRequest): void {
+    const store = this.o.store;
+    const callId = getCallId(request);
+    const tag = getFrom(request)?.tag;
+    const seq = getCSeq(request)?.seq;
+    if (!store || callId === undefined || tag === undefined || seq === undefined) return;
+    const kept = this.kept.get(dialogKey(callId, tag));
+    if (!kept || seq + RESERVE_AHEAD < kept.cseqReserved) return;
+    kept.cseqReserved = seq + CSEQ_BLOCK;
+    const reserved = kept.cseqReserved;
+    this.write('reserve', () => store.reserve(callId, tag, reserved));
+  }
+
+  private write(op: string, run: () => Promise<void>): void {
+    this.writes = this.writes.then(run).catch((err: unknown) => {
+      this.o.logger?.warn({ event: 'mwi.store_failed', op, error: err instanceof Error ? err.name : 'unknown' }, 'mwi');
+    });
   }
 
   private async content(boxId: string): Promise<{ contentType: string; body: Buffer }> {
@@ -208,7 +326,13 @@ export class MwiService {
     return { contentType: MESSAGE_SUMMARY_CONTENT_TYPE, body: formatMessageSummary({ account, ...counts }) };
   }
 
-  private ended(boxId: string, end: SubscriptionEnd): void {
+  private ended(boxId: string, end: SubscriptionEnd, sub: NotifierSubscription): void {
+    // Shutdown keeps the row (restored at the next start); any other end deletes it.
+    const store = this.o.store;
+    if (this.kept.delete(sub.key) && store && !this.closing) {
+      const { callId, localTag } = sub.dialog;
+      this.write('remove', () => store.remove(callId, localTag));
+    }
     for (const [device, subs] of this.byDevice) {
       for (const sub of subs) if (sub.state === 'terminated') subs.delete(sub);
       if (subs.size === 0) this.byDevice.delete(device);

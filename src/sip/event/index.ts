@@ -7,3 +7,4 @@
 export { formatEventHeader, formatSubscriptionState, getEventHeader, parseEventHeader, type EventHeader, type SubscriptionStateValue, type TerminationReason } from './event-header.ts';
 export { NotifierSubscription, type NotifyContent, type SubscriptionDeps, type SubscriptionEnd, type SubscriptionState } from './subscription.ts';
 export { EventNotifier, type NotifierOptions, type SubscribeKind } from './notifier.ts';
+export { restoreDialog, storeDialog, type StoredDialog } from './stored-dialog.ts';

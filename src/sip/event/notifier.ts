@@ -16,7 +16,8 @@ import { Dialog, dialogKey } from '../dialog/index.ts';
 import { createResponse, generateTag, getCallId, getExpires, getHeaderFields, getTo, headerField, type SipRequest } from '../message/index.ts';
 import type { Clock, ClientTransactionUser, ServerTransaction } from '../transaction/index.ts';
 import type { Destination, MessageSource, TransportProtocol } from '../transport/index.ts';
-import { getEventHeader } from './event-header.ts';
+import { getEventHeader, type EventHeader } from './event-header.ts';
+import { restoreDialog, type StoredDialog } from './stored-dialog.ts';
 import { NotifierSubscription, type NotifyContent, type SubscriptionEnd } from './subscription.ts';
 
 export interface NotifierOptions {
@@ -40,7 +41,9 @@ export interface NotifierOptions {
   /** Subscriptions kept per resource; the oldest is ended when a new one would exceed it. */
   readonly maxPerResource?: number;
   /** Told when a subscription ends (logs carry ids and codes only). */
-  onEnded?(resource: string, end: SubscriptionEnd): void;
+  onEnded?(resource: string, end: SubscriptionEnd, subscription: NotifierSubscription): void;
+  /** Told when a subscription is accepted or refreshed and stays active (a store keeps it across restarts). */
+  onActive?(subscription: NotifierSubscription): void;
 }
 
 /** Whether a request is a SUBSCRIBE for this package (new or in a known dialog). */
@@ -92,20 +95,45 @@ export class EventNotifier {
     if (!dialog) return void this.refuse(tx, request, 400, 'Missing Contact or From tag');
     // An unsubscribe-only SUBSCRIBE (Expires: 0 with no dialog) is a fetch: RFC 6665 4.4.3.
     tx.respond(createResponse(request, 200, 'OK', { toTag: localTag, headers: [headerField('Expires', String(granted)), headerField('Contact', contact)] }));
-    const sub = new NotifierSubscription(dialog, event, resource, contact, Math.max(granted, 1), {
-      clock: this.o.clock,
-      send: (r, d, u) => void this.o.send(r, d, u),
-      content: (res) => this.o.content(res),
-      ended: (s, end) => this.forget(s, end),
-    });
-    this.track(sub);
+    const sub = this.create(dialog, event, resource, contact, Math.max(granted, 1));
     // A fetch is answered by one final NOTIFY and is never an active subscription to track.
     if (granted === 0) {
       sub.terminate('timeout');
       return undefined;
     }
     sub.changed();
-    return sub.state === 'active' ? sub : undefined;
+    if (sub.state !== 'active') return undefined;
+    this.o.onActive?.(sub);
+    return sub;
+  }
+
+  /**
+   * Brings back a subscription accepted before a restart, active for the
+   * time it had left (RFC 6665 4.1.2.2: the subscriber holds it active
+   * until its Expires). Sends nothing: RFC 6665 allows a NOTIFY at any time
+   * in an active subscription, and the caller decides when the state is
+   * known. Undefined when its time is up, the dialog text is unusable, or
+   * the dialog is already here.
+   */
+  restore(stored: StoredDialog, event: EventHeader, resource: string, expiresAtMs: number): NotifierSubscription | undefined {
+    if (event.package !== this.o.eventPackage) return undefined;
+    const remainingMs = expiresAtMs - this.o.clock.now();
+    if (remainingMs <= 0) return undefined;
+    const contact = this.contactOn(stored.destination.protocol);
+    const dialog = restoreDialog(stored, contact);
+    if (!dialog || this.byDialog.has(dialog.key)) return undefined;
+    return this.create(dialog, event, resource, contact, Math.ceil(remainingMs / 1000));
+  }
+
+  private create(dialog: Dialog, event: EventHeader, resource: string, contact: string, seconds: number): NotifierSubscription {
+    const sub = new NotifierSubscription(dialog, event, resource, contact, seconds, {
+      clock: this.o.clock,
+      send: (r, d, u) => void this.o.send(r, d, u),
+      content: (res) => this.o.content(res),
+      ended: (s, end) => this.forget(s, end),
+    });
+    this.track(sub);
+    return sub;
   }
 
   /** An in-dialog SUBSCRIBE: refresh, or unsubscribe with Expires: 0 (RFC 6665 4.2.1.2). */
@@ -123,6 +151,7 @@ export class EventNotifier {
     if (granted === undefined) return;
     tx.respond(createResponse(request, 200, 'OK', { headers: [headerField('Expires', String(granted)), headerField('Contact', this.contactOn(sub.dialog.destination.protocol))] }));
     sub.refresh(granted);
+    if (sub.state === 'active') this.o.onActive?.(sub);
   }
 
   /** The resource changed: NOTIFY each of its subscriptions. Returns how many were told. */
@@ -188,6 +217,6 @@ export class EventNotifier {
     const set = this.byResource.get(sub.resource);
     set?.delete(sub);
     if (set?.size === 0) this.byResource.delete(sub.resource);
-    this.o.onEnded?.(sub.resource, end);
+    this.o.onEnded?.(sub.resource, end, sub);
   }
 }

@@ -80,6 +80,11 @@ export class NotifierSubscription {
     return this.dialog.key;
   }
 
+  /** When the subscription's duration ends, clock milliseconds (what a stored copy keeps). */
+  get expiresAtMs(): number {
+    return this.expiresAt;
+  }
+
   /** Seconds left, rounded up so the NOTIFY right after a 200 repeats its Expires (what Subscription-State's expires says). */
   get remainingSeconds(): number {
     return Math.max(0, Math.ceil((this.expiresAt - this.deps.clock.now()) / 1000));
