@@ -1,8 +1,9 @@
 /**
  * A notifier for one event package (RFC 6665 4.2): accepts SUBSCRIBE
  * requests its user has already authorised, answers them, keeps their
- * subscriptions (in memory: subscribers refresh, and re-subscribe after a
- * restart, RFC 6665 4.1.2.2) and NOTIFIES them when their resource changes.
+ * subscriptions and NOTIFIES them when their resource changes. It keeps
+ * them in memory; a user that wants them across a restart stores each one
+ * it is told of (onActive, onEnded) and hands it back with restore().
  *
  * The user decides who may subscribe to what (authentication lives above
  * sip/); this file only speaks the protocol:
@@ -166,7 +167,7 @@ export class EventNotifier {
     for (const s of this.subscriptionsOf(resource)) s.terminate(reason);
   }
 
-  /** Shutdown: forgets every subscription without NOTIFY; phones re-subscribe when they find the dialog gone. */
+  /** Shutdown: ends every subscription here without NOTIFY (the subscriber still holds it; a stored copy may restore it). */
   close(): void {
     for (const s of [...this.byDialog.values()]) s.drop('deactivated');
   }
