@@ -159,4 +159,18 @@ describe('MWI subscriptions survive a restart', { timeout: 90_000 }, () => {
     expect(seqOf(after)).toBeGreaterThan(Math.max(...p.notifies.slice(0, seen).map(seqOf)));
     expect(body(after)).toContain('Messages-Waiting: yes\r\n');
   });
+
+  it("a disabled device loses its restored subscription: a final NOTIFY in the old dialog (reason rejected), and its row goes", async () => {
+    // 101 subscribed two Sottos ago; it came back after the crash too.
+    const p = phones.find((x) => x.o.username === '101')!;
+    const db = rt!.database.db;
+    const deviceId = (await db.selectFrom('devices').select('id').where('sip_username', '=', '101').executeTakeFirstOrThrow()).id;
+    const seen = p.notifies.length;
+    await sotto!.sip.removeDeviceBindings([deviceId]);
+    await p.until(() => p.notifies.length > seen && p.notifies.some((n) => n.headers.some((h) => h.name === 'Subscription-State' && h.value.startsWith('terminated'))), 'the final NOTIFY');
+    const last = p.notifies.at(-1)!;
+    expect(last.headers.find((h) => h.name === 'Subscription-State')!.value).toBe('terminated;reason=rejected');
+    expect(dialogOf(last).fromTag).toBe(p.toTag);
+    await expect.poll(async () => (await db.selectFrom('mwi_subscriptions').select('call_id').where('device_id', '=', deviceId).execute()).length).toBe(0);
+  });
 });

@@ -256,19 +256,21 @@ export class MwiService {
     const box = await this.o.boxes.boxForExtension(caller.practiceId, caller.extension);
     if (!box) return void tx.respond(createResponse(request, 404, 'No Voicemail Box'));
     this.watched.set(box.boxId, { account: mailboxAccount(box.extension, caller.realm) });
-    this.accepting = { practiceId: caller.practiceId, deviceId: caller.deviceId, boxId: box.boxId, account: mailboxAccount(box.extension, caller.realm), cseqReserved: 0 };
     const sub = this.notifier.subscribe(tx, request, source, box.boxId);
-    this.accepting = undefined;
     if (sub) {
       this.addDevice(caller.deviceId, sub);
+      // Written before its first NOTIFY goes out (the body is read asynchronously), so that NOTIFY
+      // already falls inside the reserved block.
+      if (this.o.store) {
+        const account = mailboxAccount(box.extension, caller.realm);
+        this.kept.set(sub.key, { practiceId: caller.practiceId, deviceId: caller.deviceId, boxId: box.boxId, account, cseqReserved: sub.dialog.localSeq + CSEQ_BLOCK });
+        this.keep(sub);
+      }
       this.o.logger?.info({ event: 'mwi.subscribed', deviceId: caller.deviceId, boxId: box.boxId }, 'mwi');
     }
     // A fetch (Expires: 0) still owes its final NOTIFY, whose body names the account: the entry goes
     // when the box's last subscription has ended (ended() below), not here. At most one per box.
   }
-
-  /** The subscription being accepted, for keep() (called from inside notifier.subscribe). */
-  private accepting: KeptSubscription | undefined;
 
   private addDevice(deviceId: string, sub: NotifierSubscription): void {
     let set = this.byDevice.get(deviceId);
@@ -276,16 +278,15 @@ export class MwiService {
     set.add(sub);
   }
 
-  /** Accepted or refreshed: its row written (new expiry, the subscriber's CSeq). */
+  /**
+   * Accepted or refreshed: its row written (new expiry, the subscriber's
+   * CSeq). The notifier also calls this for a new subscription, before
+   * subscribe() above has recorded it; that one is written from there.
+   */
   private keep(sub: NotifierSubscription): void {
     const store = this.o.store;
-    if (!store) return;
-    let kept = this.kept.get(sub.key);
-    if (!kept) {
-      if (!this.accepting) return;
-      kept = { ...this.accepting, cseqReserved: sub.dialog.localSeq + CSEQ_BLOCK };
-      this.kept.set(sub.key, kept);
-    }
+    const kept = this.kept.get(sub.key);
+    if (!store || !kept) return;
     const clock = this.o.clock ?? systemClock;
     const row = {
       dialog: storeDialog(sub.dialog),
