@@ -177,6 +177,9 @@ export class MwiService {
       const subs = this.byDevice.get(id);
       this.byDevice.delete(id);
       for (const s of subs ?? []) s.terminate('rejected');
+      // Also a row not in memory (its restore failed): it must not come back at the next start.
+      const store = this.o.store;
+      if (store) this.write('remove-device', () => store.removeDevice(id));
     }
   }
 

@@ -68,5 +68,7 @@ describe.each(DIALECTS)('MWI subscription store on %s', (dialect) => {
     expect((await store.loadActive(now)).map((s) => s.dialog.callId)).toEqual(['live']);
     const left = await h.db.selectFrom('mwi_subscriptions').select('call_id').execute();
     expect(left.map((r) => r.call_id)).toEqual(['live']);
+    await store.removeDevice(devices['101']!);
+    expect(await store.loadActive(now)).toEqual([]);
   });
 });

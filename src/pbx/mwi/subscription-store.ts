@@ -42,6 +42,8 @@ export interface MwiSubscriptionStore {
   save(sub: StoredMwiSubscription): Promise<void>;
   reserve(callId: string, localTag: string, cseqReserved: number): Promise<void>;
   remove(callId: string, localTag: string): Promise<void>;
+  /** Every row of a device (disabled or removed), restored or not. */
+  removeDevice(deviceId: string): Promise<void>;
   /** Subscriptions still running at `now` whose device and user are active; the rest are deleted. */
   loadActive(now: number): Promise<StoredMwiSubscription[]>;
 }
@@ -67,6 +69,10 @@ export class KyselyMwiSubscriptionStore implements MwiSubscriptionStore {
 
   async remove(callId: string, localTag: string): Promise<void> {
     await this.db.deleteFrom('mwi_subscriptions').where('call_id', '=', callId).where('local_tag', '=', localTag).execute();
+  }
+
+  async removeDevice(deviceId: string): Promise<void> {
+    await this.db.deleteFrom('mwi_subscriptions').where('device_id', '=', deviceId).execute();
   }
 
   async loadActive(now: number): Promise<StoredMwiSubscription[]> {
