@@ -5,9 +5,9 @@
 // lamp until the phone happened to re-subscribe.
 //
 // The subscriber's URIs (Contact, From, To) sit here in the clear, as the
-// registrar's sip_bindings.contact does: they are directory data the SIP
-// layer must read on every NOTIFY, and the database lives on the encrypted
-// data volume like the bindings. Times are epoch milliseconds.
+// registrar's sip_bindings.contact does: they name the practice's own staff
+// phones (directory data, not patient data), the SIP layer reads them on
+// every NOTIFY, and they are never logged. Times are epoch milliseconds.
 import type { Kysely } from 'kysely';
 import type { MigrationDialect } from './index.ts';
 
