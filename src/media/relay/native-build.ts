@@ -11,7 +11,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type MediaError, type Result } from '../result.ts';
@@ -56,12 +56,22 @@ export async function buildNativeProgram(program: string): Promise<Result<string
   } catch {
     return err('RELAY_NATIVE_BUILD_FAILED', 'the native relay cache directory cannot be created');
   }
-  if (!privateTo(lstatOrUndefined(dir), 'dir')) return err('RELAY_NATIVE_BUILD_FAILED', 'the native relay cache directory is not private to this user');
+  const dirStat = lstatOrUndefined(dir);
+  if (!dirStat?.isDirectory() || !ownedByUs(dirStat)) return err('RELAY_NATIVE_BUILD_FAILED', 'the native relay cache directory is not this user\'s');
+  if ((dirStat.mode & 0o022) !== 0) {
+    // Ours but open to the group or others (a umask of 002 does that): closed before anything in it is trusted.
+    try {
+      chmodSync(dir, 0o700);
+    } catch {
+      return err('RELAY_NATIVE_BUILD_FAILED', 'the native relay cache directory cannot be made private');
+    }
+  }
   const binary = join(dir, name);
   const existing = lstatOrUndefined(binary);
   if (existing) {
-    if (privateTo(existing, 'file')) return ok(binary);
-    return err('RELAY_NATIVE_BUILD_FAILED', 'a native relay binary not private to this user is in the cache');
+    if (existing.isFile() && ownedByUs(existing) && (existing.mode & 0o022) === 0) return ok(binary);
+    // Someone else's, a link, or writable by others: never run, built anew.
+    rmSync(binary, { force: true });
   }
   const temporary = `${binary}.${process.pid}.tmp`;
   const sources = files.filter((f) => f.endsWith('.c')).map((f) => join(SOURCE_DIR, f));
@@ -70,6 +80,8 @@ export async function buildNativeProgram(program: string): Promise<Result<string
     rmSync(temporary, { force: true });
     return built;
   }
+  // cc's output follows the umask; the check above wants it closed to the group and others.
+  chmodSync(temporary, 0o755);
   renameSync(temporary, binary);
   return ok(binary);
 }
@@ -82,12 +94,9 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** A real directory or file (no symlink), owned by this user, that neither group nor others may write. */
-function privateTo(st: Stats | undefined, kind: 'dir' | 'file'): boolean {
-  if (!st || (kind === 'dir' ? !st.isDirectory() : !st.isFile())) return false;
+function ownedByUs(st: Stats): boolean {
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) return false;
-  return (st.mode & 0o022) === 0;
+  return uid === undefined || st.uid === uid;
 }
 
 function compile(args: string[]): Promise<Result<void, NativeBuildError>> {
