@@ -22,7 +22,6 @@
 // Ports come from one pool here, so planes and workers never race for them.
 
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
 import { decodeG711 } from '../codecs/g711.ts';
@@ -32,12 +31,10 @@ import { serializeSdp } from '../sdp/session-description.ts';
 import { bytesToPcm16, parseWav } from '../wav.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
 import type { CallStats, ControlRequest, DtmfNotice, LegMediaConfig, LegStats, LegToConfigure, WorkerMessage, WorkerSettings } from './control-messages.ts';
-import { directionFlags, rtpMaps } from '../sdp/media-format.ts';
-import type { SessionDescription } from '../sdp/session-description.ts';
-import type { MediaAddress } from '../rtp/peer-latch.ts';
 import { NativeDataPlane } from './native-plane.ts';
-import type { NativeLegConfig } from './native-protocol.ts';
+import { fitsNativeLegs, fitsNativeOffer, nativeLeg, pinFor, pinned, type LatchPin } from './native-fit.ts';
 import { RtpPortPool, type PortRange } from './port-pool.ts';
+import type { ForkHandle, PlaybackHandle, PlaySource, RecordingHandle, RecordingSink } from './relay-types.ts';
 import { RelayError } from './relay-error.ts';
 import {
   answerLocally,
@@ -49,6 +46,8 @@ import {
   type Exchange,
   type OfferOptions,
 } from './sdp-bridge.ts';
+
+export type { ForkHandle, PlaybackHandle, PlaySource, RecordedFrame, RecordingHandle, RecordingSink } from './relay-types.ts';
 
 export interface MediaRelayOptions {
   /** Local address media sockets bind to. */
@@ -72,41 +71,6 @@ export interface MediaRelayOptions {
   readonly dataPlane?: 'auto' | 'native' | 'js';
   /** Where the 'auto' fallback's code goes; default one line on stderr (a code, nothing else). */
   readonly log?: (code: string) => void;
-}
-
-export type PlaySource =
-  /** A WAV file's bytes: 8 kHz mono, PCM16 or G.711. */
-  | { readonly wav: Uint8Array }
-  /** 8 kHz mono samples. */
-  | { readonly pcm: Int16Array };
-
-export interface PlaybackHandle {
-  /** Settles when the prompt has been sent in full, or was stopped or replaced. */
-  readonly done: Promise<'finished' | 'stopped'>;
-  stop(): Promise<void>;
-}
-
-export interface RecordedFrame {
-  /** Frame number from the start of the recording; frames arrive in this order. */
-  readonly index: number;
-  /** 20 ms of 8 kHz PCM16. */
-  readonly pcm: Int16Array;
-  /** Received audio, concealment of a loss, or silence (nothing received). */
-  readonly kind: 'audio' | 'concealed' | 'silence';
-}
-
-export interface RecordingSink {
-  frame(frame: RecordedFrame): void;
-  /** After the last frame: the recording was stopped or its call deleted. */
-  end?(): void;
-}
-
-export interface RecordingHandle {
-  stop(): Promise<void>;
-}
-
-export interface ForkHandle {
-  stop(): Promise<void>;
 }
 
 interface WorkerSlot {
@@ -135,7 +99,7 @@ interface CallRecord {
   /** What each leg last negotiated (to move the call between planes). */
   readonly configs: Map<string, LegMediaConfig>;
   /** Latches carried over from the native plane: while a leg's SDP address stays `sdp`, it accepts only `peer`. */
-  readonly pins: Map<string, { readonly sdp: MediaAddress; readonly latch: LegMediaConfig['latch']; readonly peer: MediaAddress }>;
+  readonly pins: Map<string, LatchPin>;
   /** A move to the JS plane under way. */
   moving?: Promise<void>;
 }
@@ -334,7 +298,7 @@ export class MediaRelay {
    */
   async offer(callId: string, legId: string, sdp: string, options: OfferOptions & { peerLegId?: string } = {}): Promise<string> {
     const parsed = parseOfferSdp(sdp);
-    const native = this.nativeFitsOffer(parsed, options);
+    const native = this.native?.alive === true && fitsNativeOffer(parsed, options, this.options.bindAddress);
     const existing = this.calls.get(callId);
     await existing?.moving;
     const record = existing ?? this.newCall(callId, native);
@@ -378,7 +342,7 @@ export class MediaRelay {
       record.ports.delete(placeholder);
     }
     // Moved under the settings its latches were made with; the new ones follow below.
-    if (record.native !== undefined && !this.nativeFitsLegs(bridged.offererLeg, bridged.answererLeg)) await this.moveToJs(callId, record);
+    if (record.native !== undefined && !fitsNativeLegs(bridged.offererLeg, bridged.answererLeg, this.options.bindAddress)) await this.moveToJs(callId, record);
     record.configs.set(offerer, bridged.offererLeg);
     record.configs.set(legId, bridged.answererLeg);
     record.peers.set(offerer, legId);
@@ -416,38 +380,6 @@ export class MediaRelay {
     }
   }
 
-  /** The offer can be carried byte-exact by the native plane: plain RTP/AVP, G.711, nothing to transcode or rewrite. */
-  private nativeFitsOffer(offer: SessionDescription, options: OfferOptions): boolean {
-    if (!this.native?.alive || options.dataPlane === 'js' || options.srtp === 'sdes') return false;
-    const audio = offer.media.find((m) => m.type === 'audio' && m.port !== 0);
-    if (!audio || audio.protocol !== 'RTP/AVP' || audio.attributes.some((a) => a.name === 'crypto' || a.name === 'rtcp-mux')) return false;
-    const maps = rtpMaps(audio);
-    const offered = new Set(maps.map((m) => m.encoding.toUpperCase()));
-    if (options.codecs?.some((c) => !offered.has(c))) return false;
-    const te = maps.find((m) => m.encoding.toLowerCase() === 'telephone-event' && m.clockRate === 8000);
-    if (options.telephoneEventPayloadType !== undefined && options.telephoneEventPayloadType !== te?.payloadType) return false;
-    const address = (audio.connection ?? offer.connection)?.address.split('/')[0] ?? '';
-    return this.nativeAddress(address);
-  }
-
-  /** What the answer settled still fits: same codec and payload types both ways, no SRTP, IP literals. */
-  private nativeFitsLegs(a: LegMediaConfig, b: LegMediaConfig): boolean {
-    return (
-      a.codec === b.codec &&
-      a.payloadType === b.payloadType &&
-      a.telephoneEventPayloadType === b.telephoneEventPayloadType &&
-      !a.srtp &&
-      !b.srtp &&
-      this.nativeAddress(a.remoteAddress) &&
-      this.nativeAddress(b.remoteAddress)
-    );
-  }
-
-  private nativeAddress(address: string): boolean {
-    const family = isIP(address);
-    return family !== 0 && family === (isIP(this.options.bindAddress) || 4);
-  }
-
   private newCall(callId: string, native: boolean): CallRecord {
     const record: CallRecord = { ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map(), configs: new Map(), pins: new Map() };
     if (native) {
@@ -475,7 +407,7 @@ export class MediaRelay {
     }
     const legs: LegToConfigure[] = legIds.map((legId) => {
       const peerLegId = record.peers.get(legId);
-      return { legId, config: pinned(record, legId, record.configs.get(legId)!), ...(peerLegId !== undefined ? { peerLegId } : {}) };
+      return { legId, config: pinned(record.pins, legId, record.configs.get(legId)!), ...(peerLegId !== undefined ? { peerLegId } : {}) };
     });
     await this.request(record.slot, { op: 'configure', callId, legs, ...(rename ? { rename } : {}) });
   }
@@ -498,7 +430,7 @@ export class MediaRelay {
       for (const [legId, port] of record.ports) {
         const peer = latched.find((l) => l.port === port)?.peer;
         const config = record.configs.get(legId);
-        if (peer && config) record.pins.set(legId, { sdp: { address: config.remoteAddress, port: config.remotePort }, latch: config.latch, peer });
+        if (peer && config) record.pins.set(legId, pinFor(config, peer));
       }
       record.slot = this.pickSlot();
       await this.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs: [...record.ports].map(([legId, port]) => ({ legId, port })) });
@@ -659,35 +591,6 @@ export class MediaRelay {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     await this.native?.close();
   }
-}
-
-/** A leg's settings as the native plane takes them. */
-function nativeLeg(port: number, config: LegMediaConfig): NativeLegConfig {
-  const flags = directionFlags(config.direction);
-  return {
-    port,
-    remoteAddress: config.remoteAddress,
-    remotePort: config.remotePort,
-    remoteRtcpPort: config.remoteRtcpPort,
-    payloadType: config.payloadType,
-    ...(config.telephoneEventPayloadType !== undefined ? { telephoneEventPayloadType: config.telephoneEventPayloadType } : {}),
-    receivesFrom: flags.recv,
-    // As relay-leg.ts: nothing is sent to a phone that asked for none, or to 0.0.0.0 (RFC 3264 §8.4 hold).
-    sendsTo: flags.send && config.remoteAddress !== '0.0.0.0',
-    latch: config.latch,
-  };
-}
-
-/** The leg's config with a latch carried over from the native plane, while its SDP address is the one that latch was made under. */
-function pinned(record: CallRecord, legId: string, config: LegMediaConfig): LegMediaConfig {
-  const pin = record.pins.get(legId);
-  if (!pin) return config;
-  if (pin.sdp.address !== config.remoteAddress || pin.sdp.port !== config.remotePort || pin.latch !== config.latch) {
-    // The phone moved: the old latch is history, even if it comes back to the old SDP address later.
-    record.pins.delete(legId);
-    return config;
-  }
-  return { ...config, remoteAddress: pin.peer.address, remotePort: pin.peer.port, latch: 'negotiated-only' };
 }
 
 function pendingLegId(offererLegId: string): string {
