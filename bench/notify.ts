@@ -9,6 +9,7 @@
  */
 import nodemailer from 'nodemailer';
 import { Mailer, ManualScheduler, MemoryOutboxStore, Notifier, renderVoicemailNotice, type VoicemailNoticeInput } from '../src/notify/index.ts';
+import { writeWav } from '../src/media/wav.ts';
 import { makeSelfSignedCert, startSmtpServer } from '../test/notify/smtp-harness.ts';
 
 async function time(label: string, n: number, fn: (i: number) => Promise<unknown> | unknown): Promise<void> {
@@ -19,21 +20,7 @@ async function time(label: string, n: number, fn: (i: number) => Promise<unknown
 }
 
 function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(seconds * 16_000);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  return writeWav({ encoding: 'pcm16' }, Buffer.alloc(seconds * 16_000));
 }
 
 const on = { enabled: true } as const;

@@ -14,6 +14,7 @@ import {
   type NoticeResolver,
   type VoicemailNoticeInput,
 } from '../../src/notify/index.ts';
+import { writeWav } from '../../src/media/wav.ts';
 import { SAFE_DEFAULT_POLICY, SAFE_DEFAULT_VOICEMAIL_SETTINGS, decideForUser, type PracticePolicy, type Tier, type VoicemailSettings } from '../../src/policy/index.ts';
 import { freePort, makeSelfSignedCert, startSmtpServer, type ReceivedMail, type SelfSignedCert, type TestSmtpServer } from './smtp-harness.ts';
 
@@ -32,20 +33,7 @@ const PHI_NEEDLES = ['8675309', '867-5309', '867 5309', 'Thistlewood', 'Margaret
 function wav(samples = 800): Buffer {
   const data = Buffer.alloc(samples * 2);
   for (let i = 0; i < samples; i++) data.writeInt16LE(((i * 97) % 65536) - 32768, i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  return writeWav({ encoding: 'pcm16' }, data);
 }
 const AUDIO = wav();
 
