@@ -79,15 +79,18 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     : undefined;
   const store: LocationStore = cached ?? bindings;
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
-  const practices = async () => {
-    if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
-    return practiceCache.list;
-  };
   // The practice a request's domain belongs to; a one-practice box accepts any domain (phones often use the IP).
-  const practiceForDomain = async (domain: string) => {
-    const list = await practices();
+  const practiceIn = (list: Awaited<ReturnType<typeof listPractices>>, domain: string) => {
     const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
     return p ? { id: p.id, realm: p.sipDomain } : undefined;
+  };
+  // At once from the list read within the last 5 s; a promise only when it must be read again.
+  const practiceForDomain = (domain: string) => {
+    if (practiceCache && Date.now() - practiceCache.at <= 5_000) return practiceIn(practiceCache.list, domain);
+    return listPractices(db).then((list) => {
+      practiceCache = { at: Date.now(), list };
+      return practiceIn(list, domain);
+    });
   };
   // Derived from the master key so nonces stay valid across a restart; shared by REGISTER and INVITE challenges.
   const nonceSecret = Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32));

@@ -75,8 +75,10 @@ export class CachedLocationStore implements LocationStore {
     return this.pending.size;
   }
 
-  async lookup(aor: string): Promise<Binding[]> {
-    await this.reloadIfChangedElsewhere();
+  /** From memory, at once; first (a promise) a reload when another process changed the table. */
+  lookup(aor: string): Binding[] | Promise<Binding[]> {
+    const reloading = this.reloadIfChangedElsewhere();
+    if (reloading) return reloading.then(() => this.byAor.get(aor)?.slice() ?? []);
     return this.byAor.get(aor)?.slice() ?? [];
   }
 
@@ -175,12 +177,17 @@ export class CachedLocationStore implements LocationStore {
     }, this.flushIntervalMs);
   }
 
-  private async reloadIfChangedElsewhere(): Promise<void> {
+  /** Undefined when memory is current (the usual case); else the reload's promise. */
+  private reloadIfChangedElsewhere(): Promise<void> | undefined {
     const now = this.now();
-    if (now - this.checkedAt < this.reloadCheckMs && now >= this.checkedAt) return;
+    if (now - this.checkedAt < this.reloadCheckMs && now >= this.checkedAt) return undefined;
     this.checkedAt = now;
     const v = this.backend.externalVersion();
-    if (v === undefined || v === this.version) return;
+    if (v === undefined || v === this.version) return undefined;
+    return this.reloadFromDatabase();
+  }
+
+  private async reloadFromDatabase(): Promise<void> {
     // Our own writes go first, then the table is read back whole. A failed
     // flush keeps its writes pending (reload() lays them over what it reads),
     // and the lookup is still answered.
