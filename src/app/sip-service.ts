@@ -18,7 +18,7 @@ import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
 import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
-import { answerOptions, SipStack, type TransactionUser } from '../sip/core/index.ts';
+import { answerOptions, SipStack, statelessOptionsAnswer, type TransactionUser } from '../sip/core/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
@@ -116,6 +116,8 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   let calls: B2bua | undefined;
   let mwi: MwiService | undefined;
   const user: TransactionUser = {
+    // Keep-alives: a stateless 200 (RFC 3261 8.2.7), before any transaction is looked up or made.
+    statelessAnswer: (request) => statelessOptionsAnswer(request),
     onAck: (ack) => calls?.onAck(ack),
     onCancel(cancelTx, invite, cancel) {
       if (calls) return calls.onCancel(cancelTx, invite, cancel);
@@ -132,7 +134,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
         });
         return;
       }
-      // Keep-alives: a stateless 200 (RFC 3261 8.2.7), no transaction kept for them.
+      // Not reached while statelessAnswer takes every OPTIONS; kept as the transactional answer.
       if (request.method === 'OPTIONS') return answerOptions(tx, request);
       tx.respond(createResponse(request, 405, 'Method Not Allowed', { headers: [headerField('Allow', ALLOW)] }));
     },
