@@ -237,10 +237,8 @@ function printSideBySide(peers: Column[], s: ServerFigures | undefined): void {
   say(`\n== Side by side (${TRANSPORT.toUpperCase()}, loopback, one worker each)`);
   const present = peers.filter((p): p is { label: string; figures: ServerFigures } => p.figures !== undefined);
   const sustainedRates = (f: ServerFigures): number[] => f.registerSteps.filter((x) => x.failed <= x.calls * 0.01).map((x) => x.targetRate);
-  // CPU per registration falls with the rate: compare over the rates every server sustained.
-  let common = present.length > 0 ? sustainedRates(present[0]!.figures) : [];
-  for (const p of present.slice(1)) common = common.filter((r) => sustainedRates(p.figures).includes(r));
-  if (s) common = common.filter((r) => sustainedRates(s).includes(r));
+  // CPU per registration falls with the rate: each pair (a peer and Sotto) is compared over the rates both sustained.
+  const pairRates = (peer: ServerFigures): number[] => (s ? sustainedRates(peer).filter((r) => sustainedRates(s).includes(r)) : sustainedRates(peer));
   const W = 16;
   const f = (v: number | undefined, unit: string): string => (v === undefined ? 'n/a' : `${v.toFixed(0)} ${unit}`);
   const ratio = (kv: number | undefined, sv: number | undefined, higherIsBetter: boolean): string =>
@@ -252,19 +250,29 @@ function printSideBySide(peers: Column[], s: ServerFigures | undefined): void {
     const ratios = present.map((p) => ratio(get(p.figures), sv, higherIsBetter).padStart(W)).join(' ');
     say(`${label.padEnd(38)} ${cells} ${(s ? f(sv, unit) : 'not available yet').padStart(W)}  ${ratios}`);
   };
+  /** Per pair: the peer's and Sotto's CPU per registration over the rates both sustained. */
+  const pairRow = (label: string, value: (us: number) => number, unit: string, higherIsBetter: boolean): void => {
+    const pairs = present.map((p) => {
+      const rates = pairRates(p.figures);
+      return { peer: cpuPerRegistration(p.figures, rates), sotto: s ? cpuPerRegistration(s, rates) : undefined };
+    });
+    const v = (us: number | undefined): number | undefined => (us ? value(us) : undefined);
+    const cells = pairs.map((x) => f(v(x.peer), unit).padStart(W)).join(' ');
+    const sottoCell = s ? pairs.map((x) => f(v(x.sotto), '')).join(' | ') : 'not available yet';
+    const ratios = pairs.map((x) => ratio(v(x.peer), v(x.sotto), higherIsBetter).padStart(W)).join(' ');
+    say(`${label.padEnd(38)} ${cells} ${sottoCell.padStart(W)}  ${ratios}`);
+  };
   row('REGISTER+digest, best sustained', (x) => sustained(x.registerSteps)?.ratePerSec, '/s', true);
-  row('CPU per registration (2 REGISTERs)', (x) => cpuPerRegistration(x, common), 'µs', false);
-  row('one-core capacity (1 s / CPU per reg)', (x) => {
-    const us = cpuPerRegistration(x, common);
-    return us ? 1e6 / us : undefined;
-  }, '/s', true);
+  pairRow('CPU per registration (2 REGISTERs) *', (us) => us, 'µs', false);
+  pairRow('one-core capacity (1 s / CPU per reg) *', (us) => 1e6 / us, '/s', true);
   row('OPTIONS', (x) => x.options?.ratePerSec, '/s', true);
   row('CPU per OPTIONS', (x) => x.options?.cpuUsPerFlow, 'µs', false);
   row('CPU per failed-auth flow', (x) => x.flood?.cpuUsPerFlow, 'µs', false);
   row('failed-auth flood answered', (x) => x.flood?.ratePerSec, '/s', true);
   const idle = (x: ServerFigures | undefined): string => (x?.idlePct !== undefined ? `${x.idlePct.toFixed(1)}%` : 'n/a');
   say(`(idle CPU before the steps, % of a core: ${[...present.map((p) => `${p.label} ${idle(p.figures)}`), `Sotto ${idle(s)}`].join(', ')}.`);
-  say(` CPU per registration over the rates every server sustained: ${common.join(', ')}/s.`);
+  say(` * per pair, over the rates both the peer and Sotto sustained: ${present.map((p) => `${p.label} ${pairRates(p.figures).join(', ') || 'none'}/s`).join('; ')};`);
+  say('   Sotto\'s cell lists its own figure over each pair\'s rates, in column order.');
   say(' ratio > 1 means Sotto is ahead: more per second, or less CPU per flow.');
   say(' When "server CPU" stays well under 100%, sipp was the limit and the CPU figures are the comparison.)');
 }
