@@ -71,8 +71,9 @@ export interface SipServiceOptions {
 
 export async function startSipService(rt: Runtime, options: SipServiceOptions = {}): Promise<SipService> {
   const db = rt.database.db;
-  // SQLite (one server process): bindings in memory, written behind in group
-  // commits within 100 ms. PostgreSQL (possibly several processes): straight through.
+  // SQLite (one server process): bindings read from memory, each change
+  // committed in a group commit (every 10 ms) before its 200 OK.
+  // PostgreSQL (possibly several processes): straight through.
   const bindings = new KyselyLocationStore(db, rt.database.sqlite);
   const cached = rt.database.sqlite
     ? await CachedLocationStore.open(bindings, { onFlushError: (err) => rt.logger.warn({ err, event: 'sip.bindings.flush_failed' }, 'binding write failed; retrying') })
