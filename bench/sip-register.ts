@@ -258,7 +258,7 @@ function printSideBySide(peers: Column[], s: ServerFigures | undefined): void {
     });
     const v = (us: number | undefined): number | undefined => (us ? value(us) : undefined);
     const cells = pairs.map((x) => f(v(x.peer), unit).padStart(W)).join(' ');
-    const sottoCell = s ? pairs.map((x) => f(v(x.sotto), '')).join(' | ') : 'not available yet';
+    const sottoCell = s ? `${pairs.map((x) => (v(x.sotto) === undefined ? 'n/a' : (v(x.sotto) as number).toFixed(0))).join(' | ')} ${unit}` : 'not available yet';
     const ratios = pairs.map((x) => ratio(v(x.peer), v(x.sotto), higherIsBetter).padStart(W)).join(' ');
     say(`${label.padEnd(38)} ${cells} ${sottoCell.padStart(W)}  ${ratios}`);
   };
