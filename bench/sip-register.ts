@@ -19,7 +19,21 @@
  * after). Loops are bounded in count (at most ~20k registrations per server)
  * and time.
  *
- * Fairness (both servers measured the same way):
+ * Peers, one after the other, never together:
+ * - "K memory": Kamailio with bindings in memory only (usrloc db_mode 0).
+ * - "K SQLite": Kamailio writing each binding through to a SQLite location
+ *   table before its 200 OK (usrloc db_mode 1, db_sqlite, WAL), as Sotto
+ *   commits each binding to SQLite before its 200 OK. db_sqlite sets no
+ *   synchronous level, so SQLite's default (FULL: an fsync per commit) applies.
+ * - "K SQLite nosync": the same under libeatmydata (fsync a no-op): a commit
+ *   reaches the OS and survives a crash of the process, which is the
+ *   durability of Sotto's synchronous=NORMAL in WAL mode.
+ * The durable peers need the Debian packages kamailio-sqlite-modules and
+ * eatmydata; the bench installs them when run as root, and otherwise says
+ * which row it could not run (--no-sqlite-peer skips both rows). The
+ * output ends with each server's SQLite journal and synchronous settings.
+ *
+ * Fairness (every server measured the same way):
  * - CPU is the whole process tree, every thread of every process: Kamailio's
  *   main, UDP worker, TCP worker and timer processes (children=1: one UDP
  *   worker, one core); Sotto's node process (main thread, GC and compiler
@@ -41,9 +55,21 @@
  * CPU" stays near 20%): the rates then measure sipp, and CPU per flow is the
  * figure to compare.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { processTreeCpuMs, runSipp, startKamailio, startSotto, type SipCredentials, type SottoServer } from '../test/support/sip-peers.ts';
+import {
+  eatmydataLibrary,
+  kamailioSqliteAvailable,
+  processTreeCpuMs,
+  runSipp,
+  startKamailio,
+  startSotto,
+  type KamailioServer,
+  type SipCredentials,
+  type SottoServer,
+} from '../test/support/sip-peers.ts';
 
 interface Server {
   name: string;
@@ -51,6 +77,8 @@ interface Server {
   /** Root of the server's process tree, for CPU figures; undefined when not ours to see. */
   pid: number | undefined;
   users: SipCredentials[];
+  /** Sotto's data dir (its SQLite file is sotto.db there). */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -83,6 +111,7 @@ const { values: args } = parseArgs({
     pid: { type: 'string' },
     'max-rate': { type: 'string' },
     transport: { type: 'string', default: 'udp' },
+    'no-sqlite-peer': { type: 'boolean', default: false },
   },
 });
 const TRANSPORT = args.transport === 'tcp' ? 'tcp' : 'udp';
@@ -198,32 +227,91 @@ function cpuPerRegistration(f: ServerFigures, rates: readonly number[]): number 
   return steps.reduce((sum, s) => sum + (s.cpuUsPerFlow ?? 0) * s.ok, 0) / steps.reduce((sum, s) => sum + s.ok, 0);
 }
 
-function printSideBySide(k: ServerFigures, s: ServerFigures | undefined): void {
+/** One column of the side-by-side table: a server's figures and the label to print. */
+interface Column {
+  label: string;
+  figures: ServerFigures | undefined;
+}
+
+function printSideBySide(peers: Column[], s: ServerFigures | undefined): void {
   say(`\n== Side by side (${TRANSPORT.toUpperCase()}, loopback, one worker each)`);
-  const row = (label: string, kv: number | undefined, sv: number | undefined, unit: string, higherIsBetter: boolean): void => {
-    const f = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.toFixed(0)} ${unit}`);
-    const ratio = kv !== undefined && sv !== undefined && kv > 0 && sv > 0 ? `${(higherIsBetter ? sv / kv : kv / sv).toFixed(2)}×` : 'n/a';
-    say(`${label.padEnd(38)} ${f(kv).padStart(14)} ${(s ? f(sv) : 'not available yet').padStart(18)}  ${ratio.padStart(7)}`);
-  };
+  const present = peers.filter((p): p is { label: string; figures: ServerFigures } => p.figures !== undefined);
   const sustainedRates = (f: ServerFigures): number[] => f.registerSteps.filter((x) => x.failed <= x.calls * 0.01).map((x) => x.targetRate);
-  const common = s ? sustainedRates(k).filter((r) => sustainedRates(s).includes(r)) : sustainedRates(k);
-  say(`${''.padEnd(38)} ${'Kamailio'.padStart(14)} ${'Sotto'.padStart(18)}  ${'Sotto/K'.padStart(7)}`);
-  row('REGISTER+digest, best sustained', sustained(k.registerSteps)?.ratePerSec, s && sustained(s.registerSteps)?.ratePerSec, '/s', true);
-  row('CPU per registration (2 REGISTERs)', cpuPerRegistration(k, common), s && cpuPerRegistration(s, common), 'µs', false);
-  const capacity = (f: ServerFigures | undefined): number | undefined => {
-    const us = f && cpuPerRegistration(f, common);
-    return us ? 1e6 / us : undefined;
+  // CPU per registration falls with the rate: each pair (a peer and Sotto) is compared over the rates both sustained.
+  const pairRates = (peer: ServerFigures): number[] => (s ? sustainedRates(peer).filter((r) => sustainedRates(s).includes(r)) : sustainedRates(peer));
+  const W = 16;
+  const f = (v: number | undefined, unit: string): string => (v === undefined ? 'n/a' : `${v.toFixed(0)} ${unit}`);
+  const ratio = (kv: number | undefined, sv: number | undefined, higherIsBetter: boolean): string =>
+    kv !== undefined && sv !== undefined && kv > 0 && sv > 0 ? `${(higherIsBetter ? sv / kv : kv / sv).toFixed(2)}×` : 'n/a';
+  say(`${''.padEnd(38)} ${present.map((p) => p.label.padStart(W)).join(' ')} ${'Sotto'.padStart(W)}  ${present.map((p) => `Sotto/${p.label}`.padStart(W)).join(' ')}`);
+  const row = (label: string, get: (x: ServerFigures) => number | undefined, unit: string, higherIsBetter: boolean): void => {
+    const sv = s ? get(s) : undefined;
+    const cells = present.map((p) => f(get(p.figures), unit).padStart(W)).join(' ');
+    const ratios = present.map((p) => ratio(get(p.figures), sv, higherIsBetter).padStart(W)).join(' ');
+    say(`${label.padEnd(38)} ${cells} ${(s ? f(sv, unit) : 'not available yet').padStart(W)}  ${ratios}`);
   };
-  row('one-core capacity (1 s / CPU per reg)', capacity(k), capacity(s), '/s', true);
-  row('OPTIONS', k.options?.ratePerSec, s?.options?.ratePerSec, '/s', true);
-  row('CPU per OPTIONS', k.options?.cpuUsPerFlow, s?.options?.cpuUsPerFlow, 'µs', false);
-  row('CPU per failed-auth flow', k.flood?.cpuUsPerFlow, s?.flood?.cpuUsPerFlow, 'µs', false);
-  row('failed-auth flood answered', k.flood?.ratePerSec, s?.flood?.ratePerSec, '/s', true);
-  const idle = (f: ServerFigures | undefined): string => (f?.idlePct !== undefined ? `${f.idlePct.toFixed(1)}%` : 'n/a');
-  say(`(idle CPU before the steps, % of a core: Kamailio ${idle(k)}, Sotto ${idle(s)}.`);
-  say(` CPU per registration over the rates both sustained: ${common.join(', ')}/s.`);
+  /** Per pair: the peer's and Sotto's CPU per registration over the rates both sustained. */
+  const pairRow = (label: string, value: (us: number) => number, unit: string, higherIsBetter: boolean): void => {
+    const pairs = present.map((p) => {
+      const rates = pairRates(p.figures);
+      return { peer: cpuPerRegistration(p.figures, rates), sotto: s ? cpuPerRegistration(s, rates) : undefined };
+    });
+    const v = (us: number | undefined): number | undefined => (us ? value(us) : undefined);
+    const cells = pairs.map((x) => f(v(x.peer), unit).padStart(W)).join(' ');
+    const sottoCell = s ? `${pairs.map((x) => (v(x.sotto) === undefined ? 'n/a' : (v(x.sotto) as number).toFixed(0))).join(' | ')} ${unit}` : 'not available yet';
+    const ratios = pairs.map((x) => ratio(v(x.peer), v(x.sotto), higherIsBetter).padStart(W)).join(' ');
+    say(`${label.padEnd(38)} ${cells} ${sottoCell.padStart(W)}  ${ratios}`);
+  };
+  row('REGISTER+digest, best sustained', (x) => sustained(x.registerSteps)?.ratePerSec, '/s', true);
+  pairRow('CPU per registration (2 REGISTERs) *', (us) => us, 'µs', false);
+  pairRow('one-core capacity (1 s / CPU per reg) *', (us) => 1e6 / us, '/s', true);
+  row('OPTIONS', (x) => x.options?.ratePerSec, '/s', true);
+  row('CPU per OPTIONS', (x) => x.options?.cpuUsPerFlow, 'µs', false);
+  row('CPU per failed-auth flow', (x) => x.flood?.cpuUsPerFlow, 'µs', false);
+  row('failed-auth flood answered', (x) => x.flood?.ratePerSec, '/s', true);
+  const idle = (x: ServerFigures | undefined): string => (x?.idlePct !== undefined ? `${x.idlePct.toFixed(1)}%` : 'n/a');
+  say(`(idle CPU before the steps, % of a core: ${[...present.map((p) => `${p.label} ${idle(p.figures)}`), `Sotto ${idle(s)}`].join(', ')}.`);
+  say(` * per pair, over the rates both the peer and Sotto sustained: ${present.map((p) => `${p.label} ${pairRates(p.figures).join(', ') || 'none'}/s`).join('; ')};`);
+  say('   Sotto\'s cell lists its own figure over each pair\'s rates, in column order.');
   say(' ratio > 1 means Sotto is ahead: more per second, or less CPU per flow.');
   say(' When "server CPU" stays well under 100%, sipp was the limit and the CPU figures are the comparison.)');
+}
+
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+/** Journal mode from a SQLite file's header (bytes 18-19: 2 and 2 for WAL). */
+function journalModeOfFile(file: string): string {
+  try {
+    const h = readFileSync(file).subarray(18, 20);
+    return h[0] === 2 && h[1] === 2 ? 'WAL' : 'rollback journal';
+  } catch {
+    return 'unknown (no database file)';
+  }
+}
+
+/** What each server does with a binding before its 200 OK, and with which SQLite settings. */
+function printDurability(durable: DurableRun[], sotto: Server | undefined): void {
+  say('\n== Where bindings go before the 200 OK');
+  say('K memory: usrloc db_mode 0, bindings in shared memory only (lost on restart).');
+  for (const d of durable) {
+    if (typeof d.db === 'string' || d.db === undefined) {
+      say(`${d.label}: not run: ${d.db ?? 'no database'}.`);
+      continue;
+    }
+    const sync = d.db.synchronous !== undefined ? `${d.db.synchronous} (${SYNCHRONOUS[d.db.synchronous] ?? '?'})` : "libsqlite3's default";
+    say(
+      `${d.label}: usrloc db_mode 1, each change written through (one autocommit INSERT or UPDATE) to a db_sqlite location table before the reply; ` +
+        `journal_mode=${d.db.journalMode}, synchronous=${sync} (db_sqlite sets only the journal mode; this is libsqlite3's default for a new connection)` +
+        (d.db.fsync ? ', so each commit waits for an fsync.' : '; run under libeatmydata, so fsync does nothing: a commit reaches the OS and survives a crash of the process, not a power loss, as with synchronous=NORMAL in WAL mode.'),
+    );
+  }
+  if (sotto) {
+    say(
+      `Sotto: bindings in memory, committed to SQLite (sotto.db) in group commits before the 200 OK goes out (CachedLocationStore); ` +
+        `journal_mode=${sotto.dataDir ? journalModeOfFile(join(sotto.dataDir, 'sotto.db')) : 'unknown'}, synchronous=NORMAL (src/db/connection.ts): ` +
+        'in WAL mode a commit reaches the OS without an fsync (fsyncs happen at checkpoints); it survives a crash of the process, and a power loss may undo the last commits.',
+    );
+  }
 }
 
 async function startSottoForBench(): Promise<Server | undefined> {
@@ -239,7 +327,7 @@ async function startSottoForBench(): Promise<Server | undefined> {
     await sotto.stop();
     return undefined;
   }
-  return { name: 'Sotto', target: sotto.target, pid: sotto.pid, users: sotto.users, stop: sotto.stop };
+  return { name: 'Sotto', target: sotto.target, pid: sotto.pid, users: sotto.users, stop: sotto.stop, dataDir: sotto.dataDir };
 }
 
 async function main(): Promise<void> {
@@ -260,17 +348,74 @@ async function main(): Promise<void> {
   const sotto = await startSottoForBench();
   // Kamailio gets the same credentials as Sotto when Sotto is there.
   const users = sotto?.users ?? (args.users ? readUsersCsv(args.users) : generatedUsers(1000));
-  const kam = await startKamailio({ users, children: 1, debug: -1 });
-  const kamailio: Server = { name: 'Kamailio (children=1)', target: kam.target, pid: kam.pid, users, stop: kam.stop };
+  const peers: Column[] = [];
+  const durable: DurableRun[] = [];
   try {
-    const k = await benchServer(kamailio);
-    await kamailio.stop();
+    peers.push({ label: 'K memory', figures: await benchKamailio('Kamailio (children=1, usrloc in memory)', users, 'memory', true) });
+    if (!args['no-sqlite-peer']) {
+      if (!kamailioSqliteAvailable() || !eatmydataLibrary()) preflightPackages();
+      for (const fsync of [true, false]) {
+        const label = fsync ? 'K SQLite' : 'K SQLite nosync';
+        const missing = !kamailioSqliteAvailable() ? 'db_sqlite is not installed (apt-get install kamailio-sqlite-modules)' : !fsync && !eatmydataLibrary() ? 'libeatmydata is not installed (apt-get install eatmydata)' : undefined;
+        if (missing) {
+          durable.push({ label, db: missing });
+          peers.push({ label, figures: undefined });
+          continue;
+        }
+        const name = `Kamailio (children=1, usrloc written through to SQLite${fsync ? '' : ', fsync skipped'})`;
+        const run = await benchKamailio(name, users, 'sqlite', fsync);
+        durable.push({ label, db: run.locationDb });
+        peers.push({ label, figures: run });
+      }
+    }
     const s = sotto ? await benchServer(sotto) : undefined;
-    printSideBySide(k, s);
+    printSideBySide(peers, s);
+    printDurability(durable, sotto);
   } finally {
-    await kamailio.stop();
     await sotto?.stop();
   }
+}
+
+interface DurableRun {
+  label: string;
+  /** The SQLite file's settings, or why the row could not run. */
+  db: KamailioServer['locationDb'] | string;
+}
+
+/** Starts one Kamailio, runs every step against it, stops it (the servers never run together). */
+async function benchKamailio(name: string, users: SipCredentials[], locationDb: 'memory' | 'sqlite', fsync: boolean): Promise<ServerFigures & { locationDb: KamailioServer['locationDb'] }> {
+  const kam = await startKamailio({ users, children: 1, debug: -1, locationDb, fsync });
+  try {
+    const figures = await benchServer({ name, target: kam.target, pid: kam.pid, users, stop: kam.stop });
+    if (locationDb === 'sqlite' && kam.locationDb) {
+      const rows = countRows(kam.locationDb.file);
+      say(`location rows in Kamailio's SQLite file after the steps: ${rows ?? 'n/a'} (one per registered contact)`);
+    }
+    return { ...figures, locationDb: kam.locationDb };
+  } finally {
+    await kam.stop();
+  }
+}
+
+function countRows(file: string): number | undefined {
+  const r = spawnSync('sqlite3', [file, 'SELECT count(*) FROM location;'], { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 ? Number(r.stdout.trim()) : undefined;
+}
+
+/**
+ * The like-for-like peers need Kamailio's SQLite driver and libeatmydata,
+ * which the test suite does not: installed here, for the bench only, when we may.
+ */
+function preflightPackages(): void {
+  const wanted = [...(kamailioSqliteAvailable() ? [] : ['kamailio-sqlite-modules']), ...(eatmydataLibrary() ? [] : ['eatmydata'])];
+  say(`Kamailio with SQLite bindings needs ${wanted.join(' and ')} (Debian), not installed.`);
+  if (process.getuid?.() !== 0) {
+    say(`Not root: \`apt-get install ${wanted.join(' ')}\` to get those rows.`);
+    return;
+  }
+  say(`Installing: apt-get install -y ${wanted.join(' ')}`);
+  const r = spawnSync('apt-get', ['install', '-y', ...wanted], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 300_000 });
+  if (r.status !== 0) say(`apt-get failed (exit ${r.status ?? 'timeout'}): ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' / ')}`);
 }
 
 await main();

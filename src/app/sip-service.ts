@@ -18,7 +18,7 @@ import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
 import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
-import { answerOptions, SipStack, type TransactionUser } from '../sip/core/index.ts';
+import { answerOptions, SipStack, statelessOptionsAnswer, type TransactionUser } from '../sip/core/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
@@ -71,23 +71,27 @@ export interface SipServiceOptions {
 
 export async function startSipService(rt: Runtime, options: SipServiceOptions = {}): Promise<SipService> {
   const db = rt.database.db;
-  // SQLite (one server process): bindings in memory, written behind in group
-  // commits within 100 ms. PostgreSQL (possibly several processes): straight through.
+  // SQLite (one server process): bindings read from memory, each change
+  // committed in a group commit (every 10 ms) before its 200 OK.
+  // PostgreSQL (possibly several processes): straight through.
   const bindings = new KyselyLocationStore(db, rt.database.sqlite);
   const cached = rt.database.sqlite
     ? await CachedLocationStore.open(bindings, { onFlushError: (err) => rt.logger.warn({ err, event: 'sip.bindings.flush_failed' }, 'binding write failed; retrying') })
     : undefined;
   const store: LocationStore = cached ?? bindings;
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
-  const practices = async () => {
-    if (!practiceCache || Date.now() - practiceCache.at > 5_000) practiceCache = { at: Date.now(), list: await listPractices(db) };
-    return practiceCache.list;
-  };
   // The practice a request's domain belongs to; a one-practice box accepts any domain (phones often use the IP).
-  const practiceForDomain = async (domain: string) => {
-    const list = await practices();
+  const practiceIn = (list: Awaited<ReturnType<typeof listPractices>>, domain: string) => {
     const p = list.find((x) => x.sipDomain.toLowerCase() === domain.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined);
     return p ? { id: p.id, realm: p.sipDomain } : undefined;
+  };
+  // At once from the list read within the last 5 s; a promise only when it must be read again.
+  const practiceForDomain = (domain: string) => {
+    if (practiceCache && Date.now() - practiceCache.at <= 5_000) return practiceIn(practiceCache.list, domain);
+    return listPractices(db).then((list) => {
+      practiceCache = { at: Date.now(), list };
+      return practiceIn(list, domain);
+    });
   };
   // Derived from the master key so nonces stay valid across a restart; shared by REGISTER and INVITE challenges.
   const nonceSecret = Buffer.from(hkdfSync('sha256', rt.masterKey, 'sotto-sip', 'digest-nonce', 32));
@@ -113,6 +117,8 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   let calls: B2bua | undefined;
   let mwi: MwiService | undefined;
   const user: TransactionUser = {
+    // Keep-alives: a stateless 200 (RFC 3261 8.2.7), before any transaction is looked up or made.
+    statelessAnswer: (request) => statelessOptionsAnswer(request),
     onAck: (ack) => calls?.onAck(ack),
     onCancel(cancelTx, invite, cancel) {
       if (calls) return calls.onCancel(cancelTx, invite, cancel);
@@ -129,7 +135,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
         });
         return;
       }
-      // Keep-alives: a stateless 200 (RFC 3261 8.2.7), no transaction kept for them.
+      // Not reached while statelessAnswer takes every OPTIONS; kept as the transactional answer.
       if (request.method === 'OPTIONS') return answerOptions(tx, request);
       tx.respond(createResponse(request, 405, 'Method Not Allowed', { headers: [headerField('Allow', ALLOW)] }));
     },

@@ -3,6 +3,7 @@
 // must register and unregister, before the same scenarios are trusted to judge
 // Sotto's registrar. A failure here is a harness bug (or a Kamailio setup
 // bug), not a Sotto bug.
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BaresipRegistrationError,
@@ -12,6 +13,7 @@ import {
   freeSipPort,
   headerValue,
   kamailioAvailable,
+  kamailioSqliteAvailable,
   kamailioTlsAvailable,
   runSipp,
   sippSupportsTls,
@@ -228,5 +230,29 @@ describe.skipIf(!kamailioAvailable())('interop harness proven against Kamailio',
       await expect(attempt).rejects.toBeInstanceOf(BaresipRegistrationError);
       await expect(attempt).rejects.toMatchObject({ outcome: { status: 401 } });
     });
+  });
+});
+
+// The benchmark's like-for-like peer: bindings written through to SQLite before the 200 OK.
+describe.skipIf(!kamailioAvailable() || !kamailioSqliteAvailable())('Kamailio with bindings in SQLite (usrloc db_mode 1)', () => {
+  it('has the binding in its SQLite location table, in WAL mode, once the 200 OK has arrived', async () => {
+    const u = user('sqlite-udp');
+    const kam = await startKamailio({ users: [u], locationDb: 'sqlite' });
+    try {
+      expect(kam.locationDb?.journalMode).toBe('wal');
+      const run = await runSipp({ scenario: 'register-auth', target: kam.target, transport: 'udp', ...u });
+      expect(run.flow, describeSippRun(run)).toEqual(['> REGISTER', '< 401', '> REGISTER', '< 200']);
+      const file = kam.locationDb?.file as string;
+      const db = new SQLite(file, { readonly: true });
+      try {
+        const rows = db.prepare('SELECT username, contact FROM location').all() as Array<{ username: string; contact: string }>;
+        expect(rows.map((r) => r.username)).toEqual([u.username]);
+        expect(rows[0]?.contact).toBe(sentContactUri(sent(run, 1)));
+      } finally {
+        db.close();
+      }
+    } finally {
+      await kam.stop();
+    }
   });
 });

@@ -50,6 +50,8 @@ export {
 export {
   kamailioAvailable,
   kamailioTlsAvailable,
+  kamailioSqliteAvailable,
+  eatmydataLibrary,
   kamailioConfig,
   startKamailio,
   subscriberTable,

@@ -42,15 +42,21 @@ describe('cached location store over SQLite', () => {
   });
   afterAll(() => h.close());
 
-  it('answers from memory at once and reaches the database on flush, ordered as the database orders', async () => {
+  it('holds a change in memory at once and settles apply() only once the database has it, ordered as the database orders', async () => {
     const aor = `${practiceId}:101`;
     const store = await open();
-    await store.apply(practiceId, aor, [binding('sip:101@192.0.2.2'), binding('sip:101@192.0.2.1')], []);
+    let settled = false;
+    const committed = store.apply(practiceId, aor, [binding('sip:101@192.0.2.2'), binding('sip:101@192.0.2.1')], []).then(() => {
+      settled = true;
+    });
     expect((await store.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.1', 'sip:101@192.0.2.2']);
     expect(await db.lookup(aor)).toEqual([]);
+    // The registrar's 200 OK waits on apply(): nothing is answered before the commit.
+    expect(settled).toBe(false);
     await store.flush();
+    await committed;
     expect(await db.lookup(aor)).toEqual(await store.lookup(aor));
-    await store.apply(practiceId, aor, [], ['sip:101@192.0.2.1', 'sip:101@192.0.2.2']);
+    void store.apply(practiceId, aor, [], ['sip:101@192.0.2.1', 'sip:101@192.0.2.2']);
     await store.close();
     expect(await db.lookup(aor)).toEqual([]);
   });
@@ -58,19 +64,47 @@ describe('cached location store over SQLite', () => {
   it('keeps bindings across a restart: close() commits what was answered', async () => {
     const aor = `${practiceId}:101`;
     const first = await open();
-    await first.apply(practiceId, aor, [binding('sip:101@192.0.2.3')], []);
+    const committed = first.apply(practiceId, aor, [binding('sip:101@192.0.2.3')], []);
     await first.close();
+    await committed;
     const second = await open();
     expect((await second.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.3']);
-    await second.apply(practiceId, aor, [], ['sip:101@192.0.2.3']);
+    void second.apply(practiceId, aor, [], ['sip:101@192.0.2.3']);
     await second.close();
+  });
+
+  it('rejects apply() when its commit fails (no 200 OK), and commits the change on the next flush', async () => {
+    let failNext = true;
+    const flaky = {
+      loadAll: () => db.loadAll(),
+      externalVersion: () => db.externalVersion(),
+      removeDevice: (id: string) => db.removeDevice(id),
+      purgeExpired: (t: number) => db.purgeExpired(t),
+      applyBatch: (w: BindingWrite[]) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('disk full'));
+        }
+        return db.applyBatch(w);
+      },
+    };
+    const aor = `${practiceId}:101`;
+    const store = await CachedLocationStore.open(flaky, { flushIntervalMs: 3_600_000 });
+    const committed = store.apply(practiceId, aor, [binding('sip:101@192.0.2.12')], []);
+    await expect(store.flush()).rejects.toThrow('disk full');
+    await expect(committed).rejects.toThrow('disk full');
+    expect(await db.lookup(aor)).toEqual([]);
+    await store.flush();
+    expect((await db.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.12']);
+    void store.apply(practiceId, aor, [], ['sip:101@192.0.2.12']);
+    await store.close();
   });
 
   it('commits within its flush interval without being asked', async () => {
     const aor = `${practiceId}:101`;
     const store = await CachedLocationStore.open(db, { flushIntervalMs: 1 });
     await store.apply(practiceId, aor, [binding('sip:101@192.0.2.4')], []);
-    await expect.poll(() => store.pendingWrites).toBe(0);
+    expect(store.pendingWrites).toBe(0);
     expect((await db.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.4']);
     await store.apply(practiceId, aor, [], ['sip:101@192.0.2.4']);
     await store.close();
@@ -90,18 +124,20 @@ describe('cached location store over SQLite', () => {
     };
     const aor = `${practiceId}:101`;
     const store = await CachedLocationStore.open(recording, { flushIntervalMs: 3_600_000 });
-    for (let cseq = 1; cseq <= 50; cseq++) await store.apply(practiceId, aor, [binding('sip:101@192.0.2.5', { cseq })], []);
+    const commits: Promise<void>[] = [];
+    for (let cseq = 1; cseq <= 50; cseq++) commits.push(store.apply(practiceId, aor, [binding('sip:101@192.0.2.5', { cseq })], []));
     await store.flush();
+    await Promise.all(commits);
     expect(batches.map((b) => b.length)).toEqual([1]);
     expect((await db.lookup(aor)).map((b) => b.cseq)).toEqual([50]);
-    await store.apply(practiceId, aor, [], ['sip:101@192.0.2.5']);
+    void store.apply(practiceId, aor, [], ['sip:101@192.0.2.5']);
     await store.close();
   });
 
   it("sees another process's writes (a CLI disabling a device) and reloads", async () => {
     const aor = `${practiceId}:101`;
     const store = await open();
-    await store.apply(practiceId, aor, [binding('sip:101@192.0.2.6'), binding('sip:101@192.0.2.7', { deviceId: otherDeviceId })], []);
+    void store.apply(practiceId, aor, [binding('sip:101@192.0.2.6'), binding('sip:101@192.0.2.7', { deviceId: otherDeviceId })], []);
     await store.flush();
     const cli = new SQLite(h.sqlite!.name);
     cli.prepare('DELETE FROM sip_bindings WHERE device_id = ?').run(otherDeviceId);
@@ -116,7 +152,7 @@ describe('cached location store over SQLite', () => {
   it('drops a row whose device is gone without holding back the others', async () => {
     const aor = `${practiceId}:101`;
     const store = await open();
-    await store.apply(practiceId, aor, [binding('sip:101@192.0.2.8'), binding('sip:101@192.0.2.9', { deviceId: 'no-such-device' })], []);
+    void store.apply(practiceId, aor, [binding('sip:101@192.0.2.8'), binding('sip:101@192.0.2.9', { deviceId: 'no-such-device' })], []);
     await store.flush();
     expect((await db.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.8']);
     await store.removeDevice(deviceId);
@@ -126,7 +162,7 @@ describe('cached location store over SQLite', () => {
   it('purges expired bindings from memory and database', async () => {
     const aor = `${practiceId}:101`;
     const store = await open();
-    await store.apply(practiceId, aor, [binding('sip:101@192.0.2.10', { expiresAt: now - 1 }), binding('sip:101@192.0.2.11')], []);
+    void store.apply(practiceId, aor, [binding('sip:101@192.0.2.10', { expiresAt: now - 1 }), binding('sip:101@192.0.2.11')], []);
     expect(await store.purgeExpired(now)).toBe(1);
     expect((await store.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.11']);
     expect((await db.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.11']);

@@ -1,20 +1,19 @@
-// The location service kept in memory, written behind to the database
-// (what Kamailio's usrloc calls write-back mode). A REGISTER is answered
-// once the in-memory table holds its outcome; the database gets it in the
-// next group commit, at most `flushIntervalMs` later (50 ms by default, so a
-// binding is durable within 100 ms of its 200 OK).
+// The location service kept in memory, with every change committed to the
+// database in group commits. Lookups are answered from memory; a change is
+// in memory at once and apply() resolves once the group commit holding it
+// is in the database, at most `flushIntervalMs` later (10 ms by default).
+// The registrar sends its 200 OK only then: an answered binding survives a
+// restart or a crash of the process (RFC 3261 10.3 step 8 answers with the
+// bindings "now" stored). A failed commit rejects apply(), the REGISTER is
+// answered 500 and the phone retries; the writes stay pending and are
+// retried with the next commit.
 //
 // Why: reading the AOR's rows and committing one transaction per REGISTER
 // cost more CPU than everything else a registration does. One commit for
 // every REGISTER of a flush window, with repeated updates of the same
 // contact coalesced, makes the database cost per REGISTER small and
-// independent of the rate.
-//
-// Durability: a graceful stop flushes (close()); a crash (kill -9, power
-// loss) loses at most the last window of binding changes. A phone whose 200
-// OK fell in that window is then unreachable until its next re-registration,
-// exactly as if the 200 had been lost on the way: RFC 3261 10.2.4 already
-// has phones refresh well before expiry.
+// independent of the rate; the price is up to one window of latency on the
+// 200 OK, not durability.
 //
 // Coherence: this process is the only writer of sip_bindings while it runs,
 // except for CLI commands run beside it (`sotto user disable`). Those commit
@@ -26,7 +25,7 @@ import type { Binding } from './binding.ts';
 import type { BindingWrite, LocationBackend, LocationStore } from './location-store.ts';
 
 export interface CachedLocationStoreOptions {
-  /** Longest a binding change waits for its group commit; default 50 ms. */
+  /** Longest a binding change waits for its group commit (and its REGISTER for the 200 OK); default 10 ms. */
   flushIntervalMs?: number;
   /** How often at most data_version is read to see other processes' writes; default 250 ms. */
   reloadCheckMs?: number;
@@ -44,6 +43,8 @@ export class CachedLocationStore implements LocationStore {
   private readonly byAor = new Map<string, Binding[]>();
   /** Writes not yet committed, one per (aor, contact): the last one wins. */
   private pending = new Map<string, BindingWrite>();
+  /** Settled when the writes now pending are committed: every apply() of the window shares it. */
+  private commit: Deferred | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private version: number | undefined;
@@ -57,7 +58,7 @@ export class CachedLocationStore implements LocationStore {
     private readonly backend: LocationBackend,
     private readonly o: CachedLocationStoreOptions,
   ) {
-    this.flushIntervalMs = o.flushIntervalMs ?? 50;
+    this.flushIntervalMs = o.flushIntervalMs ?? 10;
     this.reloadCheckMs = o.reloadCheckMs ?? 250;
     this.now = o.now ?? Date.now;
   }
@@ -74,13 +75,17 @@ export class CachedLocationStore implements LocationStore {
     return this.pending.size;
   }
 
-  async lookup(aor: string): Promise<Binding[]> {
-    await this.reloadIfChangedElsewhere();
+  /** From memory, at once; first (a promise) a reload when another process changed the table. */
+  lookup(aor: string): Binding[] | Promise<Binding[]> {
+    const reloading = this.reloadIfChangedElsewhere();
+    if (reloading) return reloading.then(() => this.byAor.get(aor)?.slice() ?? []);
     return this.byAor.get(aor)?.slice() ?? [];
   }
 
+  /** Changes memory at once; resolves when the change is committed, rejects when that commit failed. */
   apply(practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void> {
     if (this.closed) throw new Error('location store closed');
+    if (upsert.length === 0 && remove.length === 0) return Promise.resolve();
     const rows = this.byAor.get(aor)?.slice() ?? [];
     for (const contact of remove) {
       const at = rows.findIndex((b) => b.contact === contact);
@@ -97,7 +102,8 @@ export class CachedLocationStore implements LocationStore {
     }
     this.put(aor, rows);
     this.scheduleFlush();
-    return Promise.resolve();
+    this.commit ??= deferred();
+    return this.commit.promise;
   }
 
   async removeDevice(deviceId: string): Promise<number> {
@@ -129,12 +135,18 @@ export class CachedLocationStore implements LocationStore {
     }
     // One group commit at a time; writes that arrive meanwhile go in the next.
     while (this.flushing) await this.flushing.catch(() => undefined);
-    if (this.pending.size === 0) return;
+    const commit = this.commit;
+    this.commit = undefined;
+    if (this.pending.size === 0) {
+      commit?.resolve();
+      return;
+    }
     const batch = [...this.pending.values()];
     this.pending = new Map();
     this.flushing = this.backend.applyBatch(batch).then(
-      () => undefined,
+      () => commit?.resolve(),
       (err: unknown) => {
+        commit?.reject(err);
         // Put the batch back under any newer writes, and try again later.
         const newer = this.pending;
         this.pending = new Map(batch.map((w) => [writeKey(w), w]));
@@ -165,12 +177,17 @@ export class CachedLocationStore implements LocationStore {
     }, this.flushIntervalMs);
   }
 
-  private async reloadIfChangedElsewhere(): Promise<void> {
+  /** Undefined when memory is current (the usual case); else the reload's promise. */
+  private reloadIfChangedElsewhere(): Promise<void> | undefined {
     const now = this.now();
-    if (now - this.checkedAt < this.reloadCheckMs && now >= this.checkedAt) return;
+    if (now - this.checkedAt < this.reloadCheckMs && now >= this.checkedAt) return undefined;
     this.checkedAt = now;
     const v = this.backend.externalVersion();
-    if (v === undefined || v === this.version) return;
+    if (v === undefined || v === this.version) return undefined;
+    return this.reloadFromDatabase();
+  }
+
+  private async reloadFromDatabase(): Promise<void> {
     // Our own writes go first, then the table is read back whole. A failed
     // flush keeps its writes pending (reload() lays them over what it reads),
     // and the lookup is still answered.
@@ -206,4 +223,22 @@ export class CachedLocationStore implements LocationStore {
     rows.sort((a, b) => (a.contact < b.contact ? -1 : a.contact > b.contact ? 1 : 0));
     this.byAor.set(aor, rows);
   }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A caller that stopped waiting (a stop in progress) must not turn a failed commit into an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

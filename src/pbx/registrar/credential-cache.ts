@@ -39,11 +39,16 @@ export class CredentialCache<T> {
     this.maxEntries = Math.max(1, o.maxEntries ?? 10_000);
   }
 
-  async get(realm: string, username: string): Promise<T | undefined> {
+  /** The credential (or its absence): at once when cached, else once loaded. */
+  get(realm: string, username: string): T | undefined | Promise<T | undefined> {
     const key = `${realm}\u0000${username}`;
     const now = this.o.now();
     const hit = this.entries.get(key);
     if (hit && now - hit.at < this.ttlMs && now >= hit.at) return hit.value;
+    return this.load(key, realm, username, now);
+  }
+
+  private async load(key: string, realm: string, username: string, now: number): Promise<T | undefined> {
     const generation = this.generation;
     const value = await this.o.load(realm, username);
     if (generation === this.generation && this.ttlMs > 0) {

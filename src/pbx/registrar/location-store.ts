@@ -21,8 +21,8 @@ export interface LocationBackend {
 }
 
 export interface LocationStore {
-  /** Live and expired bindings of one AOR (the registrar filters by time). */
-  lookup(aor: string): Promise<Binding[]>;
+  /** Live and expired bindings of one AOR (the registrar filters by time); at once when held in memory. */
+  lookup(aor: string): Binding[] | Promise<Binding[]>;
   /** Applies one REGISTER's outcome atomically. */
   apply(practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void>;
   /** Drops every binding of a device (disabled device or user). Returns how many. */

@@ -11,11 +11,26 @@ import { applyRegister, contactHeaders } from './apply-register.ts';
 import { DEFAULT_REGISTRAR_LIMITS, type RegistrarLimits } from './binding.ts';
 import type { LocationStore } from './location-store.ts';
 
-/** What the registrar needs to know of the directory; no plain secret crosses it. */
+/** A value, or the promise of one when it must be fetched. */
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface RegistrarCredential {
+  deviceId: string;
+  practiceId: string;
+  extension: string;
+  ha1Md5: string;
+  ha1Sha256: string;
+}
+
+/**
+ * What the registrar needs to know of the directory; no plain secret
+ * crosses it. Answers come at once when cached (the registrar then waits on
+ * nothing until its binding's commit), or as promises.
+ */
 export interface RegistrarDirectory {
   /** The practice a request's domain belongs to (single-practice installs accept any domain). */
-  practiceForDomain(domain: string): Promise<{ id: string; realm: string } | undefined>;
-  credential(realm: string, username: string): Promise<{ deviceId: string; practiceId: string; extension: string; ha1Md5: string; ha1Sha256: string } | undefined>;
+  practiceForDomain(domain: string): MaybePromise<{ id: string; realm: string } | undefined>;
+  credential(realm: string, username: string): MaybePromise<RegistrarCredential | undefined>;
 }
 
 export interface RegistrarLogger {
@@ -92,19 +107,25 @@ export class Registrar {
     // Identify: the To header names the address-of-record (RFC 3261 10.2).
     const to = getTo(request);
     if (!to || !isSipUri(to.uri) || to.uri.user === undefined) return void reply(400, 'Invalid To');
-    const practice = await this.o.directory.practiceForDomain(to.uri.host);
+    // Awaited only when not at hand: each await is a trip through the microtask queue.
+    const practiceAsked = this.o.directory.practiceForDomain(to.uri.host);
+    const practice = practiceAsked instanceof Promise ? await practiceAsked : practiceAsked;
     if (!practice) return void reply(404, 'Not Found');
 
     // Authenticate: same answer for an unknown user and a wrong password.
     const auth = this.authenticator(practice.realm);
     // The authenticator looks up the one user name the credentials carry.
-    let looked: { username: string; cred: Awaited<ReturnType<RegistrarDirectory['credential']>> } | undefined;
-    const result = await auth.authenticate(request, async (username, realm, algorithm) => {
-      const cred = await this.o.directory.credential(realm, username);
+    let looked: { username: string; cred: RegistrarCredential | undefined } | undefined;
+    const ha1Of = (username: string, cred: RegistrarCredential | undefined, algorithm: string): string | undefined => {
       looked = { username, cred };
       if (!cred || cred.practiceId !== practice.id) return undefined;
       return algorithm === 'SHA-256' ? cred.ha1Sha256 : cred.ha1Md5;
+    };
+    const checked = auth.authenticate(request, (username, realm, algorithm) => {
+      const cred = this.o.directory.credential(realm, username);
+      return cred instanceof Promise ? cred.then((c) => ha1Of(username, c, algorithm)) : ha1Of(username, cred, algorithm);
     });
+    const result = checked instanceof Promise ? await checked : checked;
     if (!result.ok) {
       const e = result.error;
       if (e.countsAsFailure) {
@@ -135,7 +156,8 @@ export class Registrar {
 
     const aor = `${practice.id}:${cred.extension}`;
     const now = this.o.now();
-    const outcome = applyRegister(request, { aor, deviceId: cred.deviceId, now, limits: this.limits, source: { transport: source.protocol.toLowerCase(), address: source.address, port: source.port } }, await this.o.store.lookup(aor));
+    const current = this.o.store.lookup(aor);
+    const outcome = applyRegister(request, { aor, deviceId: cred.deviceId, now, limits: this.limits, source: { transport: source.protocol.toLowerCase(), address: source.address, port: source.port } }, current instanceof Promise ? await current : current);
     if (!outcome.ok) return void reply(outcome.status, outcome.reason, outcome.headers ?? []);
     if (outcome.upsert.length > 0 || outcome.remove.length > 0) await this.o.store.apply(practice.id, aor, outcome.upsert, outcome.remove);
     this.stats.registered++;

@@ -20,7 +20,7 @@ import { parseUri, uriEquals } from '../message/uri.ts';
 import { err, ok, type AuthField, type HeaderField, type Result, type SipRequest } from '../message/types.ts';
 import { baseAlgorithm, computeDigestResponse, digestHash, parseAlgorithm, type DigestAlgorithm, type Ha1Algorithm } from './digest.ts';
 import type { AuthError, AuthErrorCode } from './errors.ts';
-import { NonceIssuer } from './nonce.ts';
+import { NonceIssuer, type NonceCheck } from './nonce.ts';
 import { ReplayGuard } from './replay-guard.ts';
 
 /** Looks up the stored HA1 of a user for one algorithm; undefined when there is no such user. */
@@ -139,15 +139,23 @@ export class DigestAuthenticator {
     return t;
   }
 
-  /** Verifies the request's credentials; on failure the error says what to answer. */
-  async authenticate(request: SipRequest, lookupHa1: Ha1Lookup): Promise<Result<Authenticated, AuthError>> {
+  /**
+   * Verifies the request's credentials; on failure the error says what to
+   * answer. Synchronous when `lookupHa1` is (a cached credential): a
+   * registrar answers most REGISTERs without waiting on anything.
+   */
+  authenticate(request: SipRequest, lookupHa1: Ha1Lookup): Result<Authenticated, AuthError> | Promise<Result<Authenticated, AuthError>> {
     const picked = this.pickCredentials(request);
     if (!picked.ok) return picked;
     const cred = picked.value;
     const nonceCheck = this.nonces.check(cred.nonce, this.realm);
     if (nonceCheck.state === 'invalid') return this.fail('SIP_AUTH_BAD_NONCE');
+    const stored = lookupHa1(cred.username, this.realm, baseAlgorithm(cred.algorithm));
+    return stored instanceof Promise ? stored.then((ha1) => this.verify(request, cred, nonceCheck, ha1)) : this.verify(request, cred, nonceCheck, stored);
+  }
 
-    const stored = await lookupHa1(cred.username, this.realm, baseAlgorithm(cred.algorithm));
+  /** The digest, then the nonce's age and count, for credentials whose nonce is ours. */
+  private verify(request: SipRequest, cred: Credentials, nonceCheck: Exclude<NonceCheck, { state: 'invalid' }>, stored: string | undefined): Result<Authenticated, AuthError> {
     // An unknown user costs the same work and gets the same answer as a wrong password.
     const ha1 = stored ?? digestHash(baseAlgorithm(cred.algorithm), `\u0000unknown:${this.realm}:${cred.username}`);
     const expected = computeDigestResponse({

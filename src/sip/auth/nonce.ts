@@ -10,7 +10,7 @@
  * (issued-at) and for which realm it was issued.
  */
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { randomOctets } from '../message/random-pool.ts';
 
 export type NonceCheck =
@@ -37,13 +37,14 @@ const FUTURE_SLACK_MS = 5_000;
 
 export class NonceIssuer {
   readonly lifetimeMs: number;
-  private readonly secret: Buffer;
+  /** A KeyObject, made once: HMAC with a raw Buffer key prepares (copies) the key on every call. */
+  private readonly secret: KeyObject;
   private readonly now: () => number;
   private readonly random: (n: number) => Buffer;
 
   constructor(options: NonceIssuerOptions) {
     if (options.secret.length < 32) throw new Error('nonce secret must be at least 32 octets');
-    this.secret = Buffer.from(options.secret);
+    this.secret = createSecretKey(Buffer.from(options.secret));
     this.lifetimeMs = options.lifetimeMs ?? 300_000;
     this.now = options.now;
     this.random = options.random ?? randomOctets;

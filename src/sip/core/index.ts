@@ -5,4 +5,4 @@
 
 export { SipStack, newBranch, type SipStackOptions } from './sip-stack.ts';
 export type { TransactionUser } from './transaction-user.ts';
-export { answerOptions, optionsResponse, DEFAULT_ALLOW, type OptionsCapabilities } from './options-responder.ts';
+export { answerOptions, optionsResponse, statelessOptionsAnswer, DEFAULT_ALLOW, type OptionsCapabilities } from './options-responder.ts';

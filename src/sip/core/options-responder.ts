@@ -57,3 +57,11 @@ export function answerOptions(tx: ServerTransaction, request: SipRequest, capabi
   if (tx instanceof NonInviteServerTransaction) tx.respondStateless(response);
   else tx.respond(response);
 }
+
+/**
+ * The 200 to an OPTIONS for a TU's statelessAnswer: no transaction is made
+ * for it at all (a keep-alive costs only its parse and this answer).
+ */
+export function statelessOptionsAnswer(request: SipRequest, capabilities: OptionsCapabilities = DEFAULT_CAPABILITIES): SipResponse | undefined {
+  return request.method === 'OPTIONS' ? optionsResponse(request, capabilities, statelessToTag(request)) : undefined;
+}

@@ -3,7 +3,7 @@ import { createResponse, getTopVia, parseMessage, type SipRequest } from '../mes
 import { FakeClock, InviteClientTransaction, type ServerTransaction } from '../transaction/index.ts';
 import { FakeTransport, fakeTransportPair, type Destination } from '../transport/index.ts';
 import { request as buildRequest, settle } from '../transaction/test-support.ts';
-import { optionsResponse } from './options-responder.ts';
+import { optionsResponse, statelessOptionsAnswer } from './options-responder.ts';
 import { SipStack } from './sip-stack.ts';
 import type { TransactionUser } from './transaction-user.ts';
 
@@ -32,6 +32,31 @@ describe('SipStack over a fake transport pair', () => {
     expect(wire).toMatch(/^SIP\/2\.0 200 OK\r\nVia: SIP\/2\.0\/UDP 192\.0\.2\.1:5060;branch=z9hG4bK[0-9a-f]{24};rport=5060;received=192\.0\.2\.1\r\n/);
     expect(wire).toContain('\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER');
     expect(tb.sent[0]?.destination).toEqual({ protocol: 'UDP', address: '192.0.2.1', port: 5060 });
+  });
+
+  it('answers statelessly (RFC 3261 8.2.7) when the TU says so: no transaction, the same bytes for a retransmission', async () => {
+    const seen: string[] = [];
+    const { a, b, clock, ta, tb } = await pair({
+      statelessAnswer: (req) => (req.method === 'OPTIONS' ? statelessOptionsAnswer(req) : undefined),
+      onRequest: (tx, req) => {
+        seen.push(req.method);
+        tx.respond(createResponse(req, 486));
+      },
+    });
+    tb.deliver = false;
+    const pending = a.request(uacRequest('OPTIONS'), toB);
+    clock.advance(500);
+    tb.deliver = true;
+    clock.advance(1000);
+    expect((await pending).status).toBe(200);
+    expect(ta.sentLines).toEqual(['OPTIONS sip:101@example.com SIP/2.0', 'OPTIONS sip:101@example.com SIP/2.0', 'OPTIONS sip:101@example.com SIP/2.0']);
+    // The first two answers were lost; all three are byte for byte the same.
+    expect(tb.sent).toHaveLength(3);
+    expect(new Set(tb.sent.map((m) => m.bytes.toString())).size).toBe(1);
+    expect(b.transactions.serverCount).toBe(0);
+    // Other requests still go to onRequest in a transaction.
+    expect((await a.request(uacRequest('INVITE'), toB)).status).toBe(486);
+    expect(seen).toEqual(['INVITE']);
   });
 
   it('hands a retransmitted request to the TU once, and the late answer still arrives', async () => {

@@ -195,6 +195,8 @@ export class SipStack {
       if (!this.transactions.receiveResponse(message)) this.user.onStrayResponse?.(message, source);
       return;
     }
+    // RFC 3261 8.2.7: a stateless answer needs no transaction, not even a lookup.
+    if (this.user.statelessAnswer && message.method !== 'ACK' && message.method !== 'CANCEL' && this.answerStatelessly(message, source)) return;
     // RFC 3261 17.2.3: retransmissions and non-2xx ACKs are absorbed here.
     if (this.transactions.receiveRequest(message)) return;
     if (message.method === 'ACK') {
@@ -209,6 +211,21 @@ export class SipStack {
       return;
     }
     this.hand(tx, () => this.user.onRequest(tx, message, source));
+  }
+
+  /** True when the TU answered `request` statelessly (the answer is on its way). */
+  private answerStatelessly(request: SipRequest, source: MessageSource): boolean {
+    let response: SipResponse | undefined;
+    try {
+      response = this.user.statelessAnswer?.(request, source);
+    } catch (e) {
+      // The request then takes the usual way, where a TU that throws gets its 500.
+      this.logger.warn({ code: 'SIP_TU_THREW', method: request.method, error: e instanceof Error ? e.name : 'unknown' }, 'sip: stateless answer threw');
+      return false;
+    }
+    if (!response) return false;
+    void this.respondStateless(response, source);
+    return true;
   }
 
   /** RFC 3261 9.2: CANCEL. */

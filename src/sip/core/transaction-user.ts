@@ -23,6 +23,15 @@ export interface TransactionUser {
    * A CANCEL that matches nothing is answered 481 by the stack.
    */
   onCancel?(cancel: NonInviteServerTransaction, invite: InviteServerTransaction, request: SipRequest, source: MessageSource): void;
+  /**
+   * Asked first for every new request but ACK and CANCEL: the answer of a
+   * stateless UAS (RFC 3261 8.2.7), sent with no transaction made for it,
+   * or undefined to go through a transaction as usual. Only for answers
+   * that depend on the request alone (a retransmission must get the same
+   * bytes: the To tag derives from the request, statelessToTag), such as
+   * the 200 to a keep-alive OPTIONS.
+   */
+  statelessAnswer?(request: SipRequest, source: MessageSource): SipResponse | undefined;
   /** A response no client transaction owns (a 2xx retransmission after the transaction ended). */
   onStrayResponse?(response: SipResponse, source: MessageSource): void;
 }

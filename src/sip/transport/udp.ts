@@ -12,7 +12,8 @@
  */
 
 import dgram from 'node:dgram';
-import { isIPv4, isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { err, ok, serializeMessage, DEFAULT_PARSE_LIMITS, type ParseLimits, type Result, type SipMessage } from '../message/index.ts';
 import { unmapIpv4 } from './address.ts';
 import { receiveBytes } from './inbound.ts';
@@ -36,6 +37,20 @@ export interface UdpTransportOptions {
   readonly sendBufferSize?: number;
   readonly limits?: ParseLimits;
   readonly logger?: SipLogger;
+}
+
+/**
+ * dgram resolves every destination before sending; ours are always address
+ * literals (targetAddress() refuses anything else), which dns.lookup would
+ * hand back on the next tick. Answering at once saves that tick and its
+ * closures on every datagram sent.
+ */
+function literalAddressLookup(address: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(address);
+  // A bind address given as a name (SOTTO_BIND=localhost) still resolves the usual way.
+  // (dgram passes the family as a number.)
+  if (family === 0) dnsLookup(address, typeof options === 'number' ? { family: options } : options, callback);
+  else callback(null, address, family);
 }
 
 /** IPv4/UDP limit: 65,535 - 20 (IP) - 8 (UDP). */
@@ -75,6 +90,7 @@ export class UdpTransport implements Transport {
       reuseAddr: false,
       recvBufferSize: this.options.receiveBufferSize ?? DEFAULT_BUFFER,
       sendBufferSize: this.options.sendBufferSize ?? DEFAULT_BUFFER,
+      lookup: literalAddressLookup,
     });
     this.socket = socket;
     return new Promise((resolve, reject) => {

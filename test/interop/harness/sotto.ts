@@ -25,6 +25,8 @@ export interface SottoServer {
   domain: string;
   /** The demo extensions' SIP credentials. */
   users: SipCredentials[];
+  /** Its data dir (the SQLite database is sotto.db in it). */
+  dataDir: string;
   /** True when OPTIONS was answered: the SIP side is there. */
   sipAnswering: boolean;
   /** Root of the process tree (npx), for CPU figures. */
@@ -85,6 +87,7 @@ export async function startSotto(options: SottoOptions = {}): Promise<SottoServe
     sipPort,
     domain: parsed.sip.domain,
     users,
+    dataDir,
     sipAnswering,
     pid: proc.pid,
     get output() {
