@@ -48,6 +48,8 @@ export const testDebianPackages = [
   { pkg: 'kamailio', probe: () => existsSync('/usr/sbin/kamailio') },
   // Kamailio's TLS listener, so baresip's TLS registration is proven too.
   { pkg: 'kamailio-tls-modules', probe: () => ['x86_64-linux-gnu', 'aarch64-linux-gnu'].some((a) => existsSync(`/usr/lib/${a}/kamailio/modules/tls.so`)) },
+  // Kamailio's SQLite driver: the benchmark's like-for-like registrar keeps bindings in SQLite, as Sotto does (its harness test proves it).
+  { pkg: 'kamailio-sqlite-modules', probe: () => ['x86_64-linux-gnu', 'aarch64-linux-gnu'].some((a) => existsSync(`/usr/lib/${a}/kamailio/modules/db_sqlite.so`)) && existsSync('/usr/share/kamailio/db_sqlite/usrloc-create.sql') },
   // openssl CLI: throwaway self-signed certificates for TLS peers in tests.
   { pkg: 'openssl', probe: () => existsSync('/usr/bin/openssl') },
   // Chromium: the portal's browser tests drive it headless through playwright-core (test/e2e).
