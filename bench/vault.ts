@@ -22,9 +22,9 @@ import {
 // Internals, for the "crypto path" rows only: the calls sealBytes and
 // openBytes make around their database and store round trips.
 import { PracticeKeyring, systemClock, unwrapContentKey } from '../src/vault/practice-keyring.ts';
-import { SealedBlobReader } from '../src/vault/sealed-reader.ts';
 import { freshRandom, KEY_BYTES } from '../src/vault/aead.ts';
-import { ChunkParams, encodeHeader, NONCE_PREFIX_BYTES, sealFrame } from '../src/vault/blob-format.ts';
+import { encodeHeader, NONCE_PREFIX_BYTES } from '../src/vault/blob-format.ts';
+import { openWholeBlob, sealWholeBlob } from '../src/vault/whole-blob.ts';
 
 const LARGE_MB = Number(process.env.SOTTO_BENCH_MB ?? 16);
 const SMALL_BYTES = 1024;
@@ -214,9 +214,7 @@ try {
     try {
       const header = encodeHeader({ chunkSize: DEFAULT_CHUNK_SIZE, noncePrefix: freshRandom(NONCE_PREFIX_BYTES), keyId: practiceKey.keyId, recordId: newObjectId() });
       const wrapped = practiceKey.wrapper.wrap(contentKey);
-      const parts = sealFrame(contentKey, new ChunkParams(header), 0, true, data);
-      parts.unshift(header);
-      return { wrapped, blob: Buffer.concat(parts) };
+      return { wrapped, blob: sealWholeBlob(contentKey, header, data) };
     } finally {
       contentKey.fill(0);
     }
@@ -251,18 +249,16 @@ try {
   const keyedSealed = smalls.map((s, i) => plainSeal(objectKeys[i]!, smallIds[i]!, s));
   // The crypto path: record and blob already in hand (no awaited lookup or
   // store read): unwrap the content key, check the header names this record
-  // and data key, open every chunk, check the end and the size, exactly as
-  // openBytes does after its two lookups.
+  // and data key, open its one chunk and check the size, exactly as
+  // openBytes does after its two lookups for a single-chunk object.
   const inHand = await Promise.all(recs.map(async (r) => ({ record: (await mem.stat({ practiceId: P, objectId: r.id }))!, blob: memStore.committed.get(r.blobRef)! })));
   const openInHand = ({ record, blob }: { record: ObjectRecord; blob: Buffer }): Buffer => {
     const dataKey = keyring.cachedById(record.dataKeyId)!;
     const key = unwrapContentKey(dataKey, record.practiceId, record.id, record.dataKeyId, record.wrappedContentKey!)!;
     try {
-      const reader = new SealedBlobReader(key, { recordId: record.id, keyId: record.dataKeyId });
-      const pushed = reader.push(blob);
-      const end = reader.end();
-      if (!pushed.ok || !end.ok || !end.value.final || end.value.plaintextBytes !== record.size) throw new Error('bench: object did not open');
-      return pushed.chunks.length === 1 ? pushed.chunks[0]! : Buffer.concat(pushed.chunks);
+      const plaintext = openWholeBlob(key, blob, record.id, record.dataKeyId);
+      if (!plaintext || plaintext.length !== record.size) throw new Error('bench: object did not open');
+      return plaintext;
     } finally {
       key.fill(0);
     }

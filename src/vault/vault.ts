@@ -11,7 +11,7 @@ import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
 import { keyStatus, type KeyStatus } from './key-rotation.ts';
 import { newBlobRef } from './local-blob-store.ts';
-import { readableRecord, readStream, readWhole } from './object-reader.ts';
+import { readableRecord, readStream, readWhole, readWholeNow } from './object-reader.ts';
 import { isReadable, Transitions } from './object-state.ts';
 import { PracticeKeyring, systemClock, wrapContentKey, type Clock } from './practice-keyring.ts';
 import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
@@ -20,6 +20,7 @@ import { isArtifactKind } from './repositories.ts';
 import { retentionDeadline, type RetentionPolicy } from './retention.ts';
 import { SealedWriter, type SealedWriterOptions, type Scheduler } from './sealed-writer.ts';
 import { purgeExpired, shredObject, type PurgeReport } from './shred.ts';
+import { sealWholeBlob } from './whole-blob.ts';
 import { silentLogger, type TamperEvent, type VaultContext, type VaultLogger } from './vault-context.ts';
 
 const DERIVED_SECRET_SALT = 'sotto-vault-derived-secret-v1';
@@ -88,27 +89,22 @@ export class Vault {
 
   /** Seals a small object in one go (fax page, text, transcript); committed on return. */
   async sealBytes(input: NewObject, data: Uint8Array): Promise<ObjectRecord> {
-    const prepared = await this.#prepare(input);
-    const { record, contentKey, headerBytes, chunkSize } = prepared;
+    const { record, contentKey, headerBytes, chunkSize } = await this.#prepare(input);
+    let blob: Buffer;
     try {
-      const params = new ChunkParams(headerBytes);
-      const frames: Buffer[] = [headerBytes];
-      let index = 0;
-      for (let offset = 0; offset < data.length || index === 0; offset += chunkSize) {
-        const end = Math.min(offset + chunkSize, data.length);
-        for (const part of sealFrame(contentKey, params, index++, end === data.length, data.subarray(offset, end))) frames.push(part);
-      }
-      // Record first, then blob, then commit: a crash leaves a 'writing'
-      // record that recover() resolves, never a blob nobody knows about.
-      await this.#ctx.repos.objects.insert(record);
-      try {
-        await this.#ctx.store.put(record.blobRef, Buffer.concat(frames));
-      } catch (err) {
-        await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
-        throw err;
-      }
+      blob = data.length <= chunkSize ? sealWholeBlob(contentKey, headerBytes, data) : sealChunks(contentKey, headerBytes, chunkSize, data);
     } finally {
+      // Sealed before the first await: the key is gone before any I/O.
       contentKey.fill(0);
+    }
+    // Record first, then blob, then commit: a crash leaves a 'writing'
+    // record that recover() resolves, never a blob nobody knows about.
+    await this.#ctx.repos.objects.insert(record);
+    try {
+      await this.#ctx.store.put(record.blobRef, blob);
+    } catch (err) {
+      await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
+      throw err;
     }
     return this.#markCommitted(record.id, data.length);
   }
@@ -171,7 +167,10 @@ export class Vault {
 
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
   openBytes(ref: ObjectRef): Promise<Buffer> {
-    return readWhole(this.#ctx, ref);
+    // Repositories and store held in memory answer at once: then a small
+    // object costs one promise, not a chain of them.
+    const now = readWholeNow(this.#ctx, ref);
+    return now !== undefined ? Promise.resolve(now) : readWhole(this.#ctx, ref);
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
@@ -289,4 +288,16 @@ export class Vault {
     }
     return record;
   }
+}
+
+/** A blob of several chunks in one buffer (sealBytes of more than one chunk's worth). */
+function sealChunks(contentKey: Buffer, headerBytes: Buffer, chunkSize: number, data: Uint8Array): Buffer {
+  const params = new ChunkParams(headerBytes);
+  const frames: Buffer[] = [headerBytes];
+  let index = 0;
+  for (let offset = 0; offset < data.length; offset += chunkSize) {
+    const end = Math.min(offset + chunkSize, data.length);
+    for (const part of sealFrame(contentKey, params, index++, end === data.length, data.subarray(offset, end))) frames.push(part);
+  }
+  return Buffer.concat(frames);
 }
