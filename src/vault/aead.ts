@@ -34,8 +34,13 @@ function take(n: number): number {
 export function freshRandom(n: number): Buffer {
   if (n > 256) return randomBytes(n);
   const at = take(n);
-  const out = Buffer.alloc(n);
-  pool.copy(out, 0, at, at + n);
+  // A slice of Node's buffer pool, not Buffer.alloc: V8 keeps a typed array
+  // of 64 bytes or less on its own heap, and the first time native code
+  // reads one (the cipher taking a content key) it is moved out, which cost
+  // more than a whole 1 KiB AES-GCM seal. Callers wipe keys when done, so
+  // nothing is left in the shared slab.
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = pool[at + i]!;
   pool.fill(0, at, at + n);
   return out;
 }

@@ -13,7 +13,8 @@
 // record) is left to SealedBlobReader, which names the failure.
 // Synchronous and pure but for two scratch buffers (below).
 
-import { gcmOpenAt, gcmSealParts, TAG_BYTES } from './aead.ts';
+import { createCipheriv } from 'node:crypto';
+import { gcmOpenAt, TAG_BYTES } from './aead.ts';
 import { bytesEqualText, FINAL_FLAG, FRAME_HEAD_BYTES, headerLayout, NONCE_PREFIX_BYTES } from './blob-format.ts';
 
 // Nonce and AAD are assembled here rather than in a buffer per object:
@@ -25,6 +26,8 @@ const nonce = Buffer.alloc(NONCE_PREFIX_BYTES + 4);
 let aadSpace = Buffer.allocUnsafe(256);
 /** The last AAD view handed out; objects of one vault share a header length. */
 let aadView = aadSpace.subarray(0, 0);
+
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES });
 
 /** Offset of the nonce prefix in the header (see blob-format.ts). */
 const NONCE_PREFIX_OFFSET = 10;
@@ -63,11 +66,14 @@ export function sealWholeBlob(contentKey: Uint8Array, headerBytes: Buffer, plain
   // first, the cipher takes the AAD, and the frame head replaces them.
   blob.writeUInt32BE(0, h);
   blob[h + 4] = FINAL_FLAG;
-  const parts = gcmSealParts(contentKey, chunkZeroNonce(blob), blob.subarray(0, h + FRAME_HEAD_BYTES), plaintext);
+  const cipher = createCipheriv('aes-256-gcm', contentKey, chunkZeroNonce(blob), GCM_OPTIONS);
+  cipher.setAAD(blob.subarray(0, h + FRAME_HEAD_BYTES));
   blob[h] = FINAL_FLAG;
   blob.writeUInt32BE(length, h + 1);
   let at = h + FRAME_HEAD_BYTES;
-  for (const part of parts) at += part.copy(blob, at);
+  at += cipher.update(plaintext).copy(blob, at);
+  at += cipher.final().copy(blob, at);
+  cipher.getAuthTag().copy(blob, at);
   return blob;
 }
 
