@@ -102,6 +102,24 @@ export function gcmOpenAt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, b
   }
 }
 
+/** Opens a ciphertext given in pieces with its tag; the plaintext in pieces, or undefined on any authentication failure. */
+export function gcmOpenParts(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: readonly Uint8Array[], tag: Uint8Array): Buffer[] | undefined {
+  if (tag.length !== TAG_BYTES) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce, GCM_OPTIONS);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  const out: Buffer[] = [];
+  for (const piece of ciphertext) out.push(decipher.update(piece));
+  try {
+    const tail = decipher.final();
+    if (tail.length > 0) out.push(tail);
+    return out;
+  } catch {
+    for (const piece of out) piece.fill(0);
+    return undefined;
+  }
+}
+
 /** Wraps a key (or any short secret) under `kek` with a fresh random nonce. */
 export function wrapKey(kek: Uint8Array, aad: Uint8Array, secret: Uint8Array): Buffer {
   const nonce = freshRandom(NONCE_BYTES);
