@@ -34,8 +34,13 @@ function take(n: number): number {
 export function freshRandom(n: number): Buffer {
   if (n > 256) return randomBytes(n);
   const at = take(n);
-  const out = Buffer.alloc(n);
-  pool.copy(out, 0, at, at + n);
+  // A slice of Node's buffer pool, not Buffer.alloc: V8 keeps a typed array
+  // of 64 bytes or less on its own heap, and the first time native code
+  // reads one (the cipher taking a content key) it is moved out, which cost
+  // more than a whole 1 KiB AES-GCM seal. Callers wipe keys when done, so
+  // nothing is left in the shared slab.
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = pool[at + i]!;
   pool.fill(0, at, at + n);
   return out;
 }
@@ -93,6 +98,24 @@ export function gcmOpenAt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, b
     return tail.length === 0 ? head : Buffer.concat([head, tail]);
   } catch {
     head.fill(0);
+    return undefined;
+  }
+}
+
+/** Opens a ciphertext given in pieces with its tag; the plaintext in pieces, or undefined on any authentication failure. */
+export function gcmOpenParts(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: readonly Uint8Array[], tag: Uint8Array): Buffer[] | undefined {
+  if (tag.length !== TAG_BYTES) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce, GCM_OPTIONS);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  const out: Buffer[] = [];
+  for (const piece of ciphertext) out.push(decipher.update(piece));
+  try {
+    const tail = decipher.final();
+    if (tail.length > 0) out.push(tail);
+    return out;
+  } catch {
+    for (const piece of out) piece.fill(0);
     return undefined;
   }
 }

@@ -38,7 +38,7 @@
 // content key ever be reused by a bug. A writer never re-seals an index: a
 // timer flush closes the chunk it seals and later data goes to the next one.
 
-import { gcmOpen, gcmOpenAt, gcmSealParts, TAG_BYTES } from './aead.ts';
+import { gcmOpen, gcmOpenAt, gcmOpenParts, gcmSealParts, TAG_BYTES } from './aead.ts';
 
 export const MAGIC = Buffer.from('SVLT', 'ascii');
 export const FORMAT_VERSION = 1;
@@ -250,6 +250,22 @@ export function openFrame(
 ): Buffer | undefined {
   const { nonce, aad } = params.at(index, final);
   return gcmOpenAt(contentKey, nonce, aad, buf, ctStart, ctEnd);
+}
+
+/**
+ * As {@link openFrame}, for a ciphertext given in pieces (a frame split
+ * between reads); returns the plaintext in pieces, or undefined.
+ */
+export function openFrameParts(
+  contentKey: Uint8Array,
+  params: ChunkParams,
+  index: number,
+  final: boolean,
+  ciphertext: readonly Buffer[],
+  tag: Buffer,
+): Buffer[] | undefined {
+  const { nonce, aad } = params.at(index, final);
+  return gcmOpenParts(contentKey, nonce, aad, ciphertext, tag);
 }
 
 /** As {@link sealFrame}, for callers holding the header and prefix rather than a ChunkParams. */

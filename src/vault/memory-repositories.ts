@@ -37,7 +37,10 @@ function storedObject(r: ObjectRecord): ObjectRecord {
  * bytes share it) for as long as the row lives.
  */
 function ownCopy(b: Buffer): Buffer {
-  const out = Buffer.allocUnsafeSlow(b.length);
+  // An ArrayBuffer of its own, never V8's on-heap form for small typed
+  // arrays (allocUnsafeSlow's), which native code (the unwrap) would have
+  // to move out on first use.
+  const out = Buffer.from(new ArrayBuffer(b.length));
   b.copy(out);
   return out;
 }
@@ -85,6 +88,10 @@ class MemoryObjects implements ObjectRepository {
   async get(id: string): Promise<ObjectRecord | undefined> {
     const r = this.rows.get(id);
     return r && cloneObject(r);
+  }
+  /** The stored row itself, no copy (see ObjectRepository.peek). */
+  peek(id: string): Readonly<ObjectRecord> | undefined {
+    return this.rows.get(id);
   }
   async findByBlobRef(blobRef: string): Promise<ObjectRecord | undefined> {
     for (const r of this.rows.values()) if (r.blobRef === blobRef) return cloneObject(r);

@@ -31,6 +31,7 @@ export function newDataKeyId(): string {
 }
 
 interface CachedKey {
+  keyId: string;
   practiceId: string;
   key: Buffer;
   /** Wraps and unwraps content keys under this data key (v2, content-key-wrap.ts). */
@@ -74,9 +75,9 @@ export class PracticeKeyring {
 
   /** The practice's data key if it is held in memory now, without a promise (the seal path of small objects). */
   cachedForPractice(practiceId: string): PracticeDataKey | undefined {
+    // The cached entry itself (it is a PracticeDataKey): no object per seal.
     const keyId = this.#byPractice.get(practiceId);
-    const cached = keyId === undefined ? undefined : this.#cache.get(keyId);
-    return keyId !== undefined && cached ? { keyId, key: cached.key, wrapper: cached.wrapper } : undefined;
+    return keyId === undefined ? undefined : this.#cache.get(keyId);
   }
 
   async #loadOrCreate(practiceId: string): Promise<PracticeDataKey> {
@@ -138,7 +139,7 @@ export class PracticeKeyring {
   }
 
   #remember(keyId: string, practiceId: string, key: Buffer): CachedKey {
-    const cached = { practiceId, key, wrapper: new ContentKeyWrapper(key) };
+    const cached = { keyId, practiceId, key, wrapper: new ContentKeyWrapper(key) };
     this.#cache.set(keyId, cached);
     this.#byPractice.set(practiceId, keyId);
     return cached;

@@ -55,4 +55,32 @@ describe('SealedBlobReader fed in pieces', () => {
       expect(r.ok && r.final).toBe(false);
     }
   });
+
+  it('refuses a flip of any byte when every frame arrives over several reads', () => {
+    const data = randomBytes(300);
+    const blob = seal(data, 64);
+    const inPieces = (b: Buffer, size: number): { plain: Buffer; ok: boolean } => {
+      const reader = new SealedBlobReader(KEY, EXPECT);
+      const out: Buffer[] = [];
+      for (let off = 0; off < b.length; off += size) {
+        const r = reader.push(b.subarray(off, off + size));
+        if (!r.ok) return { plain: Buffer.concat(out), ok: false };
+        out.push(...r.chunks);
+      }
+      const end = reader.end();
+      return { plain: Buffer.concat(out), ok: end.ok && end.value.final };
+    };
+    for (const size of [2, 7, 30]) {
+      const whole = inPieces(blob, size);
+      expect(whole.ok && whole.plain.equals(data), `reads of ${size}`).toBe(true);
+      for (let i = 0; i < blob.length; i++) {
+        const bad = Buffer.from(blob);
+        bad[i]! ^= 0x10;
+        const r = inPieces(bad, size);
+        expect(r.ok, `flip at ${i}, reads of ${size}`).toBe(false);
+        // What came out before the failure is authentic.
+        expect(r.plain.equals(data.subarray(0, r.plain.length))).toBe(true);
+      }
+    }
+  });
 });

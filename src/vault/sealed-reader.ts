@@ -8,7 +8,7 @@
 // or nonce copied, no frame described by an object of its own.
 
 import { TAG_BYTES } from './aead.ts';
-import { bytesEqualText, ChunkParams, FINAL_FLAG, FRAME_HEAD_BYTES, headerLayout, openFrame } from './blob-format.ts';
+import { bytesEqualText, ChunkParams, FINAL_FLAG, FRAME_HEAD_BYTES, headerLayout, openFrame, openFrameParts } from './blob-format.ts';
 
 /** Shared empty buffer (never written): an object read whole resets `#pending` twice. */
 const EMPTY = Buffer.alloc(0);
@@ -41,7 +41,15 @@ export interface ReaderEnd {
 export class SealedBlobReader {
   readonly #key: Uint8Array;
   readonly #expect: ReaderExpectation;
+  /** Header bytes received so far, while the header is incomplete. */
   #pending: Buffer = EMPTY;
+  /**
+   * The start of a frame that straddles pushes, as views of the pushes
+   * (a file streams in 64 KiB reads, a frame is up to a chunk long): it is
+   * opened piece by piece once complete, never copied together.
+   */
+  #parts: Buffer[] = [];
+  #partsBytes = 0;
   #consumed = 0;
   /** Nonce and AAD of this blob's chunks, set once the header checked out. */
   #params: ChunkParams | undefined;
@@ -59,8 +67,8 @@ export class SealedBlobReader {
   /** Feeds more blob bytes; returns the plaintext of every chunk they completed. */
   push(data: Uint8Array): PushResult {
     if (this.#failed) return { ok: false, reason: this.#failed };
-    // Views, not copies: a blob read whole is never duplicated, and a
-    // streamed one copies only the frame that straddles two reads.
+    // Views, not copies: a blob read whole is never duplicated, and of a
+    // streamed one only a frame head or tag split between reads is.
     let input = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const chunks: Buffer[] = [];
     if (!this.#params) {
@@ -80,27 +88,11 @@ export class SealedBlobReader {
       this.#consumed = length;
       this.#pending = EMPTY;
       input = buf.subarray(length);
-    } else if (this.#pending.length > 0) {
-      // Complete the frame begun in an earlier push, copying only its bytes.
-      const headNeed = Math.max(0, FRAME_HEAD_BYTES - this.#pending.length);
-      const withHead = Buffer.concat([this.#pending, input.subarray(0, headNeed)]);
-      input = input.subarray(headNeed);
-      if (withHead.length < FRAME_HEAD_BYTES) {
-        this.#pending = withHead;
-        return { ok: true, chunks };
-      }
-      const total = FRAME_HEAD_BYTES + withHead.readUInt32BE(1) + TAG_BYTES;
-      if (withHead.readUInt32BE(1) > this.#chunkSize) return this.#fail('bad_frame');
-      const need = total - withHead.length;
-      if (input.length < need) {
-        this.#pending = Buffer.concat([withHead, input]);
-        return { ok: true, chunks };
-      }
-      const frame = Buffer.concat([withHead, input.subarray(0, need)]);
-      input = input.subarray(need);
-      this.#pending = EMPTY;
-      const done = this.#frames(frame, chunks);
-      if (!done.ok) return done;
+    } else if (this.#partsBytes > 0) {
+      const straddled = this.#straddled(input, chunks);
+      if (!straddled.ok) return straddled;
+      if (straddled.rest === undefined) return { ok: true, chunks };
+      input = straddled.rest;
     }
     const done = this.#frames(input, chunks);
     if (!done.ok) return done;
@@ -136,8 +128,53 @@ export class SealedBlobReader {
       if (plain.length > 0) chunks.push(plain);
       offset = ctEnd + TAG_BYTES;
     }
-    this.#pending = offset === buf.length ? EMPTY : buf.subarray(offset);
+    if (offset < buf.length) {
+      this.#parts.push(buf.subarray(offset));
+      this.#partsBytes = buf.length - offset;
+    }
     return { ok: true, chunks };
+  }
+
+  /**
+   * Adds `input` to the frame begun in earlier pushes; opens it once whole.
+   * Returns what follows the frame in `input` (undefined: all kept). The
+   * checks run in #frames' order.
+   */
+  #straddled(input: Buffer, chunks: Buffer[]): { ok: true; rest: Buffer | undefined } | { ok: false; reason: ReaderFailure } {
+    const parts = this.#parts;
+    const before = this.#partsBytes;
+    parts.push(input);
+    const have = before + input.length;
+    if (have < FRAME_HEAD_BYTES) {
+      this.#partsBytes = have;
+      return { ok: true, rest: undefined };
+    }
+    const head = bytesAt(parts, 0, FRAME_HEAD_BYTES);
+    const flags = head[0]!;
+    if ((flags & ~FINAL_FLAG) !== 0) return this.#fail('bad_frame');
+    const length = head.readUInt32BE(1);
+    if (length > this.#chunkSize) return this.#fail('bad_frame');
+    const total = FRAME_HEAD_BYTES + length + TAG_BYTES;
+    if (have < total) {
+      this.#partsBytes = have;
+      return { ok: true, rest: undefined };
+    }
+    if (this.#final) return this.#fail('data_after_final');
+    const final = (flags & FINAL_FLAG) !== 0;
+    const used = total - before;
+    parts[parts.length - 1] = input.subarray(0, used);
+    const plain = openFrameParts(this.#key, this.#params!, this.#index, final, viewsOf(parts, FRAME_HEAD_BYTES, FRAME_HEAD_BYTES + length), bytesAt(parts, total - TAG_BYTES, total));
+    if (!plain) return this.#fail('chunk_auth');
+    this.#parts = [];
+    this.#partsBytes = 0;
+    this.#consumed += total;
+    this.#index += 1;
+    this.#final = final;
+    for (const p of plain) {
+      this.#plaintextBytes += p.length;
+      if (p.length > 0) chunks.push(p);
+    }
+    return { ok: true, rest: input.subarray(used) };
   }
 
   /** Call after the last push. Leftover bytes that form no whole chunk are reported as 'truncated'. */
@@ -149,13 +186,35 @@ export class SealedBlobReader {
       chunkCount: this.#index,
     };
     if (this.#failed) return { ok: false, reason: this.#failed, value };
-    if (!this.#params || this.#pending.length > 0) return { ok: false, reason: 'truncated', value };
+    if (!this.#params || this.#partsBytes > 0) return { ok: false, reason: 'truncated', value };
     return { ok: true, value };
   }
 
-  #fail(reason: ReaderFailure): PushResult {
+  #fail(reason: ReaderFailure): { ok: false; reason: ReaderFailure } {
     this.#failed = reason;
     this.#pending = EMPTY;
+    this.#parts = [];
+    this.#partsBytes = 0;
     return { ok: false, reason };
   }
+}
+
+/** Views of bytes `start..end` of the concatenation of `parts` (no copy). */
+function viewsOf(parts: readonly Buffer[], start: number, end: number): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const part of parts) {
+    const from = Math.max(start - at, 0);
+    const to = Math.min(end - at, part.length);
+    if (from < to) out.push(part.subarray(from, to));
+    at += part.length;
+    if (at >= end) break;
+  }
+  return out;
+}
+
+/** Bytes `start..end` of the concatenation of `parts`; copies only when they straddle (a frame head, a tag). */
+function bytesAt(parts: readonly Buffer[], start: number, end: number): Buffer {
+  const views = viewsOf(parts, start, end);
+  return views.length === 1 ? views[0]! : Buffer.concat(views);
 }

@@ -100,12 +100,20 @@ export class SealedWriter {
   async write(data: Uint8Array): Promise<void> {
     this.#assertOpen();
     if (data.length === 0) return;
-    this.#buffer.push(Buffer.from(data));
+    // The caller's bytes are used in place for whatever is sealed before
+    // this returns (chunks seal at once, see #enqueue); only a remainder
+    // left buffered is copied, as the caller may reuse its buffer.
+    const view = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.#buffer.push(view);
     this.#buffered += data.length;
     this.#written += data.length;
     while (this.#buffered >= this.#s.chunkSize) void this.#enqueue(this.#s.chunkSize, false).catch(() => {});
-    if (this.#buffered + this.#queued > this.#maxUnsynced) {
-      if (this.#buffered > 0) void this.#enqueue(this.#buffered, false).catch(() => {});
+    const mustWait = this.#buffered + this.#queued > this.#maxUnsynced;
+    if (mustWait && this.#buffered > 0) void this.#enqueue(this.#buffered, false).catch(() => {});
+    // Sealing takes from the front, so anything still buffered ends with
+    // what is left of `data`, as the last piece: that one is copied.
+    if (this.#buffered > 0) this.#buffer[this.#buffer.length - 1] = Buffer.from(this.#buffer[this.#buffer.length - 1]!);
+    if (mustWait) {
       await this.#tail;
       this.#throwIfFailed();
     }
@@ -158,13 +166,14 @@ export class SealedWriter {
   }
 
   #enqueue(bytes: number, final: boolean): Promise<void> {
-    const plaintext = this.#take(bytes);
     const length = bytes;
     const index = this.#index++;
     this.#queued += length;
+    // Sealed now, in index order; only the append waits its turn. So the
+    // plaintext never outlives this call (write() need not copy it).
+    const frame = sealFrame(this.#s.contentKey, this.#params, index, final, this.#take(bytes));
     const run = async (): Promise<void> => {
       if (this.#error !== undefined) throw this.#error;
-      const frame = sealFrame(this.#s.contentKey, this.#params, index, final, plaintext);
       try {
         await this.#s.appender.append(frame);
       } catch (err) {

@@ -113,6 +113,23 @@ describe('Vault', () => {
     expect((await h.vault.openBytes({ practiceId: P, objectId: rec.id })).equals(all)).toBe(true);
   });
 
+  it('stores what was written even when the caller reuses its buffer after each write', async () => {
+    const w = await h.vault.createWriter({ practiceId: P, kind: 'call_recording', chunkSize: 500 }, { maxUnsyncedBytes: 100_000 });
+    const reused = Buffer.alloc(1300);
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 40; i++) {
+      // Sizes below, at and above the chunk size: some bytes seal at once, some stay buffered.
+      const n = [120, 500, 1300, 7][i % 4]!;
+      const piece = pattern(n, i + 1);
+      piece.copy(reused);
+      sent.push(piece);
+      await w.write(reused.subarray(0, n));
+      reused.fill(0xee);
+    }
+    const rec = await w.commit();
+    expect((await h.vault.openBytes({ practiceId: P, objectId: rec.id })).equals(Buffer.concat(sent))).toBe(true);
+  });
+
   it('write() resolves only when at most maxUnsyncedBytes are not durable', async () => {
     const w = await h.vault.createWriter({ practiceId: P, kind: 'voicemail' }, { maxUnsyncedBytes: 8000 });
     for (let i = 0; i < 200; i++) {

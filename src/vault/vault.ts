@@ -11,15 +11,16 @@ import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
 import { keyStatus, type KeyStatus } from './key-rotation.ts';
 import { newBlobRef } from './local-blob-store.ts';
-import { readableRecord, readStream, readWhole } from './object-reader.ts';
+import { readableRecord, readStream, readWhole, readWholeNow } from './object-reader.ts';
 import { isReadable, Transitions } from './object-state.ts';
-import { PracticeKeyring, systemClock, wrapContentKey, type Clock } from './practice-keyring.ts';
+import { PracticeKeyring, systemClock, wrapContentKey, type Clock, type PracticeDataKey } from './practice-keyring.ts';
 import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
-import type { ArtifactKind, DeletionReason, DeletionReceipt, ObjectRecord, VaultRepositories } from './repositories.ts';
+import type { ArtifactKind, DeletionReason, DeletionReceipt, ObjectRecord, ObjectState, VaultRepositories } from './repositories.ts';
 import { isArtifactKind } from './repositories.ts';
 import { retentionDeadline, type RetentionPolicy } from './retention.ts';
 import { SealedWriter, type SealedWriterOptions, type Scheduler } from './sealed-writer.ts';
 import { purgeExpired, shredObject, type PurgeReport } from './shred.ts';
+import { sealWholeBlob } from './whole-blob.ts';
 import { silentLogger, type TamperEvent, type VaultContext, type VaultLogger } from './vault-context.ts';
 
 const DERIVED_SECRET_SALT = 'sotto-vault-derived-secret-v1';
@@ -88,29 +89,31 @@ export class Vault {
 
   /** Seals a small object in one go (fax page, text, transcript); committed on return. */
   async sealBytes(input: NewObject, data: Uint8Array): Promise<ObjectRecord> {
-    const prepared = await this.#prepare(input);
-    const { record, contentKey, headerBytes, chunkSize } = prepared;
+    // #prepare's steps, awaiting only what is not at hand (a data key not
+    // yet cached, a policy that must be fetched): a 1 KiB object pays for
+    // every promise.
+    const chunkSize = checkNewObject(input);
+    const { keyring, repos, store } = this.#ctx;
+    const dataKey = keyring.cachedForPractice(input.practiceId) ?? (await keyring.forPractice(input.practiceId));
+    const policy = this.#retention(input.practiceId);
+    const { record, contentKey, headerBytes } = this.#newObject(input, chunkSize, dataKey, policy instanceof Promise ? await policy : policy);
+    let blob: Buffer;
     try {
-      const params = new ChunkParams(headerBytes);
-      const frames: Buffer[] = [headerBytes];
-      let index = 0;
-      for (let offset = 0; offset < data.length || index === 0; offset += chunkSize) {
-        const end = Math.min(offset + chunkSize, data.length);
-        for (const part of sealFrame(contentKey, params, index++, end === data.length, data.subarray(offset, end))) frames.push(part);
-      }
-      // Record first, then blob, then commit: a crash leaves a 'writing'
-      // record that recover() resolves, never a blob nobody knows about.
-      await this.#ctx.repos.objects.insert(record);
-      try {
-        await this.#ctx.store.put(record.blobRef, Buffer.concat(frames));
-      } catch (err) {
-        await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
-        throw err;
-      }
+      blob = data.length <= chunkSize ? sealWholeBlob(contentKey, headerBytes, data) : sealChunks(contentKey, headerBytes, chunkSize, data);
     } finally {
+      // Sealed before the first await: the key is gone before any I/O.
       contentKey.fill(0);
     }
-    return this.#markCommitted(record.id, data.length);
+    // Record first, then blob, then commit: a crash leaves a 'writing'
+    // record that recover() resolves, never a blob nobody knows about.
+    await repos.objects.insert(record);
+    try {
+      await store.put(record.blobRef, blob);
+    } catch (err) {
+      await shredObject(this.#ctx, record.id, 'aborted', Transitions.abort).catch(() => undefined);
+      throw err;
+    }
+    return committed(record.id, await repos.objects.transition(record.id, Transitions.commit.from, this.#commitPatch(data.length)));
   }
 
   /** Opens a streaming writer (voicemail, recording); see SealedWriter. */
@@ -171,7 +174,10 @@ export class Vault {
 
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
   openBytes(ref: ObjectRef): Promise<Buffer> {
-    return readWhole(this.#ctx, ref);
+    // Repositories and store held in memory answer at once: then a small
+    // object costs one promise, not a chain of them.
+    const now = readWholeNow(this.#ctx, ref);
+    return now !== undefined ? Promise.resolve(now) : readWhole(this.#ctx, ref);
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
@@ -239,26 +245,21 @@ export class Vault {
     this.#ctx.keyring.clear();
   }
 
-  async #prepare(input: NewObject): Promise<{
-    record: ObjectRecord;
-    contentKey: Buffer;
-    headerBytes: Buffer;
-    noncePrefix: Buffer;
-    chunkSize: number;
-  }> {
-    if (!isArtifactKind(input.kind)) throw new VaultError(VaultErrorCode.InvalidArgument, `unknown artifact kind`);
-    const chunkSize = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
-      throw new VaultError(VaultErrorCode.InvalidArgument, `chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
-    }
-    const id = input.id ?? newObjectId();
+  async #prepare(input: NewObject): Promise<PreparedObject> {
+    const chunkSize = checkNewObject(input);
     const dataKey = this.#ctx.keyring.cachedForPractice(input.practiceId) ?? (await this.#ctx.keyring.forPractice(input.practiceId));
+    const policy = this.#retention(input.practiceId);
+    return this.#newObject(input, chunkSize, dataKey, policy instanceof Promise ? await policy : policy);
+  }
+
+  /** A new object's record (state 'writing'), fresh content key and header. */
+  #newObject(input: NewObject, chunkSize: number, dataKey: PracticeDataKey, policy: RetentionPolicy): PreparedObject {
+    const id = input.id ?? newObjectId();
     const keyId = dataKey.keyId;
     const contentKey = freshRandom(KEY_BYTES);
     const noncePrefix = freshRandom(NONCE_PREFIX_BYTES);
     const headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
     const createdAt = this.#ctx.clock.now();
-    const policy = this.#retention(input.practiceId);
     const record: ObjectRecord = {
       id,
       practiceId: input.practiceId,
@@ -271,22 +272,56 @@ export class Vault {
       state: 'writing',
       createdAt,
       sealedAt: null,
-      retentionDeadline: retentionDeadline(input.kind, createdAt, policy instanceof Promise ? await policy : policy),
+      retentionDeadline: retentionDeadline(input.kind, createdAt, policy),
       legalHold: false,
       shredReason: null,
     };
     return { record, contentKey, headerBytes, noncePrefix, chunkSize };
   }
 
-  async #markCommitted(objectId: string, size: number): Promise<ObjectRecord> {
-    const record = await this.#ctx.repos.objects.transition(objectId, Transitions.commit.from, {
-      state: Transitions.commit.to,
-      size,
-      sealedAt: this.#ctx.clock.now(),
-    });
-    if (!record) {
-      throw new VaultError(VaultErrorCode.InvalidState, `object ${objectId} left 'writing' before commit`, { objectId });
-    }
-    return record;
+  #commitPatch(size: number): { state: ObjectState; size: number; sealedAt: Date } {
+    return { state: Transitions.commit.to, size, sealedAt: this.#ctx.clock.now() };
   }
+
+  async #markCommitted(objectId: string, size: number): Promise<ObjectRecord> {
+    return committed(objectId, await this.#ctx.repos.objects.transition(objectId, Transitions.commit.from, this.#commitPatch(size)));
+  }
+}
+
+interface PreparedObject {
+  record: ObjectRecord;
+  contentKey: Buffer;
+  headerBytes: Buffer;
+  noncePrefix: Buffer;
+  chunkSize: number;
+}
+
+/** The chunk size of a new object; throws VAULT_INVALID_ARGUMENT for a bad kind or size. */
+function checkNewObject(input: NewObject): number {
+  if (!isArtifactKind(input.kind)) throw new VaultError(VaultErrorCode.InvalidArgument, `unknown artifact kind`);
+  const chunkSize = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+    throw new VaultError(VaultErrorCode.InvalidArgument, `chunk size must be ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`);
+  }
+  return chunkSize;
+}
+
+/** The record the commit transition returned; throws if the object had left 'writing'. */
+function committed(objectId: string, record: ObjectRecord | undefined): ObjectRecord {
+  if (!record) {
+    throw new VaultError(VaultErrorCode.InvalidState, `object ${objectId} left 'writing' before commit`, { objectId });
+  }
+  return record;
+}
+
+/** A blob of several chunks in one buffer (sealBytes of more than one chunk's worth). */
+function sealChunks(contentKey: Buffer, headerBytes: Buffer, chunkSize: number, data: Uint8Array): Buffer {
+  const params = new ChunkParams(headerBytes);
+  const frames: Buffer[] = [headerBytes];
+  let index = 0;
+  for (let offset = 0; offset < data.length; offset += chunkSize) {
+    const end = Math.min(offset + chunkSize, data.length);
+    for (const part of sealFrame(contentKey, params, index++, end === data.length, data.subarray(offset, end))) frames.push(part);
+  }
+  return Buffer.concat(frames);
 }
