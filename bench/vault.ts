@@ -237,9 +237,6 @@ try {
   // openBytes looks the record up (in-memory repository here), unwraps the
   // content key and checks the header; the peer is handed its nonce, tag
   // and key. The lookup alone is measured too, so the two can be told apart.
-  // (vault.stat awaits get() and copies the record; openBytes on these
-  // in-memory repositories peeks without a promise, so "open minus lookup"
-  // subtracts more than openBytes now spends on it: an upper bound.)
   // Context for the open figure: the peer plus what per-object keys cost at
   // the least (each object's own key, unwrapped by one call on a kept
   // AES-256-ECB decipher, as the vault's v2 wrapping does): the floor of

@@ -32,12 +32,6 @@ export interface BlobStore {
   create(ref: string, initial: Uint8Array): Promise<BlobAppender>;
   /** A committed blob, whole; undefined if absent. */
   read(ref: string): Promise<Buffer | undefined>;
-  /**
-   * Optional: what read() would answer, returned at once, for a store that
-   * holds blobs in memory; undefined when absent or not held. The caller
-   * reads the buffer synchronously and never writes to it.
-   */
-  peek?(ref: string): Buffer | undefined;
   /** A committed blob as a byte stream; undefined if absent. */
   stream(ref: string): Promise<Readable | undefined>;
   /** A pending blob as it is on durable storage now; undefined if absent. */

@@ -34,10 +34,6 @@ export class MemoryBlobStore implements BlobStore {
     return this.committed.get(ref);
   }
 
-  peek(ref: string): Buffer | undefined {
-    return this.committed.get(ref);
-  }
-
   async stream(ref: string): Promise<Readable | undefined> {
     const blob = this.committed.get(ref);
     if (!blob) return undefined;

@@ -89,10 +89,6 @@ class MemoryObjects implements ObjectRepository {
     const r = this.rows.get(id);
     return r && cloneObject(r);
   }
-  /** The stored row itself, no copy (see ObjectRepository.peek). */
-  peek(id: string): Readonly<ObjectRecord> | undefined {
-    return this.rows.get(id);
-  }
   async findByBlobRef(blobRef: string): Promise<ObjectRecord | undefined> {
     for (const r of this.rows.values()) if (r.blobRef === blobRef) return cloneObject(r);
     return undefined;

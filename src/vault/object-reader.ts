@@ -5,7 +5,6 @@
 import { Readable } from 'node:stream';
 import { tampered, VaultError, VaultErrorCode } from './errors.ts';
 import { unwrapContentKey } from './practice-keyring.ts';
-import { isReadable } from './object-state.ts';
 import type { ObjectRecord } from './repositories.ts';
 import { SealedBlobReader, type ReaderEnd } from './sealed-reader.ts';
 import type { VaultContext } from './vault-context.ts';
@@ -63,31 +62,6 @@ export function readableRecord(ref: { practiceId: string; objectId: string }, re
     throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} is still being written`, { objectId: record.id });
   }
   return record;
-}
-
-/**
- * The plaintext of a single-chunk object when record, data key and blob are
- * all in memory and every check passes, with no promise at all; undefined
- * for anything else, and then {@link readWhole} runs and decides, reporting
- * any failure. It checks exactly what readWhole checks, so the two can only
- * differ in how fast they say yes.
- */
-export function readWholeNow(ctx: VaultContext, ref: { practiceId: string; objectId: string }): Buffer | undefined {
-  const { objects } = ctx.repos;
-  const { store } = ctx;
-  if (objects.peek === undefined || store.peek === undefined) return undefined;
-  const record = objects.peek(ref.objectId);
-  if (record === undefined || record.practiceId !== ref.practiceId || !isReadable(record.state)) return undefined;
-  const blob = store.peek(record.blobRef);
-  if (blob === undefined) return undefined;
-  const key = contentKeyNow(ctx, record);
-  if (key === undefined) return undefined;
-  try {
-    const plaintext = openWholeBlob(key, blob, record.id, record.dataKeyId);
-    return plaintext !== undefined && plaintext.length === record.size ? plaintext : undefined;
-  } finally {
-    key.fill(0);
-  }
 }
 
 /**

@@ -104,14 +104,6 @@ export type DeletionReason = 'retention_expired' | 'requested' | 'aborted';
 export interface ObjectRepository {
   insert(record: ObjectRecord): Promise<void>;
   get(id: string): Promise<ObjectRecord | undefined>;
-  /**
-   * Optional: the record as get() would answer it, returned at once, for an
-   * implementation that holds its rows in memory (MemoryVaultRepositories);
-   * a database-backed one leaves it out and the vault awaits get(). The
-   * result may be the stored row itself: the caller reads it synchronously
-   * and neither changes nor keeps it.
-   */
-  peek?(id: string): Readonly<ObjectRecord> | undefined;
   findByBlobRef(blobRef: string): Promise<ObjectRecord | undefined>;
   /**
    * Compare-and-set state change: applies `patch` only if the current state is

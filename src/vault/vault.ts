@@ -11,7 +11,7 @@ import { VaultError, VaultErrorCode } from './errors.ts';
 import type { KeyProvider } from './key-provider.ts';
 import { keyStatus, type KeyStatus } from './key-rotation.ts';
 import { newBlobRef } from './local-blob-store.ts';
-import { readableRecord, readStream, readWhole, readWholeNow } from './object-reader.ts';
+import { readableRecord, readStream, readWhole } from './object-reader.ts';
 import { isReadable, Transitions } from './object-state.ts';
 import { PracticeKeyring, systemClock, wrapContentKey, type Clock, type PracticeDataKey } from './practice-keyring.ts';
 import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
@@ -174,10 +174,7 @@ export class Vault {
 
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
   openBytes(ref: ObjectRef): Promise<Buffer> {
-    // Repositories and store held in memory answer at once: then a small
-    // object costs one promise, not a chain of them.
-    const now = readWholeNow(this.#ctx, ref);
-    return now !== undefined ? Promise.resolve(now) : readWhole(this.#ctx, ref);
+    return readWhole(this.#ctx, ref);
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
