@@ -233,6 +233,30 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
   });
 
+  it('ACKs and hangs up a second phone that answers after the first one won (RFC 3261 13.2.2.4)', async () => {
+    const a = await phone('101');
+    const desk = await phone('102');
+    const soft = await phone('102');
+    await desk.register();
+    await soft.register();
+    const ma = await media();
+    const md = await media();
+    const ms = await media();
+    desk.incoming = { kind: 'answer', sdp: (offer) => md.answer(offer, { codecs: ['PCMU'] }) };
+    soft.incoming = { kind: 'answer', sdp: (offer) => ms.answer(offer, { codecs: ['PCMU'] }) };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    const loser = await Promise.any([desk.waitRequest('BYE').then(() => desk), soft.waitRequest('BYE').then(() => soft)]);
+    const winner = loser === desk ? soft : desk;
+    // Each 2xx is ACKed; the one that came second is then hung up, the caller's call stays with the first.
+    expect(loser.flow.filter((l) => l.startsWith('<')).slice(-2)).toEqual(['< ACK', '< BYE']);
+    expect(winner.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK']);
+    call.bye();
+    await winner.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+  });
+
   it('cancels the ringing phone when the caller hangs up first (487 to the caller)', async () => {
     const a = await phone('101');
     const b = await phone('102');
