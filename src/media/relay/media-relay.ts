@@ -392,7 +392,8 @@ export class MediaRelay {
     try {
       if (record.native !== undefined) {
         this.nativeCalls.delete(record.native);
-        await this.nativePlane().request({ op: 'delete', call: record.native });
+        // Lazy: shares a write with others (native-plane.ts); the ports return to the pool after it.
+        await this.nativePlane().request({ op: 'delete', call: record.native }, { lazy: true });
       } else if (record.slot) {
         this.workers.release(record.slot);
         await this.workers.request(record.slot, { op: 'delete', callId });
@@ -525,7 +526,7 @@ export class MediaRelay {
   }
 
   async close(): Promise<void> {
-    for (const callId of [...this.calls.keys()]) await this.delete(callId).catch(() => {});
+    await Promise.all([...this.calls.keys()].map((callId) => this.delete(callId).catch(() => {})));
     this.closed = true;
     await this.workers.terminate();
     await this.native?.close();
