@@ -279,12 +279,7 @@ export class MediaRelay {
     // The leg bound at offer time under a placeholder id becomes `legId`.
     const placeholder = pendingLegId(offerer);
     const rename = pending.peerLegId === undefined && record.ports.has(placeholder) && !record.ports.has(legId) ? { from: placeholder, to: legId } : undefined;
-    let key = record.offererKeys.get(offerer);
-    if (!key) {
-      key = randomBytes(30);
-      record.offererKeys.set(offerer, key);
-    }
-    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertised, port: record.ports.get(offerer)! }, record.identity, key, options);
+    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertised, port: record.ports.get(offerer)! }, record.identity, () => offererKey(record, offerer), options);
     // The worker renames its leg in the configure request below; the native plane knows legs by port only.
     const renameOnWorker = record.native === undefined ? rename : undefined;
     if (rename) {
@@ -315,12 +310,7 @@ export class MediaRelay {
     try {
       await this.moveToJs(callId, record);
       await this.bindLegs(callId, record, [legId]);
-      let key = record.offererKeys.get(legId);
-      if (!key) {
-        key = randomBytes(30);
-        record.offererKeys.set(legId, key);
-      }
-      const local = answerLocally(offer, { address: this.advertised, port: record.ports.get(legId)! }, record.identity, key, options);
+      const local = answerLocally(offer, { address: this.advertised, port: record.ports.get(legId)! }, record.identity, () => offererKey(record, legId), options);
       record.configs.set(legId, local.leg);
       await this.configureLegs(callId, record, [legId]);
       return local.answer;
@@ -531,6 +521,16 @@ export class MediaRelay {
     await this.workers.terminate();
     await this.native?.close();
   }
+}
+
+/** The relay's SRTP key toward `legId` when it offers SRTP: made once, then the same across re-offers. Plain calls never draw one. */
+function offererKey(record: CallRecord, legId: string): Buffer {
+  let key = record.offererKeys.get(legId);
+  if (!key) {
+    key = randomBytes(30);
+    record.offererKeys.set(legId, key);
+  }
+  return key;
 }
 
 function pendingLegId(offererLegId: string): string {
