@@ -10,10 +10,15 @@
 // and costs it CPU twice); the busiest threads' CPU a call.
 //
 // A warm-up batch runs first on the same server (JIT, caches, SQLite pages),
-// then the measured batch; the runs are separate servers.
+// then the measured batch; the runs are separate servers. The warm-up is
+// 2,000 calls: after 200 (the old default) V8 was still optimizing the call
+// path on its helper threads during the measured batch, about a third of
+// the process's CPU then (0.3 ms a call on each of 4 threads, against
+// 0.1-0.15 after 1,500), which a server that has run for a minute no longer
+// pays. BENCH_SETUP_WARMUP=200 gives the old figure.
 //
 //   npx tsx bench/call-setups.ts
-//   BENCH_SETUPS=1000 BENCH_SETUP_RUNS=3 BENCH_SETUP_RATE=400 BENCH_SETUP_WARMUP=200
+//   BENCH_SETUPS=1000 BENCH_SETUP_RUNS=3 BENCH_SETUP_RATE=400 BENCH_SETUP_WARMUP=2000
 //   BENCH_SETUP_PROFILE=/tmp/prof  (V8 CPU profile of the server's main thread, measured batch only)
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +101,7 @@ export function setupOptionsFromEnv(): SetupOptions {
     calls: Math.min(10_000, Number(process.env.BENCH_SETUPS ?? 1000)),
     rate: Number(process.env.BENCH_SETUP_RATE ?? 400),
     concurrency: Number(process.env.BENCH_SETUP_CONCURRENCY ?? 50),
-    warmup: Number(process.env.BENCH_SETUP_WARMUP ?? 200),
+    warmup: Number(process.env.BENCH_SETUP_WARMUP ?? 2000),
     ...(profileDir ? { profileDir } : {}),
   };
 }

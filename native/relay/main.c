@@ -33,15 +33,37 @@ static int64_t monotonic_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Writes a whole line to stdout (blocking: replies are small and MediaRelay reads them at once). */
-void emit_line(const char *line) {
-  size_t len = strlen(line), done = 0;
+/*
+ * Lines to stdout are gathered and written once per epoll batch
+ * (emit_flush): each write wakes MediaRelay's thread, and the requests of
+ * one batch (MediaRelay writes those of one event-loop turn together) are
+ * answered in one wake-up. Replies still go out in request order.
+ */
+static char out[16384];
+static size_t out_used;
+
+/* Writes all of `len` bytes (blocking: replies are small and MediaRelay reads them at once). */
+static void write_all(const char *p, size_t len) {
+  size_t done = 0;
   while (done < len) {
-    ssize_t w = write(STDOUT_FILENO, line + done, len - done);
+    ssize_t w = write(STDOUT_FILENO, p + done, len - done);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) exit(0); /* the parent is gone */
     done += (size_t)w;
   }
+}
+
+void emit_flush(void) {
+  write_all(out, out_used);
+  out_used = 0;
+}
+
+void emit_line(const char *line) {
+  size_t len = strlen(line);
+  if (out_used + len > sizeof out) emit_flush();
+  if (len > sizeof out) return write_all(line, len);
+  memcpy(out + out_used, line, len);
+  out_used += len;
 }
 
 static char control[CONTROL_LINE_MAX];
@@ -103,6 +125,7 @@ int main(int argc, char **argv) {
   g_now_ms = monotonic_ms();
   int64_t next_tick = g_now_ms + tick_ms;
   emit_line("READY 1\n");
+  emit_flush();
 
   struct epoll_event events[EPOLL_BATCH];
   for (;;) {
@@ -124,5 +147,6 @@ int main(int argc, char **argv) {
       calls_tick();
       next_tick = g_now_ms + tick_ms;
     }
+    if (out_used > 0) emit_flush();
   }
 }

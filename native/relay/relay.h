@@ -115,6 +115,7 @@ extern struct settings g_settings;
 extern int64_t g_now_ms;
 extern int g_epoll;
 void emit_line(const char *line);
+void emit_flush(void);
 
 /* packet-check.c: RFC 3550 header checks; nothing from a peer is trusted further than these. */
 bool rtp_header_valid(const uint8_t *p, size_t len);

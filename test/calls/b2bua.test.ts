@@ -35,7 +35,7 @@ beforeEach(() => {
 const phone = (username: string, transport?: PhoneTransport) => server.phone(username, transport);
 const media = () => server.media();
 
-const CALLER_SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
+const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
 
 /** 101 calls 102, 102 answers; both ACKed. */
 async function answeredCall(callee: PhoneTransport = 'UDP', caller: PhoneTransport = 'UDP') {
@@ -203,7 +203,7 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(mb.port).not.toBe(ma.port);
     call.bye();
     await b.waitRequest('BYE');
-    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 100', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 200', '> ACK', '> BYE', '< 200']);
     expect(b.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
   });
 
@@ -230,6 +230,30 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(bCallIds.has(call.callId)).toBe(false);
     call.bye();
     await soft.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+  });
+
+  it('ACKs and hangs up a second phone that answers after the first one won (RFC 3261 13.2.2.4)', async () => {
+    const a = await phone('101');
+    const desk = await phone('102');
+    const soft = await phone('102');
+    await desk.register();
+    await soft.register();
+    const ma = await media();
+    const md = await media();
+    const ms = await media();
+    desk.incoming = { kind: 'answer', sdp: (offer) => md.answer(offer, { codecs: ['PCMU'] }) };
+    soft.incoming = { kind: 'answer', sdp: (offer) => ms.answer(offer, { codecs: ['PCMU'] }) };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    const loser = await Promise.any([desk.waitRequest('BYE').then(() => desk), soft.waitRequest('BYE').then(() => soft)]);
+    const winner = loser === desk ? soft : desk;
+    // Each 2xx is ACKed; the one that came second is then hung up, the caller's call stays with the first.
+    expect(loser.flow.filter((l) => l.startsWith('<')).slice(-2)).toEqual(['< ACK', '< BYE']);
+    expect(winner.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK']);
+    call.bye();
+    await winner.waitRequest('BYE');
     expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
   });
 

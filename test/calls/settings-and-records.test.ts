@@ -27,7 +27,7 @@ function fresh(): void {
   });
 }
 
-const CALLER_SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
+const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
 
 async function waitRecord(): Promise<CallRecord> {
   for (let i = 0; i < 200 && records.length === 0; i++) await new Promise((r) => setImmediate(r));

@@ -23,7 +23,7 @@ function fresh(policy: boolean): void {
   server.reset({ requireSrtp: async () => requireSrtp });
 }
 
-const CALLER_SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
+const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
 
 /** 101 calls 102; SRTP on each leg as its phone offers or answers. */
 async function call(o: { caller: PhoneTransport; callee: PhoneTransport; callerSrtp: boolean }) {

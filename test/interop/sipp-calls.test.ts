@@ -56,42 +56,52 @@ function why(run: SippRunResult): string {
   return `${describeSippRun(run)}\n--- sotto events (last ${events.length}) ---\n${events.join('\n')}`;
 }
 
-const SETUP = ['> INVITE', '< 100', '< 407', '> ACK', '> INVITE', '< 100'];
+const SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
+
+/**
+ * The caller's flow without 100 Trying: RFC 3261 17.2.1 has Sotto send it
+ * only when its answer takes over 200 ms (the scenarios take it as
+ * optional), so whether it comes depends on timing, which tests do not
+ * assert. Every other message is asserted exactly.
+ */
+function callerFlow(run: SippRunResult): string[] {
+  return run.flow.filter((line) => line !== '< 100');
+}
 
 describe('calls between sipp phones through Sotto', { timeout: 60_000 }, () => {
   it("busy: the callee answers 486, the callee's voicemail answers the caller", async () => {
     const { caller, callee } = await call('call-bye', 'callee-busy');
-    expect(caller.flow, why(caller)).toEqual([...SETUP, '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 200', '> ACK', '> BYE', '< 200']);
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 486', '< ACK']);
   });
 
   it('CANCEL: the caller hangs up while it rings', async () => {
     const { caller, callee } = await call('call-cancel', 'callee-ring');
-    expect(caller.flow, why(caller)).toEqual([...SETUP, '< 180', '> CANCEL', '< 200', '< 487', '> ACK']);
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '> CANCEL', '< 200', '< 487', '> ACK']);
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
   });
 
   it('BYE from the caller ends both legs', async () => {
     const { caller, callee } = await call('call-bye', 'callee-answer');
-    expect(caller.flow, why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
   });
 
   it('BYE from the callee ends both legs', async () => {
     const { caller, callee } = await call('call-callee-hangs-up', 'callee-hangs-up');
-    expect(caller.flow, why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '< BYE', '> 200']);
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '< BYE', '> 200']);
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '> BYE', '< 200']);
   });
 
   it('re-INVITE: hold passes through to the callee and back', async () => {
     const { caller, callee } = await call('call-reinvite', 'callee-answer-reinvite');
-    expect(caller.flow, why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 100', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 200', '> ACK', '> BYE', '< 200']);
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
   });
 
   it("no answer: after the ring timeout the callee is cancelled and the callee's voicemail answers the caller", async () => {
     const { caller, callee } = await call('call-bye', 'callee-ring', 40_000);
-    expect(caller.flow, why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
   });
 });

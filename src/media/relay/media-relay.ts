@@ -20,22 +20,25 @@
 // (latch policy negotiated-only), so a move never reopens a latch. Callers
 // that know up front may ask for the JS plane in the offer options.
 // Ports come from one pool here, so planes and workers never race for them.
+// The workers themselves (spawning, request/reply, least-loaded choice) are
+// in worker-pool.ts.
 
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { decodeG711 } from '../codecs/g711.ts';
 import type { LatchPolicy } from '../rtp/peer-latch.ts';
 import type { G711Codec } from '../sdp/offer-answer.ts';
 import { serializeSdp } from '../sdp/session-description.ts';
 import { bytesToPcm16, parseWav } from '../wav.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
-import type { CallStats, ControlRequest, DtmfNotice, LegMediaConfig, LegStats, LegToConfigure, WorkerMessage, WorkerSettings } from './control-messages.ts';
+import type { CallStats, DtmfNotice, LegMediaConfig, LegStats, LegToConfigure, WorkerSettings } from './control-messages.ts';
 import { NativeDataPlane } from './native-plane.ts';
 import { fitsNativeLegs, fitsNativeOffer, nativeLeg, pinFor, pinned, type LatchPin } from './native-fit.ts';
 import { RtpPortPool, type PortRange } from './port-pool.ts';
 import type { ForkHandle, PlaybackHandle, PlaySource, RecordingHandle, RecordingSink } from './relay-types.ts';
 import { RelayError } from './relay-error.ts';
+import { RelayWorkerPool, type WorkerSlot } from './worker-pool.ts';
 import {
   answerLocally,
   bridgeAnswer,
@@ -73,16 +76,6 @@ export interface MediaRelayOptions {
   readonly log?: (code: string) => void;
 }
 
-interface WorkerSlot {
-  readonly worker: Worker;
-  /** Settles when the worker has loaded its code. */
-  readonly ready: Promise<void>;
-  calls: number;
-  /** The worker exited or failed: its calls are gone and requests fail at once. */
-  dead: boolean;
-  readonly pending: Map<number, { resolve: (v: unknown) => void; reject: (e: RelayError) => void }>;
-}
-
 interface CallRecord {
   /** The worker holding the call, while it is on the JS plane. */
   slot?: WorkerSlot;
@@ -107,12 +100,13 @@ interface CallRecord {
 const BIND_ATTEMPTS = 8;
 
 export class MediaRelay {
-  private readonly slots: WorkerSlot[];
+  private readonly workers: RelayWorkerPool;
   private readonly pool: RtpPortPool;
   private readonly calls = new Map<string, CallRecord>();
   private readonly dtmfListeners = new Map<string, Set<(notice: DtmfNotice) => void>>();
   private readonly inactiveListeners = new Set<(callId: string, idleMs: number) => void>();
   private readonly playbacks = new Map<number, (reason: 'finished' | 'stopped') => void>();
+  /** Ids of plays, recordings and forks. */
   private nextId = 1;
   private closed = false;
   private native: NativeDataPlane | undefined;
@@ -132,17 +126,28 @@ export class MediaRelay {
       rtcpIntervalMs: options.rtcpIntervalMs ?? 5_000,
       cname: `sotto-${randomBytes(6).toString('hex')}`,
     };
-    this.slots = Array.from({ length: workerCount }, () => this.spawn(settings));
+    this.workers = new RelayWorkerPool(workerCount, settings, {
+      dtmf: (notice) => {
+        for (const cb of this.dtmfListeners.get(notice.callId) ?? []) cb(notice);
+      },
+      inactive: (callId, idleMs) => {
+        for (const cb of this.inactiveListeners) cb(callId, idleMs);
+      },
+      playEnded: (playId, reason) => {
+        this.playbacks.get(playId)?.(reason);
+        this.playbacks.delete(playId);
+      },
+    });
   }
 
   /** Starts the workers; resolves once every worker is running. */
   static async start(options: MediaRelayOptions): Promise<MediaRelay> {
     const relay = new MediaRelay(options, Math.max(1, options.workers ?? availableParallelism()));
     try {
-      await Promise.all(relay.slots.map((s) => s.ready));
+      await relay.workers.ready();
       await relay.startNative();
     } catch (e) {
-      await Promise.all(relay.slots.map((s) => s.worker.terminate()));
+      await relay.workers.terminate();
       throw e;
     }
     return relay;
@@ -189,61 +194,6 @@ export class MediaRelay {
     return this.native?.pid;
   }
 
-  private spawn(settings: WorkerSettings): WorkerSlot {
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { settings } });
-    let markReady: () => void = () => {};
-    const ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      worker.once('error', (e) => reject(new RelayError('RELAY_CLOSED', `media worker failed to start: ${e.message}`)));
-    });
-    ready.catch(() => {});
-    const slot: WorkerSlot = { worker, ready, calls: 0, dead: false, pending: new Map() };
-    worker.on('message', (m: WorkerMessage) => (m.kind === 'ready' ? markReady() : this.onWorkerMessage(slot, m)));
-    worker.on('error', () => this.failSlot(slot));
-    worker.on('exit', () => this.failSlot(slot));
-    return slot;
-  }
-
-  private failSlot(slot: WorkerSlot): void {
-    slot.dead = true;
-    for (const p of slot.pending.values()) p.reject(new RelayError('RELAY_CLOSED', 'media worker stopped'));
-    slot.pending.clear();
-  }
-
-  private onWorkerMessage(slot: WorkerSlot, m: WorkerMessage): void {
-    switch (m.kind) {
-      case 'ready':
-        return;
-      case 'reply': {
-        const p = slot.pending.get(m.id);
-        slot.pending.delete(m.id);
-        if (!p) return;
-        if (m.ok) p.resolve(m.value);
-        else p.reject(new RelayError(m.code, m.message));
-        return;
-      }
-      case 'dtmf':
-        for (const cb of this.dtmfListeners.get(m.notice.callId) ?? []) cb(m.notice);
-        return;
-      case 'inactive':
-        for (const cb of this.inactiveListeners) cb(m.callId, m.idleMs);
-        return;
-      case 'play-ended':
-        this.playbacks.get(m.playId)?.(m.reason);
-        this.playbacks.delete(m.playId);
-        return;
-    }
-  }
-
-  private request<T = void>(slot: WorkerSlot | undefined, request: ControlRequest, transfer: readonly TransferListItem[] = []): Promise<T> {
-    if (this.closed || !slot || slot.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'media relay is closed or its worker stopped'));
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      slot.worker.postMessage({ id, request }, [...transfer]);
-    });
-  }
-
   private nativePlane(): NativeDataPlane {
     if (this.closed || !this.native) throw new RelayError('RELAY_CLOSED', 'media relay is closed');
     return this.native;
@@ -279,7 +229,7 @@ export class MediaRelay {
       }
       try {
         if (record.native !== undefined) await this.nativePlane().request({ op: 'bind', call: record.native, ports: legs.map((l) => l.port) });
-        else await this.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs });
+        else await this.workers.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs });
         for (const l of legs) record.ports.set(l.legId, l.port);
         return;
       } catch (e) {
@@ -329,12 +279,7 @@ export class MediaRelay {
     // The leg bound at offer time under a placeholder id becomes `legId`.
     const placeholder = pendingLegId(offerer);
     const rename = pending.peerLegId === undefined && record.ports.has(placeholder) && !record.ports.has(legId) ? { from: placeholder, to: legId } : undefined;
-    let key = record.offererKeys.get(offerer);
-    if (!key) {
-      key = randomBytes(30);
-      record.offererKeys.set(offerer, key);
-    }
-    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertised, port: record.ports.get(offerer)! }, record.identity, key, options);
+    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertised, port: record.ports.get(offerer)! }, record.identity, () => offererKey(record, offerer), options);
     // The worker renames its leg in the configure request below; the native plane knows legs by port only.
     const renameOnWorker = record.native === undefined ? rename : undefined;
     if (rename) {
@@ -365,12 +310,7 @@ export class MediaRelay {
     try {
       await this.moveToJs(callId, record);
       await this.bindLegs(callId, record, [legId]);
-      let key = record.offererKeys.get(legId);
-      if (!key) {
-        key = randomBytes(30);
-        record.offererKeys.set(legId, key);
-      }
-      const local = answerLocally(offer, { address: this.advertised, port: record.ports.get(legId)! }, record.identity, key, options);
+      const local = answerLocally(offer, { address: this.advertised, port: record.ports.get(legId)! }, record.identity, () => offererKey(record, legId), options);
       record.configs.set(legId, local.leg);
       await this.configureLegs(callId, record, [legId]);
       return local.answer;
@@ -385,17 +325,9 @@ export class MediaRelay {
     if (native) {
       record.native = this.nextNativeCall++;
       this.nativeCalls.set(record.native, callId);
-    } else record.slot = this.pickSlot();
+    } else record.slot = this.workers.pick();
     this.calls.set(callId, record);
     return record;
-  }
-
-  private pickSlot(): WorkerSlot {
-    const live = this.slots.filter((s) => !s.dead);
-    if (live.length === 0) throw new RelayError('RELAY_CLOSED', 'no media worker is running');
-    const slot = live.reduce((a, b) => (b.calls < a.calls ? b : a));
-    slot.calls++;
-    return slot;
   }
 
   /** Sends the negotiated settings of `legIds` to the call's plane, in one request. */
@@ -409,7 +341,7 @@ export class MediaRelay {
       const peerLegId = record.peers.get(legId);
       return { legId, config: pinned(record.pins, legId, record.configs.get(legId)!), ...(peerLegId !== undefined ? { peerLegId } : {}) };
     });
-    await this.request(record.slot, { op: 'configure', callId, legs, ...(rename ? { rename } : {}) });
+    await this.workers.request(record.slot, { op: 'configure', callId, legs, ...(rename ? { rename } : {}) });
   }
 
   /**
@@ -432,8 +364,8 @@ export class MediaRelay {
         const config = record.configs.get(legId);
         if (peer && config) record.pins.set(legId, pinFor(config, peer));
       }
-      record.slot = this.pickSlot();
-      await this.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs: [...record.ports].map(([legId, port]) => ({ legId, port })) });
+      record.slot = this.workers.pick();
+      await this.workers.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs: [...record.ports].map(([legId, port]) => ({ legId, port })) });
       const negotiated = [...record.configs.keys()].filter((l) => record.ports.has(l));
       if (negotiated.length > 0) await this.configureLegs(callId, record, negotiated);
     })();
@@ -450,10 +382,11 @@ export class MediaRelay {
     try {
       if (record.native !== undefined) {
         this.nativeCalls.delete(record.native);
-        await this.nativePlane().request({ op: 'delete', call: record.native });
+        // Lazy: shares a write with others (native-plane.ts); the ports return to the pool after it.
+        await this.nativePlane().request({ op: 'delete', call: record.native }, { lazy: true });
       } else if (record.slot) {
-        record.slot.calls--;
-        await this.request(record.slot, { op: 'delete', callId });
+        this.workers.release(record.slot);
+        await this.workers.request(record.slot, { op: 'delete', callId });
       }
     } finally {
       // Freed only once the plane closed the sockets, so a new call cannot fail to bind them.
@@ -475,12 +408,12 @@ export class MediaRelay {
     const playId = this.nextId++;
     const done = new Promise<'finished' | 'stopped'>((resolve) => this.playbacks.set(playId, resolve));
     try {
-      await this.request(record.slot, { op: 'play', callId, legId, playId, pcm, loop: options.loop ?? false });
+      await this.workers.request(record.slot, { op: 'play', callId, legId, playId, pcm, loop: options.loop ?? false });
     } catch (e) {
       this.playbacks.delete(playId);
       throw e;
     }
-    return { done, stop: () => this.request(record.slot, { op: 'stop-play', callId, playId }) };
+    return { done, stop: () => this.workers.request(record.slot, { op: 'stop-play', callId, playId }) };
   }
 
   /**
@@ -499,20 +432,20 @@ export class MediaRelay {
       }
     });
     try {
-      await this.request(record.slot, { op: 'record', callId, source, recordId, port: port2 }, [port2]);
+      await this.workers.request(record.slot, { op: 'record', callId, source, recordId, port: port2 }, [port2]);
     } catch (e) {
       port1.close();
       throw e;
     }
-    return { stop: () => this.request(record.slot, { op: 'stop-record', callId, recordId }) };
+    return { stop: () => this.workers.request(record.slot, { op: 'stop-record', callId, recordId }) };
   }
 
   /** Sends a copy of the plain (decrypted) RTP `legId`'s phone sends to a UDP address (an external recorder or analyser). */
   async fork(callId: string, legId: string, target: { address: string; port: number }): Promise<ForkHandle> {
     const record = await this.onWorker(callId);
     const forkId = this.nextId++;
-    await this.request(record.slot, { op: 'fork', callId, legId, forkId, address: target.address, port: target.port });
-    return { stop: () => this.request(record.slot, { op: 'stop-fork', callId, forkId }) };
+    await this.workers.request(record.slot, { op: 'fork', callId, legId, forkId, address: target.address, port: target.port });
+    return { stop: () => this.workers.request(record.slot, { op: 'stop-fork', callId, forkId }) };
   }
 
   /**
@@ -526,7 +459,7 @@ export class MediaRelay {
     if (!set) this.dtmfListeners.set(callId, (set = new Set()));
     set.add(listener);
     const moved = this.moveToJs(callId, record);
-    if (options.inband) void moved.then(() => this.request(record.slot, { op: 'dtmf', callId, inband: true })).catch(() => {});
+    if (options.inband) void moved.then(() => this.workers.request(record.slot, { op: 'dtmf', callId, inband: true })).catch(() => {});
     else void moved.catch(() => {});
     return () => set.delete(listener);
   }
@@ -541,7 +474,7 @@ export class MediaRelay {
   async stats(callId: string): Promise<CallStats> {
     const record = this.call(callId);
     await record.moving;
-    if (record.native === undefined) return this.request<CallStats>(record.slot, { op: 'stats', callId });
+    if (record.native === undefined) return this.workers.request<CallStats>(record.slot, { op: 'stats', callId });
     const legs = await this.nativePlane().request({ op: 'stats', call: record.native });
     const legIdOf = new Map([...record.ports].map(([legId, port]) => [port, legId]));
     return {
@@ -579,18 +512,25 @@ export class MediaRelay {
 
   /** Per worker, milliseconds its event loop has been busy since start, and that as a share of its life (benchmarks, health). */
   workerLoad(): { activeMs: number; utilization: number }[] {
-    return this.slots.map((s) => {
-      const elu = s.worker.performance.eventLoopUtilization();
-      return { activeMs: elu.active, utilization: elu.utilization };
-    });
+    return this.workers.load();
   }
 
   async close(): Promise<void> {
-    for (const callId of [...this.calls.keys()]) await this.delete(callId).catch(() => {});
+    await Promise.all([...this.calls.keys()].map((callId) => this.delete(callId).catch(() => {})));
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await this.workers.terminate();
     await this.native?.close();
   }
+}
+
+/** The relay's SRTP key toward `legId` when it offers SRTP: made once, then the same across re-offers. Plain calls never draw one. */
+function offererKey(record: CallRecord, legId: string): Buffer {
+  let key = record.offererKeys.get(legId);
+  if (!key) {
+    key = randomBytes(30);
+    record.offererKeys.set(legId, key);
+  }
+  return key;
 }
 
 function pendingLegId(offererLegId: string): string {

@@ -3,6 +3,14 @@
 // from its stdout in order (native-protocol.ts), inactivity events passed
 // on. The child exits when its stdin reaches EOF, which the kernel also
 // delivers when this process dies by SIGKILL, so it never outlives us.
+//
+// Requests are gathered and written once per event-loop turn (setImmediate,
+// after the turn's I/O callbacks): each write to the pipe wakes the child,
+// and a wake-up costs this thread more than the bytes. Calls set up in the
+// same turn (a burst of INVITEs read together) share one write, and the
+// child answers them in one write too. Deletes wait a little longer
+// (LAZY_FLUSH_MS) for company: nothing waits on them but the ports' return
+// to the pool.
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,6 +32,8 @@ export type NativeStartErrorCode = NativeBuildErrorCode | 'RELAY_NATIVE_START_FA
 const START_TIMEOUT_MS = 10_000;
 /** No reply to anything for this long while requests wait: the program is wedged. */
 const REPLY_TIMEOUT_MS = 5_000;
+/** How long a lazy request (a delete) may wait for others to share its write. */
+const LAZY_FLUSH_MS = 20;
 
 type Pending = { resolve: (legs: readonly NativeLegStats[]) => void; reject: (e: RelayError) => void };
 
@@ -33,6 +43,10 @@ export class NativeDataPlane {
   private lastReplyAt = 0;
   private nextSeq = 1;
   private buffered = '';
+  /** Request lines not written yet. */
+  private outgoing = '';
+  private flushSoon: NodeJS.Immediate | undefined;
+  private flushLater: NodeJS.Timeout | undefined;
   private dead = false;
   private readonly exited: Promise<void>;
 
@@ -98,18 +112,35 @@ export class NativeDataPlane {
     }
   }
 
-  /** Sends one request; resolves with the reply's leg stats (empty but for stats), rejects with the child's error code. */
-  request(request: NativeRequest): Promise<readonly NativeLegStats[]> {
+  /**
+   * Sends one request; resolves with the reply's leg stats (empty but for
+   * stats), rejects with the child's error code. It is written at the end
+   * of this event-loop turn, or up to LAZY_FLUSH_MS later when `lazy`.
+   */
+  request(request: NativeRequest, options: { lazy?: boolean } = {}): Promise<readonly NativeLegStats[]> {
     if (this.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
     const seq = this.nextSeq;
     // The program reads sequence numbers up to 2^31 - 1; 0 is its "unreadable request".
     this.nextSeq = seq >= 0x7fffffff ? 1 : seq + 1;
+    const line = encodeNativeRequest(seq, request);
     this.armWatchdog();
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.child.stdin.write(encodeNativeRequest(seq, request));
+      this.outgoing += line;
+      if (options.lazy) this.flushLater ??= setTimeout(this.flush, LAZY_FLUSH_MS);
+      else this.flushSoon ??= setImmediate(this.flush);
     });
   }
+
+  private readonly flush = (): void => {
+    if (this.flushSoon) clearImmediate(this.flushSoon);
+    if (this.flushLater) clearTimeout(this.flushLater);
+    this.flushSoon = undefined;
+    this.flushLater = undefined;
+    const lines = this.outgoing;
+    this.outgoing = '';
+    if (lines.length > 0 && !this.dead) this.child.stdin.write(lines);
+  };
 
   /**
    * The program answers in request order within microseconds; one that has
@@ -173,6 +204,7 @@ export class NativeDataPlane {
     if (this.dead) return;
     this.dead = true;
     clearInterval(this.watchdog);
+    this.flush();
     if (!this.closing) this.onUnexpectedExit?.();
     for (const p of this.pending.values()) p.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
     this.pending.clear();
@@ -181,6 +213,7 @@ export class NativeDataPlane {
   /** Ends the child: EOF on its stdin, as a dying parent would give it. */
   async close(): Promise<void> {
     this.closing = true;
+    this.flush();
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
     await this.exited;

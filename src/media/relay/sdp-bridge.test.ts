@@ -39,7 +39,7 @@ describe('SDP bridge (offer/answer on both sides of the relay)', () => {
     const ex = bridgeOffer('a', parseOfferSdp(offerFromA), { address: '203.0.113.1', port: 20002 }, identity, { srtp: 'plain', codecs: ['PCMA'] });
     expect(ex.offerToPeer.media[0]!.protocol).toBe('RTP/AVP');
     const answerFromB = ['v=0', 'o=bob 2 1 IN IP4 10.0.0.9', 's=-', 'c=IN IP4 10.0.0.9', 't=0 0', 'm=audio 40000 RTP/AVP 8 101', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=recvonly', ''].join('\r\n');
-    const bridged = bridgeAnswer(ex, answerFromB, { address: '203.0.113.1', port: 20000 }, identity, Buffer.alloc(30, 7), {});
+    const bridged = bridgeAnswer(ex, answerFromB, { address: '203.0.113.1', port: 20000 }, identity, () => Buffer.alloc(30, 7), {});
     expect(bridged.answererLeg).toMatchObject({ remoteAddress: '10.0.0.9', remotePort: 40000, codec: 'PCMA', payloadType: 8, direction: 'sendonly' });
     expect(bridged.answererLeg.srtp).toBeUndefined();
     // B only receives, so the relay only receives from A.

@@ -96,7 +96,7 @@ export function bridgeOffer(
   const offered = maps.map((m) => m.encoding.toUpperCase()).filter((e): e is G711Codec => e === 'PCMU' || e === 'PCMA');
   if (offered.length === 0) throw new RelayError('RELAY_NEGOTIATION_FAILED', 'offer has no G.711 codec');
   // Check now that the offer can be answered at all (crypto, transport), so the failure comes before the answerer rings.
-  const probe = answerAudioOffer(offer, offererAnswerOptions(towardPeer, identity, ['PCMU', 'PCMA'], 'sendrecv', {}, Buffer.alloc(30)));
+  const probe = answerAudioOffer(offer, offererAnswerOptions(towardPeer, identity, ['PCMU', 'PCMA'], 'sendrecv', {}, probeKey));
   if (!probe.ok) throw new RelayError('RELAY_NEGOTIATION_FAILED', `offer cannot be answered (${probe.error.code})`);
   const te = maps.find((m) => m.encoding.toLowerCase() === 'telephone-event' && m.clockRate === 8000);
   const srtpMode = options.srtp ?? 'same';
@@ -121,7 +121,8 @@ export function bridgeAnswer(
   answerText: string,
   towardOfferer: LocalPort,
   identity: SdpIdentityCounter,
-  offererKey: Buffer,
+  /** The relay's SRTP key toward the offerer; asked for only when the offerer offered SRTP. */
+  offererKey: () => Buffer,
   options: AnswerOptions,
 ): { answerToOfferer: string; offererLeg: LegMediaConfig; answererLeg: LegMediaConfig } {
   const answer = parseOfferSdp(answerText);
@@ -149,7 +150,7 @@ export function answerLocally(
   offer: SessionDescription,
   local: LocalPort,
   identity: SdpIdentityCounter,
-  key: Buffer,
+  key: () => Buffer,
   options: AnswerOptions & { readonly codecs?: readonly G711Codec[]; readonly latch?: LatchPolicy },
 ): { answer: string; leg: LegMediaConfig } {
   const r = answerAudioOffer(offer, offererAnswerOptions(local, identity, options.codecs ?? ['PCMU', 'PCMA'], 'sendrecv', options, key));
@@ -157,13 +158,17 @@ export function answerLocally(
   return { answer: serializeSdp(r.value.answer), leg: legConfig(r.value.audio, options.latch ?? 'latch-once') };
 }
 
+/** The key the probe answer in bridgeOffer is made with; the answer is thrown away. */
+const PROBE_KEY = Buffer.alloc(30);
+const probeKey = (): Buffer => PROBE_KEY;
+
 function offererAnswerOptions(
   endpoint: LocalPort,
   identity: SdpIdentityCounter,
   codecs: readonly G711Codec[],
   direction: ReturnType<typeof mediaDirection>,
   options: AnswerOptions,
-  key: Buffer,
+  key: () => Buffer,
 ) {
   return {
     identity: identity.next(),
@@ -171,7 +176,7 @@ function offererAnswerOptions(
     codecs,
     telephoneEvents: true,
     direction,
-    srtp: { required: options.requireSrtp ?? false, suites: SUITES, newKey: () => key },
+    srtp: { required: options.requireSrtp ?? false, suites: SUITES, newKey: key },
   };
 }
 

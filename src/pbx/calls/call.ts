@@ -132,7 +132,7 @@ export class Call implements UnavailableCall, ForkEvents {
     const from = this.caller.extension;
     const bCallId = `${generateTag()}${generateTag()}`;
     const bTag = generateTag();
-    this.forks = destinations.map((d, i) => new Fork(i, this.ctx.stack, d.destination, this));
+    this.forks = destinations.map((d, i) => new Fork(i, this.ctx.stack, d.destination, this.ctx.contactFor(d.destination.protocol), this));
     this.forks.forEach((fork, i) => {
       const target = destinations[i]!;
       const body = Buffer.from(sdpForB, 'utf8');
@@ -193,22 +193,9 @@ export class Call implements UnavailableCall, ForkEvents {
     this.ctx.log('call.early_media', this.id, {});
   }
 
-  onSuccess(fork: Fork, response: SipResponse): void {
-    if (this.winner === fork) {
-      // RFC 3261 13.2.2.4: a retransmitted 2xx gets the same ACK again.
-      if (this.bDialog) void this.ctx.stack.sendStateless(this.bDialog.createAck(fork.inviteSeq), fork.destination);
-      return;
-    }
-    const request = fork.request;
-    const dialog = request ? Dialog.asUac(request, response, this.ctx.contactFor(fork.destination.protocol), fork.destination) : undefined;
-    if (!dialog) return;
-    // A 2xx must be ACKed whatever we do with it (13.2.2.4).
-    void this.ctx.stack.sendStateless(dialog.createAck(fork.inviteSeq), fork.destination);
-    if (this.current !== CallState.Ringing) {
-      // Lost the race (or the call was cancelled): ACK and hang up that phone.
-      void this.ctx.stack.request(dialog.createRequest('BYE'), fork.destination);
-      return;
-    }
+  onAnswer(fork: Fork, dialog: Dialog, response: SipResponse): boolean {
+    // Lost the race (or the call was cancelled): the fork hangs that phone up.
+    if (this.current !== CallState.Ringing) return false;
     this.winner = fork;
     this.bDialog = dialog;
     this.moveTo(CallState.Answering);
@@ -217,6 +204,7 @@ export class Call implements UnavailableCall, ForkEvents {
     this.stopRinging();
     for (const other of this.forks) if (other !== fork) other.cancel();
     void this.connect(response);
+    return true;
   }
 
   onFailure(_fork: Fork, status: number): void {
@@ -396,6 +384,8 @@ export class Call implements UnavailableCall, ForkEvents {
     this.acked();
     if (status !== undefined) this.reject(status);
     if (this.relayed) this.ctx.relay.delete(this.id).catch(() => {});
+    // The branches' transactions outlive the call by up to 64*T1 (RFC 6026): they must not keep it alive.
+    for (const f of this.forks) f.detach();
     this.ctx.ended(this);
   }
 

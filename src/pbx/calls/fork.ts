@@ -5,6 +5,7 @@
 //   Calling --1xx--> Proceeding --2xx--> Answered
 //      |                 |  \--CANCEL sent--> Cancelling --487--> Ended
 //      \---- 3xx-6xx, timeout, transport error -------------------> Ended
+import { Dialog } from '../../sip/dialog/index.ts';
 import { getCSeq, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import type { ClientTransaction, InviteClientTransaction } from '../../sip/transaction/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
@@ -21,8 +22,12 @@ export enum ForkState {
 export interface ForkEvents {
   /** A provisional response (180/183 …) from this branch. */
   onProvisional(fork: Fork, response: SipResponse): void;
-  /** A 2xx (the first, and each retransmission). */
-  onSuccess(fork: Fork, response: SipResponse): void;
+  /**
+   * The branch's first 2xx, its dialog made and ACKed. True when the call
+   * takes the dialog; false hangs that phone up (it lost the race, or the
+   * call is over).
+   */
+  onAnswer(fork: Fork, dialog: Dialog, response: SipResponse): boolean;
   /** The branch failed or was cancelled: a final status (408 for a timeout, 503 for a transport error). */
   onFailure(fork: Fork, status: number): void;
 }
@@ -32,13 +37,21 @@ export class Fork {
   /** CANCEL asked for before any provisional: sent once one arrives (RFC 3261 9.1). */
   private cancelPending = false;
   private tx: ClientTransaction | undefined;
+  /** The ACK of this branch's 2xx, sent again for each retransmission of it. */
+  private ack: SipRequest | undefined;
+  /** Undefined once the call let go of the branch (detach). */
+  private events: ForkEvents | undefined;
 
   constructor(
     readonly index: number,
     private readonly stack: SipStack,
     readonly destination: Destination,
-    private readonly events: ForkEvents,
-  ) {}
+    /** Our Contact toward this phone, for the dialog its 2xx makes. */
+    private readonly contact: string,
+    events: ForkEvents,
+  ) {
+    this.events = events;
+  }
 
   get state(): ForkState {
     return this.current;
@@ -61,6 +74,17 @@ export class Fork {
     });
   }
 
+  /**
+   * The call is over and hears nothing more from this branch. The branch's
+   * transaction may wait 64*T1 more for 2xx retransmissions (RFC 6026 7.2):
+   * they are still ACKed here, and a late answer is ACKed and hung up, but
+   * the call (its messages, dialogs, relay state) is no longer kept alive
+   * by it.
+   */
+  detach(): void {
+    this.events = undefined;
+  }
+
   /** RFC 3261 9.1: cancel the branch; deferred until a provisional arrived. */
   cancel(): void {
     if (this.current === ForkState.Proceeding) this.sendCancel();
@@ -74,16 +98,27 @@ export class Fork {
         this.current = ForkState.Proceeding;
         if (this.cancelPending) return void this.sendCancel();
       }
-      if (this.current === ForkState.Proceeding) this.events.onProvisional(this, response);
+      if (this.current === ForkState.Proceeding) this.events?.onProvisional(this, response);
       return;
     }
     if (response.status < 300) {
       // A 2xx can still arrive after our CANCEL crossed it (9.1); the call decides.
       this.current = ForkState.Answered;
-      this.events.onSuccess(this, response);
+      this.answered(response);
       return;
     }
     this.fail(response.status);
+  }
+
+  /** RFC 3261 13.2.2.4: every 2xx is ACKed, a retransmission with the same ACK again. */
+  private answered(response: SipResponse): void {
+    if (this.ack) return void this.stack.sendStateless(this.ack, this.destination);
+    const request = this.request;
+    const dialog = request ? Dialog.asUac(request, response, this.contact, this.destination) : undefined;
+    if (!dialog) return;
+    this.ack = dialog.createAck(this.inviteSeq);
+    void this.stack.sendStateless(this.ack, this.destination);
+    if (this.events?.onAnswer(this, dialog, response) !== true) void this.stack.request(dialog.createRequest('BYE'), this.destination);
   }
 
   private sendCancel(): void {
@@ -95,6 +130,6 @@ export class Fork {
   private fail(status: number): void {
     if (this.current === ForkState.Ended || this.current === ForkState.Answered) return;
     this.current = ForkState.Ended;
-    this.events.onFailure(this, status);
+    this.events?.onFailure(this, status);
   }
 }

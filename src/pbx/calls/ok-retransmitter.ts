@@ -4,6 +4,8 @@
 import type { SipResponse } from '../../sip/message/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 
+const NO_USER = Object.freeze({});
+
 export class OkRetransmitter {
   private timer: NodeJS.Timeout | undefined;
 
@@ -24,6 +26,8 @@ export class OkRetransmitter {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // The transaction stays in Accepted for 64*T1 (RFC 6026 7.1); later ACKs need nothing from us, and it must not keep the call alive.
+    this.tx.user = NO_USER;
   }
 
   private arm(interval: number, waited: number): void {

@@ -11,8 +11,9 @@ import type { MessageSource } from '../transport/index.ts';
 export interface TransactionUser {
   /**
    * A new request (never ACK, never a retransmission). Answer with
-   * `transaction.respond(createResponse(request, status, …))`; for INVITE a
-   * 100 Trying has already gone out. A TU that throws gets a 500 sent for it.
+   * `transaction.respond(createResponse(request, status, …))`; for INVITE the
+   * transaction sends 100 Trying itself if nothing is sent within 200 ms
+   * (RFC 3261 17.2.1). A TU that throws gets a 500 sent for it.
    */
   onRequest(transaction: ServerTransaction, request: SipRequest, source: MessageSource): void;
   /** An ACK that matched no transaction: the ACK of a 2xx (RFC 3261 13.2.2.4, 17.1.1.3). */

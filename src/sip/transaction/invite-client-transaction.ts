@@ -23,11 +23,12 @@
 
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { ackForNon2xx } from './ack-for-non-2xx.ts';
+import { releasedRequest } from './released-request.ts';
 import type { TransactionChannel } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { checkTransition, type TransitionTable } from './state-table.ts';
 import { timerD, transactionTimeout, type TimerConfig } from './timers.ts';
-import type { ClientTransactionUser, TerminationListener } from './user.ts';
+import { NO_CLIENT_USER, type ClientTransactionUser, type TerminationListener } from './user.ts';
 
 export enum InviteClientState {
   Calling = 'Calling',
@@ -61,17 +62,28 @@ export class InviteClientTransaction {
   private readonly armed = new Map<TimerName, TimerHandle>();
   private intervalA: number;
   private ack: SipRequest | undefined;
+  private held: SipRequest;
 
   constructor(
     readonly id: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     private readonly channel: TransactionChannel,
     private readonly clock: Clock,
     private readonly timers: TimerConfig,
-    private readonly user: ClientTransactionUser,
+    private user: ClientTransactionUser,
     private readonly onTerminated: TerminationListener,
   ) {
     this.intervalA = timers.T1;
+    this.held = request;
+  }
+
+  /**
+   * The INVITE as sent. After the first 2xx has been passed to the TU, only
+   * its method is kept (released-request.ts): Accepted lasts 64*T1 and
+   * needs nothing of it; the TU made its dialog (and ACK) from that first 2xx.
+   */
+  get request(): SipRequest {
+    return this.held;
   }
 
   get state(): InviteClientState {
@@ -125,6 +137,7 @@ export class InviteClientTransaction {
           this.moveTo(S.Accepted);
           this.arm('M', transactionTimeout(this.timers));
           this.user.onResponse(event.response);
+          this.held = releasedRequest(this.held.method, this.held.version);
           return;
         }
         // RFC 3261 17.1.1.2: 300-699: send ACK, pass up, Completed, Timer D.
@@ -133,6 +146,9 @@ export class InviteClientTransaction {
         this.send(this.ack);
         this.arm('D', timerD(this.timers, this.channel.reliable));
         this.user.onResponse(event.response);
+        // Completed only absorbs retransmitted finals (its ACK is kept): the TU is let go.
+        this.held = releasedRequest(this.held.method, this.held.version);
+        this.user = NO_CLIENT_USER;
         return;
       case S.Completed:
         // RFC 3261 17.1.1.2: a retransmitted final is answered with the same ACK, not passed up.

@@ -19,13 +19,34 @@ function setup(reliable = false) {
 const ack = (): ReturnType<typeof request> => request('ACK');
 
 describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
-  it('sends 100 Trying at once and repeats the latest provisional on INVITE retransmission', () => {
-    const { channel, invite, tx } = setup();
-    expect(channel.lines()).toEqual(['100']);
+  it('sends no 100 Trying when the TU answers within 200 ms (RFC 3261 17.2.1)', () => {
+    const { clock, channel, invite, tx } = setup();
+    clock.advance(199);
+    tx.respond(createResponse(invite, 180, undefined, { toTag: 't1' }));
+    clock.advance(1000);
+    expect(channel.lines()).toEqual(['180']);
+  });
+
+  it('sends 100 Trying at 200 ms when the TU is silent, and repeats the latest provisional on INVITE retransmission', () => {
+    const { clock, channel, invite, tx } = setup();
+    clock.advance(199);
+    expect(channel.lines()).toEqual([]);
+    clock.advance(1);
+    expect(channel.times()).toEqual([200]);
     tx.receiveRequest(invite);
     tx.respond(createResponse(invite, 180, undefined, { toTag: 't1' }));
     tx.receiveRequest(invite);
+    clock.advance(1000);
     expect(channel.lines()).toEqual(['100', '100', '180', '180']);
+  });
+
+  it('answers an INVITE retransmitted before 200 ms with the 100 at once, and only once', () => {
+    const { clock, channel, invite, tx } = setup();
+    clock.advance(50);
+    tx.receiveRequest(invite);
+    clock.advance(1000);
+    expect(channel.lines()).toEqual(['100']);
+    expect(channel.times()).toEqual([50]);
   });
 
   it('retransmits a non-2xx on Timer G up to T2 and gives up on Timer H', () => {
@@ -49,7 +70,7 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     expect(tx.state).toBe(InviteServerState.Confirmed);
     clock.advance(1);
     expect(tx.state).toBe(InviteServerState.Terminated);
-    expect(channel.lines()).toEqual(['100', '486', '486']);
+    expect(channel.lines()).toEqual(['486', '486']);
     expect(seen).toEqual(['terminated']);
   });
 
@@ -57,7 +78,7 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     const { channel, invite, tx } = setup(true);
     tx.respond(createResponse(invite, 404));
     tx.receiveRequest(invite);
-    expect(channel.lines()).toEqual(['100', '404', '404']);
+    expect(channel.lines()).toEqual(['404', '404']);
   });
 
   it('a 2xx moves to Accepted: INVITE retransmissions absorbed, TU 2xx retransmissions sent, ACK to the TU, Timer L ends it', () => {
@@ -69,10 +90,23 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     expect(tx.respond(ok)).toBe(true);
     expect(tx.respond(createResponse(invite, 486))).toBe(false);
     tx.receiveRequest(ack());
-    expect(channel.lines()).toEqual(['100', '200', '200']);
+    expect(channel.lines()).toEqual(['200', '200']);
     expect(seen).toEqual(['ack']);
     clock.advance(32_000);
     expect(tx.state).toBe(InviteServerState.Terminated);
+  });
+
+  it('lets go of the INVITE once answered, and resends a non-2xx through the channel that kept its bytes', () => {
+    const { clock, channel, invite, tx } = setup();
+    let resent = 0;
+    Object.assign(channel, { resend: () => (resent++, Promise.resolve(true)) });
+    tx.respond(createResponse(invite, 486));
+    expect(tx.request.method).toBe('INVITE');
+    expect(tx.request.headers).toHaveLength(0);
+    tx.receiveRequest(invite);
+    clock.advance(500);
+    expect(channel.lines()).toEqual(['486']);
+    expect(resent).toBe(2);
   });
 
   it('over TCP never retransmits the final, and the ACK ends it at once (Timer I = 0)', () => {
@@ -81,7 +115,7 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026)', () => {
     clock.advance(10_000);
     tx.receiveRequest(ack());
     clock.advance(0);
-    expect(channel.lines()).toEqual(['100', '486']);
+    expect(channel.lines()).toEqual(['486']);
     expect(tx.state).toBe(InviteServerState.Terminated);
   });
 });

@@ -2,7 +2,8 @@
  * INVITE server transaction (RFC 3261 17.2.1, Figure 7, as updated by
  * RFC 6026 7.1 with the Accepted state).
  *
- *                       |INVITE; pass to TU; send 100 Trying
+ *                       |INVITE; pass to TU; 100 Trying unless the TU
+ *                       |answers within 200 ms
  *                       v
  *   INVITE: resend  +-----------+  1xx from TU: send
  *   last 1xx     +--| Proceeding|--+
@@ -24,8 +25,9 @@
 import { createResponse, type SipRequest, type SipResponse } from '../message/index.ts';
 import type { TransactionChannel } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
+import { releasedRequest } from './released-request.ts';
 import { checkTransition, type TransitionTable } from './state-table.ts';
-import { timerT4, transactionTimeout, type TimerConfig } from './timers.ts';
+import { timerT4, transactionTimeout, TRYING_DELAY_MS, type TimerConfig } from './timers.ts';
 import type { ServerTransactionUser, TerminationListener } from './user.ts';
 
 export enum InviteServerState {
@@ -48,16 +50,19 @@ const MOVES: TransitionTable<InviteServerState> = {
 export type InviteServerEvent =
   | { readonly kind: 'request'; readonly request: SipRequest }
   | { readonly kind: 'respond'; readonly response: SipResponse }
+  | { readonly kind: 'timer100' }
   | { readonly kind: 'timerG' }
   | { readonly kind: 'timerH' }
   | { readonly kind: 'timerI' }
   | { readonly kind: 'timerL' }
   | { readonly kind: 'transportError' };
 
-type TimerName = 'G' | 'H' | 'I' | 'L';
+type TimerName = '100' | 'G' | 'H' | 'I' | 'L';
 
 export class InviteServerTransaction {
   private current = S.Proceeding;
+  private held: SipRequest;
+  /** The last response, while the transaction may have to send it again and the channel cannot. */
   private lastResponse: SipResponse | undefined;
   private readonly armed = new Map<TimerName, TimerHandle>();
   private intervalG: number;
@@ -65,13 +70,23 @@ export class InviteServerTransaction {
 
   constructor(
     readonly id: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     private readonly channel: TransactionChannel,
     private readonly clock: Clock,
     private readonly timers: TimerConfig,
     private readonly onTerminated: TerminationListener,
   ) {
     this.intervalG = timers.T1;
+    this.held = request;
+  }
+
+  /**
+   * The INVITE. Once a final response is sent, only its method is kept
+   * (released-request.ts): nothing in 17.2.1 or RFC 6026 7.1 reads it again,
+   * and Accepted lasts 64*T1.
+   */
+  get request(): SipRequest {
+    return this.held;
   }
 
   get state(): InviteServerState {
@@ -79,12 +94,17 @@ export class InviteServerTransaction {
   }
 
   /**
-   * RFC 3261 17.2.1: the server transaction MUST send a 100 Trying unless the
-   * TU answers within 200 ms. Sending it at once costs one small datagram and
-   * stops the client's Timer A retransmissions early.
+   * RFC 3261 17.2.1: the transaction "MUST generate a 100 (Trying) response
+   * unless it knows that the TU will generate a provisional or final
+   * response within 200 ms". It cannot know, so it waits 200 ms and sends
+   * the 100 only if the TU has said nothing by then. Most INVITEs are
+   * answered sooner (the 407 challenge at once, a phone's 180 on a LAN), and
+   * each 100 not sent is a datagram not serialized and sent. The client's
+   * first retransmission (Timer A, T1 = 500 ms) comes after the 100 would
+   * have; an earlier one gets the 100 at once.
    */
   start(): void {
-    this.handle({ kind: 'respond', response: createResponse(this.request, 100) });
+    this.arm('100', TRYING_DELAY_MS);
   }
 
   /** True once a non-2xx final was sent; in Accepted the TU may still send 2xx retransmissions. */
@@ -107,8 +127,15 @@ export class InviteServerTransaction {
     switch (this.current) {
       case S.Proceeding:
         if (event.kind === 'request') {
-          // RFC 3261 17.2.1: a retransmitted INVITE gets the latest provisional again.
-          if (event.request.method === 'INVITE' && this.lastResponse) this.send(this.lastResponse);
+          // RFC 3261 17.2.1: a retransmitted INVITE gets the latest provisional
+          // again; before any, the 100 now (the client is already retransmitting).
+          if (event.request.method !== 'INVITE') return;
+          if (this.lastResponse) this.send(this.lastResponse);
+          else this.sendTrying();
+          return;
+        }
+        if (event.kind === 'timer100') {
+          if (!this.lastResponse) this.sendTrying();
           return;
         }
         if (event.kind === 'transportError') {
@@ -117,20 +144,25 @@ export class InviteServerTransaction {
           return;
         }
         if (event.kind !== 'respond') return;
-        this.lastResponse = event.response;
+        this.disarm('100');
         if (event.response.status < 200) {
+          this.lastResponse = event.response;
           this.send(event.response);
           return;
         }
+        this.held = releasedRequest(this.held.method, this.held.version);
         if (event.response.status < 300) {
           // RFC 6026 7.1: a 2xx moves to Accepted and starts Timer L = 64*T1;
           // the TU (not the transaction) retransmits the 2xx until its ACK.
+          this.lastResponse = undefined;
           this.moveTo(S.Accepted);
           this.send(event.response);
           this.arm('L', transactionTimeout(this.timers));
           return;
         }
         // RFC 3261 17.2.1: 300-699: Completed, Timer G (unreliable) and Timer H.
+        // A channel that can resend its last bytes does the retransmissions.
+        this.lastResponse = this.channel.resend ? undefined : event.response;
         this.moveTo(S.Completed);
         this.send(event.response);
         if (!this.channel.reliable) this.arm('G', this.intervalG);
@@ -140,9 +172,10 @@ export class InviteServerTransaction {
         if (event.kind === 'request') {
           if (event.request.method === 'INVITE') {
             // RFC 3261 17.2.1: retransmitted INVITE: send the final again.
-            if (this.lastResponse) this.send(this.lastResponse);
+            this.sendFinalAgain();
           } else if (event.request.method === 'ACK') {
             // RFC 3261 17.2.1: ACK: Confirmed, Timer I = T4 (UDP) or 0; G stops.
+            this.lastResponse = undefined;
             this.moveTo(S.Confirmed);
             this.arm('I', timerT4(this.timers, this.channel.reliable));
           }
@@ -150,7 +183,7 @@ export class InviteServerTransaction {
         }
         if (event.kind === 'timerG') {
           // RFC 3261 17.2.1: resend the final; G doubles up to T2.
-          if (this.lastResponse) this.send(this.lastResponse);
+          this.sendFinalAgain();
           this.intervalG = Math.min(2 * this.intervalG, this.timers.T2);
           this.arm('G', this.intervalG);
           return;
@@ -198,7 +231,7 @@ export class InviteServerTransaction {
       this.disarm('H');
     }
     if (next === S.Terminated) {
-      for (const n of ['G', 'H', 'I', 'L'] as const) this.disarm(n);
+      for (const n of ['100', 'G', 'H', 'I', 'L'] as const) this.disarm(n);
       this.onTerminated();
     }
   }
@@ -215,6 +248,19 @@ export class InviteServerTransaction {
     const h = this.armed.get(name);
     if (h) this.clock.clearTimer(h);
     this.armed.delete(name);
+  }
+
+  private sendTrying(): void {
+    this.disarm('100');
+    this.lastResponse = createResponse(this.held, 100);
+    this.send(this.lastResponse);
+  }
+
+  private sendFinalAgain(): void {
+    if (this.lastResponse) return this.send(this.lastResponse);
+    void this.channel.resend?.().then((sent) => {
+      if (!sent) this.handle({ kind: 'transportError' });
+    });
   }
 
   private send(response: SipResponse): void {

@@ -23,7 +23,8 @@ import type { TransactionChannel } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { checkTransition, type TransitionTable } from './state-table.ts';
 import { timerT4, transactionTimeout, type TimerConfig } from './timers.ts';
-import type { ClientTransactionUser, TerminationListener } from './user.ts';
+import { releasedRequest } from './released-request.ts';
+import { NO_CLIENT_USER, type ClientTransactionUser, type TerminationListener } from './user.ts';
 
 export enum NonInviteClientState {
   Trying = 'Trying',
@@ -53,17 +54,31 @@ export class NonInviteClientTransaction {
   private timerF: TimerHandle | undefined;
   private timerK: TimerHandle | undefined;
   private intervalE: number;
+  private held: SipRequest;
+  private user: ClientTransactionUser;
 
   constructor(
     readonly id: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     private readonly channel: TransactionChannel,
     private readonly clock: Clock,
     private readonly timers: TimerConfig,
-    private readonly user: ClientTransactionUser,
+    user: ClientTransactionUser,
     private readonly onTerminated: TerminationListener,
   ) {
     this.intervalE = timers.T1;
+    this.held = request;
+    this.user = user;
+  }
+
+  /**
+   * The request as sent. Once the final response has been passed up, only
+   * its method is kept, and the TU is let go: Completed (Timer K) only
+   * absorbs retransmitted responses (17.1.2.2), and whatever the TU holds
+   * (the response it was handed, a whole call) need not live as long.
+   */
+  get request(): SipRequest {
+    return this.held;
   }
 
   get state(): NonInviteClientState {
@@ -117,6 +132,8 @@ export class NonInviteClientTransaction {
           // RFC 3261 17.1.2.2: a final response: Completed, Timer K = T4 (UDP) or 0.
           this.moveTo(S.Completed);
           this.user.onResponse(event.response);
+          this.held = releasedRequest(this.held.method, this.held.version);
+          this.user = NO_CLIENT_USER;
           this.timerK = this.clock.setTimer(timerT4(this.timers, this.channel.reliable), () => this.handle({ kind: 'timerK' }));
           return;
         }

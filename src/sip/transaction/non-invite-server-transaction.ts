@@ -16,30 +16,13 @@
  *                +-----------+------------> Terminated
  */
 
-import type { SipRequest, SipResponse, Uri } from '../message/index.ts';
+import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { TransactionChannel } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
+import { releasedRequest } from './released-request.ts';
 import { checkTransition, type TransitionTable } from './state-table.ts';
 import { timerJ, type TimerConfig } from './timers.ts';
 import type { ServerTransactionUser, TerminationListener } from './user.ts';
-
-const EMPTY = Buffer.alloc(0);
-/** Stands for the Request-URI of a released request (see `request`): the parsed URI would pin the whole message text. */
-const RELEASED_URI: Uri = Object.freeze({ scheme: 'released', opaque: '' });
-const NO_HEADERS: SipRequest['headers'] = Object.freeze([]) as unknown as SipRequest['headers'];
-/** One frozen stand-in per method (see `request`), shared by every released transaction. */
-const released = new Map<string, SipRequest>();
-
-function releasedRequest(method: string, version: string): SipRequest {
-  const key = `${method} ${version}`;
-  let r = released.get(key);
-  if (!r) {
-    r = Object.freeze({ kind: 'request', method, uri: RELEASED_URI, version, headers: NO_HEADERS, body: EMPTY }) as SipRequest;
-    // Peers choose method names: only a bounded number are remembered.
-    if (released.size < 64) released.set(key, r);
-  }
-  return r;
-}
 
 export enum NonInviteServerState {
   Trying = 'Trying',

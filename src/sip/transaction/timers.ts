@@ -17,6 +17,12 @@ export interface TimerConfig {
 
 export const DEFAULT_TIMERS: TimerConfig = Object.freeze({ T1: 500, T2: 4000, T4: 5000 });
 
+/**
+ * RFC 3261 17.2.1: an INVITE server transaction sends 100 Trying unless the
+ * TU answers within 200 ms; it waits this long for the TU.
+ */
+export const TRYING_DELAY_MS = 200;
+
 /** 64*T1: Timers B, F, H, J (unreliable), L and M (RFC 6026). */
 export function transactionTimeout(t: TimerConfig): number {
   return 64 * t.T1;

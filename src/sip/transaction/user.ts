@@ -14,6 +14,9 @@ export interface ClientTransactionUser {
   onTransportError(): void;
 }
 
+/** The user of a transaction that has nothing more to tell its TU (it only absorbs retransmissions). */
+export const NO_CLIENT_USER: ClientTransactionUser = Object.freeze({ onResponse: () => {}, onTimeout: () => {}, onTransportError: () => {} });
+
 /** Optional hooks for a TU that cares what happens after it answered. */
 export interface ServerTransactionUser {
   /** Timer H fired: no ACK for a non-2xx final (RFC 3261 17.2.1). */
