@@ -2,7 +2,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase, testDatabaseTarget } from '../../test/support/db.ts';
 import { migrateToLatest, newId, openDatabase, type DatabaseHandle } from '../db/index.ts';
-import { kyselyCallReads, openCallReads, type CallReads } from './call-reads.ts';
+import { CREDENTIAL_SQL, kyselyCallReads, openCallReads, type CallReads } from './call-reads.ts';
 import { addDevice, addUser, CLI_ACTOR, createPractice, disableDevice, disableUser, updateCallSettings, updatePolicy, type Practice } from './index.ts';
 
 describe.each(DIALECTS)('call reads on %s', (dialect) => {
@@ -40,6 +40,12 @@ describe.each(DIALECTS)('call reads on %s', (dialect) => {
     expect(cred?.ha1Md5).toMatch(/^[0-9a-f]{32}$/);
     expect(await both((r) => r.credential(practice.sipDomain, 'nobody'))).toBeUndefined();
     expect(await both((r) => r.credential('elsewhere.example', users['201']!.sipUsername))).toBeUndefined();
+  });
+
+  if (dialect === 'sqlite') it('finds a credential through an index, not by scanning every device (each REGISTER and INVITE makes this read)', () => {
+    const plan = h.sqlite!.prepare(`EXPLAIN QUERY PLAN ${CREDENTIAL_SQL}`).all('r', 'u') as Array<{ detail: string }>;
+    const devices = plan.map((p) => p.detail).filter((d) => / devices\b/.test(d));
+    expect(devices).toEqual([expect.stringMatching(/^SEARCH devices USING INDEX devices_realm_username \(realm=\? AND sip_username=\?\)/)]);
   });
 
   it('stops reading a credential the moment its device or its user is disabled', async () => {

@@ -51,6 +51,13 @@ export function openCallReads(db: Kysely<Database>, sqlite: SQLite.Database | un
   return sqlite ? new PreparedCallReads(sqlite, kyselyCallReads(db)) : kyselyCallReads(db);
 }
 
+/** The caller's credential, as devices.ts's findSipCredential compiles it; one indexed search (migration 0010). */
+export const CREDENTIAL_SQL = `SELECT devices.id, devices.practice_id, devices.user_id, extensions.number, devices.sip_username, devices.realm, devices.ha1_md5, devices.ha1_sha256
+   FROM devices
+   INNER JOIN extensions ON extensions.id = devices.extension_id
+   INNER JOIN users ON users.id = devices.user_id
+  WHERE devices.realm = ? AND devices.sip_username = ? AND devices.status = 'active' AND users.status = 'active'`;
+
 class PreparedCallReads implements CallReads {
   private readonly credentialStmt: SQLite.Statement<[string, string], SipCredentialRow>;
   private readonly settingsStmt: SQLite.Statement<[string, string], SettingsRow>;
@@ -61,13 +68,7 @@ class PreparedCallReads implements CallReads {
     private readonly fallback: CallReads,
   ) {
     // The statements of devices.ts, call-settings.ts and practices.ts, as Kysely compiles them.
-    this.credentialStmt = sqlite.prepare<[string, string], SipCredentialRow>(
-      `SELECT devices.id, devices.practice_id, devices.user_id, extensions.number, devices.sip_username, devices.realm, devices.ha1_md5, devices.ha1_sha256
-         FROM devices
-         INNER JOIN extensions ON extensions.id = devices.extension_id
-         INNER JOIN users ON users.id = devices.user_id
-        WHERE devices.realm = ? AND devices.sip_username = ? AND devices.status = 'active' AND users.status = 'active'`,
-    );
+    this.credentialStmt = sqlite.prepare<[string, string], SipCredentialRow>(CREDENTIAL_SQL);
     this.settingsStmt = sqlite.prepare<[string, string], SettingsRow>(
       `SELECT call_settings.do_not_disturb, call_settings.ring_timeout_seconds
          FROM extensions

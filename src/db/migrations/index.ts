@@ -10,6 +10,7 @@ import * as m0006 from './0006-voicemail.ts';
 import * as m0007 from './0007-mailbox.ts';
 import * as m0008 from './0008-calls.ts';
 import * as m0009 from './0009-mwi.ts';
+import * as m0010 from './0010-device-lookup.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
 
@@ -27,6 +28,7 @@ const ordered: Array<[string, DialectMigration]> = [
   ['0007-mailbox', m0007],
   ['0008-calls', m0008],
   ['0009-mwi', m0009],
+  ['0010-device-lookup', m0010],
 ];
 
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
