@@ -68,12 +68,21 @@ static const char *errno_code(int e) {
 
 static void do_bind(const char *seq, uint32_t id, char **ports, int count) {
   long values[8];
-  if (count < 1 || count > 8) return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+  if (count < 1 || count > 8) {
+    reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    return;
+  }
   for (int i = 0; i < count; i++) {
-    if (!parse_long(ports[i], 1, 65534, &values[i]) || (values[i] & 1)) return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    if (!parse_long(ports[i], 1, 65534, &values[i]) || (values[i] & 1)) {
+      reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+      return;
+    }
   }
   struct call *call = call_get_or_create(id);
-  if (!call) return reply_err(seq, "RELAY_NO_MEMORY", NULL);
+  if (!call) {
+    reply_err(seq, "RELAY_NO_MEMORY", NULL);
+    return;
+  }
   struct leg *opened[8];
   int done = 0;
   for (; done < count; done++) {
@@ -103,7 +112,8 @@ static void do_bind(const char *seq, uint32_t id, char **ports, int count) {
       if (!call->legs) call_destroy(call);
       char detail[32];
       snprintf(detail, sizeof detail, "%u %s", (unsigned)port, errno_code(e));
-      return reply_err(seq, "RELAY_BIND_FAILED", detail);
+      reply_err(seq, "RELAY_BIND_FAILED", detail);
+      return;
     }
     leg->call = call;
     leg->call_next = call->legs;
@@ -142,18 +152,33 @@ static bool parse_leg(char *spec, long *port, struct leg_config *cfg) {
 }
 
 static void do_configure(const char *seq, uint32_t id, char **specs, int count) {
-  if (count < 1 || count > 2) return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+  if (count < 1 || count > 2) {
+    reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    return;
+  }
   struct call *call = call_find(id);
-  if (!call) return reply_err(seq, "RELAY_UNKNOWN_CALL", NULL);
+  if (!call) {
+    reply_err(seq, "RELAY_UNKNOWN_CALL", NULL);
+    return;
+  }
   struct leg *legs[2] = {NULL, NULL};
   struct leg_config cfgs[2];
   for (int i = 0; i < count; i++) {
     long port;
-    if (!parse_leg(specs[i], &port, &cfgs[i])) return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    if (!parse_leg(specs[i], &port, &cfgs[i])) {
+      reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+      return;
+    }
     legs[i] = call_leg_by_port(call, (uint16_t)port);
-    if (!legs[i]) return reply_err(seq, "RELAY_UNKNOWN_LEG", NULL);
+    if (!legs[i]) {
+      reply_err(seq, "RELAY_UNKNOWN_LEG", NULL);
+      return;
+    }
   }
-  if (count == 2 && legs[0] == legs[1]) return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+  if (count == 2 && legs[0] == legs[1]) {
+    reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    return;
+  }
   for (int i = 0; i < count; i++) leg_configure(legs[i], &cfgs[i]);
   if (count == 2) {
     legs[0]->peer = legs[1];
@@ -167,7 +192,10 @@ static void do_configure(const char *seq, uint32_t id, char **specs, int count) 
 
 static void do_stats(const char *seq, uint32_t id) {
   struct call *call = call_find(id);
-  if (!call) return reply_err(seq, "RELAY_UNKNOWN_CALL", NULL);
+  if (!call) {
+    reply_err(seq, "RELAY_UNKNOWN_CALL", NULL);
+    return;
+  }
   char line[1024];
   size_t used = (size_t)snprintf(line, sizeof line, "R %s OK", seq);
   for (struct leg *l = call->legs; l && used < sizeof line; l = l->call_next) {
@@ -178,7 +206,10 @@ static void do_stats(const char *seq, uint32_t id) {
                              (unsigned long long)l->n.malformed, (unsigned long long)l->n.unexpected_pt, (unsigned long long)l->n.rtcp_received,
                              (unsigned long long)l->n.rtcp_sent, l->recv_buffer, peer);
   }
-  if (used >= sizeof line - 1) return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+  if (used >= sizeof line - 1) {
+    reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    return;
+  }
   line[used++] = '\n';
   line[used] = 0;
   emit_line(line);
@@ -195,25 +226,49 @@ void control_line(char *line) {
   }
   const char *seq = tokens[1];
   long seq_value;
-  if (!parse_long(seq, 0, 0x7fffffffL, &seq_value)) return emit_line("R 0 ERR RELAY_BAD_REQUEST\n");
+  if (!parse_long(seq, 0, 0x7fffffffL, &seq_value)) {
+    emit_line("R 0 ERR RELAY_BAD_REQUEST\n");
+    return;
+  }
   char op = tokens[0][0];
-  if (op == 'P' && n == 2) return reply_ok(seq);
+  if (op == 'P' && n == 2) {
+    reply_ok(seq);
+    return;
+  }
   uint32_t id;
-  if (n < 3 || !parse_call(tokens[2], &id)) return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+  if (n < 3 || !parse_call(tokens[2], &id)) {
+    reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    return;
+  }
   switch (op) {
-  case 'B': return do_bind(seq, id, tokens + 3, n - 3);
-  case 'C': return do_configure(seq, id, tokens + 3, n - 3);
+  case 'B': {
+    do_bind(seq, id, tokens + 3, n - 3);
+    return;
+  }
+  case 'C': {
+    do_configure(seq, id, tokens + 3, n - 3);
+    return;
+  }
   case 'D': {
     /* The last stats and the close in one step: no packet is handled in
        between, so a latch made just before the delete is in the reply (a
        call moving to the JS workers carries its latches over). */
     struct call *call = call_find(id);
-    if (!call) return reply_ok(seq);
+    if (!call) {
+      reply_ok(seq);
+      return;
+    }
     do_stats(seq, id);
     call_destroy(call);
     return;
   }
-  case 'S': return do_stats(seq, id);
-  default: return reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+  case 'S': {
+    do_stats(seq, id);
+    return;
+  }
+  default: {
+    reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    return;
+  }
   }
 }

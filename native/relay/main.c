@@ -61,7 +61,10 @@ void emit_flush(void) {
 void emit_line(const char *line) {
   size_t len = strlen(line);
   if (out_used + len > sizeof out) emit_flush();
-  if (len > sizeof out) return write_all(line, len);
+  if (len > sizeof out) {
+    write_all(line, len);
+    return;
+  }
   memcpy(out + out_used, line, len);
   out_used += len;
 }

@@ -34,12 +34,15 @@ function take(n: number): number {
 export function freshRandom(n: number): Buffer {
   if (n > 256) return randomBytes(n);
   const at = take(n);
-  // A slice of Node's buffer pool, not Buffer.alloc: V8 keeps a typed array
-  // of 64 bytes or less on its own heap, and the first time native code
-  // reads one (the cipher taking a content key) it is moved out, which cost
-  // more than a whole 1 KiB AES-GCM seal. Callers wipe keys when done, so
-  // nothing is left in the shared slab.
-  const out = Buffer.allocUnsafe(n);
+  // An ArrayBuffer of its own, not Buffer.alloc: V8 keeps a typed array of
+  // 64 bytes or less on its own heap, and the first time native code reads
+  // one (the cipher taking a content key) it is moved out, which cost more
+  // than a whole 1 KiB AES-GCM seal. Nor a slice of Node's shared 8 KiB
+  // pool (Buffer.allocUnsafe): any other slice of that slab keeps the whole
+  // slab alive, and posting one to a worker copies all of it, so a key
+  // wiped here would survive elsewhere (an SDES key sent to the media
+  // worker carried a voicemail's content key with it).
+  const out = Buffer.from(new ArrayBuffer(n));
   for (let i = 0; i < n; i++) out[i] = pool[at + i]!;
   pool.fill(0, at, at + n);
   return out;

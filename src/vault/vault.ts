@@ -119,7 +119,12 @@ export class Vault {
   /** Opens a streaming writer (voicemail, recording); see SealedWriter. */
   async createWriter(input: NewObject, options: SealedWriterOptions = {}): Promise<SealedWriter> {
     const { record, contentKey, headerBytes, noncePrefix, chunkSize } = await this.#prepare(input);
-    await this.#ctx.repos.objects.insert(record);
+    try {
+      await this.#ctx.repos.objects.insert(record);
+    } catch (err) {
+      contentKey.fill(0);
+      throw err;
+    }
     this.#active.add(record.id);
     let appender;
     try {
@@ -255,7 +260,14 @@ export class Vault {
     const keyId = dataKey.keyId;
     const contentKey = freshRandom(KEY_BYTES);
     const noncePrefix = freshRandom(NONCE_PREFIX_BYTES);
-    const headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
+    let headerBytes: Buffer;
+    try {
+      headerBytes = encodeHeader({ chunkSize, noncePrefix, keyId, recordId: id });
+    } catch (err) {
+      // A caller's id the header cannot hold: the key never served, wiped all the same.
+      contentKey.fill(0);
+      throw err;
+    }
     const createdAt = this.#ctx.clock.now();
     const record: ObjectRecord = {
       id,

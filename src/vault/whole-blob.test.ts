@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { freshRandom, KEY_BYTES } from './aead.ts';
 import { encodeHeader, FRAME_OVERHEAD, sealChunk } from './blob-format.ts';
 import { SealedBlobReader } from './sealed-reader.ts';
 import { openWholeBlob, sealWholeBlob } from './whole-blob.ts';
@@ -76,5 +77,15 @@ describe('single-chunk blobs', () => {
     const h = header();
     const notFinal = Buffer.concat([h, sealChunk(KEY, h, PREFIX, 0, false, data)]);
     expect(openWholeBlob(KEY, notFinal, IDS.recordId, IDS.keyId)).toBeUndefined();
+  });
+});
+
+describe('fresh keys', () => {
+  it('each sits in memory of its own, so wiping it leaves no copy in a shared slab another buffer keeps alive', () => {
+    const a = freshRandom(KEY_BYTES);
+    const b = freshRandom(KEY_BYTES);
+    expect(a.buffer.byteLength).toBe(KEY_BYTES);
+    expect(a.buffer).not.toBe(b.buffer);
+    expect(a.equals(b)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-// Small objects (one chunk) take short paths on open: one call for the
-// blob, and no promise at all when repositories and store are in memory.
+// Small objects (one chunk) take a short path on open: one call for the
+// whole blob instead of the streaming reader.
 // Every check the general path makes must hold on them too: tampering is
 // refused and reported, shredded, unfinished and foreign objects are not
 // opened, whichever store holds the blob.

@@ -25,7 +25,7 @@ export type NativeBuildErrorCode =
 export type NativeBuildError = MediaError<NativeBuildErrorCode>;
 
 const NATIVE_DIR = fileURLToPath(new URL('../../../native/', import.meta.url));
-const CFLAGS = ['-O2', '-std=gnu11', '-Wall', '-Wextra'];
+const CFLAGS = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-pedantic'];
 
 /** Where binaries are cached: SOTTO_NATIVE_CACHE, else node_modules/.cache/sotto-relay (no data dir: it holds no data). */
 export function nativeCacheDir(): string {

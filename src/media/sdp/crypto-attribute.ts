@@ -45,7 +45,13 @@ export function parseCryptoAttribute(value: string): Result<CryptoAttribute, Cry
     if (!kp.startsWith('inline:')) return err('SDES_BAD_SYNTAX', 'only the inline key method is defined');
     const [b64, ...rest] = kp.slice('inline:'.length).split('|') as [string, ...string[]];
     if (!BASE64.test(b64)) return err('SDES_BAD_KEY', 'key is not base64');
-    const keySalt = Buffer.from(b64, 'base64');
+    // Into a buffer of its own, not a slice of Node's shared pool: the key
+    // and salt go to a media worker, and posting a pool slice copies the
+    // whole 8 KiB slab with whatever other secrets it holds.
+    const decoded = Buffer.from(b64, 'base64');
+    const keySalt = Buffer.from(new ArrayBuffer(decoded.length));
+    decoded.copy(keySalt);
+    decoded.fill(0);
     const known = findSrtpCryptoSuite(suite);
     if (known && keySalt.length !== known.masterKeyLength + known.masterSaltLength) {
       return err('SDES_BAD_KEY', `${suite} needs ${known.masterKeyLength + known.masterSaltLength} octets of key and salt`);

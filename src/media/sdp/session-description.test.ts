@@ -99,6 +99,14 @@ describe('SDP parse/serialize (RFC 8866)', () => {
 });
 
 describe('SDES a=crypto (RFC 4568)', () => {
+  it('keeps a key and salt in memory of their own (posted to a media worker, a slice of the shared pool would carry its whole slab along)', () => {
+    const r = parseCryptoAttribute('1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const keySalt = r.value.keyParams[0]!.keySalt;
+    expect(keySalt.buffer.byteLength).toBe(keySalt.length);
+  });
+
   it('parses key, salt, lifetime and MKI', () => {
     const r = parseCryptoAttribute('2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20|1:4');
     expect(r.ok).toBe(true);
