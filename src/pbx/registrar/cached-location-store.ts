@@ -11,8 +11,8 @@
 // failed writes are dropped, not retried later, and memory gets back the
 // row the database still holds for each (unless a newer write of the same
 // contact has overtaken it: that one stands, and is committed or rolled
-// back in its turn). `committed` keeps, for every contact with a write not
-// yet committed, the row the database holds, to roll back to.
+// back in its turn). Each pending write keeps the row the database holds
+// for its contact, to roll back to.
 //
 // Why: reading the AOR's rows and committing one transaction per REGISTER
 // cost more CPU than everything else a registration does. One commit for
@@ -41,7 +41,10 @@ export interface CachedLocationStoreOptions {
 }
 
 /** One apply(): settled once every write it made is committed (resolve) or one is not (reject). */
-interface Ticket extends Deferred {
+interface Ticket {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
   left: number;
   settled: boolean;
 }
@@ -49,6 +52,8 @@ interface Ticket extends Deferred {
 /** The last write of one (aor, contact) not yet committed, and the applies whose answer hangs on it. */
 interface PendingWrite {
   write: BindingWrite;
+  /** The row the database holds for this contact (undefined: none): what a failure rolls memory back to. */
+  committed: Binding | undefined;
   readonly waiters: Ticket[];
 }
 
@@ -61,9 +66,21 @@ function target(w: BindingWrite): { aor: string; contact: string } {
   return w.kind === 'remove' ? w : w.binding;
 }
 
+function newTicket(): Ticket {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject, left: 0, settled: false };
+}
+
 function fail(t: Ticket, error: unknown): void {
   if (t.settled) return;
   t.settled = true;
+  // Handled from here: a caller that stopped waiting (a stop in progress) must not turn a failed commit into an unhandled rejection.
+  t.promise.catch(() => undefined);
   t.reject(error);
 }
 
@@ -73,8 +90,6 @@ export class CachedLocationStore implements LocationStore {
   private pending = new Map<string, PendingWrite>();
   /** The group commit under way. */
   private inFlight: Map<string, PendingWrite> | undefined;
-  /** Per (aor, contact) with a write pending or in flight: the row the database holds (undefined: none). */
-  private readonly committed = new Map<string, Binding | undefined>();
   private timer: NodeJS.Timeout | undefined;
   /** The group commit or reload under way: one at a time (a reload must not miss a commit's rows). */
   private flushing: Promise<void> | undefined;
@@ -121,7 +136,7 @@ export class CachedLocationStore implements LocationStore {
   apply(practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void> {
     if (this.closed) throw new Error('location store closed');
     if (upsert.length === 0 && remove.length === 0) return Promise.resolve();
-    const ticket: Ticket = { ...deferred(), left: 0, settled: false };
+    const ticket = newTicket();
     const rows = this.byAor.get(aor)?.slice() ?? [];
     for (const contact of remove) {
       const at = rows.findIndex((b) => b.contact === contact);
@@ -146,7 +161,6 @@ export class CachedLocationStore implements LocationStore {
     for (const [key, p] of this.pending) {
       if (p.write.kind !== 'upsert' || p.write.binding.deviceId !== deviceId) continue;
       this.pending.delete(key);
-      if (!this.inFlight?.has(key)) this.committed.delete(key);
       for (const t of p.waiters) fail(t, new Error('device removed'));
     }
     // Whatever the commit under way does, the rows are deleted: a failed
@@ -262,7 +276,7 @@ export class CachedLocationStore implements LocationStore {
     for (const [key, p] of this.pending) {
       const { aor, contact } = target(p.write);
       const rows = this.byAor.get(aor) ?? [];
-      this.committed.set(key, rows.find((b) => b.contact === contact));
+      p.committed = rows.find((b) => b.contact === contact);
       const kept = rows.filter((b) => b.contact !== contact);
       if (p.write.kind === 'upsert') kept.push(p.write.binding);
       this.put(aor, kept);
@@ -272,11 +286,11 @@ export class CachedLocationStore implements LocationStore {
   /** Adds one write of `ticket`'s apply; `current` is the row memory holds for its contact. */
   private queue(w: BindingWrite, current: Binding | undefined, ticket: Ticket): void {
     const key = writeKey(w);
-    // The first uncommitted write of a contact finds in memory what the database holds.
-    if (!this.committed.has(key)) this.committed.set(key, current);
     const p = this.pending.get(key);
     if (!p) {
-      this.pending.set(key, { write: w, waiters: [ticket] });
+      // Memory holds what the database does, unless this contact's last write is still being committed.
+      const flying = this.inFlight?.get(key);
+      this.pending.set(key, { write: w, committed: flying ? flying.committed : current, waiters: [ticket] });
       ticket.left++;
       return;
     }
@@ -290,10 +304,9 @@ export class CachedLocationStore implements LocationStore {
 
   /** The outcome of one committed (error undefined) or failed write. */
   private settle(key: string, p: PendingWrite, error: unknown): void {
-    const newer = this.pending.has(key);
+    const newer = this.pending.get(key);
     if (error === undefined) {
-      if (newer) this.committed.set(key, p.write.kind === 'upsert' ? p.write.binding : undefined);
-      else this.committed.delete(key);
+      if (newer) newer.committed = p.write.kind === 'upsert' ? p.write.binding : undefined;
       for (const t of p.waiters) if (--t.left === 0 && !t.settled) {
         t.settled = true;
         t.resolve();
@@ -303,8 +316,7 @@ export class CachedLocationStore implements LocationStore {
     // Not written: memory gets back what the database holds, unless a newer write of this contact stands.
     if (!newer) {
       const { aor, contact } = target(p.write);
-      const before = this.committed.get(key);
-      this.committed.delete(key);
+      const before = p.committed;
       const rows = (this.byAor.get(aor) ?? []).filter((b) => b.contact !== contact);
       if (before) rows.push(before);
       this.put(aor, rows);
@@ -328,22 +340,4 @@ export class CachedLocationStore implements LocationStore {
     rows.sort((a, b) => (a.contact < b.contact ? -1 : a.contact > b.contact ? 1 : 0));
     this.byAor.set(aor, rows);
   }
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A caller that stopped waiting (a stop in progress) must not turn a failed commit into an unhandled rejection.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }
