@@ -205,7 +205,7 @@ export class CachedLocationStore implements LocationStore {
           return;
         }
         const refused = new Map<BindingWrite, unknown>(dropped.map((d) => [d.write, d.error]));
-        for (const [key, p] of batch) this.settle(key, p, refused.get(p.write));
+        for (const [key, p] of batch) this.settle(key, p, refused.has(p.write) ? (refused.get(p.write) ?? new Error('write refused')) : undefined);
         this.o.onFlushError?.(dropped[0]?.error);
       },
       (err: unknown) => {
