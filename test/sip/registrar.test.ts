@@ -101,6 +101,32 @@ describe('registrar in a running Sotto', { timeout: 60_000 }, () => {
     expect((getHeaderList(gone.final.headers, 'contact') ?? []).some((c) => c.startsWith(`<sip:101@127.0.0.1:${p.port}>`))).toBe(false);
   });
 
+  it('answers 500 when the database refuses the binding, and the phone is then neither bound nor routed to', async () => {
+    const p = await phone();
+    const sqlite = rt.database.sqlite!;
+    const aor = `${practiceId}:101`;
+    const contact = `sip:101@127.0.0.1:${p.port}`;
+    // Read-only, as a full disk or a failing volume leaves it; the phone is told 500, not 200.
+    sqlite.pragma('query_only = 1');
+    let final;
+    try {
+      ({ final } = await p.register({ expires: 300 }));
+    } finally {
+      sqlite.pragma('query_only = 0');
+    }
+    expect(final.status).toBe(500);
+    expect((await sotto.sip.store.lookup(aor)).some((b) => b.contact === contact)).toBe(false);
+    expect(sqlite.prepare('SELECT count(*) FROM sip_bindings WHERE aor = ? AND contact = ?').pluck().get(aor, contact)).toBe(0);
+    // Another phone of the AOR registering meanwhile is not shown the refused contact.
+    const query = await (await phone()).register({ contact: null });
+    expect(query.final.status).toBe(200);
+    expect((getHeaderList(query.final.headers, 'contact') ?? []).some((c) => c.startsWith(`<${contact}>`))).toBe(false);
+    // Once the database takes writes again, the phone's retry is bound.
+    expect((await p.register({ expires: 300 })).final.status).toBe(200);
+    expect((await sotto.sip.store.lookup(aor)).some((b) => b.contact === contact)).toBe(true);
+    expect((await p.register({ expires: 0 })).final.status).toBe(200);
+  });
+
   it('blocks a flood of bad passwords from one address while a good phone elsewhere keeps working', async () => {
     const attacker = await phone({ localAddress: '127.0.0.9', password: 'guess' });
     const statuses: number[] = [];

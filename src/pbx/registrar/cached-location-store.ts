@@ -4,9 +4,15 @@
 // is in the database, at most `flushIntervalMs` later (10 ms by default).
 // The registrar sends its 200 OK only then: an answered binding survives a
 // restart or a crash of the process (RFC 3261 10.3 step 8 answers with the
-// bindings "now" stored). A failed commit rejects apply(), the REGISTER is
-// answered 500 and the phone retries; the writes stay pending and are
-// retried with the next commit.
+// bindings "now" stored).
+//
+// A failed commit rejects apply() and the REGISTER is answered 500, which
+// tells the phone nothing changed (it retries). So it must be true: the
+// failed writes are dropped, not retried later, and memory gets back the
+// row the database still holds for each (unless a newer write of the same
+// contact has overtaken it: that one stands, and is committed or rolled
+// back in its turn). Each pending write keeps the row the database holds
+// for its contact, to roll back to.
 //
 // Why: reading the AOR's rows and committing one transaction per REGISTER
 // cost more CPU than everything else a registration does. One commit for
@@ -30,8 +36,25 @@ export interface CachedLocationStoreOptions {
   /** How often at most data_version is read to see other processes' writes; default 250 ms. */
   reloadCheckMs?: number;
   now?: () => number;
-  /** Told when a group commit fails (the writes are retried on the next flush). */
+  /** Told when a group commit fails, or leaves writes out (their REGISTERs are answered 500). */
   onFlushError?: (err: unknown) => void;
+}
+
+/** One apply(): settled once every write it made is committed (resolve) or one is not (reject). */
+interface Ticket {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+  left: number;
+  settled: boolean;
+}
+
+/** The last write of one (aor, contact) not yet committed, and the applies whose answer hangs on it. */
+interface PendingWrite {
+  write: BindingWrite;
+  /** The row the database holds for this contact (undefined: none): what a failure rolls memory back to. */
+  committed: Binding | undefined;
+  readonly waiters: Ticket[];
 }
 
 /** One pending write per (aor, contact). */
@@ -39,13 +62,36 @@ function writeKey(w: BindingWrite): string {
   return w.kind === 'remove' ? `${w.aor}\u0000${w.contact}` : `${w.binding.aor}\u0000${w.binding.contact}`;
 }
 
+function target(w: BindingWrite): { aor: string; contact: string } {
+  return w.kind === 'remove' ? w : w.binding;
+}
+
+function newTicket(): Ticket {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject, left: 0, settled: false };
+}
+
+function fail(t: Ticket, error: unknown): void {
+  if (t.settled) return;
+  t.settled = true;
+  // Handled from here: a caller that stopped waiting (a stop in progress) must not turn a failed commit into an unhandled rejection.
+  t.promise.catch(() => undefined);
+  t.reject(error);
+}
+
 export class CachedLocationStore implements LocationStore {
   private readonly byAor = new Map<string, Binding[]>();
-  /** Writes not yet committed, one per (aor, contact): the last one wins. */
-  private pending = new Map<string, BindingWrite>();
-  /** Settled when the writes now pending are committed: every apply() of the window shares it. */
-  private commit: Deferred | undefined;
+  /** Writes not yet committed, one per (aor, contact): the last one wins, and its waiters include the ones it replaced. */
+  private pending = new Map<string, PendingWrite>();
+  /** The group commit under way. */
+  private inFlight: Map<string, PendingWrite> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The group commit or reload under way: one at a time (a reload must not miss a commit's rows). */
   private flushing: Promise<void> | undefined;
   private version: number | undefined;
   private checkedAt = 0;
@@ -82,44 +128,51 @@ export class CachedLocationStore implements LocationStore {
     return this.byAor.get(aor)?.slice() ?? [];
   }
 
-  /** Changes memory at once; resolves when the change is committed, rejects when that commit failed. */
+  /**
+   * Changes memory at once; resolves when the change is committed, rejects
+   * when it is not (memory then holds the earlier rows again, unless a newer
+   * change of the same contact came meanwhile).
+   */
   apply(practiceId: string, aor: string, upsert: Binding[], remove: string[]): Promise<void> {
     if (this.closed) throw new Error('location store closed');
     if (upsert.length === 0 && remove.length === 0) return Promise.resolve();
+    const ticket = newTicket();
     const rows = this.byAor.get(aor)?.slice() ?? [];
     for (const contact of remove) {
       const at = rows.findIndex((b) => b.contact === contact);
+      this.queue({ kind: 'remove', aor, contact }, at >= 0 ? rows[at] : undefined, ticket);
       if (at >= 0) rows.splice(at, 1);
-      const w: BindingWrite = { kind: 'remove', aor, contact };
-      this.pending.set(writeKey(w), w);
     }
     for (const b of upsert) {
       const at = rows.findIndex((x) => x.contact === b.contact);
+      this.queue({ kind: 'upsert', practiceId, binding: b }, at >= 0 ? rows[at] : undefined, ticket);
       if (at >= 0) rows[at] = b;
       else rows.push(b);
-      const w: BindingWrite = { kind: 'upsert', practiceId, binding: b };
-      this.pending.set(writeKey(w), w);
     }
     this.put(aor, rows);
     this.scheduleFlush();
-    this.commit ??= deferred();
-    return this.commit.promise;
+    return ticket.promise;
   }
 
   async removeDevice(deviceId: string): Promise<number> {
     // Out of memory first, pending writes included: from here no lookup reaches a disabled (or
     // stolen) phone, whether or not the database writes below succeed.
-    for (const [aor, rows] of this.byAor) {
-      const kept = rows.filter((b) => b.deviceId !== deviceId);
-      if (kept.length !== rows.length) this.put(aor, kept);
+    this.forgetDevice(deviceId);
+    for (const [key, p] of this.pending) {
+      if (p.write.kind !== 'upsert' || p.write.binding.deviceId !== deviceId) continue;
+      this.pending.delete(key);
+      for (const t of p.waiters) fail(t, new Error('device removed'));
     }
-    for (const [key, w] of this.pending) if (w.kind === 'upsert' && w.binding.deviceId === deviceId) this.pending.delete(key);
-    await this.flush();
+    // Whatever the commit under way does, the rows are deleted: a failed
+    // flush must not bring a disabled device's bindings back on restart.
+    await this.flush().catch(() => undefined);
+    // A commit that failed meanwhile rolled memory back to rows it may have held.
+    this.forgetDevice(deviceId);
     return this.backend.removeDevice(deviceId);
   }
 
   async purgeExpired(now: number): Promise<number> {
-    await this.flush();
+    await this.flush().catch(() => undefined);
     for (const [aor, rows] of this.byAor) {
       const live = rows.filter((b) => b.expiresAt > now);
       if (live.length !== rows.length) this.put(aor, live);
@@ -127,7 +180,10 @@ export class CachedLocationStore implements LocationStore {
     return this.backend.purgeExpired(now);
   }
 
-  /** Commits every pending write now; resolves once they are in the database. */
+  /**
+   * Commits every pending write now; resolves once they are in the database
+   * or left out (their applies rejected), rejects when the commit failed.
+   */
   async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -135,23 +191,26 @@ export class CachedLocationStore implements LocationStore {
     }
     // One group commit at a time; writes that arrive meanwhile go in the next.
     while (this.flushing) await this.flushing.catch(() => undefined);
-    const commit = this.commit;
-    this.commit = undefined;
-    if (this.pending.size === 0) {
-      commit?.resolve();
-      return;
-    }
-    const batch = [...this.pending.values()];
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
     this.pending = new Map();
-    this.flushing = this.backend.applyBatch(batch).then(
-      () => commit?.resolve(),
+    this.inFlight = batch;
+    const writes: BindingWrite[] = [];
+    for (const p of batch.values()) writes.push(p.write);
+    this.flushing = this.backend.applyBatch(writes).then(
+      (dropped) => {
+        this.inFlight = undefined;
+        if (dropped.length === 0) {
+          for (const [key, p] of batch) this.settle(key, p, undefined);
+          return;
+        }
+        const refused = new Map<BindingWrite, unknown>(dropped.map((d) => [d.write, d.error]));
+        for (const [key, p] of batch) this.settle(key, p, refused.has(p.write) ? (refused.get(p.write) ?? new Error('write refused')) : undefined);
+        this.o.onFlushError?.(dropped[0]?.error);
+      },
       (err: unknown) => {
-        commit?.reject(err);
-        // Put the batch back under any newer writes, and try again later.
-        const newer = this.pending;
-        this.pending = new Map(batch.map((w) => [writeKey(w), w]));
-        for (const [k, w] of newer) this.pending.set(k, w);
-        if (!this.closed) this.scheduleFlush();
+        this.inFlight = undefined;
+        for (const [key, p] of batch) this.settle(key, p, err ?? new Error('commit failed'));
         this.o.onFlushError?.(err);
         throw err;
       },
@@ -188,11 +247,20 @@ export class CachedLocationStore implements LocationStore {
   }
 
   private async reloadFromDatabase(): Promise<void> {
-    // Our own writes go first, then the table is read back whole. A failed
-    // flush keeps its writes pending (reload() lays them over what it reads),
+    // Our own writes go first, then the table is read back whole. Writes
+    // made meanwhile stay pending (reload() lays them over what it reads),
     // and the lookup is still answered.
     await this.flush().catch(() => undefined);
-    await this.reload();
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    // No group commit runs during the load: one that committed after the
+    // read but took its writes out of `pending` would vanish from memory.
+    const reloading = this.reload();
+    this.flushing = reloading;
+    try {
+      await reloading;
+    } finally {
+      this.flushing = undefined;
+    }
   }
 
   private async reload(): Promise<void> {
@@ -204,13 +272,62 @@ export class CachedLocationStore implements LocationStore {
       if (rows) rows.push(b);
       else this.byAor.set(b.aor, [b]);
     }
-    // Writes still pending (made while the load ran) stay in force.
-    for (const w of this.pending.values()) {
-      const aor = w.kind === 'remove' ? w.aor : w.binding.aor;
-      const contact = w.kind === 'remove' ? w.contact : w.binding.contact;
+    // Writes still pending (made while the load ran) stay in force, over the rows just read.
+    for (const [key, p] of this.pending) {
+      const { aor, contact } = target(p.write);
+      const rows = this.byAor.get(aor) ?? [];
+      p.committed = rows.find((b) => b.contact === contact);
+      const kept = rows.filter((b) => b.contact !== contact);
+      if (p.write.kind === 'upsert') kept.push(p.write.binding);
+      this.put(aor, kept);
+    }
+  }
+
+  /** Adds one write of `ticket`'s apply; `current` is the row memory holds for its contact. */
+  private queue(w: BindingWrite, current: Binding | undefined, ticket: Ticket): void {
+    const key = writeKey(w);
+    const p = this.pending.get(key);
+    if (!p) {
+      // Memory holds what the database does, unless this contact's last write is still being committed.
+      const flying = this.inFlight?.get(key);
+      this.pending.set(key, { write: w, committed: flying ? flying.committed : current, waiters: [ticket] });
+      ticket.left++;
+      return;
+    }
+    // Coalesced: an apply whose write this replaces is answered with the commit of this one.
+    p.write = w;
+    if (p.waiters[p.waiters.length - 1] !== ticket) {
+      p.waiters.push(ticket);
+      ticket.left++;
+    }
+  }
+
+  /** The outcome of one committed (error undefined) or failed write. */
+  private settle(key: string, p: PendingWrite, error: unknown): void {
+    const newer = this.pending.get(key);
+    if (error === undefined) {
+      if (newer) newer.committed = p.write.kind === 'upsert' ? p.write.binding : undefined;
+      for (const t of p.waiters) if (--t.left === 0 && !t.settled) {
+        t.settled = true;
+        t.resolve();
+      }
+      return;
+    }
+    // Not written: memory gets back what the database holds, unless a newer write of this contact stands.
+    if (!newer) {
+      const { aor, contact } = target(p.write);
+      const before = p.committed;
       const rows = (this.byAor.get(aor) ?? []).filter((b) => b.contact !== contact);
-      if (w.kind === 'upsert') rows.push(w.binding);
+      if (before) rows.push(before);
       this.put(aor, rows);
+    }
+    for (const t of p.waiters) fail(t, error);
+  }
+
+  private forgetDevice(deviceId: string): void {
+    for (const [aor, rows] of this.byAor) {
+      const kept = rows.filter((b) => b.deviceId !== deviceId);
+      if (kept.length !== rows.length) this.put(aor, kept);
     }
   }
 
@@ -223,22 +340,4 @@ export class CachedLocationStore implements LocationStore {
     rows.sort((a, b) => (a.contact < b.contact ? -1 : a.contact > b.contact ? 1 : 0));
     this.byAor.set(aor, rows);
   }
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A caller that stopped waiting (a stop in progress) must not turn a failed commit into an unhandled rejection.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }

@@ -3,7 +3,7 @@ import { DIALECTS, openTestDatabase } from '../../../test/support/db.ts';
 import type { DatabaseHandle } from '../../db/index.ts';
 import { addDevice, addUser, CLI_ACTOR, createPractice } from '../../directory/index.ts';
 import type { Binding } from './binding.ts';
-import { KyselyLocationStore } from './location-store.ts';
+import { KyselyLocationStore, type BindingWrite } from './location-store.ts';
 
 describe.each(DIALECTS)('location store on %s', (dialect) => {
   let h: DatabaseHandle;
@@ -50,6 +50,25 @@ describe.each(DIALECTS)('location store on %s', (dialect) => {
     expect(await store.purgeExpired(now)).toBe(1);
     expect(await store.removeDevice(deviceId)).toBe(1);
     expect(await store.lookup(aor)).toEqual([]);
+  });
+
+  it('a group commit reports the row refused for its own sake and commits the rest; a refusing database fails it whole', async () => {
+    const aor = `${practiceId}:101`;
+    const stale: BindingWrite = { kind: 'upsert', practiceId, binding: { ...binding('sip:101@192.0.2.21'), deviceId: 'no-such-device' } };
+    const dropped = await store.applyBatch([{ kind: 'upsert', practiceId, binding: binding('sip:101@192.0.2.20') }, stale]);
+    expect(dropped.map((d) => d.write)).toEqual([stale]);
+    expect((await store.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.20']);
+    if (h.sqlite) {
+      // Read-only (as a full disk or a failing volume would be): the whole batch rejects, nothing is dropped silently.
+      h.sqlite.pragma('query_only = 1');
+      try {
+        await expect(store.applyBatch([{ kind: 'remove', aor, contact: 'sip:101@192.0.2.20' }, { kind: 'upsert', practiceId, binding: binding('sip:101@192.0.2.22') }])).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
+      } finally {
+        h.sqlite.pragma('query_only = 0');
+      }
+      expect((await store.lookup(aor)).map((b) => b.contact)).toEqual(['sip:101@192.0.2.20']);
+    }
+    expect(await store.applyBatch([{ kind: 'remove', aor, contact: 'sip:101@192.0.2.20' }])).toEqual([]);
   });
 
   it('a write while another Kysely transaction is open neither joins nor is lost with its rollback', async () => {

@@ -10,10 +10,22 @@ export type BindingWrite =
   | { readonly kind: 'upsert'; readonly practiceId: string; readonly binding: Binding }
   | { readonly kind: 'remove'; readonly aor: string; readonly contact: string };
 
+/** A write applyBatch() left out, and why: it is not in the database. */
+export interface DroppedWrite {
+  readonly write: BindingWrite;
+  readonly error: unknown;
+}
+
 /** What a CachedLocationStore needs of the database: a full load, a batch write, and (SQLite) a change counter. */
 export interface LocationBackend {
   loadAll(): Promise<Binding[]>;
-  applyBatch(writes: BindingWrite[]): Promise<void>;
+  /**
+   * Commits `writes`. Rejects when none was written (the database is busy,
+   * read-only, full, failing); resolves with the writes it had to leave out
+   * (each refused for a reason of its own row, such as a device deleted
+   * elsewhere), every other write being committed.
+   */
+  applyBatch(writes: BindingWrite[]): Promise<readonly DroppedWrite[]>;
   /** Changes when another connection commits (SQLite PRAGMA data_version); undefined when unknown. */
   externalVersion(): number | undefined;
   removeDevice(deviceId: string): Promise<number>;
@@ -101,27 +113,52 @@ class PreparedBindings {
   }
 
   /**
-   * All writes in one transaction. If it fails (a row whose device another
-   * process deleted breaks the foreign key), each write is retried alone and
-   * the ones that still fail are dropped: one stale row must not hold back
-   * every other phone's binding.
+   * All writes in one transaction. When a row of its own is refused (a row
+   * whose device another process deleted breaks the foreign key), each write
+   * is retried alone, in its own transaction, and the refused ones are
+   * reported: one stale row must not hold back every other phone's binding.
+   * Any other failure (busy, read-only, full, I/O) concerns every row: it is
+   * thrown at once, nothing written. Retrying row by row then would only
+   * repeat it, each try blocking the event loop for the busy timeout.
    */
-  applyBatch(writes: BindingWrite[]): number {
+  applyBatch(writes: BindingWrite[]): DroppedWrite[] {
     try {
       this.batchTx(writes);
-      return 0;
-    } catch {
-      let dropped = 0;
-      for (const w of writes) {
-        try {
-          this.write(w);
-        } catch {
-          dropped++;
-        }
-      }
-      return dropped;
+      return [];
+    } catch (e) {
+      if (!refusedForItsRow(e)) throw e;
     }
+    const dropped: DroppedWrite[] = [];
+    let fatal: unknown;
+    for (const w of writes) {
+      if (fatal !== undefined) {
+        dropped.push({ write: w, error: fatal });
+        continue;
+      }
+      try {
+        this.batchTx([w]);
+      } catch (e) {
+        dropped.push({ write: w, error: e });
+        // The database itself failed in the meantime: the rest are left out, not tried.
+        if (!refusedForItsRow(e)) fatal = e;
+      }
+    }
+    return dropped;
   }
+}
+
+/**
+ * Whether a write failed for a reason of its own row (a constraint, a value
+ * the column refuses) rather than of the database (busy, locked, read-only,
+ * full, I/O). better-sqlite3 names SQLite's extended result code
+ * (SQLITE_CONSTRAINT_FOREIGNKEY ...); pg names the SQLSTATE, whose class 23
+ * is "integrity constraint violation" and 22 "data exception".
+ */
+export function refusedForItsRow(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  if (code.startsWith('SQLITE_')) return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG';
+  return /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 const COLUMNS: ReadonlyArray<keyof SipBindingsTable> = [
@@ -183,13 +220,10 @@ export class KyselyLocationStore implements LocationStore, LocationBackend {
     return this.prepared?.version();
   }
 
-  /** Writes many bindings of many AORs in one transaction (a CachedLocationStore's group commit). */
-  async applyBatch(writes: BindingWrite[]): Promise<void> {
-    if (writes.length === 0) return;
-    if (this.prepared?.usable) {
-      this.prepared.applyBatch(writes);
-      return;
-    }
+  /** Writes many bindings of many AORs in one transaction (a CachedLocationStore's group commit); see LocationBackend. */
+  async applyBatch(writes: BindingWrite[]): Promise<readonly DroppedWrite[]> {
+    if (writes.length === 0) return [];
+    if (this.prepared?.usable) return this.prepared.applyBatch(writes);
     const write = async (trx: Kysely<Database>, w: BindingWrite): Promise<void> => {
       const aor = w.kind === 'remove' ? w.aor : w.binding.aor;
       const contact = w.kind === 'remove' ? w.contact : w.binding.contact;
@@ -200,10 +234,26 @@ export class KyselyLocationStore implements LocationStore, LocationBackend {
       await this.db.transaction().execute(async (trx) => {
         for (const w of writes) await write(trx, w);
       });
-    } catch {
-      // As on the prepared path: one failing row (its device deleted elsewhere) must not hold back the rest.
-      for (const w of writes) await this.db.transaction().execute((trx) => write(trx, w)).catch(() => undefined);
+      return [];
+    } catch (e) {
+      if (!refusedForItsRow(e)) throw e;
     }
+    // As on the prepared path: one row refused must not hold back the rest; a failing database stops the retries.
+    const dropped: DroppedWrite[] = [];
+    let fatal: unknown;
+    for (const w of writes) {
+      if (fatal !== undefined) {
+        dropped.push({ write: w, error: fatal });
+        continue;
+      }
+      try {
+        await this.db.transaction().execute((trx) => write(trx, w));
+      } catch (e) {
+        dropped.push({ write: w, error: e });
+        if (!refusedForItsRow(e)) fatal = e;
+      }
+    }
+    return dropped;
   }
 
   async removeDevice(deviceId: string): Promise<number> {

@@ -59,6 +59,16 @@ describe('SipStack over a fake transport pair', () => {
     expect(seen).toEqual(['INVITE']);
   });
 
+  it('answers statelessly through the transport the request arrived on, not the first of its protocol', async () => {
+    const first = new FakeTransport('UDP', { address: '192.0.2.1', port: 5060 });
+    const second = new FakeTransport('UDP', { address: '192.0.2.1', port: 5080 });
+    await SipStack.start({ transports: [first, second], user: { statelessAnswer: (req) => statelessOptionsAnswer(req), onRequest: () => undefined }, clock: new FakeClock() });
+    second.inject(Buffer.from('OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5999;branch=z9hG4bKka\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: ka\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n'), { address: '198.51.100.7', port: 5999 });
+    expect(first.sent).toHaveLength(0);
+    expect(second.sent[0]?.bytes.toString()).toMatch(/^SIP\/2\.0 200 OK\r\n/);
+    expect(second.sent[0]?.destination).toEqual({ protocol: 'UDP', address: '198.51.100.7', port: 5999 });
+  });
+
   it('hands a retransmitted request to the TU once, and the late answer still arrives', async () => {
     const held: ServerTransaction[] = [];
     const { a, clock, ta } = await pair({ onRequest: (tx) => void held.push(tx) });

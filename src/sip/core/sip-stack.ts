@@ -196,7 +196,7 @@ export class SipStack {
       return;
     }
     // RFC 3261 8.2.7: a stateless answer needs no transaction, not even a lookup.
-    if (this.user.statelessAnswer && message.method !== 'ACK' && message.method !== 'CANCEL' && this.answerStatelessly(message, source)) return;
+    if (this.user.statelessAnswer && message.method !== 'ACK' && message.method !== 'CANCEL' && this.answerStatelessly(message, source, transport)) return;
     // RFC 3261 17.2.3: retransmissions and non-2xx ACKs are absorbed here.
     if (this.transactions.receiveRequest(message)) return;
     if (message.method === 'ACK') {
@@ -213,8 +213,14 @@ export class SipStack {
     this.hand(tx, () => this.user.onRequest(tx, message, source));
   }
 
-  /** True when the TU answered `request` statelessly (the answer is on its way). */
-  private answerStatelessly(request: SipRequest, source: MessageSource): boolean {
+  /**
+   * True when the TU answered `request` statelessly (the answer is on its
+   * way). The answer leaves through the transport the request came in on
+   * (RFC 3261 18.2.2): with two listeners of one protocol (two addresses, or
+   * a second port), the first of that protocol would answer from a source
+   * the peer's NAT or firewall does not expect.
+   */
+  private answerStatelessly(request: SipRequest, source: MessageSource, transport: Transport): boolean {
     let response: SipResponse | undefined;
     try {
       response = this.user.statelessAnswer?.(request, source);
@@ -224,7 +230,7 @@ export class SipStack {
       return false;
     }
     if (!response) return false;
-    void this.respondStateless(response, source);
+    void transport.send(response, this.routeResponse(response, source));
     return true;
   }
 
