@@ -76,7 +76,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   // PostgreSQL (possibly several processes): straight through.
   const bindings = new KyselyLocationStore(db, rt.database.sqlite);
   const cached = rt.database.sqlite
-    ? await CachedLocationStore.open(bindings, { onFlushError: (err) => rt.logger.warn({ err, event: 'sip.bindings.flush_failed' }, 'binding write failed; retrying') })
+    ? await CachedLocationStore.open(bindings, { onFlushError: (err) => rt.logger.warn({ err, event: 'sip.bindings.flush_failed' }, 'binding write failed; its REGISTER answered 500') })
     : undefined;
   const store: LocationStore = cached ?? bindings;
   let practiceCache: { at: number; list: Awaited<ReturnType<typeof listPractices>> } | undefined;
