@@ -114,8 +114,8 @@ export class SipStack {
    * response, or a timeout (which a UAC treats as 408, RFC 3261 8.1.3.1).
    */
   sendRequest(request: SipRequest, destination: Destination, user: ClientTransactionUser): ClientTransaction {
-    const { message, transport, to } = this.prepareRequest(request, destination);
-    return this.startClientOn(message, transport, to, user);
+    const { message, transport, to, bytes } = this.prepareRequest(request, destination);
+    return this.startClientOn(message, transport, to, user, bytes);
   }
 
   /**
@@ -133,10 +133,11 @@ export class SipStack {
     return this.startClientOn(cancelFor(invite.request), transport, to, user);
   }
 
-  private startClientOn(message: SipRequest, transport: Transport, to: Destination, user: ClientTransactionUser): ClientTransaction {
+  private startClientOn(message: SipRequest, transport: Transport, to: Destination, user: ClientTransactionUser, bytes?: Buffer): ClientTransaction {
     const channel: TransactionChannel = {
       reliable: transport.reliable,
-      send: (m) => transport.send(m, to).then((r) => r.ok),
+      // The request's bytes when prepareRequest already made them (and for its retransmissions).
+      send: (m) => transport.send(bytes !== undefined && m === message ? bytes : m, to).then((r) => r.ok),
     };
     return this.transactions.startClient(message, channel, user);
   }
@@ -164,8 +165,8 @@ export class SipStack {
    */
   sendStateless(message: SipMessage, destination: Destination, addVia = message.kind === 'request'): Promise<Result<void, TransportError>> {
     if (message.kind === 'request' && addVia) {
-      const { message: m, transport, to } = this.prepareRequest(message, destination);
-      return transport.send(m, to);
+      const { message: m, transport, to, bytes } = this.prepareRequest(message, destination);
+      return transport.send(bytes ?? m, to);
     }
     const transport = this.transport(destination.protocol);
     if (!transport) return Promise.resolve(err({ code: 'TRANSPORT_NOT_STARTED', message: `no ${destination.protocol} transport` }));
@@ -270,7 +271,8 @@ export class SipStack {
 
   // ------------------------------------------------------------ outbound
 
-  private prepareRequest(request: SipRequest, destination: Destination): { message: SipRequest; transport: Transport; to: Destination } {
+  /** The request with our Via for the transport it leaves by; `bytes` are its serialisation when the size check had to make them. */
+  private prepareRequest(request: SipRequest, destination: Destination): { message: SipRequest; transport: Transport; to: Destination; bytes?: Buffer } {
     let to = destination;
     let transport = this.transport(to.protocol);
     if (!transport) throw new Error(`no ${to.protocol} transport`);
@@ -278,7 +280,9 @@ export class SipStack {
     if (to.protocol === 'UDP' && request.method !== 'ACK') {
       // RFC 3261 18.1.1: too big for a datagram under an unknown MTU: use TCP if we have it.
       const tcp = this.transport('TCP');
-      if (tcp && serializeMessage(message).length > this.udpSizeLimit) {
+      if (tcp) {
+        const bytes = serializeMessage(message);
+        if (bytes.length <= this.udpSizeLimit) return { message, transport, to, bytes };
         to = { protocol: 'TCP', address: to.address, port: to.port };
         transport = tcp;
         message = this.withVia(request, tcp);
