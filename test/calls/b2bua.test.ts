@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AddressBackoff, systemClock } from '../../src/auth/index.ts';
 import { parseSdp, serializeRtpPacket } from '../../src/media/index.ts';
 import { MediaRelay } from '../../src/media/relay/index.ts';
-import { getHeader, type SipResponse } from '../../src/sip/message/index.ts';
+import { getHeader, getTo, getTopVia, type SipMessage, type SipResponse } from '../../src/sip/message/index.ts';
 import { sendPaced } from '../media/fake-phone.ts';
 import type { PhoneTransport } from './call-phone.ts';
 import { CallServer } from './call-server.ts';
@@ -254,6 +254,40 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
     expect(winner.flow).toEqual(['< INVITE', '> 180', '> 200', '< ACK']);
     call.bye();
     await winner.waitRequest('BYE');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+  });
+
+  it('ACKs each dialog one branch answers by its own To tag: a retransmitted 2xx again, a second dialog hung up (RFC 3261 13.2.2.4)', async () => {
+    const a = await phone('101');
+    const b = await phone('102');
+    await b.register();
+    const ma = await media();
+    const mb = await media();
+    // b rings; the 200s below come over the one branch with two To tags, as
+    // from a forking proxy or two phones behind one contact.
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const invite = await b.waitRequest('INVITE');
+    await a.waitResponse('INVITE', 180, 1);
+    const sdp = mb.answer(invite.body.toString('utf8'), { codecs: ['PCMU'] });
+    const isAck = (m: SipMessage) => m.kind === 'request' && m.method === 'ACK';
+    const isBye = (m: SipMessage) => m.kind === 'request' && m.method === 'BYE';
+    b.reply(invite, 200, sdp, 'x');
+    await b.waitHeard(isAck, 1);
+    b.reply(invite, 200, sdp, 'x'); // a retransmission: the same bytes
+    await b.waitHeard(isAck, 2);
+    b.reply(invite, 200, sdp, 'y');
+    await b.waitHeard(isBye, 1);
+    // The caller's call is the first dialog, and ends on it.
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    call.bye();
+    await a.waitResponse('BYE');
+    await b.waitHeard(isBye, 2);
+    // Every ACK as sent (a 2xx retransmission gets one again); each BYE once (a slow answer may have it retransmitted).
+    const acks = b.heard.filter(isAck).map((m) => getTo(m)?.tag);
+    const byes = [...new Map(b.heard.filter(isBye).map((m) => [getTopVia(m)?.branch, getTo(m)?.tag])).values()];
+    expect(acks).toEqual(['x', 'x', 'y']);
+    expect(byes).toEqual(['y', 'x']);
     expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
   });
 

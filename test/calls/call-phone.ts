@@ -66,6 +66,9 @@ const tag = (): string => randomBytes(6).toString('hex');
 export class CallPhone {
   readonly flow: string[] = [];
   readonly received: SipMessage[] = [];
+  /** Every message as it arrived, retransmissions included (flow and received keep each once). */
+  readonly heard: SipMessage[] = [];
+  private heardWaiters: Array<() => void> = [];
   private readonly seen = new Set<string>();
   private waiters: Waiter[] = [];
   incoming: IncomingPolicy = { kind: 'ring' };
@@ -116,6 +119,8 @@ export class CallPhone {
     const parsed = parseMessage(buf);
     if (!parsed.ok) return;
     const m = parsed.value;
+    this.heard.push(m);
+    for (const w of this.heardWaiters) w();
     if (this.seen.has(key)) {
       // A retransmission: answer it again if it is a request we answered, but keep the flow clean.
       if (m.kind === 'request' && m.method === 'INVITE' && this.incoming.kind === 'busy') this.reply(m, 486);
@@ -148,6 +153,22 @@ export class CallPhone {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`phone ${this.o.username}: no message; flow ${this.flow.join(', ')}`)), timeoutMs);
       this.waiters.push({ test, resolve: (m) => (clearTimeout(t), resolve(m)) });
+    });
+  }
+
+  /** Settles once `count` messages heard (retransmissions included) pass `test`. */
+  waitHeard(test: (m: SipMessage) => boolean, count: number, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => this.heard.filter(test).length >= count;
+      if (check()) return resolve();
+      const t = setTimeout(() => reject(new Error(`phone ${this.o.username}: heard too few; flow ${this.flow.join(', ')}`)), timeoutMs);
+      const w = (): void => {
+        if (!check()) return;
+        clearTimeout(t);
+        this.heardWaiters = this.heardWaiters.filter((x) => x !== w);
+        resolve();
+      };
+      this.heardWaiters.push(w);
     });
   }
 
@@ -186,14 +207,14 @@ export class CallPhone {
   }
 
   /** A response to `r`, copying Via/From/To/Call-ID/CSeq (RFC 3261 8.2.6). */
-  reply(r: SipRequest, status: number, sdp = ''): void {
+  reply(r: SipRequest, status: number, sdp = '', toTag = this.inviteTag): void {
     const copy = (name: string) => getHeaderFields(r.headers, name).map((h) => `${name}: ${h.value}`);
     const to = getHeader(r.headers, 'to') ?? '';
     const lines = [
       `SIP/2.0 ${status} ${status === 200 ? 'OK' : 'X'}`,
       ...copy('Via'),
       ...copy('From'),
-      `To: ${/;tag=/.test(to) || status === 100 ? to : `${to};tag=${this.inviteTag}`}`,
+      `To: ${/;tag=/.test(to) || status === 100 ? to : `${to};tag=${toTag}`}`,
       ...copy('Call-ID'),
       ...copy('CSeq'),
       ...(r.method === 'INVITE' && status < 300 && status > 100 ? [`Contact: ${this.contact}`] : []),

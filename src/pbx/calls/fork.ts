@@ -5,8 +5,12 @@
 //   Calling --1xx--> Proceeding --2xx--> Answered
 //      |                 |  \--CANCEL sent--> Cancelling --487--> Ended
 //      \---- 3xx-6xx, timeout, transport error -------------------> Ended
+//
+// In Answered every further 2xx is ACKed (13.2.2.4): with a To tag already
+// seen, by that dialog's ACK again; with a new one, by a new dialog's ACK,
+// then BYE (the call has one answer per branch).
 import { Dialog } from '../../sip/dialog/index.ts';
-import { getCSeq, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
+import { getTo, keyOf, type SipRequest, type SipResponse, type Uri } from '../../sip/message/index.ts';
 import type { ClientTransaction, InviteClientTransaction } from '../../sip/transaction/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
@@ -18,6 +22,20 @@ export enum ForkState {
   Answered = 'answered',
   Ended = 'ended',
 }
+
+/**
+ * Dialogs one branch's 2xx may make (RFC 3261 13.2.2.4). Two or three is a
+ * forking proxy or several UAs behind one contact; past this a peer is
+ * minting To tags, and its further 2xx go unACKed (that UAS then ends each
+ * dialog itself, 13.3.1.4), so it cannot make us keep state without bound.
+ */
+const MAX_DIALOGS = 8;
+
+/** The header fields of our INVITE that Dialog.asUac reads (RFC 3261 12.1.2: From with its tag, Call-ID, CSeq). */
+const SEED_FIELDS = new Set(['from', 'call-id', 'cseq']);
+/** The seed's Request-URI, which no dialog reads: the INVITE's own would pin whatever text it was parsed from. */
+const SEED_URI: Uri = Object.freeze({ scheme: 'seed', opaque: '' });
+const EMPTY = Buffer.alloc(0);
 
 export interface ForkEvents {
   /** A provisional response (180/183 …) from this branch. */
@@ -37,8 +55,19 @@ export class Fork {
   /** CANCEL asked for before any provisional: sent once one arrives (RFC 3261 9.1). */
   private cancelPending = false;
   private tx: ClientTransaction | undefined;
-  /** The ACK of this branch's 2xx, sent again for each retransmission of it. */
-  private ack: SipRequest | undefined;
+  /**
+   * What a dialog needs of our INVITE, copied at the first 2xx: the INVITE
+   * transaction lets go of the INVITE once it passed that 2xx up
+   * (released-request.ts), yet 2xx for other dialogs may follow for 64*T1
+   * (RFC 6026 7.2), each needing a dialog of its own to be ACKed and hung up.
+   * Three small header fields, not the INVITE (its body, Via, URI).
+   */
+  private seed: SipRequest | undefined;
+  /**
+   * RFC 3261 13.2.2.4: the ACK of each dialog this branch's 2xx made, by the
+   * 2xx's To tag, so a retransmission gets its own dialog's ACK again.
+   */
+  private acks: Map<string, SipRequest> | undefined;
   /** Undefined once the call let go of the branch (detach). */
   private events: ForkEvents | undefined;
 
@@ -57,13 +86,12 @@ export class Fork {
     return this.current;
   }
 
-  /** The INVITE as sent (with the stack's Via), once started. */
+  /**
+   * The INVITE as sent (with the stack's Via), once started; after the first
+   * 2xx only a stand-in (the transaction released it).
+   */
   get request(): SipRequest | undefined {
     return this.tx?.request;
-  }
-
-  get inviteSeq(): number {
-    return (this.request && getCSeq(this.request)?.seq) ?? 1;
   }
 
   start(invite: SipRequest): void {
@@ -110,15 +138,32 @@ export class Fork {
     this.fail(response.status);
   }
 
-  /** RFC 3261 13.2.2.4: every 2xx is ACKed, a retransmission with the same ACK again. */
+  /**
+   * RFC 3261 13.2.2.4: every 2xx is ACKed. A retransmission (same To tag)
+   * gets its dialog's ACK again; a 2xx with a new To tag is another dialog
+   * (a forking proxy, or two UAs behind this contact): it gets its own ACK,
+   * and, unless it is the branch's first and the call takes it, a BYE. Only
+   * its ACK is kept; the dialog is let go once the BYE is sent.
+   */
   private answered(response: SipResponse): void {
-    if (this.ack) return void this.stack.sendStateless(this.ack, this.destination);
-    const request = this.request;
-    const dialog = request ? Dialog.asUac(request, response, this.contact, this.destination) : undefined;
+    // The first 2xx is handed to us before the transaction releases the INVITE.
+    this.seed ??= seedOf(this.request);
+    const toTag = getTo(response)?.tag;
+    if (!toTag) return; // No dialog without a To tag (12.1.2); nothing to ACK it in.
+    const acks = (this.acks ??= new Map());
+    const known = acks.get(toTag);
+    if (known) return void this.stack.sendStateless(known, this.destination);
+    if (acks.size >= MAX_DIALOGS) return;
+    const dialog = this.seed ? Dialog.asUac(this.seed, response, this.contact, this.destination) : undefined;
     if (!dialog) return;
-    this.ack = dialog.createAck(this.inviteSeq);
-    void this.stack.sendStateless(this.ack, this.destination);
-    if (this.events?.onAnswer(this, dialog, response) !== true) void this.stack.request(dialog.createRequest('BYE'), this.destination);
+    const first = acks.size === 0;
+    // 13.2.2.4: the ACK carries the INVITE's CSeq number, the dialog's local sequence as made.
+    const ack = dialog.createAck(dialog.localSeq);
+    acks.set(toTag, ack);
+    void this.stack.sendStateless(ack, this.destination);
+    // The call is offered one dialog per branch, the first; the branch already answered for any other.
+    const taken = first && this.events?.onAnswer(this, dialog, response) === true;
+    if (!taken) void this.stack.request(dialog.createRequest('BYE'), this.destination);
   }
 
   private sendCancel(): void {
@@ -132,4 +177,11 @@ export class Fork {
     this.current = ForkState.Ended;
     this.events?.onFailure(this, status);
   }
+}
+
+/** The part of our INVITE a dialog is made from (Dialog.asUac), in a request of its own. */
+function seedOf(invite: SipRequest | undefined): SipRequest | undefined {
+  if (!invite) return undefined;
+  const headers = invite.headers.filter((h) => SEED_FIELDS.has(keyOf(h)));
+  return { kind: 'request', method: invite.method, uri: SEED_URI, version: invite.version, headers, body: EMPTY };
 }
