@@ -30,19 +30,37 @@ function take(n: number): number {
   return at;
 }
 
+// Where fresh keys and nonces live: 8 KiB slabs of the vault's own, each
+// byte handed out once. Not Buffer.alloc: V8 keeps a typed array of 64
+// bytes or less on its own heap and moves it out the first time native code
+// reads it (the cipher taking a content key), which cost more than sealing
+// 1 KiB. Not Node's shared pool (Buffer.allocUnsafe): any other code's
+// slice keeps that slab alive, and posting one to a worker copies all of
+// it, so a key wiped here survived in the copy (an SDES key sent to the
+// media worker carried a voicemail's content key with it). Nor an
+// ArrayBuffer per key: tens of thousands of small external buffers a second
+// drove V8 into full collections (1 KiB opens fell to a third). Only the
+// vault slices these slabs, callers wipe what they take, and a slab is
+// dropped, never reused, once handed out in full.
+const SLAB_BYTES = 8192;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabOffset = 0;
+
+function slabSlice(n: number): Buffer {
+  if (slabOffset + n > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabOffset = 0;
+  }
+  const out = Buffer.from(slab, slabOffset, n);
+  slabOffset += n;
+  return out;
+}
+
 /** `n` fresh random bytes from the operating system's CSPRNG. */
 export function freshRandom(n: number): Buffer {
   if (n > 256) return randomBytes(n);
   const at = take(n);
-  // An ArrayBuffer of its own, not Buffer.alloc: V8 keeps a typed array of
-  // 64 bytes or less on its own heap, and the first time native code reads
-  // one (the cipher taking a content key) it is moved out, which cost more
-  // than a whole 1 KiB AES-GCM seal. Nor a slice of Node's shared 8 KiB
-  // pool (Buffer.allocUnsafe): any other slice of that slab keeps the whole
-  // slab alive, and posting one to a worker copies all of it, so a key
-  // wiped here would survive elsewhere (an SDES key sent to the media
-  // worker carried a voicemail's content key with it).
-  const out = Buffer.from(new ArrayBuffer(n));
+  const out = slabSlice(n);
   for (let i = 0; i < n; i++) out[i] = pool[at + i]!;
   pool.fill(0, at, at + n);
   return out;
