@@ -9,15 +9,15 @@
  * With --prof, node writes a .cpuprofile into DIR on exit (open it in
  * Chrome DevTools, or summarise it with bench/sip-cpuprofile-top.ts).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../src/app/runtime.ts';
 import { PeerProcess } from '../test/interop/harness/child.ts';
-import { freeSipPort, LOOPBACK } from '../test/interop/harness/ports.ts';
+import { LOOPBACK } from '../test/interop/harness/ports.ts';
 import { waitForSip } from '../test/interop/harness/sip-probe.ts';
 import { runSipp } from '../test/interop/harness/sipp.ts';
+import { demoSipUsers, sottoEnvironment } from '../test/interop/harness/sotto.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,23 +46,10 @@ function threadTicks(pid: number): Map<string, { name: string; ticks: number }> 
   return out;
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sotto-prof-'));
-const sipPort = await freeSipPort();
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  SOTTO_DATA_DIR: dataDir,
-  SOTTO_BIND: LOOPBACK,
-  SOTTO_SIP_PORT: String(sipPort),
-  SOTTO_SIP_TLS_PORT: String(await freeSipPort()),
-  SOTTO_HTTP_PORT: String(await freeSipPort()),
-};
+const { dataDir, sipPort, env } = await sottoEnvironment('sotto-prof-');
 const demo = new PeerProcess('sotto demo', 'node', ['bin/sotto.mjs', 'demo', '--json'], { cwd: PROJECT_ROOT, env, maxLifetimeMs: 120_000 });
 await demo.exited;
-const parsed = JSON.parse(demo.output.slice(demo.output.indexOf('{'), demo.output.lastIndexOf('}') + 1)) as {
-  sip: { domain: string };
-  extensions: Array<{ sipUsername: string; sipPassword: string }>;
-};
-const users = parsed.extensions.map((e) => ({ username: e.sipUsername, password: e.sipPassword, domain: parsed.sip.domain }));
+const { users } = demoSipUsers(demo.output);
 const nodeFlags = [...(args.prof ? ['--cpu-prof', `--cpu-prof-dir=${args.prof}`] : []), ...(args.perf ? ['--perf-basic-prof-only-functions'] : []), ...(args['node-flags'] ? (args['node-flags'] as string).split(' ') : [])];
 const proc = new PeerProcess('sotto start', 'node', [...nodeFlags, 'bin/sotto.mjs', 'start'], { cwd: PROJECT_ROOT, env, maxLifetimeMs: 10 * 60_000 });
 await proc.waitForOutput(/Portal and API\s+http/, 60_000);

@@ -44,8 +44,9 @@ export class SottoStartError extends Error {
   readonly code = 'SOTTO_START_FAILED';
 }
 
-export async function startSotto(options: SottoOptions = {}): Promise<SottoServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sotto-interop-'));
+/** A private data dir and free loopback ports for one Sotto, as the environment `sotto demo` and `sotto start` read. */
+export async function sottoEnvironment(prefix: string): Promise<{ dataDir: string; sipPort: number; env: NodeJS.ProcessEnv }> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
   const sipPort = await freeSipPort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -55,19 +56,30 @@ export async function startSotto(options: SottoOptions = {}): Promise<SottoServe
     SOTTO_SIP_TLS_PORT: String(await freeSipPort()),
     SOTTO_HTTP_PORT: String(await freeSipPort()),
   };
+  return { dataDir, sipPort, env };
+}
+
+/** The SIP domain and accounts `sotto demo --json` printed (its output may carry log lines around the JSON). */
+export function demoSipUsers(output: string): { domain: string; users: SipCredentials[] } {
+  const parsed = JSON.parse(output.slice(output.indexOf('{'), output.lastIndexOf('}') + 1)) as DemoJson;
+  const domain = parsed.sip.domain;
+  return { domain, users: parsed.extensions.map((e) => ({ username: e.sipUsername, password: e.sipPassword, domain })) };
+}
+
+export async function startSotto(options: SottoOptions = {}): Promise<SottoServer> {
+  const { dataDir, sipPort, env } = await sottoEnvironment('sotto-interop-');
   const removeData = (): void => rmSync(dataDir, { recursive: true, force: true });
 
   const demo = new PeerProcess('sotto demo', 'npx', ['sotto', 'demo', '--json'], { cwd: PROJECT_ROOT, env, maxLifetimeMs: 120_000 });
   const demoExit = await demo.exited;
-  let parsed: DemoJson;
+  let demoUsers: { domain: string; users: SipCredentials[] };
   try {
     if (demoExit.code !== 0) throw new Error(`exit ${demoExit.code}`);
-    parsed = JSON.parse(demo.output.slice(demo.output.indexOf('{'), demo.output.lastIndexOf('}') + 1)) as DemoJson;
+    demoUsers = demoSipUsers(demo.output);
   } catch (err) {
     removeData();
     throw new SottoStartError(`sotto demo failed (${(err as Error).message}):\n${demo.output.slice(-3000)}`);
   }
-  const users = parsed.extensions.map((e) => ({ username: e.sipUsername, password: e.sipPassword, domain: parsed.sip.domain }));
 
   const proc = new PeerProcess('sotto start', 'npx', ['sotto', 'start'], { cwd: PROJECT_ROOT, env, maxLifetimeMs: options.maxLifetimeMs ?? 10 * 60_000 });
   const stop = async (): Promise<void> => {
@@ -85,8 +97,8 @@ export async function startSotto(options: SottoOptions = {}): Promise<SottoServe
   return {
     target: `${LOOPBACK}:${sipPort}`,
     sipPort,
-    domain: parsed.sip.domain,
-    users,
+    domain: demoUsers.domain,
+    users: demoUsers.users,
     dataDir,
     sipAnswering,
     pid: proc.pid,
