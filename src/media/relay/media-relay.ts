@@ -26,17 +26,16 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
-import { decodeG711 } from '../codecs/g711.ts';
 import type { LatchPolicy } from '../rtp/peer-latch.ts';
 import type { G711Codec } from '../sdp/offer-answer.ts';
 import { serializeSdp } from '../sdp/session-description.ts';
-import { bytesToPcm16, parseWav } from '../wav.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
-import type { CallStats, DtmfNotice, LegMediaConfig, LegStats, LegToConfigure, WorkerSettings } from './control-messages.ts';
-import { NativeDataPlane } from './native-plane.ts';
-import { fitsNativeLegs, fitsNativeOffer, nativeLeg, pinFor, pinned, type LatchPin } from './native-fit.ts';
+import type { CallStats, DtmfNotice, LegMediaConfig, LegToConfigure, WorkerSettings } from './control-messages.ts';
+import { NativeCalls } from './native-calls.ts';
+import type { NativeDataPlane } from './native-plane.ts';
+import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pinned, type LatchPin } from './native-fit.ts';
 import { RtpPortPool, type PortRange } from './port-pool.ts';
-import type { ForkHandle, PlaybackHandle, PlaySource, RecordingHandle, RecordingSink } from './relay-types.ts';
+import { playSourcePcm, type ForkHandle, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
 import { RelayError } from './relay-error.ts';
 import { RelayWorkerPool, type WorkerSlot } from './worker-pool.ts';
 import {
@@ -98,6 +97,9 @@ interface CallRecord {
 }
 
 const BIND_ATTEMPTS = 8;
+const DEFAULT_RECV_BUFFER = 2 * 1024 * 1024;
+const DEFAULT_SEND_BUFFER = 1024 * 1024;
+const DEFAULT_INACTIVITY_MS = 60_000;
 
 export class MediaRelay {
   private readonly workers: RelayWorkerPool;
@@ -109,10 +111,7 @@ export class MediaRelay {
   /** Ids of plays, recordings and forks. */
   private nextId = 1;
   private closed = false;
-  private native: NativeDataPlane | undefined;
-  /** Native call number -> call id. */
-  private readonly nativeCalls = new Map<number, string>();
-  private nextNativeCall = 1;
+  private native: NativeCalls | undefined;
 
   private constructor(
     private readonly options: MediaRelayOptions,
@@ -120,9 +119,9 @@ export class MediaRelay {
   ) {
     this.pool = new RtpPortPool(options.portRange);
     const settings: WorkerSettings = {
-      recvBufferSize: options.recvBufferSize ?? 2 * 1024 * 1024,
-      sendBufferSize: options.sendBufferSize ?? 1024 * 1024,
-      inactivityTimeoutMs: options.inactivityTimeoutMs ?? 60_000,
+      recvBufferSize: options.recvBufferSize ?? DEFAULT_RECV_BUFFER,
+      sendBufferSize: options.sendBufferSize ?? DEFAULT_SEND_BUFFER,
+      inactivityTimeoutMs: options.inactivityTimeoutMs ?? DEFAULT_INACTIVITY_MS,
       rtcpIntervalMs: options.rtcpIntervalMs ?? 5_000,
       cname: `sotto-${randomBytes(6).toString('hex')}`,
     };
@@ -154,34 +153,18 @@ export class MediaRelay {
   }
 
   private async startNative(): Promise<void> {
-    const wanted = this.options.dataPlane ?? 'auto';
-    if (wanted === 'js') return;
-    const started = await NativeDataPlane.start(
-      {
-        bindAddress: this.options.bindAddress,
-        recvBufferSize: this.options.recvBufferSize ?? 2 * 1024 * 1024,
-        sendBufferSize: this.options.sendBufferSize ?? 1024 * 1024,
-        inactivityTimeoutMs: this.options.inactivityTimeoutMs ?? 60_000,
+    const o = this.options;
+    this.native = await NativeCalls.start({
+      wanted: o.dataPlane ?? 'auto',
+      bindAddress: o.bindAddress,
+      recvBufferSize: o.recvBufferSize ?? DEFAULT_RECV_BUFFER,
+      sendBufferSize: o.sendBufferSize ?? DEFAULT_SEND_BUFFER,
+      inactivityTimeoutMs: o.inactivityTimeoutMs ?? DEFAULT_INACTIVITY_MS,
+      log: o.log ?? ((code: string) => process.stderr.write(`sotto media relay: native data plane unavailable (${code}); relaying on JS workers\n`)),
+      onInactive: (callId, idleMs) => {
+        for (const cb of this.inactiveListeners) cb(callId, idleMs);
       },
-      (call, idleMs) => {
-        const callId = this.nativeCalls.get(call);
-        if (callId !== undefined) for (const cb of this.inactiveListeners) cb(callId, idleMs);
-      },
-    );
-    const log = this.options.log ?? ((code: string) => process.stderr.write(`sotto media relay: native data plane unavailable (${code}); relaying on JS workers\n`));
-    if (started.ok) {
-      this.native = started.value;
-      // Its calls lose their media with it (as a worker's do): they are
-      // reported inactive at once, so the B2BUA hangs them up rather than
-      // leaving them up silent; new calls go to the workers.
-      this.native.onUnexpectedExit = () => {
-        log('RELAY_NATIVE_EXITED');
-        for (const callId of [...this.nativeCalls.values()]) for (const cb of this.inactiveListeners) cb(callId, 0);
-      };
-      return;
-    }
-    if (wanted === 'native') throw new RelayError('RELAY_CLOSED', `native media relay unavailable (${started.error.code})`);
-    log(started.error.code);
+    });
   }
 
   /** 'native' when plain calls go to the native plane, else 'js'. */
@@ -196,7 +179,7 @@ export class MediaRelay {
 
   private nativePlane(): NativeDataPlane {
     if (this.closed || !this.native) throw new RelayError('RELAY_CLOSED', 'media relay is closed');
-    return this.native;
+    return this.native.running;
   }
 
   private call(callId: string): CallRecord {
@@ -322,10 +305,8 @@ export class MediaRelay {
 
   private newCall(callId: string, native: boolean): CallRecord {
     const record: CallRecord = { ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map(), configs: new Map(), pins: new Map() };
-    if (native) {
-      record.native = this.nextNativeCall++;
-      this.nativeCalls.set(record.native, callId);
-    } else record.slot = this.workers.pick();
+    if (native && this.native) record.native = this.native.add(callId);
+    else record.slot = this.workers.pick();
     this.calls.set(callId, record);
     return record;
   }
@@ -358,7 +339,7 @@ export class MediaRelay {
       // cannot learn the latches fails (and the call with it) rather than
       // reopen them on the worker.
       const latched = await plane.request({ op: 'delete', call: id });
-      this.nativeCalls.delete(id);
+      this.native?.forget(id);
       for (const [legId, port] of record.ports) {
         const peer = latched.find((l) => l.port === port)?.peer;
         const config = record.configs.get(legId);
@@ -381,7 +362,7 @@ export class MediaRelay {
     await record.moving?.catch(() => {});
     try {
       if (record.native !== undefined) {
-        this.nativeCalls.delete(record.native);
+        this.native?.forget(record.native);
         // Lazy: shares a write with others (native-plane.ts); the ports return to the pool after it.
         await this.nativePlane().request({ op: 'delete', call: record.native }, { lazy: true });
       } else if (record.slot) {
@@ -403,7 +384,7 @@ export class MediaRelay {
 
   /** Plays audio to `legId`'s phone (a greeting, a prompt). The other phone's audio to it pauses meanwhile. */
   async play(callId: string, legId: string, source: PlaySource, options: { loop?: boolean } = {}): Promise<PlaybackHandle> {
-    const pcm = toPcm(source);
+    const pcm = playSourcePcm(source);
     const record = await this.onWorker(callId);
     const playId = this.nextId++;
     const done = new Promise<'finished' | 'stopped'>((resolve) => this.playbacks.set(playId, resolve));
@@ -476,28 +457,7 @@ export class MediaRelay {
     await record.moving;
     if (record.native === undefined) return this.workers.request<CallStats>(record.slot, { op: 'stats', callId });
     const legs = await this.nativePlane().request({ op: 'stats', call: record.native });
-    const legIdOf = new Map([...record.ports].map(([legId, port]) => [port, legId]));
-    return {
-      callId,
-      legs: legs.map(
-        (l): LegStats => ({
-          legId: legIdOf.get(l.port) ?? String(l.port),
-          localPort: l.port,
-          latched: l.latched,
-          packetsReceived: l.packetsReceived,
-          packetsSent: l.packetsSent,
-          packetsRefused: l.packetsRefused,
-          packetsMalformed: l.packetsMalformed,
-          srtpFailures: 0,
-          unexpectedPayloadType: l.unexpectedPayloadType,
-          rtcpReceived: l.rtcpReceived,
-          rtcpSent: l.rtcpSent,
-          cumulativeLost: 0,
-          jitterMs: 0,
-          recvBufferSize: l.recvBufferSize,
-        }),
-      ),
-    };
+    return nativeCallStats(callId, record.ports, legs);
   }
 
   /** Which plane carries the call now (tests, diagnostics). */
@@ -535,14 +495,4 @@ function offererKey(record: CallRecord, legId: string): Buffer {
 
 function pendingLegId(offererLegId: string): string {
   return `\u0000pending:${offererLegId}`;
-}
-
-function toPcm(source: PlaySource): Int16Array {
-  if ('pcm' in source) return source.pcm;
-  const wav = parseWav(source.wav);
-  if (!wav.ok) throw new RelayError('RELAY_UNSUPPORTED_AUDIO', `not a WAV file (${wav.error.code})`);
-  const { encoding, sampleRate, channels, data } = wav.value;
-  if (sampleRate !== 8000 || channels !== 1) throw new RelayError('RELAY_UNSUPPORTED_AUDIO', 'prompts must be 8 kHz mono');
-  if (encoding === 'pcm16') return bytesToPcm16(data);
-  return decodeG711(encoding === 'ulaw' ? 'pcmu' : 'pcma', data);
 }

@@ -9,8 +9,8 @@ import { isIP } from 'node:net';
 import type { MediaAddress } from '../rtp/peer-latch.ts';
 import { directionFlags, rtpMaps } from '../sdp/media-format.ts';
 import type { SessionDescription } from '../sdp/session-description.ts';
-import type { LegMediaConfig } from './control-messages.ts';
-import type { NativeLegConfig } from './native-protocol.ts';
+import type { CallStats, LegMediaConfig, LegStats } from './control-messages.ts';
+import type { NativeLegConfig, NativeLegStats } from './native-protocol.ts';
 import type { OfferOptions } from './sdp-bridge.ts';
 
 /** The offer can be carried byte-exact by the native plane: plain RTP/AVP, G.711, nothing to transcode or rewrite. */
@@ -84,4 +84,33 @@ export function pinned(pins: Map<string, LatchPin>, legId: string, config: LegMe
     return config;
   }
   return { ...config, remoteAddress: pin.peer.address, remotePort: pin.peer.port, latch: 'negotiated-only' };
+}
+
+/**
+ * A native call's counters in the workers' shape, legs named by their
+ * ports: srtpFailures 0 (no SRTP there), loss and jitter not measured (0).
+ */
+export function nativeCallStats(callId: string, ports: ReadonlyMap<string, number>, legs: readonly NativeLegStats[]): CallStats {
+  const legIdOf = new Map([...ports].map(([legId, port]) => [port, legId]));
+  return {
+    callId,
+    legs: legs.map(
+      (l): LegStats => ({
+        legId: legIdOf.get(l.port) ?? String(l.port),
+        localPort: l.port,
+        latched: l.latched,
+        packetsReceived: l.packetsReceived,
+        packetsSent: l.packetsSent,
+        packetsRefused: l.packetsRefused,
+        packetsMalformed: l.packetsMalformed,
+        srtpFailures: 0,
+        unexpectedPayloadType: l.unexpectedPayloadType,
+        rtcpReceived: l.rtcpReceived,
+        rtcpSent: l.rtcpSent,
+        cumulativeLost: 0,
+        jitterMs: 0,
+        recvBufferSize: l.recvBufferSize,
+      }),
+    ),
+  };
 }

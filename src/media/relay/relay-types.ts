@@ -1,11 +1,27 @@
 // What MediaRelay's callers hand it and get back for prompts, recordings
-// and forks (media-relay.ts); kept apart so the relay file holds the relay.
+// and forks (media-relay.ts), and how a prompt's source becomes samples;
+// kept apart so the relay file holds the relay.
+
+import { decodeG711 } from '../codecs/g711.ts';
+import { bytesToPcm16, parseWav } from '../wav.ts';
+import { RelayError } from './relay-error.ts';
 
 export type PlaySource =
   /** A WAV file's bytes: 8 kHz mono, PCM16 or G.711. */
   | { readonly wav: Uint8Array }
   /** 8 kHz mono samples. */
   | { readonly pcm: Int16Array };
+
+/** A prompt's 8 kHz mono samples; RELAY_UNSUPPORTED_AUDIO for anything else. */
+export function playSourcePcm(source: PlaySource): Int16Array {
+  if ('pcm' in source) return source.pcm;
+  const wav = parseWav(source.wav);
+  if (!wav.ok) throw new RelayError('RELAY_UNSUPPORTED_AUDIO', `not a WAV file (${wav.error.code})`);
+  const { encoding, sampleRate, channels, data } = wav.value;
+  if (sampleRate !== 8000 || channels !== 1) throw new RelayError('RELAY_UNSUPPORTED_AUDIO', 'prompts must be 8 kHz mono');
+  if (encoding === 'pcm16') return bytesToPcm16(data);
+  return decodeG711(encoding === 'ulaw' ? 'pcmu' : 'pcma', data);
+}
 
 export interface PlaybackHandle {
   /** Settles when the prompt has been sent in full, or was stopped or replaced. */
