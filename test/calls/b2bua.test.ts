@@ -34,6 +34,15 @@ beforeEach(() => {
 
 const phone = (username: string, transport?: PhoneTransport) => server.phone(username, transport);
 const media = () => server.media();
+/** 101 to call; 102 with two phones registered (a desk phone and a softphone), so a call to 102 forks. */
+const callerAndTwoPhonesOf102 = async () => {
+  const a = await phone('101');
+  const desk = await phone('102');
+  const soft = await phone('102');
+  await desk.register();
+  await soft.register();
+  return { a, desk, soft };
+};
 
 const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
 
@@ -208,11 +217,7 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
   });
 
   it('rings every registered phone of the callee, connects the first to answer and cancels the others', async () => {
-    const a = await phone('101');
-    const desk = await phone('102');
-    const soft = await phone('102');
-    await desk.register();
-    await soft.register();
+    const { a, desk, soft } = await callerAndTwoPhonesOf102();
     const ma = await media();
     const mb = await media();
     soft.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
@@ -234,11 +239,7 @@ describe('B2BUA: extension-to-extension calls', { timeout: 30_000 }, () => {
   });
 
   it('ACKs and hangs up a second phone that answers after the first one won (RFC 3261 13.2.2.4)', async () => {
-    const a = await phone('101');
-    const desk = await phone('102');
-    const soft = await phone('102');
-    await desk.register();
-    await soft.register();
+    const { a, desk, soft } = await callerAndTwoPhonesOf102();
     const ma = await media();
     const md = await media();
     const ms = await media();
