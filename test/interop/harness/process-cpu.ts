@@ -1,7 +1,11 @@
 // CPU time used by a server and everything it forked (Kamailio runs one
 // process per worker; `npx sotto start` is node under npm), read from
 // /proc/<pid>/stat: utime + stime of every live process in the tree (threads
-// are already inside their process's figures). Linux only.
+// are already inside their process's figures), plus cutime + cstime, the time
+// of children that exited and were waited for: counted live only, a child
+// exiting mid-measurement (Sotto's prompt renderer after start, a compiler)
+// would take its time out of the tree and make a step's figure fall, even
+// below zero. Linux only.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -26,12 +30,13 @@ function readStat(pid: number): ProcStat | undefined {
     return undefined;
   }
   // The command name (field 2) may hold spaces and parentheses: fields after
-  // the last ')' are fixed. proc(5): state is field 3, ppid 4, utime 14, stime 15.
+  // the last ')' are fixed. proc(5): state is field 3, ppid 4, utime 14,
+  // stime 15, cutime 16, cstime 17.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const ppid = Number(rest[1]);
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  return { pid, ppid, ticks: utime + stime };
+  const own = Number(rest[11]) + Number(rest[12]);
+  const reaped = Number(rest[13]) + Number(rest[14]);
+  return { pid, ppid, ticks: own + reaped };
 }
 
 /** The pid and all its live descendants. */
@@ -55,7 +60,7 @@ export function processTree(rootPid: number): number[] {
   return out;
 }
 
-/** User + system CPU milliseconds of the process tree so far (clock-tick resolution). */
+/** User + system CPU milliseconds of the process tree so far, reaped children included (clock-tick resolution). */
 export function processTreeCpuMs(rootPid: number): number {
   let ticks = 0;
   for (const pid of processTree(rootPid)) ticks += readStat(pid)?.ticks ?? 0;
