@@ -60,7 +60,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger): Promise<
     local = await openLocalVault({
       dataDir: config.dataDir,
       masterKeyFile: config.masterKeyFile,
-      repos: new KyselyVaultRepositories(database.db),
+      repos: new KyselyVaultRepositories(database.db, database.sqlite),
       logger,
       onTampered: (event) => recordTamper(database, event),
     });

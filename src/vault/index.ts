@@ -26,7 +26,7 @@ export type { PurgeReport } from './shred.ts';
 export type { VaultLogger, TamperEvent } from './vault-context.ts';
 export { systemClock } from './practice-keyring.ts';
 export type { Clock } from './practice-keyring.ts';
-export { ARTIFACT_KINDS, isArtifactKind } from './repositories.ts';
+export { ARTIFACT_KINDS, isArtifactKind, LOOKUP_LATER } from './repositories.ts';
 export type {
   ArtifactKind,
   DataKeyRecord,

@@ -9,13 +9,15 @@ import type { DatabaseHandle } from '../db/index.ts';
 import { createPractice } from '../directory/index.ts';
 import { openLocalVault, rotateMasterKeyFile, VaultErrorCode, type Vault } from './index.ts';
 import { KyselyVaultRepositories } from './kysely-repositories.ts';
+import { LOOKUP_LATER } from './repositories.ts';
 
 describe.each(DIALECTS)('vault on %s', (dialect) => {
   let h: DatabaseHandle;
   let vault: Vault;
   let practiceId: string;
   const dataDir = mkdtempSync(join(tmpdir(), 'sotto-vault-db-'));
-  const repos = () => new KyselyVaultRepositories(h.db);
+  // With the raw SQLite connection, as the runtime builds them (its prepared lookup); PostgreSQL has none.
+  const repos = () => new KyselyVaultRepositories(h.db, h.sqlite);
 
   beforeAll(async () => {
     h = await openTestDatabase(dialect);
@@ -42,6 +44,24 @@ describe.each(DIALECTS)('vault on %s', (dialect) => {
     const rec = await w.commit();
     expect(rec.size).toBe(25_000);
     expect((await vault.openBytes({ practiceId, objectId: rec.id })).equals(Buffer.concat([Buffer.alloc(20_000, 7), Buffer.alloc(5_000, 9)]))).toBe(true);
+  });
+
+  it('answers a lookup at once, and defers while a transaction holds the connection', async () => {
+    const rec = await vault.sealBytes({ practiceId, kind: 'text' }, Buffer.from('lookup'));
+    const objects = repos().objects;
+    if (dialect === 'postgres') {
+      expect(objects.getNow(rec.id)).toBe(LOOKUP_LATER);
+      return;
+    }
+    expect(objects.getNow(rec.id)).toEqual(await objects.get(rec.id));
+    expect(objects.getNow('obj_missing')).toBeUndefined();
+    // Inside a Kysely transaction a statement on the shared connection would see its uncommitted writes.
+    await h.db.transaction().execute(async (trx) => {
+      await trx.updateTable('vault_objects').set({ legal_hold: 1 }).where('id', '=', rec.id).execute();
+      expect(objects.getNow(rec.id)).toBe(LOOKUP_LATER);
+      throw new Error('roll back');
+    }).catch(() => undefined);
+    expect((objects.getNow(rec.id) as { legalHold: boolean }).legalHold).toBe(false);
   });
 
   it('purges expired objects by destroying their keys, leaving receipts', async () => {

@@ -1,8 +1,10 @@
 // The vault's repositories on Kysely: SQLite and PostgreSQL. Compare-and-set
 // updates run as a conditional UPDATE inside a transaction, so two workers
 // never both win a state change.
+import type SQLite from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
 import { isUniqueViolation, type Database, type VaultDataKeysTable, type VaultObjectsTable } from '../db/index.ts';
+import { LOOKUP_LATER } from './repositories.ts';
 import type {
   ArtifactKind,
   DataKeyRecord,
@@ -20,7 +22,8 @@ import type {
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 const date = (s: string | null): Date | null => (s === null ? null : new Date(s));
-const buf = (b: Buffer | Uint8Array | null): Buffer | null => (b === null ? null : Buffer.from(b));
+// A row's bytes are the driver's fresh copy; only a plain Uint8Array needs one as a Buffer.
+const buf = (b: Buffer | Uint8Array | null): Buffer | null => (b === null ? null : Buffer.isBuffer(b) ? b : Buffer.from(b));
 
 function keyFromRow(r: Selectable<VaultDataKeysTable>): DataKeyRecord {
   return {
@@ -101,7 +104,30 @@ class KyselyDataKeys implements DataKeyRepository {
 }
 
 class KyselyObjects implements ObjectRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #sqlite: SQLite.Database | undefined;
+  #byId: SQLite.Statement<[string], Selectable<VaultObjectsTable>> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    sqlite?: SQLite.Database,
+  ) {
+    this.#sqlite = sqlite;
+  }
+
+  /**
+   * get() without a promise, on SQLite: one prepared statement instead of
+   * Kysely's compile and awaited hops. Kysely shares this connection and may
+   * hold a transaction open across an await; a statement run then would see
+   * its uncommitted writes, so then the answer is LOOKUP_LATER (await get()).
+   */
+  getNow(id: string): ObjectRecord | undefined | typeof LOOKUP_LATER {
+    const sqlite = this.#sqlite;
+    if (sqlite === undefined || sqlite.inTransaction) return LOOKUP_LATER;
+    // The statement Kysely compiles for get(), prepared on first use (after the migrations).
+    this.#byId ??= sqlite.prepare<[string], Selectable<VaultObjectsTable>>('SELECT * FROM vault_objects WHERE id = ?');
+    const r = this.#byId.get(id);
+    return r && objectFromRow(r);
+  }
 
   async insert(r: ObjectRecord): Promise<void> {
     await this.db
@@ -261,9 +287,10 @@ export class KyselyVaultRepositories implements VaultRepositories {
   readonly receipts: KyselyReceipts;
   readonly userHolds: KyselyUserHolds;
 
-  constructor(db: Kysely<Database>) {
+  /** `sqlite`: the connection under `db` when it is SQLite (DatabaseHandle.sqlite), for the prepared lookup. */
+  constructor(db: Kysely<Database>, sqlite?: SQLite.Database) {
     this.dataKeys = new KyselyDataKeys(db);
-    this.objects = new KyselyObjects(db);
+    this.objects = new KyselyObjects(db, sqlite);
     this.receipts = new KyselyReceipts(db);
     this.userHolds = new KyselyUserHolds(db);
   }

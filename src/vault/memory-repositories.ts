@@ -86,6 +86,10 @@ class MemoryObjects implements ObjectRepository {
     this.rows.set(record.id, storedObject(record));
   }
   async get(id: string): Promise<ObjectRecord | undefined> {
+    return this.getNow(id);
+  }
+  /** The reference for the database's synchronous lookup (SQLite's prepared statement): the same copy as get(). */
+  getNow(id: string): ObjectRecord | undefined {
     const r = this.rows.get(id);
     return r && cloneObject(r);
   }

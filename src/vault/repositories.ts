@@ -101,9 +101,21 @@ export interface DeletionReceipt {
 
 export type DeletionReason = 'retention_expired' | 'requested' | 'aborted';
 
+/** What {@link ObjectRepository.getNow} answers when it cannot answer without waiting: call get(). */
+export const LOOKUP_LATER = 'later';
+
 export interface ObjectRepository {
   insert(record: ObjectRecord): Promise<void>;
   get(id: string): Promise<ObjectRecord | undefined>;
+  /**
+   * The record as get() would resolve it, answered without a promise, or
+   * LOOKUP_LATER when that is not possible right now (SQLite while Kysely
+   * holds a transaction open on the shared connection; a database reached
+   * over the network never can, and leaves it out). The open path of a
+   * small object pays for every promise; SQLite, the default, answers
+   * from a prepared statement.
+   */
+  getNow?(id: string): ObjectRecord | undefined | typeof LOOKUP_LATER;
   findByBlobRef(blobRef: string): Promise<ObjectRecord | undefined>;
   /**
    * Compare-and-set state change: applies `patch` only if the current state is

@@ -61,7 +61,7 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', ex
   const masterKey = randomBytes(32);
   const disabledUsers: Array<[string, string[]]> = [];
   const keyDir = mkdtempSync(join(tmpdir(), 'sotto-api-key-'));
-  const vault = new Vault({ repos: new KyselyVaultRepositories(handle.db), keyProvider: await FileKeyProvider.open({ path: join(keyDir, 'master.key') }), store: new MemoryBlobStore() });
+  const vault = new Vault({ repos: new KyselyVaultRepositories(handle.db, handle.sqlite), keyProvider: await FileKeyProvider.open({ path: join(keyDir, 'master.key') }), store: new MemoryBlobStore() });
   const voicemail = { store: new VoicemailStore(handle.db, vault), greetings: new VaultGreetingStore(handle.db, vault), vault };
   const app = await buildApi({
     voicemail,
