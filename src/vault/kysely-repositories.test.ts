@@ -62,6 +62,9 @@ describe.each(DIALECTS)('vault on %s', (dialect) => {
       throw new Error('roll back');
     }).catch(() => undefined);
     expect((objects.getNow(rec.id) as { legalHold: boolean }).legalHold).toBe(false);
+    // The prepared commit transition is compare-and-set like Kysely's: a committed object does not commit again.
+    expect(await objects.transition(rec.id, ['writing'], { state: 'committed', size: 1 })).toBeUndefined();
+    expect((await objects.get(rec.id))?.size).toBe(6);
   });
 
   it('purges expired objects by destroying their keys, leaving receipts', async () => {

@@ -103,52 +103,126 @@ class KyselyDataKeys implements DataKeyRepository {
   }
 }
 
-class KyselyObjects implements ObjectRepository {
-  readonly #sqlite: SQLite.Database | undefined;
+function rowFromObject(r: ObjectRecord): Selectable<VaultObjectsTable> {
+  return {
+    id: r.id,
+    practice_id: r.practiceId,
+    kind: r.kind,
+    owner_user_id: r.ownerUserId,
+    data_key_id: r.dataKeyId,
+    wrapped_content_key: buf(r.wrappedContentKey),
+    blob_ref: r.blobRef,
+    size: r.size,
+    state: r.state,
+    created_at: r.createdAt.toISOString(),
+    sealed_at: iso(r.sealedAt),
+    retention_deadline: iso(r.retentionDeadline),
+    legal_hold: r.legalHold ? 1 : 0,
+    shred_reason: r.shredReason,
+  };
+}
+
+const OBJECT_COLUMNS = [
+  'id',
+  'practice_id',
+  'kind',
+  'owner_user_id',
+  'data_key_id',
+  'wrapped_content_key',
+  'blob_ref',
+  'size',
+  'state',
+  'created_at',
+  'sealed_at',
+  'retention_deadline',
+  'legal_hold',
+  'shred_reason',
+] as const;
+
+type TransitionPatch = { state: ObjectState; size?: number | null; sealedAt?: Date | null };
+
+/**
+ * The hot statements of a small object's life (insert, commit transition,
+ * lookup) prepared once on the SQLite connection, run synchronously: the
+ * same SQL Kysely compiles, without its per-query compile and the awaited
+ * hops of its driver (a 1 KiB seal on SQLite cost ~800 us of CPU through
+ * Kysely). Kysely shares this connection and may hold a transaction open
+ * across an await; a statement run then would join it (see its uncommitted
+ * writes, commit or roll back with it), so callers check `usable` and go
+ * through Kysely otherwise. Prepared on first use, after the migrations.
+ */
+class PreparedObjects {
+  readonly #sqlite: SQLite.Database;
   #byId: SQLite.Statement<[string], Selectable<VaultObjectsTable>> | undefined;
+  #insert: SQLite.Statement<Selectable<VaultObjectsTable>> | undefined;
+  #transition: ((id: string, from: readonly ObjectState[], patch: TransitionPatch) => ObjectRecord | undefined) | undefined;
+
+  constructor(sqlite: SQLite.Database) {
+    this.#sqlite = sqlite;
+  }
+
+  get usable(): boolean {
+    return !this.#sqlite.inTransaction;
+  }
+
+  get(id: string): ObjectRecord | undefined {
+    this.#byId ??= this.#sqlite.prepare<[string], Selectable<VaultObjectsTable>>('SELECT * FROM vault_objects WHERE id = ?');
+    const r = this.#byId.get(id);
+    return r && objectFromRow(r);
+  }
+
+  insert(r: ObjectRecord): void {
+    this.#insert ??= this.#sqlite.prepare<Selectable<VaultObjectsTable>>(
+      `INSERT INTO vault_objects (${OBJECT_COLUMNS.join(', ')}) VALUES (${OBJECT_COLUMNS.map((c) => '@' + c).join(', ')})`,
+    );
+    this.#insert.run(rowFromObject(r));
+  }
+
+  /** Compare-and-set as KyselyObjects.transition: update and read back in one transaction. */
+  transition(id: string, from: readonly ObjectState[], patch: TransitionPatch): ObjectRecord | undefined {
+    if (this.#transition === undefined) {
+      // `from` is one to four states of object-state.ts (no commas): matched as ",state," in ",a,b,".
+      const update = this.#sqlite.prepare<{ id: string; from: string; state: string; setSize: number; size: number | null; setSealedAt: number; sealedAt: string | null }>(
+        `UPDATE vault_objects SET state = @state,
+            size = CASE WHEN @setSize THEN @size ELSE size END,
+            sealed_at = CASE WHEN @setSealedAt THEN @sealedAt ELSE sealed_at END
+          WHERE id = @id AND instr(@from, ',' || state || ',') > 0`,
+      );
+      this.#transition = this.#sqlite.transaction((id: string, from: readonly ObjectState[], patch: TransitionPatch) => {
+        const changed = update.run({
+          id,
+          from: `,${from.join(',')},`,
+          state: patch.state,
+          setSize: patch.size === undefined ? 0 : 1,
+          size: patch.size ?? null,
+          setSealedAt: patch.sealedAt === undefined ? 0 : 1,
+          sealedAt: iso(patch.sealedAt ?? null),
+        }).changes;
+        return changed === 1 ? this.get(id) : undefined;
+      });
+    }
+    return this.#transition(id, from, patch);
+  }
+}
+
+class KyselyObjects implements ObjectRepository {
+  readonly #prepared: PreparedObjects | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     sqlite?: SQLite.Database,
   ) {
-    this.#sqlite = sqlite;
+    this.#prepared = sqlite && new PreparedObjects(sqlite);
   }
 
-  /**
-   * get() without a promise, on SQLite: one prepared statement instead of
-   * Kysely's compile and awaited hops. Kysely shares this connection and may
-   * hold a transaction open across an await; a statement run then would see
-   * its uncommitted writes, so then the answer is LOOKUP_LATER (await get()).
-   */
+  /** get() without a promise on SQLite (PreparedObjects); LOOKUP_LATER while Kysely holds a transaction, and always on PostgreSQL. */
   getNow(id: string): ObjectRecord | undefined | typeof LOOKUP_LATER {
-    const sqlite = this.#sqlite;
-    if (sqlite === undefined || sqlite.inTransaction) return LOOKUP_LATER;
-    // The statement Kysely compiles for get(), prepared on first use (after the migrations).
-    this.#byId ??= sqlite.prepare<[string], Selectable<VaultObjectsTable>>('SELECT * FROM vault_objects WHERE id = ?');
-    const r = this.#byId.get(id);
-    return r && objectFromRow(r);
+    return this.#prepared?.usable ? this.#prepared.get(id) : LOOKUP_LATER;
   }
 
   async insert(r: ObjectRecord): Promise<void> {
-    await this.db
-      .insertInto('vault_objects')
-      .values({
-        id: r.id,
-        practice_id: r.practiceId,
-        kind: r.kind,
-        owner_user_id: r.ownerUserId,
-        data_key_id: r.dataKeyId,
-        wrapped_content_key: buf(r.wrappedContentKey),
-        blob_ref: r.blobRef,
-        size: r.size,
-        state: r.state,
-        created_at: r.createdAt.toISOString(),
-        sealed_at: iso(r.sealedAt),
-        retention_deadline: iso(r.retentionDeadline),
-        legal_hold: r.legalHold ? 1 : 0,
-        shred_reason: r.shredReason,
-      })
-      .execute();
+    if (this.#prepared?.usable) return this.#prepared.insert(r);
+    await this.db.insertInto('vault_objects').values(rowFromObject(r)).execute();
   }
 
   async get(id: string): Promise<ObjectRecord | undefined> {
@@ -161,7 +235,8 @@ class KyselyObjects implements ObjectRepository {
     return r && objectFromRow(r);
   }
 
-  async transition(id: string, from: readonly ObjectState[], patch: { state: ObjectState; size?: number | null; sealedAt?: Date | null }): Promise<ObjectRecord | undefined> {
+  async transition(id: string, from: readonly ObjectState[], patch: TransitionPatch): Promise<ObjectRecord | undefined> {
+    if (this.#prepared?.usable) return this.#prepared.transition(id, from, patch);
     return this.db.transaction().execute(async (trx) => {
       const set: { state: string; size?: number | null; sealed_at?: string | null } = { state: patch.state };
       if (patch.size !== undefined) set.size = patch.size;
