@@ -1,6 +1,6 @@
 // The vault over its real repositories: the same behaviour on SQLite and
 // PostgreSQL as over the in-memory ones its unit tests use.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,36 @@ describe.each(DIALECTS)('vault on %s', (dialect) => {
     await expect(vault.openBytes({ practiceId, objectId: rec.id })).rejects.toBeDefined();
     expect((await repos().receipts.list({ practiceId })).some((r) => r.objectId === rec.id && r.method === 'crypto_shred')).toBe(true);
   });
+
+  // Crypto-shredding only holds if the destroyed key is gone from the files a
+  // copy of the database would carry: the row's old bytes in the page's free
+  // space (secure_delete) and the WAL's page images (scrub after a shred).
+  if (dialect === 'sqlite') {
+    it('leaves no copy of a destroyed object key in the database file or its WAL', async () => {
+      // Neighbours filling its page: the page survives the delete, with whatever its free space holds
+      // (on a page of a few rows SQLite happens to rewrite the page whole, and the test could not fail).
+      const before = await vault.sealBytes({ practiceId, kind: 'voicemail' }, Buffer.from('kept'));
+      const rec = await vault.sealBytes({ practiceId, kind: 'voicemail' }, Buffer.from('to be erased'));
+      for (let i = 0; i < 40; i += 1) await vault.sealBytes({ practiceId, kind: 'voicemail' }, Buffer.from(`neighbour ${i}`));
+      const after = await vault.sealBytes({ practiceId, kind: 'voicemail' }, Buffer.from('kept too'));
+      const row = await h.db.selectFrom('vault_objects').select('wrapped_content_key').where('id', '=', rec.id).executeTakeFirstOrThrow();
+      const wrapped = Buffer.from(row.wrapped_content_key as Uint8Array);
+      expect(wrapped.length).toBeGreaterThanOrEqual(16);
+      // Moved into the database file and still present there before the shred: the search below can find it.
+      h.sqlite?.pragma('wal_checkpoint(TRUNCATE)');
+      const file = h.sqlite?.name ?? '';
+      expect(readFileSync(file).includes(wrapped)).toBe(true);
+
+      await vault.destroy({ practiceId, objectId: rec.id });
+
+      const wal = existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`) : Buffer.alloc(0);
+      expect(readFileSync(file).includes(wrapped)).toBe(false);
+      expect(wal.includes(wrapped)).toBe(false);
+      await expect(vault.openBytes({ practiceId, objectId: rec.id })).rejects.toMatchObject({ code: VaultErrorCode.NotFound });
+      expect((await vault.openBytes({ practiceId, objectId: before.id })).toString()).toBe('kept');
+      expect((await vault.openBytes({ practiceId, objectId: after.id })).toString()).toBe('kept too');
+    });
+  }
 
   it('re-wraps data keys under a new master key without touching blobs', async () => {
     const rec = await vault.sealBytes({ practiceId, kind: 'text' }, Buffer.from('text body'));

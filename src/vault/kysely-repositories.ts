@@ -362,11 +362,29 @@ export class KyselyVaultRepositories implements VaultRepositories {
   readonly receipts: KyselyReceipts;
   readonly userHolds: KyselyUserHolds;
 
-  /** `sqlite`: the connection under `db` when it is SQLite (DatabaseHandle.sqlite), for the prepared lookup. */
-  constructor(db: Kysely<Database>, sqlite?: SQLite.Database) {
+  /** `sqlite`: the connection under `db` when it is SQLite (DatabaseHandle.sqlite), for the prepared lookup and scrub(). */
+  constructor(
+    db: Kysely<Database>,
+    private readonly sqlite?: SQLite.Database,
+  ) {
     this.dataKeys = new KyselyDataKeys(db);
     this.objects = new KyselyObjects(db, sqlite);
     this.receipts = new KyselyReceipts(db);
     this.userHolds = new KyselyUserHolds(db);
+  }
+
+  /**
+   * SQLite: copy the WAL into the database file and truncate it, so the page
+   * images that still held destroyed keys leave the WAL file (the database
+   * file's freed space is zeroed by secure_delete, see db/connection.ts).
+   * Skipped while a transaction holds the shared connection, and a reader
+   * in another process can keep the checkpoint from finishing: the next
+   * scrub, or SQLite's own checkpoints as the WAL wraps, finish the job.
+   * PostgreSQL keeps dead row versions until VACUUM reuses their space; that
+   * is the server's storage to protect (README: encrypted volumes).
+   */
+  async scrub(): Promise<void> {
+    if (!this.sqlite || this.sqlite.inTransaction || this.sqlite.memory) return;
+    this.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   }
 }

@@ -174,4 +174,11 @@ export interface VaultRepositories {
   objects: ObjectRepository;
   receipts: DeletionReceiptRepository;
   userHolds: UserHoldRepository;
+  /**
+   * After key material was destroyed or replaced (a shred, a rotation): make
+   * the old bytes leave the database's files, where the store keeps page
+   * images of overwritten rows (SQLite: its write-ahead log). Best effort:
+   * the keys are already gone from every live row.
+   */
+  scrub?(): Promise<void>;
 }

@@ -205,12 +205,15 @@ export class Vault {
     if (!receipt) {
       throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} changed while being destroyed`, { objectId: record.id });
     }
+    await this.#ctx.repos.scrub?.();
     return receipt;
   }
 
   /** Scheduled purge: crypto-shreds every expired object not under a legal hold. */
   async purgeExpired(options: { now?: Date; batchSize?: number } = {}): Promise<PurgeReport> {
-    return purgeExpired(this.#ctx, options.now ?? this.#ctx.clock.now(), options.batchSize);
+    const report = await purgeExpired(this.#ctx, options.now ?? this.#ctx.clock.now(), options.batchSize);
+    if (report.receipts.length > 0) await this.#ctx.repos.scrub?.();
+    return report;
   }
 
   async setLegalHold(ref: ObjectRef, hold: boolean): Promise<void> {

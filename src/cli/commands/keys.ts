@@ -41,10 +41,13 @@ export async function keysStatusCommand(o: { json?: boolean }): Promise<number> 
 export async function keysRotateCommand(o: { json?: boolean }): Promise<number> {
   const out = await withRuntime(async (rt) => {
     const oldKey = readFileSync(rt.config.masterKeyFile);
-    const r = await rotateMasterKeyFile(new KyselyVaultRepositories(rt.database.db).dataKeys, rt.config.masterKeyFile);
+    const repos = new KyselyVaultRepositories(rt.database.db, rt.database.sqlite);
+    const r = await rotateMasterKeyFile(repos.dataKeys, rt.config.masterKeyFile);
     // Secrets sealed under keys derived from the master key follow it.
     const totp = await resealTotpSecrets(rt.database.db, createTotpSecretBox(oldKey), createTotpSecretBox(readFileSync(rt.config.masterKeyFile)));
     oldKey.fill(0);
+    // The wraps under the old key leave the database's files.
+    await repos.scrub();
     return {
       from: r.report.fromMasterKeyId,
       to: r.report.toMasterKeyId,
