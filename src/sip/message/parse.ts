@@ -99,6 +99,8 @@ const INVALID_URI: Uri = Object.freeze({ scheme: 'invalid', opaque: '' });
 function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode; status: ErrorDisposition; reason: string; start?: StartLine }> {
   if (line.startsWith('SIP/')) {
     // Status-Line. Any defect means a response we cannot use: drop it.
+    const quick = quickStatusLine(line);
+    if (quick) return quick;
     const m = /^SIP\/(\d+\.\d+) ([0-9]{3})(?: (.*))?$/.exec(line);
     if (!m) return err({ code: 'SIP_BAD_STATUS', status: 'drop', reason: 'Bad Status-Line' });
     if (m[1] !== '2.0') return err({ code: 'SIP_BAD_VERSION', status: 'drop', reason: 'Version Not Supported' });
@@ -115,7 +117,7 @@ function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode;
   const version = line.slice(sp2 + 1);
   if (!isToken(method)) return err({ code: 'SIP_BAD_METHOD', status: 'drop', reason: 'Bad Method' });
   const base = { kind: 'request' as const, method, uri: INVALID_URI, status: 0, reason: '', version };
-  if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) {
+  if (version !== 'SIP/2.0' && !/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) {
     return err({ code: 'SIP_BAD_START_LINE', status: 400, reason: 'Bad Request-Line', start: base });
   }
   // RFC 3261 7.1: the version string is case-insensitive; anything but 2.0 gets 505 (21.5.15).
@@ -125,6 +127,29 @@ function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode;
   const uri = parseUri(uriText);
   if (!uri.ok) return err({ code: 'SIP_BAD_REQUEST_URI', status: 400, reason: 'Bad Request-URI', start: base });
   return ok({ ...base, uri: uri.value, version: 'SIP/2.0' });
+}
+
+/**
+ * `SIP/2.0 DDD reason` read without the regex, as nearly every response is
+ * written; undefined sends anything else down the regex's path.
+ */
+function quickStatusLine(line: string): Result<StartLine, never> | undefined {
+  if (line.length < 11 || !line.startsWith('SIP/2.0 ')) return undefined;
+  const d0 = line.charCodeAt(8) - 0x30;
+  const d1 = line.charCodeAt(9) - 0x30;
+  const d2 = line.charCodeAt(10) - 0x30;
+  if (d0 < 1 || d0 > 6 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return undefined;
+  let reason = '';
+  if (line.length > 11) {
+    if (line.charCodeAt(11) !== 0x20) return undefined;
+    reason = line.slice(12);
+    // The regex's "." stops at line terminators: leave those to it.
+    for (let i = 0; i < reason.length; i++) {
+      const c = reason.charCodeAt(i);
+      if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return undefined;
+    }
+  }
+  return ok({ kind: 'response', method: '', uri: INVALID_URI, status: d0 * 100 + d1 * 10 + d2, reason, version: 'SIP/2.0' });
 }
 
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
