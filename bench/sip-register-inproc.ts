@@ -10,7 +10,7 @@
  *
  * --prof FILE writes a V8 .cpuprofile of the measured registrations only
  * (sampled every 100 µs; no start-up, no warm-up, no module loading), for
- * bench/sip-cpuprofile-top.ts.
+ * bench/sip-cpuprofile-top.ts; --prof-options FILE the same of the OPTIONS.
  *
  * Figures: µs of CPU per registration (REGISTER -> 401 -> REGISTER -> 200,
  * server and the in-process client together), the client's share measured
@@ -41,6 +41,22 @@ const OPTIONS_N = Number(args[args.indexOf('--options') + 1] ?? 0) || 20_000;
 const DOMAIN = 'bench.sotto.test';
 const CONCURRENCY = 64;
 const PROF = args.includes('--prof') ? args[args.indexOf('--prof') + 1] : undefined;
+const PROF_OPTIONS = args.includes('--prof-options') ? args[args.indexOf('--prof-options') + 1] : undefined;
+
+/** Samples the CPU while `work` runs and writes the profile to `file` (nothing when file is undefined). */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  const result = await work();
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  return result;
+}
 
 /** What the server's UDP socket would be: bytes in, serialized bytes out, by port. */
 class MemoryTransport implements Transport {
@@ -170,27 +186,17 @@ async function run(total: number, one: (n: number, port: number) => Promise<void
 
 // Warm-up: JIT and caches, as a server that has been up for a while.
 await run(3000, registration);
-const inspector = PROF ? new Session() : undefined;
-if (inspector) {
-  inspector.connect();
-  await inspector.post('Profiler.enable');
-  await inspector.post('Profiler.setSamplingInterval', { interval: 100 });
-  await inspector.post('Profiler.start');
-}
-const regCpuMs = await run(REGS, registration);
-if (inspector && PROF) {
-  const { profile } = await inspector.post('Profiler.stop');
-  writeFileSync(PROF, JSON.stringify(profile));
-  inspector.disconnect();
-}
+const regCpuMs = await profiled(PROF, () => run(REGS, registration));
 const regGcMs = gcMs;
 // Transactions stay 32 s after their answer (Timer J): what they hold is what every scavenge copies.
 const heapMb = process.memoryUsage().heapUsed / 1048576;
 clientCpuUs();
 const clientPerReg = clientCpuUs();
-const optCpuMs = await run(OPTIONS_N, async (n, port) => {
-  await exchange(options(port, n), port);
-});
+const optCpuMs = await profiled(PROF_OPTIONS, () =>
+  run(OPTIONS_N, async (n, port) => {
+    await exchange(options(port, n), port);
+  }),
+);
 const optGcMs = gcMs;
 await service.stop();
 await rt.close();
