@@ -79,6 +79,26 @@ export function needsMd5OnlyChallenge(request: SipRequest): boolean {
   return MD5_ONLY_AGENTS.some((re) => re.test(ua));
 }
 
+/** What the digest check looked up, kept for the steps after it. */
+interface CredentialLookup {
+  readonly practiceId: string;
+  username: string | undefined;
+  cred: RegistrarCredential | undefined;
+}
+
+// Module functions, not closures made per REGISTER: tsx (keepNames) wraps
+// every named closure in a __name() call each time it is made.
+function ha1Of(looked: CredentialLookup, username: string, cred: RegistrarCredential | undefined, algorithm: string): string | undefined {
+  looked.username = username;
+  looked.cred = cred;
+  if (!cred || cred.practiceId !== looked.practiceId) return undefined;
+  return algorithm === 'SHA-256' ? cred.ha1Sha256 : cred.ha1Md5;
+}
+
+function reply(tx: ServerTransaction, request: SipRequest, status: number, reason?: string, headers: HeaderField[] = []): void {
+  tx.respond(createResponse(request, status, reason, { headers }));
+}
+
 export class Registrar {
   readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };
   private readonly authenticators = new Map<string, DigestAuthenticator>();
@@ -91,8 +111,6 @@ export class Registrar {
   }
 
   async handle(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
-    const reply = (status: number, reason?: string, headers: HeaderField[] = []) => tx.respond(createResponse(request, status, reason, { headers }));
-
     // Throttle: an address, or a user name from an address, that keeps
     // failing is refused before any digest work.
     const claimed = getAuthorizations(request)[0]?.params.get('username');
@@ -101,29 +119,24 @@ export class Registrar {
     const gate = byAddress.allowed && userKey ? this.o.backoff.perUser.check(userKey) : byAddress;
     if (!gate.allowed) {
       this.stats.throttled++;
-      return void reply(403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
+      return void reply(tx, request, 403, 'Forbidden', [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))]);
     }
 
     // Identify: the To header names the address-of-record (RFC 3261 10.2).
     const to = getTo(request);
-    if (!to || !isSipUri(to.uri) || to.uri.user === undefined) return void reply(400, 'Invalid To');
+    if (!to || !isSipUri(to.uri) || to.uri.user === undefined) return void reply(tx, request, 400, 'Invalid To');
     // Awaited only when not at hand: each await is a trip through the microtask queue.
     const practiceAsked = this.o.directory.practiceForDomain(to.uri.host);
     const practice = practiceAsked instanceof Promise ? await practiceAsked : practiceAsked;
-    if (!practice) return void reply(404, 'Not Found');
+    if (!practice) return void reply(tx, request, 404, 'Not Found');
 
     // Authenticate: same answer for an unknown user and a wrong password.
     const auth = this.authenticator(practice.realm);
     // The authenticator looks up the one user name the credentials carry.
-    let looked: { username: string; cred: RegistrarCredential | undefined } | undefined;
-    const ha1Of = (username: string, cred: RegistrarCredential | undefined, algorithm: string): string | undefined => {
-      looked = { username, cred };
-      if (!cred || cred.practiceId !== practice.id) return undefined;
-      return algorithm === 'SHA-256' ? cred.ha1Sha256 : cred.ha1Md5;
-    };
+    const looked: CredentialLookup = { practiceId: practice.id, username: undefined, cred: undefined };
     const checked = auth.authenticate(request, (username, realm, algorithm) => {
       const cred = this.o.directory.credential(realm, username);
-      return cred instanceof Promise ? cred.then((c) => ha1Of(username, c, algorithm)) : ha1Of(username, cred, algorithm);
+      return cred instanceof Promise ? cred.then((c) => ha1Of(looked, username, c, algorithm)) : ha1Of(looked, username, cred, algorithm);
     });
     const result = checked instanceof Promise ? await checked : checked;
     if (!result.ok) {
@@ -140,31 +153,31 @@ export class Registrar {
         // REGISTER answered anew gets a 401 that differs from the first, and
         // sipp (the benchmark's and interop tests' client) aborts on it under
         // load. The transaction resends the very same 401 instead.
-        return void reply(401, 'Unauthorized', this.challenger(practice.realm, request).challenge(e.stale));
+        return void reply(tx, request, 401, 'Unauthorized', this.challenger(practice.realm, request).challenge(e.stale));
       }
-      return void reply(e.status, undefined);
+      return void reply(tx, request, e.status, undefined);
     }
-    const cred = looked?.username === result.value.username ? looked.cred : undefined;
-    if (!cred) return void reply(500, 'Server Internal Error');
+    const cred = looked.username === result.value.username ? looked.cred : undefined;
+    if (!cred) return void reply(tx, request, 500, 'Server Internal Error');
 
     // Authorise: a device may only bind its own extension's AOR.
     if (to.uri.user !== cred.extension) {
       this.stats.forbidden++;
       this.o.logger.warn({ event: 'sip.register.foreign_aor', deviceId: cred.deviceId }, 'device tried to bind another address-of-record');
-      return void reply(403, 'Forbidden');
+      return void reply(tx, request, 403, 'Forbidden');
     }
 
     const aor = `${practice.id}:${cred.extension}`;
     const now = this.o.now();
     const current = this.o.store.lookup(aor);
     const outcome = applyRegister(request, { aor, deviceId: cred.deviceId, now, limits: this.limits, source: { transport: source.protocol.toLowerCase(), address: source.address, port: source.port } }, current instanceof Promise ? await current : current);
-    if (!outcome.ok) return void reply(outcome.status, outcome.reason, outcome.headers ?? []);
+    if (!outcome.ok) return void reply(tx, request, outcome.status, outcome.reason, outcome.headers ?? []);
     if (outcome.upsert.length > 0 || outcome.remove.length > 0) await this.o.store.apply(practice.id, aor, outcome.upsert, outcome.remove);
     this.stats.registered++;
     // Debug: phones re-register every few minutes; an info line each time
     // cost more than the registration and buries the events that matter.
     this.o.logger.debug({ event: 'sip.register.ok', deviceId: cred.deviceId, bound: outcome.bindings.length, removed: outcome.remove.length }, 'register');
-    reply(200, 'OK', [...contactHeaders(outcome.bindings, now), this.dateHeader(now)]);
+    reply(tx, request, 200, 'OK', [...contactHeaders(outcome.bindings, now), this.dateHeader(now)]);
   }
 
   private date: { second: number; field: HeaderField } | undefined;
@@ -196,7 +209,8 @@ export class Registrar {
 
   private authenticator(realm: string, algorithms?: Array<'MD5' | 'SHA-256'>): DigestAuthenticator {
     const offered = algorithms ?? this.o.algorithms;
-    const key = `${realm}\u0000${offered?.join(',') ?? ''}`;
+    // The usual case, keyed by the realm alone: no key string built per REGISTER.
+    const key = algorithms ? `${realm}\u0000${algorithms.join(',')}` : realm;
     let a = this.authenticators.get(key);
     if (!a) {
       // Every instance shares the nonce secret, so any of them verifies any nonce.

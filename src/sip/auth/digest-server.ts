@@ -226,13 +226,22 @@ export class DigestAuthenticator {
   }
 }
 
+/** Scratch space for constantTimeEqualHex: both digests side by side (SHA-512/256 hex is 64 characters). */
+let compareScratch = Buffer.alloc(256);
+
 /** Compares two hex digests without leaking where they differ. */
 function constantTimeEqualHex(expected: string, given: string): boolean {
-  const a = Buffer.from(expected.toLowerCase(), 'latin1');
-  const b = Buffer.from(given.toLowerCase(), 'latin1');
-  if (a.length !== b.length) {
-    timingSafeEqual(a, a);
+  const a = expected.toLowerCase();
+  const b = given.toLowerCase();
+  // In one reused buffer: two Buffer.from() per check were two pool slices per REGISTER.
+  const need = a.length + b.length;
+  if (need > compareScratch.length) compareScratch = Buffer.alloc(need);
+  const aLength = compareScratch.write(a, 0, 'latin1');
+  const bLength = compareScratch.write(b, aLength, 'latin1');
+  const x = compareScratch.subarray(0, aLength);
+  if (aLength !== bLength) {
+    timingSafeEqual(x, x);
     return false;
   }
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(x, compareScratch.subarray(aLength, aLength + bLength));
 }

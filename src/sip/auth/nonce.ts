@@ -11,7 +11,7 @@
  */
 
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { randomOctets } from '../message/random-pool.ts';
+import { randomInto } from '../message/random-pool.ts';
 
 export type NonceCheck =
   | { readonly state: 'valid'; readonly issuedAt: number; readonly id: string }
@@ -35,35 +35,42 @@ const RAW = TS + RAND + MAC;
 /** Clock skew tolerated for a nonce "from the future" (another process, a stepped clock). */
 const FUTURE_SLACK_MS = 5_000;
 
+/** Every issue() and check() runs to its end synchronously, so one scratch buffer serves them all. */
+const scratch = Buffer.alloc(RAW);
+
 export class NonceIssuer {
   readonly lifetimeMs: number;
   /** A KeyObject, made once: HMAC with a raw Buffer key prepares (copies) the key on every call. */
   private readonly secret: KeyObject;
   private readonly now: () => number;
-  private readonly random: (n: number) => Buffer;
+  /** An injected source (tests); undefined means the pooled CSPRNG octets. */
+  private readonly random: ((n: number) => Buffer) | undefined;
 
   constructor(options: NonceIssuerOptions) {
     if (options.secret.length < 32) throw new Error('nonce secret must be at least 32 octets');
     this.secret = createSecretKey(Buffer.from(options.secret));
     this.lifetimeMs = options.lifetimeMs ?? 300_000;
     this.now = options.now;
-    this.random = options.random ?? randomOctets;
+    this.random = options.random;
   }
 
   issue(realm: string): string {
-    const raw = Buffer.alloc(RAW);
+    // Built in a scratch buffer: the nonce leaves as text, and a Buffer per
+    // challenge is an ArrayBuffer per challenge for the collector.
+    const raw = scratch;
     raw.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
-    this.random(RAND).copy(raw, TS, 0, RAND);
+    if (this.random) this.random(RAND).copy(raw, TS, 0, RAND);
+    else randomInto(raw, TS, RAND);
     this.mac(raw.subarray(0, TS + RAND), realm).copy(raw, TS + RAND);
-    return raw.toString('base64url');
+    return raw.toString('base64url', 0, RAW);
   }
 
   check(nonce: string, realm: string): NonceCheck {
     if (nonce.length !== Math.ceil((RAW * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(nonce)) return { state: 'invalid' };
-    const raw = Buffer.from(nonce, 'base64url');
-    if (raw.length !== RAW) return { state: 'invalid' };
+    const raw = scratch;
+    if (raw.write(nonce, 0, RAW, 'base64url') !== RAW) return { state: 'invalid' };
     const expected = this.mac(raw.subarray(0, TS + RAND), realm);
-    if (!timingSafeEqual(expected, raw.subarray(TS + RAND))) return { state: 'invalid' };
+    if (!timingSafeEqual(expected, raw.subarray(TS + RAND, RAW))) return { state: 'invalid' };
     const issuedAt = Number(raw.readBigUInt64BE(0));
     const age = this.now() - issuedAt;
     if (age < -FUTURE_SLACK_MS) return { state: 'invalid' };

@@ -13,14 +13,11 @@
  * (RFC 3261 18.3); without Content-Length the body runs to the end.
  */
 
-import { isUtf8 } from 'node:buffer';
-import { parseCSeq } from './headers/cseq.ts';
-import { isDigits, isToken, isTokenChar, parseBoundedInt, skipWs } from './headers/lexer.ts';
-import { parseMediaType } from './headers/media-type.ts';
-import { parseContactList, parseNameAddrList, parseViaList } from './headers/accessors.ts';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { hasStrayControl } from './control-scan.ts';
+import { isDigits, isToken, isTokenChar, parseBoundedInt } from './headers/lexer.ts';
 import { keyOf, MemoHeaderField } from './headers/header-field.ts';
-import { parseFromTo } from './headers/name-addr.ts';
-import { parseTokenList } from './headers/option-tags.ts';
+import { HeaderIndex, validateHeaders } from './header-checks.ts';
 import { parseUri } from './uri.ts';
 import {
   DEFAULT_PARSE_LIMITS,
@@ -39,9 +36,8 @@ import {
 } from './types.ts';
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
-
-/** Headers that may appear at most once (RFC 4475 3.3.8 multi01, 3.3.9 mcl01). */
-const SINGLETONS = ['call-id', 'from', 'to', 'cseq', 'max-forwards', 'content-length', 'content-type', 'expires'];
+/** One empty body for every message without one: it has no octets to change. */
+const EMPTY_BODY = Buffer.alloc(0);
 
 /** Headers without which no response can be formed (RFC 3261 8.1.1, 8.2.6.2). */
 const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'];
@@ -96,6 +92,8 @@ const INVALID_URI: Uri = Object.freeze({ scheme: 'invalid', opaque: '' });
 function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode; status: ErrorDisposition; reason: string; start?: StartLine }> {
   if (line.startsWith('SIP/')) {
     // Status-Line. Any defect means a response we cannot use: drop it.
+    const quick = quickStatusLine(line);
+    if (quick) return quick;
     const m = /^SIP\/(\d+\.\d+) ([0-9]{3})(?: (.*))?$/.exec(line);
     if (!m) return err({ code: 'SIP_BAD_STATUS', status: 'drop', reason: 'Bad Status-Line' });
     if (m[1] !== '2.0') return err({ code: 'SIP_BAD_VERSION', status: 'drop', reason: 'Version Not Supported' });
@@ -112,7 +110,7 @@ function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode;
   const version = line.slice(sp2 + 1);
   if (!isToken(method)) return err({ code: 'SIP_BAD_METHOD', status: 'drop', reason: 'Bad Method' });
   const base = { kind: 'request' as const, method, uri: INVALID_URI, status: 0, reason: '', version };
-  if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) {
+  if (version !== 'SIP/2.0' && !/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) {
     return err({ code: 'SIP_BAD_START_LINE', status: 400, reason: 'Bad Request-Line', start: base });
   }
   // RFC 3261 7.1: the version string is case-insensitive; anything but 2.0 gets 505 (21.5.15).
@@ -124,9 +122,30 @@ function parseStartLine(line: string): Result<StartLine, { code: ParseErrorCode;
   return ok({ ...base, uri: uri.value, version: 'SIP/2.0' });
 }
 
+/**
+ * `SIP/2.0 DDD reason` read without the regex, as nearly every response is
+ * written; undefined sends anything else down the regex's path.
+ */
+function quickStatusLine(line: string): Result<StartLine, never> | undefined {
+  if (line.length < 11 || !line.startsWith('SIP/2.0 ')) return undefined;
+  const d0 = line.charCodeAt(8) - 0x30;
+  const d1 = line.charCodeAt(9) - 0x30;
+  const d2 = line.charCodeAt(10) - 0x30;
+  if (d0 < 1 || d0 > 6 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return undefined;
+  let reason = '';
+  if (line.length > 11) {
+    if (line.charCodeAt(11) !== 0x20) return undefined;
+    reason = line.slice(12);
+    // The regex's "." stops at line terminators: leave those to it.
+    for (let i = 0; i < reason.length; i++) {
+      const c = reason.charCodeAt(i);
+      if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return undefined;
+    }
+  }
+  return ok({ kind: 'response', method: '', uri: INVALID_URI, status: d0 * 100 + d1 * 10 + d2, reason, version: 'SIP/2.0' });
+}
+
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** Controls other than CR and LF, tested once over the whole header block. */
-const CONTROL_NOT_CRLF = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 /**
  * A header value is TEXT-UTF8 with LWS; control characters may appear only
@@ -143,9 +162,10 @@ function hasBareControl(v: string): boolean {
   return false;
 }
 
-function isHeaderName(line: string, end: number): boolean {
-  if (end <= 0) return false;
-  for (let i = 0; i < end; i++) if (!isTokenChar(line.charCodeAt(i))) return false;
+/** Whether text[from, end) is a non-empty token (a header name). */
+function isHeaderName(text: string, from: number, end: number): boolean {
+  if (end <= from) return false;
+  for (let i = from; i < end; i++) if (!isTokenChar(text.charCodeAt(i))) return false;
   return true;
 }
 
@@ -153,20 +173,30 @@ type HeaderLinesResult = { ok: true } | { ok: false; code: ParseErrorCode; reaso
 const LINES_OK: HeaderLinesResult = { ok: true };
 
 /**
- * Splits the header block into fields, undoing folding (RFC 3261 7.3.1).
- * `lines` excludes the start line. A bad line is skipped but remembered:
+ * Splits the header block text[from, end) into fields, undoing folding
+ * (RFC 3261 7.3.1). Lines end at CRLF. A bad line is skipped but remembered:
  * the fields after it are still collected so that the 400 can be answered
  * (it needs Via, From, To, Call-ID and CSeq, wherever they are).
+ *
+ * It walks the text by offsets rather than splitting it into line strings:
+ * each field costs the two slices it keeps (name and value). Values are
+ * checked for bare controls (a bare CR or LF included) only when
+ * `mayHaveControls`: the block holds one somewhere.
  */
-function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial, mayHaveControls: boolean): HeaderLinesResult {
+function parseHeaderLines(text: string, from: number, limits: ParseLimits, partial: Partial, mayHaveControls: boolean): HeaderLinesResult {
   const out = partial.headers;
+  const end = text.length;
   let firstError: HeaderLinesResult = LINES_OK;
   let name = '';
   let value = '';
   let skipping = false;
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n] as string;
-    const first = line.charCodeAt(0);
+  for (let pos = from; pos <= end; ) {
+    const crlf = text.indexOf('\r\n', pos);
+    const lineEnd = crlf < 0 ? end : crlf;
+    const lineStart = pos;
+    pos = lineEnd + 2;
+
+    const first = text.charCodeAt(lineStart);
     if (first === 0x20 || first === 0x09) {
       // Continuation of a folded header (LWS = [*WSP CRLF] 1*WSP).
       if (skipping) continue;
@@ -175,16 +205,18 @@ function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial
         continue;
       }
       const prev = value.trimEnd();
-      value = prev.length > 0 ? prev + ' ' + line.trim() : line.trim();
+      const more = text.slice(lineStart, lineEnd).trim();
+      value = prev.length > 0 ? prev + ' ' + more : more;
     } else {
       if (name) out.push(new MemoHeaderField(name, value.trimEnd()));
       name = '';
       skipping = false;
-      const colon = line.indexOf(':');
+      let colon = text.indexOf(':', lineStart);
+      if (colon >= lineEnd) colon = -1;
       // HCOLON = *( SP / HTAB ) ":" SWS
-      let end = colon;
-      while (end > 0 && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
-      if (colon <= 0 || !isHeaderName(line, end)) {
+      let nameEnd = colon;
+      while (nameEnd > lineStart && (text.charCodeAt(nameEnd - 1) === 0x20 || text.charCodeAt(nameEnd - 1) === 0x09)) nameEnd--;
+      if (colon <= lineStart || !isHeaderName(text, lineStart, nameEnd)) {
         if (firstError.ok) firstError = { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Line', status: 400 };
         skipping = true;
         continue;
@@ -193,13 +225,15 @@ function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial
         // Stop here: an attacker must not make us walk an unbounded list.
         return firstError.ok ? { ok: false, code: 'SIP_TOO_MANY_HEADERS', reason: 'Too Many Headers', status: 400 } : firstError;
       }
-      name = line.slice(0, end);
-      value = line.slice(skipWs(line, colon + 1));
+      name = text.slice(lineStart, nameEnd);
+      let valueStart = colon + 1;
+      while (valueStart < lineEnd && (text.charCodeAt(valueStart) === 0x20 || text.charCodeAt(valueStart) === 0x09)) valueStart++;
+      value = text.slice(valueStart, lineEnd);
     }
-    const stray = mayHaveControls || line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0;
-    if (name.length + value.length > limits.maxHeaderBytes || (stray && hasBareControl(value))) {
+    const tooLong = name.length + value.length > limits.maxHeaderBytes;
+    if (tooLong || (mayHaveControls && hasBareControl(value))) {
       if (firstError.ok) {
-        firstError = name.length + value.length > limits.maxHeaderBytes
+        firstError = tooLong
           ? { ok: false, code: 'SIP_HEADER_TOO_LONG', reason: 'Header Too Long', status: 400 }
           : { ok: false, code: 'SIP_BAD_HEADER_LINE', reason: 'Bad Header Value', status: 400 };
       }
@@ -209,64 +243,6 @@ function parseHeaderLines(lines: string[], limits: ParseLimits, partial: Partial
   }
   if (name) out.push(new MemoHeaderField(name, value.trimEnd()));
   return firstError;
-}
-
-/** Whether every field parses as a list (absent fields are fine). */
-function listsParse(fields: readonly HeaderField[] | undefined, parser: (value: string) => unknown[] | undefined): boolean {
-  if (!fields) return true;
-  for (const f of fields) if (!MemoHeaderField.parse(f, parser)) return false;
-  return true;
-}
-
-function badHeader(header: string): { code: ParseErrorCode; reason: string; header: string } {
-  return { code: 'SIP_BAD_HEADER_VALUE', reason: 'Bad Header', header };
-}
-
-/** Checks the headers every message must get right before anyone acts on it. */
-function validateHeaders(
-  start: StartLine,
-  headers: readonly HeaderField[],
-): { code: ParseErrorCode; reason: string; header?: string } | undefined {
-  // One pass to group fields by canonical name; every check below reads this index.
-  const index = new Map<string, HeaderField[]>();
-  for (const h of headers) {
-    const k = keyOf(h);
-    const list = index.get(k);
-    if (list) list.push(h);
-    else index.set(k, [h]);
-  }
-  for (const k of SINGLETONS) {
-    if ((index.get(k)?.length ?? 0) > 1) return { code: 'SIP_DUPLICATE_HEADER', reason: 'Duplicate Header', header: k };
-  }
-  for (const k of REQUIRED) {
-    if (!index.has(k)) return { code: 'SIP_MISSING_HEADER', reason: 'Missing Header', header: k };
-  }
-  const one = (k: string): string | undefined => index.get(k)?.[0]?.value;
-  const first = (k: string): HeaderField => index.get(k)?.[0] as HeaderField;
-
-  if (!listsParse(index.get('via'), parseViaList)) return badHeader('via');
-  if (!MemoHeaderField.parse(first('from'), parseFromTo)) return badHeader('from');
-  if (!MemoHeaderField.parse(first('to'), parseFromTo)) return badHeader('to');
-  // Call-ID = word [ "@" word ]: no whitespace, not empty.
-  if (!/^[^\s]+$/.test(one('call-id') ?? '')) return badHeader('call-id');
-  const cseq = MemoHeaderField.parse(first('cseq'), parseCSeq);
-  if (!cseq) return badHeader('cseq');
-  if (start.kind === 'request' && cseq.method !== start.method) {
-    return { code: 'SIP_CSEQ_METHOD_MISMATCH', reason: 'CSeq Method Mismatch', header: 'cseq' };
-  }
-  const maxForwards = one('max-forwards');
-  if (maxForwards !== undefined && parseBoundedInt(maxForwards, 255) === undefined) return badHeader('max-forwards');
-  const expires = one('expires');
-  if (expires !== undefined && !isDigits(expires)) return badHeader('expires');
-  const contentType = one('content-type');
-  if (contentType !== undefined && !MemoHeaderField.parse(first('content-type'), parseMediaType)) return badHeader('content-type');
-  if (!listsParse(index.get('contact'), parseContactList)) return badHeader('contact');
-  if (!listsParse(index.get('route'), parseNameAddrList)) return badHeader('route');
-  if (!listsParse(index.get('record-route'), parseNameAddrList)) return badHeader('record-route');
-  for (const k of ['require', 'proxy-require', 'supported']) {
-    if (!listsParse(index.get(k), parseTokenList)) return badHeader(k);
-  }
-  return undefined;
 }
 
 export interface ParseOptions {
@@ -286,7 +262,8 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
   if (start >= bytes.length) return fail('SIP_EMPTY', 'drop', 'Empty Message', partial);
 
   const searchEnd = Math.min(bytes.length, start + limits.maxMessageBytes);
-  let headEnd = bytes.subarray(0, searchEnd).indexOf(CRLF_CRLF, start);
+  let headEnd = bytes.indexOf(CRLF_CRLF, start);
+  if (headEnd + 4 > searchEnd) headEnd = -1;
   let bodyStart = headEnd + 4;
   let truncatedHead = false;
   if (headEnd < 0) {
@@ -299,30 +276,37 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
     truncatedHead = true;
   }
 
-  const head = bytes.subarray(start, headEnd);
-  if (!isUtf8(head)) return fail('SIP_INVALID_UTF8', 'drop', 'Invalid UTF-8', partial);
-  const headText = head.toString('utf8');
-  const lines = headText.split('\r\n');
-  const firstLine = lines[0] ?? '';
+  // Most messages are ASCII throughout: then latin1 decodes the same text,
+  // faster, and needs no UTF-8 check (nor a view of the head).
+  let headText: string;
+  if (isAscii(bytes)) headText = bytes.toString('latin1', start, headEnd);
+  else {
+    const head = bytes.subarray(start, headEnd);
+    if (isAscii(head)) headText = head.toString('latin1');
+    else if (isUtf8(head)) headText = head.toString('utf8');
+    else return fail('SIP_INVALID_UTF8', 'drop', 'Invalid UTF-8', partial);
+  }
+  const firstEnd = headText.indexOf('\r\n');
+  const firstLine = firstEnd < 0 ? headText : headText.slice(0, firstEnd);
   if (firstLine.length > limits.maxStartLineBytes) return fail('SIP_HEADER_TOO_LONG', 'drop', 'Start Line Too Long', partial);
   const startLine = parseStartLine(firstLine);
   if (startLine.ok) partial.start = startLine.value;
   else if (startLine.error.start) partial.start = startLine.error.start;
 
-  lines.shift();
-  const headerResult = parseHeaderLines(lines, limits, partial, CONTROL_NOT_CRLF.test(headText));
+  const headerResult = firstEnd < 0 ? LINES_OK : parseHeaderLines(headText, firstEnd + 2, limits, partial, hasStrayControl(bytes, start, headEnd));
   if (!startLine.ok) return fail(startLine.error.code, startLine.error.status, startLine.error.reason, partial);
   if (!headerResult.ok) return fail(headerResult.code, headerResult.status, headerResult.reason, partial);
   if (truncatedHead) return fail('SIP_NO_HEADER_END', 400, 'Incomplete Message', partial);
 
   const sl = startLine.value;
   const headers = partial.headers;
-  const invalid = validateHeaders(sl, headers);
+  const index = new HeaderIndex(headers);
+  const invalid = validateHeaders(sl, index);
   if (invalid) return fail(invalid.code, 400, invalid.reason, partial, invalid.header);
 
   // Body framing (RFC 3261 18.3, 20.14).
   let bodyEnd = bytes.length;
-  const clField = headers.find((h) => keyOf(h) === 'content-length');
+  const clField = index.contentLength;
   if (clField) {
     const cl = parseBoundedInt(clField.value, limits.maxMessageBytes);
     if (cl === undefined) {
@@ -335,7 +319,11 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
   }
   if (bodyEnd - start > limits.maxMessageBytes) return fail('SIP_MESSAGE_TOO_LARGE', 513, 'Message Too Large', partial);
   // A copy, so the message does not pin the whole datagram or stream buffer.
-  const body = bodyEnd > bodyStart ? Buffer.from(bytes.subarray(bodyStart, bodyEnd)) : Buffer.alloc(0);
+  let body = EMPTY_BODY;
+  if (bodyEnd > bodyStart) {
+    body = Buffer.allocUnsafe(bodyEnd - bodyStart);
+    bytes.copy(body, 0, bodyStart, bodyEnd);
+  }
 
   if (sl.kind === 'request') {
     const req: SipRequest = { kind: 'request', method: sl.method, uri: sl.uri, version: sl.version, headers, body };

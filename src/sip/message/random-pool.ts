@@ -39,3 +39,9 @@ export function randomOctets(n: number): Buffer {
   const start = take(n);
   return Buffer.from(pool.subarray(start, start + n));
 }
+
+/** Writes `n` random octets into `target` at `offset` (no Buffer of their own). */
+export function randomInto(target: Buffer, offset: number, n: number): void {
+  const start = take(n);
+  pool.copy(target, offset, start, start + n);
+}

@@ -110,7 +110,18 @@ export const escapeParam = (s: string): string => escapeWith(PARAM, s);
 
 type UriResult = { ok: true; value: Uri } | { ok: false; error: UriErrorCode };
 
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
+/** RFC 3986 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), as text[0, end). */
+function isScheme(text: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const alpha = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+    if (alpha) continue;
+    if (i === 0) return false;
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) continue;
+    return false;
+  }
+  return end > 0;
+}
 
 /**
  * Parses any URI that may appear in a Request-URI or a name-addr. Never
@@ -120,14 +131,14 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 export function parseUri(text: string): UriResult {
   const colon = text.indexOf(':');
   if (colon <= 0) return { ok: false, error: 'URI_NO_SCHEME' };
+  if (!isScheme(text, colon)) return { ok: false, error: 'URI_BAD_SCHEME' };
   const scheme = text.slice(0, colon);
-  if (!SCHEME.test(scheme)) return { ok: false, error: 'URI_BAD_SCHEME' };
   const rest = text.slice(colon + 1);
   for (let i = 0; i < rest.length; i++) {
     const c = rest.charCodeAt(i);
     if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return { ok: false, error: 'URI_BAD_CHAR' };
   }
-  const lower = scheme.toLowerCase();
+  const lower = scheme === 'sip' || scheme === 'sips' || scheme === 'tel' ? scheme : scheme.toLowerCase();
   if (lower === 'sip' || lower === 'sips') return parseSipUri(lower, rest);
   if (lower === 'tel') return parseTelUri(rest);
   if (rest.length === 0) return { ok: false, error: 'URI_BAD_CHAR' };
@@ -163,26 +174,41 @@ function parseSipUri(scheme: 'sip' | 'sips', rest: string): UriResult {
     if (close < 0) return { ok: false, error: 'URI_BAD_HOST' };
     i = close + 1;
   } else {
-    while (i < rest.length && rest[i] !== ':' && rest[i] !== ';' && rest[i] !== '?') i++;
+    for (; i < rest.length; i++) {
+      const c = rest.charCodeAt(i);
+      if (c === 0x3a || c === 0x3b || c === 0x3f) break;
+    }
   }
   const host = parseHost(rest.slice(hostStart, i));
   if (!host) return { ok: false, error: 'URI_BAD_HOST' };
   let port: number | undefined;
-  if (rest[i] === ':') {
+  if (rest.charCodeAt(i) === 0x3a) {
     const pStart = ++i;
-    while (i < rest.length && rest[i] !== ';' && rest[i] !== '?') i++;
-    const p = rest.slice(pStart, i);
-    if (!/^[0-9]{1,5}$/.test(p) || Number(p) > 65535) return { ok: false, error: 'URI_BAD_PORT' };
-    port = Number(p);
+    while (i < rest.length && rest.charCodeAt(i) !== 0x3b && rest.charCodeAt(i) !== 0x3f) i++;
+    // 1*5DIGIT, at most 65535.
+    if (i === pStart || i - pStart > 5) return { ok: false, error: 'URI_BAD_PORT' };
+    let value = 0;
+    for (let k = pStart; k < i; k++) {
+      const c = rest.charCodeAt(k);
+      if (c < 0x30 || c > 0x39) return { ok: false, error: 'URI_BAD_PORT' };
+      value = value * 10 + (c - 0x30);
+    }
+    if (value > 65535) return { ok: false, error: 'URI_BAD_PORT' };
+    port = value;
   }
   const params: Param[] = [];
   const q = rest.indexOf('?', i);
   const paramText = rest.slice(i, q >= 0 ? q : rest.length);
   if (paramText.length > 0) {
-    for (const part of paramText.slice(1).split(';')) {
-      const eq = part.indexOf('=');
-      const rawName = eq >= 0 ? part.slice(0, eq) : part;
-      const rawValue = eq >= 0 ? part.slice(eq + 1) : null;
+    // ";" pname [ "=" pvalue ], repeated: walked by offsets, not split.
+    for (let from = 1; from <= paramText.length; ) {
+      let to = paramText.indexOf(';', from);
+      if (to < 0) to = paramText.length;
+      const eq = paramText.indexOf('=', from);
+      const hasValue = eq >= 0 && eq < to;
+      const rawName = paramText.slice(from, hasValue ? eq : to);
+      const rawValue = hasValue ? paramText.slice(eq + 1, to) : null;
+      from = to + 1;
       if (rawName.length === 0 || !allowed(PARAM, rawName)) return { ok: false, error: 'URI_BAD_PARAM' };
       if (rawValue !== null && (rawValue.length === 0 || !allowed(PARAM, rawValue))) return { ok: false, error: 'URI_BAD_PARAM' };
       const name = unescapeUri(rawName);

@@ -7,10 +7,18 @@ import { isToken, parseBoundedInt } from './lexer.ts';
 export const MAX_CSEQ = 2 ** 31 - 1;
 
 export function parseCSeq(s: string): CSeq | undefined {
-  const m = /^\s*([0-9]+)[ \t]+(\S+)\s*$/.exec(s);
-  if (!m) return undefined;
-  const seq = parseBoundedInt(m[1] as string, MAX_CSEQ);
-  const method = m[2] as string;
+  // 1*DIGIT, then SP/HTAB, then a method token; whitespace around the whole
+  // is allowed (trim() and \s are the same set). A scan, not a regex: every
+  // message carries one.
+  const t = s.trim();
+  let i = 0;
+  while (i < t.length && t.charCodeAt(i) >= 0x30 && t.charCodeAt(i) <= 0x39) i++;
+  if (i === 0) return undefined;
+  const digitsEnd = i;
+  while (i < t.length && (t.charCodeAt(i) === 0x20 || t.charCodeAt(i) === 0x09)) i++;
+  if (i === digitsEnd) return undefined;
+  const seq = parseBoundedInt(t.slice(0, digitsEnd), MAX_CSEQ);
+  const method = t.slice(i);
   if (seq === undefined || !isToken(method)) return undefined;
   return { seq, method };
 }

@@ -107,6 +107,8 @@ export function quote(s: string): string {
  * Returns undefined for an unbalanced quote or bracket.
  */
 export function splitList(s: string): string[] | undefined {
+  // Most fields hold one value with no quotes: nothing to walk (an unclosed '<' still fails).
+  if (s.indexOf(',') < 0 && s.indexOf('"') < 0) return s.lastIndexOf('<') > s.lastIndexOf('>') ? undefined : [s.trim()];
   const out: string[] = [];
   let start = 0;
   let angle = false;
@@ -184,7 +186,7 @@ export function parseParams(s: string, i: number): Param[] | undefined {
 export function findParam(params: readonly Param[], name: string): Param | undefined {
   const lower = name.toLowerCase();
   for (const p of params) {
-    if (p.name.length === lower.length && p.name.toLowerCase() === lower) return p;
+    if (p.name.length === lower.length && (p.name === lower || p.name.toLowerCase() === lower)) return p;
   }
   return undefined;
 }

@@ -30,8 +30,43 @@ const COMPACT: Readonly<Record<string, string>> = {
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 512;
 
+/**
+ * The spellings nearly every message uses, answered by length and one
+ * comparison: cheaper than hashing a freshly sliced name for the cache.
+ */
+function usualKey(name: string): string | undefined {
+  switch (name.length) {
+    case 2:
+      return name === 'To' ? 'to' : undefined;
+    case 3:
+      return name === 'Via' ? 'via' : undefined;
+    case 4:
+      return name === 'From' ? 'from' : name === 'CSeq' ? 'cseq' : undefined;
+    case 5:
+      return name === 'Allow' ? 'allow' : name === 'Route' ? 'route' : undefined;
+    case 7:
+      return name === 'Call-ID' ? 'call-id' : name === 'Contact' ? 'contact' : name === 'Expires' ? 'expires' : undefined;
+    case 9:
+      return name === 'Supported' ? 'supported' : undefined;
+    case 10:
+      return name === 'User-Agent' ? 'user-agent' : undefined;
+    case 12:
+      return name === 'Max-Forwards' ? 'max-forwards' : name === 'Content-Type' ? 'content-type' : undefined;
+    case 13:
+      return name === 'Authorization' ? 'authorization' : undefined;
+    case 14:
+      return name === 'Content-Length' ? 'content-length' : undefined;
+    case 16:
+      return name === 'WWW-Authenticate' ? 'www-authenticate' : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** The lower-case long form of a header name: `v`, `VIA`, `Via` -> `via`. */
 export function headerKey(name: string): string {
+  const usual = usualKey(name);
+  if (usual !== undefined) return usual;
   const hit = cache.get(name);
   if (hit !== undefined) return hit;
   const lower = name.toLowerCase();

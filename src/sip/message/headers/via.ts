@@ -12,38 +12,43 @@ import { formatHost, isIpv4, isIpv6, parseHost } from '../host.ts';
 import type { Param, Via } from '../types.ts';
 import { formatParams, isTokenChar, paramValue, parseBoundedInt, parseParams, skipWs } from './lexer.ts';
 
-function readToken(s: string, i: number): [string, number] {
-  const start = i;
+/** The end of the token starting at s[i] (i itself when there is none). */
+function tokenEnd(s: string, i: number): number {
   while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
-  return [s.slice(start, i), i];
+  return i;
 }
 
 /** Parses one via-parm; undefined when malformed. */
 export function parseVia(s: string): Via | undefined {
   let i = skipWs(s, 0);
-  const [name, a] = readToken(s, i);
+  const nameStart = i;
+  const a = tokenEnd(s, i);
   i = skipWs(s, a);
-  if (!name || s[i] !== '/') return undefined;
-  const [version, b] = readToken(s, skipWs(s, i + 1));
+  if (a === nameStart || s.charCodeAt(i) !== 0x2f) return undefined;
+  const versionStart = skipWs(s, i + 1);
+  const b = tokenEnd(s, versionStart);
   i = skipWs(s, b);
-  if (!version || s[i] !== '/') return undefined;
-  i = skipWs(s, i + 1);
-  const [transport, c] = readToken(s, i);
-  if (!transport || c >= s.length || (s[c] !== ' ' && s[c] !== '\t')) return undefined;
+  if (b === versionStart || s.charCodeAt(i) !== 0x2f) return undefined;
+  const transportStart = skipWs(s, i + 1);
+  const c = tokenEnd(s, transportStart);
+  if (c === transportStart || c >= s.length || (s.charCodeAt(c) !== 0x20 && s.charCodeAt(c) !== 0x09)) return undefined;
   i = skipWs(s, c);
   const hostStart = i;
-  if (s[i] === '[') {
+  if (s.charCodeAt(i) === 0x5b) {
     const close = s.indexOf(']', i);
     if (close < 0) return undefined;
     i = close + 1;
   } else {
-    while (i < s.length && s[i] !== ':' && s[i] !== ';' && s[i] !== ' ' && s[i] !== '\t') i++;
+    for (; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch === 0x3a || ch === 0x3b || ch === 0x20 || ch === 0x09) break;
+    }
   }
   const host = parseHost(s.slice(hostStart, i));
   if (!host) return undefined;
   i = skipWs(s, i);
   let port: number | undefined;
-  if (s[i] === ':') {
+  if (s.charCodeAt(i) === 0x3a) {
     i = skipWs(s, i + 1);
     const pStart = i;
     while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
@@ -52,7 +57,13 @@ export function parseVia(s: string): Via | undefined {
   }
   const params = parseParams(s, i);
   if (!params) return undefined;
-  return buildVia(`${name}/${version}`, transport.toUpperCase(), host.host, host.kind, port, params);
+  // The usual spelling, SIP/2.0, is not built anew for every Via.
+  const protocol = b - nameStart === 7 && s.startsWith('SIP/2.0', nameStart) ? 'SIP/2.0' : `${s.slice(nameStart, a)}/${s.slice(versionStart, b)}`;
+  return buildVia(protocol, transportOf(s.slice(transportStart, c)), host.host, host.kind, port, params);
+}
+
+function transportOf(t: string): string {
+  return t === 'UDP' || t === 'TCP' || t === 'TLS' ? t : t.toUpperCase();
 }
 
 function buildVia(
