@@ -112,6 +112,17 @@ describe('parseMessage', () => {
     expect(!r4.ok && [r4.error.code, r4.error.status]).toEqual(['SIP_MESSAGE_TOO_LARGE', 'drop']);
   });
 
+  it('answers a datagram full of colon-less header lines with one 400, limits holding', () => {
+    // ~21,000 malformed lines in 64 KB (they do not count against maxHeaders):
+    // each is refused where it stands, the colon looked for within its own line.
+    const lines = [...REGISTER.slice(0, 8), ...Array.from({ length: 21_000 }, () => 'a'), ...REGISTER.slice(8)];
+    const r = parseMessage(crlf(lines));
+    expect(!r.ok && [r.error.code, r.error.status, r.error.reason]).toEqual(['SIP_BAD_HEADER_LINE', 400, 'Bad Header Line']);
+    // A colon on a later line does not make an earlier line a header.
+    const r2 = parseMessage(crlf([...REGISTER.slice(0, 8), 'Subject', 'X-A: b', ...REGISTER.slice(8)]));
+    expect(!r2.ok && r2.error.code).toBe('SIP_BAD_HEADER_LINE');
+  });
+
   it('gives a refused request back in a form createResponse can answer', () => {
     const r = parseMessage(crlf(REGISTER.map((l) => l.replace('CSeq: 1 REGISTER', 'CSeq: 1 INVITE'))));
     expect(r.ok).toBe(false);

@@ -211,8 +211,16 @@ function parseHeaderLines(text: string, from: number, limits: ParseLimits, parti
       if (name) out.push(new MemoHeaderField(name, value.trimEnd()));
       name = '';
       skipping = false;
-      let colon = text.indexOf(':', lineStart);
-      if (colon >= lineEnd) colon = -1;
+      // Looked for within this line only: a search running on into the rest
+      // of the block, repeated for each of thousands of colon-less lines one
+      // datagram can carry, costs quadratic time.
+      let colon = -1;
+      for (let i = lineStart; i < lineEnd; i++) {
+        if (text.charCodeAt(i) === 0x3a) {
+          colon = i;
+          break;
+        }
+      }
       // HCOLON = *( SP / HTAB ) ":" SWS
       let nameEnd = colon;
       while (nameEnd > lineStart && (text.charCodeAt(nameEnd - 1) === 0x20 || text.charCodeAt(nameEnd - 1) === 0x09)) nameEnd--;
@@ -262,7 +270,8 @@ export function parseMessage(bytes: Buffer, options: ParseOptions = {}): Result<
   if (start >= bytes.length) return fail('SIP_EMPTY', 'drop', 'Empty Message', partial);
 
   const searchEnd = Math.min(bytes.length, start + limits.maxMessageBytes);
-  let headEnd = bytes.indexOf(CRLF_CRLF, start);
+  // Searched within the limit only (a view, no copy), whatever the caller's buffer holds beyond it.
+  let headEnd = bytes.subarray(0, searchEnd).indexOf(CRLF_CRLF, start);
   if (headEnd + 4 > searchEnd) headEnd = -1;
   let bodyStart = headEnd + 4;
   let truncatedHead = false;

@@ -204,8 +204,15 @@ function parseSipUri(scheme: 'sip' | 'sips', rest: string): UriResult {
     for (let from = 1; from <= paramText.length; ) {
       let to = paramText.indexOf(';', from);
       if (to < 0) to = paramText.length;
-      const eq = paramText.indexOf('=', from);
-      const hasValue = eq >= 0 && eq < to;
+      // "=" within this parameter only (a search past its ";" would make a long list quadratic).
+      let eq = -1;
+      for (let k = from; k < to; k++) {
+        if (paramText.charCodeAt(k) === 0x3d) {
+          eq = k;
+          break;
+        }
+      }
+      const hasValue = eq >= 0;
       const rawName = paramText.slice(from, hasValue ? eq : to);
       const rawValue = hasValue ? paramText.slice(eq + 1, to) : null;
       from = to + 1;
