@@ -13,11 +13,11 @@
 import * as nodeCrypto from 'node:crypto';
 
 /**
- * crypto.hash(), the one-shot digest of Node 20.12+: a third of
- * createHash().update().digest()'s cost for the short strings digest
- * hashes. Older Node 20 releases (package.json allows 20.6) fall back.
+ * crypto.hash(), the one-shot digest of Node 20.12+ (package.json's engines):
+ * a third of createHash().update().digest()'s cost for the short strings
+ * digest hashes.
  */
-const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const oneShotHash = nodeCrypto.hash;
 
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 
@@ -40,8 +40,8 @@ export function baseAlgorithm(a: DigestAlgorithm): Ha1Algorithm {
 }
 
 export function digestHash(algorithm: Ha1Algorithm, data: string): string {
-  // Strings are hashed as UTF-8 either way.
-  return oneShotHash ? oneShotHash(NODE_HASH[algorithm], data, 'hex') : nodeCrypto.createHash(NODE_HASH[algorithm]).update(data, 'utf8').digest('hex');
+  // Strings are hashed as UTF-8.
+  return oneShotHash(NODE_HASH[algorithm], data, 'hex');
 }
 
 /**
