@@ -46,8 +46,8 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     // secure_delete off SQLite leaves the old bytes in the page's free space,
     // where a later copy of the file (and the master key) would find them.
     // Freed space is zeroed instead. The WAL keeps old page images until it
-    // is checkpointed and truncated: scrubDestroyedKeys() does that after a
-    // shred or a key rotation.
+    // is checkpointed and truncated: the vault's repositories' scrub() does that
+    // after a shred or a key rotation.
     sqlite.pragma('secure_delete = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };

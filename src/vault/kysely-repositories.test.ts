@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase } from '../../test/support/db.ts';
 import type { DatabaseHandle } from '../db/index.ts';
@@ -96,6 +97,7 @@ describe.each(DIALECTS)('vault on %s', (dialect) => {
       expect(readFileSync(file).includes(wrapped)).toBe(true);
 
       await vault.destroy({ practiceId, objectId: rec.id });
+      await vault.settle();
 
       const wal = existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`) : Buffer.alloc(0);
       expect(readFileSync(file).includes(wrapped)).toBe(false);
@@ -103,6 +105,24 @@ describe.each(DIALECTS)('vault on %s', (dialect) => {
       await expect(vault.openBytes({ practiceId, objectId: rec.id })).rejects.toMatchObject({ code: VaultErrorCode.NotFound });
       expect((await vault.openBytes({ practiceId, objectId: before.id })).toString()).toBe('kept');
       expect((await vault.openBytes({ practiceId, objectId: after.id })).toString()).toBe('kept too');
+    });
+  }
+
+  if (dialect === 'sqlite') {
+    it('scrubs without waiting on a reader in another connection, and finishes once it is gone', async () => {
+      await vault.sealBytes({ practiceId, kind: 'text' }, Buffer.from('reader test'));
+      const reader = new SQLite(h.sqlite?.name ?? '');
+      try {
+        reader.prepare('BEGIN').run();
+        reader.prepare('SELECT count(*) FROM vault_objects').get();
+        expect(await repos().scrub()).toBe(false);
+        reader.prepare('COMMIT').run();
+        expect(await repos().scrub()).toBe(true);
+        // The connection's own busy timeout is back for everything else.
+        expect(h.sqlite?.pragma('busy_timeout', { simple: true })).toBe(5000);
+      } finally {
+        reader.close();
+      }
     });
   }
 

@@ -364,7 +364,7 @@ export class KyselyVaultRepositories implements VaultRepositories {
 
   /** `sqlite`: the connection under `db` when it is SQLite (DatabaseHandle.sqlite), for the prepared lookup and scrub(). */
   constructor(
-    db: Kysely<Database>,
+    private readonly db: Kysely<Database>,
     private readonly sqlite?: SQLite.Database,
   ) {
     this.dataKeys = new KyselyDataKeys(db);
@@ -377,14 +377,26 @@ export class KyselyVaultRepositories implements VaultRepositories {
    * SQLite: copy the WAL into the database file and truncate it, so the page
    * images that still held destroyed keys leave the WAL file (the database
    * file's freed space is zeroed by secure_delete, see db/connection.ts).
-   * Skipped while a transaction holds the shared connection, and a reader
-   * in another process can keep the checkpoint from finishing: the next
-   * scrub, or SQLite's own checkpoints as the WAL wraps, finish the job.
-   * PostgreSQL keeps dead row versions until VACUUM reuses their space; that
-   * is the server's storage to protect (README: encrypted volumes).
+   * It waits for the shared connection (no Kysely transaction open on it),
+   * and does not wait for readers in other processes: with the busy timeout
+   * at 0 for the checkpoint, a reader (a CLI command, a backup) makes it
+   * answer false at once instead of stalling the event loop for the usual
+   * 5 s; the caller tries again later. PostgreSQL keeps dead row versions
+   * until VACUUM reuses their space; that is the server's storage to protect
+   * (README: encrypted volumes).
    */
-  async scrub(): Promise<void> {
-    if (!this.sqlite || this.sqlite.inTransaction || this.sqlite.memory) return;
-    this.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  async scrub(): Promise<boolean> {
+    const sqlite = this.sqlite;
+    if (!sqlite || sqlite.memory) return true;
+    return this.db.connection().execute(async () => {
+      const busyTimeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
+      sqlite.pragma('busy_timeout = 0');
+      try {
+        const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        return result?.busy === 0;
+      } finally {
+        sqlite.pragma(`busy_timeout = ${busyTimeout}`);
+      }
+    });
   }
 }

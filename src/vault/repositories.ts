@@ -177,8 +177,9 @@ export interface VaultRepositories {
   /**
    * After key material was destroyed or replaced (a shred, a rotation): make
    * the old bytes leave the database's files, where the store keeps page
-   * images of overwritten rows (SQLite: its write-ahead log). Best effort:
-   * the keys are already gone from every live row.
+   * images of overwritten rows (SQLite: its write-ahead log). Resolves false
+   * when it could not finish now (another process reading): try again later.
+   * Best effort: the keys are already gone from every live row.
    */
-  scrub?(): Promise<void>;
+  scrub?(): Promise<boolean>;
 }

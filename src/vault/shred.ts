@@ -40,6 +40,7 @@ export async function finishShred(ctx: VaultContext, record: ObjectRecord): Prom
     method: 'crypto_shred',
   };
   await ctx.repos.objects.finishShred(record.id, receipt);
+  ctx.keysDestroyed();
   ctx.logger.info({ objectId: record.id, practiceId: record.practiceId, kind: record.kind, reason: receipt.reason }, 'vault object shredded');
   return receipt;
 }

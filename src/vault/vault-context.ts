@@ -29,4 +29,6 @@ export interface VaultContext {
   clock: Clock;
   logger: VaultLogger;
   onTampered: (event: TamperEvent) => void | Promise<void>;
+  /** Called once a shred has destroyed an object's key (schedules the database scrub). */
+  keysDestroyed: () => void;
 }

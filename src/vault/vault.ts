@@ -19,6 +19,7 @@ import type { ArtifactKind, DeletionReason, DeletionReceipt, ObjectRecord, Objec
 import { isArtifactKind } from './repositories.ts';
 import { retentionDeadline, type RetentionPolicy } from './retention.ts';
 import { SealedWriter, type SealedWriterOptions, type Scheduler } from './sealed-writer.ts';
+import { ScrubSchedule } from './scrub-schedule.ts';
 import { purgeExpired, shredObject, type PurgeReport } from './shred.ts';
 import { sealWholeBlob } from './whole-blob.ts';
 import { silentLogger, type TamperEvent, type VaultContext, type VaultLogger } from './vault-context.ts';
@@ -71,9 +72,13 @@ export class Vault {
   readonly #scheduler: Scheduler | undefined;
   readonly #retention: (practiceId: string) => RetentionPolicy | Promise<RetentionPolicy>;
   readonly #active = new Set<string>();
+  readonly #scrubs: ScrubSchedule;
 
   constructor(options: VaultOptions) {
     const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? silentLogger;
+    const repos = options.repos;
+    this.#scrubs = new ScrubSchedule(repos.scrub ? () => repos.scrub?.() ?? Promise.resolve(true) : undefined, logger);
     this.#provider = options.keyProvider;
     this.#scheduler = options.scheduler;
     this.#retention = options.retentionPolicy ?? (() => ({}));
@@ -82,8 +87,9 @@ export class Vault {
       store: options.store,
       keyring: new PracticeKeyring(options.repos.dataKeys, options.keyProvider, clock),
       clock,
-      logger: options.logger ?? silentLogger,
+      logger,
       onTampered: options.onTampered ?? (() => {}),
+      keysDestroyed: () => this.#scrubs.request(),
     };
   }
 
@@ -205,15 +211,12 @@ export class Vault {
     if (!receipt) {
       throw new VaultError(VaultErrorCode.InvalidState, `object ${record.id} changed while being destroyed`, { objectId: record.id });
     }
-    await this.#ctx.repos.scrub?.();
     return receipt;
   }
 
   /** Scheduled purge: crypto-shreds every expired object not under a legal hold. */
   async purgeExpired(options: { now?: Date; batchSize?: number } = {}): Promise<PurgeReport> {
-    const report = await purgeExpired(this.#ctx, options.now ?? this.#ctx.clock.now(), options.batchSize);
-    if (report.receipts.length > 0) await this.#ctx.repos.scrub?.();
-    return report;
+    return purgeExpired(this.#ctx, options.now ?? this.#ctx.clock.now(), options.batchSize);
   }
 
   async setLegalHold(ref: ObjectRef, hold: boolean): Promise<void> {
@@ -245,8 +248,14 @@ export class Vault {
     return keyStatus(this.#ctx.repos.dataKeys, this.#provider, this.#ctx.clock);
   }
 
-  /** Drops unwrapped data keys from memory (shutdown, or after rotation). */
-  close(): void {
+  /** Resolves once the background work a shred leaves (the database scrub) has had its run. */
+  settle(): Promise<void> {
+    return this.#scrubs.flush();
+  }
+
+  /** Shutdown (or after rotation): a scrub still owed runs, unwrapped data keys leave memory. */
+  async close(): Promise<void> {
+    await this.settle();
     this.#ctx.keyring.clear();
   }
 

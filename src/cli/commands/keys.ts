@@ -46,8 +46,8 @@ export async function keysRotateCommand(o: { json?: boolean }): Promise<number> 
     // Secrets sealed under keys derived from the master key follow it.
     const totp = await resealTotpSecrets(rt.database.db, createTotpSecretBox(oldKey), createTotpSecretBox(readFileSync(rt.config.masterKeyFile)));
     oldKey.fill(0);
-    // The wraps under the old key leave the database's files.
-    await repos.scrub();
+    // The wraps under the old key leave the database's files (false: another process is reading; Sotto should be stopped).
+    const walScrubbed = await repos.scrub();
     return {
       from: r.report.fromMasterKeyId,
       to: r.report.toMasterKeyId,
@@ -55,6 +55,7 @@ export async function keysRotateCommand(o: { json?: boolean }): Promise<number> 
       alreadyCurrent: r.report.alreadyCurrent,
       totpSecretsResealed: totp,
       retiredKeyPath: r.retiredKeyPath,
+      walScrubbed,
     };
   });
   if (o.json) printJson(out);
