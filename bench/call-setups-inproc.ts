@@ -66,7 +66,7 @@ class MemoryTransport implements Transport {
   inject(text: string, port: number): void {
     // Its own memory, as a datagram from node:dgram (a slice of Buffer's shared pool would pin 8 KiB).
     const bytes = Buffer.allocUnsafeSlow(text.length);
-    bytes.latin1Write(text);
+    bytes.write(text, 'latin1');
     setImmediate(() =>
       receiveBytes(bytes, { protocol: 'UDP', address: '127.0.0.1', port, local: this.local }, {
         limits: DEFAULT_PARSE_LIMITS,
@@ -214,7 +214,7 @@ let gcMajorMs = 0;
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     gcMs += e.duration;
-    if ((e.detail as { kind?: number } | undefined)?.kind !== constants.NODE_PERFORMANCE_GC_MINOR) gcMajorMs += e.duration;
+    if (((e as unknown as { detail?: { kind?: number } }).detail)?.kind !== constants.NODE_PERFORMANCE_GC_MINOR) gcMajorMs += e.duration;
   }
 }).observe({ entryTypes: ['gc'] });
 
