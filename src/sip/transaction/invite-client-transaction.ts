@@ -138,6 +138,7 @@ export class InviteClientTransaction {
           this.arm('M', transactionTimeout(this.timers));
           this.user.onResponse(event.response);
           this.held = releasedRequest(this.held.method, this.held.version);
+          this.channel.release?.();
           return;
         }
         // RFC 3261 17.1.1.2: 300-699: send ACK, pass up, Completed, Timer D.
@@ -148,6 +149,7 @@ export class InviteClientTransaction {
         this.user.onResponse(event.response);
         // Completed only absorbs retransmitted finals (its ACK is kept): the TU is let go.
         this.held = releasedRequest(this.held.method, this.held.version);
+        this.channel.release?.();
         this.user = NO_CLIENT_USER;
         return;
       case S.Completed:

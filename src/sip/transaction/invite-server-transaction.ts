@@ -157,6 +157,8 @@ export class InviteServerTransaction {
           this.lastResponse = undefined;
           this.moveTo(S.Accepted);
           this.send(event.response);
+          // Accepted never resends (the TU retransmits its 2xx): the channel need not keep these bytes for 64*T1.
+          this.channel.release?.();
           this.arm('L', transactionTimeout(this.timers));
           return;
         }
