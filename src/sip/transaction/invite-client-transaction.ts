@@ -182,7 +182,7 @@ export class InviteClientTransaction {
     if (next === S.Terminated) {
       this.disarm('D');
       this.disarm('M');
-      this.onTerminated();
+      this.onTerminated(this);
     }
   }
 

@@ -234,7 +234,7 @@ export class InviteServerTransaction {
     }
     if (next === S.Terminated) {
       for (const n of ['100', 'G', 'H', 'I', 'L'] as const) this.disarm(n);
-      this.onTerminated();
+      this.onTerminated(this);
     }
   }
 

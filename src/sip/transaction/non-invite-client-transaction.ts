@@ -165,7 +165,7 @@ export class NonInviteClientTransaction {
     if (next === S.Terminated) {
       this.stop('F');
       this.stop('K');
-      this.onTerminated();
+      this.onTerminated(this);
     } else {
       this.stop('F');
     }
