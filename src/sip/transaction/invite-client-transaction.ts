@@ -57,6 +57,9 @@ export type InviteClientEvent =
 
 type TimerName = 'A' | 'B' | 'D' | 'M';
 
+/** One event object per timer, shared: a template string made per arm was a rope kept as long as the timer. */
+const TIMER_EVENTS: Record<TimerName, InviteClientEvent> = { A: { kind: 'timerA' }, B: { kind: 'timerB' }, D: { kind: 'timerD' }, M: { kind: 'timerM' } };
+
 export class InviteClientTransaction {
   private current = S.Calling;
   private readonly armed = new Map<TimerName, TimerHandle>();
@@ -187,7 +190,7 @@ export class InviteClientTransaction {
   }
 
   private arm(name: TimerName, ms: number): void {
-    const event = { kind: `timer${name}` } as InviteClientEvent;
+    const event = TIMER_EVENTS[name];
     this.armed.set(name, this.clock.setTimer(ms, () => {
       this.armed.delete(name);
       this.handle(event);

@@ -59,6 +59,9 @@ export type InviteServerEvent =
 
 type TimerName = '100' | 'G' | 'H' | 'I' | 'L';
 
+/** One event object per timer, shared: a template string made per arm was a rope kept as long as the timer. */
+const TIMER_EVENTS: Record<TimerName, InviteServerEvent> = { '100': { kind: 'timer100' }, G: { kind: 'timerG' }, H: { kind: 'timerH' }, I: { kind: 'timerI' }, L: { kind: 'timerL' } };
+
 export class InviteServerTransaction {
   private current = S.Proceeding;
   private held: SipRequest;
@@ -239,7 +242,7 @@ export class InviteServerTransaction {
   }
 
   private arm(name: TimerName, ms: number): void {
-    const event = { kind: `timer${name}` } as InviteServerEvent;
+    const event = TIMER_EVENTS[name];
     this.armed.set(name, this.clock.setTimer(ms, () => {
       this.armed.delete(name);
       this.handle(event);
