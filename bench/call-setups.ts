@@ -42,6 +42,14 @@ function serverPid(root: number): number | undefined {
   });
 }
 
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** Whether festival (text2wave) is still rendering greetings under the server (tsx's esbuild service stays). */
 function rendering(pid: number): boolean {
   return processTree(pid).some((p) => {
@@ -58,6 +66,19 @@ function statCpuMs(path: string): number {
   const stat = readFileSync(path, 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(rest[11]) + Number(rest[12])) * 10;
+}
+
+/**
+ * Times the thread went to sleep and was woken (voluntary context switches,
+ * proc(5) status): each is an event-loop wake-up, which on a virtual
+ * machine costs tens of microseconds of CPU beside the work it wakes for.
+ */
+function wakeUps(path: string): number {
+  try {
+    return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(path, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU ms of each thread of the server, by thread id ("main", and "node/<tid>": Node names its workers "node" too). */
@@ -84,6 +105,9 @@ export interface SetupRun {
   treeMsPerCall: number;
   /** CPU ms a call by thread name (main thread, relay worker, libuv pool …). */
   threads: string;
+  /** Wake-ups a call of the server's main thread and of the native relay process. */
+  mainWakeUps: number;
+  relayWakeUps: number;
 }
 
 export interface SetupOptions {
@@ -136,9 +160,12 @@ export async function measureCallSetups(o: SetupOptions): Promise<SetupRun | str
     const cpu0 = statCpuMs(`/proc/${pid}/stat`);
     const tree0 = processTreeCpuMs(sotto.pid);
     const threads0 = threadCpuMs(pid);
+    const relayPid = processTree(pid).find((p) => p !== pid && commOf(p).startsWith('sotto-relay'));
+    const wakes0 = [wakeUps(`/proc/${pid}/status`), relayPid ? wakeUps(`/proc/${relayPid}/status`) : 0];
     const r = await batch(sotto.target, from, to, port, o.calls, o);
     const cpuMs = statCpuMs(`/proc/${pid}/stat`) - cpu0;
     const treeMs = processTreeCpuMs(sotto.pid) - tree0;
+    const wakes = [wakeUps(`/proc/${pid}/status`) - wakes0[0]!, relayPid ? wakeUps(`/proc/${relayPid}/status`) - wakes0[1]! : 0];
     const threads = [...threadCpuMs(pid)]
       .map(([name, ms]) => [name, ms - (threads0.get(name) ?? 0)] as const)
       .filter(([, ms]) => ms > 0)
@@ -158,6 +185,8 @@ export async function measureCallSetups(o: SetupOptions): Promise<SetupRun | str
       retransmissions: r.retransmissions,
       treeMsPerCall: treeMs / Math.max(1, r.ok),
       threads: threads.map(([name, ms]) => `${name} ${(ms / Math.max(1, r.ok)).toFixed(2)}`).join(', '),
+      mainWakeUps: wakes[0]! / Math.max(1, r.ok),
+      relayWakeUps: wakes[1]! / Math.max(1, r.ok),
     };
   } finally {
     await sotto.stop();
@@ -199,6 +228,7 @@ export function describeSetupRun(r: SetupRun | string): string[] {
     `${r.retransmissions} retransmissions`,
     `process tree ${r.treeMsPerCall.toFixed(2)} ms a call`,
     `CPU ms a call by thread: ${r.threads}`,
+    `wake-ups a call: main thread ${r.mainWakeUps.toFixed(1)}, native relay ${r.relayWakeUps.toFixed(1)}`,
   ];
 }
 

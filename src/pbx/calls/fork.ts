@@ -10,8 +10,8 @@
 // seen, by that dialog's ACK again; with a new one, by a new dialog's ACK,
 // then BYE (the call has one answer per branch).
 import { Dialog } from '../../sip/dialog/index.ts';
-import { getTo, keyOf, type SipRequest, type SipResponse, type Uri } from '../../sip/message/index.ts';
-import type { ClientTransaction, InviteClientTransaction } from '../../sip/transaction/index.ts';
+import { getTo, headerField, keyOf, type SipRequest, type SipResponse, type Uri } from '../../sip/message/index.ts';
+import type { ClientTransaction, ClientTransactionUser, InviteClientTransaction } from '../../sip/transaction/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
 
@@ -50,7 +50,11 @@ export interface ForkEvents {
   onFailure(fork: Fork, status: number): void;
 }
 
-export class Fork {
+/**
+ * The branch is its own transaction's user (methods, not closures made per
+ * branch: the transaction keeps its user for 64*T1 after the 2xx).
+ */
+export class Fork implements ClientTransactionUser {
   private current = ForkState.Calling;
   /** CANCEL asked for before any provisional: sent once one arrives (RFC 3261 9.1). */
   private cancelPending = false;
@@ -95,11 +99,22 @@ export class Fork {
   }
 
   start(invite: SipRequest): void {
-    this.tx = this.stack.sendRequest(invite, this.destination, {
-      onResponse: (r) => this.receive(r),
-      onTimeout: () => this.fail(408),
-      onTransportError: () => this.fail(503),
-    });
+    this.tx = this.stack.sendRequest(invite, this.destination, this);
+  }
+
+  /** The transaction's responses (ClientTransactionUser). */
+  onResponse(response: SipResponse): void {
+    this.receive(response);
+  }
+
+  /** Timer B (ClientTransactionUser): a 408 for the call (RFC 3261 8.1.3.1). */
+  onTimeout(): void {
+    this.fail(408);
+  }
+
+  /** The transport refused (ClientTransactionUser): a 503 (RFC 3261 8.1.3.1). */
+  onTransportError(): void {
+    this.fail(503);
   }
 
   /**
@@ -182,6 +197,7 @@ export class Fork {
 /** The part of our INVITE a dialog is made from (Dialog.asUac), in a request of its own. */
 function seedOf(invite: SipRequest | undefined): SipRequest | undefined {
   if (!invite) return undefined;
-  const headers = invite.headers.filter((h) => SEED_FIELDS.has(keyOf(h)));
+  // Fresh fields of the same text: the INVITE's carry their parsed forms (URIs, parameters), kept 64*T1 for nothing.
+  const headers = invite.headers.filter((h) => SEED_FIELDS.has(keyOf(h))).map((h) => headerField(h.name, h.value));
   return { kind: 'request', method: invite.method, uri: SEED_URI, version: invite.version, headers, body: EMPTY };
 }

@@ -22,6 +22,8 @@ export class ResponseChannel implements TransactionChannel {
   private lastTo: Destination | undefined;
 
   private source: MessageSource | undefined;
+  /** False once the transaction said it will not ask for resend() (release). */
+  private keep = true;
 
   constructor(
     private readonly transport: Transport,
@@ -40,9 +42,15 @@ export class ResponseChannel implements TransactionChannel {
     if (!to) return Promise.resolve(false);
     // After a final response only resend() is used: the source need not outlive it (Timer J is 32 s over UDP).
     if (message.status >= 200) this.source = undefined;
-    this.lastBytes = bytes;
+    if (this.keep) this.lastBytes = bytes;
     this.lastTo = to;
     return this.transport.send(bytes, to).then(sent);
+  }
+
+  /** An INVITE transaction in Accepted (RFC 6026 7.2) never resends: its 2xx bytes need not live 64*T1. */
+  release(): void {
+    this.keep = false;
+    this.lastBytes = undefined;
   }
 
   resend(): Promise<boolean> {

@@ -49,6 +49,7 @@ import {
   type TransportProtocol,
 } from '../transport/index.ts';
 import { defaultAdvertisedAddress, isUnspecified } from './local-address.ts';
+import { RequestChannel } from './request-channel.ts';
 import { ResponseChannel, type ResponseRouter } from './response-channel.ts';
 import type { TransactionUser } from './transaction-user.ts';
 
@@ -134,12 +135,7 @@ export class SipStack {
   }
 
   private startClientOn(message: SipRequest, transport: Transport, to: Destination, user: ClientTransactionUser, bytes?: Buffer): ClientTransaction {
-    const channel: TransactionChannel = {
-      reliable: transport.reliable,
-      // The request's bytes when prepareRequest already made them (and for its retransmissions).
-      send: (m) => transport.send(bytes !== undefined && m === message ? bytes : m, to).then((r) => r.ok),
-    };
-    return this.transactions.startClient(message, channel, user);
+    return this.transactions.startClient(message, new RequestChannel(transport, to, message, bytes), user);
   }
 
   /**

@@ -19,4 +19,15 @@ export interface TransactionChannel {
    * waits out Timer J, which is most of what a busy registrar holds.
    */
   resend?(): Promise<boolean>;
+  /**
+   * The transaction will neither send its request again (a client
+   * transaction past Calling/Trying) nor ask for resend() (an INVITE server
+   * transaction in Accepted): the channel may let go of the message and
+   * bytes it keeps for that. A client transaction that got its 2xx waits
+   * 64*T1 in Accepted (RFC 6026 7.2) and needs nothing of its INVITE; held
+   * there, the INVITE was most of what every call left behind for 32 s,
+   * copied by each young-generation collection. Later send() calls (the
+   * ACK of a non-2xx, a 2xx retransmitted by the TU) still work.
+   */
+  release?(): void;
 }

@@ -57,6 +57,9 @@ export type InviteClientEvent =
 
 type TimerName = 'A' | 'B' | 'D' | 'M';
 
+/** One event object per timer, shared: a template string made per arm was a rope kept as long as the timer. */
+const TIMER_EVENTS: Record<TimerName, InviteClientEvent> = { A: { kind: 'timerA' }, B: { kind: 'timerB' }, D: { kind: 'timerD' }, M: { kind: 'timerM' } };
+
 export class InviteClientTransaction {
   private current = S.Calling;
   private readonly armed = new Map<TimerName, TimerHandle>();
@@ -138,6 +141,7 @@ export class InviteClientTransaction {
           this.arm('M', transactionTimeout(this.timers));
           this.user.onResponse(event.response);
           this.held = releasedRequest(this.held.method, this.held.version);
+          this.channel.release?.();
           return;
         }
         // RFC 3261 17.1.1.2: 300-699: send ACK, pass up, Completed, Timer D.
@@ -148,6 +152,7 @@ export class InviteClientTransaction {
         this.user.onResponse(event.response);
         // Completed only absorbs retransmitted finals (its ACK is kept): the TU is let go.
         this.held = releasedRequest(this.held.method, this.held.version);
+        this.channel.release?.();
         this.user = NO_CLIENT_USER;
         return;
       case S.Completed:
@@ -180,12 +185,12 @@ export class InviteClientTransaction {
     if (next === S.Terminated) {
       this.disarm('D');
       this.disarm('M');
-      this.onTerminated();
+      this.onTerminated(this);
     }
   }
 
   private arm(name: TimerName, ms: number): void {
-    const event = { kind: `timer${name}` } as InviteClientEvent;
+    const event = TIMER_EVENTS[name];
     this.armed.set(name, this.clock.setTimer(ms, () => {
       this.armed.delete(name);
       this.handle(event);

@@ -59,6 +59,9 @@ export type InviteServerEvent =
 
 type TimerName = '100' | 'G' | 'H' | 'I' | 'L';
 
+/** One event object per timer, shared: a template string made per arm was a rope kept as long as the timer. */
+const TIMER_EVENTS: Record<TimerName, InviteServerEvent> = { '100': { kind: 'timer100' }, G: { kind: 'timerG' }, H: { kind: 'timerH' }, I: { kind: 'timerI' }, L: { kind: 'timerL' } };
+
 export class InviteServerTransaction {
   private current = S.Proceeding;
   private held: SipRequest;
@@ -157,6 +160,8 @@ export class InviteServerTransaction {
           this.lastResponse = undefined;
           this.moveTo(S.Accepted);
           this.send(event.response);
+          // Accepted never resends (the TU retransmits its 2xx): the channel need not keep these bytes for 64*T1.
+          this.channel.release?.();
           this.arm('L', transactionTimeout(this.timers));
           return;
         }
@@ -232,12 +237,12 @@ export class InviteServerTransaction {
     }
     if (next === S.Terminated) {
       for (const n of ['100', 'G', 'H', 'I', 'L'] as const) this.disarm(n);
-      this.onTerminated();
+      this.onTerminated(this);
     }
   }
 
   private arm(name: TimerName, ms: number): void {
-    const event = { kind: `timer${name}` } as InviteServerEvent;
+    const event = TIMER_EVENTS[name];
     this.armed.set(name, this.clock.setTimer(ms, () => {
       this.armed.delete(name);
       this.handle(event);

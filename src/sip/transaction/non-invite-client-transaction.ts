@@ -133,6 +133,7 @@ export class NonInviteClientTransaction {
           this.moveTo(S.Completed);
           this.user.onResponse(event.response);
           this.held = releasedRequest(this.held.method, this.held.version);
+          this.channel.release?.();
           this.user = NO_CLIENT_USER;
           this.timerK = this.clock.setTimer(timerT4(this.timers, this.channel.reliable), () => this.handle({ kind: 'timerK' }));
           return;
@@ -164,7 +165,7 @@ export class NonInviteClientTransaction {
     if (next === S.Terminated) {
       this.stop('F');
       this.stop('K');
-      this.onTerminated();
+      this.onTerminated(this);
     } else {
       this.stop('F');
     }

@@ -169,7 +169,7 @@ export class NonInviteServerTransaction {
     if (next === S.Terminated) {
       if (this.timer) this.clock.clearTimer(this.timer);
       this.timer = undefined;
-      this.onTerminated();
+      this.onTerminated(this);
     }
   }
 

@@ -34,6 +34,20 @@ export class TransactionLayer {
   private lastKeyed: SipRequest | undefined;
   private lastKey: string | undefined;
 
+  /**
+   * Told by each transaction as it terminates (its id is its key). One
+   * function for all, not a closure per transaction: those lived as long as
+   * their transaction (64*T1 after a 2xx), and each named closure the
+   * runtime's transpiler makes costs a property definition.
+   */
+  private readonly forgetClient = (tx: { readonly id: string }): void => {
+    if (this.clients.get(tx.id) === tx) this.clients.delete(tx.id);
+  };
+
+  private readonly forgetServer = (tx: { readonly id: string }): void => {
+    if (this.servers.get(tx.id) === tx) this.servers.delete(tx.id);
+  };
+
   /** The wheel this layer made for itself (no clock injected); emptied on terminateAll. */
   private readonly ownWheel: TimerWheel | undefined;
 
@@ -61,13 +75,10 @@ export class TransactionLayer {
     const key = clientKeyOfRequest(request);
     if (!key) throw new Error('client request needs a top Via with a branch');
     if (this.clients.has(key)) throw new Error('client transaction branch reused');
-    const forget = (): void => {
-      if (this.clients.get(key) === tx) this.clients.delete(key);
-    };
     const tx: ClientTransaction =
       request.method === 'INVITE'
-        ? new InviteClientTransaction(key, request, channel, this.clock, this.timers, user, forget)
-        : new NonInviteClientTransaction(key, request, channel, this.clock, this.timers, user, forget);
+        ? new InviteClientTransaction(key, request, channel, this.clock, this.timers, user, this.forgetClient)
+        : new NonInviteClientTransaction(key, request, channel, this.clock, this.timers, user, this.forgetClient);
     this.clients.set(key, tx);
     tx.start();
     return tx;
@@ -111,13 +122,10 @@ export class TransactionLayer {
     this.lastKeyed = undefined;
     this.lastKey = undefined;
     if (!key) return undefined;
-    const forget = (): void => {
-      if (this.servers.get(key) === tx) this.servers.delete(key);
-    };
     const tx: ServerTransaction =
       request.method === 'INVITE'
-        ? new InviteServerTransaction(key, request, channel, this.clock, this.timers, forget)
-        : new NonInviteServerTransaction(key, request, channel, this.clock, this.timers, forget);
+        ? new InviteServerTransaction(key, request, channel, this.clock, this.timers, this.forgetServer)
+        : new NonInviteServerTransaction(key, request, channel, this.clock, this.timers, this.forgetServer);
     this.servers.set(key, tx);
     if (tx instanceof InviteServerTransaction) tx.start();
     return tx;

@@ -28,4 +28,4 @@ export interface ServerTransactionUser {
 }
 
 /** Told by every transaction when it reaches Terminated, so the layer can forget it. */
-export type TerminationListener = () => void;
+export type TerminationListener = (tx: { readonly id: string }) => void;
