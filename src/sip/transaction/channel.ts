@@ -21,8 +21,9 @@ export interface TransactionChannel {
   resend?(): Promise<boolean>;
   /**
    * The transaction will neither send its request again (a client
-   * transaction past Calling/Trying) nor ask for resend() (an INVITE server
-   * transaction in Accepted): the channel may let go of the message and
+   * transaction once its final response has been passed up, or once it
+   * ended; never in Proceeding, where CANCEL and Timer E still need it) nor
+   * ask for resend() (an INVITE server transaction in Accepted): the channel may let go of the message and
    * bytes it keeps for that. A client transaction that got its 2xx waits
    * 64*T1 in Accepted (RFC 6026 7.2) and needs nothing of its INVITE; held
    * there, the INVITE was most of what every call left behind for 32 s,

@@ -28,6 +28,21 @@ describe('INVITE client transaction (RFC 3261 17.1.1, RFC 6026)', () => {
     expect(tx.state).toBe(InviteClientState.Terminated);
   });
 
+  it('keeps its INVITE while CANCEL may need it and lets the channel drop it once a final response or the end comes', () => {
+    const answered = setup();
+    answered.tx.receiveResponse(response(180));
+    expect(answered.channel.released).toBe(0);
+    answered.tx.receiveResponse(response(486));
+    expect(answered.channel.released).toBeGreaterThan(0);
+
+    const timedOut = setup();
+    timedOut.clock.advance(31_999);
+    expect(timedOut.channel.released).toBe(0);
+    timedOut.clock.advance(1);
+    expect(timedOut.seen).toEqual(['terminated', 'timeout']);
+    expect(timedOut.channel.released).toBe(1);
+  });
+
   it('a provisional stops retransmission and Timer B', () => {
     const { clock, channel, seen, tx } = setup();
     clock.advance(600);

@@ -58,7 +58,12 @@ export type InviteClientEvent =
 type TimerName = 'A' | 'B' | 'D' | 'M';
 
 /** One event object per timer, shared: a template string made per arm was a rope kept as long as the timer. */
-const TIMER_EVENTS: Record<TimerName, InviteClientEvent> = { A: { kind: 'timerA' }, B: { kind: 'timerB' }, D: { kind: 'timerD' }, M: { kind: 'timerM' } };
+const TIMER_EVENTS: Readonly<Record<TimerName, InviteClientEvent>> = Object.freeze({
+  A: Object.freeze({ kind: 'timerA' }),
+  B: Object.freeze({ kind: 'timerB' }),
+  D: Object.freeze({ kind: 'timerD' }),
+  M: Object.freeze({ kind: 'timerM' }),
+});
 
 export class InviteClientTransaction {
   private current = S.Calling;
@@ -185,6 +190,8 @@ export class InviteClientTransaction {
     if (next === S.Terminated) {
       this.disarm('D');
       this.disarm('M');
+      // Nothing is sent after Terminated (Timer B, a transport error, terminate()): the channel's copy may go.
+      this.channel.release?.();
       this.onTerminated(this);
     }
   }

@@ -60,7 +60,13 @@ export type InviteServerEvent =
 type TimerName = '100' | 'G' | 'H' | 'I' | 'L';
 
 /** One event object per timer, shared: a template string made per arm was a rope kept as long as the timer. */
-const TIMER_EVENTS: Record<TimerName, InviteServerEvent> = { '100': { kind: 'timer100' }, G: { kind: 'timerG' }, H: { kind: 'timerH' }, I: { kind: 'timerI' }, L: { kind: 'timerL' } };
+const TIMER_EVENTS: Readonly<Record<TimerName, InviteServerEvent>> = Object.freeze({
+  '100': Object.freeze({ kind: 'timer100' }),
+  G: Object.freeze({ kind: 'timerG' }),
+  H: Object.freeze({ kind: 'timerH' }),
+  I: Object.freeze({ kind: 'timerI' }),
+  L: Object.freeze({ kind: 'timerL' }),
+});
 
 export class InviteServerTransaction {
   private current = S.Proceeding;

@@ -165,6 +165,8 @@ export class NonInviteClientTransaction {
     if (next === S.Terminated) {
       this.stop('F');
       this.stop('K');
+      // Nothing is sent after Terminated (Timer F, a transport error, terminate()): the channel's copy may go.
+      this.channel.release?.();
       this.onTerminated(this);
     } else {
       this.stop('F');

@@ -13,6 +13,8 @@ export interface RecordingChannel extends TransactionChannel {
   /** Times (clock ms) at which messages were sent. */
   times(): number[];
   fail: boolean;
+  /** How many times the transaction let go of what the channel keeps (release()). */
+  released: number;
 }
 
 export function recordingChannel(clock: Clock, reliable: boolean): RecordingChannel {
@@ -21,6 +23,10 @@ export function recordingChannel(clock: Clock, reliable: boolean): RecordingChan
     reliable,
     sent,
     fail: false,
+    released: 0,
+    release() {
+      channel.released += 1;
+    },
     send(message) {
       sent.push({ at: clock.now(), message });
       return Promise.resolve(!channel.fail);
