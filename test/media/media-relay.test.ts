@@ -399,8 +399,11 @@ describe('media relay', () => {
   });
 
   it('says clearly when the port range is used up, and delete frees the ports', async () => {
-    // Two pairs: 43000/43001 and 43002/43003, enough for one call's two legs.
-    const small = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 43000, max: 43003 }, workers: 1 });
+    // Two pairs: 64000/64001 and 64002/64003, enough for one call's two legs.
+    // Above the kernel's ephemeral range (32768-60999) and no other test's:
+    // these exact ports are probed, and the b2bua tests' relay (43000-43199)
+    // or any socket bound to port 0 could hold one of them.
+    const small = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 64000, max: 64003 }, workers: 1 });
     try {
       const first = await call({}, small);
       const c = await FakePhone.open();
@@ -412,7 +415,7 @@ describe('media relay', () => {
       const probe = createSocket('udp4');
       await new Promise<void>((resolve, reject) => {
         probe.once('error', reject);
-        probe.bind(43000, '127.0.0.1', () => resolve());
+        probe.bind(64000, '127.0.0.1', () => resolve());
       });
       probe.close();
       const again = await call({}, small);
