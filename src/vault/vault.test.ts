@@ -32,6 +32,22 @@ afterEach(async () => {
 const P = 'prac_1';
 
 describe('Vault', () => {
+  it('destroys a released object, and keeps one under a legal hold with a logged code instead of throwing', async () => {
+    const gone = await h.vault.sealBytes({ practiceId: P, kind: 'voicemail' }, pattern(100, 1));
+    expect((await h.vault.destroyReleased({ practiceId: P, objectId: gone.id }))?.objectId).toBe(gone.id);
+    await expect(h.vault.openBytes({ practiceId: P, objectId: gone.id })).rejects.toMatchObject({ code: VaultErrorCode.NotFound });
+
+    const held = await h.vault.sealBytes({ practiceId: P, kind: 'voicemail' }, pattern(100, 2));
+    await h.vault.setLegalHold({ practiceId: P, objectId: held.id }, true);
+    expect(await h.vault.destroyReleased({ practiceId: P, objectId: held.id })).toBeUndefined();
+    expect(await h.vault.openBytes({ practiceId: P, objectId: held.id })).toEqual(pattern(100, 2));
+    const warned = h.logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'warn');
+    expect(warned).toEqual([expect.objectContaining({ code: VaultErrorCode.LegalHold, objectId: held.id })]);
+    // Already gone: nothing to say.
+    expect(await h.vault.destroyReleased({ practiceId: P, objectId: gone.id })).toBeUndefined();
+    expect(h.logger.lines.filter((l) => l.includes('"warn"'))).toHaveLength(1);
+  });
+
   it('seals and opens small objects of every size around chunk boundaries', async () => {
     for (const size of [0, 1, 15, 16, 17, 32, 1000]) {
       const data = pattern(size, size + 1);

@@ -214,6 +214,24 @@ export class Vault {
     return receipt;
   }
 
+  /**
+   * destroy() for a caller that has already let go of the object (its own
+   * row is gone, a greeting was replaced): a refusal (legal hold) or a failure
+   * is logged by code and id instead of thrown, and the object then stays
+   * until its retention purge; one already gone is not an error.
+   */
+  async destroyReleased(ref: ObjectRef, reason: DeletionReason = 'requested'): Promise<DeletionReceipt | undefined> {
+    try {
+      return await this.destroy(ref, reason);
+    } catch (e) {
+      const code = e instanceof VaultError ? e.code : 'VAULT_DESTROY_FAILED';
+      if (code !== VaultErrorCode.NotFound) {
+        this.#ctx.logger.warn({ code, objectId: ref.objectId, practiceId: ref.practiceId }, 'released vault object not destroyed: kept until its retention purge');
+      }
+      return undefined;
+    }
+  }
+
   /** Scheduled purge: crypto-shreds every expired object not under a legal hold. */
   async purgeExpired(options: { now?: Date; batchSize?: number } = {}): Promise<PurgeReport> {
     return purgeExpired(this.#ctx, options.now ?? this.#ctx.clock.now(), options.batchSize);

@@ -50,7 +50,7 @@ export class VaultGreetingStore implements GreetingStore {
         .execute();
       await recordAudit(trx, box.practice_id, actor, { action: AUDIT_ACTIONS.voicemailGreetingUpdate, object: { type: 'voicemail_box', id: boxId }, details: { which, durationMs: ms } });
     });
-    if (previous) await this.vault.destroy({ practiceId: box.practice_id, objectId: previous.object_id }, 'requested').catch(() => undefined);
+    if (previous) await this.vault.destroyReleased({ practiceId: box.practice_id, objectId: previous.object_id }, 'requested');
   }
 
   /** The box's recorded greeting of that kind (unavailable stands in for a missing busy one), or undefined. */

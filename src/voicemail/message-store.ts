@@ -306,7 +306,7 @@ export class VoicemailStore implements MailboxAccess {
       await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailDelete, object: { type: 'voicemail', id: messageId }, details: { boxId: message.boxId } });
     });
     for (const objectId of [message.audioObjectId, message.transcriptObjectId]) {
-      if (objectId) await this.vault.destroy({ practiceId: message.practiceId, objectId }, 'requested').catch(() => undefined);
+      if (objectId) await this.vault.destroyReleased({ practiceId: message.practiceId, objectId }, 'requested');
     }
     this.changed(message.boxId);
   }
