@@ -122,23 +122,6 @@ function rowFromObject(r: ObjectRecord): Selectable<VaultObjectsTable> {
   };
 }
 
-const OBJECT_COLUMNS = [
-  'id',
-  'practice_id',
-  'kind',
-  'owner_user_id',
-  'data_key_id',
-  'wrapped_content_key',
-  'blob_ref',
-  'size',
-  'state',
-  'created_at',
-  'sealed_at',
-  'retention_deadline',
-  'legal_hold',
-  'shred_reason',
-] as const;
-
 type TransitionPatch = { state: ObjectState; size?: number | null; sealedAt?: Date | null };
 
 /**
@@ -172,10 +155,13 @@ class PreparedObjects {
   }
 
   insert(r: ObjectRecord): void {
-    this.#insert ??= this.#sqlite.prepare<Selectable<VaultObjectsTable>>(
-      `INSERT INTO vault_objects (${OBJECT_COLUMNS.join(', ')}) VALUES (${OBJECT_COLUMNS.map((c) => '@' + c).join(', ')})`,
-    );
-    this.#insert.run(rowFromObject(r));
+    const row = rowFromObject(r);
+    if (this.#insert === undefined) {
+      // The columns are rowFromObject's, as Kysely's insert takes them.
+      const columns = Object.keys(row);
+      this.#insert = this.#sqlite.prepare<Selectable<VaultObjectsTable>>(`INSERT INTO vault_objects (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`);
+    }
+    this.#insert.run(row);
   }
 
   /** Compare-and-set as KyselyObjects.transition: update and read back in one transaction. */

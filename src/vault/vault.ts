@@ -77,8 +77,7 @@ export class Vault {
   constructor(options: VaultOptions) {
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger;
-    const repos = options.repos;
-    this.#scrubs = new ScrubSchedule(repos.scrub ? () => repos.scrub?.() ?? Promise.resolve(true) : undefined, logger);
+    this.#scrubs = new ScrubSchedule(options.repos.scrub?.bind(options.repos), logger);
     this.#provider = options.keyProvider;
     this.#scheduler = options.scheduler;
     this.#retention = options.retentionPolicy ?? (() => ({}));

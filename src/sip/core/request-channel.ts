@@ -14,6 +14,7 @@
 import type { SipMessage, SipRequest } from '../message/index.ts';
 import type { TransactionChannel } from '../transaction/index.ts';
 import type { Destination, Transport } from '../transport/index.ts';
+import { sent } from './response-channel.ts';
 
 export class RequestChannel implements TransactionChannel {
   readonly reliable: boolean;
@@ -36,8 +37,4 @@ export class RequestChannel implements TransactionChannel {
     this.request = undefined;
     this.bytes = undefined;
   }
-}
-
-function sent(r: { ok: boolean }): boolean {
-  return r.ok;
 }

@@ -59,6 +59,7 @@ export class ResponseChannel implements TransactionChannel {
   }
 }
 
-function sent(r: { ok: boolean }): boolean {
+/** A transport's send result as a channel reports it. */
+export function sent(r: { ok: boolean }): boolean {
   return r.ok;
 }
