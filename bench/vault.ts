@@ -88,7 +88,11 @@ function plainOpen(key: Buffer, aad: Buffer, blob: Buffer): Buffer {
   const d = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12));
   d.setAAD(aad);
   d.setAuthTag(blob.subarray(blob.length - 16));
-  return Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
+  const head = d.update(blob.subarray(12, blob.length - 16));
+  // GCM's final() checks the tag and hands back nothing: a careful app
+  // returns update()'s buffer instead of copying it (the vault does too).
+  const tail = d.final();
+  return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }
 
 /** Nonces drawn 12 bytes at a time from one 4 KiB randomFillSync, for the peer variant that pools randomness as the vault does. */
