@@ -8,6 +8,9 @@ import type { Readable } from 'node:stream';
 
 export type BlobState = 'pending' | 'committed';
 
+/** What {@link BlobStore.readNow} answers when it will not read without waiting: call read(). */
+export const READ_LATER = 'later';
+
 export interface BlobEntry {
   ref: string;
   state: BlobState;
@@ -32,6 +35,14 @@ export interface BlobStore {
   create(ref: string, initial: Uint8Array): Promise<BlobAppender>;
   /** A committed blob, whole; undefined if absent. */
   read(ref: string): Promise<Buffer | undefined>;
+  /**
+   * read() answered without a promise, or READ_LATER when the store will
+   * not block its caller for this blob (`sizeHint`, about its size, is too
+   * large; a remote store never reads now and leaves this out). The open
+   * path of a small object pays for every promise: the local store reads a
+   * small file synchronously (local-blob-store.ts says why that is cheaper).
+   */
+  readNow?(ref: string, sizeHint: number): Buffer | undefined | typeof READ_LATER;
   /** A committed blob as a byte stream; undefined if absent. */
   stream(ref: string): Promise<Readable | undefined>;
   /** A pending blob as it is on durable storage now; undefined if absent. */

@@ -34,6 +34,11 @@ export class MemoryBlobStore implements BlobStore {
     return this.committed.get(ref);
   }
 
+  /** The reference for the local store's synchronous small-file read: the same answer as read(). */
+  readNow(ref: string): Buffer | undefined {
+    return this.committed.get(ref);
+  }
+
   async stream(ref: string): Promise<Readable | undefined> {
     const blob = this.committed.get(ref);
     if (!blob) return undefined;

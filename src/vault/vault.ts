@@ -184,7 +184,12 @@ export class Vault {
 
   /** The whole plaintext, verified. Throws VAULT_TAMPERED, VAULT_SHREDDED, VAULT_NOT_FOUND. */
   openBytes(ref: ObjectRef): Promise<Buffer> {
-    return readWhole(this.#ctx, ref);
+    try {
+      const plaintext = readWhole(this.#ctx, ref);
+      return plaintext instanceof Promise ? plaintext : Promise.resolve(plaintext);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** The plaintext as a stream; each chunk is verified before it is emitted. */
