@@ -1,6 +1,6 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeHeader, encodeHeader, openChunk, scanFrame, sealChunk } from './blob-format.ts';
+import { decodeHeader, encodeHeader, headerLength, openChunk, scanFrame, sealChunk } from './blob-format.ts';
 
 const PREFIX = Buffer.from('0001020304050607', 'hex');
 const KEY = Buffer.alloc(32, 0x42);
@@ -40,6 +40,9 @@ describe('sealed blob format v1', () => {
     const bytes = encodeHeader(h);
     const decoded = decodeHeader(Buffer.concat([bytes, Buffer.from('trailing')]));
     expect(decoded).toEqual({ ok: true, value: { header: h, length: bytes.length } });
+    // What the open path expects of the blob's size, without encoding the header.
+    expect(headerLength(h.keyId, h.recordId)).toBe(bytes.length);
+    expect(headerLength(HEADER.keyId, HEADER.recordId)).toBe(GOLDEN_HEADER.length / 2);
   });
 
   it('reports incomplete headers and each malformed field without throwing', () => {

@@ -322,6 +322,11 @@ export function openChunk(
   return gcmOpen(contentKey, nonce, aad, sealed);
 }
 
+/** Bytes of the header naming `keyId` and `recordId` (encodeHeader's length, without encoding it). */
+export function headerLength(keyId: string, recordId: string): number {
+  return FIXED_HEADER_BYTES + Buffer.byteLength(keyId, 'latin1') + 2 + Buffer.byteLength(recordId, 'utf8');
+}
+
 /** Bytes on disk for a blob of `size` plaintext bytes sealed in one go. */
 export function sealedLength(headerLength: number, size: number, chunkSize: number): number {
   const chunks = Math.max(1, Math.ceil(size / chunkSize));

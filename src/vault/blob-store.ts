@@ -37,12 +37,13 @@ export interface BlobStore {
   read(ref: string): Promise<Buffer | undefined>;
   /**
    * read() answered without a promise, or READ_LATER when the store will
-   * not block its caller for this blob (`sizeHint`, about its size, is too
-   * large; a remote store never reads now and leaves this out). The open
-   * path of a small object pays for every promise: the local store reads a
-   * small file synchronously (local-blob-store.ts says why that is cheaper).
+   * not block its caller for this blob: `expectedBytes` (the size the
+   * record implies) is too large, or the blob turns out longer than that; a
+   * remote store never reads now and leaves this out. The open path of a
+   * small object pays for every promise: the local store reads a small file
+   * synchronously (local-blob-store.ts says why that is cheaper).
    */
-  readNow?(ref: string, sizeHint: number): Buffer | undefined | typeof READ_LATER;
+  readNow?(ref: string, expectedBytes: number): Buffer | undefined | typeof READ_LATER;
   /** A committed blob as a byte stream; undefined if absent. */
   stream(ref: string): Promise<Readable | undefined>;
   /** A pending blob as it is on durable storage now; undefined if absent. */

@@ -32,10 +32,17 @@ describe('LocalBlobStore.readNow', () => {
     expect(store.readNow(ref, 10)).toBeUndefined();
   });
 
-  it('leaves a large blob to read() and refuses a ref that is not one', async () => {
+  it('hands back a blob shorter than expected as it is (the reader then names it truncated)', async () => {
+    const ref = newBlobRef();
+    await store.put(ref, Buffer.from('short'));
+    expect(store.readNow(ref, 100)).toEqual(Buffer.from('short'));
+  });
+
+  it('leaves a large blob, or one longer than expected, to read(), and refuses a ref that is not one', async () => {
     const ref = newBlobRef();
     await store.put(ref, Buffer.alloc(100));
     expect(store.readNow(ref, 64 * 1024 + 1)).toBe(READ_LATER);
+    expect(store.readNow(ref, 99)).toBe(READ_LATER);
     expect(() => store.readNow('../../etc/passwd', 10)).toThrow('invalid blob ref');
   });
 });

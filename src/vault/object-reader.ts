@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { tampered, VaultError, VaultErrorCode } from './errors.ts';
 import { unwrapContentKey } from './practice-keyring.ts';
 import { READ_LATER } from './blob-store.ts';
+import { FRAME_OVERHEAD, headerLength } from './blob-format.ts';
 import { LOOKUP_LATER, type ObjectRecord } from './repositories.ts';
 import { SealedBlobReader, type ReaderEnd } from './sealed-reader.ts';
 import type { VaultContext } from './vault-context.ts';
@@ -91,7 +92,10 @@ function readWithKey(ctx: VaultContext, record: ObjectRecord, key: Buffer): Buff
   let blob: Buffer | undefined | typeof READ_LATER;
   try {
     const store = ctx.store;
-    blob = store.readNow === undefined ? READ_LATER : store.readNow(record.blobRef, record.size ?? Infinity);
+    // The size of a one-chunk blob, which every small object's is (a longer
+    // one the store leaves to read()).
+    const expected = record.size === null ? Infinity : headerLength(record.dataKeyId, record.id) + record.size + FRAME_OVERHEAD;
+    blob = store.readNow === undefined ? READ_LATER : store.readNow(record.blobRef, expected);
   } catch (err) {
     wipe(key);
     throw err;
