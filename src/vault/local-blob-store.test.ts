@@ -5,6 +5,28 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { READ_LATER } from './blob-store.ts';
 import { LocalBlobStore, newBlobRef } from './local-blob-store.ts';
 
+describe('LocalBlobStore.put', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sotto-blobs-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('makes a shard directory again when someone removed it after the store had made it', async () => {
+    const store = new LocalBlobStore(join(dir, 'blobs'));
+    const first = newBlobRef();
+    await store.put(first, Buffer.from('one'));
+    await rm(join(dir, 'blobs'), { recursive: true });
+    const second = first.slice(0, 4) + newBlobRef().slice(4);
+    await store.put(second, Buffer.from('two'));
+    expect(await store.read(second)).toEqual(Buffer.from('two'));
+    const writer = await store.create(first.slice(0, 4) + newBlobRef().slice(4), Buffer.from('header'));
+    await writer.close();
+  });
+});
+
 describe('LocalBlobStore.readNow', () => {
   let dir: string;
   let store: LocalBlobStore;

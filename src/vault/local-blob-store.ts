@@ -37,6 +37,8 @@ export class LocalBlobStore implements BlobStore {
   readonly root: string;
   /** `root` with its separator, for readNow's paths (no join() per read). */
   readonly #rootSep: string;
+  /** Shard directories known to exist (at most 65,536 short strings). */
+  readonly #knownDirs = new Set<string>();
 
   /** `root` is normally <dataDir>/blobs. */
   constructor(root: string) {
@@ -57,6 +59,10 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async #ensureDir(dir: string): Promise<void> {
+    // Known directories skip the mkdir: a thread-pool round trip per put.
+    // The store never removes one; if someone else does, the open fails
+    // with ENOENT and #openIn forgets the directory and makes it again.
+    if (this.#knownDirs.has(dir)) return;
     const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     if (created !== undefined) {
       // New directory entries are durable only once their parents are synced.
@@ -65,13 +71,25 @@ export class LocalBlobStore implements BlobStore {
         if (d === created) break;
       }
     }
+    this.#knownDirs.add(dir);
+  }
+
+  /** Creates `path` (mode 0600) in shard directory `dir`, making the directory first when it is not known to exist. */
+  async #openIn(dir: string, path: string, flags: number): Promise<fsp.FileHandle> {
+    await this.#ensureDir(dir);
+    try {
+      return await fsp.open(path, flags, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.#knownDirs.delete(dir)) throw err;
+      await this.#ensureDir(dir);
+      return fsp.open(path, flags, 0o600);
+    }
   }
 
   async put(ref: string, data: Uint8Array): Promise<void> {
     const { dir, committed, putting } = this.#paths(ref);
-    await this.#ensureDir(dir);
     // One writer per ref (refs are fresh), so truncating a leftover is safe.
-    const handle = await fsp.open(putting, fsc.O_CREAT | fsc.O_TRUNC | fsc.O_WRONLY, 0o600);
+    const handle = await this.#openIn(dir, putting, fsc.O_CREAT | fsc.O_TRUNC | fsc.O_WRONLY);
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -84,8 +102,7 @@ export class LocalBlobStore implements BlobStore {
 
   async create(ref: string, initial: Uint8Array): Promise<BlobAppender> {
     const { dir, committed, pending } = this.#paths(ref);
-    await this.#ensureDir(dir);
-    const handle = await fsp.open(pending, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY | fsc.O_APPEND, 0o600);
+    const handle = await this.#openIn(dir, pending, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY | fsc.O_APPEND);
     try {
       await writeAll(handle, initial);
       await handle.sync();
