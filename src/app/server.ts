@@ -30,7 +30,7 @@ export interface RunningSotto {
 }
 
 export async function startServer(rt: Runtime): Promise<RunningSotto> {
-  const stt = await engineStatus(transcriberConfig(rt.config.dataDir)).catch(() => undefined);
+  const stt = await engineStatus(transcriberConfig(rt.config)).catch(() => undefined);
   const sip = await startSipService(rt);
   const dropBindings = (deviceIds: string[]) =>
     void sip.removeDeviceBindings(deviceIds).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.remove_failed' }, 'could not remove bindings'));

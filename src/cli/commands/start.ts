@@ -18,7 +18,7 @@ export async function startCommand(): Promise<number> {
     throw e;
   }
   const practices = await listPractices(rt.database.db);
-  const stt = await engineStatus(transcriberConfig(config.dataDir)).catch(() => undefined);
+  const stt = await engineStatus(transcriberConfig(config)).catch(() => undefined);
   const lines = [
     '',
     `Sotto ${rt.version} is running.`,
