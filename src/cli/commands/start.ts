@@ -22,7 +22,9 @@ export async function startCommand(): Promise<number> {
   const lines = [
     '',
     `Sotto ${rt.version} is running.`,
-    `  Portal and API   ${running.httpUrl}/   (API: ${running.httpUrl}/api/v1, OpenAPI: ${running.httpUrl}/api/v1/openapi.json)`,
+    // The address staff use (SOTTO_PUBLIC_URL) first: sign-in and email links are made for it.
+    `  Portal and API   ${config.publicUrl}/   (API: ${config.publicUrl}/api/v1, OpenAPI: ${config.publicUrl}/api/v1/openapi.json)`,
+    ...(running.httpUrl !== config.publicUrl ? [`                   listening on ${running.httpUrl}/`] : []),
     `  SIP              UDP and TCP ${running.sip.ports.udp}, TLS ${running.sip.ports.tls}   (register phones with the credentials from \`npx sotto demo\` or \`npx sotto user add --device …\`)`,
     `  Transcription    ${stt?.available ? `${stt.engine}, on this machine (no audio leaves it)` : `not available${stt?.install ? `: install with \`${stt.install}\`` : ''}`}`,
     `  Data dir         ${config.dataDir}`,
