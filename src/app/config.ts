@@ -12,6 +12,8 @@ export interface SottoConfig {
   sipTlsPort: number;
   rtpPorts: { min: number; max: number };
   publicUrl: string;
+  /** Whether SOTTO_PUBLIC_URL was given (else publicUrl is localhost on the HTTP port). */
+  publicUrlSet: boolean;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   smtpUrl: string | undefined;
   /** From header of notices (SOTTO_SMTP_FROM); default sotto@<public host>. */
@@ -203,6 +205,7 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     sipTlsPort,
     rtpPorts,
     publicUrl: (publicUrl?.toString() ?? `http://localhost:${httpPort}/`).replace(/\/$/, ''),
+    publicUrlSet: publicUrl !== undefined,
     database,
     smtpUrl: smtp?.toString(),
     smtpFrom: src.SOTTO_SMTP_FROM ?? `"Sotto" <sotto@${publicUrl?.hostname ?? 'localhost'}>`,

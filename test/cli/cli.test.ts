@@ -63,6 +63,18 @@ describe('sotto admin, user and token', { timeout: 180_000 }, () => {
     const add = JSON.parse(sotto(['user', 'add', '--email', 'hyg@oak.example', '--name', 'Hy Gienist', '--role', 'provider', '--extension', '201', '--device', 'desk_phone', '--json'], env).stdout);
     expect(add).toMatchObject({ user: { extension: '201', role: 'provider' }, voicemailPin: expect.stringMatching(/^\d{6}$/), device: { sipUsername: '201', domain: 'pbx.oak.example' } });
 
+    // Refusals write nothing (audit findings: a bad email was stored; admin create dropped options; demo crashed).
+    const badEmail = sotto(['user', 'add', '--email', 'bad', '--name', 'X', '--json'], env);
+    expect(badEmail.status).toBe(1);
+    expect(JSON.parse(badEmail.stdout).error).toMatchObject({ code: 'INVALID_INPUT', message: 'not an email address' });
+    const secondPractice = sotto(['admin', 'create', '--email', 'two@oak.example', '--name', 'Two', '--practice-name', 'Maple Dental', '--tier', 'pro'], env);
+    expect(secondPractice.status).toBe(1);
+    expect(secondPractice.stderr).toContain('PRACTICE_EXISTS');
+    const demo = sotto(['demo', '--json'], env);
+    expect(demo.status).toBe(1);
+    expect(JSON.parse(demo.stdout).error.code).toBe('DEMO_BESIDE_PRACTICE');
+    expect(JSON.parse(sotto(['user', 'list', '--json'], env).stdout).items.map((u: { email: string }) => u.email).sort()).toEqual(['hyg@oak.example', 'owner@oak.example']);
+
     const dup = sotto(['user', 'add', '--email', 'x@oak.example', '--name', 'X', '--extension', '201', '--json'], env);
     expect(dup.status).toBe(1);
     expect(JSON.parse(dup.stdout).error.code).toBe('EXTENSION_TAKEN');

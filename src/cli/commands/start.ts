@@ -19,12 +19,13 @@ export async function startCommand(): Promise<number> {
   }
   const practices = await listPractices(rt.database.db);
   const stt = await engineStatus(transcriberConfig(config)).catch(() => undefined);
+  // The address staff use (SOTTO_PUBLIC_URL) when set: email links are made for it. Sign-in works at both.
+  const portal = config.publicUrlSet ? config.publicUrl : running.httpUrl;
   const lines = [
     '',
     `Sotto ${rt.version} is running.`,
-    // The address staff use (SOTTO_PUBLIC_URL) first: sign-in and email links are made for it.
-    `  Portal and API   ${config.publicUrl}/   (API: ${config.publicUrl}/api/v1, OpenAPI: ${config.publicUrl}/api/v1/openapi.json)`,
-    ...(running.httpUrl !== config.publicUrl ? [`                   listening on ${running.httpUrl}/`] : []),
+    `  Portal and API   ${portal}/   (API: ${portal}/api/v1, OpenAPI: ${portal}/api/v1/openapi.json)`,
+    ...(portal !== running.httpUrl ? [`                   listening on ${running.httpUrl}/`] : []),
     `  SIP              UDP and TCP ${running.sip.ports.udp}, TLS ${running.sip.ports.tls}   (register phones with the credentials from \`npx sotto demo\` or \`npx sotto user add --device …\`)`,
     `  Transcription    ${stt?.available ? `${stt.engine}, on this machine (no audio leaves it)` : `not available${stt?.install ? `: install with \`${stt.install}\`` : ''}`}`,
     `  Data dir         ${config.dataDir}`,
