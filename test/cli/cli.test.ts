@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,7 +118,8 @@ describe('sotto start', { timeout: 60_000 }, () => {
   });
 
   it('serves the API, prints where, and says how to create the first admin', async () => {
-    const child = spawn(process.execPath, [SOTTO_BIN, 'start'], { env: { ...process.env, SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' } });
+    const env = { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' };
+    const child = spawn(process.execPath, [SOTTO_BIN, 'start'], { env: { ...process.env, ...env } });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d) => {
@@ -130,9 +131,19 @@ describe('sotto start', { timeout: 60_000 }, () => {
     });
     const health = await fetch(`${url}/api/v1/health`);
     expect(await health.json()).toMatchObject({ status: 'ok' });
+    // While it runs, the data dir is its own: no second server, no key rotation under it.
+    const second = sotto(['start'], env);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain('SOTTO_ALREADY_RUNNING');
+    const rotate = sotto(['keys', 'rotate'], env);
+    expect(rotate.status).toBe(1);
+    expect(rotate.stderr).toContain('SERVER_RUNNING');
     const closed = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
+    // Stopped, the lock is gone and the rotation goes ahead.
+    expect(existsSync(join(env.SOTTO_DATA_DIR, 'sotto.pid'))).toBe(false);
+    expect(sotto(['keys', 'rotate'], env).status).toBe(0);
   });
 });
 

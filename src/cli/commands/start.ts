@@ -1,6 +1,7 @@
 import { loadConfig } from '../../app/config.ts';
 import { createLogger } from '../../app/logger.ts';
 import { openRuntime } from '../../app/runtime.ts';
+import { acquireRunLock, type RunLock } from '../../app/run-lock.ts';
 import { startServer } from '../../app/server.ts';
 import { listPractices } from '../../directory/index.ts';
 import { engineStatus } from '../../transcribe/index.ts';
@@ -10,10 +11,18 @@ export async function startCommand(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const rt = await openRuntime(config, logger);
+  let lock: RunLock;
+  try {
+    lock = acquireRunLock(config.dataDir);
+  } catch (e) {
+    await rt.close();
+    throw e;
+  }
   let running;
   try {
     running = await startServer(rt);
   } catch (e) {
+    lock.release();
     await rt.close();
     throw e;
   }
@@ -46,5 +55,6 @@ export async function startCommand(): Promise<number> {
   logger.info({ event: 'stopping' }, 'sotto stopping');
   await running.stop();
   await rt.close();
+  lock.release();
   return 0;
 }
