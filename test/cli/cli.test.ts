@@ -61,7 +61,7 @@ describe('sotto admin, user and token', { timeout: 180_000 }, () => {
     expect(created.admin.password.length).toBeGreaterThanOrEqual(12);
 
     const add = JSON.parse(sotto(['user', 'add', '--email', 'hyg@oak.example', '--name', 'Hy Gienist', '--role', 'provider', '--extension', '201', '--device', 'desk_phone', '--json'], env).stdout);
-    expect(add).toMatchObject({ user: { extension: '201', role: 'provider' }, voicemailPin: expect.stringMatching(/^\d{6}$/), device: { sipUsername: '201', domain: 'pbx.oak.example' } });
+    expect(add).toMatchObject({ user: { extension: '201', role: 'provider' }, voicemailPin: expect.stringMatching(/^\d{6}$/), device: { sipUsername: '201', domain: 'pbx.oak.example', ports: { udp: 5060, tcp: 5060, tls: 5061 } } });
 
     // Refusals write nothing (audit findings: a bad email was stored; admin create dropped options; demo crashed).
     const badEmail = sotto(['user', 'add', '--email', 'bad', '--name', 'X', '--json'], env);
