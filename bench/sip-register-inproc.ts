@@ -42,9 +42,28 @@ const DOMAIN = 'bench.sotto.test';
 const CONCURRENCY = 64;
 const PROF = args.includes('--prof') ? args[args.indexOf('--prof') + 1] : undefined;
 const PROF_OPTIONS = args.includes('--prof-options') ? args[args.indexOf('--prof-options') + 1] : undefined;
+const ALLOC = args.includes('--alloc') ? args[args.indexOf('--alloc') + 1] : undefined;
+
+/**
+ * Samples allocations (every 4 KiB, objects the GC has collected since
+ * included) while `work` runs: where the young generation's garbage comes
+ * from. Summarise with bench/heap-profile-top.ts.
+ */
+async function allocations<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const result = await work();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  return result;
+}
 
 /** Samples the CPU while `work` runs and writes the profile to `file` (nothing when file is undefined). */
 async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (ALLOC && file === PROF) return allocations(ALLOC, work);
   if (!file) return work();
   const session = new Session();
   session.connect();

@@ -86,8 +86,15 @@ export interface ApiOptions extends Omit<ApiDeps, 'portal'> {
   /** Keys for the CSRF token and sealed TOTP secrets are derived from it. */
   masterKey: Uint8Array;
   sessions: SessionStore;
-  /** Where the portal is served; its origin is the only one allowed to post with a cookie, https makes cookies Secure. */
+  /** Where the portal is served; its origin may post with a cookie, https makes cookies Secure. */
   publicUrl?: string;
+  /**
+   * Every origin that may post with a cookie (the CSRF and sign-in origin
+   * check), read at each request: the public URL's and the server's own
+   * listening addresses, which the caller adds once it knows its port.
+   * Defaults to the public URL's origin alone.
+   */
+  allowedOrigins?: readonly string[];
   clock?: Clock;
   hasher?: PasswordHasher;
   throttle?: SignInThrottle;
@@ -118,7 +125,7 @@ function portalDeps(opts: ApiOptions): PortalDeps {
     gate: {
       sessions: { store: opts.sessions, clock },
       csrfSecret: Buffer.from(hkdfSync('sha256', opts.masterKey, 'sotto-csrf', 'sotto csrf v1', 32)),
-      allowedOrigins: [publicUrl.origin],
+      allowedOrigins: opts.allowedOrigins ?? [publicUrl.origin],
       cookieSecure: publicUrl.protocol === 'https:',
     },
     clock,

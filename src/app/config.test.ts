@@ -30,6 +30,9 @@ describe('loadConfig', () => {
     ['SOTTO_PUBLIC_URL', 'ftp://x'],
     ['SOTTO_LOG_LEVEL', 'loud'],
     ['SOTTO_SESSION_IDLE_MINUTES', '45'],
+    ['SOTTO_TRANSCRIBE_ENGINE', 'bogus'],
+    ['SOTTO_TRANSCRIBE_CONCURRENCY', '0'],
+    ['SOTTO_TRANSCRIBE_MODEL', '/nonexistent/model.bin'],
   ])('names the bad variable %s', (name, value) => {
     let err: unknown;
     try {
@@ -54,5 +57,14 @@ describe('loadConfig', () => {
     expect([c.httpPort, c.sipPort]).toEqual([9000, 5080]);
     writeFileSync(file, JSON.stringify({ SOTTO_BOGUS: 1 }));
     expect(() => loadConfig({ SOTTO_CONFIG_FILE: file }, dir)).toThrow(/unknown setting SOTTO_BOGUS/);
+  });
+
+  it('takes the transcription settings from the file too, checked like the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-config-'));
+    const file = join(dir, 'sotto.json');
+    writeFileSync(file, JSON.stringify({ SOTTO_TRANSCRIBE_ENGINE: 'pocketsphinx', SOTTO_TRANSCRIBE_CONCURRENCY: 2, SOTTO_TRANSCRIBE_CACHE_DIR: 'stt' }));
+    expect(loadConfig({ SOTTO_CONFIG_FILE: file }, dir).transcribe).toEqual({ engine: 'pocketsphinx', concurrency: 2, cacheDir: join(dir, 'stt') });
+    expect(() => loadConfig({ SOTTO_TRANSCRIBE_ENGINE: 'whisper.cpp' }, dir)).toThrow(/SOTTO_TRANSCRIBE_MODEL/);
+    expect(loadConfig({}, dir).transcribe).toEqual({ engine: 'pocketsphinx' });
   });
 });

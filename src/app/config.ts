@@ -12,6 +12,8 @@ export interface SottoConfig {
   sipTlsPort: number;
   rtpPorts: { min: number; max: number };
   publicUrl: string;
+  /** Whether SOTTO_PUBLIC_URL was given (else publicUrl is localhost on the HTTP port). */
+  publicUrlSet: boolean;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   smtpUrl: string | undefined;
   /** From header of notices (SOTTO_SMTP_FROM); default sotto@<public host>. */
@@ -27,6 +29,16 @@ export interface SottoConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Portal idle logoff, 5 to 30 minutes (HIPAA 164.312(a)(2)(iii) automatic logoff). */
   sessionIdleMinutes: number;
+  /** The SOTTO_TRANSCRIBE_* settings, checked; src/app/transcription.ts turns them into an engine's options. */
+  transcribe: TranscribeSettings;
+}
+
+export interface TranscribeSettings {
+  readonly engine: 'pocketsphinx' | 'whisper.cpp';
+  readonly model?: string;
+  readonly binary?: string;
+  readonly cacheDir?: string;
+  readonly concurrency?: number;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +74,11 @@ const KNOWN = [
   'SOTTO_SIP_TLS_KEY',
   'SOTTO_LOG_LEVEL',
   'SOTTO_SESSION_IDLE_MINUTES',
+  'SOTTO_TRANSCRIBE_ENGINE',
+  'SOTTO_TRANSCRIBE_MODEL',
+  'SOTTO_TRANSCRIBE_BINARY',
+  'SOTTO_TRANSCRIBE_CACHE_DIR',
+  'SOTTO_TRANSCRIBE_CONCURRENCY',
 ] as const;
 
 function port(src: Source, name: string, fallback: number): number {
@@ -180,6 +197,7 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
   }
 
   return {
+    transcribe: transcribeSettings(src, cwd),
     dataDir,
     bind,
     httpPort,
@@ -187,6 +205,7 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     sipTlsPort,
     rtpPorts,
     publicUrl: (publicUrl?.toString() ?? `http://localhost:${httpPort}/`).replace(/\/$/, ''),
+    publicUrlSet: publicUrl !== undefined,
     database,
     smtpUrl: smtp?.toString(),
     smtpFrom: src.SOTTO_SMTP_FROM ?? `"Sotto" <sotto@${publicUrl?.hostname ?? 'localhost'}>`,
@@ -198,6 +217,31 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     sipTlsKeyFile,
     logLevel,
     sessionIdleMinutes,
+  };
+}
+
+function transcribeSettings(src: Source, cwd: string): TranscribeSettings {
+  const engine = src.SOTTO_TRANSCRIBE_ENGINE ?? 'pocketsphinx';
+  if (engine !== 'pocketsphinx' && engine !== 'whisper.cpp') {
+    throw new ConfigError('SOTTO_TRANSCRIBE_ENGINE', `must be pocketsphinx or whisper.cpp, got "${engine}"`);
+  }
+  const model = src.SOTTO_TRANSCRIBE_MODEL ? resolve(cwd, src.SOTTO_TRANSCRIBE_MODEL) : undefined;
+  if (engine === 'whisper.cpp' && model === undefined) throw new ConfigError('SOTTO_TRANSCRIBE_MODEL', 'names the model file whisper.cpp needs');
+  if (model !== undefined && !existsSync(model)) throw new ConfigError('SOTTO_TRANSCRIBE_MODEL', `file not found: ${model}`);
+  const rawConcurrency = src.SOTTO_TRANSCRIBE_CONCURRENCY;
+  let concurrency: number | undefined;
+  if (rawConcurrency !== undefined) {
+    concurrency = Number(rawConcurrency);
+    if (!/^\d{1,2}$/.test(rawConcurrency) || concurrency < 1 || concurrency > 64) {
+      throw new ConfigError('SOTTO_TRANSCRIBE_CONCURRENCY', `must be a whole number of jobs from 1 to 64, got "${rawConcurrency}"`);
+    }
+  }
+  return {
+    engine,
+    ...(model !== undefined ? { model } : {}),
+    ...(src.SOTTO_TRANSCRIBE_BINARY ? { binary: src.SOTTO_TRANSCRIBE_BINARY } : {}),
+    ...(src.SOTTO_TRANSCRIBE_CACHE_DIR ? { cacheDir: resolve(cwd, src.SOTTO_TRANSCRIBE_CACHE_DIR) } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
   };
 }
 

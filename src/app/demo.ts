@@ -85,10 +85,24 @@ async function findDemoPractice(db: Kysely<Database>): Promise<Practice | undefi
   return (await listPractices(db)).find((p) => p.name === DEMO_PRACTICE_NAME);
 }
 
+/** The demo refused (a stable code, printed by the CLI). */
+export class DemoError extends Error {
+  readonly code = 'DEMO_BESIDE_PRACTICE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoError';
+  }
+}
+
 export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<DemoOutput> {
   const db = rt.database.db;
   const mk = rt.masterKey;
   let practice = await findDemoPractice(db);
+  if (!practice && (await listPractices(db)).length > 0) {
+    // Its practice would take the install's SIP domain, and the real
+    // practice would lose "any domain accepted" on a one-practice box.
+    throw new DemoError('this install already has a practice: the demo seeds a practice of its own on an empty install only (use a separate SOTTO_DATA_DIR to try it)');
+  }
   if (!practice) {
     practice = await createPractice(db, { name: DEMO_PRACTICE_NAME, tier: opts.tier ?? 'pro', sipDomain: defaultSipDomain(rt.config) });
   } else if (opts.tier && opts.tier !== practice.tier) {

@@ -30,7 +30,7 @@ export interface RunningSotto {
 }
 
 export async function startServer(rt: Runtime): Promise<RunningSotto> {
-  const stt = await engineStatus(transcriberConfig(rt.config.dataDir)).catch(() => undefined);
+  const stt = await engineStatus(transcriberConfig(rt.config)).catch(() => undefined);
   const sip = await startSipService(rt);
   const dropBindings = (deviceIds: string[]) =>
     void sip.removeDeviceBindings(deviceIds).catch((err: unknown) => rt.logger.warn({ err, event: 'sip.bindings.remove_failed' }, 'could not remove bindings'));
@@ -42,6 +42,10 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     await sip.stop();
     throw e;
   }
+  // The portal is the portal at the address staff use (SOTTO_PUBLIC_URL)
+  // and at the one the banner prints; the latter is added below once the
+  // port is bound.
+  const origins = [new URL(rt.config.publicUrl).origin];
   let api: FastifyInstance;
   try {
     api = await buildApi({
@@ -52,6 +56,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       masterKey: rt.masterKey,
       sessions,
       publicUrl: rt.config.publicUrl,
+      allowedOrigins: origins,
       idleTimeoutMinutes: rt.config.sessionIdleMinutes,
       onUserDisabled: (_userId, deviceIds) => dropBindings(deviceIds),
       onDeviceDisabled: (deviceId) => dropBindings([deviceId]),
@@ -91,9 +96,10 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
   sweep.unref();
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : rt.config.httpPort;
-  const host = rt.config.bind === '0.0.0.0' || rt.config.bind === '::' ? 'localhost' : rt.config.bind;
+  const listening = listenOrigins(rt.config.bind, port);
+  for (const o of listening) if (!origins.includes(o)) origins.push(o);
   return {
-    httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    httpUrl: listening[0]!,
     api,
     sip,
     voicemail,
@@ -105,4 +111,23 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       await sip.stop();
     },
   };
+}
+
+/**
+ * The origins a browser on this machine or the LAN uses to reach the portal
+ * without a name: the printed one first (the bind address, or localhost on
+ * a wildcard bind), then loopback on the same port. Only a page served from
+ * one of them can carry one of them as its Origin, and only this server
+ * serves pages there, so trusting them lets no other site post with a
+ * staff member's cookie. A LAN address under a wildcard bind is not among
+ * them: staff who reach the portal by name or LAN address set
+ * SOTTO_PUBLIC_URL to it.
+ */
+export function listenOrigins(bind: string, port: number): string[] {
+  const origin = (host: string) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const wildcard = bind === '0.0.0.0' || bind === '::';
+  const out = [origin(wildcard ? 'localhost' : bind)];
+  const loopback = bind === '::' || bind === '::1' ? ['localhost', '127.0.0.1', '::1'] : ['localhost', '127.0.0.1'];
+  if (wildcard || bind === '127.0.0.1' || bind === '::1') for (const h of loopback) if (!out.includes(origin(h))) out.push(origin(h));
+  return out;
 }

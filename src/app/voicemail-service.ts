@@ -51,7 +51,7 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
       onOutcome: (o: DeliveryOutcome) => log.info({ event: 'notify.outcome', outboxId: o.outboxId, status: o.status }, 'notify'),
     });
   }
-  const transcriber = options.transcriber === null ? undefined : (options.transcriber ?? createTranscriber(transcriberConfig(rt.config.dataDir)));
+  const transcriber = options.transcriber === null ? undefined : (options.transcriber ?? createTranscriber(transcriberConfig(rt.config)));
   const followups = new VoicemailFollowups({
     db,
     store,

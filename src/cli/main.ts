@@ -17,6 +17,8 @@ import { tokenCreateCommand } from './commands/token.ts';
 import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
 import { voicemailAudioCommand, voicemailDeleteCommand, voicemailGetCommand, voicemailHeardCommand, voicemailListCommand, voicemailPinSetCommand } from './commands/voicemail.ts';
 import { CliError } from './output.ts';
+import { DemoError } from '../app/demo.ts';
+import { AlreadyRunningError } from '../app/run-lock.ts';
 
 const USAGE = `usage: sotto <command> [options]
 
@@ -112,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportFailure(e: unknown, json: boolean): number {
-  const known = e instanceof CliError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError;
+  const known = e instanceof CliError || e instanceof DemoError || e instanceof AlreadyRunningError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError;
   if (!known) throw e;
   const err = e as Error & { code: string };
   if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');

@@ -36,7 +36,20 @@ export interface AddedUser {
 }
 
 /** Adds a user, with their extension, voicemail box and default settings, in one transaction. */
+/**
+ * An address mail can be sent to (the API's schema checks the same shape;
+ * the CLI and the demo come through here only): dot-atom local part
+ * (RFC 5322 3.4.1, no quoted strings), "@", a domain of LDH labels.
+ */
+const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export function checkEmail(email: string): void {
+  if (email.length > 254 || !EMAIL.test(email)) throw new DirectoryError('INVALID_INPUT', 'not an email address', { field: 'email' });
+}
+
 export async function addUser(db: Kysely<Database>, practiceId: string, input: NewUser, actor: Actor, pin?: string): Promise<AddedUser> {
+  checkEmail(input.email.trim());
+  if (input.displayName.trim() === '') throw new DirectoryError('INVALID_INPUT', 'a name is required', { field: 'displayName' });
   if (input.extension !== undefined) checkExtensionNumber(input.extension);
   const email = input.email.trim().toLowerCase();
   const now = new Date().toISOString();

@@ -11,7 +11,15 @@ import tls from 'node:tls';
 import { createAuthorization, selectChallenge } from '../../src/sip/auth/index.ts';
 import { getCSeq, getHeader, getHeaderFields, parseMessage, StreamFramer, type SipMessage, type SipRequest, type SipResponse } from '../../src/sip/message/index.ts';
 
-export type IncomingPolicy = { kind: 'ring' } | { kind: 'busy' } | { kind: 'answer'; sdp: (offer: string) => string } | { kind: 'early'; sdp: (offer: string) => string };
+export type IncomingPolicy =
+  | { kind: 'ring' }
+  | { kind: 'busy' }
+  | { kind: 'answer'; sdp: (offer: string) => string }
+  | { kind: 'early'; sdp: (offer: string) => string }
+  /** A phone without SRTP: 488 to an RTP/SAVP offer, answers plain RTP. */
+  | { kind: 'plain-only'; sdp: (offer: string) => string };
+
+const SAVP_OFFER = /^m=audio \d+ RTP\/SAVP /m;
 
 export type PhoneTransport = 'UDP' | 'TCP' | 'TLS';
 
@@ -124,6 +132,7 @@ export class CallPhone {
     if (this.seen.has(key)) {
       // A retransmission: answer it again if it is a request we answered, but keep the flow clean.
       if (m.kind === 'request' && m.method === 'INVITE' && this.incoming.kind === 'busy') this.reply(m, 486);
+      if (m.kind === 'request' && m.method === 'INVITE' && this.incoming.kind === 'plain-only' && SAVP_OFFER.test(m.body.toString('utf8'))) this.reply(m, 488);
       return;
     }
     this.seen.add(key);
@@ -192,6 +201,11 @@ export class CallPhone {
       this.lastInvite = r;
       this.inviteTag = tag();
       if (this.incoming.kind === 'busy') return this.reply(r, 486);
+      if (this.incoming.kind === 'plain-only') {
+        if (SAVP_OFFER.test(r.body.toString('utf8'))) return this.reply(r, 488);
+        this.reply(r, 180);
+        return this.reply(r, 200, this.incoming.sdp(r.body.toString('utf8')));
+      }
       // Early media (an announcement, ringback from the far end): 183 with the answer; 200 when the test says.
       if (this.incoming.kind === 'early') return this.reply(r, 183, this.incoming.sdp(r.body.toString('utf8')));
       this.reply(r, 180);

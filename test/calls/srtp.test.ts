@@ -24,6 +24,7 @@ function fresh(policy: boolean): void {
 }
 
 const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
+const SAVP = /^m=audio \d+ RTP\/SAVP /m;
 
 /** 101 calls 102; SRTP on each leg as its phone offers or answers. */
 async function call(o: { caller: PhoneTransport; callee: PhoneTransport; callerSrtp: boolean }) {
@@ -59,6 +60,44 @@ describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
     expect(Math.abs(mb.decodedAudio()[80]! - 3000)).toBeLessThan(200);
     c.bye();
     await b.waitRequest('BYE');
+  });
+
+  it('rings a TLS phone without SRTP again with plain RTP after it refuses the SRTP offer (488), unless policy requires SRTP', async () => {
+    fresh(false);
+    const a = await server.phone('101', 'TLS');
+    const b = await server.phone('102', 'TLS');
+    await b.register();
+    const ma = await server.media();
+    const mb = await server.media();
+    b.incoming = { kind: 'plain-only', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'], srtp: false }) };
+    const c = await a.call('102', ma.offer({ codecs: ['PCMU'], srtp: true }));
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    c.ack2xx(ok);
+    await b.waitRequest('ACK');
+    const offers = b.heard.filter((m) => m.kind === 'request' && m.method === 'INVITE').map((m) => m.body.toString('utf8'));
+    expect(offers[0]).toMatch(/^m=audio \d+ RTP\/SAVP /m);
+    const plain = offers[offers.length - 1]!;
+    expect(plain).toMatch(/^m=audio \d+ RTP\/AVP /m);
+    expect(plain).not.toMatch(/a=crypto/);
+    // The caller's TLS leg keeps its SRTP; the relay carries the audio across in the clear toward the callee only.
+    expect(ok.body.toString('utf8')).toMatch(/^a=crypto:/m);
+    ma.takeAnswer(ok.body.toString('utf8'));
+    await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(3000)));
+    await mb.until(() => mb.received.length >= 5);
+    expect(Math.abs(mb.decodedAudio()[80]! - 3000)).toBeLessThan(200);
+    c.bye();
+    await b.waitRequest('BYE');
+
+    // Under a require-SRTP policy the refusal stands: no second offer, the caller goes to voicemail's hook or a failure.
+    fresh(true);
+    const a2 = await server.phone('101', 'TLS');
+    const b2 = await server.phone('102', 'TLS');
+    await b2.register();
+    const mb2 = await server.media();
+    b2.incoming = { kind: 'plain-only', sdp: (offer) => mb2.answer(offer, { codecs: ['PCMU'], srtp: false }) };
+    await a2.call('102', (await server.media()).offer({ codecs: ['PCMU'], srtp: true }));
+    expect((await a2.waitResponse('INVITE', 400, 1)).status).toBeGreaterThanOrEqual(400);
+    expect(b2.heard.filter((m) => m.kind === 'request' && m.method === 'INVITE' && !SAVP.test(m.body.toString('utf8')))).toHaveLength(0);
   });
 
   it('never puts keys in SDP to a callee on UDP or TCP, even when the caller (on TLS) uses SRTP', async () => {

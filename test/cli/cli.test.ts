@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,19 @@ describe('sotto admin, user and token', { timeout: 180_000 }, () => {
     expect(created.admin.password.length).toBeGreaterThanOrEqual(12);
 
     const add = JSON.parse(sotto(['user', 'add', '--email', 'hyg@oak.example', '--name', 'Hy Gienist', '--role', 'provider', '--extension', '201', '--device', 'desk_phone', '--json'], env).stdout);
-    expect(add).toMatchObject({ user: { extension: '201', role: 'provider' }, voicemailPin: expect.stringMatching(/^\d{6}$/), device: { sipUsername: '201', domain: 'pbx.oak.example' } });
+    expect(add).toMatchObject({ user: { extension: '201', role: 'provider' }, voicemailPin: expect.stringMatching(/^\d{6}$/), device: { sipUsername: '201', domain: 'pbx.oak.example', ports: { udp: 5060, tcp: 5060, tls: 5061 } } });
+
+    // Refusals write nothing (audit findings: a bad email was stored; admin create dropped options; demo crashed).
+    const badEmail = sotto(['user', 'add', '--email', 'bad', '--name', 'X', '--json'], env);
+    expect(badEmail.status).toBe(1);
+    expect(JSON.parse(badEmail.stdout).error).toMatchObject({ code: 'INVALID_INPUT', message: 'not an email address' });
+    const secondPractice = sotto(['admin', 'create', '--email', 'two@oak.example', '--name', 'Two', '--practice-name', 'Maple Dental', '--tier', 'pro'], env);
+    expect(secondPractice.status).toBe(1);
+    expect(secondPractice.stderr).toContain('PRACTICE_EXISTS');
+    const demo = sotto(['demo', '--json'], env);
+    expect(demo.status).toBe(1);
+    expect(JSON.parse(demo.stdout).error.code).toBe('DEMO_BESIDE_PRACTICE');
+    expect(JSON.parse(sotto(['user', 'list', '--json'], env).stdout).items.map((u: { email: string }) => u.email).sort()).toEqual(['hyg@oak.example', 'owner@oak.example']);
 
     const dup = sotto(['user', 'add', '--email', 'x@oak.example', '--name', 'X', '--extension', '201', '--json'], env);
     expect(dup.status).toBe(1);
@@ -106,7 +118,8 @@ describe('sotto start', { timeout: 60_000 }, () => {
   });
 
   it('serves the API, prints where, and says how to create the first admin', async () => {
-    const child = spawn(process.execPath, [SOTTO_BIN, 'start'], { env: { ...process.env, SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' } });
+    const env = { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' };
+    const child = spawn(process.execPath, [SOTTO_BIN, 'start'], { env: { ...process.env, ...env } });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d) => {
@@ -118,9 +131,19 @@ describe('sotto start', { timeout: 60_000 }, () => {
     });
     const health = await fetch(`${url}/api/v1/health`);
     expect(await health.json()).toMatchObject({ status: 'ok' });
+    // While it runs, the data dir is its own: no second server, no key rotation under it.
+    const second = sotto(['start'], env);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain('SOTTO_ALREADY_RUNNING');
+    const rotate = sotto(['keys', 'rotate'], env);
+    expect(rotate.status).toBe(1);
+    expect(rotate.stderr).toContain('SERVER_RUNNING');
     const closed = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
+    // Stopped, the lock is gone and the rotation goes ahead.
+    expect(existsSync(join(env.SOTTO_DATA_DIR, 'sotto.pid'))).toBe(false);
+    expect(sotto(['keys', 'rotate'], env).status).toBe(0);
   });
 });
 

@@ -6,6 +6,7 @@
 // the audit log agree with each step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectToneSegments } from '../../src/media/index.ts';
+import { accountSecurityLink, voicemailLink } from '../../src/notify/portal-links.ts';
 import { CallPhone } from '../calls/call-phone.ts';
 import { FakePhone, sendPaced } from '../media/fake-phone.ts';
 import { screenshot, signInAsAdmin, startPortal, type PortalHarness } from './portal-harness.ts';
@@ -115,6 +116,21 @@ describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
     expect(plays.some((e) => e.actor.id === adminId)).toBe(true);
   });
 
+  it('opens the message an email notice links to, and the account page a security notice links to', async () => {
+    const { page, base } = h;
+    const message = (await voicemails()).find((v) => !v.heard);
+    expect(message, 'the previous test leaves an unheard message').toBeDefined();
+    await page.goto(voicemailLink(base, message!.id));
+    const panel = page.getByRole('region', { name: /^Voicemail for / });
+    await panel.waitFor();
+    expect(await page.locator('tr[aria-current="true"]').count()).toBe(1);
+    await page.goto(accountSecurityLink(base));
+    await page.getByRole('heading', { level: 1, name: 'Account security' }).waitFor();
+    expect(await page.getByText('Two-step sign-in').count()).toBeGreaterThan(0);
+    await page.goto(`${base}/voicemail`);
+    await page.getByRole('heading', { level: 1, name: 'Voicemail inbox' }).waitFor();
+  });
+
   it('marks a message heard, and deletes it only after confirming; the API agrees', async () => {
     const { page } = h;
     const message = (await voicemails()).find((v) => !v.heard);
@@ -136,5 +152,9 @@ describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
     expect(await page.locator(`#vm-open-${id}`).count()).toBe(0);
     expect((await voicemails()).some((v) => v.id === id)).toBe(false);
     expect((await auditOf('voicemail.delete', id)).some((e) => e.actor.id === adminId)).toBe(true);
+
+    // The old notice's link now says so instead of a blank page.
+    await page.goto(voicemailLink(h.base, id));
+    await page.getByRole('alert').filter({ hasText: 'That voicemail is not in your inbox' }).waitFor();
   });
 });

@@ -53,7 +53,7 @@ describe('leaving a voicemail through a running Sotto', { timeout: 40_000 }, () 
   const closers: Array<{ close(): void }> = [];
 
   beforeAll(async () => {
-    clinic = await startVoicemailClinic({ domain: DOMAIN, rtpPorts: '44400-44599' });
+    clinic = await startVoicemailClinic({ domain: DOMAIN, rtpPorts: '46000-46199' });
     ({ rt, sotto, token, practiceId, passwords } = clinic);
     // A short recorded greeting keeps the test quick (the default is spoken by the TTS voice).
     const box = await boxOf(rt.database.db, practiceId, '102');

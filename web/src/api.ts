@@ -12,6 +12,7 @@ export interface SessionView {
   mfaEnrolmentRequired: boolean;
   idleTimeoutMinutes: number | null;
   idleExpiresAt: string | null;
+  absoluteExpiresAt: string | null;
   csrfToken: string | null;
 }
 

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, rememberSession, type SessionView } from './api.ts';
 import { IdleLogoff } from './idle-logoff.tsx';
 import { PageHeading } from './page-heading.tsx';
+import { AccountSecurityPage } from './pages/account-security-page.tsx';
 import { MfaEnrolmentPage } from './pages/mfa-enrolment-page.tsx';
 import { PracticePage } from './pages/practice-page.tsx';
 import { AuditLogPage } from './pages/audit-log-page.tsx';
@@ -126,7 +127,9 @@ function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; on
         {session.mfaEnrolmentRequired ? (
           <MfaEnrolmentPage onDone={onEnrolled} />
         ) : route.page === 'inbox' || (!isAdmin && path === '/') ? (
-          <VoicemailInboxPage />
+          <VoicemailInboxPage key={route.page === 'inbox' ? (route.messageId ?? '') : ''} openMessageId={route.page === 'inbox' ? route.messageId : undefined} />
+        ) : route.page === 'account' ? (
+          <AccountSecurityPage session={session} onSignOut={onSignOut} />
         ) : !isAdmin ? (
           <p className="notice">These pages are for practice owners and administrators.</p>
         ) : route.page === 'users' ? (

@@ -42,15 +42,22 @@ export type Route =
   | { page: 'posture' }
   | { page: 'practice' }
   | { page: 'audit' }
-  | { page: 'inbox' }
+  | { page: 'inbox'; messageId?: string }
+  | { page: 'account' }
   | { page: 'not-found' };
+
+/** A message id as email notices put it in a link (src/notify/portal-links.ts): a UUID, nothing else. */
+const MESSAGE_LINK = /^\/voicemails\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/users') return { page: 'users' };
   if (path === '/posture') return { page: 'posture' };
   if (path === '/practice') return { page: 'practice' };
   if (path === '/audit') return { page: 'audit' };
-  if (path === '/voicemail') return { page: 'inbox' };
+  if (path === '/voicemail' || path === '/voicemails') return { page: 'inbox' };
+  const message = MESSAGE_LINK.exec(path);
+  if (message) return { page: 'inbox', messageId: message[1]!.toLowerCase() };
+  if (path === '/account/security') return { page: 'account' };
   const user = /^\/users\/([A-Za-z0-9_-]+)(?:\/(devices|voicemail))?$/.exec(path);
   if (user) return { page: 'user', userId: user[1]!, tab: user[2] === 'voicemail' ? 'voicemail' : user[2] === 'devices' ? 'devices' : 'profile' };
   return { page: 'not-found' };

@@ -34,6 +34,10 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
     let practice = o.practice ? practices.find((p) => p.id === o.practice) : practices.length === 1 ? practices[0] : undefined;
     if (!practice && practices.length > 1) throw new CliError('PRACTICE_AMBIGUOUS', `${practices.length} practices exist: choose one with --practice <id>`);
     if (!practice && o.practice) throw new CliError('PRACTICE_NOT_FOUND', `no practice with id ${o.practice}`);
+    if (practice && (o.practiceName !== undefined || o.tier !== undefined || o.sipDomain !== undefined)) {
+      // Said rather than dropped: the owner would otherwise join a practice other than the one asked for.
+      throw new CliError('PRACTICE_EXISTS', `practice "${practice.name}" already exists: --practice-name, --tier and --sip-domain only apply to the first practice; leave them out to add an owner to it, or change the practice in the portal`);
+    }
     if (!practice) {
       practice = await createPractice(rt.database.db, {
         name: o.practiceName ?? 'My Practice',

@@ -4,7 +4,8 @@ import { resealTotpSecrets } from '../../directory/index.ts';
 import { KyselyVaultRepositories } from '../../vault/kysely-repositories.ts';
 import { rotateMasterKeyFile } from '../../vault/index.ts';
 import { withRuntime } from '../context.ts';
-import { printJson, printLines, table } from '../output.ts';
+import { CliError, printJson, printLines, table } from '../output.ts';
+import { runningServer } from '../../app/run-lock.ts';
 
 /** `sotto keys status`: master key id and age, each practice's data key and whether it is wrapped by the current master key. */
 export async function keysStatusCommand(o: { json?: boolean }): Promise<number> {
@@ -40,6 +41,9 @@ export async function keysStatusCommand(o: { json?: boolean }): Promise<number> 
  */
 export async function keysRotateCommand(o: { json?: boolean }): Promise<number> {
   const out = await withRuntime(async (rt) => {
+    const server = runningServer(rt.config.dataDir);
+    // The server holds the old master key in memory and would go on sealing under it.
+    if (server !== undefined) throw new CliError('SERVER_RUNNING', `Sotto is running on this data dir (pid ${server}): stop it, rotate, then start it again`);
     const oldKey = readFileSync(rt.config.masterKeyFile);
     const repos = new KyselyVaultRepositories(rt.database.db, rt.database.sqlite);
     const r = await rotateMasterKeyFile(repos.dataKeys, rt.config.masterKeyFile);

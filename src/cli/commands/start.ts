@@ -1,6 +1,7 @@
 import { loadConfig } from '../../app/config.ts';
 import { createLogger } from '../../app/logger.ts';
 import { openRuntime } from '../../app/runtime.ts';
+import { acquireRunLock, type RunLock } from '../../app/run-lock.ts';
 import { startServer } from '../../app/server.ts';
 import { listPractices } from '../../directory/index.ts';
 import { engineStatus } from '../../transcribe/index.ts';
@@ -10,19 +11,30 @@ export async function startCommand(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const rt = await openRuntime(config, logger);
-  let running;
+  let lock: RunLock;
   try {
-    running = await startServer(rt);
+    lock = acquireRunLock(config.dataDir);
   } catch (e) {
     await rt.close();
     throw e;
   }
+  let running;
+  try {
+    running = await startServer(rt);
+  } catch (e) {
+    lock.release();
+    await rt.close();
+    throw e;
+  }
   const practices = await listPractices(rt.database.db);
-  const stt = await engineStatus(transcriberConfig(config.dataDir)).catch(() => undefined);
+  const stt = await engineStatus(transcriberConfig(config)).catch(() => undefined);
+  // The address staff use (SOTTO_PUBLIC_URL) when set: email links are made for it. Sign-in works at both.
+  const portal = config.publicUrlSet ? config.publicUrl : running.httpUrl;
   const lines = [
     '',
     `Sotto ${rt.version} is running.`,
-    `  Portal and API   ${running.httpUrl}/   (API: ${running.httpUrl}/api/v1, OpenAPI: ${running.httpUrl}/api/v1/openapi.json)`,
+    `  Portal and API   ${portal}/   (API: ${portal}/api/v1, OpenAPI: ${portal}/api/v1/openapi.json)`,
+    ...(portal !== running.httpUrl ? [`                   listening on ${running.httpUrl}/`] : []),
     `  SIP              UDP and TCP ${running.sip.ports.udp}, TLS ${running.sip.ports.tls}   (register phones with the credentials from \`npx sotto demo\` or \`npx sotto user add --device …\`)`,
     `  Transcription    ${stt?.available ? `${stt.engine}, on this machine (no audio leaves it)` : `not available${stt?.install ? `: install with \`${stt.install}\`` : ''}`}`,
     `  Data dir         ${config.dataDir}`,
@@ -43,5 +55,6 @@ export async function startCommand(): Promise<number> {
   logger.info({ event: 'stopping' }, 'sotto stopping');
   await running.stop();
   await rt.close();
+  lock.release();
   return 0;
 }

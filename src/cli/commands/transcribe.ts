@@ -9,7 +9,7 @@ export async function transcribeCommand(file: string | undefined, o: { json?: bo
     process.stderr.write('usage: sotto transcribe FILE.wav [--json]\n');
     return 2;
   }
-  const result = await transcribeFile(file, transcriberConfig(loadConfig().dataDir));
+  const result = await transcribeFile(file, transcriberConfig(loadConfig()));
   if (o.json) printJson({ text: result.text, engine: result.engine, words: result.words });
   else printLines([result.text]);
   return 0;

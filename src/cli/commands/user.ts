@@ -35,7 +35,8 @@ export async function userAddCommand(o: { email?: string; name?: string; role?: 
     return {
       user: { id: added.user.id, email: added.user.email, displayName: added.user.displayName, role: added.user.role, extension: added.user.extension },
       voicemailPin: added.voicemailPin,
-      device: device ? { id: device.device.id, sipUsername: device.device.sipUsername, sipPassword: device.sipPassword, domain: practice.sipDomain } : null,
+      // Where the phone registers, as the API's device answer says (sip.ports): the configured ports of the server.
+      device: device ? { id: device.device.id, sipUsername: device.device.sipUsername, sipPassword: device.sipPassword, domain: practice.sipDomain, ports: { udp: rt.config.sipPort, tcp: rt.config.sipPort, tls: rt.config.sipTlsPort } } : null,
     };
   });
   if (o.json) printJson(out);
@@ -43,7 +44,9 @@ export async function userAddCommand(o: { email?: string; name?: string; role?: 
     printLines([
       `User ${out.user.id} added${out.user.extension ? ` on extension ${out.user.extension}` : ''}.`,
       ...(out.voicemailPin ? [`Voicemail PIN (shown once): ${out.voicemailPin}`] : []),
-      ...(out.device ? [`SIP device: user ${out.device.sipUsername}, password (shown once) ${out.device.sipPassword}, domain ${out.device.domain}`] : []),
+      ...(out.device
+        ? [`SIP device: user ${out.device.sipUsername}, password (shown once) ${out.device.sipPassword}, domain ${out.device.domain}, port ${out.device.ports.udp} (UDP, TCP) or ${out.device.ports.tls} (TLS)`]
+        : []),
     ]);
   }
   return 0;

@@ -59,6 +59,11 @@ export class Call implements UnavailableCall, ForkEvents {
   private ringTimer: NodeJS.Timeout | undefined;
   private ringingSent = false;
   private failures: number[] = [];
+  /** Where the branches went, and those that refused the offer as such (488/606): see retryPlain(). */
+  private destinations: readonly { uri: SipRequest['uri']; destination: Destination }[] = [];
+  private refusedOffer: number[] = [];
+  private ringDeadline = 0;
+  private plainRetried = false;
   private relayed = false;
   aDialog: Dialog | undefined;
   bDialog: Dialog | undefined;
@@ -116,6 +121,8 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.current !== CallState.Ringing) return;
     const offer = this.invite.body.toString('utf8');
     this.media = media;
+    this.destinations = destinations;
+    if (this.ringDeadline === 0) this.ringDeadline = Date.now() + ringTimeoutMs;
     let sdpForB: string;
     try {
       this.relayed = true;
@@ -150,6 +157,7 @@ export class Call implements UnavailableCall, ForkEvents {
       ];
       fork.start({ kind: 'request', method: 'INVITE', uri: target.uri, version: 'SIP/2.0', headers, body });
     });
+    this.stopRinging();
     this.ringTimer = setTimeout(() => this.noAnswer(), ringTimeoutMs);
     this.ringTimer.unref?.();
   }
@@ -207,13 +215,34 @@ export class Call implements UnavailableCall, ForkEvents {
     return true;
   }
 
-  onFailure(_fork: Fork, status: number): void {
+  onFailure(fork: Fork, status: number): void {
     if (this.current !== CallState.Ringing) return;
     this.failures.push(status);
+    if (status === 488 || status === 606) this.refusedOffer.push(fork.index);
     if (this.failures.length < this.forks.length) return;
+    if (this.retryPlain()) return;
     // RFC 3261 16.7 step 6 picks the best response; for the caller here only busy or not matters.
     const busy = this.failures.some((s) => s === 486 || s === 600 || s === 603);
     this.unavailable(busy ? 'busy' : 'failed');
+  }
+
+  /**
+   * SRTP is offered to phones on TLS, required only when the practice policy
+   * says so. A phone on TLS without SRTP refuses that offer (488 Not
+   * Acceptable Here, RFC 3261 21.4.26); when every branch has failed and
+   * some refused so, those are rung once more, for what is left of the ring
+   * time, with plain RTP (no keys in their SDP). Under a require-SRTP policy
+   * there is no second round: the call fails as before.
+   */
+  private retryPlain(): boolean {
+    if (this.plainRetried || this.media.srtp !== 'sdes' || this.media.requireSrtp || this.refusedOffer.length === 0) return false;
+    this.plainRetried = true;
+    const again = this.refusedOffer.map((i) => this.destinations[i]!);
+    this.refusedOffer = [];
+    this.failures = [];
+    this.ctx.log('call.srtp_refused_plain_retry', this.id, { branches: again.length });
+    void this.ring(again, Math.max(1000, this.ringDeadline - Date.now()), { srtp: 'plain', requireSrtp: false });
+    return true;
   }
 
   // ------------------------------------------------------------ transitions

@@ -18,9 +18,10 @@ import {
   type InboxState,
 } from '../voicemail-inbox.ts';
 
-export function VoicemailInboxPage() {
+/** `openMessageId`: a message to open at once (the link in an email notice, /voicemails/<id>). */
+export function VoicemailInboxPage({ openMessageId }: { openMessageId?: string | undefined } = {}) {
   const [inbox, setInbox] = useState<InboxState>({ kind: 'loading' });
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(openMessageId ?? null);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const focusAfter = useRef<string | null>(null);
@@ -85,6 +86,11 @@ export function VoicemailInboxPage() {
         </p>
       )}
       {inbox.kind === 'loading' && <p>Loading voicemail…</p>}
+      {inbox.kind === 'ready' && openMessageId !== undefined && openId === openMessageId && open === null && (
+        <p className="notice" role="alert">
+          That voicemail is not in your inbox: it was deleted, or it is in a box you may not see.
+        </p>
+      )}
       {inbox.kind === 'failed' && (
         <p className="notice error" role="alert">
           {inbox.message}
