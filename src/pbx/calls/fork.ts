@@ -68,10 +68,12 @@ export class Fork implements ClientTransactionUser {
    */
   private seed: SipRequest | undefined;
   /**
-   * RFC 3261 13.2.2.4: the ACK of each dialog this branch's 2xx made, by the
-   * 2xx's To tag, so a retransmission gets its own dialog's ACK again.
+   * RFC 3261 13.2.2.4: the To tag of each dialog this branch's 2xx made. A
+   * retransmission (a tag seen) gets its dialog's ACK again, made anew from
+   * the seed and that 2xx, which repeats the first: kept 64*T1, a tag costs
+   * less than an ACK message with its header fields.
    */
-  private acks: Map<string, SipRequest> | undefined;
+  private toTags: Set<string> | undefined;
   /** Undefined once the call let go of the branch (detach). */
   private events: ForkEvents | undefined;
 
@@ -165,17 +167,16 @@ export class Fork implements ClientTransactionUser {
     this.seed ??= seedOf(this.request);
     const toTag = getTo(response)?.tag;
     if (!toTag) return; // No dialog without a To tag (12.1.2); nothing to ACK it in.
-    const acks = (this.acks ??= new Map());
-    const known = acks.get(toTag);
-    if (known) return void this.stack.sendStateless(known, this.destination);
-    if (acks.size >= MAX_DIALOGS) return;
+    const toTags = (this.toTags ??= new Set());
+    const known = toTags.has(toTag);
+    if (!known && toTags.size >= MAX_DIALOGS) return;
     const dialog = this.seed ? Dialog.asUac(this.seed, response, this.contact, this.destination) : undefined;
     if (!dialog) return;
-    const first = acks.size === 0;
     // 13.2.2.4: the ACK carries the INVITE's CSeq number, the dialog's local sequence as made.
-    const ack = dialog.createAck(dialog.localSeq);
-    acks.set(toTag, ack);
-    void this.stack.sendStateless(ack, this.destination);
+    void this.stack.sendStateless(dialog.createAck(dialog.localSeq), this.destination);
+    if (known) return;
+    toTags.add(ownCopy(toTag));
+    const first = toTags.size === 1;
     // The call is offered one dialog per branch, the first; the branch already answered for any other.
     const taken = first && this.events?.onAnswer(this, dialog, response) === true;
     if (!taken) void this.stack.request(dialog.createRequest('BYE'), this.destination);
@@ -197,7 +198,18 @@ export class Fork implements ClientTransactionUser {
 /** The part of our INVITE a dialog is made from (Dialog.asUac), in a request of its own. */
 function seedOf(invite: SipRequest | undefined): SipRequest | undefined {
   if (!invite) return undefined;
-  // Fresh fields of the same text: the INVITE's carry their parsed forms (URIs, parameters), kept 64*T1 for nothing.
-  const headers = invite.headers.filter((h) => SEED_FIELDS.has(keyOf(h))).map((h) => headerField(h.name, h.value));
+  // Fresh fields of the same text: the INVITE's carry their parsed forms (URIs, parameters), kept 64*T1 for
+  // nothing, and their values may be made of slices of the caller's INVITE (the realm in From).
+  const headers = invite.headers.filter((h) => SEED_FIELDS.has(keyOf(h))).map((h) => headerField(h.name, ownCopy(h.value)));
   return { kind: 'request', method: invite.method, uri: SEED_URI, version: invite.version, headers, body: EMPTY };
+}
+
+/**
+ * `s` in memory of its own. A tag parsed from a 2xx is a slice of the 2xx's
+ * text and keeps all of it alive as long as the tag (a field value made
+ * with a slice of another message, that message's); a slice of a fresh
+ * string (V8 copies a concatenation before slicing it) keeps only that.
+ */
+function ownCopy(s: string): string {
+  return ` ${s}`.slice(1);
 }
