@@ -90,6 +90,9 @@ export class B2bua {
   /** Callers' legs Sotto answered itself (voicemail), by dialog key. */
   private readonly localLegs = new Map<string, LocalLeg>();
   private readonly stopInactive: (() => void) | undefined;
+  /** The last request dialogKeyOf keyed, and its key. */
+  private keyedRequest: SipRequest | undefined;
+  private requestKey: string | undefined;
 
   constructor(private readonly o: B2buaOptions) {
     this.auth = new CallerAuthenticator({ directory: o.directory, nonceSecret: o.nonceSecret, now: o.now });
@@ -272,15 +275,29 @@ export class B2bua {
   }
 
   private findDialog(request: SipRequest): LegRef | undefined {
-    const callId = getCallId(request);
-    const tag = getTo(request)?.tag;
-    return callId && tag ? this.dialogs.get(dialogKey(callId, tag)) : undefined;
+    const key = this.dialogKeyOf(request);
+    return key === undefined ? undefined : this.dialogs.get(key);
   }
 
   private findLocalLeg(request: SipRequest): LocalLeg | undefined {
-    const callId = getCallId(request);
-    const tag = getTo(request)?.tag;
-    return callId && tag ? this.localLegs.get(dialogKey(callId, tag)) : undefined;
+    const key = this.dialogKeyOf(request);
+    return key === undefined ? undefined : this.localLegs.get(key);
+  }
+
+  /**
+   * The dialog a request names (Call-ID and our tag, in its To), for the
+   * request last asked about: takes() and then onRequest() or onAck() look
+   * the same request up in both maps, and messages are not changed after
+   * parsing.
+   */
+  private dialogKeyOf(request: SipRequest): string | undefined {
+    if (this.keyedRequest !== request) {
+      const callId = getCallId(request);
+      const tag = getTo(request)?.tag;
+      this.keyedRequest = request;
+      this.requestKey = callId && tag ? dialogKey(callId, tag) : undefined;
+    }
+    return this.requestKey;
   }
 
   private ringingKeys(call: Call): string[] {
