@@ -16,7 +16,8 @@ export function clientKeyOfResponse(response: SipResponse): string | undefined {
   const branch = getTopVia(response)?.branch;
   const cseq = getCSeq(response);
   if (!branch || !cseq) return undefined;
-  return ownCopy(`${branch}|${cseq.method}`);
+  // Only looked up, never kept: no copy (see ownCopy).
+  return `${branch}|${cseq.method}`;
 }
 
 /** Key of the client transaction that sends `request` (its top Via is ours). */
