@@ -122,13 +122,13 @@ export class B2bua {
         if (call.bDialog) this.dialogs.set(call.bDialog.key, { call, leg: 'b' });
       },
       connected: (call) => {
-        for (const k of this.ringingKeys(call)) this.ringing.delete(k);
+        this.ringing.delete(call.ringingKey);
         if (call.aDialog) this.dialogs.set(call.aDialog.key, { call, leg: 'a' });
         if (call.bDialog) this.dialogs.set(call.bDialog.key, { call, leg: 'b' });
         this.connectedCalls.set(call.id, call);
       },
       ended: (call) => {
-        for (const k of this.ringingKeys(call)) this.ringing.delete(k);
+        this.ringing.delete(call.ringingKey);
         if (call.aDialog) this.dialogs.delete(call.aDialog.key);
         if (call.bDialog) this.dialogs.delete(call.bDialog.key);
         this.connectedCalls.delete(call.id);
@@ -225,7 +225,8 @@ export class B2bua {
     const id = newCallId();
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
     const call = new Call(id, caller, callee, request, tx, destination, this.ctx);
-    this.ringing.set(ringingKey(request), call);
+    call.ringingKey = ringingKey(request);
+    this.ringing.set(call.ringingKey, call);
     this.o.logger?.info({ event: 'call.started', callId: id, deviceId: caller.deviceId }, 'call');
 
     const dialled = classifyDialled(callee, caller.extension);
@@ -298,10 +299,6 @@ export class B2bua {
       this.requestKey = callId && tag ? dialogKey(callId, tag) : undefined;
     }
     return this.requestKey;
-  }
-
-  private ringingKeys(call: Call): string[] {
-    return [ringingKey(call.invite)];
   }
 }
 
