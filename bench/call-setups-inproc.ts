@@ -12,7 +12,8 @@
  * change can be measured alone. The phones' share (building and reading
  * their messages, the caller's digest) is timed apart and subtracted.
  *
- *   npx tsx bench/call-setups-inproc.ts [calls] [--prof]
+ *   npx tsx bench/call-setups-inproc.ts [calls] [--prof | --alloc]
+ *   (--prof: a CPU profile; --alloc: sampled allocations, the collected ones included)
  *   BENCH_SETUP_WARMUP=4000  BENCH_SNAPSHOT=file (heap snapshot after the run, every call's
  *   transactions still lingering)  BENCH_SNAPSHOT_MID=file (one half-way through)
  *
@@ -52,6 +53,9 @@ function asPhone<T>(work: () => T): T {
   }
 }
 
+/** The transport's logger, one for all datagrams as udp.ts has (not an object and two functions made per datagram). */
+const QUIET = { debug() {}, warn() {} };
+
 /** The server's UDP socket, in memory: each datagram in is its own event-loop turn, as from a socket. */
 class MemoryTransport implements Transport {
   readonly protocol = 'UDP' as const;
@@ -70,7 +74,7 @@ class MemoryTransport implements Transport {
     setImmediate(() =>
       receiveBytes(bytes, { protocol: 'UDP', address: '127.0.0.1', port, local: this.local }, {
         limits: DEFAULT_PARSE_LIMITS,
-        logger: { debug() {}, warn() {} },
+        logger: QUIET,
         handler: this.handler!,
         reply: (out) => this.deliver(out, port),
       }),
@@ -252,17 +256,23 @@ async function run(total: number): Promise<{ serverUs: number; relayUs: number; 
 
 // Warm-up: JIT and caches, as a server that has been up for a while.
 await run(WARMUP);
-const profile = args.includes('--prof') ? await import('node:inspector').then((m) => new m.Session()) : undefined;
+const allocations = args.includes('--alloc');
+const profile = args.includes('--prof') || allocations ? await import('node:inspector').then((m) => new m.Session()) : undefined;
 if (profile) {
   profile.connect();
-  await new Promise((r) => profile.post('Profiler.enable', () => profile.post('Profiler.start', r)));
+  if (allocations) {
+    // Every sampled allocation, the ones young collections freed included: where the GC's work comes from.
+    await new Promise((r) => profile.post('HeapProfiler.enable', () => profile.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true }, r)));
+  } else {
+    await new Promise((r) => profile.post('Profiler.enable', () => profile.post('Profiler.start', r)));
+  }
 }
 const r = await run(CALLS);
 if (profile) {
   const { writeFileSync } = await import('node:fs');
   await new Promise<void>((resolve) =>
-    profile.post('Profiler.stop', (_e, res) => {
-      writeFileSync(`call-setups-inproc-${process.pid}.cpuprofile`, JSON.stringify((res as { profile: unknown }).profile));
+    profile.post(allocations ? 'HeapProfiler.stopSampling' : 'Profiler.stop', (_e, res) => {
+      writeFileSync(`call-setups-inproc-${process.pid}.${allocations ? 'heapprofile' : 'cpuprofile'}`, JSON.stringify((res as { profile: unknown }).profile));
       resolve();
     }),
   );

@@ -19,14 +19,21 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/*
+ * `granted` set: the RTP socket, given the configured buffers (a media
+ * stream, and RTCP too when multiplexed on it, RFC 5761). NULL: the RTCP
+ * socket, left at the system's default buffers, which hold hundreds of
+ * RTCP packets (a few a second at most, RFC 3550 §6.2): two system calls
+ * fewer per socket, a socket opened and closed for every leg of every call.
+ */
 static int open_socket(uint16_t port, struct socket_ref *ref, int *granted) {
   int family = g_settings.bind.sa.ss_family;
   int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
-  /* The OS may grant less than asked (net.core.rmem_max); the stats report what it granted. */
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &g_settings.recv_buffer, sizeof g_settings.recv_buffer);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &g_settings.send_buffer, sizeof g_settings.send_buffer);
   if (granted) {
+    /* The OS may grant less than asked (net.core.rmem_max); the stats report what it granted. */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &g_settings.recv_buffer, sizeof g_settings.recv_buffer);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &g_settings.send_buffer, sizeof g_settings.send_buffer);
     socklen_t l = sizeof *granted;
     if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, granted, &l) != 0) *granted = 0;
   }

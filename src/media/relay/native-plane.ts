@@ -168,18 +168,23 @@ export class NativeDataPlane {
   }
 
   private read(chunk: string, ready: () => void): void {
-    this.buffered += chunk;
+    // A chunk holds the replies to a whole batch of requests: read line by line in place.
+    const text = this.buffered.length > 0 ? this.buffered + chunk : chunk;
+    let start = 0;
     let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
-      const parsed = parseNativeLine(line);
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      const parsed = parseNativeLine(text.slice(start, nl));
+      start = nl + 1;
       // A line we cannot read, or an error for request 0 (the program could
       // not read one of ours): the two ends no longer agree, and a reply
       // would never come. Replies come in order, so stop here.
-      if (!parsed.ok || (parsed.value.kind === 'error' && parsed.value.seq === 0)) return this.wedged();
+      if (!parsed.ok || (parsed.value.kind === 'error' && parsed.value.seq === 0)) {
+        this.buffered = '';
+        return this.wedged();
+      }
       this.dispatch(parsed.value, ready);
     }
+    this.buffered = start < text.length ? text.slice(start) : '';
   }
 
   private dispatch(m: NativeMessage, ready: () => void): void {

@@ -113,58 +113,72 @@ function encodeLeg(leg: NativeLegConfig): string {
 /** Reads one line from the child (without its newline). */
 export function parseNativeLine(line: string): Result<NativeMessage, NativeProtocolError> {
   const t = line.split(' ');
-  const bad = () => err('RELAY_NATIVE_BAD_LINE', 'unreadable line from the native relay');
   if (t[0] === 'READY') return ok({ kind: 'ready' });
   if (t[0] === 'I') {
     const call = uint(t[1]);
     const idleMs = uint(t[2]);
-    return call === undefined || idleMs === undefined || t.length !== 3 ? bad() : ok({ kind: 'inactive', call, idleMs });
+    return call === undefined || idleMs === undefined || t.length !== 3 ? badLine() : ok({ kind: 'inactive', call, idleMs });
   }
-  if (t[0] !== 'R') return bad();
+  if (t[0] !== 'R') return badLine();
   const seq = uint(t[1]);
-  if (seq === undefined) return bad();
+  if (seq === undefined) return badLine();
   if (t[2] === 'ERR') {
     const code = t[3];
-    if (!code || !/^[A-Z_]+$/.test(code)) return bad();
+    if (!code || !/^[A-Z_]+$/.test(code)) return badLine();
     const port = uint(t[4]);
     const reason = t[5];
     return ok({ kind: 'error', seq, code, ...(port !== undefined ? { port } : {}), ...(reason !== undefined ? { reason } : {}) });
   }
-  if (t[2] !== 'OK') return bad();
+  if (t[2] !== 'OK') return badLine();
   const legs: NativeLegStats[] = [];
-  for (const spec of t.slice(3)) {
-    const leg = parseLegStats(spec);
-    if (!leg) return bad();
+  for (let i = 3; i < t.length; i++) {
+    const leg = parseLegStats(t[i]!);
+    if (!leg) return badLine();
     legs.push(leg);
   }
   return ok({ kind: 'ok', seq, legs });
 }
 
+function badLine(): Result<never, NativeProtocolError> {
+  return err('RELAY_NATIVE_BAD_LINE', 'unreadable line from the native relay');
+}
+
+/** Ten counters, then the latched peer's address and port (`-,0` before a latch). */
 function parseLegStats(spec: string): NativeLegStats | undefined {
   const f = spec.split(',');
   if (f.length !== 12) return undefined;
-  const n = f.slice(0, 10).map(uint);
-  if (n.some((x) => x === undefined)) return undefined;
-  const [port, latched, packetsReceived, packetsSent, packetsRefused, packetsMalformed, unexpectedPayloadType, rtcpReceived, rtcpSent, recvBufferSize] = n as number[];
+  const n: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const v = uint(f[i]);
+    if (v === undefined) return undefined;
+    n.push(v);
+  }
   const peerPort = uint(f[11]);
   if (peerPort === undefined) return undefined;
   const peer = f[10] !== '-' && isIP(f[10]!) !== 0 ? { address: f[10]!, port: peerPort } : undefined;
   return {
-    port: port!,
-    latched: latched === 1,
-    packetsReceived: packetsReceived!,
-    packetsSent: packetsSent!,
-    packetsRefused: packetsRefused!,
-    packetsMalformed: packetsMalformed!,
-    unexpectedPayloadType: unexpectedPayloadType!,
-    rtcpReceived: rtcpReceived!,
-    rtcpSent: rtcpSent!,
-    recvBufferSize: recvBufferSize!,
+    port: n[0]!,
+    latched: n[1] === 1,
+    packetsReceived: n[2]!,
+    packetsSent: n[3]!,
+    packetsRefused: n[4]!,
+    packetsMalformed: n[5]!,
+    unexpectedPayloadType: n[6]!,
+    rtcpReceived: n[7]!,
+    rtcpSent: n[8]!,
+    recvBufferSize: n[9]!,
     ...(peer ? { peer } : {}),
   };
 }
 
+/** 1 to 15 decimal digits (what the program prints), else undefined. */
 function uint(s: string | undefined): number | undefined {
-  if (s === undefined || !/^\d{1,15}$/.test(s)) return undefined;
-  return Number(s);
+  if (s === undefined || s.length < 1 || s.length > 15) return undefined;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return v;
 }

@@ -80,6 +80,8 @@ export class Call implements UnavailableCall, ForkEvents {
   private pendingOutcome: CallOutcome | undefined;
   /** The branch whose 183 SDP the caller's early media comes from. */
   private earlyFork: Fork | undefined;
+  /** The B2BUA's key for the call while it rings: the caller's Call-ID and From tag, what a CANCEL carries. */
+  ringingKey = '';
   /** SRTP toward the callee's phones, and whether policy requires SRTP on both legs. */
   private media = { srtp: 'plain' as 'sdes' | 'plain', requireSrtp: false };
 

@@ -64,14 +64,17 @@ export class Fork implements ClientTransactionUser {
    * transaction lets go of the INVITE once it passed that 2xx up
    * (released-request.ts), yet 2xx for other dialogs may follow for 64*T1
    * (RFC 6026 7.2), each needing a dialog of its own to be ACKed and hung up.
-   * Three small header fields, not the INVITE (its body, Via, URI).
+   * Three small header fields as text, not the INVITE (its body, Via,
+   * URI), nor parsed forms: a request is made of them for each dialog.
    */
-  private seed: SipRequest | undefined;
+  private seed: readonly SeedField[] | undefined;
   /**
-   * RFC 3261 13.2.2.4: the ACK of each dialog this branch's 2xx made, by the
-   * 2xx's To tag, so a retransmission gets its own dialog's ACK again.
+   * RFC 3261 13.2.2.4: the To tag of each dialog this branch's 2xx made. A
+   * retransmission (a tag seen) gets its dialog's ACK again, made anew from
+   * the seed and that 2xx, which repeats the first: kept 64*T1, a tag costs
+   * less than an ACK message with its header fields. At most MAX_DIALOGS.
    */
-  private acks: Map<string, SipRequest> | undefined;
+  private toTags: string[] | undefined;
   /** Undefined once the call let go of the branch (detach). */
   private events: ForkEvents | undefined;
 
@@ -158,24 +161,23 @@ export class Fork implements ClientTransactionUser {
    * gets its dialog's ACK again; a 2xx with a new To tag is another dialog
    * (a forking proxy, or two UAs behind this contact): it gets its own ACK,
    * and, unless it is the branch's first and the call takes it, a BYE. Only
-   * its ACK is kept; the dialog is let go once the BYE is sent.
+   * its To tag is kept; the dialog is let go once the BYE is sent.
    */
   private answered(response: SipResponse): void {
     // The first 2xx is handed to us before the transaction releases the INVITE.
     this.seed ??= seedOf(this.request);
     const toTag = getTo(response)?.tag;
     if (!toTag) return; // No dialog without a To tag (12.1.2); nothing to ACK it in.
-    const acks = (this.acks ??= new Map());
-    const known = acks.get(toTag);
-    if (known) return void this.stack.sendStateless(known, this.destination);
-    if (acks.size >= MAX_DIALOGS) return;
-    const dialog = this.seed ? Dialog.asUac(this.seed, response, this.contact, this.destination) : undefined;
+    const toTags = (this.toTags ??= []);
+    const known = toTags.includes(toTag);
+    if (!known && toTags.length >= MAX_DIALOGS) return;
+    const dialog = this.seed ? Dialog.asUac(seedRequest(this.seed), response, this.contact, this.destination) : undefined;
     if (!dialog) return;
-    const first = acks.size === 0;
     // 13.2.2.4: the ACK carries the INVITE's CSeq number, the dialog's local sequence as made.
-    const ack = dialog.createAck(dialog.localSeq);
-    acks.set(toTag, ack);
-    void this.stack.sendStateless(ack, this.destination);
+    void this.stack.sendStateless(dialog.createAck(dialog.localSeq), this.destination);
+    if (known) return;
+    toTags.push(ownCopy(toTag));
+    const first = toTags.length === 1;
     // The call is offered one dialog per branch, the first; the branch already answered for any other.
     const taken = first && this.events?.onAnswer(this, dialog, response) === true;
     if (!taken) void this.stack.request(dialog.createRequest('BYE'), this.destination);
@@ -194,10 +196,31 @@ export class Fork implements ClientTransactionUser {
   }
 }
 
-/** The part of our INVITE a dialog is made from (Dialog.asUac), in a request of its own. */
-function seedOf(invite: SipRequest | undefined): SipRequest | undefined {
-  if (!invite) return undefined;
-  // Fresh fields of the same text: the INVITE's carry their parsed forms (URIs, parameters), kept 64*T1 for nothing.
-  const headers = invite.headers.filter((h) => SEED_FIELDS.has(keyOf(h))).map((h) => headerField(h.name, h.value));
-  return { kind: 'request', method: invite.method, uri: SEED_URI, version: invite.version, headers, body: EMPTY };
+interface SeedField {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * The part of our INVITE a dialog is made from (Dialog.asUac), as text. The
+ * INVITE's fields carry their parsed forms (URIs, parameters), and their
+ * values may be made of slices of the caller's INVITE (the realm in From).
+ */
+function seedOf(invite: SipRequest | undefined): SeedField[] | undefined {
+  return invite?.headers.filter((h) => SEED_FIELDS.has(keyOf(h))).map((h) => ({ name: h.name, value: ownCopy(h.value) }));
+}
+
+/** A request of the seed's fields for Dialog.asUac; what it parses of them goes with it. */
+function seedRequest(seed: readonly SeedField[]): SipRequest {
+  return { kind: 'request', method: 'INVITE', uri: SEED_URI, version: 'SIP/2.0', headers: seed.map((f) => headerField(f.name, f.value)), body: EMPTY };
+}
+
+/**
+ * `s` in memory of its own. A tag parsed from a 2xx is a slice of the 2xx's
+ * text and keeps all of it alive as long as the tag (a field value made
+ * with a slice of another message, that message's); a slice of a fresh
+ * string (V8 copies a concatenation before slicing it) keeps only that.
+ */
+function ownCopy(s: string): string {
+  return ` ${s}`.slice(1);
 }

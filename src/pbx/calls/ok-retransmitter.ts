@@ -2,11 +2,12 @@
 // INVITE: at T1, doubling up to T2, until the ACK arrives; after 64*T1
 // without one the dialog is given up (the caller sends BYE).
 import type { SipResponse } from '../../sip/message/index.ts';
-import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
+import type { InviteServerTransaction, ServerTransactionUser } from '../../sip/transaction/index.ts';
 
 const NO_USER = Object.freeze({});
 
-export class OkRetransmitter {
+/** Also the transaction's user while it waits: its ACK (onAck) stops the retransmissions. */
+export class OkRetransmitter implements ServerTransactionUser {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -18,9 +19,13 @@ export class OkRetransmitter {
 
   /** Sends the 2xx and arms the retransmissions; the transaction's ACK stops them. */
   start(): void {
-    this.tx.user = { onAck: () => this.stop() };
+    this.tx.user = this;
     this.tx.respond(this.ok);
     this.arm(this.t1Ms, 0);
+  }
+
+  onAck(): void {
+    this.stop();
   }
 
   stop(): void {

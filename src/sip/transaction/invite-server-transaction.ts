@@ -57,11 +57,12 @@ export type InviteServerEvent =
   | { readonly kind: 'timerL' }
   | { readonly kind: 'transportError' };
 
-type TimerName = '100' | 'G' | 'H' | 'I' | 'L';
+/** `Trying`: the 200 ms wait before a 100 (start()). Names, not '100': an index-like key would give the record an elements store. */
+type TimerName = 'Trying' | 'G' | 'H' | 'I' | 'L';
 
 /** One event object per timer, shared: a template string made per arm was a rope kept as long as the timer. */
 const TIMER_EVENTS: Readonly<Record<TimerName, InviteServerEvent>> = Object.freeze({
-  '100': Object.freeze({ kind: 'timer100' }),
+  Trying: Object.freeze({ kind: 'timer100' }),
   G: Object.freeze({ kind: 'timerG' }),
   H: Object.freeze({ kind: 'timerH' }),
   I: Object.freeze({ kind: 'timerI' }),
@@ -73,7 +74,11 @@ export class InviteServerTransaction {
   private held: SipRequest;
   /** The last response, while the transaction may have to send it again and the channel cannot. */
   private lastResponse: SipResponse | undefined;
-  private readonly armed = new Map<TimerName, TimerHandle>();
+  /**
+   * The timers running, by name: a plain record, not a Map, which with its
+   * table cost a few hundred bytes per transaction for the 64*T1 it lingers.
+   */
+  private readonly armed: Record<TimerName, TimerHandle | undefined> = { Trying: undefined, G: undefined, H: undefined, I: undefined, L: undefined };
   private intervalG: number;
   user: ServerTransactionUser = {};
 
@@ -113,7 +118,7 @@ export class InviteServerTransaction {
    * have; an earlier one gets the 100 at once.
    */
   start(): void {
-    this.arm('100', TRYING_DELAY_MS);
+    this.arm('Trying', TRYING_DELAY_MS);
   }
 
   /** True once a non-2xx final was sent; in Accepted the TU may still send 2xx retransmissions. */
@@ -153,7 +158,7 @@ export class InviteServerTransaction {
           return;
         }
         if (event.kind !== 'respond') return;
-        this.disarm('100');
+        this.disarm('Trying');
         if (event.response.status < 200) {
           this.lastResponse = event.response;
           this.send(event.response);
@@ -242,27 +247,27 @@ export class InviteServerTransaction {
       this.disarm('H');
     }
     if (next === S.Terminated) {
-      for (const n of ['100', 'G', 'H', 'I', 'L'] as const) this.disarm(n);
+      for (const n of ['Trying', 'G', 'H', 'I', 'L'] as const) this.disarm(n);
       this.onTerminated(this);
     }
   }
 
   private arm(name: TimerName, ms: number): void {
     const event = TIMER_EVENTS[name];
-    this.armed.set(name, this.clock.setTimer(ms, () => {
-      this.armed.delete(name);
+    this.armed[name] = this.clock.setTimer(ms, () => {
+      this.armed[name] = undefined;
       this.handle(event);
-    }));
+    });
   }
 
   private disarm(name: TimerName): void {
-    const h = this.armed.get(name);
+    const h = this.armed[name];
     if (h) this.clock.clearTimer(h);
-    this.armed.delete(name);
+    this.armed[name] = undefined;
   }
 
   private sendTrying(): void {
-    this.disarm('100');
+    this.disarm('Trying');
     this.lastResponse = createResponse(this.held, 100);
     this.send(this.lastResponse);
   }
