@@ -103,6 +103,10 @@ static int usage(void) {
 int main(int argc, char **argv) {
   if (argc != 5) return usage();
   signal(SIGPIPE, SIG_IGN); /* a write to a dead parent fails with EPIPE and we exit from emit_line */
+  /* Ctrl-C in a terminal signals the whole foreground process group: the
+   * parent then stops its calls and closes our stdin, and we exit on that,
+   * not on the signal (which made a clean stop log the relay as lost). */
+  signal(SIGINT, SIG_IGN);
   int family = strchr(argv[1], ':') ? AF_INET6 : AF_INET;
   if (!endpoint_parse(&g_settings.bind, argv[1], 0, family)) return usage();
   g_settings.recv_buffer = atoi(argv[2]);

@@ -385,6 +385,22 @@ describe('native media relay', { timeout: 20_000 }, () => {
     }
   });
 
+  it('stays up through a Ctrl-C to its process group: the parent stops it, by closing its control pipe', async () => {
+    const logged: string[] = [];
+    const relay2 = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42700, max: 42799 }, workers: 1, dataPlane: 'native', log: (code) => logged.push(code) });
+    try {
+      process.kill(relay2.nativePid!, 'SIGINT');
+      // A whole call through it after the signal: the plane was running to answer it.
+      const { callId, a, b, relayForA } = await plainCall(relay2);
+      await a.rtp.send(rtp(1, 0xc1, 1), relayForA);
+      await b.rtp.until(1);
+      expect(relay2.planeOf(callId)).toBe('native');
+      expect(logged).toEqual([]);
+    } finally {
+      await relay2.close();
+    }
+  });
+
   it('dies with its parent, even when the parent is killed outright', async () => {
     const parent = spawn(process.execPath, ['--import', 'tsx', new URL('./support/native-relay-parent.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
