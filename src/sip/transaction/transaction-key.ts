@@ -16,7 +16,7 @@ export function clientKeyOfResponse(response: SipResponse): string | undefined {
   const branch = getTopVia(response)?.branch;
   const cseq = getCSeq(response);
   if (!branch || !cseq) return undefined;
-  // Only looked up, never kept: no copy (see ownCopy).
+  // Only looked up, never kept: no copy (see flattened).
   return `${branch}|${cseq.method}`;
 }
 
@@ -24,7 +24,7 @@ export function clientKeyOfResponse(response: SipResponse): string | undefined {
 export function clientKeyOfRequest(request: SipRequest): string | undefined {
   const branch = getTopVia(request)?.branch;
   if (!branch) return undefined;
-  return ownCopy(`${branch}|${request.method}`);
+  return flattened(`${branch}|${request.method}`);
 }
 
 /**
@@ -38,7 +38,7 @@ export function serverKeyOfRequest(request: SipRequest, asMethod?: string): stri
   const sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
   if (via.branch && via.branch.startsWith(BRANCH_MAGIC_COOKIE) && via.branch.length > BRANCH_MAGIC_COOKIE.length) {
     // RFC 3261 17.2.3: branch + sent-by + method.
-    return ownCopy(`3261|${via.branch}|${sentBy}|${method}`);
+    return flattened(`3261|${via.branch}|${sentBy}|${method}`);
   }
   // RFC 3261 17.2.3 (RFC 2543 compatibility): Request-URI, From tag, Call-ID,
   // CSeq number, top Via, and method. The To tag is left out: the INVITE and
@@ -48,7 +48,7 @@ export function serverKeyOfRequest(request: SipRequest, asMethod?: string): stri
   const callId = getCallId(request);
   if (!cseq || !callId) return undefined;
   const fromTag = getFrom(request)?.tag ?? '';
-  return ownCopy(`2543|${formatUri(request.uri)}|${fromTag}|${callId}|${cseq.seq}|${sentBy}|${via.branch ?? ''}|${method}`);
+  return flattened(`2543|${formatUri(request.uri)}|${fromTag}|${callId}|${cseq.seq}|${sentBy}|${via.branch ?? ''}|${method}`);
 }
 
 /**
@@ -60,7 +60,7 @@ export function serverKeyOfRequest(request: SipRequest, asMethod?: string): stri
  * a character does: V8 copies the characters into one flat string in place
  * and lets go of the pieces, and of the message text with them.
  */
-function ownCopy(key: string): string {
+function flattened(key: string): string {
   key.charCodeAt(0);
   return key;
 }
