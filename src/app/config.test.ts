@@ -32,7 +32,6 @@ describe('loadConfig', () => {
     ['SOTTO_SESSION_IDLE_MINUTES', '45'],
     ['SOTTO_TRANSCRIBE_ENGINE', 'bogus'],
     ['SOTTO_TRANSCRIBE_CONCURRENCY', '0'],
-    ['SOTTO_TRANSCRIBE_MODEL', '/nonexistent/model.bin'],
   ])('names the bad variable %s', (name, value) => {
     let err: unknown;
     try {
@@ -65,6 +64,8 @@ describe('loadConfig', () => {
     writeFileSync(file, JSON.stringify({ SOTTO_TRANSCRIBE_ENGINE: 'pocketsphinx', SOTTO_TRANSCRIBE_CONCURRENCY: 2, SOTTO_TRANSCRIBE_CACHE_DIR: 'stt' }));
     expect(loadConfig({ SOTTO_CONFIG_FILE: file }, dir).transcribe).toEqual({ engine: 'pocketsphinx', concurrency: 2, cacheDir: join(dir, 'stt') });
     expect(() => loadConfig({ SOTTO_TRANSCRIBE_ENGINE: 'whisper.cpp' }, dir)).toThrow(/SOTTO_TRANSCRIBE_MODEL/);
+    expect(() => loadConfig({ SOTTO_TRANSCRIBE_ENGINE: 'whisper.cpp', SOTTO_TRANSCRIBE_MODEL: '/nonexistent/model.bin' }, dir)).toThrow(/file not found/);
+    expect(loadConfig({ SOTTO_TRANSCRIBE_MODEL: '/nonexistent/model.bin' }, dir).transcribe).toEqual({ engine: 'pocketsphinx' });
     expect(loadConfig({}, dir).transcribe).toEqual({ engine: 'pocketsphinx' });
   });
 });

@@ -225,7 +225,8 @@ function transcribeSettings(src: Source, cwd: string): TranscribeSettings {
   if (engine !== 'pocketsphinx' && engine !== 'whisper.cpp') {
     throw new ConfigError('SOTTO_TRANSCRIBE_ENGINE', `must be pocketsphinx or whisper.cpp, got "${engine}"`);
   }
-  const model = src.SOTTO_TRANSCRIBE_MODEL ? resolve(cwd, src.SOTTO_TRANSCRIBE_MODEL) : undefined;
+  // The model is whisper.cpp's: a leftover setting under pocketsphinx is not read, so not checked.
+  const model = engine === 'whisper.cpp' && src.SOTTO_TRANSCRIBE_MODEL ? resolve(cwd, src.SOTTO_TRANSCRIBE_MODEL) : undefined;
   if (engine === 'whisper.cpp' && model === undefined) throw new ConfigError('SOTTO_TRANSCRIBE_MODEL', 'names the model file whisper.cpp needs');
   if (model !== undefined && !existsSync(model)) throw new ConfigError('SOTTO_TRANSCRIBE_MODEL', `file not found: ${model}`);
   const rawConcurrency = src.SOTTO_TRANSCRIBE_CONCURRENCY;

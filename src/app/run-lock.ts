@@ -6,14 +6,14 @@
 // file names a dead or different process and is taken over. Commands that
 // must not run under a live server (`sotto keys rotate`: the server keeps
 // the old master key in memory and would go on sealing MFA secrets and new
-// practices' keys under it) ask runningServer() first.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+// practices' keys under it) take the lock for their duration too.
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class AlreadyRunningError extends Error {
   readonly code = 'SOTTO_ALREADY_RUNNING';
   constructor(readonly pid: number) {
-    super(`Sotto is already running on this data dir (pid ${pid})`);
+    super(pid > 0 ? `Sotto is already running on this data dir (pid ${pid})` : 'another Sotto is starting on this data dir');
     this.name = 'AlreadyRunningError';
   }
 }
@@ -35,45 +35,68 @@ function startTimeOf(pid: number): string | undefined {
   }
 }
 
-/** The pid of the Sotto server running on `dataDir`, if one is. */
-export function runningServer(dataDir: string): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(lockPath(dataDir), 'utf8');
-  } catch {
-    return undefined;
-  }
+/** Whether the lock file's content names a live process (on Linux, that very process: same start time). */
+function holderOf(text: string): number | undefined {
   const [pidText, started] = text.trim().split(' ');
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return started !== undefined && startTimeOf(pid) === started ? pid : undefined;
+  if (started !== undefined && started !== '') return startTimeOf(pid) === started ? pid : undefined;
+  // No /proc where it was written: alive is all that can be told.
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
 }
 
-/** Claims the data dir for this process; throws AlreadyRunningError when a live server holds it. */
+function readLock(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Claims the data dir for this process (creating the dir, 0700, on a first
+ * start); throws AlreadyRunningError when a live server holds it.
+ *
+ * The file appears whole or not at all: written under a name of its own,
+ * then linked into place (link fails if the name exists, so two starts
+ * cannot both create it). A lock left by a dead server is removed only
+ * if it still holds what was judged stale, then the link is tried once
+ * more; a start that loses that race gives up rather than take the lock
+ * from the winner. (Between that re-read and the unlink a second start
+ * could still slip in; two starts within microseconds of each other on a
+ * crashed server's data dir is the one case left.)
+ */
 export function acquireRunLock(dataDir: string): RunLock {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = lockPath(dataDir);
   const content = `${process.pid} ${startTimeOf(process.pid) ?? ''}\n`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, content);
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
-      const holder = runningServer(dataDir);
-      if (holder !== undefined && holder !== process.pid) throw new AlreadyRunningError(holder);
-      // Left by a server that crashed (or was killed): taken over.
-      unlinkSync(path);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(temporary, path);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const seen = readLock(path);
+        const holder = seen === undefined ? undefined : holderOf(seen);
+        if (holder !== undefined || attempt > 0) throw new AlreadyRunningError(holder ?? 0);
+        // Left by a server that crashed or was killed: removed if it is still that file.
+        if (seen !== undefined && readLock(path) === seen) unlinkSync(path);
+      }
     }
+  } finally {
+    unlinkSync(temporary);
   }
   return {
     release() {
-      try {
-        if (readFileSync(path, 'utf8') === content) unlinkSync(path);
-      } catch {
-        // Already gone: nothing to release.
-      }
+      if (readLock(path) === content) unlinkSync(path);
     },
   };
 }

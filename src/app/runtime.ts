@@ -50,7 +50,13 @@ async function recordTamper(database: DatabaseHandle, event: TamperEvent): Promi
   );
 }
 
-export async function openRuntime(config: SottoConfig, logger: Logger): Promise<Runtime> {
+/**
+ * `recover: false` for a process that does not own the data dir (the CLI
+ * beside a running server): it must not take a live server's objects in
+ * the middle of a write for a crash's leftovers. `sotto start` owns it
+ * (src/app/run-lock.ts) and recovers.
+ */
+export async function openRuntime(config: SottoConfig, logger: Logger, options: { recover?: boolean } = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const masterKey = loadOrCreateMasterKey(config.masterKeyFile);
   const database = openDatabase(config.database);
@@ -63,6 +69,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger): Promise<
       repos: new KyselyVaultRepositories(database.db, database.sqlite),
       logger,
       onTampered: (event) => recordTamper(database, event),
+      recover: options.recover ?? true,
     });
   } catch (e) {
     await database.close();

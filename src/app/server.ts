@@ -124,10 +124,13 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
  * SOTTO_PUBLIC_URL to it.
  */
 export function listenOrigins(bind: string, port: number): string[] {
-  const origin = (host: string) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const wildcard = bind === '0.0.0.0' || bind === '::';
+  // As a browser serialises them (RFC 6454): no :80, IPv6 compressed and lower case.
+  const origin = (host: string) => new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}`).origin;
+  const own = new URL(origin(bind)).hostname;
+  const wildcard = own === '0.0.0.0' || own === '[::]';
+  const dualStack = own === '[::]' || own === '[::1]';
   const out = [origin(wildcard ? 'localhost' : bind)];
-  const loopback = bind === '::' || bind === '::1' ? ['localhost', '127.0.0.1', '::1'] : ['localhost', '127.0.0.1'];
-  if (wildcard || bind === '127.0.0.1' || bind === '::1') for (const h of loopback) if (!out.includes(origin(h))) out.push(origin(h));
+  const loopback = dualStack ? ['localhost', '127.0.0.1', '::1'] : ['localhost', '127.0.0.1'];
+  if (wildcard || own === '127.0.0.1' || own === '[::1]') for (const h of loopback) if (!out.includes(origin(h))) out.push(origin(h));
   return out;
 }

@@ -8,7 +8,8 @@ import { CliError } from './output.ts';
 /** Commands other than `start` log warnings only, to stderr, so stdout stays clean for --json. */
 export async function cliRuntime(): Promise<Runtime> {
   const config = loadConfig();
-  return openRuntime(config, createLogger('warn', pino.destination(2)));
+  // Never recovers: a server may be writing in the same data dir (recovery is `sotto start`'s, under its run lock).
+  return openRuntime(config, createLogger('warn', pino.destination(2)), { recover: false });
 }
 
 export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {

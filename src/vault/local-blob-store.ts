@@ -157,7 +157,10 @@ export class LocalBlobStore implements BlobStore {
       // end: no fstat for its size (readFileSync's fourth system call).
       // Anything longer is left to read(), whatever its size.
       const bytes = Buffer.allocUnsafe(expectedBytes + 1);
-      const n = readSync(fd, bytes, 0, bytes.length, 0);
+      // A local disk answers in one read; a network or FUSE file system may
+      // answer in parts, and a short answer must not pass for a short blob.
+      let n = 0;
+      for (let got = -1; got !== 0 && n < bytes.length; n += got) got = readSync(fd, bytes, n, bytes.length - n, n);
       return n <= expectedBytes ? bytes.subarray(0, n) : READ_LATER;
     } finally {
       closeSync(fd);

@@ -14,6 +14,13 @@ export interface LocalVaultOptions extends Omit<VaultOptions, 'keyProvider' | 's
   dataDir: string;
   /** SOTTO_MASTER_KEY_FILE; default <dataDir>/master.key. */
   masterKeyFile?: string;
+  /**
+   * Run crash recovery (default). Only the process that owns the data dir
+   * may: to any other (a CLI command beside a running server) an object the
+   * server is writing looks exactly like one a crash left, and recovering it
+   * would cut a live recording short.
+   */
+  recover?: boolean;
 }
 
 export interface LocalVault {
@@ -24,11 +31,13 @@ export interface LocalVault {
 }
 
 export async function openLocalVault(options: LocalVaultOptions): Promise<LocalVault> {
-  const { dataDir, masterKeyFile, ...rest } = options;
+  const { dataDir, masterKeyFile, recover = true, ...rest } = options;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const keyProvider = await FileKeyProvider.open({ path: masterKeyFile ?? join(dataDir, 'master.key') });
   const store = new LocalBlobStore(join(dataDir, 'blobs'));
   const vault = new Vault({ ...rest, keyProvider, store });
-  const recovery = await vault.recover();
+  const recovery: RecoveryReport = recover
+    ? await vault.recover()
+    : { partial: [], committed: [], aborted: [], failed: [], tampered: [], shredsFinished: 0, orphanBlobsRemoved: 0, tornBytesDropped: 0 };
   return { vault, keyProvider, store, recovery };
 }

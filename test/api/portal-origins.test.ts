@@ -67,5 +67,9 @@ describe('listenOrigins', () => {
     expect(listenOrigins('::', 8080)).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']);
     expect(listenOrigins('127.0.0.1', 8080)).toEqual(['http://127.0.0.1:8080', 'http://localhost:8080']);
     expect(listenOrigins('192.168.1.10', 8080)).toEqual(['http://192.168.1.10:8080']);
+    // As browsers write an Origin: no default port, IPv6 canonical.
+    expect(listenOrigins('127.0.0.1', 80)).toEqual(['http://127.0.0.1', 'http://localhost']);
+    expect(listenOrigins('0:0:0:0:0:0:0:0', 8080)).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']);
+    expect(listenOrigins('FE80::1', 8080)).toEqual(['http://[fe80::1]:8080']);
   });
 });

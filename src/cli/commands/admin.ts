@@ -1,5 +1,5 @@
 import { checkPasswordPolicy, createPasswordHasher, type PasswordPolicyViolation } from '../../auth/index.ts';
-import { addUser, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
+import { addUser, checkEmail, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
 import { isTier, type Tier } from '../../policy/index.ts';
 import { defaultSipDomain } from '../../app/config.ts';
 import { withRuntime } from '../context.ts';
@@ -28,6 +28,13 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
     const violations = checkPasswordPolicy(o.password, { email: o.email, displayName: o.name, extraWords: o.practiceName ? [o.practiceName] : [] });
     if (violations.length > 0) throw new CliError('WEAK_PASSWORD', `the password is not accepted: ${violations.map(describeViolation).join('; ')}`);
   }
+  // Checked before the practice is made: a refused owner must not leave an ownerless practice behind.
+  try {
+    checkEmail(o.email.trim());
+  } catch {
+    throw new CliError('INVALID_INPUT', 'not an email address');
+  }
+  if (o.name.trim() === '') throw new CliError('INVALID_INPUT', 'a name is required');
   const password = o.password ?? generateSipPassword();
   const result = await withRuntime(async (rt) => {
     const practices = await listPractices(rt.database.db);

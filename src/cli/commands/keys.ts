@@ -5,7 +5,8 @@ import { KyselyVaultRepositories } from '../../vault/kysely-repositories.ts';
 import { rotateMasterKeyFile } from '../../vault/index.ts';
 import { withRuntime } from '../context.ts';
 import { CliError, printJson, printLines, table } from '../output.ts';
-import { runningServer } from '../../app/run-lock.ts';
+import { loadConfig } from '../../app/config.ts';
+import { acquireRunLock, AlreadyRunningError, type RunLock } from '../../app/run-lock.ts';
 
 /** `sotto keys status`: master key id and age, each practice's data key and whether it is wrapped by the current master key. */
 export async function keysStatusCommand(o: { json?: boolean }): Promise<number> {
@@ -40,10 +41,25 @@ export async function keysStatusCommand(o: { json?: boolean }): Promise<number> 
  * re-wrapped under it (blobs are not re-encrypted). Run it with Sotto stopped.
  */
 export async function keysRotateCommand(o: { json?: boolean }): Promise<number> {
+  // The data dir is held for the rotation: a running server keeps the old
+  // master key in memory and would go on sealing under it, and a server
+  // starting mid-rotation would read a key file being replaced.
+  let lock: RunLock;
+  try {
+    lock = acquireRunLock(loadConfig().dataDir);
+  } catch (e) {
+    if (!(e instanceof AlreadyRunningError)) throw e;
+    throw new CliError('SERVER_RUNNING', `Sotto is running on this data dir${e.pid > 0 ? ` (pid ${e.pid})` : ''}: stop it, rotate, then start it again`);
+  }
+  try {
+    return await rotate(o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function rotate(o: { json?: boolean }): Promise<number> {
   const out = await withRuntime(async (rt) => {
-    const server = runningServer(rt.config.dataDir);
-    // The server holds the old master key in memory and would go on sealing under it.
-    if (server !== undefined) throw new CliError('SERVER_RUNNING', `Sotto is running on this data dir (pid ${server}): stop it, rotate, then start it again`);
     const oldKey = readFileSync(rt.config.masterKeyFile);
     const repos = new KyselyVaultRepositories(rt.database.db, rt.database.sqlite);
     const r = await rotateMasterKeyFile(repos.dataKeys, rt.config.masterKeyFile);

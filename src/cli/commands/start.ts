@@ -10,12 +10,13 @@ import { transcriberConfig } from '../../app/transcription.ts';
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const rt = await openRuntime(config, logger);
-  let lock: RunLock;
+  // Owned before anything is opened: start-up recovery treats objects mid-write as a crash's, so only the owner may run it.
+  const lock: RunLock = acquireRunLock(config.dataDir);
+  let rt;
   try {
-    lock = acquireRunLock(config.dataDir);
+    rt = await openRuntime(config, logger);
   } catch (e) {
-    await rt.close();
+    lock.release();
     throw e;
   }
   let running;

@@ -64,6 +64,7 @@ export class Call implements UnavailableCall, ForkEvents {
   private refusedOffer: number[] = [];
   private ringDeadline = 0;
   private plainRetried = false;
+  private busyEarlier = false;
   private relayed = false;
   aDialog: Dialog | undefined;
   bDialog: Dialog | undefined;
@@ -224,7 +225,7 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.failures.length < this.forks.length) return;
     if (this.retryPlain()) return;
     // RFC 3261 16.7 step 6 picks the best response; for the caller here only busy or not matters.
-    const busy = this.failures.some((s) => s === 486 || s === 600 || s === 603);
+    const busy = this.busyEarlier || this.failures.some(isBusy);
     this.unavailable(busy ? 'busy' : 'failed');
   }
 
@@ -241,7 +242,12 @@ export class Call implements UnavailableCall, ForkEvents {
     this.plainRetried = true;
     const again = this.refusedOffer.map((i) => this.destinations[i]!);
     this.refusedOffer = [];
+    // A phone that said busy in the first round still makes the call busy if the second round fails too.
+    this.busyEarlier = this.failures.some(isBusy);
     this.failures = [];
+    // The first round's branches are over: they no longer hold this call, and early media from one of them is gone.
+    for (const f of this.forks) f.detach();
+    this.earlyFork = undefined;
     this.ctx.log('call.srtp_refused_plain_retry', this.id, { branches: again.length });
     void this.ring(again, Math.max(1000, this.ringDeadline - Date.now()), { srtp: 'plain', requireSrtp: false });
     return true;
@@ -445,4 +451,9 @@ const UNAVAILABLE_OUTCOME: Record<UnavailableReason, CallOutcome> = {
 
 function relayCode(e: unknown): string {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unknown';
+}
+
+/** RFC 3261 21.4.22, 21.6.1, 21.6.2: the callee is busy or declines. */
+function isBusy(status: number): boolean {
+  return status === 486 || status === 600 || status === 603;
 }
