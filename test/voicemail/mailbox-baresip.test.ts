@@ -35,7 +35,7 @@ async function startKeypadPhone(o: { aor: string; password: string; proxy: strin
   const sipPort = await freeSipPort();
   const consPort = await freeSipPort();
   // The microphone: silence, longer than the test (baresip hangs up at the file's end).
-  writeFileSync(join(dir, 'mic.wav'), pcmWav(new Int16Array(8000 * 90)));
+  writeFileSync(join(dir, 'mic.wav'), pcmWav(new Int16Array(8000 * 110)));
   writeFileSync(
     join(dir, 'config'),
     [
@@ -57,7 +57,7 @@ async function startKeypadPhone(o: { aor: string; password: string; proxy: strin
     ].join('\n'),
   );
   writeFileSync(join(dir, 'accounts'), `<${o.aor};transport=udp>;auth_pass=${o.password};outbound="sip:${o.proxy};transport=udp";regint=0\n`, { mode: 0o600 });
-  const proc = new PeerProcess('baresip keypad phone', 'baresip', ['-f', dir, '-e', `/dial ${o.dial}`, '-t', '90'], { cwd: dir, maxLifetimeMs: 95_000, outputFilter: (t) => t.replace(ANSI, '') });
+  const proc = new PeerProcess('baresip keypad phone', 'baresip', ['-f', dir, '-e', `/dial ${o.dial}`, '-t', '110'], { cwd: dir, maxLifetimeMs: 115_000, outputFilter: (t) => t.replace(ANSI, '') });
   const console = dgram.createSocket('udp4');
   return {
     proc,
@@ -77,7 +77,7 @@ async function startKeypadPhone(o: { aor: string; password: string; proxy: strin
 }
 
 /** Waits on the outside world (rows in the database); not a timed sleep. */
-async function until(what: string, test: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(what: string, test: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -85,7 +85,7 @@ async function until(what: string, test: () => Promise<boolean>, timeoutMs = 20_
   }
 }
 
-describe.runIf(hasBaresip)('the mailbox by phone from baresip, keys typed fast', { timeout: 90_000 }, () => {
+describe.runIf(hasBaresip)('the mailbox by phone from baresip, keys typed fast', { timeout: 120_000 }, () => {
   let clinic: VoicemailClinic;
   let phone: Awaited<ReturnType<typeof startKeypadPhone>> | undefined;
 
@@ -108,7 +108,7 @@ describe.runIf(hasBaresip)('the mailbox by phone from baresip, keys typed fast',
     phone = await startKeypadPhone({ aor: `sip:102@${DOMAIN}`, password: passwords['102']!, proxy: `127.0.0.1:${sotto.sip.ports.udp}`, dial: '102' });
     await phone.proc.waitForOutput(/Call established|call established/i, 15_000);
     // Sotto's PIN prompt is reaching the phone: the menu is listening.
-    await phone.proc.waitForOutput(/audio=\d+\/[1-9]\d* \(bit\/s\)/, 15_000);
+    await phone.proc.waitForOutput(/audio=\d+\/[1-9]\d* \(bit\/s\)/, 30_000);
     await phone.type(`${PIN}#`, 300);
     await until('the sign-in', async () => (await audits('voicemail.mailbox_sign_in')).length > 0);
     expect(await audits('voicemail.mailbox_sign_in')).toEqual(['success']);
