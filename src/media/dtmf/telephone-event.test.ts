@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRtpPacket, serializeRtpPacket } from '../rtp/packet.ts';
+import { serializeRtpPacket } from '../rtp/packet.ts';
 import { parseTelephoneEvent, serializeTelephoneEvent } from './telephone-event.ts';
-import { TelephoneEventReceiver, type TelephoneEventPacket } from './telephone-event-receiver.ts';
 import { telephoneEventTrain } from './telephone-event-sender.ts';
 
 describe('RFC 4733 telephone-event payload', () => {
@@ -49,83 +48,5 @@ describe('telephone-event sender', () => {
     expect(short).toHaveLength(3);
     expect(short[0]!.packet.marker).toBe(true);
     expect(short.every((s) => s.packet.payload.toString('hex') === '0b8a0050')).toBe(true);
-  });
-});
-
-describe('telephone-event receiver', () => {
-  const asPackets = (digits: { digit: '1' | '2' | '5' | '*'; ts: number; seq: number }[]) =>
-    digits.flatMap(({ digit, ts, seq }) =>
-      telephoneEventTrain({ digit, durationMs: 100, payloadType: 101, ssrc: 9, firstSequenceNumber: seq, timestamp: ts }).map(
-        (s): TelephoneEventPacket => {
-          const p = parseRtpPacket(serializeRtpPacket(s.packet));
-          if (!p.ok) throw new Error('bad packet');
-          return p.value;
-        },
-      ),
-    );
-
-  it('reports each key press once despite the repeated end packets', () => {
-    const rx = new TelephoneEventReceiver();
-    const events = asPackets([{ digit: '1', ts: 0, seq: 1 }, { digit: '2', ts: 2000, seq: 8 }]).flatMap((p) => rx.receive(p));
-    expect(events).toEqual([
-      { event: 1, digit: '1', timestamp: 0, duration: 800, volume: 10, endSeen: true },
-      { event: 2, digit: '2', timestamp: 2000, duration: 800, volume: 10, endSeen: true },
-    ]);
-  });
-
-  it('reports a key once when only the last end packet survives', () => {
-    const rx = new TelephoneEventReceiver();
-    const packets = asPackets([{ digit: '5', ts: 160, seq: 1 }]);
-    const survivors = [packets[0]!, packets[2]!, packets[6]!];
-    expect(survivors.flatMap((p) => rx.receive(p)).map((e) => [e.digit, e.duration, e.endSeen])).toEqual([['5', 800, true]]);
-  });
-
-  it('closes a key whose end packets were all lost when the next key starts', () => {
-    const rx = new TelephoneEventReceiver();
-    const packets = asPackets([{ digit: '1', ts: 0, seq: 1 }, { digit: '*', ts: 4000, seq: 8 }]);
-    const withoutFirstEnds = packets.filter((_, i) => i < 4 || i >= 7);
-    const events = withoutFirstEnds.flatMap((p) => rx.receive(p));
-    expect(events.map((e) => [e.digit, e.duration, e.endSeen])).toEqual([
-      ['1', 640, false],
-      ['*', 800, true],
-    ]);
-  });
-
-  it('closes an unfinished key on flush', () => {
-    const rx = new TelephoneEventReceiver();
-    const packets = asPackets([{ digit: '2', ts: 0, seq: 1 }]).slice(0, 2);
-    expect(packets.flatMap((p) => rx.receive(p))).toEqual([]);
-    expect(rx.flush().map((e) => [e.digit, e.duration, e.endSeen])).toEqual([['2', 320, false]]);
-    expect(rx.flush()).toEqual([]);
-  });
-
-  it('drops a straggler from an earlier key that arrives late', () => {
-    const rx = new TelephoneEventReceiver();
-    const packets = asPackets([{ digit: '1', ts: 0, seq: 1 }, { digit: '2', ts: 4000, seq: 8 }]);
-    const reordered = [...packets.slice(0, 5), ...packets.slice(7, 9), packets[5]!, packets[6]!, ...packets.slice(9)];
-    expect(reordered.flatMap((p) => rx.receive(p)).map((e) => e.digit)).toEqual(['1', '2']);
-  });
-
-  it('joins the segments of a key held longer than 0xFFFF timestamp units (§2.5.1.5)', () => {
-    const rx = new TelephoneEventReceiver();
-    const seg = (ts: number, duration: number, marker: boolean, end: boolean): TelephoneEventPacket => ({
-      timestamp: ts,
-      marker,
-      payload: serializeTelephoneEvent({ event: 0, end, volume: 10, duration }),
-    });
-    const events = [
-      seg(1000, 160, true, false),
-      seg(1000, 0xffff, false, false),
-      seg(1000 + 0xffff, 160, false, false),
-      seg(1000 + 0xffff, 800, false, true),
-      seg(1000 + 0xffff, 800, false, true),
-    ].flatMap((p) => rx.receive(p));
-    expect(events).toEqual([{ event: 0, digit: '0', timestamp: 1000, duration: 0xffff + 800, volume: 10, endSeen: true }]);
-  });
-
-  it('handles the RTP timestamp wrapping between keys', () => {
-    const rx = new TelephoneEventReceiver();
-    const events = asPackets([{ digit: '1', ts: 0xffffff00, seq: 1 }, { digit: '2', ts: 0x100, seq: 8 }]).flatMap((p) => rx.receive(p));
-    expect(events.map((e) => e.digit)).toEqual(['1', '2']);
   });
 });

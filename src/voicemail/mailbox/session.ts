@@ -5,11 +5,13 @@
 // carries them out and reports back what happened.
 //
 // Barge-in: a key that the menu acts on stops the prompt playing, so a
-// caller who knows the menu need not wait for it. Logs carry the session's
-// call id and codes only: never digits, PINs or message contents.
+// caller who knows the menu need not wait for it. Type-ahead: keys that
+// arrive while a lookup runs are kept and heard when it is done. Logs carry
+// the session's call id and codes only: never digits, PINs or message
+// contents.
 import { findBoxByExtension } from '../boxes.ts';
 import { verifyMailboxPin, setPin, phoneActor, MailboxPinError, type PinAttempt, type PinCheck } from './pin.ts';
-import { startMenu, step, type MenuAction, type MenuEvent, type MenuState } from './menu.ts';
+import { MENU_LIMITS, startMenu, step, type MenuAction, type MenuEvent, type MenuState } from './menu.ts';
 import type { Actor, GreetingStore, MailboxAccess, MailboxRelay, RenderSpeech } from './ports.ts';
 import { promptText, type PromptRef } from './prompts.ts';
 import type { Kysely } from 'kysely';
@@ -96,6 +98,8 @@ class SessionRunner {
   private recordingCap: NodeJS.Timeout | undefined;
   private greeting: Int16Array | undefined;
   private stopDtmf: (() => void) | undefined;
+  /** Keys typed while the menu was busy with a lookup, oldest first. */
+  private typedAhead: string[] = [];
   private over = false;
 
   constructor(private readonly o: MailboxSessionOptions) {
@@ -114,6 +118,13 @@ class SessionRunner {
 
   dispatch(event: MenuEvent): void {
     if (this.over) return;
+    if (event.kind === 'dtmf' && this.state.name === 'busy') {
+      // A lookup is running (box, PIN, messages): the key is the caller typing
+      // ahead ("102#" then the PIN at once, or 1 right after the PIN's #).
+      // It is kept, not lost, and heard once the menu can act on it.
+      if (this.typedAhead.length < MENU_LIMITS.maxDigits) this.typedAhead.push(event.digit);
+      return;
+    }
     const before = this.state;
     const next = step(before, event);
     this.state = next.state;
@@ -124,6 +135,12 @@ class SessionRunner {
     if (event.kind === 'dtmf' && actedOn) this.stopPlayback();
     this.perform(next.actions);
     if (this.state.name === 'ended') this.end(event.kind === 'hangup' ? 'caller-hung-up' : 'goodbye');
+    else if (this.state.name !== 'busy' && this.typedAhead.length > 0) {
+      // In the order typed; a key that starts another lookup queues the rest again.
+      const keys = this.typedAhead;
+      this.typedAhead = [];
+      for (const digit of keys) this.dispatch({ kind: 'dtmf', digit });
+    }
   }
 
   private perform(actions: readonly MenuAction[]): void {
