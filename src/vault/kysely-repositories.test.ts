@@ -47,6 +47,20 @@ describe.each(DIALECTS)('vault on %s', (dialect) => {
     expect((await vault.openBytes({ practiceId, objectId: rec.id })).equals(Buffer.concat([Buffer.alloc(20_000, 7), Buffer.alloc(5_000, 9)]))).toBe(true);
   });
 
+  it('a second opener that does not own the data dir leaves a recording in progress alone (recover: false)', async () => {
+    const w = await vault.createWriter({ practiceId, kind: 'voicemail' });
+    await w.write(Buffer.alloc(3000, 5));
+    await w.flush();
+    // A CLI command beside the running server: to a recovery, this object looks like a crash's leftover.
+    const beside = await openLocalVault({ dataDir, repos: repos(), recover: false });
+    expect(beside.recovery.partial).toEqual([]);
+    await beside.vault.close();
+    await w.write(Buffer.alloc(1000, 6));
+    const rec = await w.commit();
+    expect(rec.state).toBe('committed');
+    expect((await vault.openBytes({ practiceId, objectId: rec.id })).length).toBe(4000);
+  });
+
   it('answers a lookup at once, and defers while a transaction holds the connection', async () => {
     const rec = await vault.sealBytes({ practiceId, kind: 'text' }, Buffer.from('lookup'));
     const objects = repos().objects;
