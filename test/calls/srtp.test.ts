@@ -27,13 +27,15 @@ const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
 const SAVP = /^m=audio \d+ RTP\/SAVP /m;
 
 /** 101 calls 102; SRTP on each leg as its phone offers or answers. */
-async function call(o: { caller: PhoneTransport; callee: PhoneTransport; callerSrtp: boolean }) {
+async function call(o: { caller: PhoneTransport; callee: PhoneTransport; callerSrtp: boolean; calleeWithoutSrtp?: boolean }) {
   const a = await server.phone('101', o.caller);
   const b = await server.phone('102', o.callee);
   await b.register();
   const ma = await server.media();
   const mb = await server.media();
-  b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'], srtp: /a=crypto:/.test(offer) }) };
+  b.incoming = o.calleeWithoutSrtp
+    ? { kind: 'plain-only', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'], srtp: false }) }
+    : { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'], srtp: /a=crypto:/.test(offer) }) };
   const c = await a.call('102', ma.offer({ codecs: ['PCMU'], srtp: o.callerSrtp }));
   return { a, b, ma, mb, c };
 }
@@ -64,13 +66,7 @@ describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
 
   it('rings a TLS phone without SRTP again with plain RTP after it refuses the SRTP offer (488), unless policy requires SRTP', async () => {
     fresh(false);
-    const a = await server.phone('101', 'TLS');
-    const b = await server.phone('102', 'TLS');
-    await b.register();
-    const ma = await server.media();
-    const mb = await server.media();
-    b.incoming = { kind: 'plain-only', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'], srtp: false }) };
-    const c = await a.call('102', ma.offer({ codecs: ['PCMU'], srtp: true }));
+    const { a, b, ma, mb, c } = await call({ caller: 'TLS', callee: 'TLS', callerSrtp: true, calleeWithoutSrtp: true });
     const ok = await a.waitResponse('INVITE', 200, 1);
     c.ack2xx(ok);
     await b.waitRequest('ACK');
@@ -90,12 +86,7 @@ describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
 
     // Under a require-SRTP policy the refusal stands: no second offer, the caller goes to voicemail's hook or a failure.
     fresh(true);
-    const a2 = await server.phone('101', 'TLS');
-    const b2 = await server.phone('102', 'TLS');
-    await b2.register();
-    const mb2 = await server.media();
-    b2.incoming = { kind: 'plain-only', sdp: (offer) => mb2.answer(offer, { codecs: ['PCMU'], srtp: false }) };
-    await a2.call('102', (await server.media()).offer({ codecs: ['PCMU'], srtp: true }));
+    const { a: a2, b: b2 } = await call({ caller: 'TLS', callee: 'TLS', callerSrtp: true, calleeWithoutSrtp: true });
     expect((await a2.waitResponse('INVITE', 400, 1)).status).toBeGreaterThanOrEqual(400);
     expect(b2.heard.filter((m) => m.kind === 'request' && m.method === 'INVITE' && !SAVP.test(m.body.toString('utf8')))).toHaveLength(0);
   });
