@@ -1,4 +1,4 @@
-// One running Sotto per data dir, and a way for the CLI to know one runs.
+// One running Sotto per data dir.
 //
 // `sotto start` writes <data dir>/sotto.pid (its pid and the process's
 // start time, so a pid the kernel has since given to another program is
@@ -88,15 +88,24 @@ export function acquireRunLock(dataDir: string): RunLock {
         const holder = seen === undefined ? undefined : holderOf(seen);
         if (holder !== undefined || attempt > 0) throw new AlreadyRunningError(holder ?? 0);
         // Left by a server that crashed or was killed: removed if it is still that file.
-        if (seen !== undefined && readLock(path) === seen) unlinkSync(path);
+        if (seen !== undefined && readLock(path) === seen) unlinkQuietly(path);
       }
     }
   } finally {
-    unlinkSync(temporary);
+    unlinkQuietly(temporary);
   }
   return {
     release() {
-      if (readLock(path) === content) unlinkSync(path);
+      if (readLock(path) === content) unlinkQuietly(path);
     },
   };
+}
+
+/** Gone already (another start took a stale lock away first) is as good as removed. */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }
