@@ -3,7 +3,7 @@
 // required end to end when the practice policy says so. Audio is checked
 // through the relay's own SRTP: each phone decrypts what it hears.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getHeader } from '../../src/sip/message/index.ts';
+import { getHeader, type SipResponse } from '../../src/sip/message/index.ts';
 import { sendPaced } from '../media/fake-phone.ts';
 import type { PhoneTransport } from './call-phone.ts';
 import { CallServer } from './call-server.ts';
@@ -40,10 +40,24 @@ async function call(o: { caller: PhoneTransport; callee: PhoneTransport; callerS
   return { a, b, ma, mb, c };
 }
 
+/**
+ * The caller takes the 200's answer and talks; the callee hears the tone,
+ * decoded with whatever keys (or none) its leg negotiated; the caller hangs up.
+ */
+async function talkAndHangUp({ b, ma, mb, c }: Awaited<ReturnType<typeof call>>, ok: SipResponse): Promise<void> {
+  ma.takeAnswer(ok.body.toString('utf8'));
+  await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(3000)));
+  await mb.until(() => mb.received.length >= 5);
+  expect(Math.abs(mb.decodedAudio()[80]! - 3000)).toBeLessThan(200);
+  c.bye();
+  await b.waitRequest('BYE');
+}
+
 describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
   it('offers SRTP to a callee on TLS and carries audio encrypted on both TLS legs', async () => {
     fresh(false);
-    const { a, b, ma, mb, c } = await call({ caller: 'TLS', callee: 'TLS', callerSrtp: true });
+    const p = await call({ caller: 'TLS', callee: 'TLS', callerSrtp: true });
+    const { a, b, c } = p;
     const ok = await a.waitResponse('INVITE', 200, 1);
     c.ack2xx(ok);
     await b.waitRequest('ACK');
@@ -55,18 +69,14 @@ describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
     const key = (sdp: string) => /inline:([^|\s]+)/.exec(sdp)?.[1];
     expect(key(offerToB)).toBeDefined();
     expect(key(offerToB)).not.toBe(key(ok.body.toString('utf8')));
-    ma.takeAnswer(ok.body.toString('utf8'));
-    await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(3000)));
-    await mb.until(() => mb.received.length >= 5);
-    // mb decrypted them with the key the relay gave it: SRTP end to end through Sotto.
-    expect(Math.abs(mb.decodedAudio()[80]! - 3000)).toBeLessThan(200);
-    c.bye();
-    await b.waitRequest('BYE');
+    // The callee decrypts with the key the relay gave it: SRTP end to end through Sotto.
+    await talkAndHangUp(p, ok);
   });
 
   it('rings a TLS phone without SRTP again with plain RTP after it refuses the SRTP offer (488), unless policy requires SRTP', async () => {
     fresh(false);
-    const { a, b, ma, mb, c } = await call({ caller: 'TLS', callee: 'TLS', callerSrtp: true, calleeWithoutSrtp: true });
+    const p = await call({ caller: 'TLS', callee: 'TLS', callerSrtp: true, calleeWithoutSrtp: true });
+    const { a, b, c } = p;
     const ok = await a.waitResponse('INVITE', 200, 1);
     c.ack2xx(ok);
     await b.waitRequest('ACK');
@@ -77,12 +87,7 @@ describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
     expect(plain).not.toMatch(/a=crypto/);
     // The caller's TLS leg keeps its SRTP; the relay carries the audio across in the clear toward the callee only.
     expect(ok.body.toString('utf8')).toMatch(/^a=crypto:/m);
-    ma.takeAnswer(ok.body.toString('utf8'));
-    await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(3000)));
-    await mb.until(() => mb.received.length >= 5);
-    expect(Math.abs(mb.decodedAudio()[80]! - 3000)).toBeLessThan(200);
-    c.bye();
-    await b.waitRequest('BYE');
+    await talkAndHangUp(p, ok);
 
     // Under a require-SRTP policy the refusal stands: no second offer, the caller goes to voicemail's hook or a failure.
     fresh(true);
@@ -94,7 +99,8 @@ describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
   it('never puts keys in SDP to a callee on UDP or TCP, even when the caller (on TLS) uses SRTP', async () => {
     for (const callee of ['UDP', 'TCP'] as const) {
       fresh(false);
-      const { a, b, ma, mb, c } = await call({ caller: 'TLS', callee, callerSrtp: true });
+      const p = await call({ caller: 'TLS', callee, callerSrtp: true });
+      const { a, b, c } = p;
       const ok = await a.waitResponse('INVITE', 200, 1);
       c.ack2xx(ok);
       await b.waitRequest('ACK');
@@ -103,12 +109,7 @@ describe('SDES-SRTP on TLS legs', { timeout: 30_000 }, () => {
       expect(offerToB).toMatch(/^m=audio \d+ RTP\/AVP /m);
       // The caller's leg stays SRTP; the relay decrypts and sends plain RTP to the UDP/TCP phone.
       expect(ok.body.toString('utf8')).toMatch(/^a=crypto:/m);
-      ma.takeAnswer(ok.body.toString('utf8'));
-      await sendPaced(ma, ma.packets(new Int16Array(160 * 10).fill(3000)));
-      await mb.until(() => mb.received.length >= 5);
-      expect(Math.abs(mb.decodedAudio()[80]! - 3000)).toBeLessThan(200);
-      c.bye();
-      await b.waitRequest('BYE');
+      await talkAndHangUp(p, ok);
     }
   });
 

@@ -29,16 +29,20 @@ export interface BaresipCaller {
 }
 
 // eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*m/g;
+export const ANSI = /\x1b\[[0-9;]*m/g;
 
-export async function startBaresipCaller(o: BaresipCallerOptions): Promise<BaresipCaller> {
-  const dir = mkdtempSync(join(tmpdir(), 'sotto-vm-baresip-'));
-  const sipPort = await freeSipPort();
+/**
+ * A baresip profile in `dir`: SIP over UDP on loopback, one account that
+ * registers through Sotto at `proxy`, G.711, `wavFile` as the microphone and
+ * nothing played; `modules` are the lines that make the rest of it (the
+ * menu that dials at start, a console to type on).
+ */
+export function writeBaresipProfile(dir: string, o: { sipPort: number; wavFile: string; aor: string; password: string; proxy: string; modules: string[] }): void {
   writeFileSync(
     join(dir, 'config'),
     [
       'poll_method epoll',
-      `sip_listen ${LOOPBACK}:${sipPort}`,
+      `sip_listen ${LOOPBACK}:${o.sipPort}`,
       `net_interface ${LOOPBACK}`,
       'sip_transports udp',
       `audio_source aufile,${o.wavFile}`,
@@ -47,12 +51,16 @@ export async function startBaresipCaller(o: BaresipCallerOptions): Promise<Bares
       'module_path /usr/lib/baresip/modules',
       'module g711.so',
       'module aufile.so',
-      'module menu.so',
-      'module_app account.so',
+      ...o.modules,
       '',
     ].join('\n'),
   );
   writeFileSync(join(dir, 'accounts'), `<${o.aor};transport=udp>;auth_pass=${o.password};outbound="sip:${o.proxy};transport=udp";regint=0\n`, { mode: 0o600 });
+}
+
+export async function startBaresipCaller(o: BaresipCallerOptions): Promise<BaresipCaller> {
+  const dir = mkdtempSync(join(tmpdir(), 'sotto-vm-baresip-'));
+  writeBaresipProfile(dir, { ...o, sipPort: await freeSipPort(), modules: ['module menu.so', 'module_app account.so'] });
   const proc = new PeerProcess('baresip caller', 'baresip', ['-f', dir, '-s', '-e', `/dial ${o.dial}`, '-t', '120'], { cwd: dir, maxLifetimeMs: 125_000, outputFilter: (t) => t.replace(ANSI, '') });
   return {
     get output() {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeerProcess } from '../interop/harness/child.ts';
 import { freeSipPort, LOOPBACK } from '../interop/harness/ports.ts';
+import { ANSI, writeBaresipProfile } from './baresip-caller.ts';
 import { boxOf, leaveMessage, pcmWav, startVoicemailClinic, tone, type VoicemailClinic } from '../support/voicemail.ts';
 
 const DOMAIN = 'pbx.mailbox-baresip.test';
@@ -26,37 +27,15 @@ const hasBaresip = (() => {
   return true;
 })();
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*m/g;
-
 /** baresip as 102's softphone, its console on a loopback UDP port so the test can type on its keypad. */
 async function startKeypadPhone(o: { aor: string; password: string; proxy: string; dial: string }) {
   const dir = mkdtempSync(join(tmpdir(), 'sotto-keypad-baresip-'));
   const sipPort = await freeSipPort();
   const consPort = await freeSipPort();
   // The microphone: silence, longer than the test (baresip hangs up at the file's end).
-  writeFileSync(join(dir, 'mic.wav'), pcmWav(new Int16Array(8000 * 110)));
-  writeFileSync(
-    join(dir, 'config'),
-    [
-      'poll_method epoll',
-      `sip_listen ${LOOPBACK}:${sipPort}`,
-      `net_interface ${LOOPBACK}`,
-      'sip_transports udp',
-      `audio_source aufile,${join(dir, 'mic.wav')}`,
-      'audio_player aufile,/dev/null',
-      'audio_alert aufile,/dev/null',
-      'module_path /usr/lib/baresip/modules',
-      'module g711.so',
-      'module aufile.so',
-      'module cons.so',
-      `cons_listen ${LOOPBACK}:${consPort}`,
-      'module_app menu.so',
-      'module_app account.so',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'accounts'), `<${o.aor};transport=udp>;auth_pass=${o.password};outbound="sip:${o.proxy};transport=udp";regint=0\n`, { mode: 0o600 });
+  const wavFile = join(dir, 'mic.wav');
+  writeFileSync(wavFile, pcmWav(new Int16Array(8000 * 110)));
+  writeBaresipProfile(dir, { ...o, sipPort, wavFile, modules: ['module cons.so', `cons_listen ${LOOPBACK}:${consPort}`, 'module_app menu.so', 'module_app account.so'] });
   const proc = new PeerProcess('baresip keypad phone', 'baresip', ['-f', dir, '-e', `/dial ${o.dial}`, '-t', '110'], { cwd: dir, maxLifetimeMs: 115_000, outputFilter: (t) => t.replace(ANSI, '') });
   const console = dgram.createSocket('udp4');
   return {
