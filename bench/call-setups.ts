@@ -20,6 +20,8 @@
 //   npx tsx bench/call-setups.ts
 //   BENCH_SETUPS=1000 BENCH_SETUP_RUNS=3 BENCH_SETUP_RATE=400 BENCH_SETUP_WARMUP=2000
 //   BENCH_SETUP_PROFILE=/tmp/prof  (V8 CPU profile of the server's main thread, measured batch only)
+//   BENCH_SETUP_PERF=/tmp/perf.data  (perf record of the server process, measured batch only)
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freeSipPort, processTree, processTreeCpuMs, runSipp, startSotto, type SipCredentials } from '../test/support/sip-peers.ts';
@@ -63,9 +65,15 @@ function rendering(pid: number): boolean {
 
 /** proc(5): utime and stime, fields 14 and 15 of a stat line, in clock ticks (100 a second on Linux). */
 function statCpuMs(path: string): number {
+  const { user, system } = statUserSystemMs(path);
+  return user + system;
+}
+
+/** proc(5): utime (in user space) and stime (in the kernel: system calls, softirqs run for it) apart, in ms. */
+function statUserSystemMs(path: string): { user: number; system: number } {
   const stat = readFileSync(path, 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) * 10;
+  return { user: Number(rest[11]) * 10, system: Number(rest[12]) * 10 };
 }
 
 /**
@@ -107,6 +115,8 @@ export interface SetupRun {
   threads: string;
   /** Wake-ups a call of the server's main thread and of the native relay process. */
   mainWakeUps: number;
+  /** The main thread's CPU ms a call in the kernel (system calls, loopback delivery run for it). */
+  mainKernelMs: number;
   relayWakeUps: number;
 }
 
@@ -158,12 +168,20 @@ export async function measureCallSetups(o: SetupOptions): Promise<SetupRun | str
     if (o.warmup > 0) await batch(sotto.target, from, to, port, o.warmup, o);
     if (o.profileDir) process.kill(pid, 'SIGUSR2');
     const cpu0 = statCpuMs(`/proc/${pid}/stat`);
+    const kernel0 = statUserSystemMs(`/proc/${pid}/task/${pid}/stat`).system;
+    // BENCH_SETUP_PERF=file: perf(1)'s samples of the whole server process over the measured batch (kernel and native frames too).
+    const perf = process.env.BENCH_SETUP_PERF ? spawn('perf', ['record', '-F', '1999', '-g', '-p', String(pid), '-o', process.env.BENCH_SETUP_PERF], { stdio: 'ignore' }) : undefined;
     const tree0 = processTreeCpuMs(sotto.pid);
     const threads0 = threadCpuMs(pid);
     const relayPid = processTree(pid).find((p) => p !== pid && commOf(p).startsWith('sotto-relay'));
     const wakes0 = [wakeUps(`/proc/${pid}/status`), relayPid ? wakeUps(`/proc/${relayPid}/status`) : 0];
     const r = await batch(sotto.target, from, to, port, o.calls, o);
     const cpuMs = statCpuMs(`/proc/${pid}/stat`) - cpu0;
+    const kernelMs = statUserSystemMs(`/proc/${pid}/task/${pid}/stat`).system - kernel0;
+    if (perf) {
+      perf.kill('SIGINT');
+      await new Promise((resolve) => perf.once('exit', resolve));
+    }
     const treeMs = processTreeCpuMs(sotto.pid) - tree0;
     const wakes = [wakeUps(`/proc/${pid}/status`) - wakes0[0]!, relayPid ? wakeUps(`/proc/${relayPid}/status`) - wakes0[1]! : 0];
     const threads = [...threadCpuMs(pid)]
@@ -186,6 +204,7 @@ export async function measureCallSetups(o: SetupOptions): Promise<SetupRun | str
       treeMsPerCall: treeMs / Math.max(1, r.ok),
       threads: threads.map(([name, ms]) => `${name} ${(ms / Math.max(1, r.ok)).toFixed(2)}`).join(', '),
       mainWakeUps: wakes[0]! / Math.max(1, r.ok),
+      mainKernelMs: kernelMs / Math.max(1, r.ok),
       relayWakeUps: wakes[1]! / Math.max(1, r.ok),
     };
   } finally {
@@ -227,7 +246,7 @@ export function describeSetupRun(r: SetupRun | string): string[] {
     `${r.cpuPerS.toFixed(0)} /s per core (Sotto process CPU ${r.cpuMsPerCall.toFixed(2)} ms a call)`,
     `${r.retransmissions} retransmissions`,
     `process tree ${r.treeMsPerCall.toFixed(2)} ms a call`,
-    `CPU ms a call by thread: ${r.threads}`,
+    `CPU ms a call by thread: ${r.threads} (main in the kernel ${r.mainKernelMs.toFixed(2)})`,
     `wake-ups a call: main thread ${r.mainWakeUps.toFixed(1)}, native relay ${r.relayWakeUps.toFixed(1)}`,
   ];
 }

@@ -40,16 +40,30 @@ const PHI_KEYS = new Set(
   ].map((k) => k.toLowerCase()),
 );
 
-const PATTERNS: RegExp[] = [
-  /\b(?:sips?|tel):[^\s"'<>]+/gi,
-  /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g,
-  // 7+ digits, optionally with + ( ) . - and spaces between, not part of an id.
-  /(?<![\w-])\+?\d(?:[\s().-]*\d){6,}(?![\w-])/g,
-];
+// Each pattern with what a string must hold for it to match at all: a URI a
+// ':', an email an '@', a number seven digits (`\d` without the u flag is
+// ASCII only). Most log strings are event names, ids and codes; the email
+// pattern backtracks over every start of a long id, so it runs only where
+// an '@' is.
+const URI = /\b(?:sips?|tel):[^\s"'<>]+/gi;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// 7+ digits, optionally with + ( ) . - and spaces between, not part of an id.
+const NUMBER = /(?<![\w-])\+?\d(?:[\s().-]*\d){6,}(?![\w-])/g;
 
 export function scrubString(s: string): string {
+  let colon = false;
+  let at = false;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3a) colon = true;
+    else if (c === 0x40) at = true;
+    else if (c >= 0x30 && c <= 0x39) digits++;
+  }
   let out = s;
-  for (const p of PATTERNS) out = out.replace(p, REDACTED);
+  if (colon) out = out.replace(URI, REDACTED);
+  if (at) out = out.replace(EMAIL, REDACTED);
+  if (digits >= 7) out = out.replace(NUMBER, REDACTED);
   return out;
 }
 
