@@ -21,7 +21,8 @@
 //   BENCH_SETUPS=1000 BENCH_SETUP_RUNS=3 BENCH_SETUP_RATE=400 BENCH_SETUP_WARMUP=2000
 //   BENCH_SETUP_PROFILE=/tmp/prof  (V8 CPU profile of the server's main thread, measured batch only)
 //   BENCH_SETUP_PERF=/tmp/perf.data  (perf record of the server process, measured batch only)
-import { spawn } from 'node:child_process';
+//   BENCH_SETUP_PIN=1  (Sotto on CPU 0, this bench and its sipps on CPU 1: see pinToCpu)
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freeSipPort, processTree, processTreeCpuMs, runSipp, startSotto, type SipCredentials } from '../test/support/sip-peers.ts';
@@ -127,6 +128,19 @@ export interface SetupOptions {
   warmup: number;
   /** A folder for node's --cpu-prof of the server (profiles the whole server life, warm-up included). */
   profileDir?: string;
+  /** Sotto's process tree on CPU 0, this bench and the sipps it starts on CPU 1. */
+  pin?: boolean;
+}
+
+/**
+ * taskset(1) every thread of each process onto one CPU. Pinned, Sotto has a
+ * core of its own and the sipps the other: the per-core figure is then not
+ * swollen by the peers' load evicting Sotto's caches between datagrams or
+ * migrating its threads, and under a rate Sotto cannot sustain the wall
+ * rate is its capacity on that core.
+ */
+function pinToCpu(pids: number[], cpu: number): boolean {
+  return pids.every((pid) => spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0);
 }
 
 export function setupOptionsFromEnv(): SetupOptions {
@@ -136,6 +150,7 @@ export function setupOptionsFromEnv(): SetupOptions {
     rate: Number(process.env.BENCH_SETUP_RATE ?? 400),
     concurrency: Number(process.env.BENCH_SETUP_CONCURRENCY ?? 50),
     warmup: Number(process.env.BENCH_SETUP_WARMUP ?? 2000),
+    pin: process.env.BENCH_SETUP_PIN === '1',
     ...(profileDir ? { profileDir } : {}),
   };
 }
@@ -163,6 +178,7 @@ export async function measureCallSetups(o: SetupOptions): Promise<SetupRun | str
     if (!reg.ok) return 'skipped: callee did not register';
     const pid = serverPid(sotto.pid);
     if (pid === undefined) return 'skipped: no server process found under npx';
+    if (o.pin && !(pinToCpu([process.pid], 1) && pinToCpu(processTree(sotto.pid), 0))) return 'skipped: taskset could not pin (needs two CPUs)';
     // The voicemail greetings are rendered by festival at start (seconds of CPU on a busy box): not during the measurement.
     for (let i = 0; i < 1500 && rendering(pid); i++) await new Promise((r) => setTimeout(r, 200));
     if (o.warmup > 0) await batch(sotto.target, from, to, port, o.warmup, o);
@@ -254,7 +270,7 @@ export function describeSetupRun(r: SetupRun | string): string[] {
 async function main(): Promise<void> {
   const o = setupOptionsFromEnv();
   const runs = Math.max(1, Number(process.env.BENCH_SETUP_RUNS ?? 3));
-  console.log(`call setups through the B2BUA: ${runs} runs of ${o.calls} calls (warm-up ${o.warmup}), rate ${o.rate}/s, at most ${o.concurrency} at once`);
+  console.log(`call setups through the B2BUA: ${runs} runs of ${o.calls} calls (warm-up ${o.warmup}), rate ${o.rate}/s, at most ${o.concurrency} at once${o.pin ? ', Sotto pinned to CPU 0 and the sipps to CPU 1' : ''}`);
   const perCore: number[] = [];
   for (let i = 0; i < runs; i++) {
     const r = await measureCallSetups(o);
