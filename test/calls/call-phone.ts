@@ -253,6 +253,29 @@ export class CallPhone {
     this.sendRaw([`BYE ${contact} SIP/2.0`, `${this.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', `From: ${to};tag=${this.inviteTag}`, `To: ${from}`, `Call-ID: ${getHeader(r.headers, 'call-id')}`, 'CSeq: 1 BYE'], '', 'BYE');
   }
 
+  /**
+   * The callee sends a re-INVITE (hold: sendonly) inside the dialog of the
+   * last INVITE it answered, and ACKs the 2xx (RFC 3261 14.1, 13.2.2.4).
+   */
+  async reInviteIncoming(sdp: string, seq: number): Promise<SipResponse> {
+    const r = this.lastInvite;
+    if (!r) throw new Error('no incoming call');
+    const contact = /<([^>]+)>/.exec(getHeader(r.headers, 'contact') ?? '')?.[1] ?? 'sip:invalid';
+    const lines = (method: string) => [
+      `${method} ${contact} SIP/2.0`,
+      `${this.via};branch=z9hG4bK${tag()};rport`,
+      'Max-Forwards: 70',
+      `From: ${getHeader(r.headers, 'to') ?? ''};tag=${this.inviteTag}`,
+      `To: ${getHeader(r.headers, 'from') ?? ''}`,
+      `Call-ID: ${getHeader(r.headers, 'call-id')}`,
+      `CSeq: ${seq} ${method}`,
+    ];
+    this.sendRaw([...lines('INVITE'), `Contact: ${this.contact}`, 'Content-Type: application/sdp'], sdp, 'INVITE');
+    const final = await this.waitResponse('INVITE', 200, seq - 1);
+    if (final.status < 300) this.sendRaw(lines('ACK'), '', 'ACK');
+    return final;
+  }
+
   // ------------------------------------------------------------ UAC side
 
   private request(method: string, uri: string, headers: string[], body = ''): void {

@@ -181,7 +181,7 @@ export class B2bua {
   onAck(ack: SipRequest): void {
     this.findLocalLeg(ack)?.acked();
     const ref = this.findDialog(ack);
-    if (ref?.leg === 'a') ref.call.acked();
+    ref?.call.acked(ref.leg, ack);
   }
 
   /** CANCEL of a ringing call (RFC 3261 9.2): 200 to the CANCEL, then 487 to the INVITE. */

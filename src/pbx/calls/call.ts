@@ -5,7 +5,7 @@
 //   Ringing --first 2xx from a fork--> Answering --200 sent to A--> Connected --BYE--> Ended
 //      |  \--CANCEL from A (487 to A)-----------------------------------------------> Ended
 //      \---- busy / no answer / every fork failed: onUnavailable(call, reason) -------> Ended
-import { createResponse, generateTag, getHeader, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
+import { createResponse, generateTag, getCSeq, getHeader, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import { Dialog } from '../../sip/dialog/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
@@ -70,6 +70,8 @@ export class Call implements UnavailableCall, ForkEvents {
   bDialog: Dialog | undefined;
   private winner: Fork | undefined;
   private okRetransmit: OkRetransmitter | undefined;
+  /** The 2xx to the last re-INVITE, resent until its phone ACKs it (by CSeq number). */
+  private reInviteOk: { readonly from: 'a' | 'b'; readonly seq: number; readonly retransmitter: OkRetransmitter } | undefined;
   private reInviting = false;
   /** For the call detail record (epoch ms). */
   readonly startedAt = Date.now();
@@ -284,8 +286,16 @@ export class Call implements UnavailableCall, ForkEvents {
     this.ctx.log('call.connected', this.id, {});
   }
 
-  acked(): void {
-    this.okRetransmit?.stop();
+  /** The ACK of a 2xx from one phone, by its dialog: stops that 2xx's retransmissions. */
+  acked(from: 'a' | 'b', ack: SipRequest): void {
+    if (from === 'a') this.okRetransmit?.stop();
+    const r = this.reInviteOk;
+    if (r && r.from === from && r.seq === getCSeq(ack)?.seq) this.stopReInviteOk();
+  }
+
+  private stopReInviteOk(): void {
+    this.reInviteOk?.retransmitter.stop();
+    this.reInviteOk = undefined;
   }
 
   /** A re-INVITE from one phone (hold/resume): through the relay to the other phone. */
@@ -295,7 +305,14 @@ export class Call implements UnavailableCall, ForkEvents {
     // RFC 3261 14.2: one offer at a time.
     if (this.reInviting) return void tx.respond(createResponse(request, 491));
     this.reInviting = true;
-    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms }, {
+    const seq = getCSeq(request)?.seq ?? 0;
+    const onOk = (retransmitter: OkRetransmitter): void => {
+      this.stopReInviteOk();
+      // The call may have ended while the other phone answered: nothing to resend then.
+      if (this.current === CallState.Connected) this.reInviteOk = { from, seq, retransmitter };
+      else queueMicrotask(() => retransmitter.stop());
+    };
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms, onOk }, {
         callId: this.id,
         fromLeg: from,
         toDialog,
@@ -418,7 +435,8 @@ export class Call implements UnavailableCall, ForkEvents {
     this.moveTo(CallState.Ended);
     this.outcome = outcome;
     this.stopRinging();
-    this.acked();
+    this.okRetransmit?.stop();
+    this.stopReInviteOk();
     if (status !== undefined) this.reject(status);
     if (this.relayed) this.ctx.relay.delete(this.id).catch(() => {});
     // The branches' transactions outlive the call by up to 64*T1 (RFC 6026): they must not keep it alive.

@@ -27,7 +27,12 @@ export interface ReInviteLegs {
 export type ReInviteOutcome = { readonly status: number };
 
 export async function passReInvite(
-  deps: { stack: SipStack; relay: CallMediaRelay; t1Ms: number },
+  /**
+   * `onOk`: the 2xx's retransmissions, to be stopped by the asking phone's
+   * ACK. That ACK has a branch of its own (RFC 3261 17.1.1.3) and reaches the
+   * call through its dialog, never the re-INVITE's transaction.
+   */
+  deps: { stack: SipStack; relay: CallMediaRelay; t1Ms: number; onOk: (retransmitter: OkRetransmitter) => void },
   legs: ReInviteLegs,
   tx: InviteServerTransaction,
   request: SipRequest,
@@ -39,7 +44,9 @@ export async function passReInvite(
         body,
         headers: [headerField('Contact', legs.contact), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
       });
-      new OkRetransmitter(tx, ok, deps.t1Ms, () => {}).start();
+      const retransmitter = new OkRetransmitter(tx, ok, deps.t1Ms, () => {});
+      deps.onOk(retransmitter);
+      retransmitter.start();
     } else tx.respond(createResponse(request, status));
     return status;
   };
