@@ -1,0 +1,31 @@
+// What an operator sees when Sotto cannot start or open its data: one line
+// naming the variable to fix and a stable code, exit 1, never a stack trace.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sotto, type CliResult } from '../support/cli.ts';
+
+const freshDataDir = () => mkdtempSync(join(tmpdir(), 'sotto-startup-'));
+const ports = { SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' };
+
+function expectClearFailure(r: CliResult, variable: string, code: string): void {
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(variable);
+  expect(r.stderr).toContain(`(${code})`);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('sotto start with an address that is not this machine', { timeout: 60_000 }, () => {
+  it('names SOTTO_BIND with LISTEN_FAILED', () => {
+    // 203.0.113.0/24 is TEST-NET-3 (RFC 5737): never an address of this machine.
+    const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '203.0.113.7', ...ports });
+    expectClearFailure(r, 'SOTTO_BIND', 'LISTEN_FAILED');
+  });
+
+  it('refuses an address that is not an IP address at all', () => {
+    const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '999.1.1.1', ...ports });
+    expectClearFailure(r, 'SOTTO_BIND', 'CONFIG_INVALID');
+  });
+});
