@@ -29,3 +29,28 @@ describe('sotto start with an address that is not this machine', { timeout: 60_0
     expectClearFailure(r, 'SOTTO_BIND', 'CONFIG_INVALID');
   });
 });
+
+describe('a data dir or database that cannot be used', { timeout: 60_000 }, () => {
+  it('names SOTTO_DATA_DIR when it is a file', () => {
+    const file = join(freshDataDir(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    expectClearFailure(sotto(['user', 'list'], { SOTTO_DATA_DIR: file }), 'SOTTO_DATA_DIR', 'CONFIG_INVALID');
+    expectClearFailure(sotto(['user', 'list'], { SOTTO_DATA_DIR: join(file, 'below') }), 'SOTTO_DATA_DIR', 'CONFIG_INVALID');
+  });
+
+  it('says DB_UNREACHABLE for a SQLite file in a folder that does not exist', () => {
+    const r = sotto(['user', 'list'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_DATABASE_URL: 'sqlite:/nonexistent-sotto-dir/sotto.db' });
+    expectClearFailure(r, 'SOTTO_DATABASE_URL', 'DB_UNREACHABLE');
+  });
+
+  it('says DB_UNREACHABLE, without the password, for a PostgreSQL server that refuses', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const r = sotto(['user', 'list'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_DATABASE_URL: `postgres://sotto:s3cret@127.0.0.1:${port}/sotto` });
+    expectClearFailure(r, 'SOTTO_DATABASE_URL', 'DB_UNREACHABLE');
+    expect(r.stderr).not.toContain('s3cret');
+    expect(r.stderr).not.toContain('migration');
+  });
+});
