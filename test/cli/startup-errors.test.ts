@@ -54,3 +54,27 @@ describe('a data dir or database that cannot be used', { timeout: 60_000 }, () =
     expect(r.stderr).not.toContain('migration');
   });
 });
+
+describe('a missing master key file on an install that has data', { timeout: 180_000 }, () => {
+  it('is refused (MASTER_KEY_MISSING) rather than replaced by a new key', () => {
+    const dir = freshDataDir();
+    expect(sotto(['demo', '--json'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+    // A mistyped path: nothing may be created there, and the data keys stay readable with the real one.
+    const typo = join(freshDataDir(), 'keys', 'master.key');
+    for (const args of [['keys', 'status'], ['user', 'list'], ['start']]) {
+      const r = sotto(args, { SOTTO_DATA_DIR: dir, SOTTO_MASTER_KEY_FILE: typo, ...ports, SOTTO_BIND: '127.0.0.1' });
+      expectClearFailure(r, 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISSING');
+    }
+    expect(existsSync(typo)).toBe(false);
+    // The data dir restored without its key file.
+    rmSync(join(dir, 'master.key'));
+    expectClearFailure(sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir }), 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISSING');
+    expect(existsSync(join(dir, 'master.key'))).toBe(false);
+  });
+
+  it('is still created on a fresh install', () => {
+    const dir = freshDataDir();
+    expect(sotto(['user', 'list'], { SOTTO_DATA_DIR: dir }).status).toBe(1); // no practice yet
+    expect(existsSync(join(dir, 'master.key'))).toBe(true);
+  });
+});
