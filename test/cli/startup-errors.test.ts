@@ -78,3 +78,13 @@ describe('a missing master key file on an install that has data', { timeout: 180
     expect(existsSync(join(dir, 'master.key'))).toBe(true);
   });
 });
+
+describe('sotto audit verify --file', { timeout: 60_000 }, () => {
+  it('reports a file it cannot read as FILE_UNREADABLE', () => {
+    const dir = freshDataDir();
+    expectClearFailure(sotto(['audit', 'verify', '--file', join(dir, 'missing.jsonl')], { SOTTO_DATA_DIR: dir }), 'missing.jsonl', 'FILE_UNREADABLE');
+    const r = sotto(['audit', 'verify', '--file', dir, '--json'], { SOTTO_DATA_DIR: dir });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'FILE_UNREADABLE' } });
+  });
+});

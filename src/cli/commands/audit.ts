@@ -1,7 +1,7 @@
 // `sotto audit verify` walks every chain in the database (or an export file
 // with --file) and names the first broken link; `sotto audit export` writes a
 // practice's chain as JSON Lines for an auditor, verifiable offline.
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { exportChain, verifyExport, verifyStore, type ChainVerification } from '../../audit/index.ts';
 import { KyselyAuditStore } from '../../db/index.ts';
@@ -14,7 +14,18 @@ function describe(chain: string, r: ChainVerification): string {
 
 export async function auditVerifyCommand(o: { file?: string; json?: boolean }): Promise<number> {
   if (o.file !== undefined) {
-    const lines = createInterface({ input: createReadStream(o.file, 'utf8'), crlfDelay: Infinity });
+    // Opened first: a stream's open error would otherwise surface as an uncaught exception, not a message.
+    let fd: number;
+    try {
+      fd = openSync(o.file, 'r');
+    } catch (e) {
+      throw new CliError('FILE_UNREADABLE', `cannot read ${o.file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new CliError('FILE_UNREADABLE', `cannot read ${o.file} (not a file)`);
+    }
+    const lines = createInterface({ input: createReadStream('', { fd, encoding: 'utf8' }), crlfDelay: Infinity });
     const r = await verifyExport(lines);
     if (o.json) printJson(r);
     else if (r.ok) printLines([`export of chain ${r.header.chain}: ${r.count} event(s), intact, head ${r.head.seq} ${r.head.hash}`]);
