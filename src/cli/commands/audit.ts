@@ -3,7 +3,9 @@
 // practice's chain as JSON Lines for an auditor, verifiable offline.
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { exportChain, verifyExport, verifyStore, type ChainVerification } from '../../audit/index.ts';
+import { AUDIT_ACTIONS, exportChain, verifyExport, verifyStore, type ChainVerification } from '../../audit/index.ts';
+import { recordAudit } from '../../directory/audit.ts';
+import { CLI_ACTOR } from '../../directory/index.ts';
 import { KyselyAuditStore } from '../../db/index.ts';
 import { selectPractice, withRuntime } from '../context.ts';
 import { CliError, printJson, printLines } from '../output.ts';
@@ -66,9 +68,19 @@ export async function auditExportCommand(o: { from?: string; to?: string; practi
       exportedAt: new Date().toISOString(),
       ...(range === null ? { fromSeq: 1, toSeq: 0 } : { fromSeq: range.fromSeq, ...(range.toSeq !== undefined ? { toSeq: range.toSeq } : {}) }),
     });
+    let exported = 0;
     for await (const line of lines) {
+      exported++;
       if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
     }
+    // A copy of the log left the box: that is on the log too (after the copy, which it does not change).
+    await rt.database.db.transaction().execute((trx) =>
+      recordAudit(trx, practice.id, CLI_ACTOR, {
+        action: AUDIT_ACTIONS.auditExport,
+        object: { type: 'audit_log', id: practice.id },
+        details: { lines: exported, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
+      }),
+    );
   });
   return 0;
 }
