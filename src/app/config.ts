@@ -2,6 +2,7 @@
 // (SOTTO_CONFIG_FILE). The environment wins over the file. Every value is
 // validated at start; a bad one stops Sotto with a message naming it.
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export interface SottoConfig {
@@ -149,7 +150,7 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
 
   const dataDir = resolve(cwd, src.SOTTO_DATA_DIR ?? 'data');
   const bind = src.SOTTO_BIND ?? '0.0.0.0';
-  if (!/^[0-9a-fA-F:.]+$/.test(bind)) throw new ConfigError('SOTTO_BIND', `must be an IP address, got "${bind}"`);
+  if (isIP(bind) === 0) throw new ConfigError('SOTTO_BIND', `must be an IP address of this machine (or 0.0.0.0 for all), got "${bind}"`);
   const httpPort = port(src, 'SOTTO_HTTP_PORT', 8080);
   const sipPort = port(src, 'SOTTO_SIP_PORT', 5060);
   const sipTlsPort = port(src, 'SOTTO_SIP_TLS_PORT', 5061);

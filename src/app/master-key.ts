@@ -2,18 +2,33 @@
 // It wraps every practice's data key (vault/); losing it loses the data, so
 // the README tells operators to back it up apart from the data dir.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync, fsyncSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class MasterKeyError extends Error {
-  readonly code = 'MASTER_KEY_INVALID';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: 'MASTER_KEY_INVALID' | 'MASTER_KEY_MISSING' = 'MASTER_KEY_INVALID',
+  ) {
     super(message);
     this.name = 'MasterKeyError';
   }
 }
 
-export function loadOrCreateMasterKey(path: string): Buffer {
+/**
+ * The master key file, created on first start. `wrappedDataKeys` is how
+ * many practice data keys the database already holds: with any, a missing
+ * file is a mistyped SOTTO_MASTER_KEY_FILE or a data dir restored without
+ * its key, and a new key would open none of them (and seal new data under a
+ * key no backup has), so it is refused instead of created.
+ */
+export function loadOrCreateMasterKey(path: string, wrappedDataKeys = 0): Buffer {
+  if (wrappedDataKeys > 0 && !existsSync(path)) {
+    throw new MasterKeyError(
+      `SOTTO_MASTER_KEY_FILE: ${path} does not exist, but the database holds ${wrappedDataKeys} practice data key(s) wrapped by a master key: restore the key file from your backup or point SOTTO_MASTER_KEY_FILE at it (a new key would open none of the stored data)`,
+      'MASTER_KEY_MISSING',
+    );
+  }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   try {
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);

@@ -58,11 +58,13 @@ async function recordTamper(database: DatabaseHandle, event: TamperEvent): Promi
  */
 export async function openRuntime(config: SottoConfig, logger: Logger, options: { recover?: boolean } = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
-  const masterKey = loadOrCreateMasterKey(config.masterKeyFile);
   const database = openDatabase(config.database);
   let local;
+  let masterKey: Buffer;
   try {
     await migrateToLatest(database);
+    const wrapped = await database.db.selectFrom('vault_data_keys').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+    masterKey = loadOrCreateMasterKey(config.masterKeyFile, Number(wrapped.n));
     local = await openLocalVault({
       dataDir: config.dataDir,
       masterKeyFile: config.masterKeyFile,

@@ -21,6 +21,31 @@ export class PortInUseError extends Error {
   }
 }
 
+/**
+ * A listener that could not start for another reason than a busy port: the
+ * bind address is not one of this machine's (EADDRNOTAVAIL, named as
+ * SOTTO_BIND) or the port is not allowed (EACCES, a port below 1024 without
+ * the privilege). Stable code, named variable, no stack trace.
+ */
+export class ListenError extends Error {
+  readonly code = 'LISTEN_FAILED';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ListenError';
+  }
+}
+
+/** The typed error for a listener's failure (errno from Node), naming the variable an operator changes. */
+export function listenFailure(errno: string | undefined, portVariable: string, port: number, bind: string): Error | undefined {
+  if (errno === 'EADDRINUSE') return new PortInUseError(portVariable, port);
+  if (errno === 'EADDRNOTAVAIL') return new ListenError('SOTTO_BIND', `${bind} is not an address of this machine (EADDRNOTAVAIL); use one of its addresses, or 0.0.0.0 for all`);
+  if (errno === 'EACCES') return new ListenError(portVariable, `not allowed to listen on port ${port} (EACCES; ports below 1024 need root or CAP_NET_BIND_SERVICE)`);
+  return undefined;
+}
+
 export interface RunningSotto {
   httpUrl: string;
   api: FastifyInstance;
@@ -74,8 +99,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     await api.close();
     await voicemail.stop();
     await sip.stop();
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError('SOTTO_HTTP_PORT', rt.config.httpPort);
-    throw e;
+    throw listenFailure((e as NodeJS.ErrnoException).code, 'SOTTO_HTTP_PORT', rt.config.httpPort, rt.config.bind) ?? e;
   }
   // Retention: expired artifacts are crypto-shredded (keys destroyed, files
   // removed, receipts kept) once at start and every hour after.

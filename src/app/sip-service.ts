@@ -23,7 +23,7 @@ import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-addre
 import { createResponse, headerField } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
 import type { Runtime } from './runtime.ts';
-import { PortInUseError } from './server.ts';
+import { listenFailure } from './server.ts';
 
 export interface SipService {
   stack: SipStack;
@@ -143,7 +143,12 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
 
   const tls = sipTlsCredentials(rt);
   // Port 0 (tests): one free port shared by UDP and TCP, as on the default 5060.
-  const sipPort = rt.config.sipPort === 0 ? await freeUdpTcpPort(rt.config.bind) : rt.config.sipPort;
+  let sipPort = rt.config.sipPort;
+  if (sipPort === 0) {
+    sipPort = await freeUdpTcpPort(rt.config.bind).catch((e: NodeJS.ErrnoException) => {
+      throw listenFailure(e.code, 'SOTTO_SIP_PORT', 0, rt.config.bind) ?? e;
+    });
+  }
   const sipLogger = { debug: (f: Record<string, unknown>, m: string) => rt.logger.debug(f, m), warn: (f: Record<string, unknown>, m: string) => rt.logger.warn(f, m) };
   let stack: SipStack;
   try {
@@ -157,9 +162,11 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
       logger: sipLogger,
     });
   } catch (e) {
-    if (e instanceof TransportStartError && e.code === 'TRANSPORT_ADDRESS_IN_USE') {
+    if (e instanceof TransportStartError) {
+      // The transport's message is "<PROTO> host:port: <errno>".
       const tlsPort = /^TLS /.test(e.message);
-      throw new PortInUseError(tlsPort ? 'SOTTO_SIP_TLS_PORT' : 'SOTTO_SIP_PORT', tlsPort ? rt.config.sipTlsPort : rt.config.sipPort);
+      const errno = e.code === 'TRANSPORT_ADDRESS_IN_USE' ? 'EADDRINUSE' : /: (E[A-Z]+)$/.exec(e.message)?.[1];
+      throw listenFailure(errno, tlsPort ? 'SOTTO_SIP_TLS_PORT' : 'SOTTO_SIP_PORT', tlsPort ? rt.config.sipTlsPort : rt.config.sipPort, rt.config.bind) ?? e;
     }
     throw e;
   }

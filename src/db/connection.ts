@@ -33,12 +33,19 @@ export class DatabaseError extends Error {
 
 export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   if (target.kind === 'sqlite') {
-    if (target.path !== ':memory:' && !existsSync(target.path)) {
-      // Create the file owner-only before SQLite opens it with the umask's mode.
-      closeSync(openSync(target.path, 'a', 0o600));
+    let sqlite: SQLite.Database;
+    try {
+      if (target.path !== ':memory:' && !existsSync(target.path)) {
+        // Create the file owner-only before SQLite opens it with the umask's mode.
+        closeSync(openSync(target.path, 'a', 0o600));
+      }
+      sqlite = new SQLite(target.path);
+      sqlite.pragma('journal_mode = WAL');
+    } catch (e) {
+      // A missing folder, no permission, or a file that is not a SQLite database: the operator's to fix, not a crash.
+      const code = (e as { code?: string }).code ?? 'error';
+      throw new DatabaseError('DB_UNREACHABLE', `cannot open the SQLite database ${target.path} (${code}); check SOTTO_DATABASE_URL or SOTTO_DATA_DIR`);
     }
-    const sqlite = new SQLite(target.path);
-    sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
@@ -62,8 +69,11 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<void> {
   const migrator = new Migrator({ db: handle.db, provider: migrationProvider(handle.dialect), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // pg's and Node's messages name the host, port, database or role, never the password.
     const reason = error instanceof Error ? error.message : String(error);
+    // No migration ran: the database could not be reached or used at all (refused, unknown database or role, bad password).
+    if (failed === undefined) throw new DatabaseError('DB_UNREACHABLE', `cannot use the database (SOTTO_DATABASE_URL): ${reason}`);
     throw new DatabaseError('DB_MIGRATION_FAILED', `database migration ${failed} failed: ${reason}`);
   }
 }

@@ -114,5 +114,13 @@ describe('sotto audit', { timeout: 180_000 }, () => {
     if (rangedCheck.ok) expect(rangedCheck.header.start.seq).toBeGreaterThan(0);
     const none = await verifyExport(sotto(['audit', 'export', '--from', '2999-01-01'], { SOTTO_DATA_DIR: pristine }).stdout.trimEnd().split('\n'));
     expect(none).toMatchObject({ ok: true, count: 0 });
+
+    // Each copy that left the box is on the log, and the log still verifies.
+    const after = await verifyExport(sotto(['audit', 'export'], { SOTTO_DATA_DIR: pristine }).stdout.trimEnd().split('\n'));
+    expect(after.ok).toBe(true);
+    const exports = sotto(['audit', 'export'], { SOTTO_DATA_DIR: pristine }).stdout.trimEnd().split('\n').slice(1, -1).map((l) => JSON.parse(l).event).filter((e) => e.action === 'audit.export');
+    expect(exports).toHaveLength(4);
+    expect(exports[0]).toMatchObject({ actor: { type: 'system', id: 'cli' }, object: { type: 'audit_log', id: practiceId }, details: { lines: lines.length } });
+    expect(exports[1].details).toMatchObject({ from: new Date(events[4].at).toISOString() });
   });
 });

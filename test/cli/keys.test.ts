@@ -25,7 +25,13 @@ describe('sotto keys', { timeout: 180_000 }, () => {
 
     const db = new Database(join(env.SOTTO_DATA_DIR, 'sotto.db'), { readonly: true });
     const row = db.prepare('select id, totp_secret_sealed from users where email = ?').get(demo.admin.email) as { id: string; totp_secret_sealed: string };
+    // The rotation is on the practice's audit trail, naming both master keys.
+    const rotations = db.prepare("select practice_id, object_id, details from audit_events where action = 'key.rotate'").all() as { practice_id: string; object_id: string; details: string }[];
     db.close();
+    expect(rotations.map((e) => ({ ...e, details: JSON.parse(e.details) }))).toEqual([
+      { practice_id: demo.practice.id, object_id: before.dataKeys[0].keyId, details: { fromMasterKeyId: r.from, toMasterKeyId: r.to, wrappedBy: r.to } },
+    ]);
+    expect(sotto(['audit', 'verify'], env).status).toBe(0);
     const opened = createTotpSecretBox(readFileSync(join(env.SOTTO_DATA_DIR, 'master.key'))).open(row.id, row.totp_secret_sealed);
     const printed = totpSecretFromBase32(demo.admin.totpSecret);
     expect(printed.ok && opened).toEqual(printed.ok ? printed.value : null);

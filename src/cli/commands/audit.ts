@@ -1,9 +1,11 @@
 // `sotto audit verify` walks every chain in the database (or an export file
 // with --file) and names the first broken link; `sotto audit export` writes a
 // practice's chain as JSON Lines for an auditor, verifiable offline.
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { exportChain, verifyExport, verifyStore, type ChainVerification } from '../../audit/index.ts';
+import { AUDIT_ACTIONS, exportChain, verifyExport, verifyStore, type ChainVerification } from '../../audit/index.ts';
+import { recordAudit } from '../../directory/audit.ts';
+import { CLI_ACTOR } from '../../directory/index.ts';
 import { KyselyAuditStore } from '../../db/index.ts';
 import { selectPractice, withRuntime } from '../context.ts';
 import { CliError, printJson, printLines } from '../output.ts';
@@ -14,7 +16,18 @@ function describe(chain: string, r: ChainVerification): string {
 
 export async function auditVerifyCommand(o: { file?: string; json?: boolean }): Promise<number> {
   if (o.file !== undefined) {
-    const lines = createInterface({ input: createReadStream(o.file, 'utf8'), crlfDelay: Infinity });
+    // Opened first: a stream's open error would otherwise surface as an uncaught exception, not a message.
+    let fd: number;
+    try {
+      fd = openSync(o.file, 'r');
+    } catch (e) {
+      throw new CliError('FILE_UNREADABLE', `cannot read ${o.file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new CliError('FILE_UNREADABLE', `cannot read ${o.file} (not a file)`);
+    }
+    const lines = createInterface({ input: createReadStream('', { fd, encoding: 'utf8' }), crlfDelay: Infinity });
     const r = await verifyExport(lines);
     if (o.json) printJson(r);
     else if (r.ok) printLines([`export of chain ${r.header.chain}: ${r.count} event(s), intact, head ${r.head.seq} ${r.head.hash}`]);
@@ -55,9 +68,19 @@ export async function auditExportCommand(o: { from?: string; to?: string; practi
       exportedAt: new Date().toISOString(),
       ...(range === null ? { fromSeq: 1, toSeq: 0 } : { fromSeq: range.fromSeq, ...(range.toSeq !== undefined ? { toSeq: range.toSeq } : {}) }),
     });
+    let exported = 0;
     for await (const line of lines) {
+      exported++;
       if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
     }
+    // A copy of the log left the box: that is on the log too (after the copy, which it does not change).
+    await rt.database.db.transaction().execute((trx) =>
+      recordAudit(trx, practice.id, CLI_ACTOR, {
+        action: AUDIT_ACTIONS.auditExport,
+        object: { type: 'audit_log', id: practice.id },
+        details: { lines: exported, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
+      }),
+    );
   });
   return 0;
 }

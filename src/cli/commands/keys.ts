@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createTotpSecretBox } from '../../auth/totp-secret-box.ts';
-import { resealTotpSecrets } from '../../directory/index.ts';
+import { AUDIT_ACTIONS } from '../../audit/index.ts';
+import { recordAudit } from '../../directory/audit.ts';
+import { CLI_ACTOR, resealTotpSecrets } from '../../directory/index.ts';
 import { KyselyVaultRepositories } from '../../vault/kysely-repositories.ts';
 import { rotateMasterKeyFile } from '../../vault/index.ts';
 import { withRuntime } from '../context.ts';
@@ -66,6 +68,18 @@ async function rotate(o: { json?: boolean }): Promise<number> {
     // Secrets sealed under keys derived from the master key follow it.
     const totp = await resealTotpSecrets(rt.database.db, createTotpSecretBox(oldKey), createTotpSecretBox(readFileSync(rt.config.masterKeyFile)));
     oldKey.fill(0);
+    // Key management is on each practice's audit trail (45 CFR 164.312(a)(2)(iv)). After the
+    // rotation, not in its transactions (those are the vault's, per data key): a rerun after a
+    // failure here finds the keys current and records the rotation then.
+    for (const key of (await rt.vault.keyStatus()).dataKeys) {
+      await rt.database.db.transaction().execute((trx) =>
+        recordAudit(trx, key.practiceId, CLI_ACTOR, {
+          action: AUDIT_ACTIONS.keyRotate,
+          object: { type: 'key', id: key.keyId },
+          details: { fromMasterKeyId: r.report.fromMasterKeyId, toMasterKeyId: r.report.toMasterKeyId, wrappedBy: key.masterKeyId },
+        }),
+      );
+    }
     // The wraps under the old key leave the database's files (false: another process is reading; Sotto should be stopped).
     const walScrubbed = await repos.scrub();
     return {

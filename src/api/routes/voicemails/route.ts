@@ -16,7 +16,7 @@ import { principalOf } from '../../principal.ts';
 import type { ApiDeps, VoicemailDeps } from '../../server.ts';
 import { actorOf, IdParams, withErrors } from '../common.ts';
 import { presentVoicemail } from './presenter.ts';
-import { GreetingParams, GreetingSaved, VoicemailListView, VoicemailPatch, VoicemailView } from './schema.ts';
+import { AudioWavResponse, GreetingBody, GreetingParams, GreetingSaved, VoicemailListView, VoicemailPatch, VoicemailView } from './schema.ts';
 
 /** A WAV greeting: up to 2 minutes of 8 kHz PCM16 is 1.9 MB. */
 const GREETING_BODY_LIMIT = 4 * 1024 * 1024;
@@ -98,7 +98,8 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
         tags: ['voicemail'],
         summary: 'The recording as audio/wav (8 kHz PCM16), streamed from the vault; audited as a play',
         params: IdParams,
-        response: withErrors({ 200: Type.String({ contentMediaType: 'audio/wav', description: 'RIFF/WAVE, 8 kHz mono PCM16' }) }),
+        // Per media type, so the document says audio/wav (as a plain schema it would read application/json).
+        response: withErrors({ 200: AudioWavResponse }),
       },
     },
     async (req, reply) => {
@@ -150,6 +151,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
           tags: ['voicemail'],
           summary: "Upload a box's unavailable or busy greeting (audio/wav, 8 kHz mono PCM16 or G.711); the box owner or an admin",
           params: GreetingParams,
+          body: GreetingBody,
           response: withErrors({ 200: GreetingSaved }),
         },
       },

@@ -29,3 +29,21 @@ export const GreetingParams = Type.Object({
 });
 
 export const GreetingSaved = Type.Object({ boxId: Type.String(), which: Type.String(), durationMs: Type.Integer() });
+
+const WavBytes = { type: 'string', format: 'binary', contentMediaType: 'audio/wav' } as const;
+
+/** The recording: documented as audio/wav, the type it is sent with. */
+export const AudioWavResponse = Type.Unsafe<string>({
+  description: 'RIFF/WAVE, 8 kHz mono PCM16',
+  content: { 'audio/wav': { schema: { ...WavBytes, description: 'RIFF/WAVE, 8 kHz mono PCM16' } } },
+});
+
+/**
+ * A greeting upload, documented as the audio/wav body it is. No `type`: the
+ * body arrives as a Buffer, which the validator would refuse as a string;
+ * the handler checks the WAV itself (OpenAPI 3.1 describes raw bytes by
+ * contentMediaType alone).
+ */
+export const GreetingBody = Type.Unsafe<Buffer>({
+  content: { 'audio/wav': { schema: { contentMediaType: 'audio/wav', description: 'WAV, 8 kHz mono, PCM16 or G.711 (mu-law or A-law), 0.5 s to 2 min' } } },
+});

@@ -1,0 +1,90 @@
+// What an operator sees when Sotto cannot start or open its data: one line
+// naming the variable to fix and a stable code, exit 1, never a stack trace.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sotto, type CliResult } from '../support/cli.ts';
+
+const freshDataDir = () => mkdtempSync(join(tmpdir(), 'sotto-startup-'));
+const ports = { SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' };
+
+function expectClearFailure(r: CliResult, variable: string, code: string): void {
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(variable);
+  expect(r.stderr).toContain(`(${code})`);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('sotto start with an address that is not this machine', { timeout: 60_000 }, () => {
+  it('names SOTTO_BIND with LISTEN_FAILED', () => {
+    // 203.0.113.0/24 is TEST-NET-3 (RFC 5737): never an address of this machine.
+    const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '203.0.113.7', ...ports });
+    expectClearFailure(r, 'SOTTO_BIND', 'LISTEN_FAILED');
+  });
+
+  it('refuses an address that is not an IP address at all', () => {
+    const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '999.1.1.1', ...ports });
+    expectClearFailure(r, 'SOTTO_BIND', 'CONFIG_INVALID');
+  });
+});
+
+describe('a data dir or database that cannot be used', { timeout: 60_000 }, () => {
+  it('names SOTTO_DATA_DIR when it is a file', () => {
+    const file = join(freshDataDir(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    expectClearFailure(sotto(['user', 'list'], { SOTTO_DATA_DIR: file }), 'SOTTO_DATA_DIR', 'CONFIG_INVALID');
+    expectClearFailure(sotto(['user', 'list'], { SOTTO_DATA_DIR: join(file, 'below') }), 'SOTTO_DATA_DIR', 'CONFIG_INVALID');
+  });
+
+  it('says DB_UNREACHABLE for a SQLite file in a folder that does not exist', () => {
+    const r = sotto(['user', 'list'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_DATABASE_URL: 'sqlite:/nonexistent-sotto-dir/sotto.db' });
+    expectClearFailure(r, 'SOTTO_DATABASE_URL', 'DB_UNREACHABLE');
+  });
+
+  it('says DB_UNREACHABLE, without the password, for a PostgreSQL server that refuses', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const r = sotto(['user', 'list'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_DATABASE_URL: `postgres://sotto:s3cret@127.0.0.1:${port}/sotto` });
+    expectClearFailure(r, 'SOTTO_DATABASE_URL', 'DB_UNREACHABLE');
+    expect(r.stderr).not.toContain('s3cret');
+    expect(r.stderr).not.toContain('migration');
+  });
+});
+
+describe('a missing master key file on an install that has data', { timeout: 180_000 }, () => {
+  it('is refused (MASTER_KEY_MISSING) rather than replaced by a new key', () => {
+    const dir = freshDataDir();
+    expect(sotto(['demo', '--json'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+    // A mistyped path: nothing may be created there, and the data keys stay readable with the real one.
+    const typo = join(freshDataDir(), 'keys', 'master.key');
+    for (const args of [['keys', 'status'], ['user', 'list'], ['start']]) {
+      const r = sotto(args, { SOTTO_DATA_DIR: dir, SOTTO_MASTER_KEY_FILE: typo, ...ports, SOTTO_BIND: '127.0.0.1' });
+      expectClearFailure(r, 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISSING');
+    }
+    expect(existsSync(typo)).toBe(false);
+    // The data dir restored without its key file.
+    rmSync(join(dir, 'master.key'));
+    expectClearFailure(sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir }), 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISSING');
+    expect(existsSync(join(dir, 'master.key'))).toBe(false);
+  });
+
+  it('is still created on a fresh install', () => {
+    const dir = freshDataDir();
+    expect(sotto(['user', 'list'], { SOTTO_DATA_DIR: dir }).status).toBe(1); // no practice yet
+    expect(existsSync(join(dir, 'master.key'))).toBe(true);
+  });
+});
+
+describe('sotto audit verify --file', { timeout: 60_000 }, () => {
+  it('reports a file it cannot read as FILE_UNREADABLE', () => {
+    const dir = freshDataDir();
+    expectClearFailure(sotto(['audit', 'verify', '--file', join(dir, 'missing.jsonl')], { SOTTO_DATA_DIR: dir }), 'missing.jsonl', 'FILE_UNREADABLE');
+    const r = sotto(['audit', 'verify', '--file', dir, '--json'], { SOTTO_DATA_DIR: dir });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'FILE_UNREADABLE' } });
+  });
+});
