@@ -41,6 +41,10 @@ describe('the owner changes the plan on the practice settings page', { timeout: 
     expect(await switchState(page, 'Voicemail email notices')).toMatchObject({ checked: true, disabled: false });
     await page.setViewportSize(TABLET);
     expect(await fitsWidth(page)).toBe(true);
+    await page.getByRole('link', { name: 'HIPAA posture' }).click();
+    await page.getByText(/Plan: Essentials\./).waitFor();
+    await page.getByRole('link', { name: 'Practice' }).click();
+    await page.getByLabel('Plan tier').waitFor();
 
     await page.getByLabel('Plan tier').selectOption({ label: 'Pro' });
     await page.getByRole('button', { name: 'Change plan' }).click();
