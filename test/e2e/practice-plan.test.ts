@@ -41,6 +41,13 @@ describe('the owner changes the plan on the practice settings page', { timeout: 
     expect(await switchState(page, 'Voicemail email notices')).toMatchObject({ checked: true, disabled: false });
     await page.setViewportSize(TABLET);
     expect(await fitsWidth(page)).toBe(true);
+    // A user's Voicemail tab says the same: transcription off and locked, not ticked while doing nothing.
+    const rivera = h.demo.extensions.find((e) => e.extension === '102')!;
+    await page.goto(`${h.base}/users/${rivera.userId}/voicemail`);
+    const transcription = page.getByRole('checkbox', { name: 'Transcription', exact: true });
+    await transcription.waitFor();
+    expect({ checked: await transcription.isChecked(), disabled: await transcription.isDisabled() }).toEqual({ checked: false, disabled: true });
+    expect(await page.locator('#vm-transcription-help').innerText()).toContain("Not included in this practice's plan.");
     await page.getByRole('link', { name: 'HIPAA posture' }).click();
     await page.getByText(/Plan: Essentials\./).waitFor();
     await page.getByRole('link', { name: 'Practice' }).click();
