@@ -11,5 +11,5 @@ export * from './portal-accounts.ts';
 export * from './break-glass.ts';
 export { auditActorOf, recordAudit, type AuditRecord } from './audit.ts';
 export * from './audit-log-view.ts';
-export { digestHa1, generatePin, generateSipPassword, SECRET_ALPHABET, verifyPin } from './secrets.ts';
+export { digestHa1, generatePin, generatePortalPassword, generateSipPassword, SECRET_ALPHABET, verifyPin } from './secrets.ts';
 export * from './call-settings.ts';

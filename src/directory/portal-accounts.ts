@@ -53,6 +53,31 @@ export async function replacePasswordHash(db: Kysely<Database>, userId: string, 
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
 }
 
+/**
+ * An admin gives a user a new portal password (a user added by `sotto user
+ * add` or `POST /users` has none, and there is no self-service reset). The
+ * user's open sessions end with the old password, in the same transaction as
+ * the change and its `auth.password_change` event. Only active users.
+ */
+export async function setPortalPassword(
+  db: Kysely<Database>,
+  practiceId: string,
+  userId: string,
+  passwordHash: string,
+  actor: Actor,
+): Promise<{ endedSessions: number }> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('users').select('status').where('practice_id', '=', practiceId).where('id', '=', userId).executeTakeFirst();
+    if (!row) throw new DirectoryError('NOT_FOUND', 'user not found');
+    if (row.status !== 'active') throw new DirectoryError('USER_DISABLED', 'the user is disabled');
+    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+    const sessions = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+    const endedSessions = Number(sessions.numDeletedRows);
+    await recordAudit(trx, practiceId, actor, { action: 'auth.password_change', object: { type: 'user', id: userId }, details: { by: 'admin', sessionsEnded: endedSessions } });
+    return { endedSessions };
+  });
+}
+
 export interface StoredSecondFactor {
   totpSecretSealed: string | null;
   totpPendingSealed: string | null;

@@ -14,6 +14,11 @@ export function generateSipPassword(): string {
   return s;
 }
 
+/** A portal password an admin hands to a user: 20 symbols of the same alphabet (about 117 bits), readable aloud. */
+export function generatePortalPassword(): string {
+  return generateSipPassword();
+}
+
 export function generatePin(digits = 6): string {
   let s = '';
   for (let i = 0; i < digits; i++) s += String(randomInt(10));

@@ -118,6 +118,33 @@ describe('Notifier', () => {
     expect(outcomes).toMatchObject([{ status: 'sent', phiWithheld: true }]);
   });
 
+  it('records a disclosure only for the mail that carried PHI out: not when TLS was missing, not for a failed try, once when it went', async () => {
+    const disclosures: Array<{ audio: boolean; transcript: boolean }> = [];
+    const withLedger = (voicemail: NoticeResolver['voicemail']): NoticeResolver => ({
+      ...resolver(voicemail),
+      disclosed: async (_job, what) => void disclosures.push(what),
+    });
+    // No TLS: the PHI-free notice went instead, so nothing was disclosed.
+    const noTls = setup(new ScriptedMailer([new NotifyError('NOTIFY_TLS_REQUIRED', 'no tls'), 'ok']), withLedger(async () => ({ to: 'a@b.example', input: input() })));
+    await noTls.notifier.start();
+    await noTls.notifier.enqueue(JOB);
+    await noTls.notifier.idle();
+    expect(noTls.outcomes).toMatchObject([{ status: 'sent', phiWithheld: true }]);
+    expect(disclosures).toEqual([]);
+
+    // A temporary failure, then the PHI mail goes: one disclosure, of what the mail held.
+    const mailer = new ScriptedMailer([new NotifyError('NOTIFY_SMTP_UNAVAILABLE', 'down'), 'ok']);
+    const later = setup(mailer, withLedger(async () => ({ to: 'a@b.example', input: input({ transcript: undefined }) })));
+    await later.notifier.start();
+    await later.notifier.enqueue(JOB);
+    await later.notifier.idle();
+    expect(disclosures).toEqual([]);
+    later.scheduler.advance(60 * 60 * 1000);
+    await later.notifier.idle();
+    expect(later.outcomes.map((o) => o.status)).toEqual(['retrying', 'sent']);
+    expect(disclosures).toEqual([{ audio: true, transcript: false }]);
+  });
+
   it("with onTlsUnavailable 'fail', keeps the entry as failed and sends nothing else", async () => {
     const mailer = new ScriptedMailer([new NotifyError('NOTIFY_TLS_REQUIRED', 'no tls')]);
     const { notifier, outcomes, store } = setup(mailer, resolver(async () => ({ to: 'a@b.example', input: input() })), { onTlsUnavailable: 'fail' });

@@ -29,6 +29,13 @@ import { renderVoicemailNotice, withoutPhi, type VoicemailNoticeInput } from './
 export interface NoticeResolver {
   voicemail(job: VoicemailJob): Promise<{ to: string; input: VoicemailNoticeInput } | null>;
   security(job: SecurityJob): Promise<{ practiceName: string; portalUrl: string; timeZone?: string } | null>;
+  /**
+   * The mail server took a notice carrying `what` (the practice chose it):
+   * records the disclosure. Called once, after the send, and only for the
+   * mail that went: a notice sent without its PHI (no TLS), or not sent,
+   * disclosed nothing and must not read as if it had.
+   */
+  disclosed?(job: VoicemailJob, what: { audio: boolean; transcript: boolean }): Promise<void>;
 }
 
 export type DeliveryOutcome =
@@ -237,11 +244,27 @@ export class Notifier {
       phiWithheld = true;
     }
     if (sent.ok) {
+      if (!phiWithheld && entry.job.kind === 'voicemail' && resolved.kind === 'voicemail' && carriesPhi(prepared.mail)) {
+        await this.#recordDisclosure(entry.job, resolved.input, fields);
+      }
       await this.#store.complete(entry.id);
       this.#logger.info({ ...fields, phiWithheld }, 'notify.sent');
       return { outboxId: entry.id, status: 'sent', attempt, phiWithheld };
     }
     return this.#failed(entry, attempt, sent.error, fields);
+  }
+
+  async #recordDisclosure(job: VoicemailJob, input: VoicemailNoticeInput, fields: LogFields): Promise<void> {
+    const what = {
+      audio: input.decisions.voicemail_email_audio.enabled && input.audio !== undefined,
+      transcript: input.decisions.voicemail_email_transcript.enabled && input.transcript !== undefined && input.transcript.trim() !== '',
+    };
+    try {
+      await this.#resolver.disclosed?.(job, what);
+    } catch {
+      // The mail is gone already: sending it again would disclose twice. Say so loudly, by code.
+      this.#logger.error({ ...fields, code: 'NOTIFY_DISCLOSURE_UNRECORDED' }, 'notify.disclosure_unrecorded');
+    }
   }
 
   async #failed(entry: OutboxEntry, attempt: number, error: NotifyError, fields: LogFields): Promise<DeliveryOutcome> {

@@ -46,11 +46,14 @@ export class VoicemailNoticeResolver implements NoticeResolver {
     if (decisions.voicemail_email_audio.enabled) {
       input.audio = writeWav({ encoding: 'pcm16' }, pcm16ToBytes(decodeUlaw(await this.store.audioBytes(message))));
     }
-    // PHI about to leave the box by email (what the practice chose): recorded like any other disclosure.
-    if (input.audio !== undefined || input.transcript !== undefined) {
-      await this.store.audit(message, VOICEMAIL_ACTOR, AUDIT_ACTIONS.voicemailForward, { via: 'email', recipientId: job.recipientId, audio: input.audio !== undefined, transcript: input.transcript !== undefined });
-    }
     return { to: user.email, input };
+  }
+
+  /** PHI left the box by email (what the practice chose): recorded like any other disclosure, once the mail server took it. */
+  async disclosed(job: VoicemailJob, what: { audio: boolean; transcript: boolean }): Promise<void> {
+    const message = await this.store.find(job.messageId);
+    if (!message) return;
+    await this.store.audit(message, VOICEMAIL_ACTOR, AUDIT_ACTIONS.voicemailForward, { via: 'email', recipientId: job.recipientId, audio: what.audio, transcript: what.transcript });
   }
 
   async security(job: SecurityJob): Promise<{ practiceName: string; portalUrl: string } | null> {

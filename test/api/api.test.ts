@@ -163,6 +163,20 @@ describe.each(DIALECTS)('REST API on %s', (dialect) => {
     });
   });
 
+  describe('safe defaults, applied again', () => {
+    it('records a change only for the users whose settings changed', async () => {
+      await t.app.inject({ method: 'POST', url: '/api/v1/compliance/apply-safe-defaults', headers: bearer(t.ownerToken) });
+      const perUser = async () =>
+        (await t.handle.db.selectFrom('audit_events').select('object_id').where('practice_id', '=', t.practice.id).where('action', '=', 'settings.update').where('object_type', '=', 'voicemail_settings').execute()).length;
+      const before = await perUser();
+      await t.app.inject({ method: 'POST', url: '/api/v1/compliance/apply-safe-defaults', headers: bearer(t.ownerToken) });
+      expect(await perUser()).toBe(before);
+      await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${t.staff.id}/voicemail-settings`, headers: bearer(t.ownerToken), payload: { emailNotifications: false } });
+      await t.app.inject({ method: 'POST', url: '/api/v1/compliance/apply-safe-defaults', headers: bearer(t.ownerToken) });
+      expect(await perUser()).toBe(before + 2);
+    });
+  });
+
   describe('policy', () => {
     it('is readable by members and changeable by admins only', async () => {
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/policy', headers: bearer(t.staffToken) })).json().texting).toBe(false);

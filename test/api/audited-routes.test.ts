@@ -131,6 +131,10 @@ const SCENARIOS: Record<string, Scenario> = {
     const { user } = await withPassword(t, 'staff');
     return { response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/disable`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
   },
+  'POST /api/v1/users/:id/password': async (t) => {
+    const { user } = await withPassword(t, 'staff');
+    return { response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/password`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
+  },
   'POST /api/v1/users/:id/devices': async (t) => ({
     response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${t.staff.id}/devices`, headers: bearer(t.ownerToken), payload: { kind: 'desk_phone' } }),
     actorId: t.owner.id,

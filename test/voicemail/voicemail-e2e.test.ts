@@ -216,10 +216,13 @@ describe.runIf(canRun)('voicemail end to end (baresip, festival, SMTP, kill -9)'
     const attached = parseWav(new Uint8Array(mail.parsed.attachments[0]!.content));
     expect(attached.ok && attached.value.sampleRate).toBe(8000);
     expect(`${mail.parsed.text ?? ''}`).not.toContain('101');
-    // The recording left the box by email: that disclosure is in the audit log, naming the recipient.
+    // The recording left the box by email: that disclosure is in the audit log, naming the recipient,
+    // written once the mail server took the message (so it can follow the mail by a moment).
     const db = new Database(join(dataDir, 'sotto.db'), { readonly: true });
     try {
-      const forwarded = db.prepare("select details from audit_events where action = 'voicemail.forward'").all() as Array<{ details: string }>;
+      const forwardedRows = () => db.prepare("select details from audit_events where action = 'voicemail.forward'").all() as Array<{ details: string }>;
+      await until('the voicemail.forward audit event', () => forwardedRows().length > 0, 10_000);
+      const forwarded = forwardedRows();
       expect(forwarded).toHaveLength(1);
       expect(JSON.parse(forwarded[0]!.details)).toMatchObject({ via: 'email', audio: true, transcript: false });
     } finally {

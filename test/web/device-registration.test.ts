@@ -21,6 +21,15 @@ describe('device registration settings', () => {
     expect(transportsOf(withoutPorts)).toEqual(['UDP or TCP, port 5060', 'TLS, port 5061 (preferred where the phone supports it)']);
   });
 
+  it("does not tell a desk phone to register at localhost when the portal was opened on the server itself", () => {
+    for (const host of ['localhost', '127.0.0.1', '[::1]', 'LOCALHOST']) {
+      const server = registrationSettings(sip, host)[0]!;
+      expect(server).toEqual({ name: 'SIP server / registrar', value: expect.stringContaining("this server's address on your network"), prose: true });
+    }
+    expect(registrationSettings(sip, '192.168.1.20')[0]).toEqual({ name: 'SIP server / registrar', value: '192.168.1.20' });
+    expect(registrationSettings(sip, '127.example.com')[0]!.value).toBe('127.example.com');
+  });
+
   it('copies every setting as one line each', () => {
     expect(registrationText(registrationSettings(sip, 'h')).split('\n')).toHaveLength(5);
   });

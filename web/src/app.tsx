@@ -135,9 +135,9 @@ function SignedIn({ session, onSignOut, onEnrolled }: { session: SessionView; on
         ) : route.page === 'users' ? (
           <UsersPage />
         ) : route.page === 'user' ? (
-          <UserPage key={route.userId} userId={route.userId} tab={route.tab} />
+          <UserPage key={route.userId} userId={route.userId} tab={route.tab} selfId={session.user?.id ?? null} />
         ) : route.page === 'practice' ? (
-          <PracticePage />
+          <PracticePage role={session.user?.role} />
         ) : route.page === 'posture' ? (
           <PosturePage />
         ) : route.page === 'audit' ? (

@@ -32,12 +32,21 @@ export function transportsOf(sip: CreatedDevice['sip']): string[] {
  */
 export function registrationSettings(sip: CreatedDevice['sip'], serverHost: string): RegistrationSetting[] {
   return [
-    { name: 'SIP server / registrar', value: serverHost },
+    isLoopbackHost(serverHost)
+      ? // The portal was opened on the server itself: "localhost" would send a desk phone to itself.
+        { name: 'SIP server / registrar', value: `this server's address on your network (${serverHost} reaches it only from the server itself)`, prose: true }
+      : { name: 'SIP server / registrar', value: serverHost },
     { name: 'Domain / realm', value: sip.domain },
     { name: 'User name / auth user', value: sip.username },
     { name: 'Password', value: sip.password, secret: true },
     { name: 'Transport', value: transportsOf(sip).join('; '), prose: true },
   ];
+}
+
+/** A name or address that means "this machine" (the page's hostname: IPv6 comes in brackets). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1';
 }
 
 /** Text for the clipboard: every setting, one a line, for pasting into a provisioning note. */

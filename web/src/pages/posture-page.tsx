@@ -6,6 +6,8 @@ import { useEffect, useState } from 'react';
 import { api, describeError, type Decision, type PostureItem, type PostureView } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
 
+const TIER_LABELS: Record<string, string> = { essentials: 'Essentials', pro: 'Pro', 'pro-plus': 'Pro Plus' };
+
 const LEVEL_LABELS: Record<PostureItem['level'], string> = { ok: 'OK', attention: 'Attention', risk: 'Risk' };
 
 function practiceState(d: Decision): string {
@@ -58,7 +60,7 @@ export function PosturePage() {
       {posture && (
         <>
           <p className="summary">
-            Plan: <strong>{posture.tier}</strong>. {posture.summary.risk} at risk, {posture.summary.attention} needing attention, {posture.summary.ok} OK.
+            Plan: <strong>{TIER_LABELS[posture.tier] ?? posture.tier}</strong>. {posture.summary.risk} at risk, {posture.summary.attention} needing attention, {posture.summary.ok} OK.
           </p>
           <section aria-labelledby="safe-defaults-heading" className="panel">
             <h2 id="safe-defaults-heading">Safe defaults</h2>

@@ -1,7 +1,7 @@
 // Practice settings: the plan, the practice-wide switches each with its risk
 // in plain words, and how long each kind of record is kept.
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, describeError } from '../api.ts';
+import { api, describeError, type Role } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
 
 type Switch =
@@ -19,11 +19,28 @@ type Switch =
 type RetentionKey = 'voicemailDays' | 'faxDays' | 'textDays' | 'transcriptDays' | 'callRecordingDays' | 'meetingRecordingDays' | 'auditDays';
 type Policy = Record<Switch, boolean> & { retention: Record<RetentionKey, number> };
 
+type Tier = 'essentials' | 'pro' | 'pro-plus';
+
 interface Practice {
   id: string;
   name: string;
-  tier: string;
+  tier: Tier;
+  /** Per switch: does the plan include its feature (a switch the plan leaves out does nothing). */
+  planIncludes: Partial<Record<Switch, boolean>>;
 }
+
+const TIER_LABELS: Record<Tier, string> = { essentials: 'Essentials', pro: 'Pro', 'pro-plus': 'Pro Plus' };
+const TIERS: Tier[] = ['essentials', 'pro', 'pro-plus'];
+
+/** The plan of a switch's feature, for "needs Pro" notes: the plans are nested, so the first that includes it. */
+const NEEDS: Partial<Record<Switch, Tier>> = {
+  emailTranscriptsAllowed: 'pro',
+  voicemailTranscription: 'pro',
+  callRecording: 'pro',
+  videoMeetings: 'pro',
+  meetingRecording: 'pro-plus',
+  callQueues: 'pro-plus',
+};
 
 const SWITCHES: Array<{ key: Switch; label: string; risk: string }> = [
   { key: 'voicemailEmailNotices', label: 'Voicemail email notices', risk: 'The notice says only that a message is waiting; no PHI leaves the server.' },
@@ -49,18 +66,20 @@ const RETENTION: Array<{ key: RetentionKey; label: string }> = [
   { key: 'auditDays', label: 'Audit log' },
 ];
 
-export function PracticePage() {
+export function PracticePage({ role }: { role: Role | undefined }) {
   const [practice, setPractice] = useState<Practice | null>(null);
   const [saved, setSaved] = useState<Policy | null>(null);
   const [draft, setDraft] = useState<Policy | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [tierDraft, setTierDraft] = useState<Tier | null>(null);
 
   useEffect(() => {
     Promise.all([api<Practice>('GET', '/practice'), api<Policy>('GET', '/policy')])
       .then(([p, policy]) => {
         setPractice(p);
+        setTierDraft(p.tier);
         setSaved(policy);
         setDraft(policy);
       })
@@ -93,6 +112,26 @@ export function PracticePage() {
     }
   }
 
+  async function changePlan() {
+    if (!practice || !tierDraft || tierDraft === practice.tier) return;
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const p = await api<Practice>('PATCH', '/practice', { tier: tierDraft });
+      setPractice(p);
+      setTierDraft(p.tier);
+      setStatus(`The plan is now ${TIER_LABELS[p.tier]}.`);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const included = (key: Switch): boolean => practice?.planIncludes[key] !== false;
+  const isOwner = role === 'owner';
+
   return (
     <>
       <PageHeading>Practice settings</PageHeading>
@@ -105,8 +144,39 @@ export function PracticePage() {
       {practice && draft && (
         <form onSubmit={save}>
           <p className="summary">
-            {practice.name}, on the <strong>{practice.tier}</strong> plan.
+            {practice.name}, on the <strong>{TIER_LABELS[practice.tier]}</strong> plan.
           </p>
+          <fieldset>
+            <legend>Plan</legend>
+            <div className="field">
+              <label htmlFor="practice-tier">Plan tier</label>
+              <select
+                id="practice-tier"
+                value={tierDraft ?? practice.tier}
+                disabled={busy || !isOwner}
+                aria-describedby="practice-tier-help"
+                onChange={(e) => setTierDraft(e.target.value as Tier)}
+              >
+                {TIERS.map((t) => (
+                  <option key={t} value={t}>
+                    {TIER_LABELS[t]}
+                  </option>
+                ))}
+              </select>
+              <p id="practice-tier-help" className="help">
+                {isOwner
+                  ? 'A plan allows features; the switches below may still turn them off. Features a plan leaves out stop at once.'
+                  : 'Only an owner can change the plan.'}
+              </p>
+            </div>
+            {isOwner && (
+              <div className="actions">
+                <button type="button" className="secondary" disabled={busy || tierDraft === practice.tier} onClick={() => void changePlan()}>
+                  Change plan
+                </button>
+              </div>
+            )}
+          </fieldset>
           <fieldset>
             <legend>Features for the whole practice</legend>
             {SWITCHES.map((s) => (
@@ -114,14 +184,21 @@ export function PracticePage() {
                 <input
                   type="checkbox"
                   id={`policy-${s.key}`}
-                  checked={draft[s.key]}
-                  disabled={busy}
+                  // A feature the plan leaves out is off whatever the switch holds; it comes back with the plan.
+                  checked={draft[s.key] && included(s.key)}
+                  disabled={busy || !included(s.key)}
                   aria-describedby={`policy-${s.key}-risk`}
                   onChange={(e) => setDraft({ ...draft, [s.key]: e.target.checked })}
                 />
                 <label htmlFor={`policy-${s.key}`}>{s.label}</label>
                 <p id={`policy-${s.key}-risk`} className="help">
                   {s.risk}
+                  {!included(s.key) && (
+                    <span className="why-locked">
+                      {' '}
+                      Not in the {TIER_LABELS[practice.tier]} plan{NEEDS[s.key] ? `: needs ${TIER_LABELS[NEEDS[s.key]!]}` : ''}.
+                    </span>
+                  )}
                 </p>
               </div>
             ))}

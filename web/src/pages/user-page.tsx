@@ -5,10 +5,11 @@ import { api, describeError, type UserView } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
 import { Link, type UserTab } from '../router.tsx';
 import { DevicesTab } from './devices-tab.tsx';
+import { PortalPasswordSection } from './portal-password-section.tsx';
 import { ROLE_LABELS } from './users-page.tsx';
 import { VoicemailTab } from './voicemail-tab.tsx';
 
-export function UserPage({ userId, tab }: { userId: string; tab: UserTab }) {
+export function UserPage({ userId, tab, selfId }: { userId: string; tab: UserTab; selfId: string | null }) {
   const [user, setUser] = useState<UserView | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -62,6 +63,7 @@ export function UserPage({ userId, tab }: { userId: string; tab: UserTab }) {
               <dt>Added</dt>
               <dd>{new Date(user.createdAt).toLocaleDateString()}</dd>
             </dl>
+            {selfId !== user.id && <PortalPasswordSection userId={user.id} name={user.displayName} active={user.status === 'active'} />}
           </>
         ) : tab === 'devices' ? (
           <DevicesTab userId={user.id} hasExtension={user.extension !== null} />

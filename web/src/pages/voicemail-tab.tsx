@@ -1,6 +1,6 @@
 // The Voicemail tab: the four switches phone vendors' HIPAA guides tell
 // admins to check. A switch the plan or the practice policy forbids is shown
-// disabled, with the API's reason in words; the API's PHI warnings show after
+// off and disabled, with the API's reason in words; the API's PHI warnings show after
 // every load and save, and a pending choice that would put PHI into email is
 // flagged before Save.
 import { useEffect, useState, type FormEvent } from 'react';
@@ -119,9 +119,10 @@ export function VoicemailTab({ userId }: { userId: string }) {
               <input
                 type="checkbox"
                 id={id}
-                checked={draft[s.key]}
-                // A locked switch can still be turned off, never on.
-                disabled={busy || (locked !== null && !draft[s.key])}
+                // A switch the plan or the practice forbids is off whatever the user chose: shown off and locked, with the reason.
+                // The choice is kept, and counts again when the plan or the policy allows it.
+                checked={draft[s.key] && locked === null}
+                disabled={busy || locked !== null}
                 aria-describedby={`${id}-help`}
                 onChange={(e) => {
                   setStatus(null);

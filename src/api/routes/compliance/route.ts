@@ -43,14 +43,11 @@ export const complianceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
       const practice = await getPractice(db, p.practiceId);
       const { retention: _keepRetention, ...switches } = SAFE_DEFAULT_POLICY;
       await updatePolicy(db, p.practiceId, switches, actor);
+      const safe = { ...SAFE_DEFAULT_VOICEMAIL_SETTINGS, transcription: SAFE_DEFAULT_VOICEMAIL_SETTINGS.transcription && tierIncludes(practice.tier, 'voicemail_transcription') };
       for (const u of await listVoicemailSettings(db, p.practiceId)) {
-        await updateVoicemailSettings(
-          db,
-          p.practiceId,
-          u.userId,
-          { ...SAFE_DEFAULT_VOICEMAIL_SETTINGS, transcription: SAFE_DEFAULT_VOICEMAIL_SETTINGS.transcription && tierIncludes(practice.tier, 'voicemail_transcription') },
-          actor,
-        );
+        // A user already on the safe settings is left alone: an event per user saying "before {} after {}" only buries the real changes.
+        const patch = Object.fromEntries((Object.keys(safe) as Array<keyof typeof safe>).filter((k) => u.settings[k] !== safe[k]).map((k) => [k, safe[k]]));
+        if (Object.keys(patch).length > 0) await updateVoicemailSettings(db, p.practiceId, u.userId, patch, actor);
       }
       return posture(p.practiceId);
     },

@@ -9,6 +9,9 @@ export const PracticeView = Type.Object({
   tier: TierSchema,
   sipDomain: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
+  planIncludes: Type.Record(Type.String(), Type.Boolean(), {
+    description: 'For each practice policy switch (GET /policy), whether the plan includes its feature; a switch the plan leaves out has no effect',
+  }),
 });
 
 export const PracticePatch = Type.Object(

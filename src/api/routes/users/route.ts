@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { addUser, disableUser, getUser, listUsers, roleAtLeast, updateUser } from '../../../directory/index.ts';
+import { addUser, disableUser, generatePortalPassword, getUser, listUsers, roleAtLeast, setPortalPassword, updateUser } from '../../../directory/index.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
 import { actorOf, IdParams, withErrors } from '../common.ts';
 import { presentUser } from './presenter.ts';
-import { CreatedUser, NewUserBody, UserList, UserPatch, UserView } from './schema.ts';
+import { CreatedUser, NewPortalPassword, NewUserBody, UserList, UserPatch, UserView } from './schema.ts';
 
-export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled, portal }) => {
   app.get('/users', { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'List users', response: withErrors({ 200: UserList }) } }, async (req) => ({
     items: (await listUsers(db, principalOf(req).practiceId)).map(presentUser),
   }));
@@ -52,6 +52,31 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
       const { user, disabledDeviceIds } = await disableUser(db, p.practiceId, req.params.id, actorOf(req));
       onUserDisabled?.(user.id, disabledDeviceIds);
       return presentUser(user);
+    },
+  );
+
+  // Without this no one but the owner made by `sotto admin create` (or the
+  // demo) could ever sign in: users are added without a password and there
+  // is no self-service reset, so the admin hands out a new one.
+  app.post(
+    '/users/:id/password',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['users'],
+        summary: "Give a user a new portal password, shown once; ends the user's sessions",
+        params: IdParams,
+        response: withErrors({ 200: NewPortalPassword }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (req.params.id === p.userId) throw new ApiError(409, 'CANNOT_RESET_SELF', 'you cannot reset your own password here');
+      const target = await getUser(db, p.practiceId, req.params.id);
+      if (target.role === 'owner' && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', "only an owner can reset an owner's password");
+      const password = generatePortalPassword();
+      const { endedSessions } = await setPortalPassword(db, p.practiceId, target.id, await portal.hasher.hash(password), actorOf(req));
+      return { password, endedSessions };
     },
   );
 };

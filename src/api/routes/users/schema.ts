@@ -34,3 +34,8 @@ export const UserPatch = Type.Object(
   { displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), role: Type.Optional(RoleSchema) },
   { additionalProperties: false, minProperties: 1 },
 );
+
+export const NewPortalPassword = Type.Object({
+  password: Type.String({ description: 'Shown once; only an argon2id hash is kept. The user signs in with it (owners and admins then set up two-factor).' }),
+  endedSessions: Type.Integer({ minimum: 0, description: "The user's portal sessions ended by the change" }),
+});
