@@ -8,6 +8,7 @@
 // either phone, and when it ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCSeq, type SipMessage } from '../../src/sip/message/index.ts';
+import type { CallPhone } from './call-phone.ts';
 import { CallServer } from './call-server.ts';
 
 const T1_MS = 20;
@@ -22,53 +23,50 @@ afterAll(async () => {
 
 const okTo = (seq: number) => (m: SipMessage) => m.kind === 'response' && m.status === 200 && getCSeq(m)?.method === 'INVITE' && getCSeq(m)?.seq === seq;
 
+/** 101 calls 102, 102 answers, both 2xx ACKed; T1 short so 64*T1 passes quickly. */
+async function connectedCall() {
+  server.reset({ t1Ms: T1_MS });
+  const a = await server.phone('101');
+  const b = await server.phone('102');
+  expect((await b.register()).status).toBe(200);
+  const ma = await server.media();
+  const mb = await server.media();
+  b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
+  const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+  call.ack2xx(await a.waitResponse('INVITE', 200, 1));
+  await b.waitRequest('ACK');
+  return { a, b, ma, mb, call };
+}
+
+/** Whether a second copy of the 2xx arrives within 64*T1 (+ slack): every retransmission would have by then. */
+function resentWithin64T1(phone: CallPhone, seq: number): Promise<boolean> {
+  return phone.waitHeard(okTo(seq), 2, 64 * T1_MS + 500).then(
+    () => true,
+    () => false,
+  );
+}
+
 describe('the 2xx to a re-INVITE', { timeout: 30_000 }, () => {
   it('is not resent once the phone ACKed it (hold from the caller)', async () => {
-    server.reset({ t1Ms: T1_MS });
-    const a = await server.phone('101');
-    const b = await server.phone('102');
-    expect((await b.register()).status).toBe(200);
-    const ma = await server.media();
-    const mb = await server.media();
-    b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
-    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
-    const ok = await a.waitResponse('INVITE', 200, 1);
-    call.ack2xx(ok);
-    await b.waitRequest('ACK');
+    const { a, ma, call } = await connectedCall();
 
     const hold = await call.reInvite(ma.offer({ codecs: ['PCMU'], direction: 'sendonly' }));
     expect(hold.status).toBe(200);
     const holdSeq = getCSeq(hold)!.seq;
-    // `heard` keeps retransmissions. Past 64*T1 every retransmission would have been sent; a second copy means the ACK was ignored.
-    const resent = await a.waitHeard(okTo(holdSeq), 2, 64 * T1_MS + 500).then(
-      () => true,
-      () => false,
-    );
+    // `heard` keeps retransmissions: a second copy means the ACK was ignored.
+    const resent = await resentWithin64T1(a, holdSeq);
     call.bye();
     await a.waitResponse('BYE');
     expect(resent).toBe(false);
   });
 
   it('is not resent once the phone ACKed it (hold from the callee)', async () => {
-    server.reset({ t1Ms: T1_MS });
-    const a = await server.phone('101');
-    const b = await server.phone('102');
-    expect((await b.register()).status).toBe(200);
-    const ma = await server.media();
-    const mb = await server.media();
-    b.incoming = { kind: 'answer', sdp: (offer) => mb.answer(offer, { codecs: ['PCMU'] }) };
-    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
-    const ok = await a.waitResponse('INVITE', 200, 1);
-    call.ack2xx(ok);
-    await b.waitRequest('ACK');
+    const { a, b, ma, mb, call } = await connectedCall();
     a.incoming = { kind: 'answer', sdp: (offer) => ma.answer(offer, { codecs: ['PCMU'] }) };
 
     const hold = await b.reInviteIncoming(mb.offer({ codecs: ['PCMU'], direction: 'sendonly' }), 2);
     expect(hold.status).toBe(200);
-    const resent = await b.waitHeard(okTo(2), 2, 64 * T1_MS + 500).then(
-      () => true,
-      () => false,
-    );
+    const resent = await resentWithin64T1(b, 2);
     call.bye();
     await a.waitResponse('BYE');
     expect(resent).toBe(false);
