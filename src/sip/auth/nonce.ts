@@ -10,8 +10,9 @@
  * (issued-at) and for which realm it was issued.
  */
 
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { randomInto } from '../message/random-pool.ts';
+import { HmacSha256 } from './hmac-sha256.ts';
 
 export type NonceCheck =
   | { readonly state: 'valid'; readonly issuedAt: number; readonly id: string }
@@ -37,18 +38,21 @@ const FUTURE_SLACK_MS = 5_000;
 
 /** Every issue() and check() runs to its end synchronously, so one scratch buffer serves them all. */
 const scratch = Buffer.alloc(RAW);
+/** The MAC a nonce carries, and the one it should carry: fixed views, so a check allocates no Buffer. */
+const carriedMac = scratch.subarray(TS + RAND, RAW);
+const expectedMac = Buffer.alloc(MAC);
 
 export class NonceIssuer {
   readonly lifetimeMs: number;
-  /** A KeyObject, made once: HMAC with a raw Buffer key prepares (copies) the key on every call. */
-  private readonly secret: KeyObject;
+  /** HMAC-SHA-256 keyed once with the secret (see hmac-sha256.ts for why not createHmac). */
+  private readonly hmac: HmacSha256;
   private readonly now: () => number;
   /** An injected source (tests); undefined means the pooled CSPRNG octets. */
   private readonly random: ((n: number) => Buffer) | undefined;
 
   constructor(options: NonceIssuerOptions) {
     if (options.secret.length < 32) throw new Error('nonce secret must be at least 32 octets');
-    this.secret = createSecretKey(Buffer.from(options.secret));
+    this.hmac = new HmacSha256(options.secret);
     this.lifetimeMs = options.lifetimeMs ?? 300_000;
     this.now = options.now;
     this.random = options.random;
@@ -61,7 +65,7 @@ export class NonceIssuer {
     raw.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
     if (this.random) this.random(RAND).copy(raw, TS, 0, RAND);
     else randomInto(raw, TS, RAND);
-    this.mac(raw.subarray(0, TS + RAND), realm).copy(raw, TS + RAND);
+    this.hmac.macInto(raw, 0, TS + RAND, realm, raw, TS + RAND, MAC);
     return raw.toString('base64url', 0, RAW);
   }
 
@@ -69,8 +73,8 @@ export class NonceIssuer {
     if (nonce.length !== Math.ceil((RAW * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(nonce)) return { state: 'invalid' };
     const raw = scratch;
     if (raw.write(nonce, 0, RAW, 'base64url') !== RAW) return { state: 'invalid' };
-    const expected = this.mac(raw.subarray(0, TS + RAND), realm);
-    if (!timingSafeEqual(expected, raw.subarray(TS + RAND, RAW))) return { state: 'invalid' };
+    this.hmac.macInto(raw, 0, TS + RAND, realm, expectedMac, 0, MAC);
+    if (!timingSafeEqual(expectedMac, carriedMac)) return { state: 'invalid' };
     const issuedAt = Number(raw.readBigUInt64BE(0));
     const age = this.now() - issuedAt;
     if (age < -FUTURE_SLACK_MS) return { state: 'invalid' };
@@ -80,9 +84,5 @@ export class NonceIssuer {
     // memory for the nonce's lifetime.
     const id = raw.toString('latin1', 0, TS + RAND);
     return age > this.lifetimeMs ? { state: 'stale', issuedAt, id } : { state: 'valid', issuedAt, id };
-  }
-
-  private mac(data: Buffer, realm: string): Buffer {
-    return createHmac('sha256', this.secret).update(data).update(realm, 'utf8').digest().subarray(0, MAC);
   }
 }

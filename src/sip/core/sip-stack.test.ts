@@ -82,6 +82,30 @@ describe('SipStack over a fake transport pair', () => {
     expect((await pending).status).toBe(200);
   });
 
+  it('answers a retransmission of an answered request with the same bytes from Completed, without the TU (RFC 3261 17.2.2)', async () => {
+    const seen: string[] = [];
+    const { a, b, clock, ta, tb } = await pair({
+      onRequest: (tx, req) => {
+        seen.push(req.method);
+        tx.respond(createResponse(req, 401, undefined, { toTag: 'fixed' }));
+      },
+    });
+    tb.deliver = false;
+    const pending = a.request(uacRequest('REGISTER'), toB);
+    clock.advance(500);
+    tb.deliver = true;
+    clock.advance(1000);
+    expect((await pending).status).toBe(401);
+    expect(ta.sentLines).toHaveLength(3);
+    expect(seen).toEqual(['REGISTER']);
+    expect(tb.sent).toHaveLength(3);
+    expect(new Set(tb.sent.map((m) => m.bytes.toString())).size).toBe(1);
+    expect(new Set(tb.sent.map((m) => JSON.stringify(m.destination))).size).toBe(1);
+    expect(b.transactions.serverCount).toBe(1);
+    clock.advance(32_000);
+    expect(b.transactions.serverCount).toBe(0);
+  });
+
   it('turns Timer F into a 408 for the UAC (RFC 3261 8.1.3.1)', async () => {
     const { a, clock, ta } = await pair({ onRequest: () => undefined });
     ta.deliver = false;

@@ -92,3 +92,19 @@ describe('uriEquals (RFC 3261 19.1.4)', () => {
     expect(uriEquals(uri(a), uri(b))).toBe(false);
   });
 });
+
+describe('parseUri remembers recent URIs', () => {
+  it('gives a repeated URI the same result', () => {
+    const text = 'sip:alice%40home@Example.COM:5070;transport=udp;lr?subject=hi';
+    const first = parseUri(text);
+    const again = parseUri(`${text} `.trimEnd());
+    expect(again).toEqual(first);
+    if (!again.ok || again.value.scheme !== 'sip') throw new Error('expected a SIP URI');
+    const sip = again.value as SipUri;
+    expect(sip.user).toBe('alice@home');
+    expect(sip.port).toBe(5070);
+    // A different text is parsed for itself; bad ones are still refused.
+    expect(parseUri('sip:bob@example.com').ok && (parseUri('sip:bob@example.com') as { value: { user?: string } }).value.user).toBe('bob');
+    expect(parseUri('sip:bob@exa mple.com').ok).toBe(false);
+  });
+});

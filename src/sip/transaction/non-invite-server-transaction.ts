@@ -19,6 +19,7 @@
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { TransactionChannel } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
+import type { CompletedTransactions } from './completed-transactions.ts';
 import { releasedRequest } from './released-request.ts';
 import { checkTransition, type TransitionTable } from './state-table.ts';
 import { timerJ, type TimerConfig } from './timers.ts';
@@ -45,13 +46,16 @@ export type NonInviteServerEvent =
   | { readonly kind: 'timerJ' }
   | { readonly kind: 'transportError' };
 
+/** No hooks: shared by every transaction whose TU sets none, rather than an empty object each. */
+const NO_USER: ServerTransactionUser = Object.freeze({});
+
 export class NonInviteServerTransaction {
   private current = S.Trying;
   private held: SipRequest;
   private lastResponse: SipResponse | undefined;
   private timer: TimerHandle | undefined;
   /** Optional TU hooks (RFC 3261 17.2.4 transport errors). */
-  user: ServerTransactionUser = {};
+  user: ServerTransactionUser = NO_USER;
 
   constructor(
     readonly id: string,
@@ -60,6 +64,8 @@ export class NonInviteServerTransaction {
     private readonly clock: Clock,
     private readonly timers: TimerConfig,
     private readonly onTerminated: TerminationListener,
+    /** The layer's table of Completed transactions, which can hold this one's Completed state (see completed-transactions.ts). */
+    private readonly completed?: CompletedTransactions,
   ) {
     this.held = request;
   }
@@ -142,6 +148,14 @@ export class NonInviteServerTransaction {
         if (this.channel.resend) {
           this.lastResponse = undefined;
           this.held = releasedRequest(this.held.method, this.held.version);
+          const wait = timerJ(this.timers, this.channel.reliable);
+          if (this.completed && wait > 0) {
+            // The layer answers retransmissions and runs Timer J from here
+            // on; this object, which the TU may still hold, is done.
+            this.completed.add(this.id, this.channel, wait);
+            this.moveTo(S.Terminated);
+            return;
+          }
         }
         this.timer = this.clock.setTimer(timerJ(this.timers, this.channel.reliable), () => this.handle({ kind: 'timerJ' }));
         return;

@@ -3,7 +3,7 @@ import { createResponse } from '../message/index.ts';
 import { FakeClock } from './clock.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
 import { checkTransition, IllegalTransitionError } from './state-table.ts';
-import { recordingChannel, request, response } from './test-support.ts';
+import { recordingChannel, request, response, settle } from './test-support.ts';
 import { TransactionLayer } from './transaction-layer.ts';
 
 describe('transaction matching (RFC 3261 17.1.3, 17.2.3)', () => {
@@ -86,5 +86,85 @@ describe('stateless answers (RFC 3261 8.2.7)', () => {
     expect(clock.pending).toBe(0);
     // Not absorbed: the TU answers the retransmission itself.
     expect(layer.receiveRequest(options)).toBe(false);
+  });
+});
+
+describe('Completed non-INVITE server transactions held by the layer (RFC 3261 17.2.2)', () => {
+  /** A UDP-like channel that can resend its last bytes, as the stack's ResponseChannel does. */
+  function resendingChannel(clock: FakeClock) {
+    const channel = recordingChannel(clock, false);
+    let resent = 0;
+    channel.resend = () => {
+      resent++;
+      channel.sent.push({ at: clock.now(), message: channel.sent[channel.sent.length - 1]!.message });
+      return Promise.resolve(!channel.fail);
+    };
+    return { channel, resent: () => resent };
+  }
+
+  it('answers each retransmission with the final until Timer J (64*T1), then forgets the transaction', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const register = request('REGISTER', 'z9hG4bKreg1');
+    const { channel, resent } = resendingChannel(clock);
+    const tx = layer.startServer(register, channel)!;
+    expect(layer.receiveRequest(register)).toBe(true);
+    expect(channel.lines()).toEqual([]);
+    tx.respond(createResponse(register, 401));
+    expect(tx.answered).toBe(true);
+    expect(tx.respond(createResponse(register, 200))).toBe(false);
+    expect(layer.serverCount).toBe(1);
+    clock.advance(500);
+    expect(layer.receiveRequest(register)).toBe(true);
+    clock.advance(31_499);
+    expect(layer.receiveRequest(register)).toBe(true);
+    expect(channel.lines()).toEqual(['401', '401', '401']);
+    expect(resent()).toBe(2);
+    clock.advance(1);
+    expect(layer.serverCount).toBe(0);
+    expect(clock.pending).toBe(0);
+    // After Timer J the request is new again: the TU gets it.
+    expect(layer.receiveRequest(register)).toBe(false);
+  });
+
+  it('ends a Completed transaction whose final cannot be sent again (RFC 3261 17.2.4)', async () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const register = request('REGISTER', 'z9hG4bKreg2');
+    const { channel } = resendingChannel(clock);
+    layer.startServer(register, channel)!.respond(createResponse(register, 200));
+    channel.fail = true;
+    expect(layer.receiveRequest(register)).toBe(true);
+    await settle();
+    expect(layer.serverCount).toBe(0);
+    expect(layer.receiveRequest(register)).toBe(false);
+  });
+
+  it('expires transactions in the order they completed, each no earlier than its own Timer J', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const first = request('REGISTER', 'z9hG4bKfirst');
+    const second = request('REGISTER', 'z9hG4bKsecond');
+    layer.startServer(first, resendingChannel(clock).channel)!.respond(createResponse(first, 200));
+    clock.advance(10_000);
+    layer.startServer(second, resendingChannel(clock).channel)!.respond(createResponse(second, 200));
+    clock.advance(22_000);
+    expect(layer.receiveRequest(first)).toBe(false);
+    expect(layer.receiveRequest(second)).toBe(true);
+    clock.advance(10_000);
+    expect(layer.receiveRequest(second)).toBe(false);
+    expect(layer.serverCount).toBe(0);
+  });
+
+  it('over a reliable transport keeps nothing (Timer J = 0)', () => {
+    const clock = new FakeClock();
+    const layer = new TransactionLayer({ clock });
+    const register = request('REGISTER', 'z9hG4bKtcp');
+    const channel = recordingChannel(clock, true);
+    channel.resend = () => Promise.resolve(true);
+    layer.startServer(register, channel)!.respond(createResponse(register, 200));
+    clock.advance(0);
+    expect(layer.serverCount).toBe(0);
+    expect(layer.receiveRequest(register)).toBe(false);
   });
 });

@@ -8,6 +8,7 @@
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { TransactionChannel } from './channel.ts';
 import type { Clock } from './clock.ts';
+import { CompletedTransactions } from './completed-transactions.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
@@ -30,6 +31,8 @@ export class TransactionLayer {
   readonly timers: TimerConfig;
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
+  /** Non-INVITE server transactions in Completed over unreliable transports (RFC 3261 17.2.2), kept as a table. */
+  private readonly completed: CompletedTransactions;
   /** The last request keyed by receiveRequest, so startServer for the same new request does not key it again. */
   private lastKeyed: SipRequest | undefined;
   private lastKey: string | undefined;
@@ -55,6 +58,7 @@ export class TransactionLayer {
     this.ownWheel = options.clock ? undefined : new TimerWheel();
     this.clock = options.clock ?? (this.ownWheel as TimerWheel);
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
+    this.completed = new CompletedTransactions(this.clock);
   }
 
   get clientCount(): number {
@@ -62,7 +66,7 @@ export class TransactionLayer {
   }
 
   get serverCount(): number {
-    return this.servers.size;
+    return this.servers.size + this.completed.size;
   }
 
   /**
@@ -102,8 +106,9 @@ export class TransactionLayer {
     const key = serverKeyOfRequest(request);
     this.lastKeyed = request;
     this.lastKey = key;
-    const tx = key ? this.servers.get(key) : undefined;
-    if (!tx) return false;
+    if (!key) return false;
+    const tx = this.servers.get(key);
+    if (!tx) return request.method !== 'ACK' && this.completed.resend(key);
     // An ACK for a non-INVITE key cannot happen (ACK maps to INVITE); a
     // request of another method with the same key is a broken peer.
     if (tx instanceof InviteServerTransaction || request.method !== 'ACK') tx.receiveRequest(request);
@@ -125,7 +130,7 @@ export class TransactionLayer {
     const tx: ServerTransaction =
       request.method === 'INVITE'
         ? new InviteServerTransaction(key, request, channel, this.clock, this.timers, this.forgetServer)
-        : new NonInviteServerTransaction(key, request, channel, this.clock, this.timers, this.forgetServer);
+        : new NonInviteServerTransaction(key, request, channel, this.clock, this.timers, this.forgetServer, this.completed);
     this.servers.set(key, tx);
     if (tx instanceof InviteServerTransaction) tx.start();
     return tx;
@@ -143,6 +148,7 @@ export class TransactionLayer {
     for (const tx of [...this.clients.values(), ...this.servers.values()]) tx.terminate();
     this.clients.clear();
     this.servers.clear();
+    this.completed.clear();
     this.ownWheel?.clearAll();
   }
 }

@@ -26,23 +26,47 @@ export function parseAuthField(s: string): AuthField | undefined {
 
 function parseAuthParams(s: string, i: number): Map<string, string> | undefined {
   const out = new Map<string, string>();
-  while (i < s.length) {
+  const n = s.length;
+  while (i < n) {
     const nameStart = i;
-    while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
-    const name = s.slice(nameStart, i).toLowerCase();
-    if (!name) return undefined;
+    let upper = false;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (!isTokenChar(c)) break;
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+    }
+    if (i === nameStart) return undefined;
+    // Names are nearly always written in lower case already: no copy then.
+    const name = upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i);
     i = skipWs(s, i);
-    if (s[i] !== '=') return undefined;
+    if (s.charCodeAt(i) !== 0x3d) return undefined;
     i = skipWs(s, i + 1);
     let value: string;
-    if (s[i] === '"') {
-      const q = readQuoted(s, i);
-      if (!q) return undefined;
-      value = q.text;
-      i = q.end;
+    if (s.charCodeAt(i) === 0x22) {
+      // A quoted value without quoted-pairs (every digest parameter Sotto
+      // sees) is the text between its quotes; anything else goes to readQuoted.
+      let j = i + 1;
+      let c = 0;
+      while (j < n) {
+        c = s.charCodeAt(j);
+        if (c === 0x22 || c === 0x5c || c === 0x0a || c === 0x0d) break;
+        j++;
+      }
+      if (j < n && c === 0x22) {
+        value = s.slice(i + 1, j);
+        i = j + 1;
+      } else {
+        const q = readQuoted(s, i);
+        if (!q) return undefined;
+        value = q.text;
+        i = q.end;
+      }
     } else {
       const vStart = i;
-      while (i < s.length && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t') i++;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c === 0x2c || c === 0x20 || c === 0x09) break;
+      }
       value = s.slice(vStart, i);
       if (!value) return undefined;
     }
@@ -50,8 +74,8 @@ function parseAuthParams(s: string, i: number): Map<string, string> | undefined 
     if (out.has(name)) return undefined;
     out.set(name, value);
     i = skipWs(s, i);
-    if (i >= s.length) break;
-    if (s[i] !== ',') return undefined;
+    if (i >= n) break;
+    if (s.charCodeAt(i) !== 0x2c) return undefined;
     i = skipWs(s, i + 1);
   }
   return out;

@@ -81,6 +81,16 @@ describe('auth fields (RFC 3261 20.7, 20.44)', () => {
     });
   });
 
+  it('unescapes quoted-pairs and refuses unclosed or broken quoted values', () => {
+    expect(parseAuthField('Digest realm="pbx \\"main\\"", USERNAME="a\\\\b", nonce=""')?.params).toEqual(
+      new Map([['realm', 'pbx "main"'], ['username', 'a\\b'], ['nonce', '']]),
+    );
+    expect(parseAuthField('Digest realm="pbx, nonce=n1')?.params.size).toBe(0);
+    expect(parseAuthField('Digest realm="p\rbx", nonce=n1')?.params.size).toBe(0);
+    expect(parseAuthField('Digest realm="pbx" nonce=n1')?.params.size).toBe(0);
+    expect(parseAuthField('Digest realm=, nonce=n1')?.params.size).toBe(0);
+  });
+
   it('keeps an unknown scheme whose parameters are not auth-params', () => {
     expect(parseAuthField('NoOneKnowsThisScheme opaque-data=here')).toMatchObject({ scheme: 'NoOneKnowsThisScheme', raw: 'NoOneKnowsThisScheme opaque-data=here' });
     expect(parseAuthField('Digest realm="a", realm="b"')?.params.size).toBe(0);
