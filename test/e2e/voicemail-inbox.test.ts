@@ -96,10 +96,13 @@ describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
       (a) => new Promise<number>((resolve) => (a.readyState >= 1 ? resolve(a.duration) : a.addEventListener('loadedmetadata', () => resolve(a.duration), { once: true }))),
     );
     expect(Math.abs(seconds * 1000 - message.durationMs)).toBeLessThan(1000);
+    // Looping, so it never ends: played to the end it would be marked heard, and the last test wants it new.
     await player.evaluate((a) => new Promise<void>((resolve) => {
+      a.loop = true;
       a.addEventListener('timeupdate', () => a.currentTime > 0 && resolve());
       void a.play();
     }));
+    await player.evaluate((a) => a.pause());
 
     // The address alone is worth nothing: without the session it is refused.
     expect((await fetch(`${base}/api/v1/voicemails/${message.id}/audio`)).status).toBe(401);

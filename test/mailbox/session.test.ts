@@ -139,8 +139,9 @@ describe('mailbox session on a real media relay', { timeout: 60_000 }, () => {
       'say You have 1 new message.',
       'say Message 1.',
       'audio m1 as user:user-101',
-      'say To replay this message, press 1. To save it, press 2. To delete it, press 7. For the next message, press pound. For the main menu, press star.',
+      // Played to the end: heard (the lamp goes out), before "2 save".
       'heard m1',
+      'say To replay this message, press 1. To save it, press 2. To delete it, press 7. For the next message, press pound. For the main menu, press star.',
       'say Message saved.',
       'say No more messages.',
       'say To listen to your messages, press 1. To change your greeting, press 3. To change your PIN, press 4. To hang up, press star.',

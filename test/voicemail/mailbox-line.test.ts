@@ -84,7 +84,7 @@ describe('the mailbox by phone and the lamp, through a running Sotto', { timeout
     }
   }
 
-  it('lights the lamp, plays the message after the PIN, deletes it with 7 and puts the lamp out', async () => {
+  it('lights the lamp, plays the message after the PIN (heard: the lamp goes out), deletes it with 7', async () => {
     const lamp = await MwiPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: '102', password: passwords['102']! });
     closers.push(lamp);
     expect((await lamp.subscribe()).status).toBe(200);
@@ -101,9 +101,11 @@ describe('the mailbox by phone and the lamp, through a running Sotto', { timeout
     press(media, `${PIN}#`);
     // "You have 1 new message", then the message itself: its 600 Hz tone reaches the phone.
     await media.until(() => detectToneSegments(media.decodedAudio(), { frequencyHz: MESSAGE_HZ }).some((t) => t.durationMs >= 2000));
+    // Played to the end, the message is heard: the lamp goes out before any key.
+    expect(await voiceMessages(lamp, 3)).toBe('0/1');
     await promptEnds(media);
     press(media, '7');
-    expect(await voiceMessages(lamp, 3)).toBe('0/0');
+    expect(await voiceMessages(lamp, 4)).toBe('0/0');
     const list = await sotto.api.inject({ method: 'GET', url: '/api/v1/voicemails', headers: { authorization: `Bearer ${token}` } });
     expect(list.json().items.map((v: { id: string }) => v.id)).not.toContain(message.id);
 

@@ -35,6 +35,21 @@ const keys = (s: string): MenuEvent[] => [...s].map((digit) => ({ kind: 'dtmf', 
 const done: MenuEvent = { kind: 'prompt-finished' };
 
 describe('mailbox menu', () => {
+  it('marks a message heard once it has played to the end (the lamp goes out without "2 save"); one skipped with # stays new', () => {
+    const { log } = drive(startMenu('box-1'), [
+      done,
+      ...keys('402917#'),
+      { kind: 'pin-checked', outcome: 'ok', boxId: 'box-1' },
+      { kind: 'messages-loaded', messages: [msg('m1'), msg('m2')] },
+      done, // intro of message 1 said
+      done, // message 1 played to the end
+      ...keys('#'), // next, from the options
+      done, // intro of message 2 said
+      ...keys('#'), // skipped during its audio
+    ]);
+    expect(log.filter((l) => l.startsWith('mark-heard'))).toEqual(['mark-heard m1']);
+  });
+
   it('own extension: PIN, then "you have N new messages", then each message with save, delete and next', () => {
     const { state, log } = drive(startMenu('box-1'), [
       done,
@@ -62,12 +77,13 @@ describe('mailbox menu', () => {
       'load-messages',
       'say new-messages(3) + saved-messages(1) + message-number(1)',
       'play-message m1',
+      'mark-heard m1',
       'say message-options',
       'await-input',
-      'mark-heard m1',
       'say message-saved + message-number(2)',
       'play-message m2',
       'play-message m2',
+      'mark-heard m2',
       'say message-options',
       'delete m2',
       'say message-deleted + message-number(2)',

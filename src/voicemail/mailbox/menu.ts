@@ -260,7 +260,12 @@ function onMessage(state: Extract<MenuState, { name: 'message' }>, ctx: Ctx, eve
   const message = ctx.messages[state.index]!;
   if (event.kind === 'prompt-finished') {
     if (state.phase === 'intro') return { state: { ...state, phase: 'audio', ctx }, actions: [{ kind: 'play-message', messageId: message.id }] };
-    if (state.phase === 'audio') return { state: { ...state, phase: 'options', ctx }, actions: [say(p('message-options'))] };
+    if (state.phase === 'audio') {
+      // Played to the end is heard (as desk-phone voicemail has it): the lamp goes out without "2 save".
+      if (message.heard) return { state: { ...state, phase: 'options', ctx }, actions: [say(p('message-options'))] };
+      const messages = ctx.messages.map((m, i) => (i === state.index ? { ...m, heard: true } : m));
+      return { state: { ...state, phase: 'options', ctx: { ...ctx, messages } }, actions: [{ kind: 'mark-heard', messageId: message.id }, say(p('message-options'))] };
+    }
     return { state, actions: [{ kind: 'await-input' }] };
   }
   if (event.kind === 'timeout') return silence(ctx, () => ({ state: { ...state, phase: 'options' }, actions: [say(p('message-options'))] }));
@@ -271,7 +276,7 @@ function onMessage(state: Extract<MenuState, { name: 'message' }>, ctx: Ctx, eve
     case '2': {
       const messages = ctx.messages.map((m, i) => (i === state.index ? { ...m, heard: true } : m));
       const next = intro({ ...ctx, messages }, state.index + 1, p('message-saved'));
-      return { state: next.state, actions: [{ kind: 'mark-heard', messageId: message.id }, ...next.actions] };
+      return { state: next.state, actions: [...(message.heard ? [] : [{ kind: 'mark-heard', messageId: message.id } as const]), ...next.actions] };
     }
     case '7': {
       // The list drops the message; the next one moves into its place.

@@ -234,7 +234,16 @@ function VoicemailMessage({
           The recording could not be loaded: {audioError}
         </p>
       ) : audioUrl ? (
-        <audio controls preload="auto" src={audioUrl} aria-label={`Recording, ${spokenDuration(message.durationMs)}`} />
+        <audio
+          controls
+          preload="auto"
+          src={audioUrl}
+          aria-label={`Recording, ${spokenDuration(message.durationMs)}`}
+          // Played to the end is heard, as on the phone: the lamp goes out without a second click.
+          onEnded={() => {
+            if (!message.heard && !busy) void run(onHeard);
+          }}
+        />
       ) : (
         <p>Loading the recording…</p>
       )}
