@@ -17,7 +17,8 @@ export class MasterKeyError extends Error {
 
 /**
  * The master key file, created on first start. `wrappedDataKeys` is how
- * many practice data keys the database already holds: with any, a missing
+ * many secrets the database already holds sealed under a master key
+ * (practice data keys, two-factor secrets): with any, a missing
  * file is a mistyped SOTTO_MASTER_KEY_FILE or a data dir restored without
  * its key, and a new key would open none of them (and seal new data under a
  * key no backup has), so it is refused instead of created.
@@ -25,7 +26,7 @@ export class MasterKeyError extends Error {
 export function loadOrCreateMasterKey(path: string, wrappedDataKeys = 0): Buffer {
   if (wrappedDataKeys > 0 && !existsSync(path)) {
     throw new MasterKeyError(
-      `SOTTO_MASTER_KEY_FILE: ${path} does not exist, but the database holds ${wrappedDataKeys} practice data key(s) wrapped by a master key: restore the key file from your backup or point SOTTO_MASTER_KEY_FILE at it (a new key would open none of the stored data)`,
+      `SOTTO_MASTER_KEY_FILE: ${path} does not exist, but the database holds ${wrappedDataKeys} secret(s) sealed under a master key (practice data keys, two-factor secrets): restore the key file from your backup or point SOTTO_MASTER_KEY_FILE at it (a new key would open none of the stored data)`,
       'MASTER_KEY_MISSING',
     );
   }

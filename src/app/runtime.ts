@@ -56,6 +56,21 @@ async function recordTamper(database: DatabaseHandle, event: TamperEvent): Promi
  * the middle of a write for a crash's leftovers. `sotto start` owns it
  * (src/app/run-lock.ts) and recovers.
  */
+/**
+ * How many secrets the database holds sealed under the master key: the
+ * practices' wrapped data keys, and the two-factor secrets (their box's key
+ * derives from the master key). An install with none may make a new key.
+ */
+async function sealedUnderMasterKey(database: DatabaseHandle): Promise<number> {
+  const keys = await database.db.selectFrom('vault_data_keys').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+  const totp = await database.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where((eb) => eb.or([eb('totp_secret_sealed', 'is not', null), eb('totp_pending_sealed', 'is not', null)]))
+    .executeTakeFirstOrThrow();
+  return Number(keys.n) + Number(totp.n);
+}
+
 export async function openRuntime(config: SottoConfig, logger: Logger, options: { recover?: boolean } = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const database = openDatabase(config.database);
@@ -63,8 +78,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
   let masterKey: Buffer;
   try {
     await migrateToLatest(database);
-    const wrapped = await database.db.selectFrom('vault_data_keys').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
-    masterKey = loadOrCreateMasterKey(config.masterKeyFile, Number(wrapped.n));
+    masterKey = loadOrCreateMasterKey(config.masterKeyFile, await sealedUnderMasterKey(database));
     local = await openLocalVault({
       dataDir: config.dataDir,
       masterKeyFile: config.masterKeyFile,
