@@ -33,6 +33,25 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     expect((await get(`/api/v1/voicemails/${m.id}`, token)).statusCode).toBe(200);
   });
 
+  it("finds, by the message's id in the audit log, the lists that showed it as well as its reads", async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    expect((await get('/api/v1/voicemails', t.staffToken)).statusCode).toBe(200);
+    expect((await get(`/api/v1/voicemails/${m.id}`, t.staffToken)).statusCode).toBe(200);
+    const events = async (query: string) =>
+      ((await get(`/api/v1/audit-events?${query}`, t.ownerToken)).json().items as { action: string; actor: { id: string } }[]).map((e) => [e.action, e.actor.id]);
+    const staffId = t.staff.id;
+    expect(await events(`object=${m.id}`)).toEqual([
+      ['voicemail.read', staffId],
+      ['voicemail.list', staffId],
+      ['voicemail.deposit', expect.any(String)],
+    ]);
+    expect(await events(`object=${m.id}&objectType=voicemail&actor=${staffId}`)).toEqual([
+      ['voicemail.read', staffId],
+      ['voicemail.list', staffId],
+    ]);
+    expect(await events(`object=${m.id}&objectType=user`)).toEqual([]);
+  });
+
   it('lets break-glass read a box (audited with the grant) but not mark heard or delete', async () => {
     const m = await leaveMessage(t.voicemail.store, box);
     const { user } = await addUser(t.handle.db, t.practice.id, { email: `glass-${dialect}@cedar.example`, displayName: 'Dr Glass', role: 'provider' }, CLI_ACTOR);
