@@ -52,6 +52,21 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     expect(await events(`object=${m.id}&objectType=user`)).toEqual([]);
   });
 
+  it("records a refused attempt on someone else's message (the caller still sees only 404)", async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    const owner = { headers: bearer(t.ownerToken) };
+    const tries = [
+      await t.app.inject({ method: 'GET', url: `/api/v1/voicemails/${m.id}`, ...owner }),
+      await t.app.inject({ method: 'GET', url: `/api/v1/voicemails/${m.id}/audio`, ...owner }),
+      await t.app.inject({ method: 'PATCH', url: `/api/v1/voicemails/${m.id}`, ...owner, payload: { heard: true } }),
+      await t.app.inject({ method: 'DELETE', url: `/api/v1/voicemails/${m.id}`, ...owner }),
+    ];
+    for (const r of tries) expect([r.statusCode, r.json().error.code]).toEqual([404, 'VOICEMAIL_NOT_FOUND']);
+    const rows = await t.handle.db.selectFrom('audit_events').select(['action', 'outcome', 'actor_id']).where('object_id', '=', m.id).where('outcome', '=', 'denied').orderBy('seq').execute();
+    expect(rows).toEqual(['voicemail.read', 'voicemail.play', 'voicemail.mark_heard', 'voicemail.delete'].map((action) => ({ action, outcome: 'denied', actor_id: t.owner.id })));
+    expect((await get(`/api/v1/voicemails/${m.id}`, t.staffToken)).json()).toMatchObject({ id: m.id, heard: false });
+  });
+
   it('lets break-glass read a box (audited with the grant) but not mark heard or delete', async () => {
     const m = await leaveMessage(t.voicemail.store, box);
     const { user } = await addUser(t.handle.db, t.practice.id, { email: `glass-${dialect}@cedar.example`, displayName: 'Dr Glass', role: 'provider' }, CLI_ACTOR);
