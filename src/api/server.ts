@@ -143,6 +143,9 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     trustProxy: false,
     requestIdHeader: false,
+    // No implicit HEAD twins of GET routes: they would run the handler, so a HEAD on a
+    // recording was audited as a play (and a list as a list) while nothing was shown.
+    exposeHeadRoutes: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const routes: RouteInfo[] = [];

@@ -52,6 +52,17 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     expect(await events(`object=${m.id}&objectType=user`)).toEqual([]);
   });
 
+  it('audits a play only for a GET that sends the audio: a HEAD is not a route', async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    const plays = async () => (await t.handle.db.selectFrom('audit_events').select('seq').where('object_id', '=', m.id).where('action', '=', 'voicemail.play').execute()).length;
+    const head = await t.app.inject({ method: 'HEAD', url: `/api/v1/voicemails/${m.id}/audio`, headers: bearer(t.staffToken) });
+    expect(head.statusCode).toBe(404);
+    expect(await plays()).toBe(0);
+    const played = await get(`/api/v1/voicemails/${m.id}/audio`, t.staffToken);
+    expect([played.statusCode, played.headers['content-type']]).toEqual([200, 'audio/wav']);
+    expect(await plays()).toBe(1);
+  });
+
   it("records a refused attempt on someone else's message (the caller still sees only 404)", async () => {
     const m = await leaveMessage(t.voicemail.store, box);
     const owner = { headers: bearer(t.ownerToken) };
