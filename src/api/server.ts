@@ -191,7 +191,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       v1.addHook('onRequest', authenticate(opts.db, portal.gate));
       v1.addHook('preHandler', authorize);
 
-      v1.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [] } }, async () => ({ status: 'ok', version: opts.version }));
+      // HEAD too: monitors probe liveness with it (routes are GET-only otherwise, see exposeHeadRoutes).
+      v1.route({ method: ['GET', 'HEAD'], url: '/health', config: { access: 'public' }, schema: { tags: ['system'], security: [] }, handler: async () => ({ status: 'ok', version: opts.version }) });
       v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
       const deps: ApiDeps = {

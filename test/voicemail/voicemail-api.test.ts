@@ -61,6 +61,7 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     const played = await get(`/api/v1/voicemails/${m.id}/audio`, t.staffToken);
     expect([played.statusCode, played.headers['content-type']]).toEqual([200, 'audio/wav']);
     expect(await plays()).toBe(1);
+    expect((await t.app.inject({ method: 'HEAD', url: '/api/v1/health' })).statusCode).toBe(200);
   });
 
   it("records a refused attempt on someone else's message (the caller still sees only 404)", async () => {
