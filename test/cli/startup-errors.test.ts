@@ -91,6 +91,22 @@ describe('a missing master key file on an install that has data', { timeout: 180
     expect(existsSync(join(dir, 'master.key'))).toBe(false);
   });
 
+  it("refuses another install's key file (MASTER_KEY_MISMATCH) before anything is opened with it", () => {
+    const dir = freshDataDir();
+    expect(sotto(['demo', '--json'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+    const other = freshDataDir();
+    expect(sotto(['user', 'list'], { SOTTO_DATA_DIR: other }).status).toBe(1); // makes other/master.key
+    for (const args of [['keys', 'status'], ['voicemail', 'list'], ['start']]) {
+      const r = sotto(args, { SOTTO_DATA_DIR: dir, SOTTO_MASTER_KEY_FILE: join(other, 'master.key'), ...ports, SOTTO_BIND: '127.0.0.1' });
+      expectClearFailure(r, 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISMATCH');
+    }
+    // Nothing was taken for tampering, and the right key still opens everything.
+    const status = sotto(['keys', 'status', '--json'], { SOTTO_DATA_DIR: dir });
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).staleDataKeys).toBe(0);
+    expect(sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+  });
+
   it('is still created on a fresh install', () => {
     const dir = freshDataDir();
     expect(sotto(['user', 'list'], { SOTTO_DATA_DIR: dir }).status).toBe(1); // no practice yet
