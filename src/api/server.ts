@@ -143,6 +143,9 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     trustProxy: false,
     requestIdHeader: false,
+    // No implicit HEAD twins of GET routes: they would run the handler, so a HEAD on a
+    // recording was audited as a play (and a list as a list) while nothing was shown.
+    exposeHeadRoutes: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const routes: RouteInfo[] = [];
@@ -188,7 +191,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       v1.addHook('onRequest', authenticate(opts.db, portal.gate));
       v1.addHook('preHandler', authorize);
 
-      v1.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [] } }, async () => ({ status: 'ok', version: opts.version }));
+      // HEAD too: monitors probe liveness with it (routes are GET-only otherwise, see exposeHeadRoutes).
+      v1.route({ method: ['GET', 'HEAD'], url: '/health', config: { access: 'public' }, schema: { tags: ['system'], security: [] }, handler: async () => ({ status: 'ok', version: opts.version }) });
       v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
       const deps: ApiDeps = {

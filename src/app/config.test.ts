@@ -32,6 +32,7 @@ describe('loadConfig', () => {
     ['SOTTO_SESSION_IDLE_MINUTES', '45'],
     ['SOTTO_TRANSCRIBE_ENGINE', 'bogus'],
     ['SOTTO_TRANSCRIBE_CONCURRENCY', '0'],
+    ['SOTTO_BIND', '999.1.1.1'],
   ])('names the bad variable %s', (name, value) => {
     let err: unknown;
     try {
@@ -42,6 +43,33 @@ describe('loadConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe(name);
     expect((err as Error).message).toContain(name);
+  });
+
+  it.each([
+    ['SOTTO_SMTP_URL', { SOTTO_SMTP_URL: 'smtp://' }],
+    ['SOTTO_PUBLIC_URL', { SOTTO_PUBLIC_URL: 'https://pbx.example.com/?tenant=1' }],
+    ['SOTTO_PUBLIC_URL', { SOTTO_PUBLIC_URL: 'https://pbx.example.com/#portal' }],
+    ['SOTTO_SMTP_FROM', { SOTTO_SMTP_FROM: 'front desk' }],
+    ['SOTTO_SMTP_FROM', { SOTTO_SMTP_FROM: 'a@b.example\r\nBcc: x@y.example' }],
+    ['SOTTO_SIP_TLS_PORT', { SOTTO_SIP_PORT: '5070', SOTTO_SIP_TLS_PORT: '5070' }],
+    ['SOTTO_SIP_PORT', { SOTTO_HTTP_PORT: '5060' }],
+    ['SOTTO_RTP_PORTS', { SOTTO_SIP_PORT: '20010' }],
+  ])('refuses at start what would only fail later: %s in %j', (name, env) => {
+    let err: unknown;
+    try {
+      loadConfig(env, '/x');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+  });
+
+  it('takes a From with or without a name, and ports that stand apart', () => {
+    expect(loadConfig({ SOTTO_SMTP_FROM: 'pbx@maple.example' }, '/x').smtpFrom).toBe('pbx@maple.example');
+    expect(loadConfig({ SOTTO_SMTP_FROM: '"Maple Dental" <pbx@maple.example>' }, '/x').smtpFrom).toBe('"Maple Dental" <pbx@maple.example>');
+    expect(loadConfig({ SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' }, '/x').httpPort).toBe(0);
+    expect(loadConfig({ SOTTO_PUBLIC_URL: 'https://pbx.maple.example/' }, '/x').publicUrl).toBe('https://pbx.maple.example');
   });
 
   it('never echoes a URL that may hold a password', () => {

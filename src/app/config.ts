@@ -165,7 +165,17 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     database = { kind: 'sqlite', path: isAbsolute(p) ? p : resolve(cwd, p) };
   } else database = { kind: 'postgres', url: dbUrl.toString() };
 
+  // A URL without a server would be accepted here and fail only at the first notice.
   const smtp = url(src, 'SOTTO_SMTP_URL', ['smtp:', 'smtps:']);
+  if (smtp !== undefined && smtp.hostname === '') throw new ConfigError('SOTTO_SMTP_URL', 'names no server (expected smtp://user:pass@host:587 or smtps://…:465)');
+  // Email links are <public URL>/voicemails/<id>: a query or fragment would break every one of them.
+  if (publicUrl !== undefined && (publicUrl.search !== '' || publicUrl.hash !== '')) {
+    throw new ConfigError('SOTTO_PUBLIC_URL', 'must be the address staff open, without ?query or #fragment (e.g. https://pbx.example.com)');
+  }
+  const smtpFrom = src.SOTTO_SMTP_FROM;
+  if (smtpFrom !== undefined && !isMailbox(smtpFrom)) {
+    throw new ConfigError('SOTTO_SMTP_FROM', 'must be an email address, optionally with a name: "Maple Dental <pbx@maple.example>"');
+  }
   const logLevel = (src.SOTTO_LOG_LEVEL ?? 'info') as SottoConfig['logLevel'];
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('SOTTO_LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -197,6 +207,16 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     if (file !== undefined && !existsSync(file)) throw new ConfigError(name, `file not found: ${file}`);
   }
 
+  // One TCP port cannot be both (SIP over TCP shares SOTTO_SIP_PORT with UDP); RTP is UDP beside SIP's UDP.
+  const tcp: [string, number][] = [['SOTTO_HTTP_PORT', httpPort], ['SOTTO_SIP_PORT', sipPort], ['SOTTO_SIP_TLS_PORT', sipTlsPort]];
+  for (const [i, [name, p]] of tcp.entries()) {
+    const clash = tcp.slice(0, i).find(([, q]) => q === p && p !== 0);
+    if (clash) throw new ConfigError(name, `is ${p}, the same port as ${clash[0]}: give each its own`);
+  }
+  if (sipPort !== 0 && sipPort >= rtpPorts.min && sipPort <= rtpPorts.max) {
+    throw new ConfigError('SOTTO_RTP_PORTS', `${rtpPorts.min}-${rtpPorts.max} contains SOTTO_SIP_PORT ${sipPort}: choose a range apart from it`);
+  }
+
   return {
     transcribe: transcribeSettings(src, cwd),
     dataDir,
@@ -209,7 +229,7 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     publicUrlSet: publicUrl !== undefined,
     database,
     smtpUrl: smtp?.toString(),
-    smtpFrom: src.SOTTO_SMTP_FROM ?? `"Sotto" <sotto@${publicUrl?.hostname ?? 'localhost'}>`,
+    smtpFrom: smtpFrom ?? `"Sotto" <sotto@${publicUrl?.hostname ?? 'localhost'}>`,
     smtpCaFile,
     voicemailMaxSeconds,
     masterKeyFile: resolve(cwd, src.SOTTO_MASTER_KEY_FILE ?? join(dataDir, 'master.key')),
@@ -219,6 +239,14 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     logLevel,
     sessionIdleMinutes,
   };
+}
+
+/** `pbx@maple.example` or `Maple Dental <pbx@maple.example>`, on one line (it becomes a mail header). */
+function isMailbox(value: string): boolean {
+  if (/[\r\n]/.test(value)) return false;
+  const m = /^(?:[^<>]*<([^<>]+)>|([^<>]+))$/.exec(value.trim());
+  const address = m?.[1] ?? m?.[2];
+  return address !== undefined && /^[^\s@<>"]+@[A-Za-z0-9.-]+$/.test(address);
 }
 
 function transcribeSettings(src: Source, cwd: string): TranscribeSettings {

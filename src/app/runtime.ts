@@ -1,6 +1,6 @@
 // What every command needs: validated config, logger, data dir, master key
 // and a migrated database. The composition root builds it once.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -8,10 +8,10 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.
 import { AUDIT_ACTIONS } from '../audit/index.ts';
 import { recordAudit } from '../directory/audit.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
-import { openLocalVault, type RecoveryReport, type TamperEvent, type Vault } from '../vault/index.ts';
+import { masterKeyIdOf, openLocalVault, type DataKeyRepository, type RecoveryReport, type TamperEvent, type Vault } from '../vault/index.ts';
 import type { SottoConfig } from './config.ts';
 import { ensureDataDir } from './data-dir.ts';
-import { loadOrCreateMasterKey } from './master-key.ts';
+import { loadOrCreateMasterKey, MasterKeyError } from './master-key.ts';
 
 export interface Runtime {
   config: SottoConfig;
@@ -51,6 +51,24 @@ async function recordTamper(database: DatabaseHandle, event: TamperEvent): Promi
 }
 
 /**
+ * A key file that wraps none of the practices' data keys is another
+ * install's key (a wrong backup restored, a wrong path): with it nothing
+ * stored can be opened and new data would be sealed under a key the
+ * install's backups do not hold. Refused, unless a rotation is part-way
+ * (`<key>.next` present), where `sotto keys rotate` must run to finish it.
+ */
+async function refuseForeignMasterKey(dataKeys: DataKeyRepository, masterKey: Uint8Array, masterKeyFile: string): Promise<void> {
+  const keys = await dataKeys.listAll();
+  const current = masterKeyIdOf(masterKey);
+  if (keys.length === 0 || keys.some((k) => k.masterKeyId === current) || existsSync(`${masterKeyFile}.next`)) return;
+  const wrappedBy = [...new Set(keys.map((k) => k.masterKeyId))].join(', ');
+  throw new MasterKeyError(
+    `SOTTO_MASTER_KEY_FILE: ${masterKeyFile} holds master key ${current}, but every practice data key is wrapped by ${wrappedBy}: it is not this install's key; point SOTTO_MASTER_KEY_FILE at the right file or restore it from your backup`,
+    'MASTER_KEY_MISMATCH',
+  );
+}
+
+/**
  * `recover: false` for a process that does not own the data dir (the CLI
  * beside a running server): it must not take a live server's objects in
  * the middle of a write for a crash's leftovers. `sotto start` owns it
@@ -79,6 +97,8 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
   try {
     await migrateToLatest(database);
     masterKey = loadOrCreateMasterKey(config.masterKeyFile, await sealedUnderMasterKey(database));
+    // Before the vault opens: its start-up recovery would take every object under a foreign key for tampered.
+    await refuseForeignMasterKey(new KyselyVaultRepositories(database.db, database.sqlite).dataKeys, masterKey, config.masterKeyFile);
     local = await openLocalVault({
       dataDir: config.dataDir,
       masterKeyFile: config.masterKeyFile,

@@ -1,6 +1,7 @@
 // The SIP side of `sotto start`: one stack on UDP and TCP (SOTTO_SIP_PORT)
 // and TLS (SOTTO_SIP_TLS_PORT), with the registrar behind it.
-import { hkdfSync } from 'node:crypto';
+import { createPrivateKey, hkdfSync, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { answerOptions, SipStack, statelessOptionsAnswer, type TransactionUser }
 import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
+import { ConfigError } from './config.ts';
 import type { Runtime } from './runtime.ts';
 import { listenFailure } from './server.ts';
 
@@ -48,7 +50,16 @@ const ALLOW = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, SUBSCRIBE';
 /** The TLS certificate: from SOTTO_SIP_TLS_CERT/KEY, else a self-signed one made once in the data dir. */
 export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
   if (rt.config.sipTlsCertFile && rt.config.sipTlsKeyFile) {
-    return { cert: readFileSync(rt.config.sipTlsCertFile, 'utf8'), key: readFileSync(rt.config.sipTlsKeyFile, 'utf8') };
+    const read = (variable: string, file: string): string => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new ConfigError(variable, `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    };
+    const pair = { cert: read('SOTTO_SIP_TLS_CERT', rt.config.sipTlsCertFile), key: read('SOTTO_SIP_TLS_KEY', rt.config.sipTlsKeyFile) };
+    checkTlsPair(pair);
+    return pair;
   }
   const dir = join(rt.config.dataDir, 'tls');
   const certFile = join(dir, 'sip-cert.pem');
@@ -62,6 +73,29 @@ export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
     writeFileSync(certFile, certPem, { mode: 0o644 });
   }
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+}
+
+/**
+ * The operator's certificate and key, checked before any listener starts:
+ * a file that is not PEM, or a key that does not match the certificate, is
+ * the variable's CONFIG_INVALID, not a stack trace from the TLS server.
+ */
+function checkTlsPair(pair: { cert: string; key: string }): void {
+  try {
+    new X509Certificate(pair.cert);
+  } catch {
+    throw new ConfigError('SOTTO_SIP_TLS_CERT', 'is not a PEM certificate');
+  }
+  try {
+    createPrivateKey(pair.key);
+  } catch {
+    throw new ConfigError('SOTTO_SIP_TLS_KEY', 'is not an unencrypted PEM private key');
+  }
+  try {
+    createSecureContext(pair);
+  } catch {
+    throw new ConfigError('SOTTO_SIP_TLS_KEY', 'does not match the certificate in SOTTO_SIP_TLS_CERT');
+  }
 }
 
 export interface SipServiceOptions {

@@ -8,9 +8,9 @@
  * database's single writer at that point. The primary key (chain_key, seq)
  * is the backstop: a writer that got past both fails instead of forking.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AuditEvent, AuditRange, AuditStore, ChainHead } from '../audit/index.ts';
-import { AuditError, canonicalJson, EMPTY_HEAD, GENESIS_HASH, type AuditDetails } from '../audit/index.ts';
+import { AUDIT_ACTIONS, AuditError, canonicalJson, EMPTY_HEAD, GENESIS_HASH, type AuditDetails } from '../audit/index.ts';
 import { isUniqueViolation } from './ids.ts';
 import type { AuditEventsTable, Database } from './schema.ts';
 
@@ -95,8 +95,19 @@ export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
     let s = this.db.selectFrom('audit_events').selectAll().where('chain_key', '=', q.chainKey);
     if (q.actorId !== undefined) s = s.where('actor_id', '=', q.actorId);
     if (q.action !== undefined) s = s.where('action', '=', q.action);
-    if (q.objectType !== undefined) s = s.where('object_type', '=', q.objectType);
-    if (q.objectId !== undefined) s = s.where('object_id', '=', q.objectId);
+    const objectId = q.objectId;
+    if (objectId === undefined) {
+      if (q.objectType !== undefined) s = s.where('object_type', '=', q.objectType);
+    } else {
+      // "Who saw this message?" also takes in the lists that showed it (and its transcript):
+      // one voicemail.list event names every message it returned in details.messageIds.
+      const named = `%${JSON.stringify(objectId).replace(/[!%_]/g, '!$&')}%`;
+      const inList = sql<boolean>`(${sql.ref('action')} = ${AUDIT_ACTIONS.voicemailList} and ${sql.ref('details')} like ${named} escape '!')`;
+      s = s.where((eb) => {
+        const direct = q.objectType === undefined ? eb('object_id', '=', objectId) : eb.and([eb('object_id', '=', objectId), eb('object_type', '=', q.objectType)]);
+        return q.objectType === undefined || q.objectType === 'voicemail' ? eb.or([direct, inList]) : direct;
+      });
+    }
     if (q.from !== undefined) s = s.where('at', '>=', q.from);
     if (q.to !== undefined) s = s.where('at', '<', q.to);
     if (q.beforeSeq !== undefined) s = s.where('seq', '<', q.beforeSeq);

@@ -316,6 +316,13 @@ export class VoicemailStore implements MailboxAccess {
     await this.db.transaction().execute((trx) => recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, details }));
   }
 
+  /** A refused attempt on a message the actor may not read (the caller was told "not found"). */
+  async auditRefused(message: { id: string; practiceId: string }, actor: Actor, action: string): Promise<void> {
+    await this.db.transaction().execute((trx) =>
+      recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, outcome: 'denied', details: { reason: 'not_granted' } }),
+    );
+  }
+
   /** A listing of messages (API): one event with the count, and any break-glass grants it rested on. */
   async auditList(practiceId: string, actor: Actor, messageIds: readonly string[], breakGlassIds: readonly string[]): Promise<void> {
     // The ids, not just a count: an auditor must be able to tell whose messages (and transcripts) were read.

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateSelfSignedCertificate } from '../../src/sip/transport/index.ts';
 import { sotto, type CliResult } from '../support/cli.ts';
 
 const freshDataDir = () => mkdtempSync(join(tmpdir(), 'sotto-startup-'));
@@ -27,6 +28,24 @@ describe('sotto start with an address that is not this machine', { timeout: 60_0
   it('refuses an address that is not an IP address at all', () => {
     const r = sotto(['start'], { SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '999.1.1.1', ...ports });
     expectClearFailure(r, 'SOTTO_BIND', 'CONFIG_INVALID');
+  });
+});
+
+describe('an operator certificate for SIP over TLS that cannot be used', { timeout: 60_000 }, () => {
+  it('names SOTTO_SIP_TLS_CERT or SOTTO_SIP_TLS_KEY with CONFIG_INVALID', () => {
+    const dir = freshDataDir();
+    const a = generateSelfSignedCertificate({ commonName: 'pbx.example', altNames: ['pbx.example'], keyType: 'ec' });
+    const b = generateSelfSignedCertificate({ commonName: 'pbx.example', altNames: ['pbx.example'], keyType: 'ec' });
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
+      return join(dir, name);
+    };
+    const env = (cert: string, key: string) => ({ SOTTO_DATA_DIR: freshDataDir(), SOTTO_BIND: '127.0.0.1', ...ports, SOTTO_SIP_TLS_CERT: cert, SOTTO_SIP_TLS_KEY: key });
+    expectClearFailure(sotto(['start'], env(file('garbage.pem', 'garbage\n'), file('a-key.pem', a.keyPem))), 'SOTTO_SIP_TLS_CERT', 'CONFIG_INVALID');
+    expectClearFailure(sotto(['start'], env(file('a-cert.pem', a.certPem), file('garbage-key.pem', 'garbage\n'))), 'SOTTO_SIP_TLS_KEY', 'CONFIG_INVALID');
+    const mismatched = sotto(['start'], env(file('a-cert.pem', a.certPem), file('b-key.pem', b.keyPem)));
+    expectClearFailure(mismatched, 'SOTTO_SIP_TLS_KEY', 'CONFIG_INVALID');
+    expect(mismatched.stderr).toContain('does not match');
   });
 });
 
@@ -70,6 +89,22 @@ describe('a missing master key file on an install that has data', { timeout: 180
     rmSync(join(dir, 'master.key'));
     expectClearFailure(sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir }), 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISSING');
     expect(existsSync(join(dir, 'master.key'))).toBe(false);
+  });
+
+  it("refuses another install's key file (MASTER_KEY_MISMATCH) before anything is opened with it", () => {
+    const dir = freshDataDir();
+    expect(sotto(['demo', '--json'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+    const other = freshDataDir();
+    expect(sotto(['user', 'list'], { SOTTO_DATA_DIR: other }).status).toBe(1); // makes other/master.key
+    for (const args of [['keys', 'status'], ['voicemail', 'list'], ['start']]) {
+      const r = sotto(args, { SOTTO_DATA_DIR: dir, SOTTO_MASTER_KEY_FILE: join(other, 'master.key'), ...ports, SOTTO_BIND: '127.0.0.1' });
+      expectClearFailure(r, 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISMATCH');
+    }
+    // Nothing was taken for tampering, and the right key still opens everything.
+    const status = sotto(['keys', 'status', '--json'], { SOTTO_DATA_DIR: dir });
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).staleDataKeys).toBe(0);
+    expect(sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
   });
 
   it('is still created on a fresh install', () => {

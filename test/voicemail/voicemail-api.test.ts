@@ -33,6 +33,52 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     expect((await get(`/api/v1/voicemails/${m.id}`, token)).statusCode).toBe(200);
   });
 
+  it("finds, by the message's id in the audit log, the lists that showed it as well as its reads", async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    expect((await get('/api/v1/voicemails', t.staffToken)).statusCode).toBe(200);
+    expect((await get(`/api/v1/voicemails/${m.id}`, t.staffToken)).statusCode).toBe(200);
+    const events = async (query: string) =>
+      ((await get(`/api/v1/audit-events?${query}`, t.ownerToken)).json().items as { action: string; actor: { id: string } }[]).map((e) => [e.action, e.actor.id]);
+    const staffId = t.staff.id;
+    expect(await events(`object=${m.id}`)).toEqual([
+      ['voicemail.read', staffId],
+      ['voicemail.list', staffId],
+      ['voicemail.deposit', expect.any(String)],
+    ]);
+    expect(await events(`object=${m.id}&objectType=voicemail&actor=${staffId}`)).toEqual([
+      ['voicemail.read', staffId],
+      ['voicemail.list', staffId],
+    ]);
+    expect(await events(`object=${m.id}&objectType=user`)).toEqual([]);
+  });
+
+  it('audits a play only for a GET that sends the audio: a HEAD is not a route', async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    const plays = async () => (await t.handle.db.selectFrom('audit_events').select('seq').where('object_id', '=', m.id).where('action', '=', 'voicemail.play').execute()).length;
+    const head = await t.app.inject({ method: 'HEAD', url: `/api/v1/voicemails/${m.id}/audio`, headers: bearer(t.staffToken) });
+    expect(head.statusCode).toBe(404);
+    expect(await plays()).toBe(0);
+    const played = await get(`/api/v1/voicemails/${m.id}/audio`, t.staffToken);
+    expect([played.statusCode, played.headers['content-type']]).toEqual([200, 'audio/wav']);
+    expect(await plays()).toBe(1);
+    expect((await t.app.inject({ method: 'HEAD', url: '/api/v1/health' })).statusCode).toBe(200);
+  });
+
+  it("records a refused attempt on someone else's message (the caller still sees only 404)", async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    const owner = { headers: bearer(t.ownerToken) };
+    const tries = [
+      await t.app.inject({ method: 'GET', url: `/api/v1/voicemails/${m.id}`, ...owner }),
+      await t.app.inject({ method: 'GET', url: `/api/v1/voicemails/${m.id}/audio`, ...owner }),
+      await t.app.inject({ method: 'PATCH', url: `/api/v1/voicemails/${m.id}`, ...owner, payload: { heard: true } }),
+      await t.app.inject({ method: 'DELETE', url: `/api/v1/voicemails/${m.id}`, ...owner }),
+    ];
+    for (const r of tries) expect([r.statusCode, r.json().error.code]).toEqual([404, 'VOICEMAIL_NOT_FOUND']);
+    const rows = await t.handle.db.selectFrom('audit_events').select(['action', 'outcome', 'actor_id']).where('object_id', '=', m.id).where('outcome', '=', 'denied').orderBy('seq').execute();
+    expect(rows).toEqual(['voicemail.read', 'voicemail.play', 'voicemail.mark_heard', 'voicemail.delete'].map((action) => ({ action, outcome: 'denied', actor_id: t.owner.id })));
+    expect((await get(`/api/v1/voicemails/${m.id}`, t.staffToken)).json()).toMatchObject({ id: m.id, heard: false });
+  });
+
   it('lets break-glass read a box (audited with the grant) but not mark heard or delete', async () => {
     const m = await leaveMessage(t.voicemail.store, box);
     const { user } = await addUser(t.handle.db, t.practice.id, { email: `glass-${dialect}@cedar.example`, displayName: 'Dr Glass', role: 'provider' }, CLI_ACTOR);

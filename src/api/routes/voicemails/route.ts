@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { AUDIT_ACTIONS } from '../../../audit/index.ts';
 import { loadAccessGrants } from '../../../directory/index.ts';
 import { parseWav, bytesToPcm16 } from '../../../media/wav.ts';
 import { decodeG711 } from '../../../media/codecs/g711.ts';
@@ -47,12 +48,19 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     return out;
   }
 
-  /** One message the caller may read; 404 alike for "no such message" and "not yours" (no probing). */
-  async function readableMessage(req: FastifyRequest, id: string) {
+  /**
+   * One message the caller may read; 404 alike for "no such message" and "not yours" (no probing).
+   * A refused attempt on someone else's message is on the audit log as a failure of the action
+   * tried (45 CFR 164.312(b)): the caller learns nothing, the auditor sees who tried.
+   */
+  async function readableMessage(req: FastifyRequest, id: string, attempted: string) {
     const p = principalOf(req);
     const message = await deps().store.get(p.practiceId, id);
     const access = (await readableBoxes(req)).get(message.boxId);
-    if (!access) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
+    if (!access) {
+      await deps().store.auditRefused(message, actorOf(req), attempted);
+      throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
+    }
     const glass: Record<string, string> = access.decision.basis === 'break_glass' ? { breakGlassId: access.decision.breakGlassId } : {};
     return { message, access, glass };
   }
@@ -84,7 +92,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req) => {
       const { store } = deps();
-      const { message, access, glass } = await readableMessage(req, req.params.id);
+      const { message, access, glass } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailRead);
       await store.audit(message, actorOf(req), 'voicemail.read', { transcript: message.transcriptObjectId !== null, ...glass });
       return presentVoicemail(message, access.box.extension, await store.transcript(message));
     },
@@ -104,7 +112,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req, reply) => {
       const { store } = deps();
-      const { message, glass } = await readableMessage(req, req.params.id);
+      const { message, glass } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailPlay);
       const audio = await store.openAudioWav(message.practiceId, message.id, actorOf(req), { via: 'api', ...glass });
       return reply.type('audio/wav').header('content-length', String(audio.length)).header('content-disposition', 'inline; filename="voicemail.wav"').send(audio.stream as unknown as string);
     },
@@ -118,7 +126,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req) => {
       const { store } = deps();
-      const { message, access } = await readableMessage(req, req.params.id);
+      const { message, access } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailMarkHeard);
       refuseBreakGlassChange(access);
       await store.markHeard(message.id, actorOf(req), req.body.heard);
       return presentVoicemail({ ...message, heard: req.body.heard }, access.box.extension, await store.transcript(message));
@@ -133,7 +141,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req, reply) => {
       const { store } = deps();
-      const { message, access } = await readableMessage(req, req.params.id);
+      const { message, access } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailDelete);
       refuseBreakGlassChange(access);
       await store.delete(message.id, actorOf(req));
       return reply.status(204).send(null);
