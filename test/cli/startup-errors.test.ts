@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { generateSelfSignedCertificate } from '../../src/sip/transport/index.ts';
 import { sotto, type CliResult } from '../support/cli.ts';
@@ -105,6 +106,22 @@ describe('a missing master key file on an install that has data', { timeout: 180
     expect(status.status, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).staleDataKeys).toBe(0);
     expect(sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+  });
+
+  it('is refused when the only secrets it sealed are two-factor secrets (no voicemail yet)', () => {
+    const dir = freshDataDir();
+    expect(sotto(['demo', '--json'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+    const db = new Database(join(dir, 'sotto.db'));
+    try {
+      db.pragma('foreign_keys = OFF');
+      db.exec('DELETE FROM vault_objects; DELETE FROM vault_data_keys');
+      expect(db.prepare('SELECT count(*) AS n FROM users WHERE totp_secret_sealed IS NOT NULL').get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
+    rmSync(join(dir, 'master.key'));
+    expectClearFailure(sotto(['user', 'list'], { SOTTO_DATA_DIR: dir }), 'SOTTO_MASTER_KEY_FILE', 'MASTER_KEY_MISSING');
+    expect(existsSync(join(dir, 'master.key'))).toBe(false);
   });
 
   it('is still created on a fresh install', () => {
