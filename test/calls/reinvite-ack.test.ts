@@ -7,7 +7,7 @@
 // retransmissions on the ACK its dialog brings (by CSeq number), from
 // either phone, and when it ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCSeq, type SipMessage } from '../../src/sip/message/index.ts';
+import { getCSeq, type SipMessage, type SipRequest } from '../../src/sip/message/index.ts';
 import type { CallPhone } from './call-phone.ts';
 import { CallServer } from './call-server.ts';
 
@@ -53,6 +53,9 @@ async function resentAfterAck(phone: CallPhone, seq: number): Promise<boolean> {
   return copies() > before;
 }
 
+/** Sotto's re-INVITE as the other phone hears it (CSeq past the call's INVITE). */
+const isReInvite = (m: SipMessage): m is SipRequest => m.kind === 'request' && m.method === 'INVITE' && (getCSeq(m)?.seq ?? 0) > 1;
+
 describe('the 2xx to a re-INVITE', { timeout: 30_000 }, () => {
   it('is not resent once the phone ACKed it (hold from the caller)', async () => {
     const { a, ma, call } = await connectedCall();
@@ -77,5 +80,31 @@ describe('the 2xx to a re-INVITE', { timeout: 30_000 }, () => {
     call.bye();
     await a.waitResponse('BYE');
     expect(resent).toBe(false);
+  });
+
+  it('is ACKed again each time the other phone resends it (RFC 3261 13.2.2.4)', async () => {
+    const { a, b, ma, mb, call } = await connectedCall();
+    const hold = await call.reInvite(ma.offer({ codecs: ['PCMU'], direction: 'sendonly' }));
+    expect(hold.status).toBe(200);
+    const reInvite = b.heard.find(isReInvite)!;
+    const seq = getCSeq(reInvite)!.seq;
+    const acks = (m: SipMessage) => m.kind === 'request' && m.method === 'ACK' && getCSeq(m)?.seq === seq;
+    await b.waitHeard(acks, 1, 5_000);
+    // Our ACK was lost, say: the phone resends its 200 (same bytes as far as Sotto is concerned).
+    b.reply(reInvite, 200, mb.answer(reInvite.body.toString('utf8'), { codecs: ['PCMU'] }));
+    await b.waitHeard(acks, 2, 5_000);
+    call.bye();
+    await a.waitResponse('BYE');
+  });
+
+  it('is not sent for a re-INVITE still pending when the call ends: 487 (RFC 3261 15.1.2)', async () => {
+    const { a, b, ma, call } = await connectedCall();
+    b.incoming = { kind: 'ring' };
+    const pending = call.reInvite(ma.offer({ codecs: ['PCMU'], direction: 'sendonly' }));
+    await b.waitHeard(isReInvite, 1, 5_000);
+    // The phone never answers it; the caller hangs up meanwhile.
+    call.bye();
+    await a.waitResponse('BYE');
+    expect((await pending).status).toBe(487);
   });
 });

@@ -72,7 +72,8 @@ export class Call implements UnavailableCall, ForkEvents {
   private okRetransmit: OkRetransmitter | undefined;
   /** The 2xx to the last re-INVITE, resent until its phone ACKs it (by CSeq number). */
   private reInviteOk: { readonly from: 'a' | 'b'; readonly seq: number; readonly retransmitter: OkRetransmitter } | undefined;
-  private reInviting = false;
+  /** The re-INVITE being passed to the other phone, if any: one at a time (RFC 3261 14.2). */
+  private reInviting: { readonly tx: InviteServerTransaction; readonly request: SipRequest } | undefined;
   /** For the call detail record (epoch ms). */
   readonly startedAt = Date.now();
   answeredAt: number | null = null;
@@ -304,15 +305,18 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.current !== CallState.Connected || !toDialog) return void tx.respond(createResponse(request, 481));
     // RFC 3261 14.2: one offer at a time.
     if (this.reInviting) return void tx.respond(createResponse(request, 491));
-    this.reInviting = true;
+    this.reInviting = { tx, request };
     const seq = getCSeq(request)?.seq ?? 0;
     const onOk = (retransmitter: OkRetransmitter): void => {
       this.stopReInviteOk();
-      // The call may have ended while the other phone answered: nothing to resend then.
-      if (this.current === CallState.Connected) this.reInviteOk = { from, seq, retransmitter };
-      else queueMicrotask(() => retransmitter.stop());
+      this.reInviteOk = { from, seq, retransmitter };
     };
-    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms, onOk }, {
+    const onNoAck = (): void => {
+      this.ctx.log('call.ack_timeout', this.id, {});
+      this.terminate();
+    };
+    const connected = (): boolean => this.current === CallState.Connected;
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms, onOk, onNoAck, connected }, {
         callId: this.id,
         fromLeg: from,
         toDialog,
@@ -326,7 +330,7 @@ export class Call implements UnavailableCall, ForkEvents {
         if (!tx.answered) tx.respond(createResponse(request, 500));
       })
       .finally(() => {
-        this.reInviting = false;
+        this.reInviting = undefined;
       });
   }
 
@@ -437,6 +441,8 @@ export class Call implements UnavailableCall, ForkEvents {
     this.stopRinging();
     this.okRetransmit?.stop();
     this.stopReInviteOk();
+    // RFC 3261 15.1.2: requests pending in the dialog when it ends get 487.
+    if (this.reInviting && !this.reInviting.tx.answered) this.reInviting.tx.respond(createResponse(this.reInviting.request, 487));
     if (status !== undefined) this.reject(status);
     if (this.relayed) this.ctx.relay.delete(this.id).catch(() => {});
     // The branches' transactions outlive the call by up to 64*T1 (RFC 6026): they must not keep it alive.

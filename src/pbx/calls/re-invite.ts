@@ -32,19 +32,30 @@ export async function passReInvite(
    * ACK. That ACK has a branch of its own (RFC 3261 17.1.1.3) and reaches the
    * call through its dialog, never the re-INVITE's transaction.
    */
-  deps: { stack: SipStack; relay: CallMediaRelay; t1Ms: number; onOk: (retransmitter: OkRetransmitter) => void },
+  deps: {
+    stack: SipStack;
+    relay: CallMediaRelay;
+    t1Ms: number;
+    onOk: (retransmitter: OkRetransmitter) => void;
+    /** No ACK for the 2xx within 64*T1 (RFC 3261 13.3.1.4: the UAS SHOULD end the dialog). */
+    onNoAck: () => void;
+    /** Whether the call is still up: a re-INVITE still pending when it ended gets 487 (RFC 3261 15.1.2). */
+    connected: () => boolean;
+  },
   legs: ReInviteLegs,
   tx: InviteServerTransaction,
   request: SipRequest,
 ): Promise<ReInviteOutcome> {
   const reply = (status: number, sdp?: string): number => {
+    // The call ended meanwhile: it answered 487 then (RFC 3261 15.1.2).
+    if (!deps.connected() || tx.answered) return 487;
     if (status >= 200 && status < 300 && sdp !== undefined) {
       const body = Buffer.from(sdp, 'utf8');
       const ok = createResponse(request, status, undefined, {
         body,
         headers: [headerField('Contact', legs.contact), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
       });
-      const retransmitter = new OkRetransmitter(tx, ok, deps.t1Ms, () => {});
+      const retransmitter = new OkRetransmitter(tx, ok, deps.t1Ms, deps.onNoAck);
       deps.onOk(retransmitter);
       retransmitter.start();
     } else tx.respond(createResponse(request, status));
@@ -65,10 +76,18 @@ export async function passReInvite(
   const body = Buffer.from(offer, 'utf8');
   const reInvite = dialog.createRequest('INVITE', { body, contentType: 'application/sdp' });
   const seq = dialog.localSeq;
+  let final: SipResponse | undefined;
   const response = await new Promise<SipResponse | number>((resolve) => {
     deps.stack.sendRequest(reInvite, dialog.destination, {
       onResponse: (r) => {
-        if (r.status >= 200) resolve(r);
+        if (r.status < 200) return;
+        if (final === undefined) {
+          final = r;
+          resolve(r);
+        } else if (r.status < 300) {
+          // RFC 3261 13.2.2.4: an ACK for each 2xx; the phone resends its 2xx until one arrives (UDP loses them).
+          void deps.stack.sendStateless(dialog.createAck(seq), dialog.destination);
+        }
       },
       onTimeout: () => resolve(408),
       onTransportError: () => resolve(503),
