@@ -56,8 +56,9 @@ export async function replacePasswordHash(db: Kysely<Database>, userId: string, 
 /**
  * An admin gives a user a new portal password (a user added by `sotto user
  * add` or `POST /users` has none, and there is no self-service reset). The
- * user's open sessions end with the old password, in the same transaction as
- * the change and its `auth.password_change` event. Only active users.
+ * user's open sessions end with the old password and the user's API tokens
+ * are revoked, in the same transaction as the change and its
+ * `auth.password_change` event. Only active users.
  */
 export async function setPortalPassword(
   db: Kysely<Database>,
@@ -65,7 +66,7 @@ export async function setPortalPassword(
   userId: string,
   passwordHash: string,
   actor: Actor,
-): Promise<{ endedSessions: number }> {
+): Promise<{ endedSessions: number; revokedTokens: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('users').select('status').where('practice_id', '=', practiceId).where('id', '=', userId).executeTakeFirst();
     if (!row) throw new DirectoryError('NOT_FOUND', 'user not found');
@@ -73,8 +74,14 @@ export async function setPortalPassword(
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
     const sessions = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
     const endedSessions = Number(sessions.numDeletedRows);
-    await recordAudit(trx, practiceId, actor, { action: 'auth.password_change', object: { type: 'user', id: userId }, details: { by: 'admin', sessionsEnded: endedSessions } });
-    return { endedSessions };
+    const tokens = await trx.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+    const revokedTokens = Number(tokens.numUpdatedRows);
+    await recordAudit(trx, practiceId, actor, {
+      action: 'auth.password_change',
+      object: { type: 'user', id: userId },
+      details: { by: 'admin', sessionsEnded: endedSessions, tokensRevoked: revokedTokens },
+    });
+    return { endedSessions, revokedTokens };
   });
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
 import { DIALECTS } from '../support/db.ts';
 import { asPortal, sessionFrom, signIn } from '../support/portal.ts';
+import { CLI_ACTOR, createApiToken } from '../../src/directory/index.ts';
 
 describe.each(DIALECTS)('an admin gives a user a portal password on %s', (dialect) => {
   let t: TestApi;
@@ -58,5 +59,27 @@ describe.each(DIALECTS)('an admin gives a user a portal password on %s', (dialec
     const disabled = await t.app.inject({ method: 'POST', url: `/api/v1/users/${userId}/password`, headers: bearer(t.ownerToken) });
     expect(disabled.statusCode).toBe(409);
     expect(disabled.json().error.code).toBe('USER_DISABLED');
+  });
+
+  it("revokes the user's API tokens, and lets only an owner reset an admin", async () => {
+    const staffId = await addStaff('reception-c@cedar.example', '152');
+    const staffToken = (await createApiToken(t.handle.db, t.practice.id, staffId, 'staff', 'integration', CLI_ACTOR)).token;
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/voicemails', headers: bearer(staffToken) })).statusCode).toBe(200);
+    const reset = await t.app.inject({ method: 'POST', url: `/api/v1/users/${staffId}/password`, headers: bearer(t.ownerToken) });
+    expect(reset.json()).toMatchObject({ revokedTokens: 1 });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/voicemails', headers: bearer(staffToken) })).statusCode).toBe(401);
+
+    const admin = async (email: string, extension: string) => {
+      const r = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: bearer(t.ownerToken), payload: { email, displayName: 'Office Manager', role: 'admin', extension } });
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json().user.id as string;
+    };
+    const first = await admin('manager-a@cedar.example', '153');
+    const second = await admin('manager-b@cedar.example', '154');
+    const firstToken = (await createApiToken(t.handle.db, t.practice.id, first, 'admin', 'test', CLI_ACTOR)).token;
+    const byAdmin = await t.app.inject({ method: 'POST', url: `/api/v1/users/${second}/password`, headers: bearer(firstToken) });
+    expect(byAdmin.statusCode).toBe(403);
+    expect(byAdmin.json()).toEqual({ error: expect.objectContaining({ code: 'FORBIDDEN' }) });
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/users/${second}/password`, headers: bearer(t.ownerToken) })).statusCode).toBe(200);
   });
 });

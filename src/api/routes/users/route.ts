@@ -73,10 +73,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
       const p = principalOf(req);
       if (req.params.id === p.userId) throw new ApiError(409, 'CANNOT_RESET_SELF', 'you cannot reset your own password here');
       const target = await getUser(db, p.practiceId, req.params.id);
-      if (target.role === 'owner' && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', "only an owner can reset an owner's password");
+      // An admin resetting another admin (one who has not set up two-factor yet) could sign in as them: owners only.
+      if (roleAtLeast(target.role, 'admin') && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', "only an owner can reset an owner's or an admin's password");
       const password = generatePortalPassword();
-      const { endedSessions } = await setPortalPassword(db, p.practiceId, target.id, await portal.hasher.hash(password), actorOf(req));
-      return { password, endedSessions };
+      const ended = await setPortalPassword(db, p.practiceId, target.id, await portal.hasher.hash(password), actorOf(req));
+      return { password, ...ended };
     },
   );
 };

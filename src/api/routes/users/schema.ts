@@ -38,4 +38,5 @@ export const UserPatch = Type.Object(
 export const NewPortalPassword = Type.Object({
   password: Type.String({ description: 'Shown once; only an argon2id hash is kept. The user signs in with it (owners and admins then set up two-factor).' }),
   endedSessions: Type.Integer({ minimum: 0, description: "The user's portal sessions ended by the change" }),
+  revokedTokens: Type.Integer({ minimum: 0, description: "The user's API tokens revoked by the change (a reset is what one does about a credential one no longer trusts)" }),
 });
