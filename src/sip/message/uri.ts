@@ -133,12 +133,14 @@ function isScheme(text: string, end: number): boolean {
  * say so; freezing them would make every reader of a params array
  * polymorphic, and cost more than the parse saved).
  * Bounded: emptied when full (a flood of distinct URIs costs a lookup and
- * an insert each, no more memory). A result's strings are cut from the
- * message text it was parsed from, which each entry thus keeps: at most
- * MEMO_LIMIT message heads.
+ * an insert each, no more memory), and only URIs of up to MEMO_TEXT_LIMIT
+ * characters, parsed from a copy of their own: an entry holds its own few
+ * hundred bytes, never the message it came in (a slice of a 64 KiB request
+ * would keep it all: 512 of them, 32 MiB, for any peer to fill).
  */
 const memo = new Map<string, UriResult>();
 const MEMO_LIMIT = 512;
+const MEMO_TEXT_LIMIT = 256;
 
 /**
  * Parses any URI that may appear in a Request-URI or a name-addr. Never
@@ -146,17 +148,28 @@ const MEMO_LIMIT = 512;
  * 3.1.2.8 lwsruri).
  */
 export function parseUri(text: string): UriResult {
+  if (text.length > MEMO_TEXT_LIMIT) return parseUriText(text);
   const known = memo.get(text);
   if (known !== undefined) return known;
-  const result = parseUriText(text);
+  const own = flatCopy(text);
+  const result = parseUriText(own);
   if (result.ok) {
     if (memo.size >= MEMO_LIMIT) memo.clear();
-    // The key is a copy: a slice would keep its whole message text as long as the entry.
-    const key = '\u0000' + text;
-    key.charCodeAt(0);
-    memo.set(key.slice(1), result);
+    memo.set(own, result);
   }
   return result;
+}
+
+/**
+ * The text as a string of its own. A slice of a message points into the
+ * message's text and keeps all of it alive; concatenating forces a new
+ * string, and reading a character flattens it, so the slice taken off it
+ * points into that copy only.
+ */
+function flatCopy(text: string): string {
+  const copy = '\u0000' + text;
+  copy.charCodeAt(0);
+  return copy.slice(1);
 }
 
 function parseUriText(text: string): UriResult {
