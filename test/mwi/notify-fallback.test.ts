@@ -62,7 +62,8 @@ describe('MWI NOTIFY after a restart, subscriber on TCP', { timeout: 20_000 }, (
       defaultExpires: 3600,
       minExpires: 60,
       maxExpires: 3600,
-      onEnded: (_r, end) => ended.push(end.kind === 'terminated' ? end.reason : String(end.status)),
+      // An end (503 when the NOTIFY cannot be sent) settles the wait too, so a failure shows its status.
+      onEnded: (_r, end) => (ended.push(end.kind === 'terminated' ? end.reason : String(end.status)), arrived()),
     });
     closers.push(() => notifier.close());
     const stored: StoredDialog = {
@@ -79,7 +80,7 @@ describe('MWI NOTIFY after a restart, subscriber on TCP', { timeout: 20_000 }, (
     };
     expect(notifier.restore(stored, { package: 'message-summary' }, 'box-1', systemClock.now() + 600_000)).toBeDefined();
     expect(notifier.notify('box-1')).toBe(1);
-    await got;
+    await got; // the NOTIFY, or the subscription's end
     expect(notifies.map((n) => `${n.method} ${getCSeq(n)?.seq}`)).toEqual(['NOTIFY 201']);
     expect(ended).toEqual([]);
   });
