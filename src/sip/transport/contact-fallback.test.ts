@@ -66,6 +66,25 @@ describe('stream transport with a fallback', () => {
     expect(await phone.received).toBe('OPTIONS sip:x SIP/2.0\r\n\r\n');
   });
 
+  it('keeps using the flow while its connection is open', async () => {
+    let delivered: () => void = () => {};
+    const adopted = new Promise<void>((r) => (delivered = r));
+    const t = new TcpTransport({ host: '127.0.0.1', port: 0 });
+    await t.start({ onMessage: () => delivered() });
+    cleanup.push(() => t.close());
+    const elsewhere = await listener();
+    // The phone's connection, over which it registered.
+    const flow = net.connect(t.local.port, '127.0.0.1');
+    cleanup.push(() => flow.destroy());
+    await new Promise((r) => flow.once('connect', r));
+    const back = new Promise<string>((r) => flow.once('data', (d: Buffer) => r(d.toString('latin1'))));
+    flow.write('OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n');
+    await adopted;
+    const sent = await t.send(Buffer.from('NOTIFY sip:x SIP/2.0\r\n\r\n'), { protocol: 'TCP', address: '127.0.0.1', port: flow.localPort!, fallback: { address: '127.0.0.1', port: elsewhere.port } });
+    expect(sent.ok).toBe(true);
+    expect(await back).toBe('NOTIFY sip:x SIP/2.0\r\n\r\n');
+  });
+
   it('without a fallback still fails on a dead flow (TRANSPORT_CONNECT_FAILED)', async () => {
     const t = new TcpTransport({ host: '127.0.0.1', port: 0 });
     await t.start({ onMessage: () => {} });
