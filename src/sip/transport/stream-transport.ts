@@ -175,7 +175,11 @@ export abstract class StreamTransport implements Transport {
         this.byPeer.set(key, connection);
         return connection;
       },
-      (e: NodeJS.ErrnoException) => ({ code: 'TRANSPORT_CONNECT_FAILED', message: e.code ?? 'connect failed' }) as TransportError,
+      (e: NodeJS.ErrnoException) => {
+        // The cause's code only (ECONNREFUSED, a certificate check's): why a phone could not be reached, without its address.
+        this.logger.warn({ code: 'SIP_CONNECT_FAILED', protocol: this.protocol, cause: e.code ?? 'unknown' }, 'sip: outgoing connection failed');
+        return { code: 'TRANSPORT_CONNECT_FAILED', message: e.code ?? 'connect failed' } as TransportError;
+      },
     );
     this.connecting.set(key, attempt);
     void attempt.finally(() => this.connecting.delete(key));
