@@ -3,7 +3,9 @@
 // test says (ring, answer, busy). Every SIP message it sends or receives goes
 // into `flow` as `> INVITE` / `< 180` (retransmissions once), so tests
 // assert the flow. Over TCP/TLS it keeps the one connection it registered
-// on and never listens: the server can only reach it back over that flow.
+// on and never listens (the server can only reach it back over that flow),
+// unless `listen` is given: then its Contact names a listening port, as a
+// real phone's does, and it answers on whichever connection a request came.
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import net from 'node:net';
@@ -32,22 +34,27 @@ export interface CallPhoneOptions {
   transport?: PhoneTransport;
   /** TLS: the server certificate to trust. */
   ca?: string;
+  /** TCP/TLS: also listen (port 0; for TLS with this certificate) and name that port in the Contact. */
+  listen?: { cert?: string; key?: string };
 }
 
 /** The phone's one way to the server: a UDP socket or the one stream connection. */
 interface PhoneWire {
   readonly port: number;
+  /** The port the Contact names: the listening one, else `port`. */
+  readonly contactPort: number;
   send(bytes: Buffer): void;
   close(): void;
 }
 
-async function openWire(o: CallPhoneOptions, deliver: (bytes: Buffer) => void): Promise<PhoneWire> {
+async function openWire(o: CallPhoneOptions, deliver: (bytes: Buffer, localPort: number) => void): Promise<PhoneWire> {
   const transport = o.transport ?? 'UDP';
   if (transport === 'UDP') {
     const s = createSocket('udp4');
-    s.on('message', deliver);
+    s.on('message', (b) => deliver(b, s.address().port));
     await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-    return { port: s.address().port, send: (b) => s.send(b, o.server.port, o.server.host), close: () => s.close() };
+    const port = s.address().port;
+    return { port, contactPort: port, send: (b) => s.send(b, o.server.port, o.server.host), close: () => s.close() };
   }
   const socket = await new Promise<net.Socket>((resolve, reject) => {
     const sock =
@@ -56,12 +63,37 @@ async function openWire(o: CallPhoneOptions, deliver: (bytes: Buffer) => void): 
         : net.connect({ host: o.server.host, port: o.server.port }, () => resolve(sock));
     sock.once('error', reject);
   });
-  const framer = new StreamFramer();
-  socket.on('data', (chunk: Buffer) => {
-    for (const e of framer.push(chunk).events) if (e.kind === 'message') deliver(e.bytes);
-  });
-  socket.on('error', () => {});
-  return { port: socket.localPort ?? 0, send: (b) => void socket.write(b), close: () => socket.destroy() };
+  // Sends go on the connection the last message came on (RFC 3261 18.2.2: responses back the way the request came).
+  let current = socket;
+  const sockets = new Set<net.Socket>();
+  const read = (s: net.Socket): void => {
+    sockets.add(s);
+    const framer = new StreamFramer();
+    s.on('data', (chunk: Buffer) => {
+      current = s;
+      for (const e of framer.push(chunk).events) if (e.kind === 'message') deliver(e.bytes, s.localPort ?? 0);
+    });
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  };
+  read(socket);
+  let server: net.Server | undefined;
+  if (o.listen) {
+    const l = o.listen;
+    server = transport === 'TLS' ? tls.createServer({ ...(l.cert ? { cert: l.cert } : {}), ...(l.key ? { key: l.key } : {}) }, read) : net.createServer(read);
+    const listening = server;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  }
+  const contactPort = server ? (server.address() as net.AddressInfo).port : (socket.localPort ?? 0);
+  return {
+    port: socket.localPort ?? 0,
+    contactPort,
+    send: (b) => void current.write(b),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server?.close();
+    },
+  };
 }
 
 interface Waiter {
@@ -82,6 +114,8 @@ export class CallPhone {
   incoming: IncomingPolicy = { kind: 'ring' };
   /** The last INVITE this phone received, and our To tag for it. */
   lastInvite: SipRequest | undefined;
+  /** Our local port the last INVITE came in on (the listening port's connections, or the registered one). */
+  lastInviteOn: number | undefined;
   private inviteTag = tag();
   private cseq = 0;
 
@@ -91,12 +125,17 @@ export class CallPhone {
 
   static async open(o: CallPhoneOptions): Promise<CallPhone> {
     const phone = new CallPhone(o);
-    phone.wire = await openWire(o, (buf) => phone.onMessage(buf));
+    phone.wire = await openWire(o, (buf, port) => phone.onMessage(buf, port));
     return phone;
   }
 
   get port(): number {
     return this.wire.port;
+  }
+
+  /** The port the Contact names (the listening one with `listen`). */
+  get contactPort(): number {
+    return this.wire.contactPort;
   }
 
   get local(): string {
@@ -113,7 +152,7 @@ export class CallPhone {
   }
 
   get contact(): string {
-    return `<sip:${this.o.username}@${this.local}${this.transport === 'UDP' ? '' : `;transport=${this.transport.toLowerCase()}`}>`;
+    return `<sip:${this.o.username}@127.0.0.1:${this.wire.contactPort}${this.transport === 'UDP' ? '' : `;transport=${this.transport.toLowerCase()}`}>`;
   }
 
   close(): void {
@@ -122,7 +161,7 @@ export class CallPhone {
 
   // ------------------------------------------------------------ wire
 
-  private onMessage(buf: Buffer): void {
+  private onMessage(buf: Buffer, localPort: number): void {
     const key = buf.toString('latin1');
     const parsed = parseMessage(buf);
     if (!parsed.ok) return;
@@ -141,6 +180,7 @@ export class CallPhone {
     // which tests do not assert. Every other message is asserted exactly.
     if (!(m.kind === 'response' && m.status === 100)) this.flow.push(`< ${m.kind === 'request' ? m.method : m.status}`);
     this.received.push(m);
+    if (m.kind === 'request' && m.method === 'INVITE') this.lastInviteOn = localPort;
     if (m.kind === 'request') this.onRequest(m);
     this.waiters = this.waiters.filter((w) => {
       if (!w.test(m)) return true;

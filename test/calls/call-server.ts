@@ -63,11 +63,15 @@ export class CallServer {
     readonly store: MemoryLocationStore,
   ) {}
 
-  static async start(rtpPorts: { min: number; max: number }): Promise<CallServer> {
+  /**
+   * `store`: bindings kept from an earlier server (a restart). `phoneCa`: the
+   * certificates our TLS client trusts when it connects to a phone.
+   */
+  static async start(rtpPorts: { min: number; max: number }, o: { store?: MemoryLocationStore; phoneCa?: string } = {}): Promise<CallServer> {
     const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: rtpPorts, workers: 1 });
     const cert = generateSelfSignedCertificate({ commonName: '127.0.0.1', altNames: ['127.0.0.1'], keyType: 'ec' });
     let server: CallServer | undefined;
-    const store = new MemoryLocationStore();
+    const store = o.store ?? new MemoryLocationStore();
     const registrar = new Registrar({
       directory,
       store,
@@ -80,7 +84,7 @@ export class CallServer {
       transports: [
         new UdpTransport({ host: '127.0.0.1', port: 0 }),
         new TcpTransport({ host: '127.0.0.1', port: 0 }),
-        new TlsTransport({ host: '127.0.0.1', port: 0, cert: cert.certPem, key: cert.keyPem }),
+        new TlsTransport({ host: '127.0.0.1', port: 0, cert: cert.certPem, key: cert.keyPem, ...(o.phoneCa ? { ca: o.phoneCa } : {}) }),
       ],
       user: {
         onRequest(tx, request, source) {
@@ -92,7 +96,9 @@ export class CallServer {
       },
     });
     server = new CallServer(stack, relay, cert.certPem, store);
-    server.reset();
+    // Bindings from before a restart stay.
+    if (o.store) server.use();
+    else server.reset();
     return server;
   }
 

@@ -9,7 +9,7 @@ import type { SipStack } from '../../sip/core/index.ts';
 import { dialogKey } from '../../sip/dialog/index.ts';
 import { createResponse, getCallId, getFrom, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
 import { InviteServerTransaction, type NonInviteServerTransaction, type ServerTransaction } from '../../sip/transaction/index.ts';
-import type { Destination, MessageSource, TransportProtocol } from '../../sip/transport/index.ts';
+import { withContactFallback, type Destination, type MessageSource, type TransportProtocol } from '../../sip/transport/index.ts';
 import type { LocationStore } from '../registrar/location-store.ts';
 import type { RegistrarDirectory } from '../registrar/registrar.ts';
 import { CallerAuthenticator } from './caller-auth.ts';
@@ -246,8 +246,10 @@ export class B2bua {
       .flatMap((b) => {
         const uri = parseUri(b.contact);
         const protocol = b.source.transport.toUpperCase() as TransportProtocol;
-        // Requests to a phone go back along the flow it registered from (NAT), not to its Contact host.
-        return uri.ok && this.o.stack.transport(protocol) ? [{ uri: uri.value, destination: { protocol, address: b.source.address, port: b.source.port } }] : [];
+        // Requests to a phone go back along the flow it registered from (NAT), not to its Contact host;
+        // over TCP/TLS, once that connection is gone (a restart), a new one goes to its Contact.
+        if (!uri.ok || !this.o.stack.transport(protocol)) return [];
+        return [{ uri: uri.value, destination: withContactFallback({ protocol, address: b.source.address, port: b.source.port }, uri.value) }];
       });
     // Policy may leave only the phones on TLS; keys go only to phones on TLS.
     const plan = planCallee(targets.map((t) => t.destination.protocol), requireSrtp);

@@ -383,7 +383,7 @@ export class Call implements UnavailableCall, ForkEvents {
   }
 
   private hangUpB(): void {
-    if (this.bDialog && this.winner) void this.ctx.stack.request(this.bDialog.createRequest('BYE'), this.winner.destination);
+    if (this.bDialog && this.winner) void this.ctx.stack.request(this.bDialog.createRequest('BYE'), this.bDialog.destination);
   }
 
   private noAnswer(): void {

@@ -173,14 +173,15 @@ export class Fork implements ClientTransactionUser {
     if (!known && toTags.length >= MAX_DIALOGS) return;
     const dialog = this.seed ? Dialog.asUac(seedRequest(this.seed), response, this.contact, this.destination) : undefined;
     if (!dialog) return;
-    // 13.2.2.4: the ACK carries the INVITE's CSeq number, the dialog's local sequence as made.
-    void this.stack.sendStateless(dialog.createAck(dialog.localSeq), this.destination);
+    // 13.2.2.4: the ACK carries the INVITE's CSeq number, the dialog's local sequence as made. It
+    // goes where the dialog's requests go: the flow, else the 2xx's Contact (the remote target).
+    void this.stack.sendStateless(dialog.createAck(dialog.localSeq), dialog.destination);
     if (known) return;
     toTags.push(ownCopy(toTag));
     const first = toTags.length === 1;
     // The call is offered one dialog per branch, the first; the branch already answered for any other.
     const taken = first && this.events?.onAnswer(this, dialog, response) === true;
-    if (!taken) void this.stack.request(dialog.createRequest('BYE'), this.destination);
+    if (!taken) void this.stack.request(dialog.createRequest('BYE'), dialog.destination);
   }
 
   private sendCancel(): void {

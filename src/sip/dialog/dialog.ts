@@ -9,7 +9,9 @@
  *
  * Where requests physically go is the caller's business (`destination`):
  * for phones behind NAT that is the flow their messages came from, not the
- * host in their Contact.
+ * host in their Contact. Over TCP/TLS the dialog adds the remote target as
+ * the place to connect to once that flow's connection is gone
+ * (contact-fallback.ts), unless a route set names other hops.
  */
 
 import {
@@ -27,7 +29,7 @@ import {
   type SipResponse,
   type Uri,
 } from '../message/index.ts';
-import type { Destination } from '../transport/index.ts';
+import { withContactFallback, type Destination } from '../transport/index.ts';
 
 export interface DialogId {
   readonly callId: string;
@@ -114,7 +116,7 @@ export class Dialog implements DialogState {
       // 12.1.1: our sequence number starts empty; we pick one when we first send.
       localSeq: 0,
       remoteSeq: cseq.seq,
-      destination,
+      destination: reachable(destination, contact.uri, getRecordRoutes(request).length === 0),
     });
   }
 
@@ -138,7 +140,7 @@ export class Dialog implements DialogState {
       localContact,
       localSeq: cseq.seq,
       remoteSeq: undefined,
-      destination,
+      destination: reachable(destination, contact.uri, getRecordRoutes(response).length === 0),
     });
   }
 
@@ -190,6 +192,15 @@ export class Dialog implements DialogState {
     ];
     return { kind: 'request', method, uri: this.remoteTarget, version: 'SIP/2.0', headers, body };
   }
+}
+
+/**
+ * The dialog's destination: the flow, with the remote target to connect to
+ * when its connection is gone. Not with a route set: requests then go via
+ * its first hop (12.2.1.1), never straight to the peer's Contact.
+ */
+function reachable(destination: Destination, remoteTarget: Uri, direct: boolean): Destination {
+  return direct ? withContactFallback(destination, remoteTarget) : destination;
 }
 
 function withoutTag(na: NameAddr): NameAddr {

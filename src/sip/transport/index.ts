@@ -19,6 +19,7 @@ export { TcpTransport, type TcpTransportOptions } from './tcp.ts';
 export { TlsTransport, type TlsTransportOptions } from './tls.ts';
 export type { StreamTransportOptions } from './stream-transport.ts';
 export { responseDestination } from './response-routing.ts';
+export { withContactFallback } from './contact-fallback.ts';
 export { stampReceived } from './received-stamp.ts';
 export { generateSelfSignedCertificate, checkKeyPair, type SelfSignedCertificate, type SelfSignedOptions } from './self-signed-certificate.ts';
 export { unmapIpv4 } from './address.ts';

@@ -138,8 +138,12 @@ export abstract class StreamTransport implements Transport {
     const bytes = Buffer.isBuffer(data) ? data : serializeMessage(data);
     let connection = destination.connectionId ? this.connections.get(destination.connectionId) : undefined;
     if (!connection?.isOpen) connection = this.byPeer.get(peerKey(destination.address, destination.port));
+    // The flow is gone (we restarted, the phone's NAT or connection closed): its address is the
+    // phone's ephemeral port, so a new connection goes to the Contact the phone listens on.
+    const target = !connection?.isOpen && destination.fallback ? { protocol: this.protocol, ...destination.fallback } : destination;
+    if (!connection?.isOpen && target !== destination) connection = this.byPeer.get(peerKey(target.address, target.port));
     if (!connection?.isOpen) {
-      const opened = await this.connect(destination);
+      const opened = await this.connect(target);
       if (!(opened instanceof StreamConnection)) return err(opened);
       connection = opened;
     }
@@ -171,7 +175,11 @@ export abstract class StreamTransport implements Transport {
         this.byPeer.set(key, connection);
         return connection;
       },
-      (e: NodeJS.ErrnoException) => ({ code: 'TRANSPORT_CONNECT_FAILED', message: e.code ?? 'connect failed' }) as TransportError,
+      (e: NodeJS.ErrnoException) => {
+        // The cause's code only (ECONNREFUSED, a certificate check's): why a phone could not be reached, without its address.
+        this.logger.warn({ code: 'SIP_CONNECT_FAILED', protocol: this.protocol, cause: e.code ?? 'unknown' }, 'sip: outgoing connection failed');
+        return { code: 'TRANSPORT_CONNECT_FAILED', message: e.code ?? 'connect failed' } as TransportError;
+      },
     );
     this.connecting.set(key, attempt);
     void attempt.finally(() => this.connecting.delete(key));

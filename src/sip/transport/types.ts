@@ -17,6 +17,15 @@ export interface TransportAddress {
 export interface Destination extends TransportAddress {
   readonly protocol: TransportProtocol;
   readonly connectionId?: string;
+  /**
+   * Stream transports only: where to open a new connection when none to
+   * this flow is open (RFC 3261 18.1.1: the phone's Contact, in the same
+   * transport), instead of dialling the flow's address, which for a phone
+   * is an ephemeral port nobody listens on once its connection is gone (a
+   * restart). See contact-fallback.ts. UDP ignores it: the flow stays the
+   * target there (NAT).
+   */
+  readonly fallback?: TransportAddress;
 }
 
 /** Where a message came from: enough to answer it (RFC 3261 18.2.2). */
