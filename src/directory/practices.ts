@@ -105,7 +105,8 @@ export async function updatePolicy(db: Kysely<Database>, practiceId: string, pat
         changes.after[`retention_${key}`] = value;
       }
     }
-    await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'policy', id: practiceId }, details: changes });
+    // Nothing changed (safe defaults applied twice, a form saved as it was): no event saying "before {} after {}".
+    if (Object.keys(changes.after).length > 0) await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'policy', id: practiceId }, details: changes });
     return after;
   });
 }

@@ -168,9 +168,13 @@ describe.each(DIALECTS)('REST API on %s', (dialect) => {
       await t.app.inject({ method: 'POST', url: '/api/v1/compliance/apply-safe-defaults', headers: bearer(t.ownerToken) });
       const perUser = async () =>
         (await t.handle.db.selectFrom('audit_events').select('object_id').where('practice_id', '=', t.practice.id).where('action', '=', 'settings.update').where('object_type', '=', 'voicemail_settings').execute()).length;
+      const policyEvents = async () =>
+        (await t.handle.db.selectFrom('audit_events').select('object_id').where('practice_id', '=', t.practice.id).where('action', '=', 'settings.update').where('object_type', '=', 'policy').execute()).length;
       const before = await perUser();
+      const policyBefore = await policyEvents();
       await t.app.inject({ method: 'POST', url: '/api/v1/compliance/apply-safe-defaults', headers: bearer(t.ownerToken) });
       expect(await perUser()).toBe(before);
+      expect(await policyEvents()).toBe(policyBefore);
       await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${t.staff.id}/voicemail-settings`, headers: bearer(t.ownerToken), payload: { emailNotifications: false } });
       await t.app.inject({ method: 'POST', url: '/api/v1/compliance/apply-safe-defaults', headers: bearer(t.ownerToken) });
       expect(await perUser()).toBe(before + 2);
