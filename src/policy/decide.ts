@@ -10,31 +10,27 @@ export type Decision = { enabled: true } | { enabled: false; reason: OffReason; 
 
 export type Decisions = Record<Feature, Decision>;
 
+/** The practice policy's switch for each feature (voicemail itself has none: always on). */
+const POLICY_SWITCH: Record<Exclude<Feature, 'voicemail'>, keyof PracticePolicy> = {
+  voicemail_email_notice: 'voicemailEmailNotices',
+  voicemail_email_audio: 'emailAttachmentsAllowed',
+  voicemail_email_transcript: 'emailTranscriptsAllowed',
+  voicemail_transcription: 'voicemailTranscription',
+  virtual_fax: 'virtualFax',
+  texting: 'texting',
+  call_recording: 'callRecording',
+  video_meetings: 'videoMeetings',
+  meeting_recording: 'meetingRecording',
+  call_queues: 'callQueues',
+};
+
+/** The policy switches that are on while the tier leaves their feature out: a plan change turns them off. */
+export function switchesOutsideTier(tier: Tier, policy: PracticePolicy): Array<keyof PracticePolicy> {
+  return (Object.entries(POLICY_SWITCH) as Array<[Feature, keyof PracticePolicy]>).filter(([feature, key]) => !tierIncludes(tier, feature) && policy[key] === true).map(([, key]) => key);
+}
+
 function practiceSwitch(policy: PracticePolicy, feature: Feature): boolean {
-  switch (feature) {
-    case 'voicemail':
-      return true;
-    case 'voicemail_email_notice':
-      return policy.voicemailEmailNotices;
-    case 'voicemail_email_audio':
-      return policy.emailAttachmentsAllowed;
-    case 'voicemail_email_transcript':
-      return policy.emailTranscriptsAllowed;
-    case 'voicemail_transcription':
-      return policy.voicemailTranscription;
-    case 'virtual_fax':
-      return policy.virtualFax;
-    case 'texting':
-      return policy.texting;
-    case 'call_recording':
-      return policy.callRecording;
-    case 'video_meetings':
-      return policy.videoMeetings;
-    case 'meeting_recording':
-      return policy.meetingRecording;
-    case 'call_queues':
-      return policy.callQueues;
-  }
+  return feature === 'voicemail' || policy[POLICY_SWITCH[feature]] === true;
 }
 
 /** Features that only make sense when another one is on. */
