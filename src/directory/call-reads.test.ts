@@ -64,7 +64,8 @@ describe.each(DIALECTS)('call reads on %s', (dialect) => {
     await updateCallSettings(h.db, practice.id, users['201']!.userId, { doNotDisturb: false, ringTimeoutSeconds: 45 }, CLI_ACTOR);
     expect(await both((r) => r.calleeSettings(practice.id, '201'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 45 });
     expect(await both((r) => r.calleeSettings(practice.id, '299'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
-    expect(await both((r) => r.calleeSettings(practice.id, '404'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
+    // No such extension: null (the caller gets 404, not voicemail).
+    expect(await both((r) => r.calleeSettings(practice.id, '404'))).toBeNull();
   });
 
   it('reads the require-SRTP switch as the policy has it, and NOT_FOUND for no policy', async () => {

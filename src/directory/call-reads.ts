@@ -26,8 +26,8 @@ import { getPolicy } from './practices.ts';
 export interface CallReads {
   /** The active device (of an active user) with this digest username in this realm. */
   credential(realm: string, sipUsername: string): Promise<SipCredential | undefined>;
-  /** The settings of the user behind an extension; the defaults without one. */
-  calleeSettings(practiceId: string, extension: string): Promise<CallSettings>;
+  /** The settings of the user behind an extension; the defaults without them; null without such an extension. */
+  calleeSettings(practiceId: string, extension: string): Promise<CallSettings | null>;
   /** The practice policy's require-SRTP switch; NOT_FOUND without a policy row. */
   requireSrtp(practiceId: string): Promise<boolean>;
 }
@@ -89,10 +89,11 @@ class PreparedCallReads implements CallReads {
     return Promise.resolve(row && sipCredentialFromRow(row));
   }
 
-  calleeSettings(practiceId: string, extension: string): Promise<CallSettings> {
+  calleeSettings(practiceId: string, extension: string): Promise<CallSettings | null> {
     if (!this.usable) return this.fallback.calleeSettings(practiceId, extension);
     const row = this.settingsStmt.get(practiceId, extension);
-    const known = row && row.do_not_disturb !== null && row.ring_timeout_seconds !== null;
+    if (!row) return Promise.resolve(null);
+    const known = row.do_not_disturb !== null && row.ring_timeout_seconds !== null;
     return Promise.resolve(known ? { doNotDisturb: row.do_not_disturb === 1, ringTimeoutSeconds: Number(row.ring_timeout_seconds) } : { ...DEFAULT_CALL_SETTINGS });
   }
 

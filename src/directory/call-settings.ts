@@ -62,8 +62,12 @@ export async function updateCallSettings(db: Kysely<Database>, practiceId: strin
   return getCallSettings(db, practiceId, userId);
 }
 
-/** The settings of the user an extension belongs to (the B2BUA, per callee); defaults for an extension without a user. */
-export async function callSettingsForExtension(db: Kysely<Database>, practiceId: string, extension: string): Promise<CallSettings> {
+/**
+ * The settings of the user an extension belongs to (the B2BUA, per callee);
+ * defaults for an extension without settings; null when the practice has no
+ * such extension (the caller gets 404, not voicemail).
+ */
+export async function callSettingsForExtension(db: Kysely<Database>, practiceId: string, extension: string): Promise<CallSettings | null> {
   const row = await db
     .selectFrom('extensions')
     .leftJoin('call_settings', 'call_settings.user_id', 'extensions.user_id')
@@ -71,5 +75,6 @@ export async function callSettingsForExtension(db: Kysely<Database>, practiceId:
     .where('extensions.practice_id', '=', practiceId)
     .where('extensions.number', '=', extension)
     .executeTakeFirst();
-  return row && row.do_not_disturb !== null && row.ring_timeout_seconds !== null ? fromRow({ do_not_disturb: row.do_not_disturb, ring_timeout_seconds: row.ring_timeout_seconds }) : { ...DEFAULT_CALL_SETTINGS };
+  if (!row) return null;
+  return row.do_not_disturb !== null && row.ring_timeout_seconds !== null ? fromRow({ do_not_disturb: row.do_not_disturb, ring_timeout_seconds: row.ring_timeout_seconds }) : { ...DEFAULT_CALL_SETTINGS };
 }

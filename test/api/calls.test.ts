@@ -22,6 +22,7 @@ describe.each(DIALECTS)('calls API on %s', (dialect) => {
       expect(r.statusCode).toBe(200);
       expect(r.json()).toEqual({ userId: t.staff.id, doNotDisturb: false, ringTimeoutSeconds: 20, updatedAt: null });
       expect(await callSettingsForExtension(t.handle.db, t.practice.id, '101')).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
+      expect(await callSettingsForExtension(t.handle.db, t.practice.id, '999')).toBeNull();
     });
 
     it('lets a user switch on do-not-disturb and set the ring timeout; the B2BUA reads it per extension; the change is audited', async () => {

@@ -9,7 +9,7 @@ import { CallServer } from './call-server.ts';
 
 let server: CallServer;
 const records: CallRecord[] = [];
-const settings = new Map<string, CalleeCallSettings>();
+const settings = new Map<string, CalleeCallSettings | null>();
 
 beforeAll(async () => {
   server = await CallServer.start({ min: 43400, max: 43499 });
@@ -23,7 +23,7 @@ function fresh(): void {
   settings.clear();
   server.reset({
     records: { record: (r) => records.push(r) },
-    calleeSettings: async (_practiceId, extension) => settings.get(extension) ?? { doNotDisturb: false, ringTimeoutSeconds: 20 },
+    calleeSettings: async (_practiceId, extension) => (settings.has(extension) ? settings.get(extension)! : { doNotDisturb: false, ringTimeoutSeconds: 20 }),
   });
 }
 
@@ -49,6 +49,19 @@ describe('call settings and call detail records', { timeout: 30_000 }, () => {
     expect(a.flow).toEqual([...CALLER_SETUP, '< 480', '> ACK']);
     expect(b.flow).toEqual([]);
     expect(await waitRecord()).toMatchObject({ callerExtension: '101', calleeExtension: '102', answeredAt: null, outcome: 'busy', callerNumberRef: null });
+  });
+
+  it('answers 404 for an extension the practice does not have, without voicemail, and records it failed', async () => {
+    fresh();
+    settings.set('999', null);
+    const a = await server.phone('101');
+    const call = await a.call('999', (await server.media()).offer({ codecs: ['PCMU'] }));
+    const final = await a.waitResponse('INVITE', 300, 1);
+    call.ackNon2xx(final);
+    expect(final.status).toBe(404);
+    expect(server.unavailable).toEqual([]);
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 404', '> ACK']);
+    expect(await waitRecord()).toMatchObject({ calleeExtension: '999', answeredAt: null, outcome: 'failed' });
   });
 
   it("rings for the callee's own ring timeout, then cancels and records no-answer", async () => {

@@ -47,9 +47,9 @@ export interface B2buaOptions {
    * The callee's settings (the user behind the extension): do-not-disturb
    * sends the caller to onUnavailable('busy') without ringing; the ring
    * timeout replaces `ringTimeoutMs`. Read per call, so a change applies to
-   * the next call.
+   * the next call. Null: the practice has no such extension (404).
    */
-  calleeSettings?: (practiceId: string, extension: string) => Promise<CalleeCallSettings>;
+  calleeSettings?: (practiceId: string, extension: string) => Promise<CalleeCallSettings | null>;
   /** The practice policy's "require SRTP" switch: both legs on TLS with SDES-SRTP, or no call. */
   requireSrtp?: (practiceId: string) => Promise<boolean>;
   /** Where each finished call's detail record goes. */
@@ -235,7 +235,9 @@ export class B2bua {
       return call.serveLocally((c) => onMailbox(c, { own: dialled.own }));
     }
 
-    const settings = await this.o.calleeSettings?.(caller.practiceId, callee);
+    const settings = this.o.calleeSettings ? await this.o.calleeSettings(caller.practiceId, callee) : undefined;
+    // RFC 3261 21.4.5: no such user here. Not voicemail: there is no box to leave a message in.
+    if (settings === null) return call.notFound();
     if (settings?.doNotDisturb) {
       this.o.logger?.info({ event: 'call.dnd', callId: id }, 'call');
       return call.unavailable('busy');

@@ -392,6 +392,12 @@ export class Call implements UnavailableCall, ForkEvents {
     this.unavailable('no-answer');
   }
 
+  /** The dialled extension does not exist in the practice: 404 (RFC 3261 21.4.5). */
+  notFound(): void {
+    this.ctx.log('call.not_found', this.id, {});
+    this.end(404, 'failed');
+  }
+
   /** A local service (the mailbox menu) takes the call before any phone rings; it answers or rejects it. */
   serveLocally(serve: (call: UnavailableCall) => void): void {
     this.ctx.log('call.local_service', this.id, {});
