@@ -2,7 +2,7 @@
 // a postgres:// URL is configured. Both run the same Kysely migrations.
 import { closeSync, existsSync, openSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, type MigrationDialect } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -23,7 +23,7 @@ export interface DatabaseHandle {
 
 export class DatabaseError extends Error {
   constructor(
-    readonly code: 'DB_MIGRATION_FAILED' | 'DB_UNREACHABLE',
+    readonly code: 'DB_MIGRATION_FAILED' | 'DB_UNREACHABLE' | 'DB_SCHEMA_NEWER',
     message: string,
   ) {
     super(message);
@@ -72,8 +72,20 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<void> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     // pg's and Node's messages name the host, port, database or role, never the password.
     const reason = error instanceof Error ? error.message : String(error);
-    // No migration ran: the database could not be reached or used at all (refused, unknown database or role, bad password).
-    if (failed === undefined) throw new DatabaseError('DB_UNREACHABLE', `cannot use the database (SOTTO_DATABASE_URL): ${reason}`);
+    if (failed === undefined) {
+      // No migration ran. Either the database could not be reached or used at all (refused, unknown
+      // database or role, bad password), or it answers and the migrations could not be planned.
+      const answers = await sql`select 1`.execute(handle.db).then(
+        () => true,
+        () => false,
+      );
+      if (!answers) throw new DatabaseError('DB_UNREACHABLE', `cannot use the database (SOTTO_DATABASE_URL): ${reason}`);
+      // Kysely refuses a database holding a migration this code does not know: a newer Sotto migrated it.
+      if (/previously executed migration .* is missing/i.test(reason)) {
+        throw new DatabaseError('DB_SCHEMA_NEWER', `the database (SOTTO_DATABASE_URL) was migrated by a newer Sotto: run that version, or restore a backup made with this one (${reason})`);
+      }
+      throw new DatabaseError('DB_MIGRATION_FAILED', `database migrations could not run (SOTTO_DATABASE_URL): ${reason}`);
+    }
     throw new DatabaseError('DB_MIGRATION_FAILED', `database migration ${failed} failed: ${reason}`);
   }
 }
