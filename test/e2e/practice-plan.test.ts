@@ -1,9 +1,9 @@
 // The practice settings page and the plan, in a real browser. The owner
 // changes the plan on the page (README: "Practice settings (plan, …)"), and a
 // switch whose feature the plan leaves out is shown off and locked with the
-// plan it needs: before, the page printed the plan's id and showed "Call
-// queues" ticked on Pro and "Voicemail transcription" ticked on Essentials,
-// both doing nothing.
+// plan it needs, and is turned off by the change: before, the page printed
+// the plan's id and showed "Call queues" ticked on Pro and "Voicemail
+// transcription" ticked on Essentials, both doing nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { fitsWidth, signInAsAdmin, startPortal, TABLET, type PortalHarness } from './portal-harness.ts';
@@ -31,7 +31,7 @@ describe('the owner changes the plan on the practice settings page', { timeout: 
     expect(await switchState(page, 'Voicemail transcription')).toEqual({ checked: true, disabled: false, help: expect.not.stringContaining('Not in') });
   });
 
-  it('moves to Essentials: the API agrees and transcription is shown off, needing Pro; back on Pro it returns', async () => {
+  it('moves to Essentials: the API agrees and transcription is shown off, needing Pro; back on Pro it is unlocked but stays off until ticked', async () => {
     const page = h.page;
     await page.getByLabel('Plan tier').selectOption({ label: 'Essentials' });
     await page.getByRole('button', { name: 'Change plan' }).click();
@@ -56,6 +56,8 @@ describe('the owner changes the plan on the practice settings page', { timeout: 
     await page.getByLabel('Plan tier').selectOption({ label: 'Pro' });
     await page.getByRole('button', { name: 'Change plan' }).click();
     await page.getByText('The plan is now Pro.').waitFor();
-    expect(await switchState(page, 'Voicemail transcription')).toMatchObject({ checked: true, disabled: false });
+    // The downgrade turned the switch off: an upgrade brings nothing back unasked.
+    expect(await switchState(page, 'Voicemail transcription')).toMatchObject({ checked: false, disabled: false });
+    expect((await h.apiGet<{ voicemailTranscription: boolean }>('/policy')).body.voicemailTranscription).toBe(false);
   });
 });
