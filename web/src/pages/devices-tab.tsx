@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { api, describeError, type CreatedDevice, type DeviceKind, type DeviceView } from '../api.ts';
 import { DEVICE_KIND_LABELS, registrationSettings, registrationText } from '../device-registration.ts';
+import { Notices } from '../notices.tsx';
 
 const KINDS = Object.keys(DEVICE_KIND_LABELS) as DeviceKind[];
 
@@ -77,14 +78,7 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
   return (
     <>
       <h2 id="tab-heading">Devices</h2>
-      {error && (
-        <p className="notice error" role="alert">
-          {error}
-        </p>
-      )}
-      <p role="status" className="status">
-        {status}
-      </p>
+      <Notices error={error} status={status} />
       {created && <Credentials created={created} headingRef={credentialsHeading} onDone={done} />}
       {devices === null && !error && <p>Loading devices…</p>}
       {devices && devices.length === 0 && <p>No devices yet. Add the user's desk phone, softphone or analog adapter below.</p>}

@@ -5,6 +5,7 @@
 // user's open sessions end.
 import { useRef, useState } from 'react';
 import { api, describeError } from '../api.ts';
+import { Notices } from '../notices.tsx';
 
 export function PortalPasswordSection({ userId, name, active }: { userId: string; name: string; active: boolean }) {
   const [confirming, setConfirming] = useState(false);
@@ -80,14 +81,7 @@ export function PortalPasswordSection({ userId, name, active }: { userId: string
           )}
         </>
       )}
-      {error && (
-        <p className="notice error" role="alert">
-          {error}
-        </p>
-      )}
-      <p role="status" className="status">
-        {status}
-      </p>
+      <Notices error={error} status={status} />
     </section>
   );
 }

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { api, describeError, type Decision, type PostureItem, type PostureView } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
+import { Notices } from '../notices.tsx';
 
 const TIER_LABELS: Record<string, string> = { essentials: 'Essentials', pro: 'Pro', 'pro-plus': 'Pro Plus' };
 
@@ -48,14 +49,7 @@ export function PosturePage() {
   return (
     <>
       <PageHeading>HIPAA posture</PageHeading>
-      {error && (
-        <p className="notice error" role="alert">
-          {error}
-        </p>
-      )}
-      <p role="status" className="status">
-        {status}
-      </p>
+      <Notices error={error} status={status} />
       {posture === null && !error && <p>Loading…</p>}
       {posture && (
         <>
