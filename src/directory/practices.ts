@@ -4,6 +4,7 @@ import {
   AUDIT_RETENTION_FLOOR_DAYS,
   isTier,
   SAFE_DEFAULT_POLICY,
+  switchesOutsideTier,
   type PracticePolicy,
   type RetentionPolicy,
   type Tier,
@@ -54,6 +55,11 @@ export async function updatePractice(db: Kysely<Database>, id: string, patch: { 
       object: { type: 'practice', id },
       details: { renamed: before.name !== after.name, before: { tier: before.tier }, after: { tier: after.tier } },
     });
+    if (after.tier !== before.tier) {
+      // A switch the new plan leaves out is turned off (recorded as any policy change), so a later upgrade does not bring it back unasked.
+      const off = switchesOutsideTier(after.tier, await getPolicy(trx, id));
+      if (off.length > 0) await applyPolicyPatch(trx, id, Object.fromEntries(off.map((key) => [key, false])), actor);
+    }
     return after;
   });
 }
@@ -82,33 +88,36 @@ export async function updatePolicy(db: Kysely<Database>, practiceId: string, pat
       field: 'retention.auditDays',
     });
   }
-  return db.transaction().execute(async (trx) => {
-    const before = await getPolicy(trx, practiceId);
-    const after: PracticePolicy = { ...before, ...patch, retention: { ...before.retention, ...patch.retention } };
-    const now = new Date().toISOString();
-    const row = policyToRow(practiceId, after, now, actor.id);
-    await trx.updateTable('practice_policy').set(row).where('practice_id', '=', practiceId).execute();
-    for (const [key, value] of Object.entries(after) as Array<[keyof PracticePolicy, unknown]>) {
-      if (key === 'retention') continue;
-      if (before[key] !== value) await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.${key}`, before[key], value, now);
+  return db.transaction().execute((trx) => applyPolicyPatch(trx, practiceId, patch, actor));
+}
+
+/** updatePolicy's work, inside the caller's transaction (a plan change turns switches off with it). */
+async function applyPolicyPatch(trx: Transaction<Database>, practiceId: string, patch: PolicyPatch, actor: Actor): Promise<PracticePolicy> {
+  const before = await getPolicy(trx, practiceId);
+  const after: PracticePolicy = { ...before, ...patch, retention: { ...before.retention, ...patch.retention } };
+  const now = new Date().toISOString();
+  const row = policyToRow(practiceId, after, now, actor.id);
+  await trx.updateTable('practice_policy').set(row).where('practice_id', '=', practiceId).execute();
+  for (const [key, value] of Object.entries(after) as Array<[keyof PracticePolicy, unknown]>) {
+    if (key === 'retention') continue;
+    if (before[key] !== value) await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.${key}`, before[key], value, now);
+  }
+  const changes: { before: Record<string, boolean | number>; after: Record<string, boolean | number> } = { before: {}, after: {} };
+  for (const [key, value] of Object.entries(after) as Array<[keyof PracticePolicy, unknown]>) {
+    if (key === 'retention' || before[key] === value) continue;
+    changes.before[key] = before[key] as boolean;
+    changes.after[key] = value as boolean;
+  }
+  for (const [key, value] of Object.entries(after.retention) as Array<[keyof RetentionPolicy, number]>) {
+    if (before.retention[key] !== value) {
+      await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.retention.${key}`, before.retention[key], value, now);
+      changes.before[`retention_${key}`] = before.retention[key];
+      changes.after[`retention_${key}`] = value;
     }
-    const changes: { before: Record<string, boolean | number>; after: Record<string, boolean | number> } = { before: {}, after: {} };
-    for (const [key, value] of Object.entries(after) as Array<[keyof PracticePolicy, unknown]>) {
-      if (key === 'retention' || before[key] === value) continue;
-      changes.before[key] = before[key] as boolean;
-      changes.after[key] = value as boolean;
-    }
-    for (const [key, value] of Object.entries(after.retention) as Array<[keyof RetentionPolicy, number]>) {
-      if (before.retention[key] !== value) {
-        await recordFeatureChange(trx, practiceId, actor, 'practice', practiceId, `policy.retention.${key}`, before.retention[key], value, now);
-        changes.before[`retention_${key}`] = before.retention[key];
-        changes.after[`retention_${key}`] = value;
-      }
-    }
-    // Nothing changed (safe defaults applied twice, a form saved as it was): no event saying "before {} after {}".
-    if (Object.keys(changes.after).length > 0) await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'policy', id: practiceId }, details: changes });
-    return after;
-  });
+  }
+  // Nothing changed (safe defaults applied twice, a form saved as it was): no event saying "before {} after {}".
+  if (Object.keys(changes.after).length > 0) await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'policy', id: practiceId }, details: changes });
+  return after;
 }
 
 function policyFromRow(r: PracticePolicyTable): PracticePolicy {

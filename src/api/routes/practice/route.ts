@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getPolicy, getPractice, roleAtLeast, updatePolicy, updatePractice } from '../../../directory/index.ts';
-import { switchesOutsideTier } from '../../../policy/index.ts';
+import { getPractice, roleAtLeast, updatePractice } from '../../../directory/index.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
@@ -20,13 +19,7 @@ export const practiceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { 
       const p = principalOf(req);
       // Changing the plan is a contract decision: owners only.
       if (req.body.tier !== undefined && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', 'only an owner can change the plan tier');
-      const practice = await updatePractice(db, p.practiceId, req.body, actorOf(req));
-      if (req.body.tier !== undefined) {
-        // A switch the new plan leaves out is turned off (recorded as any policy change), so a later upgrade does not bring it back unasked.
-        const off = switchesOutsideTier(practice.tier, await getPolicy(db, p.practiceId));
-        if (off.length > 0) await updatePolicy(db, p.practiceId, Object.fromEntries(off.map((key) => [key, false])), actorOf(req));
-      }
-      return presentPractice(practice);
+      return presentPractice(await updatePractice(db, p.practiceId, req.body, actorOf(req)));
     },
   );
 };
