@@ -97,14 +97,21 @@ describe.runIf(canRun)('voicemail end to end (baresip, festival, SMTP, kill -9)'
   beforeAll(async () => {
     cert = makeSelfSignedCert();
     smtp = await startSmtpServer({ tls: { key: cert.key, cert: cert.cert } });
-    const sipPort = await freeSipPort();
+    // The kernel's ephemeral ports can fall in the fixed RTP range below, which Sotto refuses for its own ports.
+    const outsideRtp = async (): Promise<number> => {
+      for (;;) {
+        const port = await freeSipPort();
+        if (port < 45200 || port > 45399) return port;
+      }
+    };
+    const sipPort = await outsideRtp();
     env = {
       ...process.env,
       SOTTO_DATA_DIR: dataDir,
       SOTTO_BIND: '127.0.0.1',
-      SOTTO_HTTP_PORT: String(await freeSipPort()),
+      SOTTO_HTTP_PORT: String(await outsideRtp()),
       SOTTO_SIP_PORT: String(sipPort),
-      SOTTO_SIP_TLS_PORT: String(await freeSipPort()),
+      SOTTO_SIP_TLS_PORT: String(await outsideRtp()),
       SOTTO_RTP_PORTS: '45200-45399',
       SOTTO_PUBLIC_URL: 'https://pbx.e2e.example',
       SOTTO_SMTP_URL: smtp.url,
