@@ -1,9 +1,10 @@
 import pino, { type Logger } from 'pino';
+import { stdoutLogDestination } from './log-destination.ts';
 import { scrubError, scrubPhi, scrubString } from './phi-scrub.ts';
 
 export type { Logger };
 
-export function createLogger(level: string, destination: pino.DestinationStream = pino.destination(1)): Logger {
+export function createLogger(level: string, destination: pino.DestinationStream = stdoutLogDestination()): Logger {
   return pino(
     {
       level,

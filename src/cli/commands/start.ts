@@ -1,4 +1,5 @@
 import { loadConfig } from '../../app/config.ts';
+import { stdoutLogDestination } from '../../app/log-destination.ts';
 import { createLogger } from '../../app/logger.ts';
 import { openRuntime } from '../../app/runtime.ts';
 import { acquireRunLock, type RunLock } from '../../app/run-lock.ts';
@@ -9,7 +10,8 @@ import { transcriberConfig } from '../../app/transcription.ts';
 
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logOut = stdoutLogDestination();
+  const logger = createLogger(config.logLevel, logOut);
   // Owned before anything is opened: start-up recovery treats objects mid-write as a crash's, so only the owner may run it.
   const lock: RunLock = acquireRunLock(config.dataDir);
   let rt;
@@ -45,6 +47,8 @@ export async function startCommand(): Promise<number> {
   if (practices.length === 0) {
     lines.push('', 'No practice yet. Create the first admin:', '  npx sotto admin create --email you@yourpractice.example --name "Your Name"', 'or seed a demo practice:  npx sotto demo');
   }
+  // Start-up's log lines first (they are written at the end of an event-loop turn), then the banner.
+  logOut.flush();
   process.stdout.write(lines.join('\n') + '\n\n');
   logger.info({ event: 'started', http: running.httpUrl }, 'sotto started');
 
