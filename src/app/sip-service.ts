@@ -245,8 +245,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     contacts,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
-    calleeSettings: (practiceId, extension) => callReads.calleeSettings(practiceId, extension),
-    requireSrtp: (practiceId) => callReads.requireSrtp(practiceId),
+    readCall: (practiceId, extension) => callReads.forCall(practiceId, extension),
     records: new KyselyCallRecordSink(
       db,
       (code, recordId) => rt.logger.warn({ event: 'call.record_failed', code, callId: recordId }, 'call record not written'),

@@ -2,7 +2,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestDatabase, testDatabaseTarget } from '../../test/support/db.ts';
 import { migrateToLatest, newId, openDatabase, type DatabaseHandle } from '../db/index.ts';
-import { CREDENTIAL_SQL, kyselyCallReads, openCallReads, type CallReads } from './call-reads.ts';
+import { CALL_SQL, CREDENTIAL_SQL, kyselyCallReads, openCallReads, type CallReads } from './call-reads.ts';
 import { addDevice, addUser, CLI_ACTOR, createPractice, disableDevice, disableUser, updateCallSettings, updatePolicy, type Practice } from './index.ts';
 
 describe.each(DIALECTS)('call reads on %s', (dialect) => {
@@ -57,25 +57,38 @@ describe.each(DIALECTS)('call reads on %s', (dialect) => {
     expect(await both((r) => r.credential(practice.sipDomain, users['203']!.sipUsername))).toBeUndefined();
   });
 
+  const calleeOf = async (extension: string) => (await both((r) => r.forCall(practice.id, extension))).callee;
+
   it('reads call settings: the defaults, then each change on the next read', async () => {
-    expect(await both((r) => r.calleeSettings(practice.id, '201'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
+    expect(await calleeOf('201')).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
     await updateCallSettings(h.db, practice.id, users['201']!.userId, { doNotDisturb: true }, CLI_ACTOR);
-    expect(await both((r) => r.calleeSettings(practice.id, '201'))).toEqual({ doNotDisturb: true, ringTimeoutSeconds: 20 });
+    expect(await calleeOf('201')).toEqual({ doNotDisturb: true, ringTimeoutSeconds: 20 });
     await updateCallSettings(h.db, practice.id, users['201']!.userId, { doNotDisturb: false, ringTimeoutSeconds: 45 }, CLI_ACTOR);
-    expect(await both((r) => r.calleeSettings(practice.id, '201'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 45 });
-    expect(await both((r) => r.calleeSettings(practice.id, '299'))).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
+    expect(await calleeOf('201')).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 45 });
+    expect(await calleeOf('299')).toEqual({ doNotDisturb: false, ringTimeoutSeconds: 20 });
     // No such extension: null (the caller gets 404, not voicemail).
-    expect(await both((r) => r.calleeSettings(practice.id, '404'))).toBeNull();
+    expect(await calleeOf('404')).toBeNull();
+    // Another practice's extension is not this one's.
+    const other = await createPractice(h.db, { name: 'Elm Dental', tier: 'pro', sipDomain: `elm-${dialect}.example` });
+    await addUser(h.db, other.id, { email: `u405@elm-${dialect}.example`, displayName: 'U405', role: 'owner', extension: '405' }, CLI_ACTOR);
+    expect(await calleeOf('405')).toBeNull();
   });
 
-  it('reads the require-SRTP switch as the policy has it, and NOT_FOUND for no policy', async () => {
-    expect(await both((r) => r.requireSrtp(practice.id))).toBe(false);
+  it('reads the require-SRTP switch as the policy has it, with or without such an extension, and NOT_FOUND for no policy', async () => {
+    const srtp = async (extension: string) => (await both((r) => r.forCall(practice.id, extension))).requireSrtp;
+    expect(await srtp('201')).toBe(false);
     await updatePolicy(h.db, practice.id, { requireSrtp: true }, CLI_ACTOR);
-    expect(await both((r) => r.requireSrtp(practice.id))).toBe(true);
+    expect(await srtp('201')).toBe(true);
+    expect(await srtp('404')).toBe(true);
     await updatePolicy(h.db, practice.id, { requireSrtp: false }, CLI_ACTOR);
-    expect(await reads.requireSrtp(practice.id)).toBe(false);
-    await expect(reads.requireSrtp('no-such-practice')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(kysely.requireSrtp('no-such-practice')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await srtp('404')).toBe(false);
+    await expect(reads.forCall('no-such-practice', '201')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(kysely.forCall('no-such-practice', '201')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  if (dialect === 'sqlite') it('reads the policy and the callee through indexes, not by scanning (every call makes this read)', () => {
+    const plan = (h.sqlite!.prepare(`EXPLAIN QUERY PLAN ${CALL_SQL}`).all('201', 'p') as Array<{ detail: string }>).map((p) => p.detail);
+    expect(plan.some((d) => /^SCAN/.test(d))).toBe(false);
   });
 
   it('never reads a change another transaction has not committed, and sees it once committed', async () => {
@@ -83,7 +96,7 @@ describe.each(DIALECTS)('call reads on %s', (dialect) => {
     const held = new Promise<void>((resolve) => (commit = resolve));
     let written: () => void = () => {};
     const wrote = new Promise<void>((resolve) => (written = resolve));
-    const before = await reads.calleeSettings(practice.id, '201');
+    const before = (await reads.forCall(practice.id, '201')).callee;
     const trx = h.db.transaction().execute(async (t) => {
       await t.updateTable('call_settings').set({ do_not_disturb: 1 }).where('user_id', '=', users['201']!.userId).execute();
       written();
@@ -94,7 +107,7 @@ describe.each(DIALECTS)('call reads on %s', (dialect) => {
     if (dialect === 'sqlite') {
       // Kysely holds the one connection, so the read waits for the commit.
       let settled = false;
-      const read = reads.calleeSettings(practice.id, '201').then((v) => ((settled = true), v));
+      const read = reads.forCall(practice.id, '201').then((v) => ((settled = true), v.callee));
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
       expect(settled).toBe(false);
       commit();
@@ -102,11 +115,11 @@ describe.each(DIALECTS)('call reads on %s', (dialect) => {
       expect(await read).toEqual(after);
     } else {
       // Another connection answers while the write is uncommitted: with the committed value.
-      expect(await reads.calleeSettings(practice.id, '201')).toEqual(before);
+      expect((await reads.forCall(practice.id, '201')).callee).toEqual(before);
       commit();
       await trx;
     }
-    expect(await reads.calleeSettings(practice.id, '201')).toEqual(after);
+    expect((await reads.forCall(practice.id, '201')).callee).toEqual(after);
     await h.db.updateTable('call_settings').set({ do_not_disturb: 0 }).where('user_id', '=', users['201']!.userId).execute();
   });
 });
@@ -123,7 +136,7 @@ describe('call reads on SQLite, with the CLI writing from another connection', (
       const added = await addDevice(h.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR);
       const reads = openCallReads(h.db, h.sqlite);
       expect(await reads.credential('cedar.example', added.device.sipUsername)).toBeDefined();
-      expect(await reads.requireSrtp(practice.id)).toBe(false);
+      expect((await reads.forCall(practice.id, '101')).requireSrtp).toBe(false);
 
       const cli = new SQLite(target.path);
       try {
@@ -134,8 +147,7 @@ describe('call reads on SQLite, with the CLI writing from another connection', (
         cli.close();
       }
       expect(await reads.credential('cedar.example', added.device.sipUsername)).toBeUndefined();
-      expect(await reads.requireSrtp(practice.id)).toBe(true);
-      expect(await reads.calleeSettings(practice.id, '101')).toEqual({ doNotDisturb: true, ringTimeoutSeconds: 30 });
+      expect(await reads.forCall(practice.id, '101')).toEqual({ requireSrtp: true, callee: { doNotDisturb: true, ringTimeoutSeconds: 30 } });
     } finally {
       await h.close();
     }

@@ -1,8 +1,9 @@
 // The directory reads the B2BUA makes on every call: the caller's digest
-// credential, the callee's call settings, the practice's require-SRTP
-// switch. On SQLite they run as statements prepared once on the raw
-// connection: building, compiling and preparing each query through Kysely
-// cost several times SQLite's own work, and a call made three of them.
+// credential, then the practice's require-SRTP switch with the callee's call
+// settings (one read: both are wanted for every call, by the same practice
+// id). On SQLite they run as statements prepared once on the raw connection:
+// building, compiling and preparing each query through Kysely cost several
+// times SQLite's own work.
 //
 // Nothing is cached: every call reads the rows as committed, so a device or
 // user disabled, do-not-disturb toggled, a ring timeout or the policy
@@ -26,13 +27,20 @@ import { getPolicy } from './practices.ts';
 export interface CallReads {
   /** The active device (of an active user) with this digest username in this realm. */
   credential(realm: string, sipUsername: string): Promise<SipCredential | undefined>;
-  /** The settings of the user behind an extension; the defaults without them; null without such an extension. */
-  calleeSettings(practiceId: string, extension: string): Promise<CallSettings | null>;
-  /** The practice policy's require-SRTP switch; NOT_FOUND without a policy row. */
-  requireSrtp(practiceId: string): Promise<boolean>;
+  /** What a call to `extension` needs to know; NOT_FOUND without a policy row for the practice. */
+  forCall(practiceId: string, extension: string): Promise<CallReading>;
 }
 
-interface SettingsRow {
+export interface CallReading {
+  /** The practice policy's require-SRTP switch. */
+  readonly requireSrtp: boolean;
+  /** The settings of the user behind the extension; the defaults without them; null without such an extension. */
+  readonly callee: CallSettings | null;
+}
+
+interface CallRow {
+  require_srtp: number;
+  extension_id: string | null;
   do_not_disturb: number | null;
   ring_timeout_seconds: number | null;
 }
@@ -41,8 +49,10 @@ interface SettingsRow {
 export function kyselyCallReads(db: Kysely<Database>): CallReads {
   return {
     credential: (realm, sipUsername) => findSipCredential(db, realm, sipUsername),
-    calleeSettings: (practiceId, extension) => callSettingsForExtension(db, practiceId, extension),
-    requireSrtp: async (practiceId) => (await getPolicy(db, practiceId)).requireSrtp,
+    forCall: async (practiceId, extension) => {
+      const [policy, callee] = await Promise.all([getPolicy(db, practiceId), callSettingsForExtension(db, practiceId, extension)]);
+      return { requireSrtp: policy.requireSrtp, callee };
+    },
   };
 }
 
@@ -58,24 +68,24 @@ export const CREDENTIAL_SQL = `SELECT devices.id, devices.practice_id, devices.u
    INNER JOIN users ON users.id = devices.user_id
   WHERE devices.realm = ? AND devices.sip_username = ? AND devices.status = 'active' AND users.status = 'active'`;
 
+/** The policy row, and the extension (if the practice has it) with its user's settings (if saved); one indexed search each. */
+export const CALL_SQL = `SELECT practice_policy.require_srtp, extensions.id AS extension_id, call_settings.do_not_disturb, call_settings.ring_timeout_seconds
+   FROM practice_policy
+   LEFT JOIN extensions ON extensions.practice_id = practice_policy.practice_id AND extensions.number = ?
+   LEFT JOIN call_settings ON call_settings.user_id = extensions.user_id
+  WHERE practice_policy.practice_id = ?`;
+
 class PreparedCallReads implements CallReads {
   private readonly credentialStmt: SQLite.Statement<[string, string], SipCredentialRow>;
-  private readonly settingsStmt: SQLite.Statement<[string, string], SettingsRow>;
-  private readonly srtpStmt: SQLite.Statement<[string], number>;
+  private readonly callStmt: SQLite.Statement<[string, string], CallRow>;
 
   constructor(
     private readonly sqlite: SQLite.Database,
     private readonly fallback: CallReads,
   ) {
-    // The statements of devices.ts, call-settings.ts and practices.ts, as Kysely compiles them.
+    // devices.ts's statement as Kysely compiles it; practices.ts's policy read joined to call-settings.ts's.
     this.credentialStmt = sqlite.prepare<[string, string], SipCredentialRow>(CREDENTIAL_SQL);
-    this.settingsStmt = sqlite.prepare<[string, string], SettingsRow>(
-      `SELECT call_settings.do_not_disturb, call_settings.ring_timeout_seconds
-         FROM extensions
-         LEFT JOIN call_settings ON call_settings.user_id = extensions.user_id
-        WHERE extensions.practice_id = ? AND extensions.number = ?`,
-    );
-    this.srtpStmt = sqlite.prepare<[string], number>('SELECT require_srtp FROM practice_policy WHERE practice_id = ?').pluck();
+    this.callStmt = sqlite.prepare<[string, string], CallRow>(CALL_SQL);
   }
 
   /** Kysely shares the connection and may hold a transaction open across awaits: then wait for it through Kysely. */
@@ -89,18 +99,16 @@ class PreparedCallReads implements CallReads {
     return Promise.resolve(row && sipCredentialFromRow(row));
   }
 
-  calleeSettings(practiceId: string, extension: string): Promise<CallSettings | null> {
-    if (!this.usable) return this.fallback.calleeSettings(practiceId, extension);
-    const row = this.settingsStmt.get(practiceId, extension);
-    if (!row) return Promise.resolve(null);
-    const known = row.do_not_disturb !== null && row.ring_timeout_seconds !== null;
-    return Promise.resolve(known ? { doNotDisturb: row.do_not_disturb === 1, ringTimeoutSeconds: Number(row.ring_timeout_seconds) } : { ...DEFAULT_CALL_SETTINGS });
+  forCall(practiceId: string, extension: string): Promise<CallReading> {
+    if (!this.usable) return this.fallback.forCall(practiceId, extension);
+    const row = this.callStmt.get(extension, practiceId);
+    if (!row) return Promise.reject(new DirectoryError('NOT_FOUND', 'practice policy not found'));
+    return Promise.resolve({ requireSrtp: row.require_srtp === 1, callee: calleeFrom(row) });
   }
+}
 
-  requireSrtp(practiceId: string): Promise<boolean> {
-    if (!this.usable) return this.fallback.requireSrtp(practiceId);
-    const flag = this.srtpStmt.get(practiceId);
-    if (flag === undefined) return Promise.reject(new DirectoryError('NOT_FOUND', 'practice policy not found'));
-    return Promise.resolve(flag === 1);
-  }
+function calleeFrom(row: CallRow): CallSettings | null {
+  if (row.extension_id === null) return null;
+  const known = row.do_not_disturb !== null && row.ring_timeout_seconds !== null;
+  return known ? { doNotDisturb: row.do_not_disturb === 1, ringTimeoutSeconds: Number(row.ring_timeout_seconds) } : { ...DEFAULT_CALL_SETTINGS };
 }

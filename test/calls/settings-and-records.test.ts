@@ -23,7 +23,7 @@ function fresh(): void {
   settings.clear();
   server.reset({
     records: { record: (r) => records.push(r) },
-    calleeSettings: async (_practiceId, extension) => (settings.has(extension) ? settings.get(extension)! : { doNotDisturb: false, ringTimeoutSeconds: 20 }),
+    readCall: async (_practiceId, extension) => ({ requireSrtp: false, callee: settings.has(extension) ? settings.get(extension)! : { doNotDisturb: false, ringTimeoutSeconds: 20 } }),
   });
 }
 

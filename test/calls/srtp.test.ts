@@ -20,7 +20,7 @@ afterAll(async () => {
 
 function fresh(policy: boolean): void {
   requireSrtp = policy;
-  server.reset({ requireSrtp: async () => requireSrtp });
+  server.reset({ readCall: async () => ({ requireSrtp, callee: { doNotDisturb: false, ringTimeoutSeconds: 20 } }) });
 }
 
 const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];

@@ -44,14 +44,15 @@ export interface B2buaOptions {
   /** How long the callee's phones ring before onUnavailable('no-answer'), when the callee has no setting; default 20 s. */
   ringTimeoutMs?: number;
   /**
-   * The callee's settings (the user behind the extension): do-not-disturb
-   * sends the caller to onUnavailable('busy') without ringing; the ring
-   * timeout replaces `ringTimeoutMs`. Read per call, so a change applies to
-   * the next call. Null: the practice has no such extension (404).
+   * Read per call (so a change applies to the next call), in one read:
+   * `requireSrtp`, the practice policy's switch (both legs on TLS with
+   * SDES-SRTP, or no call); `callee`, the settings of the user behind the
+   * extension: do-not-disturb sends the caller to onUnavailable('busy')
+   * without ringing, the ring timeout replaces `ringTimeoutMs`; null when
+   * the practice has no such extension (404). Without it: no SRTP
+   * requirement, every extension rings for `ringTimeoutMs`.
    */
-  calleeSettings?: (practiceId: string, extension: string) => Promise<CalleeCallSettings | null>;
-  /** The practice policy's "require SRTP" switch: both legs on TLS with SDES-SRTP, or no call. */
-  requireSrtp?: (practiceId: string) => Promise<boolean>;
+  readCall?: (practiceId: string, extension: string) => Promise<{ requireSrtp: boolean; callee: CalleeCallSettings | null }>;
   /** Where each finished call's detail record goes. */
   records?: CallRecordSink;
   t1Ms?: number;
@@ -212,7 +213,8 @@ export class B2bua {
     if (callee === undefined) return void tx.respond(createResponse(request, 404));
     if (!Call.hasOffer(request)) return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', '399 sotto "offer required"')] }));
 
-    const requireSrtp = (await this.o.requireSrtp?.(caller.practiceId)) ?? false;
+    const reading = await this.o.readCall?.(caller.practiceId, callee);
+    const requireSrtp = reading?.requireSrtp ?? false;
     const refusal = checkCaller(source.protocol, request.body.toString('utf8'), requireSrtp);
     if (refusal) {
       this.o.logger?.info({ event: 'call.media_refused', code: refusal }, 'call');
@@ -235,7 +237,7 @@ export class B2bua {
       return call.serveLocally((c) => onMailbox(c, { own: dialled.own }));
     }
 
-    const settings = this.o.calleeSettings ? await this.o.calleeSettings(caller.practiceId, callee) : undefined;
+    const settings = reading?.callee;
     // RFC 3261 21.4.5: no such user here. Not voicemail: there is no box to leave a message in.
     if (settings === null) return call.notFound();
     if (settings?.doNotDisturb) {
