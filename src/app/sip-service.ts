@@ -105,6 +105,10 @@ export interface SipServiceOptions {
 }
 
 export async function startSipService(rt: Runtime, options: SipServiceOptions = {}): Promise<SipService> {
+  // Settled before anything opens: a bad CA file or an advertised host name that
+  // does not resolve is the variable's CONFIG_INVALID, not a failed call later.
+  const phoneCa = phoneTrustAnchors(rt.config.sipTlsPhoneCaFile);
+  const advertised = await advertisedAddresses(rt.config);
   const db = rt.database.db;
   // SQLite (one server process): bindings read from memory, each change
   // committed in a group commit (every 10 ms) before its 200 OK.
@@ -177,9 +181,6 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   };
 
   const tls = sipTlsCredentials(rt);
-  const phoneCa = phoneTrustAnchors(rt.config.sipTlsPhoneCaFile);
-  // Settled before any listener starts: a host name that does not resolve is a CONFIG_INVALID, not a failed call.
-  const advertised = await advertisedAddresses(rt.config);
   // Port 0 (tests): one free port shared by UDP and TCP, as on the default 5060.
   let sipPort = rt.config.sipPort;
   if (sipPort === 0) {

@@ -40,16 +40,16 @@ async function udpBound(port: number, timeoutMs = 10_000): Promise<void> {
 interface Case {
   readonly name: string;
   readonly env: Record<string, string>;
-  /** RTP ports of this case, inside this file's 48100-48199. */
+  /** RTP ports of this case, inside this file's 48100-48159. */
   readonly rtp: string;
   readonly sip: string;
   readonly media: string;
 }
 
 const CASES: Case[] = [
-  { name: 'SOTTO_SIP_ADVERTISE=127.0.0.2 and SOTTO_RTP_ADVERTISE=127.0.0.3', env: { SOTTO_SIP_ADVERTISE: '127.0.0.2', SOTTO_RTP_ADVERTISE: '127.0.0.3' }, rtp: '48100-48131', sip: '127.0.0.2', media: '127.0.0.3' },
-  { name: 'SOTTO_SIP_ADVERTISE=127.0.0.2 alone (media follows it)', env: { SOTTO_SIP_ADVERTISE: '127.0.0.2' }, rtp: '48132-48163', sip: '127.0.0.2', media: '127.0.0.2' },
-  { name: 'no advertised address: the interface facing the phone', env: {}, rtp: '48164-48195', sip: '127.0.0.1', media: '127.0.0.1' },
+  { name: 'SOTTO_SIP_ADVERTISE=127.0.0.2 and SOTTO_RTP_ADVERTISE=127.0.0.3', env: { SOTTO_SIP_ADVERTISE: '127.0.0.2', SOTTO_RTP_ADVERTISE: '127.0.0.3' }, rtp: '48100-48119', sip: '127.0.0.2', media: '127.0.0.3' },
+  { name: 'SOTTO_SIP_ADVERTISE=127.0.0.2 alone (media follows it)', env: { SOTTO_SIP_ADVERTISE: '127.0.0.2' }, rtp: '48120-48139', sip: '127.0.0.2', media: '127.0.0.2' },
+  { name: 'no advertised address: the interface facing the phone', env: {}, rtp: '48140-48159', sip: '127.0.0.1', media: '127.0.0.1' },
 ];
 
 describe.each(CASES)('SOTTO_BIND=0.0.0.0, $name', { timeout: 60_000 }, (c) => {
