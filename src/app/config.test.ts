@@ -96,4 +96,37 @@ describe('loadConfig', () => {
     expect(loadConfig({ SOTTO_TRANSCRIBE_MODEL: '/nonexistent/model.bin' }, dir).transcribe).toEqual({ engine: 'pocketsphinx' });
     expect(loadConfig({}, dir).transcribe).toEqual({ engine: 'pocketsphinx' });
   });
+
+  it.each([
+    ['SOTTO_SIP_ADVERTISE', { SOTTO_SIP_ADVERTISE: 'pbx.example.com:5060' }],
+    ['SOTTO_SIP_ADVERTISE', { SOTTO_SIP_ADVERTISE: 'bad_host!' }],
+    ['SOTTO_SIP_ADVERTISE', { SOTTO_SIP_ADVERTISE: '0.0.0.0' }],
+    ['SOTTO_SIP_ADVERTISE', { SOTTO_SIP_ADVERTISE: '2001:db8::1' }],
+    ['SOTTO_RTP_ADVERTISE', { SOTTO_RTP_ADVERTISE: 'pbx.example.com' }],
+    ['SOTTO_RTP_ADVERTISE', { SOTTO_RTP_ADVERTISE: '239.1.1.1' }],
+    ['SOTTO_RTP_ADVERTISE', { SOTTO_BIND: '::1', SOTTO_RTP_ADVERTISE: '203.0.113.7' }],
+    ['SOTTO_SIP_TLS_PHONE_CA', { SOTTO_SIP_TLS_PHONE_CA: '/nonexistent/phones.pem' }],
+  ])('names %s for an address or file Sotto could not use: %j', (name, env) => {
+    let err: unknown;
+    try {
+      loadConfig(env, '/x');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((err as ConfigError).variable).toBe(name);
+    expect((err as Error).message).toContain(name);
+  });
+
+  it('takes advertised addresses and the phone CA file from the environment or the file', () => {
+    expect(loadConfig({}, '/x')).toMatchObject({ sipAdvertise: undefined, rtpAdvertise: undefined, sipTlsPhoneCaFile: undefined });
+    expect(loadConfig({ SOTTO_SIP_ADVERTISE: 'pbx.maple.example', SOTTO_RTP_ADVERTISE: '203.0.113.7' }, '/x')).toMatchObject({ sipAdvertise: 'pbx.maple.example', rtpAdvertise: '203.0.113.7' });
+    expect(loadConfig({ SOTTO_BIND: '::', SOTTO_SIP_ADVERTISE: '[2001:db8::7]' }, '/x').sipAdvertise).toBe('2001:db8::7');
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-adv-'));
+    writeFileSync(join(dir, 'phones.pem'), '');
+    const file = join(dir, 'sotto.json');
+    writeFileSync(file, JSON.stringify({ SOTTO_SIP_ADVERTISE: '198.51.100.4', SOTTO_SIP_TLS_PHONE_CA: 'phones.pem' }));
+    expect(loadConfig({ SOTTO_CONFIG_FILE: file }, dir)).toMatchObject({ sipAdvertise: '198.51.100.4', sipTlsPhoneCaFile: join(dir, 'phones.pem') });
+  });
 });

@@ -27,6 +27,16 @@ export interface SottoConfig {
   sipDomain: string | undefined;
   sipTlsCertFile: string | undefined;
   sipTlsKeyFile: string | undefined;
+  /**
+   * Host or IP written in Via sent-by and Contact (SOTTO_SIP_ADVERTISE): a
+   * multi-homed server's or a 1:1 NAT's address. Unset: the bound address,
+   * or when bound to all interfaces, the interface facing each peer.
+   */
+  sipAdvertise: string | undefined;
+  /** IP written in SDP c=/o= for the media relay (SOTTO_RTP_ADVERTISE); unset: as for SIP. */
+  rtpAdvertise: string | undefined;
+  /** PEM file of CAs trusted for phones' TLS certificates, on top of the public store (SOTTO_SIP_TLS_PHONE_CA). */
+  sipTlsPhoneCaFile: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Portal idle logoff, 5 to 30 minutes (HIPAA 164.312(a)(2)(iii) automatic logoff). */
   sessionIdleMinutes: number;
@@ -73,6 +83,9 @@ const KNOWN = [
   'SOTTO_SIP_DOMAIN',
   'SOTTO_SIP_TLS_CERT',
   'SOTTO_SIP_TLS_KEY',
+  'SOTTO_SIP_TLS_PHONE_CA',
+  'SOTTO_SIP_ADVERTISE',
+  'SOTTO_RTP_ADVERTISE',
   'SOTTO_LOG_LEVEL',
   'SOTTO_SESSION_IDLE_MINUTES',
   'SOTTO_TRANSCRIBE_ENGINE',
@@ -207,6 +220,10 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     if (file !== undefined && !existsSync(file)) throw new ConfigError(name, `file not found: ${file}`);
   }
 
+  const sipTlsPhoneCaFile = src.SOTTO_SIP_TLS_PHONE_CA ? resolve(cwd, src.SOTTO_SIP_TLS_PHONE_CA) : undefined;
+  if (sipTlsPhoneCaFile !== undefined && !existsSync(sipTlsPhoneCaFile)) throw new ConfigError('SOTTO_SIP_TLS_PHONE_CA', `file not found: ${sipTlsPhoneCaFile}`);
+  const { sipAdvertise, rtpAdvertise } = advertisedAddresses(src, bind);
+
   // One TCP port cannot be both (SIP over TCP shares SOTTO_SIP_PORT with UDP); RTP is UDP beside SIP's UDP.
   const tcp: [string, number][] = [['SOTTO_HTTP_PORT', httpPort], ['SOTTO_SIP_PORT', sipPort], ['SOTTO_SIP_TLS_PORT', sipTlsPort]];
   for (const [i, [name, p]] of tcp.entries()) {
@@ -236,9 +253,54 @@ export function loadConfig(env: Source = process.env, cwd: string = process.cwd(
     sipDomain,
     sipTlsCertFile,
     sipTlsKeyFile,
+    sipAdvertise,
+    rtpAdvertise,
+    sipTlsPhoneCaFile,
     logLevel,
     sessionIdleMinutes,
   };
+}
+
+/**
+ * SOTTO_SIP_ADVERTISE (a host name or IP, no port: the ports are
+ * SOTTO_SIP_PORT's and SOTTO_SIP_TLS_PORT's, which a 1:1 NAT keeps) and
+ * SOTTO_RTP_ADVERTISE (an IP: phones do not resolve names in SDP c=). An
+ * address of the other family than SOTTO_BIND's could never be reached on
+ * the sockets Sotto opens, so it is refused here rather than at the first call.
+ */
+function advertisedAddresses(src: Source, bind: string): { sipAdvertise: string | undefined; rtpAdvertise: string | undefined } {
+  const unbracket = (v: string): string => (v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v);
+  const sipRaw = src.SOTTO_SIP_ADVERTISE;
+  const sipAdvertise = sipRaw === undefined ? undefined : unbracket(sipRaw.trim());
+  if (sipAdvertise !== undefined) {
+    if (isIP(sipAdvertise) === 0 && !isHostName(sipAdvertise)) {
+      throw new ConfigError('SOTTO_SIP_ADVERTISE', `must be a host name or IP address phones can reach, without a port, got "${sipRaw}"`);
+    }
+    checkAdvertisedIp('SOTTO_SIP_ADVERTISE', sipAdvertise, bind);
+  }
+  const rtpRaw = src.SOTTO_RTP_ADVERTISE;
+  const rtpAdvertise = rtpRaw === undefined ? undefined : unbracket(rtpRaw.trim());
+  if (rtpAdvertise !== undefined) {
+    if (isIP(rtpAdvertise) === 0) throw new ConfigError('SOTTO_RTP_ADVERTISE', `must be an IP address phones can send media to, got "${rtpRaw}"`);
+    checkAdvertisedIp('SOTTO_RTP_ADVERTISE', rtpAdvertise, bind);
+  }
+  return { sipAdvertise, rtpAdvertise };
+}
+
+function checkAdvertisedIp(variable: string, address: string, bind: string): void {
+  const family = isIP(address);
+  if (family === 0) return;
+  if (address === '0.0.0.0' || address === '::' || /^(22[4-9]|23\d)\./.test(address) || address.toLowerCase().startsWith('ff')) {
+    throw new ConfigError(variable, `must be one address phones can reach, not a wildcard or multicast address, got "${address}"`);
+  }
+  // `::` listens on both families; any other bind address on its own.
+  if (bind !== '::' && isIP(bind) !== family) {
+    throw new ConfigError(variable, `is an IPv${family} address but SOTTO_BIND ${bind} listens on IPv${isIP(bind)} only`);
+  }
+}
+
+function isHostName(value: string): boolean {
+  return value.length <= 253 && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(value);
 }
 
 /** `pbx@maple.example` or `Maple Dental <pbx@maple.example>`, on one line (it becomes a mail header). */

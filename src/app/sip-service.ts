@@ -20,10 +20,11 @@ import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
 import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
 import { answerOptions, SipStack, statelessOptionsAnswer, type TransactionUser } from '../sip/core/index.ts';
-import { defaultAdvertisedAddress, isUnspecified } from '../sip/core/local-address.ts';
 import { createResponse, headerField } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
 import { ConfigError } from './config.ts';
+import { advertisedAddresses, contactToward } from './config-advertise.ts';
+import { phoneTrustAnchors } from './config-phone-ca.ts';
 import type { Runtime } from './runtime.ts';
 import { listenFailure } from './server.ts';
 
@@ -104,6 +105,10 @@ export interface SipServiceOptions {
 }
 
 export async function startSipService(rt: Runtime, options: SipServiceOptions = {}): Promise<SipService> {
+  // Settled before anything opens: a bad CA file or an advertised host name that
+  // does not resolve is the variable's CONFIG_INVALID, not a failed call later.
+  const phoneCa = phoneTrustAnchors(rt.config.sipTlsPhoneCaFile);
+  const advertised = await advertisedAddresses(rt.config);
   const db = rt.database.db;
   // SQLite (one server process): bindings read from memory, each change
   // committed in a group commit (every 10 ms) before its 200 OK.
@@ -190,9 +195,10 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
       transports: options.transports ?? [
         new UdpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
         new TcpTransport({ host: rt.config.bind, port: sipPort, logger: sipLogger }),
-        new TlsTransport({ host: rt.config.bind, port: rt.config.sipTlsPort, cert: tls.cert, key: tls.key, logger: sipLogger }),
+        new TlsTransport({ host: rt.config.bind, port: rt.config.sipTlsPort, cert: tls.cert, key: tls.key, logger: sipLogger, ...(phoneCa ? { ca: phoneCa } : {}) }),
       ],
       user,
+      advertisedHost: advertised.sip,
       logger: sipLogger,
     });
   } catch (e) {
@@ -205,12 +211,11 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     throw e;
   }
 
-  const advertised = isUnspecified(rt.config.bind) ? defaultAdvertisedAddress(rt.config.bind.includes(':') ? 6 : 4) : rt.config.bind;
   let relay: MediaRelay;
   try {
     relay = await MediaRelay.start({
       bindAddress: rt.config.bind,
-      advertisedAddress: advertised,
+      advertisedAddress: advertised.rtp,
       portRange: rt.config.rtpPorts,
       // The native data plane could not start (no `cc`, a failed build, a crash): calls relay on the JS workers.
       log: (code) => rt.logger.warn({ event: 'media.native_plane_unavailable', code }, 'media relay on JS workers'),
@@ -221,10 +226,9 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   }
   let onUnavailable: (call: UnavailableCall, reason: UnavailableReason) => void = (call) => call.reject(480);
   let onMailbox: (call: UnavailableCall, target: { own: boolean }) => void = (call) => call.reject(404);
-  const host = advertised.includes(':') ? `[${advertised}]` : advertised;
-  // Our Contact in dialogs, per transport: a phone on TLS must send its in-dialog requests over TLS.
-  const contact = `<sip:${host}:${sipPort}>`;
-  const contacts = { TCP: `<sip:${host}:${sipPort};transport=tcp>`, TLS: `<sip:${host}:${stack.transport('TLS')?.local.port ?? rt.config.sipTlsPort};transport=tls>` };
+  // Our Contact in dialogs, per transport (a phone on TLS must send its in-dialog requests over TLS) and per peer when bound to all interfaces.
+  const contactFor = contactToward(advertised.sip, { sip: sipPort, tls: stack.transport('TLS')?.local.port ?? rt.config.sipTlsPort });
+  const contact = contactFor('UDP', rt.config.bind);
   // Per-call reads as statements prepared once (SQLite); nothing cached, so a
   // change from the portal, the API or the CLI applies to the next call.
   const callReads = openCallReads(db, rt.database.sqlite);
@@ -242,7 +246,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     nonceSecret,
     now: () => Date.now(),
     contact,
-    contacts,
+    contactToward: contactFor,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
     readCall: (practiceId, extension) => callReads.forCall(practiceId, extension),
@@ -258,7 +262,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
     auth: new CallerAuthenticator({ directory: { practiceForDomain, credential: (realm, username) => credentials.get(realm, username) }, nonceSecret, now: () => Date.now(), proxy: false }),
     boxes: new KyselyMwiBoxDirectory(db),
     contact,
-    contacts,
+    contactToward: contactFor,
     backoff: new AddressBackoff({ clock: systemClock, freeFailures: 20 }),
     logger: rt.logger,
     store: new KyselyMwiSubscriptionStore(db),

@@ -28,7 +28,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import type { LatchPolicy } from '../rtp/peer-latch.ts';
 import type { G711Codec } from '../sdp/offer-answer.ts';
-import { serializeSdp } from '../sdp/session-description.ts';
+import { serializeSdp, type SessionDescription } from '../sdp/session-description.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
 import type { CallStats, DtmfNotice, LegMediaConfig, LegToConfigure, WorkerSettings } from './control-messages.ts';
 import { NativeCalls } from './native-calls.ts';
@@ -54,8 +54,13 @@ export type { ForkHandle, PlaybackHandle, PlaySource, RecordedFrame, RecordingHa
 export interface MediaRelayOptions {
   /** Local address media sockets bind to. */
   readonly bindAddress: string;
-  /** Address written into SDP (a public address in front of a NAT); default bindAddress. */
-  readonly advertisedAddress?: string;
+  /**
+   * Address written into SDP c= and o=: one address (a 1:1 NAT's public
+   * one, a multi-homed server's chosen one), or one per peer (given the
+   * peer's IP: the interface facing it, for sockets bound to all
+   * interfaces); default bindAddress.
+   */
+  readonly advertisedAddress?: string | ((peer: string) => string);
   readonly portRange: PortRange;
   /** Worker threads; default one per core. */
   readonly workers?: number;
@@ -188,8 +193,17 @@ export class MediaRelay {
     return c;
   }
 
-  private get advertised(): string {
-    return this.options.advertisedAddress ?? this.options.bindAddress;
+  /**
+   * Our address in SDP sent to the phone at `peer` (its signalling address,
+   * from the B2BUA), else at the address its own SDP names: a guess when the
+   * SDP goes to the other phone, right on one network, which is most offices.
+   */
+  private advertisedToward(peer: string | undefined, sdp: SessionDescription): string {
+    const advertised = this.options.advertisedAddress;
+    if (typeof advertised === 'string') return advertised;
+    if (advertised === undefined) return this.options.bindAddress;
+    // No address known (an SDP with none): 0.0.0.0 is in no subnet, so the default route's interface.
+    return advertised(peer ?? sdpAddress(sdp) ?? '0.0.0.0');
   }
 
   /**
@@ -241,7 +255,7 @@ export class MediaRelay {
       // The port facing the answerer: the known peer leg's, or a fresh pair for a leg not named yet.
       const towardPeerLeg = peerLegId ?? pendingLegId(legId);
       await this.bindLegs(callId, record, [legId, towardPeerLeg]);
-      const exchange = bridgeOffer(legId, parsed, { address: this.advertised, port: record.ports.get(towardPeerLeg)! }, record.identity, options);
+      const exchange = bridgeOffer(legId, parsed, { address: this.advertisedToward(options.toward, parsed), port: record.ports.get(towardPeerLeg)! }, record.identity, options);
       record.exchange = { exchange, ...(peerLegId !== undefined ? { peerLegId } : {}) };
       return serializeSdp(exchange.offerToPeer);
     } catch (e) {
@@ -262,7 +276,7 @@ export class MediaRelay {
     // The leg bound at offer time under a placeholder id becomes `legId`.
     const placeholder = pendingLegId(offerer);
     const rename = pending.peerLegId === undefined && record.ports.has(placeholder) && !record.ports.has(legId) ? { from: placeholder, to: legId } : undefined;
-    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertised, port: record.ports.get(offerer)! }, record.identity, () => offererKey(record, offerer), options);
+    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertisedToward(options.toward, exchange.offer), port: record.ports.get(offerer)! }, record.identity, () => offererKey(record, offerer), options);
     // The worker renames its leg in the configure request below; the native plane knows legs by port only.
     const renameOnWorker = record.native === undefined ? rename : undefined;
     if (rename) {
@@ -293,7 +307,7 @@ export class MediaRelay {
     try {
       await this.moveToJs(callId, record);
       await this.bindLegs(callId, record, [legId]);
-      const local = answerLocally(offer, { address: this.advertised, port: record.ports.get(legId)! }, record.identity, () => offererKey(record, legId), options);
+      const local = answerLocally(offer, { address: this.advertisedToward(options.toward, offer), port: record.ports.get(legId)! }, record.identity, () => offererKey(record, legId), options);
       record.configs.set(legId, local.leg);
       await this.configureLegs(callId, record, [legId]);
       return local.answer;
@@ -495,4 +509,10 @@ function offererKey(record: CallRecord, legId: string): Buffer {
 
 function pendingLegId(offererLegId: string): string {
   return `\u0000pending:${offererLegId}`;
+}
+
+/** The connection address of an SDP (session level, else its first media's), without a multicast suffix. */
+function sdpAddress(sdp: SessionDescription): string | undefined {
+  const c = sdp.connection ?? sdp.media.find((m) => m.connection)?.connection;
+  return c?.address.split('/')[0];
 }

@@ -43,11 +43,15 @@ export interface OfferOptions {
    * works too, but loses the packets of a millisecond); default 'auto'.
    */
   readonly dataPlane?: 'auto' | 'js';
+  /** The IP of the phone the offer goes to, when the relay's advertised address is chosen per peer. */
+  readonly toward?: string;
 }
 
 export interface AnswerOptions {
   /** Policy: refuse an offerer that did not offer SRTP. */
   readonly requireSrtp?: boolean;
+  /** The IP of the phone the answer goes to (the offerer), when the relay's advertised address is chosen per peer. */
+  readonly toward?: string;
 }
 
 export interface LocalPort {

@@ -41,6 +41,8 @@ export interface B2buaOptions {
   contact: string;
   /** Our Contact for legs on TCP and TLS, e.g. `<sip:10.0.0.5:5061;transport=tls>`; default `contact`. */
   contacts?: Partial<Record<TransportProtocol, string>>;
+  /** Our Contact toward the phone at `peer` (an IP), when it depends on the peer (wildcard bind); wins over `contact`/`contacts`. */
+  contactToward?: (protocol: TransportProtocol, peer: string) => string;
   /** How long the callee's phones ring before onUnavailable('no-answer'), when the callee has no setting; default 20 s. */
   ringTimeoutMs?: number;
   /**
@@ -115,7 +117,7 @@ export class B2bua {
     this.ctx = {
       stack: o.stack,
       relay: o.relay,
-      contactFor: (protocol) => o.contacts?.[protocol] ?? o.contact,
+      contactFor: o.contactToward ?? ((protocol) => o.contacts?.[protocol] ?? o.contact),
       ringTimeoutMs: o.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS,
       t1Ms: o.t1Ms ?? 500,
       onUnavailable: o.onUnavailable ?? ((call) => call.reject(480)),

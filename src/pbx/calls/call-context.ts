@@ -8,9 +8,10 @@ import type { LocalLeg } from './local-leg.ts';
 /** The media relay's control verbs a call uses (MediaRelay implements them). */
 export interface CallMediaRelay {
   /** `srtp`: SDES toward the answerer ('sdes'), plain RTP ('plain'), or as the offerer did ('same'). */
-  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain' }): Promise<string>;
-  /** `requireSrtp`: refuse an offerer that did not offer SRTP. */
-  answer(callId: string, legId: string, sdp: string, options?: { requireSrtp?: boolean }): Promise<string>;
+  /** `toward`: the IP of the phone the offer goes to (the relay names the address facing it). */
+  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain'; toward?: string }): Promise<string>;
+  /** `requireSrtp`: refuse an offerer that did not offer SRTP. `toward`: the IP of the offerer's phone. */
+  answer(callId: string, legId: string, sdp: string, options?: { requireSrtp?: boolean; toward?: string }): Promise<string>;
   delete(callId: string): Promise<void>;
   /** No RTP from either leg for a while (the relay's inactivity detection); returns the unsubscribe. */
   onInactive?(listener: (callId: string, idleMs: number) => void): () => void;
@@ -22,9 +23,11 @@ export interface CallContext {
   /**
    * Our Contact header value (name-addr) for a leg on this transport, where
    * that phone sends in-dialog requests: a phone on TCP or TLS must be told
-   * to come back over TCP or TLS (RFC 3261 8.1.1.8), never over UDP.
+   * to come back over TCP or TLS (RFC 3261 8.1.1.8), never over UDP. `peer`
+   * is that phone's IP: the host named is one it can reach (the advertised
+   * address, or the interface facing it).
    */
-  contactFor(protocol: TransportProtocol): string;
+  contactFor(protocol: TransportProtocol, peer: string): string;
   readonly ringTimeoutMs: number;
   /** RFC 3261 T1, for 2xx retransmission (13.3.1.4). */
   readonly t1Ms: number;

@@ -101,7 +101,7 @@ export class Call implements UnavailableCall, ForkEvents {
 
   /** Our Contact toward the caller, on the caller's transport. */
   private get aContact(): string {
-    return this.ctx.contactFor(this.aDestination.protocol);
+    return this.ctx.contactFor(this.aDestination.protocol, this.aDestination.address);
   }
 
   get practiceId(): string {
@@ -132,7 +132,9 @@ export class Call implements UnavailableCall, ForkEvents {
     let sdpForB: string;
     try {
       this.relayed = true;
-      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp });
+      // One SDP for every branch: it names the address facing the first (in an office, every phone's).
+      const toward = destinations[0]?.destination.address;
+      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp, ...(toward !== undefined ? { toward } : {}) });
     } catch (e) {
       this.ctx.log('call.relay_offer_failed', this.id, { code: relayCode(e) });
       return this.end(488, 'failed');
@@ -145,7 +147,7 @@ export class Call implements UnavailableCall, ForkEvents {
     const from = this.caller.extension;
     const bCallId = `${generateTag()}${generateTag()}`;
     const bTag = generateTag();
-    this.forks = destinations.map((d, i) => new Fork(i, this.ctx.stack, d.destination, this.ctx.contactFor(d.destination.protocol), this));
+    this.forks = destinations.map((d, i) => new Fork(i, this.ctx.stack, d.destination, this.ctx.contactFor(d.destination.protocol, d.destination.address), this));
     this.forks.forEach((fork, i) => {
       const target = destinations[i]!;
       const body = Buffer.from(sdpForB, 'utf8');
@@ -156,7 +158,7 @@ export class Call implements UnavailableCall, ForkEvents {
         headerField('To', `<sip:${this.calleeExtension}@${this.caller.realm}>`),
         headerField('Call-ID', bCallId),
         headerField('CSeq', '1 INVITE'),
-        headerField('Contact', this.ctx.contactFor(fork.destination.protocol)),
+        headerField('Contact', this.ctx.contactFor(fork.destination.protocol, fork.destination.address)),
         headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'),
         headerField('Content-Type', 'application/sdp'),
         headerField('Content-Length', String(body.length)),
@@ -190,7 +192,7 @@ export class Call implements UnavailableCall, ForkEvents {
   private async earlyMedia(response: SipResponse): Promise<void> {
     let sdpForA: string;
     try {
-      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp });
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp, toward: this.aDestination.address });
     } catch (e) {
       this.ctx.log('call.early_media_failed', this.id, { code: relayCode(e) });
       return;
@@ -261,7 +263,7 @@ export class Call implements UnavailableCall, ForkEvents {
   private async connect(response: SipResponse): Promise<void> {
     let sdpForA: string;
     try {
-      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp });
+      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp, toward: this.aDestination.address });
     } catch (e) {
       this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
       this.hangUpB();
@@ -320,7 +322,8 @@ export class Call implements UnavailableCall, ForkEvents {
         callId: this.id,
         fromLeg: from,
         toDialog,
-        contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP'),
+        contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP', this.winner?.destination.address ?? this.aDestination.address),
+        fromAddress: from === 'a' ? this.aDestination.address : (this.winner?.destination.address ?? this.aDestination.address),
         srtpToward: from === 'a' ? this.media.srtp : srtpToward(this.aDestination.protocol),
         fromTls: (from === 'a' ? this.aDestination.protocol : this.winner?.destination.protocol) === 'TLS',
         requireSrtp: this.media.requireSrtp,

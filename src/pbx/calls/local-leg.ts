@@ -53,7 +53,7 @@ export class LocalLeg implements LocalCallLeg {
     const response = createResponse(source.invite, 200, undefined, {
       toTag: source.aTag,
       body,
-      headers: [headerField('Contact', ctx.contactFor(source.aDestination.protocol)), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      headers: [headerField('Contact', ctx.contactFor(source.aDestination.protocol, source.aDestination.address)), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
     });
     this.ok = new OkRetransmitter(source.inviteTx, response, ctx.t1Ms, () => {
       // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE.
@@ -72,7 +72,7 @@ export class LocalLeg implements LocalCallLeg {
    */
   static answer(source: AnswerableInvite, ctx: CallContext, sdpAnswer: string): LocalLeg | undefined {
     if (source.inviteTx.answered) return undefined;
-    const dialog = Dialog.asUas(source.invite, source.aTag, ctx.contactFor(source.aDestination.protocol), source.aDestination);
+    const dialog = Dialog.asUas(source.invite, source.aTag, ctx.contactFor(source.aDestination.protocol, source.aDestination.address), source.aDestination);
     if (!dialog) return undefined;
     const leg = new LocalLeg(source, ctx, dialog, sdpAnswer);
     ctx.localAnswered(leg);

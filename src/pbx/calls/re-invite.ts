@@ -17,6 +17,8 @@ export interface ReInviteLegs {
   /** The dialog the re-INVITE is sent on (the other phone's). */
   readonly toDialog: Dialog;
   readonly contact: string;
+  /** The asking phone's IP: the relay's answer names the address facing it. */
+  readonly fromAddress: string;
   /** SRTP toward the other leg: SDES keys only to a phone on TLS. */
   readonly srtpToward: 'sdes' | 'plain';
   /** The asking phone's signalling is TLS (it may send SDES keys). */
@@ -68,7 +70,7 @@ export async function passReInvite(
   const toLeg = legs.fromLeg === 'a' ? 'b' : 'a';
   let offer: string;
   try {
-    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward });
+    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward, toward: legs.toDialog.destination.address });
   } catch {
     return { status: reply(488) };
   }
@@ -98,7 +100,7 @@ export async function passReInvite(
   // RFC 3261 13.2.2.4: ACK the 2xx on the other leg, then answer the phone that asked.
   void deps.stack.sendStateless(dialog.createAck(seq), dialog.destination);
   try {
-    const answer = await deps.relay.answer(legs.callId, toLeg, response.body.toString('utf8'), { requireSrtp: legs.requireSrtp });
+    const answer = await deps.relay.answer(legs.callId, toLeg, response.body.toString('utf8'), { requireSrtp: legs.requireSrtp, toward: legs.fromAddress });
     return { status: reply(200, answer) };
   } catch {
     return { status: reply(488) };

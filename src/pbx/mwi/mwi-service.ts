@@ -45,6 +45,8 @@ export interface MwiServiceOptions {
   contact: string;
   /** Our Contact per transport (TCP, TLS); default `contact`. */
   contacts?: Partial<Record<TransportProtocol, string>>;
+  /** Our Contact toward the phone at `peer` (an IP), when it depends on the peer (wildcard bind); wins over the two above. */
+  contactToward?: (protocol: TransportProtocol, peer: string) => string;
   /** Failed authentication per source address (failures only), as for INVITE. */
   backoff?: AddressBackoff;
   clock?: Clock;
@@ -88,6 +90,7 @@ export class MwiService {
       eventPackage: MWI_EVENT_PACKAGE,
       contact: o.contact,
       ...(o.contacts ? { contacts: o.contacts } : {}),
+      ...(o.contactToward ? { contactToward: o.contactToward } : {}),
       clock: o.clock ?? systemClock,
       send: (request, destination, user) => {
         this.sending(request);

@@ -48,7 +48,8 @@ import {
   type TransportError,
   type TransportProtocol,
 } from '../transport/index.ts';
-import { defaultAdvertisedAddress, isUnspecified } from './local-address.ts';
+import { LocalRoutes, type AddressToward } from '../transport/local-routes.ts';
+import { isUnspecified } from './local-address.ts';
 import { RequestChannel } from './request-channel.ts';
 import { ResponseChannel, type ResponseRouter } from './response-channel.ts';
 import type { TransactionUser } from './transaction-user.ts';
@@ -57,8 +58,12 @@ export interface SipStackOptions {
   /** Transports to run, not yet started; the stack starts and closes them. */
   readonly transports: readonly Transport[];
   readonly user: TransactionUser;
-  /** Host for our Via sent-by; default: the bound address, or this machine's first address when bound to all. */
-  readonly advertisedHost?: string;
+  /**
+   * Host for our Via sent-by: one host, or one per peer address. Default:
+   * the bound address, or when bound to all interfaces the address of the
+   * interface facing the peer (LocalRoutes, read once).
+   */
+  readonly advertisedHost?: string | AddressToward;
   readonly clock?: Clock;
   readonly timers?: Partial<TimerConfig>;
   readonly logger?: SipLogger;
@@ -73,6 +78,8 @@ export class SipStack {
   readonly transactions: TransactionLayer;
   private readonly logger: SipLogger;
   private readonly udpSizeLimit: number;
+  /** Interfaces and routes, read on the first request sent from a wildcard-bound transport. */
+  private routes: LocalRoutes | undefined;
   private closed = false;
 
   private constructor(
@@ -272,7 +279,7 @@ export class SipStack {
     let to = destination;
     let transport = this.transport(to.protocol);
     if (!transport) throw new Error(`no ${to.protocol} transport`);
-    let message = this.withVia(request, transport);
+    let message = this.withVia(request, transport, to.address);
     if (to.protocol === 'UDP' && request.method !== 'ACK') {
       // RFC 3261 18.1.1: too big for a datagram under an unknown MTU: use TCP if we have it.
       const tcp = this.transport('TCP');
@@ -281,15 +288,20 @@ export class SipStack {
         if (bytes.length <= this.udpSizeLimit) return { message, transport, to, bytes };
         to = { protocol: 'TCP', address: to.address, port: to.port };
         transport = tcp;
-        message = this.withVia(request, tcp);
+        message = this.withVia(request, tcp, to.address);
       }
     }
     return { message, transport, to };
   }
 
-  private withVia(request: SipRequest, transport: Transport): SipRequest {
+  private withVia(request: SipRequest, transport: Transport, peer: string): SipRequest {
     const local = transport.local;
-    const host = this.options.advertisedHost ?? (isUnspecified(local.address) ? defaultAdvertisedAddress(local.address === '::' ? 6 : 4) : local.address);
+    const advertised = this.options.advertisedHost;
+    let host: string;
+    if (typeof advertised === 'string') host = advertised;
+    else if (advertised) host = advertised(peer);
+    else if (isUnspecified(local.address)) host = (this.routes ??= LocalRoutes.read()).toward(peer);
+    else host = local.address;
     const via = createVia({ transport: transport.protocol, host, port: local.port, branch: newBranch(), rport: true });
     const value = formatVia(via);
     // Our Via goes on top of any others, and first in the message when there are none.

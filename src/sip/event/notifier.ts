@@ -28,6 +28,8 @@ export interface NotifierOptions {
   readonly contact: string;
   /** Our Contact on a given transport (a subscriber on TLS must refresh over TLS); default `contact`. */
   readonly contacts?: Partial<Record<TransportProtocol, string>>;
+  /** Our Contact toward the subscriber at `peer` (an IP), when it depends on the peer (wildcard bind); wins over the two above. */
+  readonly contactToward?: (protocol: TransportProtocol, peer: string) => string;
   readonly clock: Clock;
   /** Sends a request in a client non-INVITE transaction: SipStack.sendRequest. */
   send(request: SipRequest, destination: Destination, user: ClientTransactionUser): unknown;
@@ -90,7 +92,7 @@ export class EventNotifier {
     if (granted === undefined) return undefined;
     const localTag = generateTag();
     const destination: Destination = { protocol: source.protocol, address: source.address, port: source.port, ...(source.connectionId ? { connectionId: source.connectionId } : {}) };
-    const contact = this.contactOn(source.protocol);
+    const contact = this.contactOn(source.protocol, source.address);
     const dialog = Dialog.asUas(request, localTag, contact, destination);
     // RFC 6665 4.1.2.1 / RFC 3261 12.1.1: a dialog needs a From tag and a Contact.
     if (!dialog) return void this.refuse(tx, request, 400, 'Missing Contact or From tag');
@@ -120,7 +122,7 @@ export class EventNotifier {
     if (event.package !== this.o.eventPackage) return undefined;
     const remainingMs = expiresAtMs - this.o.clock.now();
     if (remainingMs <= 0) return undefined;
-    const contact = this.contactOn(stored.destination.protocol);
+    const contact = this.contactOn(stored.destination.protocol, stored.destination.address);
     const dialog = restoreDialog(stored, contact);
     if (!dialog || this.byDialog.has(dialog.key)) return undefined;
     return this.create(dialog, event, resource, contact, Math.ceil(remainingMs / 1000));
@@ -150,7 +152,7 @@ export class EventNotifier {
     if (sub.dialog.receiveRequest(request) === 'out-of-order') return void tx.respond(createResponse(request, 500));
     const granted = this.grant(tx, request);
     if (granted === undefined) return;
-    tx.respond(createResponse(request, 200, 'OK', { headers: [headerField('Expires', String(granted)), headerField('Contact', this.contactOn(sub.dialog.destination.protocol))] }));
+    tx.respond(createResponse(request, 200, 'OK', { headers: [headerField('Expires', String(granted)), headerField('Contact', this.contactOn(sub.dialog.destination.protocol, sub.dialog.destination.address))] }));
     sub.refresh(granted);
     if (sub.state === 'active') this.o.onActive?.(sub);
   }
@@ -194,7 +196,8 @@ export class EventNotifier {
     return false;
   }
 
-  private contactOn(protocol: TransportProtocol): string {
+  private contactOn(protocol: TransportProtocol, peer: string): string {
+    if (this.o.contactToward) return this.o.contactToward(protocol, peer);
     return this.o.contacts?.[protocol] ?? this.o.contact;
   }
 

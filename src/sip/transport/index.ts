@@ -23,4 +23,5 @@ export { withContactFallback } from './contact-fallback.ts';
 export { stampReceived } from './received-stamp.ts';
 export { generateSelfSignedCertificate, checkKeyPair, type SelfSignedCertificate, type SelfSignedOptions } from './self-signed-certificate.ts';
 export { unmapIpv4 } from './address.ts';
+export { LocalRoutes, type AddressToward } from './local-routes.ts';
 export { FakeTransport, fakeTransportPair, type SentRecord } from './fake-transport.ts';

@@ -13,7 +13,11 @@ export interface TlsTransportOptions extends StreamTransportOptions {
   /** PEM certificate chain and private key (from config, or generateSelfSignedCertificate()). */
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
-  /** Trust anchors for outgoing connections; the system store when omitted. */
+  /**
+   * Trust anchors for outgoing connections (to phones, at their Contact);
+   * Node's bundled public CAs when omitted. Given, they replace that store:
+   * pass tls.rootCertificates too to add to it.
+   */
   readonly ca?: string | Buffer | Array<string | Buffer>;
   /** Verify the server certificate on outgoing connections (default true). */
   readonly verifyPeer?: boolean;
@@ -25,8 +29,12 @@ export class TlsTransport extends StreamTransport {
   readonly protocol = 'TLS' as const;
   protected readonly readyEvent = 'secureConnection' as const;
 
+  /** Made once: a `ca` list given to every connect would be parsed again for each connection. */
+  private readonly clientContext: tls.SecureContext | undefined;
+
   constructor(private readonly tlsOptions: TlsTransportOptions) {
     super(tlsOptions);
+    this.clientContext = tlsOptions.ca ? tls.createSecureContext({ ca: tlsOptions.ca, minVersion: 'TLSv1.2' }) : undefined;
   }
 
   protected createServer(): net.Server {
@@ -47,7 +55,7 @@ export class TlsTransport extends StreamTransport {
         port: destination.port,
         minVersion: 'TLSv1.2',
         rejectUnauthorized: this.tlsOptions.verifyPeer ?? true,
-        ...(this.tlsOptions.ca ? { ca: this.tlsOptions.ca } : {}),
+        ...(this.clientContext ? { secureContext: this.clientContext } : {}),
         timeout: this.connectTimeoutMs,
       });
       const fail = (e: Error): void => {

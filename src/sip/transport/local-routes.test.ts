@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultRouteInterface, LocalRoutes, type InterfaceTable } from './local-routes.ts';
+
+// A server with two networks: the front desk's (default route) and the phones' VLAN.
+const TABLE: InterfaceTable = {
+  lo: [
+    { address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', internal: true },
+    { address: '::1', netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', family: 'IPv6', internal: true },
+  ],
+  eth0: [
+    { address: '192.0.2.10', netmask: '255.255.255.0', family: 'IPv4', internal: false },
+    { address: '2001:db8:1::10', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', internal: false },
+    { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', internal: false },
+  ],
+  eth1: [
+    { address: '10.20.0.1', netmask: '255.255.0.0', family: 'IPv4', internal: false },
+    { address: '10.20.30.1', netmask: '255.255.255.0', family: 'IPv4', internal: false },
+  ],
+};
+
+describe('LocalRoutes', () => {
+  const routes = LocalRoutes.from(TABLE, { 4: 'eth0', 6: 'eth0' });
+
+  it.each([
+    ['a phone on the phones VLAN', '10.20.4.5', '10.20.0.1'],
+    ['the longest prefix when subnets nest', '10.20.30.7', '10.20.30.1'],
+    ['a phone on the office LAN', '192.0.2.77', '192.0.2.10'],
+    ['a softphone on this machine (loopback)', '127.0.0.1', '127.0.0.1'],
+    ['another loopback address', '127.0.0.9', '127.0.0.1'],
+    ['one of our own addresses', '10.20.30.1', '10.20.30.1'],
+    ['a dual-stack socket’s mapped IPv4', '::ffff:10.20.9.9', '10.20.0.1'],
+    ['a trunk on the internet: the default route', '198.51.100.5', '192.0.2.10'],
+    ['an IPv6 peer on the LAN', '2001:db8:1::99', '2001:db8:1::10'],
+    ['an IPv6 peer elsewhere: the default route, never link-local', '2001:db8:9::1', '2001:db8:1::10'],
+    ['IPv6 loopback', '::1', '::1'],
+  ])('%s: %s -> %s', (_what, peer, expected) => {
+    expect(routes.toward(peer)).toBe(expected);
+    // Cached: the same answer again.
+    expect(routes.toward(peer)).toBe(expected);
+  });
+
+  it('without a default route, the first external address; without one, loopback', () => {
+    expect(LocalRoutes.from(TABLE, {}).toward('198.51.100.5')).toBe('192.0.2.10');
+    expect(LocalRoutes.from({ lo: TABLE.lo }, {}).toward('198.51.100.5')).toBe('127.0.0.1');
+  });
+
+  it("reads the default route's interface from Linux's route tables", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-routes-'));
+    const v4 = join(dir, 'route');
+    writeFileSync(
+      v4,
+      'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n' +
+        'eth1\t0000140A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n' +
+        'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
+    );
+    const v6 = join(dir, 'ipv6_route');
+    writeFileSync(
+      v6,
+      '00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n' +
+        '00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003     eth0\n',
+    );
+    expect(defaultRouteInterface(v4, 4)).toBe('eth0');
+    expect(defaultRouteInterface(v6, 6)).toBe('eth0');
+    expect(defaultRouteInterface(join(dir, 'missing'), 4)).toBeUndefined();
+  });
+});
