@@ -9,7 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, MemoryAuditStore, canonicalEventBody, type AuditEventInput, type MemoryAuditTx } from '../src/audit/index.ts';
+import { AuditLog, MemoryAuditStore, auditKeyring, canonicalEventBody, type AuditEventInput, type MemoryAuditTx } from '../src/audit/index.ts';
 import { KyselyAuditStore, migrateToLatest, openDatabase } from '../src/db/index.ts';
 
 const input = (i: number): AuditEventInput => ({
@@ -33,7 +33,8 @@ function peer(): void {
   for (let i = 0; i < N; i++) createHash('sha256').update(prev).update(body, 'utf8').digest();
   const sha = performance.now() - t;
   t = performance.now();
-  for (let i = 0; i < N; i++) createHmac('sha256', key).update(prev).digest();
+  const keyObject = auditKeyring(key).current.key;
+  for (let i = 0; i < N; i++) createHmac('sha256', keyObject).update(prev).digest();
   const hmac = performance.now() - t;
   process.stdout.write(`peer node:crypto: SHA-256(prev||body) ${us(sha, N)} µs, HMAC-SHA-256 over a 32-byte hash ${us(hmac, N)} µs\n`);
 }
@@ -65,9 +66,13 @@ async function sqlite(label: string, makeLog: (store: KyselyAuditStore) => Audit
 }
 
 const clock = { now: () => Date.now() };
+const key = auditKeyring(Buffer.alloc(32, 0xa1)).current;
 peer();
+// Unkeyed is the log as it was before keyed chains (and what a store with no bound key still writes): the "before" figure.
 for (let round = 1; round <= 2; round++) {
   process.stdout.write(`round ${round}\n`);
-  await memory('unkeyed', (store) => new AuditLog({ store, clock }));
-  await sqlite('unkeyed', (store) => new AuditLog({ store, clock }));
+  await memory('unkeyed (before)', (store) => new AuditLog({ store, clock }));
+  await memory('keyed (after)', (store) => new AuditLog({ store, clock, key }));
+  await sqlite('unkeyed (before)', (store) => new AuditLog({ store, clock }));
+  await sqlite('keyed (after)', (store) => new AuditLog({ store, clock, key }));
 }

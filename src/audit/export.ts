@@ -6,7 +6,7 @@
  *
  *   {"kind":"header","format":"sotto-audit-export","version":2,"chain":"<key>",
  *    "practiceId":"<id>"|null,"exportedAt":"<ISO>","start":{"seq":N,"hash":"<hex>"},
- *    "hash":"sha256(prevHash||rfc8785(event without prevHash,hash,mac))",
+ *    "hash":"sha256(prevHash||rfc8785(event without prevHash,hash,mac, and without keyId when null))",
  *    "mac":"hmac-sha256(audit key keyId,hash)"}
  *   {"kind":"event","event":{...every field, prevHash and hash included...}}
  *   ...
@@ -41,7 +41,7 @@ export const EXPORT_FORMAT = 'sotto-audit-export';
 export const EXPORT_VERSION = 2;
 /** Versions verifyExport reads: 1 predates keyed chains. */
 const READABLE_VERSIONS: readonly number[] = [1, 2];
-const HASH_RULE = 'sha256(prevHash||rfc8785(event without prevHash,hash,mac))';
+const HASH_RULE = 'sha256(prevHash||rfc8785(event without prevHash,hash,mac, and without keyId when null))';
 const MAC_RULE = 'hmac-sha256(audit key keyId,hash)';
 
 export interface ExportHeader {
