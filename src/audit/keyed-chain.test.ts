@@ -207,4 +207,12 @@ describe('a keyed export', () => {
     const forged = [lines[0]!, ...events.map((e) => JSON.stringify({ kind: 'event', event: e })), JSON.stringify({ kind: 'end', count: 5, head: { seq: 5, hash: events[4]!.hash } })];
     expect(await verifyExport(forged, { keys: ringA })).toMatchObject({ ok: false, error: { code: 'export.chain_broken', break: { seq: 4, reason: 'mac_mismatch' } } });
   });
+
+  it('made before a rotation, still reads once the key that tagged it is gone: intact, not authenticated', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 3);
+    const lines: string[] = [];
+    for await (const l of exportChain(store, 'prac_1', { practiceId: 'prac_1', exportedAt: '2026-02-01T00:00:00.000Z' })) lines.push(l);
+    expect(await verifyExport(lines, { keys: auditKeyring(masterB) })).toMatchObject({ ok: true, count: 3, headKeyId: ringA.current.id, authenticated: false });
+  });
 });

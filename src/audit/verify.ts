@@ -89,6 +89,13 @@ export interface VerifyOptions {
   expectedHead?: ChainHead;
   /** The audit keys. Without them only the SHA-256 chain is checked (an auditor off the box with no published checkpoint). */
   keys?: AuditKeyring;
+  /**
+   * Default true: a tail no key at hand authenticates is a break. A live
+   * chain always ends under the current key (checkpoint.ts); an export made
+   * before a rotation legitimately ends under a retired one, so verifyExport
+   * reports it as not authenticated instead.
+   */
+  requireAuthenticatedTail?: boolean;
 }
 
 export class ChainVerifier {
@@ -97,6 +104,7 @@ export class ChainVerifier {
   #practiceId: string | null | undefined;
   #broken: ChainBreak | null = null;
   readonly #keys: AuditKeyring | undefined;
+  readonly #requireTail: boolean;
   #keyedFrom: KeyedFrom | null = null;
   /** Key of the previous keyed event. */
   #keyId: string | null = null;
@@ -108,6 +116,7 @@ export class ChainVerifier {
     this.#head = { ...(options.start ?? { seq: 0, hash: GENESIS_HASH }) };
     this.#practiceId = options.practiceId;
     this.#keys = options.keys;
+    this.#requireTail = options.requireAuthenticatedTail ?? true;
   }
 
   get head(): ChainHead {
@@ -168,7 +177,7 @@ export class ChainVerifier {
       if (this.#head.seq < expectedHead.seq) this.#fail(this.#head.seq + 1, 'truncated');
       else if (this.#head.seq !== expectedHead.seq || this.#head.hash !== expectedHead.hash) this.#fail(this.#head.seq, 'head_mismatch');
     }
-    if (!this.#broken && this.#keys && this.#unauthenticated !== null) this.#fail(this.#unauthenticated.seq, 'unauthenticated_tail', this.#unauthenticated.id);
+    if (!this.#broken && this.#keys && this.#requireTail && this.#unauthenticated !== null) this.#fail(this.#unauthenticated.seq, 'unauthenticated_tail', this.#unauthenticated.id);
     if (this.#broken) return { ok: false, break: this.#broken, verifiedCount: this.#count };
     return {
       ok: true,
@@ -176,7 +185,7 @@ export class ChainVerifier {
       head: this.head,
       keyedFrom: this.#keyedFrom,
       headKeyId: this.#keyId,
-      authenticated: this.#keys !== undefined && this.#keyedFrom !== null,
+      authenticated: this.#keys !== undefined && this.#keyedFrom !== null && this.#unauthenticated === null,
     };
   }
 

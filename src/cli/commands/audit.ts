@@ -15,7 +15,7 @@ import { CliError, printJson, printLines } from '../output.ts';
 function keying(keyedFrom: KeyedFrom | null, headKeyId: string | null, authenticated: boolean): string {
   if (keyedFrom === null) return 'not keyed (every event predates keyed chains)';
   const under = headKeyId === null ? '' : ` under ${headKeyId}`;
-  return `keyed from seq ${keyedFrom.seq} (event ${keyedFrom.id})${under}${authenticated ? '' : ', tags NOT checked (no audit key at hand)'}`;
+  return `keyed from seq ${keyedFrom.seq} (event ${keyedFrom.id})${under}${authenticated ? '' : `, tags NOT all checked (audit key ${headKeyId ?? '?'} not at hand: compare the head with a published one)`}`;
 }
 
 function describe(chain: string, r: ChainVerification): string {
