@@ -2,8 +2,8 @@
 // It wraps every practice's data key (vault/); losing it loses the data, so
 // the README tells operators to back it up apart from the data dir.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync, fsyncSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync, fsyncSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 export class MasterKeyError extends Error {
   constructor(
@@ -51,4 +51,31 @@ export function loadOrCreateMasterKey(path: string, wrappedDataKeys = 0): Buffer
     closeSync(fd);
   }
   return readFileSync(path);
+}
+
+/**
+ * The master keys `sotto keys rotate` retired beside the current one
+ * (`<key>.retired-<id>`, kept until the operator destroys them): the audit
+ * log checks tags written under them and checkpoints its chains onto the
+ * current key (src/audit/checkpoint.ts). Files that are not a 32-byte key
+ * are skipped.
+ */
+export function loadRetiredMasterKeys(path: string): Buffer[] {
+  const prefix = `${basename(path)}.retired-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path)).filter((n) => n.startsWith(prefix)).sort();
+  } catch {
+    return [];
+  }
+  const keys: Buffer[] = [];
+  for (const name of names) {
+    try {
+      const key = readFileSync(join(dirname(path), name));
+      if (key.length === 32) keys.push(key);
+    } catch {
+      // Unreadable: as if destroyed.
+    }
+  }
+  return keys;
 }

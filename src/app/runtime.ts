@@ -4,14 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.ts';
-import { AUDIT_ACTIONS } from '../audit/index.ts';
+import { bindAuditKeys, migrateToLatest, openDatabase, rekeyAuditLog, type DatabaseHandle } from '../db/index.ts';
+import { AUDIT_ACTIONS, auditKeyring, type AuditKeyring } from '../audit/index.ts';
 import { recordAudit } from '../directory/audit.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
 import { masterKeyIdOf, openLocalVault, type DataKeyRepository, type RecoveryReport, type TamperEvent, type Vault } from '../vault/index.ts';
 import type { SottoConfig } from './config.ts';
 import { ensureDataDir } from './data-dir.ts';
-import { loadOrCreateMasterKey, MasterKeyError } from './master-key.ts';
+import { loadOrCreateMasterKey, loadRetiredMasterKeys, MasterKeyError } from './master-key.ts';
 
 export interface Runtime {
   config: SottoConfig;
@@ -69,6 +69,34 @@ async function refuseForeignMasterKey(dataKeys: DataKeyRepository, masterKey: Ui
 }
 
 /**
+ * The audit key derives from the master key (src/audit/audit-key.ts); the
+ * retired master keys a rotation left beside it let old tags be checked.
+ * Bound to the database so every event recorded through it is tagged.
+ */
+function bindAuditKeyring(database: DatabaseHandle, masterKey: Buffer, masterKeyFile: string): AuditKeyring {
+  const retired = loadRetiredMasterKeys(masterKeyFile);
+  const keys = auditKeyring(masterKey, retired);
+  for (const k of retired) k.fill(0);
+  bindAuditKeys(database.db, keys);
+  return keys;
+}
+
+/**
+ * After `sotto keys rotate`, chains end under the previous audit key: each
+ * is verified with the retired key and moved on to the current one by a
+ * checkpoint event (src/audit/checkpoint.ts). One that does not verify is
+ * left alone and reported by code; `sotto audit verify` names its break.
+ */
+async function checkpointAuditChains(database: DatabaseHandle, keys: AuditKeyring, logger: Logger): Promise<void> {
+  for (const o of await rekeyAuditLog(database.db, keys)) {
+    if (o.outcome === 'checkpointed') logger.info({ event: 'audit.key_checkpoint', chain: o.chain, seq: o.seq, fromKeyId: o.fromKeyId, toKeyId: keys.current.id }, 'audit chain moved on to the current audit key');
+    if (o.outcome === 'unverified') {
+      logger.error({ event: 'audit.chain_unverified', code: 'AUDIT_CHAIN_UNVERIFIED', chain: o.chain, fromKeyId: o.fromKeyId, seq: o.break?.seq ?? null, reason: o.break?.reason ?? 'moved' }, 'audit chain under an older key did not verify: not checkpointed');
+    }
+  }
+}
+
+/**
  * `recover: false` for a process that does not own the data dir (the CLI
  * beside a running server): it must not take a live server's objects in
  * the middle of a write for a crash's leftovers. `sotto start` owns it
@@ -97,8 +125,11 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
   try {
     await migrateToLatest(database);
     masterKey = loadOrCreateMasterKey(config.masterKeyFile, await sealedUnderMasterKey(database));
+    const auditKeys = bindAuditKeyring(database, masterKey, config.masterKeyFile);
     // Before the vault opens: its start-up recovery would take every object under a foreign key for tampered.
     await refuseForeignMasterKey(new KyselyVaultRepositories(database.db, database.sqlite).dataKeys, masterKey, config.masterKeyFile);
+    // Before anything records an event (the vault's recovery may): the checkpoint must be the first event under a new key.
+    await checkpointAuditChains(database, auditKeys, logger);
     local = await openLocalVault({
       dataDir: config.dataDir,
       masterKeyFile: config.masterKeyFile,

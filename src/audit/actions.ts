@@ -66,6 +66,9 @@ export const AUDIT_ACTIONS = {
   auditView: 'audit.view',
   auditExport: 'audit.export',
   auditVerify: 'audit.verify',
+  // The chain moves on to a new audit key (after `sotto keys rotate`), written
+  // once the segment under the old key verified with it (checkpoint.ts).
+  auditKeyCheckpoint: 'audit.key_checkpoint',
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];

@@ -46,7 +46,7 @@ describe('AuditLog.record', () => {
       prevHash: '0'.repeat(64),
     });
     expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
-    expect(verifyChain(rows)).toEqual({ ok: true, count: 3, head: { seq: 3, hash: rows[2]!.hash } });
+    expect(verifyChain(rows)).toEqual({ ok: true, count: 3, head: { seq: 3, hash: rows[2]!.hash }, keyedFrom: null, headKeyId: null, authenticated: false });
   });
 
   it('rolls back with the action: a failed transaction leaves no event and no gap', async () => {
@@ -120,7 +120,7 @@ describe('tampering is caught by verify', () => {
   it('an edited field: hash_mismatch at that seq', async () => {
     const { store } = await seed(5);
     store.rawRows('prac_1')[2]!.actor.id = 'usr_8';
-    expect(await verifyStoredChain(store, 'prac_1')).toEqual({ ok: false, break: { seq: 3, reason: 'hash_mismatch' }, verifiedCount: 2 });
+    expect(await verifyStoredChain(store, 'prac_1')).toEqual({ ok: false, break: { seq: 3, reason: 'hash_mismatch', id: 'evt_3' }, verifiedCount: 2 });
   });
 
   it('an edit with its own hash recomputed: the next link breaks', async () => {

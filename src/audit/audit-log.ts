@@ -11,6 +11,7 @@
  * so the action that was to be recorded fails with it.
  */
 import { randomUUID } from 'node:crypto';
+import type { AuditKey } from './audit-key.ts';
 import { linkEvent } from './chain.ts';
 import { chainKeyFor, validateEventInput, type AuditEvent, type AuditEventInput } from './event.ts';
 import type { AuditStore } from './store.ts';
@@ -24,17 +25,21 @@ export interface AuditLogOptions<Tx> {
   clock: AuditClock;
   /** Event ids; default random UUIDs. */
   newId?: () => string;
+  /** The audit key new events are tagged with (the runtime's; audit-key.ts). Null writes unkeyed events, which verify refuses after keyed ones. */
+  key?: AuditKey | null;
 }
 
 export class AuditLog<Tx> {
   readonly #store: AuditStore<Tx>;
   readonly #clock: AuditClock;
   readonly #newId: () => string;
+  readonly #key: AuditKey | null;
 
   constructor(options: AuditLogOptions<Tx>) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#newId = options.newId ?? randomUUID;
+    this.#key = options.key ?? null;
   }
 
   async record(tx: Tx, input: AuditEventInput): Promise<AuditEvent> {
@@ -53,7 +58,7 @@ export class AuditLog<Tx> {
         sourceIp: valid.sourceIp,
         outcome: valid.outcome,
         details: valid.details,
-      }),
+      }, this.#key),
     );
   }
 }

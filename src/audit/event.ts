@@ -52,6 +52,12 @@ export interface AuditEventBody {
   sourceIp: string | null;
   outcome: AuditOutcome;
   details: AuditDetails;
+  /**
+   * The audit key that tags this event (audit-key.ts); hashed with the body.
+   * Null or absent: written before the chain was keyed (an upgraded install),
+   * and then left out of the hashed body so those hashes are unchanged.
+   */
+  keyId?: string | null;
 }
 
 export interface AuditEvent extends AuditEventBody {
@@ -59,6 +65,8 @@ export interface AuditEvent extends AuditEventBody {
   prevHash: string;
   /** Hex SHA-256(prevHash bytes || canonicalJson(body)). */
   hash: string;
+  /** Hex HMAC-SHA-256(audit key `keyId`, hash bytes); null exactly when keyId is. */
+  mac?: string | null;
 }
 
 const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$/;

@@ -37,7 +37,7 @@ describe('audit export', () => {
     const lines = await collect(exportChain(store, 'prac_1', { ...opts, pageSize: 2 }));
     expect(lines).toHaveLength(7);
     expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ kind: 'header', format: 'sotto-audit-export', version: 1, chain: 'prac_1', start: { seq: 0, hash: '0'.repeat(64) } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ kind: 'header', format: 'sotto-audit-export', version: 2, chain: 'prac_1', start: { seq: 0, hash: '0'.repeat(64) } });
     expect(JSON.parse(lines[1]!).event).toMatchObject({ seq: 1, object: { id: 'vm_1' } });
     const head = await store.head('prac_1');
     expect(JSON.parse(lines[6]!)).toEqual({ kind: 'end', count: 5, head });
@@ -57,7 +57,7 @@ describe('audit export', () => {
     const lines = await collect(exportChain(store, 'prac_1', opts));
     const edited = [...lines];
     edited[2] = edited[2]!.replace('vm_2', 'vm_9');
-    expect(await verifyExport(edited)).toEqual({ ok: false, error: { code: 'export.chain_broken', line: 3, break: { seq: 2, reason: 'hash_mismatch' } } });
+    expect(await verifyExport(edited)).toEqual({ ok: false, error: { code: 'export.chain_broken', line: 3, break: { seq: 2, reason: 'hash_mismatch', id: 'evt_2' } } });
     const dropped = lines.filter((_, i) => i !== 2);
     expect(await verifyExport(dropped)).toMatchObject({ ok: false, error: { code: 'export.chain_broken', break: { seq: 2, reason: 'missing_events' } } });
     expect(await verifyExport(lines.slice(0, -1))).toEqual({ ok: false, error: { code: 'export.missing_end' } });

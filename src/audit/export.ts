@@ -1,11 +1,13 @@
 /**
  * `sotto audit export`: a chain (or a seq range of it) as JSON Lines
  * (one JSON object per line, "\n"-terminated), verifiable offline with
- * nothing but SHA-256 and an RFC 8785 canonicaliser.
+ * nothing but SHA-256 and an RFC 8785 canonicaliser, and authenticated with
+ * the audit key or against a published checkpoint.
  *
- *   {"kind":"header","format":"sotto-audit-export","version":1,"chain":"<key>",
+ *   {"kind":"header","format":"sotto-audit-export","version":2,"chain":"<key>",
  *    "practiceId":"<id>"|null,"exportedAt":"<ISO>","start":{"seq":N,"hash":"<hex>"},
- *    "hash":"sha256(prevHash||rfc8785(event without prevHash,hash))"}
+ *    "hash":"sha256(prevHash||rfc8785(event without prevHash,hash,mac, and without keyId when null))",
+ *    "mac":"hmac-sha256(audit key keyId,hash)"}
  *   {"kind":"event","event":{...every field, prevHash and hash included...}}
  *   ...
  *   {"kind":"end","count":N,"head":{"seq":N,"hash":"<hex>"}}
@@ -17,26 +19,41 @@
  * canonical(event minus prevHash and hash)); the end line must name the last
  * event. A ranged export is anchored by `start`: compare it with the head of
  * an earlier export or the live chain. Lines are themselves canonical JSON.
+ *
+ * Authenticity. A keyed event (keyId set; every event since the install was
+ * upgraded) carries mac = HMAC-SHA-256(audit key, hash bytes). The SHA-256
+ * checks prove the export is a consistent chain; only the tag proves Sotto
+ * wrote it, since anyone can build a consistent chain. An auditor either
+ * runs `sotto audit verify --file` where the master key is (it checks every
+ * tag), or, with no key, compares the export's head hash with a checkpoint
+ * published off the box earlier (a head line from `sotto audit verify`):
+ * a matching hash at that seq vouches for every event up to it. Version 1
+ * exports (no keys) are still read.
  */
+import type { AuditKeyring } from './audit-key.ts';
 import { canonicalJson, type CanonicalValue } from './canonical.ts';
 import { EMPTY_HEAD, type ChainHead } from './chain.ts';
 import type { AuditEvent } from './event.ts';
 import type { AuditStore } from './store.ts';
-import { ChainVerifier, type ChainBreak, type ChainVerification } from './verify.ts';
+import { ChainVerifier, type ChainBreak, type ChainVerification, type KeyedFrom } from './verify.ts';
 
 export const EXPORT_FORMAT = 'sotto-audit-export';
-export const EXPORT_VERSION = 1;
-const HASH_RULE = 'sha256(prevHash||rfc8785(event without prevHash,hash))';
+export const EXPORT_VERSION = 2;
+/** Versions verifyExport reads: 1 predates keyed chains. */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
+const HASH_RULE = 'sha256(prevHash||rfc8785(event without prevHash,hash,mac, and without keyId when null))';
+const MAC_RULE = 'hmac-sha256(audit key keyId,hash)';
 
 export interface ExportHeader {
   kind: 'header';
   format: typeof EXPORT_FORMAT;
-  version: typeof EXPORT_VERSION;
+  version: number;
   chain: string;
   practiceId: string | null;
   exportedAt: string;
   start: ChainHead;
   hash: string;
+  mac?: string;
 }
 
 const line = (value: unknown) => canonicalJson(value as CanonicalValue) + '\n';
@@ -67,6 +84,7 @@ export async function* exportChain<Tx>(
     exportedAt: options.exportedAt,
     start,
     hash: HASH_RULE,
+    mac: MAC_RULE,
   };
   yield line(header);
   let head = start;
@@ -90,10 +108,15 @@ export type ExportFailure =
   | { code: 'export.end_mismatch' }
   | { code: 'export.chain_broken'; line: number; break: ChainBreak };
 
-export type ExportVerification = { ok: true; header: ExportHeader; count: number; head: ChainHead } | { ok: false; error: ExportFailure };
+export type ExportVerification =
+  | { ok: true; header: ExportHeader; count: number; head: ChainHead; keyedFrom: KeyedFrom | null; headKeyId: string | null; authenticated: boolean }
+  | { ok: false; error: ExportFailure };
 
-/** Verifies an export given as lines (e.g. from readline over a file). Never throws on bad input. */
-export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>): Promise<ExportVerification> {
+/**
+ * Verifies an export given as lines (e.g. from readline over a file). Never
+ * throws on bad input. With `keys`, every tag is checked too (verify.ts).
+ */
+export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, options: { keys?: AuditKeyring | null } = {}): Promise<ExportVerification> {
   let header: ExportHeader | null = null;
   let verifier: ChainVerifier | null = null;
   let end: { count: unknown; head: unknown } | null = null;
@@ -113,7 +136,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     if (header === null) {
       if (!isHeader(record)) return { ok: false, error: { code: 'export.bad_header' } };
       header = record;
-      verifier = new ChainVerifier({ practiceId: header.practiceId, start: header.start });
+      verifier = new ChainVerifier({ practiceId: header.practiceId, start: header.start, requireAuthenticatedTail: false, ...(options.keys ? { keys: options.keys } : {}) });
     } else if (record['kind'] === 'event') {
       const broken = verifier!.push(record['event'] as AuditEvent);
       if (broken) return { ok: false, error: { code: 'export.chain_broken', line: n, break: broken } };
@@ -131,7 +154,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   if (end.count !== result.count || endHead?.seq !== result.head.seq || endHead?.hash !== result.head.hash) {
     return { ok: false, error: { code: 'export.end_mismatch' } };
   }
-  return { ok: true, header, count: result.count, head: result.head };
+  return { ok: true, header, count: result.count, head: result.head, keyedFrom: result.keyedFrom, headKeyId: result.headKeyId, authenticated: result.authenticated };
 }
 
 function isHeader(r: Record<string, unknown>): r is ExportHeader & Record<string, unknown> {
@@ -139,7 +162,7 @@ function isHeader(r: Record<string, unknown>): r is ExportHeader & Record<string
   return (
     r['kind'] === 'header' &&
     r['format'] === EXPORT_FORMAT &&
-    r['version'] === EXPORT_VERSION &&
+    READABLE_VERSIONS.includes(r['version'] as number) &&
     typeof r['chain'] === 'string' &&
     (r['practiceId'] === null || typeof r['practiceId'] === 'string') &&
     typeof start === 'object' &&

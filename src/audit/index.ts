@@ -26,8 +26,11 @@ export {
   type ChainBreak,
   type ChainBreakReason,
   type ChainVerification,
+  type KeyedFrom,
   type VerifyOptions,
 } from './verify.ts';
+export { auditKeyring, deriveAuditKey, isAuditKeyId, keyById, macMatches, macOf, type AuditKey, type AuditKeyring } from './audit-key.ts';
+export { checkpointChain, checkpointChains, type CheckpointOptions, type CheckpointOutcome } from './checkpoint.ts';
 export { verifyStore, verifyStoredChain, type ChainReport } from './verify-store.ts';
 export { MemoryAuditStore, type AuditRange, type AuditStore, type MemoryAuditTx } from './store.ts';
 export { EXPORT_FORMAT, EXPORT_VERSION, exportChain, verifyExport, type ExportFailure, type ExportHeader, type ExportVerification } from './export.ts';

@@ -130,4 +130,9 @@ export class MemoryAuditStore implements AuditStore<MemoryAuditTx> {
   rawRows(chainKey: string): AuditEvent[] {
     return this.#chains.get(chainKey) ?? [];
   }
+
+  /** Tests only: the attacker moving the head row to match a rewritten chain. */
+  rawSetHead(chainKey: string, head: ChainHead): void {
+    this.#heads.set(chainKey, { ...head });
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * What `sotto audit verify` runs: every chain in the store, streamed in pages,
- * each checked against the store's recorded head.
+ * each checked against the store's recorded head and, given the audit keys,
+ * their tags.
  */
+import type { AuditKeyring } from './audit-key.ts';
 import type { AuditStore } from './store.ts';
 import { ChainVerifier, type ChainVerification } from './verify.ts';
 
@@ -10,8 +12,8 @@ export interface ChainReport {
   result: ChainVerification;
 }
 
-export async function verifyStoredChain<Tx>(store: AuditStore<Tx>, chainKey: string, pageSize = 1000): Promise<ChainVerification> {
-  const verifier = new ChainVerifier();
+export async function verifyStoredChain<Tx>(store: AuditStore<Tx>, chainKey: string, keys?: AuditKeyring | null, pageSize = 1000): Promise<ChainVerification> {
+  const verifier = new ChainVerifier(keys ? { keys } : {});
   const expectedHead = await store.head(chainKey);
   let next = 1;
   for (;;) {
@@ -26,8 +28,8 @@ export async function verifyStoredChain<Tx>(store: AuditStore<Tx>, chainKey: str
 }
 
 /** All chains; `ok` only when every one holds. */
-export async function verifyStore<Tx>(store: AuditStore<Tx>): Promise<{ ok: boolean; chains: ChainReport[] }> {
+export async function verifyStore<Tx>(store: AuditStore<Tx>, keys?: AuditKeyring | null): Promise<{ ok: boolean; chains: ChainReport[] }> {
   const chains: ChainReport[] = [];
-  for (const chain of await store.chainKeys()) chains.push({ chain, result: await verifyStoredChain(store, chain) });
+  for (const chain of await store.chainKeys()) chains.push({ chain, result: await verifyStoredChain(store, chain, keys) });
   return { ok: chains.every((c) => c.result.ok), chains };
 }

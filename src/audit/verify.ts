@@ -2,7 +2,25 @@
  * Walks a chain in seq order and reports the first broken link. This is what
  * `sotto audit verify` runs against the database and what an auditor runs
  * against an export. Streaming: memory stays flat however long the chain.
+ *
+ * Two layers are checked. The SHA-256 chain (chain.ts): every event re-hashes
+ * to its hash and links to the one before. The keyed tags (audit-key.ts),
+ * when the verifier holds the audit keys: every tag under a held key checks
+ * out, and the chain's tail is tagged under a held key, which authenticates
+ * everything before it. The rules that stop a database writer from getting
+ * around the key:
+ *  - no unkeyed event after a keyed one (an upgraded install's unkeyed events
+ *    are a prefix; a forger cannot append the old, unkeyed way);
+ *  - a key, once left, never comes back, and nothing follows the current key
+ *    but the current key (rotation only moves forward);
+ *  - where the key changes away from a key the verifier does not hold (a
+ *    retired master key since destroyed), the first event under the new key
+ *    must be the checkpoint Sotto writes only after it verified the old
+ *    segment with the old key (checkpoint.ts);
+ *  - the tail must be authenticated.
  */
+import { AUDIT_ACTIONS } from './actions.ts';
+import { isAuditKeyId, keyById, macMatches, type AuditKeyring } from './audit-key.ts';
 import { GENESIS_HASH, computeEventHash, type ChainHead } from './chain.ts';
 import { ACTOR_TYPES, OUTCOMES, type AuditEvent } from './event.ts';
 
@@ -22,16 +40,44 @@ export type ChainBreakReason =
   /** The chain ends before the head recorded elsewhere: its tail was cut off. */
   | 'truncated'
   /** The chain's last event is not the recorded head. */
-  | 'head_mismatch';
+  | 'head_mismatch'
+  /** The event's tag is not HMAC(audit key, hash): rewritten by someone without the key. */
+  | 'mac_mismatch'
+  /** An unkeyed event after keyed ones: a downgrade. */
+  | 'unkeyed_after_keyed'
+  /** An event under a key the chain had already moved on from. */
+  | 'stale_key'
+  /** The key changed away from a key not at hand without Sotto's checkpoint: the old segment was never verified. */
+  | 'key_change_unverified'
+  /** The chain ends in events no key at hand authenticates. */
+  | 'unauthenticated_tail';
 
 export interface ChainBreak {
   /** The seq at which the chain stops holding (the expected seq when the row's own is unusable). */
   seq: number;
   reason: ChainBreakReason;
+  /** The offending event's id, when a readable event is at fault. */
+  id?: string;
+}
+
+/** Where a chain became keyed: its first keyed event. */
+export interface KeyedFrom {
+  seq: number;
+  id: string;
 }
 
 export type ChainVerification =
-  | { ok: true; count: number; head: ChainHead }
+  | {
+      ok: true;
+      count: number;
+      head: ChainHead;
+      /** The first keyed event; null for a chain written entirely before keying (or empty). */
+      keyedFrom: KeyedFrom | null;
+      /** The key that tags the last event; null when it is unkeyed. */
+      headKeyId: string | null;
+      /** True when the keys were at hand and a valid tag covers the whole chain. */
+      authenticated: boolean;
+    }
   | { ok: false; break: ChainBreak; verifiedCount: number };
 
 export interface VerifyOptions {
@@ -41,6 +87,15 @@ export interface VerifyOptions {
   start?: ChainHead;
   /** The head recorded independently (chain-head table, a previous export): detects a cut-off tail. */
   expectedHead?: ChainHead;
+  /** The audit keys. Without them only the SHA-256 chain is checked (an auditor off the box with no published checkpoint). */
+  keys?: AuditKeyring;
+  /**
+   * Default true: a tail no key at hand authenticates is a break. A live
+   * chain always ends under the current key (checkpoint.ts); an export made
+   * before a rotation legitimately ends under a retired one, so verifyExport
+   * reports it as not authenticated instead.
+   */
+  requireAuthenticatedTail?: boolean;
 }
 
 export class ChainVerifier {
@@ -48,10 +103,20 @@ export class ChainVerifier {
   #count = 0;
   #practiceId: string | null | undefined;
   #broken: ChainBreak | null = null;
+  readonly #keys: AuditKeyring | undefined;
+  readonly #requireTail: boolean;
+  #keyedFrom: KeyedFrom | null = null;
+  /** Key of the previous keyed event. */
+  #keyId: string | null = null;
+  readonly #leftKeys = new Set<string>();
+  /** First keyed event not yet covered by a tag under a key at hand. */
+  #unauthenticated: KeyedFrom | null = null;
 
   constructor(options: VerifyOptions = {}) {
     this.#head = { ...(options.start ?? { seq: 0, hash: GENESIS_HASH }) };
     this.#practiceId = options.practiceId;
+    this.#keys = options.keys;
+    this.#requireTail = options.requireAuthenticatedTail ?? true;
   }
 
   get head(): ChainHead {
@@ -63,20 +128,47 @@ export class ChainVerifier {
     if (this.#broken) return this.#broken;
     const expectedSeq = this.#head.seq + 1;
     if (!isAuditEvent(row)) return this.#fail(expectedSeq, 'malformed');
+    const id = row.id;
     if (this.#practiceId === undefined) this.#practiceId = row.practiceId;
-    if (row.practiceId !== this.#practiceId) return this.#fail(row.seq, 'wrong_chain');
-    if (row.seq > expectedSeq) return this.#fail(expectedSeq, 'missing_events');
-    if (row.seq < expectedSeq) return this.#fail(row.seq, 'out_of_order');
-    if (row.prevHash !== this.#head.hash) return this.#fail(row.seq, 'prev_hash_mismatch');
+    if (row.practiceId !== this.#practiceId) return this.#fail(row.seq, 'wrong_chain', id);
+    if (row.seq > expectedSeq) return this.#fail(expectedSeq, 'missing_events', id);
+    if (row.seq < expectedSeq) return this.#fail(row.seq, 'out_of_order', id);
+    if (row.prevHash !== this.#head.hash) return this.#fail(row.seq, 'prev_hash_mismatch', id);
     let recomputed: string;
     try {
       recomputed = computeEventHash(row.prevHash, row);
     } catch {
-      return this.#fail(row.seq, 'malformed'); // e.g. a float or odd object smuggled into details
+      return this.#fail(row.seq, 'malformed', id); // e.g. a float or odd object smuggled into details
     }
-    if (recomputed !== row.hash) return this.#fail(row.seq, 'hash_mismatch');
+    if (recomputed !== row.hash) return this.#fail(row.seq, 'hash_mismatch', id);
+    const keyBreak = this.#checkKey(row);
+    if (keyBreak) return this.#fail(row.seq, keyBreak, id);
     this.#head = { seq: row.seq, hash: row.hash };
     this.#count++;
+    return null;
+  }
+
+  #checkKey(row: AuditEvent): ChainBreakReason | null {
+    const keyId = row.keyId ?? null;
+    if (keyId === null) return this.#keyedFrom === null ? null : 'unkeyed_after_keyed';
+    this.#keyedFrom ??= { seq: row.seq, id: row.id };
+    const changed = this.#keyId !== null && keyId !== this.#keyId;
+    if (this.#leftKeys.has(keyId)) return 'stale_key';
+    const keys = this.#keys;
+    if (keys) {
+      if (this.#keyId === keys.current.id && keyId !== keys.current.id) return 'stale_key';
+      // RFC 2104 tag under a key at hand: checked, and it covers every event before it through the hash chain.
+      const key = keyById(keys, keyId);
+      if (changed && this.#unauthenticated !== null && !isCheckpointFrom(row, this.#keyId!)) return 'key_change_unverified';
+      if (key) {
+        if (!macMatches(key, row.hash, row.mac!)) return 'mac_mismatch';
+        this.#unauthenticated = null;
+      } else {
+        this.#unauthenticated ??= { seq: row.seq, id: row.id };
+      }
+    }
+    if (changed) this.#leftKeys.add(this.#keyId!);
+    this.#keyId = keyId;
     return null;
   }
 
@@ -85,14 +177,27 @@ export class ChainVerifier {
       if (this.#head.seq < expectedHead.seq) this.#fail(this.#head.seq + 1, 'truncated');
       else if (this.#head.seq !== expectedHead.seq || this.#head.hash !== expectedHead.hash) this.#fail(this.#head.seq, 'head_mismatch');
     }
+    if (!this.#broken && this.#keys && this.#requireTail && this.#unauthenticated !== null) this.#fail(this.#unauthenticated.seq, 'unauthenticated_tail', this.#unauthenticated.id);
     if (this.#broken) return { ok: false, break: this.#broken, verifiedCount: this.#count };
-    return { ok: true, count: this.#count, head: this.head };
+    return {
+      ok: true,
+      count: this.#count,
+      head: this.head,
+      keyedFrom: this.#keyedFrom,
+      headKeyId: this.#keyId,
+      authenticated: this.#keys !== undefined && this.#keyedFrom !== null && this.#unauthenticated === null,
+    };
   }
 
-  #fail(seq: number, reason: ChainBreakReason): ChainBreak {
-    this.#broken = { seq, reason };
+  #fail(seq: number, reason: ChainBreakReason, id?: string): ChainBreak {
+    this.#broken = id === undefined ? { seq, reason } : { seq, reason, id };
     return this.#broken;
   }
+}
+
+/** Sotto's re-keying checkpoint (checkpoint.ts), naming the key it moves on from. */
+function isCheckpointFrom(row: AuditEvent, fromKeyId: string): boolean {
+  return row.action === AUDIT_ACTIONS.auditKeyCheckpoint && row.actor.type === 'system' && row.details['fromKeyId'] === fromKeyId;
 }
 
 export function verifyChain(events: Iterable<unknown>, options: VerifyOptions = {}): ChainVerification {
@@ -136,6 +241,13 @@ export function isAuditEvent(v: unknown): v is AuditEvent {
     typeof e['prevHash'] === 'string' &&
     HEX64.test(e['prevHash']) &&
     typeof e['hash'] === 'string' &&
-    HEX64.test(e['hash'])
+    HEX64.test(e['hash']) &&
+    keyFieldsWellFormed(e['keyId'], e['mac'])
   );
+}
+
+/** Unkeyed: neither field (or both null). Keyed: a key id and a 64-hex tag. */
+function keyFieldsWellFormed(keyId: unknown, mac: unknown): boolean {
+  if (keyId === undefined || keyId === null) return mac === undefined || mac === null;
+  return isAuditKeyId(keyId) && typeof mac === 'string' && HEX64.test(mac);
 }

@@ -37,7 +37,7 @@ const USAGE = `usage: sotto <command> [options]
   transcribe FILE.wav                    on-box speech to text of a recording (--json: text, engine, words)
   keys status                            master key id and age, practice data keys
   keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
-  audit verify [--file EXPORT.jsonl]     check the audit hash chains (exit 0 when intact, 1 naming the first broken seq)
+  audit verify [--file EXPORT.jsonl]     check the keyed audit hash chains (exit 0 when intact, 1 naming the first broken seq)
   audit export [--from T] [--to T] > FILE   the practice's audit log as JSON Lines, verifiable offline
 
 Options: --json (machine-readable output), --practice ID (when several practices exist).

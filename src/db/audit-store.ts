@@ -132,6 +132,8 @@ function toRow(chainKey: string, e: AuditEvent): AuditEventsTable {
     details: canonicalJson(e.details),
     prev_hash: e.prevHash,
     hash: e.hash,
+    key_id: e.keyId ?? null,
+    mac: e.mac ?? null,
   };
 }
 
@@ -156,5 +158,7 @@ function fromRow(r: AuditEventsTable): AuditEvent {
     details,
     prevHash: r.prev_hash,
     hash: r.hash,
+    keyId: r.key_id,
+    mac: r.mac,
   };
 }

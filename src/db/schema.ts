@@ -84,6 +84,10 @@ export interface AuditEventsTable {
   details: string;
   prev_hash: string;
   hash: string;
+  /** The audit key that tags the event; null before the chain was keyed (migration 0011). */
+  key_id: string | null;
+  /** Hex HMAC-SHA-256(audit key, hash); null exactly when key_id is. */
+  mac: string | null;
 }
 
 export interface AuditChainHeadsTable {

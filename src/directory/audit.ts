@@ -5,7 +5,7 @@
 import type { Transaction } from 'kysely';
 import { isIP } from 'node:net';
 import { AuditLog, type AuditActor, type AuditDetails, type AuditEvent, type AuditObject, type AuditOutcome } from '../audit/index.ts';
-import { KyselyAuditStore, type Database } from '../db/index.ts';
+import { auditKeysOf, KyselyAuditStore, type Database } from '../db/index.ts';
 import type { Actor } from './model.ts';
 
 const wallClock = { now: () => Date.now() };
@@ -30,7 +30,8 @@ export interface AuditRecord {
 }
 
 export async function recordAudit(trx: Transaction<Database>, practiceId: string | null, actor: Actor, record: AuditRecord): Promise<AuditEvent> {
-  const log = new AuditLog({ store: new KyselyAuditStore(trx), clock: wallClock });
+  // Tagged under the install's audit key, which the runtime bound to the database (db/audit-keys.ts).
+  const log = new AuditLog({ store: new KyselyAuditStore(trx), clock: wallClock, key: auditKeysOf(trx)?.current ?? null });
   return log.record(trx, {
     practiceId,
     actor: auditActorOf(actor),

@@ -82,7 +82,7 @@ describe.each(DIALECTS)('Kysely audit store on %s', (dialect) => {
       else await sql`DROP TRIGGER audit_events_no_update`.execute(tx);
       await tx.updateTable('audit_events').set({ object_id: 'vm-other' }).where('chain_key', '=', chain).where('seq', '=', 3).execute();
     });
-    expect(await verifyStoredChain(store, chain)).toEqual({ ok: false, break: { seq: 3, reason: 'hash_mismatch' }, verifiedCount: 2 });
+    expect(await verifyStoredChain(store, chain)).toMatchObject({ ok: false, break: { seq: 3, reason: 'hash_mismatch' }, verifiedCount: 2 });
     expect((await verifyStore(store)).ok).toBe(false);
   });
 

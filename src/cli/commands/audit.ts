@@ -1,17 +1,46 @@
 // `sotto audit verify` walks every chain in the database (or an export file
 // with --file) and names the first broken link; `sotto audit export` writes a
 // practice's chain as JSON Lines for an auditor, verifiable offline.
-import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { AUDIT_ACTIONS, exportChain, verifyExport, verifyStore, type ChainVerification } from '../../audit/index.ts';
+import { AUDIT_ACTIONS, auditKeyring, exportChain, verifyExport, verifyStore, type AuditKeyring, type ChainVerification, type KeyedFrom } from '../../audit/index.ts';
 import { recordAudit } from '../../directory/audit.ts';
 import { CLI_ACTOR } from '../../directory/index.ts';
-import { KyselyAuditStore } from '../../db/index.ts';
+import { auditKeysOf, KyselyAuditStore } from '../../db/index.ts';
+import { loadConfig } from '../../app/config.ts';
+import { loadRetiredMasterKeys } from '../../app/master-key.ts';
 import { selectPractice, withRuntime } from '../context.ts';
 import { CliError, printJson, printLines } from '../output.ts';
 
+function keying(keyedFrom: KeyedFrom | null, headKeyId: string | null, authenticated: boolean): string {
+  if (keyedFrom === null) return 'not keyed (every event predates keyed chains)';
+  const under = headKeyId === null ? '' : ` under ${headKeyId}`;
+  return `keyed from seq ${keyedFrom.seq} (event ${keyedFrom.id})${under}${authenticated ? '' : `, tags NOT all checked (audit key ${headKeyId ?? '?'} not at hand: compare the head with a published one)`}`;
+}
+
 function describe(chain: string, r: ChainVerification): string {
-  return r.ok ? `chain ${chain}: ${r.count} event(s), intact, head ${r.head.seq} ${r.head.hash}` : `chain ${chain}: BROKEN at seq ${r.break.seq} (${r.break.reason}); ${r.verifiedCount} event(s) verified before it`;
+  if (r.ok) return `chain ${chain}: ${r.count} event(s), intact, ${keying(r.keyedFrom, r.headKeyId, r.authenticated)}; head ${r.head.seq} ${r.head.hash}`;
+  const event = r.break.id === undefined ? '' : ` event ${r.break.id},`;
+  return `chain ${chain}: BROKEN at seq ${r.break.seq} (${r.break.reason}),${event} ${r.verifiedCount} event(s) verified before it`;
+}
+
+/**
+ * The install's audit keys for checking an export's tags, read from the key
+ * files without opening the database; null when they are not here (an
+ * auditor's own machine): then only the SHA-256 chain is checked.
+ */
+function exportKeys(): AuditKeyring | null {
+  try {
+    const file = loadConfig().masterKeyFile;
+    const key = readFileSync(file);
+    if (key.length !== 32) return null;
+    const retired = loadRetiredMasterKeys(file);
+    const ring = auditKeyring(key, retired);
+    for (const k of [key, ...retired]) k.fill(0);
+    return ring;
+  } catch {
+    return null;
+  }
 }
 
 export async function auditVerifyCommand(o: { file?: string; json?: boolean }): Promise<number> {
@@ -28,22 +57,26 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
       throw new CliError('FILE_UNREADABLE', `cannot read ${o.file} (not a file)`);
     }
     const lines = createInterface({ input: createReadStream('', { fd, encoding: 'utf8' }), crlfDelay: Infinity });
-    const r = await verifyExport(lines);
+    const r = await verifyExport(lines, { keys: exportKeys() });
     if (o.json) printJson(r);
-    else if (r.ok) printLines([`export of chain ${r.header.chain}: ${r.count} event(s), intact, head ${r.head.seq} ${r.head.hash}`]);
-    else {
+    else if (r.ok) {
+      printLines([`export of chain ${r.header.chain}: ${r.count} event(s), intact, ${keying(r.keyedFrom, r.headKeyId, r.authenticated)}; head ${r.head.seq} ${r.head.hash}`]);
+    } else {
       const e = r.error;
-      process.stderr.write(e.code === 'export.chain_broken' ? `export BROKEN at seq ${e.break.seq} (${e.break.reason}), line ${e.line}\n` : `export not valid: ${e.code}\n`);
+      const event = e.code === 'export.chain_broken' && e.break.id !== undefined ? `, event ${e.break.id}` : '';
+      process.stderr.write(e.code === 'export.chain_broken' ? `export BROKEN at seq ${e.break.seq} (${e.break.reason})${event}, line ${e.line}\n` : `export not valid: ${e.code}\n`);
     }
     return r.ok ? 0 : 1;
   }
-  const result = await withRuntime((rt) => verifyStore(new KyselyAuditStore(rt.database.db)));
-  if (o.json) printJson(result);
+  const result = await withRuntime((rt) => verifyStore(new KyselyAuditStore(rt.database.db), auditKeysOf(rt.database.db)));
+  const checked = result.chains.reduce((n, c) => n + (c.result.ok ? c.result.count : c.result.verifiedCount), 0);
+  if (o.json) printJson({ ...result, eventsChecked: checked });
   else if (result.chains.length === 0) printLines(['no audit events yet']);
   else {
     const good = result.chains.filter((c) => c.result.ok).map((c) => describe(c.chain, c.result));
     if (good.length > 0) printLines(good);
     for (const c of result.chains.filter((x) => !x.result.ok)) process.stderr.write(describe(c.chain, c.result) + '\n');
+    printLines([`${checked} event(s) checked in ${result.chains.length} chain(s)${result.ok ? ', all intact' : ''}`]);
   }
   return result.ok ? 0 : 1;
 }

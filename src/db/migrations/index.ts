@@ -11,6 +11,7 @@ import * as m0007 from './0007-mailbox.ts';
 import * as m0008 from './0008-calls.ts';
 import * as m0009 from './0009-mwi.ts';
 import * as m0010 from './0010-device-lookup.ts';
+import * as m0011 from './0011-audit-key.ts';
 
 export type MigrationDialect = 'sqlite' | 'postgres';
 
@@ -29,6 +30,7 @@ const ordered: Array<[string, DialectMigration]> = [
   ['0008-calls', m0008],
   ['0009-mwi', m0009],
   ['0010-device-lookup', m0010],
+  ['0011-audit-key', m0011],
 ];
 
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {

@@ -22,6 +22,8 @@ export function presentAuditEvent(e: AuditEvent, reasons: Map<string, string>): 
 }
 
 export function presentChainStatus(v: ChainVerification, checkedAt: Date): Static<typeof ChainStatusView> {
-  if (v.ok) return { ok: true, checkedAt: checkedAt.toISOString(), verifiedCount: v.count, head: { ...v.head }, break: null };
-  return { ok: false, checkedAt: checkedAt.toISOString(), verifiedCount: v.verifiedCount, head: null, break: { ...v.break } };
+  if (v.ok) {
+    return { ok: true, checkedAt: checkedAt.toISOString(), verifiedCount: v.count, head: { ...v.head }, keyedFrom: v.keyedFrom, authenticated: v.authenticated, break: null };
+  }
+  return { ok: false, checkedAt: checkedAt.toISOString(), verifiedCount: v.verifiedCount, head: null, keyedFrom: null, authenticated: false, break: { ...v.break } };
 }

@@ -38,14 +38,22 @@ export const AuditEventPageView = Type.Object({
 });
 
 export const ChainStatusView = Type.Object({
-  ok: Type.Boolean({ description: 'Every event re-hashes to its stored hash, links to the one before, and the last is the recorded head' }),
+  ok: Type.Boolean({ description: 'Every event re-hashes to its stored hash, links to the one before, carries a valid tag under the audit key, and the last is the recorded head' }),
   checkedAt: Type.String({ format: 'date-time' }),
   verifiedCount: Type.Integer({ description: 'Events checked before the first break (all of them when ok)' }),
   head: Type.Union([Type.Object({ seq: Type.Integer(), hash: Type.String() }), Type.Null()], { description: 'The last event checked, when ok' }),
+  keyedFrom: Type.Union([Type.Object({ seq: Type.Integer(), id: Type.String() }), Type.Null()], {
+    description: 'The first event tagged under an audit key (events before it predate keyed chains); null when none is, or when not ok',
+  }),
+  authenticated: Type.Boolean({ description: "A valid tag under the install's audit key covers the whole chain (false for a chain written entirely before keying)" }),
   break: Type.Union([
     Type.Object({
       seq: Type.Integer(),
-      reason: Type.String({ description: 'malformed, wrong_chain, missing_events, out_of_order, prev_hash_mismatch, hash_mismatch, truncated, head_mismatch' }),
+      reason: Type.String({
+        description:
+          'malformed, wrong_chain, missing_events, out_of_order, prev_hash_mismatch, hash_mismatch, truncated, head_mismatch, mac_mismatch, unkeyed_after_keyed, stale_key, key_change_unverified, unauthenticated_tail',
+      }),
+      id: Type.Optional(Type.String({ description: 'The offending event, when a readable one is at fault' })),
     }),
     Type.Null(),
   ]),

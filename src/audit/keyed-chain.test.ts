@@ -1,0 +1,218 @@
+// The keyed chain against someone who can write the database but does not
+// hold the master key file: rewriting and re-hashing, appending the old
+// unkeyed way, replaying a retired key, cutting the tail. And the installs
+// that must keep verifying: upgraded ones with unkeyed history, rotated ones.
+import { describe, expect, it } from 'vitest';
+import { auditKeyring, macOf, type AuditKeyring } from './audit-key.ts';
+import { AuditLog } from './audit-log.ts';
+import { computeEventHash } from './chain.ts';
+import { checkpointChains } from './checkpoint.ts';
+import type { AuditEvent, AuditEventInput } from './event.ts';
+import { exportChain, verifyExport } from './export.ts';
+import { MemoryAuditStore, type MemoryAuditTx } from './store.ts';
+import { verifyChain } from './verify.ts';
+import { verifyStoredChain } from './verify-store.ts';
+
+const masterA = Buffer.alloc(32, 0xa1);
+const masterB = Buffer.alloc(32, 0xb2);
+const ringA = auditKeyring(masterA);
+
+const play = (i: number): AuditEventInput => ({
+  practiceId: 'prac_1',
+  actor: { type: 'user', id: 'usr_7' },
+  action: 'voicemail.play',
+  object: { type: 'voicemail', id: `vm_${i}` },
+  sourceIp: '192.0.2.10',
+  outcome: 'success',
+  details: { box: 'vmb_3' },
+});
+
+function install() {
+  const store = new MemoryAuditStore();
+  let t = Date.UTC(2026, 0, 1);
+  let n = 0;
+  const logUnder = (ring: AuditKeyring | null) =>
+    new AuditLog<MemoryAuditTx>({ store, clock: { now: () => (t += 1000) }, newId: () => `evt_${++n}`, key: ring?.current ?? null });
+  const append = async (log: AuditLog<MemoryAuditTx>, count: number) => {
+    for (let i = 0; i < count; i++) await store.transaction((tx) => log.record(tx, play(n + 1)));
+  };
+  return { store, logUnder, append, clock: { now: () => (t += 1000) } };
+}
+
+/**
+ * The attacker's rebuild: every hash from `from` on recomputed with plain
+ * SHA-256, tags left or re-made under a key of their own, the head row moved
+ * to match.
+ */
+function rebuild(rows: AuditEvent[], from: number, forgeKey: AuditKeyring | null = null, store?: MemoryAuditStore): void {
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i]!;
+    row.prevHash = i === 0 ? '0'.repeat(64) : rows[i - 1]!.hash;
+    row.hash = computeEventHash(row.prevHash, row);
+    if (forgeKey && row.keyId) row.mac = macOf(forgeKey.current, row.hash);
+  }
+  const last = rows.at(-1);
+  if (store && last) store.rawSetHead('prac_1', { seq: last.seq, hash: last.hash });
+}
+
+describe('a keyed chain', () => {
+  it('tags every new event and verifies with the key: keyed from its first event, authenticated', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 3);
+    const rows = await store.readRange('prac_1');
+    expect(rows.every((r) => r.keyId === ringA.current.id && /^[0-9a-f]{64}$/.test(r.mac ?? ''))).toBe(true);
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({
+      ok: true,
+      count: 3,
+      head: { seq: 3, hash: rows[2]!.hash },
+      keyedFrom: { seq: 1, id: 'evt_1' },
+      headKeyId: ringA.current.id,
+      authenticated: true,
+    });
+  });
+
+  it('catches an event rewritten and the chain rebuilt with plain SHA-256 (which the unkeyed check alone passes)', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 6);
+    const rows = store.rawRows('prac_1');
+    rows[3]!.actor.id = 'usr_8';
+    rebuild(rows, 3, null, store);
+    // Without the key the forgery is a consistent chain: that was the whole log's protection before.
+    expect(verifyChain(rows)).toMatchObject({ ok: true, count: 6 });
+    expect(verifyChain(rows, { keys: ringA })).toEqual({ ok: false, break: { seq: 4, reason: 'mac_mismatch', id: 'evt_4' }, verifiedCount: 3 });
+    // Tags re-made under a key of the forger's own do not help.
+    rebuild(rows, 3, auditKeyring(Buffer.alloc(32, 0x66)));
+    expect(verifyChain(rows, { keys: ringA })).toMatchObject({ ok: false, break: { seq: 4, reason: 'mac_mismatch' } });
+  });
+
+  it('refuses an unkeyed event appended after keyed ones (no downgrade)', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 3);
+    await append(logUnder(null), 1); // the old, unkeyed way, as a forger without the key would
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 4, reason: 'unkeyed_after_keyed', id: 'evt_4' }, verifiedCount: 3 });
+    // The rule needs no key: an offline check of an export refuses it too.
+    expect(verifyChain(await store.readRange('prac_1'))).toMatchObject({ ok: false, break: { seq: 4, reason: 'unkeyed_after_keyed' } });
+  });
+
+  it('refuses a keyed event whose key id was stripped (it is hashed with the body)', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 3);
+    const rows = store.rawRows('prac_1');
+    rows[2]!.keyId = null;
+    rows[2]!.mac = null;
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { seq: 3, reason: 'hash_mismatch' } });
+  });
+
+  it('refuses tags under a key it does not hold at the tail', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 2);
+    await append(logUnder(auditKeyring(Buffer.alloc(32, 0x66))), 1);
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { seq: 3, reason: 'stale_key' } });
+    const other = install();
+    await other.append(other.logUnder(auditKeyring(Buffer.alloc(32, 0x66))), 2);
+    expect(await verifyStoredChain(other.store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 1, reason: 'unauthenticated_tail', id: 'evt_1' }, verifiedCount: 2 });
+  });
+
+  it('catches a deleted last event against the head, and a rolled-back head only against a published checkpoint', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 5);
+    const published = await store.head('prac_1'); // e.g. the head line of `sotto audit verify`, kept off the box
+    store.rawRows('prac_1').pop();
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { seq: 5, reason: 'truncated' } });
+    // Whoever also rolls the head row back leaves a chain that is, by itself, a valid shorter chain:
+    // every remaining event is genuine. Only a head recorded outside the database tells.
+    const rows = await store.readRange('prac_1');
+    expect(verifyChain(rows, { keys: ringA })).toMatchObject({ ok: true, count: 4 });
+    expect(verifyChain(rows, { keys: ringA, expectedHead: published })).toMatchObject({ ok: false, break: { seq: 5, reason: 'truncated' } });
+  });
+});
+
+describe('an upgraded install', () => {
+  it('verifies its unkeyed events, and every later event is keyed: keyed from the first of them', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(null), 4); // written before the upgrade
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 4, keyedFrom: null, authenticated: false });
+    await append(logUnder(ringA), 2);
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 6, keyedFrom: { seq: 5, id: 'evt_5' }, authenticated: true });
+  });
+
+  it('has its unkeyed history covered by the first tag: rewriting it is caught', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(null), 4);
+    await append(logUnder(ringA), 2);
+    const rows = store.rawRows('prac_1');
+    rows[1]!.object = { type: 'voicemail', id: 'vm_99' };
+    rebuild(rows, 1, null, store);
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { seq: 5, reason: 'mac_mismatch' } });
+  });
+});
+
+describe('after a master key rotation', () => {
+  const ringB = auditKeyring(masterB, [masterA]);
+  const ringBOnly = auditKeyring(masterB);
+
+  it('checkpoints each chain onto the new key, so it verifies once the retired key is destroyed', async () => {
+    const { store, logUnder, append, clock } = install();
+    await append(logUnder(ringA), 3);
+    const outcomes = await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock, newId: () => 'evt_cp' });
+    expect(outcomes).toEqual([{ chain: 'prac_1', outcome: 'checkpointed', seq: 4, fromKeyId: ringA.current.id }]);
+    const [cp] = await store.readRange('prac_1', { fromSeq: 4 });
+    expect(cp).toMatchObject({
+      action: 'audit.key_checkpoint',
+      actor: { type: 'system', id: 'audit' },
+      keyId: ringB.current.id,
+      details: { fromKeyId: ringA.current.id, toKeyId: ringB.current.id, verifiedThroughSeq: 3 },
+    });
+    await append(logUnder(ringB), 2);
+    expect(await verifyStoredChain(store, 'prac_1', ringBOnly)).toMatchObject({ ok: true, count: 6, keyedFrom: { seq: 1 }, headKeyId: ringB.current.id, authenticated: true });
+    expect(await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock })).toEqual([{ chain: 'prac_1', outcome: 'current' }]);
+  });
+
+  it('refuses to move on a chain whose old segment was forged, and verify refuses a key change without the checkpoint', async () => {
+    const { store, logUnder, append, clock } = install();
+    await append(logUnder(ringA), 3);
+    const rows = store.rawRows('prac_1');
+    rows[0]!.details = { box: 'vmb_4' };
+    rebuild(rows, 0, null, store);
+    const outcomes = await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock });
+    expect(outcomes).toEqual([{ chain: 'prac_1', outcome: 'unverified', fromKeyId: ringA.current.id, break: { seq: 1, reason: 'mac_mismatch', id: 'evt_1' } }]);
+    expect(await store.head('prac_1')).toMatchObject({ seq: 3 });
+    // Events under the new key written straight onto the unverified segment do not vouch for it.
+    await append(logUnder(ringB), 1);
+    expect(await verifyStoredChain(store, 'prac_1', ringBOnly)).toMatchObject({ ok: false, break: { seq: 4, reason: 'key_change_unverified' } });
+  });
+
+  it('refuses events under the retired key after the new one (a stolen old key file)', async () => {
+    const { store, logUnder, append, clock } = install();
+    await append(logUnder(ringA), 2);
+    await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock });
+    await append(logUnder(ringA), 1);
+    expect(await verifyStoredChain(store, 'prac_1', ringB)).toMatchObject({ ok: false, break: { seq: 4, reason: 'stale_key' } });
+  });
+});
+
+describe('a keyed export', () => {
+  it('is checked tag by tag with the key, and as a SHA-256 chain without it', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(null), 2);
+    await append(logUnder(ringA), 3);
+    const lines: string[] = [];
+    for await (const l of exportChain(store, 'prac_1', { practiceId: 'prac_1', exportedAt: '2026-02-01T00:00:00.000Z' })) lines.push(l);
+    expect(await verifyExport(lines, { keys: ringA })).toMatchObject({ ok: true, count: 5, keyedFrom: { seq: 3 }, authenticated: true });
+    expect(await verifyExport(lines)).toMatchObject({ ok: true, count: 5, keyedFrom: { seq: 3 }, authenticated: false });
+
+    const events = lines.slice(1, -1).map((l) => JSON.parse(l).event as AuditEvent);
+    events[3]!.outcome = 'failure';
+    rebuild(events, 3);
+    const forged = [lines[0]!, ...events.map((e) => JSON.stringify({ kind: 'event', event: e })), JSON.stringify({ kind: 'end', count: 5, head: { seq: 5, hash: events[4]!.hash } })];
+    expect(await verifyExport(forged, { keys: ringA })).toMatchObject({ ok: false, error: { code: 'export.chain_broken', break: { seq: 4, reason: 'mac_mismatch' } } });
+  });
+
+  it('made before a rotation, still reads once the key that tagged it is gone: intact, not authenticated', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 3);
+    const lines: string[] = [];
+    for await (const l of exportChain(store, 'prac_1', { practiceId: 'prac_1', exportedAt: '2026-02-01T00:00:00.000Z' })) lines.push(l);
+    expect(await verifyExport(lines, { keys: auditKeyring(masterB) })).toMatchObject({ ok: true, count: 3, headKeyId: ringA.current.id, authenticated: false });
+  });
+});

@@ -1,0 +1,164 @@
+// The keyed audit chain as an operator meets it: `sotto audit verify` on a
+// demo install whose SQLite file someone with write access to it (but not to
+// the master key file) has doctored, an install upgraded from unkeyed
+// chains, and an install after `sotto keys rotate`.
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { computeEventHash, type AuditEvent } from '../../src/audit/index.ts';
+import { sotto } from '../support/cli.ts';
+
+interface Row {
+  chain_key: string;
+  seq: number;
+  id: string;
+  at: string;
+  practice_id: string | null;
+  actor_type: string;
+  actor_id: string;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  source_ip: string | null;
+  outcome: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+  key_id: string | null;
+  mac: string | null;
+}
+
+const asEvent = (r: Row): AuditEvent => ({
+  id: r.id,
+  seq: r.seq,
+  at: r.at,
+  practiceId: r.practice_id,
+  actor: { type: r.actor_type as AuditEvent['actor']['type'], id: r.actor_id },
+  action: r.action,
+  object: r.object_type === null || r.object_id === null ? null : { type: r.object_type, id: r.object_id },
+  sourceIp: r.source_ip,
+  outcome: r.outcome as AuditEvent['outcome'],
+  details: JSON.parse(r.details),
+  keyId: r.key_id,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+  mac: r.mac,
+});
+
+describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
+  let pristine: string;
+  let practiceId: string;
+
+  beforeAll(() => {
+    pristine = mkdtempSync(join(tmpdir(), 'sotto-audit-key-'));
+    const run = sotto(['demo', '--json'], { SOTTO_DATA_DIR: pristine });
+    expect(run.status, run.stderr).toBe(0);
+    practiceId = JSON.parse(run.stdout).practice.id;
+  });
+
+  function copy(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-audit-key-copy-'));
+    cpSync(pristine, dir, { recursive: true });
+    return dir;
+  }
+
+  /**
+   * Plays the database writer: past the append-only triggers, `edit` changes
+   * the practice's rows, then every hash from the first changed seq on is
+   * recomputed with plain SHA-256 and the head row moved to match.
+   */
+  function doctor(dir: string, edit: (rows: Row[]) => number): void {
+    const db = new Database(join(dir, 'sotto.db'));
+    db.exec('DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; DROP TRIGGER audit_chain_heads_forward_only;');
+    const rows = db.prepare('SELECT * FROM audit_events WHERE chain_key = ? ORDER BY seq').all(practiceId) as Row[];
+    const from = edit(rows);
+    const update = db.prepare(
+      'UPDATE audit_events SET actor_id = ?, object_id = ?, outcome = ?, key_id = ?, mac = ?, prev_hash = ?, hash = ? WHERE chain_key = ? AND seq = ?',
+    );
+    const insert = db.prepare(
+      'INSERT INTO audit_events (chain_key, seq, id, at, practice_id, actor_type, actor_id, action, object_type, object_id, source_ip, outcome, details, prev_hash, hash, key_id, mac) VALUES (@chain_key, @seq, @id, @at, @practice_id, @actor_type, @actor_id, @action, @object_type, @object_id, @source_ip, @outcome, @details, @prev_hash, @hash, @key_id, @mac)',
+    );
+    const known = new Set((db.prepare('SELECT seq FROM audit_events WHERE chain_key = ?').all(practiceId) as Array<{ seq: number }>).map((r) => r.seq));
+    for (let i = from - 1; i < rows.length; i++) {
+      const r = rows[i]!;
+      r.prev_hash = i === 0 ? '0'.repeat(64) : rows[i - 1]!.hash;
+      r.hash = computeEventHash(r.prev_hash, asEvent(r));
+      if (known.has(r.seq)) update.run(r.actor_id, r.object_id, r.outcome, r.key_id, r.mac, r.prev_hash, r.hash, practiceId, r.seq);
+      else insert.run(r);
+    }
+    const last = rows.at(-1)!;
+    db.prepare('UPDATE audit_chain_heads SET seq = ?, hash = ? WHERE chain_key = ?').run(last.seq, last.hash, practiceId);
+    db.close();
+  }
+
+  it('reports events checked, and the chain keyed from its first event, exit 0', () => {
+    const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: pristine });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`chain ${practiceId}: \\d+ event\\(s\\), intact, keyed from seq 1 \\(event [0-9a-f-]{36}\\) under ak_[0-9a-f]{16}; head \\d+ [0-9a-f]{64}`));
+    expect(r.stdout).toMatch(/\d+ event\(s\) checked in \d+ chain\(s\), all intact/);
+  });
+
+  it('catches an event rewritten and the chain rebuilt with plain SHA-256 (exit 1, names the event)', () => {
+    const dir = copy();
+    let id = '';
+    doctor(dir, (rows) => {
+      rows[4]!.actor_id = 'someone-else';
+      id = rows[4]!.id;
+      return 5;
+    });
+    const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`chain ${practiceId}: BROKEN at seq 5 (mac_mismatch), event ${id}, 4 event(s) verified before it`);
+    const json = JSON.parse(sotto(['audit', 'verify', '--json'], { SOTTO_DATA_DIR: dir }).stdout);
+    expect(json.chains[0].result.break).toEqual({ seq: 5, reason: 'mac_mismatch', id });
+  });
+
+  it('refuses an event appended the old, unkeyed way after keyed ones', () => {
+    const dir = copy();
+    doctor(dir, (rows) => {
+      const last = rows.at(-1)!;
+      rows.push({ ...last, seq: last.seq + 1, id: 'forged-1', action: 'voicemail.delete', key_id: null, mac: null });
+      return last.seq + 1;
+    });
+    const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`BROKEN at seq \\d+ \\(unkeyed_after_keyed\\), event forged-1`));
+  });
+
+  it('verifies an install upgraded from unkeyed chains, then keys every new event', () => {
+    const dir = copy();
+    let count = 0;
+    // What the previous version wrote: no key id, no tag, hashes without them.
+    doctor(dir, (rows) => {
+      for (const r of rows) Object.assign(r, { key_id: null, mac: null });
+      count = rows.length;
+      return 1;
+    });
+    const before = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(before.status, before.stderr).toBe(0);
+    expect(before.stdout).toContain(`chain ${practiceId}: ${count} event(s), intact, not keyed (every event predates keyed chains)`);
+    expect(sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).status).toBe(0); // records audit.export, the first keyed event
+    const after = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stdout).toContain(`chain ${practiceId}: ${count + 1} event(s), intact, keyed from seq ${count + 1} (event `);
+  });
+
+  it('stays verifiable across `sotto keys rotate`, and after the retired key is destroyed', async () => {
+    const dir = copy();
+    const rotated = sotto(['keys', 'rotate'], { SOTTO_DATA_DIR: dir });
+    expect(rotated.status, rotated.stderr).toBe(0);
+    const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`chain ${practiceId}:`);
+    const events = sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).stdout.trimEnd().split('\n').slice(1, -1).map((l) => JSON.parse(l).event as AuditEvent);
+    const checkpoint = events.find((e) => e.action === 'audit.key_checkpoint');
+    expect(checkpoint).toMatchObject({ actor: { type: 'system', id: 'audit' }, details: { fromKeyId: events[0]!.keyId } });
+    expect(checkpoint!.keyId).not.toBe(events[0]!.keyId);
+    for (const f of readdirSync(dir).filter((n) => n.startsWith('master.key.retired-'))) rmSync(join(dir, f));
+    const later = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(later.status, later.stderr).toBe(0);
+    expect(later.stdout).toContain(`under ${checkpoint!.keyId}`);
+  });
+});

@@ -1,0 +1,54 @@
+// Keyed audit events on the real databases: the key id and tag read back
+// exactly as written, the keyring bound to a database reaches commands through
+// its transactions (directory/audit.ts records that way), and two databases
+// open in one process never tag with each other's key.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditKeyring, verifyStoredChain } from '../../src/audit/index.ts';
+import { auditKeysOf, bindAuditKeys, KyselyAuditStore, rekeyAuditLog, type DatabaseHandle } from '../../src/db/index.ts';
+import { recordAudit } from '../../src/directory/audit.ts';
+import { DIALECTS, openTestDatabase } from '../support/db.ts';
+
+const ringA = auditKeyring(Buffer.alloc(32, 0xa1));
+
+describe.each(DIALECTS)('keyed audit events on %s', (dialect) => {
+  let h: DatabaseHandle;
+  let other: DatabaseHandle;
+
+  beforeAll(async () => {
+    h = await openTestDatabase(dialect);
+    other = await openTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await h.close();
+    await other.close();
+  });
+
+  const record = (db: DatabaseHandle, practiceId: string) =>
+    db.db.transaction().execute((trx) => recordAudit(trx, practiceId, { type: 'system', id: 'test' }, { action: 'voicemail.deposit', object: { type: 'voicemail', id: 'vm-1' } }));
+
+  it('tags what commands record under the keyring bound to their database, and only that one', async () => {
+    bindAuditKeys(h.db, ringA);
+    await record(h, 'prac-k');
+    await record(h, 'prac-k');
+    await record(other, 'prac-k'); // nothing bound there: the pre-keying form
+    const store = new KyselyAuditStore(h.db);
+    const rows = await store.readRange('prac-k');
+    expect(rows.map((r) => r.keyId)).toEqual([ringA.current.id, ringA.current.id]);
+    expect(rows[0]!.mac).toMatch(/^[0-9a-f]{64}$/);
+    expect(auditKeysOf(other.db)).toBeNull();
+    expect((await new KyselyAuditStore(other.db).readRange('prac-k')).map((r) => [r.keyId, r.mac])).toEqual([[null, null]]);
+    expect(await verifyStoredChain(store, 'prac-k', ringA)).toMatchObject({ ok: true, count: 2, keyedFrom: { seq: 1 }, authenticated: true });
+  });
+
+  it('moves chains on to a new key with a checkpoint, and tags later events under it', async () => {
+    const ringB = auditKeyring(Buffer.alloc(32, 0xb2), [Buffer.alloc(32, 0xa1)]);
+    expect(await rekeyAuditLog(h.db, ringB)).toEqual([{ chain: 'prac-k', outcome: 'checkpointed', seq: 3, fromKeyId: ringA.current.id }]);
+    await record(h, 'prac-k');
+    const rows = await new KyselyAuditStore(h.db).readRange('prac-k', { fromSeq: 3 });
+    expect(rows.map((r) => [r.action, r.keyId])).toEqual([
+      ['audit.key_checkpoint', ringB.current.id],
+      ['voicemail.deposit', ringB.current.id],
+    ]);
+    expect(await verifyStoredChain(new KyselyAuditStore(h.db), 'prac-k', auditKeyring(Buffer.alloc(32, 0xb2)))).toMatchObject({ ok: true, count: 4, authenticated: true });
+  });
+});
