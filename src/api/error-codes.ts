@@ -19,6 +19,8 @@ export interface ApiErrorSpec {
   readonly status: number;
   /** When a client gets it; shown in the README's table. */
   readonly when: string;
+  /** 503s say when a retry is worth it (RFC 9110 10.2.3); a 429 computes its own. */
+  readonly retryAfterSeconds?: number;
 }
 
 export const API_ERROR_CODES = {
@@ -63,16 +65,21 @@ export const API_ERROR_CODES = {
   SIGN_IN_THROTTLED: { status: 429, when: 'too many failed sign-ins from this address or for this account; `Retry-After` says when to try again' },
 
   INTERNAL: { status: 500, when: 'a bug; the server log has the request id, nothing was changed' },
-  DATABASE_UNAVAILABLE: { status: 503, when: 'the database cannot be reached or is locked; nothing was changed, retry after `Retry-After`' },
-  AUDIT_BUSY: { status: 503, when: 'another writer held the audit log; nothing was changed, retry after `Retry-After`' },
-  VAULT_UNAVAILABLE: { status: 503, when: 'sealed audio could not be read from storage or opened with the master key' },
-  VOICEMAIL_UNAVAILABLE: { status: 503, when: 'voicemail is not running on this server' },
+  DATABASE_UNAVAILABLE: { status: 503, retryAfterSeconds: 5, when: 'the database cannot be reached or is locked by another process; nothing was changed' },
+  AUDIT_BUSY: { status: 503, retryAfterSeconds: 1, when: 'another writer held the audit log; nothing was changed' },
+  VAULT_UNAVAILABLE: { status: 503, retryAfterSeconds: 30, when: 'sealed audio could not be read from storage or opened with the master key (the server log has the vault code)' },
+  VOICEMAIL_UNAVAILABLE: { status: 503, retryAfterSeconds: 60, when: 'voicemail is not running on this server' },
 } as const satisfies Record<string, ApiErrorSpec>;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
 
 export function statusOf(code: ApiErrorCode): number {
   return API_ERROR_CODES[code].status;
+}
+
+export function retryAfterOf(code: ApiErrorCode): number | undefined {
+  const spec: ApiErrorSpec = API_ERROR_CODES[code];
+  return spec.retryAfterSeconds;
 }
 
 export function isApiErrorCode(code: string): code is ApiErrorCode {

@@ -7,7 +7,7 @@ import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
 import { isVaultError, VaultErrorCode } from '../vault/index.ts';
 import { VoicemailError, type VoicemailErrorCode } from '../voicemail/index.ts';
 import { driverCodeOf, isDatabaseUnavailable } from './database-unavailable.ts';
-import { statusOf, type ApiErrorCode } from './error-codes.ts';
+import { retryAfterOf, statusOf, type ApiErrorCode } from './error-codes.ts';
 
 export { API_ERROR_CODES, statusOf, type ApiErrorCode } from './error-codes.ts';
 
@@ -61,6 +61,8 @@ export function errorBody(code: ApiErrorCode, message: string, details?: Record<
 }
 
 function send(reply: FastifyReply, code: ApiErrorCode, message: string, details?: Record<string, unknown>): void {
+  const retry = retryAfterOf(code);
+  if (retry !== undefined && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retry));
   void reply.status(statusOf(code)).send(errorBody(code, message, details));
 }
 
@@ -78,7 +80,6 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
   if (err instanceof VoicemailError) return send(reply, VOICEMAIL_CODES[err.code], err.message);
   if (err instanceof AuditError && err.code === 'audit.chain_conflict') {
     // Another writer won the race for this practice's chain; nothing was kept, a retry will do.
-    void reply.header('retry-after', '1');
     return send(reply, 'AUDIT_BUSY', 'the audit log was busy and nothing was changed; try again');
   }
   // Any other AuditError is a bug (an event that could not be recorded): the action was rolled back; answer 500 below.
@@ -89,7 +90,6 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
   if (isDatabaseUnavailable(err)) {
     // The transaction, if any, was rolled back with the connection: nothing was written.
     request.log.warn({ code: driverCodeOf(err) }, 'database unavailable');
-    void reply.header('retry-after', '5');
     return send(reply, 'DATABASE_UNAVAILABLE', 'the database is not reachable right now and nothing was changed; try again shortly');
   }
   const fe = err as FastifyError;
