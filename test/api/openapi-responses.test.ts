@@ -258,6 +258,11 @@ describe('the OpenAPI document lists every answer each route gives', () => {
     expectCode(await call('POST /api/v1/users', { url: '/api/v1/users', headers: owner, payload: { email: 'desk@cedar.example', displayName: 'Again', role: 'staff' } }), 'EMAIL_TAKEN');
     expectCode(await call('POST /api/v1/users', { url: '/api/v1/users', headers: owner, payload: { email: 'other@cedar.example', displayName: 'Other', role: 'staff', extension: '101' } }), 'EXTENSION_TAKEN');
     expectCode(await call('POST /api/v1/users', { url: '/api/v1/users', headers: owner, payload: { email: 'other@cedar.example', displayName: 'Other', role: 'staff', extension: '911' } }), 'EXTENSION_RESERVED');
+    // A value the schema lets through and a directory rule refuses reads like a schema failure.
+    const leadingZero = await call('POST /api/v1/users', { url: '/api/v1/users', headers: owner, payload: { email: 'zero@cedar.example', displayName: 'Zero', role: 'staff', extension: '0123' } });
+    expect([leadingZero.statusCode, leadingZero.json().error.code, leadingZero.json().error.details.issues]).toEqual([400, 'VALIDATION_FAILED', [{ path: 'body/extension', rule: 'domain', message: expect.any(String) }]]);
+    const blank = await call('POST /api/v1/users', { url: '/api/v1/users', headers: owner, payload: { email: 'blank@cedar.example', displayName: '   ', role: 'staff' } });
+    expect([blank.statusCode, blank.json().error.code, blank.json().error.details.issues[0].path]).toEqual([400, 'VALIDATION_FAILED', 'body/displayName']);
     expectCode(await call('PATCH /api/v1/users/:id', { url: `/api/v1/users/${t.owner.id}`, headers: owner, payload: { role: 'admin' } }), 'LAST_OWNER');
     expectCode(await call('POST /api/v1/users/:id/disable', { url: `/api/v1/users/${t.owner.id}/disable`, headers: owner }), 'CANNOT_DISABLE_SELF');
     expectCode(await call('POST /api/v1/users/:id/password', { url: `/api/v1/users/${t.owner.id}/password`, headers: owner }), 'CANNOT_RESET_SELF');
