@@ -31,6 +31,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (SQLITE_UNAVAILABLE.test(code) || PG_UNAVAILABLE.test(code) || NETWORK_UNAVAILABLE.has(code))) return true;
+    const inner = (e as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && inner.some((x) => x !== e && isDatabaseUnavailable(x))) return true;
     const message = (e as { message?: unknown }).message;
     if (typeof code !== 'string' && typeof message === 'string' && PG_POOL_MESSAGES.some((m) => message.startsWith(m))) return true;
   }
