@@ -73,7 +73,8 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     if (code === 'VALIDATION_FAILED') {
       const field = typeof err.details?.['field'] === 'string' ? err.details['field'] : undefined;
       const path = field === undefined ? 'body' : (DIRECTORY_FIELD_PATHS[field] ?? `body/${field.replaceAll('.', '/')}`);
-      return send(reply, code, `invalid request: ${path} ${err.message}`, { issues: [{ path, rule: 'domain', message: err.message }] });
+      // The directory's message is written for the person at the portal; it goes out as it is.
+      return send(reply, code, err.message, { issues: [{ path, rule: 'domain', message: err.message }] });
     }
     return send(reply, code, err.message, err.details);
   }

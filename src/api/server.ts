@@ -185,7 +185,12 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Sotto API', version: opts.version, description: 'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message"}}.' },
+      info: {
+        title: 'Sotto API',
+        version: opts.version,
+        description:
+          'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message","details"?}}; every code has one HTTP status, and each error response below lists the codes its route can give. A 4xx changed nothing; a 429 or 503 says when to retry in Retry-After.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

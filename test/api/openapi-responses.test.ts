@@ -337,6 +337,22 @@ describe('the OpenAPI document lists every answer each route gives', () => {
     }
   });
 
+  it('answers 503 VOICEMAIL_UNAVAILABLE on the voicemail routes of a server without voicemail', async () => {
+    const bare = await buildApi({ db: t.handle.db, logger: pino({ level: 'silent' }), version: 'test', safeguards: () => [], masterKey: t.masterKey, sessions: new KyselySessionStore(t.handle.db), publicUrl: PORTAL_ORIGIN });
+    await bare.ready();
+    try {
+      const box = await boxOf(t.handle.db, t.practice.id, '101');
+      for (const r of routes.filter((r) => r.url.includes('voicemail') && !r.url.includes('settings'))) {
+        const [method] = r.key.split(' ') as [InjectOptions['method']];
+        const body = validBody(r.key, { user: t.staff.id });
+        const res = note(r.key, await bare.inject({ method, url: concreteUrl(r.url, box.id), headers: { ...bearer(t.staffToken), ...(body.headers ?? {}) }, ...(body.payload !== undefined ? { payload: body.payload } : {}) }));
+        expect([res.statusCode, res.json().error.code], r.key).toEqual([503, 'VOICEMAIL_UNAVAILABLE']);
+      }
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('lists every answer seen under its route and status, and no status that never happens', () => {
     const missing: string[] = [];
     const unseen: string[] = [];
