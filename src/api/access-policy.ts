@@ -48,7 +48,7 @@ export interface RouteRule {
   allowWithoutMfa?: boolean;
 }
 
-export type RouteDecision = { allowed: true } | { allowed: false; status: 401 | 403; code: string; message: string };
+export type RouteDecision = { allowed: true } | { allowed: false; status: 401 | 403; code: 'FORBIDDEN' | 'MFA_REQUIRED' | 'MFA_ENROLMENT_REQUIRED'; message: string };
 
 const ALLOW: RouteDecision = { allowed: true };
 

@@ -1,81 +1,111 @@
-// One table from every layer's stable error code to an HTTP status, and the
-// single JSON error shape: { "error": { "code", "message", "details"? } }.
+// One table from every layer's stable error code to the API's code (whose
+// HTTP status is in error-codes.ts), and the single JSON error shape:
+// { "error": { "code", "message", "details"? } }.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditError } from '../audit/index.ts';
 import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
+import { isVaultError, VaultErrorCode } from '../vault/index.ts';
 import { VoicemailError, type VoicemailErrorCode } from '../voicemail/index.ts';
+import { driverCodeOf, isDatabaseUnavailable } from './database-unavailable.ts';
+import { retryAfterOf, statusOf, type ApiErrorCode } from './error-codes.ts';
+
+export { API_ERROR_CODES, statusOf, type ApiErrorCode } from './error-codes.ts';
 
 export class ApiError extends Error {
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
+    this.status = statusOf(code);
   }
 }
 
-const DIRECTORY_STATUS: Record<DirectoryErrorCode, number> = {
-  NOT_FOUND: 404,
-  EMAIL_TAKEN: 409,
-  EXTENSION_TAKEN: 409,
-  EXTENSION_RESERVED: 400,
-  SIP_USERNAME_TAKEN: 409,
-  LAST_OWNER: 409,
-  USER_DISABLED: 409,
-  FEATURE_NOT_IN_TIER: 403,
-  FEATURE_OFF_BY_POLICY: 403,
-  RETENTION_TOO_SHORT: 400,
-  MFA_ALREADY_ENROLLED: 409,
-  MFA_NOT_PENDING: 409,
-  INVALID_INPUT: 400,
+// The directory's own codes go out unchanged but one: its INVALID_INPUT (a
+// value the schema let through and a domain rule refused) is, to a client,
+// the same mistake as a schema failure, so it is answered alike.
+const DIRECTORY_CODES: Record<DirectoryErrorCode, ApiErrorCode> = {
+  NOT_FOUND: 'NOT_FOUND',
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  EXTENSION_TAKEN: 'EXTENSION_TAKEN',
+  EXTENSION_RESERVED: 'EXTENSION_RESERVED',
+  SIP_USERNAME_TAKEN: 'SIP_USERNAME_TAKEN',
+  LAST_OWNER: 'LAST_OWNER',
+  USER_DISABLED: 'USER_DISABLED',
+  FEATURE_NOT_IN_TIER: 'FEATURE_NOT_IN_TIER',
+  FEATURE_OFF_BY_POLICY: 'FEATURE_OFF_BY_POLICY',
+  RETENTION_TOO_SHORT: 'RETENTION_TOO_SHORT',
+  MFA_ALREADY_ENROLLED: 'MFA_ALREADY_ENROLLED',
+  MFA_NOT_PENDING: 'MFA_NOT_PENDING',
+  INVALID_INPUT: 'VALIDATION_FAILED',
 };
 
-const VOICEMAIL_STATUS: Record<VoicemailErrorCode, number> = {
-  VOICEMAIL_NOT_FOUND: 404,
-  VOICEMAIL_RECORDING: 409,
-  VOICEMAIL_BAD_AUDIO: 400,
-  VOICEMAIL_LEGAL_HOLD: 409,
+const VOICEMAIL_CODES: Record<VoicemailErrorCode, ApiErrorCode> = {
+  VOICEMAIL_NOT_FOUND: 'VOICEMAIL_NOT_FOUND',
+  VOICEMAIL_RECORDING: 'VOICEMAIL_RECORDING',
+  VOICEMAIL_BAD_AUDIO: 'VOICEMAIL_BAD_AUDIO',
+  VOICEMAIL_LEGAL_HOLD: 'VOICEMAIL_LEGAL_HOLD',
 };
 
-export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+/** Vault failures that say "cannot be read here now" (storage gone, wrong key file), not "tampered" (a 500 and an alarm). */
+const VAULT_UNAVAILABLE: ReadonlySet<string> = new Set([VaultErrorCode.BlobMissing, VaultErrorCode.WrongMasterKey, VaultErrorCode.KeyNotFound]);
+
+/** Where a directory field lives in the request, for `details.issues[].path`. */
+const DIRECTORY_FIELD_PATHS: Record<string, string> = { userId: 'params/id' };
+
+export function errorBody(code: ApiErrorCode, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
+function send(reply: FastifyReply, code: ApiErrorCode, message: string, details?: Record<string, unknown>): void {
+  const retry = retryAfterOf(code);
+  if (retry !== undefined && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retry));
+  void reply.status(statusOf(code)).send(errorBody(code, message, details));
+}
+
 export function handleError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  if (err instanceof ApiError) {
-    void reply.status(err.status).send(errorBody(err.code, err.message, err.details));
-    return;
-  }
+  if (err instanceof ApiError) return send(reply, err.code, err.message, err.details);
   if (err instanceof DirectoryError) {
-    void reply.status(DIRECTORY_STATUS[err.code]).send(errorBody(err.code, err.message, err.details));
-    return;
+    const code = DIRECTORY_CODES[err.code];
+    if (code === 'VALIDATION_FAILED') {
+      const field = typeof err.details?.['field'] === 'string' ? err.details['field'] : undefined;
+      const path = field === undefined ? 'body' : (DIRECTORY_FIELD_PATHS[field] ?? `body/${field.replaceAll('.', '/')}`);
+      // The directory's message is written for the person at the portal; it goes out as it is.
+      return send(reply, code, err.message, { issues: [{ path, rule: 'domain', message: err.message }] });
+    }
+    return send(reply, code, err.message, err.details);
   }
-  if (err instanceof VoicemailError) {
-    void reply.status(VOICEMAIL_STATUS[err.code]).send(errorBody(err.code, err.message));
-    return;
-  }
+  if (err instanceof VoicemailError) return send(reply, VOICEMAIL_CODES[err.code], err.message);
   if (err instanceof AuditError && err.code === 'audit.chain_conflict') {
     // Another writer won the race for this practice's chain; nothing was kept, a retry will do.
-    void reply.status(503).header('retry-after', '1').send(errorBody('AUDIT_BUSY', 'the audit log was busy and nothing was changed; try again'));
-    return;
+    return send(reply, 'AUDIT_BUSY', 'the audit log was busy and nothing was changed; try again');
   }
   // Any other AuditError is a bug (an event that could not be recorded): the action was rolled back; answer 500 below.
+  if (isVaultError(err) && VAULT_UNAVAILABLE.has(err.code)) {
+    request.log.error({ code: err.code }, 'sealed data could not be read');
+    return send(reply, 'VAULT_UNAVAILABLE', 'the sealed audio cannot be read right now; the server log says why');
+  }
+  if (isDatabaseUnavailable(err)) {
+    // The transaction, if any, was rolled back with the connection: nothing was written.
+    request.log.warn({ code: driverCodeOf(err) }, 'database unavailable');
+    return send(reply, 'DATABASE_UNAVAILABLE', 'the database is not reachable right now and nothing was changed; try again shortly');
+  }
   const fe = err as FastifyError;
   if (fe.validation) {
     // Ajv's messages name the field and the rule, never the submitted value.
     const issues = fe.validation.map((v) => ({ path: `${fe.validationContext ?? 'body'}${v.instancePath || ''}`, rule: v.keyword, message: v.message ?? 'invalid' }));
-    void reply.status(400).send(errorBody('VALIDATION_FAILED', `invalid request ${fe.validationContext ?? 'body'}: ${issues[0]?.path} ${issues[0]?.message}`, { issues }));
-    return;
+    return send(reply, 'VALIDATION_FAILED', `invalid request ${fe.validationContext ?? 'body'}: ${issues[0]?.path} ${issues[0]?.message}`, { issues });
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    // Fastify's own client errors (bad JSON, body too large, wrong content type).
-    const code = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BODY_TOO_LARGE' : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
-    void reply.status(fe.statusCode).send(errorBody(code, code === 'BAD_REQUEST' ? 'the request could not be parsed' : fe.message));
-    return;
+    // Fastify's own client errors (bad JSON, body too large, wrong content type, a bad URL).
+    // Their messages can quote what was sent, so ours go out instead.
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE', 'the request body is over the size limit');
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, 'UNSUPPORTED_MEDIA_TYPE', 'this route does not take a body of that content type');
+    return send(reply, 'BAD_REQUEST', 'the request could not be parsed');
   }
   request.log.error({ err }, 'unhandled error');
-  void reply.status(500).send(errorBody('INTERNAL', 'internal error; see the server log for request id ' + request.id));
+  send(reply, 'INTERNAL', 'internal error; see the server log for request id ' + request.id);
 }

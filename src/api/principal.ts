@@ -9,7 +9,7 @@ import { checkCsrf, CSRF_HEADER, readSessionCookie, resolveSession, type Session
 import type { Database } from '../db/index.ts';
 import { authenticateApiToken, getPortalAccount, type Role } from '../directory/index.ts';
 import { decideRouteAccess, mfaRequiredFor, type Access } from './access-policy.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, type ApiErrorCode } from './errors.ts';
 
 export type { Access } from './access-policy.ts';
 
@@ -35,6 +35,11 @@ declare module 'fastify' {
     access?: Access;
     /** Reachable by an owner/admin who still has to set up MFA (enrolment, who-am-I, sign-out). */
     allowWithoutMfa?: boolean;
+    /**
+     * Codes this route's handler and commands raise, beyond those every route
+     * of its kind can answer (route-errors.ts); listed in the OpenAPI document.
+     */
+    errors?: readonly ApiErrorCode[];
   }
 }
 
@@ -59,7 +64,7 @@ export function sessionTokenOf(request: FastifyRequest, gate: SessionGate): stri
   return readSessionCookie(request.headers.cookie, { secure: gate.cookieSecure });
 }
 
-const SESSION_FAILURES: Record<string, [string, string]> = {
+const SESSION_FAILURES: Record<string, [ApiErrorCode, string]> = {
   'session.idle_timeout': ['SESSION_IDLE_TIMEOUT', 'signed out after a period of inactivity; sign in again'],
   'session.expired': ['SESSION_EXPIRED', 'the session reached its maximum length; sign in again'],
   'session.mfa_required': ['MFA_REQUIRED', 'enter the code from your authenticator app first'],
@@ -72,20 +77,20 @@ export function authenticate(db: Kysely<Database>, gate: SessionGate) {
     const token = bearerToken(request);
     if (token) {
       const auth = await authenticateApiToken(db, token);
-      if (!auth) throw new ApiError(401, 'UNAUTHENTICATED', 'the API token is not valid');
+      if (!auth) throw new ApiError('UNAUTHENTICATED', 'the API token is not valid');
       request.principal = { practiceId: auth.practiceId, userId: auth.userId, role: auth.role, via: 'token', credentialId: auth.tokenId, mfaSatisfied: true, mfaEnrolled: false };
       return;
     }
     const cookie = sessionTokenOf(request, gate);
-    if (!cookie) throw new ApiError(401, 'UNAUTHENTICATED', 'sign in or send an API token as "Authorization: Bearer <token>"');
+    if (!cookie) throw new ApiError('UNAUTHENTICATED', 'sign in or send an API token as "Authorization: Bearer <token>"');
     const resolved = await resolveSession(gate.sessions, cookie, access === 'mfa-pending' ? 'mfa_pending' : 'active');
     if (!resolved.ok) {
       const [code, message] = SESSION_FAILURES[resolved.error.code] ?? ['UNAUTHENTICATED', 'the session is not valid; sign in again'];
-      throw new ApiError(401, code, message);
+      throw new ApiError(code, message);
     }
     const record = resolved.value;
     const account = await getPortalAccount(db, record.practiceId, record.userId);
-    if (!account || !account.active) throw new ApiError(401, 'UNAUTHENTICATED', 'the session is not valid; sign in again');
+    if (!account || !account.active) throw new ApiError('UNAUTHENTICATED', 'the session is not valid; sign in again');
     // RFC 9110 section 9.2.1: only unsafe methods change state and need the CSRF check.
     const csrf = checkCsrf(
       {
@@ -97,7 +102,7 @@ export function authenticate(db: Kysely<Database>, gate: SessionGate) {
       },
       { secret: gate.csrfSecret, sessionToken: cookie, allowedOrigins: gate.allowedOrigins },
     );
-    if (!csrf.ok) throw new ApiError(403, 'CSRF_REJECTED', 'the request did not come from the portal (origin or CSRF token missing or wrong)', { reason: csrf.error.code });
+    if (!csrf.ok) throw new ApiError('CSRF_REJECTED', 'the request did not come from the portal (origin or CSRF token missing or wrong)', { reason: csrf.error.code });
     request.principal = {
       practiceId: record.practiceId,
       userId: record.userId,
@@ -124,7 +129,7 @@ export async function authorize(request: FastifyRequest, _reply: FastifyReply): 
     p && { userId: p.userId, role: p.role, mfaSatisfied: p.mfaSatisfied, stage: p.via === 'token' ? 'token' : p.session!.record.stage },
     (request.params as { id?: string } | undefined)?.id,
   );
-  if (!decision.allowed) throw new ApiError(decision.status, decision.code, decision.message);
+  if (!decision.allowed) throw new ApiError(decision.code, decision.message);
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -6,8 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
+import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyContextConfig, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
@@ -24,7 +25,9 @@ import {
   type TotpSecretBox,
 } from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
+import { AUDITED_ROUTES } from './audited-routes.ts';
 import { errorBody, handleError } from './errors.ts';
+import { byStatus, describeCodes, routeErrorCodes } from './route-errors.ts';
 import { authenticate, authorize, type SessionGate } from './principal.ts';
 import { auditEventRoutes } from './routes/audit-events/route.ts';
 import { breakGlassRoutes } from './routes/break-glass/route.ts';
@@ -109,6 +112,8 @@ export interface RouteInfo {
   access: string | undefined;
 }
 
+const HealthView = Type.Object({ status: Type.Literal('ok'), version: Type.String() });
+
 const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
 
 /** Every route the app registered (one entry per method), for the audited-routes and access tests. */
@@ -152,6 +157,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   routeTables.set(app as unknown as FastifyInstance, routes);
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, access: (r.config as { access?: string } | undefined)?.access });
+    documentErrorResponses(r);
   });
   const portal = portalDeps(opts);
 
@@ -179,10 +185,17 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Sotto API', version: opts.version, description: 'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message"}}.' },
+      info: {
+        title: 'Sotto API',
+        version: opts.version,
+        description:
+          'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message","details"?}}; every code has one HTTP status, and each error response below lists the codes its route can give. A 4xx changed nothing; a 429 or 503 says when to retry in Retry-After.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // Shared schemas under their own names (#/components/schemas/Error), not def-0.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.addSchema(ErrorResponse);
 
@@ -192,7 +205,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       v1.addHook('preHandler', authorize);
 
       // HEAD too: monitors probe liveness with it (routes are GET-only otherwise, see exposeHeadRoutes).
-      v1.route({ method: ['GET', 'HEAD'], url: '/health', config: { access: 'public' }, schema: { tags: ['system'], security: [] }, handler: async () => ({ status: 'ok', version: opts.version }) });
+      v1.route({ method: ['GET', 'HEAD'], url: '/health', config: { access: 'public' }, schema: { tags: ['system'], security: [], response: { 200: HealthView } }, handler: async () => ({ status: 'ok', version: opts.version }) });
       v1.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
       const deps: ApiDeps = {
@@ -222,6 +235,35 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   );
 
   return app as unknown as FastifyInstance;
+}
+
+/** Header of 429 and 503 answers: seconds until a retry is worth it. */
+const RETRY_AFTER = { 'retry-after': { type: 'integer', description: 'Seconds to wait before trying again' } };
+
+/**
+ * Replaces whatever error responses a route wrote with the ones it can really
+ * give (route-errors.ts), each naming its codes, so no route can forget the
+ * 401 its authentication gives or the 413 its body parser does.
+ */
+function documentErrorResponses(r: RouteOptions): void {
+  const schema = r.schema as { hide?: boolean; response?: Record<string, unknown>; body?: unknown; params?: unknown; querystring?: unknown } | undefined;
+  if (!schema || schema.hide) return;
+  const config = (r.config ?? {}) as FastifyContextConfig;
+  const codes = [r.method].flat().flatMap((method) =>
+    routeErrorCodes({
+      method,
+      access: config.access,
+      allowWithoutMfa: config.allowWithoutMfa === true,
+      validates: schema.body !== undefined || schema.params !== undefined || schema.querystring !== undefined,
+      audited: 'actions' in (AUDITED_ROUTES[`${method} ${r.url}`] ?? { exempt: '' }),
+      errors: config.errors ?? [],
+    }),
+  );
+  const response = Object.fromEntries(Object.entries(schema.response ?? {}).filter(([status]) => Number(status) < 400));
+  for (const [status, list] of byStatus(codes)) {
+    response[status] = { $ref: 'Error#', description: describeCodes(list), ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}) };
+  }
+  schema.response = response;
 }
 
 // The portal: the single-page app Vite builds into web/dist. Its files are

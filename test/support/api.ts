@@ -36,6 +36,8 @@ export interface TestApi {
   disabledUsers: Array<[string, string[]]>;
   /** The voicemail store and vault behind the voicemail routes (memory blobs, real key file). */
   voicemail: { store: VoicemailStore; greetings: VaultGreetingStore; vault: Vault };
+  /** The memory blob store under that vault (a test may lose a blob, as a failed disk would). */
+  blobs: MemoryBlobStore;
   /** Every log line the API wrote, as raw text. */
   logText(): string;
   close(): Promise<void>;
@@ -61,7 +63,8 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', ex
   const masterKey = randomBytes(32);
   const disabledUsers: Array<[string, string[]]> = [];
   const keyDir = mkdtempSync(join(tmpdir(), 'sotto-api-key-'));
-  const vault = new Vault({ repos: new KyselyVaultRepositories(handle.db, handle.sqlite), keyProvider: await FileKeyProvider.open({ path: join(keyDir, 'master.key') }), store: new MemoryBlobStore() });
+  const blobs = new MemoryBlobStore();
+  const vault = new Vault({ repos: new KyselyVaultRepositories(handle.db, handle.sqlite), keyProvider: await FileKeyProvider.open({ path: join(keyDir, 'master.key') }), store: blobs });
   const voicemail = { store: new VoicemailStore(handle.db, vault), greetings: new VaultGreetingStore(handle.db, vault), vault };
   const app = await buildApi({
     voicemail,
@@ -91,6 +94,7 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', ex
     masterKey,
     disabledUsers,
     voicemail,
+    blobs,
     logText: () => lines.join(''),
     async close() {
       await app.close();

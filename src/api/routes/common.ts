@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../directory/index.ts';
 import { principalOf } from '../principal.ts';
@@ -15,11 +15,6 @@ export const ErrorResponse = Type.Object(
 );
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' }) });
-
-/** Standard error responses every authenticated route documents. */
-export function withErrors<T extends Record<number, TSchema>>(ok: T) {
-  return { ...ok, 400: Type.Ref(ErrorResponse), 401: Type.Ref(ErrorResponse), 403: Type.Ref(ErrorResponse), 404: Type.Ref(ErrorResponse), 409: Type.Ref(ErrorResponse) };
-}
 
 /** The acting user and the address the request came from, for the audit log. */
 export function actorOf(request: FastifyRequest): Actor {

@@ -3,7 +3,7 @@ import { isBreakGlassAction } from '../../../audit/index.ts';
 import { breakGlassReasons, listAuditEvents } from '../../../directory/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, withErrors } from '../common.ts';
+import { actorOf } from '../common.ts';
 import { verifyPracticeChain } from './chain-status.ts';
 import { presentAuditEvent, presentChainStatus } from './presenter.ts';
 import { AuditEventPageView, AuditEventQuery, ChainStatusView } from './schema.ts';
@@ -17,7 +17,7 @@ export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
         tags: ['audit'],
         summary: "The practice's audit log, newest first: filter by actor, action, object and time; page with `before`",
         querystring: AuditEventQuery,
-        response: withErrors({ 200: AuditEventPageView }),
+        response: { 200: AuditEventPageView },
       },
     },
     async (req) => {
@@ -51,7 +51,7 @@ export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
       schema: {
         tags: ['audit'],
         summary: "Verify the practice's audit chain (what `sotto audit verify` does): ok, or the first broken link and why",
-        response: withErrors({ 200: ChainStatusView }),
+        response: { 200: ChainStatusView },
       },
     },
     async (req, reply) => {

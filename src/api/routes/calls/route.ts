@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listCallRecords } from '../../../pbx/cdr/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, withErrors } from '../common.ts';
+import { actorOf } from '../common.ts';
 import { presentCallRecord } from './presenter.ts';
 import { CallRecordPageView, CallRecordQuery } from './schema.ts';
 
@@ -15,7 +15,7 @@ export const callRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
         tags: ['calls'],
         summary: "The practice's call detail records, newest first; page with `before` (each read is audited)",
         querystring: CallRecordQuery,
-        response: withErrors({ 200: CallRecordPageView }),
+        response: { 200: CallRecordPageView },
       },
     },
     async (req) => {

@@ -10,7 +10,7 @@ import {
 import { compliancePosture, SAFE_DEFAULT_POLICY, SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes } from '../../../policy/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, withErrors } from '../common.ts';
+import { actorOf } from '../common.ts';
 import { presentPosture } from './presenter.ts';
 import { FeatureChangeList, PostureView } from './schema.ts';
 
@@ -26,7 +26,7 @@ export const complianceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
     '/compliance/posture',
     {
       config: { access: 'admin' },
-      schema: { tags: ['compliance'], summary: 'Every path by which PHI is stored or leaves the server: state, risk, what to do', response: withErrors({ 200: PostureView }) },
+      schema: { tags: ['compliance'], summary: 'Every path by which PHI is stored or leaves the server: state, risk, what to do', response: { 200: PostureView } },
     },
     async (req) => posture(principalOf(req).practiceId),
   );
@@ -35,7 +35,7 @@ export const complianceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
     '/compliance/apply-safe-defaults',
     {
       config: { access: 'admin' },
-      schema: { tags: ['compliance'], summary: 'Switch every PHI-bearing feature back to the HIPAA-safe default', response: withErrors({ 200: PostureView }) },
+      schema: { tags: ['compliance'], summary: 'Switch every PHI-bearing feature back to the HIPAA-safe default', response: { 200: PostureView } },
     },
     async (req) => {
       const p = principalOf(req);
@@ -55,7 +55,7 @@ export const complianceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
 
   app.get(
     '/compliance/changes',
-    { config: { access: 'admin' }, schema: { tags: ['compliance'], summary: 'Who switched which PHI-bearing feature, and when', response: withErrors({ 200: FeatureChangeList }) } },
+    { config: { access: 'admin' }, schema: { tags: ['compliance'], summary: 'Who switched which PHI-bearing feature, and when', response: { 200: FeatureChangeList } } },
     async (req) => ({ items: await listFeatureChanges(db, principalOf(req).practiceId) }),
   );
 };

@@ -2,14 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { addDevice, disableDevice, getPractice, getUser, listDevices } from '../../../directory/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, IdParams, withErrors } from '../common.ts';
+import { actorOf, IdParams } from '../common.ts';
 import { presentDevice } from './presenter.ts';
 import { CreatedDevice, DeviceList, DeviceView, NewDeviceBody } from './schema.ts';
 
 export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled, sipPorts }) => {
   app.get(
     '/users/:id/devices',
-    { config: { access: 'self-or-admin' }, schema: { tags: ['devices'], summary: "A user's SIP devices", params: IdParams, response: withErrors({ 200: DeviceList }) } },
+    { config: { access: 'self-or-admin', errors: ['NOT_FOUND'] }, schema: { tags: ['devices'], summary: "A user's SIP devices", params: IdParams, response: { 200: DeviceList } } },
     async (req) => {
       const p = principalOf(req);
       await getUser(db, p.practiceId, req.params.id);
@@ -20,8 +20,8 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
   app.post(
     '/users/:id/devices',
     {
-      config: { access: 'admin' },
-      schema: { tags: ['devices'], summary: 'Add a SIP device (desk phone, softphone, ATA); returns its credentials once', params: IdParams, body: NewDeviceBody, response: withErrors({ 201: CreatedDevice }) },
+      config: { access: 'admin', errors: ['NOT_FOUND', 'USER_DISABLED', 'SIP_USERNAME_TAKEN'] },
+      schema: { tags: ['devices'], summary: 'Add a SIP device (desk phone, softphone, ATA); returns its credentials once', params: IdParams, body: NewDeviceBody, response: { 201: CreatedDevice } },
     },
     async (req, reply) => {
       const p = principalOf(req);
@@ -38,7 +38,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
 
   app.delete(
     '/devices/:id',
-    { config: { access: 'admin' }, schema: { tags: ['devices'], summary: 'Disable a device: its registrations end and it can no longer register', params: IdParams, response: withErrors({ 200: DeviceView }) } },
+    { config: { access: 'admin', errors: ['NOT_FOUND'] }, schema: { tags: ['devices'], summary: 'Disable a device: its registrations end and it can no longer register', params: IdParams, response: { 200: DeviceView } } },
     async (req) => {
       const device = await disableDevice(db, principalOf(req).practiceId, req.params.id, actorOf(req));
       onDeviceDisabled?.(device.id);

@@ -2,20 +2,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getPolicy, updatePolicy, type PolicyPatch as DirectoryPolicyPatch } from '../../../directory/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, withErrors } from '../common.ts';
+import { actorOf } from '../common.ts';
 import { presentPolicy } from './presenter.ts';
 import { PolicyPatch, PolicyView } from './schema.ts';
 
 export const policyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
   app.get(
     '/policy',
-    { config: { access: 'member' }, schema: { tags: ['policy'], summary: 'The practice policy: PHI feature switches and retention', response: withErrors({ 200: PolicyView }) } },
+    { config: { access: 'member' }, schema: { tags: ['policy'], summary: 'The practice policy: PHI feature switches and retention', response: { 200: PolicyView } } },
     async (req) => presentPolicy(await getPolicy(db, principalOf(req).practiceId)),
   );
 
   app.patch(
     '/policy',
-    { config: { access: 'admin' }, schema: { tags: ['policy'], summary: 'Change practice policy switches or retention', body: PolicyPatch, response: withErrors({ 200: PolicyView }) } },
+    { config: { access: 'admin', errors: ['RETENTION_TOO_SHORT'] }, schema: { tags: ['policy'], summary: 'Change practice policy switches or retention', body: PolicyPatch, response: { 200: PolicyView } } },
     async (req) => presentPolicy(await updatePolicy(db, principalOf(req).practiceId, req.body as DirectoryPolicyPatch, actorOf(req))),
   );
 };

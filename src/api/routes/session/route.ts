@@ -37,11 +37,11 @@ import {
 import { ApiError } from '../../errors.ts';
 import { principalOf, sessionTokenOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, ErrorResponse, withErrors } from '../common.ts';
+import { actorOf } from '../common.ts';
 import { presentSession, presentTokenPrincipal } from './presenter.ts';
 import { CodeBody, EnrolmentConfirmed, EnrolmentView, SessionView, SignInBody } from './schema.ts';
 
-const INVALID = () => new ApiError(401, 'INVALID_CREDENTIALS', 'the sign-in details are not right');
+const INVALID = () => new ApiError('INVALID_CREDENTIALS', 'the sign-in details are not right');
 
 /** An account nobody can name in the audit log: failures against unknown emails go to the installation chain. */
 const UNKNOWN_ACCOUNT: Actor = { type: 'system', id: 'unknown-account' };
@@ -53,7 +53,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
   function refuse(reply: FastifyReply, failure: SignInFailure): never {
     if (failure.code === 'auth.invalid_credentials') throw INVALID();
     void reply.header('retry-after', String(Math.max(1, Math.ceil(failure.retryAfterMs / 1000))));
-    throw new ApiError(429, 'SIGN_IN_THROTTLED', 'too many failed sign-ins; wait a while and try again');
+    throw new ApiError('SIGN_IN_THROTTLED', 'too many failed sign-ins; wait a while and try again');
   }
 
   /** Login CSRF: a sign-in posted from another site's page is refused. */
@@ -61,14 +61,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
     const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
     const crossSite = (typeof site === 'string' && site !== 'same-origin' && site !== 'none') || (typeof origin === 'string' && origin !== 'null' && !gate.allowedOrigins.includes(origin));
-    if (crossSite) throw new ApiError(403, 'CSRF_REJECTED', 'sign in from the portal itself');
+    if (crossSite) throw new ApiError('CSRF_REJECTED', 'sign in from the portal itself');
   }
 
   app.post(
     '/session',
     {
-      config: { access: 'public' },
-      schema: { tags: ['session'], summary: 'Sign in with email and password; then POST /session/mfa when asked', security: [], body: SignInBody, response: { ...withErrors({ 200: SessionView }), 429: Type.Ref(ErrorResponse) } },
+      config: { access: 'public', errors: ['INVALID_CREDENTIALS', 'CSRF_REJECTED', 'SIGN_IN_THROTTLED', 'DATABASE_UNAVAILABLE'] },
+      schema: { tags: ['session'], summary: 'Sign in with email and password; then POST /session/mfa when asked', security: [], body: SignInBody, response: { 200: SessionView } },
     },
     async (req, reply) => {
       checkSignInOrigin(req);
@@ -121,8 +121,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
   app.post(
     '/session/mfa',
     {
-      config: { access: 'mfa-pending' },
-      schema: { tags: ['session'], summary: 'Second sign-in step: a TOTP code or a recovery code', body: CodeBody, response: { ...withErrors({ 200: SessionView }), 429: Type.Ref(ErrorResponse) } },
+      config: { access: 'mfa-pending', errors: ['INVALID_CREDENTIALS', 'SIGN_IN_THROTTLED'] },
+      schema: { tags: ['session'], summary: 'Second sign-in step: a TOTP code or a recovery code', body: CodeBody, response: { 200: SessionView } },
     },
     async (req, reply) => {
       const p = principalOf(req);
@@ -142,7 +142,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
         throw INVALID();
       }
       const done = await completeMfa(gate.sessions, pending.token);
-      if (!done.ok) throw new ApiError(401, 'UNAUTHENTICATED', 'the session is not valid; sign in again');
+      if (!done.ok) throw new ApiError('UNAUTHENTICATED', 'the session is not valid; sign in again');
       void reply.header('set-cookie', serializeSessionCookie(done.value.token, cookieOptions));
       return presentSession(done.value.session, done.value.token, { role: p.role, mfaEnrolled: true }, gate.csrfSecret);
     },
@@ -152,7 +152,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
     '/session',
     {
       config: { access: 'member', allowWithoutMfa: true },
-      schema: { tags: ['session'], summary: 'Who is signed in, and when the session ends if left idle', response: withErrors({ 200: SessionView }) },
+      schema: { tags: ['session'], summary: 'Who is signed in, and when the session ends if left idle', response: { 200: SessionView } },
     },
     async (req) => {
       const p = principalOf(req);
@@ -166,10 +166,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
 
   app.delete(
     '/session',
-    { config: { access: 'member', allowWithoutMfa: true }, schema: { tags: ['session'], summary: 'Sign out: the session ends at once', response: withErrors({ 204: Type.Null() }) } },
+    { config: { access: 'member', allowWithoutMfa: true, errors: ['NOT_A_SESSION'] }, schema: { tags: ['session'], summary: 'Sign out: the session ends at once', response: { 204: Type.Null() } } },
     async (req, reply) => {
       const p = principalOf(req);
-      if (p.via !== 'session') throw new ApiError(409, 'NOT_A_SESSION', 'API tokens do not sign out; revoke the token instead');
+      if (p.via !== 'session') throw new ApiError('NOT_A_SESSION', 'API tokens do not sign out; revoke the token instead');
       await endSession(gate.sessions, p.session!.token);
       await recordAuthEvent(db, p.practiceId, actorOf(req), { action: 'auth.sign_out', object: { type: 'user', id: p.userId } });
       void reply.header('set-cookie', clearSessionCookie(cookieOptions));
@@ -180,8 +180,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
   app.post(
     '/session/mfa/enrolment',
     {
-      config: { access: 'member', allowWithoutMfa: true },
-      schema: { tags: ['session'], summary: 'Start two-factor enrolment: a new TOTP secret, shown once', response: withErrors({ 200: EnrolmentView }) },
+      config: { access: 'member', allowWithoutMfa: true, errors: ['MFA_ALREADY_ENROLLED'] },
+      schema: { tags: ['session'], summary: 'Start two-factor enrolment: a new TOTP secret, shown once', response: { 200: EnrolmentView } },
     },
     async (req) => {
       const p = principalOf(req);
@@ -195,17 +195,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
   app.post(
     '/session/mfa/enrolment/confirm',
     {
-      config: { access: 'member', allowWithoutMfa: true },
-      schema: { tags: ['session'], summary: 'Finish enrolment with a code from the app; returns recovery codes once', body: CodeBody, response: withErrors({ 200: EnrolmentConfirmed }) },
+      config: { access: 'member', allowWithoutMfa: true, errors: ['MFA_ALREADY_ENROLLED', 'MFA_NOT_PENDING', 'MFA_CODE_INVALID'] },
+      schema: { tags: ['session'], summary: 'Finish enrolment with a code from the app; returns recovery codes once', body: CodeBody, response: { 200: EnrolmentConfirmed } },
     },
     async (req) => {
       const p = principalOf(req);
       const stored = await getSecondFactor(db, p.practiceId, p.userId);
-      if (stored.totpSecretSealed !== null) throw new ApiError(409, 'MFA_ALREADY_ENROLLED', 'two-factor sign-in is already set up for this account');
+      if (stored.totpSecretSealed !== null) throw new ApiError('MFA_ALREADY_ENROLLED', 'two-factor sign-in is already set up for this account');
       const secret = stored.totpPendingSealed === null ? null : totpBox.open(p.userId, stored.totpPendingSealed);
-      if (secret === null) throw new ApiError(409, 'MFA_NOT_PENDING', 'start two-factor enrolment first');
+      if (secret === null) throw new ApiError('MFA_NOT_PENDING', 'start two-factor enrolment first');
       const checked = verifyTotp({ secret, code: req.body.code, nowMs: clock.now(), lastUsedStep: null });
-      if (!checked.ok) throw new ApiError(400, 'MFA_CODE_INVALID', 'that code does not match; check the time on your phone and try the next one');
+      if (!checked.ok) throw new ApiError('MFA_CODE_INVALID', 'that code does not match; check the time on your phone and try the next one');
       const recovery = generateRecoveryCodes();
       await confirmTotpEnrolment(
         db,

@@ -3,38 +3,38 @@ import { addUser, disableUser, generatePortalPassword, getUser, listUsers, roleA
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, IdParams, withErrors } from '../common.ts';
+import { actorOf, IdParams } from '../common.ts';
 import { presentUser } from './presenter.ts';
 import { CreatedUser, NewPortalPassword, NewUserBody, UserList, UserPatch, UserView } from './schema.ts';
 
 export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled, portal }) => {
-  app.get('/users', { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'List users', response: withErrors({ 200: UserList }) } }, async (req) => ({
+  app.get('/users', { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'List users', response: { 200: UserList } } }, async (req) => ({
     items: (await listUsers(db, principalOf(req).practiceId)).map(presentUser),
   }));
 
   app.post(
     '/users',
-    { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'Add a user, with an extension and voicemail box', body: NewUserBody, response: withErrors({ 201: CreatedUser }) } },
+    { config: { access: 'admin', errors: ['EMAIL_TAKEN', 'EXTENSION_TAKEN', 'EXTENSION_RESERVED'] }, schema: { tags: ['users'], summary: 'Add a user, with an extension and voicemail box', body: NewUserBody, response: { 201: CreatedUser } } },
     async (req, reply) => {
       const p = principalOf(req);
-      if (req.body.role === 'owner' && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', 'only an owner can add another owner');
+      if (req.body.role === 'owner' && !roleAtLeast(p.role, 'owner')) throw new ApiError('FORBIDDEN', 'only an owner can add another owner');
       const { user, voicemailPin } = await addUser(db, p.practiceId, req.body, actorOf(req));
       return reply.status(201).send({ user: presentUser(user), voicemailPin });
     },
   );
 
-  app.get('/users/:id', { config: { access: 'self-or-admin' }, schema: { tags: ['users'], params: IdParams, response: withErrors({ 200: UserView }) } }, async (req) =>
+  app.get('/users/:id', { config: { access: 'self-or-admin', errors: ['NOT_FOUND'] }, schema: { tags: ['users'], params: IdParams, response: { 200: UserView } } }, async (req) =>
     presentUser(await getUser(db, principalOf(req).practiceId, req.params.id)),
   );
 
   app.patch(
     '/users/:id',
-    { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'Rename a user or change their role', params: IdParams, body: UserPatch, response: withErrors({ 200: UserView }) } },
+    { config: { access: 'admin', errors: ['NOT_FOUND', 'LAST_OWNER'] }, schema: { tags: ['users'], summary: 'Rename a user or change their role', params: IdParams, body: UserPatch, response: { 200: UserView } } },
     async (req) => {
       const p = principalOf(req);
       const target = await getUser(db, p.practiceId, req.params.id);
       if ((req.body.role === 'owner' || target.role === 'owner') && !roleAtLeast(p.role, 'owner')) {
-        throw new ApiError(403, 'FORBIDDEN', 'only an owner can grant or change the owner role');
+        throw new ApiError('FORBIDDEN', 'only an owner can grant or change the owner role');
       }
       return presentUser(await updateUser(db, p.practiceId, req.params.id, req.body, actorOf(req)));
     },
@@ -43,12 +43,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
   app.post(
     '/users/:id/disable',
     {
-      config: { access: 'admin' },
-      schema: { tags: ['users'], summary: 'Disable a user: ends their tokens and SIP devices at once', params: IdParams, response: withErrors({ 200: UserView }) },
+      config: { access: 'admin', errors: ['NOT_FOUND', 'CANNOT_DISABLE_SELF', 'LAST_OWNER'] },
+      schema: { tags: ['users'], summary: 'Disable a user: ends their tokens and SIP devices at once', params: IdParams, response: { 200: UserView } },
     },
     async (req) => {
       const p = principalOf(req);
-      if (req.params.id === p.userId) throw new ApiError(409, 'CANNOT_DISABLE_SELF', 'you cannot disable your own account');
+      if (req.params.id === p.userId) throw new ApiError('CANNOT_DISABLE_SELF', 'you cannot disable your own account');
       const { user, disabledDeviceIds } = await disableUser(db, p.practiceId, req.params.id, actorOf(req));
       onUserDisabled?.(user.id, disabledDeviceIds);
       return presentUser(user);
@@ -61,20 +61,20 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
   app.post(
     '/users/:id/password',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', errors: ['NOT_FOUND', 'CANNOT_RESET_SELF', 'USER_DISABLED'] },
       schema: {
         tags: ['users'],
         summary: "Give a user a new portal password, shown once; ends the user's sessions",
         params: IdParams,
-        response: withErrors({ 200: NewPortalPassword }),
+        response: { 200: NewPortalPassword },
       },
     },
     async (req) => {
       const p = principalOf(req);
-      if (req.params.id === p.userId) throw new ApiError(409, 'CANNOT_RESET_SELF', 'you cannot reset your own password here');
+      if (req.params.id === p.userId) throw new ApiError('CANNOT_RESET_SELF', 'you cannot reset your own password here');
       const target = await getUser(db, p.practiceId, req.params.id);
       // An admin resetting another admin (one who has not set up two-factor yet) could sign in as them: owners only.
-      if (roleAtLeast(target.role, 'admin') && !roleAtLeast(p.role, 'owner')) throw new ApiError(403, 'FORBIDDEN', "only an owner can reset an owner's or an admin's password");
+      if (roleAtLeast(target.role, 'admin') && !roleAtLeast(p.role, 'owner')) throw new ApiError('FORBIDDEN', "only an owner can reset an owner's or an admin's password");
       const password = generatePortalPassword();
       const ended = await setPortalPassword(db, p.practiceId, target.id, await portal.hasher.hash(password), actorOf(req));
       return { password, ...ended };

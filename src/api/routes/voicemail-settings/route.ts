@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getUser, getVoicemailSettings, updateVoicemailSettings } from '../../../directory/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf, IdParams, withErrors } from '../common.ts';
+import { actorOf, IdParams } from '../common.ts';
 import { presentVoicemailSettings } from './presenter.ts';
 import { VoicemailSettingsPatch, VoicemailSettingsView } from './schema.ts';
 
@@ -10,8 +10,8 @@ export const voicemailSettingsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async
   app.get(
     '/users/:id/voicemail-settings',
     {
-      config: { access: 'self-or-admin' },
-      schema: { tags: ['voicemail'], summary: "A user's voicemail switches and what tier and policy make of them", params: IdParams, response: withErrors({ 200: VoicemailSettingsView }) },
+      config: { access: 'self-or-admin', errors: ['NOT_FOUND'] },
+      schema: { tags: ['voicemail'], summary: "A user's voicemail switches and what tier and policy make of them", params: IdParams, response: { 200: VoicemailSettingsView } },
     },
     async (req) => {
       const p = principalOf(req);
@@ -23,13 +23,13 @@ export const voicemailSettingsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async
   app.patch(
     '/users/:id/voicemail-settings',
     {
-      config: { access: 'self-or-admin' },
+      config: { access: 'self-or-admin', errors: ['NOT_FOUND', 'FEATURE_NOT_IN_TIER', 'FEATURE_OFF_BY_POLICY'] },
       schema: {
         tags: ['voicemail'],
         summary: 'Switch email notices, audio attachment, transcript in email, transcription',
         params: IdParams,
         body: VoicemailSettingsPatch,
-        response: withErrors({ 200: VoicemailSettingsView }),
+        response: { 200: VoicemailSettingsView },
       },
     },
     async (req) => {

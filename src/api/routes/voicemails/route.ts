@@ -15,7 +15,7 @@ import { canReadVoicemailBox, type PhiAccessDecision } from '../../access-policy
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps, VoicemailDeps } from '../../server.ts';
-import { actorOf, IdParams, withErrors } from '../common.ts';
+import { actorOf, IdParams } from '../common.ts';
 import { presentVoicemail } from './presenter.ts';
 import { AudioWavResponse, GreetingBody, GreetingParams, GreetingSaved, VoicemailListView, VoicemailPatch, VoicemailView } from './schema.ts';
 
@@ -26,12 +26,12 @@ type Readable = { box: BoxInfo; decision: Extract<PhiAccessDecision, { allowed: 
 
 /** Break-glass opens a box to read in an emergency; changing or shredding its messages stays with the owner and grantees. */
 function refuseBreakGlassChange(access: Readable): void {
-  if (access.decision.basis === 'break_glass') throw new ApiError(403, 'BREAK_GLASS_READ_ONLY', 'break-glass access may read this voicemail, not change or delete it');
+  if (access.decision.basis === 'break_glass') throw new ApiError('BREAK_GLASS_READ_ONLY', 'break-glass access may read this voicemail, not change or delete it');
 }
 
 export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, voicemail }) => {
   const deps = (): VoicemailDeps => {
-    if (!voicemail) throw new ApiError(503, 'VOICEMAIL_UNAVAILABLE', 'voicemail is not running on this server');
+    if (!voicemail) throw new ApiError('VOICEMAIL_UNAVAILABLE', 'voicemail is not running on this server');
     return voicemail;
   };
 
@@ -68,8 +68,8 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
   app.get(
     '/voicemails',
     {
-      config: { access: 'member' },
-      schema: { tags: ['voicemail'], summary: 'Voicemails in the boxes you may read, unheard first then newest', response: withErrors({ 200: VoicemailListView }) },
+      config: { access: 'member', errors: ['VOICEMAIL_UNAVAILABLE'] },
+      schema: { tags: ['voicemail'], summary: 'Voicemails in the boxes you may read, unheard first then newest', response: { 200: VoicemailListView } },
     },
     async (req) => {
       const { store } = deps();
@@ -87,8 +87,8 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
   app.get(
     '/voicemails/:id',
     {
-      config: { access: 'member' },
-      schema: { tags: ['voicemail'], summary: 'One voicemail: metadata and machine transcript', params: IdParams, response: withErrors({ 200: VoicemailView }) },
+      config: { access: 'member', errors: ['VOICEMAIL_UNAVAILABLE', 'VOICEMAIL_NOT_FOUND'] },
+      schema: { tags: ['voicemail'], summary: 'One voicemail: metadata and machine transcript', params: IdParams, response: { 200: VoicemailView } },
     },
     async (req) => {
       const { store } = deps();
@@ -101,13 +101,13 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
   app.get(
     '/voicemails/:id/audio',
     {
-      config: { access: 'member' },
+      config: { access: 'member', errors: ['VOICEMAIL_UNAVAILABLE', 'VOICEMAIL_NOT_FOUND', 'VAULT_UNAVAILABLE'] },
       schema: {
         tags: ['voicemail'],
         summary: 'The recording as audio/wav (8 kHz PCM16), streamed from the vault; audited as a play',
         params: IdParams,
         // Per media type, so the document says audio/wav (as a plain schema it would read application/json).
-        response: withErrors({ 200: AudioWavResponse }),
+        response: { 200: AudioWavResponse },
       },
     },
     async (req, reply) => {
@@ -121,8 +121,8 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
   app.patch(
     '/voicemails/:id',
     {
-      config: { access: 'member' },
-      schema: { tags: ['voicemail'], summary: 'Mark a voicemail heard or new', params: IdParams, body: VoicemailPatch, response: withErrors({ 200: VoicemailView }) },
+      config: { access: 'member', errors: ['VOICEMAIL_UNAVAILABLE', 'VOICEMAIL_NOT_FOUND', 'BREAK_GLASS_READ_ONLY'] },
+      schema: { tags: ['voicemail'], summary: 'Mark a voicemail heard or new', params: IdParams, body: VoicemailPatch, response: { 200: VoicemailView } },
     },
     async (req) => {
       const { store } = deps();
@@ -136,8 +136,8 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
   app.delete(
     '/voicemails/:id',
     {
-      config: { access: 'member' },
-      schema: { tags: ['voicemail'], summary: 'Delete a voicemail: its recording and transcript are crypto-shredded', params: IdParams, response: withErrors({ 204: Type.Null() }) },
+      config: { access: 'member', errors: ['VOICEMAIL_UNAVAILABLE', 'VOICEMAIL_NOT_FOUND', 'BREAK_GLASS_READ_ONLY', 'VOICEMAIL_LEGAL_HOLD'] },
+      schema: { tags: ['voicemail'], summary: 'Delete a voicemail: its recording and transcript are crypto-shredded', params: IdParams, response: { 204: Type.Null() } },
     },
     async (req, reply) => {
       const { store } = deps();
@@ -154,13 +154,13 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
       '/voicemail-boxes/:id/greetings/:which',
       {
         bodyLimit: GREETING_BODY_LIMIT,
-        config: { access: 'member' },
+        config: { access: 'member', errors: ['VOICEMAIL_UNAVAILABLE', 'VOICEMAIL_NOT_FOUND', 'FORBIDDEN', 'VOICEMAIL_BAD_AUDIO'] },
         schema: {
           tags: ['voicemail'],
           summary: "Upload a box's unavailable or busy greeting (audio/wav, 8 kHz mono PCM16 or G.711); the box owner or an admin",
           params: GreetingParams,
           body: GreetingBody,
-          response: withErrors({ 200: GreetingSaved }),
+          response: { 200: GreetingSaved },
         },
       },
       async (req) => {
@@ -168,9 +168,9 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
         const p = principalOf(req);
         const box = await getBox(db, req.params.id);
         if (!box || box.practiceId !== p.practiceId) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail box not found');
-        if (box.ownerUserId !== p.userId && p.role !== 'admin' && p.role !== 'owner') throw new ApiError(403, 'FORBIDDEN', "only the box's owner or an admin can change its greeting");
+        if (box.ownerUserId !== p.userId && p.role !== 'admin' && p.role !== 'owner') throw new ApiError('FORBIDDEN', "only the box's owner or an admin can change its greeting");
         const body = req.body;
-        if (!Buffer.isBuffer(body)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the greeting as audio/wav');
+        if (!Buffer.isBuffer(body)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the greeting as audio/wav');
         const wav = parseWav(body);
         if (!wav.ok || wav.value.sampleRate !== 8000 || wav.value.channels !== 1) throw new VoicemailError('VOICEMAIL_BAD_AUDIO', 'the greeting must be a WAV file, 8 kHz mono, PCM16 or G.711');
         const { encoding, data } = wav.value;
