@@ -119,5 +119,5 @@ function reportFailure(e: unknown, json: boolean): number {
   const err = e as Error & { code: string };
   if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
   else process.stderr.write(`sotto: ${err.message} (${err.code})\n`);
-  return 1;
+  return e instanceof CliError ? e.exitCode : 1;
 }

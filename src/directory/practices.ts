@@ -49,6 +49,8 @@ export async function updatePractice(db: Kysely<Database>, id: string, patch: { 
     if (patch.tier !== undefined) update.tier = patch.tier;
     if (Object.keys(update).length > 0) await trx.updateTable('practices').set(update).where('id', '=', id).execute();
     const after = await getPractice(trx, id);
+    // Saved as it was: nothing changed, nothing to record (and no plan change to follow).
+    if (after.name === before.name && after.tier === before.tier) return after;
     // The name is the practice's own text: the event says that it changed, not to what.
     await recordAudit(trx, id, actor, {
       action: 'settings.update',

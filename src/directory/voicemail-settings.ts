@@ -88,7 +88,8 @@ export async function updateVoicemailSettings(
       changed.before[key] = before[key];
       changed.after[key] = after[key];
     }
-    await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'voicemail_settings', id: userId }, details: changed });
+    // Nothing changed (the same values sent again): no event saying "before {} after {}".
+    if (Object.keys(changed.after).length > 0) await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'voicemail_settings', id: userId }, details: changed });
   });
   return getVoicemailSettings(db, practiceId, userId);
 }

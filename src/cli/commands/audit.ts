@@ -8,7 +8,7 @@ import { recordAudit } from '../../directory/audit.ts';
 import { CLI_ACTOR } from '../../directory/index.ts';
 import { KyselyAuditStore } from '../../db/index.ts';
 import { selectPractice, withRuntime } from '../context.ts';
-import { CliError, printJson, printLines } from '../output.ts';
+import { CliError, usageError, printJson, printLines } from '../output.ts';
 
 function describe(chain: string, r: ChainVerification): string {
   return r.ok ? `chain ${chain}: ${r.count} event(s), intact, head ${r.head.seq} ${r.head.hash}` : `chain ${chain}: BROKEN at seq ${r.break.seq} (${r.break.reason}); ${r.verifiedCount} event(s) verified before it`;
@@ -51,7 +51,7 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
 function isoOrThrow(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new CliError('INVALID_ARGUMENT', `${flag} must be a date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`);
+  if (Number.isNaN(t)) throw usageError('INVALID_ARGUMENT', `${flag} must be a date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`);
   return new Date(t).toISOString();
 }
 

@@ -1,10 +1,10 @@
 import { seedDemo } from '../../app/demo.ts';
 import { isTier } from '../../policy/index.ts';
 import { withRuntime } from '../context.ts';
-import { CliError, printJson, printLines } from '../output.ts';
+import { CliError, usageError, printJson, printLines } from '../output.ts';
 
 export async function demoCommand(opts: { tier?: string; json?: boolean }): Promise<number> {
-  if (opts.tier !== undefined && !isTier(opts.tier)) throw new CliError('INVALID_TIER', '--tier must be essentials, pro or pro-plus');
+  if (opts.tier !== undefined && !isTier(opts.tier)) throw usageError('INVALID_TIER', '--tier must be essentials, pro or pro-plus');
   const out = await withRuntime((rt) => seedDemo(rt, opts.tier !== undefined ? { tier: opts.tier as 'essentials' | 'pro' | 'pro-plus' } : {}));
   if (opts.json) printJson(out);
   else {
