@@ -221,7 +221,7 @@ export async function disableUser(
   practiceId: string,
   userId: string,
   actor: Actor,
-): Promise<{ user: User; disabledDeviceIds: string[]; endedSessions: number; alreadyDisabled: boolean }> {
+): Promise<{ user: User; disabledDeviceIds: string[]; endedSessions: number; /** It was disabled already and nothing changed (no event written). */ alreadyDisabled: boolean }> {
   return db.transaction().execute(async (trx) => {
     const user = await getUser(trx, practiceId, userId);
     const alreadyDisabled = user.status === 'disabled';
@@ -240,13 +240,14 @@ export async function disableUser(
     // Disabling a disabled user is a no-op and records nothing (an event per retry buries the
     // decision that mattered). The sweep above still runs: were a credential somehow left live,
     // ending it is a change, and is recorded.
-    if (!alreadyDisabled || tokensRevoked + devices.length + endedSessions > 0) {
+    const noOp = alreadyDisabled && tokensRevoked + devices.length + endedSessions === 0;
+    if (!noOp) {
       await recordAudit(trx, practiceId, actor, {
         action: 'user.deactivate',
         object: { type: 'user', id: userId },
         details: { tokensRevoked, devicesDisabled: devices.length, sessionsEnded: endedSessions },
       });
     }
-    return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id), endedSessions, alreadyDisabled };
+    return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id), endedSessions, alreadyDisabled: noOp };
   });
 }

@@ -65,13 +65,14 @@ export async function userDisableCommand(ref: string | undefined, o: { practice?
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     const user = await resolveUser(rt, practice.id, ref);
-    const { disabledDeviceIds } = await disableUser(rt.database.db, practice.id, user.id, CLI_ACTOR);
+    const { disabledDeviceIds, alreadyDisabled } = await disableUser(rt.database.db, practice.id, user.id, CLI_ACTOR);
     // Registrations end now, not at their expiry (a running server refuses the next REGISTER too).
     const bindings = new KyselyLocationStore(rt.database.db);
     for (const id of disabledDeviceIds) await bindings.removeDevice(id);
-    return { user: { id: user.id, status: 'disabled' }, disabledDevices: disabledDeviceIds };
+    return { user: { id: user.id, status: 'disabled' }, disabledDevices: disabledDeviceIds, alreadyDisabled };
   });
   if (o.json) printJson(out);
+  else if (out.alreadyDisabled) printLines([`User ${out.user.id} was already disabled; nothing changed.`]);
   else printLines([`User ${out.user.id} disabled; API tokens revoked; ${out.disabledDevices.length} SIP device(s) disabled.`]);
   return 0;
 }
