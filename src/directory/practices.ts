@@ -93,8 +93,8 @@ export async function updatePolicy(db: Kysely<Database>, practiceId: string, pat
   return db.transaction().execute((trx) => applyPolicyPatch(trx, practiceId, patch, actor));
 }
 
-/** updatePolicy's work, inside the caller's transaction (a plan change turns switches off with it). */
-async function applyPolicyPatch(trx: Transaction<Database>, practiceId: string, patch: PolicyPatch, actor: Actor): Promise<PracticePolicy> {
+/** updatePolicy's work, inside the caller's transaction (a plan change, safe defaults: the switches change with the rest or not at all). */
+export async function applyPolicyPatch(trx: Transaction<Database>, practiceId: string, patch: PolicyPatch, actor: Actor): Promise<PracticePolicy> {
   const before = await getPolicy(trx, practiceId);
   const after: PracticePolicy = { ...before, ...patch, retention: { ...before.retention, ...patch.retention } };
   const now = new Date().toISOString();
