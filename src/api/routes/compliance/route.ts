@@ -28,7 +28,7 @@ export const complianceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
     '/compliance/apply-safe-defaults',
     {
       config: { access: 'admin' },
-      schema: { tags: ['compliance'], summary: 'Switch every PHI-bearing feature back to the HIPAA-safe default', response: withErrors({ 200: PostureView }) },
+      schema: { tags: ['compliance'], summary: 'Switch every PHI-bearing feature of the practice and its users back to the HIPAA-safe default, in one transaction (all or nothing)', response: withErrors({ 200: PostureView }) },
     },
     async (req) => {
       const p = principalOf(req);
