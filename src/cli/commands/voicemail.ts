@@ -114,12 +114,14 @@ export async function voicemailAudioCommand(id: string | undefined, o: Common & 
 
 export async function voicemailHeardCommand(id: string | undefined, o: Common): Promise<number> {
   if (!id) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail heard ID');
-  await withStore(o, async ({ practiceId, store }) => {
-    await store.get(practiceId, id);
+  const alreadyHeard = await withStore(o, async ({ practiceId, store }) => {
+    const message = await store.get(practiceId, id);
+    // Already heard: markHeard changes and records nothing; say so.
     await store.markHeard(id, CLI_ACTOR);
+    return message.heard;
   });
-  if (o.json) printJson({ id, heard: true });
-  else printLines([`Voicemail ${id} marked heard.`]);
+  if (o.json) printJson({ id, heard: true, alreadyHeard });
+  else printLines([alreadyHeard ? `Voicemail ${id} was already marked heard; nothing changed.` : `Voicemail ${id} marked heard.`]);
   return 0;
 }
 
