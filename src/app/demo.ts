@@ -2,18 +2,24 @@
 // from the practice's vault data key (HKDF), so a second run prints the same
 // credentials without any plain secret being stored; only hashes and HA1
 // values are (and the admin's TOTP secret, sealed under the master key).
+// A credential changed since then prints as null, not as the derived value.
 // Data keys survive `sotto keys rotate` (re-wrapped, not replaced), so the
 // printed credentials keep working after a rotation.
 import type { Kysely } from 'kysely';
-import { base32Encode, createPasswordHasher, createTotpSecretBox } from '../auth/index.ts';
+import { base32Encode, createPasswordHasher, createTotpSecretBox, type TotpSecretBox } from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
 import {
   addDevice,
   addUser,
+  authenticateApiToken,
   CLI_ACTOR,
   createPractice,
   enrolTotpIfAbsent,
+  digestHa1,
+  findSipCredential,
   findUserByEmail,
+  getPortalAccount,
+  getSecondFactor,
   grantVoicemailBox,
   listDevices,
   listExtensions,
@@ -26,7 +32,7 @@ import {
   type Role,
 } from '../directory/index.ts';
 import type { Tier } from '../policy/index.ts';
-import { findBoxByExtension, setPin } from '../voicemail/mailbox/index.ts';
+import { findBoxByExtension } from '../voicemail/mailbox/index.ts';
 import { defaultSipDomain } from './config.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -42,10 +48,11 @@ const DEMO_ADMIN = { email: 'admin@demo.sotto.invalid', displayName: 'Demo Admin
 
 export interface DemoOutput {
   practice: { id: string; name: string; tier: Tier };
-  admin: { email: string; password: string; totpSecret: string };
-  apiToken: string;
+  /** Each secret is null once changed since the demo set it (see pinIfUnchanged). */
+  admin: { email: string; password: string | null; totpSecret: string | null };
+  apiToken: string | null;
   sip: { domain: string; udpPort: number; tcpPort: number; tlsPort: number };
-  extensions: Array<{ extension: string; userId: string; sipUsername: string; sipPassword: string; voicemailPin: string }>;
+  extensions: Array<{ extension: string; userId: string; sipUsername: string; sipPassword: string | null; voicemailPin: string | null }>;
 }
 
 
@@ -69,16 +76,36 @@ async function derivePin(derive: Derive, label: string): Promise<string> {
 
 
 /**
- * The demo prints each box's PIN, so it must be the one that works: a PIN
- * changed by phone or CLI since the last run is set back (audited). The
- * hash is compared directly, so the check never counts toward a PIN lockout.
+ * The demo prints only secrets that still open what they claim to. One
+ * changed since it was derived (a PIN set by phone or `sotto voicemail pin
+ * set`, a new portal password, a re-enrolled authenticator, a revoked token,
+ * a disabled device) prints as null: Sotto keeps only its hash, and setting
+ * it back would silently undo a change someone made on purpose (operator
+ * audit finding: a rerun reset a changed PIN and printed the old one). The
+ * PIN hash is compared directly, so the check never counts toward a lockout.
  */
-async function restoreDemoPin(db: Kysely<Database>, practiceId: string, extension: string, pin: string): Promise<void> {
+async function pinIfUnchanged(db: Kysely<Database>, practiceId: string, extension: string, pin: string): Promise<string | null> {
   const box = await findBoxByExtension(db, practiceId, extension);
-  if (!box) return;
+  if (!box) return null;
   const row = await db.selectFrom('voicemail_boxes').select('pin_hash').where('id', '=', box.id).executeTakeFirst();
-  if (row?.pin_hash && (await verifyPin(row.pin_hash, pin).catch(() => false))) return;
-  await setPin(db, box.id, pin, CLI_ACTOR).catch(() => {});
+  return row?.pin_hash && (await verifyPin(row.pin_hash, pin).catch(() => false)) ? pin : null;
+}
+
+async function passwordIfUnchanged(db: Kysely<Database>, practiceId: string, userId: string, password: string): Promise<string | null> {
+  const account = await getPortalAccount(db, practiceId, userId);
+  if (!account?.active || !account.passwordHash) return null;
+  return (await createPasswordHasher().verify(account.passwordHash, password)) ? password : null;
+}
+
+async function totpIfUnchanged(db: Kysely<Database>, practiceId: string, userId: string, box: TotpSecretBox, secret: Buffer): Promise<string | null> {
+  const sealed = (await getSecondFactor(db, practiceId, userId)).totpSecretSealed;
+  const stored = sealed ? box.open(userId, sealed) : null;
+  return stored && Buffer.from(stored).equals(secret) ? base32Encode(secret) : null;
+}
+
+async function sipPasswordIfUnchanged(db: Kysely<Database>, realm: string, sipUsername: string, password: string): Promise<string | null> {
+  const credential = await findSipCredential(db, realm, sipUsername);
+  return credential && credential.ha1Sha256 === digestHa1('SHA-256', sipUsername, realm, password) ? password : null;
 }
 
 async function findDemoPractice(db: Kysely<Database>): Promise<Practice | undefined> {
@@ -118,7 +145,8 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
   }
   // Owners must use two-factor sign-in; the demo admin is enrolled with the secret it prints.
   const totpSecret = await derive('admin-totp', 20);
-  await enrolTotpIfAbsent(db, practice.id, admin.id, createTotpSecretBox(mk).seal(admin.id, totpSecret), CLI_ACTOR);
+  const totpBox = createTotpSecretBox(mk);
+  await enrolTotpIfAbsent(db, practice.id, admin.id, totpBox.seal(admin.id, totpSecret), CLI_ACTOR);
 
   const extensions: DemoOutput['extensions'] = [];
   for (const u of DEMO_USERS) {
@@ -128,8 +156,13 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
     const sipPassword = await deriveSecret(derive, `sip:${u.extension}`);
     let device = (await listDevices(db, practice.id, user.id)).find((d) => d.sipUsername === u.extension);
     if (!device) device = (await addDevice(db, practice.id, user.id, { kind: 'softphone', label: 'Demo softphone', sipUsername: u.extension, sipPassword }, CLI_ACTOR)).device;
-    await restoreDemoPin(db, practice.id, u.extension, pin);
-    extensions.push({ extension: u.extension, userId: user.id, sipUsername: device.sipUsername, sipPassword, voicemailPin: pin });
+    extensions.push({
+      extension: u.extension,
+      userId: user.id,
+      sipUsername: device.sipUsername,
+      sipPassword: await sipPasswordIfUnchanged(db, practice.sipDomain, device.sipUsername, sipPassword),
+      voicemailPin: await pinIfUnchanged(db, practice.id, u.extension, pin),
+    });
   }
 
   for (const ext of await listExtensions(db, practice.id)) {
@@ -137,12 +170,18 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
   }
 
   const apiToken = 'sotto_' + (await derive('api-token', 32)).toString('base64url');
-  await registerApiToken(db, practice.id, admin.id, 'owner', 'demo', apiToken, CLI_ACTOR);
+  // A disabled admin gets no new token (USER_DISABLED); a revoked one stays revoked.
+  const adminActive = (await getPortalAccount(db, practice.id, admin.id))?.active === true;
+  if (adminActive) await registerApiToken(db, practice.id, admin.id, 'owner', 'demo', apiToken, CLI_ACTOR);
 
   return {
     practice: { id: practice.id, name: practice.name, tier: practice.tier },
-    admin: { email: DEMO_ADMIN.email, password: adminPassword, totpSecret: base32Encode(totpSecret) },
-    apiToken,
+    admin: {
+      email: DEMO_ADMIN.email,
+      password: await passwordIfUnchanged(db, practice.id, admin.id, adminPassword),
+      totpSecret: await totpIfUnchanged(db, practice.id, admin.id, totpBox, totpSecret),
+    },
+    apiToken: adminActive && (await authenticateApiToken(db, apiToken)) ? apiToken : null,
     sip: { domain: practice.sipDomain, udpPort: rt.config.sipPort, tcpPort: rt.config.sipPort, tlsPort: rt.config.sipTlsPort },
     extensions,
   };

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 export class MasterKeyError extends Error {
   constructor(
     message: string,
-    readonly code: 'MASTER_KEY_INVALID' | 'MASTER_KEY_MISSING' | 'MASTER_KEY_MISMATCH' = 'MASTER_KEY_INVALID',
+    readonly code: 'MASTER_KEY_INVALID' | 'MASTER_KEY_MISSING' | 'MASTER_KEY_MISMATCH' | 'MASTER_KEY_ROTATION_UNFINISHED' = 'MASTER_KEY_INVALID',
   ) {
     super(message);
     this.name = 'MasterKeyError';

@@ -54,13 +54,22 @@ async function recordTamper(database: DatabaseHandle, event: TamperEvent): Promi
  * A key file that wraps none of the practices' data keys is another
  * install's key (a wrong backup restored, a wrong path): with it nothing
  * stored can be opened and new data would be sealed under a key the
- * install's backups do not hold. Refused, unless a rotation is part-way
- * (`<key>.next` present), where `sotto keys rotate` must run to finish it.
+ * install's backups do not hold. Refused. A rotation stopped between its
+ * database commit and its key file rename (`<key>.next` present, see
+ * key-rotation.ts) is refused too, with its own code, except to the
+ * `sotto keys` commands that finish or show it.
  */
-async function refuseForeignMasterKey(dataKeys: DataKeyRepository, masterKey: Uint8Array, masterKeyFile: string): Promise<void> {
+async function refuseForeignMasterKey(dataKeys: DataKeyRepository, masterKey: Uint8Array, masterKeyFile: string, finishingRotation: boolean): Promise<void> {
   const keys = await dataKeys.listAll();
   const current = masterKeyIdOf(masterKey);
-  if (keys.length === 0 || keys.some((k) => k.masterKeyId === current) || existsSync(`${masterKeyFile}.next`)) return;
+  if (keys.length === 0 || keys.some((k) => k.masterKeyId === current)) return;
+  if (existsSync(`${masterKeyFile}.next`)) {
+    if (finishingRotation) return;
+    throw new MasterKeyError(
+      `SOTTO_MASTER_KEY_FILE: a master key rotation was stopped before its new key file (${masterKeyFile}.next) was put in place: run \`sotto keys rotate\` to finish it`,
+      'MASTER_KEY_ROTATION_UNFINISHED',
+    );
+  }
   const wrappedBy = [...new Set(keys.map((k) => k.masterKeyId))].join(', ');
   throw new MasterKeyError(
     `SOTTO_MASTER_KEY_FILE: ${masterKeyFile} holds master key ${current}, but every practice data key is wrapped by ${wrappedBy}: it is not this install's key; point SOTTO_MASTER_KEY_FILE at the right file or restore it from your backup`,
@@ -117,7 +126,7 @@ async function sealedUnderMasterKey(database: DatabaseHandle): Promise<number> {
   return Number(keys.n) + Number(totp.n);
 }
 
-export async function openRuntime(config: SottoConfig, logger: Logger, options: { recover?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(config: SottoConfig, logger: Logger, options: { recover?: boolean; finishingRotation?: boolean } = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const database = openDatabase(config.database);
   let local;
@@ -127,7 +136,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
     masterKey = loadOrCreateMasterKey(config.masterKeyFile, await sealedUnderMasterKey(database));
     const auditKeys = bindAuditKeyring(database, masterKey, config.masterKeyFile);
     // Before the vault opens: its start-up recovery would take every object under a foreign key for tampered.
-    await refuseForeignMasterKey(new KyselyVaultRepositories(database.db, database.sqlite).dataKeys, masterKey, config.masterKeyFile);
+    await refuseForeignMasterKey(new KyselyVaultRepositories(database.db, database.sqlite).dataKeys, masterKey, config.masterKeyFile, options.finishingRotation ?? false);
     // Before anything records an event (the vault's recovery may): the checkpoint must be the first event under a new key.
     await checkpointAuditChains(database, auditKeys, logger);
     local = await openLocalVault({

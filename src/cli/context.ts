@@ -6,14 +6,15 @@ import { listPractices, type Practice } from '../directory/index.ts';
 import { CliError } from './output.ts';
 
 /** Commands other than `start` log warnings only, to stderr, so stdout stays clean for --json. */
-export async function cliRuntime(): Promise<Runtime> {
+/** `finishingRotation`: `sotto keys`, which opens a data dir whose rotation stopped part-way (to finish or show it). */
+export async function cliRuntime(options: { finishingRotation?: boolean } = {}): Promise<Runtime> {
   const config = loadConfig();
   // Never recovers: a server may be writing in the same data dir (recovery is `sotto start`'s, under its run lock).
-  return openRuntime(config, createLogger('warn', pino.destination(2)), { recover: false });
+  return openRuntime(config, createLogger('warn', pino.destination(2)), { recover: false, ...options });
 }
 
-export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await cliRuntime();
+export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, options: { finishingRotation?: boolean } = {}): Promise<T> {
+  const rt = await cliRuntime(options);
   try {
     return await fn(rt);
   } finally {

@@ -1,6 +1,7 @@
 // `sotto` command line. Every command that prints data takes --json.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../app/config.ts';
+import { KeyRotationError } from '../app/key-rotation.ts';
 import { MasterKeyError } from '../app/master-key.ts';
 import { ListenError, PortInUseError } from '../app/server.ts';
 import { DatabaseError } from '../db/index.ts';
@@ -114,10 +115,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportFailure(e: unknown, json: boolean): number {
-  const known = e instanceof CliError || e instanceof DemoError || e instanceof AlreadyRunningError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof ListenError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError;
+  const known = e instanceof CliError || e instanceof DemoError || e instanceof AlreadyRunningError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof ListenError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError || e instanceof KeyRotationError;
   if (!known) throw e;
   const err = e as Error & { code: string };
   if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
   else process.stderr.write(`sotto: ${err.message} (${err.code})\n`);
-  return 1;
+  return e instanceof CliError ? e.exitCode : 1;
 }

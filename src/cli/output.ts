@@ -1,4 +1,4 @@
-/** CLI failures with a stable code; printed as one line (or JSON with --json) and exit 1. */
+/** CLI failures with a stable code; printed as one line (or JSON with --json) and exit 1 (2 for a usage error). */
 export class CliError extends Error {
   constructor(
     readonly code: string,
@@ -8,6 +8,15 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/**
+ * The command line was wrong (a required option missing, an option's value
+ * not one it takes): exit 2, as for an unknown option or command, so a
+ * script tells "you called it wrong" from "it was refused" (exit 1).
+ */
+export function usageError(code: 'MISSING_ARGUMENT' | 'INVALID_ARGUMENT' | 'INVALID_ROLE' | 'INVALID_TIER' | 'INVALID_DEVICE', message: string): CliError {
+  return new CliError(code, message, 2);
 }
 
 export function printJson(value: unknown): void {

@@ -57,7 +57,8 @@ export async function updateCallSettings(db: Kysely<Database>, practiceId: strin
       changed.before[key] = before[key];
       changed.after[key] = after[key];
     }
-    await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'call_settings', id: userId }, details: changed });
+    // Nothing changed (the same values sent again): no event saying "before {} after {}".
+    if (Object.keys(changed.after).length > 0) await recordAudit(trx, practiceId, actor, { action: 'settings.update', object: { type: 'call_settings', id: userId }, details: changed });
   });
   return getCallSettings(db, practiceId, userId);
 }

@@ -126,8 +126,10 @@ export async function getDevice(db: Db, practiceId: string, deviceId: string): P
 export async function disableDevice(db: Kysely<Database>, practiceId: string, deviceId: string, actor: Actor): Promise<Device> {
   return db.transaction().execute(async (trx) => {
     const before = await getDevice(trx, practiceId, deviceId);
+    // Disabling a disabled device changes nothing and records nothing (a retried DELETE, a second click).
+    if (before.status !== 'active') return before;
     await trx.updateTable('devices').set({ status: 'disabled', disabled_at: new Date().toISOString() }).where('id', '=', deviceId).where('status', '=', 'active').execute();
-    await recordAudit(trx, practiceId, actor, { action: 'device.disable', object: { type: 'device', id: deviceId }, details: { userId: before.userId, wasActive: before.status === 'active' } });
+    await recordAudit(trx, practiceId, actor, { action: 'device.disable', object: { type: 'device', id: deviceId }, details: { userId: before.userId, wasActive: true } });
     return getDevice(trx, practiceId, deviceId);
   });
 }

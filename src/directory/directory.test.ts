@@ -9,7 +9,9 @@ import {
   CLI_ACTOR,
   createApiToken,
   createPractice,
+  getUser,
   digestHa1,
+  disableDevice,
   disableUser,
   findSipCredential,
   getPolicy,
@@ -18,6 +20,8 @@ import {
   listUsers,
   updatePolicy,
   updateUser,
+  updateCallSettings,
+  updatePractice,
   updateVoicemailSettings,
   verifyPin,
   type Practice,
@@ -110,6 +114,38 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
     expect(disabledDeviceIds).toHaveLength(1);
     expect(await authenticateApiToken(h.db, token)).toBeUndefined();
     expect(await findSipCredential(h.db, practice.sipDomain, '103')).toBeUndefined();
+  });
+
+  it('records nothing for a repeat that changes nothing (operator audit finding: a second disable wrote a second event)', async () => {
+    const { user } = await addUser(h.db, practice.id, { email: 'twice@maple.example', displayName: 'Twice', role: 'staff', extension: '104' }, CLI_ACTOR);
+    const { device } = await addDevice(h.db, practice.id, user.id, { kind: 'desk_phone' }, CLI_ACTOR);
+    const events = async (action: string, objectId: string) =>
+      (await h.db.selectFrom('audit_events').select('seq').where('chain_key', '=', practice.id).where('action', '=', action).where('object_id', '=', objectId).execute()).length;
+    const settings = async () => (await h.db.selectFrom('audit_events').select('seq').where('chain_key', '=', practice.id).where('action', '=', 'settings.update').execute()).length;
+
+    expect(await disableDevice(h.db, practice.id, device.id, CLI_ACTOR)).toMatchObject({ status: 'disabled' });
+    expect(await disableDevice(h.db, practice.id, device.id, CLI_ACTOR)).toMatchObject({ status: 'disabled' });
+    expect(await events('device.disable', device.id)).toBe(1);
+
+    expect((await disableUser(h.db, practice.id, user.id, CLI_ACTOR)).alreadyDisabled).toBe(false);
+    const disabledAt = (await h.db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow()).disabled_at;
+    const again = await disableUser(h.db, practice.id, user.id, CLI_ACTOR);
+    expect(again).toMatchObject({ alreadyDisabled: true, disabledDeviceIds: [], user: { status: 'disabled' } });
+    expect(await events('user.deactivate', user.id)).toBe(1);
+    expect((await h.db.selectFrom('users').select('disabled_at').where('id', '=', user.id).executeTakeFirstOrThrow()).disabled_at).toBe(disabledAt);
+
+    const { user: other } = await addUser(h.db, practice.id, { email: 'same@maple.example', displayName: 'Same', role: 'staff', extension: '105' }, CLI_ACTOR);
+    await updateUser(h.db, practice.id, other.id, { displayName: 'Same', role: 'staff' }, CLI_ACTOR);
+    expect((await events('user.update', other.id)) + (await events('user.role_change', other.id))).toBe(0);
+    const before = await settings();
+    await updateVoicemailSettings(h.db, practice.id, other.id, (await getVoicemailSettings(h.db, practice.id, other.id)).settings, CLI_ACTOR);
+    await updateCallSettings(h.db, practice.id, other.id, { doNotDisturb: false }, CLI_ACTOR);
+    await updatePractice(h.db, practice.id, { name: 'Maple Dental', tier: 'pro' }, CLI_ACTOR);
+    expect(await settings()).toBe(before);
+    // A real change is still recorded.
+    await updateCallSettings(h.db, practice.id, other.id, { doNotDisturb: true }, CLI_ACTOR);
+    expect(await settings()).toBe(before + 1);
+    expect((await getUser(h.db, practice.id, other.id)).status).toBe('active');
   });
 
   it('caps a token at its user role and keeps one active owner', async () => {

@@ -13,3 +13,4 @@ export { auditActorOf, recordAudit, type AuditRecord } from './audit.ts';
 export * from './audit-log-view.ts';
 export { digestHa1, generatePin, generatePortalPassword, generateSipPassword, SECRET_ALPHABET, verifyPin } from './secrets.ts';
 export * from './call-settings.ts';
+export * from './safe-defaults.ts';

@@ -1,7 +1,7 @@
 // What portal sign-in and MFA need from the directory. Secrets arrive here
 // already sealed (auth/totp-secret-box.ts) or hashed; none is stored plain.
 // Each state change is audited in its own transaction.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/index.ts';
 import { recordAudit, type AuditRecord } from './audit.ts';
 import type { TotpSecretBox } from '../auth/totp-secret-box.ts';
@@ -215,33 +215,35 @@ export async function recordAuthEvent(db: Kysely<Database>, practiceId: string |
 }
 
 /**
- * Re-seals every stored TOTP secret from one box to another, in one
- * transaction: `sotto keys rotate` calls it, since the box key is derived
- * from the master key. Returns how many secrets moved; refuses (throws, and
- * changes nothing) if any one does not open with the old box.
+ * Re-seals every stored TOTP secret from one box to another, inside the
+ * caller's transaction: `sotto keys rotate` calls it in the one that
+ * re-wraps the data keys, since the box key is derived from the master key.
+ * Returns how many secrets moved (one already under the new box is left as
+ * it is); throws, so the caller's transaction changes nothing, if any one
+ * opens with neither box.
  */
-export async function resealTotpSecrets(db: Kysely<Database>, from: TotpSecretBox, to: TotpSecretBox): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('users')
-      .select(['id', 'totp_secret_sealed', 'totp_pending_sealed'])
-      .where((eb) => eb.or([eb('totp_secret_sealed', 'is not', null), eb('totp_pending_sealed', 'is not', null)]))
+export async function resealTotpSecrets(trx: Transaction<Database>, from: TotpSecretBox, to: TotpSecretBox): Promise<number> {
+  const rows = await trx
+    .selectFrom('users')
+    .select(['id', 'totp_secret_sealed', 'totp_pending_sealed'])
+    .where((eb) => eb.or([eb('totp_secret_sealed', 'is not', null), eb('totp_pending_sealed', 'is not', null)]))
+    .execute();
+  let moved = 0;
+  const move = (userId: string, sealed: string | null): string | null => {
+    if (sealed === null) return null;
+    // Already under the new key: a rotation resumed after its database work was committed.
+    if (to.open(userId, sealed)) return sealed;
+    const secret = from.open(userId, sealed);
+    if (!secret) throw new Error(`TOTP secret of user ${userId} opens with neither the current nor the new master key`);
+    moved++;
+    return to.seal(userId, secret);
+  };
+  for (const r of rows) {
+    await trx
+      .updateTable('users')
+      .set({ totp_secret_sealed: move(r.id, r.totp_secret_sealed), totp_pending_sealed: move(r.id, r.totp_pending_sealed) })
+      .where('id', '=', r.id)
       .execute();
-    let moved = 0;
-    const move = (userId: string, sealed: string | null): string | null => {
-      if (sealed === null) return null;
-      const secret = from.open(userId, sealed);
-      if (!secret) throw new Error(`TOTP secret of user ${userId} does not open with the current master key`);
-      moved++;
-      return to.seal(userId, secret);
-    };
-    for (const r of rows) {
-      await trx
-        .updateTable('users')
-        .set({ totp_secret_sealed: move(r.id, r.totp_secret_sealed), totp_pending_sealed: move(r.id, r.totp_pending_sealed) })
-        .where('id', '=', r.id)
-        .execute();
-    }
-    return moved;
-  });
+  }
+  return moved;
 }

@@ -49,6 +49,8 @@ export async function updatePractice(db: Kysely<Database>, id: string, patch: { 
     if (patch.tier !== undefined) update.tier = patch.tier;
     if (Object.keys(update).length > 0) await trx.updateTable('practices').set(update).where('id', '=', id).execute();
     const after = await getPractice(trx, id);
+    // Saved as it was: nothing changed, nothing to record (and no plan change to follow).
+    if (after.name === before.name && after.tier === before.tier) return after;
     // The name is the practice's own text: the event says that it changed, not to what.
     await recordAudit(trx, id, actor, {
       action: 'settings.update',
@@ -91,8 +93,8 @@ export async function updatePolicy(db: Kysely<Database>, practiceId: string, pat
   return db.transaction().execute((trx) => applyPolicyPatch(trx, practiceId, patch, actor));
 }
 
-/** updatePolicy's work, inside the caller's transaction (a plan change turns switches off with it). */
-async function applyPolicyPatch(trx: Transaction<Database>, practiceId: string, patch: PolicyPatch, actor: Actor): Promise<PracticePolicy> {
+/** updatePolicy's work, inside the caller's transaction (a plan change, safe defaults: the switches change with the rest or not at all). */
+export async function applyPolicyPatch(trx: Transaction<Database>, practiceId: string, patch: PolicyPatch, actor: Actor): Promise<PracticePolicy> {
   const before = await getPolicy(trx, practiceId);
   const after: PracticePolicy = { ...before, ...patch, retention: { ...before.retention, ...patch.retention } };
   const now = new Date().toISOString();

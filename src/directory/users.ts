@@ -187,6 +187,8 @@ export async function updateUser(
     if (patch.role !== undefined) set.role = patch.role;
     if (Object.keys(set).length > 0) await trx.updateTable('users').set(set).where('id', '=', userId).execute();
     const after = await getUser(trx, practiceId, userId);
+    // A patch that changes nothing (a form saved as it was) records nothing.
+    if (after.displayName === user.displayName && after.role === user.role) return after;
     await recordAudit(trx, practiceId, actor, {
       action: after.role !== user.role ? 'user.role_change' : 'user.update',
       object: { type: 'user', id: userId },
@@ -219,12 +221,14 @@ export async function disableUser(
   practiceId: string,
   userId: string,
   actor: Actor,
-): Promise<{ user: User; disabledDeviceIds: string[]; endedSessions: number }> {
+): Promise<{ user: User; disabledDeviceIds: string[]; endedSessions: number; /** It was disabled already and nothing changed (no event written). */ alreadyDisabled: boolean }> {
   return db.transaction().execute(async (trx) => {
     const user = await getUser(trx, practiceId, userId);
-    if (user.role === 'owner') await ensureAnotherOwner(trx, practiceId, userId);
+    const alreadyDisabled = user.status === 'disabled';
+    if (user.role === 'owner' && !alreadyDisabled) await ensureAnotherOwner(trx, practiceId, userId);
     const now = new Date().toISOString();
-    await trx.updateTable('users').set({ status: 'disabled', disabled_at: now }).where('id', '=', userId).execute();
+    // The first disable's time stays: a repeat must not move when the user was cut off.
+    if (!alreadyDisabled) await trx.updateTable('users').set({ status: 'disabled', disabled_at: now }).where('id', '=', userId).execute();
     const tokens = await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
     const devices = await trx.selectFrom('devices').select('id').where('user_id', '=', userId).where('status', '=', 'active').execute();
     await trx.updateTable('devices').set({ status: 'disabled', disabled_at: now }).where('user_id', '=', userId).where('status', '=', 'active').execute();
@@ -232,11 +236,18 @@ export async function disableUser(
     // Open break-glass grants end too; the rows stay, they explain audit events.
     await trx.updateTable('break_glass_grants').set({ expires_at: now }).where('user_id', '=', userId).where('expires_at', '>', now).execute();
     const endedSessions = Number(sessions.numDeletedRows);
-    await recordAudit(trx, practiceId, actor, {
-      action: 'user.deactivate',
-      object: { type: 'user', id: userId },
-      details: { tokensRevoked: Number(tokens.numUpdatedRows), devicesDisabled: devices.length, sessionsEnded: endedSessions },
-    });
-    return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id), endedSessions };
+    const tokensRevoked = Number(tokens.numUpdatedRows);
+    // Disabling a disabled user is a no-op and records nothing (an event per retry buries the
+    // decision that mattered). The sweep above still runs: were a credential somehow left live,
+    // ending it is a change, and is recorded.
+    const noOp = alreadyDisabled && tokensRevoked + devices.length + endedSessions === 0;
+    if (!noOp) {
+      await recordAudit(trx, practiceId, actor, {
+        action: 'user.deactivate',
+        object: { type: 'user', id: userId },
+        details: { tokensRevoked, devicesDisabled: devices.length, sessionsEnded: endedSessions },
+      });
+    }
+    return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id), endedSessions, alreadyDisabled: noOp };
   });
 }

@@ -277,6 +277,8 @@ export class VoicemailStore implements MailboxAccess {
   async markHeard(messageId: string, actor: Actor, heard = true): Promise<void> {
     const message = await this.find(messageId);
     if (!message) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
+    // Already so (marked twice, a second click): nothing changes, nothing is recorded, MWI has nothing new to say.
+    if (message.heard === heard) return;
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('voicemail_messages').set({ heard: flag(heard) }).where('id', '=', messageId).execute();
       await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailMarkHeard, object: { type: 'voicemail', id: messageId }, details: { heard } });

@@ -144,7 +144,7 @@ const SCENARIOS: Record<string, Scenario> = {
     return { response: await t.app.inject({ method: 'DELETE', url: `/api/v1/devices/${added.json().device.id}`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
   },
   'PATCH /api/v1/users/:id/voicemail-settings': async (t) => ({
-    response: await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${t.staff.id}/voicemail-settings`, headers: bearer(t.staffToken), payload: { includeTranscript: false } }),
+    response: await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${t.staff.id}/voicemail-settings`, headers: bearer(t.staffToken), payload: { emailNotifications: false } }), // a change: a PATCH that changes nothing records nothing
     actorId: t.staff.id,
   }),
   'PATCH /api/v1/users/:id/call-settings': async (t) => ({

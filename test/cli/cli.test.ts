@@ -86,7 +86,7 @@ describe('sotto admin, user and token', { timeout: 180_000 }, () => {
     expect(staffOnly.stderr).toContain('ROLE_TOO_HIGH');
 
     const disabled = JSON.parse(sotto(['user', 'disable', 'hyg@oak.example', '--json'], env).stdout);
-    expect(disabled).toEqual({ user: { id: add.user.id, status: 'disabled' }, disabledDevices: [add.device.id] });
+    expect(disabled).toEqual({ user: { id: add.user.id, status: 'disabled' }, disabledDevices: [add.device.id], alreadyDisabled: false });
     const list = JSON.parse(sotto(['user', 'list', '--json'], env).stdout);
     expect(list.items.find((u: { id: string }) => u.id === add.user.id).status).toBe('disabled');
   });

@@ -11,7 +11,7 @@ import { findBoxByExtension, verifyMailboxPin } from '../../src/voicemail/mailbo
 import { SOTTO_BIN, sotto } from '../support/cli.ts';
 
 describe('sotto voicemail pin set', { timeout: 180_000 }, () => {
-  it('sets the PIN read from stdin, refuses a weak one; a demo re-run sets the printed PIN back', async () => {
+  it('sets the PIN read from stdin, refuses a weak one; a demo re-run keeps it and prints null for it', async () => {
     const env = { SOTTO_DATA_DIR: mkdtempSync(join(tmpdir(), 'sotto-cli-pin-')) };
     const demo = JSON.parse(sotto(['demo', '--json'], env).stdout) as { practice: { id: string }; extensions: Array<{ extension: string; voicemailPin: string }> };
     const run = (args: string[], input: string) => spawnSync(process.execPath, [SOTTO_BIN, ...args], { env: { ...process.env, ...env }, input, encoding: 'utf8', timeout: 60_000 });
@@ -36,12 +36,13 @@ describe('sotto voicemail pin set', { timeout: 180_000 }, () => {
       await rt.close();
     }
     expect(sotto(['audit', 'verify'], env).status).toBe(0);
-    // `sotto demo` prints PINs that work: a re-run sets the changed one back.
-    expect(JSON.parse(sotto(['demo', '--json'], env).stdout)).toEqual(demo);
+    // `sotto demo` prints only PINs that work, and does not undo the change: the changed one prints as null.
+    const again = JSON.parse(sotto(['demo', '--json'], env).stdout);
+    expect(again.extensions.map((e: { voicemailPin: string | null }) => e.voicemailPin)).toEqual([null, demo.extensions[1]!.voicemailPin, demo.extensions[2]!.voicemailPin]);
     const rt2 = await openRuntime(loadConfig(env), createLogger('silent', pino.destination(2)));
     try {
       const box = (await findBoxByExtension(rt2.database.db, demo.practice.id, '101'))!;
-      expect((await verifyMailboxPin(rt2.database.db, { practiceId: demo.practice.id, boxId: box.id, pin: demo.extensions[0]!.voicemailPin, callerKey: 'cli-test-2' })).outcome).toBe('ok');
+      expect((await verifyMailboxPin(rt2.database.db, { practiceId: demo.practice.id, boxId: box.id, pin: '660193', callerKey: 'cli-test-2' })).outcome).toBe('ok');
     } finally {
       await rt2.close();
     }

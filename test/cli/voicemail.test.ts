@@ -54,6 +54,10 @@ describe('sotto voicemail', { timeout: 240_000 }, () => {
     expect(again.stderr).toContain('FILE_EXISTS');
 
     expect(sotto(['voicemail', 'heard', id], env).status).toBe(0);
+    // A second mark changes nothing and records nothing (the event list below holds one mark_heard).
+    const twice = sotto(['voicemail', 'heard', id], env);
+    expect(twice.status).toBe(0);
+    expect(twice.stdout).toBe(`Voicemail ${id} was already marked heard; nothing changed.\n`);
     expect(JSON.parse(sotto(['voicemail', 'get', id, '--json'], env).stdout).heard).toBe(true);
     expect(sotto(['voicemail', 'delete', id], env).status).toBe(0);
     const gone = sotto(['voicemail', 'get', id], env);

@@ -95,9 +95,9 @@ export async function signInAsAdmin(page: Page, base: string, demo: DemoOutput, 
   await page.goto(base + path);
   await page.getByRole('heading', { level: 1, name: 'Sign in to Sotto' }).waitFor();
   await page.getByLabel('Email').fill(demo.admin.email);
-  await page.getByLabel('Password').fill(demo.admin.password);
+  await page.getByLabel('Password').fill(demo.admin.password!);
   await page.getByRole('button', { name: 'Continue' }).click();
-  const secret = totpSecretFromBase32(demo.admin.totpSecret);
+  const secret = totpSecretFromBase32(demo.admin.totpSecret!);
   if (!secret.ok) throw new Error('demo TOTP secret is not base32');
   await page.getByLabel('Authentication code').fill(totpAt(secret.value, Date.now()));
   await page.getByRole('button', { name: 'Sign in' }).click();

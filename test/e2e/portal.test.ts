@@ -97,10 +97,10 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to Sotto');
     await screenshot(page, 'sign-in');
     await page.getByLabel('Email').fill(demo.admin.email);
-    await page.getByLabel('Password').fill(demo.admin.password);
+    await page.getByLabel('Password').fill(demo.admin.password!);
     await page.getByRole('button', { name: 'Continue' }).click();
 
-    const secret = totpSecretFromBase32(demo.admin.totpSecret);
+    const secret = totpSecretFromBase32(demo.admin.totpSecret!);
     if (!secret.ok) throw new Error('demo TOTP secret is not base32');
     await page.getByLabel('Authentication code').fill(totpAt(secret.value, Date.now()));
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -53,7 +53,7 @@ describe('voicemail inbox in Chromium', { timeout: 120_000 }, () => {
   /** 102 calls 101, nobody answers, the voicemail app records a few seconds of tone; 102 hangs up. */
   async function leaveVoicemail(): Promise<void> {
     const caller = h.demo.extensions.find((e) => e.extension === '102')!;
-    const phone = await CallPhone.open({ server: { host: '127.0.0.1', port: h.sotto.sip.ports.udp }, domain: h.demo.sip.domain, username: caller.sipUsername, password: caller.sipPassword });
+    const phone = await CallPhone.open({ server: { host: '127.0.0.1', port: h.sotto.sip.ports.udp }, domain: h.demo.sip.domain, username: caller.sipUsername, password: caller.sipPassword! });
     const media = await FakePhone.open();
     try {
       const call = await phone.call('101', media.offer({ codecs: ['PCMU'] }));

@@ -124,6 +124,11 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     const heard = await t.app.inject({ method: 'PATCH', url: `/api/v1/voicemails/${newer.id}`, headers: bearer(t.staffToken), payload: { heard: true } });
     expect(heard.json().heard).toBe(true);
     expect(await t.voicemail.store.counts(box.id)).toEqual({ newMessages: before.newMessages - 1, oldMessages: before.oldMessages + 1 });
+    // Marked again: the same answer, no second event, no MWI change (operator audit finding: repeats wrote no-op events).
+    const again = await t.app.inject({ method: 'PATCH', url: `/api/v1/voicemails/${newer.id}`, headers: bearer(t.staffToken), payload: { heard: true } });
+    expect(again.json().heard).toBe(true);
+    const marks = await t.handle.db.selectFrom('audit_events').select('seq').where('action', '=', 'voicemail.mark_heard').where('object_id', '=', newer.id).execute();
+    expect(marks).toHaveLength(1);
     const listed = await t.voicemail.store.list(box.id);
     expect(listed.findIndex((x) => x.id === older.id)).toBeLessThan(listed.findIndex((x) => x.id === newer.id));
     const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/voicemails/${older.id}`, headers: bearer(t.staffToken) });

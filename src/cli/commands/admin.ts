@@ -3,7 +3,7 @@ import { addUser, checkEmail, CLI_ACTOR, createPractice, generateSipPassword, li
 import { isTier, type Tier } from '../../policy/index.ts';
 import { defaultSipDomain } from '../../app/config.ts';
 import { withRuntime } from '../context.ts';
-import { CliError, printJson, printLines } from '../output.ts';
+import { CliError, usageError, printJson, printLines } from '../output.ts';
 
 export interface AdminCreateOptions {
   email?: string;
@@ -21,8 +21,8 @@ export interface AdminCreateOptions {
  * practice (name, tier, SIP domain), so this is how a new box is set up.
  */
 export async function adminCreateCommand(o: AdminCreateOptions): Promise<number> {
-  if (!o.email || !o.name) throw new CliError('MISSING_ARGUMENT', 'usage: sotto admin create --email EMAIL --name "NAME" [--password P] [--practice-name N] [--tier T]');
-  if (o.tier !== undefined && !isTier(o.tier)) throw new CliError('INVALID_TIER', '--tier must be essentials, pro or pro-plus');
+  if (!o.email || !o.name) throw usageError('MISSING_ARGUMENT', 'usage: sotto admin create --email EMAIL --name "NAME" [--password P] [--practice-name N] [--tier T]');
+  if (o.tier !== undefined && !isTier(o.tier)) throw usageError('INVALID_TIER', '--tier must be essentials, pro or pro-plus');
   if (o.password !== undefined) {
     // The same rules as the portal's password change: length, the common-password list, no name or email in it.
     const violations = checkPasswordPolicy(o.password, { email: o.email, displayName: o.name, extraWords: o.practiceName ? [o.practiceName] : [] });

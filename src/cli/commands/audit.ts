@@ -10,7 +10,7 @@ import { auditKeysOf, KyselyAuditStore } from '../../db/index.ts';
 import { loadConfig } from '../../app/config.ts';
 import { loadRetiredMasterKeys } from '../../app/master-key.ts';
 import { selectPractice, withRuntime } from '../context.ts';
-import { CliError, printJson, printLines } from '../output.ts';
+import { CliError, usageError, printJson, printLines } from '../output.ts';
 
 function keying(keyedFrom: KeyedFrom | null, headKeyId: string | null, authenticated: boolean): string {
   if (keyedFrom === null) return 'not keyed (every event predates keyed chains)';
@@ -84,7 +84,7 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
 function isoOrThrow(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new CliError('INVALID_ARGUMENT', `${flag} must be a date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`);
+  if (Number.isNaN(t)) throw usageError('INVALID_ARGUMENT', `${flag} must be a date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`);
   return new Date(t).toISOString();
 }
 

@@ -1,10 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createTotpSecretBox } from '../../auth/totp-secret-box.ts';
-import { AUDIT_ACTIONS } from '../../audit/index.ts';
-import { recordAudit } from '../../directory/audit.ts';
-import { CLI_ACTOR, resealTotpSecrets } from '../../directory/index.ts';
-import { KyselyVaultRepositories } from '../../vault/kysely-repositories.ts';
-import { rotateMasterKeyFile } from '../../vault/index.ts';
+import { rotateMasterKeyAudited } from '../../app/key-rotation.ts';
 import { withRuntime } from '../context.ts';
 import { CliError, printJson, printLines, table } from '../output.ts';
 import { loadConfig } from '../../app/config.ts';
@@ -12,7 +6,7 @@ import { acquireRunLock, AlreadyRunningError, type RunLock } from '../../app/run
 
 /** `sotto keys status`: master key id and age, each practice's data key and whether it is wrapped by the current master key. */
 export async function keysStatusCommand(o: { json?: boolean }): Promise<number> {
-  const status = await withRuntime((rt) => rt.vault.keyStatus());
+  const status = await withRuntime((rt) => rt.vault.keyStatus(), { finishingRotation: true });
   const out = {
     provider: status.provider,
     masterKeyId: status.masterKeyId,
@@ -61,38 +55,19 @@ export async function keysRotateCommand(o: { json?: boolean }): Promise<number> 
 }
 
 async function rotate(o: { json?: boolean }): Promise<number> {
-  const out = await withRuntime(async (rt) => {
-    const oldKey = readFileSync(rt.config.masterKeyFile);
-    const repos = new KyselyVaultRepositories(rt.database.db, rt.database.sqlite);
-    const r = await rotateMasterKeyFile(repos.dataKeys, rt.config.masterKeyFile);
-    // Secrets sealed under keys derived from the master key follow it.
-    const totp = await resealTotpSecrets(rt.database.db, createTotpSecretBox(oldKey), createTotpSecretBox(readFileSync(rt.config.masterKeyFile)));
-    oldKey.fill(0);
-    // Key management is on each practice's audit trail (45 CFR 164.312(a)(2)(iv)). After the
-    // rotation, not in its transactions (those are the vault's, per data key): a rerun after a
-    // failure here finds the keys current and records the rotation then.
-    for (const key of (await rt.vault.keyStatus()).dataKeys) {
-      await rt.database.db.transaction().execute((trx) =>
-        recordAudit(trx, key.practiceId, CLI_ACTOR, {
-          action: AUDIT_ACTIONS.keyRotate,
-          object: { type: 'key', id: key.keyId },
-          details: { fromMasterKeyId: r.report.fromMasterKeyId, toMasterKeyId: r.report.toMasterKeyId, wrappedBy: key.masterKeyId },
-        }),
-      );
-    }
-    // The wraps under the old key leave the database's files (false: another process is reading; Sotto should be stopped).
-    const walScrubbed = await repos.scrub();
-    return {
-      from: r.report.fromMasterKeyId,
-      to: r.report.toMasterKeyId,
-      rewrapped: r.report.rewrapped,
-      alreadyCurrent: r.report.alreadyCurrent,
-      totpSecretsResealed: totp,
-      retiredKeyPath: r.retiredKeyPath,
-      walScrubbed,
-    };
-  });
+  // The audit events are part of the rotation's database transaction (src/app/key-rotation.ts says why and where it can stop).
+  const out = await withRuntime((rt) => rotateMasterKeyAudited(rt), { finishingRotation: true });
   if (o.json) printJson(out);
-  else printLines([`Master key rotated ${out.from} -> ${out.to}: ${out.rewrapped} data key(s) re-wrapped, ${out.totpSecretsResealed} MFA secret(s) re-sealed.`, `The old key is kept at ${out.retiredKeyPath}: destroy it once backups made with it have expired.`]);
+  else {
+    printLines([
+      out.resumed
+        ? `Finished an interrupted rotation ${out.from} -> ${out.to}: the key file is in place.`
+        : `Master key rotated ${out.from} -> ${out.to}: ${out.rewrapped} data key(s) re-wrapped, ${out.totpSecretsResealed} MFA secret(s) re-sealed.`,
+      `The old key is kept at ${out.retiredKeyPath}: destroy it once backups made with it have expired.`,
+      out.auditChainsCheckpointed >= 0
+        ? `Audit log: ${out.auditChainsCheckpointed} chain(s) moved on to the new audit key.`
+        : 'Audit log: the chains move on to the new audit key at the next start; keep the old key until then.',
+    ]);
+  }
   return 0;
 }

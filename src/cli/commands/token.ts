@@ -1,12 +1,15 @@
 import { CLI_ACTOR, createApiToken, listUsers, roleAtLeast } from '../../directory/index.ts';
 import { selectPractice, withRuntime } from '../context.ts';
-import { CliError, printJson, printLines } from '../output.ts';
+import { CliError, usageError, printJson, printLines } from '../output.ts';
 import { resolveUser } from './user.ts';
 
 /** `sotto token create --role admin|staff [--user EMAIL|ID]`: a bearer token for the API, shown once. */
 export async function tokenCreateCommand(o: { role?: string; user?: string; label?: string; practice?: string; json?: boolean }): Promise<number> {
-  const role = o.role ?? 'staff';
-  if (role !== 'admin' && role !== 'staff') throw new CliError('INVALID_ROLE', '--role must be admin or staff');
+  // No default role: a token is a standing credential, and which powers it carries is the operator's
+  // choice to state (README lists --role as required; it once fell back to staff without a word).
+  if (o.role === undefined) throw usageError('MISSING_ARGUMENT', 'usage: sotto token create --role admin|staff [--user EMAIL|ID] [--label L]: --role is required');
+  const role = o.role;
+  if (role !== 'admin' && role !== 'staff') throw usageError('INVALID_ROLE', '--role must be admin or staff');
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     let user;

@@ -14,7 +14,7 @@ import {
 import type { Runtime } from '../../app/runtime.ts';
 import { KyselyLocationStore } from '../../pbx/registrar/location-store.ts';
 import { selectPractice, withRuntime } from '../context.ts';
-import { CliError, printJson, printLines, table } from '../output.ts';
+import { CliError, usageError, printJson, printLines, table } from '../output.ts';
 
 export async function resolveUser(rt: Runtime, practiceId: string, ref: string): Promise<User> {
   const user = ref.includes('@') ? await findUserByEmail(rt.database.db, practiceId, ref) : await getUser(rt.database.db, practiceId, ref).catch(() => undefined);
@@ -23,11 +23,11 @@ export async function resolveUser(rt: Runtime, practiceId: string, ref: string):
 }
 
 export async function userAddCommand(o: { email?: string; name?: string; role?: string; extension?: string; device?: string; practice?: string; json?: boolean }): Promise<number> {
-  if (!o.email || !o.name) throw new CliError('MISSING_ARGUMENT', 'usage: sotto user add --email EMAIL --name "NAME" [--role staff] [--extension 104] [--device softphone]');
+  if (!o.email || !o.name) throw usageError('MISSING_ARGUMENT', 'usage: sotto user add --email EMAIL --name "NAME" [--role staff] [--extension 104] [--device softphone]');
   const role = o.role ?? 'staff';
-  if (!isRole(role)) throw new CliError('INVALID_ROLE', '--role must be owner, admin, provider or staff');
-  if (o.device !== undefined && !(DEVICE_KINDS as readonly string[]).includes(o.device)) throw new CliError('INVALID_DEVICE', `--device must be one of ${DEVICE_KINDS.join(', ')}`);
-  if (o.device !== undefined && o.extension === undefined) throw new CliError('MISSING_ARGUMENT', '--device needs --extension');
+  if (!isRole(role)) throw usageError('INVALID_ROLE', '--role must be owner, admin, provider or staff');
+  if (o.device !== undefined && !(DEVICE_KINDS as readonly string[]).includes(o.device)) throw usageError('INVALID_DEVICE', `--device must be one of ${DEVICE_KINDS.join(', ')}`);
+  if (o.device !== undefined && o.extension === undefined) throw usageError('MISSING_ARGUMENT', '--device needs --extension');
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     const added = await addUser(rt.database.db, practice.id, { email: o.email!, displayName: o.name!, role, ...(o.extension ? { extension: o.extension } : {}) }, CLI_ACTOR);
@@ -61,17 +61,18 @@ export async function userListCommand(o: { practice?: string; json?: boolean }):
 }
 
 export async function userDisableCommand(ref: string | undefined, o: { practice?: string; json?: boolean }): Promise<number> {
-  if (!ref) throw new CliError('MISSING_ARGUMENT', 'usage: sotto user disable <user id or email>');
+  if (!ref) throw usageError('MISSING_ARGUMENT', 'usage: sotto user disable <user id or email>');
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     const user = await resolveUser(rt, practice.id, ref);
-    const { disabledDeviceIds } = await disableUser(rt.database.db, practice.id, user.id, CLI_ACTOR);
+    const { disabledDeviceIds, alreadyDisabled } = await disableUser(rt.database.db, practice.id, user.id, CLI_ACTOR);
     // Registrations end now, not at their expiry (a running server refuses the next REGISTER too).
     const bindings = new KyselyLocationStore(rt.database.db);
     for (const id of disabledDeviceIds) await bindings.removeDevice(id);
-    return { user: { id: user.id, status: 'disabled' }, disabledDevices: disabledDeviceIds };
+    return { user: { id: user.id, status: 'disabled' }, disabledDevices: disabledDeviceIds, alreadyDisabled };
   });
   if (o.json) printJson(out);
+  else if (out.alreadyDisabled) printLines([`User ${out.user.id} was already disabled; nothing changed.`]);
   else printLines([`User ${out.user.id} disabled; API tokens revoked; ${out.disabledDevices.length} SIP device(s) disabled.`]);
   return 0;
 }

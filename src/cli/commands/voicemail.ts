@@ -18,7 +18,7 @@ import { findBoxByExtension, listBoxes, VoicemailError, VoicemailStore, type Voi
 import { MailboxPinError, setPin } from '../../voicemail/mailbox/index.ts';
 import type { Runtime } from '../../app/runtime.ts';
 import { selectPractice, withRuntime } from '../context.ts';
-import { CliError, printJson, printLines } from '../output.ts';
+import { CliError, usageError, printJson, printLines } from '../output.ts';
 
 interface VoicemailView {
   id: string;
@@ -74,7 +74,7 @@ export async function voicemailListCommand(o: Common & { extension?: string }): 
 }
 
 export async function voicemailGetCommand(id: string | undefined, o: Common): Promise<number> {
-  if (!id) throw new CliError('MISSING_ARGUMENT', 'usage: sotto voicemail get ID');
+  if (!id) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail get ID');
   const item = await withStore(o, async ({ practiceId, store, extensionOf }) => {
     const m = await store.get(practiceId, id);
     await store.audit(m, CLI_ACTOR, AUDIT_ACTIONS.voicemailRead);
@@ -86,7 +86,7 @@ export async function voicemailGetCommand(id: string | undefined, o: Common): Pr
 }
 
 export async function voicemailAudioCommand(id: string | undefined, o: Common & { out?: string }): Promise<number> {
-  if (!id || !o.out) throw new CliError('MISSING_ARGUMENT', 'usage: sotto voicemail audio ID --out FILE.wav');
+  if (!id || !o.out) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail audio ID --out FILE.wav');
   const out = o.out;
   const bytes = await withStore(o, async ({ practiceId, store }) => {
     // The file is the operator's to keep safe: created owner-only, as every PHI copy should be, and
@@ -113,18 +113,20 @@ export async function voicemailAudioCommand(id: string | undefined, o: Common & 
 }
 
 export async function voicemailHeardCommand(id: string | undefined, o: Common): Promise<number> {
-  if (!id) throw new CliError('MISSING_ARGUMENT', 'usage: sotto voicemail heard ID');
-  await withStore(o, async ({ practiceId, store }) => {
-    await store.get(practiceId, id);
+  if (!id) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail heard ID');
+  const alreadyHeard = await withStore(o, async ({ practiceId, store }) => {
+    const message = await store.get(practiceId, id);
+    // Already heard: markHeard changes and records nothing; say so.
     await store.markHeard(id, CLI_ACTOR);
+    return message.heard;
   });
-  if (o.json) printJson({ id, heard: true });
-  else printLines([`Voicemail ${id} marked heard.`]);
+  if (o.json) printJson({ id, heard: true, alreadyHeard });
+  else printLines([alreadyHeard ? `Voicemail ${id} was already marked heard; nothing changed.` : `Voicemail ${id} marked heard.`]);
   return 0;
 }
 
 export async function voicemailDeleteCommand(id: string | undefined, o: Common): Promise<number> {
-  if (!id) throw new CliError('MISSING_ARGUMENT', 'usage: sotto voicemail delete ID');
+  if (!id) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail delete ID');
   await withStore(o, async ({ practiceId, store }) => {
     await store.get(practiceId, id);
     await store.delete(id, CLI_ACTOR);
@@ -135,9 +137,9 @@ export async function voicemailDeleteCommand(id: string | undefined, o: Common):
 }
 
 export async function voicemailPinSetCommand(o: { extension?: string; pin?: string; practice?: string; json?: boolean; stdin?: () => Promise<string> }): Promise<number> {
-  if (!o.extension) throw new CliError('MISSING_ARGUMENT', 'usage: sotto voicemail pin set --extension 101 < pin.txt   (or --pin 123456)');
+  if (!o.extension) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail pin set --extension 101 < pin.txt   (or --pin 123456)');
   const pin = (o.pin ?? (await (o.stdin ?? readStdin)())).trim();
-  if (pin.length === 0) throw new CliError('MISSING_ARGUMENT', 'no PIN given: pipe it on stdin or pass --pin');
+  if (pin.length === 0) throw usageError('MISSING_ARGUMENT', 'no PIN given: pipe it on stdin or pass --pin');
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     const box = await findBoxByExtension(rt.database.db, practice.id, o.extension!);

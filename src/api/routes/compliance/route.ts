@@ -1,13 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  getPolicy,
-  getPractice,
-  listFeatureChanges,
-  listVoicemailSettings,
-  updatePolicy,
-  updateVoicemailSettings,
-} from '../../../directory/index.ts';
-import { compliancePosture, SAFE_DEFAULT_POLICY, SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes } from '../../../policy/index.ts';
+import { applySafeDefaults, getPolicy, getPractice, listFeatureChanges, listVoicemailSettings } from '../../../directory/index.ts';
+import { compliancePosture } from '../../../policy/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
 import { actorOf } from '../common.ts';
@@ -35,20 +28,12 @@ export const complianceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
     '/compliance/apply-safe-defaults',
     {
       config: { access: 'admin' },
-      schema: { tags: ['compliance'], summary: 'Switch every PHI-bearing feature back to the HIPAA-safe default', response: { 200: PostureView } },
+      schema: { tags: ['compliance'], summary: 'Switch every PHI-bearing feature of the practice and its users back to the HIPAA-safe default, in one transaction (all or nothing)', response: { 200: PostureView } },
     },
     async (req) => {
       const p = principalOf(req);
-      const actor = actorOf(req);
-      const practice = await getPractice(db, p.practiceId);
-      const { retention: _keepRetention, ...switches } = SAFE_DEFAULT_POLICY;
-      await updatePolicy(db, p.practiceId, switches, actor);
-      const safe = { ...SAFE_DEFAULT_VOICEMAIL_SETTINGS, transcription: SAFE_DEFAULT_VOICEMAIL_SETTINGS.transcription && tierIncludes(practice.tier, 'voicemail_transcription') };
-      for (const u of await listVoicemailSettings(db, p.practiceId)) {
-        // A user already on the safe settings is left alone: an event per user saying "before {} after {}" only buries the real changes.
-        const patch = Object.fromEntries((Object.keys(safe) as Array<keyof typeof safe>).filter((k) => u.settings[k] !== safe[k]).map((k) => [k, safe[k]]));
-        if (Object.keys(patch).length > 0) await updateVoicemailSettings(db, p.practiceId, u.userId, patch, actor);
-      }
+      // One transaction for the practice and every user, events included (directory/safe-defaults.ts).
+      await applySafeDefaults(db, p.practiceId, actorOf(req));
       return posture(p.practiceId);
     },
   );
