@@ -161,4 +161,16 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     expect(later.status, later.stderr).toBe(0);
     expect(later.stdout).toContain(`under ${checkpoint!.keyId}`);
   });
+
+  it('moves every chain on to the new audit key within `sotto keys rotate`, so the retired key may be destroyed at once', () => {
+    const dir = copy();
+    const rotated = sotto(['keys', 'rotate'], { SOTTO_DATA_DIR: dir });
+    expect(rotated.status, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain('Audit log: 1 chain(s) moved on to the new audit key.');
+    // No command in between: the retired key goes straight away.
+    for (const f of readdirSync(dir).filter((n) => n.startsWith('master.key.retired-'))) rmSync(join(dir, f));
+    const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('all intact');
+  });
 });
