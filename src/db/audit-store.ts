@@ -67,7 +67,7 @@ export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
       .where('seq', '>=', range.fromSeq ?? 1);
     if (range.toSeq !== undefined) q = q.where('seq', '<=', range.toSeq);
     if (range.limit !== undefined) q = q.limit(range.limit);
-    return (await q.orderBy('seq').execute()).map(fromRow);
+    return (await q.orderBy('seq').execute()).map(auditEventFromRow);
   }
 
   async head(chainKey: string): Promise<ChainHead> {
@@ -111,7 +111,7 @@ export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
     if (q.from !== undefined) s = s.where('at', '>=', q.from);
     if (q.to !== undefined) s = s.where('at', '<', q.to);
     if (q.beforeSeq !== undefined) s = s.where('seq', '<', q.beforeSeq);
-    return (await s.orderBy('seq', 'desc').limit(q.limit).execute()).map(fromRow);
+    return (await s.orderBy('seq', 'desc').limit(q.limit).execute()).map(auditEventFromRow);
   }
 }
 
@@ -138,7 +138,7 @@ function toRow(chainKey: string, e: AuditEvent): AuditEventsTable {
 }
 
 /** Rows read back exactly as hashed; a row someone mangled is passed on as is for verify to flag. */
-function fromRow(r: AuditEventsTable): AuditEvent {
+export function auditEventFromRow(r: AuditEventsTable): AuditEvent {
   let details: AuditDetails;
   try {
     details = JSON.parse(r.details) as AuditDetails;

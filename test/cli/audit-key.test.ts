@@ -9,43 +9,11 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeEventHash, type AuditEvent } from '../../src/audit/index.ts';
 import { sotto } from '../support/cli.ts';
+import { auditEventFromRow } from '../../src/db/audit-store.ts';
+import type { AuditEventsTable } from '../../src/db/schema.ts';
 
-interface Row {
-  chain_key: string;
-  seq: number;
-  id: string;
-  at: string;
-  practice_id: string | null;
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  source_ip: string | null;
-  outcome: string;
-  details: string;
-  prev_hash: string;
-  hash: string;
-  key_id: string | null;
-  mac: string | null;
-}
-
-const asEvent = (r: Row): AuditEvent => ({
-  id: r.id,
-  seq: r.seq,
-  at: r.at,
-  practiceId: r.practice_id,
-  actor: { type: r.actor_type as AuditEvent['actor']['type'], id: r.actor_id },
-  action: r.action,
-  object: r.object_type === null || r.object_id === null ? null : { type: r.object_type, id: r.object_id },
-  sourceIp: r.source_ip,
-  outcome: r.outcome as AuditEvent['outcome'],
-  details: JSON.parse(r.details),
-  keyId: r.key_id,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-  mac: r.mac,
-});
+type Row = AuditEventsTable;
+const asEvent = auditEventFromRow;
 
 describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
   let pristine: string;
