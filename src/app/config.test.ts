@@ -4,6 +4,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
+/** The ConfigError loadConfig refuses `env` with (the test fails if it accepts it). */
+function refusal(env: Record<string, string>): ConfigError {
+  let err: unknown;
+  try {
+    loadConfig(env, '/x');
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConfigError);
+  return err as ConfigError;
+}
+
 describe('loadConfig', () => {
   it('defaults to SQLite and a master key in ./data', () => {
     const c = loadConfig({}, '/srv/sotto');
@@ -34,15 +46,9 @@ describe('loadConfig', () => {
     ['SOTTO_TRANSCRIBE_CONCURRENCY', '0'],
     ['SOTTO_BIND', '999.1.1.1'],
   ])('names the bad variable %s', (name, value) => {
-    let err: unknown;
-    try {
-      loadConfig({ [name]: value }, '/x');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).variable).toBe(name);
-    expect((err as Error).message).toContain(name);
+    const err = refusal({ [name]: value });
+    expect(err.variable).toBe(name);
+    expect(err.message).toContain(name);
   });
 
   it.each([
@@ -55,14 +61,8 @@ describe('loadConfig', () => {
     ['SOTTO_SIP_PORT', { SOTTO_HTTP_PORT: '5060' }],
     ['SOTTO_RTP_PORTS', { SOTTO_SIP_PORT: '20010' }],
   ])('refuses at start what would only fail later: %s in %j', (name, env) => {
-    let err: unknown;
-    try {
-      loadConfig(env, '/x');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).variable).toBe(name);
+    const err = refusal(env);
+    expect(err.variable).toBe(name);
   });
 
   it('takes a From with or without a name, and ports that stand apart', () => {
@@ -107,15 +107,9 @@ describe('loadConfig', () => {
     ['SOTTO_RTP_ADVERTISE', { SOTTO_BIND: '::1', SOTTO_RTP_ADVERTISE: '203.0.113.7' }],
     ['SOTTO_SIP_TLS_PHONE_CA', { SOTTO_SIP_TLS_PHONE_CA: '/nonexistent/phones.pem' }],
   ])('names %s for an address or file Sotto could not use: %j', (name, env) => {
-    let err: unknown;
-    try {
-      loadConfig(env, '/x');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
-    expect((err as ConfigError).variable).toBe(name);
+    const err = refusal(env);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.variable).toBe(name);
     expect((err as Error).message).toContain(name);
   });
 
