@@ -62,6 +62,22 @@ describe('TurnBatchedDestination', () => {
     expect(JSON.parse(second!)).toMatchObject({ level: 40, event: 'log.dropped', count: 2 });
   });
 
+  it('at exit, waits out a full pipe (a non-blocking standard output) rather than drop the last lines', () => {
+    const out = pipeLike(2);
+    let refusals = 0;
+    const d = new TurnBatchedDestination(-1, {
+      write: (bytes) => {
+        // Full twice more after the first two bytes, then drained.
+        if (out.room === 0 && ++refusals === 3) out.room = Infinity;
+        return out.write(bytes);
+      },
+    });
+    d.write('last words\n');
+    d.flushAtExit(1000);
+    expect(out.writes.join('')).toBe('last words\n');
+    expect(refusals).toBe(3);
+  });
+
   it('stops writing, without throwing into the caller, once the reader is gone', async () => {
     let calls = 0;
     const d = new TurnBatchedDestination(-1, {

@@ -13,7 +13,8 @@
 // (EAGAIN) the rest waits for the next try, up to a bound; past it, lines are
 // dropped and counted, and the count is logged once the pipe drains. Whatever
 // is pending when the process exits (a crash included: 'exit' runs after an
-// uncaught exception) is written synchronously then.
+// uncaught exception) is written synchronously then, waiting a little for a
+// full pipe to drain.
 import { writeSync } from 'node:fs';
 
 /** Writes bytes to the descriptor; returns how many it took (fewer on a full pipe). */
@@ -73,6 +74,21 @@ export class TurnBatchedDestination {
     return true;
   }
 
+  /**
+   * At exit: what is pending, waiting out a full pipe (standard output
+   * turns non-blocking once process.stdout is touched) for up to
+   * `patienceMs`; a crash's last lines matter more than a prompt exit.
+   */
+  flushAtExit(patienceMs = 2000): void {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const until = Date.now() + patienceMs;
+    for (;;) {
+      this.flush();
+      if (this.backlog === undefined || this.broken || Date.now() >= until) return;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+
   /** Writes what is pending now, as far as the descriptor takes it. */
   flush(): void {
     if (this.dropped > 0 && this.backlog === undefined) {
@@ -116,6 +132,6 @@ export class TurnBatchedDestination {
 /** The server's standard output, flushed at exit too. */
 export function stdoutLogDestination(): TurnBatchedDestination {
   const destination = new TurnBatchedDestination(1);
-  process.on('exit', () => destination.flush());
+  process.on('exit', () => destination.flushAtExit());
   return destination;
 }
