@@ -54,12 +54,16 @@ describe('LocalRoutes', () => {
       v4,
       'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n' +
         'eth1\t0000140A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n' +
-        'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
+        // A backup uplink listed first, of a higher metric; a route that is down.
+        'wwan0\t00000000\t01DEDEC6\t0003\t0\t0\t700\t00000000\t0\t0\t0\n' +
+        'eth2\t00000000\t01DEDEC6\t0002\t0\t0\t0\t00000000\t0\t0\t0\n' +
+        'eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n',
     );
     const v6 = join(dir, 'ipv6_route');
     writeFileSync(
       v6,
       '00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n' +
+        '00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000009 00000800 00000001 00000000 00000003    wwan0\n' +
         '00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003     eth0\n',
     );
     expect(defaultRouteInterface(v4, 4)).toBe('eth0');

@@ -106,7 +106,11 @@ export class LocalRoutes {
   }
 }
 
-/** The interface the default route (destination 0/0) leaves by, from Linux's route table; undefined elsewhere. */
+/**
+ * The interface the default route (destination 0/0) leaves by, from Linux's
+ * route tables; undefined elsewhere. With several (a backup uplink), the one
+ * the kernel uses: up, and of the lowest metric.
+ */
 export function defaultRouteInterface(file: string, family: 4 | 6): string | undefined {
   let text: string;
   try {
@@ -114,13 +118,22 @@ export function defaultRouteInterface(file: string, family: 4 | 6): string | und
   } catch {
     return undefined;
   }
+  const RTF_UP = 0x1;
+  let best: { iface: string; metric: number } | undefined;
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (family === 4 && f[1] === '00000000' && f[7] === '00000000' && f[0] !== 'Iface') return f[0];
-    // ipv6_route: destination, prefix length, …, the interface last.
-    if (family === 6 && f.length >= 10 && /^0{32}$/.test(f[0] ?? '') && f[1] === '00' && f[9] !== 'lo') return f[9];
+    let candidate: { iface: string; metric: number } | undefined;
+    // route: Iface Destination Gateway Flags RefCnt Use Metric Mask …, hex but for the metric.
+    if (family === 4 && f[0] !== 'Iface' && f[1] === '00000000' && f[7] === '00000000' && (parseInt(f[3] ?? '0', 16) & RTF_UP) !== 0) {
+      candidate = { iface: f[0]!, metric: Number(f[6]) };
+    }
+    // ipv6_route: destination, prefix length, source, its length, next hop, metric, refcnt, use, flags, interface (hex).
+    if (family === 6 && f.length >= 10 && /^0{32}$/.test(f[0] ?? '') && f[1] === '00' && f[9] !== 'lo' && (parseInt(f[8] ?? '0', 16) & RTF_UP) !== 0) {
+      candidate = { iface: f[9]!, metric: parseInt(f[5] ?? 'ffffffff', 16) };
+    }
+    if (candidate && Number.isFinite(candidate.metric) && (!best || candidate.metric < best.metric)) best = candidate;
   }
-  return undefined;
+  return best?.iface;
 }
 
 function isLoopback(address: string): boolean {
