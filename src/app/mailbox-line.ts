@@ -42,7 +42,7 @@ export function createMailboxLine(o: MailboxLineOptions): MailboxLine {
     const relayCallId = `mb-${call.id}`;
     let answer: string;
     try {
-      answer = await o.relay.answerOffer(relayCallId, LEG, call.invite.body.toString('utf8'));
+      answer = await o.relay.answerOffer(relayCallId, LEG, call.invite.body.toString('utf8'), { toward: call.callerAddress });
     } catch (e) {
       o.logger.warn({ event: 'mailbox.answer_failed', callId: call.id, code: codeOf(e) }, 'mailbox');
       return call.reject(488);

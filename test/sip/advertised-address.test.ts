@@ -64,7 +64,8 @@ describe.each(CASES)('SOTTO_BIND=0.0.0.0, $name', { timeout: 60_000 }, (c) => {
     rt = await openRuntime(config, createLogger('silent', pino.destination(2)));
     sotto = await startServer(rt);
     const practice = await createPractice(rt.database.db, { name: 'Advertise Clinic', tier: 'pro', sipDomain: DOMAIN });
-    for (const ext of ['101', '102']) {
+    // 103 has no phone: its calls go to voicemail, which Sotto answers itself.
+    for (const ext of ['101', '102', '103']) {
       const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@advertise.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR);
       passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
     }
@@ -136,6 +137,21 @@ describe.each(CASES)('SOTTO_BIND=0.0.0.0, $name', { timeout: 60_000 }, (c) => {
     } finally {
       clearInterval(tick);
     }
+    call.bye();
+    await a.waitResponse('BYE');
+  });
+
+  it("voicemail answers with the address facing the caller's signalling, not its SDP's (a phone behind a NAT)", async () => {
+    const server = { host: '127.0.0.1', port: sotto.sip.ports.udp };
+    const a = await CallPhone.open({ server, domain: DOMAIN, username: '101', password: passwords['101']!, transport: 'UDP' });
+    const ma = await FakePhone.open();
+    closers.push(a, ma);
+    // The phone's private address as its NAT leaves it in the SDP: nothing this server has a route to but the default one.
+    const natted = ma.offer({ codecs: ['PCMU'] }).replace(/^c=IN IP4 .*$/m, 'c=IN IP4 203.0.113.5');
+    const call = await a.call('103', natted);
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    call.ack2xx(ok);
+    expect(sdpLines(ok.body.toString('utf8'))).toEqual([expect.stringMatching(new RegExp(`^o=sotto \\d+ \\d+ IN IP4 ${c.media.replace(/\./g, '\\.')}$`)), `c=IN IP4 ${c.media}`]);
     call.bye();
     await a.waitResponse('BYE');
   });

@@ -35,6 +35,8 @@ export interface UnavailableCall {
   readonly calleeExtension: string;
   /** The caller's INVITE, its SDP offer in the body. */
   readonly invite: SipRequest;
+  /** Where the caller's signalling came from: the relay's SDP names the address facing it (its SDP c= may be behind a NAT). */
+  readonly callerAddress: string;
   /** Answers the caller with a final failure status (the default hook: 480). */
   reject(status: number): void;
   /**
@@ -100,6 +102,10 @@ export class Call implements UnavailableCall, ForkEvents {
   ) {}
 
   /** Our Contact toward the caller, on the caller's transport. */
+  get callerAddress(): string {
+    return this.aDestination.address;
+  }
+
   private get aContact(): string {
     return this.ctx.contactFor(this.aDestination.protocol, this.aDestination.address);
   }

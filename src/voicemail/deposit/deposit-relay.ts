@@ -3,7 +3,7 @@
 import type { DtmfNotice, PlaybackHandle, PlaySource, RecordingHandle, RecordingSink } from '../../media/relay/index.ts';
 
 export interface DepositRelay {
-  answerOffer(callId: string, legId: string, sdp: string): Promise<string>;
+  answerOffer(callId: string, legId: string, sdp: string, options?: { toward?: string }): Promise<string>;
   play(callId: string, legId: string, source: PlaySource): Promise<PlaybackHandle>;
   record(callId: string, source: string, sink: RecordingSink): Promise<RecordingHandle>;
   onDtmf(callId: string, listener: (notice: DtmfNotice) => void, options?: { inband?: boolean }): () => void;

@@ -102,7 +102,7 @@ export class VoicemailDeposit {
     const relayCallId = `vm-${call.id}`;
     let answer: string;
     try {
-      answer = await this.o.relay.answerOffer(relayCallId, LEG, call.invite.body.toString('utf8'));
+      answer = await this.o.relay.answerOffer(relayCallId, LEG, call.invite.body.toString('utf8'), { toward: call.callerAddress });
     } catch (e) {
       this.log.warn({ event: 'voicemail.answer_failed', callId: call.id, code: codeOf(e) }, 'voicemail');
       return call.reject(488);
