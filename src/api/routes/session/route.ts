@@ -170,8 +170,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
     async (req, reply) => {
       const p = principalOf(req);
       if (p.via !== 'session') throw new ApiError('NOT_A_SESSION', 'API tokens do not sign out; revoke the token instead');
-      await endSession(gate.sessions, p.session!.token);
+      // Recorded first: with the database gone the 503 is then true (the session still stands, nothing changed),
+      // where ending the session first left a sign-out that happened, unaudited, behind a 503 saying otherwise.
       await recordAuthEvent(db, p.practiceId, actorOf(req), { action: 'auth.sign_out', object: { type: 'user', id: p.userId } });
+      await endSession(gate.sessions, p.session!.token);
       void reply.header('set-cookie', clearSessionCookie(cookieOptions));
       return reply.status(204).send(null);
     },
