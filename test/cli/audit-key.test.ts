@@ -95,7 +95,7 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     expect(r.stderr).toMatch(new RegExp(`BROKEN at seq \\d+ \\(unkeyed_after_keyed\\), event forged-1`));
   });
 
-  it('verifies an install upgraded from unkeyed chains, then keys every new event', () => {
+  it('checkpoints an install upgraded from unkeyed chains at its first start, then keys every new event', () => {
     const dir = copy();
     let count = 0;
     // What the previous version wrote: no key id, no tag, hashes without them.
@@ -104,13 +104,14 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
       count = rows.length;
       return 1;
     });
-    const before = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
-    expect(before.status, before.stderr).toBe(0);
-    expect(before.stdout).toContain(`chain ${practiceId}: ${count} event(s), intact, not keyed (every event predates keyed chains)`);
-    expect(sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).status).toBe(0); // records audit.export, the first keyed event
+    // The command's start is the upgrade moment: an audit.key_checkpoint under the audit key now ends the chain.
+    const first = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`chain ${practiceId}: ${count + 1} event(s), intact, keyed from seq ${count + 1} (event `);
+    expect(sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
     const after = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(after.status, after.stderr).toBe(0);
-    expect(after.stdout).toContain(`chain ${practiceId}: ${count + 1} event(s), intact, keyed from seq ${count + 1} (event `);
+    expect(after.stdout).toContain(`chain ${practiceId}: ${count + 2} event(s), intact, keyed from seq ${count + 1} (event `);
   });
 
   it('stays verifiable across `sotto keys rotate`, and after the retired key is destroyed', async () => {
