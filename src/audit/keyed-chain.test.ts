@@ -11,7 +11,7 @@ import type { AuditEvent, AuditEventInput } from './event.ts';
 import { exportChain, verifyExport } from './export.ts';
 import { MemoryAuditStore, type MemoryAuditTx } from './store.ts';
 import { verifyChain } from './verify.ts';
-import { verifyStoredChain } from './verify-store.ts';
+import { verifyStore, verifyStoredChain } from './verify-store.ts';
 
 const masterA = Buffer.alloc(32, 0xa1);
 const masterB = Buffer.alloc(32, 0xb2);
@@ -211,6 +211,21 @@ describe('a chain rewritten as unkeyed events (review finding: a tagged append u
     store.rawSetHead('prac_1', { seq: 2, hash: rows[1]!.hash });
     await append(logUnder(ringA), 1);
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 3, authenticated: true });
+  });
+});
+
+describe('which chains verify walks (review finding: a head row at seq 0 or deleted hid a chain)', () => {
+  it('walks every chain with events, whatever its head row says, and binds each to its practice', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 2);
+    store.rawSetHead('prac_1', { seq: 0, hash: '0'.repeat(64) });
+    expect(await store.chainKeys()).toEqual(['prac_1']);
+    expect((await verifyStore(store, ringA)).chains).toEqual([{ chain: 'prac_1', result: { ok: false, break: { seq: 2, reason: 'head_mismatch' }, verifiedCount: 2 } }]);
+    store.rawDeleteHead('prac_1');
+    expect((await verifyStore(store, ringA)).ok).toBe(false);
+    // A genuine chain copied under another practice's key is not that practice's chain.
+    store.rawSetChain('prac_2', structuredClone(store.rawRows('prac_1')));
+    expect((await verifyStore(store, ringA)).chains.find((c) => c.chain === 'prac_2')?.result).toMatchObject({ ok: false, break: { seq: 1, reason: 'wrong_chain' } });
   });
 });
 
