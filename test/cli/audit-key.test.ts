@@ -2,7 +2,7 @@
 // demo install whose SQLite file someone with write access to it (but not to
 // the master key file) has doctored, an install upgraded from unkeyed
 // chains, and an install after `sotto keys rotate`.
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -112,6 +112,38 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     const after = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(after.status, after.stderr).toBe(0);
     expect(after.stdout).toContain(`chain ${practiceId}: ${count + 2} event(s), intact, keyed from seq ${count + 1} (event `);
+  });
+
+  it('exits 3 on an export whose chain holds but no tag at hand vouches for it (review finding: forged exports exited 0)', () => {
+    const genuine = sotto(['audit', 'export'], { SOTTO_DATA_DIR: pristine }).stdout;
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-audit-key-export-'));
+    const write = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const ok = sotto(['audit', 'verify', '--file', write('genuine.jsonl', genuine)], { SOTTO_DATA_DIR: pristine });
+    expect(ok.status, ok.stderr).toBe(0);
+    // The forger's export: an event changed, every event under a key id of their own (or none), the chain rebuilt.
+    const lines = genuine.trimEnd().split('\n');
+    const forge = (keyId: string | null) => {
+      const events = lines.slice(1, -1).map((l) => JSON.parse(l).event as AuditEvent);
+      events[1]!.outcome = 'failure';
+      let prev = '0'.repeat(64);
+      for (const e of events) {
+        Object.assign(e, { keyId, mac: keyId === null ? null : 'ab'.repeat(32), prevHash: prev });
+        e.hash = computeEventHash(prev, e);
+        prev = e.hash;
+      }
+      const end = { kind: 'end', count: events.length, head: { seq: events.at(-1)!.seq, hash: prev } };
+      return [lines[0]!, ...events.map((e) => JSON.stringify({ kind: 'event', event: e })), JSON.stringify(end)].join('\n') + '\n';
+    };
+    for (const [name, keyId] of [['invented-key.jsonl', 'ak_00112233deadbeef'], ['unkeyed.jsonl', null]] as const) {
+      const r = sotto(['audit', 'verify', '--file', write(name, forge(keyId))], { SOTTO_DATA_DIR: pristine });
+      expect(r.status, name).toBe(3);
+      expect(r.stdout).toContain('intact');
+      expect(r.stderr).toContain('export NOT authenticated: ');
+    }
   });
 
   it('stays verifiable across `sotto keys rotate`, and after the retired key is destroyed', async () => {
