@@ -3,7 +3,7 @@
 // practice's chain as JSON Lines for an auditor, verifiable offline.
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { AUDIT_ACTIONS, auditKeyring, exportChain, verifyExport, verifyStore, type AuditKeyring, type ChainVerification, type KeyedFrom } from '../../audit/index.ts';
+import { AUDIT_ACTIONS, AuditError, auditKeyring, exportChain, verifyExport, verifyStore, type AuditKeyring, type ChainVerification, type KeyedFrom } from '../../audit/index.ts';
 import { recordAudit } from '../../directory/audit.ts';
 import { CLI_ACTOR } from '../../directory/index.ts';
 import { auditKeysOf, KyselyAuditStore } from '../../db/index.ts';
@@ -119,13 +119,33 @@ export async function auditExportCommand(o: { from?: string; to?: string; practi
       if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
     }
     // A copy of the log left the box: that is on the log too (after the copy, which it does not change).
-    await rt.database.db.transaction().execute((trx) =>
-      recordAudit(trx, practice.id, CLI_ACTOR, {
-        action: AUDIT_ACTIONS.auditExport,
-        object: { type: 'audit_log', id: practice.id },
-        details: { lines: exported, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
-      }),
-    );
+    try {
+      await rt.database.db.transaction().execute((trx) =>
+        recordAudit(trx, practice.id, CLI_ACTOR, {
+          action: AUDIT_ACTIONS.auditExport,
+          object: { type: 'audit_log', id: practice.id },
+          details: { lines: exported, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
+        }),
+      );
+    } catch (e) {
+      throw refusedAppend(e);
+    }
   });
   return 0;
+}
+
+/**
+ * The audit log refused to link this command's event (audit/append-guard.ts):
+ * the export went out unrecorded, so the command fails. A long export that
+ * outlived `sotto keys rotate` holds the old key: rerunning it is the fix.
+ */
+function refusedAppend(e: unknown): unknown {
+  if (!(e instanceof AuditError)) return e;
+  if (e.code === 'audit.key_superseded') {
+    return new CliError('AUDIT_KEY_SUPERSEDED', `the export was written but not recorded: the audit key changed (\`sotto keys rotate\`) while it ran; run \`sotto audit export\` again`);
+  }
+  if (e.code === 'audit.chain_unauthenticated') {
+    return new CliError('AUDIT_CHAIN_UNAUTHENTICATED', 'the export was written but not recorded: the audit chain does not end in an event tagged under this install\'s audit key; run `sotto audit verify`');
+  }
+  return e;
 }
