@@ -174,4 +174,21 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('all intact');
   });
+
+  it('names the chains `keys rotate` could not move on and says to keep the retired key, exit 3 (review finding: they were dropped silently)', () => {
+    const dir = copy();
+    // A mid-chain edit without a rebuild: the tail's tag still checks out, the chain does not verify.
+    const db = new Database(join(dir, 'sotto.db'));
+    db.exec('DROP TRIGGER audit_events_no_update');
+    db.prepare('UPDATE audit_events SET actor_id = ? WHERE chain_key = ? AND seq = 3').run('someone-else', practiceId);
+    db.close();
+    const rotated = sotto(['keys', 'rotate'], { SOTTO_DATA_DIR: dir });
+    expect(rotated.status, rotated.stderr).toBe(3);
+    expect(rotated.stdout).toContain('Audit log: 0 chain(s) moved on to the new audit key.');
+    expect(rotated.stdout).toMatch(/master\.key\.retired-\S+: KEEP it/);
+    expect(rotated.stderr).toContain(`audit chain(s) NOT moved on to the new audit key because they do not verify: ${practiceId}.`);
+    expect(rotated.stderr).toContain('AUDIT_CHAINS_NOT_MOVED');
+    const json = JSON.parse(sotto(['keys', 'rotate', '--json'], { SOTTO_DATA_DIR: dir }).stdout);
+    expect(json.auditChainsNotMoved).toEqual([practiceId]);
+  });
 });
