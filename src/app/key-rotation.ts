@@ -51,6 +51,12 @@ export interface MasterKeyRotation {
   walScrubbed: boolean;
   /** Audit chains moved on to the new audit key (an `audit.key_checkpoint` each); -1: deferred to the next start. */
   auditChainsCheckpointed: number;
+  /**
+   * Chains still ending under the retired audit key because they did not
+   * verify (or moved meanwhile): only the retired key vouches for them, so it
+   * must be kept. Empty when every chain moved.
+   */
+  auditChainsNotMoved: string[];
 }
 
 /** The key file could not be put in place after the database was re-wrapped: rerun once the cause is fixed. */
@@ -130,20 +136,29 @@ export async function rotateMasterKeyAudited(rt: Runtime): Promise<MasterKeyRota
     retiredKeyPath,
     resumed: step2.resumed,
     walScrubbed,
-    auditChainsCheckpointed: checkpoints,
+    auditChainsCheckpointed: checkpoints.moved,
+    auditChainsNotMoved: checkpoints.notMoved,
   };
 }
 
-/** The audit log's checkpoints onto the new master key's audit key (audit/checkpoint.ts); -1 when it could not be done now. */
-async function checkpointOntoNewKey(rt: Runtime, keyPath: string, retiredKeyPath: string): Promise<number> {
+/**
+ * The audit log's checkpoints onto the new master key's audit key
+ * (audit/checkpoint.ts); moved -1 when it could not be done now. A chain
+ * that did not verify is not moved (a checkpoint must not vouch for a forged
+ * segment): it is named, and the command tells the operator to keep the
+ * retired key (review finding: such chains used to be dropped silently).
+ */
+async function checkpointOntoNewKey(rt: Runtime, keyPath: string, retiredKeyPath: string): Promise<{ moved: number; notMoved: string[] }> {
   const newKey = readFileSync(keyPath);
   const oldKey = readFileSync(retiredKeyPath);
   try {
     const outcomes = await rekeyAuditLog(rt.database.db, auditKeyring(newKey, [oldKey]));
-    return outcomes.filter((o) => o.outcome === 'checkpointed').length;
+    const notMoved = outcomes.filter((o) => o.outcome === 'unverified').map((o) => o.chain);
+    if (notMoved.length > 0) rt.logger.warn({ event: 'audit.chain_unverified', code: 'AUDIT_CHAIN_UNVERIFIED', chains: notMoved }, 'audit chains left under the retired audit key: keep the retired key');
+    return { moved: outcomes.filter((o) => o.outcome === 'checkpointed' || o.outcome === 'upgraded').length, notMoved };
   } catch (e) {
     rt.logger.warn({ event: 'audit.checkpoint_deferred', code: (e as { code?: string }).code ?? 'ERROR' }, 'audit chains move on to the new key at the next start');
-    return -1;
+    return { moved: -1, notMoved: [] };
   } finally {
     newKey.fill(0);
     oldKey.fill(0);

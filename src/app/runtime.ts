@@ -93,12 +93,15 @@ function bindAuditKeyring(database: DatabaseHandle, masterKey: Buffer, masterKey
 /**
  * After `sotto keys rotate`, chains end under the previous audit key: each
  * is verified with the retired key and moved on to the current one by a
- * checkpoint event (src/audit/checkpoint.ts). One that does not verify is
- * left alone and reported by code; `sotto audit verify` names its break.
+ * checkpoint event (src/audit/checkpoint.ts). On an upgraded install, chains
+ * ending in unkeyed events get one too, so every live chain ends tagged (an
+ * append links only onto a tagged tail). One that does not verify is left
+ * alone and reported by code; `sotto audit verify` names its break.
  */
 async function checkpointAuditChains(database: DatabaseHandle, keys: AuditKeyring, logger: Logger): Promise<void> {
   for (const o of await rekeyAuditLog(database.db, keys)) {
     if (o.outcome === 'checkpointed') logger.info({ event: 'audit.key_checkpoint', chain: o.chain, seq: o.seq, fromKeyId: o.fromKeyId, toKeyId: keys.current.id }, 'audit chain moved on to the current audit key');
+    if (o.outcome === 'upgraded') logger.info({ event: 'audit.key_checkpoint', chain: o.chain, seq: o.seq, fromKeyId: null, toKeyId: keys.current.id }, 'unkeyed audit chain now ends under the current audit key');
     if (o.outcome === 'unverified') {
       logger.error({ event: 'audit.chain_unverified', code: 'AUDIT_CHAIN_UNVERIFIED', chain: o.chain, fromKeyId: o.fromKeyId, seq: o.break?.seq ?? null, reason: o.break?.reason ?? 'moved' }, 'audit chain under an older key did not verify: not checkpointed');
     }

@@ -11,7 +11,8 @@
  * so the action that was to be recorded fails with it.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditKey } from './audit-key.ts';
+import { assertTailAuthentic } from './append-guard.ts';
+import type { AuditKey, AuditKeyring } from './audit-key.ts';
 import { linkEvent } from './chain.ts';
 import { chainKeyFor, validateEventInput, type AuditEvent, type AuditEventInput } from './event.ts';
 import type { AuditStore } from './store.ts';
@@ -25,7 +26,14 @@ export interface AuditLogOptions<Tx> {
   clock: AuditClock;
   /** Event ids; default random UUIDs. */
   newId?: () => string;
-  /** The audit key new events are tagged with (the runtime's; audit-key.ts). Null writes unkeyed events, which verify refuses after keyed ones. */
+  /**
+   * The runtime's audit keys (audit-key.ts): new events are tagged under the
+   * current one, and nothing is linked onto a chain whose last event is not
+   * tagged under one of them (append-guard.ts). Null (and no `key`) writes
+   * unkeyed events, which verify refuses after keyed ones.
+   */
+  keys?: AuditKeyring | null;
+  /** Shorthand for `keys` with no retired key. */
   key?: AuditKey | null;
 }
 
@@ -33,21 +41,24 @@ export class AuditLog<Tx> {
   readonly #store: AuditStore<Tx>;
   readonly #clock: AuditClock;
   readonly #newId: () => string;
-  readonly #key: AuditKey | null;
+  readonly #keys: AuditKeyring | null;
 
   constructor(options: AuditLogOptions<Tx>) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#newId = options.newId ?? randomUUID;
-    this.#key = options.key ?? null;
+    this.#keys = options.keys ?? (options.key ? { current: options.key, retired: [] } : null);
   }
 
   async record(tx: Tx, input: AuditEventInput): Promise<AuditEvent> {
     const valid = validateEventInput(input);
     const id = this.#newId();
     const at = new Date(this.#clock.now()).toISOString();
-    return this.#store.append(tx, chainKeyFor(valid.practiceId), (head) =>
-      linkEvent(head, {
+    const chain = chainKeyFor(valid.practiceId);
+    const keys = this.#keys;
+    return this.#store.append(tx, chain, (head, tail) => {
+      if (keys) assertTailAuthentic(keys, chain, head, tail);
+      return linkEvent(head, {
         id,
         seq: head.seq + 1,
         at,
@@ -58,7 +69,7 @@ export class AuditLog<Tx> {
         sourceIp: valid.sourceIp,
         outcome: valid.outcome,
         details: valid.details,
-      }, this.#key),
-    );
+      }, keys?.current ?? null);
+    });
   }
 }

@@ -6,7 +6,11 @@ export type AuditErrorCode =
   | 'audit.event_invalid'
   | 'audit.details_invalid'
   | 'audit.phi_suspected'
-  | 'audit.chain_conflict';
+  | 'audit.chain_conflict'
+  /** The chain's last event is not tagged under a key at hand (unkeyed, bad tag, or not the head row's): nothing is linked onto it. */
+  | 'audit.chain_unauthenticated'
+  /** The chain's last event is under an audit key this process does not hold: the master key was rotated after it started (or the key id was forged). */
+  | 'audit.key_superseded';
 
 export class AuditError extends Error {
   override readonly name = 'AuditError';

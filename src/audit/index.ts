@@ -32,6 +32,7 @@ export {
 export { auditKeyring, deriveAuditKey, isAuditKeyId, keyById, macMatches, macOf, type AuditKey, type AuditKeyring } from './audit-key.ts';
 export { checkpointChain, checkpointChains, type CheckpointOptions, type CheckpointOutcome } from './checkpoint.ts';
 export { verifyStore, verifyStoredChain, type ChainReport } from './verify-store.ts';
-export { MemoryAuditStore, type AuditRange, type AuditStore, type MemoryAuditTx } from './store.ts';
+export { MemoryAuditStore, type AuditRange, type AuditStore, type ChainTail, type MemoryAuditTx } from './store.ts';
+export { assertTailAuthentic } from './append-guard.ts';
 export { EXPORT_FORMAT, EXPORT_VERSION, exportChain, verifyExport, type ExportFailure, type ExportHeader, type ExportVerification } from './export.ts';
 export { AUDIT_ACTIONS, isBreakGlassAction, type AuditAction } from './actions.ts';

@@ -5,13 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { auditKeyring, macOf, type AuditKeyring } from './audit-key.ts';
 import { AuditLog } from './audit-log.ts';
-import { computeEventHash } from './chain.ts';
+import { computeEventHash, linkEvent } from './chain.ts';
 import { checkpointChains } from './checkpoint.ts';
 import type { AuditEvent, AuditEventInput } from './event.ts';
 import { exportChain, verifyExport } from './export.ts';
 import { MemoryAuditStore, type MemoryAuditTx } from './store.ts';
 import { verifyChain } from './verify.ts';
-import { verifyStoredChain } from './verify-store.ts';
+import { verifyStore, verifyStoredChain } from './verify-store.ts';
 
 const masterA = Buffer.alloc(32, 0xa1);
 const masterB = Buffer.alloc(32, 0xb2);
@@ -36,7 +36,18 @@ function install() {
   const append = async (log: AuditLog<MemoryAuditTx>, count: number) => {
     for (let i = 0; i < count; i++) await store.transaction((tx) => log.record(tx, play(n + 1)));
   };
-  return { store, logUnder, append, clock: { now: () => (t += 1000) } };
+  /** The forger's append: straight into the store, past AuditLog's guard, tagged under whatever key they hold (or none). */
+  const forge = async (ring: AuditKeyring | null, count = 1) => {
+    for (let i = 0; i < count; i++) {
+      const id = `evt_${++n}`;
+      const at = new Date((t += 1000)).toISOString();
+      await store.transaction((tx) => store.append(tx, 'prac_1', (h) => linkEvent(h, { id, seq: h.seq + 1, at, ...play(n), details: { box: 'vmb_3' } }, ring?.current ?? null)));
+    }
+  };
+  const clock = { now: () => (t += 1000) };
+  /** What every start does (runtime.ts): checkpoints onto the current key. */
+  const start = (keys: AuditKeyring) => checkpointChains({ store, keys, transaction: (fn) => store.transaction(fn), clock, newId: () => `evt_${++n}` });
+  return { store, logUnder, append, forge, start, clock };
 }
 
 /**
@@ -86,9 +97,9 @@ describe('a keyed chain', () => {
   });
 
   it('refuses an unkeyed event appended after keyed ones (no downgrade)', async () => {
-    const { store, logUnder, append } = install();
+    const { store, logUnder, append, forge } = install();
     await append(logUnder(ringA), 3);
-    await append(logUnder(null), 1); // the old, unkeyed way, as a forger without the key would
+    await forge(null); // the old, unkeyed way, as a forger without the key would
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 4, reason: 'unkeyed_after_keyed', id: 'evt_4' }, verifiedCount: 3 });
     // The rule needs no key: an offline check of an export refuses it too.
     expect(verifyChain(await store.readRange('prac_1'))).toMatchObject({ ok: false, break: { seq: 4, reason: 'unkeyed_after_keyed' } });
@@ -104,9 +115,9 @@ describe('a keyed chain', () => {
   });
 
   it('refuses tags under a key it does not hold at the tail', async () => {
-    const { store, logUnder, append } = install();
+    const { store, logUnder, append, forge } = install();
     await append(logUnder(ringA), 2);
-    await append(logUnder(auditKeyring(Buffer.alloc(32, 0x66))), 1);
+    await forge(auditKeyring(Buffer.alloc(32, 0x66)));
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { seq: 3, reason: 'stale_key' } });
     const other = install();
     await other.append(other.logUnder(auditKeyring(Buffer.alloc(32, 0x66))), 2);
@@ -128,22 +139,93 @@ describe('a keyed chain', () => {
 });
 
 describe('an upgraded install', () => {
-  it('verifies its unkeyed events, and every later event is keyed: keyed from the first of them', async () => {
-    const { store, logUnder, append } = install();
+  it('has its unkeyed chains checkpointed at the first start, and every later event is keyed: keyed from the checkpoint', async () => {
+    const { store, logUnder, append, start } = install();
     await append(logUnder(null), 4); // written before the upgrade
-    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 4, keyedFrom: null, authenticated: false });
+    expect(await verifyStoredChain(store, 'prac_1')).toMatchObject({ ok: true, count: 4, keyedFrom: null, authenticated: false });
+    expect(await start(ringA)).toEqual([{ chain: 'prac_1', outcome: 'upgraded', seq: 5 }]);
+    const [cp] = await store.readRange('prac_1', { fromSeq: 5 });
+    expect(cp).toMatchObject({ action: 'audit.key_checkpoint', actor: { type: 'system', id: 'audit' }, keyId: ringA.current.id, details: { upgrade: true, toKeyId: ringA.current.id, verifiedThroughSeq: 4 } });
     await append(logUnder(ringA), 2);
-    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 6, keyedFrom: { seq: 5, id: 'evt_5' }, authenticated: true });
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 7, keyedFrom: { seq: 5, id: 'evt_5' }, authenticated: true });
+    expect(await start(ringA)).toEqual([{ chain: 'prac_1', outcome: 'current' }]);
   });
 
   it('has its unkeyed history covered by the first tag: rewriting it is caught', async () => {
-    const { store, logUnder, append } = install();
+    const { store, logUnder, append, start } = install();
     await append(logUnder(null), 4);
+    await start(ringA);
     await append(logUnder(ringA), 2);
     const rows = store.rawRows('prac_1');
     rows[1]!.object = { type: 'voicemail', id: 'vm_99' };
     rebuild(rows, 1, null, store);
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { seq: 5, reason: 'mac_mismatch' } });
+  });
+});
+
+describe('a chain rewritten as unkeyed events (review finding: a tagged append used to vouch for it)', () => {
+  /** The database writer's rewrite: key ids and tags dropped, SHA-256 links rebuilt, the head row moved to the forged tail. */
+  async function strippedChain() {
+    const it = install();
+    await it.append(it.logUnder(ringA), 3);
+    const rows = it.store.rawRows('prac_1');
+    rows[1]!.outcome = 'failure';
+    for (const r of rows) Object.assign(r, { keyId: null, mac: null });
+    rebuild(rows, 0, null, it.store);
+    return it;
+  }
+
+  it('fails verify with the keys at hand (unkeyed_tail), though the SHA-256 chain holds', async () => {
+    const { store } = await strippedChain();
+    expect(await verifyStoredChain(store, 'prac_1')).toMatchObject({ ok: true, count: 3, keyedFrom: null });
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 3, reason: 'unkeyed_tail', id: 'evt_3' }, verifiedCount: 3 });
+  });
+
+  it('is never linked onto: the next audited action fails with audit.chain_unauthenticated and records nothing', async () => {
+    const { store, logUnder, append } = await strippedChain();
+    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ name: 'AuditError', code: 'audit.chain_unauthenticated' });
+    expect(await store.head('prac_1')).toMatchObject({ seq: 3 });
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { reason: 'unkeyed_tail' } });
+  });
+
+  it('is not upgraded by a start while other chains are keyed: left alone and reported', async () => {
+    const { store, start } = await strippedChain();
+    await store.transaction((tx) => new AuditLog<MemoryAuditTx>({ store, clock: { now: () => 0 }, keys: ringA }).record(tx, { ...play(9), practiceId: null }));
+    expect(await start(ringA)).toEqual([
+      { chain: 'installation', outcome: 'current' },
+      { chain: 'prac_1', outcome: 'unverified', fromKeyId: null, break: { seq: 3, reason: 'unkeyed_tail', id: 'evt_3' } },
+    ]);
+    expect(await store.head('prac_1')).toMatchObject({ seq: 3 });
+  });
+
+  it('refuses to link onto a tail whose tag is wrong or that is not the head row\'s event', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 2);
+    const rows = store.rawRows('prac_1');
+    const mac = rows[1]!.mac!;
+    rows[1]!.mac = mac.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ code: 'audit.chain_unauthenticated' });
+    rows[1]!.mac = mac;
+    store.rawSetHead('prac_1', { seq: 2, hash: rows[0]!.hash });
+    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ code: 'audit.chain_unauthenticated' });
+    store.rawSetHead('prac_1', { seq: 2, hash: rows[1]!.hash });
+    await append(logUnder(ringA), 1);
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 3, authenticated: true });
+  });
+});
+
+describe('which chains verify walks (review finding: a head row at seq 0 or deleted hid a chain)', () => {
+  it('walks every chain with events, whatever its head row says, and binds each to its practice', async () => {
+    const { store, logUnder, append } = install();
+    await append(logUnder(ringA), 2);
+    store.rawSetHead('prac_1', { seq: 0, hash: '0'.repeat(64) });
+    expect(await store.chainKeys()).toEqual(['prac_1']);
+    expect((await verifyStore(store, ringA)).chains).toEqual([{ chain: 'prac_1', result: { ok: false, break: { seq: 2, reason: 'head_mismatch' }, verifiedCount: 2 } }]);
+    store.rawDeleteHead('prac_1');
+    expect((await verifyStore(store, ringA)).ok).toBe(false);
+    // A genuine chain copied under another practice's key is not that practice's chain.
+    store.rawSetChain('prac_2', structuredClone(store.rawRows('prac_1')));
+    expect((await verifyStore(store, ringA)).chains.find((c) => c.chain === 'prac_2')?.result).toMatchObject({ ok: false, break: { seq: 1, reason: 'wrong_chain' } });
   });
 });
 
@@ -169,7 +251,7 @@ describe('after a master key rotation', () => {
   });
 
   it('refuses to move on a chain whose old segment was forged, and verify refuses a key change without the checkpoint', async () => {
-    const { store, logUnder, append, clock } = install();
+    const { store, logUnder, append, forge, clock } = install();
     await append(logUnder(ringA), 3);
     const rows = store.rawRows('prac_1');
     rows[0]!.details = { box: 'vmb_4' };
@@ -177,34 +259,37 @@ describe('after a master key rotation', () => {
     const outcomes = await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock });
     expect(outcomes).toEqual([{ chain: 'prac_1', outcome: 'unverified', fromKeyId: ringA.current.id, break: { seq: 1, reason: 'mac_mismatch', id: 'evt_1' } }]);
     expect(await store.head('prac_1')).toMatchObject({ seq: 3 });
-    // Events under the new key written straight onto the unverified segment do not vouch for it.
-    await append(logUnder(ringB), 1);
+    // Sotto does not link onto it (its tail is under a key the new ring lacks) ...
+    await expect(append(logUnder(ringBOnly), 1)).rejects.toMatchObject({ code: 'audit.key_superseded' });
+    // ... and events under the new key written straight onto the unverified segment do not vouch for it.
+    await forge(ringBOnly);
     expect(await verifyStoredChain(store, 'prac_1', ringBOnly)).toMatchObject({ ok: false, break: { seq: 4, reason: 'key_change_unverified' } });
   });
 
   it('refuses events under the retired key after the new one (a stolen old key file)', async () => {
-    const { store, logUnder, append, clock } = install();
+    const { store, logUnder, append, forge, clock } = install();
     await append(logUnder(ringA), 2);
     await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock });
-    await append(logUnder(ringA), 1);
+    await forge(ringA);
     expect(await verifyStoredChain(store, 'prac_1', ringB)).toMatchObject({ ok: false, break: { seq: 4, reason: 'stale_key' } });
   });
 });
 
 describe('a keyed export', () => {
   it('is checked tag by tag with the key, and as a SHA-256 chain without it', async () => {
-    const { store, logUnder, append } = install();
+    const { store, logUnder, append, start } = install();
     await append(logUnder(null), 2);
+    await start(ringA);
     await append(logUnder(ringA), 3);
     const lines: string[] = [];
     for await (const l of exportChain(store, 'prac_1', { practiceId: 'prac_1', exportedAt: '2026-02-01T00:00:00.000Z' })) lines.push(l);
-    expect(await verifyExport(lines, { keys: ringA })).toMatchObject({ ok: true, count: 5, keyedFrom: { seq: 3 }, authenticated: true });
-    expect(await verifyExport(lines)).toMatchObject({ ok: true, count: 5, keyedFrom: { seq: 3 }, authenticated: false });
+    expect(await verifyExport(lines, { keys: ringA })).toMatchObject({ ok: true, count: 6, keyedFrom: { seq: 3 }, authenticated: true });
+    expect(await verifyExport(lines)).toMatchObject({ ok: true, count: 6, keyedFrom: { seq: 3 }, authenticated: false });
 
     const events = lines.slice(1, -1).map((l) => JSON.parse(l).event as AuditEvent);
     events[3]!.outcome = 'failure';
     rebuild(events, 3);
-    const forged = [lines[0]!, ...events.map((e) => JSON.stringify({ kind: 'event', event: e })), JSON.stringify({ kind: 'end', count: 5, head: { seq: 5, hash: events[4]!.hash } })];
+    const forged = [lines[0]!, ...events.map((e) => JSON.stringify({ kind: 'event', event: e })), JSON.stringify({ kind: 'end', count: 6, head: { seq: 6, hash: events[5]!.hash } })];
     expect(await verifyExport(forged, { keys: ringA })).toMatchObject({ ok: false, error: { code: 'export.chain_broken', break: { seq: 4, reason: 'mac_mismatch' } } });
   });
 

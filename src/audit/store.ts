@@ -48,18 +48,27 @@ export interface AuditRange {
   limit?: number;
 }
 
+/** What the event at the head's seq carries: enough to check its tag before linking onto it (append-guard.ts). */
+export interface ChainTail {
+  hash: string;
+  keyId: string | null;
+  mac: string | null;
+}
+
 export interface AuditStore<Tx> {
   /**
-   * Under the chain's write lock and inside `tx`: read the head, call
-   * `build(head)` (pure and synchronous: it computes the linked event),
-   * insert the result, advance the head. Returns the stored event.
+   * Under the chain's write lock and inside `tx`: read the head and the event
+   * at its seq (`tail`, null when the chain is empty or that row is missing),
+   * call `build(head, tail)` (pure and synchronous: it checks the tail and
+   * computes the linked event), insert the result, advance the head.
+   * Returns the stored event.
    */
-  append(tx: Tx, chainKey: string, build: (head: ChainHead) => AuditEvent): Promise<AuditEvent>;
+  append(tx: Tx, chainKey: string, build: (head: ChainHead, tail: ChainTail | null) => AuditEvent): Promise<AuditEvent>;
   /** Committed events of one chain, ascending seq. */
   readRange(chainKey: string, range?: AuditRange): Promise<AuditEvent[]>;
   /** The committed head of a chain (EMPTY_HEAD when it has no events). */
   head(chainKey: string): Promise<ChainHead>;
-  /** Every chain that has events, for `sotto audit verify`. */
+  /** Every chain that has events or a head row, for `sotto audit verify`: from the events themselves, so a head row moved back to seq 0 or deleted cannot hide a chain. */
   chainKeys(): Promise<string[]>;
 }
 
@@ -97,11 +106,12 @@ export class MemoryAuditStore implements AuditStore<MemoryAuditTx> {
     return next;
   }
 
-  async append(tx: MemoryAuditTx, chainKey: string, build: (head: ChainHead) => AuditEvent): Promise<AuditEvent> {
+  async append(tx: MemoryAuditTx, chainKey: string, build: (head: ChainHead, tail: ChainTail | null) => AuditEvent): Promise<AuditEvent> {
     const staged = tx.staged.get(chainKey) ?? [];
     const last = staged.at(-1);
     const head = last ? { seq: last.seq, hash: last.hash } : { ...(this.#heads.get(chainKey) ?? EMPTY_HEAD) };
-    const event = build(head);
+    const row = last ?? (head.seq > 0 ? this.#chains.get(chainKey)?.find((e) => e.seq === head.seq) : undefined);
+    const event = build(head, row ? { hash: row.hash, keyId: row.keyId ?? null, mac: row.mac ?? null } : null);
     if (event.seq !== head.seq + 1 || event.prevHash !== head.hash) throw new Error('built event does not extend the head');
     staged.push(structuredClone(event));
     tx.staged.set(chainKey, staged);
@@ -119,8 +129,10 @@ export class MemoryAuditStore implements AuditStore<MemoryAuditTx> {
     return { ...(this.#heads.get(chainKey) ?? EMPTY_HEAD) };
   }
 
+  /** Chains with events or a head row: a head row moved back or removed must not hide a chain's events from verify. */
   async chainKeys(): Promise<string[]> {
-    return [...this.#heads.keys()].sort();
+    const keys = new Set([...this.#heads.keys(), ...[...this.#chains].filter(([, rows]) => rows.length > 0).map(([k]) => k)]);
+    return [...keys].sort();
   }
 
   /**
@@ -134,5 +146,17 @@ export class MemoryAuditStore implements AuditStore<MemoryAuditTx> {
   /** Tests only: the attacker moving the head row to match a rewritten chain. */
   rawSetHead(chainKey: string, head: ChainHead): void {
     this.#heads.set(chainKey, { ...head });
+  }
+
+  /** Tests only: the attacker deleting a chain's head row. */
+  rawDeleteHead(chainKey: string): void {
+    this.#heads.delete(chainKey);
+  }
+
+  /** Tests only: the attacker writing a whole chain of their own (rows and head row). */
+  rawSetChain(chainKey: string, rows: AuditEvent[]): void {
+    this.#chains.set(chainKey, rows);
+    const last = rows.at(-1);
+    if (last) this.#heads.set(chainKey, { seq: last.seq, hash: last.hash });
   }
 }

@@ -4,6 +4,7 @@
  * their tags.
  */
 import type { AuditKeyring } from './audit-key.ts';
+import { INSTALLATION_CHAIN } from './event.ts';
 import type { AuditStore } from './store.ts';
 import { ChainVerifier, type ChainVerification } from './verify.ts';
 
@@ -12,8 +13,25 @@ export interface ChainReport {
   result: ChainVerification;
 }
 
-export async function verifyStoredChain<Tx>(store: AuditStore<Tx>, chainKey: string, keys?: AuditKeyring | null, pageSize = 1000): Promise<ChainVerification> {
-  const verifier = new ChainVerifier(keys ? { keys } : {});
+/** The practice whose events a chain holds (event.ts chainKeyFor, inverted). */
+export function practiceOfChain(chainKey: string): string | null {
+  return chainKey === INSTALLATION_CHAIN ? null : chainKey;
+}
+
+export interface StoredChainOptions {
+  /** Default true (verify.ts): the checkpoint that upgrades an unkeyed chain passes false. */
+  requireAuthenticatedTail?: boolean;
+  pageSize?: number;
+}
+
+export async function verifyStoredChain<Tx>(store: AuditStore<Tx>, chainKey: string, keys?: AuditKeyring | null, options: StoredChainOptions = {}): Promise<ChainVerification> {
+  const pageSize = options.pageSize ?? 1000;
+  // Every event must belong to the practice the chain is stored under: a chain copied under another practice's key is refused (wrong_chain).
+  const verifier = new ChainVerifier({
+    practiceId: practiceOfChain(chainKey),
+    ...(keys ? { keys } : {}),
+    ...(options.requireAuthenticatedTail !== undefined ? { requireAuthenticatedTail: options.requireAuthenticatedTail } : {}),
+  });
   const expectedHead = await store.head(chainKey);
   let next = 1;
   for (;;) {

@@ -17,7 +17,9 @@
  *    retired master key since destroyed), the first event under the new key
  *    must be the checkpoint Sotto writes only after it verified the old
  *    segment with the old key (checkpoint.ts);
- *  - the tail must be authenticated.
+ *  - the tail must be authenticated: with the keys at hand, a chain ending in
+ *    an unkeyed event fails too (`unkeyed_tail`), since every start tags a
+ *    checkpoint onto an upgraded install's unkeyed chains.
  */
 import { AUDIT_ACTIONS } from './actions.ts';
 import { isAuditKeyId, keyById, macMatches, type AuditKeyring } from './audit-key.ts';
@@ -50,7 +52,13 @@ export type ChainBreakReason =
   /** The key changed away from a key not at hand without Sotto's checkpoint: the old segment was never verified. */
   | 'key_change_unverified'
   /** The chain ends in events no key at hand authenticates. */
-  | 'unauthenticated_tail';
+  | 'unauthenticated_tail'
+  /**
+   * The chain ends in an unkeyed event although the keys are at hand: every
+   * start tags a checkpoint onto an unkeyed chain (checkpoint.ts), so a live
+   * chain ends tagged; an unkeyed tail is a chain rewritten without tags.
+   */
+  | 'unkeyed_tail';
 
 export interface ChainBreak {
   /** The seq at which the chain stops holding (the expected seq when the row's own is unusable). */
@@ -111,6 +119,7 @@ export class ChainVerifier {
   readonly #leftKeys = new Set<string>();
   /** First keyed event not yet covered by a tag under a key at hand. */
   #unauthenticated: KeyedFrom | null = null;
+  #lastId: string | undefined;
 
   constructor(options: VerifyOptions = {}) {
     this.#head = { ...(options.start ?? { seq: 0, hash: GENESIS_HASH }) };
@@ -144,6 +153,7 @@ export class ChainVerifier {
     const keyBreak = this.#checkKey(row);
     if (keyBreak) return this.#fail(row.seq, keyBreak, id);
     this.#head = { seq: row.seq, hash: row.hash };
+    this.#lastId = id;
     this.#count++;
     return null;
   }
@@ -177,7 +187,10 @@ export class ChainVerifier {
       if (this.#head.seq < expectedHead.seq) this.#fail(this.#head.seq + 1, 'truncated');
       else if (this.#head.seq !== expectedHead.seq || this.#head.hash !== expectedHead.hash) this.#fail(this.#head.seq, 'head_mismatch');
     }
-    if (!this.#broken && this.#keys && this.#requireTail && this.#unauthenticated !== null) this.#fail(this.#unauthenticated.seq, 'unauthenticated_tail', this.#unauthenticated.id);
+    if (!this.#broken && this.#keys && this.#requireTail) {
+      if (this.#unauthenticated !== null) this.#fail(this.#unauthenticated.seq, 'unauthenticated_tail', this.#unauthenticated.id);
+      else if (this.#count > 0 && this.#keyedFrom === null) this.#fail(this.#head.seq, 'unkeyed_tail', this.#lastId);
+    }
     if (this.#broken) return { ok: false, break: this.#broken, verifiedCount: this.#count };
     return {
       ok: true,

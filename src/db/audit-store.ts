@@ -9,7 +9,7 @@
  * is the backstop: a writer that got past both fails instead of forking.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { AuditEvent, AuditRange, AuditStore, ChainHead } from '../audit/index.ts';
+import type { AuditEvent, AuditRange, AuditStore, ChainHead, ChainTail } from '../audit/index.ts';
 import { AUDIT_ACTIONS, AuditError, canonicalJson, EMPTY_HEAD, GENESIS_HASH, type AuditDetails } from '../audit/index.ts';
 import { isUniqueViolation } from './ids.ts';
 import type { AuditEventsTable, Database } from './schema.ts';
@@ -34,7 +34,7 @@ export interface AuditQuery {
 export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
   constructor(private readonly db: Db) {}
 
-  async append(tx: Transaction<Database>, chainKey: string, build: (head: ChainHead) => AuditEvent): Promise<AuditEvent> {
+  async append(tx: Transaction<Database>, chainKey: string, build: (head: ChainHead, tail: ChainTail | null) => AuditEvent): Promise<AuditEvent> {
     await tx
       .insertInto('audit_chain_heads')
       .values({ chain_key: chainKey, seq: 0, hash: GENESIS_HASH })
@@ -47,7 +47,12 @@ export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
       .returning(['seq', 'hash'])
       .executeTakeFirstOrThrow();
     const head: ChainHead = { seq: Number(locked.seq), hash: locked.hash };
-    const event = build(head);
+    // The tail's tag is checked before anything links onto it (audit/append-guard.ts): one primary-key read.
+    const tail =
+      head.seq === 0
+        ? undefined
+        : await tx.selectFrom('audit_events').select(['hash', 'key_id', 'mac']).where('chain_key', '=', chainKey).where('seq', '=', head.seq).executeTakeFirst();
+    const event = build(head, tail ? { hash: tail.hash, keyId: tail.key_id, mac: tail.mac } : null);
     if (event.seq !== head.seq + 1 || event.prevHash !== head.hash) throw new Error('built event does not extend the head');
     try {
       await tx.insertInto('audit_events').values(toRow(chainKey, event)).execute();
@@ -75,9 +80,19 @@ export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
     return row ? { seq: Number(row.seq), hash: row.hash } : { ...EMPTY_HEAD };
   }
 
+  /**
+   * From the events themselves, with the head rows: a head row moved back to
+   * seq 0 or deleted must not hide a chain from `sotto audit verify` (its
+   * events then fail the head check: `head_mismatch`).
+   */
   async chainKeys(): Promise<string[]> {
-    const rows = await this.db.selectFrom('audit_chain_heads').select('chain_key').where('seq', '>', 0).orderBy('chain_key').execute();
-    return rows.map((r) => r.chain_key);
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .select('chain_key')
+      .distinct()
+      .union(this.db.selectFrom('audit_chain_heads').select('chain_key').where('seq', '>', 0))
+      .execute();
+    return rows.map((r) => r.chain_key).sort();
   }
 
   /** The seq range of events with from <= at < to, for exports by time; null when there are none. */

@@ -31,7 +31,7 @@ export interface AuditRecord {
 
 export async function recordAudit(trx: Transaction<Database>, practiceId: string | null, actor: Actor, record: AuditRecord): Promise<AuditEvent> {
   // Tagged under the install's audit key, which the runtime bound to the database (db/audit-keys.ts).
-  const log = new AuditLog({ store: new KyselyAuditStore(trx), clock: wallClock, key: auditKeysOf(trx)?.current ?? null });
+  const log = new AuditLog({ store: new KyselyAuditStore(trx), clock: wallClock, keys: auditKeysOf(trx) });
   return log.record(trx, {
     practiceId,
     actor: auditActorOf(actor),

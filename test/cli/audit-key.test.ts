@@ -2,7 +2,7 @@
 // demo install whose SQLite file someone with write access to it (but not to
 // the master key file) has doctored, an install upgraded from unkeyed
 // chains, and an install after `sotto keys rotate`.
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -95,7 +95,7 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     expect(r.stderr).toMatch(new RegExp(`BROKEN at seq \\d+ \\(unkeyed_after_keyed\\), event forged-1`));
   });
 
-  it('verifies an install upgraded from unkeyed chains, then keys every new event', () => {
+  it('checkpoints an install upgraded from unkeyed chains at its first start, then keys every new event', () => {
     const dir = copy();
     let count = 0;
     // What the previous version wrote: no key id, no tag, hashes without them.
@@ -104,13 +104,46 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
       count = rows.length;
       return 1;
     });
-    const before = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
-    expect(before.status, before.stderr).toBe(0);
-    expect(before.stdout).toContain(`chain ${practiceId}: ${count} event(s), intact, not keyed (every event predates keyed chains)`);
-    expect(sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).status).toBe(0); // records audit.export, the first keyed event
+    // The command's start is the upgrade moment: an audit.key_checkpoint under the audit key now ends the chain.
+    const first = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`chain ${practiceId}: ${count + 1} event(s), intact, keyed from seq ${count + 1} (event `);
+    expect(sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
     const after = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(after.status, after.stderr).toBe(0);
-    expect(after.stdout).toContain(`chain ${practiceId}: ${count + 1} event(s), intact, keyed from seq ${count + 1} (event `);
+    expect(after.stdout).toContain(`chain ${practiceId}: ${count + 2} event(s), intact, keyed from seq ${count + 1} (event `);
+  });
+
+  it('exits 3 on an export whose chain holds but no tag at hand vouches for it (review finding: forged exports exited 0)', () => {
+    const genuine = sotto(['audit', 'export'], { SOTTO_DATA_DIR: pristine }).stdout;
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-audit-key-export-'));
+    const write = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const ok = sotto(['audit', 'verify', '--file', write('genuine.jsonl', genuine)], { SOTTO_DATA_DIR: pristine });
+    expect(ok.status, ok.stderr).toBe(0);
+    // The forger's export: an event changed, every event under a key id of their own (or none), the chain rebuilt.
+    const lines = genuine.trimEnd().split('\n');
+    const forge = (keyId: string | null) => {
+      const events = lines.slice(1, -1).map((l) => JSON.parse(l).event as AuditEvent);
+      events[1]!.outcome = 'failure';
+      let prev = '0'.repeat(64);
+      for (const e of events) {
+        Object.assign(e, { keyId, mac: keyId === null ? null : 'ab'.repeat(32), prevHash: prev });
+        e.hash = computeEventHash(prev, e);
+        prev = e.hash;
+      }
+      const end = { kind: 'end', count: events.length, head: { seq: events.at(-1)!.seq, hash: prev } };
+      return [lines[0]!, ...events.map((e) => JSON.stringify({ kind: 'event', event: e })), JSON.stringify(end)].join('\n') + '\n';
+    };
+    for (const [name, keyId] of [['invented-key.jsonl', 'ak_00112233deadbeef'], ['unkeyed.jsonl', null]] as const) {
+      const r = sotto(['audit', 'verify', '--file', write(name, forge(keyId))], { SOTTO_DATA_DIR: pristine });
+      expect(r.status, name).toBe(3);
+      expect(r.stdout).toContain('intact');
+      expect(r.stderr).toContain('export NOT authenticated: ');
+    }
   });
 
   it('stays verifiable across `sotto keys rotate`, and after the retired key is destroyed', async () => {
@@ -140,5 +173,22 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('all intact');
+  });
+
+  it('names the chains `keys rotate` could not move on and says to keep the retired key, exit 3 (review finding: they were dropped silently)', () => {
+    const dir = copy();
+    // A mid-chain edit without a rebuild: the tail's tag still checks out, the chain does not verify.
+    const db = new Database(join(dir, 'sotto.db'));
+    db.exec('DROP TRIGGER audit_events_no_update');
+    db.prepare('UPDATE audit_events SET actor_id = ? WHERE chain_key = ? AND seq = 3').run('someone-else', practiceId);
+    db.close();
+    const rotated = sotto(['keys', 'rotate'], { SOTTO_DATA_DIR: dir });
+    expect(rotated.status, rotated.stderr).toBe(3);
+    expect(rotated.stdout).toContain('Audit log: 0 chain(s) moved on to the new audit key.');
+    expect(rotated.stdout).toMatch(/master\.key\.retired-\S+: KEEP it/);
+    expect(rotated.stderr).toContain(`audit chain(s) NOT moved on to the new audit key because they do not verify: ${practiceId}.`);
+    expect(rotated.stderr).toContain('AUDIT_CHAINS_NOT_MOVED');
+    const json = JSON.parse(sotto(['keys', 'rotate', '--json'], { SOTTO_DATA_DIR: dir }).stdout);
+    expect(json.auditChainsNotMoved).toEqual([practiceId]);
   });
 });

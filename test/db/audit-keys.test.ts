@@ -51,4 +51,15 @@ describe.each(DIALECTS)('keyed audit events on %s', (dialect) => {
     ]);
     expect(await verifyStoredChain(new KyselyAuditStore(h.db), 'prac-k', auditKeyring(Buffer.alloc(32, 0xb2)))).toMatchObject({ ok: true, count: 4, authenticated: true });
   });
+
+  it('fails an action recorded by a process opened before the rotation, instead of appending under the old key (review finding: a permanent stale_key break)', async () => {
+    const ringB = auditKeyring(Buffer.alloc(32, 0xb2));
+    const before = await new KyselyAuditStore(h.db).head('prac-k');
+    bindAuditKeys(h.db, ringA); // what the process that opened before `sotto keys rotate` still holds
+    await expect(record(h, 'prac-k')).rejects.toMatchObject({ name: 'AuditError', code: 'audit.key_superseded' });
+    expect(await new KyselyAuditStore(h.db).head('prac-k')).toEqual(before);
+    bindAuditKeys(h.db, ringB); // the rerun opens with the new key
+    await record(h, 'prac-k');
+    expect(await verifyStoredChain(new KyselyAuditStore(h.db), 'prac-k', ringB)).toMatchObject({ ok: true, count: 5, authenticated: true });
+  });
 });

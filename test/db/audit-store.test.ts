@@ -86,6 +86,27 @@ describe.each(DIALECTS)('Kysely audit store on %s', (dialect) => {
     expect((await verifyStore(store)).ok).toBe(false);
   });
 
+  it('still verifies a chain whose head row was moved to seq 0 or deleted (review finding: verify used to skip it)', async () => {
+    for (const [chain, doctor] of [
+      ['prac-hidden-0', (tx: typeof h.db) => tx.updateTable('audit_chain_heads').set({ seq: 0, hash: '0'.repeat(64) }).where('chain_key', '=', 'prac-hidden-0').execute()],
+      ['prac-hidden-x', (tx: typeof h.db) => tx.deleteFrom('audit_chain_heads').where('chain_key', '=', 'prac-hidden-x').execute()],
+    ] as const) {
+      for (let i = 1; i <= 2; i++) await h.db.transaction().execute((tx) => log.record(tx, event(i, chain)));
+      await h.db.transaction().execute(async (tx) => {
+        if (dialect === 'postgres') await sql`SET LOCAL session_replication_role = replica`.execute(tx);
+        else {
+          await sql`DROP TRIGGER IF EXISTS audit_chain_heads_forward_only`.execute(tx);
+          await sql`DROP TRIGGER IF EXISTS audit_chain_heads_no_delete`.execute(tx);
+        }
+        await doctor(tx as unknown as typeof h.db);
+      });
+      expect(await store.chainKeys()).toContain(chain);
+      const report = await verifyStore(store);
+      expect(report.ok).toBe(false);
+      expect(report.chains.find((c) => c.chain === chain)?.result).toMatchObject({ ok: false, break: { seq: 2, reason: 'head_mismatch' } });
+    }
+  });
+
   it('finds events by actor, action, object and time, newest first', async () => {
     const rows = await store.query({ chainKey: 'prac-1', objectId: 'vm-2', limit: 10 });
     expect(rows.map((r) => r.seq)).toEqual([2]);

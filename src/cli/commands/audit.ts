@@ -3,7 +3,7 @@
 // practice's chain as JSON Lines for an auditor, verifiable offline.
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { AUDIT_ACTIONS, auditKeyring, exportChain, verifyExport, verifyStore, type AuditKeyring, type ChainVerification, type KeyedFrom } from '../../audit/index.ts';
+import { AUDIT_ACTIONS, AuditError, auditKeyring, exportChain, verifyExport, verifyStore, type AuditKeyring, type ChainVerification, type KeyedFrom } from '../../audit/index.ts';
 import { recordAudit } from '../../directory/audit.ts';
 import { CLI_ACTOR } from '../../directory/index.ts';
 import { auditKeysOf, KyselyAuditStore } from '../../db/index.ts';
@@ -16,6 +16,15 @@ function keying(keyedFrom: KeyedFrom | null, headKeyId: string | null, authentic
   if (keyedFrom === null) return 'not keyed (every event predates keyed chains)';
   const under = headKeyId === null ? '' : ` under ${headKeyId}`;
   return `keyed from seq ${keyedFrom.seq} (event ${keyedFrom.id})${under}${authenticated ? '' : `, tags NOT all checked (audit key ${headKeyId ?? '?'} not at hand: compare the head with a published one)`}`;
+}
+
+/** `sotto audit verify --file`: the SHA-256 chain holds but no tag under a key at hand vouches for it (README, Audit log). */
+export const EXIT_NOT_AUTHENTICATED = 3;
+
+function whyUnauthenticated(keyedFrom: KeyedFrom | null, headKeyId: string | null, keys: AuditKeyring | null): string {
+  if (keys === null) return 'no master key file here to check its tags; compare its head with a head published off the box';
+  if (keyedFrom === null) return 'it carries no tags (unkeyed events only)';
+  return `its last events are tagged under audit key ${headKeyId ?? '?'}, which is not this install's (nor a retired key kept beside it); compare its head with a head published off the box`;
 }
 
 function describe(chain: string, r: ChainVerification): string {
@@ -57,16 +66,19 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
       throw new CliError('FILE_UNREADABLE', `cannot read ${o.file} (not a file)`);
     }
     const lines = createInterface({ input: createReadStream('', { fd, encoding: 'utf8' }), crlfDelay: Infinity });
-    const r = await verifyExport(lines, { keys: exportKeys() });
+    const keys = exportKeys();
+    const r = await verifyExport(lines, { keys });
     if (o.json) printJson(r);
     else if (r.ok) {
       printLines([`export of chain ${r.header.chain}: ${r.count} event(s), intact, ${keying(r.keyedFrom, r.headKeyId, r.authenticated)}; head ${r.head.seq} ${r.head.hash}`]);
+      if (!r.authenticated) process.stderr.write(`export NOT authenticated: ${whyUnauthenticated(r.keyedFrom, r.headKeyId, keys)}\n`);
     } else {
       const e = r.error;
       const event = e.code === 'export.chain_broken' && e.break.id !== undefined ? `, event ${e.break.id}` : '';
       process.stderr.write(e.code === 'export.chain_broken' ? `export BROKEN at seq ${e.break.seq} (${e.break.reason})${event}, line ${e.line}\n` : `export not valid: ${e.code}\n`);
     }
-    return r.ok ? 0 : 1;
+    // Anyone can build a consistent SHA-256 chain: only a tag under a key at hand makes it Sotto's, so "intact" alone is not success.
+    return !r.ok ? 1 : r.authenticated ? 0 : EXIT_NOT_AUTHENTICATED;
   }
   const result = await withRuntime((rt) => verifyStore(new KyselyAuditStore(rt.database.db), auditKeysOf(rt.database.db)));
   const checked = result.chains.reduce((n, c) => n + (c.result.ok ? c.result.count : c.result.verifiedCount), 0);
@@ -107,13 +119,33 @@ export async function auditExportCommand(o: { from?: string; to?: string; practi
       if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
     }
     // A copy of the log left the box: that is on the log too (after the copy, which it does not change).
-    await rt.database.db.transaction().execute((trx) =>
-      recordAudit(trx, practice.id, CLI_ACTOR, {
-        action: AUDIT_ACTIONS.auditExport,
-        object: { type: 'audit_log', id: practice.id },
-        details: { lines: exported, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
-      }),
-    );
+    try {
+      await rt.database.db.transaction().execute((trx) =>
+        recordAudit(trx, practice.id, CLI_ACTOR, {
+          action: AUDIT_ACTIONS.auditExport,
+          object: { type: 'audit_log', id: practice.id },
+          details: { lines: exported, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
+        }),
+      );
+    } catch (e) {
+      throw refusedAppend(e);
+    }
   });
   return 0;
+}
+
+/**
+ * The audit log refused to link this command's event (audit/append-guard.ts):
+ * the export went out unrecorded, so the command fails. A long export that
+ * outlived `sotto keys rotate` holds the old key: rerunning it is the fix.
+ */
+function refusedAppend(e: unknown): unknown {
+  if (!(e instanceof AuditError)) return e;
+  if (e.code === 'audit.key_superseded') {
+    return new CliError('AUDIT_KEY_SUPERSEDED', `the export was written but not recorded: the audit key changed (\`sotto keys rotate\`) while it ran; run \`sotto audit export\` again`);
+  }
+  if (e.code === 'audit.chain_unauthenticated') {
+    return new CliError('AUDIT_CHAIN_UNAUTHENTICATED', 'the export was written but not recorded: the audit chain does not end in an event tagged under this install\'s audit key; run `sotto audit verify`');
+  }
+  return e;
 }

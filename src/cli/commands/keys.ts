@@ -57,17 +57,29 @@ export async function keysRotateCommand(o: { json?: boolean }): Promise<number> 
 async function rotate(o: { json?: boolean }): Promise<number> {
   // The audit events are part of the rotation's database transaction (src/app/key-rotation.ts says why and where it can stop).
   const out = await withRuntime((rt) => rotateMasterKeyAudited(rt), { finishingRotation: true });
+  const notMoved = out.auditChainsNotMoved;
   if (o.json) printJson(out);
   else {
     printLines([
       out.resumed
         ? `Finished an interrupted rotation ${out.from} -> ${out.to}: the key file is in place.`
         : `Master key rotated ${out.from} -> ${out.to}: ${out.rewrapped} data key(s) re-wrapped, ${out.totpSecretsResealed} MFA secret(s) re-sealed.`,
-      `The old key is kept at ${out.retiredKeyPath}: destroy it once backups made with it have expired.`,
+      notMoved.length > 0
+        ? `The old key is kept at ${out.retiredKeyPath}: KEEP it (see below).`
+        : `The old key is kept at ${out.retiredKeyPath}: destroy it once backups made with it have expired.`,
       out.auditChainsCheckpointed >= 0
         ? `Audit log: ${out.auditChainsCheckpointed} chain(s) moved on to the new audit key.`
         : 'Audit log: the chains move on to the new audit key at the next start; keep the old key until then.',
     ]);
+    if (notMoved.length > 0) {
+      process.stderr.write(
+        `sotto: audit chain(s) NOT moved on to the new audit key because they do not verify: ${notMoved.join(', ')}. Only the retired key vouches for them: do not destroy ${out.retiredKeyPath}; run \`sotto audit verify\` to see where they break (AUDIT_CHAINS_NOT_MOVED)\n`,
+      );
+    }
   }
-  return 0;
+  // The rotation itself is complete (a rerun would rotate again): a distinct exit code says "done, but keep the retired key".
+  return notMoved.length > 0 ? EXIT_KEEP_RETIRED_KEY : 0;
 }
+
+/** `sotto keys rotate`: rotated, but some audit chains still need the retired key (README). */
+export const EXIT_KEEP_RETIRED_KEY = 3;

@@ -51,7 +51,7 @@ export const ChainStatusView = Type.Object({
       seq: Type.Integer(),
       reason: Type.String({
         description:
-          'malformed, wrong_chain, missing_events, out_of_order, prev_hash_mismatch, hash_mismatch, truncated, head_mismatch, mac_mismatch, unkeyed_after_keyed, stale_key, key_change_unverified, unauthenticated_tail',
+          'malformed, wrong_chain, missing_events, out_of_order, prev_hash_mismatch, hash_mismatch, truncated, head_mismatch, mac_mismatch, unkeyed_after_keyed, stale_key, key_change_unverified, unauthenticated_tail, unkeyed_tail',
       }),
       id: Type.Optional(Type.String({ description: 'The offending event, when a readable one is at fault' })),
     }),
