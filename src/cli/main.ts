@@ -18,6 +18,7 @@ import { tokenCreateCommand } from './commands/token.ts';
 import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
 import { voicemailAudioCommand, voicemailDeleteCommand, voicemailGetCommand, voicemailHeardCommand, voicemailListCommand, voicemailPinSetCommand } from './commands/voicemail.ts';
 import { CliError } from './output.ts';
+import { AuditError } from '../audit/index.ts';
 import { DemoError } from '../app/demo.ts';
 import { AlreadyRunningError } from '../app/run-lock.ts';
 
@@ -38,7 +39,7 @@ const USAGE = `usage: sotto <command> [options]
   transcribe FILE.wav                    on-box speech to text of a recording (--json: text, engine, words)
   keys status                            master key id and age, practice data keys
   keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
-  audit verify [--file EXPORT.jsonl]     check the keyed audit hash chains (exit 0 when intact, 1 naming the first broken seq)
+  audit verify [--file EXPORT.jsonl]     check the keyed audit hash chains (exit 0 intact and authenticated, 1 naming the first broken seq, 3 an export intact but not authenticated here)
   audit export [--from T] [--to T] > FILE   the practice's audit log as JSON Lines, verifiable offline
 
 Options: --json (machine-readable output), --practice ID (when several practices exist).
@@ -115,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportFailure(e: unknown, json: boolean): number {
-  const known = e instanceof CliError || e instanceof DemoError || e instanceof AlreadyRunningError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof ListenError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError || e instanceof KeyRotationError;
+  const known = e instanceof CliError || e instanceof DemoError || e instanceof AlreadyRunningError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof ListenError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError || e instanceof KeyRotationError || e instanceof AuditError;
   if (!known) throw e;
   const err = e as Error & { code: string };
   if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');

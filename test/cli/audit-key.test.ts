@@ -95,6 +95,22 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     expect(r.stderr).toMatch(new RegExp(`BROKEN at seq \\d+ \\(unkeyed_after_keyed\\), event forged-1`));
   });
 
+  it('refuses an audited command on a doctored chain with its code and exit 1, not a stack trace', () => {
+    const dir = copy();
+    doctor(dir, (rows) => {
+      rows[4]!.actor_id = 'someone-else';
+      return 5;
+    });
+    const exported = sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir });
+    expect(exported.status).toBe(1);
+    expect(exported.stderr).toContain('(AUDIT_CHAIN_UNAUTHENTICATED)');
+    // Any other audited command: its code, not a stack trace.
+    const listed = sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir });
+    expect(listed.status).toBe(1);
+    expect(listed.stderr).toContain('(audit.chain_unauthenticated)');
+    expect(listed.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('checkpoints an install upgraded from unkeyed chains at its first start, then keys every new event', () => {
     const dir = copy();
     let count = 0;
