@@ -3,9 +3,8 @@
 // answer (the 20 s default ring timeout) going to the callee's voicemail,
 // CANCEL, re-INVITE (hold), BYE from the caller and from the callee. The callee REGISTERs from the port
 // its UAS scenario then listens on, and unregisters after.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeSippRun, freeSipPort, runSipp, startSotto, type SippRunResult, type SottoServer } from '../support/sip-peers.ts';
+import { describeSippRun, freeSipPort, runSipp, udpBound, startSotto, type SippRunResult, type SottoServer } from '../support/sip-peers.ts';
 
 let sotto: SottoServer | undefined;
 
@@ -15,16 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sotto?.stop();
 });
-
-/** Settles once something has bound UDP `port` on loopback (the callee's sipp is listening). */
-async function udpBound(port: number, timeoutMs = 10_000): Promise<void> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  const until = Date.now() + timeoutMs;
-  while (!readFileSync('/proc/net/udp', 'utf8').includes(hex)) {
-    if (Date.now() > until) throw new Error(`nothing bound UDP port ${port}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function call(callerScenario: string, calleeScenario: string, timeoutMs = 20_000): Promise<{ caller: SippRunResult; callee: SippRunResult }> {
   const s = sotto;

@@ -11,7 +11,7 @@
 // the test reads the INVITE and the 200 OK off sipp's own trace. Then a
 // call between two test phones shows the audio reaching the relay at the
 // advertised address and crossing it.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -23,19 +23,9 @@ import { startServer, type RunningSotto } from '../../src/app/server.ts';
 import { addDevice, addUser, CLI_ACTOR, createPractice } from '../../src/directory/index.ts';
 import { CallPhone } from '../calls/call-phone.ts';
 import { FakePhone } from '../media/fake-phone.ts';
-import { describeSippRun, freeSipPort, headerValue, runSipp, type SippRunResult, type TracedSipMessage } from '../support/sip-peers.ts';
+import { describeSippRun, freeSipPort, headerValue, runSipp, udpBound, type SippRunResult, type TracedSipMessage } from '../support/sip-peers.ts';
 
 const DOMAIN = 'pbx.advertise.test';
-
-/** Settles once something has bound UDP `port` (the callee's sipp is listening), as in test/interop/sipp-calls.test.ts. */
-async function udpBound(port: number, timeoutMs = 10_000): Promise<void> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  const until = Date.now() + timeoutMs;
-  while (!readFileSync('/proc/net/udp', 'utf8').includes(hex)) {
-    if (Date.now() > until) throw new Error(`nothing bound UDP port ${port}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Case {
   readonly name: string;

@@ -10,7 +10,7 @@
 //   await phone.stop();
 
 export { PeerExitedError, PeerProcess, PeerTimeoutError } from '../interop/harness/child.ts';
-export { freeSipPort, LOOPBACK } from '../interop/harness/ports.ts';
+export { freeSipPort, LOOPBACK, udpBound } from '../interop/harness/ports.ts';
 export { probeOptions, waitForSip, type OptionsProbeResult } from '../interop/harness/sip-probe.ts';
 export {
   contactBindings,

@@ -2,6 +2,7 @@
 // number for UDP and TCP (RFC 3261 18: a server MUST listen on both), so the
 // pair is checked together.
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
@@ -40,3 +41,13 @@ export async function freeSipPort(): Promise<number> {
   throw new Error('no free UDP+TCP port pair on loopback after 50 attempts');
 }
 
+
+/** Settles once something has bound UDP `port` (a sipp callee is listening: it prints nothing when ready). */
+export async function udpBound(port: number, timeoutMs = 10_000): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  const until = Date.now() + timeoutMs;
+  while (!readFileSync('/proc/net/udp', 'utf8').includes(hex)) {
+    if (Date.now() > until) throw new Error(`nothing bound UDP port ${port}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
