@@ -37,6 +37,7 @@ import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pi
 import { RtpPortPool, type PortRange } from './port-pool.ts';
 import { playSourcePcm, type ForkHandle, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
 import { RelayError } from './relay-error.ts';
+import { advertisedToward, type AdvertisedAddress } from './sdp-address.ts';
 import { RelayWorkerPool, type WorkerSlot } from './worker-pool.ts';
 import {
   answerLocally,
@@ -54,13 +55,8 @@ export type { ForkHandle, PlaybackHandle, PlaySource, RecordedFrame, RecordingHa
 export interface MediaRelayOptions {
   /** Local address media sockets bind to. */
   readonly bindAddress: string;
-  /**
-   * Address written into SDP c= and o=: one address (a 1:1 NAT's public
-   * one, a multi-homed server's chosen one), or one per peer (given the
-   * peer's IP: the interface facing it, for sockets bound to all
-   * interfaces); default bindAddress.
-   */
-  readonly advertisedAddress?: string | ((peer: string) => string);
+  /** Address written into SDP c= and o=, one or per peer (sdp-address.ts); default bindAddress. */
+  readonly advertisedAddress?: AdvertisedAddress;
   readonly portRange: PortRange;
   /** Worker threads; default one per core. */
   readonly workers?: number;
@@ -193,17 +189,8 @@ export class MediaRelay {
     return c;
   }
 
-  /**
-   * Our address in SDP sent to the phone at `peer` (its signalling address,
-   * from the B2BUA), else at the address its own SDP names: a guess when the
-   * SDP goes to the other phone, right on one network, which is most offices.
-   */
   private advertisedToward(peer: string | undefined, sdp: SessionDescription): string {
-    const advertised = this.options.advertisedAddress;
-    if (typeof advertised === 'string') return advertised;
-    if (advertised === undefined) return this.options.bindAddress;
-    // No address known (an SDP with none): 0.0.0.0 is in no subnet, so the default route's interface.
-    return advertised(peer ?? sdpAddress(sdp) ?? '0.0.0.0');
+    return advertisedToward(this.options.advertisedAddress, this.options.bindAddress, peer, sdp);
   }
 
   /**
@@ -511,8 +498,3 @@ function pendingLegId(offererLegId: string): string {
   return `\u0000pending:${offererLegId}`;
 }
 
-/** The connection address of an SDP (session level, else its first media's), without a multicast suffix. */
-function sdpAddress(sdp: SessionDescription): string | undefined {
-  const c = sdp.connection ?? sdp.media.find((m) => m.connection)?.connection;
-  return c?.address.split('/')[0];
-}
