@@ -5,6 +5,7 @@ import type { AuditEventInput } from './event.ts';
 import { MemoryAuditStore, type MemoryAuditTx } from './store.ts';
 import { verifyChain } from './verify.ts';
 import { verifyStore, verifyStoredChain } from './verify-store.ts';
+import { playEvent } from './test-events.ts';
 
 function setup() {
   const store = new MemoryAuditStore();
@@ -14,15 +15,7 @@ function setup() {
   return { store, log };
 }
 
-const play = (i: number, practiceId = 'prac_1'): AuditEventInput => ({
-  practiceId,
-  actor: { type: 'user', id: 'usr_7' },
-  action: 'voicemail.play',
-  object: { type: 'voicemail', id: `vm_${i}` },
-  sourceIp: '192.0.2.10',
-  outcome: 'success',
-  details: { box: 'vmb_3' },
-});
+const play = playEvent;
 
 async function seed(count: number) {
   const ctx = setup();

@@ -7,25 +7,18 @@ import { auditKeyring, macOf, type AuditKeyring } from './audit-key.ts';
 import { AuditLog } from './audit-log.ts';
 import { computeEventHash, linkEvent } from './chain.ts';
 import { checkpointChains } from './checkpoint.ts';
-import type { AuditEvent, AuditEventInput } from './event.ts';
+import type { AuditEvent } from './event.ts';
 import { exportChain, verifyExport } from './export.ts';
 import { MemoryAuditStore, type MemoryAuditTx } from './store.ts';
 import { verifyChain } from './verify.ts';
 import { verifyStore, verifyStoredChain } from './verify-store.ts';
+import { playEvent } from './test-events.ts';
 
 const masterA = Buffer.alloc(32, 0xa1);
 const masterB = Buffer.alloc(32, 0xb2);
 const ringA = auditKeyring(masterA);
 
-const play = (i: number): AuditEventInput => ({
-  practiceId: 'prac_1',
-  actor: { type: 'user', id: 'usr_7' },
-  action: 'voicemail.play',
-  object: { type: 'voicemail', id: `vm_${i}` },
-  sourceIp: '192.0.2.10',
-  outcome: 'success',
-  details: { box: 'vmb_3' },
-});
+const play = playEvent;
 
 function install() {
   const store = new MemoryAuditStore();
