@@ -20,6 +20,9 @@
  * and time.
  *
  * Peers, one after the other, never together:
+ * - "Node floor": bench/support/node-floor-registrar.mjs, canned replies from
+ *   one node:dgram socket with nothing checked or kept: the least any
+ *   registrar on this runtime costs (--no-floor skips it).
  * - "K memory": Kamailio with bindings in memory only (usrloc db_mode 0).
  * - "K SQLite": Kamailio writing each binding through to a SQLite location
  *   table before its 200 OK (usrloc db_mode 1, db_sqlite, WAL), as Sotto
@@ -55,7 +58,7 @@
  * CPU" stays near 20%): the rates then measure sipp, and CPU per flow is the
  * figure to compare.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -79,6 +82,8 @@ interface Server {
   users: SipCredentials[];
   /** Sotto's data dir (its SQLite file is sotto.db there). */
   dataDir?: string;
+  /** The floor checks no password, so a failed-auth flood means nothing against it. */
+  noFlood?: boolean;
   stop(): Promise<void>;
 }
 
@@ -112,6 +117,7 @@ const { values: args } = parseArgs({
     'max-rate': { type: 'string' },
     transport: { type: 'string', default: 'udp' },
     'no-sqlite-peer': { type: 'boolean', default: false },
+    'no-floor': { type: 'boolean', default: false },
   },
 });
 const TRANSPORT = args.transport === 'tcp' ? 'tcp' : 'udp';
@@ -210,8 +216,8 @@ async function benchServer(server: Server): Promise<ServerFigures> {
   const options = await measure(server, 'OPTIONS', 'options', 6000, optionsCalls, server.users);
   say(fmtStep(options));
   const wrong = server.users.map((u) => ({ ...u, password: `${u.password}-wrong` }));
-  const flood = await measure(server, 'failed-auth flood 401/403', 'register-bad-credentials', 4000, QUICK ? 1500 : 4000, wrong);
-  say(fmtStep(flood));
+  const flood = server.noFlood ? undefined : await measure(server, 'failed-auth flood 401/403', 'register-bad-credentials', 4000, QUICK ? 1500 : 4000, wrong);
+  if (flood) say(fmtStep(flood));
   return { name: server.name, idlePct, registerSteps, options, flood };
 }
 
@@ -351,6 +357,7 @@ async function main(): Promise<void> {
   const peers: Column[] = [];
   const durable: DurableRun[] = [];
   try {
+    if (!args['no-floor']) peers.push({ label: 'Node floor', figures: await benchFloor(users) });
     peers.push({ label: 'K memory', figures: await benchKamailio('Kamailio (children=1, usrloc in memory)', users, 'memory', true) });
     if (!args['no-sqlite-peer']) {
       if (!kamailioSqliteAvailable() || !eatmydataLibrary()) preflightPackages();
@@ -394,6 +401,31 @@ async function benchKamailio(name: string, users: SipCredentials[], locationDb: 
     return { ...figures, locationDb: kam.locationDb };
   } finally {
     await kam.stop();
+  }
+}
+
+/**
+ * The floor: bench/support/node-floor-registrar.mjs, the least a registrar on
+ * node:dgram does (copy five headers, send a canned 401 or 200; no digest,
+ * no state, no database). Sotto's CPU per registration minus this one's is
+ * what Sotto's registrar adds; this one's beside Kamailio's is what the
+ * runtime alone costs.
+ */
+async function benchFloor(users: SipCredentials[]): Promise<ServerFigures> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'support', 'node-floor-registrar.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      const m = /ready (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the floor registrar exited (${code ?? 'signal'})`)));
+  });
+  try {
+    return await benchServer({ name: 'Node floor (node:dgram, canned replies, nothing checked)', target: `127.0.0.1:${port}`, pid: child.pid, users, noFlood: true, stop: async () => undefined });
+  } finally {
+    child.kill('SIGTERM');
   }
 }
 
