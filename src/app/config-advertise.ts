@@ -4,7 +4,8 @@
 //
 //   SIP (Via sent-by, Contact): SOTTO_SIP_ADVERTISE; else SOTTO_BIND when it
 //     is one address; else, bound to all interfaces, the address of the
-//     interface facing each peer (LocalRoutes, read once).
+//     interface facing each peer (LocalRoutes, read at start and again
+//     when a reading is 30 s old).
 //   RTP (SDP c= and o=): SOTTO_RTP_ADVERTISE; else SOTTO_SIP_ADVERTISE, an
 //     IP as is, a host name resolved once here (phones do not resolve names
 //     in c=, RFC 4566 allows them but few phones do); else as SIP.

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultRouteInterface, LocalRoutes, type InterfaceTable } from './local-routes.ts';
+import { defaultRouteInterface, LocalRoutes, REREAD_MS, type InterfaceTable, type RouteReading } from './local-routes.ts';
 
 // A server with two networks: the front desk's (default route) and the phones' VLAN.
 const TABLE: InterfaceTable = {
@@ -45,6 +45,73 @@ describe('LocalRoutes', () => {
   it('without a default route, the first external address; without one, loopback', () => {
     expect(LocalRoutes.from(TABLE, {}).toward('198.51.100.5')).toBe('192.0.2.10');
     expect(LocalRoutes.from({ lo: TABLE.lo }, {}).toward('198.51.100.5')).toBe('127.0.0.1');
+  });
+
+  describe('read again while running', () => {
+    // The office LAN's card renewed its DHCP lease onto another subnet; later a VPN came up.
+    const renewed: InterfaceTable = { ...TABLE, eth0: [{ address: '192.0.3.20', netmask: '255.255.255.0', family: 'IPv4', internal: false }] };
+    const withVpn: InterfaceTable = { ...renewed, tun0: [{ address: '172.16.5.1', netmask: '255.255.255.0', family: 'IPv4', internal: false }] };
+
+    function machine(first: RouteReading) {
+      let clock = 1_000;
+      let reading: RouteReading | Error = first;
+      let reads = 0;
+      const routes = LocalRoutes.read({
+        now: () => clock,
+        source: () => {
+          reads++;
+          if (reading instanceof Error) throw reading;
+          return reading;
+        },
+      });
+      return {
+        routes,
+        advance: (ms: number) => (clock += ms),
+        become: (next: RouteReading | Error) => (reading = next),
+        reads: () => reads,
+      };
+    }
+
+    it('a phone is told the new address once the reading is REREAD_MS old, not before', () => {
+      const m = machine({ table: TABLE, defaults: { 4: 'eth0' } });
+      expect(m.routes.toward('192.0.3.44')).toBe('192.0.2.10'); // off every subnet: the default route's card
+      m.become({ table: renewed, defaults: { 4: 'eth0' } });
+      m.advance(REREAD_MS - 1);
+      expect(m.routes.toward('192.0.3.44')).toBe('192.0.2.10'); // cached, and the reading is still fresh
+      expect(m.reads()).toBe(1);
+      m.advance(1);
+      expect(m.routes.toward('192.0.3.44')).toBe('192.0.3.20');
+      expect(m.reads()).toBe(2);
+      // A new card's subnet is answered from it; the rest as before.
+      m.become({ table: withVpn, defaults: { 4: 'eth0' } });
+      m.advance(REREAD_MS);
+      expect(m.routes.toward('172.16.5.9')).toBe('172.16.5.1');
+      expect(m.routes.toward('10.20.4.5')).toBe('10.20.0.1');
+    });
+
+    it('a default route moved to another card is followed', () => {
+      const m = machine({ table: TABLE, defaults: { 4: 'eth0' } });
+      expect(m.routes.toward('198.51.100.5')).toBe('192.0.2.10');
+      m.become({ table: TABLE, defaults: { 4: 'eth1' } });
+      m.advance(REREAD_MS);
+      expect(m.routes.toward('198.51.100.5')).toBe('10.20.0.1');
+    });
+
+    it('a reading that fails keeps the table in hand, and is tried again REREAD_MS later', () => {
+      const m = machine({ table: TABLE, defaults: { 4: 'eth0' } });
+      m.become(new Error('getifaddrs failed'));
+      m.advance(REREAD_MS);
+      expect(m.routes.toward('10.20.4.5')).toBe('10.20.0.1');
+      expect(m.reads()).toBe(2);
+      m.become({ table: renewed, defaults: { 4: 'eth0' } });
+      m.advance(REREAD_MS);
+      expect(m.routes.toward('192.0.3.44')).toBe('192.0.3.20');
+      expect(m.reads()).toBe(3);
+    });
+
+    it('a fixed table (from) is never read again', () => {
+      expect(LocalRoutes.from(TABLE, { 4: 'eth0' }).toward('198.51.100.5')).toBe('192.0.2.10');
+    });
   });
 
   it("reads the default route's interface from Linux's route tables", () => {

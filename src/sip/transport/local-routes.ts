@@ -11,13 +11,19 @@
  * come). Writing "this machine's first address" instead sends the phone's
  * BYE and RTP to an interface it may have no route to.
  *
- * The table is read once (at start), as the kernel's source-address choice
- * in its common form: a peer on loopback is answered from loopback; a peer
- * inside an interface's subnet from that interface (the longest prefix
- * wins); anyone else from the interface of the default route. Policy
- * routing and static routes are beyond it: such servers name their address
+ * The choice follows the kernel's source-address choice in its common form:
+ * a peer on loopback is answered from loopback; a peer inside an
+ * interface's subnet from that interface (the longest prefix wins); anyone
+ * else from the interface of the default route. Policy routing and static
+ * routes are beyond it: such servers name their address
  * (SOTTO_SIP_ADVERTISE). Answers are cached per peer, so a message costs one
  * Map lookup.
+ *
+ * The table is read at start and again when a message needs an address and
+ * the last reading is older than REREAD_MS: a DHCP renewal, a VPN coming up
+ * or a card added while Sotto runs is picked up within that time, without a
+ * timer to own. A reading that differs empties the cache; one that fails
+ * keeps the table in hand.
  */
 
 import { readFileSync } from 'node:fs';
@@ -44,38 +50,62 @@ export type InterfaceTable = Record<string, ReadonlyArray<{ address: string; net
 
 const CACHE_LIMIT = 4096;
 
+/** How old a reading of the interfaces may get before a message asks for a new one. */
+export const REREAD_MS = 30_000;
+
+/** Interface names of the default route, per family. */
+type DefaultRoutes = { readonly 4?: string | undefined; readonly 6?: string | undefined };
+
+/** One reading: the interface table and the default routes. */
+export interface RouteReading {
+  readonly table: InterfaceTable;
+  readonly defaults: DefaultRoutes;
+}
+
+/** This machine's interfaces and default routes, now. */
+export function readMachineRoutes(): RouteReading {
+  return { table: os.networkInterfaces() as InterfaceTable, defaults: { 4: defaultRouteInterface('/proc/net/route', 4), 6: defaultRouteInterface('/proc/net/ipv6_route', 6) } };
+}
+
+export interface RereadOptions {
+  /** Where readings come from; default readMachineRoutes. */
+  readonly source?: () => RouteReading;
+  readonly everyMs?: number;
+  readonly now?: () => number;
+}
+
 export class LocalRoutes {
   private readonly cache = new Map<string, string>();
+  private addresses: readonly InterfaceAddress[];
+  private defaults: DefaultRoutes;
+  /** The reading in hand, as text, to tell whether a new one differs. */
+  private fingerprint: string;
+  private readAt = 0;
 
   private constructor(
-    private readonly addresses: readonly InterfaceAddress[],
-    /** Interface names of the default route, per family. */
-    private readonly defaults: { readonly 4?: string; readonly 6?: string },
-  ) {}
-
-  /** This machine's interfaces and default routes, read now. */
-  static read(): LocalRoutes {
-    return LocalRoutes.from(os.networkInterfaces() as InterfaceTable, { 4: defaultRouteInterface('/proc/net/route', 4), 6: defaultRouteInterface('/proc/net/ipv6_route', 6) });
+    reading: RouteReading,
+    private readonly reread: Required<RereadOptions> | undefined,
+  ) {
+    this.addresses = addressesOf(reading.table);
+    this.defaults = reading.defaults;
+    this.fingerprint = fingerprintOf(this.addresses, this.defaults);
+    this.readAt = reread?.now() ?? 0;
   }
 
-  static from(table: InterfaceTable, defaults: { 4?: string | undefined; 6?: string | undefined }): LocalRoutes {
-    const addresses: InterfaceAddress[] = [];
-    for (const [name, list] of Object.entries(table)) {
-      for (const a of list ?? []) {
-        const family = a.family === 'IPv4' || a.family === 4 ? 4 : a.family === 'IPv6' || a.family === 6 ? 6 : undefined;
-        // Link-local IPv6 needs a zone id nobody writes in SIP or SDP.
-        if (family === undefined || (family === 6 && a.address.toLowerCase().startsWith('fe80'))) continue;
-        const bytes = ipBytes(a.address);
-        const mask = ipBytes(a.netmask);
-        if (!bytes || !mask) continue;
-        addresses.push({ name, address: a.address, family, internal: a.internal, bytes, mask, prefix: prefixLength(mask) });
-      }
-    }
-    return new LocalRoutes(addresses, { ...(defaults[4] ? { 4: defaults[4] } : {}), ...(defaults[6] ? { 6: defaults[6] } : {}) });
+  /** This machine's interfaces and default routes, read now and again every REREAD_MS (or as `options` say). */
+  static read(options: RereadOptions = {}): LocalRoutes {
+    const reread = { source: options.source ?? readMachineRoutes, everyMs: options.everyMs ?? REREAD_MS, now: options.now ?? Date.now };
+    return new LocalRoutes(reread.source(), reread);
+  }
+
+  /** A fixed table, never read again. */
+  static from(table: InterfaceTable, defaults: DefaultRoutes): LocalRoutes {
+    return new LocalRoutes({ table, defaults }, undefined);
   }
 
   /** The local address a message to `peer` (an IP address) should name. */
   readonly toward: AddressToward = (peer) => {
+    if (this.reread && this.reread.now() - this.readAt >= this.reread.everyMs) this.readAgain(this.reread);
     const hit = this.cache.get(peer);
     if (hit !== undefined) return hit;
     const chosen = this.choose(peer);
@@ -84,6 +114,23 @@ export class LocalRoutes {
     this.cache.set(peer, chosen);
     return chosen;
   };
+
+  private readAgain(reread: Required<RereadOptions>): void {
+    this.readAt = reread.now();
+    let reading: RouteReading;
+    try {
+      reading = reread.source();
+    } catch {
+      return; // The table in hand stays: better an address that was right a moment ago than none.
+    }
+    const addresses = addressesOf(reading.table);
+    const fingerprint = fingerprintOf(addresses, reading.defaults);
+    if (fingerprint === this.fingerprint) return;
+    this.addresses = addresses;
+    this.defaults = reading.defaults;
+    this.fingerprint = fingerprint;
+    this.cache.clear();
+  }
 
   private choose(raw: string): string {
     const peer = unmapIpv4(raw);
@@ -104,6 +151,26 @@ export class LocalRoutes {
     const external = viaDefault ?? own.find((a) => !a.internal);
     return external?.address ?? (family === 4 ? '127.0.0.1' : '::1');
   }
+}
+
+function addressesOf(table: InterfaceTable): InterfaceAddress[] {
+  const addresses: InterfaceAddress[] = [];
+  for (const [name, list] of Object.entries(table)) {
+    for (const a of list ?? []) {
+      const family = a.family === 'IPv4' || a.family === 4 ? 4 : a.family === 'IPv6' || a.family === 6 ? 6 : undefined;
+      // Link-local IPv6 needs a zone id nobody writes in SIP or SDP.
+      if (family === undefined || (family === 6 && a.address.toLowerCase().startsWith('fe80'))) continue;
+      const bytes = ipBytes(a.address);
+      const mask = ipBytes(a.netmask);
+      if (!bytes || !mask) continue;
+      addresses.push({ name, address: a.address, family, internal: a.internal, bytes, mask, prefix: prefixLength(mask) });
+    }
+  }
+  return addresses;
+}
+
+function fingerprintOf(addresses: readonly InterfaceAddress[], defaults: DefaultRoutes): string {
+  return `${defaults[4] ?? ''} ${defaults[6] ?? ''} ${addresses.map((a) => `${a.name}=${a.address}/${a.prefix}${a.internal ? 'i' : ''}`).join(' ')}`;
 }
 
 /**
