@@ -87,11 +87,11 @@ describe.skipIf(second === undefined)('a call forked to phones on two networks (
     const sipPort = sotto.sip.ports.udp;
     const deskPort = await freeSipPort();
     const softPort = await freeSipPort();
-    const desk: { target: string; username: string; password: string; domain: string; localPort: number; extraArgs?: string[] } = { target: `127.0.0.1:${sipPort}`, ...devices['desk']!, domain: DOMAIN, localPort: deskPort };
+    const desk = { target: `127.0.0.1:${sipPort}`, ...devices['desk']!, domain: DOMAIN, localPort: deskPort, extraArgs: [] as string[] };
     // The softphone reaches Sotto on the other network, from its own address there.
     const soft = { target: `${other}:${sipPort}`, ...devices['soft']!, domain: DOMAIN, localPort: softPort, extraArgs: ['-i', other] };
     for (const phone of [desk, soft]) {
-      const reg = await runSipp({ scenario: REGISTER_DEVICE, ...phone, extraArgs: [...(phone.extraArgs ?? []), '-key', 'aor', '102'] });
+      const reg = await runSipp({ scenario: REGISTER_DEVICE, ...phone, extraArgs: [...phone.extraArgs, '-key', 'aor', '102'] });
       expect(reg.ok, describeSippRun(reg)).toBe(true);
     }
 
@@ -135,7 +135,6 @@ describe.skipIf(second === undefined)('a call forked to phones on two networks (
     const deskInvite = sdpLines(received(deskDone, /^INVITE /).body);
     const softInvite = sdpLines(received(softDone, /^INVITE /).body);
     const softReInvite = sdpLines(received(softDone, /^INVITE /, 1).body);
-    process.stdout.write(`fork-sdp c= lines: desk INVITE ${deskInvite[1]}; softphone INVITE ${softInvite[1]}; softphone re-INVITE ${softReInvite[1]}\n`);
     expect(deskInvite).toEqual(addressed('127.0.0.1'));
     expect(softInvite).toEqual(addressed(other));
     expect(softReInvite).toEqual(addressed(other));
