@@ -2,7 +2,8 @@
 // B2BUA (pbx/) drives it through MediaRelay:
 //
 //   relay = await MediaRelay.start({ bindAddress, portRange: parsePortRange(SOTTO_RTP_PORTS) })
-//   INVITE from A:   sdpForB = await relay.offer(callId, 'a', sdpFromA, { peerLegId? })
+//   INVITE from A:   sdpForB = await relay.offer(callId, 'a', sdpFromA, { peerLegId?, toward? })
+//   forked to more:  sdpForB2 = relay.offerToward(callId, phone2Ip)   (same leg, our address facing it)
 //   200 OK from B:   sdpForA = await relay.answer(callId, 'b', sdpFromB)
 //   Sotto answers:   sdpForA = await relay.answerOffer(callId, 'a', sdpFromA)   (voicemail)
 //   re-INVITE:       offer()/answer() again, from either leg

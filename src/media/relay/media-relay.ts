@@ -37,7 +37,7 @@ import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pi
 import { RtpPortPool, type PortRange } from './port-pool.ts';
 import { playSourcePcm, type ForkHandle, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
 import { RelayError } from './relay-error.ts';
-import { advertisedToward, type AdvertisedAddress } from './sdp-address.ts';
+import { advertisedToward, readdressed, type AdvertisedAddress } from './sdp-address.ts';
 import { RelayWorkerPool, type WorkerSlot } from './worker-pool.ts';
 import {
   answerLocally,
@@ -86,7 +86,8 @@ interface CallRecord {
   readonly identity: SdpIdentityCounter;
   /** Per leg, the SRTP key the relay uses toward it when it is the offerer (stable across re-offers). */
   readonly offererKeys: Map<string, Buffer>;
-  exchange?: { readonly exchange: Exchange; readonly peerLegId?: string };
+  /** The offer pending or answered; `sent` is offerToPeer as text, as offer() returned it. */
+  exchange?: { readonly exchange: Exchange; readonly peerLegId?: string; readonly sent?: string };
   /** The other leg of each leg, once paired. */
   readonly peers: Map<string, string>;
   /** What each leg last negotiated (to move the call between planes). */
@@ -243,12 +244,29 @@ export class MediaRelay {
       const towardPeerLeg = peerLegId ?? pendingLegId(legId);
       await this.bindLegs(callId, record, [legId, towardPeerLeg]);
       const exchange = bridgeOffer(legId, parsed, { address: this.advertisedToward(options.toward, parsed), port: record.ports.get(towardPeerLeg)! }, record.identity, options);
-      record.exchange = { exchange, ...(peerLegId !== undefined ? { peerLegId } : {}) };
-      return serializeSdp(exchange.offerToPeer);
+      const sent = serializeSdp(exchange.offerToPeer);
+      record.exchange = { exchange, sent, ...(peerLegId !== undefined ? { peerLegId } : {}) };
+      return sent;
     } catch (e) {
       if (record.peers.size === 0 && !record.exchange) await this.delete(callId);
       throw e;
     }
+  }
+
+  /**
+   * The offer offer() just made, as another phone of a forked call gets it:
+   * the same leg, port and keys (whichever phone answers, its answer goes
+   * to answer() as usual), with our address facing `toward`, that phone's
+   * IP. A phone on another network than the first (a VPN, a second card)
+   * must be told an address it can reach (RFC 3264 §6). With one advertised
+   * address, or a phone facing the same one, it is offer()'s very text.
+   */
+  offerToward(callId: string, toward: string): string {
+    const pending = this.call(callId).exchange;
+    if (!pending?.sent) throw new RelayError('RELAY_NO_PENDING_OFFER', 'no offer to address');
+    const { offer, offerToPeer } = pending.exchange;
+    const address = this.advertisedToward(toward, offer);
+    return address === offerToPeer.origin.address ? pending.sent : serializeSdp(readdressed(offerToPeer, address));
   }
 
   /** The answer arrived from `legId`'s phone. Returns the answer for the offerer, naming the port facing it. */

@@ -3,7 +3,7 @@
 // named it (a 1:1 NAT's public one, a multi-homed server's chosen one),
 // else the address facing the phone when the sockets listen on all
 // interfaces (sip/transport/local-routes.ts chooses it).
-import type { SessionDescription } from '../sdp/session-description.ts';
+import type { SdpConnection, SdpOrigin, SessionDescription } from '../sdp/session-description.ts';
 
 /** One address, or one per peer IP (the interface facing it). */
 export type AdvertisedAddress = string | ((peer: string) => string);
@@ -18,6 +18,24 @@ export function advertisedToward(advertised: AdvertisedAddress | undefined, bind
   if (advertised === undefined) return bindAddress;
   // No address known (an SDP with none): 0.0.0.0 is in no subnet, so the default route's interface.
   return advertised(peer ?? sdpAddress(sdp) ?? '0.0.0.0');
+}
+
+/**
+ * The relay's own description with `address` in place of the one it names,
+ * in o= (RFC 4566 §5.2) and every c= (session and media level), all else
+ * as it was: one offer sent to several phones of a forked call, each told
+ * the address facing it.
+ */
+export function readdressed(sdp: SessionDescription, address: string): SessionDescription {
+  const addrType = address.includes(':') ? 'IP6' : 'IP4';
+  const origin: SdpOrigin = { ...sdp.origin, addrType, address };
+  const connection = (c: SdpConnection): SdpConnection => ({ ...c, addrType, address });
+  return {
+    ...sdp,
+    origin,
+    ...(sdp.connection ? { connection: connection(sdp.connection) } : {}),
+    media: sdp.media.map((m) => (m.connection ? { ...m, connection: connection(m.connection) } : m)),
+  };
 }
 
 /** The connection address of an SDP (session level, else its first media's), without a multicast suffix. */

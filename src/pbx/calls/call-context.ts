@@ -10,6 +10,11 @@ export interface CallMediaRelay {
   /** `srtp`: SDES toward the answerer ('sdes'), plain RTP ('plain'), or as the offerer did ('same'). */
   /** `toward`: the IP of the phone the offer goes to (the relay names the address facing it). */
   offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain'; toward?: string }): Promise<string>;
+  /**
+   * The offer just made, for another phone of a forked call: the same relay
+   * leg, our address facing `toward` (that phone's IP).
+   */
+  offerToward(callId: string, toward: string): string;
   /** `requireSrtp`: refuse an offerer that did not offer SRTP. `toward`: the IP of the offerer's phone. */
   answer(callId: string, legId: string, sdp: string, options?: { requireSrtp?: boolean; toward?: string }): Promise<string>;
   delete(callId: string): Promise<void>;

@@ -135,20 +135,23 @@ export class Call implements UnavailableCall, ForkEvents {
     this.media = media;
     this.destinations = destinations;
     if (this.ringDeadline === 0) this.ringDeadline = Date.now() + ringTimeoutMs;
-    let sdpForB: string;
+    // One relay leg toward the callee, whichever phone answers; each branch's
+    // SDP names the relay address facing that phone (RFC 3264 6): a softphone
+    // on a VPN or the server's second card cannot reach the desk phones' one.
+    let sdpForB: string[];
     try {
       this.relayed = true;
-      // One SDP for every branch: it names the address facing the first (in an office, every phone's).
       const toward = destinations[0]?.destination.address;
-      sdpForB = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp, ...(toward !== undefined ? { toward } : {}) });
+      const first = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp, ...(toward !== undefined ? { toward } : {}) });
+      if (this.current !== CallState.Ringing) {
+        // Ended while the relay was binding: end() may have asked for the delete before the offer existed.
+        this.ctx.relay.delete(this.id).catch(() => {});
+        return;
+      }
+      sdpForB = destinations.map((d, i) => (i === 0 ? first : this.ctx.relay.offerToward(this.id, d.destination.address)));
     } catch (e) {
       this.ctx.log('call.relay_offer_failed', this.id, { code: relayCode(e) });
       return this.end(488, 'failed');
-    }
-    if (this.current !== CallState.Ringing) {
-      // Ended while the relay was binding: end() may have asked for the delete before the offer existed.
-      this.ctx.relay.delete(this.id).catch(() => {});
-      return;
     }
     const from = this.caller.extension;
     const bCallId = `${generateTag()}${generateTag()}`;
@@ -156,7 +159,7 @@ export class Call implements UnavailableCall, ForkEvents {
     this.forks = destinations.map((d, i) => new Fork(i, this.ctx.stack, d.destination, this.ctx.contactFor(d.destination.protocol, d.destination.address), this));
     this.forks.forEach((fork, i) => {
       const target = destinations[i]!;
-      const body = Buffer.from(sdpForB, 'utf8');
+      const body = Buffer.from(sdpForB[i]!, 'utf8');
       // Each branch is a new dialog-to-be: a fresh Call-ID and From tag (not A's), shared by the branches.
       const headers = [
         headerField('Max-Forwards', '70'),
