@@ -10,7 +10,7 @@
  *        dir: bit 1 receive from the phone, bit 2 send to it; eventPt -1 = none;
  *        two legs are paired (each relays to the other)
  *   D <seq> <call>            delete        R <seq> OK <legstats>... (its last stats; its sockets are closed)
- *   E <seq> <call>            end           R <seq> OK <legstats>... (as D, its port pairs parked: port-pair.c)
+ *   E <seq> <call>            end           R <seq> OK               (forgotten, its port pairs parked: port-pair.c)
  *   U <seq> <port>...         unpark        R <seq> OK               (parked pairs on these ports closed)
  *   S <seq> <call>            stats         R <seq> OK <legstats>...
  *   Q <seq>                   plane stats   R <seq> PLANE <openPairs> <parkedPairs> <parkedDropped> <pairCap>
@@ -283,8 +283,7 @@ void control_line(char *line) {
     do_configure(seq, id, tokens + 3, n - 3);
     return;
   }
-  case 'D':
-  case 'E': {
+  case 'D': {
     /* The last stats and the close in one step: no packet is handled in
        between, so a latch made just before the delete is in the reply (a
        call moving to the JS workers carries its latches over). */
@@ -294,7 +293,15 @@ void control_line(char *line) {
       return;
     }
     do_stats(seq, id);
-    call_destroy(call, op == 'E');
+    call_destroy(call, false);
+    return;
+  }
+  case 'E': {
+    /* The call is over: nobody reads its last stats (formatting them was a
+       tenth of this program's CPU per call), and its pairs stay open. */
+    struct call *call = call_find(id);
+    if (call) call_destroy(call, true);
+    reply_ok(seq);
     return;
   }
   case 'S': {

@@ -121,8 +121,7 @@ describe('native relay: parked port pairs', { timeout: 20_000 }, () => {
       await plane.request({ op: 'configure', call: 1, legs: [leg(42750, a.rtp), leg(42752, b.rtp)] });
       await a.rtp.send(rtp(1, 0xa1, 1), 42750);
       await b.rtp.until(1);
-      const ended = await plane.request({ op: 'end', call: 1 });
-      expect(ended.map((l) => l.port).sort()).toEqual([42750, 42752]);
+      await plane.request({ op: 'end', call: 1 });
       expect(await plane.planeStats()).toMatchObject({ openPairs: 2, parkedPairs: 2, parkedDropped: 0 });
       // The phone that was latched, on both ports of its old pair.
       for (let i = 0; i < 3; i++) await a.rtp.send(rtp(2 + i, 0xa1, 2), 42750);
@@ -184,7 +183,7 @@ describe('native relay: parked port pairs', { timeout: 20_000 }, () => {
       await first.a.rtp.send(rtp(1, 0xa1, 1), 42790);
       await first.b.rtp.until(1);
       await write('E 3 1\n');
-      expect(await next()).toMatch(/^R 3 OK /);
+      expect(await next()).toBe('R 3 OK');
       // Stopped, the child reads nothing: the next call's requests wait in its pipe, then the old
       // phone's stream waits on the parked socket, and it wakes to both at once (requests first).
       const second = await phones();

@@ -49,6 +49,8 @@ export class NativeDataPlane {
   private readonly pending = new Map<number, Pending>();
   /** Ports whose sockets the child may hold parked (left by an 'end'); a worker binds none of them before unpark(). */
   private readonly parked = new Set<number>();
+  /** Each call's bound ports (the end reply does not list them). */
+  private readonly portsOf = new Map<number, number[]>();
   private watchdog: NodeJS.Timeout | undefined;
   private lastReplyAt = 0;
   private nextSeq = 1;
@@ -124,7 +126,7 @@ export class NativeDataPlane {
 
   /**
    * Sends one request; resolves with the reply's leg stats (empty but for
-   * stats, delete and end), rejects with the child's error code. It is
+   * stats and delete), rejects with the child's error code. It is
    * written at the end of this event-loop turn, or up to LAZY_FLUSH_MS
    * later when `lazy`.
    */
@@ -132,9 +134,12 @@ export class NativeDataPlane {
     // The child takes a parked pair for a bind: it is a call's again.
     if (request.op === 'bind') for (const port of request.ports) this.parked.delete(port);
     const reply = await this.send(request, options);
-    const legs = reply.kind === 'ok' ? reply.legs : [];
-    if (request.op === 'end') for (const leg of legs) this.parked.add(leg.port);
-    return legs;
+    if (request.op === 'bind') this.portsOf.set(request.call, [...(this.portsOf.get(request.call) ?? []), ...request.ports]);
+    else if (request.op === 'end') {
+      for (const port of this.portsOf.get(request.call) ?? []) this.parked.add(port);
+      this.portsOf.delete(request.call);
+    } else if (request.op === 'delete') this.portsOf.delete(request.call);
+    return reply.kind === 'ok' ? reply.legs : [];
   }
 
   /** The child's port pairs: open, parked, and what the parked ones dropped. */

@@ -9,7 +9,7 @@
 //   C <seq> <call> <leg> [<leg>]  configure   R <seq> OK | R <seq> ERR <code>
 //       leg = port,ip,rtpPort,rtcpPort,pt,eventPt,dir,latch
 //   D <seq> <call>                delete      R <seq> OK <legstats>...  (its last stats, then its sockets closed)
-//   E <seq> <call>                end         R <seq> OK <legstats>...  (as D, its port pairs parked for the next call)
+//   E <seq> <call>                end         R <seq> OK                (forgotten, its port pairs parked for the next call)
 //   U <seq> <port>...             unpark      R <seq> OK                (parked sockets on these ports closed)
 //   S <seq> <call>                stats       R <seq> OK <legstats>...
 //   Q <seq>                       plane       R <seq> PLANE <openPairs> <parkedPairs> <parkedDropped> <pairCap>
