@@ -54,7 +54,7 @@ void pairs_init(void) {
     }
     limit = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (unsigned long long)rl.rlim_cur;
   }
-  pair_cap = limit > 2 * FD_RESERVE ? (limit - FD_RESERVE) / 2 : 1;
+  pair_cap = limit > FD_RESERVE + 2 ? (limit - FD_RESERVE) / 2 : 1;
 }
 
 /*

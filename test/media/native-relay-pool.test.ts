@@ -52,6 +52,20 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promis
   }
 }
 
+/** The relay program itself, driven line by line (as native-control.test.ts does); `shell` wraps its start (a lower descriptor limit). */
+async function rawRelay(shell?: string) {
+  const binary = await buildNativeRelay();
+  if (!binary.ok) throw new Error(binary.error.code);
+  const args = ['127.0.0.1', '262144', '262144', '60000'];
+  const child = shell ? spawn('sh', ['-c', `${shell}; exec "$0" "$@"`, binary.value, ...args], { stdio: ['pipe', 'pipe', 'inherit'] }) : spawn(binary.value, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => (waiters.shift() ?? ((l: string) => lines.push(l)))(line));
+  const next = () => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise<string>((resolve) => waiters.push(resolve)));
+  const write = (text: string) => new Promise<void>((resolve) => child.stdin.write(text, () => resolve()));
+  return { child, next, write };
+}
+
 describe('native relay: parked port pairs', { timeout: 20_000 }, () => {
   it('a port reused after a parked period: the ended call\'s phone does not reach the new call, and a third address is still refused', async () => {
     // Two pairs: the second call gets the first call's ports again (round-robin wraps).
@@ -166,14 +180,7 @@ describe('native relay: parked port pairs', { timeout: 20_000 }, () => {
   });
 
   it('drains what queued on a parked port before a new call\'s leg exists (the old phone\'s stream cannot latch it)', async () => {
-    const binary = await buildNativeRelay();
-    if (!binary.ok) throw new Error(binary.error.code);
-    const child = spawn(binary.value, ['127.0.0.1', '262144', '262144', '60000'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines: string[] = [];
-    const waiters: ((line: string) => void)[] = [];
-    createInterface({ input: child.stdout }).on('line', (line) => (waiters.shift() ?? ((l: string) => lines.push(l)))(line));
-    const next = () => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise<string>((resolve) => waiters.push(resolve)));
-    const write = (text: string) => new Promise<void>((resolve) => child.stdin.write(text, () => resolve()));
+    const { child, next, write } = await rawRelay();
     const legs = (a: Endpoint, b: Endpoint) => `42790,127.0.0.1,${a.port},${a.port + 1},0,101,3,o 42792,127.0.0.1,${b.port},${b.port + 1},0,101,3,o`;
     try {
       expect(await next()).toBe('READY 1');
@@ -205,6 +212,39 @@ describe('native relay: parked port pairs', { timeout: 20_000 }, () => {
       expect(legStats.find((l) => l.startsWith('42790,'))).toMatch(new RegExp(`^42790,1,1,0,0,0,0,0,0,\\d+,127\\.0\\.0\\.1,${second.a.rtp.port}$`));
     } finally {
       child.kill('SIGCONT');
+      child.stdin.end();
+    }
+  });
+
+  it('parks no more pairs than its descriptor limit allows: beyond the cap, pairs close at the end of their call', async () => {
+    // A limit of 74 descriptors: (74 - 64 kept for the rest) / 2 = a cap of 5 pairs; ten pairs in play.
+    const { child, next, write } = await rawRelay('ulimit -n 74');
+    const ports = Array.from({ length: 10 }, (_, i) => 42780 + 2 * i);
+    let seq = 1;
+    const ask = async (line: string) => {
+      await write(`${line.replace('#', String(seq))}\n`);
+      return [await next(), seq++][0];
+    };
+    try {
+      expect(await next()).toBe('READY 1');
+      const atStart = socketFds(child.pid!); // its stdio: socket pairs from Node
+      expect(await ask('Q #')).toBe('R 1 PLANE 0 0 0 5');
+      // One call at a time through the ten pairs, twice: every bind succeeds, five stay parked.
+      for (let round = 0; round < 2; round++) {
+        for (const [i, port] of ports.entries()) {
+          expect(await ask(`B # ${i + 1} ${port}`)).toMatch(/^R \d+ OK$/);
+          expect(await ask(`E # ${i + 1}`)).toMatch(/^R \d+ OK$/);
+        }
+      }
+      expect(await ask('Q #')).toMatch(/^R \d+ PLANE 5 5 0 5$/);
+      // Ten calls at once: more pairs than the cap while they last (a call is never refused for it)…
+      for (const [i, port] of ports.entries()) expect(await ask(`B # ${i + 1} ${port}`)).toMatch(/^R \d+ OK$/);
+      expect(await ask('Q #')).toMatch(/^R \d+ PLANE 10 0 0 5$/);
+      // …and when they end, those beyond the cap close, as every pair did before parking.
+      for (const [i] of ports.entries()) expect(await ask(`E # ${i + 1}`)).toMatch(/^R \d+ OK$/);
+      expect(await ask('Q #')).toMatch(/^R \d+ PLANE 5 5 0 5$/);
+      expect(socketFds(child.pid!) - atStart).toBe(10);
+    } finally {
       child.stdin.end();
     }
   });
