@@ -133,7 +133,14 @@ export class NativeDataPlane {
   async request(request: NativeRequest, options: { lazy?: boolean } = {}): Promise<readonly NativeLegStats[]> {
     // The child takes a parked pair for a bind: it is a call's again.
     if (request.op === 'bind') for (const port of request.ports) this.parked.delete(port);
-    const reply = await this.send(request, options);
+    let reply: Reply;
+    try {
+      reply = await this.send(request, options);
+    } catch (e) {
+      // A failed bind closed what it took, but may have left later ports of the request parked: unpark() asks again (harmless if not).
+      if (request.op === 'bind') for (const port of request.ports) this.parked.add(port);
+      throw e;
+    }
     if (request.op === 'bind') this.portsOf.set(request.call, [...(this.portsOf.get(request.call) ?? []), ...request.ports]);
     else if (request.op === 'end') {
       for (const port of this.portsOf.get(request.call) ?? []) this.parked.add(port);
@@ -159,7 +166,10 @@ export class NativeDataPlane {
     if (held.length === 0 || this.dead) return;
     for (const p of held) this.parked.delete(p);
     try {
-      await this.send({ op: 'unpark', ports: held });
+      // The program reads up to ten ports a line.
+      const lines: Promise<Reply>[] = [];
+      for (let i = 0; i < held.length; i += 10) lines.push(this.send({ op: 'unpark', ports: held.slice(i, i + 10) }));
+      await Promise.all(lines);
     } catch {
       // RELAY_CLOSED: the child exited, and its sockets with it.
     }
