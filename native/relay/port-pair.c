@@ -23,7 +23,7 @@
  *   - the process stays within its descriptors: RLIMIT_NOFILE's soft limit
  *     is raised to the hard one at start, and pairs beyond a cap derived
  *     from it are closed at the end of their call (the old behaviour); a
- *     new pair needing room evicts the longest-parked one first.
+ *     new pair finding no descriptor left closes a parked one first.
  * A worker (JS plane) wanting a parked port asks for it to be closed first
  * (control.c 'U'). At exit the kernel closes everything.
  */
@@ -177,11 +177,12 @@ int pair_take(uint16_t port, struct leg *leg, struct port_pair **out) {
     *out = p;
     return 0;
   }
-  /* At the cap: the longest-parked pair makes room (it is the one the round-robin pool hands out last). */
-  if (open_pairs >= pair_cap && parked_head) close_pair(parked_head);
   int e = open_pair(port, &p);
-  if ((e == EMFILE || e == ENFILE) && parked_head) {
-    close_pair(parked_head);
+  if ((e == EMFILE || e == ENFILE) && parked_tail) {
+    /* Out of descriptors (calls beyond the cap, or another limit): a parked pair makes room. The
+       most recently parked one: the round-robin pool hands it out last, where the longest-parked
+       is next (evicting that one would make every following call reopen its pair). */
+    close_pair(parked_tail);
     e = open_pair(port, &p);
   }
   if (e) return e;
@@ -192,6 +193,12 @@ int pair_take(uint16_t port, struct leg *leg, struct port_pair **out) {
   return 0;
 }
 
+/*
+ * Parked while the open pairs (this one included) fit the cap; beyond it
+ * closed. With ports handed out round-robin, that keeps a fixed set of
+ * pairs parked when the range is larger than the cap, rather than cycling
+ * every pair through (any least-recently-used rule would miss every time).
+ */
 void pair_release(struct port_pair *p, bool park) {
   p->leg = NULL;
   if (!park || open_pairs > pair_cap) {

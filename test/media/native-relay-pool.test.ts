@@ -33,15 +33,22 @@ async function plainCall(relay: MediaRelay, callId: string) {
   return { a, b, relayForA: portOf(toA), relayForB: portOf(toB) };
 }
 
-/** The relay child's descriptors that are sockets. */
+/** The relay child's sockets, as /proc names them (socket:[inode]), sorted. */
+function socketLinks(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`)
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((link) => link.startsWith('socket:'))
+    .sort();
+}
+
 function socketFds(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
-    } catch {
-      return false;
-    }
-  }).length;
+  return socketLinks(pid).length;
 }
 
 /** Polls a counter of the relay until it reaches `want` (the child's reply is the event: no timers). */
@@ -229,14 +236,18 @@ describe('native relay: parked port pairs', { timeout: 20_000 }, () => {
       expect(await next()).toBe('READY 1');
       const atStart = socketFds(child.pid!); // its stdio: socket pairs from Node
       expect(await ask('Q #')).toBe('R 1 PLANE 0 0 0 5');
-      // One call at a time through the ten pairs, twice: every bind succeeds, five stay parked.
+      // One call at a time through the ten pairs, twice: every bind succeeds, and the same five
+      // pairs (the same sockets) stay parked, rather than every pair cycling through open and close.
+      const parkedSockets: string[][] = [];
       for (let round = 0; round < 2; round++) {
         for (const [i, port] of ports.entries()) {
           expect(await ask(`B # ${i + 1} ${port}`)).toMatch(/^R \d+ OK$/);
           expect(await ask(`E # ${i + 1}`)).toMatch(/^R \d+ OK$/);
         }
+        parkedSockets.push(socketLinks(child.pid!));
       }
       expect(await ask('Q #')).toMatch(/^R \d+ PLANE 5 5 0 5$/);
+      expect(parkedSockets[1]).toEqual(parkedSockets[0]);
       // Ten calls at once: more pairs than the cap while they last (a call is never refused for it)…
       for (const [i, port] of ports.entries()) expect(await ask(`B # ${i + 1} ${port}`)).toMatch(/^R \d+ OK$/);
       expect(await ask('Q #')).toMatch(/^R \d+ PLANE 10 0 0 5$/);
