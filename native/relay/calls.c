@@ -40,12 +40,16 @@ struct call *call_get_or_create(uint32_t id) {
   return c;
 }
 
-/* Closes the call's sockets (its ports are free for reuse once this returns) and forgets it. */
-void call_destroy(struct call *call) {
+/*
+ * Forgets the call. Its port pairs are parked for the next call on them
+ * (`park`), or closed: the ports are then free for another program (a
+ * worker) once this returns.
+ */
+void call_destroy(struct call *call, bool park) {
   struct leg *leg = call->legs;
   while (leg) {
     struct leg *next = leg->call_next;
-    leg_close(leg);
+    leg_close(leg, park);
     port_legs[leg->port] = NULL;
     port_legs[(uint16_t)(leg->port + 1)] = NULL;
     free(leg);

@@ -10,12 +10,17 @@
  *        dir: bit 1 receive from the phone, bit 2 send to it; eventPt -1 = none;
  *        two legs are paired (each relays to the other)
  *   D <seq> <call>            delete        R <seq> OK <legstats>... (its last stats; its sockets are closed)
+ *   E <seq> <call>            end           R <seq> OK               (forgotten, its port pairs parked: port-pair.c)
+ *   U <seq> <port>...         unpark        R <seq> OK               (parked pairs on these ports closed)
  *   S <seq> <call>            stats         R <seq> OK <legstats>...
+ *   Q <seq>                   plane stats   R <seq> PLANE <openPairs> <parkedPairs> <parkedDropped> <pairCap>
  *        legstats = port,latched,received,sent,refused,malformed,unexpectedPt,
  *                   rtcpReceived,rtcpSent,recvBuffer,peerIp,peerPort
  *                                           I <call> <idleMs>   (event: inactivity)
  *
- * One B per offer (both legs' ports), one C per answer. Replies come in
+ * One B per offer (both legs' ports), one C per answer; E when the call
+ * ends, D when it moves to the workers (who bind its ports next), U before
+ * a worker binds ports this program may hold parked. Replies come in
  * request order. A line this code cannot read gets ERR RELAY_BAD_REQUEST;
  * the program never exits on input it does not like, only on EOF.
  */
@@ -106,10 +111,11 @@ static void do_bind(const char *seq, uint32_t id, char **ports, int count) {
         if (*slot) *slot = opened[i]->call_next;
         port_set(opened[i]->port, NULL);
         port_set((uint16_t)(opened[i]->port + 1), NULL);
-        leg_close(opened[i]);
+        /* Closed, not parked: MediaRelay returns these ports to its pool believing them free. */
+        leg_close(opened[i], false);
         free(opened[i]);
       }
-      if (!call->legs) call_destroy(call);
+      if (!call->legs) call_destroy(call, false);
       char detail[32];
       snprintf(detail, sizeof detail, "%u %s", (unsigned)port, errno_code(e));
       reply_err(seq, "RELAY_BIND_FAILED", detail);
@@ -122,6 +128,23 @@ static void do_bind(const char *seq, uint32_t id, char **ports, int count) {
     port_set((uint16_t)(port + 1), leg);
     opened[done] = leg;
   }
+  reply_ok(seq);
+}
+
+/* Closes the parked pairs on these ports (a worker binds them next); ports this program does not hold parked are left alone. */
+static void do_unpark(const char *seq, char **ports, int count) {
+  long values[10];
+  if (count < 1 || count > 10) {
+    reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+    return;
+  }
+  for (int i = 0; i < count; i++) {
+    if (!parse_long(ports[i], 1, 65534, &values[i]) || (values[i] & 1)) {
+      reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+      return;
+    }
+  }
+  for (int i = 0; i < count; i++) pairs_unpark((uint16_t)values[i]);
   reply_ok(seq);
 }
 
@@ -204,7 +227,7 @@ static void do_stats(const char *seq, uint32_t id) {
     used += (size_t)snprintf(line + used, sizeof line - used, " %u,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%d,%s", (unsigned)l->port, l->latched ? 1 : 0,
                              (unsigned long long)l->n.received, (unsigned long long)l->n.sent, (unsigned long long)l->n.refused,
                              (unsigned long long)l->n.malformed, (unsigned long long)l->n.unexpected_pt, (unsigned long long)l->n.rtcp_received,
-                             (unsigned long long)l->n.rtcp_sent, l->recv_buffer, peer);
+                             (unsigned long long)l->n.rtcp_sent, l->pair ? l->pair->recv_buffer : 0, peer);
   }
   if (used >= sizeof line - 1) {
     reply_err(seq, "RELAY_BAD_REQUEST", NULL);
@@ -235,6 +258,17 @@ void control_line(char *line) {
     reply_ok(seq);
     return;
   }
+  if (op == 'Q' && n == 2) {
+    struct pair_counts c = pairs_counts();
+    char out[160];
+    snprintf(out, sizeof out, "R %s PLANE %llu %llu %llu %llu\n", seq, c.open_pairs, c.parked_pairs, c.parked_dropped, c.pair_cap);
+    emit_line(out);
+    return;
+  }
+  if (op == 'U') {
+    do_unpark(seq, tokens + 2, n - 2);
+    return;
+  }
   uint32_t id;
   if (n < 3 || !parse_call(tokens[2], &id)) {
     reply_err(seq, "RELAY_BAD_REQUEST", NULL);
@@ -259,7 +293,15 @@ void control_line(char *line) {
       return;
     }
     do_stats(seq, id);
-    call_destroy(call);
+    call_destroy(call, false);
+    return;
+  }
+  case 'E': {
+    /* The call is over: nobody reads its last stats (formatting them was a
+       tenth of this program's CPU per call), and its pairs stay open. */
+    struct call *call = call_find(id);
+    if (call) call_destroy(call, true);
+    reply_ok(seq);
     return;
   }
   case 'S': {

@@ -15,66 +15,25 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-/*
- * `granted` set: the RTP socket, given the configured buffers (a media
- * stream, and RTCP too when multiplexed on it, RFC 5761). NULL: the RTCP
- * socket, left at the system's default buffers, which hold hundreds of
- * RTCP packets (a few a second at most, RFC 3550 §6.2): two system calls
- * fewer per socket, a socket opened and closed for every leg of every call.
- */
-static int open_socket(uint16_t port, struct socket_ref *ref, int *granted) {
-  int family = g_settings.bind.sa.ss_family;
-  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  if (granted) {
-    /* The OS may grant less than asked (net.core.rmem_max); the stats report what it granted. */
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &g_settings.recv_buffer, sizeof g_settings.recv_buffer);
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &g_settings.send_buffer, sizeof g_settings.send_buffer);
-    socklen_t l = sizeof *granted;
-    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, granted, &l) != 0) *granted = 0;
-  }
-  struct endpoint local;
-  endpoint_with_port(&local, &g_settings.bind, port);
-  if (bind(fd, (struct sockaddr *)&local.sa, local.len) != 0) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = ref};
-  if (epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  return fd;
-}
-
-/* Binds RTP on the even port and RTCP on the one above (RFC 3550 §11). Returns 0 or an errno. */
+/* Takes the port's pair (parked or new): 0 or an errno. */
 int leg_open(struct leg *leg, uint16_t port) {
   leg->port = port;
-  leg->rtp_ref = (struct socket_ref){.leg = leg, .rtcp = false};
-  leg->rtcp_ref = (struct socket_ref){.leg = leg, .rtcp = true};
-  int fd = open_socket(port, &leg->rtp_ref, &leg->recv_buffer);
-  if (fd < 0) return -fd;
-  leg->rtp_fd = fd;
-  fd = open_socket((uint16_t)(port + 1), &leg->rtcp_ref, NULL);
-  if (fd < 0) {
-    close(leg->rtp_fd);
-    leg->rtp_fd = -1;
-    return -fd;
-  }
-  leg->rtcp_fd = fd;
+  struct port_pair *pair;
+  int e = pair_take(port, leg, &pair);
+  if (e) return e;
+  leg->pair = pair;
+  leg->rtp_fd = pair->rtp_fd;
+  leg->rtcp_fd = pair->rtcp_fd;
   return 0;
 }
 
-void leg_close(struct leg *leg) {
-  /* close() also drops the fds from the epoll set. */
-  if (leg->rtp_fd >= 0) close(leg->rtp_fd);
-  if (leg->rtcp_fd >= 0) close(leg->rtcp_fd);
+/* Gives the pair back: parked for the next call on the port, or closed (a move to the workers, who bind the port next). */
+void leg_close(struct leg *leg, bool park) {
+  if (leg->pair) pair_release(leg->pair, park);
+  leg->pair = NULL;
   leg->rtp_fd = leg->rtcp_fd = -1;
 }
 

@@ -1,11 +1,13 @@
 /*
  * sotto-relay <bind-address> <recv-buffer> <send-buffer> <inactivity-ms>
  *
- * One thread, one epoll set: the control pipe (stdin) and every leg's
- * sockets, level-triggered. The program lives exactly as long as its
+ * One thread, one epoll set: the control pipe (stdin) and every open port
+ * pair's sockets (a call's, or parked between calls: port-pair.c),
+ * level-triggered. The program lives exactly as long as its
  * parent: when MediaRelay's end of stdin closes (close(), or the parent
  * died, even by SIGKILL, since the kernel closes its descriptors) read()
- * returns 0 and we exit, so no orphan keeps ports bound.
+ * returns 0 and we exit, so no orphan keeps ports bound (parked ones
+ * included: the kernel closes every socket of an exiting process).
  * Nothing here logs addresses or payload; stderr carries codes only.
  */
 #include "relay.h"
@@ -118,6 +120,7 @@ int main(int argc, char **argv) {
   if (tick_ms < 20) tick_ms = 20;
   if (tick_ms > 1000) tick_ms = 1000;
 
+  pairs_init();
   g_epoll = epoll_create1(EPOLL_CLOEXEC);
   if (g_epoll < 0) {
     fputs("sotto-relay: RELAY_NATIVE_EPOLL\n", stderr);
@@ -145,10 +148,12 @@ int main(int argc, char **argv) {
       struct socket_ref *ref = events[i].data.ptr;
       if (!ref) {
         if (!read_control()) return 0;
-        /* A delete in this batch may have freed sockets whose events follow: take a fresh batch. */
+        /* A request in this batch may have closed sockets whose events follow (a move, an unpark, an
+           eviction), or handed a parked pair to a new leg: take a fresh batch. */
         break;
       }
-      leg_readable(ref->leg, ref->rtcp);
+      if (ref->pair->leg) leg_readable(ref->pair->leg, ref->rtcp);
+      else pair_parked_readable(ref->pair, ref->rtcp);
     }
     if (g_now_ms >= next_tick) {
       calls_tick();

@@ -61,19 +61,40 @@ struct leg_counters {
 };
 
 struct leg;
+struct port_pair;
 
-/* What epoll hands back: which socket of which leg is readable. */
+/* What epoll hands back: which socket of which port pair is readable. */
 struct socket_ref {
-  struct leg *leg;
+  struct port_pair *pair;
   bool rtcp;
+};
+
+/*
+ * The two sockets of an even/odd port pair (port-pair.c). Opened and bound
+ * the first time a call takes the port, and kept when the call ends
+ * ("parked", still in the epoll set, whatever arrives read and dropped)
+ * so the next call on the port costs no system call but the drain.
+ */
+struct port_pair {
+  uint16_t port;
+  int rtp_fd, rtcp_fd;
+  int recv_buffer;  /* what the OS granted the RTP socket */
+  struct leg *leg;  /* the call's leg using it; NULL while parked */
+  bool parked;
+  struct socket_ref rtp_ref, rtcp_ref;
+  struct port_pair *parked_prev, *parked_next; /* the parked pairs, longest parked first */
+};
+
+struct pair_counts {
+  unsigned long long open_pairs, parked_pairs, parked_dropped, pair_cap;
 };
 
 struct call;
 
 struct leg {
   uint16_t port; /* even RTP port; RTCP on port + 1 (RFC 3550 §11) */
-  int rtp_fd, rtcp_fd;
-  struct socket_ref rtp_ref, rtcp_ref;
+  int rtp_fd, rtcp_fd; /* the pair's, while the leg holds it; -1 before */
+  struct port_pair *pair;
   struct call *call;
   struct leg *peer;      /* the other leg, once paired */
   struct leg *call_next; /* the call's legs */
@@ -89,7 +110,6 @@ struct leg {
   uint16_t candidate_seq;
   bool rtcp_latched;
   struct endpoint peer_rtcp;
-  int recv_buffer; /* what the OS granted */
   struct leg_counters n;
 };
 
@@ -130,16 +150,24 @@ void endpoint_format(const struct endpoint *e, char *out, size_t size);
 uint16_t endpoint_port(const struct endpoint *e);
 void endpoint_with_port(struct endpoint *e, const struct endpoint *ip_of, uint16_t port);
 
+/* port-pair.c */
+void pairs_init(void);
+int pair_take(uint16_t port, struct leg *leg, struct port_pair **out); /* 0, or an errno */
+void pair_release(struct port_pair *pair, bool park);
+int pairs_unpark(uint16_t port); /* closes a parked pair; 1 if there was one */
+void pair_parked_readable(struct port_pair *pair, bool rtcp);
+struct pair_counts pairs_counts(void);
+
 /* leg.c */
 int leg_open(struct leg *leg, uint16_t port); /* 0, or an errno */
-void leg_close(struct leg *leg);
+void leg_close(struct leg *leg, bool park);
 void leg_configure(struct leg *leg, const struct leg_config *cfg);
 void leg_readable(struct leg *leg, bool rtcp);
 
 /* calls.c */
 struct call *call_find(uint32_t id);
 struct call *call_get_or_create(uint32_t id);
-void call_destroy(struct call *call);
+void call_destroy(struct call *call, bool park);
 struct leg *call_leg_by_port(struct call *call, uint16_t port);
 bool port_taken(uint16_t port);
 void port_set(uint16_t port, struct leg *leg);

@@ -411,17 +411,17 @@ describe('media relay', () => {
       await expect(small.offer('second', 'a', c.offer({ codecs: ['PCMU'] }))).rejects.toMatchObject({ name: 'RelayError', code: 'RELAY_PORTS_EXHAUSTED' });
       await small.delete(first.callId);
       expect(small.ports.inUse).toBe(0);
-      // The sockets are closed: the ports bind again, for another program or the next call.
-      const probe = createSocket('udp4');
-      await new Promise<void>((resolve, reject) => {
-        probe.once('error', reject);
-        probe.bind(64000, '127.0.0.1', () => resolve());
-      });
-      probe.close();
       const again = await call({}, small);
       expect(again.a.negotiated!.remotePort % 2).toBe(0);
     } finally {
       await small.close();
     }
+    // Stopped, its sockets are closed (the native plane's parked ones too): the ports bind again, for another program.
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(64000, '127.0.0.1', () => resolve());
+    });
+    probe.close();
   });
 });

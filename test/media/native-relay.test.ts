@@ -6,95 +6,12 @@
 // 127/8 to loopback. These tests must run on the native plane: if it does
 // not build, they fail (dataPlane: 'native' refuses to start without it).
 import { spawn } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaRelay } from '../../src/media/relay/index.ts';
-
-interface Heard {
-  readonly bytes: Buffer;
-  readonly from: number;
-  readonly address: string;
-}
-
-/** A phone's socket: keeps what it hears, with a promise for the next thing heard. */
-class Endpoint {
-  readonly heard: Heard[] = [];
-  private waiters: { n: number; resolve: () => void }[] = [];
-  constructor(
-    readonly socket: Socket,
-    readonly address: string,
-    readonly port: number,
-  ) {
-    socket.on('message', (bytes, r) => {
-      this.heard.push({ bytes, from: r.port, address: r.address });
-      this.waiters = this.waiters.filter((w) => (this.heard.length >= w.n ? (w.resolve(), false) : true));
-    });
-  }
-  static async open(address = '127.0.0.1', port = 0): Promise<Endpoint> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(port, address, () => resolve());
-    });
-    return new Endpoint(socket, address, socket.address().port);
-  }
-  /** Settles once `n` datagrams in all have been heard. */
-  until(n: number): Promise<void> {
-    return this.heard.length >= n ? Promise.resolve() : new Promise((resolve) => this.waiters.push({ n, resolve }));
-  }
-  send(bytes: Buffer, port: number): Promise<void> {
-    return new Promise((resolve) => this.socket.send(bytes, port, '127.0.0.1', () => resolve()));
-  }
-  close(): void {
-    this.socket.close();
-  }
-}
-
-/** A phone with RTP on an even port and RTCP on the one above, as SDP without a=rtcp implies. */
-async function openPhone(): Promise<{ rtp: Endpoint; rtcp: Endpoint }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 50000 + 2 * Math.floor(Math.random() * 4000);
-    try {
-      const rtp = await Endpoint.open('127.0.0.1', base);
-      try {
-        return { rtp, rtcp: await Endpoint.open('127.0.0.1', base + 1) };
-      } catch {
-        rtp.close();
-      }
-    } catch {
-      // taken: try another pair
-    }
-  }
-  throw new Error('no free port pair for a test phone');
-}
-
-const sdp = (port: number, direction = 'sendrecv') =>
-  `v=0\r\no=- ${port} 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=${direction}\r\n`;
-const portOf = (text: string) => Number(/m=audio (\d+)/.exec(text)![1]);
-
-/** One RTP packet: payload type, sequence number, SSRC, and a payload that names its sender. */
-function rtp(seq: number, ssrc: number, fill: number, pt = 0): Buffer {
-  const b = Buffer.alloc(172, fill);
-  b[0] = 0x80;
-  b[1] = pt;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE((seq * 160) >>> 0, 4);
-  b.writeUInt32BE(ssrc, 8);
-  return b;
-}
-
-/** An RTCP receiver report (RFC 3550 §6.4.2) with no report blocks, then an SDES-less padding word. */
-function rtcpReport(ssrc: number): Buffer {
-  const b = Buffer.alloc(8);
-  b[0] = 0x80;
-  b[1] = 201;
-  b.writeUInt16BE(1, 2);
-  b.writeUInt32BE(ssrc, 4);
-  return b;
-}
+import { Endpoint, openPhone, portOf, rtcpReport, rtp, sdp } from './support/udp-phones.ts';
 
 let relay: MediaRelay;
 const opened: Endpoint[] = [];
@@ -277,13 +194,12 @@ describe('native media relay', { timeout: 20_000 }, () => {
     expect(relay.planeOf(callId)).toBe('native');
   });
 
-  it('delete closes the sockets and frees the ports', async () => {
+  it('delete returns the ports to the pool (their sockets stay parked on the plane: native-relay-pool.test.ts)', async () => {
     const before = relay.ports.inUse;
-    const { callId, relayForA, relayForB } = await plainCall();
+    const { callId } = await plainCall();
     expect(relay.ports.inUse).toBe(before + 2);
     await relay.delete(callId);
     expect(relay.ports.inUse).toBe(before);
-    for (const port of [relayForA, relayForA + 1, relayForB, relayForB + 1]) (await Endpoint.open('127.0.0.1', port)).close();
   });
 
   it('reports a call whose RTP stopped as inactive, once until RTP flows again', async () => {
@@ -387,7 +303,7 @@ describe('native media relay', { timeout: 20_000 }, () => {
 
   it('stays up through a Ctrl-C to its process group: the parent stops it, by closing its control pipe', async () => {
     const logged: string[] = [];
-    const relay2 = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42700, max: 42799 }, workers: 1, dataPlane: 'native', log: (code) => logged.push(code) });
+    const relay2 = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42700, max: 42739 }, workers: 1, dataPlane: 'native', log: (code) => logged.push(code) });
     try {
       process.kill(relay2.nativePid!, 'SIGINT');
       // A whole call through it after the signal: the plane was running to answer it.

@@ -214,7 +214,11 @@ export class MediaRelay {
       }
       try {
         if (record.native !== undefined) await this.nativePlane().request({ op: 'bind', call: record.native, ports: legs.map((l) => l.port) });
-        else await this.workers.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs });
+        else {
+          // A port a native call ended on may still be open there (parked, native-plane.ts).
+          await this.native?.unpark(legs.map((l) => l.port));
+          await this.workers.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs });
+        }
         for (const l of legs) record.ports.set(l.legId, l.port);
         return;
       } catch (e) {
@@ -383,7 +387,8 @@ export class MediaRelay {
       if (record.native !== undefined) {
         this.native?.forget(record.native);
         // Lazy: shares a write with others (native-plane.ts); the ports return to the pool after it.
-        await this.nativePlane().request({ op: 'delete', call: record.native }, { lazy: true });
+        // 'end', not 'delete': the plane keeps the sockets open (parked) for the next call on these ports.
+        await this.nativePlane().request({ op: 'end', call: record.native }, { lazy: true });
       } else if (record.slot) {
         this.workers.release(record.slot);
         await this.workers.request(record.slot, { op: 'delete', callId });

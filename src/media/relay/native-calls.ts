@@ -73,6 +73,15 @@ export class NativeCalls {
     return this.plane;
   }
 
+  /**
+   * Before a worker binds `ports`: the plane closes the sockets it kept
+   * parked on any of them (a call that ended there). Nothing to do, and no
+   * request, when it holds none of them or there is no plane.
+   */
+  unpark(ports: readonly number[]): Promise<void> {
+    return this.plane?.unpark(ports) ?? Promise.resolve();
+  }
+
   /** A number for a new call on the plane. */
   add(callId: string): number {
     const n = this.next++;

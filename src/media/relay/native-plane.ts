@@ -11,13 +11,20 @@
 // child answers them in one write too. Deletes wait a little longer
 // (LAZY_FLUSH_MS) for company: nothing waits on them but the ports' return
 // to the pool.
+//
+// A call that ends leaves its port pairs open in the child, parked for the
+// next call on those ports (native/relay/port-pair.c: most of the child's
+// cost per call was opening and closing them). The ports still go back to
+// MediaRelay's pool, which may hand one to a worker next (a JS call): the
+// worker cannot bind a port the child holds, so unpark() closes those
+// first. This class knows which ports it left parked.
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { err, ok, type MediaError, type Result } from '../result.ts';
 import { buildNativeRelay, type NativeBuildErrorCode } from './native-build.ts';
-import { encodeNativeRequest, parseNativeLine, type NativeLegStats, type NativeMessage, type NativeRequest } from './native-protocol.ts';
+import { encodeNativeRequest, parseNativeLine, type NativeLegStats, type NativeMessage, type NativePlaneStats, type NativeRequest } from './native-protocol.ts';
 import { RelayError } from './relay-error.ts';
 
 export interface NativePlaneSettings {
@@ -35,10 +42,15 @@ const REPLY_TIMEOUT_MS = 5_000;
 /** How long a lazy request (a delete) may wait for others to share its write. */
 const LAZY_FLUSH_MS = 20;
 
-type Pending = { resolve: (legs: readonly NativeLegStats[]) => void; reject: (e: RelayError) => void };
+type Reply = Extract<NativeMessage, { kind: 'ok' | 'plane' }>;
+type Pending = { resolve: (reply: Reply) => void; reject: (e: RelayError) => void };
 
 export class NativeDataPlane {
   private readonly pending = new Map<number, Pending>();
+  /** Ports whose sockets the child may hold parked (left by an 'end'); a worker binds none of them before unpark(). */
+  private readonly parked = new Set<number>();
+  /** Each call's bound ports (the end reply does not list them). */
+  private readonly portsOf = new Map<number, number[]>();
   private watchdog: NodeJS.Timeout | undefined;
   private lastReplyAt = 0;
   private nextSeq = 1;
@@ -114,10 +126,56 @@ export class NativeDataPlane {
 
   /**
    * Sends one request; resolves with the reply's leg stats (empty but for
-   * stats), rejects with the child's error code. It is written at the end
-   * of this event-loop turn, or up to LAZY_FLUSH_MS later when `lazy`.
+   * stats and delete), rejects with the child's error code. It is
+   * written at the end of this event-loop turn, or up to LAZY_FLUSH_MS
+   * later when `lazy`.
    */
-  request(request: NativeRequest, options: { lazy?: boolean } = {}): Promise<readonly NativeLegStats[]> {
+  async request(request: NativeRequest, options: { lazy?: boolean } = {}): Promise<readonly NativeLegStats[]> {
+    // The child takes a parked pair for a bind: it is a call's again.
+    if (request.op === 'bind') for (const port of request.ports) this.parked.delete(port);
+    let reply: Reply;
+    try {
+      reply = await this.send(request, options);
+    } catch (e) {
+      // A failed bind closed what it took, but may have left later ports of the request parked: unpark() asks again (harmless if not).
+      if (request.op === 'bind') for (const port of request.ports) this.parked.add(port);
+      throw e;
+    }
+    if (request.op === 'bind') this.portsOf.set(request.call, [...(this.portsOf.get(request.call) ?? []), ...request.ports]);
+    else if (request.op === 'end') {
+      for (const port of this.portsOf.get(request.call) ?? []) this.parked.add(port);
+      this.portsOf.delete(request.call);
+    } else if (request.op === 'delete') this.portsOf.delete(request.call);
+    return reply.kind === 'ok' ? reply.legs : [];
+  }
+
+  /** The child's port pairs: open, parked, and what the parked ones dropped. */
+  async planeStats(): Promise<NativePlaneStats> {
+    const reply = await this.send({ op: 'plane' });
+    if (reply.kind !== 'plane') throw new RelayError('RELAY_CLOSED', 'native relay answered out of turn');
+    return reply.stats;
+  }
+
+  /**
+   * Closes the child's parked sockets on `ports`, if it holds any, so a
+   * worker can bind them. Resolves once they are closed (at once when none
+   * was parked, or when the child is gone: the kernel closed them).
+   */
+  async unpark(ports: readonly number[]): Promise<void> {
+    const held = ports.filter((p) => this.parked.has(p));
+    if (held.length === 0 || this.dead) return;
+    for (const p of held) this.parked.delete(p);
+    try {
+      // The program reads up to ten ports a line.
+      const lines: Promise<Reply>[] = [];
+      for (let i = 0; i < held.length; i += 10) lines.push(this.send({ op: 'unpark', ports: held.slice(i, i + 10) }));
+      await Promise.all(lines);
+    } catch {
+      // RELAY_CLOSED: the child exited, and its sockets with it.
+    }
+  }
+
+  private send(request: NativeRequest, options: { lazy?: boolean } = {}): Promise<Reply> {
     if (this.dead) return Promise.reject(new RelayError('RELAY_CLOSED', 'native relay stopped'));
     const seq = this.nextSeq;
     // The program reads sequence numbers up to 2^31 - 1; 0 is its "unreadable request".
@@ -194,12 +252,13 @@ export class NativeDataPlane {
       case 'inactive':
         return this.onInactive(m.call, m.idleMs);
       case 'ok':
+      case 'plane':
       case 'error': {
         this.lastReplyAt = Date.now();
         const p = this.pending.get(m.seq);
         this.pending.delete(m.seq);
         if (!p) return;
-        if (m.kind === 'ok') return p.resolve(m.legs);
+        if (m.kind !== 'error') return p.resolve(m);
         return p.reject(nativeError(m.code, m.port, m.reason));
       }
     }

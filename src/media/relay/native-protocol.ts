@@ -9,13 +9,18 @@
 //   C <seq> <call> <leg> [<leg>]  configure   R <seq> OK | R <seq> ERR <code>
 //       leg = port,ip,rtpPort,rtcpPort,pt,eventPt,dir,latch
 //   D <seq> <call>                delete      R <seq> OK <legstats>...  (its last stats, then its sockets closed)
+//   E <seq> <call>                end         R <seq> OK                (forgotten, its port pairs parked for the next call)
+//   U <seq> <port>...             unpark      R <seq> OK                (parked sockets on these ports closed)
 //   S <seq> <call>                stats       R <seq> OK <legstats>...
+//   Q <seq>                       plane       R <seq> PLANE <openPairs> <parkedPairs> <parkedDropped> <pairCap>
 //       legstats = port,latched,received,sent,refused,malformed,unexpectedPt,
 //                  rtcpReceived,rtcpSent,recvBuffer,peerIp,peerPort
 //                                             I <call> <idleMs>   (inactivity event)
 //                                             READY 1             (once, at start)
 //
-// One B per offer and one C per answer, whatever the number of legs. Calls
+// One B per offer and one C per answer, whatever the number of legs; E when
+// the call ends, D when it moves to a worker (which binds its ports next), U
+// before a worker binds ports the child may hold parked. Calls
 // are numbers (MediaRelay maps them to call ids), legs their even RTP port,
 // so no SIP identifier crosses the pipe. Lines from the child are parsed
 // into results, never thrown on.
@@ -45,7 +50,21 @@ export type NativeRequest =
   | { readonly op: 'bind'; readonly call: number; readonly ports: readonly number[] }
   | { readonly op: 'configure'; readonly call: number; readonly legs: readonly NativeLegConfig[] }
   | { readonly op: 'delete'; readonly call: number }
-  | { readonly op: 'stats'; readonly call: number };
+  | { readonly op: 'end'; readonly call: number }
+  | { readonly op: 'unpark'; readonly ports: readonly number[] }
+  | { readonly op: 'stats'; readonly call: number }
+  | { readonly op: 'plane' };
+
+/** The child's port pairs (native/relay/port-pair.c): open ones, parked ones, what parked ones dropped. */
+export interface NativePlaneStats {
+  /** Even/odd port pairs with open sockets (a call's, or parked). */
+  readonly openPairs: number;
+  readonly parkedPairs: number;
+  /** Datagrams that arrived on parked sockets, read and dropped (never forwarded). */
+  readonly parkedDropped: number;
+  /** Pairs kept open at most (from RLIMIT_NOFILE); beyond it, pairs close when their call ends. */
+  readonly pairCap: number;
+}
 
 export interface NativeLegStats {
   readonly port: number;
@@ -66,6 +85,7 @@ export type NativeMessage =
   | { readonly kind: 'ready' }
   | { readonly kind: 'ok'; readonly seq: number; readonly legs: readonly NativeLegStats[] }
   | { readonly kind: 'error'; readonly seq: number; readonly code: string; readonly port?: number; readonly reason?: string }
+  | { readonly kind: 'plane'; readonly seq: number; readonly stats: NativePlaneStats }
   | { readonly kind: 'inactive'; readonly call: number; readonly idleMs: number };
 
 export type NativeProtocolError = MediaError<'RELAY_NATIVE_BAD_LINE'>;
@@ -85,8 +105,15 @@ export function encodeNativeRequest(seq: number, request: NativeRequest): string
       return `C ${seq} ${request.call} ${request.legs.map(encodeLeg).join(' ')}\n`;
     case 'delete':
       return `D ${seq} ${request.call}\n`;
+    case 'end':
+      return `E ${seq} ${request.call}\n`;
+    case 'unpark':
+      if (request.ports.length < 1 || request.ports.length > 10) throw new RangeError('unpark takes 1 to 10 ports');
+      return `U ${seq} ${request.ports.map(evenPort).join(' ')}\n`;
     case 'stats':
       return `S ${seq} ${request.call}\n`;
+    case 'plane':
+      return `Q ${seq}\n`;
   }
 }
 
@@ -128,6 +155,11 @@ export function parseNativeLine(line: string): Result<NativeMessage, NativeProto
     const port = uint(t[4]);
     const reason = t[5];
     return ok({ kind: 'error', seq, code, ...(port !== undefined ? { port } : {}), ...(reason !== undefined ? { reason } : {}) });
+  }
+  if (t[2] === 'PLANE') {
+    const n = t.slice(3).map(uint);
+    if (n.length !== 4 || n.some((v) => v === undefined)) return badLine();
+    return ok({ kind: 'plane', seq, stats: { openPairs: n[0]!, parkedPairs: n[1]!, parkedDropped: n[2]!, pairCap: n[3]! } });
   }
   if (t[2] !== 'OK') return badLine();
   const legs: NativeLegStats[] = [];
