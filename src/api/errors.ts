@@ -79,7 +79,7 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     return send(reply, code, err.message, err.details);
   }
   if (err instanceof VoicemailError) return send(reply, VOICEMAIL_CODES[err.code], err.message);
-  if (err instanceof AuditError && err.code === 'audit.chain_conflict') {
+  if (err instanceof AuditError && err.code === 'AUDIT_CHAIN_CONFLICT') {
     // Another writer won the race for this practice's chain; nothing was kept, a retry will do.
     return send(reply, 'AUDIT_BUSY', 'the audit log was busy and nothing was changed; try again');
   }

@@ -3,14 +3,14 @@
  * recorded must make the surrounding transaction (and so the action) fail.
  */
 export type AuditErrorCode =
-  | 'audit.event_invalid'
-  | 'audit.details_invalid'
-  | 'audit.phi_suspected'
-  | 'audit.chain_conflict'
+  | 'AUDIT_EVENT_INVALID'
+  | 'AUDIT_DETAILS_INVALID'
+  | 'AUDIT_PHI_SUSPECTED'
+  | 'AUDIT_CHAIN_CONFLICT'
   /** The chain's last event is not tagged under a key at hand (unkeyed, bad tag, or not the head row's): nothing is linked onto it. */
-  | 'audit.chain_unauthenticated'
+  | 'AUDIT_CHAIN_UNAUTHENTICATED'
   /** The chain's last event is under an audit key this process does not hold: the master key was rotated after it started (or the key id was forged). */
-  | 'audit.key_superseded';
+  | 'AUDIT_KEY_SUPERSEDED';
 
 export class AuditError extends Error {
   override readonly name = 'AuditError';

@@ -107,7 +107,7 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     // Any other audited command: its code, not a stack trace.
     const listed = sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir });
     expect(listed.status).toBe(1);
-    expect(listed.stderr).toContain('(audit.chain_unauthenticated)');
+    expect(listed.stderr).toContain('(AUDIT_CHAIN_UNAUTHENTICATED)');
     expect(listed.stderr).not.toMatch(/\n\s+at /);
   });
 

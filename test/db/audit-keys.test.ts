@@ -56,7 +56,7 @@ describe.each(DIALECTS)('keyed audit events on %s', (dialect) => {
     const ringB = auditKeyring(Buffer.alloc(32, 0xb2));
     const before = await new KyselyAuditStore(h.db).head('prac-k');
     bindAuditKeys(h.db, ringA); // what the process that opened before `sotto keys rotate` still holds
-    await expect(record(h, 'prac-k')).rejects.toMatchObject({ name: 'AuditError', code: 'audit.key_superseded' });
+    await expect(record(h, 'prac-k')).rejects.toMatchObject({ name: 'AuditError', code: 'AUDIT_KEY_SUPERSEDED' });
     expect(await new KyselyAuditStore(h.db).head('prac-k')).toEqual(before);
     bindAuditKeys(h.db, ringB); // the rerun opens with the new key
     await record(h, 'prac-k');

@@ -74,8 +74,8 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
       if (!r.authenticated) process.stderr.write(`export NOT authenticated: ${whyUnauthenticated(r.keyedFrom, r.headKeyId, keys)}\n`);
     } else {
       const e = r.error;
-      const event = e.code === 'export.chain_broken' && e.break.id !== undefined ? `, event ${e.break.id}` : '';
-      process.stderr.write(e.code === 'export.chain_broken' ? `export BROKEN at seq ${e.break.seq} (${e.break.reason})${event}, line ${e.line}\n` : `export not valid: ${e.code}\n`);
+      const event = e.code === 'EXPORT_CHAIN_BROKEN' && e.break.id !== undefined ? `, event ${e.break.id}` : '';
+      process.stderr.write(e.code === 'EXPORT_CHAIN_BROKEN' ? `export BROKEN at seq ${e.break.seq} (${e.break.reason})${event}, line ${e.line}\n` : `export not valid: ${e.code}\n`);
     }
     // Anyone can build a consistent SHA-256 chain: only a tag under a key at hand makes it Sotto's, so "intact" alone is not success.
     return !r.ok ? 1 : r.authenticated ? 0 : EXIT_NOT_AUTHENTICATED;
@@ -141,10 +141,10 @@ export async function auditExportCommand(o: { from?: string; to?: string; practi
  */
 function refusedAppend(e: unknown): unknown {
   if (!(e instanceof AuditError)) return e;
-  if (e.code === 'audit.key_superseded') {
+  if (e.code === 'AUDIT_KEY_SUPERSEDED') {
     return new CliError('AUDIT_KEY_SUPERSEDED', `the export was written but not recorded: the audit key changed (\`sotto keys rotate\`) while it ran; run \`sotto audit export\` again`);
   }
-  if (e.code === 'audit.chain_unauthenticated') {
+  if (e.code === 'AUDIT_CHAIN_UNAUTHENTICATED') {
     return new CliError('AUDIT_CHAIN_UNAUTHENTICATED', 'the export was written but not recorded: the audit chain does not end in an event tagged under this install\'s audit key; run `sotto audit verify`');
   }
   return e;
