@@ -80,17 +80,26 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
     // Anyone can build a consistent SHA-256 chain: only a tag under a key at hand makes it Sotto's, so "intact" alone is not success.
     return !r.ok ? 1 : r.authenticated ? 0 : EXIT_NOT_AUTHENTICATED;
   }
-  const result = await withRuntime((rt) => verifyStore(new KyselyAuditStore(rt.database.db), auditKeysOf(rt.database.db)));
+  // Opens even an audit log start-up refuses (a marker it cannot trust, chains stripped of their tags): this is how the operator sees why.
+  const { result, integrity } = await withRuntime(
+    async (rt) => ({ result: await verifyStore(new KyselyAuditStore(rt.database.db), auditKeysOf(rt.database.db)), integrity: rt.auditIntegrity }),
+    { inspectAudit: true },
+  );
+  const problem = integrity.problem;
+  const ok = result.ok && problem === null;
   const checked = result.chains.reduce((n, c) => n + (c.result.ok ? c.result.count : c.result.verifiedCount), 0);
-  if (o.json) printJson({ ...result, eventsChecked: checked });
-  else if (result.chains.length === 0) printLines(['no audit events yet']);
+  if (o.json) printJson({ ...result, ok, eventsChecked: checked, marker: integrity.marker, problem: problem === null ? null : { code: problem.code, chains: problem.chains } });
   else {
-    const good = result.chains.filter((c) => c.result.ok).map((c) => describe(c.chain, c.result));
-    if (good.length > 0) printLines(good);
-    for (const c of result.chains.filter((x) => !x.result.ok)) process.stderr.write(describe(c.chain, c.result) + '\n');
-    printLines([`${checked} event(s) checked in ${result.chains.length} chain(s)${result.ok ? ', all intact' : ''}`]);
+    if (result.chains.length === 0) printLines(['no audit events yet']);
+    else {
+      const good = result.chains.filter((c) => c.result.ok).map((c) => describe(c.chain, c.result));
+      if (good.length > 0) printLines(good);
+      for (const c of result.chains.filter((x) => !x.result.ok)) process.stderr.write(describe(c.chain, c.result) + '\n');
+      printLines([`${checked} event(s) checked in ${result.chains.length} chain(s)${ok ? ', all intact' : ''}`]);
+    }
+    if (problem !== null) process.stderr.write(`sotto: ${problem.message} (${problem.code})\n`);
   }
-  return result.ok ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 function isoOrThrow(value: string | undefined, flag: string): string | undefined {
