@@ -15,9 +15,10 @@
  *   unreadable or forged   any                            AUDIT_MARKER_INVALID: fail closed
  *   another install's      any                            AUDIT_MARKER_FOREIGN: fail closed
  *
- * "Fail closed": with a marker present, even one that cannot be trusted, no
- * untagged chain is upgraded and the marker is left as it is; the caller
- * (runtime.ts) refuses to start on a report with a problem. Only an absent
+ * "Fail closed": with a marker present, no untagged chain is upgraded; with
+ * one that cannot be trusted nothing at all is written (no checkpoint, the
+ * marker left as it is); the caller (runtime.ts) refuses to start on a
+ * report with a problem. Only an absent
  * marker and no tagged event anywhere is the genuine upgrade of an install
  * that predates keyed chains.
  *
@@ -88,6 +89,8 @@ export async function secureKeyedInstall<Tx>(o: KeyedInstallOptions<Tx>): Promis
     }
   }
 
+  // A marker that cannot be trusted stops here: nothing is written onto a log no one can place (the caller refuses the start).
+  if (problem !== null) return { marker, written: false, writeFailed: null, outcomes: [], problem };
   const outcomes = await checkpointChains({ ...o, keyedInstall: marker !== 'absent' });
   const chainsNow = new Set(await o.store.chainKeys());
   // Absent: keyed if it has no events yet (it starts keyed) or any chain now ends tagged (keyed before markers, or upgraded just now).
@@ -95,7 +98,7 @@ export async function secureKeyedInstall<Tx>(o: KeyedInstallOptions<Tx>): Promis
 
   let written = false;
   let writeFailed: string | null = null;
-  if (keyed && marker !== 'refused' && (valid === null || markerOutdated(valid, o.keys, chainsNow))) {
+  if (keyed && (valid === null || markerOutdated(valid, o.keys, chainsNow))) {
     try {
       await writeMarkerFile(o.markerPath, writeKeyedMarker(o.keys.current, chainsNow, new Date(o.clock.now())));
       written = true;
@@ -105,7 +108,7 @@ export async function secureKeyedInstall<Tx>(o: KeyedInstallOptions<Tx>): Promis
   }
 
   const downgraded = outcomes.filter(untagged).map((x) => x.chain);
-  if (keyed && downgraded.length > 0 && problem === null) {
+  if (keyed && downgraded.length > 0) {
     problem = {
       code: 'AUDIT_LOG_DOWNGRADED',
       message: `audit chain(s) ${downgraded.join(', ')} end in untagged events, but this install's audit log is keyed (${o.markerPath}): the database was rewritten by someone without the master key, or restored from a backup made before its chains were keyed; nothing will be recorded onto them: run \`sotto audit verify\`, then see README, Audit log (Restoring)`,
