@@ -107,8 +107,8 @@ function bindAuditKeyring(database: DatabaseHandle, masterKey: Buffer, masterKey
  * A marker that cannot be trusted, or a chain stripped of its tags on a
  * keyed install, stops the start (like a foreign master key): running on it
  * would record new events onto a log known to be rewritten. `inspect`
- * (`sotto audit verify`) opens anyway, read-only as far as the audit log
- * goes, to name what is wrong.
+ * (`sotto audit verify`) opens anyway, to name what is wrong; nothing is
+ * tagged over an untagged chain then either.
  */
 async function secureAuditChains(database: DatabaseHandle, keys: AuditKeyring, masterKeyFile: string, logger: Logger, inspect: boolean): Promise<KeyedInstallReport> {
   const report = await secureAuditLog(database.db, keys, markerPathFor(masterKeyFile));

@@ -52,6 +52,13 @@ describe.each(DIALECTS)('an audited write the audit log refuses, on %s', (dialec
     expect(t.logText()).toContain(`"code":"${auditCode}"`);
   }
 
+  it('is listed under 503 on the audited routes of the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    for (const [path, method] of [['/api/v1/users', 'post'], ['/api/v1/policy', 'patch']] as const) {
+      expect(doc.paths[path][method].responses['503'].description, `${method} ${path}`).toMatch(/\bAUDIT_UNAVAILABLE\b/);
+    }
+  });
+
   it('writes while the chain ends under the audit key', async () => {
     expect((await t.app.inject(newUser('1'))).statusCode).toBe(201);
   });
