@@ -19,7 +19,10 @@ export interface ApiErrorSpec {
   readonly status: number;
   /** When a client gets it; shown in the README's table. */
   readonly when: string;
-  /** 503s say when a retry is worth it (RFC 9110 10.2.3); a 429 computes its own. */
+  /**
+   * 503s say when a retry is worth it (RFC 9110 10.2.3); a 429 computes its
+   * own. A 503 without one (AUDIT_UNAVAILABLE) needs an operator first.
+   */
   readonly retryAfterSeconds?: number;
 }
 
@@ -67,6 +70,11 @@ export const API_ERROR_CODES = {
   INTERNAL: { status: 500, when: 'a bug; the server log has the request id, nothing was changed' },
   DATABASE_UNAVAILABLE: { status: 503, retryAfterSeconds: 5, when: 'the database cannot be reached or is locked by another process; nothing was changed' },
   AUDIT_BUSY: { status: 503, retryAfterSeconds: 1, when: 'another writer held the audit log; nothing was changed' },
+  // No Retry-After: waiting does not help. The chain stays refused until an operator acts (README, Audit log).
+  AUDIT_UNAVAILABLE: {
+    status: 503,
+    when: "the audit log refused to record the action, so nothing was changed: its chain does not end in an event tagged under this server's audit key (rewritten behind Sotto, or `sotto keys rotate` ran since the server started); the server log has the audit code; an operator runs `sotto audit verify`",
+  },
   VAULT_UNAVAILABLE: { status: 503, retryAfterSeconds: 30, when: 'sealed audio could not be read from storage or opened with the master key (the server log has the vault code)' },
   VOICEMAIL_UNAVAILABLE: { status: 503, retryAfterSeconds: 60, when: 'voicemail is not running on this server' },
 } as const satisfies Record<string, ApiErrorSpec>;

@@ -2,7 +2,7 @@
 // HTTP status is in error-codes.ts), and the single JSON error shape:
 // { "error": { "code", "message", "details"? } }.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AuditError } from '../audit/index.ts';
+import { AuditError, type AuditErrorCode } from '../audit/index.ts';
 import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
 import { isVaultError, VaultErrorCode } from '../vault/index.ts';
 import { VoicemailError, type VoicemailErrorCode } from '../voicemail/index.ts';
@@ -53,6 +53,9 @@ const VOICEMAIL_CODES: Record<VoicemailErrorCode, ApiErrorCode> = {
 /** Vault failures that say "cannot be read here now" (storage gone, wrong key file), not "tampered" (a 500 and an alarm). */
 const VAULT_UNAVAILABLE: ReadonlySet<string> = new Set([VaultErrorCode.BlobMissing, VaultErrorCode.WrongMasterKey, VaultErrorCode.KeyNotFound]);
 
+/** The append guard's refusals: the chain's last event is not tagged under a key this process holds. */
+const REFUSED_BY_AUDIT_GUARD: ReadonlySet<AuditErrorCode> = new Set<AuditErrorCode>(['AUDIT_CHAIN_UNAUTHENTICATED', 'AUDIT_KEY_SUPERSEDED']);
+
 /** Where a directory field lives in the request, for `details.issues[].path`. */
 const DIRECTORY_FIELD_PATHS: Record<string, string> = { userId: 'params/id' };
 
@@ -79,9 +82,15 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     return send(reply, code, err.message, err.details);
   }
   if (err instanceof VoicemailError) return send(reply, VOICEMAIL_CODES[err.code], err.message);
-  if (err instanceof AuditError && err.code === 'audit.chain_conflict') {
+  if (err instanceof AuditError && err.code === 'AUDIT_CHAIN_CONFLICT') {
     // Another writer won the race for this practice's chain; nothing was kept, a retry will do.
     return send(reply, 'AUDIT_BUSY', 'the audit log was busy and nothing was changed; try again');
+  }
+  if (err instanceof AuditError && REFUSED_BY_AUDIT_GUARD.has(err.code)) {
+    // The append guard (audit/append-guard.ts) threw inside the action's transaction, which rolled back whole.
+    // The code and nothing else: the message names the chain, and a client needs no more than "an operator must look".
+    request.log.error({ code: err.code }, 'audit log refused to link an event: action not performed');
+    return send(reply, 'AUDIT_UNAVAILABLE', 'the audit log cannot record this action, so nothing was changed; an administrator must check the audit log (`sotto audit verify`)');
   }
   // Any other AuditError is a bug (an event that could not be recorded): the action was rolled back; answer 500 below.
   if (isVaultError(err) && VAULT_UNAVAILABLE.has(err.code)) {

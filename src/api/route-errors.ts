@@ -43,7 +43,8 @@ export function routeErrorCodes(route: RouteShape): ApiErrorCode[] {
     if (route.access === 'mfa-pending') codes.add('FORBIDDEN');
     if (!route.allowWithoutMfa && route.access !== 'mfa-pending') codes.add('MFA_ENROLMENT_REQUIRED');
   }
-  if (route.audited) codes.add('AUDIT_BUSY');
+  // The audit event is written in the action's transaction: a lost race for the chain, or a chain the append guard refuses.
+  if (route.audited) codes.add('AUDIT_BUSY').add('AUDIT_UNAVAILABLE');
   codes.add('INTERNAL');
   return [...codes];
 }

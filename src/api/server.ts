@@ -189,7 +189,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
         title: 'Sotto API',
         version: opts.version,
         description:
-          'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message","details"?}}; every code has one HTTP status, and each error response below lists the codes its route can give. A 4xx changed nothing; a 429 or 503 says when to retry in Retry-After.',
+          'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message","details"?}}; every code has one HTTP status, and each error response below lists the codes its route can give. A 4xx changed nothing; a 429 or 503 says when to retry in Retry-After, except 503 AUDIT_UNAVAILABLE (nothing was changed, but an operator must act before a retry can succeed).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -238,7 +238,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
 }
 
 /** Header of 429 and 503 answers: seconds until a retry is worth it. */
-const RETRY_AFTER = { 'retry-after': { type: 'integer', description: 'Seconds to wait before trying again' } };
+const RETRY_AFTER = { 'retry-after': { type: 'integer', description: 'Seconds to wait before trying again (absent on AUDIT_UNAVAILABLE, which waits for an operator)' } };
 
 /**
  * Replaces whatever error responses a route wrote with the ones it can really

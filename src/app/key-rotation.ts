@@ -30,8 +30,8 @@
 
 import { promises as fsp, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AUDIT_ACTIONS, auditKeyring } from '../audit/index.ts';
-import { rekeyAuditLog } from '../db/index.ts';
+import { AUDIT_ACTIONS, auditKeyring, markerPathFor } from '../audit/index.ts';
+import { secureAuditLog } from '../db/index.ts';
 import { createTotpSecretBox } from '../auth/totp-secret-box.ts';
 import { recordAudit } from '../directory/audit.ts';
 import { CLI_ACTOR, resealTotpSecrets } from '../directory/index.ts';
@@ -49,7 +49,7 @@ export interface MasterKeyRotation {
   /** A rotation whose database work an earlier run committed was finished (step 3 above). */
   resumed: boolean;
   walScrubbed: boolean;
-  /** Audit chains moved on to the new audit key (an `audit.key_checkpoint` each); -1: deferred to the next start. */
+  /** Audit chains moved on to the new audit key (an `audit.key_checkpoint` each); -1: deferred to the next start (chains or the audit marker). */
   auditChainsCheckpointed: number;
   /**
    * Chains still ending under the retired audit key because they did not
@@ -152,9 +152,16 @@ async function checkpointOntoNewKey(rt: Runtime, keyPath: string, retiredKeyPath
   const newKey = readFileSync(keyPath);
   const oldKey = readFileSync(retiredKeyPath);
   try {
-    const outcomes = await rekeyAuditLog(rt.database.db, auditKeyring(newKey, [oldKey]));
+    // The keyed-install marker moves with the chains (audit/keyed-install.ts): after them, replaced atomically like the key file.
+    const report = await secureAuditLog(rt.database.db, auditKeyring(newKey, [oldKey]), markerPathFor(keyPath));
+    const outcomes = report.outcomes;
     const notMoved = outcomes.filter((o) => o.outcome === 'unverified').map((o) => o.chain);
     if (notMoved.length > 0) rt.logger.warn({ event: 'audit.chain_unverified', code: 'AUDIT_CHAIN_UNVERIFIED', chains: notMoved }, 'audit chains left under the retired audit key: keep the retired key');
+    // The marker still under the retired audit key (or refused): only the retired key file vouches for it until a start sorts it out.
+    if (report.problem !== null || report.writeFailed !== null) {
+      rt.logger.warn({ event: 'audit.marker_unwritten', code: report.problem?.code ?? 'AUDIT_MARKER_UNWRITTEN', errno: report.writeFailed }, 'the audit marker moves on to the new key at the next start');
+      return { moved: -1, notMoved };
+    }
     return { moved: outcomes.filter((o) => o.outcome === 'checkpointed' || o.outcome === 'upgraded').length, notMoved };
   } catch (e) {
     rt.logger.warn({ event: 'audit.checkpoint_deferred', code: (e as { code?: string }).code ?? 'ERROR' }, 'audit chains move on to the new key at the next start');

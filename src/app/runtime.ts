@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { bindAuditKeys, migrateToLatest, openDatabase, rekeyAuditLog, type DatabaseHandle } from '../db/index.ts';
-import { AUDIT_ACTIONS, auditKeyring, type AuditKeyring } from '../audit/index.ts';
+import { bindAuditKeys, migrateToLatest, openDatabase, secureAuditLog, type DatabaseHandle } from '../db/index.ts';
+import { AUDIT_ACTIONS, AuditError, auditKeyring, markerPathFor, type AuditKeyring, type KeyedInstallReport } from '../audit/index.ts';
 import { recordAudit } from '../directory/audit.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
 import { masterKeyIdOf, openLocalVault, type DataKeyRepository, type RecoveryReport, type TamperEvent, type Vault } from '../vault/index.ts';
@@ -22,6 +22,8 @@ export interface Runtime {
   vault: Vault;
   /** What start-up recovery found: objects left mid-write by a crash, now marked partial. */
   vaultRecovery: RecoveryReport;
+  /** What start found of the keyed-install marker and did to the audit chains; a problem here only with `inspectAudit`. */
+  auditIntegrity: KeyedInstallReport;
   version: string;
   close(): Promise<void>;
 }
@@ -93,19 +95,36 @@ function bindAuditKeyring(database: DatabaseHandle, masterKey: Buffer, masterKey
 /**
  * After `sotto keys rotate`, chains end under the previous audit key: each
  * is verified with the retired key and moved on to the current one by a
- * checkpoint event (src/audit/checkpoint.ts). On an upgraded install, chains
- * ending in unkeyed events get one too, so every live chain ends tagged (an
- * append links only onto a tagged tail). One that does not verify is left
- * alone and reported by code; `sotto audit verify` names its break.
+ * checkpoint event (src/audit/checkpoint.ts). On an install upgraded from
+ * before keyed chains, chains ending in unkeyed events get one too, so every
+ * live chain ends tagged (an append links only onto a tagged tail), unless
+ * the keyed-install marker beside the master key says this install's log
+ * was already keyed: then an unkeyed chain is a forgery (every chain
+ * stripped of its tags by a database writer), never tagged over
+ * (src/audit/keyed-install.ts). A chain that does not verify is left alone
+ * and reported by code; `sotto audit verify` names its break.
+ *
+ * A marker that cannot be trusted, or a chain stripped of its tags on a
+ * keyed install, stops the start (like a foreign master key): running on it
+ * would record new events onto a log known to be rewritten. `inspect`
+ * (`sotto audit verify`) opens anyway, to name what is wrong; nothing is
+ * tagged over an untagged chain then either.
  */
-async function checkpointAuditChains(database: DatabaseHandle, keys: AuditKeyring, logger: Logger): Promise<void> {
-  for (const o of await rekeyAuditLog(database.db, keys)) {
+async function secureAuditChains(database: DatabaseHandle, keys: AuditKeyring, masterKeyFile: string, logger: Logger, inspect: boolean): Promise<KeyedInstallReport> {
+  const report = await secureAuditLog(database.db, keys, markerPathFor(masterKeyFile));
+  for (const o of report.outcomes) {
     if (o.outcome === 'checkpointed') logger.info({ event: 'audit.key_checkpoint', chain: o.chain, seq: o.seq, fromKeyId: o.fromKeyId, toKeyId: keys.current.id }, 'audit chain moved on to the current audit key');
     if (o.outcome === 'upgraded') logger.info({ event: 'audit.key_checkpoint', chain: o.chain, seq: o.seq, fromKeyId: null, toKeyId: keys.current.id }, 'unkeyed audit chain now ends under the current audit key');
     if (o.outcome === 'unverified') {
-      logger.error({ event: 'audit.chain_unverified', code: 'AUDIT_CHAIN_UNVERIFIED', chain: o.chain, fromKeyId: o.fromKeyId, seq: o.break?.seq ?? null, reason: o.break?.reason ?? 'moved' }, 'audit chain under an older key did not verify: not checkpointed');
+      logger.error({ event: 'audit.chain_unverified', code: 'AUDIT_CHAIN_UNVERIFIED', chain: o.chain, fromKeyId: o.fromKeyId, seq: o.break?.seq ?? null, reason: o.break?.reason ?? 'moved' }, 'audit chain did not verify: not checkpointed');
     }
   }
+  if (report.writeFailed !== null) logger.error({ event: 'audit.marker_unwritten', code: 'AUDIT_MARKER_UNWRITTEN', errno: report.writeFailed }, 'the keyed-install audit marker could not be written; the next start tries again');
+  if (report.problem !== null) {
+    logger.error({ event: 'audit.keyed_install', code: report.problem.code, chains: report.problem.chains }, 'the audit log cannot be vouched for');
+    if (!inspect) throw new AuditError(report.problem.code, report.problem.message);
+  }
+  return report;
 }
 
 /**
@@ -129,11 +148,19 @@ async function sealedUnderMasterKey(database: DatabaseHandle): Promise<number> {
   return Number(keys.n) + Number(totp.n);
 }
 
-export async function openRuntime(config: SottoConfig, logger: Logger, options: { recover?: boolean; finishingRotation?: boolean } = {}): Promise<Runtime> {
+export interface OpenRuntimeOptions {
+  recover?: boolean;
+  finishingRotation?: boolean;
+  /** `sotto audit verify`: open an audit log that cannot be vouched for (see secureAuditChains), to report on it. */
+  inspectAudit?: boolean;
+}
+
+export async function openRuntime(config: SottoConfig, logger: Logger, options: OpenRuntimeOptions = {}): Promise<Runtime> {
   ensureDataDir(config.dataDir);
   const database = openDatabase(config.database);
   let local;
   let masterKey: Buffer;
+  let auditIntegrity: KeyedInstallReport;
   try {
     await migrateToLatest(database);
     masterKey = loadOrCreateMasterKey(config.masterKeyFile, await sealedUnderMasterKey(database));
@@ -141,7 +168,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
     // Before the vault opens: its start-up recovery would take every object under a foreign key for tampered.
     await refuseForeignMasterKey(new KyselyVaultRepositories(database.db, database.sqlite).dataKeys, masterKey, config.masterKeyFile, options.finishingRotation ?? false);
     // Before anything records an event (the vault's recovery may): the checkpoint must be the first event under a new key.
-    await checkpointAuditChains(database, auditKeys, logger);
+    auditIntegrity = await secureAuditChains(database, auditKeys, config.masterKeyFile, logger, options.inspectAudit ?? false);
     local = await openLocalVault({
       dataDir: config.dataDir,
       masterKeyFile: config.masterKeyFile,
@@ -165,6 +192,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
     masterKey,
     vault,
     vaultRecovery: local.recovery,
+    auditIntegrity,
     version: sottoVersion(),
     async close() {
       await vault.close();

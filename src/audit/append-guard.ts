@@ -27,19 +27,19 @@ import type { ChainTail } from './store.ts';
 export function assertTailAuthentic(keys: AuditKeyring, chain: string, head: ChainHead, tail: ChainTail | null): void {
   if (head.seq === 0) return;
   if (tail === null || tail.hash !== head.hash) {
-    throw new AuditError('audit.chain_unauthenticated', `audit chain ${chain}: the head row names no stored event at seq ${head.seq}; nothing was recorded (run \`sotto audit verify\`)`);
+    throw new AuditError('AUDIT_CHAIN_UNAUTHENTICATED', `audit chain ${chain}: the head row names no stored event at seq ${head.seq}; nothing was recorded (run \`sotto audit verify\`)`);
   }
   if (tail.keyId === null || tail.mac === null) {
-    throw new AuditError('audit.chain_unauthenticated', `audit chain ${chain}: its last event (seq ${head.seq}) carries no tag; nothing was recorded (run \`sotto audit verify\`)`);
+    throw new AuditError('AUDIT_CHAIN_UNAUTHENTICATED', `audit chain ${chain}: its last event (seq ${head.seq}) carries no tag; nothing was recorded (run \`sotto audit verify\`)`);
   }
   const key = keyById(keys, tail.keyId);
   if (key === null) {
     throw new AuditError(
-      'audit.key_superseded',
+      'AUDIT_KEY_SUPERSEDED',
       `audit chain ${chain}: its last event is under audit key ${tail.keyId}, which this process does not hold; if \`sotto keys rotate\` ran since this command started, run the command again (otherwise run \`sotto audit verify\`)`,
     );
   }
   if (!/^[0-9a-f]{64}$/.test(tail.mac) || !macMatches(key, head.hash, tail.mac)) {
-    throw new AuditError('audit.chain_unauthenticated', `audit chain ${chain}: the tag of its last event (seq ${head.seq}) does not check out; nothing was recorded (run \`sotto audit verify\`)`);
+    throw new AuditError('AUDIT_CHAIN_UNAUTHENTICATED', `audit chain ${chain}: the tag of its last event (seq ${head.seq}) does not check out; nothing was recorded (run \`sotto audit verify\`)`);
   }
 }

@@ -65,11 +65,11 @@ describe('AuditLog.record', () => {
       await log.record(tx, { ...play(1), details: { callerNumber: '+15551234567' } });
       actionRan = true;
     });
-    await expect(attempt).rejects.toMatchObject({ code: 'audit.phi_suspected', path: 'details.callerNumber' });
+    await expect(attempt).rejects.toMatchObject({ code: 'AUDIT_PHI_SUSPECTED', path: 'details.callerNumber' });
     expect(actionRan).toBe(false);
     expect(await store.chainKeys()).toEqual([]);
     await expect(store.transaction((tx) => log.record(tx, { ...play(1), object: { type: 'voicemail', id: 'sip:101@x' } }))).rejects.toMatchObject({
-      code: 'audit.phi_suspected',
+      code: 'AUDIT_PHI_SUSPECTED',
     });
   });
 
@@ -83,7 +83,7 @@ describe('AuditLog.record', () => {
       [{ outcome: 'maybe' as 'success' }, 'outcome'],
     ];
     for (const [patch, path] of bad) {
-      await expect(store.transaction((tx) => log.record(tx, { ...play(1), ...patch }))).rejects.toMatchObject({ code: 'audit.event_invalid', path });
+      await expect(store.transaction((tx) => log.record(tx, { ...play(1), ...patch }))).rejects.toMatchObject({ code: 'AUDIT_EVENT_INVALID', path });
     }
   });
 

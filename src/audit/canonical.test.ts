@@ -69,7 +69,7 @@ describe('PHI guard', () => {
     ['chest pain since Tuesday', 'free_text'],
   ])('flags %s as %s', (value, kind) => {
     expect(phiKindOf(value)).toBe(kind);
-    expect(() => assertSafeDetails({ v: value })).toThrow(expect.objectContaining({ code: 'audit.phi_suspected', path: 'details.v' }));
+    expect(() => assertSafeDetails({ v: value })).toThrow(expect.objectContaining({ code: 'AUDIT_PHI_SUSPECTED', path: 'details.v' }));
   });
 
   it.each([
@@ -96,11 +96,11 @@ describe('PHI guard', () => {
         return (e as { code: string }).code;
       }
     };
-    expect(code({ n: 1.5 })).toBe('audit.details_invalid');
-    expect(code({ s: 'x'.repeat(257) })).toBe('audit.details_invalid');
-    expect(code({ a: { b: { c: { d: { e: { f: 1 } } } } } })).toBe('audit.details_invalid');
-    expect(code({ 'bad key': 1 })).toBe('audit.details_invalid');
-    expect(code([1])).toBe('audit.details_invalid');
+    expect(code({ n: 1.5 })).toBe('AUDIT_DETAILS_INVALID');
+    expect(code({ s: 'x'.repeat(257) })).toBe('AUDIT_DETAILS_INVALID');
+    expect(code({ a: { b: { c: { d: { e: { f: 1 } } } } } })).toBe('AUDIT_DETAILS_INVALID');
+    expect(code({ 'bad key': 1 })).toBe('AUDIT_DETAILS_INVALID');
+    expect(code([1])).toBe('AUDIT_DETAILS_INVALID');
     expect(code({ before: { attachAudio: false }, after: { attachAudio: true }, ids: ['u1', 'u2'] })).toBe('ok');
   });
 });

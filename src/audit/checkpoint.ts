@@ -6,10 +6,12 @@
  *    no tag yet) and appends an `audit.key_checkpoint` event under the
  *    current key, so from then on a live chain always ends tagged, and the
  *    append guard (append-guard.ts) refuses to link onto anything else.
- *    Only an install none of whose chains is keyed is upgraded: chains are
+ *    Only an install none of whose chains is keyed, and without the marker
+ *    that says its log is keyed (keyed-marker.ts), is upgraded: chains are
  *    all upgraded at the same start, in one transaction, so an unkeyed chain
- *    beside keyed ones was rewritten without tags, and is left alone and
- *    reported rather than vouched for.
+ *    beside keyed ones (or on a marked install: every chain stripped) was
+ *    rewritten without tags, and is left alone and reported rather than
+ *    vouched for.
  *  - Rotation. `sotto keys rotate` replaces the master key, so the audit key
  *    changes; events tagged under the old key stay verifiable only while the
  *    retired key file is kept. For each chain whose last event is under an
@@ -57,6 +59,12 @@ export interface CheckpointOptions<Tx> {
   transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
   clock: AuditClock;
   newId?: () => string;
+  /**
+   * The install's audit log is known to be keyed (its marker, keyed-marker.ts):
+   * an unkeyed chain is then a downgrade, never an upgrade, and is left alone
+   * and reported like an unkeyed chain beside keyed ones.
+   */
+  keyedInstall?: boolean;
 }
 
 interface Pending {
@@ -82,7 +90,7 @@ export async function checkpointChains<Tx>(options: CheckpointOptions<Tx>): Prom
       out.push(await checkpointChain(options, chain));
       continue;
     }
-    if (anyKeyed) {
+    if (anyKeyed || options.keyedInstall === true) {
       out.push({ chain, outcome: 'unverified', fromKeyId: null, break: { seq: last.seq, reason: 'unkeyed_tail', id: last.id } });
       continue;
     }

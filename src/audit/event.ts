@@ -83,23 +83,23 @@ export const INSTALLATION_CHAIN = 'installation';
 export function validateEventInput(input: AuditEventInput): AuditEventInput & { details: AuditDetails } {
   if (input.practiceId !== null) assertIdentifier(input.practiceId, 'practiceId');
   if (!input.actor || !ACTOR_TYPES.includes(input.actor.type)) {
-    throw new AuditError('audit.event_invalid', `actor.type must be one of ${ACTOR_TYPES.join(', ')}`, 'actor.type');
+    throw new AuditError('AUDIT_EVENT_INVALID', `actor.type must be one of ${ACTOR_TYPES.join(', ')}`, 'actor.type');
   }
   assertIdentifier(input.actor.id, 'actor.id');
   if (typeof input.action !== 'string' || !ACTION.test(input.action)) {
-    throw new AuditError('audit.event_invalid', 'action must be a dotted lower-case code like "voicemail.play"', 'action');
+    throw new AuditError('AUDIT_EVENT_INVALID', 'action must be a dotted lower-case code like "voicemail.play"', 'action');
   }
   if (input.object !== null) {
     if (!input.object || typeof input.object.type !== 'string' || !OBJECT_TYPE.test(input.object.type)) {
-      throw new AuditError('audit.event_invalid', 'object.type must be a short lower-case code', 'object.type');
+      throw new AuditError('AUDIT_EVENT_INVALID', 'object.type must be a short lower-case code', 'object.type');
     }
     assertIdentifier(input.object.id, 'object.id');
   }
   if (input.sourceIp !== null && isIP(input.sourceIp) === 0) {
-    throw new AuditError('audit.event_invalid', 'sourceIp must be an IPv4 or IPv6 address', 'sourceIp');
+    throw new AuditError('AUDIT_EVENT_INVALID', 'sourceIp must be an IPv4 or IPv6 address', 'sourceIp');
   }
   if (!OUTCOMES.includes(input.outcome)) {
-    throw new AuditError('audit.event_invalid', `outcome must be one of ${OUTCOMES.join(', ')}`, 'outcome');
+    throw new AuditError('AUDIT_EVENT_INVALID', `outcome must be one of ${OUTCOMES.join(', ')}`, 'outcome');
   }
   return { ...input, details: assertSafeDetails(input.details) };
 }

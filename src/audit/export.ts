@@ -102,11 +102,11 @@ export async function* exportChain<Tx>(
 }
 
 export type ExportFailure =
-  | { code: 'export.unreadable'; line: number }
-  | { code: 'export.bad_header' }
-  | { code: 'export.missing_end' }
-  | { code: 'export.end_mismatch' }
-  | { code: 'export.chain_broken'; line: number; break: ChainBreak };
+  | { code: 'EXPORT_UNREADABLE'; line: number }
+  | { code: 'EXPORT_BAD_HEADER' }
+  | { code: 'EXPORT_MISSING_END' }
+  | { code: 'EXPORT_END_MISMATCH' }
+  | { code: 'EXPORT_CHAIN_BROKEN'; line: number; break: ChainBreak };
 
 export type ExportVerification =
   | { ok: true; header: ExportHeader; count: number; head: ChainHead; keyedFrom: KeyedFrom | null; headKeyId: string | null; authenticated: boolean }
@@ -125,34 +125,34 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     n++;
     const text = raw.trim();
     if (text === '') continue;
-    if (end !== null) return { ok: false, error: { code: 'export.unreadable', line: n } };
+    if (end !== null) return { ok: false, error: { code: 'EXPORT_UNREADABLE', line: n } };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      return { ok: false, error: { code: 'export.unreadable', line: n } };
+      return { ok: false, error: { code: 'EXPORT_UNREADABLE', line: n } };
     }
     const record = parsed as Record<string, unknown>;
     if (header === null) {
-      if (!isHeader(record)) return { ok: false, error: { code: 'export.bad_header' } };
+      if (!isHeader(record)) return { ok: false, error: { code: 'EXPORT_BAD_HEADER' } };
       header = record;
       verifier = new ChainVerifier({ practiceId: header.practiceId, start: header.start, requireAuthenticatedTail: false, ...(options.keys ? { keys: options.keys } : {}) });
     } else if (record['kind'] === 'event') {
       const broken = verifier!.push(record['event'] as AuditEvent);
-      if (broken) return { ok: false, error: { code: 'export.chain_broken', line: n, break: broken } };
+      if (broken) return { ok: false, error: { code: 'EXPORT_CHAIN_BROKEN', line: n, break: broken } };
     } else if (record['kind'] === 'end') {
       end = { count: record['count'], head: record['head'] };
     } else {
-      return { ok: false, error: { code: 'export.unreadable', line: n } };
+      return { ok: false, error: { code: 'EXPORT_UNREADABLE', line: n } };
     }
   }
-  if (header === null || verifier === null) return { ok: false, error: { code: 'export.bad_header' } };
-  if (end === null) return { ok: false, error: { code: 'export.missing_end' } };
+  if (header === null || verifier === null) return { ok: false, error: { code: 'EXPORT_BAD_HEADER' } };
+  if (end === null) return { ok: false, error: { code: 'EXPORT_MISSING_END' } };
   const result: ChainVerification = verifier.finish();
-  if (!result.ok) return { ok: false, error: { code: 'export.chain_broken', line: n, break: result.break } };
+  if (!result.ok) return { ok: false, error: { code: 'EXPORT_CHAIN_BROKEN', line: n, break: result.break } };
   const endHead = end.head as ChainHead | null;
   if (end.count !== result.count || endHead?.seq !== result.head.seq || endHead?.hash !== result.head.hash) {
-    return { ok: false, error: { code: 'export.end_mismatch' } };
+    return { ok: false, error: { code: 'EXPORT_END_MISMATCH' } };
   }
   return { ok: true, header, count: result.count, head: result.head, keyedFrom: result.keyedFrom, headKeyId: result.headKeyId, authenticated: result.authenticated };
 }

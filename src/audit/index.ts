@@ -32,6 +32,9 @@ export {
 export { auditKeyring, deriveAuditKey, isAuditKeyId, keyById, macMatches, macOf, type AuditKey, type AuditKeyring } from './audit-key.ts';
 export { checkpointChain, checkpointChains, type CheckpointOptions, type CheckpointOutcome } from './checkpoint.ts';
 export { verifyStore, verifyStoredChain, type ChainReport } from './verify-store.ts';
+export { KEYED_MARKER_FORMAT, checkKeyedMarker, writeKeyedMarker, type KeyedMarker, type MarkerCheck } from './keyed-marker.ts';
+export { markerPathFor, readMarkerFile, writeMarkerFile, type MarkerFile } from './marker-file.ts';
+export { secureKeyedInstall, type KeyedInstallCode, type KeyedInstallOptions, type KeyedInstallProblem, type KeyedInstallReport } from './keyed-install.ts';
 export { MemoryAuditStore, type AuditRange, type AuditStore, type ChainTail, type MemoryAuditTx } from './store.ts';
 export { assertTailAuthentic } from './append-guard.ts';
 export { EXPORT_FORMAT, EXPORT_VERSION, exportChain, verifyExport, type ExportFailure, type ExportHeader, type ExportVerification } from './export.ts';

@@ -174,9 +174,9 @@ describe('a chain rewritten as unkeyed events (review finding: a tagged append u
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 3, reason: 'unkeyed_tail', id: 'evt_3' }, verifiedCount: 3 });
   });
 
-  it('is never linked onto: the next audited action fails with audit.chain_unauthenticated and records nothing', async () => {
+  it('is never linked onto: the next audited action fails with AUDIT_CHAIN_UNAUTHENTICATED and records nothing', async () => {
     const { store, logUnder, append } = await strippedChain();
-    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ name: 'AuditError', code: 'audit.chain_unauthenticated' });
+    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ name: 'AuditError', code: 'AUDIT_CHAIN_UNAUTHENTICATED' });
     expect(await store.head('prac_1')).toMatchObject({ seq: 3 });
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { reason: 'unkeyed_tail' } });
   });
@@ -197,10 +197,10 @@ describe('a chain rewritten as unkeyed events (review finding: a tagged append u
     const rows = store.rawRows('prac_1');
     const mac = rows[1]!.mac!;
     rows[1]!.mac = mac.replace(/^./, (c) => (c === '0' ? '1' : '0'));
-    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ code: 'audit.chain_unauthenticated' });
+    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ code: 'AUDIT_CHAIN_UNAUTHENTICATED' });
     rows[1]!.mac = mac;
     store.rawSetHead('prac_1', { seq: 2, hash: rows[0]!.hash });
-    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ code: 'audit.chain_unauthenticated' });
+    await expect(append(logUnder(ringA), 1)).rejects.toMatchObject({ code: 'AUDIT_CHAIN_UNAUTHENTICATED' });
     store.rawSetHead('prac_1', { seq: 2, hash: rows[1]!.hash });
     await append(logUnder(ringA), 1);
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: true, count: 3, authenticated: true });
@@ -253,7 +253,7 @@ describe('after a master key rotation', () => {
     expect(outcomes).toEqual([{ chain: 'prac_1', outcome: 'unverified', fromKeyId: ringA.current.id, break: { seq: 1, reason: 'mac_mismatch', id: 'evt_1' } }]);
     expect(await store.head('prac_1')).toMatchObject({ seq: 3 });
     // Sotto does not link onto it (its tail is under a key the new ring lacks) ...
-    await expect(append(logUnder(ringBOnly), 1)).rejects.toMatchObject({ code: 'audit.key_superseded' });
+    await expect(append(logUnder(ringBOnly), 1)).rejects.toMatchObject({ code: 'AUDIT_KEY_SUPERSEDED' });
     // ... and events under the new key written straight onto the unverified segment do not vouch for it.
     await forge(ringBOnly);
     expect(await verifyStoredChain(store, 'prac_1', ringBOnly)).toMatchObject({ ok: false, break: { seq: 4, reason: 'key_change_unverified' } });
@@ -283,7 +283,7 @@ describe('a keyed export', () => {
     events[3]!.outcome = 'failure';
     rebuild(events, 3);
     const forged = [lines[0]!, ...events.map((e) => JSON.stringify({ kind: 'event', event: e })), JSON.stringify({ kind: 'end', count: 6, head: { seq: 6, hash: events[5]!.hash } })];
-    expect(await verifyExport(forged, { keys: ringA })).toMatchObject({ ok: false, error: { code: 'export.chain_broken', break: { seq: 4, reason: 'mac_mismatch' } } });
+    expect(await verifyExport(forged, { keys: ringA })).toMatchObject({ ok: false, error: { code: 'EXPORT_CHAIN_BROKEN', break: { seq: 4, reason: 'mac_mismatch' } } });
   });
 
   it('made before a rotation, still reads once the key that tagged it is gone: intact, not authenticated', async () => {

@@ -40,34 +40,34 @@ function looksLikePhone(s: string): boolean {
 /** Checks one id-like string (actor id, object id). */
 export function assertIdentifier(value: unknown, path: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_STRING) {
-    throw new AuditError('audit.event_invalid', `${path} must be a non-empty string of at most ${MAX_STRING} characters`, path);
+    throw new AuditError('AUDIT_EVENT_INVALID', `${path} must be a non-empty string of at most ${MAX_STRING} characters`, path);
   }
   const kind = phiKindOf(value);
-  if (kind !== null) throw new AuditError('audit.phi_suspected', `${path} looks like ${kind}`, path);
+  if (kind !== null) throw new AuditError('AUDIT_PHI_SUSPECTED', `${path} looks like ${kind}`, path);
 }
 
 /** Validates `details` and returns it unchanged; throws AuditError on anything suspicious. */
 export function assertSafeDetails(details: unknown): AuditDetails {
   if (details === undefined) return {};
-  if (!isPlainObject(details)) throw new AuditError('audit.details_invalid', 'details must be a plain object', 'details');
+  if (!isPlainObject(details)) throw new AuditError('AUDIT_DETAILS_INVALID', 'details must be a plain object', 'details');
   walk(details, 'details', 0);
   if (Buffer.byteLength(canonicalJson(details as CanonicalValue)) > MAX_DETAILS_BYTES) {
-    throw new AuditError('audit.details_invalid', `details exceed ${MAX_DETAILS_BYTES} bytes`, 'details');
+    throw new AuditError('AUDIT_DETAILS_INVALID', `details exceed ${MAX_DETAILS_BYTES} bytes`, 'details');
   }
   return structuredClone(details) as AuditDetails;
 }
 
 function walk(value: unknown, path: string, depth: number): void {
-  if (depth > MAX_DEPTH) throw new AuditError('audit.details_invalid', 'details nest too deep', path);
+  if (depth > MAX_DEPTH) throw new AuditError('AUDIT_DETAILS_INVALID', 'details nest too deep', path);
   if (value === null || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new AuditError('audit.details_invalid', 'numbers must be safe integers', path);
+    if (!Number.isSafeInteger(value)) throw new AuditError('AUDIT_DETAILS_INVALID', 'numbers must be safe integers', path);
     return;
   }
   if (typeof value === 'string') {
-    if (value.length > MAX_STRING) throw new AuditError('audit.details_invalid', 'string too long for an id or code', path);
+    if (value.length > MAX_STRING) throw new AuditError('AUDIT_DETAILS_INVALID', 'string too long for an id or code', path);
     const kind = phiKindOf(value);
-    if (kind !== null) throw new AuditError('audit.phi_suspected', `${path} looks like ${kind}`, path);
+    if (kind !== null) throw new AuditError('AUDIT_PHI_SUSPECTED', `${path} looks like ${kind}`, path);
     return;
   }
   if (Array.isArray(value)) {
@@ -76,12 +76,12 @@ function walk(value: unknown, path: string, depth: number): void {
   }
   if (isPlainObject(value)) {
     for (const [k, v] of Object.entries(value)) {
-      if (!KEY.test(k)) throw new AuditError('audit.details_invalid', 'detail keys must be identifiers', path);
+      if (!KEY.test(k)) throw new AuditError('AUDIT_DETAILS_INVALID', 'detail keys must be identifiers', path);
       walk(v, `${path}.${k}`, depth + 1);
     }
     return;
   }
-  throw new AuditError('audit.details_invalid', `unsupported value type ${typeof value}`, path);
+  throw new AuditError('AUDIT_DETAILS_INVALID', `unsupported value type ${typeof value}`, path);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

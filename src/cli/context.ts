@@ -1,19 +1,19 @@
 import pino from 'pino';
 import { loadConfig } from '../app/config.ts';
 import { createLogger } from '../app/logger.ts';
-import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { openRuntime, type OpenRuntimeOptions, type Runtime } from '../app/runtime.ts';
 import { listPractices, type Practice } from '../directory/index.ts';
 import { CliError } from './output.ts';
 
 /** Commands other than `start` log warnings only, to stderr, so stdout stays clean for --json. */
 /** `finishingRotation`: `sotto keys`, which opens a data dir whose rotation stopped part-way (to finish or show it). */
-export async function cliRuntime(options: { finishingRotation?: boolean } = {}): Promise<Runtime> {
+export async function cliRuntime(options: Pick<OpenRuntimeOptions, 'finishingRotation' | 'inspectAudit'> = {}): Promise<Runtime> {
   const config = loadConfig();
   // Never recovers: a server may be writing in the same data dir (recovery is `sotto start`'s, under its run lock).
   return openRuntime(config, createLogger('warn', pino.destination(2)), { recover: false, ...options });
 }
 
-export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, options: { finishingRotation?: boolean } = {}): Promise<T> {
+export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, options: Pick<OpenRuntimeOptions, 'finishingRotation' | 'inspectAudit'> = {}): Promise<T> {
   const rt = await cliRuntime(options);
   try {
     return await fn(rt);

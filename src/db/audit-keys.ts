@@ -9,7 +9,7 @@
  * open in one process (tests) never tag with each other's key.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { checkpointChains, type AuditKeyring, type CheckpointOutcome } from '../audit/index.ts';
+import { checkpointChains, secureKeyedInstall, type AuditKeyring, type CheckpointOutcome, type KeyedInstallReport } from '../audit/index.ts';
 import { KyselyAuditStore } from './audit-store.ts';
 import type { Database } from './schema.ts';
 
@@ -29,10 +29,9 @@ export function auditKeysOf(db: Db): AuditKeyring | null {
 /**
  * Checkpoints every chain whose tail is under an older audit key onto the
  * current one (audit/checkpoint.ts), with the keyring given (which should
- * hold the retired key), and binds that keyring. What `sotto keys rotate`
- * calls right after the new master key file is in place:
- *   rekeyAuditLog(rt.database.db, auditKeyring(newMasterKey, [oldMasterKey]))
- * so the events it records afterwards are tagged under the new key.
+ * hold the retired key), and binds that keyring. No keyed-install marker is
+ * read or written: for a database without a data dir (tests, tools); the
+ * runtime and `sotto keys rotate` call secureAuditLog below.
  */
 export async function rekeyAuditLog(db: Kysely<Database>, keys: AuditKeyring): Promise<CheckpointOutcome[]> {
   const outcomes = await checkpointChains({
@@ -43,4 +42,23 @@ export async function rekeyAuditLog(db: Kysely<Database>, keys: AuditKeyring): P
   });
   bindAuditKeys(db, keys);
   return outcomes;
+}
+
+/**
+ * What a start (and `sotto keys rotate`, with the retired key in the
+ * keyring) runs: the keyed-install marker beside the master key checked,
+ * the chains moved on to the current audit key, the marker kept in step
+ * (audit/keyed-install.ts); then the keyring is bound. A report with a
+ * problem is the caller's to refuse.
+ */
+export async function secureAuditLog(db: Kysely<Database>, keys: AuditKeyring, markerPath: string): Promise<KeyedInstallReport> {
+  const report = await secureKeyedInstall({
+    store: new KyselyAuditStore(db),
+    keys,
+    transaction: (fn) => db.transaction().execute(fn),
+    clock: { now: () => Date.now() },
+    markerPath,
+  });
+  bindAuditKeys(db, keys);
+  return report;
 }

@@ -57,7 +57,7 @@ export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
     try {
       await tx.insertInto('audit_events').values(toRow(chainKey, event)).execute();
     } catch (e) {
-      if (isUniqueViolation(e)) throw new AuditError('audit.chain_conflict', `another writer appended seq ${event.seq} to this chain first`);
+      if (isUniqueViolation(e)) throw new AuditError('AUDIT_CHAIN_CONFLICT', `another writer appended seq ${event.seq} to this chain first`);
       throw e;
     }
     await tx.updateTable('audit_chain_heads').set({ seq: event.seq, hash: event.hash }).where('chain_key', '=', chainKey).execute();

@@ -2,5 +2,5 @@ export { openDatabase, migrateToLatest, DatabaseError, type DatabaseHandle, type
 export { newId, flag, isUniqueViolation } from './ids.ts';
 export type * from './schema.ts';
 export { KyselyAuditStore, type AuditQuery } from './audit-store.ts';
-export { auditKeysOf, bindAuditKeys, rekeyAuditLog } from './audit-keys.ts';
+export { auditKeysOf, bindAuditKeys, rekeyAuditLog, secureAuditLog } from './audit-keys.ts';
 export { KyselySessionStore } from './session-store.ts';

@@ -167,9 +167,9 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
     const users = (await listUsers(h.db, practice.id)).length;
     await expect(
       addUser(h.db, practice.id, { email: 'x9@maple.example', displayName: 'X', role: 'staff', extension: '190' }, { type: 'user', id: 'someone@maple.example' }),
-    ).rejects.toMatchObject({ code: 'audit.phi_suspected' });
+    ).rejects.toMatchObject({ code: 'AUDIT_PHI_SUSPECTED' });
     expect((await listUsers(h.db, practice.id)).length).toBe(users);
-    await expect(updatePolicy(h.db, practice.id, { texting: true }, { type: 'user', id: '+15551234567' })).rejects.toMatchObject({ code: 'audit.phi_suspected' });
+    await expect(updatePolicy(h.db, practice.id, { texting: true }, { type: 'user', id: '+15551234567' })).rejects.toMatchObject({ code: 'AUDIT_PHI_SUSPECTED' });
     expect((await getPolicy(h.db, practice.id)).texting).toBe(false);
     expect((await events()).length).toBe(before + 1);
   });

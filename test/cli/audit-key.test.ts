@@ -2,12 +2,12 @@
 // demo install whose SQLite file someone with write access to it (but not to
 // the master key file) has doctored, an install upgraded from unkeyed
 // chains, and an install after `sotto keys rotate`.
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { computeEventHash, type AuditEvent } from '../../src/audit/index.ts';
+import { computeEventHash, deriveAuditKey, writeKeyedMarker, type AuditEvent } from '../../src/audit/index.ts';
 import { sotto } from '../support/cli.ts';
 import { auditEventFromRow } from '../../src/db/audit-store.ts';
 import type { AuditEventsTable } from '../../src/db/schema.ts';
@@ -24,6 +24,8 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     const run = sotto(['demo', '--json'], { SOTTO_DATA_DIR: pristine });
     expect(run.status, run.stderr).toBe(0);
     practiceId = JSON.parse(run.stdout).practice.id;
+    // A restart: the keyed-install marker, written at the demo's start, now names the chain the demo made.
+    expect(sotto(['audit', 'verify'], { SOTTO_DATA_DIR: pristine }).status).toBe(0);
   });
 
   function copy(): string {
@@ -60,6 +62,76 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     db.prepare('UPDATE audit_chain_heads SET seq = ?, hash = ? WHERE chain_key = ?').run(last.seq, last.hash, practiceId);
     db.close();
   }
+
+  const marker = (dir: string) => JSON.parse(readFileSync(join(dir, 'master.key.audit-marker'), 'utf8')) as { keyId: string; chains: string[]; mac: string };
+
+  it('keeps a keyed-install marker beside the master key, owner-only, naming the install\'s chains as of its last start', () => {
+    expect(statSync(join(pristine, 'master.key.audit-marker')).mode & 0o777).toBe(0o600);
+    expect(marker(pristine)).toMatchObject({ format: 'sotto-audit-keyed', version: 1, keyId: expect.stringMatching(/^ak_[0-9a-f]{16}$/), chains: [practiceId], mac: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('catches every chain stripped of its tags after a restart: verify exits 1 naming the chain, and start-up refuses with AUDIT_LOG_DOWNGRADED (the next start used to tag the forgery)', () => {
+    const dir = copy();
+    let last = 0;
+    // The database writer makes the install look never upgraded: no key id, no tag, the chain rebuilt with plain SHA-256.
+    doctor(dir, (rows) => {
+      for (const r of rows) Object.assign(r, { key_id: null, mac: null });
+      rows[2]!.outcome = 'failure';
+      last = rows.length;
+      return 1;
+    });
+    const server = sotto(['start'], { SOTTO_DATA_DIR: dir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' });
+    expect(server.status).toBe(1);
+    expect(server.stderr).toContain(`sotto: audit chain(s) ${practiceId} end in untagged events, but this install's audit log is keyed (${join(dir, 'master.key.audit-marker')})`);
+    expect(server.stderr).toContain('(AUDIT_LOG_DOWNGRADED)');
+    expect(server.stderr).not.toMatch(/\n\s+at /);
+    const listed = sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir });
+    expect(listed.status).toBe(1);
+    expect(listed.stderr).toContain('(AUDIT_LOG_DOWNGRADED)');
+    for (let i = 0; i < 2; i++) {
+      const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`chain ${practiceId}: BROKEN at seq ${last} \\(unkeyed_tail\\), event [0-9a-f-]{36}, ${last} event\\(s\\) verified before it`));
+      expect(r.stderr).toContain('(AUDIT_LOG_DOWNGRADED)');
+      expect(r.stdout).not.toContain('all intact');
+    }
+    // Nothing was tagged over the forgery.
+    const db = new Database(join(dir, 'sotto.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM audit_events WHERE key_id IS NOT NULL').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('refuses a marker copied from another install (AUDIT_MARKER_FOREIGN) or edited (AUDIT_MARKER_INVALID): start-up and verify fail, naming it', () => {
+    const other = mkdtempSync(join(tmpdir(), 'sotto-audit-key-other-'));
+    expect(sotto(['demo', '--json'], { SOTTO_DATA_DIR: other }).status).toBe(0);
+    const cases: Array<[string, (dir: string) => void, string]> = [
+      ['another install', (dir) => cpSync(join(other, 'master.key.audit-marker'), join(dir, 'master.key.audit-marker')), 'AUDIT_MARKER_FOREIGN'],
+      // Under this install's own key, but for chains it does not have: a marker of an install sharing the master key.
+      ['another database', (dir) => writeFileSync(join(dir, 'master.key.audit-marker'), writeKeyedMarker(deriveAuditKey(readFileSync(join(dir, 'master.key'))), ['01938a2e-0000-7000-8000-000000000000'], new Date())), 'AUDIT_MARKER_FOREIGN'],
+      ['edited', (dir) => writeFileSync(join(dir, 'master.key.audit-marker'), JSON.stringify({ ...marker(dir), chains: [] }) + '\n'), 'AUDIT_MARKER_INVALID'],
+      ['not a marker', (dir) => writeFileSync(join(dir, 'master.key.audit-marker'), 'garbage\n'), 'AUDIT_MARKER_INVALID'],
+    ];
+    for (const [name, plant, code] of cases) {
+      const dir = copy();
+      plant(dir);
+      const listed = sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir });
+      expect(listed.status, name).toBe(1);
+      expect(listed.stderr, name).toContain(`sotto: the audit marker ${join(dir, 'master.key.audit-marker')} is refused: `);
+      expect(listed.stderr, name).toContain(`(${code})`);
+      const verified = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+      expect(verified.status, name).toBe(1);
+      expect(verified.stdout, name).toContain(`chain ${practiceId}: `);
+      expect(verified.stderr, name).toContain(`(${code})`);
+    }
+  });
+
+  it('writes the marker again when it is missing but the chains are tagged (an install keyed before markers existed)', () => {
+    const dir = copy();
+    rmSync(join(dir, 'master.key.audit-marker'));
+    const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(marker(dir)).toMatchObject({ keyId: marker(pristine).keyId, chains: [practiceId] });
+  });
 
   it('reports events checked, and the chain keyed from its first event, exit 0', () => {
     const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: pristine });
@@ -107,19 +179,20 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     // Any other audited command: its code, not a stack trace.
     const listed = sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir });
     expect(listed.status).toBe(1);
-    expect(listed.stderr).toContain('(audit.chain_unauthenticated)');
+    expect(listed.stderr).toContain('(AUDIT_CHAIN_UNAUTHENTICATED)');
     expect(listed.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('checkpoints an install upgraded from unkeyed chains at its first start, then keys every new event', () => {
     const dir = copy();
     let count = 0;
-    // What the previous version wrote: no key id, no tag, hashes without them.
+    // What the previous version wrote: no key id, no tag, hashes without them, and no keyed-install marker beside the key.
     doctor(dir, (rows) => {
       for (const r of rows) Object.assign(r, { key_id: null, mac: null });
       count = rows.length;
       return 1;
     });
+    rmSync(join(dir, 'master.key.audit-marker'));
     // The command's start is the upgrade moment: an audit.key_checkpoint under the audit key now ends the chain.
     const first = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(first.status, first.stderr).toBe(0);
@@ -128,6 +201,8 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     const after = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(after.status, after.stderr).toBe(0);
     expect(after.stdout).toContain(`chain ${practiceId}: ${count + 2} event(s), intact, keyed from seq ${count + 1} (event `);
+    // The upgrade wrote the marker: from now on an untagged chain here is a forgery, not an upgrade.
+    expect(existsSync(join(dir, 'master.key.audit-marker'))).toBe(true);
   });
 
   it('exits 3 on an export whose chain holds but no tag at hand vouches for it (review finding: forged exports exited 0)', () => {
@@ -184,6 +259,9 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     const rotated = sotto(['keys', 'rotate'], { SOTTO_DATA_DIR: dir });
     expect(rotated.status, rotated.stderr).toBe(0);
     expect(rotated.stdout).toContain('Audit log: 1 chain(s) moved on to the new audit key.');
+    // The keyed-install marker moved with the chains: under the new audit key, which tags the checkpoint.
+    const events = sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).stdout.trimEnd().split('\n').slice(1, -1).map((l) => JSON.parse(l).event as AuditEvent);
+    expect(marker(dir).keyId).toBe(events.find((e) => e.action === 'audit.key_checkpoint')!.keyId);
     // No command in between: the retired key goes straight away.
     for (const f of readdirSync(dir).filter((n) => n.startsWith('master.key.retired-'))) rmSync(join(dir, f));
     const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });

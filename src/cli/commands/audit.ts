@@ -74,23 +74,32 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
       if (!r.authenticated) process.stderr.write(`export NOT authenticated: ${whyUnauthenticated(r.keyedFrom, r.headKeyId, keys)}\n`);
     } else {
       const e = r.error;
-      const event = e.code === 'export.chain_broken' && e.break.id !== undefined ? `, event ${e.break.id}` : '';
-      process.stderr.write(e.code === 'export.chain_broken' ? `export BROKEN at seq ${e.break.seq} (${e.break.reason})${event}, line ${e.line}\n` : `export not valid: ${e.code}\n`);
+      const event = e.code === 'EXPORT_CHAIN_BROKEN' && e.break.id !== undefined ? `, event ${e.break.id}` : '';
+      process.stderr.write(e.code === 'EXPORT_CHAIN_BROKEN' ? `export BROKEN at seq ${e.break.seq} (${e.break.reason})${event}, line ${e.line}\n` : `export not valid: ${e.code}\n`);
     }
     // Anyone can build a consistent SHA-256 chain: only a tag under a key at hand makes it Sotto's, so "intact" alone is not success.
     return !r.ok ? 1 : r.authenticated ? 0 : EXIT_NOT_AUTHENTICATED;
   }
-  const result = await withRuntime((rt) => verifyStore(new KyselyAuditStore(rt.database.db), auditKeysOf(rt.database.db)));
+  // Opens even an audit log start-up refuses (a marker it cannot trust, chains stripped of their tags): this is how the operator sees why.
+  const { result, integrity } = await withRuntime(
+    async (rt) => ({ result: await verifyStore(new KyselyAuditStore(rt.database.db), auditKeysOf(rt.database.db)), integrity: rt.auditIntegrity }),
+    { inspectAudit: true },
+  );
+  const problem = integrity.problem;
+  const ok = result.ok && problem === null;
   const checked = result.chains.reduce((n, c) => n + (c.result.ok ? c.result.count : c.result.verifiedCount), 0);
-  if (o.json) printJson({ ...result, eventsChecked: checked });
-  else if (result.chains.length === 0) printLines(['no audit events yet']);
+  if (o.json) printJson({ ...result, ok, eventsChecked: checked, marker: integrity.marker, problem: problem === null ? null : { code: problem.code, chains: problem.chains } });
   else {
-    const good = result.chains.filter((c) => c.result.ok).map((c) => describe(c.chain, c.result));
-    if (good.length > 0) printLines(good);
-    for (const c of result.chains.filter((x) => !x.result.ok)) process.stderr.write(describe(c.chain, c.result) + '\n');
-    printLines([`${checked} event(s) checked in ${result.chains.length} chain(s)${result.ok ? ', all intact' : ''}`]);
+    if (result.chains.length === 0) printLines(['no audit events yet']);
+    else {
+      const good = result.chains.filter((c) => c.result.ok).map((c) => describe(c.chain, c.result));
+      if (good.length > 0) printLines(good);
+      for (const c of result.chains.filter((x) => !x.result.ok)) process.stderr.write(describe(c.chain, c.result) + '\n');
+      printLines([`${checked} event(s) checked in ${result.chains.length} chain(s)${ok ? ', all intact' : ''}`]);
+    }
+    if (problem !== null) process.stderr.write(`sotto: ${problem.message} (${problem.code})\n`);
   }
-  return result.ok ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 function isoOrThrow(value: string | undefined, flag: string): string | undefined {
@@ -141,10 +150,10 @@ export async function auditExportCommand(o: { from?: string; to?: string; practi
  */
 function refusedAppend(e: unknown): unknown {
   if (!(e instanceof AuditError)) return e;
-  if (e.code === 'audit.key_superseded') {
+  if (e.code === 'AUDIT_KEY_SUPERSEDED') {
     return new CliError('AUDIT_KEY_SUPERSEDED', `the export was written but not recorded: the audit key changed (\`sotto keys rotate\`) while it ran; run \`sotto audit export\` again`);
   }
-  if (e.code === 'audit.chain_unauthenticated') {
+  if (e.code === 'AUDIT_CHAIN_UNAUTHENTICATED') {
     return new CliError('AUDIT_CHAIN_UNAUTHENTICATED', 'the export was written but not recorded: the audit chain does not end in an event tagged under this install\'s audit key; run `sotto audit verify`');
   }
   return e;
