@@ -18,7 +18,9 @@
  *   transactions still lingering)  BENCH_SNAPSHOT_MID=file (one half-way through)
  *
  * Printed: µs of CPU per call (the server process, its native relay child,
- * the phones subtracted), GC pauses per call, heap after the run.
+ * the phones subtracted), GC pauses per call, KB the JS heap allocated per
+ * call (bench/support/allocated-bytes.ts; the phones' few KB included),
+ * heap after the run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,7 @@ import { createAuthorization, selectChallenge } from '../src/sip/auth/digest-cli
 import { DEFAULT_PARSE_LIMITS, ok, parseMessage, serializeMessage, type SipMessage, type SipResponse } from '../src/sip/message/index.ts';
 import { receiveBytes } from '../src/sip/transport/inbound.ts';
 import type { Destination, Transport, TransportAddress, TransportHandler } from '../src/sip/transport/types.ts';
+import { startAllocationMeter } from './support/allocated-bytes.ts';
 
 const args = process.argv.slice(2);
 const CALLS = Number(args.find((a) => /^\d+$/.test(a)) ?? 6000);
@@ -231,12 +234,13 @@ function childCpuMs(pid: number | undefined): number {
 
 let next = 0;
 let snapped = false;
-async function run(total: number): Promise<{ serverUs: number; relayUs: number; gcUs: number; gcMajorUs: number }> {
+async function run(total: number): Promise<{ serverUs: number; relayUs: number; gcUs: number; gcMajorUs: number; allocatedKb: number }> {
   const end = next + total;
   gcMs = 0;
   gcMajorMs = 0;
   phoneUs = 0;
   const relay0 = childCpuMs(service.relay.nativePid);
+  const meter = startAllocationMeter();
   const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, lane) => {
@@ -250,8 +254,15 @@ async function run(total: number): Promise<{ serverUs: number; relayUs: number; 
     }),
   );
   const cpu = process.cpuUsage(cpu0);
+  const allocated = meter.stop();
   const relayMs = childCpuMs(service.relay.nativePid) - relay0;
-  return { serverUs: (cpu.user + cpu.system - phoneUs) / total, relayUs: (relayMs * 1000) / total, gcUs: (gcMs * 1000) / total, gcMajorUs: (gcMajorMs * 1000) / total };
+  return {
+    serverUs: (cpu.user + cpu.system - phoneUs) / total,
+    relayUs: (relayMs * 1000) / total,
+    gcUs: (gcMs * 1000) / total,
+    gcMajorUs: (gcMajorMs * 1000) / total,
+    allocatedKb: allocated / 1024 / total,
+  };
 }
 
 // Warm-up: JIT and caches, as a server that has been up for a while.
@@ -286,5 +297,6 @@ rmSync(dataDir, { recursive: true, force: true });
 process.stdout.write(
   `call setups ${CALLS} (warm-up ${WARMUP}, ${CONCURRENCY} at once): ${(r.serverUs + r.relayUs).toFixed(0)} µs CPU a call ` +
     `(server process ${r.serverUs.toFixed(0)}, native relay ${r.relayUs.toFixed(0)}; phones subtracted) = ${(1e6 / (r.serverUs + r.relayUs)).toFixed(0)} setups/s per core; ` +
-    `GC pauses ${r.gcUs.toFixed(0)} µs a call (${r.gcMajorUs.toFixed(0)} of them full collections); heap after ${heapMb.toFixed(0)} MB\n`,
+    `GC pauses ${r.gcUs.toFixed(0)} µs a call (${r.gcMajorUs.toFixed(0)} of them full collections); ` +
+    `${r.allocatedKb.toFixed(1)} KB allocated a call (JS heap, the phones' share included); heap after ${heapMb.toFixed(0)} MB\n`,
 );

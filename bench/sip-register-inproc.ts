@@ -34,6 +34,7 @@ import type { Transport } from '../src/sip/transport/index.ts';
 import { receiveBytes } from '../src/sip/transport/inbound.ts';
 import { DEFAULT_PARSE_LIMITS, ok, serializeMessage, type SipMessage } from '../src/sip/message/index.ts';
 import type { Destination, TransportAddress, TransportHandler } from '../src/sip/transport/types.ts';
+import { startAllocationMeter } from './support/allocated-bytes.ts';
 
 const args = process.argv.slice(2);
 const REGS = Number(args.find((a) => /^\d+$/.test(a)) ?? 20_000);
@@ -198,11 +199,15 @@ new PerformanceObserver((list) => {
  */
 let numbered = 0;
 
+/** KB the JS heap allocated per request of the last run (client included). */
+let allocatedKb = 0;
+
 async function run(total: number, one: (n: number, port: number) => Promise<void>): Promise<number> {
   let next = 0;
   const first = numbered;
   numbered += total;
   gcMs = 0;
+  const meter = startAllocationMeter();
   const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, lane) => {
@@ -210,6 +215,7 @@ async function run(total: number, one: (n: number, port: number) => Promise<void
     }),
   );
   const cpu = process.cpuUsage(cpu0);
+  allocatedKb = meter.stop() / 1024 / total;
   return (cpu.user + cpu.system) / 1000;
 }
 
@@ -217,6 +223,7 @@ async function run(total: number, one: (n: number, port: number) => Promise<void
 await run(3000, registration);
 const regCpuMs = await profiled(PROF, () => run(REGS, registration));
 const regGcMs = gcMs;
+const regAllocatedKb = allocatedKb;
 // Transactions stay 32 s after their answer (Timer J): what they hold is what every scavenge copies.
 const heapMb = process.memoryUsage().heapUsed / 1048576;
 clientCpuUs();
@@ -227,12 +234,13 @@ const optCpuMs = await profiled(PROF_OPTIONS, () =>
   }),
 );
 const optGcMs = gcMs;
+const optAllocatedKb = allocatedKb;
 await service.stop();
 await rt.close();
 rmSync(dataDir, { recursive: true, force: true });
 
 const perReg = (regCpuMs * 1000) / REGS;
 process.stdout.write(
-  `registrations ${REGS}: ${perReg.toFixed(1)} µs CPU each, of which client ~${clientPerReg.toFixed(1)} µs -> server ~${(perReg - clientPerReg).toFixed(1)} µs; GC pauses ${((regGcMs * 1000) / REGS).toFixed(1)} µs; heap after ${heapMb.toFixed(0)} MB\n` +
-    `OPTIONS ${OPTIONS_N}: ${((optCpuMs * 1000) / OPTIONS_N).toFixed(1)} µs CPU each (server; the client only builds bytes); GC pauses ${((optGcMs * 1000) / OPTIONS_N).toFixed(1)} µs\n`,
+  `registrations ${REGS}: ${perReg.toFixed(1)} µs CPU each, of which client ~${clientPerReg.toFixed(1)} µs -> server ~${(perReg - clientPerReg).toFixed(1)} µs; GC pauses ${((regGcMs * 1000) / REGS).toFixed(1)} µs; ${regAllocatedKb.toFixed(1)} KB allocated each (JS heap, client included); heap after ${heapMb.toFixed(0)} MB\n` +
+    `OPTIONS ${OPTIONS_N}: ${((optCpuMs * 1000) / OPTIONS_N).toFixed(1)} µs CPU each (server; the client only builds bytes); GC pauses ${((optGcMs * 1000) / OPTIONS_N).toFixed(1)} µs; ${optAllocatedKb.toFixed(1)} KB allocated each\n`,
 );
