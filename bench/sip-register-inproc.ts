@@ -17,14 +17,14 @@
  * apart and subtracted, and µs per OPTIONS. The client here does what sipp
  * does: parse the 401, compute an MD5 digest, build the second REGISTER.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { startSipService } from '../src/app/sip-service.ts';
 import { loadConfig } from '../src/app/config.ts';
+import { TurnBatchedDestination } from '../src/app/log-destination.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { openRuntime } from '../src/app/runtime.ts';
 import { addDevice, addUser, CLI_ACTOR, createPractice } from '../src/directory/index.ts';
@@ -138,7 +138,8 @@ function options(port: number, n: number): Buffer {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sotto-bench-reg-'));
 const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' });
-const rt = await openRuntime(config, createLogger('info', pino.destination('/dev/null')));
+// Logged as `sotto start` logs (lines gathered per turn), to a sink that costs nothing to read.
+const rt = await openRuntime(config, createLogger('info', new TurnBatchedDestination(openSync('/dev/null', 'w'))));
 const practice = await createPractice(rt.database.db, { name: 'Bench', tier: 'pro', sipDomain: DOMAIN });
 const users: Array<{ username: string; password: string; extension: string }> = [];
 for (const ext of ['101', '102', '103']) {
