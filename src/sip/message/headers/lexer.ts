@@ -134,6 +134,30 @@ export function splitList(s: string): string[] | undefined {
   return out;
 }
 
+/** Known spellings, grouped by length, for sliceKnown(). */
+export type KnownSpellings = ReadonlyArray<readonly string[] | undefined>;
+
+export function knownSpellings(words: readonly string[]): KnownSpellings {
+  const byLength: string[][] = [];
+  for (const w of words) (byLength[w.length] ??= []).push(w);
+  return byLength;
+}
+
+/**
+ * s.slice(from, to), answered with a constant when the text is one of the
+ * `known` spellings (compared in place): the names every message repeats
+ * (Via, branch, tag …) cost no new string each time. The same text either way.
+ */
+export function sliceKnown(s: string, from: number, to: number, known: KnownSpellings): string {
+  const candidates = known[to - from];
+  if (candidates !== undefined) {
+    for (const w of candidates) if (s.startsWith(w, from)) return w;
+  }
+  return s.slice(from, to);
+}
+
+const PARAM_NAMES = knownSpellings(['branch', 'rport', 'received', 'tag', 'transport', 'lr', 'expires', 'q', 'user', 'maddr', 'ttl', 'method', 'reg-id', 'ob', '+sip.instance']);
+
 /**
  * Parses `*( SEMI generic-param )` beginning at s[i] (which must be ';' or the
  * end). generic-param = token [ EQUAL gen-value ], gen-value = token / host /
@@ -149,7 +173,7 @@ export function parseParams(s: string, i: number): Param[] | undefined {
     const nameStart = i;
     while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
     if (i === nameStart) return undefined;
-    const name = s.slice(nameStart, i);
+    const name = sliceKnown(s, nameStart, i, PARAM_NAMES);
     i = skipWs(s, i);
     if (i < s.length && s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
