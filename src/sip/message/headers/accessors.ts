@@ -31,6 +31,11 @@ function listOf<T>(parseOne: (s: string) => T | undefined): (value: string) => T
   return (value) => {
     const parts = splitList(value);
     if (!parts) return undefined;
+    if (parts.length === 1) {
+      // The usual one element: an array of one, not one grown by push (room for 17).
+      const v = parseOne(parts[0] as string);
+      return v === undefined ? undefined : [v];
+    }
     const out: T[] = [];
     for (const p of parts) {
       const v = parseOne(p);
@@ -66,14 +71,20 @@ const tokenListField = (f: HeaderField) => MemoHeaderField.parse(f, parseTokenLi
 /** Every element of a list header, or undefined when any field is malformed. */
 function collect<T>(src: Source, name: string, parse: (f: HeaderField) => T[] | undefined): T[] | undefined {
   const key = headerKey(name);
-  const out: T[] = [];
+  let found: T[] | undefined;
+  let out: T[] | undefined;
   for (const f of headersOf(src)) {
     if (keyOf(f) !== key) continue;
     const v = parse(f);
     if (!v) return undefined;
-    for (const x of v) out.push(x);
+    if (!found) found = v;
+    else {
+      out ??= found.slice();
+      for (const x of v) out.push(x);
+    }
   }
-  return out;
+  // A copy sized to fit, as callers own what they get (the field's own parse stays as remembered).
+  return out ?? (found ? found.slice() : []);
 }
 
 /** The field of a header that may appear once: undefined when it is absent or repeated. */

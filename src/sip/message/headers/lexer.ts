@@ -165,7 +165,11 @@ const PARAM_NAMES = knownSpellings(['branch', 'rport', 'received', 'tag', 'trans
  * faithful; use paramValue() to read them. LWS around ';' and '=' is allowed.
  */
 export function parseParams(s: string, i: number): Param[] | undefined {
-  const params: Param[] = [];
+  // Most lists hold one or two parameters: they are kept aside and the array
+  // made to size at the end (an array grown by push starts with room for 17).
+  let first: Param | undefined;
+  let second: Param | undefined;
+  let more: Param[] | undefined;
   i = skipWs(s, i);
   while (i < s.length) {
     if (s.charCodeAt(i) !== 0x3b) return undefined;
@@ -175,10 +179,10 @@ export function parseParams(s: string, i: number): Param[] | undefined {
     if (i === nameStart) return undefined;
     const name = sliceKnown(s, nameStart, i, PARAM_NAMES);
     i = skipWs(s, i);
+    let value: string | null = null;
     if (i < s.length && s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
       const c = s.charCodeAt(i);
-      let value: string;
       if (c === 0x22) {
         const q = readQuoted(s, i);
         if (!q) return undefined;
@@ -197,13 +201,15 @@ export function parseParams(s: string, i: number): Param[] | undefined {
         if (i === vStart) return undefined;
         value = s.slice(vStart, i);
       }
-      params.push({ name, value });
-    } else {
-      params.push({ name, value: null });
     }
+    const param: Param = { name, value };
+    if (!first) first = param;
+    else if (!second) second = param;
+    else if (!more) more = [first, second, param];
+    else more.push(param);
     i = skipWs(s, i);
   }
-  return params;
+  return more ?? (first && second ? [first, second] : first ? [first] : []);
 }
 
 /** Finds a parameter by case-insensitive name. */
