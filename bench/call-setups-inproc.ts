@@ -18,14 +18,16 @@
  *   transactions still lingering)  BENCH_SNAPSHOT_MID=file (one half-way through)
  *
  * Printed: µs of CPU per call (the server process, its native relay child,
- * the phones subtracted), GC pauses per call, heap after the run.
+ * the phones subtracted), GC pauses per call, KB the JS heap allocated per
+ * call (bench/support/allocated-bytes.ts; the phones' few KB included),
+ * heap after the run.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import pino from 'pino';
 import { loadConfig } from '../src/app/config.ts';
+import { TurnBatchedDestination } from '../src/app/log-destination.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { openRuntime } from '../src/app/runtime.ts';
 import { startSipService } from '../src/app/sip-service.ts';
@@ -34,6 +36,7 @@ import { createAuthorization, selectChallenge } from '../src/sip/auth/digest-cli
 import { DEFAULT_PARSE_LIMITS, ok, parseMessage, serializeMessage, type SipMessage, type SipResponse } from '../src/sip/message/index.ts';
 import { receiveBytes } from '../src/sip/transport/inbound.ts';
 import type { Destination, Transport, TransportAddress, TransportHandler } from '../src/sip/transport/types.ts';
+import { startAllocationMeter } from './support/allocated-bytes.ts';
 
 const args = process.argv.slice(2);
 const CALLS = Number(args.find((a) => /^\d+$/.test(a)) ?? 6000);
@@ -110,8 +113,10 @@ function status(text: string): number {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sotto-bench-calls-'));
 const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0', SOTTO_RTP_PORTS: '30000-39999' });
-// As `sotto start` logs (info), to a sink that costs nothing to read.
-const rt = await openRuntime(config, createLogger('info', pino.destination('/dev/null')));
+// As `sotto start` logs (info, lines gathered per turn as on its standard
+// output), to a sink that costs nothing to read. (pino.destination, used
+// before, made ~7 KB of garbage a line that the server never makes.)
+const rt = await openRuntime(config, createLogger('info', new TurnBatchedDestination(openSync('/dev/null', 'w'))));
 const practice = await createPractice(rt.database.db, { name: 'Bench', tier: 'pro', sipDomain: DOMAIN });
 const phones: Array<{ username: string; password: string; extension: string }> = [];
 for (const ext of ['101', '102']) {
@@ -231,12 +236,13 @@ function childCpuMs(pid: number | undefined): number {
 
 let next = 0;
 let snapped = false;
-async function run(total: number): Promise<{ serverUs: number; relayUs: number; gcUs: number; gcMajorUs: number }> {
+async function run(total: number): Promise<{ serverUs: number; relayUs: number; gcUs: number; gcMajorUs: number; allocatedKb: number }> {
   const end = next + total;
   gcMs = 0;
   gcMajorMs = 0;
   phoneUs = 0;
   const relay0 = childCpuMs(service.relay.nativePid);
+  const meter = startAllocationMeter();
   const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, lane) => {
@@ -250,8 +256,15 @@ async function run(total: number): Promise<{ serverUs: number; relayUs: number; 
     }),
   );
   const cpu = process.cpuUsage(cpu0);
+  const allocated = meter.stop();
   const relayMs = childCpuMs(service.relay.nativePid) - relay0;
-  return { serverUs: (cpu.user + cpu.system - phoneUs) / total, relayUs: (relayMs * 1000) / total, gcUs: (gcMs * 1000) / total, gcMajorUs: (gcMajorMs * 1000) / total };
+  return {
+    serverUs: (cpu.user + cpu.system - phoneUs) / total,
+    relayUs: (relayMs * 1000) / total,
+    gcUs: (gcMs * 1000) / total,
+    gcMajorUs: (gcMajorMs * 1000) / total,
+    allocatedKb: allocated / 1024 / total,
+  };
 }
 
 // Warm-up: JIT and caches, as a server that has been up for a while.
@@ -286,5 +299,6 @@ rmSync(dataDir, { recursive: true, force: true });
 process.stdout.write(
   `call setups ${CALLS} (warm-up ${WARMUP}, ${CONCURRENCY} at once): ${(r.serverUs + r.relayUs).toFixed(0)} µs CPU a call ` +
     `(server process ${r.serverUs.toFixed(0)}, native relay ${r.relayUs.toFixed(0)}; phones subtracted) = ${(1e6 / (r.serverUs + r.relayUs)).toFixed(0)} setups/s per core; ` +
-    `GC pauses ${r.gcUs.toFixed(0)} µs a call (${r.gcMajorUs.toFixed(0)} of them full collections); heap after ${heapMb.toFixed(0)} MB\n`,
+    `GC pauses ${r.gcUs.toFixed(0)} µs a call (${r.gcMajorUs.toFixed(0)} of them full collections); ` +
+    `${r.allocatedKb.toFixed(1)} KB allocated a call (JS heap, the phones' share included); heap after ${heapMb.toFixed(0)} MB\n`,
 );

@@ -17,14 +17,14 @@
  * apart and subtracted, and µs per OPTIONS. The client here does what sipp
  * does: parse the 401, compute an MD5 digest, build the second REGISTER.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { startSipService } from '../src/app/sip-service.ts';
 import { loadConfig } from '../src/app/config.ts';
+import { TurnBatchedDestination } from '../src/app/log-destination.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { openRuntime } from '../src/app/runtime.ts';
 import { addDevice, addUser, CLI_ACTOR, createPractice } from '../src/directory/index.ts';
@@ -34,6 +34,7 @@ import type { Transport } from '../src/sip/transport/index.ts';
 import { receiveBytes } from '../src/sip/transport/inbound.ts';
 import { DEFAULT_PARSE_LIMITS, ok, serializeMessage, type SipMessage } from '../src/sip/message/index.ts';
 import type { Destination, TransportAddress, TransportHandler } from '../src/sip/transport/types.ts';
+import { startAllocationMeter } from './support/allocated-bytes.ts';
 
 const args = process.argv.slice(2);
 const REGS = Number(args.find((a) => /^\d+$/.test(a)) ?? 20_000);
@@ -137,7 +138,8 @@ function options(port: number, n: number): Buffer {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sotto-bench-reg-'));
 const config = loadConfig({ SOTTO_DATA_DIR: dataDir, SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' });
-const rt = await openRuntime(config, createLogger('info', pino.destination('/dev/null')));
+// Logged as `sotto start` logs (lines gathered per turn), to a sink that costs nothing to read.
+const rt = await openRuntime(config, createLogger('info', new TurnBatchedDestination(openSync('/dev/null', 'w'))));
 const practice = await createPractice(rt.database.db, { name: 'Bench', tier: 'pro', sipDomain: DOMAIN });
 const users: Array<{ username: string; password: string; extension: string }> = [];
 for (const ext of ['101', '102', '103']) {
@@ -198,11 +200,15 @@ new PerformanceObserver((list) => {
  */
 let numbered = 0;
 
+/** KB the JS heap allocated per request of the last run (client included). */
+let allocatedKb = 0;
+
 async function run(total: number, one: (n: number, port: number) => Promise<void>): Promise<number> {
   let next = 0;
   const first = numbered;
   numbered += total;
   gcMs = 0;
+  const meter = startAllocationMeter();
   const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, lane) => {
@@ -210,6 +216,7 @@ async function run(total: number, one: (n: number, port: number) => Promise<void
     }),
   );
   const cpu = process.cpuUsage(cpu0);
+  allocatedKb = meter.stop() / 1024 / total;
   return (cpu.user + cpu.system) / 1000;
 }
 
@@ -217,6 +224,7 @@ async function run(total: number, one: (n: number, port: number) => Promise<void
 await run(3000, registration);
 const regCpuMs = await profiled(PROF, () => run(REGS, registration));
 const regGcMs = gcMs;
+const regAllocatedKb = allocatedKb;
 // Transactions stay 32 s after their answer (Timer J): what they hold is what every scavenge copies.
 const heapMb = process.memoryUsage().heapUsed / 1048576;
 clientCpuUs();
@@ -227,12 +235,13 @@ const optCpuMs = await profiled(PROF_OPTIONS, () =>
   }),
 );
 const optGcMs = gcMs;
+const optAllocatedKb = allocatedKb;
 await service.stop();
 await rt.close();
 rmSync(dataDir, { recursive: true, force: true });
 
 const perReg = (regCpuMs * 1000) / REGS;
 process.stdout.write(
-  `registrations ${REGS}: ${perReg.toFixed(1)} µs CPU each, of which client ~${clientPerReg.toFixed(1)} µs -> server ~${(perReg - clientPerReg).toFixed(1)} µs; GC pauses ${((regGcMs * 1000) / REGS).toFixed(1)} µs; heap after ${heapMb.toFixed(0)} MB\n` +
-    `OPTIONS ${OPTIONS_N}: ${((optCpuMs * 1000) / OPTIONS_N).toFixed(1)} µs CPU each (server; the client only builds bytes); GC pauses ${((optGcMs * 1000) / OPTIONS_N).toFixed(1)} µs\n`,
+  `registrations ${REGS}: ${perReg.toFixed(1)} µs CPU each, of which client ~${clientPerReg.toFixed(1)} µs -> server ~${(perReg - clientPerReg).toFixed(1)} µs; GC pauses ${((regGcMs * 1000) / REGS).toFixed(1)} µs; ${regAllocatedKb.toFixed(1)} KB allocated each (JS heap, client included); heap after ${heapMb.toFixed(0)} MB\n` +
+    `OPTIONS ${OPTIONS_N}: ${((optCpuMs * 1000) / OPTIONS_N).toFixed(1)} µs CPU each (server; the client only builds bytes); GC pauses ${((optGcMs * 1000) / OPTIONS_N).toFixed(1)} µs; ${optAllocatedKb.toFixed(1)} KB allocated each\n`,
 );

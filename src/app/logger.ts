@@ -13,9 +13,13 @@ export function createLogger(level: string, destination: pino.DestinationStream 
       formatters: { log: (obj) => scrubPhi(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          // The message string (first string argument) is scrubbed too.
-          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubString(a) : a)) as typeof args;
-          method.apply(this, scrubbed);
+          // The message string (first string argument) is scrubbed too. In
+          // place: `args` is the array pino made for this one call.
+          for (let i = 0; i < args.length; i++) {
+            const a: unknown = args[i];
+            if (typeof a === 'string') args[i] = scrubString(a);
+          }
+          method.apply(this, args);
         },
       },
     },

@@ -38,3 +38,40 @@ describe('scrubPhi', () => {
     });
   });
 });
+
+describe('scrubPhi fast path (nothing to blank: the object itself, no copy)', () => {
+  it('returns a clean object, nested objects and arrays included, as it is', () => {
+    const clean = { event: 'call.setup', callId: 'c-01', legs: [{ id: 'a', codes: [200, 180] }, { id: 'b' }], nested: { a: { b: { n: 12 } } }, ok: true, none: null, gone: undefined };
+    expect(scrubPhi(clean)).toBe(clean);
+    const list = ['a', 1, { x: 'y' }];
+    expect(scrubPhi(list)).toBe(list);
+  });
+
+  it('still blanks a PHI key in any case, at any depth, in arrays too', () => {
+    expect(scrubPhi({ a: { b: [{ Email: 'x' }] } })).toEqual({ a: { b: [{ Email: '[redacted]' }] } });
+    expect(scrubPhi({ PHONENUMBER: 'x', CallerId: 7, callId: 'c1' })).toEqual({ PHONENUMBER: '[redacted]', CallerId: '[redacted]', callId: 'c1' });
+    // A PHI key with no value has nothing to blank.
+    const empty = { email: null, name: undefined };
+    expect(scrubPhi(empty)).toBe(empty);
+  });
+
+  it('still blanks a number-looking string, and keeps a number', () => {
+    expect(scrubPhi({ n: '5550123456', id: 5550123456 })).toEqual({ n: '[redacted]', id: 5550123456 });
+    expect(scrubPhi(['x', ['+1 (555) 012-3456']])).toEqual(['x', ['[redacted]']]);
+  });
+
+  it('still turns an Error into its scrubbed fields, nested too', () => {
+    const e = Object.assign(new Error('no route to sip:bob@clinic.example'), { code: 'E_ROUTE' });
+    const out = scrubPhi({ cause: e }) as { cause: Record<string, unknown> };
+    expect(out.cause).toMatchObject({ type: 'Error', code: 'E_ROUTE', message: 'no route to [redacted]' });
+    expect(JSON.stringify(out)).not.toContain('bob');
+  });
+
+  it('copies what the copy renders differently: a Date, a class instance, past the depth limit', () => {
+    const when = { at: new Date(0) };
+    expect(scrubPhi(when)).not.toBe(when);
+    expect(scrubPhi(when)).toEqual({ at: {} });
+    const deep = { a: { b: { c: { d: { e: { f: { g: { h: 1 } } } } } } } };
+    expect(scrubPhi(deep)).not.toBe(deep);
+  });
+});

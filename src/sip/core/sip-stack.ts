@@ -13,18 +13,18 @@
 import {
   createResponse,
   createVia,
-  formatVia,
   getTopVia,
-  headerField,
-  prependHeader,
+  keyOf,
   serializeMessage,
   err,
+  type HeaderField,
   type Result,
   type SipMessage,
   type SipRequest,
   type SipResponse,
 } from '../message/index.ts';
 import { randomHex } from '../message/random-pool.ts';
+import { ownViaField } from './own-via.ts';
 import {
   cancelFor,
   InviteClientState,
@@ -302,12 +302,18 @@ export class SipStack {
     else if (advertised) host = advertised(peer);
     else if (isUnspecified(local.address)) host = (this.routes ??= LocalRoutes.read()).toward(peer);
     else host = local.address;
-    const via = createVia({ transport: transport.protocol, host, port: local.port, branch: newBranch(), rport: true });
-    const value = formatVia(via);
+    const field = ownViaField(createVia({ transport: transport.protocol, host, port: local.port, branch: newBranch(), rport: true }));
     // Our Via goes on top of any others, and first in the message when there are none.
-    const headers = getTopVia(request) ? prependHeader(request.headers, 'Via', value) : [headerField('Via', value), ...request.headers];
+    const headers = getTopVia(request) ? beforeFirstVia(request.headers, field) : [field, ...request.headers];
     return { ...request, headers };
   }
+}
+
+/** `headers` with `field` inserted before the first Via (as prependHeader does with a name and value). */
+function beforeFirstVia(headers: readonly HeaderField[], field: HeaderField): HeaderField[] {
+  const at = headers.findIndex((h) => keyOf(h) === 'via');
+  if (at < 0) return [...headers, field];
+  return [...headers.slice(0, at), field, ...headers.slice(at)];
 }
 
 /** RFC 3261 8.1.1.7: the magic cookie, then enough randomness to be unique in space and time. */

@@ -15,7 +15,7 @@
 
 import { isAscii, isUtf8 } from 'node:buffer';
 import { hasStrayControl } from './control-scan.ts';
-import { isDigits, isToken, isTokenChar, parseBoundedInt } from './headers/lexer.ts';
+import { isDigits, isToken, isTokenChar, knownSpellings, parseBoundedInt, sliceKnown } from './headers/lexer.ts';
 import { keyOf, MemoHeaderField } from './headers/header-field.ts';
 import { HeaderIndex, validateHeaders } from './header-checks.ts';
 import { parseUri } from './uri.ts';
@@ -169,6 +169,14 @@ function isHeaderName(text: string, from: number, end: number): boolean {
   return true;
 }
 
+/** The header names nearly every message spells this way (sliceKnown: no new string for them). */
+const HEADER_NAMES = knownSpellings([
+  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Length', 'Content-Type', 'User-Agent', 'Allow',
+  'Supported', 'Expires', 'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Record-Route',
+  'Route', 'Server', 'Accept', 'Require', 'Event', 'Allow-Events', 'Session-Expires', 'Min-SE', 'Date', 'Reason',
+  'v', 'f', 't', 'i', 'm', 'l', 'c', 'k',
+]);
+
 type HeaderLinesResult = { ok: true } | { ok: false; code: ParseErrorCode; reason: string; status: ErrorDisposition };
 const LINES_OK: HeaderLinesResult = { ok: true };
 
@@ -233,7 +241,7 @@ function parseHeaderLines(text: string, from: number, limits: ParseLimits, parti
         // Stop here: an attacker must not make us walk an unbounded list.
         return firstError.ok ? { ok: false, code: 'SIP_TOO_MANY_HEADERS', reason: 'Too Many Headers', status: 400 } : firstError;
       }
-      name = text.slice(lineStart, nameEnd);
+      name = sliceKnown(text, lineStart, nameEnd, HEADER_NAMES);
       let valueStart = colon + 1;
       while (valueStart < lineEnd && (text.charCodeAt(valueStart) === 0x20 || text.charCodeAt(valueStart) === 0x09)) valueStart++;
       value = text.slice(valueStart, lineEnd);

@@ -12,10 +12,10 @@ import type { AuthField, Contact, CSeq, FromTo, HeaderField, MediaType, NameAddr
 import { parseAuthField } from './auth-field.ts';
 import { keyOf, MemoHeaderField } from './header-field.ts';
 import { parseCSeq } from './cseq.ts';
-import { getHeaderFields } from './header-list.ts';
 import { parseBoundedInt, parseClampedInt, splitList } from './lexer.ts';
 import { parseMediaType } from './media-type.ts';
 import { MAX_DELTA_SECONDS, parseContact, parseFromTo, parseNameAddr } from './name-addr.ts';
+import { headerKey } from './names.ts';
 import { parseTokenList } from './option-tags.ts';
 import { parseVia } from './via.ts';
 
@@ -31,6 +31,11 @@ function listOf<T>(parseOne: (s: string) => T | undefined): (value: string) => T
   return (value) => {
     const parts = splitList(value);
     if (!parts) return undefined;
+    if (parts.length === 1) {
+      // The usual one element: an array of one, not one grown by push (room for 17).
+      const v = parseOne(parts[0] as string);
+      return v === undefined ? undefined : [v];
+    }
     const out: T[] = [];
     for (const p of parts) {
       const v = parseOne(p);
@@ -57,20 +62,46 @@ const mediaTypeField = (f: HeaderField) => MemoHeaderField.parse(f, parseMediaTy
 const authField = (f: HeaderField) => MemoHeaderField.parse(f, parseAuthField);
 const tokenListField = (f: HeaderField) => MemoHeaderField.parse(f, parseTokenList);
 
+/*
+ * The readers below walk the header list in place: a message is asked for
+ * its From, To, CSeq, Call-ID … many times over its life, and a list of the
+ * matching fields made for each question was garbage the moment it was read.
+ */
+
 /** Every element of a list header, or undefined when any field is malformed. */
 function collect<T>(src: Source, name: string, parse: (f: HeaderField) => T[] | undefined): T[] | undefined {
-  const out: T[] = [];
-  for (const f of getHeaderFields(headersOf(src), name)) {
+  const key = headerKey(name);
+  let found: T[] | undefined;
+  let out: T[] | undefined;
+  for (const f of headersOf(src)) {
+    if (keyOf(f) !== key) continue;
     const v = parse(f);
     if (!v) return undefined;
-    for (const x of v) out.push(x);
+    if (!found) found = v;
+    else {
+      out ??= found.slice();
+      for (const x of v) out.push(x);
+    }
   }
-  return out;
+  // A copy sized to fit, as callers own what they get (the field's own parse stays as remembered).
+  return out ?? (found ? found.slice() : []);
+}
+
+/** The field of a header that may appear once: undefined when it is absent or repeated. */
+function onlyField(src: Source, name: string): HeaderField | undefined {
+  const key = headerKey(name);
+  let found: HeaderField | undefined;
+  for (const f of headersOf(src)) {
+    if (keyOf(f) !== key) continue;
+    if (found) return undefined;
+    found = f;
+  }
+  return found;
 }
 
 function single<T>(src: Source, name: string, parse: (f: HeaderField) => T | undefined): T | undefined {
-  const fields = getHeaderFields(headersOf(src), name);
-  return fields.length === 1 ? parse(fields[0] as HeaderField) : undefined;
+  const field = onlyField(src, name);
+  return field ? parse(field) : undefined;
 }
 
 // ------------------------------------------------------------ validated forms (used by the parser)
@@ -81,8 +112,10 @@ export const parseContacts = (src: Source): Contact[] | undefined => collect(src
 export const parseRoutes = (src: Source, name: 'route' | 'record-route' | 'path' | 'service-route'): NameAddr[] | undefined =>
   collect(src, name, routeField);
 export const parseOptionTags = (src: Source, name: string): string[] | undefined => {
+  const key = headerKey(name);
   const out: string[] = [];
-  for (const f of getHeaderFields(headersOf(src), name)) {
+  for (const f of headersOf(src)) {
+    if (keyOf(f) !== key) continue;
     const v = tokenListField(f);
     if (!v) return undefined;
     out.push(...v);
@@ -106,22 +139,19 @@ export const getTopVia = (src: Source): Via | undefined => {
 };
 export const getFrom = (src: Source): FromTo | undefined => single(src, 'from', fromToField);
 export const getTo = (src: Source): FromTo | undefined => single(src, 'to', fromToField);
-export const getCallId = (src: Source): string | undefined => {
-  const f = getHeaderFields(headersOf(src), 'call-id');
-  return f.length === 1 ? (f[0] as HeaderField).value : undefined;
-};
+export const getCallId = (src: Source): string | undefined => onlyField(src, 'call-id')?.value;
 export const getCSeq = (src: Source): CSeq | undefined => single(src, 'cseq', cseqField);
 export const getMaxForwards = (src: Source): number | undefined => {
-  const f = getHeaderFields(headersOf(src), 'max-forwards');
-  return f.length === 1 ? parseBoundedInt((f[0] as HeaderField).value, 255) : undefined;
+  const f = onlyField(src, 'max-forwards');
+  return f ? parseBoundedInt(f.value, 255) : undefined;
 };
 export const getExpires = (src: Source): number | undefined => {
-  const f = getHeaderFields(headersOf(src), 'expires');
-  return f.length === 1 ? parseClampedInt((f[0] as HeaderField).value, MAX_DELTA_SECONDS) : undefined;
+  const f = onlyField(src, 'expires');
+  return f ? parseClampedInt(f.value, MAX_DELTA_SECONDS) : undefined;
 };
 export const getContentLength = (src: Source): number | undefined => {
-  const f = getHeaderFields(headersOf(src), 'content-length');
-  return f.length === 1 ? parseBoundedInt((f[0] as HeaderField).value, Number.MAX_SAFE_INTEGER) : undefined;
+  const f = onlyField(src, 'content-length');
+  return f ? parseBoundedInt(f.value, Number.MAX_SAFE_INTEGER) : undefined;
 };
 export const getContentType = (src: Source): MediaType | undefined => single(src, 'content-type', mediaTypeField);
 export const getContacts = (src: Source): Contact[] => parseContacts(src) ?? [];
@@ -129,7 +159,7 @@ export const getRoutes = (src: Source): NameAddr[] => parseRoutes(src, 'route') 
 export const getRecordRoutes = (src: Source): NameAddr[] => parseRoutes(src, 'record-route') ?? [];
 /** Accept media ranges; undefined when there is no Accept header (RFC 3261 20.1: then application/sdp is assumed). */
 export const getAccept = (src: Source): MediaType[] | undefined =>
-  getHeaderFields(headersOf(src), 'accept').length === 0 ? undefined : (collect(src, 'accept', acceptField) ?? []);
+  headersOf(src).some((f) => keyOf(f) === 'accept') ? (collect(src, 'accept', acceptField) ?? []) : undefined;
 export const getSupported = (src: Source): string[] => parseOptionTags(src, 'supported') ?? [];
 export const getRequire = (src: Source): string[] => parseOptionTags(src, 'require') ?? [];
 export const getProxyRequire = (src: Source): string[] => parseOptionTags(src, 'proxy-require') ?? [];
@@ -147,8 +177,10 @@ export function getChallenges(src: Source, proxy = false): AuthField[] {
 }
 
 function authFields(src: Source, name: string): AuthField[] {
+  const key = headerKey(name);
   const out: AuthField[] = [];
-  for (const f of getHeaderFields(headersOf(src), name)) {
+  for (const f of headersOf(src)) {
+    if (keyOf(f) !== key) continue;
     const v = authField(f);
     if (v) out.push(v);
   }

@@ -134,6 +134,30 @@ export function splitList(s: string): string[] | undefined {
   return out;
 }
 
+/** Known spellings, grouped by length, for sliceKnown(). */
+export type KnownSpellings = ReadonlyArray<readonly string[] | undefined>;
+
+export function knownSpellings(words: readonly string[]): KnownSpellings {
+  const byLength: string[][] = [];
+  for (const w of words) (byLength[w.length] ??= []).push(w);
+  return byLength;
+}
+
+/**
+ * s.slice(from, to), answered with a constant when the text is one of the
+ * `known` spellings (compared in place): the names every message repeats
+ * (Via, branch, tag …) cost no new string each time. The same text either way.
+ */
+export function sliceKnown(s: string, from: number, to: number, known: KnownSpellings): string {
+  const candidates = known[to - from];
+  if (candidates !== undefined) {
+    for (const w of candidates) if (s.startsWith(w, from)) return w;
+  }
+  return s.slice(from, to);
+}
+
+const PARAM_NAMES = knownSpellings(['branch', 'rport', 'received', 'tag', 'transport', 'lr', 'expires', 'q', 'user', 'maddr', 'ttl', 'method', 'reg-id', 'ob', '+sip.instance']);
+
 /**
  * Parses `*( SEMI generic-param )` beginning at s[i] (which must be ';' or the
  * end). generic-param = token [ EQUAL gen-value ], gen-value = token / host /
@@ -141,7 +165,11 @@ export function splitList(s: string): string[] | undefined {
  * faithful; use paramValue() to read them. LWS around ';' and '=' is allowed.
  */
 export function parseParams(s: string, i: number): Param[] | undefined {
-  const params: Param[] = [];
+  // Most lists hold one or two parameters: they are kept aside and the array
+  // made to size at the end (an array grown by push starts with room for 17).
+  let first: Param | undefined;
+  let second: Param | undefined;
+  let more: Param[] | undefined;
   i = skipWs(s, i);
   while (i < s.length) {
     if (s.charCodeAt(i) !== 0x3b) return undefined;
@@ -149,12 +177,12 @@ export function parseParams(s: string, i: number): Param[] | undefined {
     const nameStart = i;
     while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
     if (i === nameStart) return undefined;
-    const name = s.slice(nameStart, i);
+    const name = sliceKnown(s, nameStart, i, PARAM_NAMES);
     i = skipWs(s, i);
+    let value: string | null = null;
     if (i < s.length && s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
       const c = s.charCodeAt(i);
-      let value: string;
       if (c === 0x22) {
         const q = readQuoted(s, i);
         if (!q) return undefined;
@@ -173,13 +201,15 @@ export function parseParams(s: string, i: number): Param[] | undefined {
         if (i === vStart) return undefined;
         value = s.slice(vStart, i);
       }
-      params.push({ name, value });
-    } else {
-      params.push({ name, value: null });
     }
+    const param: Param = { name, value };
+    if (!first) first = param;
+    else if (!second) second = param;
+    else if (!more) more = [first, second, param];
+    else more.push(param);
     i = skipWs(s, i);
   }
-  return params;
+  return more ?? (first && second ? [first, second] : first ? [first] : []);
 }
 
 /** Finds a parameter by case-insensitive name. */
