@@ -269,7 +269,7 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     expect(events.filter((e) => e.seq < checkpoint.seq).every((e) => e.keyId === oldKey)).toBe(true);
     expect(events.filter((e) => e.seq >= checkpoint.seq && e.seq <= head).every((e) => e.keyId === newKey)).toBe(true);
     const line = text.stdout.split('\n').find((l) => l.startsWith(`chain ${practiceId}:`))!;
-    expect(line).toContain(`keyed from seq 1 (event ${events[0]!.id}): seq 1-${checkpoint.seq - 1} under ${oldKey}, seq ${checkpoint.seq}-${head} under ${newKey} (checkpoint event ${checkpoint.id}); head ${head} `);
+    expect(line).toContain(`keyed from seq 1 (event ${events[0]!.id}): seq 1-${checkpoint.seq - 1} under ${oldKey}, seq ${checkpoint.seq === head ? head : `${checkpoint.seq}-${head}`} under ${newKey} (checkpoint event ${checkpoint.id}); head ${head} `);
     expect(chain.result.headKeyId).toBe(newKey);
     expect(chain.result.keySegments).toEqual([
       { keyId: oldKey, fromSeq: 1, fromId: events[0]!.id, toSeq: checkpoint.seq - 1, checkpoint: false },

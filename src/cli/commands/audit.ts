@@ -21,7 +21,7 @@ import { CliError, usageError, printJson, printLines } from '../output.ts';
  */
 function keying(keyedFrom: KeyedFrom | null, segments: readonly KeySegment[], headKeyId: string | null, authenticated: boolean): string {
   if (keyedFrom === null) return 'not keyed (every event predates keyed chains)';
-  const ranges = segments.map((g) => `seq ${g.fromSeq}-${g.toSeq} under ${g.keyId}${g.checkpoint ? ` (checkpoint event ${g.fromId})` : ''}`).join(', ');
+  const ranges = segments.map((g) => `seq ${g.fromSeq === g.toSeq ? g.fromSeq : `${g.fromSeq}-${g.toSeq}`} under ${g.keyId}${g.checkpoint ? ` (checkpoint event ${g.fromId})` : ''}`).join(', ');
   return `keyed from seq ${keyedFrom.seq} (event ${keyedFrom.id}): ${ranges}${authenticated ? '' : `, tags NOT all checked (audit key ${headKeyId ?? '?'} not at hand: compare the head with a published one)`}`;
 }
 
