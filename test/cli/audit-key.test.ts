@@ -275,7 +275,6 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
       { keyId: oldKey, fromSeq: 1, fromId: events[0]!.id, toSeq: checkpoint.seq - 1, checkpoint: false },
       { keyId: newKey, fromSeq: checkpoint.seq, fromId: checkpoint.id, toSeq: head, checkpoint: true },
     ]);
-    process.stdout.write(`[seen] ${line}\n[seen] keySegments ${JSON.stringify(chain.result.keySegments)}\n`);
   });
 
   it('moves every chain on to the new audit key within `sotto keys rotate`, so the retired key may be destroyed at once', () => {
