@@ -61,6 +61,12 @@ export interface ApiDeps {
   onDeviceDisabled?: (deviceId: string) => void;
   /** The SIP ports phones register on, shown with a new device's credentials; omitted when SIP is not running. */
   sipPorts?: () => SipPorts;
+  /**
+   * The address a phone registers to, for a device added from a browser at
+   * `client` (the HTTP peer address); undefined when no phone on the network
+   * could reach Sotto. Omitted when SIP is not running.
+   */
+  sipServer?: (client: string) => string | undefined;
   /** Absent: the voicemail routes answer 503 VOICEMAIL_UNAVAILABLE. */
   voicemail?: VoicemailDeps;
   portal: PortalDeps;
@@ -214,6 +220,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
         onUserDisabled: opts.onUserDisabled,
         onDeviceDisabled: opts.onDeviceDisabled,
         sipPorts: opts.sipPorts,
+        sipServer: opts.sipServer,
         voicemail: opts.voicemail,
         portal,
       };

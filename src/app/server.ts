@@ -9,6 +9,7 @@ import { platformSafeguards } from './safeguards.ts';
 import { transcriberConfig } from './transcription.ts';
 import { startSipService, type SipService } from './sip-service.ts';
 import { startVoicemailService, type VoicemailService } from './voicemail-service.ts';
+import { phoneServerAddress } from './phone-server-address.ts';
 
 export class PortInUseError extends Error {
   readonly code = 'PORT_IN_USE';
@@ -86,6 +87,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       onUserDisabled: (_userId, deviceIds) => dropBindings(deviceIds),
       onDeviceDisabled: (deviceId) => dropBindings([deviceId]),
       sipPorts: () => sip.ports,
+      sipServer: (client) => phoneServerAddress(rt.config, client),
       voicemail: { store: voicemail.store, greetings: voicemail.greetings },
     });
   } catch (e) {

@@ -39,7 +39,7 @@ describe('AuditLog.record', () => {
       prevHash: '0'.repeat(64),
     });
     expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
-    expect(verifyChain(rows)).toEqual({ ok: true, count: 3, head: { seq: 3, hash: rows[2]!.hash }, keyedFrom: null, headKeyId: null, authenticated: false });
+    expect(verifyChain(rows)).toEqual({ ok: true, count: 3, head: { seq: 3, hash: rows[2]!.hash }, keyedFrom: null, headKeyId: null, keySegments: [], authenticated: false });
   });
 
   it('rolls back with the action: a failed transaction leaves no event and no gap', async () => {

@@ -35,7 +35,7 @@ import { canonicalJson, type CanonicalValue } from './canonical.ts';
 import { EMPTY_HEAD, type ChainHead } from './chain.ts';
 import type { AuditEvent } from './event.ts';
 import type { AuditStore } from './store.ts';
-import { ChainVerifier, type ChainBreak, type ChainVerification, type KeyedFrom } from './verify.ts';
+import { ChainVerifier, type ChainBreak, type ChainVerification, type KeyedFrom, type KeySegment } from './verify.ts';
 
 export const EXPORT_FORMAT = 'sotto-audit-export';
 export const EXPORT_VERSION = 2;
@@ -109,7 +109,7 @@ export type ExportFailure =
   | { code: 'EXPORT_CHAIN_BROKEN'; line: number; break: ChainBreak };
 
 export type ExportVerification =
-  | { ok: true; header: ExportHeader; count: number; head: ChainHead; keyedFrom: KeyedFrom | null; headKeyId: string | null; authenticated: boolean }
+  | { ok: true; header: ExportHeader; count: number; head: ChainHead; keyedFrom: KeyedFrom | null; headKeyId: string | null; keySegments: KeySegment[]; authenticated: boolean }
   | { ok: false; error: ExportFailure };
 
 /**
@@ -154,7 +154,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   if (end.count !== result.count || endHead?.seq !== result.head.seq || endHead?.hash !== result.head.hash) {
     return { ok: false, error: { code: 'EXPORT_END_MISMATCH' } };
   }
-  return { ok: true, header, count: result.count, head: result.head, keyedFrom: result.keyedFrom, headKeyId: result.headKeyId, authenticated: result.authenticated };
+  return { ok: true, header, count: result.count, head: result.head, keyedFrom: result.keyedFrom, headKeyId: result.headKeyId, keySegments: result.keySegments, authenticated: result.authenticated };
 }
 
 function isHeader(r: Record<string, unknown>): r is ExportHeader & Record<string, unknown> {

@@ -27,6 +27,7 @@ export {
   type ChainBreakReason,
   type ChainVerification,
   type KeyedFrom,
+  type KeySegment,
   type VerifyOptions,
 } from './verify.ts';
 export { auditKeyring, deriveAuditKey, isAuditKeyId, keyById, macMatches, macOf, type AuditKey, type AuditKeyring } from './audit-key.ts';

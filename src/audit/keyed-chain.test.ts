@@ -71,6 +71,7 @@ describe('a keyed chain', () => {
       head: { seq: 3, hash: rows[2]!.hash },
       keyedFrom: { seq: 1, id: 'evt_1' },
       headKeyId: ringA.current.id,
+      keySegments: [{ keyId: ringA.current.id, fromSeq: 1, fromId: 'evt_1', toSeq: 3, checkpoint: false }],
       authenticated: true,
     });
   });
@@ -239,7 +240,18 @@ describe('after a master key rotation', () => {
       details: { fromKeyId: ringA.current.id, toKeyId: ringB.current.id, verifiedThroughSeq: 3 },
     });
     await append(logUnder(ringB), 2);
-    expect(await verifyStoredChain(store, 'prac_1', ringBOnly)).toMatchObject({ ok: true, count: 6, keyedFrom: { seq: 1 }, headKeyId: ringB.current.id, authenticated: true });
+    expect(await verifyStoredChain(store, 'prac_1', ringBOnly)).toMatchObject({
+      ok: true,
+      count: 6,
+      keyedFrom: { seq: 1 },
+      headKeyId: ringB.current.id,
+      // Each range under its own key: seq 1-3 stay tagged under A, the checkpoint and after under B.
+      keySegments: [
+        { keyId: ringA.current.id, fromSeq: 1, fromId: 'evt_1', toSeq: 3, checkpoint: false },
+        { keyId: ringB.current.id, fromSeq: 4, fromId: 'evt_cp', toSeq: 6, checkpoint: true },
+      ],
+      authenticated: true,
+    });
     expect(await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock })).toEqual([{ chain: 'prac_1', outcome: 'current' }]);
   });
 

@@ -74,6 +74,22 @@ export interface KeyedFrom {
   id: string;
 }
 
+/**
+ * A run of consecutive events tagged under one audit key. After `sotto keys
+ * rotate` a chain has two: the events before under the old key, the
+ * re-keying checkpoint and what follows under the new one. An auditor writes
+ * down the key of each range, not only the head's.
+ */
+export interface KeySegment {
+  keyId: string;
+  fromSeq: number;
+  /** The segment's first event: after a rotation, the re-keying checkpoint. */
+  fromId: string;
+  toSeq: number;
+  /** True when the first event is Sotto's re-keying checkpoint from the key before. */
+  checkpoint: boolean;
+}
+
 export type ChainVerification =
   | {
       ok: true;
@@ -83,6 +99,8 @@ export type ChainVerification =
       keyedFrom: KeyedFrom | null;
       /** The key that tags the last event; null when it is unkeyed. */
       headKeyId: string | null;
+      /** The keyed events, one entry per key in chain order; empty when none is keyed. */
+      keySegments: KeySegment[];
       /** True when the keys were at hand and a valid tag covers the whole chain. */
       authenticated: boolean;
     }
@@ -116,6 +134,7 @@ export class ChainVerifier {
   #keyedFrom: KeyedFrom | null = null;
   /** Key of the previous keyed event. */
   #keyId: string | null = null;
+  readonly #segments: KeySegment[] = [];
   readonly #leftKeys = new Set<string>();
   /** First keyed event not yet covered by a tag under a key at hand. */
   #unauthenticated: KeyedFrom | null = null;
@@ -177,6 +196,9 @@ export class ChainVerifier {
         this.#unauthenticated ??= { seq: row.seq, id: row.id };
       }
     }
+    const segment = this.#segments[this.#segments.length - 1];
+    if (segment !== undefined && !changed) segment.toSeq = row.seq;
+    else this.#segments.push({ keyId, fromSeq: row.seq, fromId: row.id, toSeq: row.seq, checkpoint: changed && isCheckpointFrom(row, this.#keyId!) });
     if (changed) this.#leftKeys.add(this.#keyId!);
     this.#keyId = keyId;
     return null;
@@ -198,6 +220,7 @@ export class ChainVerifier {
       head: this.head,
       keyedFrom: this.#keyedFrom,
       headKeyId: this.#keyId,
+      keySegments: this.#segments.map((x) => ({ ...x })),
       authenticated: this.#keys !== undefined && this.#keyedFrom !== null && this.#unauthenticated === null,
     };
   }

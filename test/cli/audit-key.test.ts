@@ -136,7 +136,7 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
   it('reports events checked, and the chain keyed from its first event, exit 0', () => {
     const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: pristine });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`chain ${practiceId}: \\d+ event\\(s\\), intact, keyed from seq 1 \\(event [0-9a-f-]{36}\\) under ak_[0-9a-f]{16}; head \\d+ [0-9a-f]{64}`));
+    expect(r.stdout).toMatch(new RegExp(`chain ${practiceId}: \\d+ event\\(s\\), intact, keyed from seq 1 \\(event [0-9a-f-]{36}\\): seq 1-(\\d+) under ak_[0-9a-f]{16}; head \\1 [0-9a-f]{64}`));
     expect(r.stdout).toMatch(/\d+ event\(s\) checked in \d+ chain\(s\), all intact/);
   });
 
@@ -252,6 +252,29 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     const later = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(later.status, later.stderr).toBe(0);
     expect(later.stdout).toContain(`under ${checkpoint!.keyId}`);
+  });
+
+  it('names the key of each keyed range after `sotto keys rotate`: the events before the checkpoint under the old key (review finding: all were put under the new one)', () => {
+    const dir = copy();
+    expect(sotto(['keys', 'rotate'], { SOTTO_DATA_DIR: dir }).status).toBe(0);
+    const text = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+    const json = sotto(['audit', 'verify', '--json'], { SOTTO_DATA_DIR: dir });
+    expect(text.status, text.stderr).toBe(0);
+    expect(json.status, json.stderr).toBe(0);
+    const chain = (JSON.parse(json.stdout) as { chains: Array<{ chain: string; result: { head: { seq: number }; headKeyId: string; keySegments: unknown[] } }> }).chains.find((c) => c.chain === practiceId)!;
+    const head = chain.result.head.seq;
+    const events = sotto(['audit', 'export'], { SOTTO_DATA_DIR: dir }).stdout.trimEnd().split('\n').slice(1, -1).map((l) => JSON.parse(l).event as AuditEvent);
+    const checkpoint = events.find((e) => e.action === 'audit.key_checkpoint')!;
+    const [oldKey, newKey] = [events[0]!.keyId!, checkpoint.keyId!];
+    expect(events.filter((e) => e.seq < checkpoint.seq).every((e) => e.keyId === oldKey)).toBe(true);
+    expect(events.filter((e) => e.seq >= checkpoint.seq && e.seq <= head).every((e) => e.keyId === newKey)).toBe(true);
+    const line = text.stdout.split('\n').find((l) => l.startsWith(`chain ${practiceId}:`))!;
+    expect(line).toContain(`keyed from seq 1 (event ${events[0]!.id}): seq 1-${checkpoint.seq - 1} under ${oldKey}, seq ${checkpoint.seq === head ? head : `${checkpoint.seq}-${head}`} under ${newKey} (checkpoint event ${checkpoint.id}); head ${head} `);
+    expect(chain.result.headKeyId).toBe(newKey);
+    expect(chain.result.keySegments).toEqual([
+      { keyId: oldKey, fromSeq: 1, fromId: events[0]!.id, toSeq: checkpoint.seq - 1, checkpoint: false },
+      { keyId: newKey, fromSeq: checkpoint.seq, fromId: checkpoint.id, toSeq: head, checkpoint: true },
+    ]);
   });
 
   it('moves every chain on to the new audit key within `sotto keys rotate`, so the retired key may be destroyed at once', () => {

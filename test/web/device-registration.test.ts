@@ -1,13 +1,13 @@
 // What the Devices tab tells an admin to type into a phone.
 import { describe, expect, it } from 'vitest';
-import { registrationSettings, registrationText, transportsOf } from '../../web/src/device-registration.ts';
+import { NO_NETWORK_ADDRESS, registrationSettings, registrationText, transportsOf } from '../../web/src/device-registration.ts';
 
-const sip = { username: '101-2', password: 'Abcdefghjkmnpqrs2345', domain: 'cedar.example', ports: { udp: 5060, tcp: 5060, tls: 5061 } };
+const sip = { username: '101-2', password: 'Abcdefghjkmnpqrs2345', domain: 'cedar.example', server: '192.168.1.20', ports: { udp: 5060, tcp: 5060, tls: 5061 } };
 
 describe('device registration settings', () => {
   it('lists server, domain, user, the once-shown password and the transports, TLS first', () => {
-    expect(registrationSettings(sip, 'pbx.cedar.example')).toEqual([
-      { name: 'SIP server / registrar', value: 'pbx.cedar.example' },
+    expect(registrationSettings(sip)).toEqual([
+      { name: 'SIP server / registrar', value: '192.168.1.20' },
       { name: 'Domain / realm', value: 'cedar.example' },
       { name: 'User name / auth user', value: '101-2' },
       { name: 'Password', value: 'Abcdefghjkmnpqrs2345', secret: true },
@@ -21,16 +21,14 @@ describe('device registration settings', () => {
     expect(transportsOf(withoutPorts)).toEqual(['UDP or TCP, port 5060', 'TLS, port 5061 (preferred where the phone supports it)']);
   });
 
-  it("does not tell a desk phone to register at localhost when the portal was opened on the server itself", () => {
-    for (const host of ['localhost', '127.0.0.1', '[::1]', 'LOCALHOST']) {
-      const server = registrationSettings(sip, host)[0]!;
-      expect(server).toEqual({ name: 'SIP server / registrar', value: expect.stringContaining("this server's address on your network"), prose: true });
-    }
-    expect(registrationSettings(sip, '192.168.1.20')[0]).toEqual({ name: 'SIP server / registrar', value: '192.168.1.20' });
-    expect(registrationSettings(sip, '127.example.com')[0]!.value).toBe('127.example.com');
+  it('names the address the server gives, and says plainly when there is none (never localhost)', () => {
+    const { server: _none, ...unreachable } = sip;
+    expect(registrationSettings(unreachable)[0]).toEqual({ name: 'SIP server / registrar', value: NO_NETWORK_ADDRESS, prose: true });
+    expect(NO_NETWORK_ADDRESS).toMatch(/^none: this server has no network address a phone could reach/);
+    expect(NO_NETWORK_ADDRESS).not.toContain('localhost');
   });
 
   it('copies every setting as one line each', () => {
-    expect(registrationText(registrationSettings(sip, 'h')).split('\n')).toHaveLength(5);
+    expect(registrationText(registrationSettings(sip)).split('\n')).toHaveLength(5);
   });
 });

@@ -85,7 +85,14 @@ export interface DeviceView {
 /** POST /users/{id}/devices: the only answer that ever carries the SIP password. */
 export interface CreatedDevice {
   device: DeviceView;
-  sip: { username: string; password: string; domain: string; ports?: { udp: number; tcp: number; tls: number } };
+  sip: {
+    username: string;
+    password: string;
+    domain: string;
+    /** Where the phone registers; absent when no phone on the network could reach this server. */
+    server?: string;
+    ports?: { udp: number; tcp: number; tls: number };
+  };
 }
 
 export interface AuditEventView {

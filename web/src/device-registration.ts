@@ -25,28 +25,24 @@ export function transportsOf(sip: CreatedDevice['sip']): string[] {
   return out;
 }
 
+/** What the page says when the server has no address a phone on the network could reach. */
+export const NO_NETWORK_ADDRESS =
+  'none: this server has no network address a phone could reach (it listens only on this machine, or no network interface is up). Set SOTTO_SIP_ADVERTISE or SOTTO_BIND to the address phones should use, restart Sotto, and add the device again.';
+
 /**
- * The settings for a phone. `serverHost` is the host the portal was opened
- * on: the address the phone reaches Sotto at when the SIP domain is not in
- * the practice's DNS.
+ * The settings for a phone. The server address comes from the API (the
+ * address Sotto advertises toward phones), never from the page's hostname:
+ * a portal opened as "localhost" on the server itself would otherwise send
+ * a desk phone to itself.
  */
-export function registrationSettings(sip: CreatedDevice['sip'], serverHost: string): RegistrationSetting[] {
+export function registrationSettings(sip: CreatedDevice['sip']): RegistrationSetting[] {
   return [
-    isLoopbackHost(serverHost)
-      ? // The portal was opened on the server itself: "localhost" would send a desk phone to itself.
-        { name: 'SIP server / registrar', value: `this server's address on your network (${serverHost} reaches it only from the server itself)`, prose: true }
-      : { name: 'SIP server / registrar', value: serverHost },
+    sip.server !== undefined ? { name: 'SIP server / registrar', value: sip.server } : { name: 'SIP server / registrar', value: NO_NETWORK_ADDRESS, prose: true },
     { name: 'Domain / realm', value: sip.domain },
     { name: 'User name / auth user', value: sip.username },
     { name: 'Password', value: sip.password, secret: true },
     { name: 'Transport', value: transportsOf(sip).join('; '), prose: true },
   ];
-}
-
-/** A name or address that means "this machine" (the page's hostname: IPv6 comes in brackets). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1';
 }
 
 /** Text for the clipboard: every setting, one a line, for pasting into a provisioning note. */

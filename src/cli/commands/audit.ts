@@ -3,7 +3,7 @@
 // practice's chain as JSON Lines for an auditor, verifiable offline.
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { AUDIT_ACTIONS, AuditError, auditKeyring, exportChain, verifyExport, verifyStore, type AuditKeyring, type ChainVerification, type KeyedFrom } from '../../audit/index.ts';
+import { AUDIT_ACTIONS, AuditError, auditKeyring, exportChain, verifyExport, verifyStore, type AuditKeyring, type ChainVerification, type KeyedFrom, type KeySegment } from '../../audit/index.ts';
 import { recordAudit } from '../../directory/audit.ts';
 import { CLI_ACTOR } from '../../directory/index.ts';
 import { auditKeysOf, KyselyAuditStore } from '../../db/index.ts';
@@ -12,10 +12,17 @@ import { loadRetiredMasterKeys } from '../../app/master-key.ts';
 import { selectPractice, withRuntime } from '../context.ts';
 import { CliError, usageError, printJson, printLines } from '../output.ts';
 
-function keying(keyedFrom: KeyedFrom | null, headKeyId: string | null, authenticated: boolean): string {
+/**
+ * Where a chain is keyed and under which key each range is tagged, e.g.
+ * "keyed from seq 1 (event …): seq 1-53 under ak_old, seq 54-60 under
+ * ak_new (checkpoint event …)". After a rotation the events before the
+ * checkpoint stay tagged under the old key: naming only the head's key would
+ * send an auditor to the wrong key for them.
+ */
+function keying(keyedFrom: KeyedFrom | null, segments: readonly KeySegment[], headKeyId: string | null, authenticated: boolean): string {
   if (keyedFrom === null) return 'not keyed (every event predates keyed chains)';
-  const under = headKeyId === null ? '' : ` under ${headKeyId}`;
-  return `keyed from seq ${keyedFrom.seq} (event ${keyedFrom.id})${under}${authenticated ? '' : `, tags NOT all checked (audit key ${headKeyId ?? '?'} not at hand: compare the head with a published one)`}`;
+  const ranges = segments.map((g) => `seq ${g.fromSeq === g.toSeq ? g.fromSeq : `${g.fromSeq}-${g.toSeq}`} under ${g.keyId}${g.checkpoint ? ` (checkpoint event ${g.fromId})` : ''}`).join(', ');
+  return `keyed from seq ${keyedFrom.seq} (event ${keyedFrom.id}): ${ranges}${authenticated ? '' : `, tags NOT all checked (audit key ${headKeyId ?? '?'} not at hand: compare the head with a published one)`}`;
 }
 
 /** `sotto audit verify --file`: the SHA-256 chain holds but no tag under a key at hand vouches for it (README, Audit log). */
@@ -28,7 +35,7 @@ function whyUnauthenticated(keyedFrom: KeyedFrom | null, headKeyId: string | nul
 }
 
 function describe(chain: string, r: ChainVerification): string {
-  if (r.ok) return `chain ${chain}: ${r.count} event(s), intact, ${keying(r.keyedFrom, r.headKeyId, r.authenticated)}; head ${r.head.seq} ${r.head.hash}`;
+  if (r.ok) return `chain ${chain}: ${r.count} event(s), intact, ${keying(r.keyedFrom, r.keySegments, r.headKeyId, r.authenticated)}; head ${r.head.seq} ${r.head.hash}`;
   const event = r.break.id === undefined ? '' : ` event ${r.break.id},`;
   return `chain ${chain}: BROKEN at seq ${r.break.seq} (${r.break.reason}),${event} ${r.verifiedCount} event(s) verified before it`;
 }
@@ -70,7 +77,7 @@ export async function auditVerifyCommand(o: { file?: string; json?: boolean }): 
     const r = await verifyExport(lines, { keys });
     if (o.json) printJson(r);
     else if (r.ok) {
-      printLines([`export of chain ${r.header.chain}: ${r.count} event(s), intact, ${keying(r.keyedFrom, r.headKeyId, r.authenticated)}; head ${r.head.seq} ${r.head.hash}`]);
+      printLines([`export of chain ${r.header.chain}: ${r.count} event(s), intact, ${keying(r.keyedFrom, r.keySegments, r.headKeyId, r.authenticated)}; head ${r.head.seq} ${r.head.hash}`]);
       if (!r.authenticated) process.stderr.write(`export NOT authenticated: ${whyUnauthenticated(r.keyedFrom, r.headKeyId, keys)}\n`);
     } else {
       const e = r.error;

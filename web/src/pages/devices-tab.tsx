@@ -180,7 +180,7 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
 }
 
 function Credentials({ created, headingRef, onDone }: { created: CreatedDevice; headingRef: RefObject<HTMLHeadingElement | null>; onDone: () => void }) {
-  const settings = registrationSettings(created.sip, window.location.hostname);
+  const settings = registrationSettings(created.sip);
   const [copied, setCopied] = useState<string | null>(null);
 
   async function copy(what: string, text: string) {
@@ -222,7 +222,7 @@ function Credentials({ created, headingRef, onDone }: { created: CreatedDevice; 
         ))}
       </dl>
       <p className="help">
-        On the phone, create a SIP account with these settings. Registration expiry 60–3600 seconds. Use the domain as the SIP server instead if it resolves to this server on your network.
+        On the phone, create a SIP account with these settings. Registration expiry 60–3600 seconds. Type the domain exactly as shown even when it is not a name on your network: it names the practice. Where the phone has an outbound proxy setting, give it the SIP server address too.
       </p>
       <div className="actions">
         <button type="button" className="secondary" onClick={() => void copy('All settings', registrationText(settings))}>

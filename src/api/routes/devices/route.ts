@@ -6,7 +6,7 @@ import { actorOf, IdParams } from '../common.ts';
 import { presentDevice } from './presenter.ts';
 import { CreatedDevice, DeviceList, DeviceView, NewDeviceBody } from './schema.ts';
 
-export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled, sipPorts }) => {
+export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled, sipPorts, sipServer }) => {
   app.get(
     '/users/:id/devices',
     { config: { access: 'self-or-admin', errors: ['NOT_FOUND'] }, schema: { tags: ['devices'], summary: "A user's SIP devices", params: IdParams, response: { 200: DeviceList } } },
@@ -29,9 +29,10 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
       const practice = await getPractice(db, p.practiceId);
       void reply.header('cache-control', 'no-store');
       const ports = sipPorts?.();
+      const server = sipServer?.(req.ip);
       return reply.status(201).send({
         device: presentDevice(device),
-        sip: { username: device.sipUsername, password: sipPassword, domain: practice.sipDomain, ...(ports ? { ports: { ...ports } } : {}) },
+        sip: { username: device.sipUsername, password: sipPassword, domain: practice.sipDomain, ...(server !== undefined ? { server } : {}), ...(ports ? { ports: { ...ports } } : {}) },
       });
     },
   );

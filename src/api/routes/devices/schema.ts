@@ -28,7 +28,13 @@ export const CreatedDevice = Type.Object({
   sip: Type.Object({
     username: Type.String(),
     password: Type.String({ description: 'Shown once; only digest HA1 values are kept' }),
-    domain: Type.String(),
+    domain: Type.String({ description: "The practice's SIP domain: the phone's domain / realm, typed as shown even when it is not a host name on the network" }),
+    server: Type.Optional(
+      Type.String({
+        description:
+          "Where the phone registers (its SIP server / registrar / outbound proxy): SOTTO_SIP_ADVERTISE; else SOTTO_BIND when it is one address; else the address of this server's interface facing the browser that added the device, or the default route's when that browser is on the server itself. Absent when no phone on the network could reach Sotto (bound to loopback, or no network interface up) or SIP is not running.",
+      }),
+    ),
     ports: Type.Optional(
       Type.Object(
         { udp: Type.Integer(), tcp: Type.Integer(), tls: Type.Integer() },
