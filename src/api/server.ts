@@ -159,6 +159,10 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     exposeHeadRoutes: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // JSON is the only body type the API takes (a greeting upload adds audio/wav
+  // in its own scope): Fastify's built-in text/plain parser would hand a string
+  // to the schema, a 400 VALIDATION_FAILED, where the README promises 415.
+  app.removeContentTypeParser('text/plain');
   const routes: RouteInfo[] = [];
   routeTables.set(app as unknown as FastifyInstance, routes);
   app.addHook('onRoute', (r) => {

@@ -77,8 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    process.stderr.write(`sotto: ${(e as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    return reportUsage(parseArgsFailure(e as Error & { code?: string }, argv), argv.includes('--json'));
   }
   const { values: v, positionals: pos } = parsed;
   const json = v.json === true;
@@ -108,12 +107,44 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'voicemail heard') return await voicemailHeardCommand(pos[2], { practice: v.practice, json });
     if (cmd === 'voicemail delete') return await voicemailDeleteCommand(pos[2], { practice: v.practice, json });
     if (cmd === 'token create') return await tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json });
-    process.stderr.write(`sotto: unknown command "${pos.join(' ')}"\n\n${USAGE}\n`);
-    return 2;
+    // The command words only: what follows them may be an email or a name.
+    return reportUsage({ code: 'UNKNOWN_COMMAND', message: `unknown command "${pos.slice(0, 2).join(' ')}"` }, json);
   } catch (e) {
     return reportFailure(e, json);
   }
 }
+
+interface UsageProblem {
+  code: 'UNKNOWN_OPTION' | 'UNKNOWN_COMMAND' | 'MISSING_ARGUMENT' | 'INVALID_ARGUMENT';
+  message: string;
+}
+
+/**
+ * parseArgs' own errors, as a stable code and a short message of ours: its
+ * text ("To specify a positional argument starting with a '-' …") names no
+ * code a script could test, and can quote a value that was typed.
+ */
+function parseArgsFailure(e: Error & { code?: string }, argv: string[]): UsageProblem {
+  const flag = /'(-{1,2}[A-Za-z][\w-]*)/.exec(e.message)?.[1] ?? argv.find((a) => a.startsWith('-') && !(a.slice(2).split('=')[0]! in OPTIONS)) ?? 'an option';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return { code: 'UNKNOWN_OPTION', message: `unknown option ${flag}` };
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && e.message.includes('argument missing')) return { code: 'MISSING_ARGUMENT', message: `${flag} needs a value` };
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return { code: 'INVALID_ARGUMENT', message: `${flag} takes no value` };
+  return { code: 'INVALID_ARGUMENT', message: 'the command line could not be read' };
+}
+
+/** A command line that is not one Sotto takes: its code and the usage, exit 2. */
+function reportUsage(p: UsageProblem, json: boolean): number {
+  if (json) process.stdout.write(JSON.stringify({ error: { code: p.code, message: p.message } }) + '\n');
+  process.stderr.write(`sotto: ${p.message} (${p.code})\n\n${USAGE}\n`);
+  return 2;
+}
+
+/**
+ * Codes that mean an option's value is not one the command takes (README
+ * "Command line"): exit 2 like any other usage error, kept under the specific
+ * code the layer below gave, which the API uses too.
+ */
+const BAD_VALUE_CODES: ReadonlySet<string> = new Set(['INVALID_INPUT', 'PIN_INVALID', 'WEAK_PASSWORD']);
 
 function reportFailure(e: unknown, json: boolean): number {
   const known = e instanceof CliError || e instanceof DemoError || e instanceof AlreadyRunningError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof PortInUseError || e instanceof ListenError || e instanceof MasterKeyError || e instanceof DatabaseError || isVaultError(e) || e instanceof TranscribeError || e instanceof KeyRotationError || e instanceof AuditError;
@@ -121,5 +152,6 @@ function reportFailure(e: unknown, json: boolean): number {
   const err = e as Error & { code: string };
   if (json) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
   else process.stderr.write(`sotto: ${err.message} (${err.code})\n`);
+  if (BAD_VALUE_CODES.has(err.code)) return 2;
   return e instanceof CliError ? e.exitCode : 1;
 }

@@ -49,7 +49,7 @@ describe('sotto admin, user and token', { timeout: 180_000 }, () => {
 
     // The portal's password rules apply to the first admin too, and a refusal writes nothing.
     const weak = sotto(['admin', 'create', '--email', 'owner@oak.example', '--name', 'Oak Owner', '--practice-name', 'Oak Dental', '--password', 'password1234'], env);
-    expect(weak.status).toBe(1);
+    expect(weak.status).toBe(2);
     expect(weak.stderr).toContain('WEAK_PASSWORD');
     expect(weak.stderr).toContain('commonly used');
     expect(sotto(['user', 'list'], env).stderr).toContain('NO_PRACTICE');
@@ -65,7 +65,7 @@ describe('sotto admin, user and token', { timeout: 180_000 }, () => {
 
     // Refusals write nothing (audit findings: a bad email was stored; admin create dropped options; demo crashed).
     const badEmail = sotto(['user', 'add', '--email', 'bad', '--name', 'X', '--json'], env);
-    expect(badEmail.status).toBe(1);
+    expect(badEmail.status).toBe(2);
     expect(JSON.parse(badEmail.stdout).error).toMatchObject({ code: 'INVALID_INPUT', message: 'not an email address' });
     const secondPractice = sotto(['admin', 'create', '--email', 'two@oak.example', '--name', 'Two', '--practice-name', 'Maple Dental', '--tier', 'pro'], env);
     expect(secondPractice.status).toBe(1);

@@ -21,7 +21,7 @@ describe('sotto voicemail pin set', { timeout: 180_000 }, () => {
     expect(JSON.parse(ok.stdout)).toEqual({ voicemailBox: { id: expect.any(String), extension: '101' }, pinChanged: true });
 
     const weak = run(['voicemail', 'pin', 'set', '--extension', '101', '--pin', '123456'], '');
-    expect(weak.status).toBe(1);
+    expect(weak.status).toBe(2);
     expect(weak.stderr).toContain('PIN_INVALID');
     const none = run(['voicemail', 'pin', 'set', '--extension', '199'], '660193\n');
     expect(none.stderr).toContain('VOICEMAIL_BOX_NOT_FOUND');

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../app/config.ts';
+import { defaultSipDomain, loadConfig } from '../../app/config.ts';
 import { stdoutLogDestination } from '../../app/log-destination.ts';
 import { createLogger } from '../../app/logger.ts';
 import { openRuntime } from '../../app/runtime.ts';
@@ -7,6 +7,7 @@ import { startServer } from '../../app/server.ts';
 import { listPractices } from '../../directory/index.ts';
 import { engineStatus } from '../../transcribe/index.ts';
 import { transcriberConfig } from '../../app/transcription.ts';
+import { startBanner } from './start-banner.ts';
 
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
@@ -32,21 +33,21 @@ export async function startCommand(): Promise<number> {
   const practices = await listPractices(rt.database.db);
   const stt = await engineStatus(transcriberConfig(config)).catch(() => undefined);
   // The address staff use (SOTTO_PUBLIC_URL) when set: email links are made for it. Sign-in works at both.
-  const portal = config.publicUrlSet ? config.publicUrl : running.httpUrl;
-  const lines = [
-    '',
-    `Sotto ${rt.version} is running.`,
-    `  Portal and API   ${portal}/   (API: ${portal}/api/v1, OpenAPI: ${portal}/api/v1/openapi.json)`,
-    ...(portal !== running.httpUrl ? [`                   listening on ${running.httpUrl}/`] : []),
-    `  SIP              UDP and TCP ${running.sip.ports.udp}, TLS ${running.sip.ports.tls}   (register phones with the credentials from \`npx sotto demo\` or \`npx sotto user add --device …\`)`,
-    `  Transcription    ${stt?.available ? `${stt.engine}, on this machine (no audio leaves it)` : `not available${stt?.install ? `: install with \`${stt.install}\`` : ''}`}`,
-    `  Data dir         ${config.dataDir}`,
-    `  Database         ${config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL (SOTTO_DATABASE_URL)'}`,
-    `  Master key       ${config.masterKeyFile}   (back it up apart from the data dir)`,
-  ];
-  if (practices.length === 0) {
-    lines.push('', 'No practice yet. Create the first admin:', '  npx sotto admin create --email you@yourpractice.example --name "Your Name"', 'or seed a demo practice:  npx sotto demo');
-  }
+  const lines = startBanner({
+    version: rt.version,
+    portal: config.publicUrlSet ? config.publicUrl : running.httpUrl,
+    httpUrl: running.httpUrl,
+    sipPorts: running.sip.ports,
+    transcription: stt?.available ? `${stt.engine}, on this machine (no audio leaves it)` : `not available${stt?.install ? `: install with \`${stt.install}\`` : ''}`,
+    dataDir: config.dataDir,
+    database: config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL (SOTTO_DATABASE_URL)',
+    masterKeyFile: config.masterKeyFile,
+    practiceCount: practices.length,
+    smtpSet: config.smtpUrl !== undefined,
+    publicUrlSet: config.publicUrlSet,
+    publicUrl: config.publicUrl,
+    sipDomains: practices.length > 0 ? practices.map((p) => p.sipDomain) : [defaultSipDomain(config)],
+  });
   // Start-up's log lines first (they are written at the end of an event-loop turn), then the banner.
   logOut.flush();
   process.stdout.write(lines.join('\n') + '\n\n');
