@@ -28,7 +28,7 @@ const resolveOnce: Resolve = async (host, family) => (await lookup(host, { famil
 
 export async function advertisedAddresses(config: Pick<SottoConfig, 'bind' | 'sipAdvertise' | 'rtpAdvertise'>, resolve: Resolve = resolveOnce): Promise<AdvertisedAddresses> {
   let routes: LocalRoutes | undefined;
-  const bound = (): string | AddressToward => (isUnspecified(config.bind) ? (routes ??= LocalRoutes.read()).toward : config.bind);
+  const bound = (): string | AddressToward => (isUnspecified(config.bind) ? (routes ??= LocalRoutes.machine()).toward : config.bind);
   const sip = config.sipAdvertise ?? bound();
   let rtp: string | AddressToward;
   if (config.rtpAdvertise !== undefined) rtp = config.rtpAdvertise;

@@ -51,4 +51,20 @@ describe('phoneServerAddress', () => {
     expect(phoneServerAddress(all, '127.0.0.1', () => loopbackOnly)).toBeUndefined();
     expect(phoneServerAddress(all, '192.168.1.77', () => loopbackOnly)).toBeUndefined();
   });
+
+  it('dual stack (::): an IPv6 browser is still given the IPv4 address desk phones can use; IPv6 only where there is no IPv4', () => {
+    for (const bind of ['::']) {
+      expect(phoneServerAddress({ bind, sipAdvertise: undefined }, '2001:db8::99', () => twoCards)).toBe('192.168.1.20');
+      expect(phoneServerAddress({ bind, sipAdvertise: undefined }, '10.20.7.9', () => twoCards)).toBe('10.20.0.5');
+    }
+    const v6only: RouteReading = { table: { lo, eth0: [{ address: '2001:db8::20', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', internal: false }] }, defaults: { 6: 'eth0' } };
+    expect(phoneServerAddress({ bind: '::', sipAdvertise: undefined }, '2001:db8::99', () => v6only)).toBe('2001:db8::20');
+  });
+
+  it('an interface table that cannot be read gives no address instead of failing the device add (its password is shown once)', () => {
+    const failing = (): RouteReading => {
+      throw new Error('EMFILE');
+    };
+    expect(phoneServerAddress(all, '10.20.7.9', failing)).toBeUndefined();
+  });
 });

@@ -27,13 +27,21 @@ import type { SottoConfig } from './config.ts';
 export function phoneServerAddress(config: Pick<SottoConfig, 'bind' | 'sipAdvertise'>, client: string, routes: () => RouteReading = readMachineRoutes): string | undefined {
   if (config.sipAdvertise !== undefined) return config.sipAdvertise;
   if (!isUnspecified(config.bind)) return isLoopbackAddress(config.bind) ? undefined : config.bind;
-  const reading = routes();
+  let reading: RouteReading;
+  try {
+    reading = routes();
+  } catch {
+    // The device is added already and its password shown once: answer it without an address rather than fail.
+    return undefined;
+  }
   const peer = unmapIpv4(client);
   // 0.0.0.0 listens on IPv4 only; :: on both.
-  const families: Array<4 | 6> = config.bind === '::' ? [4, 6] : [4];
-  if (!isLoopbackAddress(peer) && families.includes(isIPv6(peer) ? 6 : 4)) {
+  const families: Array<4 | 6> = isIPv6(config.bind) ? [4, 6] : [4];
+  // A browser on IPv4 gets the card facing it. On IPv6 (or on this machine) the
+  // IPv4 address comes first: most desk phones and ATAs speak IPv4 only.
+  if (!isLoopbackAddress(peer) && isIPv4(peer)) {
     const chosen = LocalRoutes.from(reading.table, reading.defaults).toward(peer);
-    return isLoopbackAddress(chosen) ? undefined : chosen;
+    if (!isLoopbackAddress(chosen)) return chosen;
   }
   for (const family of families) {
     const found = defaultRouteAddress(reading, family);

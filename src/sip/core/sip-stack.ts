@@ -61,7 +61,7 @@ export interface SipStackOptions {
   /**
    * Host for our Via sent-by: one host, or one per peer address. Default:
    * the bound address, or when bound to all interfaces the address of the
-   * interface facing the peer (LocalRoutes, read once).
+   * interface facing the peer (LocalRoutes.machine(), re-read as it says).
    */
   readonly advertisedHost?: string | AddressToward;
   readonly clock?: Clock;
@@ -300,7 +300,7 @@ export class SipStack {
     let host: string;
     if (typeof advertised === 'string') host = advertised;
     else if (advertised) host = advertised(peer);
-    else if (isUnspecified(local.address)) host = (this.routes ??= LocalRoutes.read()).toward(peer);
+    else if (isUnspecified(local.address)) host = (this.routes ??= LocalRoutes.machine()).toward(peer);
     else host = local.address;
     const field = ownViaField(createVia({ transport: transport.protocol, host, port: local.port, branch: newBranch(), rport: true }));
     // Our Via goes on top of any others, and first in the message when there are none.

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultRouteInterface, LocalRoutes, REREAD_MS, type InterfaceTable, type RouteReading } from './local-routes.ts';
+import { CONFIRM_MS, defaultRouteInterface, LocalRoutes, REREAD_MS, type InterfaceTable, type RouteReading } from './local-routes.ts';
 
 // A server with two networks: the front desk's (default route) and the phones' VLAN.
 const TABLE: InterfaceTable = {
@@ -72,7 +72,7 @@ describe('LocalRoutes', () => {
       };
     }
 
-    it('a phone is told the new address once the reading is REREAD_MS old, not before', () => {
+    it('a phone is told the new address once a reading REREAD_MS old has changed and a second one CONFIRM_MS later agrees', () => {
       const m = machine({ table: TABLE, defaults: { 4: 'eth0' } });
       expect(m.routes.toward('192.0.3.44')).toBe('192.0.2.10'); // off every subnet: the default route's card
       m.become({ table: renewed, defaults: { 4: 'eth0' } });
@@ -80,13 +80,37 @@ describe('LocalRoutes', () => {
       expect(m.routes.toward('192.0.3.44')).toBe('192.0.2.10'); // cached, and the reading is still fresh
       expect(m.reads()).toBe(1);
       m.advance(1);
-      expect(m.routes.toward('192.0.3.44')).toBe('192.0.3.20');
+      expect(m.routes.toward('192.0.3.44')).toBe('192.0.2.10'); // changed, not yet confirmed
       expect(m.reads()).toBe(2);
+      m.advance(CONFIRM_MS - 1);
+      expect(m.routes.toward('192.0.3.44')).toBe('192.0.2.10');
+      expect(m.reads()).toBe(2);
+      m.advance(1);
+      expect(m.routes.toward('192.0.3.44')).toBe('192.0.3.20');
+      expect(m.reads()).toBe(3);
       // A new card's subnet is answered from it; the rest as before.
       m.become({ table: withVpn, defaults: { 4: 'eth0' } });
       m.advance(REREAD_MS);
+      m.routes.toward('172.16.5.9');
+      m.advance(CONFIRM_MS);
       expect(m.routes.toward('172.16.5.9')).toBe('172.16.5.1');
       expect(m.routes.toward('10.20.4.5')).toBe('10.20.0.1');
+    });
+
+    it('a card losing its address for a moment (a link flap, a VPN restart) is never taken', () => {
+      const m = machine({ table: TABLE, defaults: { 4: 'eth0' } });
+      expect(m.routes.toward('198.51.100.5')).toBe('192.0.2.10');
+      m.become({ table: { lo: TABLE.lo, eth1: TABLE.eth1 }, defaults: {} });
+      m.advance(REREAD_MS);
+      expect(m.routes.toward('198.51.100.5')).toBe('192.0.2.10');
+      m.become({ table: TABLE, defaults: { 4: 'eth0' } });
+      m.advance(CONFIRM_MS);
+      expect(m.routes.toward('198.51.100.5')).toBe('192.0.2.10');
+      // Back to the normal pace: the next reading comes REREAD_MS later.
+      const reads = m.reads();
+      m.advance(CONFIRM_MS);
+      m.routes.toward('198.51.100.5');
+      expect(m.reads()).toBe(reads);
     });
 
     it('a default route moved to another card is followed', () => {
@@ -94,6 +118,8 @@ describe('LocalRoutes', () => {
       expect(m.routes.toward('198.51.100.5')).toBe('192.0.2.10');
       m.become({ table: TABLE, defaults: { 4: 'eth1' } });
       m.advance(REREAD_MS);
+      m.routes.toward('198.51.100.5');
+      m.advance(CONFIRM_MS);
       expect(m.routes.toward('198.51.100.5')).toBe('10.20.0.1');
     });
 
@@ -105,8 +131,29 @@ describe('LocalRoutes', () => {
       expect(m.reads()).toBe(2);
       m.become({ table: renewed, defaults: { 4: 'eth0' } });
       m.advance(REREAD_MS);
+      m.routes.toward('192.0.3.44');
+      m.advance(CONFIRM_MS);
       expect(m.routes.toward('192.0.3.44')).toBe('192.0.3.20');
-      expect(m.reads()).toBe(3);
+      expect(m.reads()).toBe(4);
+    });
+
+    it('a route table that cannot be read is no reading (not "no default route"); a missing one is', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sotto-routes-'));
+      expect(() => defaultRouteInterface(dir, 4)).toThrow(); // EISDIR, as EMFILE would
+      expect(defaultRouteInterface(join(dir, 'absent'), 4)).toBeUndefined();
+    });
+
+    it('a first reading that fails is retried at the first message', () => {
+      let fail = true;
+      const routes = LocalRoutes.read({
+        now: () => 5,
+        source: () => {
+          if (fail) throw new Error('no table yet');
+          return { table: TABLE, defaults: { 4: 'eth0' } };
+        },
+      });
+      fail = false;
+      expect(routes.toward('10.20.4.5')).toBe('10.20.0.1'); // nothing in hand to keep: taken at once
     });
 
     it('a fixed table (from) is never read again', () => {

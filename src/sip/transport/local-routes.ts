@@ -22,8 +22,13 @@
  * The table is read at start and again when a message needs an address and
  * the last reading is older than REREAD_MS: a DHCP renewal, a VPN coming up
  * or a card added while Sotto runs is picked up within that time, without a
- * timer to own. A reading that differs empties the cache; one that fails
- * keeps the table in hand.
+ * timer to own. A reading that differs is taken only once a second one,
+ * CONFIRM_MS or more later, says the same (readings are then taken every
+ * CONFIRM_MS): a link flapping or a VPN restarting for a moment must not
+ * send calls made in the next 30 s to loopback or the wrong card. A taken
+ * reading empties the cache; one that fails (a route table that cannot be
+ * read) keeps the table in hand. One table serves the whole process
+ * (LocalRoutes.machine()), so Contact and SDP never name different cards.
  */
 
 import { readFileSync } from 'node:fs';
@@ -52,6 +57,8 @@ const CACHE_LIMIT = 4096;
 
 /** How old a reading of the interfaces may get before a message asks for a new one. */
 export const REREAD_MS = 30_000;
+/** How long a changed reading must hold before it is taken. */
+export const CONFIRM_MS = 2_000;
 
 /** Interface names of the default route, per family. */
 type DefaultRoutes = { readonly 4?: string | undefined; readonly 6?: string | undefined };
@@ -81,6 +88,10 @@ export class LocalRoutes {
   /** The reading in hand, as text, to tell whether a new one differs. */
   private fingerprint: string;
   private readAt = 0;
+  /** Started without a reading: the first that succeeds is taken as it is. */
+  private placeholder = false;
+  /** A reading that differs from the one in hand, waiting for a second to confirm it. */
+  private pending: { readonly fingerprint: string; readonly at: number } | undefined;
 
   private constructor(
     reading: RouteReading,
@@ -95,7 +106,25 @@ export class LocalRoutes {
   /** This machine's interfaces and default routes, read now and again every REREAD_MS (or as `options` say). */
   static read(options: RereadOptions = {}): LocalRoutes {
     const reread = { source: options.source ?? readMachineRoutes, everyMs: options.everyMs ?? REREAD_MS, now: options.now ?? Date.now };
-    return new LocalRoutes(reread.source(), reread);
+    let first: RouteReading | undefined;
+    try {
+      first = reread.source();
+    } catch {
+      // Nothing to keep yet: start empty and read again at the first message.
+    }
+    const routes = new LocalRoutes(first ?? { table: {}, defaults: {} }, reread);
+    if (!first) {
+      routes.readAt = Number.NEGATIVE_INFINITY;
+      routes.placeholder = true;
+    }
+    return routes;
+  }
+
+  private static shared: LocalRoutes | undefined;
+
+  /** The one table of this machine every part of the process asks (SIP headers and SDP alike). */
+  static machine(): LocalRoutes {
+    return (LocalRoutes.shared ??= LocalRoutes.read());
   }
 
   /** A fixed table, never read again. */
@@ -116,7 +145,8 @@ export class LocalRoutes {
   };
 
   private readAgain(reread: Required<RereadOptions>): void {
-    this.readAt = reread.now();
+    const now = reread.now();
+    this.readAt = now;
     let reading: RouteReading;
     try {
       reading = reread.source();
@@ -125,7 +155,18 @@ export class LocalRoutes {
     }
     const addresses = addressesOf(reading.table);
     const fingerprint = fingerprintOf(addresses, reading.defaults);
-    if (fingerprint === this.fingerprint) return;
+    if (fingerprint === this.fingerprint) {
+      this.pending = undefined;
+      return;
+    }
+    if (!this.placeholder && (this.pending?.fingerprint !== fingerprint || now - this.pending.at < CONFIRM_MS)) {
+      // Not yet confirmed: keep the table in hand and look again in CONFIRM_MS.
+      if (this.pending?.fingerprint !== fingerprint) this.pending = { fingerprint, at: now };
+      this.readAt = now - reread.everyMs + Math.min(CONFIRM_MS, reread.everyMs);
+      return;
+    }
+    this.pending = undefined;
+    this.placeholder = false;
     this.addresses = addresses;
     this.defaults = reading.defaults;
     this.fingerprint = fingerprint;
@@ -182,8 +223,10 @@ export function defaultRouteInterface(file: string, family: 4 | 6): string | und
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (e) {
+    // No such table (not Linux, no IPv6): no default route to name. Any other failure (EMFILE) is no reading at all.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
   const RTF_UP = 0x1;
   let best: { iface: string; metric: number } | undefined;
