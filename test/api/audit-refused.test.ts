@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditKeyring } from '../../src/audit/index.ts';
 import { bindAuditKeys, rekeyAuditLog } from '../../src/db/index.ts';
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
-import { DIALECTS } from '../support/db.ts';
+import { DIALECTS, tableSnapshot } from '../support/db.ts';
 
 describe.each(DIALECTS)('an audited write the audit log refuses, on %s', (dialect) => {
   let t: TestApi;
@@ -20,18 +20,7 @@ describe.each(DIALECTS)('an audited write the audit log refuses, on %s', (dialec
   });
   afterAll(() => t.close());
 
-  async function snapshot(): Promise<Record<string, unknown[]>> {
-    const names =
-      t.handle.dialect === 'sqlite'
-        ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(t.handle.db)).rows.map((r) => r.name)
-        : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(t.handle.db)).rows.map((r) => r.name);
-    const out: Record<string, unknown[]> = {};
-    for (const name of names) {
-      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(t.handle.db)).rows;
-      out[name] = rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v))).sort();
-    }
-    return out;
-  }
+  const snapshot = (): Promise<Record<string, string[]>> => tableSnapshot(t.handle);
 
   const newUser = (n: string): InjectOptions => ({
     method: 'POST',

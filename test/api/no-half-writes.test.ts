@@ -6,10 +6,9 @@
 // only at its last checks, and every table is compared before and after.
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { addUser, CLI_ACTOR, createApiToken, disableUser } from '../../src/directory/index.ts';
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
-import { DIALECTS } from '../support/db.ts';
+import { DIALECTS, tableSnapshot } from '../support/db.ts';
 
 describe.each(DIALECTS)('a refused write leaves the database as it was, on %s', (dialect) => {
   let t: TestApi;
@@ -21,19 +20,7 @@ describe.each(DIALECTS)('a refused write leaves the database as it was, on %s', 
   });
   afterAll(() => t.close());
 
-  /** Every row of every table, in a stable order. */
-  async function snapshot(): Promise<Record<string, unknown[]>> {
-    const names =
-      t.handle.dialect === 'sqlite'
-        ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(t.handle.db)).rows.map((r) => r.name)
-        : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(t.handle.db)).rows.map((r) => r.name);
-    const out: Record<string, unknown[]> = {};
-    for (const name of names) {
-      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(t.handle.db)).rows;
-      out[name] = rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v))).sort();
-    }
-    return out;
-  }
+  const snapshot = (): Promise<Record<string, string[]>> => tableSnapshot(t.handle);
 
   async function refusedWithoutTrace(request: InjectOptions, status: number, code: string): Promise<void> {
     const before = await snapshot();

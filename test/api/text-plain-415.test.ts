@@ -3,9 +3,9 @@
 // parser used to hand the string to the schema. Every route that takes a body
 // is sent text/plain, and nothing in the database may change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { registeredRoutes } from '../../src/api/server.ts';
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
+import { tableSnapshot } from '../support/db.ts';
 
 describe('a text/plain body', () => {
   let t: TestApi;
@@ -14,15 +14,7 @@ describe('a text/plain body', () => {
   });
   afterAll(() => t.close());
 
-  async function snapshot(): Promise<string> {
-    const names = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(t.handle.db)).rows.map((r) => r.name);
-    const out: Record<string, string[]> = {};
-    for (const name of names) {
-      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(t.handle.db)).rows;
-      out[name] = rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v))).sort();
-    }
-    return JSON.stringify(out);
-  }
+  const snapshot = (): Promise<Record<string, string[]>> => tableSnapshot(t.handle);
 
   it('is refused 415 on every route that takes a body, JSON or audio, with nothing written', async () => {
     const routes = registeredRoutes(t.app).filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method));
