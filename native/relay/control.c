@@ -71,17 +71,20 @@ static const char *errno_code(int e) {
   }
 }
 
+/* 1..max even RTP ports (each with its RTCP port above it) into values; false for anything else. */
+static bool parse_even_ports(char **ports, int count, int max, long *values) {
+  if (count < 1 || count > max) return false;
+  for (int i = 0; i < count; i++) {
+    if (!parse_long(ports[i], 1, 65534, &values[i]) || (values[i] & 1)) return false;
+  }
+  return true;
+}
+
 static void do_bind(const char *seq, uint32_t id, char **ports, int count) {
   long values[8];
-  if (count < 1 || count > 8) {
+  if (!parse_even_ports(ports, count, 8, values)) {
     reply_err(seq, "RELAY_BAD_REQUEST", NULL);
     return;
-  }
-  for (int i = 0; i < count; i++) {
-    if (!parse_long(ports[i], 1, 65534, &values[i]) || (values[i] & 1)) {
-      reply_err(seq, "RELAY_BAD_REQUEST", NULL);
-      return;
-    }
   }
   struct call *call = call_get_or_create(id);
   if (!call) {
@@ -134,15 +137,9 @@ static void do_bind(const char *seq, uint32_t id, char **ports, int count) {
 /* Closes the parked pairs on these ports (a worker binds them next); ports this program does not hold parked are left alone. */
 static void do_unpark(const char *seq, char **ports, int count) {
   long values[10];
-  if (count < 1 || count > 10) {
+  if (!parse_even_ports(ports, count, 10, values)) {
     reply_err(seq, "RELAY_BAD_REQUEST", NULL);
     return;
-  }
-  for (int i = 0; i < count; i++) {
-    if (!parse_long(ports[i], 1, 65534, &values[i]) || (values[i] & 1)) {
-      reply_err(seq, "RELAY_BAD_REQUEST", NULL);
-      return;
-    }
   }
   for (int i = 0; i < count; i++) pairs_unpark((uint16_t)values[i]);
   reply_ok(seq);
