@@ -96,6 +96,8 @@ interface CallRecord {
   readonly pins: Map<string, LatchPin>;
   /** A move to the JS plane under way. */
   moving?: Promise<void>;
+  /** Set by delete(): settles once the call's plane has closed its sockets. */
+  deleting?: Promise<void>;
 }
 
 const BIND_ATTEMPTS = 8;
@@ -217,8 +219,14 @@ export class MediaRelay {
         else {
           // A port a native call ended on may still be open there (parked, native-plane.ts).
           await this.native?.unpark(legs.map((l) => l.port));
+          // delete() may have run meanwhile: the worker must not bind for a call that is gone.
+          if (this.calls.get(callId) !== record) return await this.abandonBind(record);
           await this.workers.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs });
         }
+        // Deleted during the bind: the plane had the bind before delete()'s
+        // request, so that request closes (native: parks) these sockets; delete() freed only
+        // the ports it knew, not these.
+        if (this.calls.get(callId) !== record) return await this.abandonBind(record);
         for (const l of legs) record.ports.set(l.legId, l.port);
         return;
       } catch (e) {
@@ -228,6 +236,16 @@ export class MediaRelay {
       }
     }
     throw lastError ?? new RelayError('RELAY_BIND_FAILED', 'cannot bind media ports');
+  }
+
+  /**
+   * bindLegs() found its call deleted while it waited: fails as any request
+   * on a deleted call does, once delete() has had the plane close whatever
+   * it bound (bindLegs() then hands the ports back to the pool).
+   */
+  private async abandonBind(record: CallRecord): Promise<never> {
+    await record.deleting?.catch(() => {});
+    throw new RelayError('RELAY_UNKNOWN_CALL', 'no such call');
   }
 
   /**
@@ -377,11 +395,17 @@ export class MediaRelay {
   }
 
   /** Ends the call: closes its sockets, stops its players and recorders, frees its ports. */
-  async delete(callId: string): Promise<void> {
+  delete(callId: string): Promise<void> {
     const record = this.calls.get(callId);
-    if (!record) return;
+    if (!record) return Promise.resolve();
     this.calls.delete(callId);
     this.dtmfListeners.delete(callId);
+    // Kept on the record: a bindLegs() under way waits on it before freeing its own ports.
+    record.deleting = this.endCall(record, callId);
+    return record.deleting;
+  }
+
+  private async endCall(record: CallRecord, callId: string): Promise<void> {
     await record.moving?.catch(() => {});
     try {
       if (record.native !== undefined) {

@@ -1,0 +1,129 @@
+// A call deleted while its ports are still being bound (media-relay.ts,
+// bindLegs): for a worker (SRTP) call on ports the native plane held
+// parked, the bind waits first on the plane letting them go, then on the
+// worker. A delete() in either wait once left the ports out of the pool
+// (and, in the first, a worker bound to a call that no longer existed)
+// until restart. What an operator would notice: calls refused for want of
+// ports on a relay that carries none. Ports 42730-42737: native-relay.test.ts
+// lends 42700-42739 to one call too, but its pool binds from 42700 up.
+import { afterAll, describe, expect, it } from 'vitest';
+import { MediaRelay } from '../../src/media/relay/index.ts';
+import { Endpoint, openPhone, portOf, sdp } from './support/udp-phones.ts';
+
+const opened: Endpoint[] = [];
+afterAll(() => {
+  for (const e of opened) e.close();
+});
+
+async function phones() {
+  const a = await openPhone();
+  const b = await openPhone();
+  opened.push(a.rtp, a.rtcp, b.rtp, b.rtcp);
+  return { a, b };
+}
+
+const srtpSdp = (port: number) => sdp(port).replace('RTP/AVP', 'RTP/SAVP') + 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' + Buffer.alloc(30, 7).toString('base64') + '\r\n';
+
+/** A promise the test settles itself: the held step goes on once `release()` is called. */
+function gate() {
+  let release: () => void = () => {};
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  return { opened, release };
+}
+
+/** The relay's private parts the test holds a reply of (a slow child or worker, made deterministic). */
+interface Insides {
+  native: { unpark(ports: readonly number[]): Promise<void> };
+  workers: { request(slot: unknown, request: { op: string }, transfer?: readonly unknown[]): Promise<unknown> };
+}
+
+/**
+ * One native call on both pairs of a two-pair range, ended: its ports stay
+ * parked on the native plane, so the next worker call there needs unpark.
+ */
+async function parkBothPairs(relay: MediaRelay, range: { min: number; max: number }) {
+  const { a, b } = await phones();
+  const toB = await relay.offer('native-first', 'a', sdp(a.rtp.port), { peerLegId: 'b' });
+  const toA = await relay.answer('native-first', 'b', sdp(b.rtp.port));
+  expect(relay.planeOf('native-first')).toBe('native');
+  expect(new Set([portOf(toA), portOf(toB)])).toEqual(new Set([range.min, range.min + 2]));
+  await relay.delete('native-first');
+}
+
+/** Every port of the range is free: nothing (worker or native child) holds a socket there, and the pool lends each pair again. */
+async function expectAllFree(relay: MediaRelay, range: { min: number; max: number }) {
+  for (let port = range.min; port <= range.max; port++) (await Endpoint.open('127.0.0.1', port)).close();
+  // Two new one-leg calls (Sotto answering): one pair each, the whole range.
+  const used: number[] = [];
+  for (const callId of ['after-1', 'after-2']) {
+    const { a } = await phones();
+    used.push(portOf(await relay.answerOffer(callId, 'caller', sdp(a.rtp.port))));
+  }
+  expect(used.sort()).toEqual([range.min, range.min + 2]);
+  await relay.delete('after-1');
+  await relay.delete('after-2');
+}
+
+describe('media relay: a call deleted while its ports are bound', { timeout: 20_000 }, () => {
+  it('deleted while the native plane unparks its ports: the offer fails, the worker binds nothing, every port returns to the pool', async () => {
+    const range = { min: 42730, max: 42733 };
+    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: range, workers: 1, dataPlane: 'native' });
+    try {
+      await parkBothPairs(relay, range);
+      // Hold the plane's answer to the unpark (its request still goes out).
+      const insides = relay as unknown as Insides;
+      const original = insides.native.unpark.bind(insides.native);
+      const held = gate();
+      const asked = gate();
+      insides.native.unpark = (ports) => {
+        const done = original(ports);
+        asked.release();
+        return held.opened.then(() => done);
+      };
+      const { a } = await phones();
+      const failed = relay.offer('deleted-early', 'a', srtpSdp(a.rtp.port), { peerLegId: 'b' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await asked.opened;
+      await relay.delete('deleted-early');
+      held.release();
+      expect(await failed).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
+      await expect(relay.stats('deleted-early')).rejects.toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
+      await expectAllFree(relay, range);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('deleted while the worker binds its ports: the offer fails, the worker closes them, every port returns to the pool', async () => {
+    const range = { min: 42734, max: 42737 };
+    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: range, workers: 1, dataPlane: 'native' });
+    try {
+      await parkBothPairs(relay, range);
+      // Hold the worker's answer to the bind (the bind itself reaches it).
+      const insides = relay as unknown as Insides;
+      const original = insides.workers.request.bind(insides.workers);
+      const held = gate();
+      const asked = gate();
+      insides.workers.request = (slot, request, transfer) => {
+        const done = original(slot, request, transfer);
+        if (request.op !== 'bind') return done;
+        asked.release();
+        return held.opened.then(() => done);
+      };
+      const { a } = await phones();
+      const failed = relay.offer('deleted-late', 'a', srtpSdp(a.rtp.port), { peerLegId: 'b' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await asked.opened;
+      await relay.delete('deleted-late');
+      held.release();
+      expect(await failed).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
+      await expectAllFree(relay, range);
+    } finally {
+      await relay.close();
+    }
+  });
+});
