@@ -101,8 +101,11 @@ function bindAuditKeyring(database: DatabaseHandle, masterKey: Buffer, masterKey
  * the keyed-install marker beside the master key says this install's log
  * was already keyed: then an unkeyed chain is a forgery (every chain
  * stripped of its tags by a database writer), never tagged over
- * (src/audit/keyed-install.ts). A chain that does not verify is left alone
- * and reported by code; `sotto audit verify` names its break.
+ * (src/audit/keyed-install.ts). A chain that does not verify otherwise (an
+ * edited event, a malformed row) is left alone and reported by code
+ * (AUDIT_CHAIN_UNVERIFIED, with its chain id and break), the start goes on
+ * and the append guard refuses appends onto it; `sotto audit verify` names
+ * its break.
  *
  * A marker that cannot be trusted, or a chain stripped of its tags on a
  * keyed install, stops the start (like a foreign master key): running on it

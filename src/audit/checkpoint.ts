@@ -11,7 +11,10 @@
  *    all upgraded at the same start, in one transaction, so an unkeyed chain
  *    beside keyed ones (or on a marked install: every chain stripped) was
  *    rewritten without tags, and is left alone and reported rather than
- *    vouched for.
+ *    vouched for (`unkeyed_tail`). A chain that fails its check (an edited
+ *    event, a malformed row) is left alone too, with its own break: nothing
+ *    is ever appended onto it (append-guard.ts), and it stays so at every
+ *    later start, while the chains that held are upgraded.
  *  - Rotation. `sotto keys rotate` replaces the master key, so the audit key
  *    changes; events tagged under the old key stay verifiable only while the
  *    retired key file is kept. For each chain whose last event is under an
@@ -90,11 +93,14 @@ export async function checkpointChains<Tx>(options: CheckpointOptions<Tx>): Prom
       out.push(await checkpointChain(options, chain));
       continue;
     }
+    const result = await verifyStoredChain(options.store, chain, options.keys, { requireAuthenticatedTail: false });
     if (anyKeyed || options.keyedInstall === true) {
-      out.push({ chain, outcome: 'unverified', fromKeyId: null, break: { seq: last.seq, reason: 'unkeyed_tail', id: last.id } });
+      // Sound but for its missing tags (or untagged after tagged events): a chain stripped or extended without the key, the
+      // downgrade keyed-install.ts refuses. Broken otherwise: its own break, reported like any chain that does not verify.
+      const stripped = result.ok || result.break.reason === 'unkeyed_after_keyed';
+      out.push({ chain, outcome: 'unverified', fromKeyId: null, break: stripped ? { seq: last.seq, reason: 'unkeyed_tail', id: last.id } : result.break });
       continue;
     }
-    const result = await verifyStoredChain(options.store, chain, options.keys, { requireAuthenticatedTail: false });
     if (!result.ok) out.push({ chain, outcome: 'unverified', fromKeyId: null, break: result.break });
     else upgrades.push({ chain, head: result.head, practiceId: practiceOfChain(chain), details: { upgrade: true, toKeyId: options.keys.current.id, verifiedThroughSeq: result.head.seq } });
   }

@@ -85,6 +85,30 @@ describe('the keyed-install marker', () => {
     expect((await verifyStore(i.store, ringA)).chains.map((c) => c.result.ok)).toEqual([false, false]);
   });
 
+  it('upgrades the sound chains of a pre-keyed install and reports one with a hash break without refusing the start, then or later (review finding: every start refused with AUDIT_LOG_DOWNGRADED)', async () => {
+    const i = install();
+    await i.record(null, 'prac_1');
+    await i.record(null, 'prac_2');
+    // An event of prac_2 edited in place: its hash no longer matches.
+    const rows = i.store.rawRows('prac_2');
+    rows[1]!.outcome = 'failure';
+    i.store.rawSetChain('prac_2', rows);
+    const broken = { chain: 'prac_2', outcome: 'unverified', fromKeyId: null, break: { seq: 2, reason: 'hash_mismatch', id: rows[1]!.id } };
+    const first = await i.start(ringA);
+    expect(first).toMatchObject({ marker: 'absent', written: true, problem: null });
+    expect(first.outcomes).toEqual([broken, { chain: 'prac_1', outcome: 'upgraded', seq: 4 }]);
+    for (let n = 0; n < 2; n++) {
+      const later = await i.start(ringA);
+      expect(later).toMatchObject({ marker: 'valid', problem: null });
+      expect(later.outcomes).toEqual([{ chain: 'prac_1', outcome: 'current' }, broken]);
+    }
+    expect(i.store.rawRows('prac_1').at(-1)!.keyId).toBe(ringA.current.id);
+    expect(i.store.rawRows('prac_2')).toHaveLength(3);
+    // Still the forgery it was: prac_1 stripped of its tags now refuses the start.
+    i.strip('prac_1');
+    expect((await i.start(ringA)).problem).toMatchObject({ code: 'AUDIT_LOG_DOWNGRADED', chains: ['prac_1'] });
+  });
+
   it('writes itself when missing on an install whose chains are tagged, and then refuses an unkeyed chain beside them', async () => {
     const i = install();
     await i.record(ringA, 'prac_1');

@@ -11,7 +11,9 @@
  *   absent                 some tagged                    write it: keyed before markers existed
  *   valid                  all end tagged                 rewrite it if under a retired key or new
  *                                                          chains appeared (binds them too)
- *   valid (or written)     one ends untagged              AUDIT_LOG_DOWNGRADED: never tagged over
+ *   valid (or written)     one ends untagged, else sound  AUDIT_LOG_DOWNGRADED: never tagged over
+ *   any                    one broken otherwise           left alone, reported (AUDIT_CHAIN_UNVERIFIED
+ *                                                          by the caller); the start goes on
  *   unreadable or forged   any                            AUDIT_MARKER_INVALID: fail closed
  *   another install's      any                            AUDIT_MARKER_FOREIGN: fail closed
  *
@@ -38,7 +40,7 @@ export interface KeyedInstallProblem {
   code: KeyedInstallCode;
   /** For the operator: names the marker file and chain ids, never anything else. */
   message: string;
-  /** Chains ending in untagged events (AUDIT_LOG_DOWNGRADED); empty otherwise. */
+  /** Chains ending in untagged events but otherwise sound (AUDIT_LOG_DOWNGRADED); empty otherwise. */
   chains: string[];
 }
 
@@ -60,6 +62,17 @@ export interface KeyedInstallOptions<Tx> extends Omit<CheckpointOptions<Tx>, 'ke
 /** A chain whose last event carries no tag after the checkpoints (left alone, or an upgrade that did not verify). */
 function untagged(o: CheckpointOutcome): boolean {
   return o.outcome === 'unverified' && o.fromKeyId === null;
+}
+
+/**
+ * The forgery the marker is for: a chain that holds but for its tags. A
+ * chain broken otherwise (an edited event, a malformed row; on an upgrade
+ * or at any later start) is reported by the caller (AUDIT_CHAIN_UNVERIFIED)
+ * and the start goes on: the append guard refuses appends onto it, and
+ * refusing would lock the whole install out over one damaged chain.
+ */
+function downgrade(o: CheckpointOutcome): boolean {
+  return untagged(o) && o.outcome === 'unverified' && o.break?.reason === 'unkeyed_tail';
 }
 
 export async function secureKeyedInstall<Tx>(o: KeyedInstallOptions<Tx>): Promise<KeyedInstallReport> {
@@ -107,7 +120,7 @@ export async function secureKeyedInstall<Tx>(o: KeyedInstallOptions<Tx>): Promis
     }
   }
 
-  const downgraded = outcomes.filter(untagged).map((x) => x.chain);
+  const downgraded = outcomes.filter(downgrade).map((x) => x.chain);
   if (keyed && downgraded.length > 0) {
     problem = {
       code: 'AUDIT_LOG_DOWNGRADED',

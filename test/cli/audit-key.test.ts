@@ -205,6 +205,50 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     expect(existsSync(join(dir, 'master.key.audit-marker'))).toBe(true);
   });
 
+  it('upgrades the sound chain of a pre-keyed install and reports one with a hash break, starting then and later (review finding: every start refused with AUDIT_LOG_DOWNGRADED)', () => {
+    const dir = copy();
+    let count = 0;
+    doctor(dir, (rows) => {
+      for (const r of rows) Object.assign(r, { key_id: null, mac: null });
+      count = rows.length;
+      return 1;
+    });
+    rmSync(join(dir, 'master.key.audit-marker'));
+    // A second practice's chain, written before keyed chains too, then one of its events edited in place.
+    const other = '01938a2e-0000-7000-8000-0000000000b2';
+    const db = new Database(join(dir, 'sotto.db'));
+    const rows = db.prepare('SELECT * FROM audit_events WHERE chain_key = ? ORDER BY seq').all(practiceId) as Row[];
+    let prev = '0'.repeat(64);
+    const insert = db.prepare(
+      'INSERT INTO audit_events (chain_key, seq, id, at, practice_id, actor_type, actor_id, action, object_type, object_id, source_ip, outcome, details, prev_hash, hash, key_id, mac) VALUES (@chain_key, @seq, @id, @at, @practice_id, @actor_type, @actor_id, @action, @object_type, @object_id, @source_ip, @outcome, @details, @prev_hash, @hash, @key_id, @mac)',
+    );
+    for (const r of rows) {
+      Object.assign(r, { chain_key: other, practice_id: other, id: `${other.slice(0, -4)}${String(r.seq).padStart(4, '0')}`, prev_hash: prev });
+      r.hash = computeEventHash(prev, asEvent(r));
+      prev = r.hash;
+      if (r.seq === 2) r.outcome = r.outcome === 'failure' ? 'success' : 'failure';
+      insert.run(r);
+    }
+    db.prepare('INSERT INTO audit_chain_heads (chain_key, seq, hash) VALUES (?, ?, ?)').run(other, rows.length, prev);
+    db.close();
+    for (let i = 0; i < 2; i++) {
+      const listed = sotto(['voicemail', 'list'], { SOTTO_DATA_DIR: dir });
+      expect(listed.status, listed.stderr).toBe(0);
+      expect(listed.stderr).not.toContain('AUDIT_LOG_DOWNGRADED');
+      expect(listed.stderr).toContain(`"code":"AUDIT_CHAIN_UNVERIFIED","chain":"${other}","fromKeyId":null,"seq":2,"reason":"hash_mismatch"`);
+      const r = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(`chain ${practiceId}: `);
+      expect(r.stdout).toMatch(new RegExp(`chain ${practiceId}: \\d+ event\\(s\\), intact, keyed from seq ${count + 1} \\(event `));
+      expect(r.stderr).toContain(`chain ${other}: BROKEN at seq 2 (hash_mismatch), event ${rows[1]!.id}, 1 event(s) verified before it`);
+      expect(r.stderr).not.toContain('AUDIT_LOG_DOWNGRADED');
+    }
+    const check = new Database(join(dir, 'sotto.db'), { readonly: true });
+    expect(check.prepare('SELECT count(*) AS n FROM audit_events WHERE chain_key = ? AND key_id IS NOT NULL').get(other)).toEqual({ n: 0 });
+    check.close();
+    expect(marker(dir).chains.sort()).toEqual([other, practiceId].sort());
+  });
+
   it('exits 3 on an export whose chain holds but no tag at hand vouches for it (review finding: forged exports exited 0)', () => {
     const genuine = sotto(['audit', 'export'], { SOTTO_DATA_DIR: pristine }).stdout;
     const dir = mkdtempSync(join(tmpdir(), 'sotto-audit-key-export-'));
