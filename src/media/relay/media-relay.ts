@@ -30,75 +30,26 @@ import type { LatchPolicy } from '../rtp/peer-latch.ts';
 import type { G711Codec } from '../sdp/offer-answer.ts';
 import { serializeSdp, type SessionDescription } from '../sdp/session-description.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
-import type { CallStats, DtmfNotice, LegMediaConfig, LegToConfigure, WorkerSettings } from './control-messages.ts';
+import type { CallStats, DtmfNotice, LegToConfigure, WorkerSettings } from './control-messages.ts';
 import { NativeCalls } from './native-calls.ts';
 import type { NativeDataPlane } from './native-plane.ts';
-import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pinned, type LatchPin } from './native-fit.ts';
-import { RtpPortPool, type PortRange } from './port-pool.ts';
-import { playSourcePcm, type ForkHandle, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
+import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pinned } from './native-fit.ts';
+import { RtpPortPool } from './port-pool.ts';
+import { playSourcePcm, type ForkHandle, type MediaRelayOptions, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
+import { newCallRecord, offererKey, pendingLegId, type CallRecord } from './relay-call-record.ts';
 import { RelayError } from './relay-error.ts';
-import { advertisedToward, readdressed, type AdvertisedAddress } from './sdp-address.ts';
-import { RelayWorkerPool, type WorkerSlot } from './worker-pool.ts';
+import { advertisedToward, readdressed } from './sdp-address.ts';
+import { RelayWorkerPool } from './worker-pool.ts';
 import {
   answerLocally,
   bridgeAnswer,
   bridgeOffer,
   parseOfferSdp,
-  SdpIdentityCounter,
   type AnswerOptions,
-  type Exchange,
   type OfferOptions,
 } from './sdp-bridge.ts';
 
-export type { ForkHandle, PlaybackHandle, PlaySource, RecordedFrame, RecordingHandle, RecordingSink } from './relay-types.ts';
-
-export interface MediaRelayOptions {
-  /** Local address media sockets bind to. */
-  readonly bindAddress: string;
-  /** Address written into SDP c= and o=, one or per peer (sdp-address.ts); default bindAddress. */
-  readonly advertisedAddress?: AdvertisedAddress;
-  readonly portRange: PortRange;
-  /** Worker threads; default one per core. */
-  readonly workers?: number;
-  /** No RTP from either leg for this long raises onInactive; default 60 s. */
-  readonly inactivityTimeoutMs?: number;
-  /** SO_RCVBUF asked for each media socket; default 2 MiB (the OS may grant less, see stats). */
-  readonly recvBufferSize?: number;
-  readonly sendBufferSize?: number;
-  readonly rtcpIntervalMs?: number;
-  /**
-   * Which plane relays plain calls: 'auto' (default) the native one when it
-   * builds and starts, else the JS workers with a logged code; 'native'
-   * refuses to start without it; 'js' never uses it.
-   */
-  readonly dataPlane?: 'auto' | 'native' | 'js';
-  /** Where the 'auto' fallback's code goes; default one line on stderr (a code, nothing else). */
-  readonly log?: (code: string) => void;
-}
-
-interface CallRecord {
-  /** The worker holding the call, while it is on the JS plane. */
-  slot?: WorkerSlot;
-  /** The call's number on the native plane, while it is there. */
-  native?: number;
-  /** Leg id -> its even RTP port. */
-  readonly ports: Map<string, number>;
-  readonly identity: SdpIdentityCounter;
-  /** Per leg, the SRTP key the relay uses toward it when it is the offerer (stable across re-offers). */
-  readonly offererKeys: Map<string, Buffer>;
-  /** The offer pending or answered; `sent` is offerToPeer as text, as offer() returned it. */
-  exchange?: { readonly exchange: Exchange; readonly peerLegId?: string; readonly sent?: string };
-  /** The other leg of each leg, once paired. */
-  readonly peers: Map<string, string>;
-  /** What each leg last negotiated (to move the call between planes). */
-  readonly configs: Map<string, LegMediaConfig>;
-  /** Latches carried over from the native plane: while a leg's SDP address stays `sdp`, it accepts only `peer`. */
-  readonly pins: Map<string, LatchPin>;
-  /** A move to the JS plane under way. */
-  moving?: Promise<void>;
-  /** Set by delete(): settles once the call's plane has closed its sockets. */
-  deleting?: Promise<void>;
-}
+export type { ForkHandle, MediaRelayOptions, PlaybackHandle, PlaySource, RecordedFrame, RecordingHandle, RecordingSink } from './relay-types.ts';
 
 const BIND_ATTEMPTS = 8;
 const DEFAULT_RECV_BUFFER = 2 * 1024 * 1024;
@@ -270,7 +221,8 @@ export class MediaRelay {
       record.exchange = { exchange, sent, ...(peerLegId !== undefined ? { peerLegId } : {}) };
       return sent;
     } catch (e) {
-      if (record.peers.size === 0 && !record.exchange) await this.delete(callId);
+      // Only this record: a call deleted meanwhile may have given its id to a new one.
+      if (record.peers.size === 0 && !record.exchange && this.calls.get(callId) === record) await this.delete(callId);
       throw e;
     }
   }
@@ -345,7 +297,7 @@ export class MediaRelay {
   }
 
   private newCall(callId: string, native: boolean): CallRecord {
-    const record: CallRecord = { ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map(), configs: new Map(), pins: new Map() };
+    const record = newCallRecord();
     if (native && this.native) record.native = this.native.add(callId);
     else record.slot = this.workers.pick();
     this.calls.set(callId, record);
@@ -530,18 +482,3 @@ export class MediaRelay {
     await this.native?.close();
   }
 }
-
-/** The relay's SRTP key toward `legId` when it offers SRTP: made once, then the same across re-offers. Plain calls never draw one. */
-function offererKey(record: CallRecord, legId: string): Buffer {
-  let key = record.offererKeys.get(legId);
-  if (!key) {
-    key = randomBytes(30);
-    record.offererKeys.set(legId, key);
-  }
-  return key;
-}
-
-function pendingLegId(offererLegId: string): string {
-  return `\u0000pending:${offererLegId}`;
-}
-

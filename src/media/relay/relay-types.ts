@@ -1,10 +1,12 @@
-// What MediaRelay's callers hand it and get back for prompts, recordings
-// and forks (media-relay.ts), and how a prompt's source becomes samples;
+// What MediaRelay's callers hand it (its options) and get back for prompts,
+// recordings and forks (media-relay.ts), and how a prompt's source becomes samples;
 // kept apart so the relay file holds the relay.
 
 import { decodeG711 } from '../codecs/g711.ts';
 import { bytesToPcm16, parseWav } from '../wav.ts';
+import type { PortRange } from './port-pool.ts';
 import { RelayError } from './relay-error.ts';
+import type { AdvertisedAddress } from './sdp-address.ts';
 
 export type PlaySource =
   /** A WAV file's bytes: 8 kHz mono, PCM16 or G.711. */
@@ -50,4 +52,28 @@ export interface RecordingHandle {
 
 export interface ForkHandle {
   stop(): Promise<void>;
+}
+
+export interface MediaRelayOptions {
+  /** Local address media sockets bind to. */
+  readonly bindAddress: string;
+  /** Address written into SDP c= and o=, one or per peer (sdp-address.ts); default bindAddress. */
+  readonly advertisedAddress?: AdvertisedAddress;
+  readonly portRange: PortRange;
+  /** Worker threads; default one per core. */
+  readonly workers?: number;
+  /** No RTP from either leg for this long raises onInactive; default 60 s. */
+  readonly inactivityTimeoutMs?: number;
+  /** SO_RCVBUF asked for each media socket; default 2 MiB (the OS may grant less, see stats). */
+  readonly recvBufferSize?: number;
+  readonly sendBufferSize?: number;
+  readonly rtcpIntervalMs?: number;
+  /**
+   * Which plane relays plain calls: 'auto' (default) the native one when it
+   * builds and starts, else the JS workers with a logged code; 'native'
+   * refuses to start without it; 'js' never uses it.
+   */
+  readonly dataPlane?: 'auto' | 'native' | 'js';
+  /** Where the 'auto' fallback's code goes; default one line on stderr (a code, nothing else). */
+  readonly log?: (code: string) => void;
 }
