@@ -58,7 +58,6 @@ describe('createLogger', () => {
       [{ Email: 'jane@example.org', callerId: '5550123456', note: 'from (555) 012-3456' }, 'dial %s', '+15550123456'],
       [{ at: new Date(0), url: new URL('https://clinic.example/x'), buf: Buffer.from('ab'), n: 1n === 1n ? 5 : 0 }],
       [{ err }, 'failed'],
-      [err],
       [{ cause: err, list: ['sip:bob@clinic.example', 7, null, undefined, { to: 'x' }] }],
       [{ a: { b: { c: { d: { e: { f: { g: { h: { i: 'sip:x@y' } } } } } } } } }],
       [{ cyclic }],
@@ -73,5 +72,17 @@ describe('createLogger', () => {
     }
     expect(ours.lines).toHaveLength(inputs.length);
     expect(ours.lines.map(timeless)).toEqual(ref.lines.map(timeless));
+  });
+
+  it('an Error logged on its own does not carry its message into the line unscrubbed', () => {
+    const out = sink();
+    const logger = createLogger('info', out.stream);
+    logger.info(Object.assign(new Error('refused for tel:+15550123456 (jane@example.org)'), { code: 'E_X' }));
+    expect(out.lines).toHaveLength(1);
+    const line = out.lines[0]!;
+    expect(line).not.toMatch(/5550123456|jane@example\.org/);
+    const parsed = JSON.parse(line) as { msg: string; err: { code?: string } };
+    expect(parsed.msg).toContain('[redacted]');
+    expect(parsed.err.code).toBe('E_X');
   });
 });
