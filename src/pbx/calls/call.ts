@@ -135,9 +135,8 @@ export class Call implements UnavailableCall, ForkEvents {
     this.media = media;
     this.destinations = destinations;
     if (this.ringDeadline === 0) this.ringDeadline = Date.now() + ringTimeoutMs;
-    // One relay leg toward the callee, whichever phone answers; each branch's
-    // SDP names the relay address facing that phone (RFC 3264 6): a softphone
-    // on a VPN or the server's second card cannot reach the desk phones' one.
+    // One relay leg toward the callee, whichever phone answers; each branch's SDP names the
+    // address facing that phone (RFC 3264 6): a VPN softphone cannot reach the desk phones' one.
     let sdpForB: string[];
     try {
       this.relayed = true;
