@@ -63,6 +63,18 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
     db.close();
   }
 
+  /** The install as a version before keyed chains left it: no key ids, no tags, no marker. Returns the chain's length. */
+  function asPreKeyed(dir: string): number {
+    let count = 0;
+    doctor(dir, (rows) => {
+      for (const r of rows) Object.assign(r, { key_id: null, mac: null });
+      count = rows.length;
+      return 1;
+    });
+    rmSync(join(dir, 'master.key.audit-marker'));
+    return count;
+  }
+
   const marker = (dir: string) => JSON.parse(readFileSync(join(dir, 'master.key.audit-marker'), 'utf8')) as { keyId: string; chains: string[]; mac: string };
 
   it('keeps a keyed-install marker beside the master key, owner-only, naming the install\'s chains as of its last start', () => {
@@ -185,14 +197,8 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
 
   it('checkpoints an install upgraded from unkeyed chains at its first start, then keys every new event', () => {
     const dir = copy();
-    let count = 0;
     // What the previous version wrote: no key id, no tag, hashes without them, and no keyed-install marker beside the key.
-    doctor(dir, (rows) => {
-      for (const r of rows) Object.assign(r, { key_id: null, mac: null });
-      count = rows.length;
-      return 1;
-    });
-    rmSync(join(dir, 'master.key.audit-marker'));
+    const count = asPreKeyed(dir);
     // The command's start is the upgrade moment: an audit.key_checkpoint under the audit key now ends the chain.
     const first = sotto(['audit', 'verify'], { SOTTO_DATA_DIR: dir });
     expect(first.status, first.stderr).toBe(0);
@@ -207,13 +213,7 @@ describe('sotto audit verify on a keyed chain', { timeout: 180_000 }, () => {
 
   it('upgrades the sound chain of a pre-keyed install and reports one with a hash break, starting then and later (review finding: every start refused with AUDIT_LOG_DOWNGRADED)', () => {
     const dir = copy();
-    let count = 0;
-    doctor(dir, (rows) => {
-      for (const r of rows) Object.assign(r, { key_id: null, mac: null });
-      count = rows.length;
-      return 1;
-    });
-    rmSync(join(dir, 'master.key.audit-marker'));
+    const count = asPreKeyed(dir);
     // A second practice's chain, written before keyed chains too, then one of its events edited in place.
     const other = '01938a2e-0000-7000-8000-0000000000b2';
     const db = new Database(join(dir, 'sotto.db'));

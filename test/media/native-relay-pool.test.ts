@@ -12,19 +12,14 @@ import { MediaRelay } from '../../src/media/relay/index.ts';
 import { buildNativeRelay } from '../../src/media/relay/native-build.ts';
 import { NativeDataPlane } from '../../src/media/relay/native-plane.ts';
 import type { NativeLegConfig } from '../../src/media/relay/native-protocol.ts';
-import { Endpoint, openPhone, portOf, rtcpReport, rtp, sdp } from './support/udp-phones.ts';
+import { Endpoint, openPair, portOf, rtcpReport, rtp, sdp } from './support/udp-phones.ts';
 
 const opened: Endpoint[] = [];
 afterAll(() => {
   for (const e of opened) e.close();
 });
 
-async function phones() {
-  const a = await openPhone();
-  const b = await openPhone();
-  opened.push(a.rtp, a.rtcp, b.rtp, b.rtcp);
-  return { a, b };
-}
+const phones = () => openPair(opened);
 
 async function plainCall(relay: MediaRelay, callId: string) {
   const { a, b } = await phones();

@@ -8,19 +8,14 @@
 // lends 42700-42739 to one call too, but its pool binds from 42700 up.
 import { afterAll, describe, expect, it } from 'vitest';
 import { MediaRelay } from '../../src/media/relay/index.ts';
-import { Endpoint, openPhone, portOf, sdp } from './support/udp-phones.ts';
+import { Endpoint, openPair, portOf, sdp } from './support/udp-phones.ts';
 
 const opened: Endpoint[] = [];
 afterAll(() => {
   for (const e of opened) e.close();
 });
 
-async function phones() {
-  const a = await openPhone();
-  const b = await openPhone();
-  opened.push(a.rtp, a.rtcp, b.rtp, b.rtcp);
-  return { a, b };
-}
+const phones = () => openPair(opened);
 
 const srtpSdp = (port: number) => sdp(port).replace('RTP/AVP', 'RTP/SAVP') + 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:' + Buffer.alloc(30, 7).toString('base64') + '\r\n';
 

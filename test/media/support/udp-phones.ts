@@ -62,6 +62,14 @@ export async function openPhone(): Promise<{ rtp: Endpoint; rtcp: Endpoint }> {
   throw new Error('no free port pair for a test phone');
 }
 
+/** Two phones (caller side a, callee side b), their sockets kept in `opened` for the test file to close. */
+export async function openPair(opened: Endpoint[]): Promise<{ a: { rtp: Endpoint; rtcp: Endpoint }; b: { rtp: Endpoint; rtcp: Endpoint } }> {
+  const a = await openPhone();
+  const b = await openPhone();
+  opened.push(a.rtp, a.rtcp, b.rtp, b.rtcp);
+  return { a, b };
+}
+
 export const sdp = (port: number, direction = 'sendrecv') =>
   `v=0\r\no=- ${port} 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=${direction}\r\n`;
 export const portOf = (text: string) => Number(/m=audio (\d+)/.exec(text)![1]);
