@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { openRuntime } from '../../src/app/runtime.ts';
 import { SOTTO_BIN, sotto } from '../support/cli.ts';
+import { pcm16ToBytes, writeWav } from '../../src/media/wav.ts';
 
 const ports = { SOTTO_BIND: '127.0.0.1', SOTTO_HTTP_PORT: '0', SOTTO_SIP_PORT: '0', SOTTO_SIP_TLS_PORT: '0' };
 
@@ -35,22 +36,8 @@ async function start(env: Record<string, string>): Promise<{ url: string; stop: 
 
 /** An 8 kHz mono PCM16 WAV of a deterministic tone. */
 function wav(ms: number): Buffer {
-  const samples = (ms * 8) | 0;
-  const b = Buffer.alloc(44 + samples * 2);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + samples * 2, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), 44 + i * 2);
-  return b;
+  const tone = Int16Array.from({ length: (ms * 8) | 0 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  return writeWav({ encoding: 'pcm16' }, pcm16ToBytes(tone));
 }
 
 /** The sealed greeting's plaintext as the vault opens it on this data dir. */
