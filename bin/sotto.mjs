@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point for `npx sotto …` and `npm start`. Plain JavaScript on purpose:
 // it must run before dependencies exist, install them if missing, then hand
-// over to the TypeScript CLI through tsx's loader (no build step).
+// over to the TypeScript CLI through Sotto's own module hooks (no build step;
+// scripts/ts-hooks.mjs says why not tsx's).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,7 +10,7 @@ import { ensureNodeModules } from '../scripts/ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-if (!existsSync(join(root, 'node_modules', 'tsx'))) {
+if (!existsSync(join(root, 'node_modules', 'esbuild'))) {
   ensureNodeModules(root);
 }
 
@@ -24,7 +25,7 @@ if (process.argv[2] === 'start') {
   }
 }
 
-const { register } = await import(pathToFileURL(join(root, 'node_modules/tsx/dist/esm/api/index.mjs')).href);
-register();
+// Only after the install above: the hooks load esbuild from node_modules.
+await import('../scripts/register-ts.mjs');
 const { main } = await import(pathToFileURL(join(root, 'src/cli/main.ts')).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,5 @@
-// Starts a media worker. Worker threads do not inherit the TypeScript loader
-// Sotto runs under (tsx, or vitest's), so the worker registers tsx itself
-// before loading its TypeScript entry.
-import { register } from 'tsx/esm/api';
-
-register();
+// Starts a media worker. Worker threads do not inherit the module hooks of
+// the thread that made them (Sotto's own, or vitest's), so the worker
+// registers Sotto's hooks itself before loading its TypeScript entry.
+await import('../../../scripts/register-ts.mjs');
 await import(new URL('./relay-worker.ts', import.meta.url).href);
