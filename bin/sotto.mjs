@@ -1,14 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 // Entry point for `npx sotto …` and `npm start`. Plain JavaScript on purpose:
 // it must run before dependencies exist, install them if missing, then hand
 // over to the TypeScript CLI through Sotto's own module hooks (no build step;
 // scripts/ts-hooks.mjs says why not tsx's).
-//
-// --max-semi-space-size=32 (MB; Node 20's default is 16), also in `npm start`:
-// every call leaves its transactions alive for up to 32 s (RFC 3261 timers),
-// so a larger young generation collects less often for the same garbage.
-// Call setups through sockets, alternated with the default on one core:
-// 0.82-0.94 ms of CPU a call against 0.90-0.95 (4 pairs, 4/4 lower).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
