@@ -4,8 +4,8 @@
 // the callee (registered, answers, hears the BYE), bounded in rate and
 // concurrency. Printed per run: calls completed, setups/s by the wall clock
 // and by the Sotto server process's CPU (utime+stime of every thread: main,
-// relay workers, V8's GC and compiler threads; not tsx's esbuild service
-// nor festival rendering greetings at start), i.e. per core; the
+// relay workers, V8's GC and compiler threads; not the esbuild service
+// that loads Sotto's TypeScript at start, nor festival rendering greetings at start), i.e. per core; the
 // retransmissions either sipp saw (a retransmission means Sotto was late,
 // and costs it CPU twice); the busiest threads' CPU a call.
 //
@@ -53,7 +53,7 @@ function commOf(pid: number): string {
   }
 }
 
-/** Whether festival (text2wave) is still rendering greetings under the server (tsx's esbuild service stays). */
+/** Whether festival (text2wave) is still rendering greetings under the server (the esbuild service may still be up: scripts/ts-hooks.mjs stops it 2 s after the last load). */
 function rendering(pid: number): boolean {
   return processTree(pid).some((p) => {
     try {

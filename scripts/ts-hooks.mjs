@@ -13,9 +13,21 @@
 // Node's own resolution finds them.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { transform } from 'esbuild';
+import { stop, transform } from 'esbuild';
 
 const TS_FILE = /\.(?:ts|mts)$/;
+
+// esbuild transforms in a child process of its own (about 12 MB), one per
+// thread that registers these hooks: the main thread and each media worker.
+// Once nothing has been loaded for a while it is stopped; an import made
+// later (a lazily loaded module) starts it again.
+const IDLE_STOP_MS = 2000;
+let idle;
+function stopWhenIdle() {
+  clearTimeout(idle);
+  idle = setTimeout(() => void stop(), IDLE_STOP_MS);
+  idle.unref();
+}
 
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !TS_FILE.test(url)) return nextLoad(url, context);
@@ -26,7 +38,10 @@ export async function load(url, context, nextLoad) {
     target: `node${process.versions.node}`,
     // Stack traces name the .ts file and line (process.setSourceMapsEnabled in register-ts.mjs).
     sourcemap: 'inline',
+    // The mappings only: the .ts files are on disk, and a copy of every one in memory would outlive start-up.
+    sourcesContent: false,
     sourcefile: file,
   });
+  stopWhenIdle();
   return { format: 'module', source: code, shortCircuit: true };
 }

@@ -4,7 +4,7 @@
 // __name() wrapping of closures, which cost a property definition on every
 // datagram the SIP transport received).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,8 +28,12 @@ function runTs(files: Record<string, string>, entry: string): { status: number |
     "process.on('exit', () => process.stdout.write(`names defined: ${defined}\\n`));",
   ].join('\n');
   for (const [name, text] of Object.entries({ ...files, 'count-names.mjs': counter })) writeFileSync(join(dir, name), text);
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'count-names.mjs')).href, '--import', REGISTER, join(dir, entry)], { encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  try {
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'count-names.mjs')).href, '--import', REGISTER, join(dir, entry)], { encoding: 'utf8', timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('scripts/ts-hooks.mjs', () => {
@@ -39,10 +43,12 @@ describe('scripts/ts-hooks.mjs', () => {
         'shape.ts': [
           'export enum Kind { A = 1, B }',
           'export class Box { constructor(private readonly v: number) {} get value(): number { return this.v; } }',
+          // A type only: the import of it must vanish, as shape.ts exports no such value.
+          'export interface Shape { kind: Kind }',
         ].join('\n'),
         'main.ts': [
           "import { Box, Kind } from './shape.ts';",
-          "import type { Buffer } from 'node:buffer';",
+          "import type { Shape } from './shape.ts';",
           // As the SIP transport did for every datagram: closures made per call, named by their binding.
           'function handler(n: number): number {',
           '  const reply = (x: number): number => x + n;',
@@ -51,7 +57,7 @@ describe('scripts/ts-hooks.mjs', () => {
           '}',
           'let sum = 0;',
           'for (let i = 0; i < 1000; i++) sum += handler(i);',
-          'const unused: Buffer | undefined = undefined;',
+          'const unused: Shape | undefined = undefined;',
           'console.log(JSON.stringify({ sum, kind: Kind.B, box: new Box(7).value, name: handler.name, unused }));',
         ].join('\n'),
       },
@@ -83,14 +89,35 @@ describe('scripts/ts-hooks.mjs', () => {
         'boot.mjs': [`await import(${JSON.stringify(REGISTER)});`, "await import(new URL('./work.ts', import.meta.url).href);"].join('\n'),
         'main.ts': [
           "import { Worker } from 'node:worker_threads';",
-          "const w = new Worker(new URL('./boot.mjs', import.meta.url));",
+          // execArgv [] so the worker does not inherit --import: only boot.mjs can give it the hooks.
+          "const w = new Worker(new URL('./boot.mjs', import.meta.url), { execArgv: [] });",
           "w.once('message', (m: number) => { console.log(m); void w.terminate(); });",
         ].join('\n'),
       },
       'main.ts',
     );
     expect(r.stderr).toBe('');
-    // (The worker prints its own count of names defined too.)
-    expect(r.stdout.trim().split('\n')).toContain('42');
+    expect(r.stdout.trim().split('\n')[0]).toBe('42');
+  });
+
+  it('leaves no esbuild process running once start-up has loaded everything (ps shows only Sotto)', () => {
+    const r = runTs(
+      {
+        'main.ts': [
+          "import { execFileSync } from 'node:child_process';",
+          'const children = (): string[] => {',
+          "  const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm='], { encoding: 'utf8' });",
+          "  return out.split('\\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'ps');",
+          '};',
+          'const during = children();',
+          'setTimeout(() => console.log(JSON.stringify({ during, after: children() })), 3500);',
+        ].join('\n'),
+      },
+      'main.ts',
+    );
+    expect(r.stderr).toBe('');
+    const { during, after } = JSON.parse(r.stdout.trim().split('\n')[0] ?? '') as { during: string[]; after: string[] };
+    expect(during).toContain('esbuild');
+    expect(after).toEqual([]);
   });
 });

@@ -86,8 +86,8 @@ interface CredentialLookup {
   cred: RegistrarCredential | undefined;
 }
 
-// Module functions, not closures made per REGISTER: tsx (keepNames) wraps
-// every named closure in a __name() call each time it is made.
+// Module functions, not closures made per REGISTER: nothing to allocate
+// for each request.
 function ha1Of(looked: CredentialLookup, username: string, cred: RegistrarCredential | undefined, algorithm: string): string | undefined {
   looked.username = username;
   looked.cred = cred;
