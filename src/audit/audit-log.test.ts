@@ -113,7 +113,7 @@ describe('tampering is caught by verify', () => {
   it('an edited field: hash_mismatch at that seq', async () => {
     const { store } = await seed(5);
     store.rawRows('prac_1')[2]!.actor.id = 'usr_8';
-    expect(await verifyStoredChain(store, 'prac_1')).toEqual({ ok: false, break: { seq: 3, reason: 'hash_mismatch', id: 'evt_3' }, verifiedCount: 2 });
+    expect(await verifyStoredChain(store, 'prac_1')).toEqual({ ok: false, break: { seq: 3, reason: 'hash_mismatch', id: 'evt_3' }, verifiedCount: 2, keySegments: [] });
   });
 
   it('an edit with its own hash recomputed: the next link breaks', async () => {

@@ -84,7 +84,12 @@ describe('a keyed chain', () => {
     rebuild(rows, 3, null, store);
     // Without the key the forgery is a consistent chain: that was the whole log's protection before.
     expect(verifyChain(rows)).toMatchObject({ ok: true, count: 6 });
-    expect(verifyChain(rows, { keys: ringA })).toEqual({ ok: false, break: { seq: 4, reason: 'mac_mismatch', id: 'evt_4' }, verifiedCount: 3 });
+    expect(verifyChain(rows, { keys: ringA })).toEqual({
+      ok: false,
+      break: { seq: 4, reason: 'mac_mismatch', id: 'evt_4' },
+      verifiedCount: 3,
+      keySegments: [{ keyId: ringA.current.id, fromSeq: 1, fromId: 'evt_1', toSeq: 3, checkpoint: false }],
+    });
     // Tags re-made under a key of the forger's own do not help.
     rebuild(rows, 3, auditKeyring(Buffer.alloc(32, 0x66)));
     expect(verifyChain(rows, { keys: ringA })).toMatchObject({ ok: false, break: { seq: 4, reason: 'mac_mismatch' } });
@@ -94,7 +99,12 @@ describe('a keyed chain', () => {
     const { store, logUnder, append, forge } = install();
     await append(logUnder(ringA), 3);
     await forge(null); // the old, unkeyed way, as a forger without the key would
-    expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 4, reason: 'unkeyed_after_keyed', id: 'evt_4' }, verifiedCount: 3 });
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({
+      ok: false,
+      break: { seq: 4, reason: 'unkeyed_after_keyed', id: 'evt_4' },
+      verifiedCount: 3,
+      keySegments: [{ keyId: ringA.current.id, fromSeq: 1, fromId: 'evt_1', toSeq: 3, checkpoint: false }],
+    });
     // The rule needs no key: an offline check of an export refuses it too.
     expect(verifyChain(await store.readRange('prac_1'))).toMatchObject({ ok: false, break: { seq: 4, reason: 'unkeyed_after_keyed' } });
   });
@@ -114,8 +124,14 @@ describe('a keyed chain', () => {
     await forge(auditKeyring(Buffer.alloc(32, 0x66)));
     expect(await verifyStoredChain(store, 'prac_1', ringA)).toMatchObject({ ok: false, break: { seq: 3, reason: 'stale_key' } });
     const other = install();
-    await other.append(other.logUnder(auditKeyring(Buffer.alloc(32, 0x66))), 2);
-    expect(await verifyStoredChain(other.store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 1, reason: 'unauthenticated_tail', id: 'evt_1' }, verifiedCount: 2 });
+    const theirs = auditKeyring(Buffer.alloc(32, 0x66));
+    await other.append(other.logUnder(theirs), 2);
+    expect(await verifyStoredChain(other.store, 'prac_1', ringA)).toEqual({
+      ok: false,
+      break: { seq: 1, reason: 'unauthenticated_tail', id: 'evt_1' },
+      verifiedCount: 2,
+      keySegments: [{ keyId: theirs.current.id, fromSeq: 1, fromId: 'evt_1', toSeq: 2, checkpoint: false }],
+    });
   });
 
   it('catches a deleted last event against the head, and a rolled-back head only against a published checkpoint', async () => {
@@ -172,7 +188,7 @@ describe('a chain rewritten as unkeyed events (review finding: a tagged append u
   it('fails verify with the keys at hand (unkeyed_tail), though the SHA-256 chain holds', async () => {
     const { store } = await strippedChain();
     expect(await verifyStoredChain(store, 'prac_1')).toMatchObject({ ok: true, count: 3, keyedFrom: null });
-    expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 3, reason: 'unkeyed_tail', id: 'evt_3' }, verifiedCount: 3 });
+    expect(await verifyStoredChain(store, 'prac_1', ringA)).toEqual({ ok: false, break: { seq: 3, reason: 'unkeyed_tail', id: 'evt_3' }, verifiedCount: 3, keySegments: [] });
   });
 
   it('is never linked onto: the next audited action fails with AUDIT_CHAIN_UNAUTHENTICATED and records nothing', async () => {
@@ -214,7 +230,17 @@ describe('which chains verify walks (review finding: a head row at seq 0 or dele
     await append(logUnder(ringA), 2);
     store.rawSetHead('prac_1', { seq: 0, hash: '0'.repeat(64) });
     expect(await store.chainKeys()).toEqual(['prac_1']);
-    expect((await verifyStore(store, ringA)).chains).toEqual([{ chain: 'prac_1', result: { ok: false, break: { seq: 2, reason: 'head_mismatch' }, verifiedCount: 2 } }]);
+    expect((await verifyStore(store, ringA)).chains).toEqual([
+      {
+        chain: 'prac_1',
+        result: {
+          ok: false,
+          break: { seq: 2, reason: 'head_mismatch' },
+          verifiedCount: 2,
+          keySegments: [{ keyId: ringA.current.id, fromSeq: 1, fromId: 'evt_1', toSeq: 2, checkpoint: false }],
+        },
+      },
+    ]);
     store.rawDeleteHead('prac_1');
     expect((await verifyStore(store, ringA)).ok).toBe(false);
     // A genuine chain copied under another practice's key is not that practice's chain.
@@ -274,9 +300,18 @@ describe('after a master key rotation', () => {
   it('refuses events under the retired key after the new one (a stolen old key file)', async () => {
     const { store, logUnder, append, forge, clock } = install();
     await append(logUnder(ringA), 2);
-    await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock });
+    await checkpointChains({ store, keys: ringB, transaction: (fn) => store.transaction(fn), clock, newId: () => 'evt_cp' });
     await forge(ringA);
-    expect(await verifyStoredChain(store, 'prac_1', ringB)).toMatchObject({ ok: false, break: { seq: 4, reason: 'stale_key' } });
+    // The break names both keys of the events before it: the rotation's checkpoint verified, under the new one.
+    expect(await verifyStoredChain(store, 'prac_1', ringB)).toEqual({
+      ok: false,
+      break: { seq: 4, reason: 'stale_key', id: 'evt_3' },
+      verifiedCount: 3,
+      keySegments: [
+        { keyId: ringA.current.id, fromSeq: 1, fromId: 'evt_1', toSeq: 2, checkpoint: false },
+        { keyId: ringB.current.id, fromSeq: 3, fromId: 'evt_cp', toSeq: 3, checkpoint: true },
+      ],
+    });
   });
 });
 

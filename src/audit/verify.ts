@@ -104,7 +104,13 @@ export type ChainVerification =
       /** True when the keys were at hand and a valid tag covers the whole chain. */
       authenticated: boolean;
     }
-  | { ok: false; break: ChainBreak; verifiedCount: number };
+  | {
+      ok: false;
+      break: ChainBreak;
+      verifiedCount: number;
+      /** The keys of the events verified before the break, as for an intact chain: an auditor still learns which key tags which range. */
+      keySegments: KeySegment[];
+    };
 
 export interface VerifyOptions {
   /** The chain's key as the store knows it; events with another practiceId are refused. Omit to take it from the first event. */
@@ -213,14 +219,15 @@ export class ChainVerifier {
       if (this.#unauthenticated !== null) this.#fail(this.#unauthenticated.seq, 'unauthenticated_tail', this.#unauthenticated.id);
       else if (this.#count > 0 && this.#keyedFrom === null) this.#fail(this.#head.seq, 'unkeyed_tail', this.#lastId);
     }
-    if (this.#broken) return { ok: false, break: this.#broken, verifiedCount: this.#count };
+    const keySegments = this.#segments.map((x) => ({ ...x }));
+    if (this.#broken) return { ok: false, break: this.#broken, verifiedCount: this.#count, keySegments };
     return {
       ok: true,
       count: this.#count,
       head: this.head,
       keyedFrom: this.#keyedFrom,
       headKeyId: this.#keyId,
-      keySegments: this.#segments.map((x) => ({ ...x })),
+      keySegments,
       authenticated: this.#keys !== undefined && this.#keyedFrom !== null && this.#unauthenticated === null,
     };
   }

@@ -22,8 +22,9 @@ export function presentAuditEvent(e: AuditEvent, reasons: Map<string, string>): 
 }
 
 export function presentChainStatus(v: ChainVerification, checkedAt: Date): Static<typeof ChainStatusView> {
+  const keySegments = v.keySegments.map((g) => ({ keyId: g.keyId, fromSeq: g.fromSeq, fromId: g.fromId, toSeq: g.toSeq, checkpoint: g.checkpoint }));
   if (v.ok) {
-    return { ok: true, checkedAt: checkedAt.toISOString(), verifiedCount: v.count, head: { ...v.head }, keyedFrom: v.keyedFrom, authenticated: v.authenticated, break: null };
+    return { ok: true, checkedAt: checkedAt.toISOString(), verifiedCount: v.count, head: { ...v.head }, keyedFrom: v.keyedFrom, authenticated: v.authenticated, keySegments, break: null };
   }
-  return { ok: false, checkedAt: checkedAt.toISOString(), verifiedCount: v.verifiedCount, head: null, keyedFrom: null, authenticated: false, break: { ...v.break } };
+  return { ok: false, checkedAt: checkedAt.toISOString(), verifiedCount: v.verifiedCount, head: null, keyedFrom: null, authenticated: false, keySegments, break: { ...v.break } };
 }

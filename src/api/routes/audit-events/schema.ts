@@ -46,6 +46,19 @@ export const ChainStatusView = Type.Object({
     description: 'The first event tagged under an audit key (events before it predate keyed chains); null when none is, or when not ok',
   }),
   authenticated: Type.Boolean({ description: "A valid tag under the install's audit key covers the whole chain (false for a chain written entirely before keying)" }),
+  keySegments: Type.Array(
+    Type.Object({
+      keyId: Type.String({ description: 'The audit key (ak_…) that tags every event of the range' }),
+      fromSeq: Type.Integer(),
+      fromId: Type.String({ description: "The range's first event: after a rotation, the re-keying checkpoint" }),
+      toSeq: Type.Integer(),
+      checkpoint: Type.Boolean({ description: "The first event is Sotto's re-keying checkpoint from the key before" }),
+    }),
+    {
+      description:
+        'Which audit key tags which range of events, one entry per key in chain order (after `sotto keys rotate`: the events before under the old key, the checkpoint and what follows under the new one); empty when no event is keyed; when not ok, the events checked before the break',
+    },
+  ),
   break: Type.Union([
     Type.Object({
       seq: Type.Integer(),
