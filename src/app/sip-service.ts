@@ -219,6 +219,7 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
       portRange: rt.config.rtpPorts,
       // The native data plane could not start (no `cc`, a failed build, a crash): calls relay on the JS workers.
       log: (code) => rt.logger.warn({ event: 'media.native_plane_unavailable', code }, 'media relay on JS workers'),
+      onPortHeld: portHeldWarning(rt.logger),
     });
   } catch (e) {
     await stack.close();
@@ -333,4 +334,25 @@ async function freeUdpTcpPort(host: string): Promise<number> {
     if (tcpFree) return port;
   }
   throw new Error('no free port for SIP');
+}
+
+/**
+ * A port of SOTTO_RTP_PORTS in use elsewhere (most often a second Sotto
+ * given the same range): one warning a minute, with how many more since,
+ * so the operator learns why calls may fail to get media without a line
+ * for every call.
+ */
+export function portHeldWarning(logger: Runtime['logger'], now: () => number = Date.now): (port: number) => void {
+  let last: number | undefined;
+  let since = 0;
+  return (port) => {
+    const t = now();
+    if (last !== undefined && t - last < 60_000 && t >= last) {
+      since++;
+      return;
+    }
+    logger.warn({ event: 'media.port_held', code: 'RELAY_PORT_HELD', port, heldSinceLast: since }, 'an RTP port of SOTTO_RTP_PORTS is in use by another program (another Sotto on the same range?); skipped');
+    last = t;
+    since = 0;
+  };
 }

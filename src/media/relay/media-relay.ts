@@ -37,7 +37,7 @@ import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pi
 import { RtpPortPool } from './port-pool.ts';
 import { playSourcePcm, type ForkHandle, type MediaRelayOptions, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
 import { newCallRecord, offererKey, pendingLegId, type CallRecord } from './relay-call-record.ts';
-import { RelayError } from './relay-error.ts';
+import { portHeldElsewhere, RelayError } from './relay-error.ts';
 import { advertisedToward, readdressed } from './sdp-address.ts';
 import { RelayWorkerPool } from './worker-pool.ts';
 import {
@@ -183,6 +183,8 @@ export class MediaRelay {
       } catch (e) {
         for (const l of legs) this.pool.release(l.port);
         if (!(e instanceof RelayError) || e.code !== 'RELAY_BIND_FAILED') throw e;
+        const held = portHeldElsewhere(e);
+        if (held !== undefined) this.options.onPortHeld?.(held);
         lastError = e;
       }
     }

@@ -25,7 +25,7 @@ import type { Readable, Writable } from 'node:stream';
 import { err, ok, type MediaError, type Result } from '../result.ts';
 import { buildNativeRelay, type NativeBuildErrorCode } from './native-build.ts';
 import { encodeNativeRequest, parseNativeLine, type NativeLegStats, type NativeMessage, type NativePlaneStats, type NativeRequest } from './native-protocol.ts';
-import { RelayError } from './relay-error.ts';
+import { bindFailed, RelayError } from './relay-error.ts';
 
 export interface NativePlaneSettings {
   readonly bindAddress: string;
@@ -288,7 +288,7 @@ export class NativeDataPlane {
 function nativeError(code: string, port: number | undefined, reason: string | undefined): RelayError {
   switch (code) {
     case 'RELAY_BIND_FAILED':
-      return new RelayError('RELAY_BIND_FAILED', `cannot bind media port ${port ?? '?'}: ${reason ?? 'error'}`);
+      return bindFailed(port, reason ?? 'error');
     case 'RELAY_UNKNOWN_CALL':
     case 'RELAY_UNKNOWN_LEG':
       return new RelayError(code, 'the native relay does not know it');

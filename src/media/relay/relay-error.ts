@@ -33,3 +33,17 @@ export class RelayError extends Error {
 export function isRelayError(e: unknown): e is RelayError {
   return e instanceof RelayError;
 }
+
+/**
+ * A RELAY_BIND_FAILED. Its message is made and read only here: it crosses
+ * the worker boundary and the native plane's pipe as text.
+ */
+export function bindFailed(port: number | undefined, reason: string): RelayError {
+  return new RelayError('RELAY_BIND_FAILED', `cannot bind media port ${port ?? '?'}: ${reason}`);
+}
+
+/** The port another program holds (EADDRINUSE), when `e` is a bind failure that says so. */
+export function portHeldElsewhere(e: RelayError): number | undefined {
+  const m = e.code === 'RELAY_BIND_FAILED' ? /^cannot bind media port (\d+): EADDRINUSE$/.exec(e.message) : null;
+  return m ? Number(m[1]) : undefined;
+}

@@ -76,4 +76,10 @@ export interface MediaRelayOptions {
   readonly dataPlane?: 'auto' | 'native' | 'js';
   /** Where the 'auto' fallback's code goes; default one line on stderr (a code, nothing else). */
   readonly log?: (code: string) => void;
+  /**
+   * Told when a port of the range is held by another program (EADDRINUSE),
+   * such as a second Sotto given the same SOTTO_RTP_PORTS: the relay skips
+   * it and tries another pair, up to 8 times a call.
+   */
+  readonly onPortHeld?: (port: number) => void;
 }

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CallRecorder } from './call-recorder.ts';
 import type { ControlRequest, DtmfNotice, ReplyEnvelope, RequestEnvelope, WorkerEvent, WorkerSettings } from './control-messages.ts';
 import { PromptPlayer } from './prompt-player.ts';
-import { RelayError } from './relay-error.ts';
+import { bindFailed, RelayError } from './relay-error.ts';
 import { RelayLeg } from './relay-leg.ts';
 import { RelayedCall } from './relayed-call.ts';
 
@@ -55,7 +55,7 @@ async function handle(request: ControlRequest): Promise<unknown> {
             call.legs.delete(b.legId);
           }
           if (call.legs.size === 0) calls.delete(request.callId);
-          throw new RelayError('RELAY_BIND_FAILED', `cannot bind media port ${port}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+          throw bindFailed(port, (e as NodeJS.ErrnoException).code ?? 'error');
         }
         call.addLeg(leg);
         bound.push(leg);
