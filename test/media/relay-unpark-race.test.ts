@@ -59,12 +59,38 @@ async function expectAllFree(relay: MediaRelay, range: { min: number; max: numbe
   await relay.delete('after-2');
 }
 
+/** A two-pair relay whose pairs a native call left parked, for `body`; closed after. */
+async function withParkedRelay(range: { min: number; max: number }, body: (relay: MediaRelay) => Promise<void>) {
+  const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: range, workers: 1, dataPlane: 'native' });
+  try {
+    await parkBothPairs(relay, range);
+    await body(relay);
+  } finally {
+    await relay.close();
+  }
+}
+
+/**
+ * Offers a worker (SRTP) call, deletes it once `asked` opens (the step the
+ * test holds has been requested), then lets `held` go on: what the offer
+ * settled with (undefined if it succeeded).
+ */
+async function offerDeletedWhileHeld(relay: MediaRelay, callId: string, asked: ReturnType<typeof gate>, held: ReturnType<typeof gate>): Promise<unknown> {
+  const { a } = await phones();
+  const settled = relay.offer(callId, 'a', srtpSdp(a.rtp.port), { peerLegId: 'b' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  await asked.opened;
+  await relay.delete(callId);
+  held.release();
+  return settled;
+}
+
 describe('media relay: a call deleted while its ports are bound', { timeout: 20_000 }, () => {
   it('deleted while the native plane unparks its ports: the offer fails, the worker binds nothing, every port returns to the pool', async () => {
     const range = { min: 42730, max: 42733 };
-    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: range, workers: 1, dataPlane: 'native' });
-    try {
-      await parkBothPairs(relay, range);
+    await withParkedRelay(range, async (relay) => {
       // Hold the plane's answer to the unpark (its request still goes out).
       const insides = relay as unknown as Insides;
       const original = insides.native.unpark.bind(insides.native);
@@ -75,27 +101,15 @@ describe('media relay: a call deleted while its ports are bound', { timeout: 20_
         asked.release();
         return held.opened.then(() => done);
       };
-      const { a } = await phones();
-      const failed = relay.offer('deleted-early', 'a', srtpSdp(a.rtp.port), { peerLegId: 'b' }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      await asked.opened;
-      await relay.delete('deleted-early');
-      held.release();
-      expect(await failed).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
+      expect(await offerDeletedWhileHeld(relay, 'deleted-early', asked, held)).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
       await expect(relay.stats('deleted-early')).rejects.toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
       await expectAllFree(relay, range);
-    } finally {
-      await relay.close();
-    }
+    });
   });
 
   it('deleted while the worker binds its ports: the offer fails, the worker closes them, every port returns to the pool', async () => {
     const range = { min: 42734, max: 42737 };
-    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: range, workers: 1, dataPlane: 'native' });
-    try {
-      await parkBothPairs(relay, range);
+    await withParkedRelay(range, async (relay) => {
       // Hold the worker's answer to the bind (the bind itself reaches it).
       const insides = relay as unknown as Insides;
       const original = insides.workers.request.bind(insides.workers);
@@ -107,18 +121,8 @@ describe('media relay: a call deleted while its ports are bound', { timeout: 20_
         asked.release();
         return held.opened.then(() => done);
       };
-      const { a } = await phones();
-      const failed = relay.offer('deleted-late', 'a', srtpSdp(a.rtp.port), { peerLegId: 'b' }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      await asked.opened;
-      await relay.delete('deleted-late');
-      held.release();
-      expect(await failed).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
+      expect(await offerDeletedWhileHeld(relay, 'deleted-late', asked, held)).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
       await expectAllFree(relay, range);
-    } finally {
-      await relay.close();
-    }
+    });
   });
 });
