@@ -26,6 +26,23 @@ function gate() {
   return { opened, release };
 }
 
+/**
+ * `call`, with its reply held back until the test opens `held`; `asked`
+ * opens once a call that `holds` picks has gone out (the request itself
+ * still reaches the child or worker).
+ */
+function holding<A extends unknown[], R>(call: (...args: A) => Promise<R>, holds: (...args: A) => boolean = () => true) {
+  const held = gate();
+  const asked = gate();
+  const wrapped = (...args: A): Promise<R> => {
+    const done = call(...args);
+    if (!holds(...args)) return done;
+    asked.release();
+    return held.opened.then(() => done);
+  };
+  return { wrapped, asked, held };
+}
+
 /** The relay's private parts the test holds a reply of (a slow child or worker, made deterministic). */
 interface Insides {
   native: { unpark(ports: readonly number[]): Promise<void> };
@@ -75,7 +92,7 @@ async function withParkedRelay(range: { min: number; max: number }, body: (relay
  * test holds has been requested), then lets `held` go on: what the offer
  * settled with (undefined if it succeeded).
  */
-async function offerDeletedWhileHeld(relay: MediaRelay, callId: string, asked: ReturnType<typeof gate>, held: ReturnType<typeof gate>): Promise<unknown> {
+async function offerDeletedWhileHeld(relay: MediaRelay, callId: string, { asked, held }: { asked: ReturnType<typeof gate>; held: ReturnType<typeof gate> }): Promise<unknown> {
   const { a } = await phones();
   const settled = relay.offer(callId, 'a', srtpSdp(a.rtp.port), { peerLegId: 'b' }).then(
     () => undefined,
@@ -92,16 +109,10 @@ describe('media relay: a call deleted while its ports are bound', { timeout: 20_
     const range = { min: 42730, max: 42733 };
     await withParkedRelay(range, async (relay) => {
       // Hold the plane's answer to the unpark (its request still goes out).
-      const insides = relay as unknown as Insides;
-      const original = insides.native.unpark.bind(insides.native);
-      const held = gate();
-      const asked = gate();
-      insides.native.unpark = (ports) => {
-        const done = original(ports);
-        asked.release();
-        return held.opened.then(() => done);
-      };
-      expect(await offerDeletedWhileHeld(relay, 'deleted-early', asked, held)).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
+      const { native } = relay as unknown as Insides;
+      const unpark = holding(native.unpark.bind(native));
+      native.unpark = unpark.wrapped;
+      expect(await offerDeletedWhileHeld(relay, 'deleted-early', unpark)).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
       await expect(relay.stats('deleted-early')).rejects.toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
       await expectAllFree(relay, range);
     });
@@ -111,17 +122,10 @@ describe('media relay: a call deleted while its ports are bound', { timeout: 20_
     const range = { min: 42734, max: 42737 };
     await withParkedRelay(range, async (relay) => {
       // Hold the worker's answer to the bind (the bind itself reaches it).
-      const insides = relay as unknown as Insides;
-      const original = insides.workers.request.bind(insides.workers);
-      const held = gate();
-      const asked = gate();
-      insides.workers.request = (slot, request, transfer) => {
-        const done = original(slot, request, transfer);
-        if (request.op !== 'bind') return done;
-        asked.release();
-        return held.opened.then(() => done);
-      };
-      expect(await offerDeletedWhileHeld(relay, 'deleted-late', asked, held)).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
+      const { workers } = relay as unknown as Insides;
+      const bind = holding(workers.request.bind(workers), (_slot, request) => request.op === 'bind');
+      workers.request = bind.wrapped;
+      expect(await offerDeletedWhileHeld(relay, 'deleted-late', bind)).toMatchObject({ code: 'RELAY_UNKNOWN_CALL' });
       await expectAllFree(relay, range);
     });
   });
