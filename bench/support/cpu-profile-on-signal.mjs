@@ -5,7 +5,7 @@
 // main-thread pause by kind) to <pid>.gc.json. So a benchmark profiles only
 // its measured window, not start-up or warm-up.
 import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 
@@ -34,6 +34,8 @@ process.on('SIGUSR2', () => {
     return;
   }
   observer.disconnect();
+  // BENCH_SETUP_PROFILE=/tmp/new-dir: made here, or the write would throw in the server and the profile be lost.
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${process.pid}.gc.json`), JSON.stringify({ ...gc, heapUsedMb: process.memoryUsage().heapUsed / 1048576 }));
   session.post('Profiler.stop', (err, result) => {
     if (!err) writeFileSync(join(dir, `${process.pid}.cpuprofile`), JSON.stringify(result.profile));
