@@ -15,6 +15,7 @@ import { CallerAuthenticator } from '../pbx/calls/caller-auth.ts';
 import { KyselyMwiBoxDirectory, KyselyMwiSubscriptionStore, MwiService } from '../pbx/mwi/index.ts';
 import type { UnavailableCall, UnavailableReason } from '../pbx/calls/call.ts';
 import { KyselyCallRecordSink } from '../pbx/cdr/index.ts';
+import { LogThrottle } from '../pbx/log-throttle.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
 import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
@@ -343,16 +344,10 @@ async function freeUdpTcpPort(host: string): Promise<number> {
  * for every call.
  */
 export function portHeldWarning(logger: Runtime['logger'], now: () => number = Date.now): (port: number) => void {
-  let last: number | undefined;
-  let since = 0;
+  const lines = new LogThrottle({ windowMs: 60_000, now });
   return (port) => {
-    const t = now();
-    if (last !== undefined && t - last < 60_000 && t >= last) {
-      since++;
-      return;
-    }
-    logger.warn({ event: 'media.port_held', code: 'RELAY_PORT_HELD', port, heldSinceLast: since }, 'an RTP port of SOTTO_RTP_PORTS is in use by another program (another Sotto on the same range?); skipped');
-    last = t;
-    since = 0;
+    const suppressedSinceLast = lines.due('port-held');
+    if (suppressedSinceLast === undefined) return;
+    logger.warn({ event: 'media.port_held', code: 'RELAY_PORT_HELD', port, suppressedSinceLast }, 'an RTP port of SOTTO_RTP_PORTS is in use by another program (another Sotto on the same range?); skipped');
   };
 }

@@ -65,8 +65,8 @@ describe('the operator warning for a held port', () => {
     t += 60_000;
     warn(20006);
     expect(lines).toEqual([
-      { fields: { event: 'media.port_held', code: 'RELAY_PORT_HELD', port: 20000, heldSinceLast: 0 }, msg: expect.stringContaining('SOTTO_RTP_PORTS') },
-      { fields: { event: 'media.port_held', code: 'RELAY_PORT_HELD', port: 20006, heldSinceLast: 2 }, msg: expect.stringContaining('another Sotto') },
+      { fields: { event: 'media.port_held', code: 'RELAY_PORT_HELD', port: 20000, suppressedSinceLast: 0 }, msg: expect.stringContaining('SOTTO_RTP_PORTS') },
+      { fields: { event: 'media.port_held', code: 'RELAY_PORT_HELD', port: 20006, suppressedSinceLast: 2 }, msg: expect.stringContaining('another Sotto') },
     ]);
   });
 });

@@ -12,7 +12,7 @@ import { InviteServerTransaction, type NonInviteServerTransaction, type ServerTr
 import { withContactFallback, type Destination, type MessageSource, type TransportProtocol } from '../../sip/transport/index.ts';
 import type { LocationStore } from '../registrar/location-store.ts';
 import type { RegistrarDirectory } from '../registrar/registrar.ts';
-import { CallerAuthenticator } from './caller-auth.ts';
+import { AuthGate, CallerAuthenticator } from './caller-auth.ts';
 import { classifyDialled } from './dial-plan.ts';
 import { checkCaller, planCallee } from './media-security.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
@@ -82,7 +82,8 @@ interface LegRef {
 }
 
 export class B2bua {
-  private readonly auth: CallerAuthenticator;
+  /** Throttle, digest and their log lines for every new call's INVITE. */
+  private readonly gate: AuthGate;
   /** Calls still ringing, by the caller's Call-ID and From tag (what a CANCEL carries). */
   private readonly ringing = new Map<string, Call>();
   /** Connected legs by dialog key (Call-ID + our tag). */
@@ -98,7 +99,13 @@ export class B2bua {
   private requestKey: string | undefined;
 
   constructor(private readonly o: B2buaOptions) {
-    this.auth = new CallerAuthenticator({ directory: o.directory, nonceSecret: o.nonceSecret, now: o.now });
+    this.gate = new AuthGate({
+      auth: new CallerAuthenticator({ directory: o.directory, nonceSecret: o.nonceSecret, now: o.now }),
+      ...(o.backoff ? { backoff: o.backoff } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+      now: o.now,
+      events: { throttled: 'call.auth_throttled', refused: 'call.auth_refused', message: 'call' },
+    });
     const log = (event: string, callId: string, fields: Record<string, string | number>): void => o.logger?.info({ event, callId, ...fields }, 'call');
     const record = (call: Call): void => {
       if (!call.outcome) return;
@@ -198,19 +205,8 @@ export class B2bua {
   // ------------------------------------------------------------ new calls
 
   private async newCall(tx: InviteServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
-    const gate = this.o.backoff?.check(source.address);
-    if (gate && !gate.allowed) {
-      this.o.logger?.info({ event: 'call.auth_throttled' }, 'call');
-      return void tx.respond(createResponse(request, 403, undefined, { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))] }));
-    }
-    const authed = await this.auth.authenticate(request);
-    if (!authed.ok) {
-      if (authed.countsAsFailure) this.o.backoff?.recordFailure(source.address);
-      // Every call's first INVITE is challenged (RFC 3261 22.1): that is no refusal worth a log line.
-      if (authed.code !== 'SIP_AUTH_NO_CREDENTIALS') this.o.logger?.info({ event: 'call.auth_refused', code: authed.code, status: authed.status }, 'call');
-      return void tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
-    }
-    const caller = authed.caller;
+    const caller = await this.gate.admit(tx, request, source);
+    if (!caller) return;
     const callee = isSipUri(request.uri) ? request.uri.user : undefined;
     if (callee === undefined) return void tx.respond(createResponse(request, 404));
     if (!Call.hasOffer(request)) return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', '399 sotto "offer required"')] }));

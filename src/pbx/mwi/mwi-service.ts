@@ -18,7 +18,7 @@ import { EventNotifier, storeDialog, type NotifierSubscription, type Subscriptio
 import { createResponse, getCallId, getCSeq, getFrom, getHeader, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
 import { systemClock, type Clock, type ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource, TransportProtocol } from '../../sip/transport/index.ts';
-import type { Caller, CallerAuthOutcome } from '../calls/caller-auth.ts';
+import { AuthGate, type CallerAuthOutcome } from '../calls/caller-auth.ts';
 import type { MwiBoxDirectory } from './box-directory.ts';
 import { CSEQ_BLOCK, RESERVE_AHEAD, type MwiSubscriptionStore } from './subscription-store.ts';
 import { formatMessageSummary, mailboxAccount, MESSAGE_SUMMARY_CONTENT_TYPE, MESSAGE_SUMMARY_DEFAULT_EXPIRES } from './message-summary.ts';
@@ -84,8 +84,18 @@ export class MwiService {
   /** Database writes, one at a time in order (a delete never overtakes the insert it undoes). */
   private writes: Promise<void> = Promise.resolve();
   private closing = false;
+  /** Throttle, digest and their log lines for every SUBSCRIBE and refresh. */
+  private readonly gate: AuthGate;
 
   constructor(private readonly o: MwiServiceOptions) {
+    const clock = o.clock ?? systemClock;
+    this.gate = new AuthGate({
+      auth: o.auth,
+      ...(o.backoff ? { backoff: o.backoff } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+      now: () => clock.now(),
+      events: { throttled: 'mwi.auth_throttled', refused: 'mwi.auth_refused', message: 'mwi' },
+    });
     this.notifier = new EventNotifier({
       eventPackage: MWI_EVENT_PACKAGE,
       contact: o.contact,
@@ -155,7 +165,7 @@ export class MwiService {
       // device disabled elsewhere (the CLI, another node) stops at its next refresh. Ending one
       // (Expires: 0) needs no credentials.
       if (expiresOf(request) === 0) return this.notifier.refresh(tx, request);
-      return void this.authenticated(tx, request, source)
+      return void this.gate.admit(tx, request, source)
         .then((caller) => {
           if (caller) this.notifier.refresh(tx, request);
         })
@@ -231,26 +241,8 @@ export class MwiService {
     await this.writes;
   }
 
-  /** Throttle, then digest: the caller, or undefined once the request has been answered (403, 401). */
-  private async authenticated(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<Caller | undefined> {
-    const gate = this.o.backoff?.check(source.address);
-    if (gate && !gate.allowed) {
-      this.o.logger?.info({ event: 'mwi.auth_throttled' }, 'mwi');
-      tx.respond(createResponse(request, 403, undefined, { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))] }));
-      return undefined;
-    }
-    const authed = await this.o.auth.authenticate(request);
-    if (!authed.ok) {
-      if (authed.countsAsFailure) this.o.backoff?.recordFailure(source.address);
-      if (authed.countsAsFailure) this.o.logger?.info({ event: 'mwi.auth_refused', code: authed.code }, 'mwi');
-      tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
-      return undefined;
-    }
-    return authed.caller;
-  }
-
   private async subscribe(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
-    const caller = await this.authenticated(tx, request, source);
+    const caller = await this.gate.admit(tx, request, source);
     if (!caller) return;
     // The box named: the To user (RFC 6665: the subscribed resource), else the Request-URI's user.
     const to = getTo(request);

@@ -7,6 +7,7 @@ import { DigestAuthenticator } from '../../sip/auth/index.ts';
 import { createResponse, getAuthorizations, getHeader, getTo, headerField, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
 import type { ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource } from '../../sip/transport/index.ts';
+import { LogThrottle } from '../log-throttle.ts';
 import { applyRegister, contactHeaders } from './apply-register.ts';
 import { DEFAULT_REGISTRAR_LIMITS, type RegistrarLimits } from './binding.ts';
 import type { LocationStore } from './location-store.ts';
@@ -103,11 +104,12 @@ export class Registrar {
   readonly stats: RegistrarStats = { registered: 0, challenged: 0, authFailed: 0, throttled: 0, forbidden: 0 };
   private readonly authenticators = new Map<string, DigestAuthenticator>();
   private readonly limits: RegistrarLimits;
-  /** Last auth-failure log line per source address, and failures since (see logAuthFailure). */
-  private readonly failureLog = new Map<string, { at: number; suppressed: number }>();
+  /** One auth-failure line per source address per second (see logAuthFailure). */
+  private readonly failureLog: LogThrottle;
 
   constructor(private readonly o: RegistrarOptions) {
     this.limits = o.limits ?? DEFAULT_REGISTRAR_LIMITS;
+    this.failureLog = new LogThrottle({ windowMs: 1000, now: o.now });
   }
 
   async handle(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<void> {
@@ -196,15 +198,8 @@ export class Registrar {
    * and would fill the disk for the attacker.
    */
   private logAuthFailure(address: string, code: string, transport: string): void {
-    const now = this.o.now();
-    const seen = this.failureLog.get(address);
-    if (seen && now - seen.at < 1000 && now >= seen.at) {
-      seen.suppressed++;
-      return;
-    }
-    if (this.failureLog.size >= 10_000) this.failureLog.clear();
-    this.failureLog.set(address, { at: now, suppressed: 0 });
-    this.o.logger.info({ event: 'sip.register.auth_failed', code, transport, suppressedSinceLast: seen?.suppressed ?? 0 }, 'register refused');
+    const suppressedSinceLast = this.failureLog.due(address);
+    if (suppressedSinceLast !== undefined) this.o.logger.info({ event: 'sip.register.auth_failed', code, transport, suppressedSinceLast }, 'register refused');
   }
 
   private authenticator(realm: string, algorithms?: Array<'MD5' | 'SHA-256'>): DigestAuthenticator {
