@@ -15,7 +15,7 @@ import { CallerAuthenticator } from '../pbx/calls/caller-auth.ts';
 import { KyselyMwiBoxDirectory, KyselyMwiSubscriptionStore, MwiService } from '../pbx/mwi/index.ts';
 import type { UnavailableCall, UnavailableReason } from '../pbx/calls/call.ts';
 import { KyselyCallRecordSink } from '../pbx/cdr/index.ts';
-import { LogThrottle } from '../pbx/log-throttle.ts';
+import { LogThrottle } from '../sip/transport/index.ts';
 import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
 import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';

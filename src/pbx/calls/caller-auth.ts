@@ -6,8 +6,7 @@ import type { AddressBackoff } from '../../auth/index.ts';
 import { DigestAuthenticator } from '../../sip/auth/index.ts';
 import { createResponse, getTo, headerField, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
 import type { ServerTransaction } from '../../sip/transaction/index.ts';
-import type { MessageSource } from '../../sip/transport/index.ts';
-import { LogThrottle } from '../log-throttle.ts';
+import { LogThrottle, type MessageSource } from '../../sip/transport/index.ts';
 import { needsMd5OnlyChallenge, type RegistrarDirectory } from '../registrar/registrar.ts';
 
 export interface Caller {

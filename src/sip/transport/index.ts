@@ -14,6 +14,7 @@ export {
   type MessageSource,
 } from './types.ts';
 export { silentLogger, type SipLogger } from './log.ts';
+export { LogThrottle, type LogThrottleOptions } from './log-throttle.ts';
 export { UdpTransport, type UdpTransportOptions } from './udp.ts';
 export { TcpTransport, type TcpTransportOptions } from './tcp.ts';
 export { TlsTransport, type TlsTransportOptions } from './tls.ts';

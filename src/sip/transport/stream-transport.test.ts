@@ -8,6 +8,7 @@ import { optionsText, StreamPeer } from './socket-test-support.ts';
 import { TcpTransport } from './tcp.ts';
 import { TlsTransport } from './tls.ts';
 import type { MessageSource, Transport } from './types.ts';
+import type { SipLogger } from './log.ts';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -49,7 +50,7 @@ async function connect(t: Transport): Promise<StreamPeer> {
 }
 
 describe.each(['TCP', 'TLS'] as const)('%s transport on loopback', (protocol) => {
-  const make = (o: { idleTimeoutMs?: number; maxConnectionsPerIp?: number } = {}): Transport =>
+  const make = (o: { idleTimeoutMs?: number; maxConnectionsPerIp?: number; logger?: SipLogger } = {}): Transport =>
     protocol === 'TCP' ? tcp(o) : new TlsTransport({ host: '127.0.0.1', port: 0, cert: cert.certPem, key: cert.keyPem, ...o });
 
   it('answers over the connection the request came on, with received and rport stamped', async () => {
@@ -77,16 +78,25 @@ describe.each(['TCP', 'TLS'] as const)('%s transport on loopback', (protocol) =>
     expect(phone.socket.destroyed).toBe(true);
   });
 
-  it('caps connections per IP; the capped ones are closed, the others keep working', async () => {
-    const { transport } = await start(make({ maxConnectionsPerIp: 2 }));
+  it('caps connections per IP; the capped ones are closed, the others keep working, and the refusals are logged once a second with a count', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger: SipLogger = { debug: () => {}, warn: (fields) => void warnings.push(fields) };
+    const { transport } = await start(make({ maxConnectionsPerIp: 2, logger }));
     const first = await connect(transport);
     const second = await connect(transport);
-    const third = await connect(transport).catch(() => undefined);
-    if (third) await third.closed;
+    for (let i = 0; i < 6; i++) {
+      const over = await connect(transport).catch(() => undefined);
+      if (over) await over.closed;
+    }
     for (const [i, p] of [first, second].entries()) {
       p.send(optionsText({ transport: protocol, sentBy: '127.0.0.1', branch: `z9hG4bKcap${i}` }));
       expect(await p.inbox.at(0)).toMatch(/^SIP\/2\.0 200 OK/);
     }
+    // Six refused: a line each before; now the first of each second (the six take well under one).
+    const limits = warnings.filter((w) => w.code === 'SIP_CONNECTION_LIMIT');
+    expect(limits.length).toBeGreaterThanOrEqual(1);
+    expect(limits.length).toBeLessThanOrEqual(2);
+    expect(limits[0]).toEqual({ code: 'SIP_CONNECTION_LIMIT', protocol, suppressedSinceLast: 0 });
   });
 
   it('answers a malformed request with 400 and still answers OPTIONS afterwards', async () => {

@@ -17,6 +17,7 @@ import type net from 'node:net';
 import { err, getTopVia, serializeMessage, DEFAULT_PARSE_LIMITS, paramValue, type ParseLimits, type Result, type SipMessage } from '../message/index.ts';
 import { peerKey, unmapIpv4 } from './address.ts';
 import { silentLogger, type SipLogger } from './log.ts';
+import { LogThrottle } from './log-throttle.ts';
 import { StreamConnection, type StreamConnectionOptions } from './stream-connection.ts';
 import {
   TransportStartError,
@@ -61,6 +62,7 @@ export abstract class StreamTransport implements Transport {
   private readonly maxPerIp: number;
   private readonly maxTotal: number;
   protected readonly connectTimeoutMs: number;
+  private readonly limitLines = new LogThrottle({ windowMs: 1000, now: Date.now });
 
   constructor(protected readonly options: StreamTransportOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -102,7 +104,9 @@ export abstract class StreamTransport implements Transport {
       const ip = unmapIpv4(raw.remoteAddress ?? '');
       const count = (this.perIp.get(ip) ?? 0) + 1;
       if (count > this.maxPerIp || this.connections.size >= this.maxTotal) {
-        this.logger.warn({ code: 'SIP_CONNECTION_LIMIT', protocol: this.protocol }, 'sip: connection refused over limit');
+        // One line a second with the count: a connection flood must not cost a log write per connection.
+        const suppressedSinceLast = this.limitLines.due('limit');
+        if (suppressedSinceLast !== undefined) this.logger.warn({ code: 'SIP_CONNECTION_LIMIT', protocol: this.protocol, suppressedSinceLast }, 'sip: connection refused over limit');
         raw.destroy();
         return;
       }
