@@ -74,6 +74,8 @@ export class MwiService {
   private readonly notifier: EventNotifier;
   /** Per box with subscribers, what its NOTIFY body names. */
   private readonly watched = new Map<string, WatchedBox>();
+  /** Per box with subscribers, the counts its last NOTIFY carried (summaryKey), for resync(). */
+  private readonly told = new Map<string, string>();
   private mailbox: MwiMailbox | undefined;
   private readonly endListeners = new Set<(boxId: string, end: SubscriptionEnd) => void>();
   /** Subscriptions by the device that made them, so a disabled device's end at once. */
@@ -147,6 +149,25 @@ export class MwiService {
   /** Re-counts the box and NOTIFIES each of its subscriptions. Resolves with how many were told. */
   boxChanged(boxId: string): Promise<number> {
     return Promise.resolve(this.notifier.notify(boxId));
+  }
+
+  /**
+   * Re-reads the counts of every box with subscribers and NOTIFIES those
+   * whose counts differ from what their last NOTIFY said: for changes this
+   * process was not told of, such as the CLI (another process) deleting or
+   * marking a message. Resolves to the number of boxes notified.
+   */
+  async resync(): Promise<number> {
+    const mailbox = this.mailbox;
+    if (!mailbox) return 0;
+    let notified = 0;
+    for (const boxId of [...this.watched.keys()]) {
+      const counts = await mailbox.counts(boxId);
+      if (this.told.get(boxId) === summaryKey(counts) || !this.watched.has(boxId)) continue;
+      notified++;
+      this.notifier.notify(boxId);
+    }
+    return notified;
   }
 
   /** Whether a request is this service's: every SUBSCRIBE (other packages get 489 here). */
@@ -322,6 +343,7 @@ export class MwiService {
   private async content(boxId: string): Promise<{ contentType: string; body: Buffer }> {
     const counts = this.mailbox ? await this.mailbox.counts(boxId) : { newMessages: 0, oldMessages: 0 };
     const account = this.watched.get(boxId)?.account ?? 'sip:voicemail@invalid';
+    if (this.watched.has(boxId)) this.told.set(boxId, summaryKey(counts));
     return { contentType: MESSAGE_SUMMARY_CONTENT_TYPE, body: formatMessageSummary({ account, ...counts }) };
   }
 
@@ -336,10 +358,17 @@ export class MwiService {
       for (const sub of subs) if (sub.state === 'terminated') subs.delete(sub);
       if (subs.size === 0) this.byDevice.delete(device);
     }
-    if (this.notifier.subscriptionsOf(boxId).length === 0) this.watched.delete(boxId);
+    if (this.notifier.subscriptionsOf(boxId).length === 0) {
+      this.watched.delete(boxId);
+      this.told.delete(boxId);
+    }
     this.o.logger?.info({ event: 'mwi.ended', boxId, ...(end.kind === 'terminated' ? { reason: end.reason } : { status: end.status }) }, 'mwi');
     for (const l of this.endListeners) l(boxId, end);
   }
+}
+
+function summaryKey(counts: { newMessages: number; oldMessages: number }): string {
+  return `${counts.newMessages}/${counts.oldMessages}`;
 }
 
 function expiresOf(request: SipRequest): number | undefined {
