@@ -31,7 +31,7 @@ const USAGE = `usage: sotto <command> [options]
   user list
   user disable <user id or email>
   token create --role admin|staff [--user EMAIL|ID] [--label L]
-  voicemail pin set --extension 101      set a voicemail PIN (6+ digits) read from stdin, or --pin P
+  voicemail pin set --extension 101      set a voicemail PIN (6 to 16 digits) read from stdin, or --pin P
   voicemail list [--extension 101]       voicemail messages (ids, times, flags, machine transcripts)
   voicemail get ID                       one message with its transcript
   voicemail audio ID --out FILE.wav      the recording as 8 kHz WAV (a PHI copy: the file is owner-only)

@@ -12,8 +12,13 @@ type Db = Kysely<Database> | Transaction<Database>;
 /** Numbers a desk phone must always be able to dial out, never an extension. */
 const RESERVED_EXTENSIONS = new Set(['911', '933', '988', '112', '999', '000', '411', '611']);
 
+/** The form of an extension: 2 to 6 digits, not starting with 0 (reserved numbers pass: see checkExtensionNumber). */
+export function isExtensionNumber(number: string): boolean {
+  return /^[1-9]\d{1,5}$/.test(number);
+}
+
 export function checkExtensionNumber(number: string): void {
-  if (!/^[1-9]\d{1,5}$/.test(number)) {
+  if (!isExtensionNumber(number)) {
     throw new DirectoryError('INVALID_INPUT', 'an extension is 2 to 6 digits and does not start with 0', { field: 'extension' });
   }
   if (RESERVED_EXTENSIONS.has(number)) {

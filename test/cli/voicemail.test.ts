@@ -74,4 +74,18 @@ describe('sotto voicemail', { timeout: 240_000 }, () => {
     expect(events.map((e) => e.action)).toEqual(['voicemail.list', 'voicemail.list', 'voicemail.read', 'voicemail.play', 'voicemail.mark_heard', 'voicemail.read', 'voicemail.delete']);
     expect(sotto(['audit', 'verify'], env).status).toBe(0);
   });
+
+  it('takes a malformed --extension as a usage error (INVALID_INPUT, exit 2), not as a box that is not there', () => {
+    const env = { SOTTO_DATA_DIR: mkdtempSync(join(tmpdir(), 'sotto-cli-vm-ext-')) };
+    for (const args of [
+      ['voicemail', 'list', '--extension', 'abc'],
+      ['voicemail', 'pin', 'set', '--extension', '1x', '--pin', '739215'],
+      ['voicemail', 'list', '--extension', '0101'],
+    ]) {
+      const r = sotto(args, env);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('INVALID_INPUT');
+      expect(r.stderr).not.toContain('VOICEMAIL_BOX_NOT_FOUND');
+    }
+  });
 });

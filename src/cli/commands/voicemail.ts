@@ -13,7 +13,7 @@
 import { createWriteStream, openSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { AUDIT_ACTIONS } from '../../audit/actions.ts';
-import { CLI_ACTOR } from '../../directory/index.ts';
+import { CLI_ACTOR, isExtensionNumber } from '../../directory/index.ts';
 import { findBoxByExtension, listBoxes, VoicemailError, VoicemailStore, type VoicemailMessage } from '../../voicemail/index.ts';
 import { MailboxPinError, setPin } from '../../voicemail/mailbox/index.ts';
 import type { Runtime } from '../../app/runtime.ts';
@@ -59,7 +59,13 @@ function line(v: VoicemailView): string {
   return `${v.id}  ext ${v.extension}  ${v.receivedAt}  ${(v.durationMs / 1000).toFixed(1)} s  ${flags}${v.transcript ? '  transcript (machine draft)' : ''}`;
 }
 
+/** An --extension of the wrong form is a usage error (exit 2), as for `user add`, not "no such box". */
+function checkExtensionArg(extension: string | undefined): void {
+  if (extension !== undefined && !isExtensionNumber(extension)) throw new CliError('INVALID_INPUT', 'an extension is 2 to 6 digits and does not start with 0', 2);
+}
+
 export async function voicemailListCommand(o: Common & { extension?: string }): Promise<number> {
+  checkExtensionArg(o.extension);
   const items = await withStore(o, async ({ rt, practiceId, store, extensionOf }) => {
     const boxes = await listBoxes(rt.database.db, practiceId);
     const chosen = o.extension === undefined ? boxes : boxes.filter((b) => b.extension === o.extension);
@@ -138,6 +144,7 @@ export async function voicemailDeleteCommand(id: string | undefined, o: Common):
 
 export async function voicemailPinSetCommand(o: { extension?: string; pin?: string; practice?: string; json?: boolean; stdin?: () => Promise<string> }): Promise<number> {
   if (!o.extension) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail pin set --extension 101 < pin.txt   (or --pin 123456)');
+  checkExtensionArg(o.extension);
   const pin = (o.pin ?? (await (o.stdin ?? readStdin)())).trim();
   if (pin.length === 0) throw usageError('MISSING_ARGUMENT', 'no PIN given: pipe it on stdin or pass --pin');
   const out = await withRuntime(async (rt) => {
