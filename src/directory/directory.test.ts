@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, openTestDatabase } from '../../test/support/db.ts';
+import { DIALECTS, openTestDatabase, tableSnapshot } from '../../test/support/db.ts';
 import type { DatabaseHandle } from '../db/index.ts';
 import { SAFE_DEFAULT_POLICY } from '../policy/index.ts';
 import {
@@ -37,8 +37,39 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
   });
   afterAll(() => h.close());
 
-  it('starts a practice on the HIPAA-safe default policy', async () => {
-    expect(await getPolicy(h.db, practice.id)).toEqual(SAFE_DEFAULT_POLICY);
+  it('starts a practice on the HIPAA-safe default policy, with every switch its plan leaves out off', async () => {
+    expect(await getPolicy(h.db, practice.id)).toEqual({ ...SAFE_DEFAULT_POLICY, callQueues: false, meetingRecording: false });
+    const essentials = await createPractice(h.db, { name: 'Birch Clinic', tier: 'essentials', sipDomain: `birch-${dialect}.example` });
+    expect(await getPolicy(h.db, essentials.id)).toEqual({
+      ...SAFE_DEFAULT_POLICY,
+      voicemailTranscription: false,
+      videoMeetings: false,
+      callQueues: false,
+      callRecording: false,
+      meetingRecording: false,
+      emailTranscriptsAllowed: false,
+    });
+    const plus = await createPractice(h.db, { name: 'Cedar Clinic', tier: 'pro-plus', sipDomain: `cedar-${dialect}.example` });
+    expect(await getPolicy(h.db, plus.id)).toEqual(SAFE_DEFAULT_POLICY);
+  });
+
+  it('refuses to turn on a switch the plan leaves out (FEATURE_NOT_IN_TIER), writing nothing', async () => {
+    const pro = await createPractice(h.db, { name: 'Dogwood Clinic', tier: 'pro', sipDomain: `dogwood-${dialect}.example` });
+    const before = await tableSnapshot(h);
+    await expect(updatePolicy(h.db, pro.id, { videoMeetings: false, callQueues: true }, CLI_ACTOR)).rejects.toMatchObject({ code: 'FEATURE_NOT_IN_TIER', details: { field: 'callQueues' } });
+    expect(await tableSnapshot(h)).toEqual(before);
+    // Off is always allowed.
+    expect((await updatePolicy(h.db, pro.id, { callQueues: false }, CLI_ACTOR)).callQueues).toBe(false);
+  });
+
+  it('an upgrade turns on nothing by itself: a switch left on outside the old plan is turned off, and recorded', async () => {
+    const pro = await createPractice(h.db, { name: 'Elm Clinic', tier: 'pro', sipDomain: `elm-${dialect}.example` });
+    // As practices created before plans were checked were stored.
+    await h.db.updateTable('practice_policy').set({ call_queues: 1 }).where('practice_id', '=', pro.id).execute();
+    await updatePractice(h.db, pro.id, { tier: 'pro-plus' }, CLI_ACTOR);
+    expect((await getPolicy(h.db, pro.id)).callQueues).toBe(false);
+    const changes = await h.db.selectFrom('feature_changes').select(['feature', 'old_value', 'new_value']).where('practice_id', '=', pro.id).execute();
+    expect(changes.filter((c) => c.feature === 'policy.callQueues').map((c) => [c.old_value, c.new_value])).toEqual([['true', 'false']]);
   });
 
   it('adds a user with an extension, a hashed PIN and safe voicemail settings', async () => {

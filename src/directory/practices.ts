@@ -3,8 +3,11 @@ import { flag, newId, type Database, type PracticePolicyTable } from '../db/inde
 import {
   AUDIT_RETENTION_FLOOR_DAYS,
   isTier,
-  SAFE_DEFAULT_POLICY,
+  lowestTierFor,
+  safeDefaultPolicy,
   switchesOutsideTier,
+  switchesTurnedOnOutsideTier,
+  tierLabel,
   type PracticePolicy,
   type RetentionPolicy,
   type Tier,
@@ -24,7 +27,7 @@ export async function createPractice(db: Kysely<Database>, input: { name: string
       .insertInto('practices')
       .values({ id: practice.id, name: practice.name, tier: practice.tier, sip_domain: practice.sipDomain, created_at: now })
       .execute();
-    await trx.insertInto('practice_policy').values(policyToRow(practice.id, SAFE_DEFAULT_POLICY, now, null)).execute();
+    await trx.insertInto('practice_policy').values(policyToRow(practice.id, safeDefaultPolicy(practice.tier), now, null)).execute();
     await recordAudit(trx, practice.id, actor, { action: 'practice.create', object: { type: 'practice', id: practice.id }, details: { tier: practice.tier } });
   });
   return practice;
@@ -58,8 +61,10 @@ export async function updatePractice(db: Kysely<Database>, id: string, patch: { 
       details: { renamed: before.name !== after.name, before: { tier: before.tier }, after: { tier: after.tier } },
     });
     if (after.tier !== before.tier) {
-      // A switch the new plan leaves out is turned off (recorded as any policy change), so a later upgrade does not bring it back unasked.
-      const off = switchesOutsideTier(after.tier, await getPolicy(trx, id));
+      // A switch the new plan leaves out is turned off (recorded as any policy change), so a later upgrade does not bring it back unasked;
+      // so is one the old plan left out (set before plans were checked): an upgrade must not turn it on by itself.
+      const policy = await getPolicy(trx, id);
+      const off = [...new Set([...switchesOutsideTier(before.tier, policy), ...switchesOutsideTier(after.tier, policy)])];
       if (off.length > 0) await applyPolicyPatch(trx, id, Object.fromEntries(off.map((key) => [key, false])), actor);
     }
     return after;
@@ -90,7 +95,17 @@ export async function updatePolicy(db: Kysely<Database>, practiceId: string, pat
       field: 'retention.auditDays',
     });
   }
-  return db.transaction().execute((trx) => applyPolicyPatch(trx, practiceId, patch, actor));
+  return db.transaction().execute(async (trx) => {
+    // A switch the plan leaves out cannot be turned on (it would do nothing now, and take effect unasked on an upgrade).
+    const practice = await getPractice(trx, practiceId);
+    const outside = switchesTurnedOnOutsideTier(practice.tier, patch)[0];
+    if (outside) {
+      throw new DirectoryError('FEATURE_NOT_IN_TIER', `${outside.key} needs the ${tierLabel(lowestTierFor(outside.feature))} plan; this practice is on ${tierLabel(practice.tier)}`, {
+        field: outside.key,
+      });
+    }
+    return applyPolicyPatch(trx, practiceId, patch, actor);
+  });
 }
 
 /** updatePolicy's work, inside the caller's transaction (a plan change, safe defaults: the switches change with the rest or not at all). */

@@ -7,7 +7,7 @@
 // nothing had happened (review finding). Now it is all or nothing.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
-import { SAFE_DEFAULT_POLICY, SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes, type VoicemailSettings } from '../policy/index.ts';
+import { safeDefaultPolicy, SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes, type VoicemailSettings } from '../policy/index.ts';
 import type { Actor } from './model.ts';
 import { applyPolicyPatch, getPractice } from './practices.ts';
 import { applyVoicemailSettingsPatch, listVoicemailSettings } from './voicemail-settings.ts';
@@ -20,8 +20,8 @@ export interface SafeDefaultsResult {
 export async function applySafeDefaults(db: Kysely<Database>, practiceId: string, actor: Actor): Promise<SafeDefaultsResult> {
   return db.transaction().execute(async (trx) => {
     const practice = await getPractice(trx, practiceId);
-    // Retention periods are the practice's records decision, not a PHI switch: kept as they are.
-    const { retention: _keepRetention, ...switches } = SAFE_DEFAULT_POLICY;
+    // Retention periods are the practice's records decision, not a PHI switch: kept as they are. A switch the plan leaves out is safe off.
+    const { retention: _keepRetention, ...switches } = safeDefaultPolicy(practice.tier);
     await applyPolicyPatch(trx, practiceId, switches, actor);
     // Transcription stays on the box (no PHI leaves it), so it is part of the safe set where the plan has it.
     const safe: VoicemailSettings = { ...SAFE_DEFAULT_VOICEMAIL_SETTINGS, transcription: SAFE_DEFAULT_VOICEMAIL_SETTINGS.transcription && tierIncludes(practice.tier, 'voicemail_transcription') };

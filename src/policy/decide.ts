@@ -1,7 +1,7 @@
 // (tier, practice policy, user settings) -> what is on, and why.
 // Pure: no I/O, no clock. Every caller that acts on a PHI feature asks here.
 import { FEATURES, tierIncludes, type Feature, type Tier } from './tiers.ts';
-import type { PracticePolicy, VoicemailSettings } from './practice-policy.ts';
+import { SAFE_DEFAULT_POLICY, type PracticePolicy, type VoicemailSettings } from './practice-policy.ts';
 
 /** Why a feature is off: the first gate that closed it. */
 export type OffReason = 'tier' | 'policy' | 'requires' | 'user';
@@ -27,6 +27,25 @@ const POLICY_SWITCH: Record<Exclude<Feature, 'voicemail'>, keyof PracticePolicy>
 /** The policy switches that are on while the tier leaves their feature out: a plan change turns them off. */
 export function switchesOutsideTier(tier: Tier, policy: PracticePolicy): Array<keyof PracticePolicy> {
   return (Object.entries(POLICY_SWITCH) as Array<[Feature, keyof PracticePolicy]>).filter(([feature, key]) => !tierIncludes(tier, feature) && policy[key] === true).map(([, key]) => key);
+}
+
+/**
+ * The switches a policy patch turns on while the tier leaves their feature
+ * out, each with its feature. Turning a switch off is always allowed.
+ */
+export function switchesTurnedOnOutsideTier(tier: Tier, patch: Partial<Omit<PracticePolicy, 'retention'>>): Array<{ key: keyof PracticePolicy; feature: Feature }> {
+  return (Object.entries(POLICY_SWITCH) as Array<[Feature, Exclude<keyof PracticePolicy, 'retention'>]>).filter(([feature, key]) => patch[key] === true && !tierIncludes(tier, feature)).map(([feature, key]) => ({ key, feature }));
+}
+
+/**
+ * The HIPAA-safe defaults a practice on `tier` starts with: SAFE_DEFAULT_POLICY
+ * with every switch the plan leaves out turned off, so that a switch is never
+ * on outside the plan and an upgrade turns nothing on by itself.
+ */
+export function safeDefaultPolicy(tier: Tier): PracticePolicy {
+  const policy: PracticePolicy = { ...SAFE_DEFAULT_POLICY, retention: { ...SAFE_DEFAULT_POLICY.retention } };
+  for (const key of switchesOutsideTier(tier, policy)) Object.assign(policy, { [key]: false });
+  return policy;
 }
 
 function practiceSwitch(policy: PracticePolicy, feature: Feature): boolean {

@@ -3,8 +3,8 @@
 // words and what to do. The advice mirrors what phone vendors' HIPAA guides
 // tell practices (switch email attachments and transcripts off, keep texting
 // off unless patients consented, record calls only with notice).
-import { decideForUser, decidePractice, type Decision } from './decide.ts';
-import { SAFE_DEFAULT_POLICY, type PracticePolicy, type VoicemailSettings } from './practice-policy.ts';
+import { decideForUser, decidePractice, safeDefaultPolicy, type Decision } from './decide.ts';
+import type { PracticePolicy, VoicemailSettings } from './practice-policy.ts';
 import type { Feature, Tier } from './tiers.ts';
 
 export type PostureLevel = 'ok' | 'attention' | 'risk';
@@ -138,7 +138,7 @@ export function postureFeatures(): Feature[] {
 export function compliancePosture(tier: Tier, policy: PracticePolicy, users: PostureUser[]): PostureItem[] {
   const practice = decidePractice(tier, policy);
   const perUser = users.map((u) => ({ userId: u.userId, decisions: decideForUser(tier, policy, u.settings) }));
-  const safe = decidePractice(tier, SAFE_DEFAULT_POLICY);
+  const safe = decidePractice(tier, safeDefaultPolicy(tier));
   return postureFeatures().map((feature) => {
     const advice = ADVICE[feature]!;
     const userStates = perUser.map((u) => ({ userId: u.userId, ...u.decisions[feature] }));

@@ -15,7 +15,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
 
   app.patch(
     '/policy',
-    { config: { access: 'admin', errors: ['RETENTION_TOO_SHORT'] }, schema: { tags: ['policy'], summary: 'Change practice policy switches or retention', body: PolicyPatch, response: { 200: PolicyView } } },
+    { config: { access: 'admin', errors: ['RETENTION_TOO_SHORT', 'FEATURE_NOT_IN_TIER'] }, schema: { tags: ['policy'], summary: 'Change practice policy switches or retention', body: PolicyPatch, response: { 200: PolicyView } } },
     async (req) => presentPolicy(await updatePolicy(db, principalOf(req).practiceId, req.body as DirectoryPolicyPatch, actorOf(req))),
   );
 };
