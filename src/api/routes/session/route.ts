@@ -61,7 +61,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
     const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
     const crossSite = (typeof site === 'string' && site !== 'same-origin' && site !== 'none') || (typeof origin === 'string' && origin !== 'null' && !gate.allowedOrigins.includes(origin));
-    if (crossSite) throw new ApiError('CSRF_REJECTED', 'sign in from the portal itself');
+    // The usual cause on a LAN: the portal opened at an address Sotto was not told of (SOTTO_PUBLIC_URL).
+    if (crossSite) throw new ApiError('CSRF_REJECTED', 'sign in from the portal itself; if this is the portal, set SOTTO_PUBLIC_URL to the address you opened it at');
   }
 
   app.post(
