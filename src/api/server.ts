@@ -32,7 +32,7 @@ import { authenticate, authorize, type SessionGate } from './principal.ts';
 import { auditEventRoutes } from './routes/audit-events/route.ts';
 import { breakGlassRoutes } from './routes/break-glass/route.ts';
 import { sessionRoutes } from './routes/session/route.ts';
-import { ErrorResponse } from './routes/common.ts';
+import { ErrorResponse, NoQuery } from './routes/common.ts';
 import { complianceRoutes } from './routes/compliance/route.ts';
 import type { Safeguard } from './routes/compliance/presenter.ts';
 import { deviceRoutes } from './routes/devices/route.ts';
@@ -167,6 +167,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   routeTables.set(app as unknown as FastifyInstance, routes);
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, access: (r.config as { access?: string } | undefined)?.access });
+    if (r.url.startsWith('/api/')) refuseUnknownQuery(r);
     documentErrorResponses(r);
   });
   const portal = portalDeps(opts);
@@ -246,6 +247,16 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   );
 
   return app as unknown as FastifyInstance;
+}
+
+/**
+ * An API route that declares no query string takes none: without a schema
+ * Fastify ignored `?anything`, where the README promises an unknown field is
+ * a 400. (Not the portal's pages: a link may carry its own parameters.)
+ */
+function refuseUnknownQuery(r: RouteOptions): void {
+  const schema = (r.schema ?? {}) as { querystring?: unknown };
+  if (schema.querystring === undefined) r.schema = { ...schema, querystring: NoQuery };
 }
 
 /** Header of 429 and 503 answers: seconds until a retry is worth it. */
