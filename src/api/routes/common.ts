@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../../directory/index.ts';
+import { DISPLAY_TEXT_PATTERN, type Actor } from '../../directory/index.ts';
 import { principalOf } from '../principal.ts';
 
 export const ErrorResponse = Type.Object(
@@ -15,6 +15,16 @@ export const ErrorResponse = Type.Object(
 );
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' }) });
+
+/**
+ * A name, label or reason people type: the directory's single-line display
+ * text rule (directory/display-text.ts) as a pattern, so the schema refuses a
+ * blank value or a control, line-break or bidi-override character with the
+ * other field errors; the directory checks it again for the CLI.
+ */
+export function DisplayText(maxLength: number, options: { minLength?: number; description?: string } = {}) {
+  return Type.String({ minLength: 1, maxLength, pattern: DISPLAY_TEXT_PATTERN, ...options });
+}
 
 /** The query of a route that takes none: an unknown parameter is a 400 like an unknown body field (server.ts gives it to every such route). */
 export const NoQuery = Type.Object({}, { additionalProperties: false });
