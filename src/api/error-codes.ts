@@ -10,7 +10,7 @@
  *    whether the schema or the directory caught it. `details.issues` lists
  *    `{ path, rule, message }` (path like "body/extension"); fix the field and
  *    send it again.
- *  - 400 BAD_REQUEST: the body could not be parsed at all (broken JSON).
+ *  - 400 BAD_REQUEST: the body could not be parsed at all (broken JSON, not UTF-8).
  *  - Any other 400 code names a domain rule the request broke as a whole
  *    (a reserved extension, an audit retention under six years, …).
  * Whatever the code, a 4xx changed nothing.
@@ -28,7 +28,7 @@ export interface ApiErrorSpec {
 
 export const API_ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, when: 'a field (body, path or query) is missing, unknown, of the wrong type or breaks a rule on its value; `details.issues` lists `{ path, rule, message }`' },
-  BAD_REQUEST: { status: 400, when: 'the body could not be parsed (broken or empty JSON)' },
+  BAD_REQUEST: { status: 400, when: 'the body could not be parsed (broken or empty JSON, or bytes that are not UTF-8)' },
   EXTENSION_RESERVED: { status: 400, when: 'the extension is an emergency or carrier number (911, 988, 411 …)' },
   RETENTION_TOO_SHORT: { status: 400, when: 'audit log retention under six years' },
   VOICEMAIL_BAD_AUDIO: { status: 400, when: 'a greeting that is not an 8 kHz mono WAV (PCM16 or G.711) of 0.5 s to 2 min' },
@@ -64,7 +64,7 @@ export const API_ERROR_CODES = {
   VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message is under a legal hold' },
 
   BODY_TOO_LARGE: { status: 413, when: 'the body is over the limit (64 KiB; 4 MiB for a greeting)' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'a body of a type the route does not take (JSON; audio/wav for a greeting)' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'a body of a type the route does not take (JSON in UTF-8; audio/wav for a greeting), or sent compressed (a `Content-Encoding` other than identity; the answer carries `Accept-Encoding: identity`)' },
   SIGN_IN_THROTTLED: { status: 429, when: 'too many failed sign-ins from this address or for this account; `Retry-After` says when to try again' },
 
   INTERNAL: { status: 500, when: 'a bug; the server log has the request id, nothing was changed' },

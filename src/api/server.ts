@@ -29,6 +29,7 @@ import { AUDITED_ROUTES } from './audited-routes.ts';
 import { errorBody, handleError } from './errors.ts';
 import { byStatus, describeCodes, routeErrorCodes } from './route-errors.ts';
 import { authenticate, authorize, type SessionGate } from './principal.ts';
+import { refuseContentEncoding, useStrictJsonParser } from './request-body.ts';
 import { auditEventRoutes } from './routes/audit-events/route.ts';
 import { breakGlassRoutes } from './routes/break-glass/route.ts';
 import { sessionRoutes } from './routes/session/route.ts';
@@ -163,6 +164,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   // in its own scope): Fastify's built-in text/plain parser would hand a string
   // to the schema, a 400 VALIDATION_FAILED, where the README promises 415.
   app.removeContentTypeParser('text/plain');
+  // And JSON is UTF-8: a body in another charset is 415, bytes that are not UTF-8 a 400 (request-body.ts).
+  useStrictJsonParser(app as unknown as FastifyInstance);
   const routes: RouteInfo[] = [];
   routeTables.set(app as unknown as FastifyInstance, routes);
   app.addHook('onRoute', (r) => {
@@ -213,6 +216,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate(opts.db, portal.gate));
+      v1.addHook('preParsing', refuseContentEncoding);
       v1.addHook('preHandler', authorize);
 
       // HEAD too: monitors probe liveness with it (routes are GET-only otherwise, see exposeHeadRoutes).
