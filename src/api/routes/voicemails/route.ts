@@ -10,7 +10,7 @@ import { AUDIT_ACTIONS } from '../../../audit/index.ts';
 import { loadAccessGrants } from '../../../directory/index.ts';
 import { parseWav, bytesToPcm16 } from '../../../media/wav.ts';
 import { decodeG711 } from '../../../media/codecs/g711.ts';
-import { getBox, listBoxes, VoicemailError, type BoxInfo } from '../../../voicemail/index.ts';
+import { getBox, greetingDurationMs, listBoxes, VoicemailError, type BoxInfo } from '../../../voicemail/index.ts';
 import { canReadVoicemailBox, type PhiAccessDecision } from '../../access-policy.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
@@ -149,6 +149,8 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
   );
 
   const greetingRoutes: FastifyPluginAsyncTypebox = async (greetingApp) => {
+    // Audio only: a JSON body is refused by the parser (415), before its path is validated or its box looked up.
+    greetingApp.removeContentTypeParser('application/json');
     greetingApp.addContentTypeParser(['audio/wav', 'audio/x-wav', 'audio/wave'], { parseAs: 'buffer', bodyLimit: GREETING_BODY_LIMIT }, (_req, body, done) => done(null, body));
     greetingApp.put(
       '/voicemail-boxes/:id/greetings/:which',
@@ -166,17 +168,21 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
       async (req) => {
         const { greetings } = deps();
         const p = principalOf(req);
-        const box = await getBox(db, req.params.id);
-        if (!box || box.practiceId !== p.practiceId) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail box not found');
-        if (box.ownerUserId !== p.userId && p.role !== 'admin' && p.role !== 'owner') throw new ApiError('FORBIDDEN', "only the box's owner or an admin can change its greeting");
+        // The README's order: the body (415 when there is no audio, 400 when it is no greeting), then the role, then the box.
         const body = req.body;
         if (!Buffer.isBuffer(body)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the greeting as audio/wav');
         const wav = parseWav(body);
         if (!wav.ok || wav.value.sampleRate !== 8000 || wav.value.channels !== 1) throw new VoicemailError('VOICEMAIL_BAD_AUDIO', 'the greeting must be a WAV file, 8 kHz mono, PCM16 or G.711');
         const { encoding, data } = wav.value;
         const pcm = encoding === 'pcm16' ? bytesToPcm16(data) : decodeG711(encoding === 'ulaw' ? 'pcmu' : 'pcma', data);
+        const durationMs = greetingDurationMs(pcm);
+        const found = await getBox(db, req.params.id);
+        const box = found && found.practiceId === p.practiceId ? found : undefined;
+        // Other than an admin, only the box's owner; a box that does not exist is no one's own (the same 403: nothing to probe).
+        if (p.role !== 'admin' && p.role !== 'owner' && box?.ownerUserId !== p.userId) throw new ApiError('FORBIDDEN', "only the box's owner or an admin can change its greeting");
+        if (!box) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail box not found');
         await greetings.saveGreeting(box.id, req.params.which, pcm, actorOf(req));
-        return { boxId: box.id, which: req.params.which, durationMs: Math.floor(pcm.length / 8) };
+        return { boxId: box.id, which: req.params.which, durationMs };
       },
     );
   };
