@@ -24,11 +24,6 @@ const GREETING_BODY_LIMIT = 4 * 1024 * 1024;
 
 type Readable = { box: BoxInfo; decision: Extract<PhiAccessDecision, { allowed: true }> };
 
-/** Break-glass opens a box to read in an emergency; changing or shredding its messages stays with the owner and grantees. */
-function refuseBreakGlassChange(access: Readable): void {
-  if (access.decision.basis === 'break_glass') throw new ApiError('BREAK_GLASS_READ_ONLY', 'break-glass access may read this voicemail, not change or delete it');
-}
-
 export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, voicemail }) => {
   const deps = (): VoicemailDeps => {
     if (!voicemail) throw new ApiError('VOICEMAIL_UNAVAILABLE', 'voicemail is not running on this server');
@@ -63,6 +58,22 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     }
     const glass: Record<string, string> = access.decision.basis === 'break_glass' ? { breakGlassId: access.decision.breakGlassId } : {};
     return { message, access, glass };
+  }
+
+  /**
+   * One message the caller may change (mark, delete). Break-glass opens a box to read in an emergency;
+   * changing or shredding its messages stays with the owner and grantees. A change tried on break-glass
+   * is on the audit log as a refused one is (README: refused marks and deletes are recorded), with the
+   * grant it rested on.
+   */
+  async function changeableMessage(req: FastifyRequest, id: string, attempted: string) {
+    const found = await readableMessage(req, id, attempted);
+    const { decision } = found.access;
+    if (decision.basis === 'break_glass') {
+      await deps().store.auditRefused(found.message, actorOf(req), attempted, { reason: 'break_glass_read_only', breakGlassId: decision.breakGlassId });
+      throw new ApiError('BREAK_GLASS_READ_ONLY', 'break-glass access may read this voicemail, not change or delete it');
+    }
+    return found;
   }
 
   app.get(
@@ -126,8 +137,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req) => {
       const { store } = deps();
-      const { message, access } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailMarkHeard);
-      refuseBreakGlassChange(access);
+      const { message, access } = await changeableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailMarkHeard);
       await store.markHeard(message.id, actorOf(req), req.body.heard);
       return presentVoicemail({ ...message, heard: req.body.heard }, access.box.extension, await store.transcript(message));
     },
@@ -141,8 +151,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req, reply) => {
       const { store } = deps();
-      const { message, access } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailDelete);
-      refuseBreakGlassChange(access);
+      const { message } = await changeableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailDelete);
       await store.delete(message.id, actorOf(req));
       return reply.status(204).send(null);
     },
