@@ -47,7 +47,7 @@ export function useStrictJsonParser(app: FastifyInstance): void {
   });
 }
 
-/** RFC 9110 9.3: the methods whose bodies Fastify reads (route-errors.ts lists their 415). */
+/** The methods whose bodies Fastify reads (route-errors.ts documents their 415). */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function hasBody(req: FastifyRequest): boolean {

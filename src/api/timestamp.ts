@@ -1,7 +1,7 @@
 // Times a request carries (a query's `from` and `to`): one schema and one
 // parser, so no route turns a string into a Date on its own. RFC 3339 5.6
-// allows what no instant can be: a leap second (23:59:60), which a
-// JavaScript Date cannot hold (it throws on toISOString), and Ajv's
+// allows a leap second (23:59:60), which a JavaScript Date cannot hold
+// (new Date() is invalid and toISOString throws: it was a 500), and Ajv's
 // date-time format lets through offsets without minutes ("+01") that
 // Date.parse refuses. The schema's pattern narrows the format to what
 // parseTimestamp reads, so such a time is a 400 at validation, before the
