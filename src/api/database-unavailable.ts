@@ -39,6 +39,18 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * PostgreSQL refused text it cannot store: SQLSTATE 22021 (a NUL, "invalid
+ * byte sequence for encoding UTF8: 0x00") or 22P05. The value came from the
+ * request (Sotto writes no NUL of its own), the statement failed and its
+ * transaction rolled back, so it is the client's bad input, not a bug.
+ * SQLite stores such text, so the field rules must refuse it before either.
+ */
+export function isTextRefusedByDatabase(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
+}
+
 /** The code to log for it: the driver's code, never its message. */
 export function driverCodeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;

@@ -10,7 +10,8 @@
  *    whether the schema or the directory caught it. `details.issues` lists
  *    `{ path, rule, message }` (path like "body/extension"); fix the field and
  *    send it again.
- *  - 400 BAD_REQUEST: the body could not be parsed at all (broken JSON).
+ *  - 400 BAD_REQUEST: the request could not be parsed at all (broken JSON, not
+ *    UTF-8, not HTTP).
  *  - Any other 400 code names a domain rule the request broke as a whole
  *    (a reserved extension, an audit retention under six years, …).
  * Whatever the code, a 4xx changed nothing.
@@ -28,7 +29,7 @@ export interface ApiErrorSpec {
 
 export const API_ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, when: 'a field (body, path or query) is missing, unknown, of the wrong type or breaks a rule on its value; `details.issues` lists `{ path, rule, message }`' },
-  BAD_REQUEST: { status: 400, when: 'the body could not be parsed (broken or empty JSON)' },
+  BAD_REQUEST: { status: 400, when: 'the request could not be parsed: a body of broken or empty JSON or of bytes that are not UTF-8, or bytes that are not HTTP (a raw non-ASCII byte in the path, the tail of a body longer than its `Content-Length`)' },
   EXTENSION_RESERVED: { status: 400, when: 'the extension is an emergency or carrier number (911, 988, 411 …)' },
   RETENTION_TOO_SHORT: { status: 400, when: 'audit log retention under six years' },
   VOICEMAIL_BAD_AUDIO: { status: 400, when: 'a greeting that is not an 8 kHz mono WAV (PCM16 or G.711) of 0.5 s to 2 min' },
@@ -63,8 +64,10 @@ export const API_ERROR_CODES = {
   VOICEMAIL_RECORDING: { status: 409, when: 'the message is still being recorded' },
   VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message is under a legal hold' },
 
+  REQUEST_TIMEOUT: { status: 408, when: 'the request line and headers did not arrive in time; the connection is closed' },
   BODY_TOO_LARGE: { status: 413, when: 'the body is over the limit (64 KiB; 4 MiB for a greeting)' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'a body of a type the route does not take (JSON; audio/wav for a greeting)' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'a body of a type the route does not take (JSON in UTF-8; audio/wav for a greeting), or sent compressed (a `Content-Encoding` other than identity; the answer carries `Accept-Encoding: identity`)' },
+  HEADERS_TOO_LARGE: { status: 431, when: 'the request line and headers together are over 16 KiB (a long query string counts); nothing was read' },
   SIGN_IN_THROTTLED: { status: 429, when: 'too many failed sign-ins from this address or for this account; `Retry-After` says when to try again' },
 
   INTERNAL: { status: 500, when: 'a bug; the server log has the request id, nothing was changed' },

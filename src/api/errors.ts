@@ -3,10 +3,10 @@
 // { "error": { "code", "message", "details"? } }.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditError, type AuditErrorCode } from '../audit/index.ts';
-import { DirectoryError, type DirectoryErrorCode } from '../directory/index.ts';
+import { DirectoryError, DISPLAY_TEXT_PATTERN, type DirectoryErrorCode } from '../directory/index.ts';
 import { isVaultError, VaultErrorCode } from '../vault/index.ts';
 import { VoicemailError, type VoicemailErrorCode } from '../voicemail/index.ts';
-import { driverCodeOf, isDatabaseUnavailable } from './database-unavailable.ts';
+import { driverCodeOf, isDatabaseUnavailable, isTextRefusedByDatabase } from './database-unavailable.ts';
 import { retryAfterOf, statusOf, type ApiErrorCode } from './error-codes.ts';
 
 export { API_ERROR_CODES, statusOf, type ApiErrorCode } from './error-codes.ts';
@@ -59,6 +59,18 @@ const REFUSED_BY_AUDIT_GUARD: ReadonlySet<AuditErrorCode> = new Set<AuditErrorCo
 /** Where a directory field lives in the request, for `details.issues[].path`. */
 const DIRECTORY_FIELD_PATHS: Record<string, string> = { userId: 'params/id' };
 
+/**
+ * Ajv words a pattern failure as 'must match pattern "<the regex>"'. Where a
+ * person typed the value (the portal shows the message), the rule is said
+ * instead.
+ */
+const PATTERN_RULES = new Map<string, string>([[DISPLAY_TEXT_PATTERN, 'must be one line of text, not blank, without control characters or text-direction overrides']]);
+
+function issueMessage(v: { keyword: string; params: Record<string, unknown>; message?: string }): string {
+  const pattern = v.keyword === 'pattern' ? v.params['pattern'] : undefined;
+  return (typeof pattern === 'string' ? PATTERN_RULES.get(pattern) : undefined) ?? v.message ?? 'invalid';
+}
+
 export function errorBody(code: ApiErrorCode, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
@@ -102,10 +114,16 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     request.log.warn({ code: driverCodeOf(err) }, 'database unavailable');
     return send(reply, 'DATABASE_UNAVAILABLE', 'the database is not reachable right now and nothing was changed; try again shortly');
   }
+  if (isTextRefusedByDatabase(err)) {
+    // A field rule missed a character PostgreSQL cannot hold (NUL): still the client's input, still a 400. Logged, as a rule is missing.
+    request.log.warn({ code: driverCodeOf(err) }, 'database refused a text value: a field rule should have');
+    const issue = { path: request.body === undefined ? 'querystring' : 'body', rule: 'encoding', message: 'text may not contain NUL characters' };
+    return send(reply, 'VALIDATION_FAILED', `invalid request: ${issue.path} ${issue.message}`, { issues: [issue] });
+  }
   const fe = err as FastifyError;
   if (fe.validation) {
     // Ajv's messages name the field and the rule, never the submitted value.
-    const issues = fe.validation.map((v) => ({ path: `${fe.validationContext ?? 'body'}${v.instancePath || ''}`, rule: v.keyword, message: v.message ?? 'invalid' }));
+    const issues = fe.validation.map((v) => ({ path: `${fe.validationContext ?? 'body'}${v.instancePath || ''}`, rule: v.keyword, message: issueMessage(v) }));
     return send(reply, 'VALIDATION_FAILED', `invalid request ${fe.validationContext ?? 'body'}: ${issues[0]?.path} ${issues[0]?.message}`, { issues });
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

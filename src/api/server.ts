@@ -27,12 +27,14 @@ import {
 import type { Database } from '../db/index.ts';
 import { AUDITED_ROUTES } from './audited-routes.ts';
 import { errorBody, handleError } from './errors.ts';
+import { answerClientError, answerFrameworkError } from './framework-errors.ts';
 import { byStatus, describeCodes, routeErrorCodes } from './route-errors.ts';
 import { authenticate, authorize, type SessionGate } from './principal.ts';
+import { refuseContentEncoding, useStrictJsonParser } from './request-body.ts';
 import { auditEventRoutes } from './routes/audit-events/route.ts';
 import { breakGlassRoutes } from './routes/break-glass/route.ts';
 import { sessionRoutes } from './routes/session/route.ts';
-import { ErrorResponse } from './routes/common.ts';
+import { ErrorResponse, NoQuery } from './routes/common.ts';
 import { complianceRoutes } from './routes/compliance/route.ts';
 import type { Safeguard } from './routes/compliance/presenter.ts';
 import { deviceRoutes } from './routes/devices/route.ts';
@@ -148,6 +150,8 @@ function portalDeps(opts: ApiOptions): PortalDeps {
 }
 
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
+  const portal = portalDeps(opts);
+  const authenticateRequest = authenticate(opts.db, portal.gate);
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -158,18 +162,23 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     // recording was audited as a play (and a list as a list) while nothing was shown.
     exposeHeadRoutes: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // What Fastify and Node's parser answer before any route, in the API's shape, never quoting the URL (framework-errors.ts).
+    frameworkErrors: answerFrameworkError(authenticateRequest),
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // JSON is the only body type the API takes (a greeting upload adds audio/wav
   // in its own scope): Fastify's built-in text/plain parser would hand a string
   // to the schema, a 400 VALIDATION_FAILED, where the README promises 415.
   app.removeContentTypeParser('text/plain');
+  // And JSON is UTF-8: a body in another charset is 415, bytes that are not UTF-8 a 400 (request-body.ts).
+  useStrictJsonParser(app as unknown as FastifyInstance);
   const routes: RouteInfo[] = [];
   routeTables.set(app as unknown as FastifyInstance, routes);
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, access: (r.config as { access?: string } | undefined)?.access });
+    if (r.url.startsWith('/api/')) refuseUnknownQuery(r);
     documentErrorResponses(r);
   });
-  const portal = portalDeps(opts);
 
   // Log ids and codes only: method, route pattern (never the raw URL, which
   // may carry identifiers a user typed), status and time.
@@ -199,7 +208,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
         title: 'Sotto API',
         version: opts.version,
         description:
-          'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message","details"?}}; every code has one HTTP status, and each error response below lists the codes its route can give. A 4xx changed nothing; a 429 or 503 says when to retry in Retry-After, except 503 AUDIT_UNAVAILABLE (nothing was changed, but an operator must act before a retry can succeed).',
+          'Sotto, a HIPAA-ready phone system for practices. Errors: {"error":{"code","message","details"?}}; every code has one HTTP status, and each error response below lists the codes its route can give. A 4xx changed nothing; a 429 or 503 says when to retry in Retry-After, except 503 AUDIT_UNAVAILABLE (nothing was changed, but an operator must act before a retry can succeed). Bytes that cannot be read as an HTTP request get 400 BAD_REQUEST, 408 REQUEST_TIMEOUT or 431 HEADERS_TOO_LARGE, whatever the route, and the connection closes.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -211,7 +220,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authenticate(opts.db, portal.gate));
+      v1.addHook('onRequest', authenticateRequest);
+      v1.addHook('preParsing', refuseContentEncoding);
       v1.addHook('preHandler', authorize);
 
       // HEAD too: monitors probe liveness with it (routes are GET-only otherwise, see exposeHeadRoutes).
@@ -246,6 +256,16 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   );
 
   return app as unknown as FastifyInstance;
+}
+
+/**
+ * An API route that declares no query string takes none: without a schema
+ * Fastify ignored `?anything`, where the README promises an unknown field is
+ * a 400. (Not the portal's pages: a link may carry its own parameters.)
+ */
+function refuseUnknownQuery(r: RouteOptions): void {
+  const schema = (r.schema ?? {}) as { querystring?: unknown };
+  if (schema.querystring === undefined) r.schema = { ...schema, querystring: NoQuery };
 }
 
 /** Header of 429 and 503 answers: seconds until a retry is worth it. */

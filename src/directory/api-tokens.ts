@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newId, type Database } from '../db/index.ts';
 import { recordAudit } from './audit.ts';
+import { checkDisplayText, DISPLAY_TEXT_MAX } from './display-text.ts';
 import { DirectoryError } from './errors.ts';
 import { lowerRole, type Actor, type Role } from './model.ts';
 import { sha256Hex } from './secrets.ts';
@@ -52,6 +53,7 @@ export async function registerApiToken(
   actor: Actor,
 ): Promise<ApiTokenInfo> {
   if (!token.startsWith(PREFIX) || token.length < PREFIX.length + 43) throw new DirectoryError('INVALID_INPUT', 'not a Sotto API token');
+  checkDisplayText(label, { field: 'label', what: "a token's label", max: DISPLAY_TEXT_MAX.tokenLabel });
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'status']).where('practice_id', '=', practiceId).where('id', '=', userId).executeTakeFirst();
     if (!user) throw new DirectoryError('NOT_FOUND', 'user not found');

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { newId, type Database } from '../db/index.ts';
 import { recordAudit } from './audit.ts';
+import { checkDisplayText, DISPLAY_TEXT_MAX } from './display-text.ts';
 import { DirectoryError } from './errors.ts';
 import type { Actor } from './model.ts';
 
@@ -32,6 +33,7 @@ export async function openBreakGlass(
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > BREAK_GLASS_MAX_MINUTES) {
     throw new DirectoryError('INVALID_INPUT', `break-glass lasts 1 to ${BREAK_GLASS_MAX_MINUTES} minutes`, { field: 'minutes' });
   }
+  checkDisplayText(input.reason, { field: 'reason', what: 'a reason', max: DISPLAY_TEXT_MAX.breakGlassReason });
   const reason = input.reason.trim();
   if (reason.length < 10) throw new DirectoryError('INVALID_INPUT', 'state the reason in a sentence (10 characters at least)', { field: 'reason' });
   return db.transaction().execute(async (trx) => {

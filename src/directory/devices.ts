@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation, newId, type Database } from '../db/index.ts';
 import { recordAudit } from './audit.ts';
+import { checkDisplayText, DISPLAY_TEXT_MAX } from './display-text.ts';
 import { DirectoryError } from './errors.ts';
 import type { Actor, Device, DeviceKind } from './model.ts';
 import { getPractice } from './practices.ts';
@@ -26,6 +27,7 @@ export interface AddedDevice {
 const SIP_USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export async function addDevice(db: Kysely<Database>, practiceId: string, userId: string, input: NewDevice, actor: Actor): Promise<AddedDevice> {
+  if (input.label !== undefined) checkDisplayText(input.label, { field: 'label', what: "a device's label", max: DISPLAY_TEXT_MAX.deviceLabel });
   const sipPassword = input.sipPassword ?? generateSipPassword();
   try {
     return await db.transaction().execute(async (trx) => {

@@ -1,5 +1,6 @@
 export * from './model.ts';
 export * from './errors.ts';
+export * from './display-text.ts';
 export * from './practices.ts';
 export * from './users.ts';
 export * from './devices.ts';

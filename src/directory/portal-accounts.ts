@@ -32,6 +32,8 @@ const accountColumns = ['id', 'practice_id', 'role', 'status', 'password_hash', 
 
 /** Every account with this email, across practices (an email is unique within one practice only). */
 export async function findPortalAccounts(db: Kysely<Database>, email: string): Promise<PortalAccount[]> {
+  // No stored address has a NUL (addUser checks the shape), and PostgreSQL refuses the query outright: a 500 at sign-in.
+  if (email.includes('\u0000')) return [];
   const rows = await db.selectFrom('users').select(accountColumns).where('email', '=', email.trim().toLowerCase()).orderBy('created_at').execute();
   return rows.map(accountFromRow);
 }

@@ -13,13 +13,19 @@ import {
   type Tier,
 } from '../policy/index.ts';
 import { recordAudit } from './audit.ts';
+import { checkDisplayText, DISPLAY_TEXT_MAX } from './display-text.ts';
 import { DirectoryError } from './errors.ts';
 import { recordFeatureChange } from './feature-changes.ts';
 import { CLI_ACTOR, type Actor, type Practice } from './model.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+function checkPracticeName(name: string): void {
+  checkDisplayText(name, { field: 'name', what: "the practice's name", max: DISPLAY_TEXT_MAX.practiceName });
+}
+
 export async function createPractice(db: Kysely<Database>, input: { name: string; tier: Tier; sipDomain: string }, actor: Actor = CLI_ACTOR): Promise<Practice> {
+  checkPracticeName(input.name);
   const now = new Date().toISOString();
   const practice: Practice = { id: newId(), name: input.name, tier: input.tier, sipDomain: input.sipDomain, createdAt: now };
   await db.transaction().execute(async (trx) => {
@@ -45,6 +51,7 @@ export async function getPractice(db: Db, id: string): Promise<Practice> {
 }
 
 export async function updatePractice(db: Kysely<Database>, id: string, patch: { name?: string; tier?: Tier }, actor: Actor): Promise<Practice> {
+  if (patch.name !== undefined) checkPracticeName(patch.name);
   return db.transaction().execute(async (trx) => {
     const before = await getPractice(trx, id);
     const update: { name?: string; tier?: string } = {};

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { flag, isUniqueViolation, newId, type Database } from '../db/index.ts';
 import { SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes } from '../policy/index.ts';
 import { recordAudit } from './audit.ts';
+import { checkDisplayText, DISPLAY_TEXT_MAX } from './display-text.ts';
 import { DirectoryError } from './errors.ts';
 import { type Actor, type Role, type User, type UserStatus } from './model.ts';
 import { getPractice } from './practices.ts';
@@ -52,9 +53,14 @@ export function checkEmail(email: string): void {
   if (email.length > 254 || !EMAIL.test(email)) throw new DirectoryError('INVALID_INPUT', 'not an email address', { field: 'email' });
 }
 
+/** A user's name: display text (display-text.ts). The CLI checks it before making a practice for the user. */
+export function checkDisplayName(name: string): void {
+  checkDisplayText(name, { field: 'displayName', what: 'a name', max: DISPLAY_TEXT_MAX.displayName });
+}
+
 export async function addUser(db: Kysely<Database>, practiceId: string, input: NewUser, actor: Actor, pin?: string): Promise<AddedUser> {
   checkEmail(input.email.trim());
-  if (input.displayName.trim() === '') throw new DirectoryError('INVALID_INPUT', 'a name is required', { field: 'displayName' });
+  checkDisplayName(input.displayName);
   if (input.extension !== undefined) checkExtensionNumber(input.extension);
   const email = input.email.trim().toLowerCase();
   const now = new Date().toISOString();
@@ -184,6 +190,7 @@ export async function updateUser(
   patch: { displayName?: string; role?: Role },
   actor: Actor,
 ): Promise<User> {
+  if (patch.displayName !== undefined) checkDisplayName(patch.displayName);
   return db.transaction().execute(async (trx) => {
     const user = await getUser(trx, practiceId, userId);
     if (patch.role !== undefined && user.role === 'owner' && patch.role !== 'owner') await ensureAnotherOwner(trx, practiceId, userId);

@@ -16,6 +16,13 @@ export type GreetingWhich = 'unavailable' | 'busy';
 export const GREETING_MIN_MS = 500;
 export const GREETING_MAX_MS = 120_000;
 
+/** A greeting's length in ms, or VOICEMAIL_BAD_AUDIO when it is too short or too long to be one. */
+export function greetingDurationMs(pcm: Int16Array): number {
+  const ms = Math.floor(pcm.length / 8);
+  if (ms < GREETING_MIN_MS || ms > GREETING_MAX_MS) throw new VoicemailError('VOICEMAIL_BAD_AUDIO', `a greeting must last ${GREETING_MIN_MS / 1000} s to ${GREETING_MAX_MS / 1000} s`);
+  return ms;
+}
+
 /** The port the mailbox menu (src/voicemail/mailbox/) calls; signature fixed by the shared contract. */
 export interface GreetingStore {
   saveGreeting(boxId: string, which: GreetingWhich, pcm: Int16Array, actor: Actor): Promise<void>;
@@ -35,8 +42,7 @@ export class VaultGreetingStore implements GreetingStore {
   ) {}
 
   async saveGreeting(boxId: string, which: GreetingWhich, pcm: Int16Array, actor: Actor): Promise<void> {
-    const ms = Math.floor(pcm.length / 8);
-    if (ms < GREETING_MIN_MS || ms > GREETING_MAX_MS) throw new VoicemailError('VOICEMAIL_BAD_AUDIO', `a greeting must last ${GREETING_MIN_MS / 1000} s to ${GREETING_MAX_MS / 1000} s`);
+    const ms = greetingDurationMs(pcm);
     const box = await this.db.selectFrom('voicemail_boxes').select(['id', 'practice_id', 'owner_user_id']).where('id', '=', boxId).executeTakeFirst();
     if (!box) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail box not found');
     const sealed = await this.vault.sealBytes({ practiceId: box.practice_id, kind: 'voicemail', ownerUserId: box.owner_user_id }, encodeUlaw(pcm));

@@ -63,6 +63,9 @@ function mailboxOrder(a: VoicemailMessage, b: VoicemailMessage): number {
   return a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0;
 }
 
+/** Why an attempt on a message was refused, as its denied audit event records it (ids and codes only). */
+export type VoicemailRefusal = { reason: 'not_granted' } | { reason: 'break_glass_read_only'; breakGlassId: string };
+
 export class VoicemailStore implements MailboxAccess {
   private readonly listeners = new Set<(boxId: string) => void>();
 
@@ -318,10 +321,13 @@ export class VoicemailStore implements MailboxAccess {
     await this.db.transaction().execute((trx) => recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, details }));
   }
 
-  /** A refused attempt on a message the actor may not read (the caller was told "not found"). */
-  async auditRefused(message: { id: string; practiceId: string }, actor: Actor, action: string): Promise<void> {
+  /**
+   * A refused attempt on a message: by default one the actor may not read (the caller was told
+   * "not found"); `refusal` names another reason, e.g. a change tried on break-glass access.
+   */
+  async auditRefused(message: { id: string; practiceId: string }, actor: Actor, action: string, refusal: VoicemailRefusal = { reason: 'not_granted' }): Promise<void> {
     await this.db.transaction().execute((trx) =>
-      recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, outcome: 'denied', details: { reason: 'not_granted' } }),
+      recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, outcome: 'denied', details: { ...refusal } }),
     );
   }
 

@@ -161,7 +161,10 @@ describe('the OpenAPI document lists every answer each route gives', () => {
     for (const r of routes.filter((r) => r.method !== 'GET')) {
       const url = concreteUrl(r.url, UNKNOWN_ID);
       const headers = { ...bearer(t.ownerToken), 'content-type': 'application/json' };
-      const broken = await call(r.key, { url, headers, payload: '{"name": tru' });
+      // The greeting takes audio only: JSON, broken or not, is not its type (415 below); its unparseable body is one whose length is not the one declared.
+      const broken = r.url.includes('greetings')
+        ? await call(r.key, { url, headers: { ...bearer(t.ownerToken), 'content-type': 'audio/wav', 'content-length': '10' }, payload: Buffer.alloc(20) })
+        : await call(r.key, { url, headers, payload: '{"name": tru' });
       expect([broken.statusCode, broken.json().error.code], r.key).toEqual([400, 'BAD_REQUEST']);
       // The greeting route takes up to 4 MiB of audio; everything else 64 KiB.
       const big = r.url.includes('greetings')
@@ -188,6 +191,9 @@ describe('the OpenAPI document lists every answer each route gives', () => {
         const res = await call(r.key, { url: `${r.url}?limit=lots`, headers });
         expect([res.statusCode, res.json().error.code], r.key).toEqual([400, 'VALIDATION_FAILED']);
       }
+      // Every route has a query schema, if only an empty one: a parameter it does not take is refused.
+      const unknown = await call(r.key, { url: `${concreteUrl(r.url, t.owner.id)}?notAParameter=1`, headers }, validBody(r.key, { user: t.owner.id }));
+      expect([unknown.statusCode, unknown.json().error.code, unknown.json().error.details?.issues[0].path], r.key).toEqual([400, 'VALIDATION_FAILED', 'querystring']);
       if (op.requestBody && !r.url.includes('greetings')) {
         const res = await call(r.key, { url: concreteUrl(r.url, t.owner.id), headers, payload: { notAField: true } });
         expect([res.statusCode, res.json().error.code], r.key).toEqual([400, 'VALIDATION_FAILED']);

@@ -98,6 +98,17 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/voicemails/${m.id}`, headers: bearer(token) });
     expect(del.statusCode).toBe(403);
     expect((await get(`/api/v1/voicemails/${m.id}`, t.staffToken)).json()).toMatchObject({ id: m.id, heard: false });
+    // Each refusal is on the audit log as the 404 refusals are: the action tried, denied, with the grant it rested on (no PHI).
+    const denied = await t.handle.db.selectFrom('audit_events').select(['action', 'outcome', 'actor_id', 'object_type', 'details']).where('object_id', '=', m.id).where('outcome', '=', 'denied').orderBy('seq').execute();
+    expect(denied.map((e) => ({ ...e, details: typeof e.details === 'string' ? JSON.parse(e.details) : e.details }))).toEqual(
+      ['voicemail.mark_heard', 'voicemail.delete'].map((action) => ({
+        action,
+        outcome: 'denied',
+        actor_id: user.id,
+        object_type: 'voicemail',
+        details: { reason: 'break_glass_read_only', breakGlassId: opened.json().id },
+      })),
+    );
   });
 
   it('answers unknown ids with 404 and bad input with 400, in the standard error shape', async () => {

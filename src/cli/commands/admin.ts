@@ -1,5 +1,5 @@
 import { checkPasswordPolicy, createPasswordHasher, type PasswordPolicyViolation } from '../../auth/index.ts';
-import { addUser, checkEmail, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
+import { addUser, checkDisplayName, checkEmail, CLI_ACTOR, DirectoryError, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
 import { isTier, type Tier } from '../../policy/index.ts';
 import { defaultSipDomain } from '../../app/config.ts';
 import { withRuntime } from '../context.ts';
@@ -34,7 +34,12 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
   } catch {
     throw new CliError('INVALID_INPUT', 'not an email address');
   }
-  if (o.name.trim() === '') throw new CliError('INVALID_INPUT', 'a name is required');
+  try {
+    checkDisplayName(o.name);
+  } catch (e) {
+    if (e instanceof DirectoryError) throw new CliError('INVALID_INPUT', e.message);
+    throw e;
+  }
   const password = o.password ?? generateSipPassword();
   const result = await withRuntime(async (rt) => {
     const practices = await listPractices(rt.database.db);

@@ -3,7 +3,8 @@ import { isBreakGlassAction } from '../../../audit/index.ts';
 import { breakGlassReasons, listAuditEvents } from '../../../directory/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf } from '../common.ts';
+import { queryTimestamp } from '../../timestamp.ts';
+import { actorOf, pageLimitOf } from '../common.ts';
 import { verifyPracticeChain } from './chain-status.ts';
 import { presentAuditEvent, presentChainStatus } from './presenter.ts';
 import { AuditEventPageView, AuditEventQuery, ChainStatusView } from './schema.ts';
@@ -31,10 +32,10 @@ export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
           ...(q.action !== undefined ? { action: q.action } : {}),
           ...(q.objectType !== undefined ? { objectType: q.objectType } : {}),
           ...(q.object !== undefined ? { objectId: q.object } : {}),
-          ...(q.from !== undefined ? { from: new Date(q.from).toISOString() } : {}),
-          ...(q.to !== undefined ? { to: new Date(q.to).toISOString() } : {}),
+          ...(q.from !== undefined ? { from: queryTimestamp(q.from, 'from') } : {}),
+          ...(q.to !== undefined ? { to: queryTimestamp(q.to, 'to') } : {}),
           ...(q.before !== undefined ? { beforeSeq: Number(q.before) } : {}),
-          limit: Math.min(500, q.limit !== undefined ? Number(q.limit) : 100),
+          limit: pageLimitOf(q.limit),
         },
         actorOf(req),
       );

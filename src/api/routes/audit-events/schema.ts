@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox';
+import { Timestamp } from '../../timestamp.ts';
+import { PageLimit } from '../common.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 
@@ -8,10 +10,10 @@ export const AuditEventQuery = Type.Object(
     action: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*){1,3}$' })),
     objectType: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' })),
     object: Type.Optional(Id),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
+    from: Type.Optional(Timestamp('Inclusive')),
+    to: Type.Optional(Timestamp('Exclusive')),
     before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'Page cursor: nextBefore of the previous page' })),
-    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1-500, default 100' })),
+    limit: Type.Optional(PageLimit),
   },
   { additionalProperties: false },
 );

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listCallRecords } from '../../../pbx/cdr/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
-import { actorOf } from '../common.ts';
+import { actorOf, pageLimitOf } from '../common.ts';
 import { presentCallRecord } from './presenter.ts';
 import { CallRecordPageView, CallRecordQuery } from './schema.ts';
 
@@ -20,7 +20,7 @@ export const callRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }
     },
     async (req) => {
       const p = principalOf(req);
-      const page = await listCallRecords(db, p.practiceId, { ...(req.query.before !== undefined ? { before: req.query.before } : {}), limit: Math.min(500, req.query.limit !== undefined ? Number(req.query.limit) : 100) }, actorOf(req));
+      const page = await listCallRecords(db, p.practiceId, { ...(req.query.before !== undefined ? { before: req.query.before } : {}), limit: pageLimitOf(req.query.limit) }, actorOf(req));
       return { items: page.items.map(presentCallRecord), nextBefore: page.nextBefore };
     },
   );

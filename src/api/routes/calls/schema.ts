@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { PageLimit } from '../common.ts';
 
 export const CallRecordView = Type.Object({
   id: Type.String(),
@@ -21,7 +22,7 @@ export const CallRecordPageView = Type.Object({
 export const CallRecordQuery = Type.Object(
   {
     before: Type.Optional(Type.String({ maxLength: 96, pattern: '^[0-9]{1,15}\\.[A-Za-z0-9_-]{1,64}$', description: 'Page cursor: nextBefore of the previous page' })),
-    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1-500, default 100' })),
+    limit: Type.Optional(PageLimit),
   },
   { additionalProperties: false },
 );

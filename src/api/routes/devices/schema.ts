@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { DEVICE_KINDS } from '../../../directory/index.ts';
+import { DEVICE_KINDS, DISPLAY_TEXT_MAX } from '../../../directory/index.ts';
+import { DisplayText } from '../common.ts';
 
 export const DeviceView = Type.Object({
   id: Type.String(),
@@ -17,7 +18,7 @@ export const DeviceList = Type.Object({ items: Type.Array(DeviceView) });
 export const NewDeviceBody = Type.Object(
   {
     kind: Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k))),
-    label: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+    label: Type.Optional(DisplayText(DISPLAY_TEXT_MAX.deviceLabel)),
     sipUsername: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })),
   },
   { additionalProperties: false },

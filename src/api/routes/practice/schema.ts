@@ -1,5 +1,7 @@
 import { Type } from '@sinclair/typebox';
+import { DISPLAY_TEXT_MAX } from '../../../directory/index.ts';
 import { TIERS } from '../../../policy/index.ts';
+import { DisplayText } from '../common.ts';
 
 export const TierSchema = Type.Union(TIERS.map((t) => Type.Literal(t)));
 
@@ -15,6 +17,6 @@ export const PracticeView = Type.Object({
 });
 
 export const PracticePatch = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), tier: Type.Optional(TierSchema) },
+  { name: Type.Optional(DisplayText(DISPLAY_TEXT_MAX.practiceName)), tier: Type.Optional(TierSchema) },
   { additionalProperties: false, minProperties: 1 },
 );

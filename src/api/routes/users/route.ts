@@ -49,6 +49,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
     async (req) => {
       const p = principalOf(req);
       if (req.params.id === p.userId) throw new ApiError('CANNOT_DISABLE_SELF', 'you cannot disable your own account');
+      // As for a PATCH or a password reset: an admin does not act on an owner (disabling one ends their sessions, tokens and devices).
+      const target = await getUser(db, p.practiceId, req.params.id);
+      if (target.role === 'owner' && !roleAtLeast(p.role, 'owner')) throw new ApiError('FORBIDDEN', 'only an owner can disable an owner');
       const { user, disabledDeviceIds } = await disableUser(db, p.practiceId, req.params.id, actorOf(req));
       onUserDisabled?.(user.id, disabledDeviceIds);
       return presentUser(user);

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { ROLES } from '../../../directory/index.ts';
+import { DISPLAY_TEXT_MAX, ROLES } from '../../../directory/index.ts';
+import { DisplayText } from '../common.ts';
 
 export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
@@ -18,7 +19,7 @@ export const UserList = Type.Object({ items: Type.Array(UserView) });
 export const NewUserBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
-    displayName: Type.String({ minLength: 1, maxLength: 120 }),
+    displayName: DisplayText(DISPLAY_TEXT_MAX.displayName),
     role: RoleSchema,
     extension: Type.Optional(Type.String({ pattern: '^[0-9]{2,6}$' })),
   },
@@ -31,7 +32,7 @@ export const CreatedUser = Type.Object({
 });
 
 export const UserPatch = Type.Object(
-  { displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), role: Type.Optional(RoleSchema) },
+  { displayName: Type.Optional(DisplayText(DISPLAY_TEXT_MAX.displayName)), role: Type.Optional(RoleSchema) },
   { additionalProperties: false, minProperties: 1 },
 );
 

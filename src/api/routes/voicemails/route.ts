@@ -10,7 +10,7 @@ import { AUDIT_ACTIONS } from '../../../audit/index.ts';
 import { loadAccessGrants } from '../../../directory/index.ts';
 import { parseWav, bytesToPcm16 } from '../../../media/wav.ts';
 import { decodeG711 } from '../../../media/codecs/g711.ts';
-import { getBox, listBoxes, VoicemailError, type BoxInfo } from '../../../voicemail/index.ts';
+import { getBox, greetingDurationMs, listBoxes, VoicemailError, type BoxInfo } from '../../../voicemail/index.ts';
 import { canReadVoicemailBox, type PhiAccessDecision } from '../../access-policy.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
@@ -23,11 +23,6 @@ import { AudioWavResponse, GreetingBody, GreetingParams, GreetingSaved, Voicemai
 const GREETING_BODY_LIMIT = 4 * 1024 * 1024;
 
 type Readable = { box: BoxInfo; decision: Extract<PhiAccessDecision, { allowed: true }> };
-
-/** Break-glass opens a box to read in an emergency; changing or shredding its messages stays with the owner and grantees. */
-function refuseBreakGlassChange(access: Readable): void {
-  if (access.decision.basis === 'break_glass') throw new ApiError('BREAK_GLASS_READ_ONLY', 'break-glass access may read this voicemail, not change or delete it');
-}
 
 export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, voicemail }) => {
   const deps = (): VoicemailDeps => {
@@ -63,6 +58,22 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     }
     const glass: Record<string, string> = access.decision.basis === 'break_glass' ? { breakGlassId: access.decision.breakGlassId } : {};
     return { message, access, glass };
+  }
+
+  /**
+   * One message the caller may change (mark, delete). Break-glass opens a box to read in an emergency;
+   * changing or shredding its messages stays with the owner and grantees. A change tried on break-glass
+   * is on the audit log as a refused one is (README: refused marks and deletes are recorded), with the
+   * grant it rested on.
+   */
+  async function changeableMessage(req: FastifyRequest, id: string, attempted: string) {
+    const found = await readableMessage(req, id, attempted);
+    const { decision } = found.access;
+    if (decision.basis === 'break_glass') {
+      await deps().store.auditRefused(found.message, actorOf(req), attempted, { reason: 'break_glass_read_only', breakGlassId: decision.breakGlassId });
+      throw new ApiError('BREAK_GLASS_READ_ONLY', 'break-glass access may read this voicemail, not change or delete it');
+    }
+    return found;
   }
 
   app.get(
@@ -126,8 +137,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req) => {
       const { store } = deps();
-      const { message, access } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailMarkHeard);
-      refuseBreakGlassChange(access);
+      const { message, access } = await changeableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailMarkHeard);
       await store.markHeard(message.id, actorOf(req), req.body.heard);
       return presentVoicemail({ ...message, heard: req.body.heard }, access.box.extension, await store.transcript(message));
     },
@@ -141,14 +151,15 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     },
     async (req, reply) => {
       const { store } = deps();
-      const { message, access } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailDelete);
-      refuseBreakGlassChange(access);
+      const { message } = await changeableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailDelete);
       await store.delete(message.id, actorOf(req));
       return reply.status(204).send(null);
     },
   );
 
   const greetingRoutes: FastifyPluginAsyncTypebox = async (greetingApp) => {
+    // Audio only: a JSON body is refused by the parser (415), before its path is validated or its box looked up.
+    greetingApp.removeContentTypeParser('application/json');
     greetingApp.addContentTypeParser(['audio/wav', 'audio/x-wav', 'audio/wave'], { parseAs: 'buffer', bodyLimit: GREETING_BODY_LIMIT }, (_req, body, done) => done(null, body));
     greetingApp.put(
       '/voicemail-boxes/:id/greetings/:which',
@@ -166,17 +177,21 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
       async (req) => {
         const { greetings } = deps();
         const p = principalOf(req);
-        const box = await getBox(db, req.params.id);
-        if (!box || box.practiceId !== p.practiceId) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail box not found');
-        if (box.ownerUserId !== p.userId && p.role !== 'admin' && p.role !== 'owner') throw new ApiError('FORBIDDEN', "only the box's owner or an admin can change its greeting");
+        // The README's order: the body (415 when there is no audio, 400 when it is no greeting), then the role, then the box.
         const body = req.body;
         if (!Buffer.isBuffer(body)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the greeting as audio/wav');
         const wav = parseWav(body);
         if (!wav.ok || wav.value.sampleRate !== 8000 || wav.value.channels !== 1) throw new VoicemailError('VOICEMAIL_BAD_AUDIO', 'the greeting must be a WAV file, 8 kHz mono, PCM16 or G.711');
         const { encoding, data } = wav.value;
         const pcm = encoding === 'pcm16' ? bytesToPcm16(data) : decodeG711(encoding === 'ulaw' ? 'pcmu' : 'pcma', data);
+        const durationMs = greetingDurationMs(pcm);
+        const found = await getBox(db, req.params.id);
+        const box = found && found.practiceId === p.practiceId ? found : undefined;
+        // Other than an admin, only the box's owner; a box that does not exist is no one's own (the same 403: nothing to probe).
+        if (p.role !== 'admin' && p.role !== 'owner' && box?.ownerUserId !== p.userId) throw new ApiError('FORBIDDEN', "only the box's owner or an admin can change its greeting");
+        if (!box) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail box not found');
         await greetings.saveGreeting(box.id, req.params.which, pcm, actorOf(req));
-        return { boxId: box.id, which: req.params.which, durationMs: Math.floor(pcm.length / 8) };
+        return { boxId: box.id, which: req.params.which, durationMs };
       },
     );
   };
