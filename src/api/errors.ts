@@ -71,6 +71,39 @@ function issueMessage(v: { keyword: string; params: Record<string, unknown>; mes
   return (typeof pattern === 'string' ? PATTERN_RULES.get(pattern) : undefined) ?? v.message ?? 'invalid';
 }
 
+export interface ValidationIssue {
+  readonly path: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+type AjvIssue = { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string };
+
+/**
+ * Ajv's errors as `{ path, rule, message }`: they name the field and the
+ * rule, never the submitted value. A choice among fixed values (a union of
+ * literals: role, tier, kind) fails as one "must be equal to constant" per
+ * value and a closing "must match a schema in anyOf"; those become one issue
+ * naming the values the API documents.
+ */
+export function validationIssues(errors: readonly AjvIssue[], context: string): ValidationIssue[] {
+  const choices = new Map<string, string[]>();
+  for (const e of errors) {
+    const value = e.keyword === 'const' ? e.params['allowedValue'] : undefined;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+    choices.set(e.instancePath, [...(choices.get(e.instancePath) ?? []), String(value)]);
+  }
+  const out: ValidationIssue[] = [];
+  for (const e of errors) {
+    const path = `${context}${e.instancePath || ''}`;
+    const values = choices.get(e.instancePath);
+    if (values && e.keyword === 'const') continue;
+    if (values && e.keyword === 'anyOf') out.push({ path, rule: 'enum', message: `must be one of: ${values.join(', ')}` });
+    else out.push({ path, rule: e.keyword, message: issueMessage(e) });
+  }
+  return out;
+}
+
 export function errorBody(code: ApiErrorCode, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
@@ -122,8 +155,7 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
   }
   const fe = err as FastifyError;
   if (fe.validation) {
-    // Ajv's messages name the field and the rule, never the submitted value.
-    const issues = fe.validation.map((v) => ({ path: `${fe.validationContext ?? 'body'}${v.instancePath || ''}`, rule: v.keyword, message: issueMessage(v) }));
+    const issues = validationIssues(fe.validation, fe.validationContext ?? 'body');
     return send(reply, 'VALIDATION_FAILED', `invalid request ${fe.validationContext ?? 'body'}: ${issues[0]?.path} ${issues[0]?.message}`, { issues });
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -91,6 +91,16 @@ describe.each(DIALECTS)('REST API on %s', (dialect) => {
       expect(await countUsers()).toBe(before);
     });
 
+    it('names the allowed values of a choice field in one issue', async () => {
+      const r = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: bearer(t.ownerToken), payload: { email: 'x@cedar.example', displayName: 'X', role: 'superuser' } });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: 'invalid request body: body/role must be one of: owner, admin, provider, staff',
+        details: { issues: [{ path: 'body/role', rule: 'enum', message: 'must be one of: owner, admin, provider, staff' }] },
+      });
+    });
+
     it('refuses a taken extension with 409 and writes nothing', async () => {
       const before = await countUsers();
       const r = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: bearer(t.ownerToken), payload: { email: 'dup@cedar.example', displayName: 'D', role: 'staff', extension: '101' } });
