@@ -33,6 +33,23 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     expect((await get(`/api/v1/voicemails/${m.id}`, token)).statusCode).toBe(200);
   });
 
+  it('filters the list by extension (?extension=101), among the boxes the caller may read only', async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    const ids = async (url: string, token: string) => {
+      const r = await get(url, token);
+      expect(r.statusCode, r.body).toBe(200);
+      return (r.json().items as Array<{ id: string; extension: string }>).map((i) => `${i.extension}:${i.id}`);
+    };
+    expect(await ids('/api/v1/voicemails?extension=101', t.staffToken)).toContain(`101:${m.id}`);
+    expect((await ids('/api/v1/voicemails?extension=101', t.staffToken)).every((i) => i.startsWith('101:'))).toBe(true);
+    // Another extension's box, or one the caller may not read: an empty list, as for an empty box (no hint it exists).
+    expect(await ids('/api/v1/voicemails?extension=555', t.staffToken)).toEqual([]);
+    expect(await ids('/api/v1/voicemails?extension=101', t.ownerToken)).toEqual([]);
+    const bad = await get('/api/v1/voicemails?extension=abc', t.staffToken);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+  });
+
   it("finds, by the message's id in the audit log, the lists that showed it as well as its reads", async () => {
     const m = await leaveMessage(t.voicemail.store, box);
     expect((await get('/api/v1/voicemails', t.staffToken)).statusCode).toBe(200);

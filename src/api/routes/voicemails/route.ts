@@ -17,7 +17,7 @@ import { principalOf } from '../../principal.ts';
 import type { ApiDeps, VoicemailDeps } from '../../server.ts';
 import { actorOf, IdParams } from '../common.ts';
 import { presentVoicemail } from './presenter.ts';
-import { AudioWavResponse, GreetingBody, GreetingParams, GreetingSaved, VoicemailListView, VoicemailPatch, VoicemailView } from './schema.ts';
+import { AudioWavResponse, GreetingBody, GreetingParams, GreetingSaved, VoicemailListQuery, VoicemailListView, VoicemailPatch, VoicemailView } from './schema.ts';
 
 /** A WAV greeting: up to 2 minutes of 8 kHz PCM16 is 1.9 MB. */
 const GREETING_BODY_LIMIT = 4 * 1024 * 1024;
@@ -80,13 +80,16 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     '/voicemails',
     {
       config: { access: 'member', errors: ['VOICEMAIL_UNAVAILABLE'] },
-      schema: { tags: ['voicemail'], summary: 'Voicemails in the boxes you may read, unheard first then newest', response: { 200: VoicemailListView } },
+      schema: { tags: ['voicemail'], summary: 'Voicemails in the boxes you may read, unheard first then newest', querystring: VoicemailListQuery, response: { 200: VoicemailListView } },
     },
     async (req) => {
       const { store } = deps();
       const p = principalOf(req);
       const boxes = await readableBoxes(req);
-      const messages = await store.listBoxes([...boxes.keys()]);
+      // ?extension=102: that extension's box only, if the caller may read it (an empty list otherwise, as for an empty box).
+      const wanted = req.query.extension;
+      const chosen = [...boxes].filter(([, r]) => wanted === undefined || r.box.extension === wanted).map(([id]) => id);
+      const messages = await store.listBoxes(chosen);
       const glass = [...new Set(messages.map((m) => boxes.get(m.boxId)!.decision).flatMap((d) => (d.basis === 'break_glass' ? [d.breakGlassId] : [])))];
       await store.auditList(p.practiceId, actorOf(req), messages.map((m) => m.id), glass);
       const items = [];

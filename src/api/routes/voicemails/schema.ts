@@ -21,6 +21,11 @@ export const VoicemailView = Type.Object({
 
 export const VoicemailListView = Type.Object({ items: Type.Array(VoicemailView) });
 
+export const VoicemailListQuery = Type.Object(
+  { extension: Type.Optional(Type.String({ pattern: '^[0-9]{2,6}$', description: "Only this extension's box (when you may read it)" })) },
+  { additionalProperties: false },
+);
+
 export const VoicemailPatch = Type.Object({ heard: Type.Boolean() }, { additionalProperties: false });
 
 export const GreetingParams = Type.Object({
