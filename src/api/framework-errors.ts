@@ -20,8 +20,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { statusOf, type ApiErrorCode } from './error-codes.ts';
 import { errorBody, handleError } from './errors.ts';
 
-/** The headers every API answer carries (server.ts sets them in onSend, which these answers do not pass through). */
-const STANDARD_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+/** The headers every API answer carries: server.ts's onSend sets them where a route did not; these answers do not pass through it. */
+export const STANDARD_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
 
 const PATH_ISSUES: Record<string, { rule: string; message: string }> = {
   FST_ERR_BAD_URL: { rule: 'encoding', message: 'a path segment is not percent-encoded UTF-8' },

@@ -27,7 +27,7 @@ import {
 import type { Database } from '../db/index.ts';
 import { AUDITED_ROUTES } from './audited-routes.ts';
 import { errorBody, handleError } from './errors.ts';
-import { answerClientError, answerFrameworkError } from './framework-errors.ts';
+import { answerClientError, answerFrameworkError, STANDARD_HEADERS } from './framework-errors.ts';
 import { byStatus, describeCodes, routeErrorCodes } from './route-errors.ts';
 import { authenticate, authorize, type SessionGate } from './principal.ts';
 import { refuseContentEncoding, useStrictJsonParser } from './request-body.ts';
@@ -186,9 +186,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
   });
   app.addHook('onSend', async (_req, reply, payload) => {
-    void reply.header('x-content-type-options', 'nosniff');
-    void reply.header('referrer-policy', 'no-referrer');
-    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    // Where a route set its own (the portal's files: cache-control), it stands.
+    for (const [name, value] of Object.entries(STANDARD_HEADERS)) if (!reply.hasHeader(name)) void reply.header(name, value);
     return payload;
   });
 
@@ -264,6 +263,9 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
  * a 400. (Not the portal's pages: a link may carry its own parameters.)
  */
 function refuseUnknownQuery(r: RouteOptions): void {
+  // A public GET (health, the OpenAPI document) is what monitors and tools poll, often with a cache-buster (?_=123): not refused.
+  const access = (r.config as { access?: string } | undefined)?.access;
+  if (access === 'public' && [r.method].flat().every((m) => m === 'GET' || m === 'HEAD')) return;
   const schema = (r.schema ?? {}) as { querystring?: unknown };
   if (schema.querystring === undefined) r.schema = { ...schema, querystring: NoQuery };
 }

@@ -29,19 +29,24 @@ export function resyncLampsOnOutsideChanges(
 ): () => void {
   // Changes only when another connection commits: this process's own writes leave it be (they are told through onChange).
   const dataVersion = sqlite?.prepare<[], number>('PRAGMA data_version').pluck();
-  let seen = dataVersion?.get();
+  let seen: number | undefined;
   let running = false;
+  const failed = (e: unknown) => log.warn({ event: 'mwi.resync_failed', error: e instanceof Error ? e.name : 'unknown' }, 'mwi');
+  const tick = async (): Promise<void> => {
+    const now = dataVersion?.get();
+    if (dataVersion && now === seen) return;
+    await mwi.resync();
+    // Only once the counts were read: a failed read is tried again at the next tick.
+    seen = now;
+  };
+  seen = dataVersion?.get();
   const timer = setInterval(() => {
     if (running || mwi.subscriptions === 0) return;
-    if (dataVersion) {
-      const now = dataVersion.get();
-      if (now === seen) return;
-      seen = now;
-    }
     running = true;
-    mwi
-      .resync()
-      .catch((e: unknown) => log.warn({ event: 'mwi.resync_failed', error: e instanceof Error ? e.name : 'unknown' }, 'mwi'))
+    // tick() may throw before its first await (the database closed, busy): caught like a failed resync, never an uncaught exception.
+    Promise.resolve()
+      .then(tick)
+      .catch(failed)
       .finally(() => {
         running = false;
       });

@@ -82,9 +82,9 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
   // Message-waiting lamps follow every commit, heard-mark and delete: this process's at once, the CLI's within a
   // second on SQLite (5 s on PostgreSQL).
   const stopMwi = sip.mwi.useMailbox(store);
-  const stopResync = resyncLampsOnOutsideChanges(rt.database.sqlite, sip.mwi, log);
 
   await notifier?.start();
+  const stopResync = resyncLampsOnOutsideChanges(rt.database.sqlite, sip.mwi, log);
   void followups.resume().catch((e: unknown) => log.warn({ event: 'voicemail.resume_failed', code: (e as { code?: string }).code ?? 'error' }, 'voicemail'));
 
   return {

@@ -74,7 +74,7 @@ describe.each(DIALECTS)('every writer of display text, on %s', (dialect) => {
     const before = await tableSnapshot(h);
     for (const [label, value] of REFUSED_TEXT) {
       // The reason is padded with words: only its bad characters may be what is refused.
-      if (name === 'openBreakGlass' && value.trim() === '') continue;
+      if (name === 'openBreakGlass' && !/[^\s\p{Cf}]/u.test(value)) continue;
       await expect(write(value), `${name} ${label}`).rejects.toMatchObject({ name: 'DirectoryError', code: 'INVALID_INPUT', details: { field } });
     }
     expect(await tableSnapshot(h)).toEqual(before);

@@ -15,14 +15,17 @@ import { DirectoryError } from './errors.ts';
 /** The refused characters, as a character class body for a `u`-flag RegExp or a JSON Schema pattern. */
 const FORBIDDEN_CLASS = '\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\uD800-\\uDFFF';
 const FORBIDDEN = new RegExp(`[${FORBIDDEN_CLASS}]`, 'u');
+/** A character that shows: not white space, and not a format character (zero-width space, direction marks) on its own. */
+const VISIBLE = /[^\s\p{Cf}]/u;
 
 /**
  * The same rule as a JSON Schema pattern (Ajv compiles patterns with the `u`
- * flag): something other than white space, and no refused character. The
+ * flag): something visible (not white space, not an invisible format
+ * character such as U+200B or U+200E alone), and no refused character. The
  * API's schemas carry it so such a field is refused with the other field
  * errors, before the role is checked.
  */
-export const DISPLAY_TEXT_PATTERN = `^(?=[\\s\\S]*\\S)[^${FORBIDDEN_CLASS}]*$`;
+export const DISPLAY_TEXT_PATTERN = `^(?=[\\s\\S]*[^\\s\\p{Cf}])[^${FORBIDDEN_CLASS}]*$`;
 
 /** Longest value of each display text field, in characters (code points, as JSON Schema's maxLength counts). */
 export const DISPLAY_TEXT_MAX = {
@@ -43,7 +46,7 @@ export interface DisplayTextField {
 
 /** Refuses (INVALID_INPUT) a value that is blank, too long, or carries a character display text may not. */
 export function checkDisplayText(value: string, f: DisplayTextField): void {
-  if (value.trim() === '') throw new DirectoryError('INVALID_INPUT', `${f.what} is required`, { field: f.field });
+  if (!VISIBLE.test(value)) throw new DirectoryError('INVALID_INPUT', `${f.what} is required`, { field: f.field });
   if (FORBIDDEN.test(value)) {
     throw new DirectoryError('INVALID_INPUT', `${f.what} must be one line of text, without control characters or text-direction overrides`, { field: f.field });
   }

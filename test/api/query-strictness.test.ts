@@ -59,8 +59,8 @@ describe.each(DIALECTS)('the query string, on %s', (dialect) => {
   });
 
   it('refuses a parameter the route does not take, on every route, writing nothing', async () => {
-    // HEAD /health answers without a body; its GET twin is here.
-    const routes = registeredRoutes(t.app).filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD');
+    // The public GETs (health, the OpenAPI document) take any query: below.
+    const routes = registeredRoutes(t.app).filter((r) => r.url.startsWith('/api/') && !(r.access === 'public' && (r.method === 'GET' || r.method === 'HEAD')));
     expect(routes.length).toBeGreaterThan(30);
     const before = await tableSnapshot(t.handle);
     for (const r of routes) {
@@ -75,5 +75,13 @@ describe.each(DIALECTS)('the query string, on %s', (dialect) => {
     expect(await tableSnapshot(t.handle)).toEqual(before);
     expect((await get('/api/v1/users?zorb=1')).statusCode).toBe(400);
     expect((await get('/api/v1/users')).statusCode).toBe(200);
+  });
+
+  it('lets a monitor poll health and the OpenAPI document with a cache-buster', async () => {
+    for (const url of ['/api/v1/health?_=1732870000', '/api/v1/openapi.json?nocache=1']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(200);
+    }
+    expect((await t.app.inject({ method: 'HEAD', url: '/api/v1/health?_=1' })).statusCode).toBe(200);
   });
 });

@@ -49,7 +49,7 @@ export const directory: RegistrarDirectory = {
 const quiet = { debug: () => {}, info: () => {}, warn: () => {} };
 export const nonceSecret = Buffer.alloc(32, 7);
 
-export type B2buaOverrides = Partial<Omit<B2buaOptions, 'stack' | 'directory' | 'locations' | 'nonceSecret' | 'now' | 'contact'>>;
+export type B2buaOverrides = Partial<Omit<B2buaOptions, 'stack' | 'directory' | 'locations' | 'nonceSecret' | 'contact'>>;
 
 export class CallServer {
   readonly unavailable: UnavailableReason[] = [];

@@ -73,8 +73,8 @@ describe('MWI and the CLI', { timeout: 120_000 }, () => {
     const before = phone!.notifies.length;
     const listed = await sottoAsync(['voicemail', 'list', '--json'], env);
     expect(listed.status, listed.stderr).toBe(0);
-    // The listing committed its audit event on another connection: the server reads the counts again, unchanged.
-    await new Promise((r) => setTimeout(r, 2_500));
+    // The listing committed its audit event on another connection; reading the counts again finds them unchanged.
+    expect(await sotto.sip.mwi.resync()).toBe(0);
     expect(phone!.notifies.length).toBe(before);
   });
 });

@@ -5,6 +5,7 @@ export const REFUSED_TEXT: ReadonlyArray<[string, string]> = [
   ['blank', '   '],
   ['tab-only', ' \t '],
   ['nbsp-only', '\u00A0\u3000'],
+  ['zero-width only', '\u200B\u200E\u2060'],
   ['NUL', 'Zorb\u0000name'],
   ['ESC', 'Zorb\u001b[31mname'],
   ['BEL', 'Zorb\u0007name'],

@@ -12,7 +12,8 @@ import { InviteServerTransaction, type NonInviteServerTransaction, type ServerTr
 import { withContactFallback, type Destination, type MessageSource, type TransportProtocol } from '../../sip/transport/index.ts';
 import type { LocationStore } from '../registrar/location-store.ts';
 import type { RegistrarDirectory } from '../registrar/registrar.ts';
-import { AuthGate, CallerAuthenticator } from './caller-auth.ts';
+import { AuthGate } from '../auth-gate.ts';
+import { CallerAuthenticator } from './caller-auth.ts';
 import { classifyDialled } from './dial-plan.ts';
 import { checkCaller, planCallee } from './media-security.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
@@ -105,6 +106,7 @@ export class B2bua {
       ...(o.logger ? { logger: o.logger } : {}),
       now: o.now,
       events: { throttled: 'call.auth_throttled', refused: 'call.auth_refused', message: 'call' },
+      logs: 'refusals',
     });
     const log = (event: string, callId: string, fields: Record<string, string | number>): void => o.logger?.info({ event, callId, ...fields }, 'call');
     const record = (call: Call): void => {

@@ -2,11 +2,8 @@
 // the request's final target challenges with 407 Proxy-Authenticate). The
 // phone answers with the same digest credentials it registers with, so
 // the lookup is the registrar's.
-import type { AddressBackoff } from '../../auth/index.ts';
 import { DigestAuthenticator } from '../../sip/auth/index.ts';
-import { createResponse, getTo, headerField, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
-import type { ServerTransaction } from '../../sip/transaction/index.ts';
-import { LogThrottle, type MessageSource } from '../../sip/transport/index.ts';
+import { getTo, isSipUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
 import { needsMd5OnlyChallenge, type RegistrarDirectory } from '../registrar/registrar.ts';
 
 export interface Caller {
@@ -66,58 +63,5 @@ export class CallerAuthenticator {
       this.authenticators.set(key, a);
     }
     return a;
-  }
-}
-
-export interface AuthGateOptions {
-  auth: { authenticate(request: SipRequest): Promise<CallerAuthOutcome> };
-  /** Failed authentication per source address (failures only). */
-  backoff?: AddressBackoff;
-  logger?: { info(fields: Record<string, unknown>, message: string): void };
-  now: () => number;
-  /** The log lines' event names and message: `call.auth_throttled`, `call.auth_refused`, 'call'. */
-  events: { readonly throttled: string; readonly refused: string; readonly message: string };
-}
-
-/**
- * The way in for a request Sotto authenticates as a caller's (INVITE,
- * SUBSCRIBE), as the registrar's for REGISTER: an address that keeps
- * failing is refused (403 with Retry-After) before any digest work; a
- * failure counts against its address; the first request of every dialog is
- * challenged, which is no refusal worth a line.
- *
- * Refusals are logged at most once per source address and kind per second
- * (LogThrottle): password guessing through INVITE is as cheap for a scanner
- * as through REGISTER, and a line per attempt would cost more than the
- * refusal and fill the disk for the attacker.
- */
-export class AuthGate {
-  private readonly lines: LogThrottle;
-
-  constructor(private readonly o: AuthGateOptions) {
-    this.lines = new LogThrottle({ windowMs: 1000, now: o.now });
-  }
-
-  /** The caller, or undefined once the request has been answered (403, 401/407, 404). */
-  async admit(tx: ServerTransaction, request: SipRequest, source: MessageSource): Promise<Caller | undefined> {
-    const gate = this.o.backoff?.check(source.address);
-    if (gate && !gate.allowed) {
-      this.log(this.o.events.throttled, source.address, {});
-      tx.respond(createResponse(request, 403, undefined, { headers: [headerField('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)))] }));
-      return undefined;
-    }
-    const authed = await this.o.auth.authenticate(request);
-    if (authed.ok) return authed.caller;
-    if (authed.countsAsFailure) this.o.backoff?.recordFailure(source.address);
-    if (authed.code !== 'SIP_AUTH_NO_CREDENTIALS') this.log(this.o.events.refused, source.address, { code: authed.code, status: authed.status });
-    tx.respond(createResponse(request, authed.status, undefined, { headers: authed.headers }));
-    return undefined;
-  }
-
-  private log(event: string, address: string, fields: Record<string, unknown>): void {
-    if (!this.o.logger) return;
-    // Keyed by kind and address (kept in memory, never logged).
-    const suppressedSinceLast = this.lines.due(`${event}\u0000${address}`);
-    if (suppressedSinceLast !== undefined) this.o.logger.info({ event, ...fields, suppressedSinceLast }, this.o.events.message);
   }
 }

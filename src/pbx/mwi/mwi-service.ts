@@ -18,7 +18,8 @@ import { EventNotifier, storeDialog, type NotifierSubscription, type Subscriptio
 import { createResponse, getCallId, getCSeq, getFrom, getHeader, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
 import { systemClock, type Clock, type ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource, TransportProtocol } from '../../sip/transport/index.ts';
-import { AuthGate, type CallerAuthOutcome } from '../calls/caller-auth.ts';
+import { AuthGate } from '../auth-gate.ts';
+import type { CallerAuthOutcome } from '../calls/caller-auth.ts';
 import type { MwiBoxDirectory } from './box-directory.ts';
 import { CSEQ_BLOCK, RESERVE_AHEAD, type MwiSubscriptionStore } from './subscription-store.ts';
 import { formatMessageSummary, mailboxAccount, MESSAGE_SUMMARY_CONTENT_TYPE, MESSAGE_SUMMARY_DEFAULT_EXPIRES } from './message-summary.ts';
@@ -97,6 +98,8 @@ export class MwiService {
       ...(o.logger ? { logger: o.logger } : {}),
       now: () => clock.now(),
       events: { throttled: 'mwi.auth_throttled', refused: 'mwi.auth_refused', message: 'mwi' },
+      // As before the gate was shared: a phone resending a stale nonce on its hourly refresh is no refusal worth a line.
+      logs: 'failures',
     });
     this.notifier = new EventNotifier({
       eventPackage: MWI_EVENT_PACKAGE,
@@ -163,6 +166,8 @@ export class MwiService {
     let notified = 0;
     for (const boxId of [...this.watched.keys()]) {
       const counts = await mailbox.counts(boxId);
+      // Disconnected meanwhile (shutdown): a NOTIFY now would read 0/0 and put the lamp out.
+      if (this.mailbox !== mailbox) return notified;
       if (this.told.get(boxId) === summaryKey(counts) || !this.watched.has(boxId)) continue;
       notified++;
       this.notifier.notify(boxId);

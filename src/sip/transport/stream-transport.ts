@@ -42,6 +42,8 @@ export interface StreamTransportOptions {
   readonly maxPendingWriteBytes?: number;
   readonly limits?: ParseLimits;
   readonly logger?: SipLogger;
+  /** The clock of the log lines' one-a-second window (ms); default Date.now. */
+  readonly now?: () => number;
 }
 
 export abstract class StreamTransport implements Transport {
@@ -62,10 +64,11 @@ export abstract class StreamTransport implements Transport {
   private readonly maxPerIp: number;
   private readonly maxTotal: number;
   protected readonly connectTimeoutMs: number;
-  private readonly limitLines = new LogThrottle({ windowMs: 1000, now: Date.now });
+  private readonly limitLines: LogThrottle;
 
   constructor(protected readonly options: StreamTransportOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.limitLines = new LogThrottle({ windowMs: 1000, now: options.now ?? Date.now });
     this.connectionOptions = {
       idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
       limits: options.limits ?? DEFAULT_PARSE_LIMITS,

@@ -184,7 +184,7 @@ export function PracticePage({ role }: { role: Role | undefined }) {
                 <input
                   type="checkbox"
                   id={`policy-${s.key}`}
-                  // A feature the plan leaves out is off whatever the switch holds; it comes back with the plan.
+                  // A feature the plan leaves out is off, and locked: the server keeps its switch off, and a plan change turns it off.
                   checked={draft[s.key] && included(s.key)}
                   disabled={busy || !included(s.key)}
                   aria-describedby={`policy-${s.key}-risk`}

@@ -22,7 +22,7 @@ export const VoicemailView = Type.Object({
 export const VoicemailListView = Type.Object({ items: Type.Array(VoicemailView) });
 
 export const VoicemailListQuery = Type.Object(
-  { extension: Type.Optional(Type.String({ pattern: '^[0-9]{2,6}$', description: "Only this extension's box (when you may read it)" })) },
+  { extension: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{1,5}$', description: "Only this extension's box (when you may read it): 2 to 6 digits, not starting with 0" })) },
   { additionalProperties: false },
 );
 
