@@ -13,14 +13,18 @@ type Db = Kysely<Database> | Transaction<Database>;
 /** Numbers a desk phone must always be able to dial out, never an extension. */
 const RESERVED_EXTENSIONS = new Set(['911', '933', '988', '112', '999', '000', '411', '611']);
 
-/** The form of an extension: 2 to 6 digits, not starting with 0 (reserved numbers pass: see checkExtensionNumber). */
+/** The form of an extension (reserved numbers pass: see checkExtensionNumber), as a JSON Schema pattern too. */
+export const EXTENSION_PATTERN = '^[1-9][0-9]{1,5}$';
+export const EXTENSION_RULE = 'an extension is 2 to 6 digits and does not start with 0';
+const EXTENSION = new RegExp(EXTENSION_PATTERN);
+
 export function isExtensionNumber(number: string): boolean {
-  return /^[1-9]\d{1,5}$/.test(number);
+  return EXTENSION.test(number);
 }
 
 export function checkExtensionNumber(number: string): void {
   if (!isExtensionNumber(number)) {
-    throw new DirectoryError('INVALID_INPUT', 'an extension is 2 to 6 digits and does not start with 0', { field: 'extension' });
+    throw new DirectoryError('INVALID_INPUT', EXTENSION_RULE, { field: 'extension' });
   }
   if (RESERVED_EXTENSIONS.has(number)) {
     throw new DirectoryError('EXTENSION_RESERVED', `${number} is reserved for emergency and carrier services`, { field: 'extension' });

@@ -1,5 +1,5 @@
 import { checkPasswordPolicy, createPasswordHasher, type PasswordPolicyViolation } from '../../auth/index.ts';
-import { addUser, checkDisplayName, checkEmail, CLI_ACTOR, DirectoryError, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
+import { addUser, checkDisplayName, checkEmail, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
 import { isTier, type Tier } from '../../policy/index.ts';
 import { defaultSipDomain } from '../../app/config.ts';
 import { withRuntime } from '../context.ts';
@@ -34,12 +34,8 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
   } catch {
     throw new CliError('INVALID_INPUT', 'not an email address');
   }
-  try {
-    checkDisplayName(o.name);
-  } catch (e) {
-    if (e instanceof DirectoryError) throw new CliError('INVALID_INPUT', e.message);
-    throw e;
-  }
+  // A DirectoryError INVALID_INPUT: main.ts prints it and exits 2, as for its CliError twins above.
+  checkDisplayName(o.name);
   const password = o.password ?? generateSipPassword();
   const result = await withRuntime(async (rt) => {
     const practices = await listPractices(rt.database.db);

@@ -13,7 +13,7 @@
 import { createWriteStream, openSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { AUDIT_ACTIONS } from '../../audit/actions.ts';
-import { CLI_ACTOR, isExtensionNumber } from '../../directory/index.ts';
+import { CLI_ACTOR, EXTENSION_RULE, isExtensionNumber } from '../../directory/index.ts';
 import { findBoxByExtension, listBoxes, VoicemailError, VoicemailStore, type VoicemailMessage } from '../../voicemail/index.ts';
 import { MailboxPinError, setPin } from '../../voicemail/mailbox/index.ts';
 import type { Runtime } from '../../app/runtime.ts';
@@ -61,7 +61,7 @@ function line(v: VoicemailView): string {
 
 /** An --extension of the wrong form is a usage error (exit 2), as for `user add`, not "no such box". */
 function checkExtensionArg(extension: string | undefined): void {
-  if (extension !== undefined && !isExtensionNumber(extension)) throw new CliError('INVALID_INPUT', 'an extension is 2 to 6 digits and does not start with 0', 2);
+  if (extension !== undefined && !isExtensionNumber(extension)) throw new CliError('INVALID_INPUT', EXTENSION_RULE, 2);
 }
 
 export async function voicemailListCommand(o: Common & { extension?: string }): Promise<number> {

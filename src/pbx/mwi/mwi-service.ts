@@ -60,6 +60,8 @@ export interface MwiServiceOptions {
 
 interface WatchedBox {
   readonly account: string;
+  /** The counts its last NOTIFY carried (summaryKey), for resync(). */
+  told: string | undefined;
 }
 
 /** What a kept subscription's row holds beyond its dialog. */
@@ -75,8 +77,6 @@ export class MwiService {
   private readonly notifier: EventNotifier;
   /** Per box with subscribers, what its NOTIFY body names. */
   private readonly watched = new Map<string, WatchedBox>();
-  /** Per box with subscribers, the counts its last NOTIFY carried (summaryKey), for resync(). */
-  private readonly told = new Map<string, string>();
   private mailbox: MwiMailbox | undefined;
   private readonly endListeners = new Set<(boxId: string, end: SubscriptionEnd) => void>();
   /** Subscriptions by the device that made them, so a disabled device's end at once. */
@@ -168,7 +168,8 @@ export class MwiService {
       const counts = await mailbox.counts(boxId);
       // Disconnected meanwhile (shutdown): a NOTIFY now would read 0/0 and put the lamp out.
       if (this.mailbox !== mailbox) return notified;
-      if (this.told.get(boxId) === summaryKey(counts) || !this.watched.has(boxId)) continue;
+      const watched = this.watched.get(boxId);
+      if (!watched || watched.told === summaryKey(counts)) continue;
       notified++;
       this.notifier.notify(boxId);
     }
@@ -247,7 +248,7 @@ export class MwiService {
         continue;
       }
       this.kept.set(sub.key, { practiceId: row.practiceId, deviceId: row.deviceId, boxId: row.boxId, account: row.account, cseqReserved });
-      this.watched.set(row.boxId, { account: row.account });
+      this.watch(row.boxId, row.account);
       this.addDevice(row.deviceId, sub);
       restored++;
       this.o.logger?.info({ event: 'mwi.restored', deviceId: row.deviceId, boxId: row.boxId }, 'mwi');
@@ -279,7 +280,7 @@ export class MwiService {
     }
     const box = await this.o.boxes.boxForExtension(caller.practiceId, caller.extension);
     if (!box) return void tx.respond(createResponse(request, 404, 'No Voicemail Box'));
-    this.watched.set(box.boxId, { account: mailboxAccount(box.extension, caller.realm) });
+    this.watch(box.boxId, mailboxAccount(box.extension, caller.realm));
     const sub = this.notifier.subscribe(tx, request, source, box.boxId);
     if (sub) {
       this.addDevice(caller.deviceId, sub);
@@ -345,10 +346,16 @@ export class MwiService {
     });
   }
 
+  /** A box has a subscriber: what its NOTIFY names, and (if it had one) what its last NOTIFY said. */
+  private watch(boxId: string, account: string): void {
+    this.watched.set(boxId, { account, told: this.watched.get(boxId)?.told });
+  }
+
   private async content(boxId: string): Promise<{ contentType: string; body: Buffer }> {
     const counts = this.mailbox ? await this.mailbox.counts(boxId) : { newMessages: 0, oldMessages: 0 };
-    const account = this.watched.get(boxId)?.account ?? 'sip:voicemail@invalid';
-    if (this.watched.has(boxId)) this.told.set(boxId, summaryKey(counts));
+    const watched = this.watched.get(boxId);
+    if (watched) watched.told = summaryKey(counts);
+    const account = watched?.account ?? 'sip:voicemail@invalid';
     return { contentType: MESSAGE_SUMMARY_CONTENT_TYPE, body: formatMessageSummary({ account, ...counts }) };
   }
 
@@ -363,10 +370,7 @@ export class MwiService {
       for (const sub of subs) if (sub.state === 'terminated') subs.delete(sub);
       if (subs.size === 0) this.byDevice.delete(device);
     }
-    if (this.notifier.subscriptionsOf(boxId).length === 0) {
-      this.watched.delete(boxId);
-      this.told.delete(boxId);
-    }
+    if (this.notifier.subscriptionsOf(boxId).length === 0) this.watched.delete(boxId);
     this.o.logger?.info({ event: 'mwi.ended', boxId, ...(end.kind === 'terminated' ? { reason: end.reason } : { status: end.status }) }, 'mwi');
     for (const l of this.endListeners) l(boxId, end);
   }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { EXTENSION_PATTERN, EXTENSION_RULE } from '../../../directory/index.ts';
 
 export const TranscriptView = Type.Object(
   {
@@ -22,7 +23,7 @@ export const VoicemailView = Type.Object({
 export const VoicemailListView = Type.Object({ items: Type.Array(VoicemailView) });
 
 export const VoicemailListQuery = Type.Object(
-  { extension: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{1,5}$', description: "Only this extension's box (when you may read it): 2 to 6 digits, not starting with 0" })) },
+  { extension: Type.Optional(Type.String({ pattern: EXTENSION_PATTERN, description: `Only this extension's box (when you may read it): ${EXTENSION_RULE}` })) },
   { additionalProperties: false },
 );
 
