@@ -20,7 +20,9 @@ describe('the voicemail inbox marks a message heard once played to the end', { t
     await signInAsAdmin(h.page, h.base, h.demo, `/voicemails/${message.id}`);
     const page = h.page;
     const row = page.locator('tr', { has: page.locator(`#vm-open-${message.id}`) });
-    expect(await row.getByText('New', { exact: true }).count()).toBe(1);
+    // The inbox lists its messages after sign-in settles: wait for the row
+    // rather than count what has rendered so far.
+    await row.getByText('New', { exact: true }).waitFor();
     const player = page.locator('audio');
     await player.waitFor();
     await player.evaluate((a) => void a.play());
