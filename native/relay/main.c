@@ -105,10 +105,14 @@ static int usage(void) {
 int main(int argc, char **argv) {
   if (argc != 5) return usage();
   signal(SIGPIPE, SIG_IGN); /* a write to a dead parent fails with EPIPE and we exit from emit_line */
-  /* Ctrl-C in a terminal signals the whole foreground process group: the
-   * parent then stops its calls and closes our stdin, and we exit on that,
-   * not on the signal (which made a clean stop log the relay as lost). */
+  /* Ctrl-C in a terminal signals the whole foreground process group, and
+   * systemd's stop (KillMode=control-group) and timeout(1) send SIGTERM to
+   * every process of the service: the parent then stops its calls and
+   * closes our stdin, and we exit on that, not on the signal (which made
+   * every clean stop log the relay as lost). A parent that dies outright
+   * still ends us: the kernel closes the pipe. */
   signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
   int family = strchr(argv[1], ':') ? AF_INET6 : AF_INET;
   if (!endpoint_parse(&g_settings.bind, argv[1], 0, family)) return usage();
   g_settings.recv_buffer = atoi(argv[2]);

@@ -35,6 +35,7 @@ import type { Tier } from '../policy/index.ts';
 import { findBoxByExtension } from '../voicemail/mailbox/index.ts';
 import { defaultSipDomain } from './config.ts';
 import type { Runtime } from './runtime.ts';
+import { DemoError } from './errors.ts';
 
 export const DEMO_PRACTICE_NAME = 'Sotto Demo Practice';
 
@@ -110,15 +111,6 @@ async function sipPasswordIfUnchanged(db: Kysely<Database>, realm: string, sipUs
 
 async function findDemoPractice(db: Kysely<Database>): Promise<Practice | undefined> {
   return (await listPractices(db)).find((p) => p.name === DEMO_PRACTICE_NAME);
-}
-
-/** The demo refused (a stable code, printed by the CLI). */
-export class DemoError extends Error {
-  readonly code = 'DEMO_BESIDE_PRACTICE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DemoError';
-  }
 }
 
 export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<DemoOutput> {

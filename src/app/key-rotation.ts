@@ -38,6 +38,7 @@ import { CLI_ACTOR, resealTotpSecrets } from '../directory/index.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
 import { FileKeyProvider, rotateMasterKey } from '../vault/index.ts';
 import type { Runtime } from './runtime.ts';
+import { KeyRotationError } from './errors.ts';
 
 export interface MasterKeyRotation {
   from: string;
@@ -57,15 +58,6 @@ export interface MasterKeyRotation {
    * must be kept. Empty when every chain moved.
    */
   auditChainsNotMoved: string[];
-}
-
-/** The key file could not be put in place after the database was re-wrapped: rerun once the cause is fixed. */
-export class KeyRotationError extends Error {
-  readonly code = 'KEY_ROTATION_UNFINISHED';
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeyRotationError';
-  }
 }
 
 type KeyFileStep = 'link' | 'rename' | 'sync';

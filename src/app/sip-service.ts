@@ -27,7 +27,7 @@ import { ConfigError } from './config.ts';
 import { advertisedAddresses, contactToward } from './config-advertise.ts';
 import { phoneTrustAnchors } from './config-phone-ca.ts';
 import type { Runtime } from './runtime.ts';
-import { listenFailure } from './server.ts';
+import { listenFailure } from './errors.ts';
 
 export interface SipService {
   stack: SipStack;

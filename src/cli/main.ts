@@ -1,26 +1,15 @@
 // `sotto` command line. Every command that prints data takes --json.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../app/config.ts';
-import { KeyRotationError } from '../app/key-rotation.ts';
+import { DemoError, KeyRotationError, ListenError, PortInUseError } from '../app/errors.ts';
 import { MasterKeyError } from '../app/master-key.ts';
-import { ListenError, PortInUseError } from '../app/server.ts';
-import { DatabaseError } from '../db/index.ts';
-import { DirectoryError } from '../directory/index.ts';
-import { TranscribeError } from '../transcribe/index.ts';
-import { isVaultError } from '../vault/index.ts';
-import { adminCreateCommand } from './commands/admin.ts';
-import { auditExportCommand, auditVerifyCommand } from './commands/audit.ts';
-import { demoCommand } from './commands/demo.ts';
-import { keysRotateCommand, keysStatusCommand } from './commands/keys.ts';
-import { startCommand } from './commands/start.ts';
-import { transcribeCommand } from './commands/transcribe.ts';
-import { tokenCreateCommand } from './commands/token.ts';
-import { userAddCommand, userDisableCommand, userListCommand } from './commands/user.ts';
-import { voicemailAudioCommand, voicemailDeleteCommand, voicemailGetCommand, voicemailHeardCommand, voicemailListCommand, voicemailPinSetCommand } from './commands/voicemail.ts';
-import { CliError } from './output.ts';
-import { AuditError } from '../audit/index.ts';
-import { DemoError } from '../app/demo.ts';
 import { AlreadyRunningError } from '../app/run-lock.ts';
+import { AuditError } from '../audit/errors.ts';
+import { DatabaseError } from '../db/errors.ts';
+import { DirectoryError } from '../directory/errors.ts';
+import { TranscribeError } from '../transcribe/errors.ts';
+import { isVaultError } from '../vault/errors.ts';
+import { CliError } from './output.ts';
 
 const USAGE = `usage: sotto <command> [options]
 
@@ -67,6 +56,37 @@ const OPTIONS = {
   out: { type: 'string' },
 } as const;
 
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+type Command = (v: Values, pos: string[], json: boolean) => Promise<number>;
+
+/**
+ * Each command by its words. A command's module is loaded when it runs:
+ * `sotto user list` does not load the API server, nor `--help` anything.
+ */
+const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  Object.entries({
+    start: async () => (await import('./commands/start.ts')).startCommand(),
+    demo: async (v, _pos, json) => (await import('./commands/demo.ts')).demoCommand({ tier: v.tier, json }),
+    'admin create': async (v, _pos, json) =>
+      (await import('./commands/admin.ts')).adminCreateCommand({ email: v.email, name: v.name, password: v.password, practiceName: v['practice-name'], tier: v.tier, sipDomain: v['sip-domain'], practice: v.practice, json }),
+    'user add': async (v, _pos, json) => (await import('./commands/user.ts')).userAddCommand({ email: v.email, name: v.name, role: v.role, extension: v.extension, device: v.device, practice: v.practice, json }),
+    'user list': async (v, _pos, json) => (await import('./commands/user.ts')).userListCommand({ practice: v.practice, json }),
+    'user disable': async (v, pos, json) => (await import('./commands/user.ts')).userDisableCommand(pos[2], { practice: v.practice, json }),
+    transcribe: async (_v, pos, json) => (await import('./commands/transcribe.ts')).transcribeCommand(pos[1], { json }),
+    'keys status': async (_v, _pos, json) => (await import('./commands/keys.ts')).keysStatusCommand({ json }),
+    'keys rotate': async (_v, _pos, json) => (await import('./commands/keys.ts')).keysRotateCommand({ json }),
+    'audit verify': async (v, _pos, json) => (await import('./commands/audit.ts')).auditVerifyCommand({ file: v.file, json }),
+    'audit export': async (v) => (await import('./commands/audit.ts')).auditExportCommand({ from: v.from, to: v.to, practice: v.practice }),
+    'voicemail pin set': async (v, _pos, json) => (await import('./commands/voicemail.ts')).voicemailPinSetCommand({ extension: v.extension, pin: v.pin, practice: v.practice, json }),
+    'voicemail list': async (v, _pos, json) => (await import('./commands/voicemail.ts')).voicemailListCommand({ extension: v.extension, practice: v.practice, json }),
+    'voicemail get': async (v, pos, json) => (await import('./commands/voicemail.ts')).voicemailGetCommand(pos[2], { practice: v.practice, json }),
+    'voicemail audio': async (v, pos, json) => (await import('./commands/voicemail.ts')).voicemailAudioCommand(pos[2], { out: v.out, practice: v.practice, json }),
+    'voicemail heard': async (v, pos, json) => (await import('./commands/voicemail.ts')).voicemailHeardCommand(pos[2], { practice: v.practice, json }),
+    'voicemail delete': async (v, pos, json) => (await import('./commands/voicemail.ts')).voicemailDeleteCommand(pos[2], { practice: v.practice, json }),
+    'token create': async (v, _pos, json) => (await import('./commands/token.ts')).tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json }),
+  } satisfies Record<string, Command>),
+);
+
 export async function main(argv: string[]): Promise<number> {
   // `sotto audit export | head`: the reader went away; stop quietly, as Unix tools do.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -87,28 +107,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n');
       return pos.length === 0 && !v.help ? 2 : 0;
     }
-    if (pos[0] === 'start') return await startCommand();
-    if (pos[0] === 'demo') return await demoCommand({ tier: v.tier, json });
-    if (cmd === 'admin create') {
-      return await adminCreateCommand({ email: v.email, name: v.name, password: v.password, practiceName: v['practice-name'], tier: v.tier, sipDomain: v['sip-domain'], practice: v.practice, json });
-    }
-    if (cmd === 'user add') return await userAddCommand({ email: v.email, name: v.name, role: v.role, extension: v.extension, device: v.device, practice: v.practice, json });
-    if (cmd === 'user list') return await userListCommand({ practice: v.practice, json });
-    if (cmd === 'user disable') return await userDisableCommand(pos[2], { practice: v.practice, json });
-    if (pos[0] === 'transcribe') return await transcribeCommand(pos[1], { json });
-    if (cmd === 'keys status') return await keysStatusCommand({ json });
-    if (cmd === 'keys rotate') return await keysRotateCommand({ json });
-    if (cmd === 'audit verify') return await auditVerifyCommand({ file: v.file, json });
-    if (cmd === 'audit export') return await auditExportCommand({ from: v.from, to: v.to, practice: v.practice });
-    if (cmd === 'voicemail pin' && pos[2] === 'set') return await voicemailPinSetCommand({ extension: v.extension, pin: v.pin, practice: v.practice, json });
-    if (cmd === 'voicemail list') return await voicemailListCommand({ extension: v.extension, practice: v.practice, json });
-    if (cmd === 'voicemail get') return await voicemailGetCommand(pos[2], { practice: v.practice, json });
-    if (cmd === 'voicemail audio') return await voicemailAudioCommand(pos[2], { out: v.out, practice: v.practice, json });
-    if (cmd === 'voicemail heard') return await voicemailHeardCommand(pos[2], { practice: v.practice, json });
-    if (cmd === 'voicemail delete') return await voicemailDeleteCommand(pos[2], { practice: v.practice, json });
-    if (cmd === 'token create') return await tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json });
+    const run = COMMANDS.get(pos[0]!) ?? COMMANDS.get(cmd) ?? COMMANDS.get(pos.slice(0, 3).join(' '));
+    if (run) return await run(v, pos, json);
     // The command words only: what follows them may be an email or a name.
-    return reportUsage({ code: 'UNKNOWN_COMMAND', message: `unknown command "${pos.slice(0, 2).join(' ')}"` }, json);
+    return reportUsage({ code: 'UNKNOWN_COMMAND', message: `unknown command "${cmd}"` }, json);
   } catch (e) {
     return reportFailure(e, json);
   }

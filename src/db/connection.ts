@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, type MigrationDialect } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { DatabaseError } from './errors.ts';
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -19,16 +20,6 @@ export interface DatabaseHandle {
    */
   sqlite?: SQLite.Database;
   close(): Promise<void>;
-}
-
-export class DatabaseError extends Error {
-  constructor(
-    readonly code: 'DB_MIGRATION_FAILED' | 'DB_UNREACHABLE' | 'DB_SCHEMA_NEWER',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DatabaseError';
-  }
 }
 
 export function openDatabase(target: DatabaseTarget): DatabaseHandle {

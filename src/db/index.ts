@@ -1,4 +1,5 @@
-export { openDatabase, migrateToLatest, DatabaseError, type DatabaseHandle, type DatabaseTarget } from './connection.ts';
+export { openDatabase, migrateToLatest, type DatabaseHandle, type DatabaseTarget } from './connection.ts';
+export { DatabaseError } from './errors.ts';
 export { newId, flag, isUniqueViolation } from './ids.ts';
 export type * from './schema.ts';
 export { KyselyAuditStore, type AuditQuery } from './audit-store.ts';

@@ -301,11 +301,13 @@ describe('native media relay', { timeout: 20_000 }, () => {
     }
   });
 
-  it('stays up through a Ctrl-C to its process group: the parent stops it, by closing its control pipe', async () => {
+  it('stays up through a Ctrl-C or a service stop signalling its process group: the parent stops it, by closing its control pipe', async () => {
     const logged: string[] = [];
     const relay2 = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: { min: 42700, max: 42739 }, workers: 1, dataPlane: 'native', log: (code) => logged.push(code) });
     try {
+      // Ctrl-C in a terminal; systemd's stop and timeout(1) send SIGTERM to every process of the service.
       process.kill(relay2.nativePid!, 'SIGINT');
+      process.kill(relay2.nativePid!, 'SIGTERM');
       // A whole call through it after the signal: the plane was running to answer it.
       const { callId, a, b, relayForA } = await plainCall(relay2);
       await a.rtp.send(rtp(1, 0xc1, 1), relayForA);
