@@ -1,19 +1,26 @@
 // One running Sotto per data dir.
 //
-// `sotto start` writes <data dir>/sotto.pid (its pid and the process's
-// start time, so a pid the kernel has since given to another program is
-// not taken for Sotto) and removes it on a clean stop; after a crash the
-// file names a dead or different process and is taken over. Commands that
+// The lock itself is an exclusive SQLite lock on <data dir>/sotto.lock, held
+// for as long as the process runs: SQLite takes it with fcntl(2), which
+// exactly one process (one connection) can hold and which the kernel
+// releases when the process ends, however it ends. So a crashed or killed
+// server leaves nothing to clean up, and two starts racing on its data dir
+// cannot both win (a pid file taken over by hand could let them).
+//
+// Beside it, <data dir>/sotto.pid names the holder (its pid and the
+// process's start time) for the message a second start prints; it is
+// removed on a clean stop and simply rewritten after a crash. Commands that
 // must not run under a live server (`sotto keys rotate`: the server keeps
 // the old master key in memory and would go on sealing MFA secrets and new
 // practices' keys under it) take the lock for their duration too.
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 
 export class AlreadyRunningError extends Error {
   readonly code = 'SOTTO_ALREADY_RUNNING';
   constructor(readonly pid: number) {
-    super(pid > 0 ? `Sotto is already running on this data dir (pid ${pid})` : 'another Sotto is starting on this data dir');
+    super(pid > 0 ? `Sotto is already running on this data dir (pid ${pid})` : 'another Sotto is running or starting on this data dir');
     this.name = 'AlreadyRunningError';
   }
 }
@@ -22,7 +29,8 @@ export interface RunLock {
   release(): void;
 }
 
-const lockPath = (dataDir: string) => join(dataDir, 'sotto.pid');
+const lockPath = (dataDir: string) => join(dataDir, 'sotto.lock');
+const pidPath = (dataDir: string) => join(dataDir, 'sotto.pid');
 
 /** The kernel's start time of `pid` (clock ticks since boot, /proc/<pid>/stat field 22); undefined when it does not run. */
 function startTimeOf(pid: number): string | undefined {
@@ -35,9 +43,9 @@ function startTimeOf(pid: number): string | undefined {
   }
 }
 
-/** Whether the lock file's content names a live process (on Linux, that very process: same start time). */
-function holderOf(text: string): number | undefined {
-  const [pidText, started] = text.trim().split(' ');
+/** The pid the pid file names when that very process still runs (on Linux: same start time); else undefined. */
+function holderOf(text: string | undefined): number | undefined {
+  const [pidText, started] = (text ?? '').trim().split(' ');
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   if (started !== undefined && started !== '') return startTimeOf(pid) === started ? pid : undefined;
@@ -50,7 +58,7 @@ function holderOf(text: string): number | undefined {
   }
 }
 
-function readLock(path: string): string | undefined {
+function readQuietly(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {
@@ -60,48 +68,38 @@ function readLock(path: string): string | undefined {
 
 /**
  * Claims the data dir for this process (creating the dir, 0700, on a first
- * start); throws AlreadyRunningError when a live server holds it.
- *
- * The file appears whole or not at all: written under a name of its own,
- * then linked into place (link fails if the name exists, so two starts
- * cannot both create it). A lock left by a dead server is removed only
- * if it still holds what was judged stale, then the link is tried once
- * more; a start that loses that race gives up rather than take the lock
- * from the winner. (Between that re-read and the unlink a second start
- * could still slip in; two starts within microseconds of each other on a
- * crashed server's data dir is the one case left.)
+ * start); throws AlreadyRunningError when another process holds it.
  */
 export function acquireRunLock(dataDir: string): RunLock {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = lockPath(dataDir);
-  const content = `${process.pid} ${startTimeOf(process.pid) ?? ''}\n`;
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600 });
+  // Created owner-only before SQLite opens it with the umask's mode; it holds no data.
+  closeSync(openSync(path, 'a', 0o600));
+  // timeout 0: a held lock is an answer at once, not a wait.
+  const db = new SQLite(path, { timeout: 0 });
   try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        linkSync(temporary, path);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const seen = readLock(path);
-        const holder = seen === undefined ? undefined : holderOf(seen);
-        if (holder !== undefined || attempt > 0) throw new AlreadyRunningError(holder ?? 0);
-        // Left by a server that crashed or was killed: removed if it is still that file.
-        if (seen !== undefined && readLock(path) === seen) unlinkQuietly(path);
-      }
-    }
-  } finally {
-    unlinkQuietly(temporary);
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+    // 0 when no live process is named: the holder has not written its pid yet, or the file was removed.
+    throw new AlreadyRunningError(holderOf(readQuietly(pidPath(dataDir))) ?? 0);
   }
+  const content = `${process.pid} ${startTimeOf(process.pid) ?? ''}\n`;
+  const temporary = `${pidPath(dataDir)}.${process.pid}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600 });
+  renameSync(temporary, pidPath(dataDir));
   return {
     release() {
-      if (readLock(path) === content) unlinkQuietly(path);
+      if (readQuietly(pidPath(dataDir)) === content) unlinkQuietly(pidPath(dataDir));
+      // Closing the connection ends the transaction and lets the lock go.
+      db.close();
     },
   };
 }
 
-/** Gone already (another start took a stale lock away first) is as good as removed. */
+/** Gone already is as good as removed. */
 function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
