@@ -1,5 +1,6 @@
 // `sotto start`: the running system. Wires the API (and, as they land, SIP,
 // media, voicemail) onto one runtime and shuts them down in reverse order.
+import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.ts';
 import { KyselySessionStore } from '../db/index.ts';
@@ -107,14 +108,17 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
 /**
  * The origins a browser on this machine or the LAN uses to reach the portal
  * without a name: the printed one first (the bind address, or localhost on
- * a wildcard bind), then loopback on the same port. Only a page served from
- * one of them can carry one of them as its Origin, and only this server
- * serves pages there, so trusting them lets no other site post with a
- * staff member's cookie. A LAN address under a wildcard bind is not among
- * them: staff who reach the portal by name or LAN address set
- * SOTTO_PUBLIC_URL to it.
+ * a wildcard bind), then loopback on the same port, then (on a wildcard
+ * bind) each address of this machine's network interfaces on that port, as
+ * staff who open http://<the box's LAN address>:8080/ do. Only a page
+ * served from one of them can carry one of them as its Origin, and only
+ * this server serves pages at this machine's own addresses on this port, so
+ * trusting them lets no other site post with a staff member's cookie. A
+ * name (pbx.clinic.example) is never among them: SOTTO_PUBLIC_URL says it.
+ * Link-local IPv6 addresses are left out: a browser cannot open them
+ * without a zone, which an Origin does not carry.
  */
-export function listenOrigins(bind: string, port: number): string[] {
+export function listenOrigins(bind: string, port: number, machineAddresses: readonly string[] = interfaceAddresses()): string[] {
   // As a browser serialises them (RFC 6454): no :80, IPv6 compressed and lower case.
   const origin = (host: string) => new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}`).origin;
   const own = new URL(origin(bind)).hostname;
@@ -122,6 +126,21 @@ export function listenOrigins(bind: string, port: number): string[] {
   const dualStack = own === '[::]' || own === '[::1]';
   const out = [origin(wildcard ? 'localhost' : bind)];
   const loopback = dualStack ? ['localhost', '127.0.0.1', '::1'] : ['localhost', '127.0.0.1'];
-  if (wildcard || own === '127.0.0.1' || own === '[::1]') for (const h of loopback) if (!out.includes(origin(h))) out.push(origin(h));
+  const add = (host: string) => {
+    if (!out.includes(origin(host))) out.push(origin(host));
+  };
+  if (wildcard || own === '127.0.0.1' || own === '[::1]') loopback.forEach(add);
+  if (wildcard) {
+    for (const address of machineAddresses) {
+      const v6 = address.includes(':');
+      if (v6 && (!dualStack || /^fe[89ab]/i.test(address))) continue;
+      add(address);
+    }
+  }
   return out;
+}
+
+/** This machine's interface addresses, as the kernel reports them now. */
+function interfaceAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }

@@ -63,13 +63,23 @@ describe('portal origins of a running Sotto', { timeout: 60_000 }, () => {
 
 describe('listenOrigins', () => {
   it('names the printed address first, then loopback on the same port', () => {
-    expect(listenOrigins('0.0.0.0', 8080)).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080']);
-    expect(listenOrigins('::', 8080)).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']);
+    expect(listenOrigins('0.0.0.0', 8080, [])).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080']);
+    expect(listenOrigins('::', 8080, [])).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']);
     expect(listenOrigins('127.0.0.1', 8080)).toEqual(['http://127.0.0.1:8080', 'http://localhost:8080']);
     expect(listenOrigins('192.168.1.10', 8080)).toEqual(['http://192.168.1.10:8080']);
     // As browsers write an Origin: no default port, IPv6 canonical.
     expect(listenOrigins('127.0.0.1', 80)).toEqual(['http://127.0.0.1', 'http://localhost']);
-    expect(listenOrigins('0:0:0:0:0:0:0:0', 8080)).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']);
+    expect(listenOrigins('0:0:0:0:0:0:0:0', 8080, [])).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']);
     expect(listenOrigins('FE80::1', 8080)).toEqual(['http://[fe80::1]:8080']);
+  });
+
+  it("adds the machine's own addresses on a wildcard bind, so the portal signs in at the box's LAN address (sweep finding: refused until SOTTO_PUBLIC_URL was set)", () => {
+    const machine = ['127.0.0.1', '192.168.1.10', '::1', '2001:db8::10', 'fe80::1c2:3ff:fe44:5566'];
+    expect(listenOrigins('0.0.0.0', 8080, machine)).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://192.168.1.10:8080']);
+    // IPv6 only on a dual-stack bind; never link-local (an Origin carries no zone).
+    expect(listenOrigins('::', 8080, machine)).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080', 'http://192.168.1.10:8080', 'http://[2001:db8::10]:8080']);
+    // A bind to one address is that address only: the others are not this server's.
+    expect(listenOrigins('192.168.1.10', 8080, machine)).toEqual(['http://192.168.1.10:8080']);
+    expect(listenOrigins('127.0.0.1', 8080, machine)).toEqual(['http://127.0.0.1:8080', 'http://localhost:8080']);
   });
 });
