@@ -1,10 +1,12 @@
 /*
  * The calls this process relays: found by the id MediaRelay gave them, and
  * each local port's leg (so a port is never bound twice). Also the
- * inactivity check, with relayed-call.ts tick()'s semantics: a call whose
- * media was negotiated and that has had no accepted RTP from either leg
- * for the timeout is reported once; RTP afterwards (or a new answer) arms
- * the report again. The B2BUA ends dead calls on it.
+ * inactivity check, with relayed-call.ts checkActivity()'s semantics: a
+ * call whose media was negotiated and that has had no accepted RTP or RTCP
+ * from either leg, nor a new offer/answer, for its window is reported
+ * once; media afterwards (or a new answer) arms the report again. The
+ * window is the hold one while the call is on hold. The B2BUA ends dead
+ * calls on it.
  */
 #include "relay.h"
 
@@ -30,8 +32,8 @@ struct call *call_get_or_create(uint32_t id) {
   c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->id = id;
-  c->active_since_ms = -1;
-  c->last_rtp_ms = -1;
+  c->negotiated_ms = -1;
+  c->last_heard_ms = -1;
   c->hash_next = buckets[id % CALL_BUCKETS];
   buckets[id % CALL_BUCKETS] = c;
   c->next = all_calls;
@@ -73,14 +75,31 @@ bool port_taken(uint16_t port) { return port_legs[port] != NULL; }
 
 void port_set(uint16_t port, struct leg *leg) { port_legs[port] = leg; }
 
+/*
+ * An offer/answer completed: both phones spoke, so the window starts
+ * afresh (a resume gets its full minute, however long the hold was). A leg
+ * whose SDP does not let media flow both ways (sendonly, recvonly,
+ * inactive, or c=0.0.0.0, which makes sends_to false) puts the call on
+ * hold: a held stream carries no RTP by design (RFC 3264 §5.1, §8.4) and
+ * many phones send no RTCP meanwhile.
+ */
+void call_negotiated(struct call *call) {
+  call->negotiated_ms = g_now_ms;
+  call->inactive_reported = false;
+  call->held = false;
+  for (struct leg *l = call->legs; l; l = l->call_next) {
+    if (l->configured && !(l->cfg.receives_from && l->cfg.sends_to)) call->held = true;
+  }
+}
+
 void calls_tick(void) {
   for (struct call *c = all_calls; c; c = c->next) {
-    int64_t last = c->active_since_ms;
-    if (c->last_rtp_ms >= 0 && (last < 0 || c->last_rtp_ms > last)) last = c->last_rtp_ms;
+    if (c->negotiated_ms < 0) continue;
+    int64_t last = c->last_heard_ms > c->negotiated_ms ? c->last_heard_ms : c->negotiated_ms;
     if (c->inactive_reported && last != c->reported_for_ms) c->inactive_reported = false;
-    if (last < 0 || c->inactive_reported) continue;
+    if (c->inactive_reported) continue;
     int64_t idle = g_now_ms - last;
-    if (idle >= g_settings.inactivity_ms) {
+    if (idle >= (c->held ? g_settings.hold_inactivity_ms : g_settings.inactivity_ms)) {
       c->inactive_reported = true;
       c->reported_for_ms = last;
       char line[64];

@@ -14,6 +14,8 @@
  *   U <seq> <port>...         unpark        R <seq> OK               (parked pairs on these ports closed)
  *   S <seq> <call>            stats         R <seq> OK <legstats>...
  *   Q <seq>                   plane stats   R <seq> PLANE <openPairs> <parkedPairs> <parkedDropped> <pairCap>
+ *   T <seq> <ms>              clock         R <seq> OK  (held clock only: moved on, inactivity checked;
+ *                                                        its I events come before the reply)
  *        legstats = port,latched,received,sent,refused,malformed,unexpectedPt,
  *                   rtcpReceived,rtcpSent,recvBuffer,peerIp,peerPort
  *                                           I <call> <idleMs>   (event: inactivity)
@@ -204,9 +206,7 @@ static void do_configure(const char *seq, uint32_t id, char **specs, int count) 
     legs[0]->peer = legs[1];
     legs[1]->peer = legs[0];
   }
-  /* Media negotiated: the inactivity check starts (relayed-call.ts activate()). */
-  if (call->active_since_ms < 0) call->active_since_ms = g_now_ms;
-  call->inactive_reported = false;
+  call_negotiated(call);
   reply_ok(seq);
 }
 
@@ -264,6 +264,17 @@ void control_line(char *line) {
   }
   if (op == 'U') {
     do_unpark(seq, tokens + 2, n - 2);
+    return;
+  }
+  if (op == 'T') {
+    long advance;
+    if (n != 3 || !g_settings.clock_held || !parse_long(tokens[2], 0, 0x7fffffffL, &advance)) {
+      reply_err(seq, "RELAY_BAD_REQUEST", NULL);
+      return;
+    }
+    g_now_ms += advance;
+    calls_tick();
+    reply_ok(seq);
     return;
   }
   uint32_t id;

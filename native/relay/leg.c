@@ -107,6 +107,8 @@ static void receive_rtcp(struct leg *leg, const uint8_t *p, size_t len, const st
     return;
   }
   leg->n.rtcp_received++;
+  /* RFC 3550 §6.3.5: RTCP is a sign of life too, and the only one a held stream gives. */
+  leg->call->last_heard_ms = g_now_ms;
   struct leg *to = leg->peer;
   if (!to || !to->configured || !to->latched || to->rtcp_fd < 0) return;
   struct endpoint dest;
@@ -150,7 +152,7 @@ static bool receive_rtp(struct leg *leg, const uint8_t *p, size_t len, const str
     return false;
   }
   leg->n.received++;
-  leg->call->last_rtp_ms = g_now_ms;
+  leg->call->last_heard_ms = g_now_ms;
   if (!leg->cfg.receives_from || !media) return false;
   struct leg *to = leg->peer;
   return to && to->configured && to->cfg.sends_to && to->rtp_fd >= 0;

@@ -1,5 +1,10 @@
 /*
- * sotto-relay <bind-address> <recv-buffer> <send-buffer> <inactivity-ms>
+ * sotto-relay <bind-address> <recv-buffer> <send-buffer> <inactivity-ms> <hold-inactivity-ms> [held]
+ *
+ * The two windows of the inactivity check (calls.c): a call with media
+ * both ways, a call on hold. `held` (tests) stands the clock still: it
+ * moves only when a T request moves it (control.c), so no call is reported
+ * inactive by the wall clock.
  *
  * One thread, one epoll set: the control pipe (stdin) and every open port
  * pair's sockets (a call's, or parked between calls: port-pair.c),
@@ -98,12 +103,13 @@ static bool read_control(void) {
 }
 
 static int usage(void) {
-  fputs("sotto-relay: usage: sotto-relay <bind-address> <recv-buffer> <send-buffer> <inactivity-ms>\n", stderr);
+  fputs("sotto-relay: usage: sotto-relay <bind-address> <recv-buffer> <send-buffer> <inactivity-ms> <hold-inactivity-ms> [held]\n", stderr);
   return 2;
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) return usage();
+  if (argc != 6 && argc != 7) return usage();
+  if (argc == 7 && strcmp(argv[6], "held") != 0) return usage();
   signal(SIGPIPE, SIG_IGN); /* a write to a dead parent fails with EPIPE and we exit from emit_line */
   /* Ctrl-C in a terminal signals the whole foreground process group, and
    * systemd's stop (KillMode=control-group) and timeout(1) send SIGTERM to
@@ -118,7 +124,9 @@ int main(int argc, char **argv) {
   g_settings.recv_buffer = atoi(argv[2]);
   g_settings.send_buffer = atoi(argv[3]);
   g_settings.inactivity_ms = atoll(argv[4]);
-  if (g_settings.inactivity_ms <= 0) return usage();
+  g_settings.hold_inactivity_ms = atoll(argv[5]);
+  g_settings.clock_held = argc == 7;
+  if (g_settings.inactivity_ms <= 0 || g_settings.hold_inactivity_ms <= 0) return usage();
   /* relayed-call.ts: a few ticks per timeout, between 20 ms and 1 s. */
   int64_t tick_ms = g_settings.inactivity_ms / 4;
   if (tick_ms < 20) tick_ms = 20;
@@ -136,7 +144,7 @@ int main(int argc, char **argv) {
     fputs("sotto-relay: RELAY_NATIVE_CONTROL\n", stderr);
     return 1;
   }
-  g_now_ms = monotonic_ms();
+  g_now_ms = g_settings.clock_held ? 0 : monotonic_ms();
   int64_t next_tick = g_now_ms + tick_ms;
   emit_line("READY 1\n");
   emit_flush();
@@ -147,7 +155,7 @@ int main(int argc, char **argv) {
     if (wait_ms < 0) wait_ms = 0;
     int n = epoll_wait(g_epoll, events, EPOLL_BATCH, wait_ms);
     if (n < 0 && errno != EINTR) return 1;
-    g_now_ms = monotonic_ms();
+    if (!g_settings.clock_held) g_now_ms = monotonic_ms();
     for (int i = 0; i < n; i++) {
       struct socket_ref *ref = events[i].data.ptr;
       if (!ref) {

@@ -14,7 +14,9 @@
  *     noise 13) count as RTP from the phone; codec and events are relayed;
  *   - RTCP is accepted only from the latched phone's IP, its port learned
  *     once;
- *   - RTP inactivity is reported per call with the JS semantics.
+ *   - media inactivity (no RTP or RTCP accepted from either phone, nor a new
+ *     offer/answer) is reported per call with the JS semantics, after the
+ *     longer hold window while a leg's SDP does not flow both ways.
  * What differs (the call was chosen for this path because it needs none of
  * it): packets pass byte-exact (no SSRC rewrite, no SRTP, no transcoding),
  * so RTCP is forwarded end to end instead of being terminated.
@@ -118,8 +120,9 @@ struct call {
   struct leg *legs;
   struct call *hash_next;
   struct call *prev, *next; /* every call, for the housekeeping tick */
-  int64_t active_since_ms;  /* -1 until media is negotiated */
-  int64_t last_rtp_ms;      /* -1 until RTP is accepted */
+  int64_t negotiated_ms;    /* the last offer/answer; -1 until media is negotiated */
+  int64_t last_heard_ms;    /* the last RTP or RTCP accepted from either phone; -1 before */
+  bool held;                /* a leg's SDP does not flow both ways: on hold (RFC 3264 §8.4) */
   bool inactive_reported;
   int64_t reported_for_ms;
 };
@@ -127,7 +130,9 @@ struct call {
 struct settings {
   struct endpoint bind; /* port ignored */
   int recv_buffer, send_buffer;
-  int64_t inactivity_ms;
+  int64_t inactivity_ms;      /* a call with media flowing both ways */
+  int64_t hold_inactivity_ms; /* a call on hold */
+  bool clock_held;            /* tests: g_now_ms moves only on a T request */
 };
 
 /* main.c */
@@ -171,6 +176,7 @@ void call_destroy(struct call *call, bool park);
 struct leg *call_leg_by_port(struct call *call, uint16_t port);
 bool port_taken(uint16_t port);
 void port_set(uint16_t port, struct leg *leg);
+void call_negotiated(struct call *call);
 void calls_tick(void);
 
 /* control.c */

@@ -2,7 +2,7 @@
 // the registrar and the B2BUA on one stack, the media relay beside them,
 // bindings in memory. Call tests build phones against it.
 import { AddressBackoff, systemClock } from '../../src/auth/index.ts';
-import { MediaRelay } from '../../src/media/relay/index.ts';
+import { MediaRelay, type MediaRelayOptions } from '../../src/media/relay/index.ts';
 import { B2bua, type B2buaOptions } from '../../src/pbx/calls/b2bua.ts';
 import type { UnavailableReason } from '../../src/pbx/calls/call.ts';
 import type { Binding } from '../../src/pbx/registrar/binding.ts';
@@ -65,10 +65,14 @@ export class CallServer {
 
   /**
    * `store`: bindings kept from an earlier server (a restart). `phoneCa`: the
-   * certificates our TLS client trusts when it connects to a phone.
+   * certificates our TLS client trusts when it connects to a phone. `relay`:
+   * more media relay options (a held clock).
    */
-  static async start(rtpPorts: { min: number; max: number }, o: { store?: MemoryLocationStore; phoneCa?: string } = {}): Promise<CallServer> {
-    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: rtpPorts, workers: 1 });
+  static async start(
+    rtpPorts: { min: number; max: number },
+    o: { store?: MemoryLocationStore; phoneCa?: string; relay?: Partial<MediaRelayOptions> } = {},
+  ): Promise<CallServer> {
+    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: rtpPorts, workers: 1, ...o.relay });
     const cert = generateSelfSignedCertificate({ commonName: '127.0.0.1', altNames: ['127.0.0.1'], keyType: 'ec' });
     let server: CallServer | undefined;
     const store = o.store ?? new MemoryLocationStore();

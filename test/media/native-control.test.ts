@@ -23,7 +23,7 @@ async function ask(request: string): Promise<string> {
 beforeAll(async () => {
   const binary = await buildNativeRelay();
   if (!binary.ok) throw new Error(`native relay did not build: ${binary.error.code}`);
-  child = spawn(binary.value, ['127.0.0.1', '262144', '262144', '60000']);
+  child = spawn(binary.value, ['127.0.0.1', '262144', '262144', '60000', '3600000']);
   createInterface({ input: child.stdout }).on('line', (line) => {
     const waiter = waiters.shift();
     if (waiter) waiter(line);
@@ -52,5 +52,10 @@ describe('native relay control lines', () => {
     expect(await ask('B 8 8 46105')).toBe('R 8 ERR RELAY_BAD_REQUEST');
     expect(await ask('P 9')).toBe('R 9 OK');
     expect(await ask('D 10 8')).toMatch(/^R 10 OK 46104,0,/);
+  });
+
+  it('refuses to move a clock it was not started with held (only tests hold it)', async () => {
+    expect(await ask('T 11 60000')).toBe('R 11 ERR RELAY_BAD_REQUEST');
+    expect(await ask('P 12')).toBe('R 12 OK');
   });
 });

@@ -58,7 +58,7 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promis
 async function rawRelay(shell?: string) {
   const binary = await buildNativeRelay();
   if (!binary.ok) throw new Error(binary.error.code);
-  const args = ['127.0.0.1', '262144', '262144', '60000'];
+  const args = ['127.0.0.1', '262144', '262144', '60000', '3600000'];
   const child = shell ? spawn('sh', ['-c', `${shell}; exec "$0" "$@"`, binary.value, ...args], { stdio: ['pipe', 'pipe', 'inherit'] }) : spawn(binary.value, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
@@ -127,7 +127,7 @@ describe('native relay: parked port pairs', { timeout: 20_000 }, () => {
   });
 
   it('drops what arrives on a parked port, counts it, and forwards none of it', async () => {
-    const started = await NativeDataPlane.start({ bindAddress: '127.0.0.1', recvBufferSize: 262144, sendBufferSize: 262144, inactivityTimeoutMs: 60_000 }, () => {});
+    const started = await NativeDataPlane.start({ bindAddress: '127.0.0.1', recvBufferSize: 262144, sendBufferSize: 262144, inactivityTimeoutMs: 60_000, holdInactivityTimeoutMs: 3_600_000 }, () => {});
     if (!started.ok) throw new Error(started.error.code);
     const plane = started.value;
     try {

@@ -35,8 +35,12 @@ export interface LegMediaConfig {
 export interface WorkerSettings {
   readonly recvBufferSize: number;
   readonly sendBufferSize: number;
-  /** No RTP from either leg for this long: the call is reported inactive. */
+  /** No RTP or RTCP from either leg, nor a new offer/answer, for this long: the call is reported inactive. */
   readonly inactivityTimeoutMs: number;
+  /** The same while the call is on hold (a leg's SDP not flowing both ways). */
+  readonly holdInactivityTimeoutMs: number;
+  /** Tests: the inactivity clock stands still at 0 and moves only on a 'clock' request. */
+  readonly heldClock: boolean;
   /** RFC 3550 §6.2: our own SR/RR interval toward each leg. */
   readonly rtcpIntervalMs: number;
   readonly cname: string;
@@ -67,7 +71,9 @@ export type ControlRequest =
   | { readonly op: 'fork'; readonly callId: string; readonly legId: string; readonly forkId: number; readonly address: string; readonly port: number }
   | { readonly op: 'stop-fork'; readonly callId: string; readonly forkId: number }
   | { readonly op: 'dtmf'; readonly callId: string; readonly inband: boolean }
-  | { readonly op: 'stats'; readonly callId: string };
+  | { readonly op: 'stats'; readonly callId: string }
+  /** Held clock only: moves it on by advanceMs and runs the inactivity check; its events go out before the reply. */
+  | { readonly op: 'clock'; readonly advanceMs: number };
 
 /** A worker_threads MessagePort, typed loosely so this file stays free of node types in messages. */
 export interface MessagePortLike {

@@ -23,14 +23,13 @@
 // The workers themselves (spawning, request/reply, least-loaded choice) are
 // in worker-pool.ts.
 
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import type { LatchPolicy } from '../rtp/peer-latch.ts';
 import type { G711Codec } from '../sdp/offer-answer.ts';
 import { serializeSdp, type SessionDescription } from '../sdp/session-description.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
-import type { CallStats, DtmfNotice, LegToConfigure, WorkerSettings } from './control-messages.ts';
+import type { CallStats, DtmfNotice, LegToConfigure } from './control-messages.ts';
 import { NativeCalls } from './native-calls.ts';
 import type { NativeDataPlane } from './native-plane.ts';
 import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pinned } from './native-fit.ts';
@@ -38,6 +37,7 @@ import { RtpPortPool } from './port-pool.ts';
 import { playSourcePcm, type ForkHandle, type MediaRelayOptions, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
 import { newCallRecord, offererKey, pendingLegId, type CallRecord } from './relay-call-record.ts';
 import { portHeldElsewhere, RelayError } from './relay-error.ts';
+import { planeSettings, workerSettings } from './relay-settings.ts';
 import { advertisedToward, readdressed } from './sdp-address.ts';
 import { RelayWorkerPool } from './worker-pool.ts';
 import {
@@ -52,9 +52,6 @@ import {
 export type { ForkHandle, MediaRelayOptions, PlaybackHandle, PlaySource, RecordedFrame, RecordingHandle, RecordingSink } from './relay-types.ts';
 
 const BIND_ATTEMPTS = 8;
-const DEFAULT_RECV_BUFFER = 2 * 1024 * 1024;
-const DEFAULT_SEND_BUFFER = 1024 * 1024;
-const DEFAULT_INACTIVITY_MS = 60_000;
 
 export class MediaRelay {
   private readonly workers: RelayWorkerPool;
@@ -73,14 +70,7 @@ export class MediaRelay {
     workerCount: number,
   ) {
     this.pool = new RtpPortPool(options.portRange);
-    const settings: WorkerSettings = {
-      recvBufferSize: options.recvBufferSize ?? DEFAULT_RECV_BUFFER,
-      sendBufferSize: options.sendBufferSize ?? DEFAULT_SEND_BUFFER,
-      inactivityTimeoutMs: options.inactivityTimeoutMs ?? DEFAULT_INACTIVITY_MS,
-      rtcpIntervalMs: options.rtcpIntervalMs ?? 5_000,
-      cname: `sotto-${randomBytes(6).toString('hex')}`,
-    };
-    this.workers = new RelayWorkerPool(workerCount, settings, {
+    this.workers = new RelayWorkerPool(workerCount, workerSettings(options), {
       dtmf: (notice) => {
         for (const cb of this.dtmfListeners.get(notice.callId) ?? []) cb(notice);
       },
@@ -112,9 +102,7 @@ export class MediaRelay {
     this.native = await NativeCalls.start({
       wanted: o.dataPlane ?? 'auto',
       bindAddress: o.bindAddress,
-      recvBufferSize: o.recvBufferSize ?? DEFAULT_RECV_BUFFER,
-      sendBufferSize: o.sendBufferSize ?? DEFAULT_SEND_BUFFER,
-      inactivityTimeoutMs: o.inactivityTimeoutMs ?? DEFAULT_INACTIVITY_MS,
+      ...planeSettings(o),
       log: o.log ?? ((code: string) => process.stderr.write(`sotto media relay: native data plane unavailable (${code}); relaying on JS workers\n`)),
       onInactive: (callId, idleMs) => {
         for (const cb of this.inactiveListeners) cb(callId, idleMs);
@@ -447,10 +435,24 @@ export class MediaRelay {
     return () => set.delete(listener);
   }
 
-  /** A call had no RTP from either leg for the configured time (reported once until RTP flows again). */
+  /**
+   * A call had no RTP or RTCP from either leg, nor a new offer/answer, for
+   * its window: inactivityTimeoutMs, or holdInactivityTimeoutMs while on hold
+   * (reported once until media flows again).
+   */
   onInactive(listener: (callId: string, idleMs: number) => void): () => void {
     this.inactiveListeners.add(listener);
     return () => this.inactiveListeners.delete(listener);
+  }
+
+  /**
+   * With `clock: 'held'` (tests): moves both planes' inactivity clock on by
+   * `ms` and runs their check; resolves once any call found inactive has
+   * been reported to the onInactive listeners.
+   */
+  async advanceClock(ms: number): Promise<void> {
+    if (this.options.clock !== 'held') throw new Error('advanceClock() needs a relay started with clock: held');
+    await Promise.all([this.native?.advanceClock(ms), this.workers.requestAll({ op: 'clock', advanceMs: ms })]);
   }
 
   /** Per-leg counters. On the native plane, srtpFailures is 0 (no SRTP there) and loss and jitter are not measured (0). */

@@ -13,6 +13,8 @@ export interface NativeCallsOptions {
   readonly recvBufferSize: number;
   readonly sendBufferSize: number;
   readonly inactivityTimeoutMs: number;
+  readonly holdInactivityTimeoutMs: number;
+  readonly heldClock: boolean;
   /** Where codes go (plane unavailable, plane exited). */
   readonly log: (code: string) => void;
   /** A native call's media stopped (idleMs 0: the plane itself is gone). */
@@ -35,6 +37,8 @@ export class NativeCalls {
         recvBufferSize: options.recvBufferSize,
         sendBufferSize: options.sendBufferSize,
         inactivityTimeoutMs: options.inactivityTimeoutMs,
+        holdInactivityTimeoutMs: options.holdInactivityTimeoutMs,
+        heldClock: options.heldClock,
       },
       (call, idleMs) => {
         const callId = calls?.ids.get(call);
@@ -92,6 +96,11 @@ export class NativeCalls {
   /** The call left the plane (ended, or moved to a worker). */
   forget(n: number): void {
     this.ids.delete(n);
+  }
+
+  /** Held clock (tests): moves the plane's clock on and runs its inactivity check; resolves after its reports. */
+  async advanceClock(ms: number): Promise<void> {
+    if (this.plane?.alive) await this.plane.request({ op: 'clock', advanceMs: ms });
   }
 
   close(): Promise<void> {

@@ -32,6 +32,10 @@ export interface NativePlaneSettings {
   readonly recvBufferSize: number;
   readonly sendBufferSize: number;
   readonly inactivityTimeoutMs: number;
+  /** The window for a call on hold (native/relay/calls.c). */
+  readonly holdInactivityTimeoutMs: number;
+  /** Tests: the child's clock moves only on a 'clock' request. */
+  readonly heldClock?: boolean;
 }
 
 export type NativeStartErrorCode = NativeBuildErrorCode | 'RELAY_NATIVE_START_FAILED';
@@ -88,7 +92,9 @@ export class NativeDataPlane {
   static async start(settings: NativePlaneSettings, onInactive: (call: number, idleMs: number) => void): Promise<Result<NativeDataPlane, MediaError<NativeStartErrorCode>>> {
     const binary = await buildNativeRelay();
     if (!binary.ok) return binary;
-    const args = [settings.bindAddress, String(settings.recvBufferSize), String(settings.sendBufferSize), String(Math.max(1, Math.round(settings.inactivityTimeoutMs)))];
+    const ms = (v: number) => String(Math.max(1, Math.round(v)));
+    const args = [settings.bindAddress, String(settings.recvBufferSize), String(settings.sendBufferSize), ms(settings.inactivityTimeoutMs), ms(settings.holdInactivityTimeoutMs)];
+    if (settings.heldClock) args.push('held');
     let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
       child = spawn(binary.value, args, { stdio: ['pipe', 'pipe', 'inherit'] });

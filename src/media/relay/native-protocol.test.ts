@@ -21,11 +21,14 @@ describe('native relay control protocol', () => {
     expect(encodeNativeRequest(11, { op: 'end', call: 3 })).toBe('E 11 3\n');
     expect(encodeNativeRequest(12, { op: 'unpark', ports: [20000, 20002] })).toBe('U 12 20000 20002\n');
     expect(encodeNativeRequest(13, { op: 'plane' })).toBe('Q 13\n');
+    expect(encodeNativeRequest(14, { op: 'clock', advanceMs: 61_000 })).toBe('T 14 61000\n');
   });
 
   it('refuses to write what the child could misread (odd ports, host names)', () => {
     expect(() => encodeNativeRequest(1, { op: 'bind', call: 1, ports: [20001] })).toThrow(RangeError);
     expect(() => encodeNativeRequest(1, { op: 'unpark', ports: [20001] })).toThrow(RangeError);
+    expect(() => encodeNativeRequest(1, { op: 'clock', advanceMs: -1 })).toThrow(RangeError);
+    expect(() => encodeNativeRequest(1, { op: 'clock', advanceMs: 0.5 })).toThrow(RangeError);
     const leg = { port: 20000, remoteAddress: 'phone.example', remotePort: 4000, remoteRtcpPort: 4001, payloadType: 0, receivesFrom: true, sendsTo: true, latch: 'latch-once' as const };
     expect(() => encodeNativeRequest(1, { op: 'configure', call: 1, legs: [leg] })).toThrow(RangeError);
   });

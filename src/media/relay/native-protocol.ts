@@ -13,6 +13,8 @@
 //   U <seq> <port>...             unpark      R <seq> OK                (parked sockets on these ports closed)
 //   S <seq> <call>                stats       R <seq> OK <legstats>...
 //   Q <seq>                       plane       R <seq> PLANE <openPairs> <parkedPairs> <parkedDropped> <pairCap>
+//   T <seq> <ms>                  clock       R <seq> OK                (held clock only: moved on by ms, inactivity
+//                                                                        checked; its I events come before the reply)
 //       legstats = port,latched,received,sent,refused,malformed,unexpectedPt,
 //                  rtcpReceived,rtcpSent,recvBuffer,peerIp,peerPort
 //                                             I <call> <idleMs>   (inactivity event)
@@ -53,7 +55,9 @@ export type NativeRequest =
   | { readonly op: 'end'; readonly call: number }
   | { readonly op: 'unpark'; readonly ports: readonly number[] }
   | { readonly op: 'stats'; readonly call: number }
-  | { readonly op: 'plane' };
+  | { readonly op: 'plane' }
+  /** A child started with a held clock (tests): its clock moves on by `advanceMs`, then the inactivity check runs. */
+  | { readonly op: 'clock'; readonly advanceMs: number };
 
 /** The child's port pairs (native/relay/port-pair.c): open ones, parked ones, what parked ones dropped. */
 export interface NativePlaneStats {
@@ -114,6 +118,9 @@ export function encodeNativeRequest(seq: number, request: NativeRequest): string
       return `S ${seq} ${request.call}\n`;
     case 'plane':
       return `Q ${seq}\n`;
+    case 'clock':
+      if (!Number.isInteger(request.advanceMs) || request.advanceMs < 0 || request.advanceMs > 0x7fffffff) throw new RangeError('the clock moves on by 0 to 2^31-1 ms');
+      return `T ${seq} ${request.advanceMs}\n`;
   }
 }
 

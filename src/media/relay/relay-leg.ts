@@ -61,14 +61,15 @@ export class RelayLeg {
     rtcpSent: 0,
   };
   readonly outbound = new OutboundStream();
-  lastRtpAtMs: number | undefined;
+  /** When RTP or RTCP was last accepted from the phone, on the inactivity clock. */
+  lastHeardAtMs: number | undefined;
   private negotiated: Negotiated | undefined;
   private rtpSocket: Socket | undefined;
   private rtcpSocket: Socket | undefined;
   private receiverStats: RtpReceiverStatistics | undefined;
   private readonly senderStats: RtpSenderStatistics;
   private rtcpPeer: MediaAddress | undefined;
-  private lastRtcpAtMs = 0;
+  private lastReportAtMs = 0;
 
   constructor(
     /** Renamed once when the answer names a leg the offer did not know yet. */
@@ -77,6 +78,8 @@ export class RelayLeg {
     readonly localPort: number,
     private readonly settings: WorkerSettings,
     private readonly onRtp: RtpHandler,
+    /** The inactivity check's clock (the worker's; a test holds it). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.senderStats = new RtpSenderStatistics(this.outbound.ssrc, 8000);
   }
@@ -156,6 +159,12 @@ export class RelayLeg {
     return this.negotiated?.weSend === true;
   }
 
+  /** The leg's SDP does not let media flow both ways (sendonly, recvonly, inactive, c=0.0.0.0): on hold, RFC 3264 §8.4. */
+  get held(): boolean {
+    const n = this.negotiated;
+    return n !== undefined && !(n.sendsToUs && n.weSend);
+  }
+
   get samplesPerPacket(): number {
     return this.negotiated?.samplesPerPacket ?? 160;
   }
@@ -205,8 +214,8 @@ export class RelayLeg {
       return;
     }
     this.counters.packetsReceived++;
+    this.lastHeardAtMs = this.now();
     const now = performance.now();
-    this.lastRtpAtMs = now;
     if (!this.receiverStats || this.receiverStats.ssrc !== packet.ssrc) {
       this.receiverStats = new RtpReceiverStatistics({ ssrc: packet.ssrc, clockRate: 8000, minSequential: 1 });
     }
@@ -241,8 +250,9 @@ export class RelayLeg {
 
   private receiveRtcp(msg: Buffer, rinfo: RemoteInfo): void {
     const n = this.negotiated;
-    // RTCP comes from the phone we latched to (same IP; its RTCP port may differ behind NAT).
-    if (!n || n.latch.state !== 'latched' || n.latch.sendTo.address !== rinfo.address) {
+    // RTCP comes from the phone we latched to (same IP; its RTCP port may
+    // differ behind NAT), from the port it first came from (as native/relay/leg.c).
+    if (!n || n.latch.state !== 'latched' || n.latch.sendTo.address !== rinfo.address || (this.rtcpPeer !== undefined && !sameSource(this.rtcpPeer, rinfo))) {
       this.counters.packetsRefused++;
       return;
     }
@@ -261,6 +271,8 @@ export class RelayLeg {
       return;
     }
     this.counters.rtcpReceived++;
+    // RFC 3550 §6.3.5: RTCP is a sign of life too, and the only one a held stream gives.
+    this.lastHeardAtMs = this.now();
     this.rtcpPeer ??= { address: rinfo.address, port: rinfo.port };
     for (const p of parsed.value) {
       if (p.type === 'sender-report' && this.receiverStats && p.ssrc === this.receiverStats.ssrc) {
@@ -273,8 +285,8 @@ export class RelayLeg {
   sendReportIfDue(nowMs: number): void {
     const n = this.negotiated;
     if (!n || !this.rtcpSocket || n.latch.state !== 'latched') return;
-    if (nowMs - this.lastRtcpAtMs < this.settings.rtcpIntervalMs) return;
-    this.lastRtcpAtMs = nowMs;
+    if (nowMs - this.lastReportAtMs < this.settings.rtcpIntervalMs) return;
+    this.lastReportAtMs = nowMs;
     const blocks = this.receiverStats ? [this.receiverStats.reportBlock(nowMs)] : [];
     const ssrc = this.outbound.ssrc;
     const report: RtcpPacket =

@@ -62,8 +62,22 @@ export interface MediaRelayOptions {
   readonly portRange: PortRange;
   /** Worker threads; default one per core. */
   readonly workers?: number;
-  /** No RTP from either leg for this long raises onInactive; default 60 s. */
+  /** No RTP or RTCP from either leg (nor a new offer/answer) for this long raises onInactive; default 60 s. */
   readonly inactivityTimeoutMs?: number;
+  /**
+   * The same for a call on hold (a leg's SDP direction sendonly, recvonly or
+   * inactive, or c=0.0.0.0): a held stream carries no RTP by design (RFC
+   * 3264 §5.1, §8.4) and many phones send no RTCP meanwhile; default 1 h,
+   * still a bound for a held call whose phones died. Resume restores the
+   * shorter window, counted from the resume.
+   */
+  readonly holdInactivityTimeoutMs?: number;
+  /**
+   * 'held' (tests): both planes' inactivity clock stands still until
+   * MediaRelay.advanceClock() moves it, so nothing is reported inactive by
+   * the wall clock. Default 'monotonic'.
+   */
+  readonly clock?: 'monotonic' | 'held';
   /** SO_RCVBUF asked for each media socket; default 2 MiB (the OS may grant less, see stats). */
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;

@@ -16,6 +16,9 @@ const port = parentPort;
 if (!port) throw new Error('relay-worker must run in a worker thread');
 const settings = (workerData as { settings: WorkerSettings }).settings;
 const calls = new Map<string, RelayedCall>();
+/** The inactivity check's clock: monotonic, or held (tests) and moved only by 'clock' requests. */
+let heldNowMs = 0;
+const clock = settings.heldClock ? () => heldNowMs : () => performance.now();
 
 const emit = (event: WorkerEvent) => port.postMessage(event);
 const callEvents = {
@@ -40,13 +43,13 @@ async function handle(request: ControlRequest): Promise<unknown> {
     case 'bind': {
       let call = calls.get(request.callId);
       if (!call) {
-        call = new RelayedCall(request.callId, callEvents);
+        call = new RelayedCall(request.callId, callEvents, clock);
         calls.set(request.callId, call);
       }
       const bound: RelayLeg[] = [];
       for (const { legId, port } of request.legs) {
         if (call.legs.has(legId)) continue;
-        const leg = new RelayLeg(legId, request.address, port, settings, call.receive);
+        const leg = new RelayLeg(legId, request.address, port, settings, call.receive, clock);
         try {
           await leg.bind();
         } catch (e) {
@@ -76,7 +79,7 @@ async function handle(request: ControlRequest): Promise<unknown> {
       }
       for (const l of request.legs) {
         legOf(call, l.legId).configure(l.config);
-        if (l.peerLegId === undefined) call.activate();
+        if (l.peerLegId === undefined) call.negotiated();
         else call.pair(l.legId, l.peerLegId);
       }
       return undefined;
@@ -140,6 +143,12 @@ async function handle(request: ControlRequest): Promise<unknown> {
     }
     case 'stats':
       return callOf(request.callId).stats();
+    case 'clock': {
+      if (!settings.heldClock) throw new Error('the clock is not held');
+      heldNowMs += request.advanceMs;
+      for (const call of calls.values()) call.checkActivity(heldNowMs, settings);
+      return undefined;
+    }
   }
 }
 
@@ -159,8 +168,12 @@ port.on('message', (envelope: RequestEnvelope) => {
 // Housekeeping: RTCP reports and inactivity, a few times per timeout.
 const tickMs = Math.max(20, Math.min(1000, Math.floor(settings.inactivityTimeoutMs / 4)));
 setInterval(() => {
-  const now = performance.now();
-  for (const call of calls.values()) call.tick(now, settings.inactivityTimeoutMs);
+  const reportsNow = performance.now();
+  const now = clock();
+  for (const call of calls.values()) {
+    call.sendReports(reportsNow);
+    call.checkActivity(now, settings);
+  }
 }, tickMs);
 
 emit({ kind: 'ready' });

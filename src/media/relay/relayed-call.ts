@@ -9,13 +9,16 @@
 //     leg's outbound stream, SRTP-protected if that leg uses SRTP.
 // While Sotto plays a prompt to a leg, the other phone's audio to that leg
 // is held back (the prompt replaces it); its DTMF still passes.
+// A call with no sign of life from either phone (RTP, RTCP, a new
+// offer/answer) for its window is reported inactive; a call on hold gets
+// the longer window (checkActivity).
 
 import type { Socket } from 'node:dgram';
 import { ALAW_TO_ULAW, decodeG711, ULAW_TO_ALAW } from '../codecs/g711.ts';
 import { InbandDtmfDetector } from '../dtmf/inband-detector.ts';
 import { TelephoneEventReceiver } from '../dtmf/telephone-event-receiver.ts';
 import type { RtpPacket } from '../rtp/packet.ts';
-import type { CallStats, DtmfNotice } from './control-messages.ts';
+import type { CallStats, DtmfNotice, WorkerSettings } from './control-messages.ts';
 import type { CallRecorder } from './call-recorder.ts';
 import type { PromptPlayer } from './prompt-player.ts';
 import type { RelayLeg } from './relay-leg.ts';
@@ -45,14 +48,17 @@ export class RelayedCall {
   readonly forks = new Map<number, Fork>();
   private readonly dtmf = new Map<string, DtmfState>();
   private inbandDtmf = false;
-  private activeSinceMs: number | undefined;
+  /** The last offer/answer, on the inactivity clock; undefined until media is negotiated. */
+  private negotiatedAtMs: number | undefined;
   private inactiveReported = false;
-  /** The last RTP time when inactivity was reported: RTP after it re-arms the check. */
+  /** The last sign of life when inactivity was reported: media after it re-arms the check. */
   private reportedFor: number | undefined;
 
   constructor(
     readonly callId: string,
     private readonly events: CallEvents,
+    /** The inactivity check's clock (the worker's; a test holds it). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   addLeg(leg: RelayLeg): void {
@@ -63,12 +69,15 @@ export class RelayedCall {
   pair(legId: string, peerLegId: string): void {
     this.peers.set(legId, peerLegId);
     this.peers.set(peerLegId, legId);
-    this.activate();
+    this.negotiated();
   }
 
-  /** Media negotiated: the inactivity check starts. */
-  activate(): void {
-    this.activeSinceMs ??= performance.now();
+  /**
+   * An offer/answer completed: both phones spoke, so the inactivity window
+   * starts afresh (a resume gets its full window, however long the hold was).
+   */
+  negotiated(): void {
+    this.negotiatedAtMs = this.now();
     this.inactiveReported = false;
   }
 
@@ -149,20 +158,35 @@ export class RelayedCall {
     return false;
   }
 
-  /** Called on the worker's housekeeping tick: RTCP reports and the inactivity check. */
-  tick(nowMs: number, inactivityTimeoutMs: number): void {
-    let lastRtp = this.activeSinceMs;
+  /** RFC 3550 §6.2: each leg's own report, when due (the worker's housekeeping tick). */
+  sendReports(nowMs: number): void {
+    for (const leg of this.legs.values()) leg.sendReportIfDue(nowMs);
+  }
+
+  /**
+   * The inactivity check (the worker's housekeeping tick, or a held clock
+   * moved on), as native/relay/calls.c does it. RTP or RTCP accepted from
+   * either phone is a sign of life (RFC 3550 §6.3.5 times a participant out
+   * on both), and so is a new offer/answer. While a leg's SDP does not flow
+   * both ways the call is on hold and gets the hold window: a held stream
+   * carries no RTP by design (RFC 3264 §5.1, §8.4) and many phones send no
+   * RTCP meanwhile.
+   */
+  checkActivity(nowMs: number, windows: Pick<WorkerSettings, 'inactivityTimeoutMs' | 'holdInactivityTimeoutMs'>): void {
+    if (this.negotiatedAtMs === undefined) return;
+    let last = this.negotiatedAtMs;
+    let held = false;
     for (const leg of this.legs.values()) {
-      leg.sendReportIfDue(nowMs);
-      if (leg.lastRtpAtMs !== undefined && (lastRtp === undefined || leg.lastRtpAtMs > lastRtp)) lastRtp = leg.lastRtpAtMs;
+      if (leg.lastHeardAtMs !== undefined && leg.lastHeardAtMs > last) last = leg.lastHeardAtMs;
+      if (leg.held) held = true;
     }
-    if (this.inactiveReported && lastRtp !== this.reportedFor) this.inactiveReported = false;
-    if (lastRtp === undefined || this.inactiveReported) return;
-    const idle = nowMs - lastRtp;
-    if (idle >= inactivityTimeoutMs) {
-      // Reported once; new RTP (or a new answer) arms it again.
+    if (this.inactiveReported && last !== this.reportedFor) this.inactiveReported = false;
+    if (this.inactiveReported) return;
+    const idle = nowMs - last;
+    if (idle >= (held ? windows.holdInactivityTimeoutMs : windows.inactivityTimeoutMs)) {
+      // Reported once; new media (or a new answer) arms it again.
       this.inactiveReported = true;
-      this.reportedFor = lastRtp;
+      this.reportedFor = last;
       this.events.inactive(this.callId, Math.round(idle));
     }
   }

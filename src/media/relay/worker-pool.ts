@@ -72,6 +72,11 @@ export class RelayWorkerPool {
     });
   }
 
+  /** Sends `request` to every live worker; settles with all their replies. */
+  requestAll(request: ControlRequest): Promise<void> {
+    return Promise.all(this.slots.filter((s) => !s.dead).map((s) => this.request(s, request))).then(() => {});
+  }
+
   /** Per worker, milliseconds its event loop has been busy since start, and that as a share of its life. */
   load(): { activeMs: number; utilization: number }[] {
     return this.slots.map((s) => {

@@ -153,10 +153,11 @@ export class B2bua {
     };
     // No call stays up forever: a call whose media stopped both ways (a phone
     // lost power, a NAT binding expired) is hung up on both legs.
-    this.stopInactive = o.relay.onInactive?.((callId) => {
+    // A call on hold has a longer window (the relay's holdInactivityTimeoutMs); idleMs tells which ended it.
+    this.stopInactive = o.relay.onInactive?.((callId, idleMs) => {
       const call = this.connectedCalls.get(callId);
       if (!call) return;
-      log('call.media_inactive', callId, {});
+      log('call.media_inactive', callId, { idleMs });
       call.terminate();
     });
   }
