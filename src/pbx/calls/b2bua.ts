@@ -20,6 +20,7 @@ import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
 import type { LocalLeg } from './local-leg.ts';
 import type { CallRecordSink } from '../cdr/call-record.ts';
+import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
 /** A callee's call settings as the B2BUA reads them, per call. */
 export interface CalleeCallSettings {
@@ -265,20 +266,22 @@ export class B2bua {
   // ------------------------------------------------------------ in-dialog
 
   private inDialog(tx: ServerTransaction, request: SipRequest): void {
+    // RFC 3261 21.5.2: a method we do not implement in a dialog (INFO, UPDATE, REFER …): 501, naming those we do.
+    const respond = (status: number): void => void tx.respond(createResponse(request, status, undefined, status === 501 ? { headers: [SOTTO_ALLOW] } : {}));
     const local = this.findLocalLeg(request);
-    if (local) return local.onRequest(request, (status) => void tx.respond(createResponse(request, status)));
+    if (local) return local.onRequest(request, respond);
     const ref = this.findDialog(request);
     const dialog = ref && (ref.leg === 'a' ? ref.call.aDialog : ref.call.bDialog);
     // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
-    if (!ref || !dialog) return void tx.respond(createResponse(request, 481));
-    if (dialog.receiveRequest(request) === 'out-of-order') return void tx.respond(createResponse(request, 500));
+    if (!ref || !dialog) return respond(481);
+    if (dialog.receiveRequest(request) === 'out-of-order') return respond(500);
     if (request.method === 'BYE') {
-      tx.respond(createResponse(request, 200));
+      respond(200);
       ref.call.hangUp(ref.leg);
       return;
     }
     if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return ref.call.reInvite(ref.leg, tx, request);
-    tx.respond(createResponse(request, 501));
+    respond(501);
   }
 
   private findDialog(request: SipRequest): LegRef | undefined {

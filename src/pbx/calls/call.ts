@@ -17,6 +17,7 @@ import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
 import { LocalLeg, type LocalCallLeg } from './local-leg.ts';
 import type { CallOutcome } from '../cdr/call-record.ts';
+import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
 export enum CallState {
   Ringing = 'ringing',
@@ -167,7 +168,7 @@ export class Call implements UnavailableCall, ForkEvents {
         headerField('Call-ID', bCallId),
         headerField('CSeq', '1 INVITE'),
         headerField('Contact', this.ctx.contactFor(fork.destination.protocol, fork.destination.address)),
-        headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'),
+        SOTTO_ALLOW,
         headerField('Content-Type', 'application/sdp'),
         headerField('Content-Length', String(body.length)),
       ];
@@ -282,7 +283,7 @@ export class Call implements UnavailableCall, ForkEvents {
     const ok = createResponse(this.invite, 200, undefined, {
       toTag: this.aTag,
       body,
-      headers: [headerField('Contact', this.aContact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      headers: [headerField('Contact', this.aContact), SOTTO_ALLOW, headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
     });
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aContact, this.aDestination);
     this.moveTo(CallState.Connected);
@@ -495,6 +496,4 @@ function relayCode(e: unknown): string {
 }
 
 /** RFC 3261 21.4.22, 21.6.1, 21.6.2: the callee is busy or declines. */
-function isBusy(status: number): boolean {
-  return status === 486 || status === 600 || status === 603;
-}
+const isBusy = (status: number): boolean => status === 486 || status === 600 || status === 603;
