@@ -176,6 +176,32 @@ describe('request checks of a running Sotto (RFC 3261 8.2)', { timeout: 60_000 }
     });
   });
 
+  describe('Max-Forwards', () => {
+    it('refuses a call at Max-Forwards 0 with 483, ringing nobody', async () => {
+      const { a, b } = await callerAndCallee();
+      const r = await send(a, 'INVITE', { uri: `sip:102@${DOMAIN}`, maxForwards: 0, headers: ['Content-Type: application/sdp'], body: (await media()).offer({ codecs: ['PCMU'] }) });
+      expect([r.status, r.reason]).toEqual([483, 'Too Many Hops']);
+      expect(b.flow).toEqual([]);
+    });
+
+    it("rings the callee with the caller's Max-Forwards less one (RFC 7332 3), not a fresh 70", async () => {
+      const { a, b } = await callerAndCallee();
+      const call = await a.call('102', (await media()).offer({ codecs: ['PCMU'] }), { maxForwards: 6 });
+      await b.waitRequest('INVITE');
+      expect(getHeader(b.lastInvite!.headers, 'max-forwards')).toBe('5');
+      call.cancel();
+      await a.waitResponse('INVITE', 300, 1).then((r) => call.ackNon2xx(r));
+    });
+
+    it('answers OPTIONS and REGISTER at Max-Forwards 0 (Sotto is their UAS, RFC 3261 11, 10.3)', async () => {
+      const p = await phone('101');
+      expect((await send(p, 'OPTIONS', { maxForwards: 0 })).status).toBe(200);
+      const reg = await send(p, 'REGISTER', { maxForwards: 0, headers: ['Expires: 300'] });
+      expect(reg.status).toBe(401);
+      expect(header(reg, 'www-authenticate')).toMatch(/^Digest /);
+    });
+  });
+
   describe('bodies Sotto cannot read: 415 (RFC 3261 8.2.3)', () => {
     const invite = async (headers: string[], body: string | Buffer) => {
       const { a, b } = await callerAndCallee();

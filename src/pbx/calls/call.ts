@@ -5,7 +5,7 @@
 //   Ringing --first 2xx from a fork--> Answering --200 sent to A--> Connected --BYE--> Ended
 //      |  \--CANCEL from A (487 to A)-----------------------------------------------> Ended
 //      \---- busy / no answer / every fork failed: onUnavailable(call, reason) -------> Ended
-import { createResponse, generateTag, getCSeq, getHeader, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
+import { createResponse, generateTag, getCSeq, getHeader, headerField, nextHopMaxForwards, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import { Dialog } from '../../sip/dialog/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
@@ -162,7 +162,7 @@ export class Call implements UnavailableCall, ForkEvents {
       const body = Buffer.from(sdpForB[i]!, 'utf8');
       // Each branch is a new dialog-to-be: a fresh Call-ID and From tag (not A's), shared by the branches.
       const headers = [
-        headerField('Max-Forwards', '70'),
+        headerField('Max-Forwards', String(nextHopMaxForwards(this.invite))),
         headerField('From', `<sip:${from}@${this.caller.realm}>;tag=${bTag}`),
         headerField('To', `<sip:${this.calleeExtension}@${this.caller.realm}>`),
         headerField('Call-ID', bCallId),

@@ -104,6 +104,16 @@ export function checkRequest(req: SipRequest, policy: RequestPolicy = {}): Resul
   return ok(undefined);
 }
 
+/**
+ * Max-Forwards for the request an element sends on behalf of this one: one
+ * less (RFC 3261 16.6 step 3; a B2BUA copies it too, RFC 7332 3), or 70 when
+ * the request had none. Refuse a request at 0 with 483 before calling this.
+ */
+export function nextHopMaxForwards(req: SipRequest): number {
+  const hops = getMaxForwards(req);
+  return hops === undefined ? 70 : Math.max(0, hops - 1);
+}
+
 /** Whether the request's Accept admits this type (no Accept means application/sdp, RFC 3261 20.1). */
 export function acceptsMediaType(req: SipRequest, type: string): boolean {
   const [t = '', s = ''] = type.toLowerCase().split('/');
