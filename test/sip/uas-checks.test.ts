@@ -24,6 +24,7 @@ import { UdpPhone } from '../support/sip-phone.ts';
 const DOMAIN = 'pbx.checks.test';
 /** Everything Sotto answers, and nothing it does not: the Allow of OPTIONS, 405, 501, INVITE and 2xx alike. */
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, SUBSCRIBE';
+const CALLER_SETUP = ['> INVITE', '< 407', '> ACK', '> INVITE'];
 
 describe('request checks of a running Sotto (RFC 3261 8.2)', { timeout: 60_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sotto-checks-'));
@@ -224,6 +225,25 @@ describe('request checks of a running Sotto (RFC 3261 8.2)', { timeout: 60_000 }
       const r = await invite(['Content-Type: application/sdp', 'Content-Encoding: gzip'], gzipSync(sdp));
       expect([r.status, header(r, 'accept-encoding')]).toEqual([415, 'identity']);
     });
+  });
+
+  it('a caller hanging up with BYE in the early dialog: 200, 487 to its INVITE, the callee cancelled, recorded as cancelled (RFC 3261 15)', async () => {
+    const { a, b } = await callerAndCallee();
+    const since = Date.now();
+    const call = await a.call('102', (await media()).offer({ codecs: ['PCMU'] }));
+    const ringing = await a.waitResponse('INVITE', 180, 1);
+    expect(ringing.status).toBe(180);
+    call.byeEarly(ringing);
+    expect((await a.waitResponse('BYE')).status).toBe(200);
+    const final = await a.waitResponse('INVITE', 300, 1);
+    call.ackNon2xx(final);
+    expect(final.status).toBe(487);
+    await b.waitRequest('ACK');
+    expect(a.flow).toEqual([...CALLER_SETUP, '< 180', '> BYE', '< 200', '< 487', '> ACK']);
+    expect(b.flow).toEqual(['< INVITE', '> 180', '< CANCEL', '> 200', '> 487', '< ACK']);
+    expect(sotto.sip.calls.activeCalls).toBe(0);
+    const rows = () => rt.database.db.selectFrom('call_records').select(['caller_extension', 'callee_extension', 'outcome', 'answered_at']).where('started_at', '>=', since).execute();
+    await expect.poll(rows, { timeout: 10_000, interval: 20 }).toEqual([{ caller_extension: '101', callee_extension: '102', outcome: 'cancelled', answered_at: null }]);
   });
 
   it('refuses a Contact expires that is not delta-seconds (expires=-5) with 400, binding nothing', async () => {

@@ -274,8 +274,17 @@ export class B2bua {
     if (local) return local.onRequest(request, respond);
     const ref = this.findDialog(request);
     const dialog = ref && (ref.leg === 'a' ? ref.call.aDialog : ref.call.bDialog);
-    // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
-    if (!ref || !dialog) return respond(481);
+    if (!ref || !dialog) {
+      // RFC 3261 15: the caller may end the early dialog of our 180/183 (its To tag is the call's) with
+      // BYE: 200, then as for a CANCEL (15.1.2: 487 to the INVITE, the callee's phones cancelled).
+      const early = request.method === 'BYE' ? this.ringing.get(ringingKey(request)) : undefined;
+      if (early && getTo(request)?.tag === early.aTag) {
+        respond(200);
+        return early.cancelByCaller();
+      }
+      // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
+      return respond(481);
+    }
     if (dialog.receiveRequest(request) === 'out-of-order') return respond(500);
     if (request.method === 'BYE') {
       respond(200);

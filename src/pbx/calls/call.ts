@@ -3,7 +3,7 @@
 // contact of the callee), media anchored in the relay between them.
 //
 //   Ringing --first 2xx from a fork--> Answering --200 sent to A--> Connected --BYE--> Ended
-//      |  \--CANCEL from A (487 to A)-----------------------------------------------> Ended
+//      |  \--CANCEL, or BYE in the early dialog, from A (487 to A)-------------------> Ended
 //      \---- busy / no answer / every fork failed: onUnavailable(call, reason) -------> Ended
 import { createResponse, generateTag, getCSeq, getHeader, headerField, nextHopMaxForwards, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import { Dialog } from '../../sip/dialog/index.ts';
@@ -346,7 +346,7 @@ export class Call implements UnavailableCall, ForkEvents {
       });
   }
 
-  /** CANCEL from the caller (RFC 3261 9.2): 487 to the INVITE, every branch cancelled. */
+  /** CANCEL from the caller (RFC 3261 9.2), or its BYE in the early dialog (15): 487 to the INVITE, every branch cancelled. */
   cancelByCaller(): void {
     if (this.current !== CallState.Ringing) return;
     for (const f of this.forks) f.cancel();
