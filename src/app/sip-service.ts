@@ -20,8 +20,9 @@ import { CredentialCache } from '../pbx/registrar/credential-cache.ts';
 import { CachedLocationStore } from '../pbx/registrar/cached-location-store.ts';
 import { KyselyLocationStore, type LocationStore } from '../pbx/registrar/location-store.ts';
 import { Registrar } from '../pbx/registrar/registrar.ts';
+import { refuseRequest, SOTTO_ALLOW, SOTTO_CAPABILITIES } from '../pbx/uas-capabilities.ts';
 import { answerOptions, SipStack, statelessOptionsAnswer, type TransactionUser } from '../sip/core/index.ts';
-import { createResponse, headerField } from '../sip/message/index.ts';
+import { createResponse, getTo, statelessToTag } from '../sip/message/index.ts';
 import { generateSelfSignedCertificate, TcpTransport, TlsTransport, TransportStartError, UdpTransport, type Transport } from '../sip/transport/index.ts';
 import { ConfigError } from './config.ts';
 import { advertisedAddresses, contactToward } from './config-advertise.ts';
@@ -46,8 +47,6 @@ export interface SipService {
   setMailboxHandler(handler: (call: UnavailableCall, target: { own: boolean }) => void): void;
   stop(): Promise<void>;
 }
-
-const ALLOW = 'REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, SUBSCRIBE';
 
 /** The TLS certificate: from SOTTO_SIP_TLS_CERT/KEY, else a self-signed one made once in the data dir. */
 export function sipTlsCredentials(rt: Runtime): { cert: string; key: string } {
@@ -157,8 +156,9 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
   let calls: B2bua | undefined;
   let mwi: MwiService | undefined;
   const user: TransactionUser = {
-    // Keep-alives: a stateless 200 (RFC 3261 8.2.7), before any transaction is looked up or made.
-    statelessAnswer: (request) => statelessOptionsAnswer(request),
+    // Keep-alives: a stateless 200 (RFC 3261 8.2.7), before any transaction is looked up or made;
+    // an OPTIONS that Requires an extension gets its 420 the same way.
+    statelessAnswer: (request) => (request.method === 'OPTIONS' ? (refuseRequest(request, statelessToTag(request)) ?? statelessOptionsAnswer(request, SOTTO_CAPABILITIES)) : undefined),
     onAck: (ack) => calls?.onAck(ack),
     onCancel(cancelTx, invite, cancel) {
       if (calls) return calls.onCancel(cancelTx, invite, cancel);
@@ -166,6 +166,9 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
       if (!invite.answered) invite.respond(createResponse(invite.request, 487));
     },
     onRequest(tx, request, source) {
+      // RFC 3261 8.2: method, URI scheme, Require, body and Accept, before any service sees the request.
+      const refusal = refuseRequest(request);
+      if (refusal) return void tx.respond(refusal);
       if (mwi?.takes(request)) return mwi.handle(tx, request, source);
       if (calls && request.method !== 'REGISTER' && request.method !== 'OPTIONS' && calls.takes(request)) return calls.onRequest(tx, request, source);
       if (request.method === 'REGISTER') {
@@ -176,8 +179,10 @@ export async function startSipService(rt: Runtime, options: SipServiceOptions = 
         return;
       }
       // Not reached while statelessAnswer takes every OPTIONS; kept as the transactional answer.
-      if (request.method === 'OPTIONS') return answerOptions(tx, request);
-      tx.respond(createResponse(request, 405, 'Method Not Allowed', { headers: [headerField('Allow', ALLOW)] }));
+      if (request.method === 'OPTIONS') return answerOptions(tx, request, SOTTO_CAPABILITIES);
+      // In a dialog Sotto does not know: 481 (RFC 3261 12.2.2); else no service for it (yet): 405.
+      if (getTo(request)?.tag !== undefined) return void tx.respond(createResponse(request, 481));
+      tx.respond(createResponse(request, 405, 'Method Not Allowed', { headers: [SOTTO_ALLOW] }));
     },
   };
 

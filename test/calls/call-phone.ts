@@ -189,10 +189,11 @@ export class CallPhone {
     });
   }
 
-  sendRaw(lines: string[], body = '', label: string): void {
-    const text = [...lines, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+  sendRaw(lines: string[], body: string | Buffer = '', label: string): void {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const head = [...lines, `Content-Length: ${bytes.length}`, '', ''].join('\r\n');
     this.flow.push(`> ${label}`);
-    this.wire.send(Buffer.from(text));
+    this.wire.send(Buffer.concat([Buffer.from(head), bytes]));
   }
 
   /** Settles with the first message (already received or arriving) that passes `test`. */
@@ -347,9 +348,9 @@ export class CallPhone {
     return final;
   }
 
-  /** Places a call: INVITE, answer the 407 (ACK it, INVITE again with credentials). */
-  async call(extension: string, sdp: string): Promise<OutgoingCall> {
-    const c = new OutgoingCall(this, `sip:${extension}@${this.o.domain}`, sdp);
+  /** Places a call: INVITE, answer the 407 (ACK it, INVITE again with credentials). `maxForwards`: the INVITEs' (default 70). */
+  async call(extension: string, sdp: string, o: { maxForwards?: number } = {}): Promise<OutgoingCall> {
+    const c = new OutgoingCall(this, `sip:${extension}@${this.o.domain}`, sdp, o.maxForwards);
     c.invite();
     const challenge = await this.waitResponse('INVITE', 200, 0);
     if (challenge.status !== 407) throw new Error(`expected 407, got ${challenge.status}`);
@@ -375,6 +376,7 @@ export class OutgoingCall {
     readonly phone: CallPhone,
     readonly uri: string,
     private readonly sdp: string,
+    private readonly maxForwards = 70,
   ) {}
 
   private get from(): string {
@@ -387,7 +389,7 @@ export class OutgoingCall {
       [
         `INVITE ${this.uri} SIP/2.0`,
         `${this.phone.via};branch=${this.branch};rport`,
-        'Max-Forwards: 70',
+        `Max-Forwards: ${this.maxForwards}`,
         this.from,
         `To: <${this.uri}>`,
         `Call-ID: ${this.callId}`,
@@ -431,8 +433,20 @@ export class OutgoingCall {
     this.inDialog('BYE', this.cseq);
   }
 
-  private inDialog(method: string, seq: number, sdp = ''): void {
-    const extra = method === 'INVITE' ? [`Contact: ${this.phone.contact}`, 'Content-Type: application/sdp'] : [];
-    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `${this.phone.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], sdp, method);
+  /** RFC 3261 15: hangs up in the early dialog a provisional response (180 with a To tag) made; the INVITE stays pending. */
+  byeEarly(provisional: SipResponse): void {
+    this.toValue = getHeader(provisional.headers, 'to');
+    this.bye();
+  }
+
+  /** Any other request inside the dialog (INFO, UPDATE …), with its own header fields and body. */
+  request(method: string, headers: string[], body = ''): void {
+    this.cseq++;
+    this.inDialog(method, this.cseq, body, headers);
+  }
+
+  private inDialog(method: string, seq: number, body = '', headers: string[] = []): void {
+    const extra = method === 'INVITE' ? [`Contact: ${this.phone.contact}`, 'Content-Type: application/sdp'] : headers;
+    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `${this.phone.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], body, method);
   }
 }

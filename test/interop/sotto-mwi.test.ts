@@ -59,7 +59,7 @@ describe('MWI with sipp', { timeout: 60_000 }, () => {
     await rt?.close();
   });
 
-  it('mwi-subscribe: 401 -> 200 -> NOTIFY 0/0 -> NOTIFY 2/1 after a change -> unsubscribe -> NOTIFY terminated', async () => {
+  it('mwi-subscribe: 401 -> 200 -> NOTIFY 0/0 -> NOTIFY 2/1 after a change -> unsubscribe (401, then with digest) -> NOTIFY terminated', async () => {
     const run = await runSipp({
       scenario: 'mwi-subscribe',
       target: `127.0.0.1:${sotto.sip.ports.udp}`,
@@ -69,7 +69,7 @@ describe('MWI with sipp', { timeout: 60_000 }, () => {
       domain: DOMAIN,
       extraArgs: ['-auth_uri', `101@${DOMAIN}`],
     });
-    expect(run.flow, describeSippRun(run)).toEqual(['> SUBSCRIBE', '< 401', '> SUBSCRIBE', '< 200', '< NOTIFY', '> 200', '< NOTIFY', '> 200', '> SUBSCRIBE', '< 200', '< NOTIFY', '> 200']);
+    expect(run.flow, describeSippRun(run)).toEqual(['> SUBSCRIBE', '< 401', '> SUBSCRIBE', '< 200', '< NOTIFY', '> 200', '< NOTIFY', '> 200', '> SUBSCRIBE', '< 401', '> SUBSCRIBE', '< 200', '< NOTIFY', '> 200']);
     expect(run.ok, describeSippRun(run)).toBe(true);
     const notifies = run.messages.filter((m) => m.direction === 'received' && m.firstLine.startsWith('NOTIFY'));
     expect(notifies.map((n) => headerValue(n, 'subscription-state'))).toEqual(['active;expires=600', expect.stringMatching(/^active;expires=(600|599)$/), 'terminated;reason=timeout']);

@@ -99,9 +99,10 @@ export class MwiPhone {
 
   /**
    * SUBSCRIBE to `box`'s message-summary (default: our own extension),
-   * answering a 401 with credentials. In-dialog once subscribed (refresh).
+   * answering a 401 with credentials unless `challenge` says to stop there.
+   * In-dialog once subscribed (refresh). `accept`: the Accept value.
    */
-  async subscribe(expires = 600, box = this.o.username): Promise<SipResponse> {
+  async subscribe(expires = 600, box = this.o.username, o: { accept?: string; challenge?: 'answer' | 'stop' } = {}): Promise<SipResponse> {
     const uri = `sip:${box}@${this.o.domain}`;
     const send = (auth?: string) => {
       this.cseq++;
@@ -115,14 +116,14 @@ export class MwiPhone {
         `CSeq: ${this.cseq} SUBSCRIBE`,
         `Contact: <sip:${this.o.username}@${this.local}>`,
         'Event: message-summary',
-        'Accept: application/simple-message-summary',
+        `Accept: ${o.accept ?? 'application/simple-message-summary'}`,
         `Expires: ${expires}`,
         ...(auth ? [`Authorization: ${auth}`] : []),
       ]);
       return this.response(this.cseq);
     };
     let res = await send();
-    if (res.status === 401) {
+    if (res.status === 401 && o.challenge !== 'stop') {
       const c = selectChallenge(res, ['MD5']);
       const auth = c && createAuthorization(c, { username: this.o.username, password: this.o.password, method: 'SUBSCRIBE', uri });
       if (!auth) throw new Error('cannot answer the SUBSCRIBE challenge');

@@ -176,6 +176,35 @@ describe('MWI through a running Sotto', { timeout: 60_000 }, () => {
     await expect.poll(async () => (await p.subscribe(600)).status, { timeout: 15_000, interval: 500 }).toBe(401);
   });
 
+  it('refuses with 406 a SUBSCRIBE whose Accept rules out message-summary bodies (RFC 6665 4.2.1.1)', async () => {
+    const p = await phone('102');
+    const res = await p.subscribe(600, '102', { accept: 'application/pidf+xml' });
+    expect(res.status).toBe(406);
+    expect(p.notifies).toHaveLength(0);
+    // A range that covers the type is fine.
+    expect((await p.subscribe(600, '102', { accept: 'application/*' })).status).toBe(200);
+    await p.notifyNumber(1);
+    expect((await p.subscribe(0)).status).toBe(200);
+  });
+
+  it('challenges an unsubscribe as it does a refresh: without credentials the lamp stays subscribed', async () => {
+    const p = await phone('101');
+    expect((await p.subscribe(600)).status).toBe(200);
+    await p.notifyNumber(1);
+    const before = sotto.sip.mwi.subscriptions;
+    // Someone who saw the dialog's Call-ID and tags go by, without the phone's password.
+    const res = await p.subscribe(0, '101', { challenge: 'stop' });
+    expect(res.status).toBe(401);
+    expect(res.headers.some((h) => h.name.toLowerCase() === 'www-authenticate')).toBe(true);
+    expect(sotto.sip.mwi.subscriptions).toBe(before);
+    mailbox.set(boxes['101']!, 2, 0);
+    expect((await p.notifyNumber(2)).body.toString('latin1')).toContain('Voice-Message: 2/0 (0/0)');
+    // The phone itself (credentials) ends it: a final NOTIFY.
+    expect((await p.subscribe(0)).status).toBe(200);
+    expect(wire(await p.notifyNumber(3))).toContain('Subscription-State: terminated;reason=timeout\r\n');
+    expect(sotto.sip.mwi.subscriptions).toBe(before - 1);
+  });
+
   it('ends the subscription when the phone answers a NOTIFY with 481', async () => {
     const p = await phone('102');
     expect((await p.subscribe(600)).status).toBe(200);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import { dialogKey } from '../../sip/dialog/index.ts';
-import { createResponse, getCallId, getFrom, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
+import { createResponse, getCallId, getFrom, getMaxForwards, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
 import { InviteServerTransaction, type NonInviteServerTransaction, type ServerTransaction } from '../../sip/transaction/index.ts';
 import { withContactFallback, type Destination, type MessageSource, type TransportProtocol } from '../../sip/transport/index.ts';
 import type { LocationStore } from '../registrar/location-store.ts';
@@ -20,6 +20,7 @@ import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
 import type { LocalLeg } from './local-leg.ts';
 import type { CallRecordSink } from '../cdr/call-record.ts';
+import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
 /** A callee's call settings as the B2BUA reads them, per call. */
 export interface CalleeCallSettings {
@@ -185,6 +186,8 @@ export class B2bua {
   onRequest(tx: ServerTransaction, request: SipRequest, source: MessageSource): void {
     if (getTo(request)?.tag !== undefined) return this.inDialog(tx, request);
     if (request.method !== 'INVITE' || !(tx instanceof InviteServerTransaction)) return void tx.respond(createResponse(request, 481));
+    // A call rings phones with one hop less (RFC 7332 3, see Call.ring): none left, none rung (RFC 3261 16.3 item 2).
+    if (getMaxForwards(request) === 0) return void tx.respond(createResponse(request, 483));
     this.newCall(tx, request, source).catch(() => {
       if (!tx.answered) tx.respond(createResponse(request, 500));
     });
@@ -266,20 +269,31 @@ export class B2bua {
   // ------------------------------------------------------------ in-dialog
 
   private inDialog(tx: ServerTransaction, request: SipRequest): void {
+    // RFC 3261 21.5.2: a method we do not implement in a dialog (INFO, UPDATE, REFER …): 501, naming those we do.
+    const respond = (status: number): void => void tx.respond(createResponse(request, status, undefined, status === 501 ? { headers: [SOTTO_ALLOW] } : {}));
     const local = this.findLocalLeg(request);
-    if (local) return local.onRequest(request, (status) => void tx.respond(createResponse(request, status)));
+    if (local) return local.onRequest(request, respond);
     const ref = this.findDialog(request);
     const dialog = ref && (ref.leg === 'a' ? ref.call.aDialog : ref.call.bDialog);
-    // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
-    if (!ref || !dialog) return void tx.respond(createResponse(request, 481));
-    if (dialog.receiveRequest(request) === 'out-of-order') return void tx.respond(createResponse(request, 500));
+    if (!ref || !dialog) {
+      // RFC 3261 15: the caller may end the early dialog of our 180/183 (its To tag is the call's) with
+      // BYE: 200, then as for a CANCEL (15.1.2: 487 to the INVITE, the callee's phones cancelled).
+      const early = request.method === 'BYE' ? this.ringing.get(ringingKey(request)) : undefined;
+      if (early && getTo(request)?.tag === early.aTag) {
+        respond(200);
+        return early.cancelByCaller();
+      }
+      // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
+      return respond(481);
+    }
+    if (dialog.receiveRequest(request) === 'out-of-order') return respond(500);
     if (request.method === 'BYE') {
-      tx.respond(createResponse(request, 200));
+      respond(200);
       ref.call.hangUp(ref.leg);
       return;
     }
     if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return ref.call.reInvite(ref.leg, tx, request);
-    tx.respond(createResponse(request, 501));
+    respond(501);
   }
 
   private findDialog(request: SipRequest): LegRef | undefined {

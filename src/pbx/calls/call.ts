@@ -3,9 +3,9 @@
 // contact of the callee), media anchored in the relay between them.
 //
 //   Ringing --first 2xx from a fork--> Answering --200 sent to A--> Connected --BYE--> Ended
-//      |  \--CANCEL from A (487 to A)-----------------------------------------------> Ended
+//      |  \--CANCEL, or BYE in the early dialog, from A (487 to A)-------------------> Ended
 //      \---- busy / no answer / every fork failed: onUnavailable(call, reason) -------> Ended
-import { createResponse, generateTag, getCSeq, getHeader, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
+import { createResponse, generateTag, getCSeq, getHeader, headerField, nextHopMaxForwards, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import { Dialog } from '../../sip/dialog/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
@@ -17,6 +17,7 @@ import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
 import { LocalLeg, type LocalCallLeg } from './local-leg.ts';
 import type { CallOutcome } from '../cdr/call-record.ts';
+import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
 export enum CallState {
   Ringing = 'ringing',
@@ -161,13 +162,13 @@ export class Call implements UnavailableCall, ForkEvents {
       const body = Buffer.from(sdpForB[i]!, 'utf8');
       // Each branch is a new dialog-to-be: a fresh Call-ID and From tag (not A's), shared by the branches.
       const headers = [
-        headerField('Max-Forwards', '70'),
+        headerField('Max-Forwards', String(nextHopMaxForwards(this.invite))),
         headerField('From', `<sip:${from}@${this.caller.realm}>;tag=${bTag}`),
         headerField('To', `<sip:${this.calleeExtension}@${this.caller.realm}>`),
         headerField('Call-ID', bCallId),
         headerField('CSeq', '1 INVITE'),
         headerField('Contact', this.ctx.contactFor(fork.destination.protocol, fork.destination.address)),
-        headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'),
+        SOTTO_ALLOW,
         headerField('Content-Type', 'application/sdp'),
         headerField('Content-Length', String(body.length)),
       ];
@@ -282,7 +283,7 @@ export class Call implements UnavailableCall, ForkEvents {
     const ok = createResponse(this.invite, 200, undefined, {
       toTag: this.aTag,
       body,
-      headers: [headerField('Contact', this.aContact), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      headers: [headerField('Contact', this.aContact), SOTTO_ALLOW, headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
     });
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aContact, this.aDestination);
     this.moveTo(CallState.Connected);
@@ -345,7 +346,7 @@ export class Call implements UnavailableCall, ForkEvents {
       });
   }
 
-  /** CANCEL from the caller (RFC 3261 9.2): 487 to the INVITE, every branch cancelled. */
+  /** CANCEL from the caller (RFC 3261 9.2), or its BYE in the early dialog (15): 487 to the INVITE, every branch cancelled. */
   cancelByCaller(): void {
     if (this.current !== CallState.Ringing) return;
     for (const f of this.forks) f.cancel();
@@ -495,6 +496,4 @@ function relayCode(e: unknown): string {
 }
 
 /** RFC 3261 21.4.22, 21.6.1, 21.6.2: the callee is busy or declines. */
-function isBusy(status: number): boolean {
-  return status === 486 || status === 600 || status === 603;
-}
+const isBusy = (status: number): boolean => status === 486 || status === 600 || status === 603;

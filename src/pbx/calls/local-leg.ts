@@ -11,6 +11,7 @@ import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
 import type { CallContext } from './call-context.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
+import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
 /** How a locally answered leg ended. */
 export type LocalLegEnd = 'caller-hangup' | 'local-hangup' | 'no-ack';
@@ -53,7 +54,7 @@ export class LocalLeg implements LocalCallLeg {
     const response = createResponse(source.invite, 200, undefined, {
       toTag: source.aTag,
       body,
-      headers: [headerField('Contact', ctx.contactFor(source.aDestination.protocol, source.aDestination.address)), headerField('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
+      headers: [headerField('Contact', ctx.contactFor(source.aDestination.protocol, source.aDestination.address)), SOTTO_ALLOW, headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
     });
     this.ok = new OkRetransmitter(source.inviteTx, response, ctx.t1Ms, () => {
       // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE.

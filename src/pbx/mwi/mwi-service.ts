@@ -4,7 +4,7 @@
 //   throttle -> authenticate (digest, 401; the registrar's credentials) ->
 //   authorise (a device watches only its own extension's box, else 403) ->
 //   find the box (404) -> subscribe (sip/event: 200, immediate NOTIFY).
-// Refreshes and unsubscribes inside the dialog go straight to the notifier.
+// Refreshes and unsubscribes inside the dialog are authenticated too, then go to the notifier.
 //
 // Accepted subscriptions are kept in the database too (subscription-store.ts):
 // a phone believes its subscription active until its Expires (an hour,
@@ -15,7 +15,7 @@ import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import { dialogKey } from '../../sip/dialog/index.ts';
 import { EventNotifier, storeDialog, type NotifierSubscription, type SubscriptionEnd } from '../../sip/event/index.ts';
-import { createResponse, getCallId, getCSeq, getFrom, getHeader, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
+import { createResponse, getCallId, getCSeq, getFrom, getTo, headerField, isSipUri, type SipRequest } from '../../sip/message/index.ts';
 import { systemClock, type Clock, type ServerTransaction } from '../../sip/transaction/index.ts';
 import type { MessageSource, TransportProtocol } from '../../sip/transport/index.ts';
 import { AuthGate } from '../auth-gate.ts';
@@ -112,6 +112,7 @@ export class MwiService {
         return o.stack.sendRequest(request, destination, user);
       },
       content: (boxId) => this.content(boxId),
+      contentType: MESSAGE_SUMMARY_CONTENT_TYPE,
       defaultExpires: MESSAGE_SUMMARY_DEFAULT_EXPIRES,
       minExpires: o.minExpires ?? 60,
       maxExpires: o.maxExpires ?? MESSAGE_SUMMARY_DEFAULT_EXPIRES,
@@ -190,8 +191,7 @@ export class MwiService {
     if (kind === 'refresh') {
       // A refresh keeps PHI-adjacent counts flowing, so it is authenticated like a new SUBSCRIBE: a
       // device disabled elsewhere (the CLI, another node) stops at its next refresh. Ending one
-      // (Expires: 0) needs no credentials.
-      if (expiresOf(request) === 0) return this.notifier.refresh(tx, request);
+      // (Expires: 0) too: whoever saw the dialog's ids go by must not put a phone's lamp out.
       return void this.gate.admit(tx, request, source)
         .then((caller) => {
           if (caller) this.notifier.refresh(tx, request);
@@ -378,9 +378,4 @@ export class MwiService {
 
 function summaryKey(counts: { newMessages: number; oldMessages: number }): string {
   return `${counts.newMessages}/${counts.oldMessages}`;
-}
-
-function expiresOf(request: SipRequest): number | undefined {
-  const value = getHeader(request.headers, 'expires');
-  return value === undefined ? undefined : Number(value.trim());
 }

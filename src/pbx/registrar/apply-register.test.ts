@@ -52,6 +52,10 @@ describe('applyRegister (RFC 3261 10.3)', () => {
     expect(out.ok && out.upsert[0]!.expiresAt).toBe(NOW + DEFAULT_REGISTRAR_LIMITS.maxExpires * 1000);
   });
 
+  it.each(['-5', '1.5', 'soon'])('refuses a contact expires=%s that is not delta-seconds with 400, not the default interval', (value) => {
+    expect(applyRegister(register({ contact: [`<sip:101@192.0.2.10:5062>;expires=${value}`], expires: 600 }), ctx, [])).toEqual({ ok: false, status: 400, reason: 'Malformed Contact expires' });
+  });
+
   it('refuses a too-brief interval with 423 and Min-Expires', () => {
     expect(applyRegister(register({ contact: ['<sip:101@192.0.2.10>'], expires: 10 }), ctx, [])).toEqual({
       ok: false,

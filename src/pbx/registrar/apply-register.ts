@@ -78,6 +78,8 @@ export function applyRegister(request: SipRequest, ctx: RegisterContext, current
     if (c.star) continue;
     const uri: Uri = c.uri;
     if (uri.scheme !== 'sip' && uri.scheme !== 'sips') return fail(400, 'Unsupported Contact URI scheme');
+    // RFC 3261 20.10, 25.1: expires is delta-seconds; "-5" or "soon" is a malformed request, not a default interval.
+    if (c.expires === undefined && paramOf(c.params, 'expires') !== null) return fail(400, 'Malformed Contact expires');
     let expires = c.expires ?? headerExpires ?? ctx.limits.defaultExpires;
     // Step 7: too brief an interval is refused, naming the minimum.
     if (expires > 0 && expires < ctx.limits.minExpires) {

@@ -18,7 +18,12 @@ export interface OptionsCapabilities {
   readonly server?: string;
 }
 
-export const DEFAULT_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'NOTIFY', 'SUBSCRIBE', 'INFO', 'MESSAGE', 'UPDATE', 'REFER', 'PRACK'];
+/**
+ * RFC 3261's own methods, for a bare stack (tests, benchmarks). An element
+ * passes the list of what it implements: Allow must not name a method that
+ * gets 405 or 501 (RFC 3261 20.5).
+ */
+export const DEFAULT_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER'];
 
 /** The capability fields, built once per capabilities object: keep-alives come by the thousand. */
 const fieldsFor = new WeakMap<OptionsCapabilities, readonly HeaderField[]>();

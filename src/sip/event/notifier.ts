@@ -14,7 +14,7 @@
  */
 
 import { Dialog, dialogKey } from '../dialog/index.ts';
-import { createResponse, generateTag, getCallId, getExpires, getHeaderFields, getTo, headerField, type SipRequest } from '../message/index.ts';
+import { createResponse, generateTag, getAccept, getCallId, getExpires, getHeaderFields, getTo, headerField, mediaRangeCovers, type SipRequest } from '../message/index.ts';
 import type { Clock, ClientTransactionUser, ServerTransaction } from '../transaction/index.ts';
 import type { Destination, MessageSource, TransportProtocol } from '../transport/index.ts';
 import { getEventHeader, type EventHeader } from './event-header.ts';
@@ -35,6 +35,12 @@ export interface NotifierOptions {
   send(request: SipRequest, destination: Destination, user: ClientTransactionUser): unknown;
   /** The resource's current state for a NOTIFY body. */
   content(resource: string): Promise<NotifyContent>;
+  /**
+   * The body type of every NOTIFY (e.g. application/simple-message-summary):
+   * a SUBSCRIBE whose Accept rules it out gets 406 (RFC 6665 4.2.1.1, RFC
+   * 3261 21.4.7); one without Accept takes the package's default, this.
+   */
+  readonly contentType?: string;
   /** Used when SUBSCRIBE carries no Expires (the package's default, RFC 6665 4.4.1). */
   readonly defaultExpires: number;
   /** Shorter requests (other than 0) get 423 Interval Too Brief (RFC 6665 4.2.1.1). */
@@ -88,6 +94,7 @@ export class EventNotifier {
   subscribe(tx: ServerTransaction, request: SipRequest, source: MessageSource, resource: string): NotifierSubscription | undefined {
     const event = getEventHeader(request.headers);
     if (!event || event.package !== this.o.eventPackage) return void this.refuse(tx, request, 489);
+    if (!this.acceptsContent(request)) return void this.refuse(tx, request, 406);
     const granted = this.grant(tx, request);
     if (granted === undefined) return undefined;
     const localTag = generateTag();
@@ -148,6 +155,7 @@ export class EventNotifier {
     if (!sub) return void tx.respond(createResponse(request, 481));
     const event = getEventHeader(request.headers);
     if (!event || event.package !== sub.event.package || event.id !== sub.event.id) return void tx.respond(createResponse(request, 489));
+    if (!this.acceptsContent(request)) return void this.refuse(tx, request, 406);
     // RFC 3261 12.2.2: a lower CSeq than the last is out of order.
     if (sub.dialog.receiveRequest(request) === 'out-of-order') return void tx.respond(createResponse(request, 500));
     const granted = this.grant(tx, request);
@@ -172,6 +180,14 @@ export class EventNotifier {
   /** Shutdown: ends every subscription here without NOTIFY (the subscriber still holds it; a stored copy may restore it). */
   close(): void {
     for (const s of [...this.byDialog.values()]) s.drop('deactivated');
+  }
+
+  /** Whether the SUBSCRIBE's Accept, if any, admits our NOTIFY bodies' type. */
+  private acceptsContent(request: SipRequest): boolean {
+    const accept = getAccept(request);
+    if (accept === undefined || this.o.contentType === undefined) return true;
+    const [type = '', subtype = ''] = this.o.contentType.split('/');
+    return accept.some((range) => mediaRangeCovers(range, type, subtype));
   }
 
   /** RFC 6665 4.2.1.1: the granted duration, or undefined after answering 423/400. */

@@ -8,7 +8,7 @@ export { parseMessage, type ParseOptions } from './parse.ts';
 export { serializeMessage, formatStartLine } from './serialize.ts';
 export { StreamFramer, type FramerEvent, type FramerResult } from './stream-framer.ts';
 export { createResponse, generateTag, REASON_PHRASES, statelessToTag, type CreateResponseOptions } from './response.ts';
-export { checkRequest, acceptsMediaType, type RequestPolicy, type RequestRejection, type RequestCheckCode } from './request-checks.ts';
+export { checkRequest, acceptsMediaType, nextHopMaxForwards, type RequestPolicy, type RequestRejection, type RequestCheckCode } from './request-checks.ts';
 export {
   parseUri,
   formatUri,

@@ -80,8 +80,8 @@ export function parseContact(s: string): Contact | undefined {
   if (!na) return undefined;
   const exp = paramValue(na.params, 'expires');
   const q = paramValue(na.params, 'q');
-  // RFC 3261 10.3 step 7 lets a registrar substitute a default for a bad
-  // expires; a bad q is likewise ignored rather than refusing the REGISTER.
+  // A malformed expires reads as undefined here, the parameter still in
+  // `params`: the registrar refuses it (400). A bad q is ignored instead.
   const expires = typeof exp === 'string' ? parseClampedInt(exp, MAX_DELTA_SECONDS) : undefined;
   const qv = typeof q === 'string' ? parseQ(q) : undefined;
   return { star: false, displayName: na.displayName, uri: na.uri, params: na.params, expires, q: qv };
