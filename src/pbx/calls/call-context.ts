@@ -9,7 +9,8 @@ import type { LocalLeg } from './local-leg.ts';
 export interface CallMediaRelay {
   /** `srtp`: SDES toward the answerer ('sdes'), plain RTP ('plain'), or as the offerer did ('same'). */
   /** `toward`: the IP of the phone the offer goes to (the relay names the address facing it). */
-  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain'; toward?: string }): Promise<string>;
+  /** `transcode`: also offer the G.711 law the offerer lacks, after its own (the relay converts). */
+  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain'; toward?: string; transcode?: boolean }): Promise<string>;
   /**
    * The offer just made, for another phone of a forked call: the same relay
    * leg, our address facing `toward` (that phone's IP).

@@ -141,7 +141,8 @@ export class Call implements UnavailableCall, ForkEvents {
     try {
       this.relayed = true;
       const toward = destinations[0]?.destination.address;
-      const first = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp, ...(toward !== undefined ? { toward } : {}) });
+      // Both laws: the callee's phones may speak only the one the caller lacks (the relay transcodes).
+      const first = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp, transcode: true, ...(toward !== undefined ? { toward } : {}) });
       if (this.current !== CallState.Ringing) {
         // Ended while the relay was binding: end() may have asked for the delete before the offer existed.
         this.ctx.relay.delete(this.id).catch(() => {});

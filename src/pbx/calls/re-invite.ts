@@ -70,7 +70,8 @@ export async function passReInvite(
   const toLeg = legs.fromLeg === 'a' ? 'b' : 'a';
   let offer: string;
   try {
-    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward, toward: legs.toDialog.destination.address });
+    // The other phone may take the other law now: the relay transcodes.
+    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward, toward: legs.toDialog.destination.address, transcode: true });
   } catch {
     return { status: reply(488) };
   }
