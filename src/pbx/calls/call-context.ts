@@ -18,6 +18,12 @@ export interface CallMediaRelay {
   offerToward(callId: string, toward: string): string;
   /** `requireSrtp`: refuse an offerer that did not offer SRTP. `toward`: the IP of the offerer's phone. */
   answer(callId: string, legId: string, sdp: string, options?: { requireSrtp?: boolean; toward?: string }): Promise<string>;
+  /**
+   * Sotto's own offer to `legId`'s phone, which sent none (RFC 3261 13.2.1,
+   * 14.2): it goes in our 2xx; its answer, from the ACK, to takeAnswer().
+   */
+  ownOffer(callId: string, legId: string, options?: { peerLegId?: string; srtp?: 'sdes' | 'plain'; toward?: string }): Promise<string>;
+  takeAnswer(callId: string, legId: string, sdp: string): Promise<void>;
   delete(callId: string): Promise<void>;
   /** No RTP from either leg for a while (the relay's inactivity detection); returns the unsubscribe. */
   onInactive?(listener: (callId: string, idleMs: number) => void): () => void;
