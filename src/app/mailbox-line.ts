@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
 import type { MediaRelay } from '../media/relay/index.ts';
 import type { UnavailableCall } from '../pbx/calls/call.ts';
+import { answerThroughRelay } from '../pbx/calls/local-answer.ts';
+import type { LocalCallLeg } from '../pbx/calls/local-leg.ts';
 import { findBoxByExtension, kyselyMailboxPins, startMailboxSession, type GreetingStore, type MailboxAccess, type MailboxSessionLogger } from '../voicemail/mailbox/index.ts';
 import { renderSpeech } from '../voicemail/index.ts';
 
@@ -40,14 +42,13 @@ export function createMailboxLine(o: MailboxLineOptions): MailboxLine {
       if (!boxId) return call.reject(404);
     }
     const relayCallId = `mb-${call.id}`;
-    let answer: string;
+    let leg: LocalCallLeg | undefined;
     try {
-      answer = await o.relay.answerOffer(relayCallId, LEG, call.invite.body.toString('utf8'), { toward: call.callerAddress });
+      leg = await answerThroughRelay(o.relay, relayCallId, LEG, call);
     } catch (e) {
       o.logger.warn({ event: 'mailbox.answer_failed', callId: call.id, code: codeOf(e) }, 'mailbox');
       return call.reject(488);
     }
-    const leg = call.answer(answer);
     if (!leg) return void (await o.relay.delete(relayCallId).catch(() => {}));
     const session = startMailboxSession({
       relay: o.relay,

@@ -122,6 +122,7 @@ export {
 export {
   directionFlags,
   directionFromFlags,
+  effectiveDirection,
   fmtp,
   isHeld,
   mediaConnectionAddress,

@@ -297,8 +297,10 @@ export class CallPhone {
   /**
    * The callee sends a re-INVITE (hold: sendonly) inside the dialog of the
    * last INVITE it answered, and ACKs the 2xx (RFC 3261 14.1, 13.2.2.4).
+   * With `sdp` '' it carries no offer, and `answer` makes the ACK's answer
+   * to the 2xx's.
    */
-  async reInviteIncoming(sdp: string, seq: number): Promise<SipResponse> {
+  async reInviteIncoming(sdp: string, seq: number, answer: (offer: string) => string = () => ''): Promise<SipResponse> {
     const r = this.lastInvite;
     if (!r) throw new Error('no incoming call');
     const contact = /<([^>]+)>/.exec(getHeader(r.headers, 'contact') ?? '')?.[1] ?? 'sip:invalid';
@@ -311,9 +313,10 @@ export class CallPhone {
       `Call-ID: ${getHeader(r.headers, 'call-id')}`,
       `CSeq: ${seq} ${method}`,
     ];
-    this.sendRaw([...lines('INVITE'), `Contact: ${this.contact}`, 'Content-Type: application/sdp'], sdp, 'INVITE');
+    this.sendRaw([...lines('INVITE'), `Contact: ${this.contact}`, ...(sdp ? ['Content-Type: application/sdp'] : [])], sdp, 'INVITE');
     const final = await this.waitResponse('INVITE', 200, seq - 1);
-    if (final.status < 300) this.sendRaw(lines('ACK'), '', 'ACK');
+    const ackSdp = final.status < 300 && !sdp ? answer(final.body.toString('utf8')) : '';
+    if (final.status < 300) this.sendRaw([...lines('ACK'), ...(ackSdp ? ['Content-Type: application/sdp'] : [])], ackSdp, 'ACK');
     return final;
   }
 
@@ -348,7 +351,7 @@ export class CallPhone {
     return final;
   }
 
-  /** Places a call: INVITE, answer the 407 (ACK it, INVITE again with credentials). `maxForwards`: the INVITEs' (default 70). */
+  /** Places a call: INVITE, answer the 407 (ACK it, INVITE again with credentials). `sdp` '' sends no offer (a late offer). `maxForwards`: the INVITEs' (default 70). */
   async call(extension: string, sdp: string, o: { maxForwards?: number } = {}): Promise<OutgoingCall> {
     const c = new OutgoingCall(this, `sip:${extension}@${this.o.domain}`, sdp, o.maxForwards);
     c.invite();
@@ -396,7 +399,7 @@ export class OutgoingCall {
         `CSeq: ${this.cseq} INVITE`,
         `Contact: ${this.phone.contact}`,
         ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
-        'Content-Type: application/sdp',
+        ...(this.sdp ? ['Content-Type: application/sdp'] : []),
       ],
       this.sdp,
       'INVITE',
@@ -408,23 +411,26 @@ export class OutgoingCall {
     this.phone.sendRaw([`ACK ${this.uri} SIP/2.0`, `${this.phone.via};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: ${getHeader(r.headers, 'to')}`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} ACK`], '', 'ACK');
   }
 
-  /** RFC 3261 13.2.2.4: the ACK of the 2xx, a new transaction to the remote target. */
-  ack2xx(r: SipResponse): void {
+  /** RFC 3261 13.2.2.4: the ACK of the 2xx, a new transaction to the remote target; with `sdp`, the answer to an offer in the 2xx. */
+  ack2xx(r: SipResponse, sdp = ''): void {
     this.toValue = getHeader(r.headers, 'to');
-    this.inDialog('ACK', this.cseq);
+    this.inDialog('ACK', this.cseq, sdp);
   }
 
   cancel(): void {
     this.phone.sendRaw([`CANCEL ${this.uri} SIP/2.0`, `${this.phone.via};branch=${this.branch};rport`, 'Max-Forwards: 70', this.from, `To: <${this.uri}>`, `Call-ID: ${this.callId}`, `CSeq: ${this.cseq} CANCEL`], '', 'CANCEL');
   }
 
-  /** A re-INVITE with a new offer (hold: sendonly); ACKs the 2xx. */
-  async reInvite(sdp: string): Promise<SipResponse> {
+  /**
+   * A re-INVITE with a new offer (hold: sendonly); ACKs the 2xx. With `sdp`
+   * '' it carries none, and `answer` makes the ACK's answer to the 2xx's offer.
+   */
+  async reInvite(sdp: string, answer: (offer: string) => string = () => ''): Promise<SipResponse> {
     this.cseq++;
     const seq = this.cseq;
     this.inDialog('INVITE', seq, sdp);
     const final = await this.phone.waitResponse('INVITE', 200, seq - 1);
-    if (final.status < 300) this.inDialog('ACK', seq);
+    if (final.status < 300) this.inDialog('ACK', seq, sdp ? '' : answer(final.body.toString('utf8')));
     return final;
   }
 
@@ -446,7 +452,9 @@ export class OutgoingCall {
   }
 
   private inDialog(method: string, seq: number, body = '', headers: string[] = []): void {
-    const extra = method === 'INVITE' ? [`Contact: ${this.phone.contact}`, 'Content-Type: application/sdp'] : headers;
+    // A body is SDP unless `headers` say otherwise; an INVITE without one is a late offer (no Content-Type then).
+    const contentType = body && !headers.some((h) => /^content-type\s*:/i.test(h)) ? ['Content-Type: application/sdp'] : [];
+    const extra = [...(method === 'INVITE' ? [`Contact: ${this.phone.contact}`] : []), ...headers, ...contentType];
     this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `${this.phone.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], body, method);
   }
 }

@@ -65,14 +65,15 @@ export class CallServer {
 
   /**
    * `store`: bindings kept from an earlier server (a restart). `phoneCa`: the
-   * certificates our TLS client trusts when it connects to a phone. `relay`:
-   * more media relay options (a held clock).
+   * certificates our TLS client trusts when it connects to a phone.
+   * `dataPlane`: the relay's (default 'auto': native when it builds).
+   * `relay`: more media relay options (a held clock).
    */
   static async start(
     rtpPorts: { min: number; max: number },
-    o: { store?: MemoryLocationStore; phoneCa?: string; relay?: Partial<MediaRelayOptions> } = {},
+    o: { store?: MemoryLocationStore; phoneCa?: string; dataPlane?: 'auto' | 'native' | 'js'; relay?: Partial<MediaRelayOptions> } = {},
   ): Promise<CallServer> {
-    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: rtpPorts, workers: 1, ...o.relay });
+    const relay = await MediaRelay.start({ bindAddress: '127.0.0.1', portRange: rtpPorts, workers: 1, ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}), ...o.relay });
     const cert = generateSelfSignedCertificate({ commonName: '127.0.0.1', altNames: ['127.0.0.1'], keyType: 'ec' });
     let server: CallServer | undefined;
     const store = o.store ?? new MemoryLocationStore();

@@ -88,6 +88,29 @@ describe('calls between sipp phones through Sotto', { timeout: 60_000 }, () => {
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
   });
 
+  it('a mu-law caller reaches an A-law-only callee: offered both laws, it answers A-law and the call connects', async () => {
+    const { caller, callee } = await call('call-bye', 'callee-answer-pcma');
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+    const offer = callee.messages.find((m) => m.direction === 'received' && m.method === 'INVITE')?.body ?? '';
+    expect(/^m=audio \d+ (.*)$/m.exec(offer)?.[1]?.trim(), why(callee)).toBe('RTP/AVP 0 8');
+    // The caller keeps mu-law: the relay transcodes.
+    const answer = caller.messages.find((m) => m.direction === 'received' && m.status === 200 && /^m=audio/m.test(m.body))?.body ?? '';
+    expect(/^m=audio \d+ (.*)$/m.exec(answer)?.[1]?.trim(), why(caller)).toBe('RTP/AVP 0');
+  });
+
+  it("late offer: the caller's INVITE has no SDP; Sotto's 200 offers the callee's law first and the ACK carries the answer", async () => {
+    const { caller, callee } = await call('call-late-offer', 'callee-answer-pcma');
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);
+    expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< BYE', '> 200']);
+    const offerToCallee = callee.messages.find((m) => m.direction === 'received' && m.method === 'INVITE')?.body ?? '';
+    expect(/^m=audio \d+ (.*)$/m.exec(offerToCallee)?.[1]?.trim(), why(callee)).toBe('RTP/AVP 0 8 101');
+    const ok = caller.messages.find((m) => m.direction === 'received' && m.status === 200 && /^m=audio/m.test(m.body));
+    // No telephone-event: the callee took none, so keys go in-band.
+    expect(/^m=audio \d+ (.*)$/m.exec(ok?.body ?? '')?.[1]?.trim(), why(caller)).toBe('RTP/AVP 8 0');
+    expect(ok?.body, why(caller)).toMatch(/^a=sendrecv\r?$/m);
+  });
+
   it("no answer: after the ring timeout the callee is cancelled and the callee's voicemail answers the caller", async () => {
     const { caller, callee } = await call('call-bye', 'callee-ring', 40_000);
     expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> BYE', '< 200']);

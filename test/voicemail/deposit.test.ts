@@ -131,6 +131,32 @@ describe('leaving a voicemail through a running Sotto', { timeout: 40_000 }, () 
     expect(latest.durationMs).toBeLessThan(2500);
   });
 
+  it('takes a message from a caller whose INVITE has no offer: Sotto offers in the 200, the answer comes in the ACK (RFC 3261 13.2.1)', async () => {
+    const committed = new Promise<string>((resolve) => sotto.voicemail.store.onChange((boxId) => resolve(boxId)));
+    const a = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: '101', password: passwords['101']! });
+    const media = await FakePhone.open();
+    closers.push(a, media);
+    const call = await a.call('102', '');
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    const offer = ok.body.toString('utf8');
+    expect(/^m=audio \d+ (.*)$/m.exec(offer)?.[1]).toBe('RTP/AVP 0 8 101');
+    // An A-law phone answers in its ACK: the greeting comes in A-law.
+    call.ack2xx(ok, media.answer(offer, { codecs: ['PCMA'] }));
+    const mic = microphone(media);
+    closers.push(mic);
+    await media.until(() => media.received.filter((r) => r.packet.payloadType === 8).length >= 85);
+    expect(rms(media.decodedAudio('pcma'))).toBeGreaterThan(1000);
+    await mic.say(tone(2000, 300));
+    call.bye();
+    await a.waitResponse('BYE');
+    const boxId = await committed;
+    const messages = await sotto.voicemail.store.list(boxId);
+    const latest = [...messages].sort((x, y) => (x.receivedAt < y.receivedAt ? 1 : -1))[0]!;
+    expect(latest.durationMs).toBeGreaterThan(1500);
+    expect(latest.durationMs).toBeLessThan(4500);
+    expect(a.flow).toEqual(['> INVITE', '< 407', '> ACK', '> INVITE', '< 200', '> ACK', '> BYE', '< 200']);
+  });
+
   it('on a graceful stop hangs up the caller and commits the message whole, before returning', async () => {
     const a = await CallPhone.open({ server: { host: '127.0.0.1', port: sotto.sip.ports.udp }, domain: DOMAIN, username: '101', password: passwords['101']! });
     const media = await FakePhone.open();

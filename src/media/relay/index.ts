@@ -6,6 +6,8 @@
 //   forked to more:  sdpForB2 = relay.offerToward(callId, phone2Ip)   (same leg, our address facing it)
 //   200 OK from B:   sdpForA = await relay.answer(callId, 'b', sdpFromB)
 //   Sotto answers:   sdpForA = await relay.answerOffer(callId, 'a', sdpFromA)   (voicemail)
+//   no offer from A: offerForA = await relay.ownOffer(callId, 'a', { peerLegId? })   (in our 2xx)
+//    its answer:     await relay.takeAnswer(callId, 'a', sdpFromAck)
 //   re-INVITE:       offer()/answer() again, from either leg
 //   BYE:             await relay.delete(callId)
 //   play / record / fork / onDtmf / stats / onInactive as documented on MediaRelay.

@@ -30,13 +30,15 @@ import type { G711Codec } from '../sdp/offer-answer.ts';
 import { serializeSdp, type SessionDescription } from '../sdp/session-description.ts';
 import type { RecordingPortMessage } from './call-recorder.ts';
 import type { CallStats, DtmfNotice, LegToConfigure } from './control-messages.ts';
+import { bindLegs, type LegBinding } from './leg-binding.ts';
 import { NativeCalls } from './native-calls.ts';
 import type { NativeDataPlane } from './native-plane.ts';
 import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pinned } from './native-fit.ts';
+import { createOwnOffer, readOwnAnswer } from './own-offer.ts';
 import { RtpPortPool } from './port-pool.ts';
 import { playSourcePcm, type ForkHandle, type MediaRelayOptions, type PlaybackHandle, type PlaySource, type RecordingHandle, type RecordingSink } from './relay-types.ts';
 import { newCallRecord, offererKey, pendingLegId, type CallRecord } from './relay-call-record.ts';
-import { portHeldElsewhere, RelayError } from './relay-error.ts';
+import { RelayError } from './relay-error.ts';
 import { planeSettings, workerSettings } from './relay-settings.ts';
 import { advertisedToward, readdressed } from './sdp-address.ts';
 import { RelayWorkerPool } from './worker-pool.ts';
@@ -51,8 +53,6 @@ import {
 
 export type { ForkHandle, MediaRelayOptions, PlaybackHandle, PlaySource, RecordedFrame, RecordingHandle, RecordingSink } from './relay-types.ts';
 
-const BIND_ATTEMPTS = 8;
-
 export class MediaRelay {
   private readonly workers: RelayWorkerPool;
   private readonly pool: RtpPortPool;
@@ -64,6 +64,7 @@ export class MediaRelay {
   private nextId = 1;
   private closed = false;
   private native: NativeCalls | undefined;
+  private readonly binding: LegBinding;
 
   private constructor(
     private readonly options: MediaRelayOptions,
@@ -82,6 +83,15 @@ export class MediaRelay {
         this.playbacks.delete(playId);
       },
     });
+    this.binding = {
+      pool: this.pool,
+      workers: this.workers,
+      bindAddress: options.bindAddress,
+      onPortHeld: options.onPortHeld,
+      nativePlane: () => this.nativePlane(),
+      unpark: (ports) => this.native?.unpark(ports) ?? Promise.resolve(),
+      current: (callId, record) => this.calls.get(callId) === record,
+    };
   }
 
   /** Starts the workers; resolves once every worker is running. */
@@ -131,62 +141,8 @@ export class MediaRelay {
     return c;
   }
 
-  private advertisedToward(peer: string | undefined, sdp: SessionDescription): string {
+  private advertisedToward(peer: string | undefined, sdp: SessionDescription | undefined): string {
     return advertisedToward(this.options.advertisedAddress, this.options.bindAddress, peer, sdp);
-  }
-
-  /**
-   * Allocates and binds an even/odd port pair for each leg not bound yet,
-   * in one request to the call's plane, skipping ports another program holds.
-   */
-  private async bindLegs(callId: string, record: CallRecord, legIds: readonly string[]): Promise<void> {
-    const missing = [...new Set(legIds)].filter((l) => !record.ports.has(l));
-    if (missing.length === 0) return;
-    let lastError: RelayError | undefined;
-    for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-      const legs: { legId: string; port: number }[] = [];
-      for (const legId of missing) {
-        const port = this.pool.allocate();
-        if (!port.ok) {
-          for (const l of legs) this.pool.release(l.port);
-          throw new RelayError('RELAY_PORTS_EXHAUSTED', port.error.message);
-        }
-        legs.push({ legId, port: port.value });
-      }
-      try {
-        if (record.native !== undefined) await this.nativePlane().request({ op: 'bind', call: record.native, ports: legs.map((l) => l.port) });
-        else {
-          // A port a native call ended on may still be open there (parked, native-plane.ts).
-          await this.native?.unpark(legs.map((l) => l.port));
-          // delete() may have run meanwhile: the worker must not bind for a call that is gone.
-          if (this.calls.get(callId) !== record) return await this.abandonBind(record);
-          await this.workers.request(record.slot, { op: 'bind', callId, address: this.options.bindAddress, legs });
-        }
-        // Deleted during the bind: the plane had the bind before delete()'s
-        // request, so that request closes (native: parks) these sockets; delete() freed only
-        // the ports it knew, not these.
-        if (this.calls.get(callId) !== record) return await this.abandonBind(record);
-        for (const l of legs) record.ports.set(l.legId, l.port);
-        return;
-      } catch (e) {
-        for (const l of legs) this.pool.release(l.port);
-        if (!(e instanceof RelayError) || e.code !== 'RELAY_BIND_FAILED') throw e;
-        const held = portHeldElsewhere(e);
-        if (held !== undefined) this.options.onPortHeld?.(held);
-        lastError = e;
-      }
-    }
-    throw lastError ?? new RelayError('RELAY_BIND_FAILED', 'cannot bind media ports');
-  }
-
-  /**
-   * bindLegs() found its call deleted while it waited: fails as any request
-   * on a deleted call does, once delete() has had the plane close whatever
-   * it bound (bindLegs() then hands the ports back to the pool).
-   */
-  private async abandonBind(record: CallRecord): Promise<never> {
-    await record.deleting?.catch(() => {});
-    throw new RelayError('RELAY_UNKNOWN_CALL', 'no such call');
   }
 
   /**
@@ -205,10 +161,12 @@ export class MediaRelay {
       if (existing && existing.native !== undefined && !native) await this.moveToJs(callId, existing);
       // The port facing the answerer: the known peer leg's, or a fresh pair for a leg not named yet.
       const towardPeerLeg = peerLegId ?? pendingLegId(legId);
-      await this.bindLegs(callId, record, [legId, towardPeerLeg]);
-      const exchange = bridgeOffer(legId, parsed, { address: this.advertisedToward(options.toward, parsed), port: record.ports.get(towardPeerLeg)! }, record.identity, options);
+      await bindLegs(this.binding, callId, record, [legId, towardPeerLeg]);
+      const bridged = bridgeOffer(legId, parsed, { address: this.advertisedToward(options.toward, parsed), port: record.ports.get(towardPeerLeg)! }, record.origins.draft(), options);
+      const exchange = { ...bridged, offerToPeer: record.origins.stamp(towardPeerLeg, bridged.offerToPeer) };
       const sent = serializeSdp(exchange.offerToPeer);
-      record.exchange = { exchange, sent, ...(peerLegId !== undefined ? { peerLegId } : {}) };
+      record.exchange = { exchange, ...(peerLegId !== undefined ? { peerLegId } : {}) };
+      record.lastOffer = { description: exchange.offerToPeer, sent };
       return sent;
     } catch (e) {
       // Only this record: a call deleted meanwhile may have given its id to a new one.
@@ -218,19 +176,19 @@ export class MediaRelay {
   }
 
   /**
-   * The offer offer() just made, as another phone of a forked call gets it:
-   * the same leg, port and keys (whichever phone answers, its answer goes
-   * to answer() as usual), with our address facing `toward`, that phone's
-   * IP. A phone on another network than the first (a VPN, a second card)
-   * must be told an address it can reach (RFC 3264 §6). With one advertised
-   * address, or a phone facing the same one, it is offer()'s very text.
+   * The offer offer() or ownOffer() just made, as another phone of a forked
+   * call gets it: the same leg, port and keys (whichever phone answers, its
+   * answer goes to answer() or takeAnswer() as usual), with our address
+   * facing `toward`, that phone's IP. A phone on another network than the
+   * first (a VPN, a second card) must be told an address it can reach (RFC
+   * 3264 §6). With one advertised address, or a phone facing the same one,
+   * it is that offer's very text.
    */
   offerToward(callId: string, toward: string): string {
-    const pending = this.call(callId).exchange;
-    if (!pending?.sent) throw new RelayError('RELAY_NO_PENDING_OFFER', 'no offer to address');
-    const { offer, offerToPeer } = pending.exchange;
-    const address = this.advertisedToward(toward, offer);
-    return address === offerToPeer.origin.address ? pending.sent : serializeSdp(readdressed(offerToPeer, address));
+    const last = this.call(callId).lastOffer;
+    if (!last) throw new RelayError('RELAY_NO_PENDING_OFFER', 'no offer to address');
+    const address = this.advertisedToward(toward, undefined);
+    return address === last.description.origin.address ? last.sent : serializeSdp(readdressed(last.description, address));
   }
 
   /** The answer arrived from `legId`'s phone. Returns the answer for the offerer, naming the port facing it. */
@@ -245,12 +203,13 @@ export class MediaRelay {
     // The leg bound at offer time under a placeholder id becomes `legId`.
     const placeholder = pendingLegId(offerer);
     const rename = pending.peerLegId === undefined && record.ports.has(placeholder) && !record.ports.has(legId) ? { from: placeholder, to: legId } : undefined;
-    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertisedToward(options.toward, exchange.offer), port: record.ports.get(offerer)! }, record.identity, () => offererKey(record, offerer), options);
+    const bridged = bridgeAnswer(exchange, sdp, { address: this.advertisedToward(options.toward, exchange.offer), port: record.ports.get(offerer)! }, record.origins.draft(), () => offererKey(record, offerer), options);
     // The worker renames its leg in the configure request below; the native plane knows legs by port only.
     const renameOnWorker = record.native === undefined ? rename : undefined;
     if (rename) {
       record.ports.set(legId, record.ports.get(placeholder)!);
       record.ports.delete(placeholder);
+      record.origins.rename(placeholder, legId);
     }
     // Moved under the settings its latches were made with; the new ones follow below.
     if (record.native !== undefined && !fitsNativeLegs(bridged.offererLeg, bridged.answererLeg, this.options.bindAddress)) await this.moveToJs(callId, record);
@@ -261,7 +220,8 @@ export class MediaRelay {
     // Kept, so a later answer from the same leg (183 early media, then 200 with new SDP) updates it.
     record.exchange = { exchange, peerLegId: legId };
     await this.configureLegs(callId, record, [offerer, legId], renameOnWorker);
-    return bridged.answerToOfferer;
+    // The same answer again (a 183's, then the 200's) keeps its o= version.
+    return serializeSdp(record.origins.stamp(offerer, bridged.answerToOfferer));
   }
 
   /**
@@ -275,15 +235,67 @@ export class MediaRelay {
     const record = isNew ? this.newCall(callId, false) : this.call(callId);
     try {
       await this.moveToJs(callId, record);
-      await this.bindLegs(callId, record, [legId]);
-      const local = answerLocally(offer, { address: this.advertisedToward(options.toward, offer), port: record.ports.get(legId)! }, record.identity, () => offererKey(record, legId), options);
+      await bindLegs(this.binding, callId, record, [legId]);
+      const local = answerLocally(offer, { address: this.advertisedToward(options.toward, offer), port: record.ports.get(legId)! }, record.origins.draft(), () => offererKey(record, legId), options);
       record.configs.set(legId, local.leg);
       await this.configureLegs(callId, record, [legId]);
-      return local.answer;
+      return serializeSdp(record.origins.stamp(legId, local.answer));
     } catch (e) {
       if (isNew) await this.delete(callId);
       throw e;
     }
+  }
+
+  /**
+   * Sotto's own offer to `legId`'s phone, for an INVITE or re-INVITE without
+   * one (own-offer.ts); the phone's answer (in its ACK) goes to takeAnswer().
+   * `peerLegId`: the leg it will be relayed to; `srtp`: for a new leg
+   * (default plain), a leg in use keeps what it has.
+   */
+  async ownOffer(callId: string, legId: string, options: { peerLegId?: string; srtp?: 'sdes' | 'plain'; toward?: string; dataPlane?: 'auto' | 'js' } = {}): Promise<string> {
+    const existing = this.calls.get(callId);
+    await existing?.moving;
+    const record = existing ?? this.newCall(callId, this.native?.alive === true && options.srtp !== 'sdes' && options.dataPlane !== 'js');
+    try {
+      await bindLegs(this.binding, callId, record, [legId]);
+      const current = record.configs.get(legId);
+      const peerLegId = options.peerLegId ?? record.peers.get(legId);
+      const peer = peerLegId !== undefined ? record.configs.get(peerLegId) : undefined;
+      const srtp = current ? (current.srtp ? 'sdes' : 'plain') : (options.srtp ?? 'plain');
+      const endpoint = { address: this.advertisedToward(options.toward, undefined), port: record.ports.get(legId)! };
+      const own = createOwnOffer({ identity: record.origins.draft(), endpoint, ...(current ? { current } : {}), ...(peer ? { peer } : {}), srtp, newKey: () => offererKey(record, legId) });
+      const offer = record.origins.stamp(legId, own.offer);
+      const sent = serializeSdp(offer);
+      record.ownOffers.set(legId, { offer, keys: own.keys, latch: current?.latch ?? 'latch-once', ...(peerLegId !== undefined ? { peerLegId } : {}) });
+      record.lastOffer = { description: offer, sent };
+      return sent;
+    } catch (e) {
+      if (!existing && this.calls.get(callId) === record) await this.delete(callId);
+      throw e;
+    }
+  }
+
+  /**
+   * The answer to ownOffer() from `legId`'s phone: that leg's media from
+   * now on, relayed to and from its peer once the peer has negotiated too.
+   * RELAY_NEGOTIATION_FAILED (or RELAY_BAD_SDP) when it does not fit the offer.
+   */
+  async takeAnswer(callId: string, legId: string, sdp: string): Promise<void> {
+    const record = this.call(callId);
+    await record.moving;
+    const pending = record.ownOffers.get(legId);
+    if (!pending) throw new RelayError('RELAY_NO_PENDING_OFFER', 'answer without an offer');
+    const config = readOwnAnswer(pending, sdp);
+    record.ownOffers.delete(legId);
+    const peerLegId = pending.peerLegId;
+    const peer = peerLegId !== undefined ? record.configs.get(peerLegId) : undefined;
+    // Two laws, SRTP or an address the native plane cannot take: the workers carry the call from here.
+    if (record.native !== undefined && !fitsNativeLegs(config, peer ?? config, this.options.bindAddress)) await this.moveToJs(callId, record);
+    record.configs.set(legId, config);
+    if (peer === undefined || peerLegId === undefined) return this.configureLegs(callId, record, [legId]);
+    record.peers.set(legId, peerLegId);
+    record.peers.set(peerLegId, legId);
+    await this.configureLegs(callId, record, [legId, peerLegId]);
   }
 
   private newCall(callId: string, native: boolean): CallRecord {

@@ -20,6 +20,7 @@ export function fitsNativeOffer(offer: SessionDescription, options: OfferOptions
   if (!audio || audio.protocol !== 'RTP/AVP' || audio.attributes.some((a) => a.name === 'crypto' || a.name === 'rtcp-mux')) return false;
   const maps = rtpMaps(audio);
   const offered = new Set(maps.map((m) => m.encoding.toUpperCase()));
+  // `transcode` offers the other law after the offerer's: the answer decides whether the legs differ (fitsNativeLegs).
   if (options.codecs?.some((c) => !offered.has(c))) return false;
   const te = maps.find((m) => m.encoding.toLowerCase() === 'telephone-event' && m.clockRate === 8000);
   if (options.telephoneEventPayloadType !== undefined && options.telephoneEventPayloadType !== te?.payloadType) return false;

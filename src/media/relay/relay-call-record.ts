@@ -3,8 +3,11 @@
 // them; kept apart so the relay file holds the control API.
 import { randomBytes } from 'node:crypto';
 import type { LegMediaConfig } from './control-messages.ts';
+import type { SessionDescription } from '../sdp/session-description.ts';
 import type { LatchPin } from './native-fit.ts';
-import { SdpIdentityCounter, type Exchange } from './sdp-bridge.ts';
+import type { OwnOffer } from './own-offer.ts';
+import type { Exchange } from './sdp-bridge.ts';
+import { SdpOrigins } from './sdp-origins.ts';
 import type { WorkerSlot } from './worker-pool.ts';
 
 export interface CallRecord {
@@ -14,11 +17,16 @@ export interface CallRecord {
   native?: number;
   /** Leg id -> its even RTP port. */
   readonly ports: Map<string, number>;
-  readonly identity: SdpIdentityCounter;
+  /** Our o= line toward each leg. */
+  readonly origins: SdpOrigins;
   /** Per leg, the SRTP key the relay uses toward it when it is the offerer (stable across re-offers). */
   readonly offererKeys: Map<string, Buffer>;
-  /** The offer pending or answered; `sent` is offerToPeer as text, as offer() returned it. */
-  exchange?: { readonly exchange: Exchange; readonly peerLegId?: string; readonly sent?: string };
+  /** The offer pending or answered. */
+  exchange?: { readonly exchange: Exchange; readonly peerLegId?: string };
+  /** Sotto's own offers (ownOffer()) waiting for their answer, by the leg they went to. */
+  readonly ownOffers: Map<string, OwnOffer>;
+  /** The last offer made (offer() or ownOffer()), as sent: what offerToward() readdresses for another phone. */
+  lastOffer?: { readonly description: SessionDescription; readonly sent: string };
   /** The other leg of each leg, once paired. */
   readonly peers: Map<string, string>;
   /** What each leg last negotiated (to move the call between planes). */
@@ -32,7 +40,7 @@ export interface CallRecord {
 }
 
 export function newCallRecord(): CallRecord {
-  return { ports: new Map(), identity: new SdpIdentityCounter(), offererKeys: new Map(), peers: new Map(), configs: new Map(), pins: new Map() };
+  return { ports: new Map(), origins: new SdpOrigins(), offererKeys: new Map(), ownOffers: new Map(), peers: new Map(), configs: new Map(), pins: new Map() };
 }
 
 /** The relay's SRTP key toward `legId` when it offers SRTP: made once, then the same across re-offers. Plain calls never draw one. */

@@ -13,11 +13,11 @@ export type AdvertisedAddress = string | ((peer: string) => string);
  * from the B2BUA), else at the address its own SDP names: a guess when the
  * SDP goes to the other phone, right on one network, which is most offices.
  */
-export function advertisedToward(advertised: AdvertisedAddress | undefined, bindAddress: string, peer: string | undefined, sdp: SessionDescription): string {
+export function advertisedToward(advertised: AdvertisedAddress | undefined, bindAddress: string, peer: string | undefined, sdp: SessionDescription | undefined): string {
   if (typeof advertised === 'string') return advertised;
   if (advertised === undefined) return bindAddress;
   // No address known (an SDP with none): 0.0.0.0 is in no subnet, so the default route's interface.
-  return advertised(peer ?? sdpAddress(sdp) ?? '0.0.0.0');
+  return advertised(peer ?? (sdp && sdpAddress(sdp)) ?? '0.0.0.0');
 }
 
 /**

@@ -5,16 +5,18 @@
 //   offerer <-answer'- relay <-answer--  answerer
 //
 // offer' names the relay's port facing the answerer, the codecs the relay
-// will accept there (the offerer's, or others it can transcode to) and the
-// relay's own SRTP key for that leg; answer' names the relay's port facing
-// the offerer and is built only once the answerer has chosen, preferring the
-// answerer's codec so no transcoding is needed when the offerer has it too.
-// SRTP is terminated per leg: each leg gets its own keys (RFC 4568 §6.1),
-// so one leg may be SRTP and the other plain RTP.
+// will accept there (the offerer's, then with `transcode` the other G.711
+// law, which the relay converts) and the relay's own SRTP key for that leg;
+// answer' names the relay's port facing the offerer and is built only once
+// the answerer has chosen, preferring the answerer's codec so no
+// transcoding is needed when the offerer has it too. SRTP is terminated per
+// leg: each leg gets its own keys (RFC 4568 §6.1), so one leg may be SRTP
+// and the other plain RTP. Descriptions come back unversioned: the relay
+// stamps each with the o= version of the leg it goes to (sdp-origins.ts).
 
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { LatchPolicy } from '../rtp/peer-latch.ts';
-import { mediaDirection, rtpMaps } from '../sdp/media-format.ts';
+import { effectiveDirection, rtpMaps } from '../sdp/media-format.ts';
 import {
   answerAudioOffer,
   createAudioOffer,
@@ -22,8 +24,9 @@ import {
   type G711Codec,
   type NegotiatedAudio,
   type SdesKey,
+  type SdpIdentity,
 } from '../sdp/offer-answer.ts';
-import { parseSdp, serializeSdp, type SessionDescription } from '../sdp/session-description.ts';
+import { parseSdp, type SessionDescription } from '../sdp/session-description.ts';
 import { SRTP_CRYPTO_SUITES, type SrtpCryptoSuiteName } from '../srtp/crypto-suite.ts';
 import type { LegMediaConfig } from './control-messages.ts';
 import { RelayError } from './relay-error.ts';
@@ -31,6 +34,12 @@ import { RelayError } from './relay-error.ts';
 export interface OfferOptions {
   /** Codecs offered to the answerer, in order; default the offerer's G.711 codecs. Naming one the offerer lacks makes the relay transcode. */
   readonly codecs?: readonly G711Codec[];
+  /**
+   * Offer the answerer the offerer's G.711 codecs first, then the law the
+   * offerer lacks (the relay transcodes if the answerer takes only that one):
+   * a mu-law-only phone can reach an A-law-only one. Ignored with `codecs`.
+   */
+  readonly transcode?: boolean;
   /** SRTP toward the answerer: 'sdes' offers RTP/SAVP, 'plain' RTP/AVP, 'same' (default) as the offerer did. */
   readonly srtp?: 'same' | 'sdes' | 'plain';
   /** Payload type for telephone-event toward the answerer; default the offerer's. */
@@ -68,17 +77,9 @@ export interface Exchange {
   readonly latch: LatchPolicy;
 }
 
-const SUITES = Object.keys(SRTP_CRYPTO_SUITES) as SrtpCryptoSuiteName[];
-const DEFAULT_SUITE: SrtpCryptoSuiteName = 'AES_CM_128_HMAC_SHA1_80';
-
-export class SdpIdentityCounter {
-  private readonly sessionId = String(randomInt(1, 2 ** 47));
-  private version = randomInt(1, 2 ** 30);
-  next() {
-    // RFC 3264 §8: the version grows with each new description.
-    return { sessionId: this.sessionId, sessionVersion: String(this.version++), username: 'sotto' };
-  }
-}
+export const SUITES = Object.keys(SRTP_CRYPTO_SUITES) as SrtpCryptoSuiteName[];
+export const DEFAULT_SUITE: SrtpCryptoSuiteName = 'AES_CM_128_HMAC_SHA1_80';
+const G711: readonly G711Codec[] = ['PCMU', 'PCMA'];
 
 export function parseOfferSdp(text: string): SessionDescription {
   const parsed = parseSdp(text);
@@ -91,7 +92,7 @@ export function bridgeOffer(
   offererLegId: string,
   offer: SessionDescription,
   towardPeer: LocalPort,
-  identity: SdpIdentityCounter,
+  identity: SdpIdentity,
   options: OfferOptions,
 ): Exchange {
   const audio = offer.media.find((m) => m.type === 'audio' && m.port !== 0);
@@ -100,7 +101,7 @@ export function bridgeOffer(
   const offered = maps.map((m) => m.encoding.toUpperCase()).filter((e): e is G711Codec => e === 'PCMU' || e === 'PCMA');
   if (offered.length === 0) throw new RelayError('RELAY_NEGOTIATION_FAILED', 'offer has no G.711 codec');
   // Check now that the offer can be answered at all (crypto, transport), so the failure comes before the answerer rings.
-  const probe = answerAudioOffer(offer, offererAnswerOptions(towardPeer, identity, ['PCMU', 'PCMA'], 'sendrecv', {}, probeKey));
+  const probe = answerAudioOffer(offer, offererAnswerOptions(towardPeer, identity, G711, 'sendrecv', {}, probeKey));
   if (!probe.ok) throw new RelayError('RELAY_NEGOTIATION_FAILED', `offer cannot be answered (${probe.error.code})`);
   const te = maps.find((m) => m.encoding.toLowerCase() === 'telephone-event' && m.clockRate === 8000);
   const srtpMode = options.srtp ?? 'same';
@@ -108,11 +109,12 @@ export function bridgeOffer(
   const keysToPeer: SdesKey[] = wantsSrtp ? [{ suite: DEFAULT_SUITE, keySalt: randomBytes(30) }] : [];
   const teToPeer = te ? (options.telephoneEventPayloadType ?? te.payloadType) : undefined;
   const offerToPeer = createAudioOffer({
-    identity: identity.next(),
+    identity,
     endpoint: towardPeer,
-    codecs: dedupe(options.codecs ?? offered),
+    codecs: dedupe(options.codecs ?? (options.transcode ? [...offered, ...G711] : offered)),
     ...(teToPeer !== undefined ? { telephoneEventPayloadType: teToPeer } : {}),
-    direction: mediaDirection(offer, audio),
+    // A legacy hold (c=0.0.0.0) is passed on as what it is: sendonly from the holder.
+    direction: effectiveDirection(offer, audio),
     ptimeMs: probe.value.audio.ptimeMs,
     srtpKeys: keysToPeer,
   });
@@ -124,11 +126,11 @@ export function bridgeAnswer(
   exchange: Exchange,
   answerText: string,
   towardOfferer: LocalPort,
-  identity: SdpIdentityCounter,
+  identity: SdpIdentity,
   /** The relay's SRTP key toward the offerer; asked for only when the offerer offered SRTP. */
   offererKey: () => Buffer,
   options: AnswerOptions,
-): { answerToOfferer: string; offererLeg: LegMediaConfig; answererLeg: LegMediaConfig } {
+): { answerToOfferer: SessionDescription; offererLeg: LegMediaConfig; answererLeg: LegMediaConfig } {
   const answer = parseOfferSdp(answerText);
   const peer = readAudioAnswer(exchange.offerToPeer, answer, exchange.keysToPeer);
   if (!peer.ok) throw new RelayError('RELAY_NEGOTIATION_FAILED', `answer does not fit the offer (${peer.error.code})`);
@@ -136,14 +138,14 @@ export function bridgeAnswer(
   const other: G711Codec = peerAudio.codec === 'PCMU' ? 'PCMA' : 'PCMU';
   const answerMedia = answer.media.find((m) => m.type === 'audio' && m.port !== 0);
   // The answerer's direction, seen from the relay, is what the relay may do toward the offerer.
-  const direction = answerMedia ? mediaDirection(answer, answerMedia) : 'inactive';
+  const direction = answerMedia ? effectiveDirection(answer, answerMedia) : 'inactive';
   const ours = answerAudioOffer(
     exchange.offer,
     offererAnswerOptions(towardOfferer, identity, [peerAudio.codec, other], direction, options, offererKey),
   );
   if (!ours.ok) throw new RelayError('RELAY_NEGOTIATION_FAILED', `offer cannot be answered (${ours.error.code})`);
   return {
-    answerToOfferer: serializeSdp(ours.value.answer),
+    answerToOfferer: ours.value.answer,
     offererLeg: legConfig(ours.value.audio, exchange.latch),
     answererLeg: legConfig(peerAudio, exchange.latch),
   };
@@ -153,13 +155,13 @@ export function bridgeAnswer(
 export function answerLocally(
   offer: SessionDescription,
   local: LocalPort,
-  identity: SdpIdentityCounter,
+  identity: SdpIdentity,
   key: () => Buffer,
   options: AnswerOptions & { readonly codecs?: readonly G711Codec[]; readonly latch?: LatchPolicy },
-): { answer: string; leg: LegMediaConfig } {
-  const r = answerAudioOffer(offer, offererAnswerOptions(local, identity, options.codecs ?? ['PCMU', 'PCMA'], 'sendrecv', options, key));
+): { answer: SessionDescription; leg: LegMediaConfig } {
+  const r = answerAudioOffer(offer, offererAnswerOptions(local, identity, options.codecs ?? G711, 'sendrecv', options, key));
   if (!r.ok) throw new RelayError('RELAY_NEGOTIATION_FAILED', `offer cannot be answered (${r.error.code})`);
-  return { answer: serializeSdp(r.value.answer), leg: legConfig(r.value.audio, options.latch ?? 'latch-once') };
+  return { answer: r.value.answer, leg: legConfig(r.value.audio, options.latch ?? 'latch-once') };
 }
 
 /** The key the probe answer in bridgeOffer is made with; the answer is thrown away. */
@@ -168,14 +170,14 @@ const probeKey = (): Buffer => PROBE_KEY;
 
 function offererAnswerOptions(
   endpoint: LocalPort,
-  identity: SdpIdentityCounter,
+  identity: SdpIdentity,
   codecs: readonly G711Codec[],
-  direction: ReturnType<typeof mediaDirection>,
+  direction: ReturnType<typeof effectiveDirection>,
   options: AnswerOptions,
   key: () => Buffer,
 ) {
   return {
-    identity: identity.next(),
+    identity,
     endpoint,
     codecs,
     telephoneEvents: true,
@@ -184,7 +186,7 @@ function offererAnswerOptions(
   };
 }
 
-function legConfig(audio: NegotiatedAudio, latch: LatchPolicy): LegMediaConfig {
+export function legConfig(audio: NegotiatedAudio, latch: LatchPolicy): LegMediaConfig {
   return {
     remoteAddress: audio.remoteAddress,
     remotePort: audio.remotePort,

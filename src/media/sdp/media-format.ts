@@ -88,6 +88,16 @@ export function mediaConnectionAddress(sdp: SessionDescription, media: SdpMedia)
   return (media.connection ?? sdp.connection)?.address.split('/')[0];
 }
 
+/**
+ * The direction an SDP asks for, reading the RFC 2543 hold (c=0.0.0.0, which
+ * RFC 3264 §8.4 notes) as what it means: "do not send to me". The holder may
+ * still send (music on hold), so sendrecv becomes sendonly, recvonly inactive.
+ */
+export function effectiveDirection(sdp: SessionDescription, media: SdpMedia): MediaDirection {
+  const d = mediaDirection(sdp, media);
+  return mediaConnectionAddress(sdp, media) === '0.0.0.0' ? directionFromFlags(directionFlags(d).send, false) : d;
+}
+
 /** RFC 3264 §8.4 hold, including the RFC 2543 style of c=0.0.0.0. */
 export function isHeld(sdp: SessionDescription, media: SdpMedia): boolean {
   const d = mediaDirection(sdp, media);

@@ -17,6 +17,7 @@ import { CallerAuthenticator } from './caller-auth.ts';
 import { classifyDialled } from './dial-plan.ts';
 import { checkCaller, planCallee } from './media-security.ts';
 import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
+import { hasSdp } from './call-media.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
 import type { LocalLeg } from './local-leg.ts';
 import type { CallRecordSink } from '../cdr/call-record.ts';
@@ -195,7 +196,7 @@ export class B2bua {
 
   /** The ACK of a 2xx whose INVITE transaction has ended (RFC 3261 13.3.1.4). */
   onAck(ack: SipRequest): void {
-    this.findLocalLeg(ack)?.acked();
+    this.findLocalLeg(ack)?.acked(ack);
     const ref = this.findDialog(ack);
     ref?.call.acked(ref.leg, ack);
   }
@@ -215,11 +216,11 @@ export class B2bua {
     if (!caller) return;
     const callee = isSipUri(request.uri) ? request.uri.user : undefined;
     if (callee === undefined) return void tx.respond(createResponse(request, 404));
-    if (!Call.hasOffer(request)) return void tx.respond(createResponse(request, 488, undefined, { headers: [headerField('Warning', '399 sotto "offer required"')] }));
 
     const reading = await this.o.readCall?.(caller.practiceId, callee);
     const requireSrtp = reading?.requireSrtp ?? false;
-    const refusal = checkCaller(source.protocol, request.body.toString('utf8'), requireSrtp);
+    // No offer (RFC 3261 13.2.1): ours goes in the 2xx, the answer comes in the ACK (call-media.ts).
+    const refusal = checkCaller(source.protocol, hasSdp(request) ? request.body.toString('utf8') : undefined, requireSrtp);
     if (refusal) {
       this.o.logger?.info({ event: 'call.media_refused', code: refusal }, 'call');
       const why = refusal === 'CALL_SRTP_REQUIRED' ? 'SRTP over TLS required' : 'SRTP keys sent over unencrypted signalling';

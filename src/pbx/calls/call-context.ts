@@ -9,7 +9,8 @@ import type { LocalLeg } from './local-leg.ts';
 export interface CallMediaRelay {
   /** `srtp`: SDES toward the answerer ('sdes'), plain RTP ('plain'), or as the offerer did ('same'). */
   /** `toward`: the IP of the phone the offer goes to (the relay names the address facing it). */
-  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain'; toward?: string }): Promise<string>;
+  /** `transcode`: also offer the G.711 law the offerer lacks, after its own (the relay converts). */
+  offer(callId: string, legId: string, sdp: string, options?: { peerLegId?: string; srtp?: 'same' | 'sdes' | 'plain'; toward?: string; transcode?: boolean }): Promise<string>;
   /**
    * The offer just made, for another phone of a forked call: the same relay
    * leg, our address facing `toward` (that phone's IP).
@@ -17,6 +18,12 @@ export interface CallMediaRelay {
   offerToward(callId: string, toward: string): string;
   /** `requireSrtp`: refuse an offerer that did not offer SRTP. `toward`: the IP of the offerer's phone. */
   answer(callId: string, legId: string, sdp: string, options?: { requireSrtp?: boolean; toward?: string }): Promise<string>;
+  /**
+   * Sotto's own offer to `legId`'s phone, which sent none (RFC 3261 13.2.1,
+   * 14.2): it goes in our 2xx; its answer, from the ACK, to takeAnswer().
+   */
+  ownOffer(callId: string, legId: string, options?: { peerLegId?: string; srtp?: 'sdes' | 'plain'; toward?: string }): Promise<string>;
+  takeAnswer(callId: string, legId: string, sdp: string): Promise<void>;
   delete(callId: string): Promise<void>;
   /** No RTP from either leg for a while (the relay's inactivity detection); returns the unsubscribe. */
   onInactive?(listener: (callId: string, idleMs: number) => void): () => void;

@@ -15,37 +15,19 @@ import { OkRetransmitter } from './ok-retransmitter.ts';
 import { srtpToward } from './media-security.ts';
 import { passReInvite } from './re-invite.ts';
 import type { CallContext } from './call-context.ts';
+import { answerInAck, hasSdp, offerCallee, relayCode, sdpForCaller } from './call-media.ts';
 import { LocalLeg, type LocalCallLeg } from './local-leg.ts';
+import type { UnavailableCall, UnavailableReason } from './unavailable-call.ts';
 import type { CallOutcome } from '../cdr/call-record.ts';
 import { SOTTO_ALLOW } from '../uas-capabilities.ts';
+
+export type { UnavailableCall, UnavailableReason } from './unavailable-call.ts';
 
 export enum CallState {
   Ringing = 'ringing',
   Answering = 'answering',
   Connected = 'connected',
   Ended = 'ended',
-}
-
-export type UnavailableReason = 'busy' | 'no-answer' | 'unregistered' | 'failed';
-
-/** What the onUnavailable hook (voicemail) is handed: the unanswered caller. */
-export interface UnavailableCall {
-  readonly id: string;
-  readonly practiceId: string;
-  readonly caller: Caller;
-  readonly calleeExtension: string;
-  /** The caller's INVITE, its SDP offer in the body. */
-  readonly invite: SipRequest;
-  /** Where the caller's signalling came from: the relay's SDP names the address facing it (its SDP c= may be behind a NAT). */
-  readonly callerAddress: string;
-  /** Answers the caller with a final failure status (the default hook: 480). */
-  reject(status: number): void;
-  /**
-   * Answers the caller ourselves with `sdpAnswer` (voicemail): a dialog that
-   * ends with the caller's BYE or hangup(). Undefined if the caller already
-   * gave up (CANCEL) while the answer was being prepared.
-   */
-  answer(sdpAnswer: string): LocalCallLeg | undefined;
 }
 
 const TRANSITIONS: Record<CallState, readonly CallState[]> = {
@@ -73,8 +55,8 @@ export class Call implements UnavailableCall, ForkEvents {
   bDialog: Dialog | undefined;
   private winner: Fork | undefined;
   private okRetransmit: OkRetransmitter | undefined;
-  /** The 2xx to the last re-INVITE, resent until its phone ACKs it (by CSeq number). */
-  private reInviteOk: { readonly from: 'a' | 'b'; readonly seq: number; readonly retransmitter: OkRetransmitter } | undefined;
+  /** The 2xx to the last re-INVITE, resent until its phone ACKs it (by CSeq number); with our offer if the re-INVITE had none. */
+  private reInviteOk: { readonly from: 'a' | 'b'; readonly seq: number; readonly retransmitter: OkRetransmitter; readonly answerInAck: boolean } | undefined;
   /** The re-INVITE being passed to the other phone, if any: one at a time (RFC 3261 14.2). */
   private reInviting: { readonly tx: InviteServerTransaction; readonly request: SipRequest } | undefined;
   /** For the call detail record (epoch ms). */
@@ -132,7 +114,6 @@ export class Call implements UnavailableCall, ForkEvents {
   ): Promise<void> {
     // A CANCEL may have ended the call while the callee's settings and phones were looked up.
     if (this.current !== CallState.Ringing) return;
-    const offer = this.invite.body.toString('utf8');
     this.media = media;
     this.destinations = destinations;
     if (this.ringDeadline === 0) this.ringDeadline = Date.now() + ringTimeoutMs;
@@ -142,7 +123,7 @@ export class Call implements UnavailableCall, ForkEvents {
     try {
       this.relayed = true;
       const toward = destinations[0]?.destination.address;
-      const first = await this.ctx.relay.offer(this.id, 'a', offer, { peerLegId: 'b', srtp: media.srtp, ...(toward !== undefined ? { toward } : {}) });
+      const first = await offerCallee(this.ctx.relay, this.id, this.invite, { srtp: media.srtp, ...(toward !== undefined ? { toward } : {}) });
       if (this.current !== CallState.Ringing) {
         // Ended while the relay was binding: end() may have asked for the delete before the offer existed.
         this.ctx.relay.delete(this.id).catch(() => {});
@@ -184,8 +165,9 @@ export class Call implements UnavailableCall, ForkEvents {
   onProvisional(fork: Fork, response: SipResponse): void {
     if (this.current !== CallState.Ringing || response.status === 100) return;
     // Early media (RFC 3960): the first branch whose provisional carries SDP
-    // gets the caller's media path through the relay; later ones do not.
-    if (!this.earlyFork && Call.hasSdp(response)) {
+    // gets the caller's media path through the relay; later ones do not. A
+    // late-offer caller has no offer of ours to hear it with: it hears ringing.
+    if (!this.earlyFork && hasSdp(response) && hasSdp(this.invite)) {
       this.earlyFork = fork;
       void this.earlyMedia(response);
       return;
@@ -272,7 +254,7 @@ export class Call implements UnavailableCall, ForkEvents {
   private async connect(response: SipResponse): Promise<void> {
     let sdpForA: string;
     try {
-      sdpForA = await this.ctx.relay.answer(this.id, 'b', response.body.toString('utf8'), { requireSrtp: this.media.requireSrtp, toward: this.aDestination.address });
+      sdpForA = await sdpForCaller(this.ctx.relay, this.id, this.invite, response, { requireSrtp: this.media.requireSrtp, srtp: srtpToward(this.aDestination.protocol), toward: this.aDestination.address });
     } catch (e) {
       this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
       this.hangUpB();
@@ -292,17 +274,25 @@ export class Call implements UnavailableCall, ForkEvents {
       // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE, both legs here.
       this.ctx.log('call.ack_timeout', this.id, {});
       this.terminate();
-    });
+    }, (ack) => this.acked('a', ack));
     this.okRetransmit.start();
     this.ctx.connected(this);
     this.ctx.log('call.connected', this.id, {});
   }
 
-  /** The ACK of a 2xx from one phone, by its dialog: stops that 2xx's retransmissions. */
+  /** The ACK of a 2xx from one phone, by its dialog: stops that 2xx's retransmissions; the answer to our offer if it carried one. */
   acked(from: 'a' | 'b', ack: SipRequest): void {
-    if (from === 'a') this.okRetransmit?.stop();
+    const seq = getCSeq(ack)?.seq;
+    const hangUp = (): void => this.terminate();
+    if (from === 'a' && this.okRetransmit && seq === getCSeq(this.invite)?.seq) {
+      this.okRetransmit.stop();
+      this.okRetransmit = undefined;
+      if (!hasSdp(this.invite)) answerInAck(this.ctx.relay, this.ctx.log, this.id, 'a', ack, hangUp);
+    }
     const r = this.reInviteOk;
-    if (r && r.from === from && r.seq === getCSeq(ack)?.seq) this.stopReInviteOk();
+    if (!r || r.from !== from || r.seq !== seq) return;
+    this.stopReInviteOk();
+    if (r.answerInAck) answerInAck(this.ctx.relay, this.ctx.log, this.id, from, ack, hangUp);
   }
 
   private stopReInviteOk(): void {
@@ -318,16 +308,16 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.reInviting) return void tx.respond(createResponse(request, 491));
     this.reInviting = { tx, request };
     const seq = getCSeq(request)?.seq ?? 0;
-    const onOk = (retransmitter: OkRetransmitter): void => {
+    const onOk = (retransmitter: OkRetransmitter, answerInAck: boolean): void => {
       this.stopReInviteOk();
-      this.reInviteOk = { from, seq, retransmitter };
+      this.reInviteOk = { from, seq, retransmitter, answerInAck };
     };
     const onNoAck = (): void => {
       this.ctx.log('call.ack_timeout', this.id, {});
       this.terminate();
     };
     const connected = (): boolean => this.current === CallState.Connected;
-    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms, onOk, onNoAck, connected }, {
+    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms, onOk, onNoAck, connected, acked: (ack) => this.acked(from, ack) }, {
         callId: this.id,
         fromLeg: from,
         toDialog,
@@ -383,8 +373,8 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.pendingOutcome !== undefined) this.settleHandOver(this.pendingOutcome);
   }
 
-  answer(sdpAnswer: string): LocalCallLeg | undefined {
-    const leg = LocalLeg.answer(this, this.ctx, sdpAnswer);
+  answer(sdp: string, takeAnswer?: (answer: string) => Promise<void>): LocalCallLeg | undefined {
+    const leg = LocalLeg.answer(this, this.ctx, sdp, takeAnswer);
     if (!leg) {
       this.settleHandOver('cancelled');
       return undefined;
@@ -472,15 +462,6 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.ringTimer) clearTimeout(this.ringTimer);
     this.ringTimer = undefined;
   }
-
-  /** The caller's SDP, when the INVITE carries one (offerless INVITEs are not supported yet). */
-  static hasOffer(invite: SipRequest): boolean {
-    return Call.hasSdp(invite);
-  }
-
-  static hasSdp(message: SipRequest | SipResponse): boolean {
-    return message.body.length > 0 && (getHeader(message.headers, 'content-type') ?? '').toLowerCase().startsWith('application/sdp');
-  }
 }
 
 /** What the caller experienced when nobody answered and the hook refused the call. */
@@ -490,10 +471,6 @@ const UNAVAILABLE_OUTCOME: Record<UnavailableReason, CallOutcome> = {
   unregistered: 'no-answer',
   failed: 'failed',
 };
-
-function relayCode(e: unknown): string {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'unknown';
-}
 
 /** RFC 3261 21.4.22, 21.6.1, 21.6.2: the callee is busy or declines. */
 const isBusy = (status: number): boolean => status === 486 || status === 600 || status === 603;

@@ -1,20 +1,24 @@
 // A caller's leg answered by Sotto itself (voicemail, an announcement): the
-// B2BUA's INVITE server transaction gets our 2xx with the relay's SDP answer,
-// and the leg becomes a UAS dialog that ends with the caller's BYE or ours.
-// No B leg exists; media terminates in the relay (play/record/DTMF).
+// B2BUA's INVITE server transaction gets our 2xx with the relay's SDP answer
+// (or, to a caller that sent no offer, the relay's own offer, answered in
+// the ACK: RFC 3264 4), and the leg becomes a UAS dialog that ends with the
+// caller's BYE or ours. No B leg exists; media terminates in the relay
+// (play/record/DTMF).
 //
 //   Answering --ACK--> Connected --BYE from caller / hangup()--> Ended
-//        \--------- no ACK after 64*T1 (RFC 3261 13.3.1.4) ------> Ended
-import { createResponse, headerField, type SipRequest } from '../../sip/message/index.ts';
+//        |\--------- no ACK after 64*T1 (RFC 3261 13.3.1.4) ------> Ended
+//        \---------- ACK without a usable answer to our offer -----> Ended (BYE)
+import { createResponse, getCSeq, headerField, type SipRequest } from '../../sip/message/index.ts';
 import { Dialog } from '../../sip/dialog/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
 import type { CallContext } from './call-context.ts';
+import { hasSdp } from './call-media.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
 import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
 /** How a locally answered leg ended. */
-export type LocalLegEnd = 'caller-hangup' | 'local-hangup' | 'no-ack';
+export type LocalLegEnd = 'caller-hangup' | 'local-hangup' | 'no-ack' | 'no-answer';
 
 /** What the app that answered (voicemail) holds: hang up, or learn that the caller did. */
 export interface LocalCallLeg {
@@ -40,6 +44,7 @@ export class LocalLeg implements LocalCallLeg {
   readonly ended: Promise<LocalLegEnd>;
   private settle: (how: LocalLegEnd) => void = () => {};
   private done = false;
+  private acknowledged = false;
   private readonly ok: OkRetransmitter;
 
   private constructor(
@@ -47,6 +52,8 @@ export class LocalLeg implements LocalCallLeg {
     private readonly ctx: CallContext,
     dialog: Dialog,
     sdpAnswer: string,
+    /** Set when our 2xx carries our offer: takes the caller's answer from the ACK. */
+    private readonly takeAnswer: ((answer: string) => Promise<void>) | undefined,
   ) {
     this.dialog = dialog;
     this.ended = new Promise((resolve) => (this.settle = resolve));
@@ -60,7 +67,7 @@ export class LocalLeg implements LocalCallLeg {
       // RFC 3261 13.3.1.4: no ACK: "the UAS core SHOULD ... terminate the dialog" with a BYE.
       ctx.log('call.ack_timeout', source.id, { leg: 'local' });
       this.end('no-ack', true);
-    });
+    }, (ack) => this.acked(ack));
   }
 
   get callId(): string {
@@ -68,22 +75,35 @@ export class LocalLeg implements LocalCallLeg {
   }
 
   /**
-   * Answers the caller with `sdpAnswer`. Undefined when the INVITE was already
-   * answered (the caller cancelled while the answer was being prepared).
+   * Answers the caller with `sdp`: our answer, or our offer when
+   * `takeAnswer` is given (it gets the answer from the ACK). Undefined when
+   * the INVITE was already answered (the caller cancelled while the answer
+   * was being prepared).
    */
-  static answer(source: AnswerableInvite, ctx: CallContext, sdpAnswer: string): LocalLeg | undefined {
+  static answer(source: AnswerableInvite, ctx: CallContext, sdp: string, takeAnswer?: (answer: string) => Promise<void>): LocalLeg | undefined {
     if (source.inviteTx.answered) return undefined;
     const dialog = Dialog.asUas(source.invite, source.aTag, ctx.contactFor(source.aDestination.protocol, source.aDestination.address), source.aDestination);
     if (!dialog) return undefined;
-    const leg = new LocalLeg(source, ctx, dialog, sdpAnswer);
+    const leg = new LocalLeg(source, ctx, dialog, sdp, takeAnswer);
     ctx.localAnswered(leg);
     leg.ok.start();
     ctx.log('call.answered_locally', source.id, {});
     return leg;
   }
 
-  acked(): void {
+  /** The ACK of our 2xx (the first one counts; the caller resends it for each 2xx it gets again). */
+  acked(ack: SipRequest): void {
     this.ok.stop();
+    if (this.acknowledged || getCSeq(ack)?.seq !== getCSeq(this.source.invite)?.seq) return;
+    this.acknowledged = true;
+    if (!this.takeAnswer) return;
+    // RFC 3264 4: our offer was in the 2xx, so the ACK must carry the answer; without a usable one there is no session.
+    const refused = (): void => {
+      this.ctx.log('call.ack_answer_refused', this.source.id, { leg: 'local' });
+      this.end('no-answer', true);
+    };
+    if (!hasSdp(ack)) return refused();
+    this.takeAnswer(ack.body.toString('utf8')).catch(refused);
   }
 
   /** A request inside this dialog, routed here by the B2BUA (RFC 3261 12.2.2). */

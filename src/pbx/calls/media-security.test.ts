@@ -21,6 +21,13 @@ describe('media security per leg (RFC 4568 8.3: keys only over TLS)', () => {
     expect(checkCaller('TLS', sdes, true)).toBeUndefined();
   });
 
+  it('lets a caller without an offer (late offer) through, except under the SRTP policy off TLS: it will answer our SDES offer', () => {
+    expect(checkCaller('UDP', undefined, false)).toBeUndefined();
+    expect(checkCaller('TLS', undefined, false)).toBeUndefined();
+    expect(checkCaller('TLS', undefined, true)).toBeUndefined();
+    expect(checkCaller('UDP', undefined, true)).toBe('CALL_SRTP_REQUIRED');
+  });
+
   it('offers SDES to the callee only when every phone rung is on TLS; policy keeps only TLS phones', () => {
     expect(planCallee(['TLS', 'TLS'], false)).toEqual({ towardCallee: 'sdes', targets: [0, 1] });
     expect(planCallee(['TLS', 'UDP'], false)).toEqual({ towardCallee: 'plain', targets: [0, 1] });

@@ -17,10 +17,14 @@ export function offersSrtp(sdp: string): boolean {
   return /^a=crypto:/m.test(sdp) || /^m=audio\s+\S+\s+RTP\/SAVP/m.test(sdp);
 }
 
-/** Checks the caller's leg (before ringing anyone). */
-export function checkCaller(callerTransport: TransportProtocol, offer: string, requireSrtp: boolean): MediaSecurityRefusal | undefined {
-  const srtp = offersSrtp(offer);
-  if (srtp && callerTransport !== 'TLS') return 'CALL_SRTP_KEYS_IN_CLEAR';
+/**
+ * Checks the caller's leg (before ringing anyone). A caller without an offer
+ * (a late offer) gets ours, with keys if it is on TLS, and must answer it
+ * with SRTP then; under the policy it only has to be on TLS here.
+ */
+export function checkCaller(callerTransport: TransportProtocol, offer: string | undefined, requireSrtp: boolean): MediaSecurityRefusal | undefined {
+  const srtp = offer === undefined ? callerTransport === 'TLS' : offersSrtp(offer);
+  if (offer !== undefined && srtp && callerTransport !== 'TLS') return 'CALL_SRTP_KEYS_IN_CLEAR';
   if (requireSrtp && (callerTransport !== 'TLS' || !srtp)) return 'CALL_SRTP_REQUIRED';
   return undefined;
 }

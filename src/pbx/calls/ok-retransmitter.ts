@@ -1,7 +1,7 @@
 // RFC 3261 13.3.1.4: the UAS core, not the transaction, resends a 2xx to an
 // INVITE: at T1, doubling up to T2, until the ACK arrives; after 64*T1
 // without one the dialog is given up (the caller sends BYE).
-import type { SipResponse } from '../../sip/message/index.ts';
+import type { SipRequest, SipResponse } from '../../sip/message/index.ts';
 import type { InviteServerTransaction, ServerTransactionUser } from '../../sip/transaction/index.ts';
 
 const NO_USER = Object.freeze({});
@@ -15,6 +15,8 @@ export class OkRetransmitter implements ServerTransactionUser {
     private readonly ok: SipResponse,
     private readonly t1Ms: number,
     private readonly onNoAck: () => void,
+    /** An ACK that matched the INVITE's own transaction (a phone reusing its branch, as RFC 2543 did) goes here too. */
+    private readonly onAcked?: (ack: SipRequest) => void,
   ) {}
 
   /** Sends the 2xx and arms the retransmissions; the transaction's ACK stops them. */
@@ -24,8 +26,9 @@ export class OkRetransmitter implements ServerTransactionUser {
     this.arm(this.t1Ms, 0);
   }
 
-  onAck(): void {
+  onAck(ack: SipRequest): void {
     this.stop();
+    this.onAcked?.(ack);
   }
 
   stop(): void {

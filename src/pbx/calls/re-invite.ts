@@ -2,12 +2,17 @@
 // change) passed through to the other leg (RFC 3261 14): the offer goes
 // through the relay (which keeps its ports and latches), the other phone's
 // answer comes back through it. One re-INVITE at a time per call; a second
-// one meanwhile gets 491 (14.2).
+// one meanwhile gets 491 (14.2). A re-INVITE without an offer (a session
+// refresh, or a phone asking what the session is) never reaches the other
+// phone: the relay's own offer for that leg goes in the 2xx, the same
+// description under the same o= version when nothing changed, and its
+// answer comes in the ACK (14.2, RFC 3264 4).
 import type { SipStack } from '../../sip/core/index.ts';
 import type { Dialog } from '../../sip/dialog/index.ts';
 import { createResponse, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { CallMediaRelay } from './call-context.ts';
+import { hasSdp } from './call-media.ts';
 import { offersSrtp } from './media-security.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
 
@@ -38,17 +43,20 @@ export async function passReInvite(
     stack: SipStack;
     relay: CallMediaRelay;
     t1Ms: number;
-    onOk: (retransmitter: OkRetransmitter) => void;
+    /** `answerInAck`: the 2xx carried our offer; its answer is in the ACK. */
+    onOk: (retransmitter: OkRetransmitter, answerInAck: boolean) => void;
     /** No ACK for the 2xx within 64*T1 (RFC 3261 13.3.1.4: the UAS SHOULD end the dialog). */
     onNoAck: () => void;
     /** Whether the call is still up: a re-INVITE still pending when it ended gets 487 (RFC 3261 15.1.2). */
     connected: () => boolean;
+    /** An ACK of our 2xx that matched the re-INVITE's own transaction (its branch reused). */
+    acked: (ack: SipRequest) => void;
   },
   legs: ReInviteLegs,
   tx: InviteServerTransaction,
   request: SipRequest,
 ): Promise<ReInviteOutcome> {
-  const reply = (status: number, sdp?: string): number => {
+  const reply = (status: number, sdp?: string, answerInAck = false): number => {
     // The call ended meanwhile: it answered 487 then (RFC 3261 15.1.2).
     if (!deps.connected() || tx.answered) return 487;
     if (status >= 200 && status < 300 && sdp !== undefined) {
@@ -57,20 +65,26 @@ export async function passReInvite(
         body,
         headers: [headerField('Contact', legs.contact), headerField('Content-Type', 'application/sdp'), headerField('Content-Length', String(body.length))],
       });
-      const retransmitter = new OkRetransmitter(tx, ok, deps.t1Ms, deps.onNoAck);
-      deps.onOk(retransmitter);
+      const retransmitter = new OkRetransmitter(tx, ok, deps.t1Ms, deps.onNoAck, deps.acked);
+      deps.onOk(retransmitter, answerInAck);
       retransmitter.start();
     } else tx.respond(createResponse(request, status));
     return status;
   };
-  // An offerless re-INVITE would need the offer from the other side; not supported yet.
-  if (request.body.length === 0) return { status: reply(488) };
+  if (!hasSdp(request)) {
+    try {
+      return { status: reply(200, await deps.relay.ownOffer(legs.callId, legs.fromLeg, { toward: legs.fromAddress }), true) };
+    } catch {
+      return { status: reply(500) };
+    }
+  }
   // RFC 4568 §8.3: keys sent in the clear are not keys; refuse rather than use them.
   if (offersSrtp(request.body.toString('utf8')) && !legs.fromTls) return { status: reply(488) };
   const toLeg = legs.fromLeg === 'a' ? 'b' : 'a';
   let offer: string;
   try {
-    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward, toward: legs.toDialog.destination.address });
+    // The other phone may take the other law now: the relay transcodes.
+    offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward, toward: legs.toDialog.destination.address, transcode: true });
   } catch {
     return { status: reply(488) };
   }

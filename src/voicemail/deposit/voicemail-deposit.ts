@@ -5,6 +5,7 @@
 // A callee without a box gets the B2BUA's old answer, 480.
 // Logs carry call and message ids and codes, never numbers or audio.
 import type { UnavailableCall, UnavailableReason } from '../../pbx/calls/call.ts';
+import { answerThroughRelay } from '../../pbx/calls/local-answer.ts';
 import type { LocalCallLeg } from '../../pbx/calls/local-leg.ts';
 import type { BoxInfo } from '../boxes.ts';
 import type { VaultGreetingStore } from '../greetings.ts';
@@ -100,14 +101,13 @@ export class VoicemailDeposit {
     const box = await this.o.findBox(call.practiceId, call.calleeExtension);
     if (!box) return call.reject(480);
     const relayCallId = `vm-${call.id}`;
-    let answer: string;
+    let leg: LocalCallLeg | undefined;
     try {
-      answer = await this.o.relay.answerOffer(relayCallId, LEG, call.invite.body.toString('utf8'), { toward: call.callerAddress });
+      leg = await answerThroughRelay(this.o.relay, relayCallId, LEG, call);
     } catch (e) {
       this.log.warn({ event: 'voicemail.answer_failed', callId: call.id, code: codeOf(e) }, 'voicemail');
       return call.reject(488);
     }
-    const leg = call.answer(answer);
     if (!leg) return void (await this.o.relay.delete(relayCallId).catch(() => {}));
     this.log.info({ event: 'voicemail.answered', callId: call.id, boxId: box.id, reason }, 'voicemail');
     const hungUp = leg.ended.then(() => 'hangup' as const);
