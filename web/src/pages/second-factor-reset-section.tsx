@@ -12,7 +12,7 @@ interface ResetResult {
   recoveryCodesCleared: number;
 }
 
-export function mayResetSecondFactor(viewer: { id: string; role: Role }, target: UserView): boolean {
+function mayResetSecondFactor(viewer: { id: string; role: Role }, target: UserView): boolean {
   if (viewer.id === target.id || target.status !== 'active') return false;
   return viewer.role === 'owner' || (viewer.role === 'admin' && (target.role === 'staff' || target.role === 'provider'));
 }
