@@ -21,6 +21,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, RouteAudit>> = {
   'DELETE /api/v1/session': { actions: ['auth.sign_out'] },
   'POST /api/v1/session/mfa/enrolment': { actions: ['auth.mfa_enroll_start'] },
   'POST /api/v1/session/mfa/enrolment/confirm': { actions: ['auth.mfa_enroll'] },
+  'POST /api/v1/session/password': { actions: ['auth.password_change'] },
 
   'POST /api/v1/break-glass': { actions: ['breakglass.open'] },
   'GET /api/v1/audit-events': { actions: ['audit.view'] },
@@ -36,6 +37,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, RouteAudit>> = {
   'PATCH /api/v1/users/:id': { actions: ['user.update', 'user.role_change'] },
   'POST /api/v1/users/:id/disable': { actions: ['user.deactivate'] },
   'POST /api/v1/users/:id/password': { actions: ['auth.password_change'] },
+  'POST /api/v1/users/:id/mfa/reset': { actions: ['auth.mfa_reset'] },
   'GET /api/v1/users/:id/devices': { exempt: NO_PHI_READ },
   'POST /api/v1/users/:id/devices': { actions: ['device.create'] },
   'DELETE /api/v1/devices/:id': { actions: ['device.disable'] },

@@ -34,6 +34,8 @@ export const API_ERROR_CODES = {
   RETENTION_TOO_SHORT: { status: 400, when: 'audit log retention under six years' },
   VOICEMAIL_BAD_AUDIO: { status: 400, when: 'a greeting that is not an 8 kHz mono WAV (PCM16 or G.711) of 0.5 s to 2 min' },
   MFA_CODE_INVALID: { status: 400, when: 'the code confirming two-factor enrolment does not match' },
+  WEAK_PASSWORD: { status: 400, when: 'a new password the rules refuse: under 12 or over 128 characters, a commonly used one, or made of the name, email or practice; `details.issues` says which, at `body/newPassword`' },
+  SAME_PASSWORD: { status: 400, when: 'the new password is the current one' },
 
   UNAUTHENTICATED: { status: 401, when: 'no API token or session, or one that is not valid (revoked, user disabled)' },
   SESSION_IDLE_TIMEOUT: { status: 401, when: 'the portal session was idle too long' },
@@ -47,6 +49,7 @@ export const API_ERROR_CODES = {
   FEATURE_NOT_IN_TIER: { status: 403, when: "the practice's plan does not include the feature" },
   FEATURE_OFF_BY_POLICY: { status: 403, when: "the practice's policy turned the feature off" },
   BREAK_GLASS_READ_ONLY: { status: 403, when: 'break-glass access may read a voicemail, not change or delete it' },
+  CURRENT_PASSWORD_WRONG: { status: 403, when: 'the current password sent with a password change is not right (it counts towards the sign-in lockout)' },
 
   NOT_FOUND: { status: 404, when: 'no such route, or no such object in this practice' },
   VOICEMAIL_NOT_FOUND: { status: 404, when: 'no such voicemail or box, or not one the caller may read (the same answer)' },
@@ -59,7 +62,7 @@ export const API_ERROR_CODES = {
   MFA_ALREADY_ENROLLED: { status: 409, when: 'two-factor sign-in is already set up' },
   MFA_NOT_PENDING: { status: 409, when: 'two-factor enrolment was not started' },
   CANNOT_DISABLE_SELF: { status: 409, when: 'an admin tried to disable their own account' },
-  CANNOT_RESET_SELF: { status: 409, when: 'an admin tried to reset their own password here' },
+  CANNOT_RESET_SELF: { status: 409, when: 'an admin tried to reset their own password or two-step sign-in (change your own password with `POST /session/password`)' },
   NOT_A_SESSION: { status: 409, when: 'sign-out with an API token (revoke the token instead)' },
   VOICEMAIL_RECORDING: { status: 409, when: 'the message is still being recorded' },
   VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message is under a legal hold' },
@@ -68,7 +71,7 @@ export const API_ERROR_CODES = {
   BODY_TOO_LARGE: { status: 413, when: 'the body is over the limit (64 KiB; 4 MiB for a greeting)' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'a body of a type the route does not take (JSON in UTF-8; audio/wav for a greeting), or sent compressed (a `Content-Encoding` other than identity; the answer carries `Accept-Encoding: identity`)' },
   HEADERS_TOO_LARGE: { status: 431, when: 'the request line and headers together are over 16 KiB (a long query string counts); nothing was read' },
-  SIGN_IN_THROTTLED: { status: 429, when: 'too many failed sign-ins from this address or for this account; `Retry-After` says when to try again' },
+  SIGN_IN_THROTTLED: { status: 429, when: 'too many failed sign-ins (or wrong current passwords) from this address or for this account; `Retry-After` says when to try again' },
 
   INTERNAL: { status: 500, when: 'a bug; the server log has the request id, nothing was changed' },
   DATABASE_UNAVAILABLE: { status: 503, retryAfterSeconds: 5, when: 'the database cannot be reached or is locked by another process; nothing was changed' },

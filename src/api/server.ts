@@ -26,6 +26,7 @@ import {
 } from '../auth/index.ts';
 import type { Database } from '../db/index.ts';
 import { AUDITED_ROUTES } from './audited-routes.ts';
+import type { SecurityNoticeSink } from './security-notice.ts';
 import { errorBody, handleError } from './errors.ts';
 import { answerClientError, answerFrameworkError, STANDARD_HEADERS } from './framework-errors.ts';
 import { byStatus, describeCodes, routeErrorCodes } from './route-errors.ts';
@@ -71,6 +72,8 @@ export interface ApiDeps {
   sipServer?: (client: string) => string | undefined;
   /** Absent: the voicemail routes answer 503 VOICEMAIL_UNAVAILABLE. */
   voicemail?: VoicemailDeps;
+  /** Queues the email telling a user their password was changed or their two-step sign-in reset; absent without SMTP. */
+  securityNotice?: SecurityNoticeSink;
   portal: PortalDeps;
 }
 
@@ -235,6 +238,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
         sipPorts: opts.sipPorts,
         sipServer: opts.sipServer,
         voicemail: opts.voicemail,
+        securityNotice: opts.securityNotice,
         portal,
       };
       await v1.register(sessionRoutes, deps);

@@ -79,8 +79,8 @@ async function derivePin(derive: Derive, label: string): Promise<string> {
 /**
  * The demo prints only secrets that still open what they claim to. One
  * changed since it was derived (a PIN set by phone or `sotto voicemail pin
- * set`, a new portal password, a re-enrolled authenticator, a revoked token,
- * a disabled device) prints as null: Sotto keeps only its hash, and setting
+ * set`, a new portal password, a re-enrolled or reset authenticator, a
+ * revoked token, a disabled device) prints as null: Sotto keeps only its hash, and setting
  * it back would silently undo a change someone made on purpose (operator
  * audit finding: a rerun reset a changed PIN and printed the old one). The
  * PIN hash is compared directly, so the check never counts toward a lockout.
@@ -131,14 +131,15 @@ export async function seedDemo(rt: Runtime, opts: { tier?: Tier }): Promise<Demo
   const practiceId = practice.id;
   const derive: Derive = (label, length) => rt.vault.deriveSecret(practiceId, `demo:${label}`, length);
   const adminPassword = await deriveSecret(derive, 'admin-password');
+  // Owners must use two-factor sign-in; the demo admin is enrolled with the secret it prints, when it is made:
+  // a rerun after `sotto user mfa-reset` (a lost phone) must not enrol the printed secret again.
+  const totpSecret = await derive('admin-totp', 20);
+  const totpBox = createTotpSecretBox(mk);
   let admin = await findUserByEmail(db, practice.id, DEMO_ADMIN.email);
   if (!admin) {
     admin = (await addUser(db, practice.id, { ...DEMO_ADMIN, role: 'owner', passwordHash: await createPasswordHasher().hash(adminPassword) }, CLI_ACTOR)).user;
+    await enrolTotpIfAbsent(db, practice.id, admin.id, totpBox.seal(admin.id, totpSecret), CLI_ACTOR);
   }
-  // Owners must use two-factor sign-in; the demo admin is enrolled with the secret it prints.
-  const totpSecret = await derive('admin-totp', 20);
-  const totpBox = createTotpSecretBox(mk);
-  await enrolTotpIfAbsent(db, practice.id, admin.id, totpBox.seal(admin.id, totpSecret), CLI_ACTOR);
 
   const extensions: DemoOutput['extensions'] = [];
   for (const u of DEMO_USERS) {

@@ -55,6 +55,8 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       sipPorts: () => sip.ports,
       sipServer: (client) => phoneServerAddress(rt.config, client),
       voicemail: { store: voicemail.store, greetings: voicemail.greetings },
+      // Sent through the voicemail notices' outbox and mail server (SOTTO_SMTP_URL); none without it.
+      securityNotice: voicemail.notifier ? (job) => voicemail.notifier!.enqueue(job) : undefined,
     });
   } catch (e) {
     await voicemail.stop();

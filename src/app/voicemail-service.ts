@@ -48,6 +48,8 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
       mailer,
       store: new KyselyOutboxStore(db, rt.database.dialect),
       resolver: new VoicemailNoticeResolver(db, store, rt.config.publicUrl),
+      // The CLI queues security notices (a password or two-step reset on the server) for this process to send.
+      pollIntervalMs: 60_000,
       logger: log,
       onOutcome: (o: DeliveryOutcome) => log.info({ event: 'notify.outcome', outboxId: o.outboxId, status: o.status }, 'notify'),
     });

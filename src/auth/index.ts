@@ -31,6 +31,7 @@ export {
   PASSWORD_MIN_LENGTH,
   checkPasswordPolicy,
   commonPasswords,
+  describePasswordViolation,
   type PasswordContext,
   type PasswordPolicyViolation,
 } from './password-policy.ts';

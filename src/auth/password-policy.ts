@@ -49,6 +49,20 @@ export function checkPasswordPolicy(password: string, context: PasswordContext =
   return violations;
 }
 
+/** What a refused password breaks, as the end of "the password is not accepted: …" (CLI and API alike). */
+export function describePasswordViolation(v: PasswordPolicyViolation): string {
+  switch (v.code) {
+    case 'password.too_short':
+      return `it must be at least ${v.minLength} characters`;
+    case 'password.too_long':
+      return `it must be at most ${v.maxLength} characters`;
+    case 'password.common':
+      return 'it is on the list of commonly used passwords';
+    case 'password.contains_personal_info':
+      return 'it must not be made of the name, email address or practice name';
+  }
+}
+
 const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '8': 'b' };
 
 function deleet(s: string): string {

@@ -19,6 +19,8 @@ const USAGE = `usage: sotto <command> [options]
   user add --email E --name N [--role owner|admin|provider|staff] [--extension 104] [--device desk_phone|softphone|ata]
   user list
   user disable <user id or email>
+  user password <user id or email>       a new portal password, read from stdin (or --password P); ends their sessions and tokens
+  user mfa-reset <user id or email>      clear a lost phone's two-step sign-in: they sign in with their password and enrol again
   token create --role admin|staff [--user EMAIL|ID] [--label L]
   voicemail pin set --extension 101      set a voicemail PIN (6 to 16 digits) read from stdin, or --pin P
   voicemail list [--extension 101]       voicemail messages (ids, times, flags, machine transcripts)
@@ -72,6 +74,8 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map(
     'user add': async (v, _pos, json) => (await import('./commands/user.ts')).userAddCommand({ email: v.email, name: v.name, role: v.role, extension: v.extension, device: v.device, practice: v.practice, json }),
     'user list': async (v, _pos, json) => (await import('./commands/user.ts')).userListCommand({ practice: v.practice, json }),
     'user disable': async (v, pos, json) => (await import('./commands/user.ts')).userDisableCommand(pos[2], { practice: v.practice, json }),
+    'user password': async (v, pos, json) => (await import('./commands/user-credentials.ts')).userPasswordCommand(pos[2], { password: v.password, practice: v.practice, json }),
+    'user mfa-reset': async (v, pos, json) => (await import('./commands/user-credentials.ts')).userMfaResetCommand(pos[2], { practice: v.practice, json }),
     transcribe: async (_v, pos, json) => (await import('./commands/transcribe.ts')).transcribeCommand(pos[1], { json }),
     'keys status': async (_v, _pos, json) => (await import('./commands/keys.ts')).keysStatusCommand({ json }),
     'keys rotate': async (_v, _pos, json) => (await import('./commands/keys.ts')).keysRotateCommand({ json }),

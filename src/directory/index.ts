@@ -9,6 +9,7 @@ export * from './voicemail-settings.ts';
 export * from './api-tokens.ts';
 export * from './feature-changes.ts';
 export * from './portal-accounts.ts';
+export * from './account-security.ts';
 export * from './break-glass.ts';
 export { auditActorOf, recordAudit, type AuditRecord } from './audit.ts';
 export * from './audit-log-view.ts';

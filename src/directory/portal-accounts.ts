@@ -56,10 +56,11 @@ export async function replacePasswordHash(db: Kysely<Database>, userId: string, 
 }
 
 /**
- * An admin gives a user a new portal password (a user added by `sotto user
- * add` or `POST /users` has none, and there is no self-service reset). The
- * user's open sessions end with the old password and the user's API tokens
- * are revoked, in the same transaction as the change and its
+ * An admin (or the box operator, `sotto user password`) gives a user a new
+ * portal password: a user added by `sotto user add` or `POST /users` has
+ * none, and one who forgot theirs cannot change it themselves. The user's
+ * open sessions end with the old password and the user's API tokens are
+ * revoked, in the same transaction as the change and its
  * `auth.password_change` event. Only active users.
  */
 export async function setPortalPassword(
@@ -68,6 +69,7 @@ export async function setPortalPassword(
   userId: string,
   passwordHash: string,
   actor: Actor,
+  by: 'admin' | 'operator' = 'admin',
 ): Promise<{ endedSessions: number; revokedTokens: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('users').select('status').where('practice_id', '=', practiceId).where('id', '=', userId).executeTakeFirst();
@@ -81,7 +83,7 @@ export async function setPortalPassword(
     await recordAudit(trx, practiceId, actor, {
       action: 'auth.password_change',
       object: { type: 'user', id: userId },
-      details: { by: 'admin', sessionsEnded: endedSessions, tokensRevoked: revokedTokens },
+      details: { by, sessionsEnded: endedSessions, tokensRevoked: revokedTokens },
     });
     return { endedSessions, revokedTokens };
   });

@@ -77,6 +77,22 @@ describe('Notifier', () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it('with a poll interval, sends what another process queued in the outbox (the CLI) without waiting for a restart', async () => {
+    const mailer = new ScriptedMailer(['ok']);
+    const { notifier, store, scheduler, outcomes } = setup(mailer, resolver(async () => null), { pollIntervalMs: 60_000 });
+    await notifier.start();
+    await store.add({ kind: 'security', userId: USER, to: 'owner@clinic.example', event: 'mfa_reset', occurredAt: scheduler.now() }, scheduler.now());
+    scheduler.advance(59_999);
+    await notifier.idle();
+    expect(mailer.sent).toHaveLength(0);
+    scheduler.advance(1);
+    await notifier.idle();
+    expect(outcomes).toEqual([{ outboxId: expect.any(String), status: 'sent', attempt: 1, phiWithheld: false }]);
+    expect(mailer.sent.map((m) => [m.to, m.mail.subject])).toEqual([['owner@clinic.example', 'Two-step sign-in was reset']]);
+    await notifier.stop();
+    expect(scheduler.pending).toBe(0);
+  });
+
   it('drops a notice whose voicemail is gone', async () => {
     const { notifier, store, outcomes } = setup(new ScriptedMailer([]), resolver(async () => null));
     await notifier.start();

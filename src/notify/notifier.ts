@@ -57,6 +57,12 @@ export interface NotifierOptions {
   /** Sends in flight at once. A server's greeting alone can take 100 ms, so one at a time is slow for a burst. */
   concurrency?: number;
   onTlsUnavailable?: 'send-without-phi' | 'fail';
+  /**
+   * Also looks at the outbox this often, for notices another process queued
+   * (`sotto user password` and `mfa-reset` queue the account's security
+   * notice for the running server to send). Unset: only this process's.
+   */
+  pollIntervalMs?: number;
   logger?: NotifyLogger;
   /** Called after every attempt (tests wait on it; the app may count it). */
   onOutcome?: (outcome: DeliveryOutcome) => void;
@@ -79,6 +85,7 @@ export class Notifier {
   readonly #batchSize: number;
   readonly #concurrency: number;
   readonly #fallback: boolean;
+  readonly #pollMs: number | undefined;
   readonly #logger: NotifyLogger;
   readonly #onOutcome: ((o: DeliveryOutcome) => void) | undefined;
 
@@ -98,6 +105,7 @@ export class Notifier {
     this.#batchSize = options.batchSize ?? 20;
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
     this.#fallback = (options.onTlsUnavailable ?? 'send-without-phi') === 'send-without-phi';
+    this.#pollMs = options.pollIntervalMs;
     this.#logger = options.logger ?? silentLogger;
     this.#onOutcome = options.onOutcome;
   }
@@ -169,7 +177,9 @@ export class Notifier {
       if (batch.length < this.#batchSize) break;
     }
     const due = await this.#store.nextDueAt();
-    if (due !== undefined) this.#arm(due);
+    const poll = this.#pollMs === undefined ? undefined : this.#scheduler.now() + this.#pollMs;
+    const next = due === undefined ? poll : poll === undefined ? due : Math.min(due, poll);
+    if (next !== undefined) this.#arm(next);
     return outcomes;
   }
 

@@ -105,6 +105,13 @@ const SCENARIOS: Record<string, Scenario> = {
       actorId: user.id,
     };
   },
+  'POST /api/v1/session/password': async (t) => {
+    const { user, s } = await staffSession(t);
+    return {
+      response: await t.app.inject({ method: 'POST', url: '/api/v1/session/password', headers: asPortal(s), payload: { currentPassword: PASSWORD, newPassword: 'kettle orchard lantern ninety' } }),
+      actorId: user.id,
+    };
+  },
   'POST /api/v1/break-glass': async (t) => {
     const box = (await listExtensions(t.handle.db, t.practice.id)).find((e) => e.number === '101')!.voicemailBoxId!;
     return {
@@ -134,6 +141,10 @@ const SCENARIOS: Record<string, Scenario> = {
   'POST /api/v1/users/:id/password': async (t) => {
     const { user } = await withPassword(t, 'staff');
     return { response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/password`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
+  },
+  'POST /api/v1/users/:id/mfa/reset': async (t) => {
+    const { user } = await enrolled(t);
+    return { response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/mfa/reset`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
   },
   'POST /api/v1/users/:id/devices': async (t) => ({
     response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${t.staff.id}/devices`, headers: bearer(t.ownerToken), payload: { kind: 'desk_phone' } }),

@@ -56,6 +56,8 @@ function validBody(key: string, ids: { user: string }): Pick<InjectOptions, 'pay
     case 'POST /api/v1/session/mfa':
     case 'POST /api/v1/session/mfa/enrolment/confirm':
       return json({ code: '000000' });
+    case 'POST /api/v1/session/password':
+      return json({ currentPassword: 'not the password', newPassword: 'kettle orchard lantern ninety' });
     case 'POST /api/v1/break-glass':
       return json({ targetType: 'user', targetId: ids.user, reason: 'a patient called back about a lab result' });
     case 'PATCH /api/v1/practice':
@@ -261,6 +263,21 @@ describe('the OpenAPI document lists every answer each route gives', () => {
     }
   });
 
+  it('answers a password change: a wrong current password, the same one again, a weak one, and too many wrong ones', async () => {
+    const key = 'POST /api/v1/session/password';
+    const { email } = await memberWithPassword('staff');
+    const s = sessionFrom(await signIn(t.app, email, PASSWORD, nextAddress()));
+    const change = async (currentPassword: string, newPassword: string) =>
+      note(key, await t.app.inject({ method: 'POST', url: '/api/v1/session/password', remoteAddress: nextAddress(), headers: asPortal(s), payload: { currentPassword, newPassword } }));
+    const code = async (r: Promise<LightMyRequestResponse>) => (await r).json().error.code;
+    expect(await code(change(PASSWORD, PASSWORD))).toBe('SAME_PASSWORD');
+    expect(await code(change(PASSWORD, 'password1234'))).toBe('WEAK_PASSWORD');
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i++) codes.push(await code(change(`wrong ${i}`, 'kettle orchard lantern ninety')));
+    expect(codes.slice(0, 4)).toEqual(['CURRENT_PASSWORD_WRONG', 'CURRENT_PASSWORD_WRONG', 'CURRENT_PASSWORD_WRONG', 'CURRENT_PASSWORD_WRONG']);
+    expect(codes).toContain('SIGN_IN_THROTTLED');
+  });
+
   it('answers 409 to changes that clash with what is there', async () => {
     const owner = bearer(t.ownerToken);
     const expectCode = (r: LightMyRequestResponse, code: string) => expect([r.statusCode, r.json().error?.code], r.body).toEqual([API_ERROR_CODES[code as ApiErrorCode].status, code]);
@@ -278,6 +295,8 @@ describe('the OpenAPI document lists every answer each route gives', () => {
     const { user: leaver } = await memberWithPassword('staff');
     await disableUser(t.handle.db, t.practice.id, leaver.id, CLI_ACTOR);
     expectCode(await call('POST /api/v1/users/:id/password', { url: `/api/v1/users/${leaver.id}/password`, headers: owner }), 'USER_DISABLED');
+    expectCode(await call('POST /api/v1/users/:id/mfa/reset', { url: `/api/v1/users/${t.owner.id}/mfa/reset`, headers: owner }), 'CANNOT_RESET_SELF');
+    expectCode(await call('POST /api/v1/users/:id/mfa/reset', { url: `/api/v1/users/${leaver.id}/mfa/reset`, headers: owner }), 'USER_DISABLED');
     expectCode(await call('POST /api/v1/users/:id/devices', { url: `/api/v1/users/${leaver.id}/devices`, headers: owner, payload: { kind: 'softphone' } }), 'USER_DISABLED');
     expect((await call('POST /api/v1/users/:id/devices', { url: `/api/v1/users/${t.staff.id}/devices`, headers: owner, payload: { kind: 'softphone', sipUsername: 'front-desk' } })).statusCode).toBe(201);
     expectCode(await call('POST /api/v1/users/:id/devices', { url: `/api/v1/users/${t.staff.id}/devices`, headers: owner, payload: { kind: 'softphone', sipUsername: 'front-desk' } }), 'SIP_USERNAME_TAKEN');

@@ -1,4 +1,4 @@
-import { checkPasswordPolicy, createPasswordHasher, type PasswordPolicyViolation } from '../../auth/index.ts';
+import { checkPasswordPolicy, createPasswordHasher, describePasswordViolation } from '../../auth/index.ts';
 import { addUser, checkDisplayName, checkEmail, CLI_ACTOR, createPractice, generateSipPassword, listPractices } from '../../directory/index.ts';
 import { isTier, type Tier } from '../../policy/index.ts';
 import { defaultSipDomain } from '../../app/config.ts';
@@ -26,7 +26,7 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
   if (o.password !== undefined) {
     // The same rules as the portal's password change: length, the common-password list, no name or email in it.
     const violations = checkPasswordPolicy(o.password, { email: o.email, displayName: o.name, extraWords: o.practiceName ? [o.practiceName] : [] });
-    if (violations.length > 0) throw new CliError('WEAK_PASSWORD', `the password is not accepted: ${violations.map(describeViolation).join('; ')}`);
+    if (violations.length > 0) throw new CliError('WEAK_PASSWORD', `the password is not accepted: ${violations.map(describePasswordViolation).join('; ')}`);
   }
   // Checked before the practice is made: a refused owner must not leave an ownerless practice behind.
   try {
@@ -68,17 +68,4 @@ export async function adminCreateCommand(o: AdminCreateOptions): Promise<number>
     ]);
   }
   return 0;
-}
-
-function describeViolation(v: PasswordPolicyViolation): string {
-  switch (v.code) {
-    case 'password.too_short':
-      return `it must be at least ${v.minLength} characters`;
-    case 'password.too_long':
-      return `it must be at most ${v.maxLength} characters`;
-    case 'password.common':
-      return 'it is on the list of commonly used passwords';
-    case 'password.contains_personal_info':
-      return 'it must not contain the name or email address';
-  }
 }

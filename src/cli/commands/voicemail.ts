@@ -19,6 +19,7 @@ import { MailboxPinError, setPin } from '../../voicemail/mailbox/index.ts';
 import type { Runtime } from '../../app/runtime.ts';
 import { selectPractice, withRuntime } from '../context.ts';
 import { CliError, usageError, printJson, printLines } from '../output.ts';
+import { readSecretLine } from '../stdin.ts';
 
 interface VoicemailView {
   id: string;
@@ -145,7 +146,7 @@ export async function voicemailDeleteCommand(id: string | undefined, o: Common):
 export async function voicemailPinSetCommand(o: { extension?: string; pin?: string; practice?: string; json?: boolean; stdin?: () => Promise<string> }): Promise<number> {
   if (!o.extension) throw usageError('MISSING_ARGUMENT', 'usage: sotto voicemail pin set --extension 101 < pin.txt   (or --pin 123456)');
   checkExtensionArg(o.extension);
-  const pin = (o.pin ?? (await (o.stdin ?? readStdin)())).trim();
+  const pin = (o.pin ?? (await (o.stdin ?? (() => readSecretLine('New voicemail PIN (digits), then Enter: ')))())).trim();
   if (pin.length === 0) throw usageError('MISSING_ARGUMENT', 'no PIN given: pipe it on stdin or pass --pin');
   const out = await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
@@ -162,14 +163,4 @@ export async function voicemailPinSetCommand(o: { extension?: string; pin?: stri
   if (o.json) printJson({ voicemailBox: { id: out.boxId, extension: out.extension }, pinChanged: true });
   else printLines([`Voicemail PIN changed for extension ${out.extension}.`]);
   return 0;
-}
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('New voicemail PIN (digits), then Enter: ');
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += String(chunk);
-    if (text.includes('\n')) break;
-  }
-  return text.split('\n')[0] ?? '';
 }

@@ -6,6 +6,7 @@ import { PageHeading } from '../page-heading.tsx';
 import { Link, type UserTab } from '../router.tsx';
 import { DevicesTab } from './devices-tab.tsx';
 import { PortalPasswordSection } from './portal-password-section.tsx';
+import { SecondFactorResetSection } from './second-factor-reset-section.tsx';
 import { ROLE_LABELS } from './users-page.tsx';
 import { VoicemailTab } from './voicemail-tab.tsx';
 
@@ -64,6 +65,7 @@ export function UserPage({ userId, tab, selfId }: { userId: string; tab: UserTab
               <dd>{new Date(user.createdAt).toLocaleDateString()}</dd>
             </dl>
             {selfId !== user.id && <PortalPasswordSection userId={user.id} name={user.displayName} active={user.status === 'active'} />}
+            <SecondFactorResetSection user={user} />
           </>
         ) : tab === 'devices' ? (
           <DevicesTab userId={user.id} hasExtension={user.extension !== null} />

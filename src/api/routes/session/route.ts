@@ -7,10 +7,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  checkPasswordPolicy,
   clearSessionCookie,
   completeMfa,
+  describePasswordViolation,
   endSession,
   generateRecoveryCodes,
+  normalizePassword,
   generateTotpSecret,
   otpauthUri,
   serializeSessionCookie,
@@ -23,10 +26,13 @@ import {
 } from '../../../auth/index.ts';
 import {
   accountEmail,
+  changeOwnPassword,
   confirmTotpEnrolment,
   findPortalAccounts,
   getPortalAccount,
+  getPractice,
   getSecondFactor,
+  getUser,
   recordAuthEvent,
   replacePasswordHash,
   spendSecondFactor,
@@ -36,17 +42,18 @@ import {
 } from '../../../directory/index.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf, sessionTokenOf } from '../../principal.ts';
+import { queueSecurityNotice } from '../../security-notice.ts';
 import type { ApiDeps } from '../../server.ts';
 import { actorOf } from '../common.ts';
 import { presentSession, presentTokenPrincipal } from './presenter.ts';
-import { CodeBody, EnrolmentConfirmed, EnrolmentView, SessionView, SignInBody } from './schema.ts';
+import { CodeBody, EnrolmentConfirmed, EnrolmentView, PasswordChangeBody, PasswordChanged, SessionView, SignInBody } from './schema.ts';
 
 const INVALID = () => new ApiError('INVALID_CREDENTIALS', 'the sign-in details are not right');
 
 /** An account nobody can name in the audit log: failures against unknown emails go to the installation chain. */
 const UNKNOWN_ACCOUNT: Actor = { type: 'system', id: 'unknown-account' };
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, portal }) => {
+export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, portal, securityNotice }) => {
   const { gate, clock, throttle, hasher, totpBox } = portal;
   const cookieOptions = { secure: gate.cookieSecure, sameSite: 'Strict' as const };
 
@@ -177,6 +184,66 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { d
       await endSession(gate.sessions, p.session!.token);
       void reply.header('set-cookie', clearSessionCookie(cookieOptions));
       return reply.status(204).send(null);
+    },
+  );
+
+  // Self-service: without it no one, the owner included, could ever change
+  // their own password (an admin's reset is for someone else's). The current
+  // password is checked as at sign-in, under the same throttle, so a session
+  // left open on a shared PC cannot be turned into a stolen account.
+  app.post(
+    '/session/password',
+    {
+      config: { access: 'member', errors: ['CURRENT_PASSWORD_WRONG', 'SIGN_IN_THROTTLED', 'WEAK_PASSWORD', 'SAME_PASSWORD'] },
+      schema: {
+        tags: ['session'],
+        summary: 'Change your own portal password; your other sessions end, this one stays',
+        body: PasswordChangeBody,
+        response: { 200: PasswordChanged },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const user = await getUser(db, p.practiceId, p.userId);
+      const refused = throttle.check(user.email, req.ip);
+      if (refused) refuse(reply, refused);
+      const account = await getPortalAccount(db, p.practiceId, p.userId);
+      const storedHash = account?.passwordHash ?? null;
+      // A user who never had a password (API token only) spends the same work and fails alike.
+      const verified = storedHash !== null ? await hasher.verify(storedHash, req.body.currentPassword) : await hasher.verifyUnknownUser(req.body.currentPassword);
+      const actor = actorOf(req);
+      const wrong = async (): Promise<never> => {
+        throttle.recordFailure(user.email, req.ip);
+        await recordAuthEvent(db, p.practiceId, actor, { action: 'auth.password_change', object: { type: 'user', id: p.userId }, outcome: 'failure', details: { by: 'self', reason: 'current_password_wrong' } });
+        if (throttle.check(user.email, req.ip)?.code === 'throttle.account_locked') {
+          await recordAuthEvent(db, p.practiceId, actor, { action: 'auth.account_locked', object: { type: 'user', id: p.userId }, outcome: 'failure' });
+        }
+        throw new ApiError('CURRENT_PASSWORD_WRONG', 'the current password is not right');
+      };
+      if (!verified || storedHash === null) return wrong();
+      throttle.recordSuccess(user.email);
+      if (normalizePassword(req.body.newPassword) === normalizePassword(req.body.currentPassword)) {
+        throw new ApiError('SAME_PASSWORD', 'the new password is the one you have now; choose another');
+      }
+      const practice = await getPractice(db, p.practiceId);
+      const violations = checkPasswordPolicy(req.body.newPassword, { email: user.email, displayName: user.displayName, extraWords: [practice.name, 'sotto'] });
+      if (violations.length > 0) {
+        const reasons = violations.map(describePasswordViolation);
+        throw new ApiError('WEAK_PASSWORD', `the new password is not accepted: ${reasons.join('; ')}`, {
+          issues: violations.map((v, i) => ({ path: 'body/newPassword', rule: v.code, message: reasons[i]! })),
+        });
+      }
+      const changed = await changeOwnPassword(
+        db,
+        p.practiceId,
+        p.userId,
+        { expectedHash: storedHash, passwordHash: await hasher.hash(req.body.newPassword), keepSessionIdHash: p.session?.record.idHash ?? null },
+        actor,
+      );
+      // Changed meanwhile by someone else (an admin's reset): the password checked is no longer the one stored.
+      if (changed === null) return wrong();
+      await queueSecurityNotice(securityNotice, db, req, p.userId, 'password_changed', clock.now());
+      return changed;
     },
   );
 

@@ -35,3 +35,15 @@ export const EnrolmentView = Type.Object({
 export const EnrolmentConfirmed = Type.Object({
   recoveryCodes: Type.Array(Type.String(), { description: 'Shown once; only hashes are kept' }),
 });
+
+export const PasswordChangeBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
+    newPassword: Type.String({ minLength: 1, maxLength: 1024, description: '12 to 128 characters, not a commonly used password, not made of your name, email or the practice' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PasswordChanged = Type.Object({
+  endedSessions: Type.Integer({ minimum: 0, description: 'Your other portal sessions, ended by the change; the one it was made from stays signed in' }),
+});

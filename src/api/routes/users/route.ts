@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { addUser, disableUser, generatePortalPassword, getUser, listUsers, roleAtLeast, setPortalPassword, updateUser } from '../../../directory/index.ts';
+import { addUser, disableUser, generatePortalPassword, getUser, listUsers, resetSecondFactor, roleAtLeast, setPortalPassword, updateUser, type Role } from '../../../directory/index.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
+import { queueSecurityNotice } from '../../security-notice.ts';
 import type { ApiDeps } from '../../server.ts';
 import { actorOf, IdParams } from '../common.ts';
 import { presentUser } from './presenter.ts';
-import { CreatedUser, NewPortalPassword, NewUserBody, UserList, UserPatch, UserView } from './schema.ts';
+import { CreatedUser, NewPortalPassword, NewUserBody, SecondFactorResetView, UserList, UserPatch, UserView } from './schema.ts';
 
-export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled, portal }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled, portal, securityNotice }) => {
   app.get('/users', { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'List users', response: { 200: UserList } } }, async (req) => ({
     items: (await listUsers(db, principalOf(req).practiceId)).map(presentUser),
   }));
@@ -74,13 +75,43 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
     },
     async (req) => {
       const p = principalOf(req);
-      if (req.params.id === p.userId) throw new ApiError('CANNOT_RESET_SELF', 'you cannot reset your own password here');
+      if (req.params.id === p.userId) throw new ApiError('CANNOT_RESET_SELF', 'you cannot reset your own password here; change it under Account security');
       const target = await getUser(db, p.practiceId, req.params.id);
       // An admin resetting another admin (one who has not set up two-factor yet) could sign in as them: owners only.
-      if (roleAtLeast(target.role, 'admin') && !roleAtLeast(p.role, 'owner')) throw new ApiError('FORBIDDEN', "only an owner can reset an owner's or an admin's password");
+      refuseUnlessMayReset(p.role, target.role, 'password');
       const password = generatePortalPassword();
       const ended = await setPortalPassword(db, p.practiceId, target.id, await portal.hasher.hash(password), actorOf(req));
       return { password, ...ended };
     },
   );
+
+  // A lost phone with the recovery codes used up would otherwise lock an
+  // owner or admin out for good. The rules are the password reset's: nobody
+  // resets their own (whoever holds their session would be let past the
+  // second factor), and an admin's or owner's only by an owner.
+  app.post(
+    '/users/:id/mfa/reset',
+    {
+      config: { access: 'admin', errors: ['NOT_FOUND', 'CANNOT_RESET_SELF', 'USER_DISABLED'] },
+      schema: {
+        tags: ['users'],
+        summary: "Reset a user's two-step sign-in (lost phone): TOTP secret and recovery codes cleared, sessions ended",
+        params: IdParams,
+        response: { 200: SecondFactorResetView },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (req.params.id === p.userId) throw new ApiError('CANNOT_RESET_SELF', "you cannot reset your own two-step sign-in; another owner can, or the operator on the server");
+      const target = await getUser(db, p.practiceId, req.params.id);
+      refuseUnlessMayReset(p.role, target.role, 'two-step sign-in');
+      const done = await resetSecondFactor(db, p.practiceId, target.id, actorOf(req));
+      if (done.reset) await queueSecurityNotice(securityNotice, db, req, target.id, 'mfa_reset', portal.clock.now());
+      return done;
+    },
+  );
 };
+
+function refuseUnlessMayReset(caller: Role, target: Role, what: string): void {
+  if (roleAtLeast(target, 'admin') && !roleAtLeast(caller, 'owner')) throw new ApiError('FORBIDDEN', `only an owner can reset an owner's or an admin's ${what}`);
+}

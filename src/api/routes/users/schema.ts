@@ -41,3 +41,9 @@ export const NewPortalPassword = Type.Object({
   endedSessions: Type.Integer({ minimum: 0, description: "The user's portal sessions ended by the change" }),
   revokedTokens: Type.Integer({ minimum: 0, description: "The user's API tokens revoked by the change (a reset is what one does about a credential one no longer trusts)" }),
 });
+
+export const SecondFactorResetView = Type.Object({
+  reset: Type.Boolean({ description: 'False when the user had no two-step sign-in set up: nothing was changed or recorded' }),
+  endedSessions: Type.Integer({ minimum: 0, description: "The user's portal sessions ended by the reset" }),
+  recoveryCodesCleared: Type.Integer({ minimum: 0, description: 'Recovery codes that no longer work, used or not' }),
+});
