@@ -177,9 +177,53 @@ export function listenToSession(l: SessionListener | null): void {
   listener = l;
 }
 
+/**
+ * Where a sign-in waiting for its code keeps its CSRF token across a reload
+ * (this tab only): GET /session answers such a session 401 MFA_REQUIRED,
+ * without the token the code step must send.
+ */
+const PENDING_SIGN_IN = 'sotto.pending-sign-in';
+
+interface TabStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** The tab's sessionStorage; undefined outside a browser (this module is unit-tested under Node too). */
+const tabStorage = (): TabStorage | undefined => (globalThis as { sessionStorage?: TabStorage }).sessionStorage;
+
 /** Remembers the CSRF token of the current session; null after sign-out. */
 export function rememberSession(session: SessionView | null): void {
   csrfToken = session?.csrfToken ?? null;
+  try {
+    if (session?.stage === 'mfa_pending' && session.csrfToken) tabStorage()?.setItem(PENDING_SIGN_IN, session.csrfToken);
+    else tabStorage()?.removeItem(PENDING_SIGN_IN);
+  } catch {
+    // Storage refused (a private window's quota): a reload then starts over at the password.
+  }
+}
+
+/** The sign-in this tab left at its code step, to resume after a reload; null when there is none. */
+export function pendingSignIn(): SessionView | null {
+  let token: string | null = null;
+  try {
+    token = tabStorage()?.getItem(PENDING_SIGN_IN) ?? null;
+  } catch {
+    return null;
+  }
+  if (!token) return null;
+  return {
+    stage: 'mfa_pending',
+    via: 'session',
+    user: null,
+    mfaEnrolled: true,
+    mfaEnrolmentRequired: false,
+    idleTimeoutMinutes: null,
+    idleExpiresAt: null,
+    absoluteExpiresAt: null,
+    csrfToken: token,
+  };
 }
 
 export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
