@@ -133,6 +133,8 @@ export interface VoicemailItem {
   heard: boolean;
   partial: boolean;
   transcript: { text: string; engine: string } | null;
+  /** Set when the caller reads this message by break-glass alone: read-only to them, until this time. */
+  breakGlassUntil: string | null;
 }
 
 /** A refusal from the API, with its stable code (see src/api/errors.ts). */
