@@ -179,3 +179,72 @@ export function contrastProblems(page: Page): Promise<string[]> {
 export function focusIsOnHeading(page: Page): Promise<boolean> {
   return page.locator('body').evaluate((body) => body.ownerDocument.activeElement?.tagName === 'H1');
 }
+
+/**
+ * Tabs through the page (up to `maxStops` stops) and returns each stop whose
+ * focus ring is missing or under WCAG 2.1 1.4.11's 3:1 against the
+ * background around the control (the ring is drawn outside it, on its
+ * parent's background).
+ */
+export async function focusRingProblems(page: Page, maxStops = 80): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const blur = () =>
+    page.locator('body').evaluate((body) => {
+      const active = body.ownerDocument.activeElement;
+      if (active && active !== body) active.blur();
+    });
+  await blur();
+  for (let i = 0; i < maxStops; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.locator('body').evaluate((body) => {
+      const doc = body.ownerDocument;
+      const el = doc.activeElement;
+      if (!el || el === body) return null;
+      const style = (e: unknown) => doc.defaultView.getComputedStyle(e);
+      const parse = (c: string): [number, number, number, number] => {
+        const m = /rgba?\(([^)]+)\)/.exec(c);
+        if (!m) return [0, 0, 0, 0];
+        const p = m[1]!.split(',').map((x) => parseFloat(x));
+        return [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0, p[3] ?? 1];
+      };
+      const lum = (rgb: number[]) => {
+        const f = (v: number) => {
+          const x = v / 255;
+          return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * f(rgb[0]!) + 0.7152 * f(rgb[1]!) + 0.0722 * f(rgb[2]!);
+      };
+      let bg: [number, number, number] = [255, 255, 255];
+      for (let e = el.parentElement; e; e = e.parentElement) {
+        const [r, g, b, a] = parse(style(e).backgroundColor);
+        if (a > 0.5) {
+          bg = [r, g, b];
+          break;
+        }
+      }
+      const st = style(el);
+      const ring = parse(st.outlineColor);
+      const [l1, l2] = [lum(ring), lum(bg)].sort((x, y) => y - x) as [number, number];
+      const name = `${String(el.tagName).toLowerCase()} "${String(el.textContent || el.getAttribute('aria-label') || el.id || '').trim().slice(0, 30)}"`;
+      const key = `${name}#${Array.prototype.indexOf.call(doc.querySelectorAll('*'), el)}`;
+      return { key, name, visible: st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2 && ring[3] > 0.5, ratio: (l1 + 0.05) / (l2 + 0.05) };
+    });
+    if (stop === null) continue;
+    if (seen.has(stop.key)) break;
+    seen.add(stop.key);
+    if (!stop.visible) out.push(`${stop.name}: no focus ring`);
+    else if (stop.ratio < 3) out.push(`${stop.name}: focus ring ${stop.ratio.toFixed(2)}:1`);
+  }
+  // The walk ends back on the first stop, the skip link, which would cover the top bar.
+  await blur();
+  return out;
+}
+
+/** What has keyboard focus: tag, id and text, for assertions that read like what a user would notice. */
+export function focused(page: Page): Promise<{ tag: string; id: string; text: string }> {
+  return page.locator('body').evaluate((body) => {
+    const el = body.ownerDocument.activeElement;
+    return { tag: String(el?.tagName ?? '').toLowerCase(), id: String(el?.id ?? ''), text: String(el?.textContent ?? '').trim() };
+  });
+}

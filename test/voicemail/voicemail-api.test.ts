@@ -23,7 +23,8 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     const m = await leaveMessage(t.voicemail.store, box);
     const own = await get('/api/v1/voicemails', t.staffToken);
     expect(own.json().items.map((i: { id: string }) => i.id)).toContain(m.id);
-    expect(own.json().items[0]).toMatchObject({ extension: '101', heard: false, partial: false, transcript: null, durationMs: 2000 });
+    // Read as the box's owner: no break-glass, so nothing read-only.
+    expect(own.json().items[0]).toMatchObject({ extension: '101', heard: false, partial: false, transcript: null, durationMs: 2000, breakGlassUntil: null });
     expect((await get('/api/v1/voicemails', t.ownerToken)).json().items).toEqual([]);
     expect((await get(`/api/v1/voicemails/${m.id}`, t.ownerToken)).json().error.code).toBe('VOICEMAIL_NOT_FOUND');
 
@@ -107,6 +108,11 @@ describe.each(DIALECTS)('voicemail API on %s', (dialect) => {
     expect(opened.statusCode, opened.body).toBe(201);
     const list = await get('/api/v1/voicemails', token);
     expect(list.json().items.map((i: { id: string }) => i.id)).toContain(m.id);
+    // The reader is told the access is break-glass (read-only) and when it ends, on the list and on the message.
+    const expiresAt: string = opened.json().expiresAt;
+    expect(list.json().items.find((i: { id: string }) => i.id === m.id)).toMatchObject({ breakGlassUntil: expiresAt });
+    expect((await get(`/api/v1/voicemails/${m.id}`, token)).json()).toMatchObject({ id: m.id, breakGlassUntil: expiresAt });
+    expect((await get(`/api/v1/voicemails/${m.id}`, t.staffToken)).json()).toMatchObject({ id: m.id, breakGlassUntil: null });
     const listed = await t.handle.db.selectFrom('audit_events').select('details').where('action', '=', 'voicemail.list').where('actor_id', '=', user.id).executeTakeFirstOrThrow();
     expect(String(listed.details)).toContain(m.id);
     expect(String(listed.details)).toContain(opened.json().id);

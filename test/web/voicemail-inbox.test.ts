@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, type VoicemailItem } from '../../web/src/api.ts';
 import { afterDelete, formatDuration, inboxStateOf, inboxStateOfError, spokenDuration, transcriptCaption, unheardCount, withHeard, without } from '../../web/src/voicemail-inbox.ts';
 
-const vm = (id: string, receivedAt: string, heard = false): VoicemailItem => ({ id, extension: '101', receivedAt, durationMs: 12_000, heard, partial: false, transcript: null });
+const vm = (id: string, receivedAt: string, heard = false): VoicemailItem => ({ id, extension: '101', receivedAt, durationMs: 12_000, heard, partial: false, transcript: null, breakGlassUntil: null });
 const describeError = (e: unknown) => (e instanceof Error ? e.message : 'unreachable');
 
 describe('voicemail inbox state', () => {

@@ -133,6 +133,8 @@ export interface VoicemailItem {
   heard: boolean;
   partial: boolean;
   transcript: { text: string; engine: string } | null;
+  /** Set when the caller reads this message by break-glass alone: read-only to them, until this time. */
+  breakGlassUntil: string | null;
 }
 
 /** A refusal from the API, with its stable code (see src/api/errors.ts). */
@@ -141,10 +143,27 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error's details: `issues` ({ path, rule, message }) or `field` name what was refused. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** An answer without Sotto's error body (a proxy's page, a crash): what can be said without guessing. */
+function unexplained(status: number): string {
+  if (status >= 500) return `Sotto hit an error (${status}); try again, and if it persists check the server log.`;
+  return `Sotto refused the request (${status}) without saying why.`;
+}
+
+/** A refusal from its response: the API's { error: { code, message, details } }, else the status in words. */
+async function refusal(res: Response): Promise<ApiError> {
+  const payload: unknown = await res.json().catch(() => null);
+  const error = (payload as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  if (typeof error?.code !== 'string' || typeof error.message !== 'string') return new ApiError(res.status, 'HTTP_' + res.status, unexplained(res.status));
+  const details = typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : undefined;
+  return new ApiError(res.status, error.code, error.message, details);
 }
 
 let csrfToken: string | null = null;
@@ -160,9 +179,53 @@ export function listenToSession(l: SessionListener | null): void {
   listener = l;
 }
 
+/**
+ * Where a sign-in waiting for its code keeps its CSRF token across a reload
+ * (this tab only): GET /session answers such a session 401 MFA_REQUIRED,
+ * without the token the code step must send.
+ */
+const PENDING_SIGN_IN = 'sotto.pending-sign-in';
+
+interface TabStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** The tab's sessionStorage; undefined outside a browser (this module is unit-tested under Node too). */
+const tabStorage = (): TabStorage | undefined => (globalThis as { sessionStorage?: TabStorage }).sessionStorage;
+
 /** Remembers the CSRF token of the current session; null after sign-out. */
 export function rememberSession(session: SessionView | null): void {
   csrfToken = session?.csrfToken ?? null;
+  try {
+    if (session?.stage === 'mfa_pending' && session.csrfToken) tabStorage()?.setItem(PENDING_SIGN_IN, session.csrfToken);
+    else tabStorage()?.removeItem(PENDING_SIGN_IN);
+  } catch {
+    // Storage refused (a private window's quota): a reload then starts over at the password.
+  }
+}
+
+/** The sign-in this tab left at its code step, to resume after a reload; null when there is none. */
+export function pendingSignIn(): SessionView | null {
+  let token: string | null = null;
+  try {
+    token = tabStorage()?.getItem(PENDING_SIGN_IN) ?? null;
+  } catch {
+    return null;
+  }
+  if (!token) return null;
+  return {
+    stage: 'mfa_pending',
+    via: 'session',
+    user: null,
+    mfaEnrolled: true,
+    mfaEnrolmentRequired: false,
+    idleTimeoutMinutes: null,
+    idleExpiresAt: null,
+    absoluteExpiresAt: null,
+    csrfToken: token,
+  };
 }
 
 export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
@@ -178,13 +241,9 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: 
   // Sign-in's own refusals are 401s too; only elsewhere does 401 mean the session ended.
   if (res.status === 401 && !path.startsWith('/session')) listener?.onSessionEnded();
   else if (res.ok) listener?.onActivity();
+  if (!res.ok) throw await refusal(res);
   if (res.status === 204) return undefined as T;
-  const payload: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, error?.code ?? 'HTTP_' + res.status, error?.message ?? `the server answered ${res.status}`);
-  }
-  return payload as T;
+  return (await res.json().catch(() => null)) as T;
 }
 
 /** Words for a failure, fit to show a user. */
@@ -201,11 +260,7 @@ export function describeError(e: unknown): string {
 export async function fetchAudio(path: string): Promise<string> {
   const res = await fetch(`/api/v1${path}`, { headers: { accept: 'audio/wav' }, credentials: 'same-origin' });
   if (res.status === 401) listener?.onSessionEnded();
-  if (!res.ok) {
-    const payload: unknown = await res.json().catch(() => null);
-    const error = (payload as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, error?.code ?? 'HTTP_' + res.status, error?.message ?? `the server answered ${res.status}`);
-  }
+  if (!res.ok) throw await refusal(res);
   listener?.onActivity();
   return URL.createObjectURL(await res.blob());
 }

@@ -3,13 +3,28 @@
 // what to type into the phone; leaving the tab or pressing "Done" forgets it.
 // Disabling a device ends its registrations at once, after a confirmation.
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
-import { api, describeError, type CreatedDevice, type DeviceKind, type DeviceView } from '../api.ts';
+import { api, ApiError, describeError, type CreatedDevice, type DeviceKind, type DeviceView } from '../api.ts';
 import { DEVICE_KIND_LABELS, registrationSettings, registrationText } from '../device-registration.ts';
+import { problemAttributes, refusedField } from '../field-errors.ts';
+import { useFocusAfterRender } from '../focus-after.ts';
 import { Notices } from '../notices.tsx';
 
 const KINDS = Object.keys(DEVICE_KIND_LABELS) as DeviceKind[];
 
-export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtension: boolean }) {
+type DeviceField = 'label' | 'sipUsername';
+
+/** The words for a field the API refused, said as the person at the form needs them (the API's own are for developers). */
+function fieldProblem(field: DeviceField, code: string): string {
+  if (field === 'sipUsername') {
+    return code === 'SIP_USERNAME_TAKEN'
+      ? 'Another device already uses this SIP username. Choose another, or leave it empty to use the extension number.'
+      : 'Use letters, digits, dots, dashes and underscores (up to 64), starting with a letter or digit.';
+  }
+  return 'Write the label as one line of plain text (up to 80 characters), without control characters or text-direction marks.';
+}
+
+/** `active`: a disabled user can have no device added (the server refuses it). */
+export function DevicesTab({ userId, hasExtension, active = true }: { userId: string; hasExtension: boolean; active?: boolean }) {
   const [devices, setDevices] = useState<DeviceView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -19,6 +34,9 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
   const [kind, setKind] = useState<DeviceKind>('desk_phone');
   const [label, setLabel] = useState('');
   const [sipUsername, setSipUsername] = useState('');
+  const [problems, setProblems] = useState<Partial<Record<DeviceField, string>>>({});
+  const errorLine = useRef<HTMLParagraphElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const credentialsHeading = useRef<HTMLHeadingElement>(null);
   const addHeading = useRef<HTMLHeadingElement>(null);
   const path = `/users/${encodeURIComponent(userId)}/devices`;
@@ -35,9 +53,11 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
 
   async function add(e: FormEvent) {
     e.preventDefault();
+    if (busy || !hasExtension || !active || created !== null) return;
     setBusy(true);
     setError(null);
     setStatus(null);
+    setProblems({});
     try {
       const body = { kind, ...(label.trim() ? { label: label.trim() } : {}), ...(sipUsername.trim() ? { sipUsername: sipUsername.trim() } : {}) };
       const r = await api<CreatedDevice>('POST', path, body);
@@ -46,7 +66,14 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
       setLabel('');
       setSipUsername('');
     } catch (err) {
-      setError(describeError(err));
+      const field = refusedField(err);
+      if (field === 'label' || field === 'sipUsername') {
+        setProblems({ [field]: fieldProblem(field, err instanceof ApiError ? err.code : '') });
+        focusAfterRender(() => document.getElementById(field === 'label' ? 'device-label' : 'device-username'));
+      } else {
+        setError(describeError(err));
+        focusAfterRender(() => errorLine.current);
+      }
     } finally {
       setBusy(false);
     }
@@ -64,9 +91,16 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
       document.getElementById(`device-${d.id}`)?.focus();
     } catch (err) {
       setError(describeError(err));
+      focusAfterRender(() => errorLine.current);
     } finally {
       setBusy(false);
     }
+  }
+
+  /** The confirmation closes: the keyboard returns to the row's Disable button that opened it. */
+  function keep(device: DeviceView) {
+    setConfirming(null);
+    focusAfterRender(() => document.getElementById(`device-disable-${device.id}`));
   }
 
   function done() {
@@ -78,7 +112,7 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
   return (
     <>
       <h2 id="tab-heading">Devices</h2>
-      <Notices error={error} status={status} />
+      <Notices error={error} status={status} errorRef={errorLine} />
       {created && <Credentials created={created} headingRef={credentialsHeading} onDone={done} />}
       {devices === null && !error && <p>Loading devices…</p>}
       {devices && devices.length === 0 && <p>No devices yet. Add the user's desk phone, softphone or analog adapter below.</p>}
@@ -117,12 +151,12 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
                           <button type="button" className="danger" disabled={busy} onClick={() => void disable(d)} autoFocus>
                             Yes, disable
                           </button>
-                          <button type="button" className="secondary" disabled={busy} onClick={() => setConfirming(null)}>
+                          <button type="button" className="secondary" disabled={busy} onClick={() => keep(d)}>
                             Cancel
                           </button>
                         </div>
                       ) : (
-                        <button type="button" className="secondary" aria-label={`Disable ${d.label}`} onClick={() => setConfirming(d.id)}>
+                        <button type="button" className="secondary" id={`device-disable-${d.id}`} aria-label={`Disable ${d.label}`} onClick={() => setConfirming(d.id)}>
                           Disable
                         </button>
                       ))}
@@ -137,7 +171,11 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
         <h3 id="add-device-heading" ref={addHeading} tabIndex={-1}>
           Add a device
         </h3>
-        {!hasExtension && <p className="notice">This user has no extension yet; give them one before adding a device.</p>}
+        {!active ? (
+          <p className="notice">This user is disabled: a disabled user cannot have a device added.</p>
+        ) : (
+          !hasExtension && <p className="notice">This user has no extension yet; give them one before adding a device.</p>
+        )}
         <div className="field-row">
           <div className="field">
             <label htmlFor="device-kind">Kind</label>
@@ -151,7 +189,21 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
           </div>
           <div className="field">
             <label htmlFor="device-label">Label</label>
-            <input id="device-label" value={label} maxLength={80} onChange={(e) => setLabel(e.target.value)} aria-describedby="device-label-help" />
+            <input
+              id="device-label"
+              value={label}
+              maxLength={80}
+              onChange={(e) => {
+                setLabel(e.target.value);
+                setProblems({ ...problems, label: undefined });
+              }}
+              {...problemAttributes('device-label', problems.label, 'device-label-help')}
+            />
+            {problems.label && (
+              <p id="device-label-problem" className="field-problem">
+                {problems.label}
+              </p>
+            )}
             <p id="device-label-help" className="help">
               Where the phone is, e.g. "Front desk". Do not use patient names.
             </p>
@@ -163,15 +215,23 @@ export function DevicesTab({ userId, hasExtension }: { userId: string; hasExtens
               value={sipUsername}
               maxLength={64}
               pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}"
-              onChange={(e) => setSipUsername(e.target.value)}
-              aria-describedby="device-username-help"
+              onChange={(e) => {
+                setSipUsername(e.target.value);
+                setProblems({ ...problems, sipUsername: undefined });
+              }}
+              {...problemAttributes('device-username', problems.sipUsername, 'device-username-help')}
             />
+            {problems.sipUsername && (
+              <p id="device-username-problem" className="field-problem">
+                {problems.sipUsername}
+              </p>
+            )}
             <p id="device-username-help" className="help">
               Optional. Leave empty for the extension number (a second phone gets "-2").
             </p>
           </div>
         </div>
-        <button type="submit" disabled={busy || !hasExtension || created !== null}>
+        <button type="submit" disabled={!hasExtension || !active || created !== null} aria-disabled={busy}>
           {busy ? 'Adding…' : 'Add device'}
         </button>
       </form>

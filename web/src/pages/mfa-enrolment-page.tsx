@@ -30,6 +30,7 @@ export function MfaEnrolmentPage({ onDone }: { onDone: () => void }) {
 
   async function confirm(e: FormEvent) {
     e.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -46,7 +47,8 @@ export function MfaEnrolmentPage({ onDone }: { onDone: () => void }) {
   if (recoveryCodes) {
     return (
       <>
-        <PageHeading>Two-factor sign-in is on</PageHeading>
+        {/* Its own key: a new heading, so it mounts and takes focus (the set-up heading it replaces had it). */}
+        <PageHeading key="enrolled">Two-factor sign-in is on</PageHeading>
         <p>Keep these recovery codes somewhere safe, away from your phone. Each works once, if the phone is lost. They are not shown again.</p>
         <ul className="recovery-codes" aria-label="Recovery codes">
           {recoveryCodes.map((c) => (
@@ -91,7 +93,7 @@ export function MfaEnrolmentPage({ onDone }: { onDone: () => void }) {
               </div>
             </li>
           </ol>
-          <button type="submit" disabled={busy}>
+          <button type="submit" aria-disabled={busy}>
             {busy ? 'Checking…' : 'Turn on two-factor sign-in'}
           </button>
         </form>

@@ -3,11 +3,19 @@
 // owner could ever open the voicemail inbox the notice emails link to. The
 // new password is shown once (only its argon2id hash is kept) and the
 // user's open sessions end.
-import { useRef, useState } from 'react';
-import { api, describeError } from '../api.ts';
+import { useContext, useRef, useState } from 'react';
+import { api, describeError, type Role } from '../api.ts';
 import { Notices } from '../notices.tsx';
+import { SessionContext } from '../session-context.ts';
 
-export function PortalPasswordSection({ userId, name, active }: { userId: string; name: string; active: boolean }) {
+/** The server's rule (POST /users/{id}/password): an owner's or an admin's password is reset by an owner only. */
+export function mayResetPortalPassword(viewer: Role | undefined, target: Role): boolean {
+  return (target !== 'owner' && target !== 'admin') || viewer === 'owner';
+}
+
+/** `role`: the user's, which decides who may give them a password. */
+export function PortalPasswordSection({ userId, name, role, active }: { userId: string; name: string; role: Role; active: boolean }) {
+  const viewer = useContext(SessionContext);
   const [confirming, setConfirming] = useState(false);
   const [password, setPassword] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -62,6 +70,8 @@ export function PortalPasswordSection({ userId, name, active }: { userId: string
             </button>
           </div>
         </div>
+      ) : !mayResetPortalPassword(viewer?.user?.role, role) ? (
+        <p className="help">Only an owner can give an owner or an administrator a new password.</p>
       ) : (
         <>
           <p className="help">A new password replaces the old one at once and signs {name} out everywhere.</p>

@@ -2,8 +2,9 @@
 // the server, how the practice and its users have it, the risk in plain
 // words and what to do; the platform safeguards; one button back to the
 // HIPAA-safe defaults.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, describeError, type Decision, type PostureItem, type PostureView } from '../api.ts';
+import { useFocusAfterRender } from '../focus-after.ts';
 import { PageHeading } from '../page-heading.tsx';
 import { Notices } from '../notices.tsx';
 
@@ -25,6 +26,10 @@ export function PosturePage() {
   const [status, setStatus] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const start = useRef<HTMLButtonElement>(null);
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const errorLine = useRef<HTMLParagraphElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   useEffect(() => {
     api<PostureView>('GET', '/compliance/posture')
@@ -33,23 +38,32 @@ export function PosturePage() {
   }, []);
 
   async function applySafeDefaults() {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
       setPosture(await api<PostureView>('POST', '/compliance/apply-safe-defaults'));
       setStatus('Safe defaults applied to the practice and every user.');
       setConfirming(false);
+      // The confirmation is gone: the keyboard goes to what happened.
+      focusAfterRender(() => statusLine.current);
     } catch (e) {
       setError(describeError(e));
+      focusAfterRender(() => errorLine.current);
     } finally {
       setBusy(false);
     }
   }
 
+  function cancel() {
+    setConfirming(false);
+    focusAfterRender(() => start.current);
+  }
+
   return (
     <>
       <PageHeading>HIPAA posture</PageHeading>
-      <Notices error={error} status={status} />
+      <Notices error={error} status={status} errorRef={errorLine} statusRef={statusLine} />
       {posture === null && !error && <p>Loading…</p>}
       {posture && (
         <>
@@ -61,15 +75,16 @@ export function PosturePage() {
             <p>Switches every feature that sends PHI off this server back off, for the practice and for every user. Retention periods are kept.</p>
             {confirming ? (
               <div className="actions" role="group" aria-label="Confirm safe defaults">
-                <button type="button" className="danger" disabled={busy} onClick={applySafeDefaults}>
+                {/* The button that opened the confirmation is gone: the keyboard goes to the choice it asks for. */}
+                <button type="button" className="danger" aria-disabled={busy} autoFocus onClick={() => void applySafeDefaults()}>
                   {busy ? 'Applying…' : 'Yes, apply safe defaults'}
                 </button>
-                <button type="button" className="secondary" disabled={busy} onClick={() => setConfirming(false)}>
+                <button type="button" className="secondary" disabled={busy} onClick={cancel}>
                   Cancel
                 </button>
               </div>
             ) : (
-              <button type="button" onClick={() => setConfirming(true)}>
+              <button type="button" ref={start} onClick={() => setConfirming(true)}>
                 Apply safe defaults
               </button>
             )}

@@ -1,7 +1,9 @@
 // Practice settings: the plan, the practice-wide switches each with its risk
 // in plain words, and how long each kind of record is kept.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, describeError, type Role } from '../api.ts';
+import { problemAttributes, refusedField } from '../field-errors.ts';
+import { useFocusAfterRender } from '../focus-after.ts';
 import { PageHeading } from '../page-heading.tsx';
 
 type Switch =
@@ -66,6 +68,20 @@ const RETENTION: Array<{ key: RetentionKey; label: string }> = [
   { key: 'auditDays', label: 'Audit log' },
 ];
 
+/** HIPAA keeps audit records six years (45 CFR 164.316(b)(2)); the server refuses less: AUDIT_RETENTION_FLOOR_DAYS, 6 x 366. */
+const AUDIT_FLOOR_DAYS = 6 * 366;
+const MAX_DAYS = 36500;
+const minDays = (key: RetentionKey): number => (key === 'auditDays' ? AUDIT_FLOOR_DAYS : 1);
+
+/** What is wrong with a retention period, in words for the field, or null. */
+function retentionProblem(key: RetentionKey, days: number): string | null {
+  if (key === 'auditDays' && Number.isInteger(days) && days < AUDIT_FLOOR_DAYS) {
+    return `Keep the audit log at least ${AUDIT_FLOOR_DAYS} days (six years): HIPAA requires it.`;
+  }
+  if (!Number.isInteger(days) || days < minDays(key) || days > MAX_DAYS) return `Enter a whole number of days from ${minDays(key)} to ${MAX_DAYS}.`;
+  return null;
+}
+
 export function PracticePage({ role }: { role: Role | undefined }) {
   const [practice, setPractice] = useState<Practice | null>(null);
   const [saved, setSaved] = useState<Policy | null>(null);
@@ -74,6 +90,12 @@ export function PracticePage({ role }: { role: Role | undefined }) {
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [tierDraft, setTierDraft] = useState<Tier | null>(null);
+  const [planStatus, setPlanStatus] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Partial<Record<RetentionKey, string>>>({});
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const planStatusLine = useRef<HTMLParagraphElement>(null);
+  const errorLine = useRef<HTMLParagraphElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   useEffect(() => {
     Promise.all([api<Practice>('GET', '/practice'), api<Policy>('GET', '/policy')])
@@ -88,7 +110,20 @@ export function PracticePage({ role }: { role: Role | undefined }) {
 
   async function save(e: FormEvent) {
     e.preventDefault();
-    if (!saved || !draft) return;
+    if (!saved || !draft || busy) return;
+    // The server's rules, checked here first so each problem shows at its field.
+    const found: Partial<Record<RetentionKey, string>> = {};
+    for (const r of RETENTION) {
+      const problem = draft.retention[r.key] === saved.retention[r.key] ? null : retentionProblem(r.key, draft.retention[r.key]);
+      if (problem) found[r.key] = problem;
+    }
+    setProblems(found);
+    const firstProblem = RETENTION.find((r) => found[r.key]);
+    if (firstProblem) {
+      setStatus('Not saved: correct the highlighted field.');
+      focusAfterRender(() => document.getElementById(`retention-${firstProblem.key}`));
+      return;
+    }
     const patch: Record<string, unknown> = {};
     for (const s of SWITCHES) if (draft[s.key] !== saved[s.key]) patch[s.key] = draft[s.key];
     const retention = Object.fromEntries(RETENTION.filter((r) => draft.retention[r.key] !== saved.retention[r.key]).map((r) => [r.key, draft.retention[r.key]]));
@@ -105,8 +140,18 @@ export function PracticePage({ role }: { role: Role | undefined }) {
       setSaved(policy);
       setDraft(policy);
       setStatus('Practice settings saved.');
+      focusAfterRender(() => statusLine.current);
     } catch (err) {
-      setError(describeError(err));
+      const field = refusedField(err);
+      const key = RETENTION.find((r) => field === `retention.${r.key}`)?.key;
+      if (key) {
+        setProblems({ [key]: retentionProblem(key, draft.retention[key]) ?? describeError(err) });
+        setStatus('Not saved: correct the highlighted field.');
+        focusAfterRender(() => document.getElementById(`retention-${key}`));
+      } else {
+        setError(describeError(err));
+        focusAfterRender(() => errorLine.current);
+      }
     } finally {
       setBusy(false);
     }
@@ -116,14 +161,21 @@ export function PracticePage({ role }: { role: Role | undefined }) {
     if (!practice || !tierDraft || tierDraft === practice.tier) return;
     setBusy(true);
     setError(null);
-    setStatus(null);
+    setPlanStatus(null);
     try {
       const p = await api<Practice>('PATCH', '/practice', { tier: tierDraft });
       setPractice(p);
       setTierDraft(p.tier);
-      setStatus(`The plan is now ${TIER_LABELS[p.tier]}.`);
+      // A plan change turns off the switches the new plan leaves out: what is shown and saved next comes from the server, not the old page.
+      const policy = await api<Policy>('GET', '/policy');
+      setSaved(policy);
+      setDraft(policy);
+      setProblems({});
+      setPlanStatus(`The plan is now ${TIER_LABELS[p.tier]}.`);
+      focusAfterRender(() => planStatusLine.current);
     } catch (err) {
       setError(describeError(err));
+      focusAfterRender(() => errorLine.current);
     } finally {
       setBusy(false);
     }
@@ -136,13 +188,14 @@ export function PracticePage({ role }: { role: Role | undefined }) {
     <>
       <PageHeading>Practice settings</PageHeading>
       {error && (
-        <p className="notice error" role="alert">
+        <p className="notice error" role="alert" tabIndex={-1} ref={errorLine}>
           {error}
         </p>
       )}
       {(!practice || !draft) && !error && <p>Loading…</p>}
       {practice && draft && (
-        <form onSubmit={save}>
+        // noValidate: the browser's own check would stop Save with a bubble that leaves no mark on the field; save() checks instead.
+        <form onSubmit={save} noValidate>
           <p className="summary">
             {practice.name}, on the <strong>{TIER_LABELS[practice.tier]}</strong> plan.
           </p>
@@ -174,6 +227,9 @@ export function PracticePage({ role }: { role: Role | undefined }) {
                 <button type="button" className="secondary" disabled={busy || tierDraft === practice.tier} onClick={() => void changePlan()}>
                   Change plan
                 </button>
+                <p role="status" className="status" tabIndex={-1} ref={planStatusLine}>
+                  {planStatus}
+                </p>
               </div>
             )}
           </fieldset>
@@ -212,22 +268,32 @@ export function PracticePage({ role }: { role: Role | undefined }) {
                   <input
                     id={`retention-${r.key}`}
                     type="number"
-                    min={1}
-                    max={36500}
+                    min={minDays(r.key)}
+                    max={MAX_DAYS}
+                    step={1}
                     required
-                    disabled={busy}
-                    value={draft.retention[r.key]}
-                    onChange={(e) => setDraft({ ...draft, retention: { ...draft.retention, [r.key]: e.target.valueAsNumber } })}
+                    readOnly={busy}
+                    value={Number.isNaN(draft.retention[r.key]) ? '' : draft.retention[r.key]}
+                    {...problemAttributes(`retention-${r.key}`, problems[r.key])}
+                    onChange={(e) => {
+                      setDraft({ ...draft, retention: { ...draft.retention, [r.key]: e.target.valueAsNumber } });
+                      if (problems[r.key]) setProblems({ ...problems, [r.key]: undefined });
+                    }}
                   />
+                  {problems[r.key] && (
+                    <p id={`retention-${r.key}-problem`} className="field-problem">
+                      {problems[r.key]}
+                    </p>
+                  )}
                 </div>
               ))}
             </div>
           </fieldset>
           <div className="actions">
-            <button type="submit" disabled={busy}>
+            <button type="submit" aria-disabled={busy}>
               {busy ? 'Saving…' : 'Save'}
             </button>
-            <p role="status" className="status">
+            <p role="status" className="status" tabIndex={-1} ref={statusLine}>
               {status}
             </p>
           </div>

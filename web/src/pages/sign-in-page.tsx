@@ -1,13 +1,17 @@
 // Sign-in in two steps, as the API has them: email and password
 // (POST /session), then the code from the authenticator app
-// (POST /session/mfa). A reload between the steps resumes at the code.
+// (POST /session/mfa). A reload between the steps resumes at the code (the
+// shell finds the pending sign-in, api.ts pendingSignIn); "Use another
+// account" goes back to the password.
 import { useState, type FormEvent } from 'react';
 import { api, describeError, rememberSession, type SessionView } from '../api.ts';
+import { useFocusAfterRender } from '../focus-after.ts';
 import { PageHeading } from '../page-heading.tsx';
 
 interface Props {
   /** A session waiting for its second factor, if the page was reloaded mid-sign-in. */
   pending: SessionView | null;
+  /** Why the sign-in page is showing (signed out, session ended); it gives way to what happens next. */
   notice: string | null;
   onSignedIn: (session: SessionView) => void;
 }
@@ -19,11 +23,15 @@ export function SignInPage({ pending, notice, onSignedIn }: Props) {
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [noticeShown, setNoticeShown] = useState(true);
+  const focusAfterRender = useFocusAfterRender();
 
   async function submitPassword(e: FormEvent) {
     e.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
+    setNoticeShown(false);
     try {
       const s = await api<SessionView>('POST', '/session', { email, password });
       rememberSession(s);
@@ -39,8 +47,10 @@ export function SignInPage({ pending, notice, onSignedIn }: Props) {
 
   async function submitCode(e: FormEvent) {
     e.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
+    setNoticeShown(false);
     try {
       const s = await api<SessionView>('POST', '/session/mfa', { code: code.replace(/\s+/g, '') });
       onSignedIn(s);
@@ -52,10 +62,20 @@ export function SignInPage({ pending, notice, onSignedIn }: Props) {
     }
   }
 
+  /** Back to email and password: the pending sign-in is dropped here, and the next one replaces it on the server. */
+  function startOver() {
+    rememberSession(null);
+    setCode('');
+    setError(null);
+    setNoticeShown(false);
+    setStep('password');
+    focusAfterRender(() => document.getElementById('email'));
+  }
+
   return (
     <main id="main" className="sign-in">
       <PageHeading>Sign in to Sotto</PageHeading>
-      {notice && (
+      {notice && noticeShown && (
         <p className="notice" role="status">
           {notice}
         </p>
@@ -75,7 +95,7 @@ export function SignInPage({ pending, notice, onSignedIn }: Props) {
             <label htmlFor="password">Password</label>
             <input id="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
           </div>
-          <button type="submit" disabled={busy}>
+          <button type="submit" aria-disabled={busy}>
             {busy ? 'Checking…' : 'Continue'}
           </button>
         </form>
@@ -99,9 +119,14 @@ export function SignInPage({ pending, notice, onSignedIn }: Props) {
               The 6-digit code from your authenticator app, or one of your recovery codes.
             </p>
           </div>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Checking…' : 'Sign in'}
-          </button>
+          <div className="actions">
+            <button type="submit" aria-disabled={busy}>
+              {busy ? 'Checking…' : 'Sign in'}
+            </button>
+            <button type="button" className="secondary" onClick={startOver}>
+              Use another account
+            </button>
+          </div>
         </form>
       )}
     </main>

@@ -64,11 +64,11 @@ export function UserPage({ userId, tab, selfId }: { userId: string; tab: UserTab
               <dt>Added</dt>
               <dd>{new Date(user.createdAt).toLocaleDateString()}</dd>
             </dl>
-            {selfId !== user.id && <PortalPasswordSection userId={user.id} name={user.displayName} active={user.status === 'active'} />}
+            {selfId !== user.id && <PortalPasswordSection userId={user.id} name={user.displayName} role={user.role} active={user.status === 'active'} />}
             <SecondFactorResetSection user={user} />
           </>
         ) : tab === 'devices' ? (
-          <DevicesTab userId={user.id} hasExtension={user.extension !== null} />
+          <DevicesTab userId={user.id} hasExtension={user.extension !== null} active={user.status === 'active'} />
         ) : (
           <VoicemailTab userId={user.id} />
         )}

@@ -2,6 +2,9 @@
 // Audio is fetched with the session and played from a blob: URL that exists
 // only in this tab (never a link that works without signing in); the server
 // records every fetch as a play. Transcripts are marked as machine drafts.
+// A message open to the user by break-glass alone is read-only to them (the
+// API refuses marks and deletes): the page says so, with when the access
+// ends, and offers neither.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError, fetchAudio, type VoicemailItem } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
@@ -43,6 +46,7 @@ export function VoicemailInboxPage({ openMessageId }: { openMessageId?: string |
 
   const items = inbox.kind === 'ready' ? inbox.items : [];
   const open = items.find((v) => v.id === openId) ?? null;
+  const byBreakGlass = breakGlassBoxes(items);
 
   const markHeard = useCallback(async (v: VoicemailItem) => {
     setError(null);
@@ -116,6 +120,22 @@ export function VoicemailInboxPage({ openMessageId }: { openMessageId?: string |
           <p>
             {items.length} message{items.length === 1 ? '' : 's'}, {unheardCount(items)} new.
           </p>
+          {byBreakGlass.length > 0 && (
+            <div className="notice warning" role="note" aria-labelledby="break-glass-heading">
+              <h3 id="break-glass-heading">Break-glass access: read only</h3>
+              <p>
+                You may listen to these boxes' messages for an emergency, not mark them heard or delete them. Every play is recorded in the audit log and shown to
+                the practice's admins.
+              </p>
+              <ul>
+                {byBreakGlass.map((b) => (
+                  <li key={b.extension}>
+                    Extension {b.extension}: until <BreakGlassEnd until={b.until} />
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <div className="table-wrap">
             <table>
               <caption>Newest first. Opening a message plays it from this server; every play is recorded in the audit log.</caption>
@@ -145,6 +165,7 @@ export function VoicemailInboxPage({ openMessageId }: { openMessageId?: string |
                       <td>
                         <span className={`badge ${v.heard ? 'muted' : 'attention'}`}>{v.heard ? 'Heard' : 'New'}</span>
                         {v.partial && <span className="badge muted">Cut short</span>}
+                        {v.breakGlassUntil && <span className="badge attention">Break-glass, read only</span>}
                       </td>
                       <td>
                         <button type="button" id={`vm-open-${v.id}`} className="secondary" aria-label={`Open voicemail for ${v.extension} received ${when}`} onClick={() => setOpenId(v.id)}>
@@ -175,6 +196,21 @@ export function VoicemailInboxPage({ openMessageId }: { openMessageId?: string |
   );
 }
 
+/** The boxes listed by break-glass alone, each with the time its access ends (the latest, when several grants cover it). */
+function breakGlassBoxes(items: readonly VoicemailItem[]): Array<{ extension: string; until: string }> {
+  const until = new Map<string, string>();
+  for (const v of items) {
+    if (!v.breakGlassUntil) continue;
+    const known = until.get(v.extension);
+    if (known === undefined || Date.parse(v.breakGlassUntil) > Date.parse(known)) until.set(v.extension, v.breakGlassUntil);
+  }
+  return [...until].map(([extension, end]) => ({ extension, until: end }));
+}
+
+function BreakGlassEnd({ until }: { until: string }) {
+  return <time dateTime={until}>{new Date(until).toLocaleString()}</time>;
+}
+
 function VoicemailMessage({
   message,
   onHeard,
@@ -192,6 +228,7 @@ function VoicemailMessage({
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const when = new Date(message.receivedAt).toLocaleString();
+  const readOnly = message.breakGlassUntil ?? null;
 
   useEffect(() => {
     heading.current?.focus();
@@ -229,6 +266,12 @@ function VoicemailMessage({
         Voicemail for {message.extension}, {when}
       </h2>
       {message.partial && <p className="notice">The caller's message was cut short (the recording ended early). What was recorded is kept.</p>}
+      {readOnly !== null && (
+        <p className="notice warning">
+          <strong>Break-glass access, read only.</strong> This message is not in your boxes: you may listen to it until <BreakGlassEnd until={readOnly} />, not mark it heard or
+          delete it.
+        </p>
+      )}
       {audioError ? (
         <p className="notice error" role="alert">
           The recording could not be loaded: {audioError}
@@ -239,9 +282,9 @@ function VoicemailMessage({
           preload="auto"
           src={audioUrl}
           aria-label={`Recording, ${spokenDuration(message.durationMs)}`}
-          // Played to the end is heard, as on the phone: the lamp goes out without a second click.
+          // Played to the end is heard, as on the phone: the lamp goes out without a second click. Not on break-glass: the box is not the reader's to change.
           onEnded={() => {
-            if (!message.heard && !busy) void run(onHeard);
+            if (!message.heard && !busy && readOnly === null) void run(onHeard);
           }}
         />
       ) : (
@@ -259,12 +302,12 @@ function VoicemailMessage({
         <p className="muted">No transcript for this message.</p>
       )}
       <div className="actions">
-        {!message.heard && (
+        {!message.heard && readOnly === null && (
           <button type="button" disabled={busy} onClick={() => void run(onHeard)}>
             Mark as heard
           </button>
         )}
-        {confirming ? (
+        {readOnly !== null ? null : confirming ? (
           <div className="actions tight" role="group" aria-label="Confirm deleting this voicemail">
             <button type="button" className="danger" disabled={busy} autoFocus onClick={() => void run(onDelete)}>
               Yes, delete it for good

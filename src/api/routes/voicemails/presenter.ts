@@ -5,7 +5,12 @@ import type { Static } from '@sinclair/typebox';
 import type { VoicemailMessage } from '../../../voicemail/index.ts';
 import type { VoicemailView } from './schema.ts';
 
-export function presentVoicemail(m: VoicemailMessage, extension: string, transcript: { text: string; engine: string } | null): Static<typeof VoicemailView> {
+export function presentVoicemail(
+  m: VoicemailMessage,
+  extension: string,
+  transcript: { text: string; engine: string } | null,
+  breakGlassUntil: string | null,
+): Static<typeof VoicemailView> {
   return {
     id: m.id,
     boxId: m.boxId,
@@ -15,5 +20,6 @@ export function presentVoicemail(m: VoicemailMessage, extension: string, transcr
     heard: m.heard,
     partial: m.partial,
     transcript: transcript ? { text: transcript.text, engine: transcript.engine } : null,
+    breakGlassUntil,
   };
 }

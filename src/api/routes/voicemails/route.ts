@@ -22,7 +22,8 @@ import { AudioWavResponse, GreetingBody, GreetingParams, GreetingSaved, Voicemai
 /** A WAV greeting: up to 2 minutes of 8 kHz PCM16 is 1.9 MB. */
 const GREETING_BODY_LIMIT = 4 * 1024 * 1024;
 
-type Readable = { box: BoxInfo; decision: Extract<PhiAccessDecision, { allowed: true }> };
+/** A box the caller may read; `breakGlassUntil`: when that rests on break-glass alone, the time the grant ends. */
+type Readable = { box: BoxInfo; decision: Extract<PhiAccessDecision, { allowed: true }>; breakGlassUntil: string | null };
 
 export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, voicemail }) => {
   const deps = (): VoicemailDeps => {
@@ -38,7 +39,9 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     const out = new Map<string, Readable>();
     for (const box of await listBoxes(db, p.practiceId)) {
       const decision = canReadVoicemailBox(principal, { id: box.id, practiceId: box.practiceId, ownerUserId: box.ownerUserId });
-      if (decision.allowed) out.set(box.id, { box, decision });
+      if (!decision.allowed) continue;
+      const glass = decision.basis === 'break_glass' ? grants.breakGlass.find((g) => g.id === decision.breakGlassId) : undefined;
+      out.set(box.id, { box, decision, breakGlassUntil: glass?.expiresAt ?? null });
     }
     return out;
   }
@@ -93,7 +96,10 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
       const glass = [...new Set(messages.map((m) => boxes.get(m.boxId)!.decision).flatMap((d) => (d.basis === 'break_glass' ? [d.breakGlassId] : [])))];
       await store.auditList(p.practiceId, actorOf(req), messages.map((m) => m.id), glass);
       const items = [];
-      for (const m of messages) items.push(presentVoicemail(m, boxes.get(m.boxId)!.box.extension, await store.transcript(m)));
+      for (const m of messages) {
+        const { box, breakGlassUntil } = boxes.get(m.boxId)!;
+        items.push(presentVoicemail(m, box.extension, await store.transcript(m), breakGlassUntil));
+      }
       return { items };
     },
   );
@@ -108,7 +114,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
       const { store } = deps();
       const { message, access, glass } = await readableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailRead);
       await store.audit(message, actorOf(req), 'voicemail.read', { transcript: message.transcriptObjectId !== null, ...glass });
-      return presentVoicemail(message, access.box.extension, await store.transcript(message));
+      return presentVoicemail(message, access.box.extension, await store.transcript(message), access.breakGlassUntil);
     },
   );
 
@@ -142,7 +148,7 @@ export const voicemailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
       const { store } = deps();
       const { message, access } = await changeableMessage(req, req.params.id, AUDIT_ACTIONS.voicemailMarkHeard);
       await store.markHeard(message.id, actorOf(req), req.body.heard);
-      return presentVoicemail({ ...message, heard: req.body.heard }, access.box.extension, await store.transcript(message));
+      return presentVoicemail({ ...message, heard: req.body.heard }, access.box.extension, await store.transcript(message), access.breakGlassUntil);
     },
   );
 

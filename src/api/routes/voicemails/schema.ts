@@ -18,6 +18,9 @@ export const VoicemailView = Type.Object({
   heard: Type.Boolean(),
   partial: Type.Boolean({ description: 'Cut short by a server restart mid-recording; what was durable is kept' }),
   transcript: Type.Union([TranscriptView, Type.Null()]),
+  breakGlassUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When you may read this message only by break-glass: the time that access ends. Such access is read-only (marking heard and deleting answer 403 BREAK_GLASS_READ_ONLY). Null when the box is yours or granted to you.',
+  }),
 });
 
 export const VoicemailListView = Type.Object({ items: Type.Array(VoicemailView) });
