@@ -33,9 +33,10 @@ describe('account security in the portal', { timeout: 120_000 }, () => {
   it('changes the signed-in owner’s password: each refusal at its field, then the status line takes focus', async () => {
     const { page, base, demo } = h;
     await signInAsAdmin(page, base, demo);
-    // Where a security notice's link lands.
-    await page.goto(`${base}/account/security`);
+    // Reached from the main navigation (a security notice's link lands there too).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account security' }).click();
     await page.getByRole('heading', { level: 1, name: 'Account security' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/account/security');
     const current = page.getByLabel('Current password');
     const next = page.getByLabel('New password', { exact: true });
     const again = page.getByLabel('New password again');

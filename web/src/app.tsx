@@ -160,6 +160,11 @@ function SignedIn({ session, onSignOut, onEnrolled, signOutProblem }: { session:
                 </li>
               </>
             )}
+            <li>
+              <Link to="/account/security" aria-current={route.page === 'account' ? 'page' : undefined}>
+                Account security
+              </Link>
+            </li>
           </ul>
         </nav>
         <button type="button" className="secondary" onClick={onSignOut}>
