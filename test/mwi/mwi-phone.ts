@@ -25,8 +25,9 @@ export class MwiPhone {
   /** Leaves this many NOTIFYs unanswered (as if lost), so the server must retransmit. */
   dropNotifies = 0;
   private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
-  private readonly callId = tag();
-  private readonly fromTag = tag();
+  /** The subscription dialog's ids; a test posing as another phone that saw them go by sets them. */
+  callId = tag();
+  fromTag = tag();
   private cseq = 0;
   /** Our dialog's remote tag, from the 200 to SUBSCRIBE. */
   toTag: string | undefined;

@@ -205,6 +205,24 @@ describe('MWI through a running Sotto', { timeout: 60_000 }, () => {
     expect(sotto.sip.mwi.subscriptions).toBe(before - 1);
   });
 
+  it("refuses another phone, with credentials of its own, ending or refreshing a phone's subscription (403)", async () => {
+    const owner = await phone('101');
+    expect((await owner.subscribe(600)).status).toBe(200);
+    await owner.notifyNumber(1);
+    const before = sotto.sip.mwi.subscriptions;
+    // Extension 102's phone, which saw 101's dialog ids go by, answers the challenge with its own password.
+    const other = await phone('102');
+    other.callId = owner.callId;
+    other.fromTag = owner.fromTag;
+    other.toTag = owner.toTag;
+    expect((await other.subscribe(0, '101')).status).toBe(403);
+    expect((await other.subscribe(600, '101')).status).toBe(403);
+    expect(sotto.sip.mwi.subscriptions).toBe(before);
+    mailbox.set(boxes['101']!, 3, 0);
+    expect((await owner.notifyNumber(2)).body.toString('latin1')).toContain('Voice-Message: 3/0 (0/0)');
+    expect((await owner.subscribe(0)).status).toBe(200);
+  });
+
   it('ends the subscription when the phone answers a NOTIFY with 481', async () => {
     const p = await phone('102');
     expect((await p.subscribe(600)).status).toBe(200);

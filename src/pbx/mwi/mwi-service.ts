@@ -191,10 +191,15 @@ export class MwiService {
     if (kind === 'refresh') {
       // A refresh keeps PHI-adjacent counts flowing, so it is authenticated like a new SUBSCRIBE: a
       // device disabled elsewhere (the CLI, another node) stops at its next refresh. Ending one
-      // (Expires: 0) too: whoever saw the dialog's ids go by must not put a phone's lamp out.
+      // (Expires: 0) too: whoever saw the dialog's ids go by must not put a phone's lamp out, and
+      // that includes another phone with credentials of its own: only the device that made the
+      // subscription may refresh or end it (403 to any other).
       return void this.gate.admit(tx, request, source)
         .then((caller) => {
-          if (caller) this.notifier.refresh(tx, request);
+          if (!caller) return;
+          const sub = this.notifier.subscriptionFor(request);
+          if (!sub || !this.byDevice.get(caller.deviceId)?.has(sub)) return void tx.respond(createResponse(request, 403));
+          this.notifier.refresh(tx, request);
         })
         .catch((err: unknown) => {
           this.o.logger?.warn({ event: 'mwi.refresh_failed', error: err instanceof Error ? err.name : 'unknown' }, 'mwi');

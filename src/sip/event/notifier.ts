@@ -86,6 +86,13 @@ export class EventNotifier {
     return callId !== undefined && this.byDialog.has(dialogKey(callId, tag)) ? 'refresh' : 'unknown-dialog';
   }
 
+  /** The subscription a refresh or unsubscribe is for (its dialog), if it is one of ours. */
+  subscriptionFor(request: SipRequest): NotifierSubscription | undefined {
+    const tag = getTo(request)?.tag;
+    const callId = getCallId(request);
+    return tag === undefined || callId === undefined ? undefined : this.byDialog.get(dialogKey(callId, tag));
+  }
+
   /**
    * Accepts a new, already authorised SUBSCRIBE for `resource`. Answers it
    * (200, or 423/400) and sends the first NOTIFY. Returns the subscription,
