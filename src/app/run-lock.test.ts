@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,22 @@ describe('run lock', () => {
     lock.release();
     expect(existsSync(join(dir, 'sotto.pid'))).toBe(false);
     acquireRunLock(dir).release();
+  });
+
+  it('keeps its hold on the data dir when a second taker in the same process is refused', async () => {
+    const dir = fresh();
+    const lock = acquireRunLock(dir);
+    try {
+      expect(() => acquireRunLock(dir)).toThrow(AlreadyRunningError);
+      // Another process still finds the dir held (a descriptor closed on the lock file would have dropped the lock).
+      const hooks = pathToFileURL(join(PROJECT_ROOT, 'scripts', 'register-ts.mjs')).href;
+      const module = pathToFileURL(join(PROJECT_ROOT, 'src', 'app', 'run-lock.ts')).href;
+      const script = `const { acquireRunLock } = await import(${JSON.stringify(module)}); try { acquireRunLock(${JSON.stringify(dir)}); console.log('taken'); } catch (e) { console.log(e.code); }`;
+      const r = spawnSync(process.execPath, ['--import', hooks, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.stdout.trim()).toBe('SOTTO_ALREADY_RUNNING');
+    } finally {
+      lock.release();
+    }
   });
 
   it("refuses a start while another process holds the data dir, naming it, and takes the dir once that process is killed outright", async () => {

@@ -73,8 +73,13 @@ function readQuietly(path: string): string | undefined {
 export function acquireRunLock(dataDir: string): RunLock {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = lockPath(dataDir);
-  // Created owner-only before SQLite opens it with the umask's mode; it holds no data.
-  closeSync(openSync(path, 'a', 0o600));
+  // Created owner-only before SQLite opens it with the umask's mode; it holds no data. Only when
+  // missing: closing any descriptor of a file drops every fcntl lock this process holds on it.
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
   // timeout 0: a held lock is an answer at once, not a wait.
   const db = new SQLite(path, { timeout: 0 });
   try {
