@@ -31,7 +31,8 @@ const INVITE_CHECKS: RequestPolicy = { supportedOptions: SOTTO_OPTION_TAGS, acce
 const OTHER_CHECKS: RequestPolicy = { supportedOptions: SOTTO_OPTION_TAGS, ignoresBody: true };
 // Out of a dialog an unknown method is 405 with Allow (8.2.1); inside one the
 // dialog's owner answers it (501 with Allow, 21.5.2), so the method is not checked here.
-const NEW_INVITE_CHECKS: RequestPolicy = { ...INVITE_CHECKS, allowedMethods: SOTTO_METHODS };
+// A new INVITE rings phones with one hop less (RFC 7332 3, see Call.ring), so none left is 483, as a proxy's (16.3 item 3).
+const NEW_INVITE_CHECKS: RequestPolicy = { ...INVITE_CHECKS, allowedMethods: SOTTO_METHODS, isProxy: true };
 const NEW_OTHER_CHECKS: RequestPolicy = { ...OTHER_CHECKS, allowedMethods: SOTTO_METHODS };
 
 /**

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import { dialogKey } from '../../sip/dialog/index.ts';
-import { createResponse, getCallId, getFrom, getMaxForwards, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
+import { createResponse, getCallId, getFrom, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
 import { InviteServerTransaction, type NonInviteServerTransaction, type ServerTransaction } from '../../sip/transaction/index.ts';
 import { withContactFallback, type Destination, type MessageSource, type TransportProtocol } from '../../sip/transport/index.ts';
 import type { LocationStore } from '../registrar/location-store.ts';
@@ -187,8 +187,6 @@ export class B2bua {
   onRequest(tx: ServerTransaction, request: SipRequest, source: MessageSource): void {
     if (getTo(request)?.tag !== undefined) return this.inDialog(tx, request);
     if (request.method !== 'INVITE' || !(tx instanceof InviteServerTransaction)) return void tx.respond(createResponse(request, 481));
-    // A call rings phones with one hop less (RFC 7332 3, see Call.ring): none left, none rung (RFC 3261 16.3 item 2).
-    if (getMaxForwards(request) === 0) return void tx.respond(createResponse(request, 483));
     this.newCall(tx, request, source).catch(() => {
       if (!tx.answered) tx.respond(createResponse(request, 500));
     });
