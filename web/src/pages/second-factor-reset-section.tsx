@@ -3,8 +3,10 @@
 // decides it: an owner for anyone else, an admin for staff and providers,
 // nobody for themselves, and never for a disabled user. A confirm step comes
 // first; the outcome is said in the status line, which takes focus.
-import { useEffect, useRef, useState } from 'react';
-import { api, describeError, type Role, type SessionView, type UserView } from '../api.ts';
+import { useContext, useRef, useState } from 'react';
+import { api, describeError, type Role, type UserView } from '../api.ts';
+import { SessionContext } from '../session-context.ts';
+import { mayResetPortalPassword } from './portal-password-section.tsx';
 
 interface ResetResult {
   reset: boolean;
@@ -12,25 +14,19 @@ interface ResetResult {
   recoveryCodesCleared: number;
 }
 
+/** The password reset's rule (an owner's or an admin's only by an owner), for an active user other than the viewer. */
 function mayResetSecondFactor(viewer: { id: string; role: Role }, target: UserView): boolean {
-  if (viewer.id === target.id || target.status !== 'active') return false;
-  return viewer.role === 'owner' || (viewer.role === 'admin' && (target.role === 'staff' || target.role === 'provider'));
+  return viewer.id !== target.id && target.status === 'active' && mayResetPortalPassword(viewer.role, target.role);
 }
 
 export function SecondFactorResetSection({ user }: { user: UserView }) {
-  const [viewer, setViewer] = useState<{ id: string; role: Role } | null>(null);
+  const viewer = useContext(SessionContext)?.user ?? null;
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const start = useRef<HTMLButtonElement>(null);
   const statusLine = useRef<HTMLParagraphElement>(null);
-
-  useEffect(() => {
-    api<SessionView>('GET', '/session')
-      .then((s) => setViewer(s.user))
-      .catch(() => setViewer(null));
-  }, []);
 
   if (viewer === null || !mayResetSecondFactor(viewer, user)) return null;
   const name = user.displayName;
