@@ -52,7 +52,7 @@ describe('a receptionist signs in with the password an admin gave them, and stay
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { level: 1, name: 'Voicemail inbox' }).waitFor();
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual(['Voicemail inbox']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual(['Voicemail inbox', 'Account security']);
     await checkAdminClosed(page);
   });
 
