@@ -78,8 +78,8 @@ export class RelayLeg {
     readonly localPort: number,
     private readonly settings: WorkerSettings,
     private readonly onRtp: RtpHandler,
-    /** The inactivity check's clock (the worker's; a test holds it). */
-    private readonly now: () => number = () => performance.now(),
+    /** A held clock for the inactivity check (tests); else the packet's own performance.now() reading serves it too. */
+    private readonly heldNow?: () => number,
   ) {
     this.senderStats = new RtpSenderStatistics(this.outbound.ssrc, 8000);
   }
@@ -214,8 +214,8 @@ export class RelayLeg {
       return;
     }
     this.counters.packetsReceived++;
-    this.lastHeardAtMs = this.now();
     const now = performance.now();
+    this.lastHeardAtMs = this.heldNow?.() ?? now;
     if (!this.receiverStats || this.receiverStats.ssrc !== packet.ssrc) {
       this.receiverStats = new RtpReceiverStatistics({ ssrc: packet.ssrc, clockRate: 8000, minSequential: 1 });
     }
@@ -272,7 +272,7 @@ export class RelayLeg {
     }
     this.counters.rtcpReceived++;
     // RFC 3550 §6.3.5: RTCP is a sign of life too, and the only one a held stream gives.
-    this.lastHeardAtMs = this.now();
+    this.lastHeardAtMs = this.heldNow?.() ?? performance.now();
     this.rtcpPeer ??= { address: rinfo.address, port: rinfo.port };
     for (const p of parsed.value) {
       if (p.type === 'sender-report' && this.receiverStats && p.ssrc === this.receiverStats.ssrc) {

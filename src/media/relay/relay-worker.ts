@@ -49,7 +49,7 @@ async function handle(request: ControlRequest): Promise<unknown> {
       const bound: RelayLeg[] = [];
       for (const { legId, port } of request.legs) {
         if (call.legs.has(legId)) continue;
-        const leg = new RelayLeg(legId, request.address, port, settings, call.receive, clock);
+        const leg = new RelayLeg(legId, request.address, port, settings, call.receive, settings.heldClock ? clock : undefined);
         try {
           await leg.bind();
         } catch (e) {
