@@ -26,6 +26,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, RouteAudit>> = {
   'POST /api/v1/break-glass': { actions: ['breakglass.open'] },
   'GET /api/v1/audit-events': { actions: ['audit.view'] },
   'GET /api/v1/audit-events/verify': { actions: ['audit.verify'] },
+  'GET /api/v1/audit-events/export': { actions: ['audit.export'] },
 
   'GET /api/v1/practice': { exempt: NO_PHI_READ },
   'PATCH /api/v1/practice': { actions: ['settings.update'] },

@@ -121,6 +121,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'GET /api/v1/audit-events': async (t) => ({ response: await t.app.inject({ method: 'GET', url: '/api/v1/audit-events', headers: bearer(t.ownerToken) }), actorId: t.owner.id }),
   'GET /api/v1/audit-events/verify': async (t) => ({ response: await t.app.inject({ method: 'GET', url: '/api/v1/audit-events/verify', headers: bearer(t.ownerToken) }), actorId: t.owner.id }),
+  'GET /api/v1/audit-events/export': async (t) => ({ response: await t.app.inject({ method: 'GET', url: '/api/v1/audit-events/export', headers: bearer(t.ownerToken) }), actorId: t.owner.id }),
   'PATCH /api/v1/practice': async (t) => ({
     response: await t.app.inject({ method: 'PATCH', url: '/api/v1/practice', headers: bearer(t.ownerToken), payload: { name: 'Cedar Family Medicine West' } }),
     actorId: t.owner.id,

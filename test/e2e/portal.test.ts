@@ -3,13 +3,14 @@
 // the vendors' HIPAA guides (sign in with a TOTP code, Users, a user's
 // Voicemail tab, un-check Transcription, Save) must change the setting the
 // API reports and leave an audit event; the posture page must show it.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoOutput } from '../../src/app/demo.ts';
 import type { Runtime } from '../../src/app/runtime.ts';
 import type { RunningSotto } from '../../src/app/server.ts';
 import { createPasswordHasher, totpAt, totpSecretFromBase32 } from '../../src/auth/index.ts';
+import { verifyExport } from '../../src/audit/index.ts';
 import { addUser, CLI_ACTOR, digestHa1 } from '../../src/directory/index.ts';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, contrastProblems, fitsWidth, focusIsOnHeading, LAPTOP, screenshot, startPortal, TABLET, unlabelledControls, type PortalHarness } from './portal-harness.ts';
@@ -250,6 +251,16 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     expect(new Set(await table.locator('tbody tr td:nth-child(3)').allTextContents()).size).toBe(1);
     expect(await table.locator('tbody tr td:nth-child(3)').first().textContent()).toContain(admin.displayName);
 
+    // Take a copy: the download is the verifiable export, and it is on the log.
+    const exporting = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download the audit log' }).click();
+    const file = await (await exporting).path();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const verified = await verifyExport(lines);
+    expect(verified).toMatchObject({ ok: true, header: { practiceId: demo.practice.id } });
+    expect(verified.ok && verified.count).toBeGreaterThan(60);
+    await expect.poll(async () => (await apiGet<{ items: unknown[] }>('/audit-events?action=audit.export')).items.length).toBe(1);
+
     // A time range: the end before the start is refused in words; a future window is empty.
     await page.getByLabel('From').fill('2099-01-02T00:00');
     await page.getByLabel('Until').fill('2099-01-01T00:00');
@@ -258,6 +269,9 @@ describe('admin portal in Chromium', { timeout: 120_000 }, () => {
     await page.getByLabel('Until').fill('2099-01-03T00:00');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('No events match these filters.').waitFor();
+    // The export follows the applied time range, and says so.
+    expect(await page.getByRole('region', { name: 'Take a copy' }).textContent()).toMatch(/The events from .+ until .+, as JSON Lines/);
+    expect(await page.getByRole('link', { name: 'Download the audit log' }).getAttribute('href')).toMatch(/^\/api\/v1\/audit-events\/export\?from=2099-01-0[12]T[^&]+&to=2099-01-0[23]T/);
     await page.getByRole('button', { name: 'Clear' }).click();
     await table.waitFor();
   });

@@ -1,7 +1,7 @@
 // The audit viewer's filter form as GET /audit-events queries, its paging
 // cursors, and the words for a verified or broken chain.
 import { describe, expect, it } from 'vitest';
-import { actorName, auditQuery, chainWords, currentCursor, EMPTY_FILTER, filterProblems, FIRST_PAGE, localTimeToIso, newer, older, pageNumber } from '../../web/src/audit-query.ts';
+import { actorName, auditQuery, chainWords, currentCursor, EMPTY_FILTER, exportQuery, exportScope, filterProblems, FIRST_PAGE, localTimeToIso, newer, older, pageNumber } from '../../web/src/audit-query.ts';
 
 describe('audit filter', () => {
   it('sends only the filters that are set, trimmed, with a page size', () => {
@@ -20,6 +20,24 @@ describe('audit filter', () => {
     expect(filterProblems(EMPTY_FILTER)).toEqual([]);
     expect(filterProblems({ ...EMPTY_FILTER, action: 'Voicemail play', object: 'a b', objectType: 'User' }).map((p) => p.field)).toEqual(['action', 'objectType', 'object']);
     expect(filterProblems({ ...EMPTY_FILTER, from: '2026-11-28T10:00', to: '2026-11-28T09:00' })).toEqual([{ field: 'to', message: 'The end must come after the start.' }]);
+  });
+});
+
+describe('audit export', () => {
+  it('takes only the time range from the filter: an export keeps every event of its stretch of the chain', () => {
+    expect(exportQuery(EMPTY_FILTER)).toBe('');
+    expect(exportQuery({ ...EMPTY_FILTER, actor: 'u_1', action: 'voicemail.play', object: 'vm-9' })).toBe('');
+    const from = localTimeToIso('2026-11-01T00:00')!;
+    const to = localTimeToIso('2026-12-01T00:00')!;
+    expect(exportQuery({ ...EMPTY_FILTER, action: 'voicemail.play', from: '2026-11-01T00:00', to: '2026-12-01T00:00' })).toBe(`?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+    expect(exportQuery({ ...EMPTY_FILTER, to: '2026-12-01T00:00' })).toBe(`?to=${encodeURIComponent(to)}`);
+  });
+
+  it('says what the download holds', () => {
+    expect(exportScope(EMPTY_FILTER)).toBe('The whole log');
+    expect(exportScope({ ...EMPTY_FILTER, from: '2026-11-01T00:00' })).toBe(`The events from ${new Date(2026, 10, 1).toLocaleString()} on`);
+    expect(exportScope({ ...EMPTY_FILTER, to: '2026-12-01T00:00' })).toBe(`The events before ${new Date(2026, 11, 1).toLocaleString()}`);
+    expect(exportScope({ ...EMPTY_FILTER, from: '2026-11-01T00:00', to: '2026-12-01T00:00' })).toMatch(/^The events from .+ until .+$/);
   });
 });
 

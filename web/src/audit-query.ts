@@ -62,6 +62,32 @@ export function auditQuery(f: AuditFilter, before: string | null, limit = PAGE_S
 }
 
 /**
+ * The export's query: the applied time range only. An export is a stretch of
+ * the hash chain (every event in it, anchored on the one before), so the
+ * user, action and object filters, which would leave gaps, do not apply.
+ */
+export function exportQuery(f: AuditFilter): string {
+  const q = new URLSearchParams();
+  const from = f.from ? localTimeToIso(f.from) : null;
+  const to = f.to ? localTimeToIso(f.to) : null;
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  const text = q.toString();
+  return text === '' ? '' : '?' + text;
+}
+
+/** What a download would hold, in words. */
+export function exportScope(f: AuditFilter): string {
+  const from = f.from ? localTimeToIso(f.from) : null;
+  const to = f.to ? localTimeToIso(f.to) : null;
+  const when = (iso: string) => new Date(iso).toLocaleString();
+  if (from && to) return `The events from ${when(from)} until ${when(to)}`;
+  if (from) return `The events from ${when(from)} on`;
+  if (to) return `The events before ${when(to)}`;
+  return 'The whole log';
+}
+
+/**
  * Paging backwards through the log: the cursors of the pages seen so far, so
  * "Newer" returns to exactly the page it came from. Page 0 has no cursor.
  */

@@ -12,6 +12,8 @@ import {
   currentCursor,
   detailPairs,
   EMPTY_FILTER,
+  exportQuery,
+  exportScope,
   filterProblems,
   FIRST_PAGE,
   newer,
@@ -118,6 +120,18 @@ export function AuditLogPage() {
         <button type="button" className="secondary" onClick={verify} disabled={verifying}>
           {verifying ? 'Verifying…' : 'Verify again'}
         </button>
+      </section>
+
+      <section className="panel export" aria-labelledby="export-heading">
+        <h2 id="export-heading">Take a copy</h2>
+        <p>
+          {exportScope(filter)}, as JSON Lines with its hash chain, for an auditor to keep and check anywhere with{' '}
+          <code>sotto audit verify --file</code>. Only the applied time range narrows it (an export keeps every event in its range). The download is
+          recorded in this log.
+        </p>
+        <a className="button-link" href={`/api/v1/audit-events/export${exportQuery(filter)}`} download>
+          Download the audit log
+        </a>
       </section>
 
       <form className="filters" onSubmit={apply} aria-labelledby="filter-heading" noValidate>

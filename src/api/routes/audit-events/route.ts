@@ -6,8 +6,9 @@ import type { ApiDeps } from '../../server.ts';
 import { queryTimestamp } from '../../timestamp.ts';
 import { actorOf, pageLimitOf } from '../common.ts';
 import { verifyPracticeChain } from './chain-status.ts';
+import { exportPracticeChain } from './export.ts';
 import { presentAuditEvent, presentChainStatus } from './presenter.ts';
-import { AuditEventPageView, AuditEventQuery, ChainStatusView } from './schema.ts';
+import { AuditEventPageView, AuditEventQuery, AuditExportQuery, AuditExportResponse, ChainStatusView } from './schema.ts';
 
 export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
   app.get(
@@ -60,6 +61,30 @@ export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
       const result = await verifyPracticeChain(db, principalOf(req).practiceId, actorOf(req));
       void reply.header('cache-control', 'no-store');
       return presentChainStatus(result, checkedAt);
+    },
+  );
+
+  app.get(
+    '/audit-events/export',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['audit'],
+        summary: "The practice's audit log (or the events from `from` to before `to`) as JSON Lines with its chain, what `sotto audit export` writes; recorded before it is sent",
+        querystring: AuditExportQuery,
+        response: { 200: AuditExportResponse },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const from = q.from !== undefined ? queryTimestamp(q.from, 'from') : undefined;
+      const to = q.to !== undefined ? queryTimestamp(q.to, 'to') : undefined;
+      const exported = await exportPracticeChain(db, principalOf(req).practiceId, actorOf(req), { from, to, exportedAt: new Date() });
+      return reply
+        .type('application/jsonl; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="${exported.fileName}"`)
+        .send(exported.stream as unknown as string);
     },
   );
 };

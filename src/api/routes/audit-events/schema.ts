@@ -73,3 +73,21 @@ export const ChainStatusView = Type.Object({
     Type.Null(),
   ]),
 });
+
+export const AuditExportQuery = Type.Object(
+  {
+    from: Type.Optional(Timestamp('Inclusive: the first event exported is the first at or after this time')),
+    to: Type.Optional(Timestamp('Exclusive')),
+  },
+  { additionalProperties: false },
+);
+
+/** Documented per media type, as `sotto audit export` writes it (README: Audit log). */
+export const AuditExportResponse = Type.Unsafe<string>({
+  description: 'The audit log as JSON Lines (format sotto-audit-export, version 2): a header, one line per event, an end line',
+  content: {
+    'application/jsonl': {
+      schema: { type: 'string', description: 'One canonical JSON object per line; verify with `sotto audit verify --file EXPORT.jsonl`' },
+    },
+  },
+});
