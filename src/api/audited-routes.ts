@@ -22,6 +22,8 @@ export const AUDITED_ROUTES: Readonly<Record<string, RouteAudit>> = {
   'POST /api/v1/session/mfa/enrolment': { actions: ['auth.mfa_enroll_start'] },
   'POST /api/v1/session/mfa/enrolment/confirm': { actions: ['auth.mfa_enroll'] },
   'POST /api/v1/session/password': { actions: ['auth.password_change'] },
+  'GET /api/v1/session/mfa/recovery-codes': { exempt: 'how many of the caller\'s recovery codes are left: a count, no secret, no PHI' },
+  'POST /api/v1/session/mfa/recovery-codes': { actions: ['auth.recovery_codes_regenerate'] },
 
   'POST /api/v1/break-glass': { actions: ['breakglass.open'] },
   'GET /api/v1/audit-events': { actions: ['audit.view'] },

@@ -33,7 +33,7 @@ export const API_ERROR_CODES = {
   EXTENSION_RESERVED: { status: 400, when: 'the extension is an emergency or carrier number (911, 988, 411 …)' },
   RETENTION_TOO_SHORT: { status: 400, when: 'audit log retention under six years' },
   VOICEMAIL_BAD_AUDIO: { status: 400, when: 'a greeting that is not an 8 kHz mono WAV (PCM16 or G.711) of 0.5 s to 2 min' },
-  MFA_CODE_INVALID: { status: 400, when: 'the code confirming two-factor enrolment does not match' },
+  MFA_CODE_INVALID: { status: 400, when: 'the authenticator code confirming two-factor enrolment, or asking for new recovery codes, does not match (asking for codes, it counts towards the sign-in lockout)' },
   WEAK_PASSWORD: { status: 400, when: 'a new password the rules refuse: under 12 or over 128 characters, a commonly used one, or made of the name, email or practice; `details.issues` says which, at `body/newPassword`' },
   SAME_PASSWORD: { status: 400, when: 'the new password is the current one' },
 
@@ -61,9 +61,10 @@ export const API_ERROR_CODES = {
   USER_DISABLED: { status: 409, when: 'the user is disabled' },
   MFA_ALREADY_ENROLLED: { status: 409, when: 'two-factor sign-in is already set up' },
   MFA_NOT_PENDING: { status: 409, when: 'two-factor enrolment was not started' },
+  MFA_NOT_ENROLLED: { status: 409, when: 'two-factor sign-in is not set up (recovery codes come with it)' },
   CANNOT_DISABLE_SELF: { status: 409, when: 'an admin tried to disable their own account' },
   CANNOT_RESET_SELF: { status: 409, when: 'an admin tried to reset their own password or two-step sign-in (change your own password with `POST /session/password`)' },
-  NOT_A_SESSION: { status: 409, when: 'sign-out with an API token (revoke the token instead)' },
+  NOT_A_SESSION: { status: 409, when: 'sign-out or new recovery codes with an API token (revoke the token instead; recovery codes belong to a portal sign-in)' },
   VOICEMAIL_RECORDING: { status: 409, when: 'the message is still being recorded' },
   VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message is under a legal hold' },
 

@@ -34,6 +34,7 @@ import { authenticate, authorize, type SessionGate } from './principal.ts';
 import { refuseContentEncoding, useStrictJsonParser } from './request-body.ts';
 import { auditEventRoutes } from './routes/audit-events/route.ts';
 import { breakGlassRoutes } from './routes/break-glass/route.ts';
+import { recoveryCodeRoutes } from './routes/session/recovery-codes.ts';
 import { sessionRoutes } from './routes/session/route.ts';
 import { ErrorResponse, NoQuery } from './routes/common.ts';
 import { complianceRoutes } from './routes/compliance/route.ts';
@@ -242,6 +243,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
         portal,
       };
       await v1.register(sessionRoutes, deps);
+      await v1.register(recoveryCodeRoutes, deps);
       await v1.register(breakGlassRoutes, deps);
       await v1.register(auditEventRoutes, deps);
       await v1.register(practiceRoutes, deps);

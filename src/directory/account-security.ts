@@ -1,7 +1,8 @@
-// Two ways back into an account, each in one transaction with its audit
-// event: a user changes their own portal password (knowing the current one),
-// and an admin or the box operator resets a user's two-step sign-in after a
-// lost phone. Secrets arrive hashed; none is stored plain.
+// Ways back into an account, each in one transaction with its audit event:
+// a user changes their own portal password (knowing the current one) or
+// takes a new set of recovery codes (holding their authenticator), and an
+// admin or the box operator resets a user's two-step sign-in after a lost
+// phone. Secrets arrive hashed; none is stored plain.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.ts';
 import { recordAudit } from './audit.ts';
@@ -70,5 +71,46 @@ export async function resetSecondFactor(db: Kysely<Database>, practiceId: string
     const endedSessions = Number(sessions.numDeletedRows);
     await recordAudit(trx, practiceId, actor, { action: 'auth.mfa_reset', object: { type: 'user', id: userId }, details: { sessionsEnded: endedSessions, recoveryCodesCleared } });
     return { reset: true, endedSessions, recoveryCodesCleared };
+  });
+}
+
+/**
+ * A new set of recovery codes for a user who has just proved they hold their
+ * authenticator: the TOTP step of that code is spent (steps only move
+ * forward, so the code cannot be used again, here or at sign-in), the old
+ * codes are deleted, used or not, and `auth.recovery_codes_regenerate` is
+ * written, all in one transaction. Null when the step was spent meanwhile or
+ * two-step sign-in was turned off (an admin's reset): nothing is changed.
+ */
+export async function replaceRecoveryCodes(
+  db: Kysely<Database>,
+  practiceId: string,
+  userId: string,
+  input: { step: number; recoveryCodeHashes: string[] },
+  actor: Actor,
+): Promise<{ replaced: number } | null> {
+  return db.transaction().execute(async (trx) => {
+    const spent = await trx
+      .updateTable('users')
+      .set({ totp_last_step: input.step })
+      .where('practice_id', '=', practiceId)
+      .where('id', '=', userId)
+      .where('status', '=', 'active')
+      .where('totp_secret_sealed', 'is not', null)
+      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', input.step)]))
+      .executeTakeFirst();
+    if (Number(spent.numUpdatedRows) === 0) return null;
+    const old = await trx.deleteFrom('user_recovery_codes').where('user_id', '=', userId).executeTakeFirst();
+    await trx
+      .insertInto('user_recovery_codes')
+      .values(input.recoveryCodeHashes.map((code_hash, idx) => ({ user_id: userId, idx, code_hash, used_at: null })))
+      .execute();
+    const replaced = Number(old.numDeletedRows);
+    await recordAudit(trx, practiceId, actor, {
+      action: 'auth.recovery_codes_regenerate',
+      object: { type: 'user', id: userId },
+      details: { recoveryCodes: input.recoveryCodeHashes.length, replaced },
+    });
+    return { replaced };
   });
 }

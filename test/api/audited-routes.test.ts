@@ -41,7 +41,7 @@ async function enrolled(t: TestApi) {
   const key = totpSecretFromBase32(start.json().secret);
   if (!key.ok) throw new Error('bad secret');
   await t.app.inject({ method: 'POST', url: '/api/v1/session/mfa/enrolment/confirm', headers: asPortal(s), payload: { code: totpAt(key.value, t.clock.now()) } });
-  return { user, email, key: key.value };
+  return { user, email, key: key.value, s };
 }
 
 /** A message in the staff user's own box (extension 101). */
@@ -86,6 +86,11 @@ const SCENARIOS: Record<string, Scenario> = {
     t.clock.advance(30_000);
     const pending = sessionFrom(await signIn(t.app, email, PASSWORD));
     return { response: await t.app.inject({ method: 'POST', url: '/api/v1/session/mfa', headers: asPortal(pending), payload: { code: totpAt(key, t.clock.now()) } }), actorId: user.id };
+  },
+  'POST /api/v1/session/mfa/recovery-codes': async (t) => {
+    const { user, key, s } = await enrolled(t);
+    t.clock.advance(30_000);
+    return { response: await t.app.inject({ method: 'POST', url: '/api/v1/session/mfa/recovery-codes', headers: asPortal(s), payload: { code: totpAt(key, t.clock.now()) } }), actorId: user.id };
   },
   'DELETE /api/v1/session': async (t) => {
     const { user, s } = await staffSession(t);

@@ -2,10 +2,12 @@
 // own password on Account security (before, no page, route or command let
 // anyone do so), and resets an office manager's two-step sign-in from the
 // manager's Profile tab after a lost phone (the Account security page
-// promised it; nothing did it).
+// promised it; nothing did it). And the owner, who has no recovery codes
+// (the demo enrols an authenticator without them), makes a set with a code
+// from the app.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { createPasswordHasher, createTotpSecretBox, generateTotpSecret, OWASP_MINIMUM } from '../../src/auth/index.ts';
+import { createPasswordHasher, createTotpSecretBox, generateTotpSecret, OWASP_MINIMUM, totpAt, totpSecretFromBase32 } from '../../src/auth/index.ts';
 import { addUser, CLI_ACTOR, enrolTotpIfAbsent, findUserByEmail, getSecondFactor } from '../../src/directory/index.ts';
 import { contrastProblems, fitsWidth, signInAsAdmin, startPortal, TABLET, LAPTOP, unlabelledControls, type PortalHarness } from './portal-harness.ts';
 
@@ -119,5 +121,55 @@ describe('account security in the portal', { timeout: 120_000 }, () => {
 
     const audit = await h.apiGet<{ items: Array<{ actor: { id: string }; object: { id: string } }> }>('/audit-events?action=auth.mfa_reset');
     expect(audit.body.items.map((e) => [e.actor.id, e.object.id])).toEqual([[owner.id, manager.id]]);
+  });
+
+  it('makes new recovery codes with a code from the authenticator app: a wrong one is said at the field, the new set shown once', async () => {
+    const { page, base, demo, rt } = h;
+    const db = rt.database.db;
+    const owner = (await findUserByEmail(db, demo.practice.id, demo.admin.email))!;
+    const key = totpSecretFromBase32(demo.admin.totpSecret!);
+    if (!key.ok) throw new Error('demo TOTP secret is not base32');
+    await page.goto(`${base}/account/security`);
+    await page.getByRole('heading', { level: 1, name: 'Account security' }).waitFor();
+    const section = page.getByRole('region', { name: 'Recovery codes' });
+    await section.getByText('Now none of your recovery codes is left.', { exact: false }).waitFor();
+    const field = page.getByLabel('Code from your authenticator app');
+    const make = page.getByRole('button', { name: 'Make new recovery codes' });
+
+    await field.fill('12');
+    await make.click();
+    expect(await page.locator('#recovery-totp-problem').innerText()).toBe('Type the 6-digit code your authenticator app shows now.');
+    await expect.poll(() => hasFocus(field)).toBe(true);
+
+    // The sign-in spent this step's code; the next step's is one the app shows within 30 s (the server allows one step of drift).
+    const next = totpAt(key.value, Date.now() + 30_000);
+    await field.fill(next.slice(0, 5) + String((Number(next[5]) + 1) % 10));
+    await make.click();
+    await page.locator('#recovery-totp-problem').filter({ hasText: 'does not match' }).waitFor();
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => hasFocus(field)).toBe(true);
+    expect((await getSecondFactor(db, demo.practice.id, owner.id)).recoveryCodes).toEqual([]);
+
+    await field.fill(next);
+    await make.click();
+    const heading = page.getByRole('heading', { level: 3, name: 'Your new recovery codes' });
+    await heading.waitFor();
+    await expect.poll(() => hasFocus(heading)).toBe(true);
+    const shown = await page.getByRole('list', { name: 'New recovery codes' }).getByRole('listitem').allInnerTexts();
+    expect(shown).toHaveLength(10);
+    expect(await accessibilityFindings(page)).toEqual([]);
+    const stored = (await getSecondFactor(db, demo.practice.id, owner.id)).recoveryCodes;
+    expect([stored.length, stored.filter((c) => c.usedAt === null).length]).toEqual([10, 10]);
+    // Only hashes are kept: no code shown is in the database.
+    expect(stored.some((c) => shown.some((code) => c.hash.includes(code)))).toBe(false);
+
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await section.getByText('Now 10 of your 10 recovery codes are left.', { exact: false }).waitFor();
+    expect(await page.getByRole('list', { name: 'New recovery codes' }).count()).toBe(0);
+    const audit = await h.apiGet<{ items: Array<{ actor: { id: string }; outcome: string; details: Record<string, unknown> }> }>('/audit-events?action=auth.recovery_codes_regenerate');
+    expect(audit.body.items.map((e) => [e.actor.id, e.outcome, e.details])).toEqual([
+      [owner.id, 'success', { recoveryCodes: 10, replaced: 0 }],
+      [owner.id, 'failure', { reason: 'code_invalid' }],
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 // Where a security notice's link lands (/account/security, from
 // src/notify/portal-links.ts): how this account signs in, when this session
-// ends, changing one's own password, and what to do when a notice names
-// something its owner did not do.
+// ends, changing one's own password, a new set of recovery codes, and what
+// to do when a notice names something its owner did not do.
 import { type SessionView } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
 import { PasswordChangeForm } from './password-change-form.tsx';
+import { RecoveryCodesSection } from './recovery-codes-section.tsx';
 
 const ROLE_LABELS: Record<string, string> = { owner: 'Practice owner', admin: 'Administrator', provider: 'Provider', staff: 'Staff' };
 
@@ -33,6 +34,7 @@ export function AccountSecurityPage({ session, onSignOut }: { session: SessionVi
         </dd>
       </dl>
       <PasswordChangeForm />
+      {session.mfaEnrolled && <RecoveryCodesSection />}
       <h2>A notice named something you did not do?</h2>
       <p>
         Change your password above: every other session of yours is signed out at once. Then tell {resetBy}. They can disable your account, which ends

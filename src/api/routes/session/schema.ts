@@ -47,3 +47,14 @@ export const PasswordChangeBody = Type.Object(
 export const PasswordChanged = Type.Object({
   endedSessions: Type.Integer({ minimum: 0, description: 'Your other portal sessions, ended by the change; the one it was made from stays signed in' }),
 });
+
+export const TotpCodeBody = Type.Object(
+  { code: Type.String({ minLength: 6, maxLength: 9, description: 'A 6-digit code from the authenticator app (spaces allowed); recovery codes do not make new ones' }) },
+  { additionalProperties: false },
+);
+
+export const RecoveryCodesLeft = Type.Object({
+  enrolled: Type.Boolean({ description: 'Two-step sign-in is set up' }),
+  total: Type.Integer({ description: 'Codes in the current set' }),
+  left: Type.Integer({ description: 'Codes of the set not used yet' }),
+});
