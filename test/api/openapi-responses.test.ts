@@ -55,6 +55,7 @@ function validBody(key: string, ids: { user: string }): Pick<InjectOptions, 'pay
       return json({ email: 'nobody@cedar.example', password: 'wrong' });
     case 'POST /api/v1/session/mfa':
     case 'POST /api/v1/session/mfa/enrolment/confirm':
+    case 'POST /api/v1/session/mfa/recovery-codes':
       return json({ code: '000000' });
     case 'POST /api/v1/session/password':
       return json({ currentPassword: 'not the password', newPassword: 'kettle orchard lantern ninety' });
@@ -261,6 +262,25 @@ describe('the OpenAPI document lists every answer each route gives', () => {
       const res = await call(r.key, { url: concreteUrl(r.url, t.owner.id), headers: asPortal(pending) });
       expect([res.statusCode, res.json().error.code], r.key).toEqual([401, 'MFA_REQUIRED']);
     }
+  });
+
+  it('answers a request for new recovery codes: no two-step sign-in, an API token, a wrong code, and too many wrong ones', async () => {
+    const key = 'POST /api/v1/session/mfa/recovery-codes';
+    const { user, email } = await memberWithPassword('staff');
+    const s = sessionFrom(await signIn(t.app, email, PASSWORD, nextAddress()));
+    const ask = async (headers: Record<string, string>, address = nextAddress()) =>
+      (note(key, await t.app.inject({ method: 'POST', url: '/api/v1/session/mfa/recovery-codes', remoteAddress: address, headers, payload: { code: '000000' } }))).json().error.code;
+    expect(await ask(asPortal(s))).toBe('MFA_NOT_ENROLLED');
+    const token = (await createApiToken(t.handle.db, t.practice.id, user.id, 'staff', 'test', CLI_ACTOR)).token;
+    expect(await ask(bearer(token))).toBe('NOT_A_SESSION');
+    const start = await t.app.inject({ method: 'POST', url: '/api/v1/session/mfa/enrolment', headers: asPortal(s) });
+    const secret = totpSecretFromBase32(start.json().secret);
+    if (!secret.ok) throw new Error('bad secret');
+    await t.app.inject({ method: 'POST', url: '/api/v1/session/mfa/enrolment/confirm', headers: asPortal(s), payload: { code: totpAt(secret.value, t.clock.now()) } });
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i++) codes.push(await ask(asPortal(s)));
+    expect(codes[0]).toBe('MFA_CODE_INVALID');
+    expect(codes).toContain('SIGN_IN_THROTTLED');
   });
 
   it('answers a password change: a wrong current password, the same one again, a weak one, and too many wrong ones', async () => {
