@@ -53,6 +53,9 @@ describe('a receptionist signs in with the password an admin gave them, and stay
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { level: 1, name: 'Voicemail inbox' }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual(['Voicemail inbox', 'Account security']);
+    // Break-glass is for providers and admins: a receptionist is not offered it.
+    await page.locator('.empty-state, table').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Open with break-glass' }).count()).toBe(0);
     await checkAdminClosed(page);
   });
 

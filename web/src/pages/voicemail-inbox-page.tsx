@@ -4,10 +4,12 @@
 // records every fetch as a play. Transcripts are marked as machine drafts.
 // A message open to the user by break-glass alone is read-only to them (the
 // API refuses marks and deletes): the page says so, with when the access
-// ends, and offers neither.
+// ends, and offers neither. Providers and admins open such access at the
+// foot of the page (break-glass-section.tsx).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError, fetchAudio, type VoicemailItem } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
+import { BreakGlassSection } from './break-glass-section.tsx';
 import {
   afterDelete,
   formatDuration,
@@ -30,11 +32,12 @@ export function VoicemailInboxPage({ openMessageId }: { openMessageId?: string |
   const focusAfter = useRef<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
+  const load = useCallback(() => {
     api<{ items: VoicemailItem[] }>('GET', '/voicemails')
       .then((r) => setInbox(inboxStateOf(r)))
       .catch((e: unknown) => setInbox(inboxStateOfError(e, describeError)));
   }, []);
+  useEffect(load, [load]);
 
   // After a delete, keyboard users land on the next message's button, not at the top of the page.
   useEffect(() => {
@@ -192,6 +195,7 @@ export function VoicemailInboxPage({ openMessageId }: { openMessageId?: string |
           }}
         />
       )}
+      {inbox.kind === 'ready' && <BreakGlassSection onOpened={load} />}
     </>
   );
 }
