@@ -72,18 +72,18 @@ describe('an admin adds, edits, disables and enables a user in the portal', { ti
     await form.getByRole('button', { name: 'Add user' }).click();
     await page.getByRole('heading', { level: 1, name: 'Nina Reyes' }).waitFor();
     userId = new URL(page.url()).pathname.split('/')[2]!;
-    const pin = (await page.getByLabel('Voicemail PIN').innerText()).trim();
+    const pin = (await page.getByLabel('Voicemail PIN', { exact: true }).innerText()).trim();
     expect(pin).toMatch(/^[0-9]{4,8}$/);
     expect(await focused(page)).toMatchObject({ tag: 'h3', id: 'voicemail-pin-heading' });
     expect(await page.locator('.credentials .once').innerText()).toContain('it will not be shown again');
     expect(await contrastProblems(page)).toEqual([]);
     await page.getByRole('button', { name: 'Done, I have passed it on' }).click();
-    await expect.poll(() => page.getByLabel('Voicemail PIN').count()).toBe(0);
+    await expect.poll(() => page.getByLabel('Voicemail PIN', { exact: true }).count()).toBe(0);
     expect(await page.locator('main').innerText()).not.toContain(pin);
     // A reload does not bring it back: it was never in the URL or storage.
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Nina Reyes' }).waitFor();
-    expect(await page.getByLabel('Voicemail PIN').count()).toBe(0);
+    expect(await page.getByLabel('Voicemail PIN', { exact: true }).count()).toBe(0);
   });
 
   it('lists the new user on the Users page', async () => {
