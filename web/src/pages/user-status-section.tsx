@@ -50,12 +50,13 @@ export function UserStatusSection({ user, onChanged }: { user: UserView; onChang
 
   return (
     <section aria-labelledby="user-status-heading">
-      <h3 id="user-status-heading">{active ? 'Disable user' : 'Enable user'}</h3>
+      <h3 id="user-status-heading">Account status</h3>
+      <p className="help">{active ? 'Active: they can sign in and their phones can register.' : 'Disabled: they cannot sign in and have no working phones.'}</p>
       {refusal ? (
         <p className="help">{refusal}</p>
       ) : !confirming ? (
         <button type="button" className="secondary" ref={opener} onClick={() => setConfirming(true)}>
-          {active ? `Disable ${user.displayName}` : `Enable ${user.displayName}`}
+          {active ? 'Disable user' : 'Enable user'}
         </button>
       ) : (
         <div className="notice" role="group" aria-label={active ? `Confirm disabling ${user.displayName}` : `Confirm enabling ${user.displayName}`}>
@@ -77,7 +78,7 @@ export function UserStatusSection({ user, onChanged }: { user: UserView; onChang
           )}
           <div className="actions">
             <button type="button" className={active ? 'danger' : undefined} disabled={busy} onClick={() => void act()} autoFocus>
-              {active ? `Yes, disable ${user.displayName}` : `Yes, enable ${user.displayName}`}
+              {active ? 'Yes, disable' : 'Yes, enable'}
             </button>
             <button type="button" className="secondary" disabled={busy} onClick={cancel}>
               Cancel
