@@ -5,6 +5,8 @@
 // a provider, sees none of these controls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { createPasswordHasher, totpAt, totpSecretFromBase32 } from '../../src/auth/index.ts';
+import { addUser, CLI_ACTOR } from '../../src/directory/index.ts';
 import { contrastProblems, fitsWidth, focused, signInAsAdmin, startPortal, TABLET, unlabelledControls, type PortalHarness } from './portal-harness.ts';
 
 interface AuditEvent {
@@ -162,5 +164,41 @@ describe('an admin adds, edits, disables and enables a user in the portal', { ti
       await page.getByText('These pages are for practice owners and administrators.').waitFor();
       for (const name of ['Add user', 'Edit details', 'Disable user']) expect(await page.getByRole('button', { name }).count()).toBe(0);
     }
+  });
+
+  it("an administrator is offered no owner role, and no change to the owner's page, with the reason", async () => {
+    const adminPassword = 'correct horse battery staple 42';
+    await addUser(h.rt.database.db, h.demo.practice.id, { email: 'second.admin@clinic.example', displayName: 'Second Admin', role: 'admin', passwordHash: await createPasswordHasher().hash(adminPassword) }, CLI_ACTOR);
+    await other?.close();
+    other = await h.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await other.newPage();
+    await page.goto(h.base + '/');
+    await page.getByLabel('Email').fill('second.admin@clinic.example');
+    await page.getByLabel('Password').fill(adminPassword);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const key = (await page.getByLabel('Setup key').textContent())!.replace(/\s+/g, '');
+    const secret = totpSecretFromBase32(key);
+    if (!secret.ok) throw new Error('the setup key shown is not base32');
+    await page.getByLabel('Code shown by the app').fill(totpAt(secret.value, Date.now()));
+    await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+    await page.getByRole('button', { name: 'I have saved them, continue' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const roles = await page.getByRole('form', { name: 'Add a user' }).getByLabel('Role').locator('option').allInnerTexts();
+    expect(roles).toEqual(['Administrator', 'Provider', 'Staff']);
+    expect(await page.getByText('Only an owner can make someone an owner.').isVisible()).toBe(true);
+
+    const owner = (await h.apiGet<{ items: Array<{ id: string; email: string }> }>('/users')).body.items.find((u) => u.email === h.demo.admin.email)!;
+    await page.goto(`${h.base}/users/${owner.id}`);
+    await page.getByRole('heading', { level: 2, name: 'Profile' }).waitFor();
+    for (const name of ['Edit details', 'Disable user']) expect(await page.getByRole('button', { name }).count()).toBe(0);
+    expect(await page.getByText('Only an owner can change, disable or enable an owner.').count()).toBe(2);
+    // Their own page: details yes, disabling themselves no.
+    const self = (await h.apiGet<{ items: Array<{ id: string; email: string }> }>('/users')).body.items.find((u) => u.email === 'second.admin@clinic.example')!;
+    await page.goto(`${h.base}/users/${self.id}`);
+    await page.getByRole('button', { name: 'Edit details' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Disable user' }).count()).toBe(0);
+    expect(await page.getByText('You cannot disable your own account; another owner or administrator can.').isVisible()).toBe(true);
   });
 });
