@@ -39,6 +39,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, RouteAudit>> = {
   'GET /api/v1/users/:id': { exempt: NO_PHI_READ },
   'PATCH /api/v1/users/:id': { actions: ['user.update', 'user.role_change'] },
   'POST /api/v1/users/:id/disable': { actions: ['user.deactivate'] },
+  'POST /api/v1/users/:id/enable': { actions: ['user.reactivate'] },
   'POST /api/v1/users/:id/password': { actions: ['auth.password_change'] },
   'POST /api/v1/users/:id/mfa/reset': { actions: ['auth.mfa_reset'] },
   'GET /api/v1/users/:id/devices': { exempt: NO_PHI_READ },

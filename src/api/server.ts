@@ -63,6 +63,14 @@ export interface ApiDeps {
   /** Called after a user is disabled, so live SIP registrations end at once. */
   onUserDisabled?: (userId: string, deviceIds: string[]) => void;
   onDeviceDisabled?: (deviceId: string) => void;
+  /** Called after a user's extension number changed: the registrations of these devices, kept under the old number, end. */
+  onDevicesRenumbered?: (deviceIds: string[]) => void;
+  /**
+   * The live registrations of an extension's phones (the registrar's
+   * bindings, from memory), for the Devices tab. Omitted when SIP is not
+   * running: devices then carry no registration state.
+   */
+  registrations?: (practiceId: string, extension: string) => readonly DeviceRegistration[] | Promise<readonly DeviceRegistration[]>;
   /** The SIP ports phones register on, shown with a new device's credentials; omitted when SIP is not running. */
   sipPorts?: () => SipPorts;
   /**
@@ -76,6 +84,16 @@ export interface ApiDeps {
   /** Queues the email telling a user their password was changed or their two-step sign-in reset; absent without SMTP. */
   securityNotice?: SecurityNoticeSink;
   portal: PortalDeps;
+}
+
+/** One registered contact of a device, as the registrar holds it (RFC 3261 10.3). */
+export interface DeviceRegistration {
+  deviceId: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  /** Where the REGISTER came from: transport and the phone's address as seen here (behind NAT, the router's). */
+  source: { transport: string; address: string; port: number };
+  userAgent: string | null;
 }
 
 export interface SipPorts {
@@ -236,6 +254,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
         safeguards: opts.safeguards,
         onUserDisabled: opts.onUserDisabled,
         onDeviceDisabled: opts.onDeviceDisabled,
+        onDevicesRenumbered: opts.onDevicesRenumbered,
+        registrations: opts.registrations,
         sipPorts: opts.sipPorts,
         sipServer: opts.sipServer,
         voicemail: opts.voicemail,

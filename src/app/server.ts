@@ -11,6 +11,7 @@ import { transcriberConfig } from './transcription.ts';
 import { startSipService, type SipService } from './sip-service.ts';
 import { startVoicemailService, type VoicemailService } from './voicemail-service.ts';
 import { phoneServerAddress } from './phone-server-address.ts';
+import { addressOfRecord } from '../pbx/registrar/binding.ts';
 import { listenFailure } from './errors.ts';
 
 export interface RunningSotto {
@@ -52,6 +53,8 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       idleTimeoutMinutes: rt.config.sessionIdleMinutes,
       onUserDisabled: (_userId, deviceIds) => dropBindings(deviceIds),
       onDeviceDisabled: (deviceId) => dropBindings([deviceId]),
+      onDevicesRenumbered: (deviceIds) => dropBindings(deviceIds),
+      registrations: (practiceId, extension) => sip.store.lookup(addressOfRecord(practiceId, extension)),
       sipPorts: () => sip.ports,
       sipServer: (client) => phoneServerAddress(rt.config, client),
       voicemail: { store: voicemail.store, greetings: voicemail.greetings },

@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = {
   userUpdate: 'user.update',
   userRoleChange: 'user.role_change',
   userDeactivate: 'user.deactivate',
+  userReactivate: 'user.reactivate',
   deviceCreate: 'device.create',
   deviceDisable: 'device.disable',
   practiceCreate: 'practice.create',

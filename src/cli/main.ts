@@ -19,6 +19,7 @@ const USAGE = `usage: sotto <command> [options]
   user add --email E --name N [--role owner|admin|provider|staff] [--extension 104] [--device desk_phone|softphone|ata]
   user list
   user disable <user id or email>
+  user enable <user id or email>         let a disabled user sign in again (tokens and devices stay ended)
   user password <user id or email>       a new portal password, read from stdin (or --password P); ends their sessions and tokens
   user mfa-reset <user id or email>      clear a lost phone's two-step sign-in: they sign in with their password and enrol again
   token create --role admin|staff [--user EMAIL|ID] [--label L]
@@ -74,6 +75,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map(
     'user add': async (v, _pos, json) => (await import('./commands/user.ts')).userAddCommand({ email: v.email, name: v.name, role: v.role, extension: v.extension, device: v.device, practice: v.practice, json }),
     'user list': async (v, _pos, json) => (await import('./commands/user.ts')).userListCommand({ practice: v.practice, json }),
     'user disable': async (v, pos, json) => (await import('./commands/user.ts')).userDisableCommand(pos[2], { practice: v.practice, json }),
+    'user enable': async (v, pos, json) => (await import('./commands/user.ts')).userEnableCommand(pos[2], { practice: v.practice, json }),
     'user password': async (v, pos, json) => (await import('./commands/user-credentials.ts')).userPasswordCommand(pos[2], { password: v.password, practice: v.practice, json }),
     'user mfa-reset': async (v, pos, json) => (await import('./commands/user-credentials.ts')).userMfaResetCommand(pos[2], { practice: v.practice, json }),
     transcribe: async (_v, pos, json) => (await import('./commands/transcribe.ts')).transcribeCommand(pos[1], { json }),

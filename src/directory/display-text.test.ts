@@ -86,7 +86,7 @@ describe.each(DIALECTS)('every writer of display text, on %s', (dialect) => {
 
   it('stores good text exactly as typed', async () => {
     for (const value of ACCEPTED_TEXT) {
-      expect((await updateUser(h.db, practice.id, user.id, { displayName: value }, CLI_ACTOR)).displayName).toBe(value);
+      expect((await updateUser(h.db, practice.id, user.id, { displayName: value }, CLI_ACTOR)).user.displayName).toBe(value);
       expect((await updatePractice(h.db, practice.id, { name: value }, CLI_ACTOR)).name).toBe(value);
     }
   });

@@ -187,31 +187,86 @@ export async function listUsers(db: Db, practiceId: string): Promise<User[]> {
   return rows.map(userFromRow);
 }
 
-export async function updateUser(
-  db: Kysely<Database>,
-  practiceId: string,
-  userId: string,
-  patch: { displayName?: string; role?: Role },
-  actor: Actor,
-): Promise<User> {
+export interface UserChange {
+  displayName?: string;
+  email?: string;
+  role?: Role;
+  extension?: string;
+}
+
+export interface UpdatedUser {
+  user: User;
+  /** The voicemail PIN of a box made by this change (the user's first extension), shown once; else null. */
+  voicemailPin: string | null;
+  /** The user's extension number changed: their phones' registrations under the old number are to be dropped (the caller's, as on disable). */
+  renumberedDeviceIds: string[];
+}
+
+/**
+ * Changes a user's name, email, role or extension, all or nothing. A new
+ * extension for a user who had none makes its voicemail box (PIN shown
+ * once); for one who had one, the number changes and the box, devices and
+ * settings stay with it.
+ */
+export async function updateUser(db: Kysely<Database>, practiceId: string, userId: string, patch: UserChange, actor: Actor): Promise<UpdatedUser> {
   if (patch.displayName !== undefined) checkDisplayName(patch.displayName);
-  return db.transaction().execute(async (trx) => {
-    const user = await getUser(trx, practiceId, userId);
-    if (patch.role !== undefined && user.role === 'owner' && patch.role !== 'owner') await ensureAnotherOwner(trx, practiceId, userId);
-    const set: { display_name?: string; role?: string } = {};
-    if (patch.displayName !== undefined) set.display_name = patch.displayName;
-    if (patch.role !== undefined) set.role = patch.role;
-    if (Object.keys(set).length > 0) await trx.updateTable('users').set(set).where('id', '=', userId).execute();
-    const after = await getUser(trx, practiceId, userId);
-    // A patch that changes nothing (a form saved as it was) records nothing.
-    if (after.displayName === user.displayName && after.role === user.role) return after;
-    await recordAudit(trx, practiceId, actor, {
-      action: after.role !== user.role ? 'user.role_change' : 'user.update',
-      object: { type: 'user', id: userId },
-      details: { renamed: after.displayName !== user.displayName, before: { role: user.role }, after: { role: after.role } },
+  if (patch.email !== undefined) checkEmail(patch.email.trim());
+  if (patch.extension !== undefined) checkExtensionNumber(patch.extension);
+  const email = patch.email?.trim().toLowerCase();
+  let voicemailPin: string | null = null;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const user = await getUser(trx, practiceId, userId);
+      if (patch.role !== undefined && user.role === 'owner' && patch.role !== 'owner') await ensureAnotherOwner(trx, practiceId, userId);
+      const set: { display_name?: string; role?: string; email?: string } = {};
+      if (patch.displayName !== undefined) set.display_name = patch.displayName;
+      if (patch.role !== undefined) set.role = patch.role;
+      if (email !== undefined && email !== user.email) {
+        const taken = await trx.selectFrom('users').select('id').where('practice_id', '=', practiceId).where('email', '=', email).where('id', '!=', userId).executeTakeFirst();
+        if (taken) throw new DirectoryError('EMAIL_TAKEN', 'a user with this email already exists', { field: 'email' });
+        set.email = email;
+      }
+      if (Object.keys(set).length > 0) await trx.updateTable('users').set(set).where('id', '=', userId).execute();
+      let renumberedDeviceIds: string[] = [];
+      if (patch.extension !== undefined && patch.extension !== user.extension) {
+        if (user.extension === null) {
+          voicemailPin = generatePin();
+          await assignExtension(trx, practiceId, userId, patch.extension, await hashPin(voicemailPin), new Date().toISOString());
+        } else {
+          renumberedDeviceIds = await renumberExtension(trx, practiceId, userId, patch.extension);
+        }
+      }
+      const after = await getUser(trx, practiceId, userId);
+      // A patch that changes nothing (a form saved as it was) records nothing.
+      const changed = after.displayName !== user.displayName || after.role !== user.role || after.email !== user.email || after.extension !== user.extension;
+      if (changed) {
+        await recordAudit(trx, practiceId, actor, {
+          action: after.role !== user.role ? 'user.role_change' : 'user.update',
+          object: { type: 'user', id: userId },
+          // Whether the name or email changed, never either value: the log says what was done, the directory holds who.
+          details: {
+            renamed: after.displayName !== user.displayName,
+            emailChanged: after.email !== user.email,
+            before: { role: user.role, extension: user.extension },
+            after: { role: after.role, extension: after.extension },
+          },
+        });
+      }
+      return { user: after, voicemailPin, renumberedDeviceIds };
     });
-    return after;
-  });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new DirectoryError('EMAIL_TAKEN', 'a user with this email or extension already exists');
+    throw e;
+  }
+}
+
+/** Moves the user's extension to a new number; returns the devices registered under the old one. */
+async function renumberExtension(trx: Transaction<Database>, practiceId: string, userId: string, number: string): Promise<string[]> {
+  const existing = await trx.selectFrom('extensions').select('id').where('practice_id', '=', practiceId).where('number', '=', number).executeTakeFirst();
+  if (existing) throw new DirectoryError('EXTENSION_TAKEN', `extension ${number} is already in use`, { field: 'extension' });
+  await trx.updateTable('extensions').set({ number }).where('practice_id', '=', practiceId).where('user_id', '=', userId).execute();
+  const devices = await trx.selectFrom('devices').select('id').where('practice_id', '=', practiceId).where('user_id', '=', userId).execute();
+  return devices.map((d) => d.id);
 }
 
 async function ensureAnotherOwner(trx: Transaction<Database>, practiceId: string, userId: string): Promise<void> {
@@ -265,5 +320,22 @@ export async function disableUser(
       });
     }
     return { user: await getUser(trx, practiceId, userId), disabledDeviceIds: devices.map((d) => d.id), endedSessions, alreadyDisabled: noOp };
+  });
+}
+
+/**
+ * Lets a disabled user sign in again with the password they had. What
+ * disabling ended stays ended: their API tokens stay revoked and their SIP
+ * devices disabled (an admin adds new ones), so no credential that was out
+ * of the practice's hands while they were away comes back. Enabling an
+ * active user changes nothing and records nothing.
+ */
+export async function enableUser(db: Kysely<Database>, practiceId: string, userId: string, actor: Actor): Promise<{ user: User; alreadyActive: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    const user = await getUser(trx, practiceId, userId);
+    if (user.status === 'active') return { user, alreadyActive: true };
+    await trx.updateTable('users').set({ status: 'active', disabled_at: null }).where('id', '=', userId).execute();
+    await recordAudit(trx, practiceId, actor, { action: 'user.reactivate', object: { type: 'user', id: userId }, details: {} });
+    return { user: await getUser(trx, practiceId, userId), alreadyActive: false };
   });
 }

@@ -144,6 +144,11 @@ const SCENARIOS: Record<string, Scenario> = {
     const { user } = await withPassword(t, 'staff');
     return { response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/disable`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
   },
+  'POST /api/v1/users/:id/enable': async (t) => {
+    const { user } = await withPassword(t, 'staff');
+    await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/disable`, headers: bearer(t.ownerToken) });
+    return { response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/enable`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
+  },
   'POST /api/v1/users/:id/password': async (t) => {
     const { user } = await withPassword(t, 'staff');
     return { response: await t.app.inject({ method: 'POST', url: `/api/v1/users/${user.id}/password`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };

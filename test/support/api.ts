@@ -43,7 +43,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', extra: Pick<ApiOptions, 'sipPorts' | 'sipServer' | 'securityNotice'> = {}): Promise<TestApi> {
+export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', extra: Pick<ApiOptions, 'sipPorts' | 'sipServer' | 'securityNotice' | 'registrations' | 'onDevicesRenumbered'> = {}): Promise<TestApi> {
   const handle = await openTestDatabase(dialect);
   const lines: string[] = [];
   const sink = new Writable({

@@ -80,6 +80,13 @@ export interface DeviceView {
   sipUsername: string;
   status: 'active' | 'disabled';
   createdAt: string;
+  /** GET /users/{id}/devices only: the registrar's live bindings; null when SIP is not running on the server. */
+  registration?: DeviceRegistrationView | null;
+}
+
+export interface DeviceRegistrationView {
+  registered: boolean;
+  contacts: Array<{ transport: string; userAgent: string | null; expiresAt: string; /** Admins only. */ address?: string }>;
 }
 
 /** POST /users/{id}/devices: the only answer that ever carries the SIP password. */

@@ -4,6 +4,7 @@ import {
   CLI_ACTOR,
   DEVICE_KINDS,
   disableUser,
+  enableUser,
   findUserByEmail,
   getUser,
   isRole,
@@ -74,5 +75,19 @@ export async function userDisableCommand(ref: string | undefined, o: { practice?
   if (o.json) printJson(out);
   else if (out.alreadyDisabled) printLines([`User ${out.user.id} was already disabled; nothing changed.`]);
   else printLines([`User ${out.user.id} disabled; API tokens revoked; ${out.disabledDevices.length} SIP device(s) disabled.`]);
+  return 0;
+}
+
+export async function userEnableCommand(ref: string | undefined, o: { practice?: string; json?: boolean }): Promise<number> {
+  if (!ref) throw usageError('MISSING_ARGUMENT', 'usage: sotto user enable <user id or email>');
+  const out = await withRuntime(async (rt) => {
+    const practice = await selectPractice(rt, o.practice);
+    const user = await resolveUser(rt, practice.id, ref);
+    const { alreadyActive } = await enableUser(rt.database.db, practice.id, user.id, CLI_ACTOR);
+    return { user: { id: user.id, status: 'active' }, alreadyActive };
+  });
+  if (o.json) printJson(out);
+  else if (out.alreadyActive) printLines([`User ${out.user.id} was already active; nothing changed.`]);
+  else printLines([`User ${out.user.id} enabled: they can sign in with their password again. Their API tokens stay revoked and their SIP devices disabled: add new ones.`]);
   return 0;
 }

@@ -1,3 +1,8 @@
+/** The location service's key for an extension (RFC 3261 10.3 address-of-record): never a URI, so never PHI in a log. */
+export function addressOfRecord(practiceId: string, extension: string): string {
+  return `${practiceId}:${extension}`;
+}
+
 /** One registered contact of an address-of-record (RFC 3261 10.3). */
 export interface Binding {
   /** The address-of-record key: `<practiceId>:<extension>`; never a URI in logs. */

@@ -8,7 +8,7 @@ import { createResponse, getAuthorizations, getHeader, getTo, headerField, isSip
 import type { ServerTransaction } from '../../sip/transaction/index.ts';
 import { LogThrottle, type MessageSource } from '../../sip/transport/index.ts';
 import { applyRegister, contactHeaders } from './apply-register.ts';
-import { DEFAULT_REGISTRAR_LIMITS, type RegistrarLimits } from './binding.ts';
+import { addressOfRecord, DEFAULT_REGISTRAR_LIMITS, type RegistrarLimits } from './binding.ts';
 import type { LocationStore } from './location-store.ts';
 
 /** A value, or the promise of one when it must be fetched. */
@@ -168,7 +168,7 @@ export class Registrar {
       return void reply(tx, request, 403, 'Forbidden');
     }
 
-    const aor = `${practice.id}:${cred.extension}`;
+    const aor = addressOfRecord(practice.id, cred.extension);
     const now = this.o.now();
     const current = this.o.store.lookup(aor);
     const outcome = applyRegister(request, { aor, deviceId: cred.deviceId, now, limits: this.limits, source: { transport: source.protocol.toLowerCase(), address: source.address, port: source.port } }, current instanceof Promise ? await current : current);

@@ -2,12 +2,15 @@
 // its SIP password exactly once (the server keeps only digest hashes), with
 // what to type into the phone; leaving the tab or pressing "Done" forgets it.
 // Disabling a device ends its registrations at once, after a confirmation.
+// Each device says whether it is registered right now (the registrar's
+// bindings); "Check again" reads them anew, e.g. after restarting a phone.
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { api, ApiError, describeError, type CreatedDevice, type DeviceKind, type DeviceView } from '../api.ts';
 import { DEVICE_KIND_LABELS, registrationSettings, registrationText } from '../device-registration.ts';
 import { problemAttributes, refusedField } from '../field-errors.ts';
 import { useFocusAfterRender } from '../focus-after.ts';
 import { Notices } from '../notices.tsx';
+import { DeviceRegistrationCell } from './device-registration-cell.tsx';
 
 const KINDS = Object.keys(DEVICE_KIND_LABELS) as DeviceKind[];
 
@@ -46,6 +49,20 @@ export function DevicesTab({ userId, hasExtension, active = true }: { userId: st
       .then((r) => setDevices(r.items))
       .catch((e: unknown) => setError(describeError(e)));
   }, [path]);
+
+  async function checkAgain() {
+    setError(null);
+    setStatus(null);
+    try {
+      const r = await api<{ items: DeviceView[] }>('GET', path);
+      setDevices(r.items);
+      const registered = r.items.filter((d) => d.registration?.registered).length;
+      setStatus(`Checked at ${new Date().toLocaleTimeString()}: ${registered} of ${r.items.length} ${r.items.length === 1 ? 'device' : 'devices'} registered.`);
+    } catch (err) {
+      setError(describeError(err));
+      focusAfterRender(() => errorLine.current);
+    }
+  }
 
   useEffect(() => {
     if (created) credentialsHeading.current?.focus();
@@ -126,6 +143,7 @@ export function DevicesTab({ userId, hasExtension, active = true }: { userId: st
                 <th scope="col">Kind</th>
                 <th scope="col">SIP username</th>
                 <th scope="col">Status</th>
+                <th scope="col">Registration</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -143,6 +161,9 @@ export function DevicesTab({ userId, hasExtension, active = true }: { userId: st
                   </td>
                   <td>
                     <span className={`badge ${d.status === 'active' ? 'ok' : 'muted'}`}>{d.status === 'active' ? 'Active' : 'Disabled'}</span>
+                  </td>
+                  <td>
+                    <DeviceRegistrationCell registration={d.registration} />
                   </td>
                   <td>
                     {d.status === 'active' &&
@@ -166,6 +187,13 @@ export function DevicesTab({ userId, hasExtension, active = true }: { userId: st
             </tbody>
           </table>
         </div>
+      )}
+      {devices && devices.length > 0 && (
+        <p>
+          <button type="button" className="secondary" onClick={() => void checkAgain()}>
+            Check registrations again
+          </button>
+        </p>
       )}
       <form onSubmit={add} aria-labelledby="add-device-heading" className="add-device">
         <h3 id="add-device-heading" ref={addHeading} tabIndex={-1}>

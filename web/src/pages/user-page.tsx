@@ -2,17 +2,35 @@
 // its own URL, reload keeps it), marked with aria-current for the open one.
 import { useEffect, useState } from 'react';
 import { api, describeError, type UserView } from '../api.ts';
+import { useFocusAfterRender } from '../focus-after.ts';
 import { PageHeading } from '../page-heading.tsx';
 import { Link, type UserTab } from '../router.tsx';
 import { DevicesTab } from './devices-tab.tsx';
 import { PortalPasswordSection } from './portal-password-section.tsx';
 import { SecondFactorResetSection } from './second-factor-reset-section.tsx';
-import { ROLE_LABELS } from './users-page.tsx';
+import { forgetVoicemailPin, voicemailPinFor } from '../new-user-secret.ts';
+import { ROLE_LABELS } from '../user-rules.ts';
+import { UserDetailsSection } from './user-details-section.tsx';
+import { UserStatusSection } from './user-status-section.tsx';
+import { VoicemailPinOnce } from './voicemail-pin-once.tsx';
 import { VoicemailTab } from './voicemail-tab.tsx';
 
 export function UserPage({ userId, tab, selfId }: { userId: string; tab: UserTab; selfId: string | null }) {
   const [user, setUser] = useState<UserView | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Handed over by "Add user": read here, forgotten once on screen, so a reload or another page never shows it.
+  const [newPin, setNewPin] = useState(() => voicemailPinFor(userId));
+
+  const focusAfterRender = useFocusAfterRender();
+
+  useEffect(() => {
+    if (newPin !== null) forgetVoicemailPin();
+  }, [newPin]);
+
+  function pinPassedOn() {
+    setNewPin(null);
+    focusAfterRender(() => document.getElementById('user-details-heading'));
+  }
 
   useEffect(() => {
     api<UserView>('GET', `/users/${encodeURIComponent(userId)}`)
@@ -52,6 +70,7 @@ export function UserPage({ userId, tab, selfId }: { userId: string; tab: UserTab
         {tab === 'profile' ? (
           <>
             <h2 id="tab-heading">Profile</h2>
+            {newPin !== null && <VoicemailPinOnce name={user.displayName} extension={user.extension} pin={newPin} added onDone={pinPassedOn} />}
             <dl className="facts">
               <dt>Email</dt>
               <dd>{user.email}</dd>
@@ -64,8 +83,10 @@ export function UserPage({ userId, tab, selfId }: { userId: string; tab: UserTab
               <dt>Added</dt>
               <dd>{new Date(user.createdAt).toLocaleDateString()}</dd>
             </dl>
+            <UserDetailsSection user={user} onSaved={setUser} />
             {selfId !== user.id && <PortalPasswordSection userId={user.id} name={user.displayName} role={user.role} active={user.status === 'active'} />}
             <SecondFactorResetSection user={user} />
+            <UserStatusSection user={user} onChanged={setUser} />
           </>
         ) : tab === 'devices' ? (
           <DevicesTab userId={user.id} hasExtension={user.extension !== null} active={user.status === 'active'} />

@@ -1,10 +1,11 @@
-// Settings -> Users: everyone in the practice, with a link to each user's page.
+// Settings -> Users: everyone in the practice, with a link to each user's
+// page, and "Add user".
 import { useEffect, useState } from 'react';
 import { api, describeError, type UserView } from '../api.ts';
 import { PageHeading } from '../page-heading.tsx';
 import { Link } from '../router.tsx';
-
-export const ROLE_LABELS: Record<UserView['role'], string> = { owner: 'Owner', admin: 'Administrator', provider: 'Provider', staff: 'Staff' };
+import { ROLE_LABELS } from '../user-rules.ts';
+import { AddUserForm } from './add-user-form.tsx';
 
 export function UsersPage() {
   const [users, setUsers] = useState<UserView[] | null>(null);
@@ -19,6 +20,7 @@ export function UsersPage() {
   return (
     <>
       <PageHeading>Users</PageHeading>
+      <AddUserForm />
       {error && (
         <p className="notice error" role="alert">
           {error}
@@ -28,7 +30,7 @@ export function UsersPage() {
       {users && (
         <div className="table-wrap">
           <table>
-            <caption>People in this practice. Open one to change their voicemail settings.</caption>
+            <caption>People in this practice. Open one to change their details, phones or voicemail settings.</caption>
             <thead>
               <tr>
                 <th scope="col">Name</th>

@@ -1,19 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { addDevice, disableDevice, getPractice, getUser, listDevices } from '../../../directory/index.ts';
+import { addDevice, disableDevice, getPractice, getUser, listDevices, roleAtLeast } from '../../../directory/index.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
 import { actorOf, IdParams } from '../common.ts';
-import { presentDevice } from './presenter.ts';
+import { presentDevice, presentRegistration } from './presenter.ts';
 import { CreatedDevice, DeviceList, DeviceView, NewDeviceBody } from './schema.ts';
 
-export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled, sipPorts, sipServer }) => {
+export const deviceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onDeviceDisabled, portal, registrations, sipPorts, sipServer }) => {
   app.get(
     '/users/:id/devices',
-    { config: { access: 'self-or-admin', errors: ['NOT_FOUND'] }, schema: { tags: ['devices'], summary: "A user's SIP devices", params: IdParams, response: { 200: DeviceList } } },
+    {
+      config: { access: 'self-or-admin', errors: ['NOT_FOUND'] },
+      schema: { tags: ['devices'], summary: "A user's SIP devices, each with whether it is registered now", params: IdParams, response: { 200: DeviceList } },
+    },
     async (req) => {
       const p = principalOf(req);
-      await getUser(db, p.practiceId, req.params.id);
-      return { items: (await listDevices(db, p.practiceId, req.params.id)).map(presentDevice) };
+      const user = await getUser(db, p.practiceId, req.params.id);
+      const devices = await listDevices(db, p.practiceId, req.params.id);
+      // Bindings are kept per address-of-record, the extension: the user's phones share one.
+      const bindings = registrations && user.extension !== null ? await registrations(p.practiceId, user.extension) : registrations ? [] : null;
+      const now = portal.clock.now();
+      const admin = roleAtLeast(p.role, 'admin');
+      return { items: devices.map((d) => ({ ...presentDevice(d), registration: presentRegistration(bindings, d.id, now, admin) })) };
     },
   );
 

@@ -13,7 +13,27 @@ export const DeviceView = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 });
 
-export const DeviceList = Type.Object({ items: Type.Array(DeviceView) });
+export const RegistrationView = Type.Union(
+  [
+    Type.Object({
+      registered: Type.Boolean({ description: 'The phone holds at least one unexpired registration now' }),
+      contacts: Type.Array(
+        Type.Object({
+          transport: Type.String({ description: 'UDP, TCP or TLS' }),
+          userAgent: Type.Union([Type.String(), Type.Null()], { description: "The phone's User-Agent header, when it sent one" }),
+          expiresAt: Type.String({ format: 'date-time', description: 'When the registration ends unless the phone refreshes it' }),
+          address: Type.Optional(Type.String({ description: "Where the phone's REGISTER came from (host:port; behind NAT, the router's). Admins only" })),
+        }),
+      ),
+    }),
+    Type.Null(),
+  ],
+  { description: "The registrar's bindings of this device now (RFC 3261 10.3); null when SIP is not running on this server" },
+);
+
+export const ListedDevice = Type.Composite([DeviceView, Type.Object({ registration: RegistrationView })]);
+
+export const DeviceList = Type.Object({ items: Type.Array(ListedDevice) });
 
 export const NewDeviceBody = Type.Object(
   {

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { addUser, disableUser, generatePortalPassword, getUser, listUsers, resetSecondFactor, roleAtLeast, setPortalPassword, updateUser, type Role } from '../../../directory/index.ts';
+import { addUser, disableUser, enableUser, generatePortalPassword, getUser, listUsers, resetSecondFactor, roleAtLeast, setPortalPassword, updateUser, type Role } from '../../../directory/index.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
 import { queueSecurityNotice } from '../../security-notice.ts';
 import type { ApiDeps } from '../../server.ts';
 import { actorOf, IdParams } from '../common.ts';
 import { presentUser } from './presenter.ts';
-import { CreatedUser, NewPortalPassword, NewUserBody, SecondFactorResetView, UserList, UserPatch, UserView } from './schema.ts';
+import { CreatedUser, NewPortalPassword, NewUserBody, SecondFactorResetView, UpdatedUserView, UserList, UserPatch, UserView } from './schema.ts';
 
-export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled, portal, securityNotice }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, onUserDisabled, onDevicesRenumbered, portal, securityNotice }) => {
   app.get('/users', { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'List users', response: { 200: UserList } } }, async (req) => ({
     items: (await listUsers(db, principalOf(req).practiceId)).map(presentUser),
   }));
@@ -30,14 +30,20 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
 
   app.patch(
     '/users/:id',
-    { config: { access: 'admin', errors: ['NOT_FOUND', 'LAST_OWNER'] }, schema: { tags: ['users'], summary: 'Rename a user or change their role', params: IdParams, body: UserPatch, response: { 200: UserView } } },
+    {
+      config: { access: 'admin', errors: ['NOT_FOUND', 'LAST_OWNER', 'EMAIL_TAKEN', 'EXTENSION_TAKEN', 'EXTENSION_RESERVED'] },
+      schema: { tags: ['users'], summary: "Change a user's name, email, role or extension", params: IdParams, body: UserPatch, response: { 200: UpdatedUserView } },
+    },
     async (req) => {
       const p = principalOf(req);
       const target = await getUser(db, p.practiceId, req.params.id);
       if ((req.body.role === 'owner' || target.role === 'owner') && !roleAtLeast(p.role, 'owner')) {
         throw new ApiError('FORBIDDEN', 'only an owner can grant or change the owner role');
       }
-      return presentUser(await updateUser(db, p.practiceId, req.params.id, req.body, actorOf(req)));
+      const { user, voicemailPin, renumberedDeviceIds } = await updateUser(db, p.practiceId, req.params.id, req.body, actorOf(req));
+      // Bindings are kept per number: those under the old one would never be reached again.
+      if (renumberedDeviceIds.length > 0) onDevicesRenumbered?.(renumberedDeviceIds);
+      return { ...presentUser(user), ...(voicemailPin !== null ? { voicemailPin } : {}) };
     },
   );
 
@@ -56,6 +62,25 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
       const { user, disabledDeviceIds } = await disableUser(db, p.practiceId, req.params.id, actorOf(req));
       onUserDisabled?.(user.id, disabledDeviceIds);
       return presentUser(user);
+    },
+  );
+
+  app.post(
+    '/users/:id/enable',
+    {
+      config: { access: 'admin', errors: ['NOT_FOUND'] },
+      schema: {
+        tags: ['users'],
+        summary: 'Enable a disabled user: they can sign in again with their password; revoked API tokens and disabled SIP devices stay so (add new devices)',
+        params: IdParams,
+        response: { 200: UserView },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const target = await getUser(db, p.practiceId, req.params.id);
+      if (target.role === 'owner' && !roleAtLeast(p.role, 'owner')) throw new ApiError('FORBIDDEN', 'only an owner can enable an owner');
+      return presentUser((await enableUser(db, p.practiceId, target.id, actorOf(req))).user);
     },
   );
 

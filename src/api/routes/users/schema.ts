@@ -32,9 +32,25 @@ export const CreatedUser = Type.Object({
 });
 
 export const UserPatch = Type.Object(
-  { displayName: Type.Optional(DisplayText(DISPLAY_TEXT_MAX.displayName)), role: Type.Optional(RoleSchema) },
+  {
+    displayName: Type.Optional(DisplayText(DISPLAY_TEXT_MAX.displayName)),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+    role: Type.Optional(RoleSchema),
+    extension: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{2,6}$',
+        description:
+          "The user's extension. For a user without one it is made, with its voicemail box (PIN in `voicemailPin`, shown once); for one with one, the number changes (box, devices and settings stay) and their phones' registrations end: each phone is reachable on the new number once it registers again.",
+      }),
+    ),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
+
+export const UpdatedUserView = Type.Composite([
+  UserView,
+  Type.Object({ voicemailPin: Type.Optional(Type.String({ description: 'Only when this change gave the user their first extension: the new voicemail box PIN, shown once; only a hash is kept' })) }),
+]);
 
 export const NewPortalPassword = Type.Object({
   password: Type.String({ description: 'Shown once; only an argon2id hash is kept. The user signs in with it (owners and admins then set up two-factor).' }),
