@@ -257,6 +257,8 @@ export class Call implements UnavailableCall, ForkEvents {
     try {
       sdpForA = await sdpForCaller(this.ctx.relay, this.id, this.invite, response, { requireSrtp: this.media.requireSrtp, srtp: srtpToward(this.aDestination.protocol), toward: this.aDestination.address });
     } catch (e) {
+      // Ended meanwhile (the caller gave up): the callee has had its BYE already.
+      if (this.current !== CallState.Answering) return;
       this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
       this.hangUpB();
       return this.end(500, 'failed');
