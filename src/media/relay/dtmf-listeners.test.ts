@@ -29,6 +29,8 @@ describe('DtmfListeners', () => {
     stop();
     l.report(key('a', '5', 'rfc4733'));
     l.delete('c1');
+    // A notice trailing the call's end is not kept.
+    l.report(key('a', '7', 'rfc4733'));
     l.add('c1', (n) => heard.push(n.digit));
     l.report(key('a', '6', 'sip-info'));
     expect(heard).toEqual(['3', '4', '6']);

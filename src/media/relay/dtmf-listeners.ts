@@ -28,13 +28,16 @@ export class DtmfListeners {
 
   /** A key found on a leg, by the media or by the signalling. */
   report(notice: DtmfNotice): void {
+    // Nobody listens (yet, or any more: a worker's notice may trail the call's end): nothing to enter, nothing kept.
+    const listeners = this.listeners.get(notice.callId);
+    if (!listeners) return;
     const way: Way = notice.source === 'sip-info' ? 'signalling' : 'media';
     let legs = this.ways.get(notice.callId);
     if (!legs) this.ways.set(notice.callId, (legs = new Map()));
     const first = legs.get(notice.legId);
     if (first === undefined) legs.set(notice.legId, way);
     else if (first !== way) return;
-    for (const listener of this.listeners.get(notice.callId) ?? []) listener(notice);
+    for (const listener of listeners) listener(notice);
   }
 
   /** The call is over: its listeners and ways go. */
