@@ -12,12 +12,14 @@
 import type { OptionsCapabilities } from '../sip/core/index.ts';
 import { checkRequest, createResponse, getTo, headerField, type HeaderField, type RequestPolicy, type SipRequest, type SipResponse } from '../sip/message/index.ts';
 
-export const SOTTO_METHODS: readonly string[] = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'SUBSCRIBE'];
+// INFO (RFC 6086) and UPDATE (RFC 3311) in a call: passed between the phones,
+// or taken by voicemail and the mailbox menu (keys, refreshes); see mid-call.ts.
+export const SOTTO_METHODS: readonly string[] = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'INFO', 'UPDATE'];
 
 /** The option tags of our Supported: Sotto implements no SIP extension that a peer may Require. */
 export const SOTTO_OPTION_TAGS: readonly string[] = [];
 
-/** The one body type Sotto reads in a request (SDP, in INVITE); what it answers INVITEs with. */
+/** The body type Sotto reads in INVITE and UPDATE (SDP); what it answers them with. INFO bodies are read where the INFO is taken (info-dtmf.ts). */
 const SDP = 'application/sdp';
 
 /** The Allow field, built once: every INVITE, 2xx, 405 and 501 carries it. */
@@ -27,7 +29,7 @@ export const SOTTO_ALLOW: HeaderField = headerField('Allow', SOTTO_METHODS.join(
 export const SOTTO_CAPABILITIES: OptionsCapabilities = { allow: SOTTO_METHODS, accept: [SDP], supported: SOTTO_OPTION_TAGS };
 
 const INVITE_CHECKS: RequestPolicy = { supportedOptions: SOTTO_OPTION_TAGS, acceptedContentTypes: [SDP], answerContentType: SDP };
-// Bodies of other requests are never read (a REGISTER's, a BYE's, a SUBSCRIBE's): no 415 for them.
+// Bodies of other requests are never read here (a REGISTER's, a BYE's, a SUBSCRIBE's; an INFO's is its taker's): no 415 for them.
 const OTHER_CHECKS: RequestPolicy = { supportedOptions: SOTTO_OPTION_TAGS, ignoresBody: true };
 // Out of a dialog an unknown method is 405 with Allow (8.2.1); inside one the
 // dialog's owner answers it (501 with Allow, 21.5.2), so the method is not checked here.
@@ -42,7 +44,8 @@ const NEW_OTHER_CHECKS: RequestPolicy = { ...OTHER_CHECKS, allowedMethods: SOTTO
 export function refuseRequest(request: SipRequest, toTag?: string): SipResponse | undefined {
   const inDialog = getTo(request)?.tag !== undefined;
   const invite = request.method === 'INVITE';
-  const policy = inDialog ? (invite ? INVITE_CHECKS : OTHER_CHECKS) : invite ? NEW_INVITE_CHECKS : NEW_OTHER_CHECKS;
+  // An UPDATE's body is an offer as a re-INVITE's is (RFC 3311 5.2): the same checks.
+  const policy = inDialog ? (invite || request.method === 'UPDATE' ? INVITE_CHECKS : OTHER_CHECKS) : invite ? NEW_INVITE_CHECKS : NEW_OTHER_CHECKS;
   const checked = checkRequest(request, policy);
   if (checked.ok) return undefined;
   const { status, reason, headers } = checked.error;

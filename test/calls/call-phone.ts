@@ -112,6 +112,8 @@ export class CallPhone {
   private readonly seen = new Set<string>();
   private waiters: Waiter[] = [];
   incoming: IncomingPolicy = { kind: 'ring' };
+  /** The final status this phone answers an INFO with (RFC 6086); undefined: the test answers it. */
+  infoStatus: number | undefined = 200;
   /** The last INVITE this phone received, and our To tag for it. */
   lastInvite: SipRequest | undefined;
   /** Our local port the last INVITE came in on (the listening port's connections, or the registered one). */
@@ -259,6 +261,7 @@ export class CallPhone {
       return;
     }
     if (r.method === 'BYE') return this.reply(r, 200);
+    if (r.method === 'INFO' && this.infoStatus !== undefined) return this.reply(r, this.infoStatus);
   }
 
   /** A response to `r`, copying Via/From/To/Call-ID/CSeq (RFC 3261 8.2.6). */
@@ -434,9 +437,10 @@ export class OutgoingCall {
     return final;
   }
 
-  bye(): void {
+  /** `headers`: more header fields (a Max-Forwards of the test's). */
+  bye(headers: string[] = []): void {
     this.cseq++;
-    this.inDialog('BYE', this.cseq);
+    this.inDialog('BYE', this.cseq, '', headers);
   }
 
   /** RFC 3261 15: hangs up in the early dialog a provisional response (180 with a To tag) made; the INVITE stays pending. */
@@ -454,7 +458,9 @@ export class OutgoingCall {
   private inDialog(method: string, seq: number, body = '', headers: string[] = []): void {
     // A body is SDP unless `headers` say otherwise; an INVITE without one is a late offer (no Content-Type then).
     const contentType = body && !headers.some((h) => /^content-type\s*:/i.test(h)) ? ['Content-Type: application/sdp'] : [];
-    const extra = [...(method === 'INVITE' ? [`Contact: ${this.phone.contact}`] : []), ...headers, ...contentType];
-    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `${this.phone.via};branch=z9hG4bK${tag()};rport`, 'Max-Forwards: 70', this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], body, method);
+    // Max-Forwards 70 unless `headers` give one.
+    const hops = headers.some((h) => /^max-forwards\s*:/i.test(h)) ? [] : ['Max-Forwards: 70'];
+    const extra = [...(method === 'INVITE' || method === 'UPDATE' ? [`Contact: ${this.phone.contact}`] : []), ...headers, ...contentType];
+    this.phone.sendRaw([`${method} ${this.uri} SIP/2.0`, `${this.phone.via};branch=z9hG4bK${tag()};rport`, ...hops, this.from, `To: ${this.toValue}`, `Call-ID: ${this.callId}`, `CSeq: ${seq} ${method}`, ...extra], body, method);
   }
 }

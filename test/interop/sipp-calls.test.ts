@@ -1,7 +1,7 @@
 // Calls through a running Sotto between two sipp instances, one scenario
 // each side, with the exact SIP flow each side saw asserted: busy and no
 // answer (the 20 s default ring timeout) going to the callee's voicemail,
-// CANCEL, re-INVITE (hold), BYE from the caller and from the callee. The callee REGISTERs from the port
+// CANCEL, re-INVITE (hold), INFO and UPDATE, BYE from the caller and from the callee. The callee REGISTERs from the port
 // its UAS scenario then listens on, and unregisters after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSippRun, freeSipPort, runSipp, udpBound, startSotto, type SippRunResult, type SottoServer } from '../support/sip-peers.ts';
@@ -86,6 +86,16 @@ describe('calls between sipp phones through Sotto', { timeout: 60_000 }, () => {
     const { caller, callee } = await call('call-reinvite', 'callee-answer-reinvite');
     expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> INVITE', '< 200', '> ACK', '> BYE', '< 200']);
     expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
+  });
+
+  it('INFO and UPDATE: the key reaches the callee as sent, a refresh stays with Sotto, a new offer reaches the callee as a re-INVITE', async () => {
+    const { caller, callee } = await call('call-info-update', 'callee-answer-info');
+    expect(callerFlow(caller), why(caller)).toEqual([...SETUP, '< 180', '< 200', '> ACK', '> INFO', '< 200', '> UPDATE', '< 200', '> UPDATE', '< 200', '> BYE', '< 200']);
+    expect(callee.flow, why(callee)).toEqual(['< INVITE', '> 180', '> 200', '< ACK', '< INFO', '> 200', '< INVITE', '> 200', '< ACK', '< BYE', '> 200']);
+    const info = callee.messages.find((m) => m.direction === 'received' && m.method === 'INFO');
+    expect(info?.body.replace(/\r\n/g, '\n').trim(), why(callee)).toBe('Signal=5\nDuration=160');
+    const offerToCallee = callee.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE')[1]?.body ?? '';
+    expect(offerToCallee, why(callee)).toMatch(/^a=sendonly\r?$/m);
   });
 
   it('a mu-law caller reaches an A-law-only callee: offered both laws, it answers A-law and the call connects', async () => {

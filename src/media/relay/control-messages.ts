@@ -90,7 +90,8 @@ export type ReplyEnvelope =
   | { readonly kind: 'reply'; readonly id: number; readonly ok: true; readonly value?: unknown }
   | { readonly kind: 'reply'; readonly id: number; readonly ok: false; readonly code: RelayErrorCode; readonly message: string };
 
-export type DtmfSource = 'rfc4733' | 'inband';
+/** `sip-info`: reported by the signalling (an INFO, RFC 6086), not found in the media. */
+export type DtmfSource = 'rfc4733' | 'inband' | 'sip-info';
 
 export interface DtmfNotice {
   readonly callId: string;

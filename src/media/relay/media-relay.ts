@@ -31,6 +31,7 @@ import { serializeSdp, type SessionDescription } from '../sdp/session-descriptio
 import type { RecordingPortMessage } from './call-recorder.ts';
 import type { CallStats, DtmfNotice, LegToConfigure } from './control-messages.ts';
 import { bindLegs, type LegBinding } from './leg-binding.ts';
+import { DtmfListeners } from './dtmf-listeners.ts';
 import { NativeCalls } from './native-calls.ts';
 import type { NativeDataPlane } from './native-plane.ts';
 import { fitsNativeLegs, fitsNativeOffer, nativeCallStats, nativeLeg, pinFor, pinned } from './native-fit.ts';
@@ -57,7 +58,7 @@ export class MediaRelay {
   private readonly workers: RelayWorkerPool;
   private readonly pool: RtpPortPool;
   private readonly calls = new Map<string, CallRecord>();
-  private readonly dtmfListeners = new Map<string, Set<(notice: DtmfNotice) => void>>();
+  private readonly dtmf = new DtmfListeners();
   private readonly inactiveListeners = new Set<(callId: string, idleMs: number) => void>();
   private readonly playbacks = new Map<number, (reason: 'finished' | 'stopped') => void>();
   /** Ids of plays, recordings and forks. */
@@ -72,12 +73,8 @@ export class MediaRelay {
   ) {
     this.pool = new RtpPortPool(options.portRange);
     this.workers = new RelayWorkerPool(workerCount, workerSettings(options), {
-      dtmf: (notice) => {
-        for (const cb of this.dtmfListeners.get(notice.callId) ?? []) cb(notice);
-      },
-      inactive: (callId, idleMs) => {
-        for (const cb of this.inactiveListeners) cb(callId, idleMs);
-      },
+      dtmf: (notice) => this.dtmf.report(notice),
+      inactive: (callId, idleMs) => this.inactiveListeners.forEach((cb) => cb(callId, idleMs)),
       playEnded: (playId, reason) => {
         this.playbacks.get(playId)?.(reason);
         this.playbacks.delete(playId);
@@ -353,7 +350,7 @@ export class MediaRelay {
     const record = this.calls.get(callId);
     if (!record) return Promise.resolve();
     this.calls.delete(callId);
-    this.dtmfListeners.delete(callId);
+    this.dtmf.delete(callId);
     // Kept on the record: a bindLegs() under way waits on it before freeing its own ports.
     record.deleting = this.endCall(record, callId);
     return record.deleting;
@@ -433,18 +430,21 @@ export class MediaRelay {
 
   /**
    * Reports each key pressed on either leg, once: RFC 4733 events always,
-   * in-band tones (on legs without telephone-event) when `inband` is set.
+   * in-band tones (on legs without telephone-event) when `inband` is set, keys from pressKey(); one way per leg.
    * A native call moves to a worker first (keys pressed during the move may be missed).
    */
   onDtmf(callId: string, listener: (notice: DtmfNotice) => void, options: { inband?: boolean } = {}): () => void {
     const record = this.call(callId);
-    let set = this.dtmfListeners.get(callId);
-    if (!set) this.dtmfListeners.set(callId, (set = new Set()));
-    set.add(listener);
+    const stop = this.dtmf.add(callId, listener);
     const moved = this.moveToJs(callId, record);
     if (options.inband) void moved.then(() => this.workers.request(record.slot, { op: 'dtmf', callId, inband: true })).catch(() => {});
     else void moved.catch(() => {});
-    return () => set.delete(listener);
+    return stop;
+  }
+
+  /** A key pressed on `legId` that the signalling reports (SIP INFO, RFC 6086): told to onDtmf's listeners as one in the media is (dtmf-listeners.ts). */
+  pressKey(callId: string, legId: string, digit: string, durationMs: number): void {
+    if (this.calls.has(callId)) this.dtmf.report({ callId, legId, digit, source: 'sip-info', durationMs });
   }
 
   /**

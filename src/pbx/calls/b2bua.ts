@@ -1,13 +1,13 @@
 // The B2BUA for extension-to-extension calls, as a pipeline of small steps
 // for a new INVITE: authenticate (407) -> route (the callee's bindings) ->
-// ring (fork through the relay). In-dialog requests (BYE, ACK, re-INVITE)
-// find their call by dialog id (RFC 3261 12.2.2); CANCEL by the INVITE it
+// ring (fork through the relay). In-dialog requests (BYE, ACK, re-INVITE,
+// UPDATE, INFO: mid-call.ts) find their call by dialog id (RFC 3261 12.2.2); CANCEL by the INVITE it
 // names (9.2). Logs carry call ids and status codes only.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import { dialogKey } from '../../sip/dialog/index.ts';
-import { createResponse, getCallId, getFrom, getTo, headerField, isSipUri, parseUri, type SipRequest } from '../../sip/message/index.ts';
+import { createResponse, getCallId, getFrom, getTo, headerField, isSipUri, parseUri, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
 import { InviteServerTransaction, type NonInviteServerTransaction, type ServerTransaction } from '../../sip/transaction/index.ts';
 import { withContactFallback, type Destination, type MessageSource, type TransportProtocol } from '../../sip/transport/index.ts';
 import type { LocationStore } from '../registrar/location-store.ts';
@@ -89,6 +89,8 @@ export class B2bua {
   private readonly gate: AuthGate;
   /** Calls still ringing, by the caller's Call-ID and From tag (what a CANCEL carries). */
   private readonly ringing = new Map<string, Call>();
+  /** Calls handed to voicemail or the mailbox menu, not answered yet, by the same key: the caller may still give up. */
+  private readonly handingOver = new Map<string, Call>();
   /** Connected legs by dialog key (Call-ID + our tag). */
   private readonly dialogs = new Map<string, LegRef>();
   private readonly ctx: CallContext;
@@ -149,6 +151,8 @@ export class B2bua {
         if (call.outcome) record(call);
       },
       record: (call) => record(call),
+      handingOver: (call) => void this.handingOver.set(call.ringingKey, call),
+      handedOver: (call) => void (this.handingOver.get(call.ringingKey) === call && this.handingOver.delete(call.ringingKey)),
       localAnswered: (leg) => void this.localLegs.set(leg.dialog.key, leg),
       localEnded: (leg) => void this.localLegs.delete(leg.dialog.key),
       log,
@@ -179,9 +183,9 @@ export class B2bua {
     return new Set([...this.ringing.values(), ...[...this.dialogs.values()].map((l) => l.call)]).size + this.localLegs.size;
   }
 
-  /** Whether a new request is this handler's: INVITE and BYE, and anything inside a call's dialog. */
+  /** Whether a new request is this handler's: INVITE, the methods only a call has (BYE, INFO, UPDATE), and anything inside a call's dialog. */
   takes(request: SipRequest): boolean {
-    return request.method === 'INVITE' || request.method === 'BYE' || this.findDialog(request) !== undefined || this.findLocalLeg(request) !== undefined;
+    return CALL_METHODS.has(request.method) || this.findDialog(request) !== undefined || this.findLocalLeg(request) !== undefined;
   }
 
   onRequest(tx: ServerTransaction, request: SipRequest, source: MessageSource): void {
@@ -202,8 +206,11 @@ export class B2bua {
   /** CANCEL of a ringing call (RFC 3261 9.2): 200 to the CANCEL, then 487 to the INVITE. */
   onCancel(cancelTx: NonInviteServerTransaction, invite: InviteServerTransaction, cancel: SipRequest): void {
     cancelTx.respond(createResponse(cancel, 200));
-    const call = this.ringing.get(ringingKey(invite.request));
-    if (call) call.cancelByCaller();
+    const key = ringingKey(invite.request);
+    const call = this.ringing.get(key);
+    const handedOver = this.handingOver.get(key);
+    if (call) call.cancelByCaller(cancel);
+    else if (handedOver) handedOver.abandonHandOver();
     else if (!invite.answered) invite.respond(createResponse(invite.request, 487));
   }
 
@@ -268,31 +275,44 @@ export class B2bua {
   // ------------------------------------------------------------ in-dialog
 
   private inDialog(tx: ServerTransaction, request: SipRequest): void {
-    // RFC 3261 21.5.2: a method we do not implement in a dialog (INFO, UPDATE, REFER …): 501, naming those we do.
-    const respond = (status: number): void => void tx.respond(createResponse(request, status, undefined, status === 501 ? { headers: [SOTTO_ALLOW] } : {}));
+    // RFC 3261 21.5.2: a method we do not implement in a dialog (REFER, PRACK …): 501, naming those we do.
+    const respond = (status: number, headers: readonly HeaderField[] = []): void =>
+      void tx.respond(createResponse(request, status, undefined, { headers: status === 501 ? [SOTTO_ALLOW, ...headers] : [...headers] }));
     const local = this.findLocalLeg(request);
     if (local) return local.onRequest(request, respond);
     const ref = this.findDialog(request);
     const dialog = ref && (ref.leg === 'a' ? ref.call.aDialog : ref.call.bDialog);
-    if (!ref || !dialog) {
-      // RFC 3261 15: the caller may end the early dialog of our 180/183 (its To tag is the call's) with
-      // BYE: 200, then as for a CANCEL (15.1.2: 487 to the INVITE, the callee's phones cancelled).
-      const early = request.method === 'BYE' ? this.ringing.get(ringingKey(request)) : undefined;
-      if (early && getTo(request)?.tag === early.aTag) {
-        respond(200);
-        return early.cancelByCaller();
-      }
-      // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
-      return respond(481);
-    }
+    if (!ref || !dialog) return this.inEarlyDialog(request, respond);
     if (dialog.receiveRequest(request) === 'out-of-order') return respond(500);
     if (request.method === 'BYE') {
       respond(200);
-      ref.call.hangUp(ref.leg);
+      ref.call.hangUp(ref.leg, request);
       return;
     }
-    if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return ref.call.reInvite(ref.leg, tx, request);
-    respond(501);
+    if (!ref.call.inDialog(ref.leg, tx, request)) respond(501);
+  }
+
+  /**
+   * A request in the early dialog of our 180/183 to the caller (its To tag
+   * is the call's), while the callee's phones ring, while the callee's
+   * answer is being passed on, or while voicemail is still to answer.
+   */
+  private inEarlyDialog(request: SipRequest, respond: (status: number, headers?: readonly HeaderField[]) => void): void {
+    const key = ringingKey(request);
+    const early = this.ringing.get(key) ?? this.handingOver.get(key);
+    // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
+    if (!early || getTo(request)?.tag !== early.aTag) return respond(481);
+    if (request.method === 'BYE') {
+      // RFC 3261 15: the caller may end the early dialog with BYE: 200, then as for a CANCEL (15.1.2: 487 to the INVITE).
+      respond(200);
+      if (this.ringing.get(key) === early) return early.cancelByCaller(request);
+      return early.abandonHandOver();
+    }
+    if (request.method !== 'UPDATE') return respond(481);
+    // RFC 3311 5.2: a refresh is taken (our Contact in the 2xx); a new offer while the INVITE's still waits
+    // for its answer (in our 2xx) gets 500 with Retry-After (0-10 s).
+    if (request.body.length === 0) return respond(200, [headerField('Contact', early.aContact)]);
+    respond(500, [headerField('Retry-After', String(randomInt(0, 11)))]);
   }
 
   private findDialog(request: SipRequest): LegRef | undefined {
@@ -343,6 +363,9 @@ function newCallId(): string {
   idAt += 8;
   return `${Date.now().toString(16).padStart(12, '0')}${idPool.toString('hex', idAt - 8, idAt)}`;
 }
+
+/** Requests that exist only in a call: one with no dialog of ours gets 481 here (RFC 3261 12.2.2), not 405. */
+const CALL_METHODS: ReadonlySet<string> = new Set(['INVITE', 'BYE', 'INFO', 'UPDATE']);
 
 function ringingKey(invite: SipRequest): string {
   return `${getCallId(invite) ?? ''}\u0000${getFrom(invite)?.tag ?? ''}`;

@@ -51,6 +51,10 @@ export interface CallContext {
   ended(call: Call): void;
   /** Writes the call's detail record (its outcome set); for calls whose outcome comes after they end. */
   record(call: Call): void;
+  /** Handed to a local service that has not answered yet: the caller's CANCEL or early BYE still reaches it (abandonHandOver). */
+  handingOver(call: Call): void;
+  /** Answered or refused by that service, or abandoned. */
+  handedOver(call: Call): void;
   /** A caller's leg answered by Sotto itself (voicemail): route its in-dialog requests to it. */
   localAnswered(leg: LocalLeg): void;
   localEnded(leg: LocalLeg): void;

@@ -83,6 +83,8 @@ function ring(relay: MediaRelay): { call: Call; wire: Wire; ringing: Promise<voi
     connected: () => {},
     ended: () => {},
     record: () => {},
+    handingOver: () => {},
+    handedOver: () => {},
     localAnswered: () => {},
     localEnded: () => {},
     log: () => {},

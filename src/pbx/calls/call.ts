@@ -7,16 +7,16 @@
 //      \---- busy / no answer / every fork failed: onUnavailable(call, reason) -------> Ended
 import { createResponse, generateTag, getCSeq, getHeader, headerField, nextHopMaxForwards, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import { Dialog } from '../../sip/dialog/index.ts';
-import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
+import type { InviteServerTransaction, ServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
 import type { Caller } from './caller-auth.ts';
 import { Fork, type ForkEvents } from './fork.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
 import { srtpToward } from './media-security.ts';
-import { passReInvite } from './re-invite.ts';
+import { MidCall, type MidCallHost } from './mid-call.ts';
 import type { CallContext } from './call-context.ts';
 import { answerInAck, hasSdp, offerCallee, relayCode, sdpForCaller } from './call-media.ts';
-import { LocalLeg, type LocalCallLeg } from './local-leg.ts';
+import { LocalLeg, type LocalCallLeg, type PressKey } from './local-leg.ts';
 import type { UnavailableCall, UnavailableReason } from './unavailable-call.ts';
 import type { CallOutcome } from '../cdr/call-record.ts';
 import { SOTTO_ALLOW } from '../uas-capabilities.ts';
@@ -55,10 +55,8 @@ export class Call implements UnavailableCall, ForkEvents {
   bDialog: Dialog | undefined;
   private winner: Fork | undefined;
   private okRetransmit: OkRetransmitter | undefined;
-  /** The 2xx to the last re-INVITE, resent until its phone ACKs it (by CSeq number); with our offer if the re-INVITE had none. */
-  private reInviteOk: { readonly from: 'a' | 'b'; readonly seq: number; readonly retransmitter: OkRetransmitter; readonly answerInAck: boolean } | undefined;
-  /** The re-INVITE being passed to the other phone, if any: one at a time (RFC 3261 14.2). */
-  private reInviting: { readonly tx: InviteServerTransaction; readonly request: SipRequest } | undefined;
+  /** Re-INVITE, UPDATE and INFO between the phones once connected. */
+  private readonly midCall: MidCall;
   /** For the call detail record (epoch ms). */
   readonly startedAt = Date.now();
   answeredAt: number | null = null;
@@ -82,14 +80,17 @@ export class Call implements UnavailableCall, ForkEvents {
     readonly inviteTx: InviteServerTransaction,
     readonly aDestination: Destination,
     private readonly ctx: CallContext,
-  ) {}
+  ) {
+    this.midCall = new MidCall(this.midCallHost(), ctx);
+  }
 
   /** Our Contact toward the caller, on the caller's transport. */
   get callerAddress(): string {
     return this.aDestination.address;
   }
 
-  private get aContact(): string {
+  /** Our Contact toward the caller (its early dialog's and its dialog's). */
+  get aContact(): string {
     return this.ctx.contactFor(this.aDestination.protocol, this.aDestination.address);
   }
 
@@ -256,6 +257,8 @@ export class Call implements UnavailableCall, ForkEvents {
     try {
       sdpForA = await sdpForCaller(this.ctx.relay, this.id, this.invite, response, { requireSrtp: this.media.requireSrtp, srtp: srtpToward(this.aDestination.protocol), toward: this.aDestination.address });
     } catch (e) {
+      // Ended meanwhile (the caller gave up): the callee has had its BYE already.
+      if (this.current !== CallState.Answering) return;
       this.ctx.log('call.relay_answer_failed', this.id, { code: relayCode(e) });
       this.hangUpB();
       return this.end(500, 'failed');
@@ -282,78 +285,79 @@ export class Call implements UnavailableCall, ForkEvents {
 
   /** The ACK of a 2xx from one phone, by its dialog: stops that 2xx's retransmissions; the answer to our offer if it carried one. */
   acked(from: 'a' | 'b', ack: SipRequest): void {
-    const seq = getCSeq(ack)?.seq;
-    const hangUp = (): void => this.terminate();
-    if (from === 'a' && this.okRetransmit && seq === getCSeq(this.invite)?.seq) {
+    if (from === 'a' && this.okRetransmit && getCSeq(ack)?.seq === getCSeq(this.invite)?.seq) {
       this.okRetransmit.stop();
       this.okRetransmit = undefined;
-      if (!hasSdp(this.invite)) answerInAck(this.ctx.relay, this.ctx.log, this.id, 'a', ack, hangUp);
+      if (!hasSdp(this.invite)) answerInAck(this.ctx.relay, this.ctx.log, this.id, 'a', ack, () => this.terminate());
     }
-    const r = this.reInviteOk;
-    if (!r || r.from !== from || r.seq !== seq) return;
-    this.stopReInviteOk();
-    if (r.answerInAck) answerInAck(this.ctx.relay, this.ctx.log, this.id, from, ack, hangUp);
+    this.midCall.acked(from, ack);
   }
 
-  private stopReInviteOk(): void {
-    this.reInviteOk?.retransmitter.stop();
-    this.reInviteOk = undefined;
+  /** A request from one phone inside the connected call other than BYE (mid-call.ts); false for a method not handled there. */
+  inDialog(from: 'a' | 'b', tx: ServerTransaction, request: SipRequest): boolean {
+    return this.midCall.take(from, tx, request);
   }
 
-  /** A re-INVITE from one phone (hold/resume): through the relay to the other phone. */
-  reInvite(from: 'a' | 'b', tx: InviteServerTransaction, request: SipRequest): void {
-    const toDialog = from === 'a' ? this.bDialog : this.aDialog;
-    if (this.current !== CallState.Connected || !toDialog) return void tx.respond(createResponse(request, 481));
-    // RFC 3261 14.2: one offer at a time.
-    if (this.reInviting) return void tx.respond(createResponse(request, 491));
-    this.reInviting = { tx, request };
-    const seq = getCSeq(request)?.seq ?? 0;
-    const onOk = (retransmitter: OkRetransmitter, answerInAck: boolean): void => {
-      this.stopReInviteOk();
-      this.reInviteOk = { from, seq, retransmitter, answerInAck };
-    };
-    const onNoAck = (): void => {
-      this.ctx.log('call.ack_timeout', this.id, {});
-      this.terminate();
-    };
-    const connected = (): boolean => this.current === CallState.Connected;
-    passReInvite({ stack: this.ctx.stack, relay: this.ctx.relay, t1Ms: this.ctx.t1Ms, onOk, onNoAck, connected, acked: (ack) => this.acked(from, ack) }, {
+  private midCallHost(): MidCallHost {
+    const winner = (): Destination => this.winner?.destination ?? this.aDestination;
+    return {
+      id: this.id,
+      connected: () => this.current === CallState.Connected,
+      dialogOf: (leg) => (leg === 'a' ? this.aDialog : this.bDialog),
+      // Our offer in the first 2xx (a late-offer caller's) is answered in its ACK (RFC 3264 4).
+      awaitsAnswer: (leg) => leg === 'a' && this.okRetransmit !== undefined && !hasSdp(this.invite),
+      terminate: () => this.terminate(),
+      legs: (from, toDialog) => ({
         callId: this.id,
         fromLeg: from,
         toDialog,
-        contact: from === 'a' ? this.aContact : this.ctx.contactFor(this.winner?.destination.protocol ?? 'UDP', this.winner?.destination.address ?? this.aDestination.address),
-        fromAddress: from === 'a' ? this.aDestination.address : (this.winner?.destination.address ?? this.aDestination.address),
+        contact: from === 'a' ? this.aContact : this.ctx.contactFor(winner().protocol, winner().address),
+        fromAddress: from === 'a' ? this.aDestination.address : winner().address,
         srtpToward: from === 'a' ? this.media.srtp : srtpToward(this.aDestination.protocol),
-        fromTls: (from === 'a' ? this.aDestination.protocol : this.winner?.destination.protocol) === 'TLS',
+        fromTls: (from === 'a' ? this.aDestination : winner()).protocol === 'TLS',
         requireSrtp: this.media.requireSrtp,
-      }, tx, request)
-      .then(({ status }) => this.ctx.log('call.reinvite', this.id, { by: from, status }))
-      .catch(() => {
-        if (!tx.answered) tx.respond(createResponse(request, 500));
-      })
-      .finally(() => {
-        this.reInviting = undefined;
-      });
+      }),
+    };
   }
 
-  /** CANCEL from the caller (RFC 3261 9.2), or its BYE in the early dialog (15): 487 to the INVITE, every branch cancelled. */
-  cancelByCaller(): void {
-    if (this.current !== CallState.Ringing) return;
-    for (const f of this.forks) f.cancel();
+  /**
+   * CANCEL from the caller (RFC 3261 9.2), or its BYE in the early dialog
+   * (15): 487 to the INVITE, every branch cancelled. Also once the callee
+   * has answered but before the caller has our 200 (Answering): the callee,
+   * already ACKed, gets a BYE (RFC 3261 15.1.1) and the call never connects.
+   * `cause`: the CANCEL or BYE, whose Max-Forwards less one that BYE carries.
+   */
+  cancelByCaller(cause?: SipRequest): void {
+    if (this.current === CallState.Answering) this.hangUpB(cause);
+    else if (this.current === CallState.Ringing) for (const f of this.forks) f.cancel();
+    else return;
     this.ctx.log('call.cancelled', this.id, {});
     this.end(487, 'cancelled');
   }
 
-  /** BYE from one side (already answered 200): BYE the other side, free the media. */
-  hangUp(from: 'a' | 'b'): void {
+  /**
+   * The caller's CANCEL or BYE in the early dialog after the call was handed
+   * to a local service (voicemail) that has not answered yet: 487 to the
+   * INVITE, and the record says cancelled; the service's late answer or
+   * refusal then finds the INVITE answered (answer() is undefined).
+   */
+  abandonHandOver(): void {
+    if (this.pendingOutcome === undefined || this.answeredAt !== null) return;
+    if (!this.inviteTx.answered) this.inviteTx.respond(createResponse(this.invite, 487, undefined, { toTag: this.aTag }));
+    this.ctx.log('call.cancelled', this.id, {});
+    this.settleHandOver('cancelled');
+  }
+
+  /** BYE from one side (already answered 200): BYE the other side, with `bye`'s Max-Forwards less one, and free the media. */
+  hangUp(from: 'a' | 'b', bye?: SipRequest): void {
     if (this.current === CallState.Ended) return;
     if (this.current === CallState.Answering) {
       // The callee hung up before the caller got the 200: the caller gets a final failure instead.
       this.ctx.log('call.ended', this.id, { by: from });
       return this.end(480, 'failed');
     }
-    if (from === 'a') this.hangUpB();
-    else if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
+    if (from === 'a') this.hangUpB(bye);
+    else this.hangUpA(bye);
     this.ctx.log('call.ended', this.id, { by: from });
     this.end(undefined, 'answered');
   }
@@ -362,7 +366,7 @@ export class Call implements UnavailableCall, ForkEvents {
   terminate(): void {
     if (this.current !== CallState.Connected) return;
     this.hangUpB();
-    if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
+    this.hangUpA();
     this.ctx.log('call.ended', this.id, { by: 'sotto' });
     this.end(undefined, 'answered');
   }
@@ -373,19 +377,25 @@ export class Call implements UnavailableCall, ForkEvents {
     if (this.pendingOutcome !== undefined) this.settleHandOver(this.pendingOutcome);
   }
 
-  answer(sdp: string, takeAnswer?: (answer: string) => Promise<void>): LocalCallLeg | undefined {
-    const leg = LocalLeg.answer(this, this.ctx, sdp, takeAnswer);
+  answer(sdp: string, takeAnswer?: (answer: string) => Promise<void>, pressKey?: PressKey): LocalCallLeg | undefined {
+    const leg = LocalLeg.answer(this, this.ctx, sdp, takeAnswer, pressKey);
     if (!leg) {
       this.settleHandOver('cancelled');
       return undefined;
     }
     this.answeredAt = Date.now();
+    this.ctx.handedOver(this);
     void leg.ended.then(() => this.settleHandOver('voicemail'));
     return leg;
   }
 
-  private hangUpB(): void {
-    if (this.bDialog && this.winner) void this.ctx.stack.request(this.bDialog.createRequest('BYE'), this.bDialog.destination);
+  /** BYE to the callee; to the caller. A BYE that another one caused carries its Max-Forwards less one (as the first INVITE does). */
+  private hangUpB(cause?: SipRequest): void {
+    if (this.bDialog && this.winner) void this.ctx.stack.request(this.bDialog.createRequest('BYE', hops(cause)), this.bDialog.destination);
+  }
+
+  private hangUpA(cause?: SipRequest): void {
+    if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE', hops(cause)), this.aDialog.destination);
   }
 
   private noAnswer(): void {
@@ -430,6 +440,8 @@ export class Call implements UnavailableCall, ForkEvents {
       else {
         this.pendingOutcome = ifRefused;
         this.end(undefined, undefined);
+        // Until the service answers or refuses, the caller may still CANCEL, or BYE its early dialog.
+        if (this.pendingOutcome !== undefined) this.ctx.handingOver(this);
       }
     }
   }
@@ -438,6 +450,7 @@ export class Call implements UnavailableCall, ForkEvents {
   private settleHandOver(outcome: CallOutcome): void {
     if (this.pendingOutcome === undefined) return;
     this.pendingOutcome = undefined;
+    this.ctx.handedOver(this);
     this.outcome = outcome;
     this.ctx.record(this);
   }
@@ -448,9 +461,7 @@ export class Call implements UnavailableCall, ForkEvents {
     this.outcome = outcome;
     this.stopRinging();
     this.okRetransmit?.stop();
-    this.stopReInviteOk();
-    // RFC 3261 15.1.2: requests pending in the dialog when it ends get 487.
-    if (this.reInviting && !this.reInviting.tx.answered) this.reInviting.tx.respond(createResponse(this.reInviting.request, 487));
+    this.midCall.end();
     if (status !== undefined) this.reject(status);
     if (this.relayed) this.ctx.relay.delete(this.id).catch(() => {});
     // The branches' transactions outlive the call by up to 64*T1 (RFC 6026): they must not keep it alive.
@@ -463,6 +474,9 @@ export class Call implements UnavailableCall, ForkEvents {
     this.ringTimer = undefined;
   }
 }
+
+/** Max-Forwards for a request `cause` made us send (RFC 7332 3 as for the first INVITE); 70 when Sotto sends it of its own accord. */
+const hops = (cause: SipRequest | undefined): { maxForwards?: number } => (cause ? { maxForwards: nextHopMaxForwards(cause) } : {});
 
 /** What the caller experienced when nobody answered and the hook refused the call. */
 const UNAVAILABLE_OUTCOME: Record<UnavailableReason, CallOutcome> = {

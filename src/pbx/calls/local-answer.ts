@@ -13,6 +13,8 @@ export interface LocalAnswerRelay {
   answerOffer(callId: string, legId: string, sdp: string, options?: { toward?: string }): Promise<string>;
   ownOffer(callId: string, legId: string, options?: { srtp?: 'sdes' | 'plain'; toward?: string; dataPlane?: 'auto' | 'js' }): Promise<string>;
   takeAnswer(callId: string, legId: string, sdp: string): Promise<void>;
+  /** A key the caller sent as SIP INFO, for the leg's DTMF listeners. */
+  pressKey(callId: string, legId: string, digit: string, durationMs: number): void;
 }
 
 /**
@@ -25,15 +27,20 @@ export interface LocalAnswerRelay {
  */
 export async function answerThroughRelay(relay: LocalAnswerRelay, relayCallId: string, legId: string, call: UnavailableCall): Promise<LocalCallLeg | undefined> {
   const toward = call.callerAddress;
-  if (hasSdp(call.invite)) return call.answer(await relay.answerOffer(relayCallId, legId, call.invite.body.toString('utf8'), { toward }));
+  const pressKey = (digit: string, durationMs: number): void => relay.pressKey(relayCallId, legId, digit, durationMs);
+  if (hasSdp(call.invite)) return call.answer(await relay.answerOffer(relayCallId, legId, call.invite.body.toString('utf8'), { toward }), undefined, pressKey);
   // Prompts, recording and DTMF detection run on the JS plane: the call starts there.
   const offer = await relay.ownOffer(relayCallId, legId, { toward, srtp: srtpToward(call.aDestination.protocol), dataPlane: 'js' });
   let taken: () => void = () => {};
   const answered = new Promise<true>((resolve) => (taken = () => resolve(true)));
-  const leg = call.answer(offer, async (answer) => {
-    await relay.takeAnswer(relayCallId, legId, answer);
-    taken();
-  });
+  const leg = call.answer(
+    offer,
+    async (answer) => {
+      await relay.takeAnswer(relayCallId, legId, answer);
+      taken();
+    },
+    pressKey,
+  );
   if (!leg) return undefined;
   return (await Promise.race([answered, leg.ended.then(() => false)])) ? leg : undefined;
 }

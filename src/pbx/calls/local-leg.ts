@@ -3,17 +3,20 @@
 // (or, to a caller that sent no offer, the relay's own offer, answered in
 // the ACK: RFC 3264 4), and the leg becomes a UAS dialog that ends with the
 // caller's BYE or ours. No B leg exists; media terminates in the relay
-// (play/record/DTMF).
+// (play/record/DTMF). Keys the caller sends as SIP INFO (info-dtmf.ts) go
+// to `pressKey`, beside those the relay finds in the media; an UPDATE
+// without an offer (a session refresh, RFC 3311 5.2) gets 200.
 //
 //   Answering --ACK--> Connected --BYE from caller / hangup()--> Ended
 //        |\--------- no ACK after 64*T1 (RFC 3261 13.3.1.4) ------> Ended
 //        \---------- ACK without a usable answer to our offer -----> Ended (BYE)
-import { createResponse, getCSeq, headerField, type SipRequest } from '../../sip/message/index.ts';
+import { createResponse, getCSeq, headerField, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
 import { Dialog } from '../../sip/dialog/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
 import type { CallContext } from './call-context.ts';
 import { hasSdp } from './call-media.ts';
+import { readInfoDtmf } from './info-dtmf.ts';
 import { OkRetransmitter } from './ok-retransmitter.ts';
 import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
@@ -31,6 +34,9 @@ export interface LocalCallLeg {
 }
 
 /** The part of a Call a local answer needs. */
+/** A key the caller pressed, reported by the signalling (INFO): to the relay's DTMF listeners. */
+export type PressKey = (digit: string, durationMs: number) => void;
+
 export interface AnswerableInvite {
   readonly id: string;
   readonly invite: SipRequest;
@@ -54,6 +60,7 @@ export class LocalLeg implements LocalCallLeg {
     sdpAnswer: string,
     /** Set when our 2xx carries our offer: takes the caller's answer from the ACK. */
     private readonly takeAnswer: ((answer: string) => Promise<void>) | undefined,
+    private readonly pressKey: PressKey | undefined,
   ) {
     this.dialog = dialog;
     this.ended = new Promise((resolve) => (this.settle = resolve));
@@ -80,11 +87,11 @@ export class LocalLeg implements LocalCallLeg {
    * the INVITE was already answered (the caller cancelled while the answer
    * was being prepared).
    */
-  static answer(source: AnswerableInvite, ctx: CallContext, sdp: string, takeAnswer?: (answer: string) => Promise<void>): LocalLeg | undefined {
+  static answer(source: AnswerableInvite, ctx: CallContext, sdp: string, takeAnswer?: (answer: string) => Promise<void>, pressKey?: PressKey): LocalLeg | undefined {
     if (source.inviteTx.answered) return undefined;
     const dialog = Dialog.asUas(source.invite, source.aTag, ctx.contactFor(source.aDestination.protocol, source.aDestination.address), source.aDestination);
     if (!dialog) return undefined;
-    const leg = new LocalLeg(source, ctx, dialog, sdp, takeAnswer);
+    const leg = new LocalLeg(source, ctx, dialog, sdp, takeAnswer, pressKey);
     ctx.localAnswered(leg);
     leg.ok.start();
     ctx.log('call.answered_locally', source.id, {});
@@ -107,7 +114,7 @@ export class LocalLeg implements LocalCallLeg {
   }
 
   /** A request inside this dialog, routed here by the B2BUA (RFC 3261 12.2.2). */
-  onRequest(request: SipRequest, respond: (status: number) => void): void {
+  onRequest(request: SipRequest, respond: (status: number, headers?: readonly HeaderField[]) => void): void {
     if (this.dialog.receiveRequest(request) === 'out-of-order') return respond(500);
     if (request.method === 'BYE') {
       respond(200);
@@ -116,7 +123,19 @@ export class LocalLeg implements LocalCallLeg {
     }
     // RFC 3261 14.2: a re-INVITE we cannot take is refused; the session carries on unchanged.
     if (request.method === 'INVITE') return respond(488);
+    if (request.method === 'INFO') return this.info(request, respond);
+    // RFC 3311 5.2: a refresh (no body) is taken, with our Contact in the 2xx; a new offer is refused as a re-INVITE's.
+    if (request.method === 'UPDATE') return request.body.length > 0 ? respond(488) : respond(200, [headerField('Contact', this.dialog.localContact)]);
     respond(501);
+  }
+
+  /** RFC 6086: a key press (info-dtmf.ts) for the app on this leg; the body is never logged. */
+  private info(request: SipRequest, respond: (status: number, headers?: readonly HeaderField[]) => void): void {
+    const read = readInfoDtmf(request);
+    const status = read.kind === 'refused' ? read.status : 200;
+    respond(status, read.kind === 'refused' ? read.headers : []);
+    if (read.kind === 'key') this.pressKey?.(read.digit, read.durationMs);
+    this.ctx.log('call.info', this.source.id, { leg: 'local', status });
   }
 
   hangup(): void {

@@ -9,7 +9,7 @@
 // answer comes in the ACK (14.2, RFC 3264 4).
 import type { SipStack } from '../../sip/core/index.ts';
 import type { Dialog } from '../../sip/dialog/index.ts';
-import { createResponse, headerField, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
+import { createResponse, headerField, nextHopMaxForwards, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/index.ts';
 import type { CallMediaRelay } from './call-context.ts';
 import { hasSdp } from './call-media.ts';
@@ -78,19 +78,33 @@ export async function passReInvite(
       return { status: reply(500) };
     }
   }
+  const passed = await passOffer(deps, legs, request);
+  return { status: reply(passed.status, passed.answer) };
+}
+
+/**
+ * A phone's offer (in a re-INVITE or an UPDATE) through the relay to the
+ * other phone, in a re-INVITE on its dialog (every phone takes one; not all
+ * take UPDATE); that phone's answer through the relay, for the 2xx to the
+ * phone that asked. Otherwise the status to answer it with: the other
+ * phone's refusal (a 491 passes back as a 491), 408/503 when it did not
+ * answer, 488 when the relay cannot take the offer or the answer.
+ */
+export async function passOffer(deps: { stack: SipStack; relay: CallMediaRelay }, legs: ReInviteLegs, request: SipRequest): Promise<{ status: number; answer?: string }> {
   // RFC 4568 §8.3: keys sent in the clear are not keys; refuse rather than use them.
-  if (offersSrtp(request.body.toString('utf8')) && !legs.fromTls) return { status: reply(488) };
+  if (offersSrtp(request.body.toString('utf8')) && !legs.fromTls) return { status: 488 };
   const toLeg = legs.fromLeg === 'a' ? 'b' : 'a';
   let offer: string;
   try {
     // The other phone may take the other law now: the relay transcodes.
     offer = await deps.relay.offer(legs.callId, legs.fromLeg, request.body.toString('utf8'), { peerLegId: toLeg, srtp: legs.srtpToward, toward: legs.toDialog.destination.address, transcode: true });
   } catch {
-    return { status: reply(488) };
+    return { status: 488 };
   }
   const dialog = legs.toDialog;
   const body = Buffer.from(offer, 'utf8');
-  const reInvite = dialog.createRequest('INVITE', { body, contentType: 'application/sdp' });
+  // Loop protection as for the call's first INVITE (RFC 7332 3): one hop less than the request that caused it.
+  const reInvite = dialog.createRequest('INVITE', { body, contentType: 'application/sdp', maxForwards: nextHopMaxForwards(request) });
   const seq = dialog.localSeq;
   let final: SipResponse | undefined;
   const response = await new Promise<SipResponse | number>((resolve) => {
@@ -109,14 +123,13 @@ export async function passReInvite(
       onTransportError: () => resolve(503),
     });
   });
-  if (typeof response === 'number') return { status: reply(response) };
-  if (response.status >= 300) return { status: reply(response.status) };
+  if (typeof response === 'number') return { status: response };
+  if (response.status >= 300) return { status: response.status };
   // RFC 3261 13.2.2.4: ACK the 2xx on the other leg, then answer the phone that asked.
   void deps.stack.sendStateless(dialog.createAck(seq), dialog.destination);
   try {
-    const answer = await deps.relay.answer(legs.callId, toLeg, response.body.toString('utf8'), { requireSrtp: legs.requireSrtp, toward: legs.fromAddress });
-    return { status: reply(200, answer) };
+    return { status: 200, answer: await deps.relay.answer(legs.callId, toLeg, response.body.toString('utf8'), { requireSrtp: legs.requireSrtp, toward: legs.fromAddress }) };
   } catch {
-    return { status: reply(488) };
+    return { status: 488 };
   }
 }

@@ -4,7 +4,7 @@
 import type { SipRequest } from '../../sip/message/index.ts';
 import type { Destination } from '../../sip/transport/index.ts';
 import type { Caller } from './caller-auth.ts';
-import type { LocalCallLeg } from './local-leg.ts';
+import type { LocalCallLeg, PressKey } from './local-leg.ts';
 
 export type UnavailableReason = 'busy' | 'no-answer' | 'unregistered' | 'failed';
 
@@ -29,6 +29,7 @@ export interface UnavailableCall {
    * caller's answer from its ACK (RFC 3264 4), and the caller is hung up if
    * the ACK has none or `takeAnswer` rejects. Undefined if the caller
    * already gave up (CANCEL) while the answer was being prepared.
+   * `pressKey` gets the keys the caller sends as SIP INFO (RFC 6086).
    */
-  answer(sdp: string, takeAnswer?: (answer: string) => Promise<void>): LocalCallLeg | undefined;
+  answer(sdp: string, takeAnswer?: (answer: string) => Promise<void>, pressKey?: PressKey): LocalCallLeg | undefined;
 }

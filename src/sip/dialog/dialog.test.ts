@@ -78,6 +78,13 @@ describe('Dialog (RFC 3261 12)', () => {
     expect(d.remoteSeq).toBe(8);
   });
 
+  it('gives a request another one caused that one\'s Max-Forwards less one, as asked (a B2BUA passing a BYE or INFO on)', () => {
+    const d = Dialog.asUas(req!, 'b2', '<sip:sotto@192.0.2.1>', dest)!;
+    const info = serializeMessage(d.createRequest('INFO', { body: Buffer.from('5'), headers: [{ name: 'Content-Type', value: 'application/dtmf' }], maxForwards: 9 })).toString();
+    expect(info).toMatch(/^INFO [^\r]+\r\nMax-Forwards: 9\r\n/);
+    expect(info).toContain('CSeq: 1 INFO\r\nRoute: <sip:p1.example.test;lr>\r\nRoute: <sip:p2.example.test;lr>\r\nContent-Type: application/dtmf\r\nContent-Length: 1\r\n\r\n5');
+  });
+
   it('refuses to make a dialog without a Contact or tags', () => {
     const noTag = { ...res!, headers: res!.headers.map((h) => (h.name === 'To' ? { name: 'To', value: '<sip:bob@example.test>' } : h)) };
     expect(Dialog.asUac(req!, noTag, '<sip:x@y>', dest)).toBeUndefined();

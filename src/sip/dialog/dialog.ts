@@ -160,8 +160,10 @@ export class Dialog implements DialogState {
   /**
    * RFC 3261 12.2.1.1: a new request inside the dialog (BYE, re-INVITE).
    * The stack adds the Via; the CSeq is the next local number.
+   * `maxForwards`: for a request another one caused (a B2BUA passing a
+   * phone's request on), that one's less one; default 70 (8.1.1.6).
    */
-  createRequest(method: string, options: { body?: Buffer; contentType?: string; headers?: readonly HeaderField[] } = {}): SipRequest {
+  createRequest(method: string, options: { body?: Buffer; contentType?: string; headers?: readonly HeaderField[]; maxForwards?: number } = {}): SipRequest {
     this.localSeq += 1;
     return this.build(method, this.localSeq, options);
   }
@@ -174,12 +176,12 @@ export class Dialog implements DialogState {
     return this.build('ACK', inviteSeq, options);
   }
 
-  private build(method: string, seq: number, options: { body?: Buffer; contentType?: string; headers?: readonly HeaderField[] }): SipRequest {
+  private build(method: string, seq: number, options: { body?: Buffer; contentType?: string; headers?: readonly HeaderField[]; maxForwards?: number }): SipRequest {
     // 12.2.1.1: with no route set, or a strict-routing first entry we do not
     // support, the Request-URI is the remote target; loose routing keeps it too.
     const body = options.body ?? Buffer.alloc(0);
     const headers: HeaderField[] = [
-      headerField('Max-Forwards', '70'),
+      headerField('Max-Forwards', String(options.maxForwards ?? 70)),
       headerField('From', `${formatNameAddr(this.localUri)};tag=${this.localTag}`),
       headerField('To', `${formatNameAddr(this.remoteUri)};tag=${this.remoteTag}`),
       headerField('Call-ID', this.callId),
