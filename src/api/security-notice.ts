@@ -16,11 +16,20 @@ export type SecurityNoticeSink = (job: SecurityJob) => Promise<unknown>;
  * whatever happens here: a notice that cannot be queued is logged by its
  * code (never the address) and the answer is still the change's.
  */
-export async function queueSecurityNotice(sink: SecurityNoticeSink | undefined, db: Kysely<Database>, req: FastifyRequest, userId: string, event: SecurityEvent, occurredAt: number): Promise<void> {
+export async function queueSecurityNotice(
+  sink: SecurityNoticeSink | undefined,
+  db: Kysely<Database>,
+  req: FastifyRequest,
+  userId: string,
+  event: SecurityEvent,
+  occurredAt: number,
+  /** Where it goes, when not the account's address now: an email change is told to the address it replaced. */
+  to?: string,
+): Promise<void> {
   if (!sink) return;
   try {
     const agent = req.headers['user-agent'];
-    await sink({ kind: 'security', userId, to: await accountEmail(db, userId), event, occurredAt, ipAddress: req.ip, ...(typeof agent === 'string' ? { userAgent: agent } : {}) });
+    await sink({ kind: 'security', userId, to: to ?? (await accountEmail(db, userId)), event, occurredAt, ipAddress: req.ip, ...(typeof agent === 'string' ? { userAgent: agent } : {}) });
   } catch (e) {
     req.log.warn({ notice: event, code: (e as { code?: unknown }).code ?? 'error' }, 'notify.security_not_queued');
   }

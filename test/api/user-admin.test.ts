@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, addUser, CLI_ACTOR, createApiToken, type User } from '../../src/directory/index.ts';
 import type { DeviceRegistration } from '../../src/api/server.ts';
+import type { SecurityJob } from '../../src/notify/index.ts';
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
 import { DIALECTS, tableSnapshot } from '../support/db.ts';
 import { signIn } from '../support/portal.ts';
@@ -15,8 +16,10 @@ describe.each(DIALECTS)('user administration, on %s', (dialect) => {
   let adminToken: string;
   const renumbered: string[][] = [];
   const bindings = new Map<string, DeviceRegistration[]>();
+  const notices: SecurityJob[] = [];
   beforeAll(async () => {
     t = await createTestApi(dialect, 'pro', {
+      securityNotice: async (job) => notices.push(job),
       onDevicesRenumbered: (ids) => renumbered.push(ids),
       registrations: (practiceId, extension) => bindings.get(`${practiceId}:${extension}`) ?? [],
     });
@@ -51,6 +54,32 @@ describe.each(DIALECTS)('user administration, on %s', (dialect) => {
     expect(JSON.parse(String(event?.details))).toEqual({ renamed: true, emailChanged: true, before: { role: 'staff', extension: '121' }, after: { role: 'staff', extension: '122' } });
     // Neither the old nor the new email or name reaches the log.
     for (const text of ['nina@cedar', 'nina.reyes@', 'Nina Reyes', 'Nina Nurse']) expect(t.logText()).not.toContain(text);
+  });
+
+  it("tells an email change to the address it replaced; another admin's or an owner's email is an owner's to change (review finding)", async () => {
+    // The email is where sign-in notices and, by policy, voicemail with its audio go: a silent change would send them elsewhere.
+    const { user: other } = await addUser(t.handle.db, t.practice.id, { email: 'otto@cedar.example', displayName: 'Otto Admin', role: 'admin' }, CLI_ACTOR);
+    const before = await tableSnapshot(t.handle);
+    const refused = await patch(other.id, { email: 'otto@elsewhere.example' });
+    expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await patch(t.owner.id, { email: 'olive@elsewhere.example' })).statusCode).toBe(403);
+    expect(await tableSnapshot(t.handle)).toEqual(before);
+    // The admin's name is still theirs to change; an owner changes the email.
+    expect((await patch(other.id, { displayName: 'Otto Adams' })).statusCode).toBe(200);
+    notices.length = 0;
+    const moved = await patch(other.id, { email: 'otto.adams@cedar.example' }, t.ownerToken);
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(notices).toEqual([expect.objectContaining({ kind: 'security', userId: other.id, to: 'otto@cedar.example', event: 'email_changed' })]);
+    // An admin changes a staff member's, and their own; a change to the same address tells no one.
+    const { user: staff } = await addUser(t.handle.db, t.practice.id, { email: 'sam@cedar.example', displayName: 'Sam Staff', role: 'staff' }, CLI_ACTOR);
+    expect((await patch(staff.id, { email: 'sam.s@cedar.example' })).statusCode).toBe(200);
+    expect((await patch(admin.id, { email: 'ada.admin@cedar.example' })).statusCode).toBe(200);
+    expect((await patch(staff.id, { email: 'SAM.S@cedar.example' })).statusCode).toBe(200);
+    expect(notices.slice(1).map((n) => [n.userId, n.to])).toEqual([
+      [staff.id, 'sam@cedar.example'],
+      [admin.id, 'admin@cedar.example'],
+    ]);
+    await patch(admin.id, { email: 'admin@cedar.example' }, t.ownerToken);
   });
 
   it('gives a user without an extension their first one, with a voicemail PIN shown once', async () => {

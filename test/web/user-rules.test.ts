@@ -2,7 +2,7 @@
 // an admin grants no owner role and does not change, disable or enable an
 // owner; nobody disables themselves.
 import { describe, expect, it } from 'vitest';
-import { isUserField, rolesViewerMayGrant, userFieldProblem, whyNotChange, whyNotDisable } from '../../web/src/user-rules.ts';
+import { isUserField, rolesViewerMayGrant, userFieldProblem, whyNotChange, whyNotChangeEmail, whyNotDisable } from '../../web/src/user-rules.ts';
 
 describe('who may do what to whom on the Users pages', () => {
   it('offers the owner role to owners only', () => {
@@ -33,5 +33,17 @@ describe('who may do what to whom on the Users pages', () => {
     expect(userFieldProblem('email', 'EMAIL_TAKEN')).toBe('Another user of this practice already has this email.');
     expect(userFieldProblem('extension', 'EXTENSION_RESERVED')).toContain('emergency');
     expect(userFieldProblem('extension', 'VALIDATION_FAILED')).toBe('Use 2 to 6 digits, not starting with 0.');
+  });
+});
+
+describe('who may change whose email', () => {
+  const owner = { id: 'o', role: 'owner' as const };
+  const admin = { id: 'a', role: 'admin' as const };
+  it('is an owner for an owner or an administrator, anyone allowed to edit for the rest, and always oneself', () => {
+    expect(whyNotChangeEmail(admin, { id: 'a2', role: 'admin' })).toMatch(/^Only an owner can change/);
+    expect(whyNotChangeEmail(admin, { id: 'o', role: 'owner' })).toMatch(/^Only an owner can change/);
+    expect(whyNotChangeEmail(admin, admin)).toBeNull();
+    expect(whyNotChangeEmail(admin, { id: 's', role: 'staff' })).toBeNull();
+    expect(whyNotChangeEmail(owner, { id: 'a2', role: 'admin' })).toBeNull();
   });
 });

@@ -22,6 +22,16 @@ export function whyNotChange(viewer: Role | undefined, target: Role): string | n
   return null;
 }
 
+/**
+ * PATCH /users/{id} with a new email: an owner's or an administrator's only by an owner (or by themselves), as for
+ * their password: sign-in notices and voicemail go to it. Null when the viewer may, else the reason.
+ */
+export function whyNotChangeEmail(viewer: { id: string; role: Role } | null | undefined, target: { id: string; role: Role }): string | null {
+  if (viewer?.id === target.id || viewer?.role === 'owner') return null;
+  if (target.role === 'owner' || target.role === 'admin') return "Only an owner can change an owner's or an administrator's email: their sign-in notices and voicemail go there.";
+  return null;
+}
+
 /** POST /users/{id}/disable: as a change, and never one's own account (CANNOT_DISABLE_SELF). */
 export function whyNotDisable(viewer: { id: string; role: Role } | null | undefined, target: { id: string; role: Role }): string | null {
   if (viewer?.id === target.id) return 'You cannot disable your own account; another owner or administrator can.';

@@ -7,7 +7,7 @@ import { refusedField } from '../field-errors.ts';
 import { useFocusAfterRender } from '../focus-after.ts';
 import { Notices } from '../notices.tsx';
 import { SessionContext } from '../session-context.ts';
-import { isUserField, rolesViewerMayGrant, userFieldProblem, whyNotChange } from '../user-rules.ts';
+import { isUserField, rolesViewerMayGrant, userFieldProblem, whyNotChange, whyNotChangeEmail } from '../user-rules.ts';
 import { fieldId, UserFields, type UserDraft, type UserProblems } from './user-fields.tsx';
 import { VoicemailPinOnce } from './voicemail-pin-once.tsx';
 
@@ -108,6 +108,7 @@ export function UserDetailsSection({ user, onSaved }: { user: UserView; onSaved:
             draft={draft}
             problems={problems}
             roles={rolesViewerMayGrant(viewer?.user?.role)}
+            emailLocked={whyNotChangeEmail(viewer?.user, user)}
             extensionHelp={
               user.extension === null
                 ? '2 to 6 digits. Gives them a voicemail box (its PIN is shown once) and lets them have phones.'

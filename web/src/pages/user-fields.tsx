@@ -23,6 +23,7 @@ export function UserFields({
   problems,
   roles,
   extensionHelp,
+  emailLocked = null,
   onChange,
 }: {
   prefix: string;
@@ -31,6 +32,8 @@ export function UserFields({
   /** The roles offered; the draft's own is kept in the list even when the viewer may not grant it (it is shown, not changed). */
   roles: Role[];
   extensionHelp: string;
+  /** Why the viewer may not change the email (shown in place of the usual help; the field is read only), or null. */
+  emailLocked?: string | null;
   onChange: (draft: UserDraft, field: UserField) => void;
 }) {
   const set = (field: UserField, value: string) => onChange({ ...draft, [field]: value }, field);
@@ -49,10 +52,19 @@ export function UserFields({
       </div>
       <div className="field">
         <label htmlFor={fieldId(prefix, 'email')}>Email</label>
-        <input id={fieldId(prefix, 'email')} type="email" value={draft.email} maxLength={254} autoComplete="off" onChange={(e) => set('email', e.target.value)} {...problemAttributes(fieldId(prefix, 'email'), problems.email, `${prefix}-email-help`)} />
+        <input
+          id={fieldId(prefix, 'email')}
+          type="email"
+          value={draft.email}
+          maxLength={254}
+          autoComplete="off"
+          readOnly={emailLocked !== null}
+          onChange={(e) => set('email', e.target.value)}
+          {...problemAttributes(fieldId(prefix, 'email'), problems.email, `${prefix}-email-help`)}
+        />
         {problem('email')}
         <p id={`${prefix}-email-help`} className="help">
-          They sign in to the portal with it; notices go there.
+          {emailLocked ?? 'They sign in to the portal with it; notices go there, and a change is told to the address it replaces.'}
         </p>
       </div>
       <div className="field">

@@ -40,9 +40,15 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
       if ((req.body.role === 'owner' || target.role === 'owner') && !roleAtLeast(p.role, 'owner')) {
         throw new ApiError('FORBIDDEN', 'only an owner can grant or change the owner role');
       }
+      // The email is where sign-in notices, password resets' news and (by policy) voicemail with its audio go:
+      // changing an admin's is as much a takeover as resetting their password, so the same rule holds.
+      const emailChanges = req.body.email !== undefined && req.body.email.trim().toLowerCase() !== target.email;
+      if (emailChanges && target.id !== p.userId) refuseUnlessMayReset(p.role, target.role, 'email');
       const { user, voicemailPin, renumberedDeviceIds } = await updateUser(db, p.practiceId, req.params.id, req.body, actorOf(req));
       // Bindings are kept per number: those under the old one would never be reached again.
       if (renumberedDeviceIds.length > 0) onDevicesRenumbered?.(renumberedDeviceIds);
+      // Told to the address it replaced, so a change its holder did not make does not go unseen.
+      if (user.email !== target.email) await queueSecurityNotice(securityNotice, db, req, user.id, 'email_changed', portal.clock.now(), target.email);
       return { ...presentUser(user), ...(voicemailPin !== null ? { voicemailPin } : {}) };
     },
   );
@@ -138,5 +144,5 @@ export const userRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, 
 };
 
 function refuseUnlessMayReset(caller: Role, target: Role, what: string): void {
-  if (roleAtLeast(target, 'admin') && !roleAtLeast(caller, 'owner')) throw new ApiError('FORBIDDEN', `only an owner can reset an owner's or an admin's ${what}`);
+  if (roleAtLeast(target, 'admin') && !roleAtLeast(caller, 'owner')) throw new ApiError('FORBIDDEN', `only an owner can change or reset an owner's or an admin's ${what}`);
 }
