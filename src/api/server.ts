@@ -24,6 +24,7 @@ import {
   type SessionStore,
   type TotpSecretBox,
 } from '../auth/index.ts';
+import type { Binding } from '../pbx/registrar/binding.ts';
 import type { Database } from '../db/index.ts';
 import { AUDITED_ROUTES } from './audited-routes.ts';
 import type { SecurityNoticeSink } from './security-notice.ts';
@@ -86,15 +87,8 @@ export interface ApiDeps {
   portal: PortalDeps;
 }
 
-/** One registered contact of a device, as the registrar holds it (RFC 3261 10.3). */
-export interface DeviceRegistration {
-  deviceId: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  /** Where the REGISTER came from: transport and the phone's address as seen here (behind NAT, the router's). */
-  source: { transport: string; address: string; port: number };
-  userAgent: string | null;
-}
+/** One registered contact of a device, as the registrar holds it (RFC 3261 10.3): what the Devices tab shows of a binding. */
+export type DeviceRegistration = Pick<Binding, 'deviceId' | 'expiresAt' | 'source' | 'userAgent'>;
 
 export interface SipPorts {
   udp: number;

@@ -105,6 +105,17 @@ export class KyselyAuditStore implements AuditStore<Transaction<Database>> {
     return { fromSeq: Number(row.lo), toSeq: Number(row.hi) };
   }
 
+  /**
+   * The seq range an export of [from, to) covers, fixed when it is asked for:
+   * the whole chain up to its head now when neither is given, and an empty
+   * range (a valid, empty export) for a window without events. The CLI and
+   * the API export exactly this range.
+   */
+  async exportRange(chainKey: string, from: string | undefined, to: string | undefined): Promise<{ fromSeq: number; toSeq: number }> {
+    if (from === undefined && to === undefined) return { fromSeq: 1, toSeq: (await this.head(chainKey)).seq };
+    return (await this.seqRangeForTime(chainKey, from, to)) ?? { fromSeq: 1, toSeq: 0 };
+  }
+
   /** Newest first, for the admin's audit view. */
   async query(q: AuditQuery): Promise<AuditEvent[]> {
     let s = this.db.selectFrom('audit_events').selectAll().where('chain_key', '=', q.chainKey);

@@ -22,3 +22,16 @@ export function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
+
+/**
+ * The table of a unique violation, when the driver names it: PostgreSQL's
+ * error carries `table`; SQLite's message reads "UNIQUE constraint failed:
+ * <table>.<column>, …". Undefined when it is not one, or not said.
+ */
+export function uniqueViolationTable(e: unknown): string | undefined {
+  if (!isUniqueViolation(e)) return undefined;
+  const err = e as { table?: unknown; message?: unknown };
+  if (typeof err.table === 'string') return err.table;
+  const m = typeof err.message === 'string' ? /constraint failed: ([A-Za-z_]+)\./.exec(err.message) : null;
+  return m?.[1];
+}

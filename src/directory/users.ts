@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { flag, isUniqueViolation, newId, type Database } from '../db/index.ts';
+import { flag, newId, uniqueViolationTable, type Database } from '../db/index.ts';
 import { SAFE_DEFAULT_VOICEMAIL_SETTINGS, tierIncludes } from '../policy/index.ts';
 import { recordAudit } from './audit.ts';
 import { checkDisplayText, DISPLAY_TEXT_MAX } from './display-text.ts';
@@ -113,8 +113,7 @@ export async function addUser(db: Kysely<Database>, practiceId: string, input: N
       });
     });
   } catch (e) {
-    if (isUniqueViolation(e)) throw new DirectoryError('EMAIL_TAKEN', 'a user with this email or extension already exists');
-    throw e;
+    throw takenError(e);
   }
   return { user: await getUser(db, practiceId, userId), voicemailPin };
 }
@@ -213,6 +212,10 @@ export async function updateUser(db: Kysely<Database>, practiceId: string, userI
   if (patch.email !== undefined) checkEmail(patch.email.trim());
   if (patch.extension !== undefined) checkExtensionNumber(patch.extension);
   const email = patch.email?.trim().toLowerCase();
+  // A first extension makes a voicemail box with a new PIN. Its hash is slow on purpose: made before the
+  // transaction, so the database's write lock is not held for it (as addUser does).
+  const newPin = patch.extension !== undefined ? generatePin() : null;
+  const newPinHash = newPin !== null ? await hashPin(newPin) : null;
   let voicemailPin: string | null = null;
   try {
     return await db.transaction().execute(async (trx) => {
@@ -230,8 +233,8 @@ export async function updateUser(db: Kysely<Database>, practiceId: string, userI
       let renumberedDeviceIds: string[] = [];
       if (patch.extension !== undefined && patch.extension !== user.extension) {
         if (user.extension === null) {
-          voicemailPin = generatePin();
-          await assignExtension(trx, practiceId, userId, patch.extension, await hashPin(voicemailPin), new Date().toISOString());
+          voicemailPin = newPin;
+          await assignExtension(trx, practiceId, userId, patch.extension, newPinHash!, new Date().toISOString());
         } else {
           renumberedDeviceIds = await renumberExtension(trx, practiceId, userId, patch.extension);
         }
@@ -255,9 +258,20 @@ export async function updateUser(db: Kysely<Database>, practiceId: string, userI
       return { user: after, voicemailPin, renumberedDeviceIds };
     });
   } catch (e) {
-    if (isUniqueViolation(e)) throw new DirectoryError('EMAIL_TAKEN', 'a user with this email or extension already exists');
-    throw e;
+    throw takenError(e);
   }
+}
+
+/**
+ * A unique violation that got past the checks made in the transaction (a
+ * concurrent writer took the email or the number first), said as the field
+ * it is about; any other error as it is.
+ */
+function takenError(e: unknown): unknown {
+  const table = uniqueViolationTable(e);
+  if (table === 'extensions') return new DirectoryError('EXTENSION_TAKEN', 'the extension is already in use', { field: 'extension' });
+  if (table === 'users') return new DirectoryError('EMAIL_TAKEN', 'a user with this email already exists', { field: 'email' });
+  return e;
 }
 
 /** Moves the user's extension to a new number; returns the devices registered under the old one. */

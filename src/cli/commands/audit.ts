@@ -122,13 +122,8 @@ export async function auditExportCommand(o: { from?: string; to?: string; practi
   await withRuntime(async (rt) => {
     const practice = await selectPractice(rt, o.practice);
     const store = new KyselyAuditStore(rt.database.db);
-    const range = from === undefined && to === undefined ? { fromSeq: 1, toSeq: undefined } : await store.seqRangeForTime(practice.id, from, to);
-    // An empty time range still exports a valid (empty) document.
-    const lines = exportChain(store, practice.id, {
-      practiceId: practice.id,
-      exportedAt: new Date().toISOString(),
-      ...(range === null ? { fromSeq: 1, toSeq: 0 } : { fromSeq: range.fromSeq, ...(range.toSeq !== undefined ? { toSeq: range.toSeq } : {}) }),
-    });
+    const range = await store.exportRange(practice.id, from, to);
+    const lines = exportChain(store, practice.id, { practiceId: practice.id, exportedAt: new Date().toISOString(), fromSeq: range.fromSeq, toSeq: range.toSeq });
     let exported = 0;
     for await (const line of lines) {
       exported++;

@@ -27,9 +27,7 @@ export async function exportPracticeChain(
 ): Promise<PracticeExport> {
   const store = new KyselyAuditStore(db);
   const chain = chainKeyFor(practiceId);
-  const whole = o.from === undefined && o.to === undefined;
-  // A time window with no events still makes a valid, empty document.
-  const range = whole ? { fromSeq: 1, toSeq: (await store.head(chain)).seq } : ((await store.seqRangeForTime(chain, o.from, o.to)) ?? { fromSeq: 1, toSeq: 0 });
+  const range = await store.exportRange(chain, o.from, o.to);
   await db.transaction().execute((trx) =>
     recordAudit(trx, practiceId, actor, {
       action: AUDIT_ACTIONS.auditExport,

@@ -82,7 +82,6 @@ export const auditEventRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
       const exported = await exportPracticeChain(db, principalOf(req).practiceId, actorOf(req), { from, to, exportedAt: new Date() });
       return reply
         .type('application/jsonl; charset=utf-8')
-        .header('cache-control', 'no-store')
         .header('content-disposition', `attachment; filename="${exported.fileName}"`)
         .send(exported.stream as unknown as string);
     },

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { Device } from '../../../directory/index.ts';
+import { formatHost, isIpv6 } from '../../../sip/message/index.ts';
 import type { DeviceRegistration } from '../../server.ts';
 import type { DeviceView, RegistrationView } from './schema.ts';
 
@@ -21,7 +22,7 @@ export function presentRegistration(bindings: readonly DeviceRegistration[] | nu
       transport: b.source.transport.toUpperCase(),
       userAgent: b.userAgent,
       expiresAt: new Date(b.expiresAt).toISOString(),
-      ...(withAddress ? { address: b.source.address.includes(':') ? `[${b.source.address}]:${b.source.port}` : `${b.source.address}:${b.source.port}` } : {}),
+      ...(withAddress ? { address: `${formatHost(b.source.address, isIpv6(b.source.address) ? 'ipv6' : 'ipv4')}:${b.source.port}` } : {}),
     })),
   };
 }

@@ -24,10 +24,9 @@ export const recoveryCodeRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app
       config: { access: 'member' },
       schema: { tags: ['session'], summary: 'How many of your recovery codes are left (never the codes: only their hashes are kept)', response: { 200: RecoveryCodesLeft } },
     },
-    async (req, reply) => {
+    async (req) => {
       const p = principalOf(req);
       const stored = await getSecondFactor(db, p.practiceId, p.userId);
-      void reply.header('cache-control', 'no-store');
       return { enrolled: stored.totpSecretSealed !== null, total: stored.recoveryCodes.length, left: stored.recoveryCodes.filter((c) => c.usedAt === null).length };
     },
   );
@@ -67,7 +66,6 @@ export const recoveryCodeRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app
         throw new ApiError('MFA_CODE_INVALID', 'that code does not match (or was used already); wait for the next one in your authenticator app');
       }
       await queueSecurityNotice(securityNotice, db, req, p.userId, 'recovery_codes_regenerated', clock.now());
-      void reply.header('cache-control', 'no-store');
       return { recoveryCodes: recovery.codes };
     },
   );
