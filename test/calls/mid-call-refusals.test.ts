@@ -76,6 +76,46 @@ function fromCallee(b: CallPhone, ownTag: string, method: string, seq: number, h
   );
 }
 
+describe("the other phone's refusal of an INFO, passed back", { timeout: 30_000 }, () => {
+  it('469 with its Recv-Info, 415 with its Accept fields, a 401 or 407 as 500 without the challenge', async () => {
+    const { a, b, call } = await connectedCall();
+    b.infoStatus = undefined;
+    const send = async (seq: number, status: number, headers: string[]): Promise<SipResponse> => {
+      call.request('INFO', ['Info-Package: foo', 'Content-Type: application/foo'], 'x=1');
+      const info = (await b.waitFor(requestOf('INFO', seq))) as SipRequest;
+      b.reply(info, status, '', undefined, headers);
+      return a.waitResponse('INFO', 200, call.cseq - 1);
+    };
+    const badPackage = await send(2, 469, ['Recv-Info: bar, baz']);
+    expect([badPackage.status, badPackage.reason, header(badPackage, 'recv-info')]).toEqual([469, 'Bad Info Package', 'bar, baz']);
+
+    const badType = await send(3, 415, ['Accept: application/bar', 'Accept-Encoding: identity', 'Accept-Language: en']);
+    expect([badType.status, header(badType, 'accept'), header(badType, 'accept-encoding'), header(badType, 'accept-language')]).toEqual([415, 'application/bar', 'identity', 'en']);
+
+    const challenged = await send(4, 401, ['WWW-Authenticate: Digest realm="phone-102", nonce="abc"']);
+    expect([challenged.status, header(challenged, 'www-authenticate')]).toEqual([500, undefined]);
+    const proxyChallenged = await send(5, 407, ['Proxy-Authenticate: Digest realm="phone-102", nonce="abc"']);
+    expect([proxyChallenged.status, header(proxyChallenged, 'proxy-authenticate')]).toEqual([500, undefined]);
+    call.bye();
+    await b.waitRequest('BYE');
+  });
+
+  it('the caller hangs up while its INFO waits for the callee: 487 to the INFO, 200 to the BYE', async () => {
+    const { a, b, call } = await connectedCall();
+    b.infoStatus = undefined;
+    call.request('INFO', ['Content-Type: application/dtmf'], '5');
+    const info = (await b.waitRequest('INFO')) as SipRequest;
+    const infoSeq = call.cseq;
+    call.bye();
+    expect((await a.waitResponse('BYE')).status).toBe(200);
+    await b.waitRequest('BYE');
+    const final = await a.waitResponse('INFO', 200, infoSeq - 1);
+    expect([final.status, getCSeq(final)]).toEqual([487, { seq: infoSeq, method: 'INFO' }]);
+    // The callee's late answer is for a transaction already answered.
+    b.reply(info, 200);
+  });
+});
+
 describe('a BYE caused by a BYE with no hops left (Max-Forwards 0)', { timeout: 30_000 }, () => {
   it('in the call: the callee gets its BYE with Max-Forwards 1, not 0', async () => {
     const { b, call } = await connectedCall();
