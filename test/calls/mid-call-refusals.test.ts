@@ -139,6 +139,35 @@ describe('while the callee has answered and the caller has no 200 yet', { timeou
     return { relay, release };
   }
 
+  it("the callee's INFO and UPDATE and the caller's early-dialog INFO get 500 with Retry-After; once connected an INFO goes through", async () => {
+    const slow = slowRelay();
+    const { a, b, ma, mb } = await phones({ relay: slow.relay });
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const ringing = (await a.waitFor((m) => m.kind === 'response' && m.status === 180)) as SipResponse;
+    const ownTag = tagOf(header(await b.waitRequest('ACK'), 'to'))!;
+
+    fromCallee(b, ownTag, 'INFO', 2, ['Content-Type: application/dtmf'], '1');
+    expect(retryLater(await b.waitResponse('INFO'))).toEqual([500, true]);
+    fromCallee(b, ownTag, 'UPDATE', 3, ['Content-Type: application/sdp'], mb.offer({ codecs: ['PCMU'] }));
+    expect(retryLater(await b.waitResponse('UPDATE'))).toEqual([500, true]);
+    call.useEarlyDialog(ringing);
+    call.request('INFO', ['Content-Type: application/dtmf'], '2');
+    expect(retryLater(await a.waitResponse('INFO'))).toEqual([500, true]);
+    expect(a.received.filter(requestOf('INFO'))).toEqual([]);
+
+    // The dialogs stayed: the call connects, and the callee's INFO, tried again, reaches the caller.
+    slow.release();
+    const ok = await a.waitResponse('INVITE', 200, 1);
+    expect(ok.status).toBe(200);
+    call.ack2xx(ok);
+    fromCallee(b, ownTag, 'INFO', 4, ['Content-Type: application/dtmf'], '1');
+    const relayed = (await a.waitFor(requestOf('INFO'))) as SipRequest;
+    expect([header(relayed, 'call-id'), relayed.body.toString('utf8')]).toEqual([call.callId, '1']);
+    expect((await b.waitResponse('INFO', 200, 3)).status).toBe(200);
+    call.bye();
+    await b.waitRequest('BYE');
+  });
+
   it('the caller hangs up in its early dialog with no hops left: the callee gets its BYE with Max-Forwards 1', async () => {
     const slow = slowRelay();
     const { a, b, ma } = await phones({ relay: slow.relay });

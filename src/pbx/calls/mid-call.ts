@@ -16,6 +16,11 @@
 //   challenge is the other phone's, and only the B2BUA could answer it.
 //   Bodies are never logged.
 //
+// Between the callee's 2xx and ours to the caller (the call answering), the
+// callee's dialog exists but the caller's does not yet: a request from the
+// callee gets 500 with Retry-After, which keeps its dialog (RFC 5057),
+// not 481, which would end it.
+//
 // One offer at a time per call (RFC 3261 14.2, RFC 3311 5.2): an offer
 // from a phone to which an offer of ours is pending (our re-INVITE to it,
 // our offer in a 2xx awaiting the ACK's answer) gets 491; from a phone whose
@@ -127,7 +132,7 @@ export class MidCall {
 
   private info(from: Leg, tx: ServerTransaction, request: SipRequest): void {
     const toDialog = this.host.dialogOf(from === 'a' ? 'b' : 'a');
-    if (!toDialog) return void tx.respond(createResponse(request, 481));
+    if (!this.host.connected() || !toDialog) return void tx.respond(createResponse(request, 500, undefined, { headers: [retryAfter()] }));
     if (getMaxForwards(request) === 0) return void tx.respond(createResponse(request, 483));
     const fields: HeaderField[] = INFO_FIELDS.flatMap((name) => getHeaderFields(request.headers, name));
     const info = toDialog.createRequest('INFO', { body: request.body, headers: fields, maxForwards: nextHopMaxForwards(request) });
@@ -147,7 +152,8 @@ export class MidCall {
   private passable(from: Leg, tx: ServerTransaction, request: SipRequest): Dialog | undefined {
     const toDialog = this.host.dialogOf(from === 'a' ? 'b' : 'a');
     const refuse = (status: number, headers: HeaderField[] = []): undefined => void tx.respond(createResponse(request, status, undefined, { headers }));
-    if (!this.host.connected() || !toDialog) return refuse(481);
+    // The call is answering (the caller's dialog is not there yet): later, not 481 (RFC 5057).
+    if (!this.host.connected() || !toDialog) return refuse(500, [retryAfter()]);
     // Loop protection as for the call's first INVITE: no hop left, not passed on (RFC 3261 16.3 item 3).
     if (getMaxForwards(request) === 0) return refuse(483);
     // RFC 3261 14.2, RFC 3311 5.2: its own offer still unanswered; then ours to it still unanswered.
