@@ -13,7 +13,8 @@
 //   and the other phone's final status passed back with the header fields
 //   that say what it would take instead (Recv-Info on a 469, RFC 6086
 //   4.2.2; Accept… on a 415, RFC 3261 21.4.13). A 401/407 becomes 500: the
-//   challenge is the other phone's, and only the B2BUA could answer it.
+//   challenge is addressed to Sotto, which has no credentials for it, and
+//   passed on it would ask the phone for ones it cannot have either.
 //   Bodies are never logged.
 //
 // Between the callee's 2xx and ours to the caller (the call answering), the
@@ -139,8 +140,8 @@ export class MidCall {
     this.infos.set(tx, request);
     void this.ctx.stack.request(info, toDialog.destination).then((response) => {
       this.infos.delete(tx);
-      // The other phone's verdict (200, 415, 469 …); a timeout is 408 (RFC 3261 8.1.3.1). Its challenge
-      // is not ours to pass on: the phone would answer it with credentials for the other phone.
+      // The other phone's verdict (200, 415, 469 …); a timeout is 408 (RFC 3261 8.1.3.1). A challenge
+      // is for Sotto, not the phone (see above): 500.
       const status = response.status === 401 || response.status === 407 ? 500 : response.status;
       const headers = INFO_RESPONSE_FIELDS.flatMap((name) => getHeaderFields(response.headers, name));
       if (!tx.answered) tx.respond(createResponse(request, status, undefined, { headers }));
