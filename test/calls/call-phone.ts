@@ -264,8 +264,8 @@ export class CallPhone {
     if (r.method === 'INFO' && this.infoStatus !== undefined) return this.reply(r, this.infoStatus);
   }
 
-  /** A response to `r`, copying Via/From/To/Call-ID/CSeq (RFC 3261 8.2.6). */
-  reply(r: SipRequest, status: number, sdp = '', toTag = this.inviteTag): void {
+  /** A response to `r`, copying Via/From/To/Call-ID/CSeq (RFC 3261 8.2.6); `headers`: more header fields. */
+  reply(r: SipRequest, status: number, sdp = '', toTag = this.inviteTag, headers: string[] = []): void {
     const copy = (name: string) => getHeaderFields(r.headers, name).map((h) => `${name}: ${h.value}`);
     const to = getHeader(r.headers, 'to') ?? '';
     const lines = [
@@ -276,6 +276,7 @@ export class CallPhone {
       ...copy('Call-ID'),
       ...copy('CSeq'),
       ...(r.method === 'INVITE' && status < 300 && status > 100 ? [`Contact: ${this.contact}`] : []),
+      ...headers,
       ...(sdp ? ['Content-Type: application/sdp'] : []),
     ];
     this.sendRaw(lines, sdp, String(status));
@@ -417,7 +418,7 @@ export class OutgoingCall {
   /** RFC 3261 13.2.2.4: the ACK of the 2xx, a new transaction to the remote target; with `sdp`, the answer to an offer in the 2xx. */
   ack2xx(r: SipResponse, sdp = ''): void {
     this.toValue = getHeader(r.headers, 'to');
-    this.inDialog('ACK', this.cseq, sdp);
+    this.inDialog('ACK', getCSeq(r)?.seq ?? this.cseq, sdp);
   }
 
   cancel(): void {
@@ -443,10 +444,15 @@ export class OutgoingCall {
     this.inDialog('BYE', this.cseq, '', headers);
   }
 
-  /** RFC 3261 15: hangs up in the early dialog a provisional response (180 with a To tag) made; the INVITE stays pending. */
-  byeEarly(provisional: SipResponse): void {
+  /** Requests from now on go in the early dialog a provisional response (180 with a To tag) made; the INVITE stays pending. */
+  useEarlyDialog(provisional: SipResponse): void {
     this.toValue = getHeader(provisional.headers, 'to');
-    this.bye();
+  }
+
+  /** RFC 3261 15: hangs up in the early dialog a provisional response made; `headers`: more header fields. */
+  byeEarly(provisional: SipResponse, headers: string[] = []): void {
+    this.useEarlyDialog(provisional);
+    this.bye(headers);
   }
 
   /** Any other request inside the dialog (INFO, UPDATE …), with its own header fields and body. */

@@ -4,7 +4,8 @@
 // opens the box and the message plays; a phone that sends each key both
 // ways (RFC 4733 in the RTP and an INFO) has each key entered once, so its
 // PIN is right too. INFO Sotto cannot take is refused as RFC 6086 and RFC
-// 3261 say (469, 415 with Accept), and a session refresh by UPDATE is 200.
+// 3261 say (469 with an empty Recv-Info, 415 with Accept), and a session
+// refresh by UPDATE is 200.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/runtime.ts';
 import type { RunningSotto } from '../../src/app/server.ts';
@@ -107,7 +108,7 @@ describe('the mailbox by phone, keys sent as SIP INFO', { timeout: 120_000 }, ()
     await call.phone.waitResponse('BYE');
   });
 
-  it('refuses INFO it cannot take (469 for an Info Package, 415 with Accept for another body), takes an empty one and an UPDATE refresh', async () => {
+  it('refuses INFO it cannot take (469 with an empty Recv-Info for an Info Package, 415 with Accept for another body), takes an empty one and an UPDATE refresh', async () => {
     const { phone, call } = await dial('101', '*97');
     call.request('INFO', ['Info-Package: foo', 'Content-Type: application/foo'], 'x');
     const pkg = await phone.waitResponse('INFO', 200, call.cseq - 1);
@@ -119,7 +120,8 @@ describe('the mailbox by phone, keys sent as SIP INFO', { timeout: 120_000 }, ()
     const keepAlive = await phone.waitResponse('INFO', 200, call.cseq - 1);
     call.request('UPDATE', []);
     const refresh = await phone.waitResponse('UPDATE');
-    expect(pkg.status).toBe(469);
+    // RFC 6086 4.2.2: the 469 names the packages taken in Recv-Info: none, so it is there, empty.
+    expect([pkg.status, pkg.reason, getHeader(pkg.headers, 'recv-info')]).toEqual([469, 'Bad Info Package', '']);
     expect([plain.status, getHeader(plain.headers, 'accept')]).toEqual([415, 'application/dtmf-relay, application/dtmf']);
     expect(empty.status).toBe(400);
     expect(keepAlive.status).toBe(200);

@@ -3,7 +3,7 @@
 // ring (fork through the relay). In-dialog requests (BYE, ACK, re-INVITE,
 // UPDATE, INFO: mid-call.ts) find their call by dialog id (RFC 3261 12.2.2); CANCEL by the INVITE it
 // names (9.2). Logs carry call ids and status codes only.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressBackoff } from '../../auth/index.ts';
 import type { SipStack } from '../../sip/core/index.ts';
 import { dialogKey } from '../../sip/dialog/index.ts';
@@ -20,6 +20,7 @@ import { Call, type UnavailableCall, type UnavailableReason } from './call.ts';
 import { hasSdp } from './call-media.ts';
 import type { CallContext, CallMediaRelay } from './call-context.ts';
 import type { LocalLeg } from './local-leg.ts';
+import { retryAfter } from './mid-call.ts';
 import type { CallRecordSink } from '../cdr/call-record.ts';
 import { SOTTO_ALLOW } from '../uas-capabilities.ts';
 
@@ -308,11 +309,13 @@ export class B2bua {
       if (this.ringing.get(key) === early) return early.cancelByCaller(request);
       return early.abandonHandOver();
     }
-    if (request.method !== 'UPDATE') return respond(481);
     // RFC 3311 5.2: a refresh is taken (our Contact in the 2xx); a new offer while the INVITE's still waits
-    // for its answer (in our 2xx) gets 500 with Retry-After (0-10 s).
-    if (request.body.length === 0) return respond(200, [headerField('Contact', early.aContact)]);
-    respond(500, [headerField('Retry-After', String(randomInt(0, 11)))]);
+    // for its answer (in our 2xx) gets 500 with Retry-After (0-10 s). So does an INVITE (RFC 3261 14.2), and
+    // an INFO: Sotto passes INFO on only in a confirmed dialog (RFC 6086 allows it in an early one only with
+    // reliable provisionals, which Sotto does not use). A 481 would end the dialog at the phone (RFC 5057),
+    // and with it the call being set up.
+    if (request.method === 'UPDATE' && request.body.length === 0) return respond(200, [headerField('Contact', early.aContact)]);
+    respond(500, [retryAfter()]);
   }
 
   private findDialog(request: SipRequest): LegRef | undefined {

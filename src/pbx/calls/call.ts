@@ -475,8 +475,11 @@ export class Call implements UnavailableCall, ForkEvents {
   }
 }
 
-/** Max-Forwards for a request `cause` made us send (RFC 7332 3 as for the first INVITE); 70 when Sotto sends it of its own accord. */
-const hops = (cause: SipRequest | undefined): { maxForwards?: number } => (cause ? { maxForwards: nextHopMaxForwards(cause) } : {});
+/**
+ * Max-Forwards of a BYE `cause` made us send (RFC 7332 3 as for the first INVITE), at least 1: a BYE cannot be
+ * refused, and one a proxy on the route set answered 483 would leave the other phone up; 70 of our own accord.
+ */
+const hops = (cause: SipRequest | undefined): { maxForwards?: number } => (cause ? { maxForwards: Math.max(1, nextHopMaxForwards(cause)) } : {});
 
 /** What the caller experienced when nobody answered and the hook refused the call. */
 const UNAVAILABLE_OUTCOME: Record<UnavailableReason, CallOutcome> = {

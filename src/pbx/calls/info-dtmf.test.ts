@@ -24,8 +24,11 @@ describe('a key in an INFO (RFC 6086 legacy usage)', () => {
     expect(readInfoDtmf(info({ 'Content-Type': 'application/dtmf' }, '11\r\n'))).toEqual({ kind: 'key', digit: '#', durationMs: 100 });
   });
 
-  it('refuses an Info Package (469), another body type (415 with Accept), a body without a key (400); an empty INFO is nothing to do', () => {
-    expect(readInfoDtmf(info({ 'Info-Package': 'dtmf', 'Content-Type': 'application/dtmf' }, '1'))).toMatchObject({ kind: 'refused', status: 469 });
+  it('refuses an Info Package (469 with an empty Recv-Info), another body type (415 with Accept), a body without a key (400); an empty INFO is nothing to do', () => {
+    const pkg = readInfoDtmf(info({ 'Info-Package': 'dtmf', 'Content-Type': 'application/dtmf' }, '1'));
+    expect(pkg).toMatchObject({ kind: 'refused', status: 469 });
+    // RFC 6086 4.2.2: a 469 carries Recv-Info, empty here: no package is taken.
+    expect(pkg.kind === 'refused' && pkg.headers.map((h) => [h.name, h.value])).toEqual([['Recv-Info', '']]);
     const plain = readInfoDtmf(info({ 'Content-Type': 'text/plain' }, '1'));
     expect(plain).toMatchObject({ kind: 'refused', status: 415 });
     expect(plain.kind === 'refused' && plain.headers.map((h) => [h.name, h.value])).toEqual([['Accept', 'application/dtmf-relay, application/dtmf']]);

@@ -8,9 +8,9 @@
 //
 // A key is 0-9, *, #, A-D, or its RFC 4733 event code (10 is *, 11 is #,
 // 12-15 are A-D), as some phones send it. Anything else is refused: an Info
-// Package (none is supported: 469, RFC 6086 4.2.2), another body type (415,
-// RFC 3261 21.4.13, with the Accept it should use), a body of the right type
-// without a key in it (400). An INFO without a body carries nothing to do
+// Package (none is supported: 469 with an empty Recv-Info, RFC 6086 4.2.2),
+// another body type (415, RFC 3261 21.4.13, with the Accept it should use),
+// a body of the right type without a key in it (400). An INFO without a body carries nothing to do
 // (some send it to check the dialog is alive): 200.
 import { getContentType, getHeader, headerField, type HeaderField, type SipRequest } from '../../sip/message/index.ts';
 
@@ -22,12 +22,14 @@ export type InfoDtmf =
   | { readonly kind: 'refused'; readonly status: 400 | 415 | 469; readonly headers: readonly HeaderField[] };
 
 const ACCEPT = headerField('Accept', INFO_DTMF_TYPES.join(', '));
+const NO_INFO_PACKAGES = headerField('Recv-Info', '');
 const KEYS = '0123456789*#ABCD';
 /** When the body names no duration: RFC 4733 2.5.2.2's usual minimum tone. */
 const DEFAULT_DURATION_MS = 100;
 
 export function readInfoDtmf(request: SipRequest): InfoDtmf {
-  if (getHeader(request.headers, 'info-package') !== undefined) return { kind: 'refused', status: 469, headers: [] };
+  // RFC 6086 4.2.2: a 469 names the packages we take in Recv-Info: none, so the field is there, empty.
+  if (getHeader(request.headers, 'info-package') !== undefined) return { kind: 'refused', status: 469, headers: [NO_INFO_PACKAGES] };
   if (request.body.length === 0) return { kind: 'nothing' };
   const type = getContentType(request);
   const mediaType = type ? `${type.type}/${type.subtype}`.toLowerCase() : '';

@@ -10,7 +10,17 @@
 //   refreshes: each refreshes its own leg, with Sotto. With SDP, an offer:
 //   passed on as a re-INVITE's is (passOffer), answered in the 200.
 // - INFO (RFC 6086): passed on as it came (Content-Type, Info-Package, body),
-//   and the other phone's final status passed back. Bodies are never logged.
+//   and the other phone's final status passed back with the header fields
+//   that say what it would take instead (Recv-Info on a 469, RFC 6086
+//   4.2.2; Accept… on a 415, RFC 3261 21.4.13). A 401/407 becomes 500: the
+//   challenge is addressed to Sotto, which has no credentials for it, and
+//   passed on it would ask the phone for ones it cannot have either.
+//   Bodies are never logged.
+//
+// Between the callee's 2xx and ours to the caller (the call answering), the
+// callee's dialog exists but the caller's does not yet: a request from the
+// callee gets 500 with Retry-After, which keeps its dialog (RFC 5057),
+// not 481, which would end it.
 //
 // One offer at a time per call (RFC 3261 14.2, RFC 3311 5.2): an offer
 // from a phone to which an offer of ours is pending (our re-INVITE to it,
@@ -43,12 +53,19 @@ export interface MidCallHost {
 
 /** The header fields an INFO is passed on with, besides its body (RFC 6086 4.2.1, 5.2). */
 const INFO_FIELDS = ['content-type', 'info-package', 'content-disposition'];
+/** The header fields of the other phone's final response to an INFO passed back with its status: what it takes instead (RFC 6086 4.2.2, RFC 3261 21.4.13). */
+const INFO_RESPONSE_FIELDS = ['recv-info', 'accept', 'accept-encoding', 'accept-language'];
+
+/** Retry-After (0-10 s) for a 500 that refuses a request for now, not the dialog (RFC 3261 14.2, RFC 3311 5.2). */
+export const retryAfter = (): HeaderField => headerField('Retry-After', String(randomInt(0, 11)));
 
 export class MidCall {
   /** The offer being passed to the other phone, if any (re-INVITE or UPDATE): one at a time. */
   private offering: { readonly from: Leg; readonly tx: ServerTransaction; readonly request: SipRequest } | undefined;
   /** The 2xx to the last re-INVITE, resent until its phone ACKs it (by CSeq number); with our offer if the re-INVITE had none. */
   private reInviteOk: { readonly from: Leg; readonly seq: number; readonly retransmitter: OkRetransmitter; readonly answerInAck: boolean } | undefined;
+  /** INFOs waiting for the other phone's final response. */
+  private readonly infos = new Map<ServerTransaction, SipRequest>();
 
   constructor(
     private readonly host: MidCallHost,
@@ -72,10 +89,12 @@ export class MidCall {
     return true;
   }
 
-  /** The call ended: retransmissions stop; an offer still being passed gets 487 (RFC 3261 15.1.2). */
+  /** The call ended: retransmissions stop; an offer or INFO still being passed gets 487 (RFC 3261 15.1.2). */
   end(): void {
     this.stopReInviteOk();
     if (this.offering && !this.offering.tx.answered) this.offering.tx.respond(createResponse(this.offering.request, 487));
+    for (const [tx, request] of this.infos) if (!tx.answered) tx.respond(createResponse(request, 487));
+    this.infos.clear();
   }
 
   private reInvite(from: Leg, tx: InviteServerTransaction, request: SipRequest): void {
@@ -114,13 +133,18 @@ export class MidCall {
 
   private info(from: Leg, tx: ServerTransaction, request: SipRequest): void {
     const toDialog = this.host.dialogOf(from === 'a' ? 'b' : 'a');
-    if (!toDialog) return void tx.respond(createResponse(request, 481));
+    if (!this.host.connected() || !toDialog) return void tx.respond(createResponse(request, 500, undefined, { headers: [retryAfter()] }));
     if (getMaxForwards(request) === 0) return void tx.respond(createResponse(request, 483));
     const fields: HeaderField[] = INFO_FIELDS.flatMap((name) => getHeaderFields(request.headers, name));
     const info = toDialog.createRequest('INFO', { body: request.body, headers: fields, maxForwards: nextHopMaxForwards(request) });
+    this.infos.set(tx, request);
     void this.ctx.stack.request(info, toDialog.destination).then((response) => {
-      // The other phone's verdict, as it gave it (200, 415, 469 …); a timeout is 408 (RFC 3261 8.1.3.1).
-      if (!tx.answered) tx.respond(createResponse(request, response.status));
+      this.infos.delete(tx);
+      // The other phone's verdict (200, 415, 469 …); a timeout is 408 (RFC 3261 8.1.3.1). A challenge
+      // is for Sotto, not the phone (see above): 500.
+      const status = response.status === 401 || response.status === 407 ? 500 : response.status;
+      const headers = INFO_RESPONSE_FIELDS.flatMap((name) => getHeaderFields(response.headers, name));
+      if (!tx.answered) tx.respond(createResponse(request, status, undefined, { headers }));
       this.ctx.log('call.info', this.host.id, { by: from, status: response.status });
     });
   }
@@ -129,11 +153,12 @@ export class MidCall {
   private passable(from: Leg, tx: ServerTransaction, request: SipRequest): Dialog | undefined {
     const toDialog = this.host.dialogOf(from === 'a' ? 'b' : 'a');
     const refuse = (status: number, headers: HeaderField[] = []): undefined => void tx.respond(createResponse(request, status, undefined, { headers }));
-    if (!this.host.connected() || !toDialog) return refuse(481);
+    // The call is answering (the caller's dialog is not there yet): later, not 481 (RFC 5057).
+    if (!this.host.connected() || !toDialog) return refuse(500, [retryAfter()]);
     // Loop protection as for the call's first INVITE: no hop left, not passed on (RFC 3261 16.3 item 3).
     if (getMaxForwards(request) === 0) return refuse(483);
     // RFC 3261 14.2, RFC 3311 5.2: its own offer still unanswered; then ours to it still unanswered.
-    if (this.offering?.from === from) return refuse(500, [headerField('Retry-After', String(randomInt(0, 11)))]);
+    if (this.offering?.from === from) return refuse(500, [retryAfter()]);
     if (this.offering || this.host.awaitsAnswer(from) || (this.reInviteOk?.from === from && this.reInviteOk.answerInAck)) return refuse(491);
     this.offering = { from, tx, request };
     return toDialog;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { headerField } from './headers/header-list.ts';
+import { getHeader, headerField } from './headers/header-list.ts';
+import { parseMessage } from './parse.ts';
 import { parseUri } from './uri.ts';
 import { serializeMessage } from './serialize.ts';
 import type { SipRequest, SipResponse } from './types.ts';
@@ -37,6 +38,15 @@ describe('serializeMessage', () => {
     const res = (n: number): SipResponse => ({ kind: 'response', status: 200, reason: 'OK', version: 'SIP/2.0', headers: [headerField('Call-ID', `c${n}`)], body: Buffer.alloc(0) });
     const outs = Array.from({ length: 2000 }, (_, n) => serializeMessage(res(n)));
     outs.forEach((b, n) => expect(b.toString('latin1')).toBe(`SIP/2.0 200 OK\r\nCall-ID: c${n}\r\nContent-Length: 0\r\n\r\n`));
+  });
+
+  it('writes an empty value (a 469\'s Recv-Info naming no package, RFC 6086 4.2.2) as the name, colon and one SP (RFC 3261 7.3.1), which reads back empty', () => {
+    const dialog = ['Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1', 'From: <sip:a@clinic.example>;tag=1', 'To: <sip:b@clinic.example>;tag=2', 'Call-ID: c', 'CSeq: 2 INFO'];
+    const headers = [...dialog.map((line) => headerField(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2))), headerField('Recv-Info', '')];
+    const bytes = serializeMessage({ kind: 'response', status: 469, reason: 'Bad Info Package', version: 'SIP/2.0', headers, body: Buffer.alloc(0) });
+    expect(bytes.toString('latin1')).toBe(`SIP/2.0 469 Bad Info Package\r\n${dialog.join('\r\n')}\r\nRecv-Info: \r\nContent-Length: 0\r\n\r\n`);
+    const back = parseMessage(bytes);
+    expect(back.ok && [getHeader(back.value.headers, 'recv-info'), getHeader(back.value.headers, 'cseq')]).toEqual(['', '2 INFO']);
   });
 
   it('writes a message larger than a slab whole', () => {
