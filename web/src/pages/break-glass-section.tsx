@@ -7,6 +7,7 @@
 // at its field, which takes focus; the outcome is said in the status line.
 import { useContext, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError } from '../api.ts';
+import { Notices } from '../notices.tsx';
 import { problemAttributes, refusedField } from '../field-errors.ts';
 import { SessionContext } from '../session-context.ts';
 
@@ -146,14 +147,7 @@ export function BreakGlassSection({ onOpened }: { onOpened: () => void }) {
           {busy ? 'Opening…' : 'Open with break-glass'}
         </button>
       </form>
-      {error && (
-        <p className="notice error" role="alert">
-          {error}
-        </p>
-      )}
-      <p role="status" className="status" tabIndex={-1} ref={statusLine}>
-        {status}
-      </p>
+      <Notices error={error} status={status} statusRef={statusLine} />
     </section>
   );
 }

@@ -4,6 +4,7 @@
 // reader hears that it worked and how many other sessions were signed out.
 import { useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError } from '../api.ts';
+import { Notices } from '../notices.tsx';
 
 type Field = 'current' | 'next' | 'again';
 const FIELDS: readonly Field[] = ['current', 'next', 'again'];
@@ -106,14 +107,7 @@ export function PasswordChangeForm() {
           {busy ? 'Changing…' : 'Change password'}
         </button>
       </form>
-      {error && (
-        <p className="notice error" role="alert">
-          {error}
-        </p>
-      )}
-      <p role="status" className="status" tabIndex={-1} ref={statusLine}>
-        {status}
-      </p>
+      <Notices error={error} status={status} statusRef={statusLine} />
     </section>
   );
 }

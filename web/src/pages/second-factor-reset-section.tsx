@@ -5,6 +5,7 @@
 // first; the outcome is said in the status line, which takes focus.
 import { useContext, useRef, useState } from 'react';
 import { api, describeError, type Role, type UserView } from '../api.ts';
+import { Notices } from '../notices.tsx';
 import { SessionContext } from '../session-context.ts';
 import { mayResetPortalPassword } from './portal-password-section.tsx';
 
@@ -81,14 +82,7 @@ export function SecondFactorResetSection({ user }: { user: UserView }) {
           </button>
         </div>
       )}
-      {error && (
-        <p className="notice error" role="alert">
-          {error}
-        </p>
-      )}
-      <p role="status" className="status" tabIndex={-1} ref={statusLine}>
-        {status}
-      </p>
+      <Notices error={error} status={status} statusRef={statusLine} />
     </section>
   );
 }
