@@ -83,6 +83,7 @@ export const API_ERROR_CODES = {
   },
   VAULT_UNAVAILABLE: { status: 503, retryAfterSeconds: 30, when: 'sealed audio could not be read from storage or opened with the master key (the server log has the vault code)' },
   VOICEMAIL_UNAVAILABLE: { status: 503, retryAfterSeconds: 60, when: 'voicemail is not running on this server' },
+  RETENTION_UNAVAILABLE: { status: 503, retryAfterSeconds: 60, when: 'retention and legal holds are not running on this server (no vault)' },
 } as const satisfies Record<string, ApiErrorSpec>;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;

@@ -7,13 +7,11 @@ import type { Logger } from 'pino';
 import { bindAuditKeys, migrateToLatest, openDatabase, secureAuditLog, type DatabaseHandle } from '../db/index.ts';
 import { AUDIT_ACTIONS, AuditError, auditKeyring, markerPathFor, type AuditKeyring, type KeyedInstallReport } from '../audit/index.ts';
 import { recordAudit } from '../directory/audit.ts';
-import { DirectoryError } from '../directory/errors.ts';
-import { getPolicy } from '../directory/practices.ts';
-import { retentionDaysByArtifact } from '../policy/index.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
-import { masterKeyIdOf, openLocalVault, type DataKeyRepository, type RecoveryReport, type RetentionPolicy, type TamperEvent, type Vault } from '../vault/index.ts';
+import { masterKeyIdOf, openLocalVault, type DataKeyRepository, type RecoveryReport, type TamperEvent, type Vault } from '../vault/index.ts';
 import type { SottoConfig } from './config.ts';
 import { ensureDataDir } from './data-dir.ts';
+import { practiceRetention } from './retention-purge.ts';
 import { loadOrCreateMasterKey, loadRetiredMasterKeys, MasterKeyError } from './master-key.ts';
 
 export interface Runtime {
@@ -133,16 +131,6 @@ async function secureAuditChains(database: DatabaseHandle, keys: AuditKeyring, m
   return report;
 }
 
-/** The practice's retention periods by artifact kind; the vault's defaults for a practice without a policy row. */
-async function practiceRetention(database: DatabaseHandle, practiceId: string): Promise<RetentionPolicy> {
-  try {
-    return retentionDaysByArtifact((await getPolicy(database.db, practiceId)).retention);
-  } catch (e) {
-    if (e instanceof DirectoryError && e.code === 'NOT_FOUND') return {};
-    throw e;
-  }
-}
-
 /**
  * `recover: false` for a process that does not own the data dir (the CLI
  * beside a running server): it must not take a live server's objects in
@@ -192,7 +180,7 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
       logger,
       onTampered: (event) => recordTamper(database, event),
       // Each new object's deadline from its practice's policy (PATCH /policy); stored ones follow at each purge run (retention-purge.ts).
-      retentionPolicy: (practiceId) => practiceRetention(database, practiceId),
+      retentionPolicy: (practiceId) => practiceRetention(database.db, practiceId),
       recover: options.recover ?? true,
     });
   } catch (e) {
