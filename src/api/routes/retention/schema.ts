@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Timestamp } from '../../timestamp.ts';
 import { PageLimit } from '../common.ts';
+import { HOLD_REFERENCE_PATTERN } from '../../../vault/index.ts';
 
 const Kind = Type.String({ description: 'Artifact kind: voicemail, transcript, fax, text, call_recording, meeting_recording, audit_log' });
 const Days = Type.Union([Type.Integer(), Type.Null()]);
@@ -42,8 +43,6 @@ export const LegalHoldsView = Type.Object({
   objects: Type.Array(Type.Object({ id: Type.String(), kind: Kind })),
 });
 
-/** A case or ticket reference: an identifier, never a name or a sentence (it goes into the audit log). */
-export const HOLD_REFERENCE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}$';
 
 export const HoldBody = Type.Object(
   { reference: Type.String({ minLength: 1, maxLength: 64, pattern: HOLD_REFERENCE_PATTERN, description: 'Case or ticket id (letters, digits, . _ : / # -; no spaces); recorded in the audit log' }) },
