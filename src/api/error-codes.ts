@@ -65,7 +65,7 @@ export const API_ERROR_CODES = {
   CANNOT_RESET_SELF: { status: 409, when: 'an admin tried to reset their own password or two-step sign-in (change your own password with `POST /session/password`)' },
   NOT_A_SESSION: { status: 409, when: 'sign-out with an API token (revoke the token instead)' },
   VOICEMAIL_RECORDING: { status: 409, when: 'the message is still being recorded' },
-  VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message is under a legal hold' },
+  VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message, or the user who owns it, is under a legal hold' },
 
   REQUEST_TIMEOUT: { status: 408, when: 'the request line and headers did not arrive in time; the connection is closed' },
   BODY_TOO_LARGE: { status: 413, when: 'the body is over the limit (64 KiB; 4 MiB for a greeting)' },
