@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRetentionPurge } from '../../src/app/retention-purge.ts';
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
 import { DIALECTS, tableSnapshot } from '../support/db.ts';
-import { boxOf, leaveMessage } from '../support/voicemail.ts';
+import { boxOf, leaveMessage, tone } from '../support/voicemail.ts';
+import { CLI_ACTOR } from '../../src/directory/index.ts';
+import { VaultGreetingStore } from '../../src/voicemail/index.ts';
 
 const DAY = 86_400_000;
 
@@ -115,6 +117,7 @@ describe.each(DIALECTS)('retention and legal holds on %s', (dialect) => {
     for (const [token, body, status, code] of [
       [t.staffToken, { reference: 'CASE-2026-17' }, 403, 'FORBIDDEN'],
       [t.ownerToken, { reference: 'John Smith chart' }, 400, 'VALIDATION_FAILED'],
+      [t.ownerToken, { reference: '5551234567' }, 400, 'VALIDATION_FAILED'],
       [t.ownerToken, {}, 400, 'VALIDATION_FAILED'],
     ] as const) {
       const r = await call('PUT', url, token, body);
@@ -164,6 +167,15 @@ describe.each(DIALECTS)('retention and legal holds on %s', (dialect) => {
     expect((await call('DELETE', `/api/v1/voicemails/${m.id}`, t.staffToken)).statusCode).toBe(204);
     const placed = (await events('legal_hold.place')).find((e) => e.object?.id === t.staff.id);
     expect(placed).toMatchObject({ object: { type: 'user', id: t.staff.id }, actor: { id: t.owner.id }, details: { reference: 'CASE-9' } });
+  });
+
+  it("keeps a box's recorded greeting through every purge: it is the practice's recording, not a message", async () => {
+    await t.voicemail.greetings.saveGreeting(box.id, 'busy', tone(1000), CLI_ACTOR);
+    const row = await t.handle.db.selectFrom('voicemail_greetings').select('object_id').where('box_id', '=', box.id).where('which', '=', 'busy').executeTakeFirstOrThrow();
+    await purge(new Date(Date.now() + 4000 * DAY));
+    expect(await deadlineOf(row.object_id)).toBeUndefined();
+    const fresh = new VaultGreetingStore(t.handle.db, t.voicemail.vault);
+    expect((await fresh.greeting(box.id, 'busy'))?.length).toBe(8000);
   });
 
   it('records a play whose audio cannot be opened as a failure with its code, never as a success', async () => {

@@ -78,7 +78,7 @@ const RELEASE_USAGE = 'usage: sotto retention release (--user <user id or email>
 export async function retentionHoldCommand(o: Common & { user?: string; voicemail?: string; reference?: string }): Promise<number> {
   const target = targetOf(o, HOLD_USAGE);
   if (o.reference === undefined) throw usageError('MISSING_ARGUMENT', HOLD_USAGE);
-  if (!new RegExp(HOLD_REFERENCE_PATTERN).test(o.reference)) throw new CliError('INVALID_INPUT', 'a reference is a case or ticket id: letters, digits and . _ : / # - (no spaces), up to 64 characters', 2);
+  if (!new RegExp(HOLD_REFERENCE_PATTERN).test(o.reference)) throw new CliError('INVALID_INPUT', 'a reference is a case or ticket id: letters, digits and . _ # -, at least one letter, no spaces, up to 64 characters', 2);
   return changeHold(o, target, (ctx, id) => ('user' in target ? ctx.retention.holdUser(ctx.practiceId, id, o.reference!, CLI_ACTOR) : ctx.retention.holdVoicemail(ctx.practiceId, id, o.reference!, CLI_ACTOR)), true);
 }
 

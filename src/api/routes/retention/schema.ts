@@ -45,7 +45,7 @@ export const LegalHoldsView = Type.Object({
 
 
 export const HoldBody = Type.Object(
-  { reference: Type.String({ minLength: 1, maxLength: 64, pattern: HOLD_REFERENCE_PATTERN, description: 'Case or ticket id (letters, digits, . _ : / # -; no spaces); recorded in the audit log' }) },
+  { reference: Type.String({ minLength: 1, maxLength: 64, pattern: HOLD_REFERENCE_PATTERN, description: 'Case or ticket id: letters, digits and . _ # -, at least one letter, no spaces; recorded in the audit log' }) },
   { additionalProperties: false },
 );
 
