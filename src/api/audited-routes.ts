@@ -61,6 +61,14 @@ export const AUDITED_ROUTES: Readonly<Record<string, RouteAudit>> = {
   'PATCH /api/v1/voicemails/:id': { actions: ['voicemail.mark_heard'] },
   'DELETE /api/v1/voicemails/:id': { actions: ['voicemail.delete'] },
   'PUT /api/v1/voicemail-boxes/:id/greetings/:which': { actions: ['voicemail.greeting_update'] },
+
+  'GET /api/v1/retention': { exempt: 'retention periods and counts of stored objects by kind, no PHI' },
+  'GET /api/v1/retention/receipts': { exempt: 'deletion receipts: ids, kinds and times of destroyed objects, no PHI' },
+  'GET /api/v1/legal-holds': { exempt: 'which users and message ids are held, no PHI' },
+  'PUT /api/v1/legal-holds/users/:id': { actions: ['legal_hold.place'] },
+  'DELETE /api/v1/legal-holds/users/:id': { actions: ['legal_hold.release'] },
+  'PUT /api/v1/legal-holds/voicemails/:id': { actions: ['legal_hold.place'] },
+  'DELETE /api/v1/legal-holds/voicemails/:id': { actions: ['legal_hold.release'] },
 };
 
 export const STATE_CHANGING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -66,7 +66,7 @@ export const API_ERROR_CODES = {
   CANNOT_RESET_SELF: { status: 409, when: 'an admin tried to reset their own password or two-step sign-in (change your own password with `POST /session/password`)' },
   NOT_A_SESSION: { status: 409, when: 'sign-out or new recovery codes with an API token (revoke the token instead; recovery codes belong to a portal sign-in)' },
   VOICEMAIL_RECORDING: { status: 409, when: 'the message is still being recorded' },
-  VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message is under a legal hold' },
+  VOICEMAIL_LEGAL_HOLD: { status: 409, when: 'the message, or the user who owns it, is under a legal hold' },
 
   REQUEST_TIMEOUT: { status: 408, when: 'the request line and headers did not arrive in time; the connection is closed' },
   BODY_TOO_LARGE: { status: 413, when: 'the body is over the limit (64 KiB; 4 MiB for a greeting)' },
@@ -84,6 +84,7 @@ export const API_ERROR_CODES = {
   },
   VAULT_UNAVAILABLE: { status: 503, retryAfterSeconds: 30, when: 'sealed audio could not be read from storage or opened with the master key (the server log has the vault code)' },
   VOICEMAIL_UNAVAILABLE: { status: 503, retryAfterSeconds: 60, when: 'voicemail is not running on this server' },
+  RETENTION_UNAVAILABLE: { status: 503, retryAfterSeconds: 60, when: 'retention and legal holds are not running on this server (no vault)' },
 } as const satisfies Record<string, ApiErrorSpec>;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;

@@ -48,6 +48,8 @@ import { userRoutes } from './routes/users/route.ts';
 import { voicemailSettingsRoutes } from './routes/voicemail-settings/route.ts';
 import { voicemailRoutes } from './routes/voicemails/route.ts';
 import type { GreetingStore, VoicemailStore } from '../voicemail/index.ts';
+import type { RetentionCommands } from '../app/retention-commands.ts';
+import { retentionRoutes } from './routes/retention/route.ts';
 
 /** The voicemail store and greetings (src/voicemail), when voicemail runs. */
 export interface VoicemailDeps {
@@ -82,6 +84,8 @@ export interface ApiDeps {
   sipServer?: (client: string) => string | undefined;
   /** Absent: the voicemail routes answer 503 VOICEMAIL_UNAVAILABLE. */
   voicemail?: VoicemailDeps;
+  /** Retention status, deletion receipts and legal holds; absent: those routes answer 503 RETENTION_UNAVAILABLE. */
+  retention?: RetentionCommands;
   /** Queues the email telling a user their password was changed or their two-step sign-in reset; absent without SMTP. */
   securityNotice?: SecurityNoticeSink;
   portal: PortalDeps;
@@ -253,6 +257,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
         sipPorts: opts.sipPorts,
         sipServer: opts.sipServer,
         voicemail: opts.voicemail,
+        retention: opts.retention,
         securityNotice: opts.securityNotice,
         portal,
       };
@@ -270,6 +275,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       await v1.register(callRoutes, deps);
       await v1.register(complianceRoutes, deps);
       await v1.register(voicemailRoutes, deps);
+      await v1.register(retentionRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -11,6 +11,7 @@ import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
 import { masterKeyIdOf, openLocalVault, type DataKeyRepository, type RecoveryReport, type TamperEvent, type Vault } from '../vault/index.ts';
 import type { SottoConfig } from './config.ts';
 import { ensureDataDir } from './data-dir.ts';
+import { practiceRetention } from './retention-purge.ts';
 import { loadOrCreateMasterKey, loadRetiredMasterKeys, MasterKeyError } from './master-key.ts';
 
 export interface Runtime {
@@ -178,6 +179,8 @@ export async function openRuntime(config: SottoConfig, logger: Logger, options: 
       repos: new KyselyVaultRepositories(database.db, database.sqlite),
       logger,
       onTampered: (event) => recordTamper(database, event),
+      // Each new object's deadline from its practice's policy (PATCH /policy); stored ones follow at each purge run (retention-purge.ts).
+      retentionPolicy: (practiceId) => practiceRetention(database.db, practiceId),
       recover: options.recover ?? true,
     });
   } catch (e) {

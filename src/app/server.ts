@@ -13,6 +13,8 @@ import { startVoicemailService, type VoicemailService } from './voicemail-servic
 import { phoneServerAddress } from './phone-server-address.ts';
 import { addressOfRecord } from '../pbx/registrar/binding.ts';
 import { listenFailure } from './errors.ts';
+import { RetentionCommands } from './retention-commands.ts';
+import { runRetentionPurge } from './retention-purge.ts';
 
 export interface RunningSotto {
   httpUrl: string;
@@ -58,6 +60,7 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
       sipPorts: () => sip.ports,
       sipServer: (client) => phoneServerAddress(rt.config, client),
       voicemail: { store: voicemail.store, greetings: voicemail.greetings },
+      retention: new RetentionCommands(rt.database.db, rt.vault, voicemail.store),
       // Sent through the voicemail notices' outbox and mail server (SOTTO_SMTP_URL); none without it.
       securityNotice: voicemail.notifier ? (job) => voicemail.notifier!.enqueue(job) : undefined,
     });
@@ -74,15 +77,19 @@ export async function startServer(rt: Runtime): Promise<RunningSotto> {
     await sip.stop();
     throw listenFailure((e as NodeJS.ErrnoException).code, 'SOTTO_HTTP_PORT', rt.config.httpPort, rt.config.bind) ?? e;
   }
-  // Retention: expired artifacts are crypto-shredded (keys destroyed, files
-  // removed, receipts kept) once at start and every hour after.
+  // Retention (retention-purge.ts): deadlines follow the practice policy, expired artifacts are crypto-shredded
+  // (keys destroyed, files removed, receipts kept) and their messages leave the inbox and the lamps, one
+  // `retention.purge` audit event a practice; once at start and every hour after.
   const purge = () =>
-    rt.vault
-      .purgeExpired()
-      .then((r) => {
-        if (r.receipts.length > 0 || r.heldByUser > 0) rt.logger.info({ event: 'vault.purged', shredded: r.receipts.length, held: r.heldByUser }, 'retention purge');
+    runRetentionPurge({ db: rt.database.db, vault: rt.vault, store: voicemail.store })
+      .then((run) => {
+        for (const p of run.practices) {
+          if (p.receipts.length > 0 || p.messageIds.length > 0 || p.keptUnderHold > 0) {
+            rt.logger.info({ event: 'retention.purged', practiceId: p.practiceId, shredded: p.receipts.length, messages: p.messageIds.length, held: p.keptUnderHold }, 'retention purge');
+          }
+        }
       })
-      .catch((e: unknown) => rt.logger.error({ err: e, event: 'vault.purge_failed' }, 'retention purge failed'));
+      .catch((e: unknown) => rt.logger.error({ err: e, event: 'retention.purge_failed' }, 'retention purge failed'));
   void purge();
   const purgeTimer = setInterval(purge, 60 * 60_000);
   purgeTimer.unref();

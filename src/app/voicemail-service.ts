@@ -79,7 +79,7 @@ export async function startVoicemailService(rt: Runtime, sip: Pick<SipService, '
   });
   sip.setUnavailableHandler(deposit.onUnavailable);
   void deposit.warm();
-  const mailboxLine = createMailboxLine({ db, relay: sip.relay as MediaRelay, mailbox: store, greetings, logger: log });
+  const mailboxLine = createMailboxLine({ db, relay: sip.relay as MediaRelay, mailbox: store.phoneAccess(), greetings, logger: log });
   sip.setMailboxHandler(mailboxLine.onMailbox);
   // Message-waiting lamps follow every commit, heard-mark and delete: this process's at once, the CLI's within a
   // second on SQLite (5 s on PostgreSQL).

@@ -55,6 +55,9 @@ export const AUDIT_ACTIONS = {
   messageRead: 'message.read',
   messageDelete: 'message.delete',
   retentionPurge: 'retention.purge',
+  // Legal holds on a user (all they own) or one voicemail (recording and transcript): no purge or delete while held.
+  legalHoldPlace: 'legal_hold.place',
+  legalHoldRelease: 'legal_hold.release',
   // Call detail records: who called whom and when.
   callRecordList: 'call_record.list',
   // A sealed object failed authentication on read (flipped byte, swapped or

@@ -28,6 +28,11 @@ const USAGE = `usage: sotto <command> [options]
   voicemail get ID                       one message with its transcript
   voicemail audio ID --out FILE.wav      the recording as 8 kHz WAV (a PHI copy: the file is owner-only)
   voicemail heard ID | delete ID         mark heard; delete (audio and transcript crypto-shredded)
+  retention status | holds               retention per kind from the practice policy, stored and held counts; legal holds
+  retention receipts [--from T]          deletion receipts (what was destroyed, when, why), newest first
+  retention hold (--user U | --voicemail ID) --reference CASE-ID    place a legal hold: no purge, no delete
+  retention release (--user U | --voicemail ID)                     release it
+  retention purge-now                    run the retention purge now (it runs hourly)
   transcribe FILE.wav                    on-box speech to text of a recording (--json: text, engine, words)
   keys status                            master key id and age, practice data keys
   keys rotate                            new master key; re-wraps data keys (run with Sotto stopped)
@@ -57,6 +62,8 @@ const OPTIONS = {
   to: { type: 'string' },
   pin: { type: 'string' },
   out: { type: 'string' },
+  voicemail: { type: 'string' },
+  reference: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -89,6 +96,12 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map(
     'voicemail audio': async (v, pos, json) => (await import('./commands/voicemail.ts')).voicemailAudioCommand(pos[2], { out: v.out, practice: v.practice, json }),
     'voicemail heard': async (v, pos, json) => (await import('./commands/voicemail.ts')).voicemailHeardCommand(pos[2], { practice: v.practice, json }),
     'voicemail delete': async (v, pos, json) => (await import('./commands/voicemail.ts')).voicemailDeleteCommand(pos[2], { practice: v.practice, json }),
+    'retention status': async (v, _pos, json) => (await import('./commands/retention.ts')).retentionStatusCommand({ practice: v.practice, json }),
+    'retention receipts': async (v, _pos, json) => (await import('./commands/retention.ts')).retentionReceiptsCommand({ from: v.from, practice: v.practice, json }),
+    'retention holds': async (v, _pos, json) => (await import('./commands/retention.ts')).retentionHoldsCommand({ practice: v.practice, json }),
+    'retention hold': async (v, _pos, json) => (await import('./commands/retention.ts')).retentionHoldCommand({ user: v.user, voicemail: v.voicemail, reference: v.reference, practice: v.practice, json }),
+    'retention release': async (v, _pos, json) => (await import('./commands/retention.ts')).retentionReleaseCommand({ user: v.user, voicemail: v.voicemail, practice: v.practice, json }),
+    'retention purge-now': async (v, _pos, json) => (await import('./commands/retention.ts')).retentionPurgeNowCommand({ practice: v.practice, json }),
     'token create': async (v, _pos, json) => (await import('./commands/token.ts')).tokenCreateCommand({ role: v.role, user: v.user, label: v.label, practice: v.practice, json }),
   } satisfies Record<string, Command>),
 );

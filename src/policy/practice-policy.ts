@@ -65,3 +65,21 @@ export const SAFE_DEFAULT_VOICEMAIL_SETTINGS: Readonly<VoicemailSettings> = Obje
   includeTranscript: false,
   transcription: true,
 });
+
+/**
+ * The practice's retention periods by stored artifact kind (the vault's
+ * names): what a new object's deadline, and every stored one's after a
+ * change, is computed from. A voicemail box's greeting is no message and has
+ * none (kept until replaced).
+ */
+export function retentionDaysByArtifact(r: RetentionPolicy): Record<'voicemail' | 'fax' | 'text' | 'transcript' | 'call_recording' | 'meeting_recording' | 'audit_log', number> {
+  return {
+    voicemail: r.voicemailDays,
+    fax: r.faxDays,
+    text: r.textDays,
+    transcript: r.transcriptDays,
+    call_recording: r.callRecordingDays,
+    meeting_recording: r.meetingRecordingDays,
+    audit_log: r.auditDays,
+  };
+}

@@ -17,6 +17,7 @@ export { MemoryBlobStore } from './memory-blob-store.ts';
 export {
   DEFAULT_RETENTION_DAYS,
   AUDIT_LOG_MIN_YEARS,
+  HOLD_REFERENCE_PATTERN,
   normalizeRetention,
   retentionDeadline,
 } from './retention.ts';

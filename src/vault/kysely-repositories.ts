@@ -299,6 +299,11 @@ class KyselyObjects implements ObjectRepository {
     return rows.map(objectFromRow);
   }
 
+  async listByPractice(practiceId: string): Promise<ObjectRecord[]> {
+    const rows = await this.db.selectFrom('vault_objects').selectAll().where('practice_id', '=', practiceId).where('state', '!=', 'shredded').orderBy('created_at').orderBy('id').execute();
+    return rows.map(objectFromRow);
+  }
+
   async setLegalHold(id: string, hold: boolean): Promise<boolean> {
     const r = await this.db.updateTable('vault_objects').set({ legal_hold: hold ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;

@@ -129,6 +129,12 @@ class MemoryObjects implements ObjectRepository {
       .slice(0, limit)
       .map(cloneObject);
   }
+  async listByPractice(practiceId: string): Promise<ObjectRecord[]> {
+    return [...this.rows.values()]
+      .filter((r) => r.practiceId === practiceId && r.state !== 'shredded')
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map(cloneObject);
+  }
   async setLegalHold(id: string, hold: boolean): Promise<boolean> {
     const r = this.rows.get(id);
     if (!r) return false;

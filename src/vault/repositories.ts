@@ -133,6 +133,8 @@ export interface ObjectRepository {
    * the vault, since they live in another table.)
    */
   listExpired(now: Date, limit: number): Promise<ObjectRecord[]>;
+  /** The practice's objects not yet shredded (any state but 'shredded'), oldest first: retention sync and status. */
+  listByPractice(practiceId: string): Promise<ObjectRecord[]>;
   setLegalHold(id: string, hold: boolean): Promise<boolean>;
   setRetentionDeadline(id: string, deadline: Date | null): Promise<boolean>;
   /**

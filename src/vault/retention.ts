@@ -9,6 +9,13 @@ import { ARTIFACT_KINDS, type ArtifactKind } from './repositories.ts';
 export type RetentionPolicy = { readonly [K in ArtifactKind]?: number | null };
 
 export const AUDIT_LOG_MIN_YEARS = 6;
+
+/**
+ * A legal hold's reference: a case or ticket id, never a name or a sentence
+ * (it goes into the audit log). At least one letter, so no reference reads
+ * as a phone number; no spaces, '@', '+' or ':'.
+ */
+export const HOLD_REFERENCE_PATTERN = '^(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9._#-]{0,63}$';
 const MAX_DAYS = 100 * 366;
 const DAY_MS = 86_400_000;
 

@@ -49,6 +49,8 @@ export interface PurgeReport {
   receipts: DeletionReceipt[];
   /** Expired objects kept because their owner is under a legal hold. */
   heldByUser: number;
+  /** Those objects, by practice (ids only): each practice's purge event counts its own. */
+  held: Array<{ practiceId: string; objectId: string }>;
 }
 
 /**
@@ -58,7 +60,7 @@ export interface PurgeReport {
  * VAULT_SHREDDED or VAULT_NOT_FOUND.
  */
 export async function purgeExpired(ctx: VaultContext, now: Date, batchSize = 100): Promise<PurgeReport> {
-  const report: PurgeReport = { receipts: [], heldByUser: 0 };
+  const report: PurgeReport = { receipts: [], heldByUser: 0, held: [] };
   const skipped = new Set<string>();
   const userHeld = new Map<string, boolean>();
   for (;;) {
@@ -76,6 +78,7 @@ export async function purgeExpired(ctx: VaultContext, now: Date, batchSize = 100
         if (held) {
           skipped.add(record.id);
           report.heldByUser += 1;
+          report.held.push({ practiceId: record.practiceId, objectId: record.id });
           continue;
         }
       }

@@ -15,7 +15,7 @@ import { readableRecord, readStream, readWhole } from './object-reader.ts';
 import { isReadable, Transitions } from './object-state.ts';
 import { PracticeKeyring, systemClock, wrapContentKey, type Clock, type PracticeDataKey } from './practice-keyring.ts';
 import { recover, type RecoverOptions, type RecoveryReport } from './recovery.ts';
-import type { ArtifactKind, DeletionReason, DeletionReceipt, ObjectRecord, ObjectState, VaultRepositories } from './repositories.ts';
+import type { ArtifactKind, DeletionReason, DeletionReceipt, ObjectRecord, ObjectState, UserHold, VaultRepositories } from './repositories.ts';
 import { isArtifactKind } from './repositories.ts';
 import { retentionDeadline, type RetentionPolicy } from './retention.ts';
 import { SealedWriter, type SealedWriterOptions, type Scheduler } from './sealed-writer.ts';
@@ -252,6 +252,43 @@ export class Vault {
 
   async releaseUserHold(practiceId: string, userId: string): Promise<boolean> {
     return this.#ctx.repos.userHolds.release(practiceId, userId);
+  }
+
+  /** What stops `ref` being destroyed: an object hold, a hold on its owner, or nothing (null). */
+  async holdOn(ref: ObjectRef): Promise<'object' | 'user' | null> {
+    const record = await this.stat(ref);
+    if (record.legalHold) return 'object';
+    if (record.ownerUserId !== null && (await this.#ctx.repos.userHolds.isHeld(record.practiceId, record.ownerUserId))) return 'user';
+    return null;
+  }
+
+  async userHolds(practiceId: string): Promise<UserHold[]> {
+    return this.#ctx.repos.userHolds.list(practiceId);
+  }
+
+  /** The practice's stored objects (metadata only, no content keys), oldest first. */
+  async objects(practiceId: string): Promise<Array<Omit<ObjectRecord, 'wrappedContentKey'>>> {
+    return (await this.#ctx.repos.objects.listByPractice(practiceId)).map(({ wrappedContentKey, ...rest }) => (wrappedContentKey?.fill(0), rest));
+  }
+
+  /**
+   * Brings every stored object of the practice in line with `policy`: each
+   * deadline is recomputed from the object's creation time, so a shorter
+   * period makes older objects due at once (at the next purge) and a longer
+   * one keeps them longer; the audit log's six-year floor always holds
+   * (retentionDeadline). Objects in `keep` (a box's current greeting: the
+   * practice's own recording, not a message) get none. Returns how many
+   * deadlines moved.
+   */
+  async syncRetention(practiceId: string, policy: RetentionPolicy, keep: ReadonlySet<string> = new Set()): Promise<number> {
+    let moved = 0;
+    for (const record of await this.#ctx.repos.objects.listByPractice(practiceId)) {
+      record.wrappedContentKey?.fill(0);
+      const deadline = keep.has(record.id) ? null : retentionDeadline(record.kind, record.createdAt, policy);
+      if ((deadline?.getTime() ?? null) === (record.retentionDeadline?.getTime() ?? null)) continue;
+      if (await this.#ctx.repos.objects.setRetentionDeadline(record.id, deadline)) moved += 1;
+    }
+    return moved;
   }
 
   /** Re-applies a (changed) policy to one object, e.g. after the practice edits retention. */

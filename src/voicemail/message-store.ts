@@ -10,7 +10,7 @@
 //
 // Never open a vault object inside a database transaction: on SQLite the
 // vault's tamper hook writes audit in its own transaction and would wait.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { AUDIT_ACTIONS } from '../audit/index.ts';
@@ -62,6 +62,9 @@ function mailboxOrder(a: VoicemailMessage, b: VoicemailMessage): number {
   if (a.heard !== b.heard) return a.heard ? 1 : -1;
   return a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0;
 }
+
+/** Where a change came from, when not the API or CLI (which say so by their actor). */
+type Via = { via?: 'phone' };
 
 /** Why an attempt on a message was refused, as its denied audit event records it (ids and codes only). */
 export type VoicemailRefusal = { reason: 'not_granted' } | { reason: 'break_glass_read_only'; breakGlassId: string };
@@ -223,14 +226,21 @@ export class VoicemailStore implements MailboxAccess {
     return this.vault.openBytes({ practiceId: message.practiceId, objectId: message.audioObjectId });
   }
 
-  /** The recording as a PCM16 WAV stream and its exact length; audited as `action` first. */
+  /**
+   * The recording as a PCM16 WAV stream and its exact length. The play is
+   * audited once the sealed audio is open and before a byte of it goes out;
+   * a recording that cannot be opened is recorded as a failed play with its
+   * vault code (and one already destroyed is VOICEMAIL_NOT_FOUND).
+   */
   async openAudioWav(practiceId: string, messageId: string, actor: Actor, details: Record<string, string | number | boolean> = {}): Promise<{ length: number; stream: Readable }> {
     const message = await this.get(practiceId, messageId);
-    await this.audit(message, actor, AUDIT_ACTIONS.voicemailPlay, details);
-    const record = await this.vault.stat({ practiceId, objectId: message.audioObjectId });
+    const ref = { practiceId, objectId: message.audioObjectId };
+    const { record, source } = await this.opened(message, actor, details, async () => {
+      const record = await this.vault.stat(ref);
+      return { record, source: await this.vault.openStream(ref) };
+    }, (a) => a.source.destroy());
     const samples = Number(record.size ?? 0);
     const header = wavHeader({ encoding: 'pcm16' }, samples * 2);
-    const source = await this.vault.openStream({ practiceId, objectId: message.audioObjectId });
     let first = true;
     const toPcm = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -248,8 +258,32 @@ export class VoicemailStore implements MailboxAccess {
   async audio(messageId: string, actor: Actor): Promise<Int16Array> {
     const message = await this.find(messageId);
     if (!message) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
-    await this.audit(message, actor, AUDIT_ACTIONS.voicemailPlay, { via: 'phone' });
-    return decodeUlaw(await this.audioBytes(message));
+    return decodeUlaw(await this.opened(message, actor, { via: 'phone' }, () => this.audioBytes(message), (bytes) => bytes.fill(0)));
+  }
+
+  /**
+   * Opens a message's audio with `open`, then records the play: a success
+   * only once the audio is at hand (nothing of it has left yet), a failure
+   * with the vault's code otherwise. If the success cannot be recorded, what
+   * was opened is dropped and the play fails.
+   */
+  private async opened<T>(message: VoicemailMessage, actor: Actor, details: Record<string, string | number | boolean>, open: () => Promise<T>, discard: (audio: T) => void): Promise<T> {
+    let audio: T;
+    try {
+      audio = await open();
+    } catch (e) {
+      const code = isVaultError(e) ? e.code : 'VOICEMAIL_AUDIO_FAILED';
+      await this.audit(message, actor, AUDIT_ACTIONS.voicemailPlay, { ...details, code }, 'failure');
+      if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
+      throw e;
+    }
+    try {
+      await this.audit(message, actor, AUDIT_ACTIONS.voicemailPlay, details);
+    } catch (e) {
+      discard(audio);
+      throw e;
+    }
+    return audio;
   }
 
   /** The sealed machine transcript, if there is one. */
@@ -277,38 +311,38 @@ export class VoicemailStore implements MailboxAccess {
 
   // ------------------------------------------------------------ changes
 
-  async markHeard(messageId: string, actor: Actor, heard = true): Promise<void> {
+  async markHeard(messageId: string, actor: Actor, heard = true, via: Via = {}): Promise<void> {
     const message = await this.find(messageId);
     if (!message) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
     // Already so (marked twice, a second click): nothing changes, nothing is recorded, MWI has nothing new to say.
     if (message.heard === heard) return;
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('voicemail_messages').set({ heard: flag(heard) }).where('id', '=', messageId).execute();
-      await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailMarkHeard, object: { type: 'voicemail', id: messageId }, details: { heard } });
+      await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailMarkHeard, object: { type: 'voicemail', id: messageId }, details: { heard, ...via } });
     });
     this.changed(message.boxId);
   }
 
   /**
    * Deletes a message: the row and its audit event first, then the audio and
-   * transcript are crypto-shredded. A legal hold refuses the whole delete.
+   * transcript are crypto-shredded. A legal hold (on the recording, the
+   * transcript or the box owner) refuses the whole delete.
    */
-  async delete(messageId: string, actor: Actor): Promise<void> {
+  async delete(messageId: string, actor: Actor, via: Via = {}): Promise<void> {
     const message = await this.find(messageId);
     if (!message) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
-    // A hold on the recording or the transcript refuses the delete. Fail closed: only an object
-    // already gone (shredded by retention, never written) is no reason to keep the message.
+    // Fail closed: only an object already gone (shredded by retention, never written) is no reason to keep the message.
     for (const objectId of [message.audioObjectId, message.transcriptObjectId]) {
       if (!objectId) continue;
-      const record = await this.vault.stat({ practiceId: message.practiceId, objectId }).catch((e: unknown) => {
-        if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) return undefined;
+      const hold = await this.vault.holdOn({ practiceId: message.practiceId, objectId }).catch((e: unknown) => {
+        if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) return null;
         throw e;
       });
-      if (record?.legalHold) throw new VoicemailError('VOICEMAIL_LEGAL_HOLD', 'this voicemail is under a legal hold');
+      if (hold !== null) throw new VoicemailError('VOICEMAIL_LEGAL_HOLD', 'this voicemail is under a legal hold');
     }
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('voicemail_messages').where('id', '=', messageId).execute();
-      await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailDelete, object: { type: 'voicemail', id: messageId }, details: { boxId: message.boxId } });
+      await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailDelete, object: { type: 'voicemail', id: messageId }, details: { boxId: message.boxId, ...via } });
     });
     for (const objectId of [message.audioObjectId, message.transcriptObjectId]) {
       if (objectId) await this.vault.destroyReleased({ practiceId: message.practiceId, objectId }, 'requested');
@@ -316,9 +350,52 @@ export class VoicemailStore implements MailboxAccess {
     this.changed(message.boxId);
   }
 
+  /** The mailbox as the phone menu uses it: heard-marks and deletes recorded `via: "phone"`, as its plays are. */
+  phoneAccess(): MailboxAccess {
+    return {
+      list: (boxId) => this.list(boxId),
+      audio: (messageId, actor) => this.audio(messageId, actor),
+      markHeard: (messageId, actor) => this.markHeard(messageId, actor, true, { via: 'phone' }),
+      delete: (messageId, actor) => this.delete(messageId, actor, { via: 'phone' }),
+      counts: (boxId) => this.counts(boxId),
+      onChange: (listener) => this.onChange(listener),
+    };
+  }
+
+  // ------------------------------------------------------------ retention
+
+  /** Committed messages whose recording is no longer in the vault: a retention purge destroyed it. */
+  async withoutAudio(practiceId: string): Promise<VoicemailMessage[]> {
+    const rows = await this.db
+      .selectFrom('voicemail_messages as m')
+      .selectAll('m')
+      .where('m.practice_id', '=', practiceId)
+      .where('m.state', '=', 'committed')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('vault_objects as o').select('o.id').whereRef('o.id', '=', 'm.audio_object_id'))))
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  /**
+   * A purge run's end: the messages whose recording it destroyed leave the
+   * inbox, links to transcripts it destroyed are dropped, and `record` (the
+   * run's audit event) is written in the same transaction; the lamps of the
+   * boxes concerned follow.
+   */
+  async removePurged(practiceId: string, messages: readonly VoicemailMessage[], transcriptObjectIds: readonly string[], record: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (messages.length > 0) await trx.deleteFrom('voicemail_messages').where('practice_id', '=', practiceId).where('id', 'in', messages.map((m) => m.id)).execute();
+      if (transcriptObjectIds.length > 0) {
+        await trx.updateTable('voicemail_messages').set({ transcript_object_id: null, transcript_engine: null }).where('practice_id', '=', practiceId).where('transcript_object_id', 'in', [...transcriptObjectIds]).execute();
+      }
+      await record(trx);
+    });
+    for (const boxId of new Set(messages.map((m) => m.boxId))) this.changed(boxId);
+  }
+
   /** Records a read of PHI (list, read, play) before the data is handed out. */
-  async audit(message: { id: string; practiceId: string }, actor: Actor, action: string, details: Record<string, string | number | boolean> = {}): Promise<void> {
-    await this.db.transaction().execute((trx) => recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, details }));
+  async audit(message: { id: string; practiceId: string }, actor: Actor, action: string, details: Record<string, string | number | boolean> = {}, outcome: 'success' | 'failure' = 'success'): Promise<void> {
+    await this.db.transaction().execute((trx) => recordAudit(trx, message.practiceId, actor, { action, object: { type: 'voicemail', id: message.id }, outcome, details }));
   }
 
   /**

@@ -70,6 +70,23 @@ const SCENARIOS: Record<string, Scenario> = {
     const m = await staffMessage(t);
     return { response: await t.app.inject({ method: 'DELETE', url: `/api/v1/voicemails/${m.id}`, headers: bearer(t.staffToken) }), actorId: t.staff.id };
   },
+  'PUT /api/v1/legal-holds/users/:id': async (t) => ({
+    response: await t.app.inject({ method: 'PUT', url: `/api/v1/legal-holds/users/${t.staff.id}`, headers: bearer(t.ownerToken), payload: { reference: 'CASE-1' } }),
+    actorId: t.owner.id,
+  }),
+  'DELETE /api/v1/legal-holds/users/:id': async (t) => {
+    await t.retention.holdUser(t.practice.id, t.staff.id, 'CASE-2', CLI_ACTOR);
+    return { response: await t.app.inject({ method: 'DELETE', url: `/api/v1/legal-holds/users/${t.staff.id}`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
+  },
+  'PUT /api/v1/legal-holds/voicemails/:id': async (t) => {
+    const m = await staffMessage(t);
+    return { response: await t.app.inject({ method: 'PUT', url: `/api/v1/legal-holds/voicemails/${m.id}`, headers: bearer(t.ownerToken), payload: { reference: 'CASE-3' } }), actorId: t.owner.id };
+  },
+  'DELETE /api/v1/legal-holds/voicemails/:id': async (t) => {
+    const m = await staffMessage(t);
+    await t.retention.holdVoicemail(t.practice.id, m.id, 'CASE-4', CLI_ACTOR);
+    return { response: await t.app.inject({ method: 'DELETE', url: `/api/v1/legal-holds/voicemails/${m.id}`, headers: bearer(t.ownerToken) }), actorId: t.owner.id };
+  },
   'PUT /api/v1/voicemail-boxes/:id/greetings/:which': async (t) => {
     const box = await boxOf(t.handle.db, t.practice.id, '101');
     return {

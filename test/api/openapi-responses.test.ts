@@ -77,6 +77,9 @@ function validBody(key: string, ids: { user: string }): Pick<InjectOptions, 'pay
       return json({ doNotDisturb: false });
     case 'PATCH /api/v1/voicemails/:id':
       return json({ heard: true });
+    case 'PUT /api/v1/legal-holds/users/:id':
+    case 'PUT /api/v1/legal-holds/voicemails/:id':
+      return json({ reference: 'CASE-2026-17' });
     case 'PUT /api/v1/voicemail-boxes/:id/greetings/:which':
       return { payload: pcmWav(tone(1000)), headers: { 'content-type': 'audio/wav' } };
     default:
@@ -390,11 +393,27 @@ describe('the OpenAPI document lists every answer each route gives', () => {
     await bare.ready();
     try {
       const box = await boxOf(t.handle.db, t.practice.id, '101');
-      for (const r of routes.filter((r) => r.url.includes('voicemail') && !r.url.includes('settings'))) {
+      for (const r of routes.filter((r) => r.url.includes('voicemail') && !r.url.includes('settings') && !r.url.includes('legal-holds'))) {
         const [method] = r.key.split(' ') as [InjectOptions['method']];
         const body = validBody(r.key, { user: t.staff.id });
         const res = note(r.key, await bare.inject({ method, url: concreteUrl(r.url, box.id), headers: { ...bearer(t.staffToken), ...(body.headers ?? {}) }, ...(body.payload !== undefined ? { payload: body.payload } : {}) }));
         expect([res.statusCode, res.json().error.code], r.key).toEqual([503, 'VOICEMAIL_UNAVAILABLE']);
+      }
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('answers 503 on the retention and legal-hold routes of a server without them (a voicemail hold needs voicemail first)', async () => {
+    const bare = await buildApi({ db: t.handle.db, logger: pino({ level: 'silent' }), version: 'test', safeguards: () => [], masterKey: t.masterKey, sessions: new KyselySessionStore(t.handle.db), publicUrl: PORTAL_ORIGIN });
+    await bare.ready();
+    try {
+      const box = await boxOf(t.handle.db, t.practice.id, '101');
+      for (const r of routes.filter((r) => r.url.includes('legal-holds') || r.url.includes('retention'))) {
+        const [method] = r.key.split(' ') as [InjectOptions['method']];
+        const body = validBody(r.key, { user: t.staff.id });
+        const res = note(r.key, await bare.inject({ method, url: concreteUrl(r.url, box.id), headers: bearer(t.ownerToken), ...(body.payload !== undefined ? { payload: body.payload } : {}) }));
+        expect([res.statusCode, res.json().error.code], r.key).toEqual([503, r.url.includes('voicemails') ? 'VOICEMAIL_UNAVAILABLE' : 'RETENTION_UNAVAILABLE']);
       }
     } finally {
       await bare.close();

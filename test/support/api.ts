@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { FileKeyProvider, MemoryBlobStore, Vault } from '../../src/vault/index.ts';
 import { KyselyVaultRepositories } from '../../src/vault/kysely-repositories.ts';
 import { VaultGreetingStore, VoicemailStore } from '../../src/voicemail/index.ts';
+import { RetentionCommands } from '../../src/app/retention-commands.ts';
+import { practiceRetention } from '../../src/app/retention-purge.ts';
 
 export const PORTAL_ORIGIN = 'https://pbx.cedar.example';
 
@@ -36,6 +38,8 @@ export interface TestApi {
   disabledUsers: Array<[string, string[]]>;
   /** The voicemail store and vault behind the voicemail routes (memory blobs, real key file). */
   voicemail: { store: VoicemailStore; greetings: VaultGreetingStore; vault: Vault };
+  /** Retention and legal holds behind /retention and /legal-holds. */
+  retention: RetentionCommands;
   /** The memory blob store under that vault (a test may lose a blob, as a failed disk would). */
   blobs: MemoryBlobStore;
   /** Every log line the API wrote, as raw text. */
@@ -64,10 +68,18 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', ex
   const disabledUsers: Array<[string, string[]]> = [];
   const keyDir = mkdtempSync(join(tmpdir(), 'sotto-api-key-'));
   const blobs = new MemoryBlobStore();
-  const vault = new Vault({ repos: new KyselyVaultRepositories(handle.db, handle.sqlite), keyProvider: await FileKeyProvider.open({ path: join(keyDir, 'master.key') }), store: blobs });
+  // Deadlines from the practice's policy, as the runtime's vault has them.
+  const vault = new Vault({
+    repos: new KyselyVaultRepositories(handle.db, handle.sqlite),
+    keyProvider: await FileKeyProvider.open({ path: join(keyDir, 'master.key') }),
+    store: blobs,
+    retentionPolicy: (practiceId) => practiceRetention(handle.db, practiceId),
+  });
   const voicemail = { store: new VoicemailStore(handle.db, vault), greetings: new VaultGreetingStore(handle.db, vault), vault };
+  const retention = new RetentionCommands(handle.db, vault, voicemail.store);
   const app = await buildApi({
     voicemail,
+    retention,
     db: handle.db,
     logger,
     version: 'test',
@@ -94,6 +106,7 @@ export async function createTestApi(dialect: TestDialect, tier: Tier = 'pro', ex
     masterKey,
     disabledUsers,
     voicemail,
+    retention,
     blobs,
     logText: () => lines.join(''),
     async close() {

@@ -137,3 +137,29 @@ describe('retention purge and legal holds', () => {
     expect(h.repos.objects.rows.size).toBe(0);
   });
 });
+
+describe('retention sync', () => {
+  it('recomputes stored deadlines from creation time under a changed policy, never under the audit floor, none for kept objects', async () => {
+    let policy: Record<string, number> = { voicemail: 30, audit_log: 30 };
+    const v = new Vault({ repos: h.repos, keyProvider: h.provider, store: h.store, clock: h.clock, retentionPolicy: () => policy });
+    const vm = await v.sealBytes({ practiceId: P, kind: 'voicemail' }, pattern(100, 1));
+    const greeting = await v.sealBytes({ practiceId: P, kind: 'voicemail' }, pattern(100, 2));
+    const audit = await v.sealBytes({ practiceId: P, kind: 'audit_log' }, pattern(100, 3));
+    const day = 86_400_000;
+    const deadline = async (id: string) => (await v.stat({ practiceId: P, objectId: id })).retentionDeadline?.getTime() ?? null;
+    expect(await deadline(vm.id)).toBe(vm.createdAt.getTime() + 30 * day);
+
+    policy = { voicemail: 3650, audit_log: 30 };
+    expect(await v.syncRetention(P, policy, new Set([greeting.id]))).toBe(2);
+    expect(await deadline(vm.id)).toBe(vm.createdAt.getTime() + 3650 * day);
+    expect(await deadline(greeting.id)).toBeNull();
+    // Six calendar years, whatever the policy says.
+    expect(await deadline(audit.id)).toBe(Date.parse('2032-01-05T10:00:00.000Z'));
+    // In line already: nothing moves.
+    expect(await v.syncRetention(P, policy, new Set([greeting.id]))).toBe(0);
+
+    h.clock.advanceDays(10);
+    await v.syncRetention(P, { voicemail: 5 }, new Set([greeting.id]));
+    expect((await v.purgeExpired()).receipts.map((r) => r.objectId)).toEqual([vm.id]);
+  });
+});

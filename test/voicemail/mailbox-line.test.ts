@@ -115,6 +115,13 @@ describe('the mailbox by phone and the lamp, through a running Sotto', { timeout
     phone.reply(bye, 200);
     const actions = await rt.database.db.selectFrom('audit_events').select('action').where('practice_id', '=', practiceId).where('action', 'like', 'voicemail.%').orderBy('seq').execute();
     expect(actions.map((a) => a.action)).toEqual(expect.arrayContaining(['voicemail.mailbox_sign_in', 'voicemail.play', 'voicemail.delete']));
+    // The play, the heard-mark and the delete made by phone each say so (an auditor tells them from the portal's).
+    const onMessage = await rt.database.db.selectFrom('audit_events').select(['action', 'outcome', 'details']).where('object_id', '=', message.id).where('action', '!=', 'voicemail.deposit').orderBy('seq').execute();
+    expect(onMessage.map((e) => [e.action, e.outcome, (JSON.parse(e.details) as { via?: string }).via])).toEqual([
+      ['voicemail.play', 'success', 'phone'],
+      ['voicemail.mark_heard', 'success', 'phone'],
+      ['voicemail.delete', 'success', 'phone'],
+    ]);
   });
 
   it('refuses a wrong PIN on *97 without saying whether the box exists, and audits it', async () => {

@@ -6,7 +6,7 @@ import { actorOf } from '../common.ts';
 import { presentPolicy } from './presenter.ts';
 import { PolicyPatch, PolicyView } from './schema.ts';
 
-export const policyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
+export const policyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, retention }) => {
   app.get(
     '/policy',
     { config: { access: 'member' }, schema: { tags: ['policy'], summary: 'The practice policy: PHI feature switches and retention', response: { 200: PolicyView } } },
@@ -16,6 +16,14 @@ export const policyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db
   app.patch(
     '/policy',
     { config: { access: 'admin', errors: ['RETENTION_TOO_SHORT', 'FEATURE_NOT_IN_TIER'] }, schema: { tags: ['policy'], summary: 'Change practice policy switches or retention', body: PolicyPatch, response: { 200: PolicyView } } },
-    async (req) => presentPolicy(await updatePolicy(db, principalOf(req).practiceId, req.body as DirectoryPolicyPatch, actorOf(req))),
+    async (req) => {
+      const practiceId = principalOf(req).practiceId;
+      const policy = await updatePolicy(db, practiceId, req.body as DirectoryPolicyPatch, actorOf(req));
+      // Stored objects follow a new retention period now, not only at the next hourly purge (which would catch up anyway).
+      if (req.body.retention !== undefined && retention) {
+        await retention.syncPolicy(practiceId).catch((e: unknown) => req.log.warn({ err: e, event: 'retention.sync_failed' }, 'stored objects follow the new retention at the next purge'));
+      }
+      return presentPolicy(policy);
+    },
   );
 };
