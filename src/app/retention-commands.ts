@@ -109,9 +109,9 @@ export class RetentionCommands {
     return this.setVoicemailHold(practiceId, messageId, false, actor, {});
   }
 
-  /** After PATCH /policy: stored objects follow the new periods now (each purge run does it too). */
-  async syncPolicy(practiceId: string): Promise<number> {
-    return syncPracticeRetention({ db: this.db, vault: this.vault }, practiceId);
+  /** After PATCH /policy: stored objects follow the new periods now; those of `shortened` kinds may become due sooner. */
+  async syncPolicy(practiceId: string, shortened: ReadonlySet<ArtifactKind>): Promise<number> {
+    return syncPracticeRetention({ db: this.db, vault: this.vault }, practiceId, shortened);
   }
 
   /** `sotto retention purge-now`: the hourly run, at once. */

@@ -2,10 +2,12 @@
 // and everything that pointed at it goes with it.
 //
 // One run, for every practice:
-//   1. every stored object's deadline is brought in line with the practice's
-//      policy as it is now (a changed period reaches stored objects; a box's
+//   1. stored objects' deadlines follow the practice's policy as it is now,
+//      only ever later (a longer period reaches stored objects; a box's
 //      current greeting has none: it is the practice's recording, not a
-//      message);
+//      message); only an admin's PATCH /policy brings the kinds it shortened
+//      in (an upgrade whose stored policy is shorter than the deadlines
+//      objects were kept with destroys nothing);
 //   2. the vault crypto-shreds whatever is due and not under a legal hold
 //      (an object hold or a hold on its owner), with a receipt each;
 //   3. a message whose recording was destroyed takes its transcript with it;
@@ -19,7 +21,7 @@ import { AUDIT_ACTIONS } from '../audit/index.ts';
 import type { Database } from '../db/index.ts';
 import { DirectoryError, getPolicy, listPractices, recordAudit, type Actor } from '../directory/index.ts';
 import { retentionDaysByArtifact } from '../policy/index.ts';
-import { isVaultError, VaultErrorCode, type DeletionReceipt, type RetentionPolicy, type Vault } from '../vault/index.ts';
+import { isVaultError, VaultErrorCode, type ArtifactKind, type DeletionReceipt, type RetentionPolicy, type Vault } from '../vault/index.ts';
 import type { VoicemailMessage, VoicemailStore } from '../voicemail/index.ts';
 
 /** The scheduled purge acts as this system actor; `sotto retention purge-now` as the CLI. */
@@ -63,10 +65,15 @@ export async function practiceRetention(db: Kysely<Database>, practiceId: string
   }
 }
 
-/** Step 1 for one practice (also run at once after PATCH /policy): returns how many deadlines moved. */
-export async function syncPracticeRetention(deps: Pick<PurgeDeps, 'db' | 'vault'>, practiceId: string): Promise<number> {
+/**
+ * Step 1 for one practice: returns how many deadlines moved. A run only
+ * moves deadlines later (a longer period, a current greeting); `shorten`
+ * names the kinds an admin has just shortened (PATCH /policy), the only ones
+ * whose stored objects may become due sooner (Vault.syncRetention).
+ */
+export async function syncPracticeRetention(deps: Pick<PurgeDeps, 'db' | 'vault'>, practiceId: string, shorten: ReadonlySet<ArtifactKind> = new Set()): Promise<number> {
   const greetings = await deps.db.selectFrom('voicemail_greetings').select('object_id').where('practice_id', '=', practiceId).execute();
-  return deps.vault.syncRetention(practiceId, await practiceRetention(deps.db, practiceId), new Set(greetings.map((g) => g.object_id)));
+  return deps.vault.syncRetention(practiceId, await practiceRetention(deps.db, practiceId), new Set(greetings.map((g) => g.object_id)), shorten);
 }
 
 /** One purge run over every practice; `now` is when "due" is judged (the vault's clock by default). */

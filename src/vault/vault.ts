@@ -272,31 +272,29 @@ export class Vault {
   }
 
   /**
-   * Brings every stored object of the practice in line with `policy`: each
-   * deadline is recomputed from the object's creation time, so a shorter
-   * period makes older objects due at once (at the next purge) and a longer
-   * one keeps them longer; the audit log's six-year floor always holds
-   * (retentionDeadline). Objects in `keep` (a box's current greeting: the
-   * practice's own recording, not a message) get none. Returns how many
-   * deadlines moved.
+   * Brings the practice's stored objects in line with `policy`, each deadline
+   * recomputed from the object's creation time; the audit log's six-year
+   * floor always holds (retentionDeadline). A deadline only ever moves
+   * later, except for the kinds in `shorten`: those a practice's admin has
+   * just shortened (PATCH /policy, audited), whose older objects become due
+   * at the next purge. So nothing is destroyed sooner than someone chose: an
+   * upgrade, or a periodic run, whose policy is shorter than the deadlines
+   * objects were stored with leaves them as they are. Objects in `keep` (a
+   * box's current greeting: the practice's own recording, not a message)
+   * get none. Returns how many deadlines moved.
    */
-  async syncRetention(practiceId: string, policy: RetentionPolicy, keep: ReadonlySet<string> = new Set()): Promise<number> {
+  async syncRetention(practiceId: string, policy: RetentionPolicy, keep: ReadonlySet<string> = new Set(), shorten: ReadonlySet<ArtifactKind> = new Set()): Promise<number> {
     let moved = 0;
     for (const record of await this.#ctx.repos.objects.listByPractice(practiceId)) {
       record.wrappedContentKey?.fill(0);
       const deadline = keep.has(record.id) ? null : retentionDeadline(record.kind, record.createdAt, policy);
-      if ((deadline?.getTime() ?? null) === (record.retentionDeadline?.getTime() ?? null)) continue;
+      // No deadline is the latest of all.
+      const next = deadline?.getTime() ?? Infinity;
+      const now = record.retentionDeadline?.getTime() ?? Infinity;
+      if (next === now || (next < now && !shorten.has(record.kind))) continue;
       if (await this.#ctx.repos.objects.setRetentionDeadline(record.id, deadline)) moved += 1;
     }
     return moved;
-  }
-
-  /** Re-applies a (changed) policy to one object, e.g. after the practice edits retention. */
-  async applyRetention(ref: ObjectRef, policy: RetentionPolicy): Promise<Date | null> {
-    const record = await this.stat(ref);
-    const deadline = retentionDeadline(record.kind, record.createdAt, policy);
-    await this.#ctx.repos.objects.setRetentionDeadline(record.id, deadline);
-    return deadline;
   }
 
   async receipts(filter: { practiceId?: string; since?: Date } = {}): Promise<DeletionReceipt[]> {

@@ -33,7 +33,13 @@ describe('sotto retention', { timeout: 120_000 }, () => {
     const rt = await openRuntime(loadConfig(env), createLogger('silent', pino.destination(2)));
     try {
       const m = await leaveMessage(new VoicemailStore(rt.database.db, rt.vault), await boxOf(rt.database.db, practiceId, '101'));
-      await rt.database.db.updateTable('vault_objects').set({ created_at: new Date(Date.now() - 100 * DAY).toISOString() }).where('id', '=', m.audioObjectId).execute();
+      // Stored then, with the deadline it got then (a purge never brings a stored deadline in by itself).
+      const left = Date.now() - 100 * DAY;
+      await rt.database.db
+        .updateTable('vault_objects')
+        .set({ created_at: new Date(left).toISOString(), retention_deadline: new Date(left + 90 * DAY).toISOString() })
+        .where('id', '=', m.audioObjectId)
+        .execute();
       message = m;
     } finally {
       await rt.close();

@@ -159,7 +159,13 @@ describe('retention sync', () => {
     expect(await v.syncRetention(P, policy, new Set([greeting.id]))).toBe(0);
 
     h.clock.advanceDays(10);
+    // A shorter period brings no deadline in by itself (an upgrade, the hourly run)...
     await v.syncRetention(P, { voicemail: 5 }, new Set([greeting.id]));
+    expect(await deadline(vm.id)).toBe(vm.createdAt.getTime() + 3650 * day);
+    expect((await v.purgeExpired()).receipts).toEqual([]);
+    // ... only for the kinds an admin just shortened.
+    await v.syncRetention(P, { voicemail: 5 }, new Set([greeting.id]), new Set(['voicemail']));
+    expect(await deadline(vm.id)).toBe(vm.createdAt.getTime() + 5 * day);
     expect((await v.purgeExpired()).receipts.map((r) => r.objectId)).toEqual([vm.id]);
   });
 });
