@@ -8,8 +8,8 @@ import { AUDIT_ACTIONS } from '../audit/index.ts';
 import type { Database } from '../db/index.ts';
 import { getUser, recordAudit, type Actor } from '../directory/index.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
-import { ARTIFACT_KINDS, type ArtifactKind, type DeletionReceipt, type Vault } from '../vault/index.ts';
-import type { VoicemailStore } from '../voicemail/index.ts';
+import { ARTIFACT_KINDS, isVaultError, VaultErrorCode, type ArtifactKind, type DeletionReceipt, type Vault } from '../vault/index.ts';
+import { VoicemailError, type VoicemailStore } from '../voicemail/index.ts';
 import { practiceRetention, runRetentionPurge, syncPracticeRetention, type PurgeRun } from './retention-purge.ts';
 
 export interface RetentionStatus {
@@ -122,7 +122,10 @@ export class RetentionCommands {
   private async setVoicemailHold(practiceId: string, messageId: string, hold: boolean, actor: Actor, details: Record<string, string>): Promise<{ changed: boolean }> {
     const message = await this.store.get(practiceId, messageId);
     const ids = [message.audioObjectId, message.transcriptObjectId].filter((id): id is string => id !== null);
-    const stored = await Promise.all(ids.map((objectId) => this.vault.stat({ practiceId, objectId }).catch(() => undefined)));
+    // Only an object that is gone is left out (a transcript destroyed on its own deadline); any other failure is
+    // the request's, so a hold never answers "held" while its recording went unheld. No recording: no message to hold.
+    const stored = await Promise.all(ids.map((objectId) => this.vault.stat({ practiceId, objectId }).catch(goneAsUndefined)));
+    if (stored[0] === undefined) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
     const toChange = stored.filter((r) => r !== undefined && r.legalHold !== hold).map((r) => r!.id);
     if (toChange.length === 0) return { changed: false };
     await this.db.transaction().execute(async (trx) => {
@@ -132,4 +135,10 @@ export class RetentionCommands {
     });
     return { changed: true };
   }
+}
+
+/** A vault object that is not there any more (destroyed, or never committed) reads as absent; anything else is thrown. */
+function goneAsUndefined(e: unknown): undefined {
+  if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) return undefined;
+  throw e;
 }

@@ -83,19 +83,27 @@ export async function runRetentionPurge(deps: PurgeDeps, options: { now?: Date; 
   for (const p of practices) moved.set(p.id, await syncPracticeRetention(deps, p.id));
   const report = await deps.vault.purgeExpired(options.now ? { now: options.now } : {});
   const out: PurgeRun = { at: options.now ?? new Date(), practices: [] };
+  // The shreds above are done for every practice: each practice's own step (its messages, its event) runs even when
+  // another's fails, so no practice's destroyed objects go unrecorded because of a neighbour.
+  const failures: unknown[] = [];
   for (const p of practices) {
-    const receipts = report.receipts.filter((r) => r.practiceId === p.id);
-    const keptUnderHold = report.held.filter((h) => h.practiceId === p.id).length;
-    const messages = deps.store ? await deps.store.withoutAudio(p.id) : [];
-    receipts.push(...(await destroyTranscriptsOf(deps.vault, messages)));
-    const done: PracticePurge = { practiceId: p.id, receipts, messageIds: messages.map((m) => m.id), keptUnderHold, deadlinesMoved: moved.get(p.id) ?? 0 };
-    out.practices.push(done);
-    if (receipts.length === 0 && messages.length === 0) continue;
-    const transcripts = receipts.filter((r) => r.kind === 'transcript').map((r) => r.objectId);
-    const record = (trx: Transaction<Database>) => recordPurge(trx, done, options.actor ?? RETENTION_ACTOR);
-    if (deps.store) await deps.store.removePurged(p.id, messages, transcripts, record);
-    else await deps.db.transaction().execute(record);
+    try {
+      const receipts = report.receipts.filter((r) => r.practiceId === p.id);
+      const keptUnderHold = report.held.filter((h) => h.practiceId === p.id).length;
+      const messages = deps.store ? await deps.store.withoutAudio(p.id) : [];
+      receipts.push(...(await destroyTranscriptsOf(deps.vault, messages)));
+      const done: PracticePurge = { practiceId: p.id, receipts, messageIds: messages.map((m) => m.id), keptUnderHold, deadlinesMoved: moved.get(p.id) ?? 0 };
+      out.practices.push(done);
+      if (receipts.length === 0 && messages.length === 0) continue;
+      const transcripts = receipts.filter((r) => r.kind === 'transcript').map((r) => r.objectId);
+      const record = (trx: Transaction<Database>) => recordPurge(trx, done, options.actor ?? RETENTION_ACTOR);
+      if (deps.store) await deps.store.removePurged(p.id, messages, transcripts, record);
+      else await deps.db.transaction().execute(record);
+    } catch (e) {
+      failures.push(e);
+    }
   }
+  if (failures.length > 0) throw failures.length === 1 ? failures[0] : new AggregateError(failures, 'the retention purge failed for some practices');
   return out;
 }
 

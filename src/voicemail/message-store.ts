@@ -305,6 +305,9 @@ export class VoicemailStore implements MailboxAccess {
     const record = await this.vault.sealBytes({ practiceId: message.practiceId, kind: 'transcript', ownerUserId: box?.owner_user_id ?? null }, body);
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('voicemail_messages').set({ transcript_object_id: record.id, transcript_engine: engine }).where('id', '=', message.id).execute();
+      // A hold on the message covers its transcript, one made after the hold too (read here, in the transaction, so a hold placed meanwhile is seen).
+      const audio = await trx.selectFrom('vault_objects').select('legal_hold').where('id', '=', message.audioObjectId).executeTakeFirst();
+      if (audio?.legal_hold) await trx.updateTable('vault_objects').set({ legal_hold: 1 }).where('id', '=', record.id).execute();
       await recordAudit(trx, message.practiceId, VOICEMAIL_ACTOR, { action: AUDIT_ACTIONS.transcriptCreate, object: { type: 'voicemail', id: message.id }, details: { engine, transcriptObjectId: record.id } });
     });
   }

@@ -9,7 +9,7 @@ import { runRetentionPurge } from '../../src/app/retention-purge.ts';
 import { bearer, createTestApi, type TestApi } from '../support/api.ts';
 import { DIALECTS, tableSnapshot } from '../support/db.ts';
 import { boxOf, leaveMessage, tone } from '../support/voicemail.ts';
-import { CLI_ACTOR } from '../../src/directory/index.ts';
+import { addUser, CLI_ACTOR, createApiToken } from '../../src/directory/index.ts';
 import { VaultGreetingStore } from '../../src/voicemail/index.ts';
 
 const DAY = 86_400_000;
@@ -160,9 +160,20 @@ describe.each(DIALECTS)('retention and legal holds on %s', (dialect) => {
 
     const del = await call('DELETE', `/api/v1/voicemails/${m.id}`, t.staffToken);
     expect([del.statusCode, del.json().error.code]).toEqual([409, 'VOICEMAIL_LEGAL_HOLD']);
+    // A transcript made after the hold is held with its message (review finding).
+    await t.voicemail.store.attachTranscript(m, 'please call back', 'test-engine');
+    const transcriptId = (await t.voicemail.store.get(t.practice.id, m.id)).transcriptObjectId!;
+    expect((await t.voicemail.vault.stat({ practiceId: t.practice.id, objectId: transcriptId })).legalHold).toBe(true);
     await purge(new Date(Date.now() + 400 * DAY));
     expect(await inbox()).toContain(m.id);
+    expect((await call('GET', `/api/v1/voicemails/${m.id}`, t.staffToken)).json().transcript).toMatchObject({ text: 'please call back' });
 
+    // An admin places holds; only an owner lifts one (review finding: release, then delete, and the hold protected nothing).
+    const { user: admin } = await addUser(t.handle.db, t.practice.id, { email: `hold-admin-${dialect}@cedar.example`, displayName: 'Hal Admin', role: 'admin' }, CLI_ACTOR);
+    const adminToken = (await createApiToken(t.handle.db, t.practice.id, admin.id, 'admin', 'test', CLI_ACTOR)).token;
+    const refused = await call('DELETE', url, adminToken);
+    expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await call('GET', '/api/v1/legal-holds', adminToken)).json().voicemails).toEqual([{ id: m.id, boxId: box.id }]);
     expect((await call('DELETE', url, t.ownerToken)).json()).toEqual({ held: false, changed: true });
     expect((await call('DELETE', url, t.ownerToken)).json()).toEqual({ held: false, changed: false });
     await purge(new Date(Date.now() + 400 * DAY));

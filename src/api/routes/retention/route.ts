@@ -3,7 +3,9 @@
 // A hold or release is audited (legal_hold.place / legal_hold.release) in
 // the transaction that makes it; one already in place changes nothing.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { RetentionCommands } from '../../../app/retention-commands.ts';
+import { roleAtLeast } from '../../../directory/index.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../principal.ts';
 import type { ApiDeps } from '../../server.ts';
@@ -63,8 +65,9 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
 
   app.delete(
     '/legal-holds/users/:id',
-    { config: { access: 'admin', errors: ['RETENTION_UNAVAILABLE', 'NOT_FOUND'] }, schema: { tags: ['retention'], summary: "Release a user's legal hold", params: IdParams, response: { 200: HoldResult } } },
+    { config: { access: 'admin', errors: ['RETENTION_UNAVAILABLE', 'NOT_FOUND'] }, schema: { tags: ['retention'], summary: "Release a user's legal hold (owners only)", params: IdParams, response: { 200: HoldResult } } },
     async (req) => {
+      ownersRelease(req);
       const { changed } = await commands().releaseUser(principalOf(req).practiceId, req.params.id, actorOf(req));
       return { held: false, changed };
     },
@@ -86,11 +89,21 @@ export const retentionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, {
     '/legal-holds/voicemails/:id',
     {
       config: { access: 'admin', errors: ['VOICEMAIL_UNAVAILABLE', 'RETENTION_UNAVAILABLE', 'VOICEMAIL_NOT_FOUND'] },
-      schema: { tags: ['retention'], summary: "Release a voicemail's legal hold", params: IdParams, response: { 200: HoldResult } },
+      schema: { tags: ['retention'], summary: "Release a voicemail's legal hold (owners only)", params: IdParams, response: { 200: HoldResult } },
     },
     async (req) => {
+      ownersRelease(req);
       const { changed } = await voicemailCommands().releaseVoicemail(principalOf(req).practiceId, req.params.id, actorOf(req));
       return { held: false, changed };
     },
   );
 };
+
+/**
+ * Any admin may place a hold; only an owner may lift one. Otherwise an admin
+ * could release a hold (on their own messages, say) and delete what it kept:
+ * both audited, but the hold would protect nothing against that admin.
+ */
+function ownersRelease(req: FastifyRequest): void {
+  if (!roleAtLeast(principalOf(req).role, 'owner')) throw new ApiError('FORBIDDEN', 'only an owner can release a legal hold');
+}
