@@ -8,8 +8,9 @@
 //   challenge (401/407) comes back as 500, without the challenge.
 // - The call ends while an INFO waits for the other phone: 487 to it
 //   (RFC 3261 15.1.2), not silence until the phone's timer fires.
-// - A BYE caused by a BYE with no hops left still carries one: a BYE
-//   cannot be refused, and a 483 on the way would leave the other phone up.
+// - A BYE caused by a BYE or CANCEL with no hops left carries Sotto's own
+//   70: a BYE in a dialog cannot loop, and a 483 on the way would leave the
+//   other phone up.
 // - While the callee's answer is passed on (the caller has no 200 yet), a
 //   request from the callee, and an INFO in the caller's early dialog, get
 //   500 with Retry-After: the dialog stays (RFC 5057), the call connects, and
@@ -117,10 +118,10 @@ describe("the other phone's refusal of an INFO, passed back", { timeout: 30_000 
 });
 
 describe('a BYE caused by a BYE with no hops left (Max-Forwards 0)', { timeout: 30_000 }, () => {
-  it('in the call: the callee gets its BYE with Max-Forwards 1, not 0', async () => {
+  it('in the call: the callee gets its BYE with Max-Forwards 70, not 0 or 1', async () => {
     const { b, call } = await connectedCall();
     call.bye(['Max-Forwards: 0']);
-    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('1');
+    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('70');
   });
 });
 
@@ -168,7 +169,7 @@ describe('while the callee has answered and the caller has no 200 yet', { timeou
     await b.waitRequest('BYE');
   });
 
-  it('the caller hangs up in its early dialog with no hops left: the callee gets its BYE with Max-Forwards 1', async () => {
+  it('the caller hangs up in its early dialog with no hops left: the callee gets its BYE with Max-Forwards 70', async () => {
     const slow = slowRelay();
     const { a, b, ma } = await phones({ relay: slow.relay });
     const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
@@ -176,7 +177,7 @@ describe('while the callee has answered and the caller has no 200 yet', { timeou
     await b.waitRequest('ACK');
     call.byeEarly(ringing, ['Max-Forwards: 0']);
     expect((await a.waitResponse('INVITE', 200, 1)).status).toBe(487);
-    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('1');
+    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('70');
     slow.release();
   });
 });

@@ -210,7 +210,7 @@ export class B2bua {
     const key = ringingKey(invite.request);
     const call = this.ringing.get(key);
     const handedOver = this.handingOver.get(key);
-    if (call) call.cancelByCaller(cancel);
+    if (call) call.cancelByCaller();
     else if (handedOver) handedOver.abandonHandOver();
     else if (!invite.answered) invite.respond(createResponse(invite.request, 487));
   }
@@ -287,7 +287,7 @@ export class B2bua {
     if (dialog.receiveRequest(request) === 'out-of-order') return respond(500);
     if (request.method === 'BYE') {
       respond(200);
-      ref.call.hangUp(ref.leg, request);
+      ref.call.hangUp(ref.leg);
       return;
     }
     if (!ref.call.inDialog(ref.leg, tx, request)) respond(501);
@@ -306,7 +306,7 @@ export class B2bua {
     if (request.method === 'BYE') {
       // RFC 3261 15: the caller may end the early dialog with BYE: 200, then as for a CANCEL (15.1.2: 487 to the INVITE).
       respond(200);
-      if (this.ringing.get(key) === early) return early.cancelByCaller(request);
+      if (this.ringing.get(key) === early) return early.cancelByCaller();
       return early.abandonHandOver();
     }
     // RFC 3311 5.2: a refresh is taken (our Contact in the 2xx); a new offer while the INVITE's still waits
