@@ -8,14 +8,21 @@
 //   challenge (401/407) comes back as 500, without the challenge.
 // - The call ends while an INFO waits for the other phone: 487 to it
 //   (RFC 3261 15.1.2), not silence until the phone's timer fires.
-// - A BYE caused by a BYE with no hops left still carries one: a BYE
-//   cannot be refused, and a 483 on the way would leave the other phone up.
+// - A BYE caused by a BYE or CANCEL with no hops left carries Sotto's own
+//   70: a BYE in a dialog cannot loop, and a 483 on the way would leave the
+//   other phone up.
+// - In the caller's early dialog (the callee's phone rings): an offer
+//   (INVITE, UPDATE with SDP) gets 500 with Retry-After; a PRACK 481 (RFC
+//   3262 3: Sotto sends no reliable provisionals); a method Sotto does not
+//   handle in a call (REFER, MESSAGE, NOTIFY) 501 with Allow, not an
+//   invitation to retry. The call still rings.
 // - While the callee's answer is passed on (the caller has no 200 yet), a
 //   request from the callee, and an INFO in the caller's early dialog, get
 //   500 with Retry-After: the dialog stays (RFC 5057), the call connects, and
 //   the same request then goes through.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaRelay } from '../../src/media/relay/index.ts';
+import { SOTTO_ALLOW } from '../../src/pbx/uas-capabilities.ts';
 import { getCSeq, getHeader, type SipMessage, type SipRequest, type SipResponse } from '../../src/sip/message/index.ts';
 import type { CallPhone } from './call-phone.ts';
 import { CallServer, type B2buaOverrides } from './call-server.ts';
@@ -117,10 +124,45 @@ describe("the other phone's refusal of an INFO, passed back", { timeout: 30_000 
 });
 
 describe('a BYE caused by a BYE with no hops left (Max-Forwards 0)', { timeout: 30_000 }, () => {
-  it('in the call: the callee gets its BYE with Max-Forwards 1, not 0', async () => {
+  it('in the call: the callee gets its BYE with Max-Forwards 70, not 0 or 1', async () => {
     const { b, call } = await connectedCall();
     call.bye(['Max-Forwards: 0']);
-    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('1');
+    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('70');
+  });
+});
+
+describe("requests in the caller's early dialog while the callee's phone rings", { timeout: 30_000 }, () => {
+  it('an offer gets 500 with Retry-After, PRACK 481, REFER, MESSAGE and NOTIFY 501 with Allow; the call still rings', async () => {
+    const { a, b, ma } = await phones();
+    b.incoming = { kind: 'ring' };
+    const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
+    const ringing = (await a.waitFor((m) => m.kind === 'response' && m.status === 180)) as SipResponse;
+    await b.waitRequest('INVITE');
+    call.useEarlyDialog(ringing);
+    const send = async (method: string, headers: string[], body = ''): Promise<SipResponse> => {
+      call.request(method, headers, body);
+      return a.waitResponse(method, 200, call.cseq - 1);
+    };
+    const seen = (r: SipResponse) => [r.status, header(r, 'retry-after') !== undefined, header(r, 'allow')];
+
+    const reInvite = await send('INVITE', [], ma.offer({ codecs: ['PCMU'] }));
+    expect(retryLater(reInvite)).toEqual([500, true]);
+    const update = await send('UPDATE', ['Content-Type: application/sdp'], ma.offer({ codecs: ['PCMU'] }));
+    expect(retryLater(update)).toEqual([500, true]);
+    expect(seen(await send('PRACK', ['RAck: 1 1 INVITE']))).toEqual([481, false, undefined]);
+    for (const [method, headers] of [
+      ['REFER', ['Refer-To: <sip:103@pbx.test>']],
+      ['MESSAGE', ['Content-Type: text/plain']],
+      ['NOTIFY', ['Event: refer', 'Subscription-State: active']],
+    ] as const) {
+      expect([method, ...seen(await send(method, [...headers], method === 'MESSAGE' ? 'hi' : ''))]).toEqual([method, 501, false, SOTTO_ALLOW.value]);
+    }
+    // None reached the callee, and the call being set up is still there: the caller's CANCEL gets 487.
+    expect(b.received.filter((m) => m.kind === 'request' && m.method !== 'INVITE')).toEqual([]);
+    call.cancel();
+    const inviteSeq = getCSeq(ringing)?.seq;
+    const final = (await a.waitFor((m) => m.kind === 'response' && m.status >= 200 && getCSeq(m)?.seq === inviteSeq)) as SipResponse;
+    expect([final.status, getCSeq(final)]).toEqual([487, { seq: inviteSeq, method: 'INVITE' }]);
   });
 });
 
@@ -168,7 +210,7 @@ describe('while the callee has answered and the caller has no 200 yet', { timeou
     await b.waitRequest('BYE');
   });
 
-  it('the caller hangs up in its early dialog with no hops left: the callee gets its BYE with Max-Forwards 1', async () => {
+  it('the caller hangs up in its early dialog with no hops left: the callee gets its BYE with Max-Forwards 70', async () => {
     const slow = slowRelay();
     const { a, b, ma } = await phones({ relay: slow.relay });
     const call = await a.call('102', ma.offer({ codecs: ['PCMU'] }));
@@ -176,7 +218,7 @@ describe('while the callee has answered and the caller has no 200 yet', { timeou
     await b.waitRequest('ACK');
     call.byeEarly(ringing, ['Max-Forwards: 0']);
     expect((await a.waitResponse('INVITE', 200, 1)).status).toBe(487);
-    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('1');
+    expect(header(await b.waitRequest('BYE'), 'max-forwards')).toBe('70');
     slow.release();
   });
 });

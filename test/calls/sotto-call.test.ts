@@ -1,6 +1,7 @@
 // A call through a running Sotto (`startServer`: real database, the
 // registrar, the B2BUA and the media relay wired by sip-service): 102
-// registers, 101 calls it, 102 answers, 101 hangs up.
+// registers, 101 calls it, 102 answers, 101 hangs up; a request Sotto does
+// not handle in the caller's early dialog gets its answer from the B2BUA.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { loadConfig } from '../../src/app/config.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { openRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { startServer, type RunningSotto } from '../../src/app/server.ts';
+import { SOTTO_ALLOW } from '../../src/pbx/uas-capabilities.ts';
+import { getCSeq, getHeader, type SipResponse } from '../../src/sip/message/index.ts';
 import { addDevice, addUser, CLI_ACTOR, createPractice } from '../../src/directory/index.ts';
 import { FakePhone } from '../media/fake-phone.ts';
 import { CallPhone } from './call-phone.ts';
@@ -28,7 +31,7 @@ describe('a call through a running Sotto', { timeout: 60_000 }, () => {
     rt = await openRuntime(config, createLogger('silent', pino.destination(2)));
     sotto = await startServer(rt);
     const practice = await createPractice(rt.database.db, { name: 'Call Clinic', tier: 'pro', sipDomain: DOMAIN });
-    for (const ext of ['101', '102', '103']) {
+    for (const ext of ['101', '102', '103', '104']) {
       const { user } = await addUser(rt.database.db, practice.id, { email: `u${ext}@calls.example`, displayName: `U${ext}`, role: 'staff', extension: ext }, CLI_ACTOR);
       passwords[ext] = (await addDevice(rt.database.db, practice.id, user.id, { kind: 'softphone' }, CLI_ACTOR)).sipPassword;
     }
@@ -71,5 +74,28 @@ describe('a call through a running Sotto', { timeout: 60_000 }, () => {
     const row = async () => rt.database.db.selectFrom('call_records').selectAll().where('callee_extension', '=', callee).executeTakeFirst();
     for (let i = 0; i < 100 && !(await row()); i++) await new Promise((r) => setTimeout(r, 20));
     expect(await row()).toMatchObject({ caller_extension: '101', callee_extension: callee, outcome: 'answered', caller_number_ref: null });
+  });
+
+  it("answers a REFER in the caller's early dialog 501 with Allow, not 481 (which would end the call being set up)", async () => {
+    const a = await phone('101');
+    // 104: no phone of the tests above, which would answer, is registered for it.
+    const b = await phone('104');
+    expect((await b.register()).status).toBe(200);
+    const ma = await FakePhone.open();
+    closers.push(ma);
+    b.incoming = { kind: 'ring' };
+    const call = await a.call('104', ma.offer({ codecs: ['PCMU'] }));
+    const ringing = (await a.waitFor((m) => m.kind === 'response' && m.status === 180)) as SipResponse;
+    call.useEarlyDialog(ringing);
+    call.request('REFER', ['Refer-To: <sip:103@pbx.calls.test>']);
+    const refer = await a.waitResponse('REFER');
+    expect([refer.status, getHeader(refer.headers, 'allow'), getHeader(refer.headers, 'retry-after')]).toEqual([501, SOTTO_ALLOW.value, undefined]);
+    call.request('PRACK', ['RAck: 1 1 INVITE']);
+    expect((await a.waitResponse('PRACK')).status).toBe(481);
+    // The call still rings: the caller's CANCEL ends it with 487.
+    call.cancel();
+    const inviteSeq = getCSeq(ringing)?.seq;
+    const final = (await a.waitFor((m) => m.kind === 'response' && m.status >= 200 && getCSeq(m)?.seq === inviteSeq)) as SipResponse;
+    expect(final.status).toBe(487);
   });
 });

@@ -184,9 +184,13 @@ export class B2bua {
     return new Set([...this.ringing.values(), ...[...this.dialogs.values()].map((l) => l.call)]).size + this.localLegs.size;
   }
 
-  /** Whether a new request is this handler's: INVITE, the methods only a call has (BYE, INFO, UPDATE), and anything inside a call's dialog. */
+  /**
+   * Whether a new request is this handler's: INVITE, the methods only a call
+   * has (BYE, INFO, UPDATE), and anything inside a call's dialog, early
+   * (our 180/183 to the caller) or confirmed.
+   */
   takes(request: SipRequest): boolean {
-    return CALL_METHODS.has(request.method) || this.findDialog(request) !== undefined || this.findLocalLeg(request) !== undefined;
+    return CALL_METHODS.has(request.method) || this.findDialog(request) !== undefined || this.findLocalLeg(request) !== undefined || this.findEarlyCall(request) !== undefined;
   }
 
   onRequest(tx: ServerTransaction, request: SipRequest, source: MessageSource): void {
@@ -210,7 +214,7 @@ export class B2bua {
     const key = ringingKey(invite.request);
     const call = this.ringing.get(key);
     const handedOver = this.handingOver.get(key);
-    if (call) call.cancelByCaller(cancel);
+    if (call) call.cancelByCaller();
     else if (handedOver) handedOver.abandonHandOver();
     else if (!invite.answered) invite.respond(createResponse(invite.request, 487));
   }
@@ -287,7 +291,7 @@ export class B2bua {
     if (dialog.receiveRequest(request) === 'out-of-order') return respond(500);
     if (request.method === 'BYE') {
       respond(200);
-      ref.call.hangUp(ref.leg, request);
+      ref.call.hangUp(ref.leg);
       return;
     }
     if (!ref.call.inDialog(ref.leg, tx, request)) respond(501);
@@ -299,23 +303,40 @@ export class B2bua {
    * answer is being passed on, or while voicemail is still to answer.
    */
   private inEarlyDialog(request: SipRequest, respond: (status: number, headers?: readonly HeaderField[]) => void): void {
+    const early = this.findEarlyCall(request);
+    // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
+    if (!early) return respond(481);
+    // RFC 3311 5.2: a refresh is taken (our Contact in the 2xx); an offer is refused for now, below.
+    if (request.method === 'UPDATE' && request.body.length === 0) return respond(200, [headerField('Contact', early.aContact)]);
+    switch (request.method) {
+      case 'BYE':
+        // RFC 3261 15: the caller may end the early dialog with BYE: 200, then as for a CANCEL (15.1.2: 487 to the INVITE).
+        respond(200);
+        if (this.ringing.get(early.ringingKey) === early) return early.cancelByCaller();
+        return early.abandonHandOver();
+      case 'INVITE':
+      case 'UPDATE':
+      case 'INFO':
+        // RFC 3311 5.2, RFC 3261 14.2: a new offer while the INVITE's still waits for its answer (in our 2xx)
+        // gets 500 with Retry-After (0-10 s). So does an INFO: Sotto passes INFO on only in a confirmed dialog
+        // (RFC 6086 allows it in an early one only with reliable provisionals, which Sotto does not use). A 481
+        // would end the dialog at the phone (RFC 5057), and with it the call being set up.
+        return respond(500, [retryAfter()]);
+      case 'PRACK':
+        // RFC 3262 3: a PRACK that matches no unacknowledged reliable provisional gets 481; Sotto sends none.
+        return respond(481);
+      default:
+        // RFC 3261 21.5.2: a method Sotto does not handle in a call (REFER, MESSAGE, NOTIFY …): 501 with Allow,
+        // as in the confirmed dialog. Not 500: trying again later would get the same answer.
+        return respond(501);
+    }
+  }
+
+  /** The call whose early dialog with the caller (our 180/183, its To tag the call's) `request` is in. */
+  private findEarlyCall(request: SipRequest): Call | undefined {
     const key = ringingKey(request);
     const early = this.ringing.get(key) ?? this.handingOver.get(key);
-    // RFC 3261 12.2.2: a request for a dialog we do not know gets 481.
-    if (!early || getTo(request)?.tag !== early.aTag) return respond(481);
-    if (request.method === 'BYE') {
-      // RFC 3261 15: the caller may end the early dialog with BYE: 200, then as for a CANCEL (15.1.2: 487 to the INVITE).
-      respond(200);
-      if (this.ringing.get(key) === early) return early.cancelByCaller(request);
-      return early.abandonHandOver();
-    }
-    // RFC 3311 5.2: a refresh is taken (our Contact in the 2xx); a new offer while the INVITE's still waits
-    // for its answer (in our 2xx) gets 500 with Retry-After (0-10 s). So does an INVITE (RFC 3261 14.2), and
-    // an INFO: Sotto passes INFO on only in a confirmed dialog (RFC 6086 allows it in an early one only with
-    // reliable provisionals, which Sotto does not use). A 481 would end the dialog at the phone (RFC 5057),
-    // and with it the call being set up.
-    if (request.method === 'UPDATE' && request.body.length === 0) return respond(200, [headerField('Contact', early.aContact)]);
-    respond(500, [retryAfter()]);
+    return early && getTo(request)?.tag === early.aTag ? early : undefined;
   }
 
   private findDialog(request: SipRequest): LegRef | undefined {

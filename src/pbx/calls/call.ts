@@ -325,10 +325,9 @@ export class Call implements UnavailableCall, ForkEvents {
    * (15): 487 to the INVITE, every branch cancelled. Also once the callee
    * has answered but before the caller has our 200 (Answering): the callee,
    * already ACKed, gets a BYE (RFC 3261 15.1.1) and the call never connects.
-   * `cause`: the CANCEL or BYE, whose Max-Forwards less one that BYE carries.
    */
-  cancelByCaller(cause?: SipRequest): void {
-    if (this.current === CallState.Answering) this.hangUpB(cause);
+  cancelByCaller(): void {
+    if (this.current === CallState.Answering) this.hangUpB();
     else if (this.current === CallState.Ringing) for (const f of this.forks) f.cancel();
     else return;
     this.ctx.log('call.cancelled', this.id, {});
@@ -348,16 +347,16 @@ export class Call implements UnavailableCall, ForkEvents {
     this.settleHandOver('cancelled');
   }
 
-  /** BYE from one side (already answered 200): BYE the other side, with `bye`'s Max-Forwards less one, and free the media. */
-  hangUp(from: 'a' | 'b', bye?: SipRequest): void {
+  /** BYE from one side (already answered 200): BYE the other side, and free the media. */
+  hangUp(from: 'a' | 'b'): void {
     if (this.current === CallState.Ended) return;
     if (this.current === CallState.Answering) {
       // The callee hung up before the caller got the 200: the caller gets a final failure instead.
       this.ctx.log('call.ended', this.id, { by: from });
       return this.end(480, 'failed');
     }
-    if (from === 'a') this.hangUpB(bye);
-    else this.hangUpA(bye);
+    if (from === 'a') this.hangUpB();
+    else this.hangUpA();
     this.ctx.log('call.ended', this.id, { by: from });
     this.end(undefined, 'answered');
   }
@@ -389,13 +388,19 @@ export class Call implements UnavailableCall, ForkEvents {
     return leg;
   }
 
-  /** BYE to the callee; to the caller. A BYE that another one caused carries its Max-Forwards less one (as the first INVITE does). */
-  private hangUpB(cause?: SipRequest): void {
-    if (this.bDialog && this.winner) void this.ctx.stack.request(this.bDialog.createRequest('BYE', hops(cause)), this.bDialog.destination);
+  /**
+   * BYE to the callee; to the caller. Max-Forwards 70, whatever the BYE or
+   * CANCEL that caused it carried: the hop count passed on (RFC 7332 3) is
+   * there to end loops, and a BYE in a dialog cannot loop (it follows the
+   * dialog's route set to the phone); a proxy on that route answering 483
+   * would leave the other phone up, with nothing to end its call.
+   */
+  private hangUpB(): void {
+    if (this.bDialog && this.winner) void this.ctx.stack.request(this.bDialog.createRequest('BYE'), this.bDialog.destination);
   }
 
-  private hangUpA(cause?: SipRequest): void {
-    if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE', hops(cause)), this.aDialog.destination);
+  private hangUpA(): void {
+    if (this.aDialog) void this.ctx.stack.request(this.aDialog.createRequest('BYE'), this.aDialog.destination);
   }
 
   private noAnswer(): void {
@@ -474,12 +479,6 @@ export class Call implements UnavailableCall, ForkEvents {
     this.ringTimer = undefined;
   }
 }
-
-/**
- * Max-Forwards of a BYE `cause` made us send (RFC 7332 3 as for the first INVITE), at least 1: a BYE cannot be
- * refused, and one a proxy on the route set answered 483 would leave the other phone up; 70 of our own accord.
- */
-const hops = (cause: SipRequest | undefined): { maxForwards?: number } => (cause ? { maxForwards: Math.max(1, nextHopMaxForwards(cause)) } : {});
 
 /** What the caller experienced when nobody answered and the hook refused the call. */
 const UNAVAILABLE_OUTCOME: Record<UnavailableReason, CallOutcome> = {
