@@ -344,6 +344,8 @@ export class VoicemailStore implements MailboxAccess {
       if (hold !== null) throw new VoicemailError('VOICEMAIL_LEGAL_HOLD', 'this voicemail is under a legal hold');
     }
     await this.db.transaction().execute(async (trx) => {
+      // Again under the write: a hold placed since the check above wins, and nothing is deleted (no held audio left without its message).
+      if (await heldNow(trx, message)) throw new VoicemailError('VOICEMAIL_LEGAL_HOLD', 'this voicemail is under a legal hold');
       await trx.deleteFrom('voicemail_messages').where('id', '=', messageId).execute();
       await recordAudit(trx, message.practiceId, actor, { action: AUDIT_ACTIONS.voicemailDelete, object: { type: 'voicemail', id: messageId }, details: { boxId: message.boxId, ...via } });
     });
@@ -437,4 +439,15 @@ export class VoicemailStore implements MailboxAccess {
       }
     }
   }
+}
+
+/** Whether a hold covers the message now, read in `trx`: one on its recording or transcript, or on the owner of what it holds. */
+async function heldNow(trx: Transaction<Database>, message: VoicemailMessage): Promise<boolean> {
+  const ids = [message.audioObjectId, message.transcriptObjectId].filter((id): id is string => id !== null);
+  const objects = await trx.selectFrom('vault_objects').select(['legal_hold', 'owner_user_id']).where('id', 'in', ids).execute();
+  if (objects.some((o) => Boolean(o.legal_hold))) return true;
+  const owners = [...new Set(objects.map((o) => o.owner_user_id).filter((id): id is string => id !== null))];
+  if (owners.length === 0) return false;
+  const hold = await trx.selectFrom('vault_user_holds').select('user_id').where('practice_id', '=', message.practiceId).where('user_id', 'in', owners).executeTakeFirst();
+  return hold !== undefined;
 }

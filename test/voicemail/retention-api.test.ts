@@ -185,6 +185,23 @@ describe.each(DIALECTS)('retention and legal holds on %s', (dialect) => {
     ]);
   });
 
+  it('a hold placed between the check and the delete still wins: nothing is deleted (review finding)', async () => {
+    const m = await leaveMessage(t.voicemail.store, box);
+    expect((await call('PUT', `/api/v1/legal-holds/voicemails/${m.id}`, t.ownerToken, { reference: 'CASE-2026-18' })).statusCode).toBe(200);
+    // The check before the write sees no hold, as it would have a moment before the hold was placed.
+    const vault = t.voicemail.vault as unknown as { holdOn: (...a: unknown[]) => Promise<unknown> };
+    const holdOn = vault.holdOn;
+    vault.holdOn = async () => null;
+    try {
+      await expect(t.voicemail.store.delete(m.id, CLI_ACTOR)).rejects.toMatchObject({ code: 'VOICEMAIL_LEGAL_HOLD' });
+    } finally {
+      vault.holdOn = holdOn;
+    }
+    expect(await inbox()).toContain(m.id);
+    expect((await t.voicemail.vault.stat({ practiceId: t.practice.id, objectId: m.audioObjectId })).state).toBe('committed');
+    expect((await call('DELETE', `/api/v1/legal-holds/voicemails/${m.id}`, t.ownerToken)).statusCode).toBe(200);
+  });
+
   it("a hold on a user keeps everything they own: their messages survive the purge and cannot be deleted", async () => {
     const m = await leaveMessage(t.voicemail.store, box);
     const url = `/api/v1/legal-holds/users/${t.staff.id}`;
