@@ -8,7 +8,7 @@ import { AUDIT_ACTIONS } from '../audit/index.ts';
 import type { Database } from '../db/index.ts';
 import { getUser, recordAudit, type Actor } from '../directory/index.ts';
 import { KyselyVaultRepositories } from '../vault/kysely-repositories.ts';
-import { ARTIFACT_KINDS, isVaultError, VaultErrorCode, type ArtifactKind, type DeletionReceipt, type Vault } from '../vault/index.ts';
+import { ARTIFACT_KINDS, isGoneError, type ArtifactKind, type DeletionReceipt, type Vault } from '../vault/index.ts';
 import { VoicemailError, type VoicemailStore } from '../voicemail/index.ts';
 import { practiceRetention, runRetentionPurge, syncPracticeRetention, type PurgeRun } from './retention-purge.ts';
 
@@ -139,6 +139,6 @@ export class RetentionCommands {
 
 /** A vault object that is not there any more (destroyed, or never committed) reads as absent; anything else is thrown. */
 function goneAsUndefined(e: unknown): undefined {
-  if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) return undefined;
+  if (isGoneError(e)) return undefined;
   throw e;
 }

@@ -8,6 +8,7 @@ import type { Database } from '../db/index.ts';
 import { recordAudit } from './audit.ts';
 import { DirectoryError } from './errors.ts';
 import type { Actor } from './model.ts';
+import { storeRecoveryCodes } from './portal-accounts.ts';
 
 export interface OwnPasswordChange {
   /** The hash the current password was checked against: a change made meanwhile by someone else wins, this one is refused. */
@@ -100,12 +101,7 @@ export async function replaceRecoveryCodes(
       .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', input.step)]))
       .executeTakeFirst();
     if (Number(spent.numUpdatedRows) === 0) return null;
-    const old = await trx.deleteFrom('user_recovery_codes').where('user_id', '=', userId).executeTakeFirst();
-    await trx
-      .insertInto('user_recovery_codes')
-      .values(input.recoveryCodeHashes.map((code_hash, idx) => ({ user_id: userId, idx, code_hash, used_at: null })))
-      .execute();
-    const replaced = Number(old.numDeletedRows);
+    const replaced = await storeRecoveryCodes(trx, userId, input.recoveryCodeHashes);
     await recordAudit(trx, practiceId, actor, {
       action: 'auth.recovery_codes_regenerate',
       object: { type: 'user', id: userId },

@@ -147,13 +147,19 @@ export async function confirmTotpEnrolment(
       .where('totp_secret_sealed', 'is', null)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) throw new DirectoryError('MFA_NOT_PENDING', 'start two-factor enrolment again');
-    await trx.deleteFrom('user_recovery_codes').where('user_id', '=', userId).execute();
-    await trx
-      .insertInto('user_recovery_codes')
-      .values(input.recoveryCodeHashes.map((code_hash, idx) => ({ user_id: userId, idx, code_hash, used_at: null })))
-      .execute();
+    await storeRecoveryCodes(trx, userId, input.recoveryCodeHashes);
     await recordAudit(trx, practiceId, actor, { action: 'auth.mfa_enroll', object: { type: 'user', id: userId }, details: { recoveryCodes: input.recoveryCodeHashes.length } });
   });
+}
+
+/** A user's recovery codes become `hashes` (unused, in order), inside the caller's transaction; returns how many codes the old set had. */
+export async function storeRecoveryCodes(trx: Transaction<Database>, userId: string, hashes: readonly string[]): Promise<number> {
+  const old = await trx.deleteFrom('user_recovery_codes').where('user_id', '=', userId).executeTakeFirst();
+  await trx
+    .insertInto('user_recovery_codes')
+    .values(hashes.map((code_hash, idx) => ({ user_id: userId, idx, code_hash, used_at: null })))
+    .execute();
+  return Number(old.numDeletedRows);
 }
 
 /** For setup tools (the demo): MFA on with a known sealed secret, unless it already is. Returns whether it changed. */

@@ -53,6 +53,11 @@ export function isVaultError(err: unknown, code?: VaultErrorCode): err is VaultE
   return err instanceof VaultError && (code === undefined || err.code === code);
 }
 
+/** The object is not there any more: destroyed (shredded, purged) or never committed. Not a fault of storage or keys. */
+export function isGoneError(err: unknown): err is VaultError {
+  return isVaultError(err) && (err.code === VaultErrorCode.NotFound || err.code === VaultErrorCode.Shredded);
+}
+
 export function tampered(reason: string, details: VaultErrorDetails = {}): VaultError {
   return new VaultError(VaultErrorCode.Tampered, `sealed data failed authentication (${reason})`, {
     ...details,

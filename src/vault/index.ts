@@ -4,7 +4,7 @@ export { Vault, DEFAULT_CHUNK_SIZE, newObjectId } from './vault.ts';
 export type { VaultOptions, NewObject, ObjectRef } from './vault.ts';
 export { SealedWriter, systemScheduler } from './sealed-writer.ts';
 export type { SealedWriterOptions, Scheduler } from './sealed-writer.ts';
-export { VaultError, VaultErrorCode, isVaultError } from './errors.ts';
+export { VaultError, VaultErrorCode, isGoneError, isVaultError } from './errors.ts';
 export type { VaultErrorDetails } from './errors.ts';
 export type { KeyProvider } from './key-provider.ts';
 export { FileKeyProvider, masterKeyIdOf } from './file-key-provider.ts';

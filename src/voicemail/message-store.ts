@@ -18,7 +18,7 @@ import { flag, newId, type Database, type VoicemailMessagesTable } from '../db/i
 import { recordAudit, type Actor } from '../directory/index.ts';
 import { decodeUlaw } from '../media/codecs/g711.ts';
 import { pcm16ToBytes, wavHeader } from '../media/wav.ts';
-import { isVaultError, newObjectId, VaultErrorCode, type SealedWriter, type Vault } from '../vault/index.ts';
+import { isGoneError, isVaultError, newObjectId, type SealedWriter, type Vault } from '../vault/index.ts';
 import type { MailboxAccess, MailboxMessage } from './mailbox-access.ts';
 import { VoicemailError } from './voicemail-error.ts';
 
@@ -274,7 +274,7 @@ export class VoicemailStore implements MailboxAccess {
     } catch (e) {
       const code = isVaultError(e) ? e.code : 'VOICEMAIL_AUDIO_FAILED';
       await this.audit(message, actor, AUDIT_ACTIONS.voicemailPlay, { ...details, code }, 'failure');
-      if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
+      if (isGoneError(e)) throw new VoicemailError('VOICEMAIL_NOT_FOUND', 'voicemail not found');
       throw e;
     }
     try {
@@ -338,7 +338,7 @@ export class VoicemailStore implements MailboxAccess {
     for (const objectId of [message.audioObjectId, message.transcriptObjectId]) {
       if (!objectId) continue;
       const hold = await this.vault.holdOn({ practiceId: message.practiceId, objectId }).catch((e: unknown) => {
-        if (isVaultError(e) && (e.code === VaultErrorCode.NotFound || e.code === VaultErrorCode.Shredded)) return null;
+        if (isGoneError(e)) return null;
         throw e;
       });
       if (hold !== null) throw new VoicemailError('VOICEMAIL_LEGAL_HOLD', 'this voicemail is under a legal hold');
